@@ -1,0 +1,5 @@
+"""Allow `python -m capsa`."""
+
+from capsa.cli.main import run
+
+run()

@@ -1,0 +1,1 @@
+"""capsa.assess"""

@@ -1,0 +1,1 @@
+"""The system model: typed, validated, loadable from YAML or the built-in catalogue."""

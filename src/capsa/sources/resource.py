@@ -1,0 +1,47 @@
+"""The one record every source yields: a Kubernetes-style object and where it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a resource was read: a file (path, line of its document) or a cluster URL.
+
+    `carrier` names the object a resource was embedded in (e.g. the ClusterResourceSet
+    ConfigMap that ships it), so findings point at the file a user can edit.
+    """
+
+    path: str
+    line: int | None = None
+    carrier: str | None = None
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A Kubernetes object as read. `body` is the parsed YAML (LineDict/LineList when from
+    a file, so field lines can be looked up); `unknown_paths` lists fields whose value is an
+    unresolved clusterctl variable and must be treated as unknown, never as compliant."""
+
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str
+    body: dict[str, Any]
+    origin: Origin
+    unknown_paths: frozenset[tuple[str | int, ...]] = field(default_factory=frozenset)
+
+    @property
+    def group(self) -> str:
+        return self.api_version.split("/", 1)[0] if "/" in self.api_version else ""
+
+    @property
+    def version(self) -> str:
+        return self.api_version.rsplit("/", 1)[-1]
+
+    @property
+    def identity(self) -> str:
+        """Stable identity used in fingerprints: group/kind/namespace/name."""
+        return f"{self.group}/{self.kind}/{self.namespace or ''}/{self.name}"
