@@ -144,3 +144,12 @@ def key_position_of(root: Any, path: tuple[int | str, ...]) -> Position | None:
     if isinstance(parent, LineDict) and last in parent:
         return parent.key_positions.get(last)
     return position_of(root, path)
+
+
+def plain(value: Any) -> Any:
+    """Copy a LineDict/LineList tree into plain dicts and lists (what CEL accepts)."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
