@@ -134,9 +134,9 @@ def key_position_of(root: Any, path: tuple[int | str, ...]) -> Position | None:
         return getattr(root, "position", None)
     parent = root
     for step in path[:-1]:
-        if isinstance(parent, LineDict) and step in parent:
-            parent = parent[step]
-        elif isinstance(parent, LineList) and isinstance(step, int) and 0 <= step < len(parent):
+        if (isinstance(parent, LineDict) and step in parent) or (
+            isinstance(parent, LineList) and isinstance(step, int) and 0 <= step < len(parent)
+        ):
             parent = parent[step]
         else:
             return position_of(root, path)

@@ -30,14 +30,18 @@ def _read_source(ref: str) -> tuple[str, str]:
         name = ref[len(BUILTIN_PREFIX) :]
         if name not in builtin_names():
             known = ", ".join(BUILTIN_PREFIX + n for n in builtin_names())
-            raise InputError([Problem(ref, None, None, f"no built-in model {name!r}; known: {known}")])
+            raise InputError(
+                [Problem(ref, None, None, f"no built-in model {name!r}; known: {known}")]
+            )
         text = (resources.files("capsa.model") / "builtin" / f"{name}.yaml").read_text("utf-8")
         return ref, text
     path = Path(ref)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError([Problem(ref, None, None, f"cannot read model file: {exc.strerror}")]) from None
+        raise InputError(
+            [Problem(ref, None, None, f"cannot read model file: {exc.strerror}")]
+        ) from None
     try:
         return ref, raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -66,7 +70,9 @@ def _parse(path: str, text: str) -> LineDict:
     if api != API_VERSION:
         line, col = key_position_of(doc, ("apiVersion",)) or doc.position
         problems.append(
-            Problem(path, line, col, f"unknown apiVersion {api!r}; this capsa reads {API_VERSION!r}")
+            Problem(
+                path, line, col, f"unknown apiVersion {api!r}; this capsa reads {API_VERSION!r}"
+            )
         )
     if doc.get("kind") != KIND:
         line, col = key_position_of(doc, ("kind",)) or doc.position
@@ -96,31 +102,58 @@ def _merge_item(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any
     return merged
 
 
-def _merge(parent: dict[str, Any], child: LineDict) -> dict[str, Any]:
-    """Apply a child model on top of its parent, item by item (matched on id)."""
+def _merge(
+    parent: dict[str, Any], child: LineDict
+) -> tuple[dict[str, Any], dict[tuple[str, int], int]]:
+    """Apply a child model on top of its parent, item by item (matched on id).
+
+    Also returns where each merged list item came from in the child file, so a
+    validation error in a merged item points at the child's line, not at a stranger.
+    """
     merged: dict[str, Any] = {k: v for k, v in parent.items() if k not in ("extends",)}
+    from_child: dict[tuple[str, int], int] = {}
     for key, value in child.items():
         if key in _MERGED_LISTS:
             base_items = list(parent.get(key) or [])
-            index = {item.get("id"): i for i, item in enumerate(base_items) if isinstance(item, dict)}
-            for item in value or []:
+            index = {
+                item.get("id"): i for i, item in enumerate(base_items) if isinstance(item, dict)
+            }
+            for child_index, item in enumerate(value or []):
                 item_id = item.get("id") if isinstance(item, dict) else None
                 if item_id in index:
-                    base_items[index[item_id]] = _merge_item(base_items[index[item_id]], item)
+                    position = index[item_id]
+                    base_items[position] = _merge_item(base_items[position], item)
                 else:
+                    position = len(base_items)
                     base_items.append(item)
+                from_child[(key, position)] = child_index
             merged[key] = base_items
         elif key == "metadata" and isinstance(parent.get("metadata"), dict):
             merged[key] = {**parent["metadata"], **value}
         else:
             merged[key] = value
-    return merged
+    return merged, from_child
 
 
-def _validation_problems(path: str, doc: Any, error: ValidationError) -> list[Problem]:
+def _child_loc(
+    loc: tuple[Any, ...], from_child: dict[tuple[str, int], int] | None
+) -> tuple[Any, ...]:
+    """Translate a location in merged data into the same item's location in the child file."""
+    if from_child is None or len(loc) < 2 or loc[0] not in _MERGED_LISTS:
+        return loc
+    child_index = from_child.get((loc[0], loc[1]))
+    return (loc[0],) if child_index is None else (loc[0], child_index, *loc[2:])
+
+
+def _validation_problems(
+    path: str,
+    doc: Any,
+    error: ValidationError,
+    from_child: dict[tuple[str, int], int] | None = None,
+) -> list[Problem]:
     problems = []
     for err in error.errors():
-        loc = tuple(err["loc"])
+        loc = _child_loc(tuple(err["loc"]), from_child)
         if err["type"] == "extra_forbidden":
             line, col = key_position_of(doc, loc) or (None, None)
             msg = f"unknown field {'.'.join(map(str, loc))!r}"
@@ -139,23 +172,28 @@ def load_model(ref: str, _seen: tuple[str, ...] = ()) -> SystemModel:
     path, text = _read_source(ref)
     doc = _parse(path, text)
     data: dict[str, Any] = doc
+    from_child: dict[tuple[str, int], int] | None = None
     parent_ref = doc.get("extends")
     if isinstance(parent_ref, str):
-        if parent_ref in _seen or parent_ref == ref:
+        parent_ref_resolved = _resolve_relative(parent_ref, ref)
+        if _canonical(parent_ref_resolved) in {_canonical(r) for r in (*_seen, ref)}:
             line, col = key_position_of(doc, ("extends",)) or doc.position
             raise InputError([Problem(path, line, col, f"extends loops back to {parent_ref!r}")])
-        parent_ref_resolved = _resolve_relative(parent_ref, ref)
         parent = load_model(parent_ref_resolved, (*_seen, ref))
-        data = _merge(parent.model_dump(by_alias=True, exclude_defaults=False), doc)
+        data, from_child = _merge(parent.model_dump(by_alias=True, exclude_defaults=False), doc)
         data["extends"] = parent_ref
     try:
         model = SystemModel.model_validate(data)
     except ValidationError as exc:
-        raise InputError(_validation_problems(path, doc, exc)) from None
+        raise InputError(_validation_problems(path, doc, exc, from_child)) from None
     problems = list(integrity_problems(model, path, doc))
     if problems:
         raise InputError(problems)
     return model
+
+
+def _canonical(ref: str) -> str:
+    return ref if ref.startswith(BUILTIN_PREFIX) else str(Path(ref).resolve())
 
 
 def _resolve_relative(parent_ref: str, child_ref: str) -> str:
@@ -167,13 +205,17 @@ def _resolve_relative(parent_ref: str, child_ref: str) -> str:
     return str(candidate)
 
 
-def locate(doc: Any, section: str, item_id: str, field: str | None = None) -> tuple[int | None, int | None]:
+def locate(
+    doc: Any, section: str, item_id: str, field: str | None = None
+) -> tuple[int | None, int | None]:
     """Line and column of a field of the item with `item_id` in a list section, if present."""
     items = doc.get(section) if isinstance(doc, LineDict) else None
     if isinstance(items, LineList):
         for index, item in enumerate(items):
             if isinstance(item, dict) and item.get("id") == item_id:
-                loc: tuple[int | str, ...] = (section, index) if field is None else (section, index, field)
+                loc: tuple[int | str, ...] = (
+                    (section, index) if field is None else (section, index, field)
+                )
                 pos = position_of(doc, loc)
                 return pos if pos else (None, None)
     return (None, None)

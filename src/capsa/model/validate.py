@@ -23,7 +23,9 @@ def _duplicates(path: str, doc: Any) -> Iterator[Problem]:
             if item_id in seen:
                 line, col = position_of(doc, (section, index, "id")) or (None, None)
                 yield Problem(
-                    path, line, col,
+                    path,
+                    line,
+                    col,
                     f"duplicate id {item_id!r} in {section} (first defined as item {seen[item_id] + 1})",
                 )
             else:
@@ -45,69 +47,105 @@ def integrity_problems(model: SystemModel, path: str, doc: Any) -> Iterator[Prob
 
     for b in model.boundaries:
         if b.parent is not None and b.parent not in boundaries:
-            yield Problem(path, *at("boundaries", b.id, "parent"),
-                          f"boundary {b.id!r} has unknown parent {b.parent!r}")
+            yield Problem(
+                path,
+                *at("boundaries", b.id, "parent"),
+                f"boundary {b.id!r} has unknown parent {b.parent!r}",
+            )
     reported: set[str] = set()
     for b in model.boundaries:
         chain = [b.id]
         current = b.parent
         while current is not None and current in boundaries:
             if current in chain:
-                cycle = chain[chain.index(current):] + [current]
+                cycle = [*chain[chain.index(current) :], current]
                 key = min(cycle)
                 if key not in reported:
                     reported.add(key)
-                    yield Problem(path, *at("boundaries", b.id, "parent"),
-                                  "boundary nesting has a cycle: " + " -> ".join(cycle))
+                    yield Problem(
+                        path,
+                        *at("boundaries", b.id, "parent"),
+                        "boundary nesting has a cycle: " + " -> ".join(cycle),
+                    )
                 break
             chain.append(current)
             current = boundaries[current].parent
 
     for e in model.elements:
         if e.boundary is not None and e.boundary not in boundaries:
-            yield Problem(path, *at("elements", e.id, "boundary"),
-                          f"element {e.id!r} sits in unknown boundary {e.boundary!r}")
+            yield Problem(
+                path,
+                *at("elements", e.id, "boundary"),
+                f"element {e.id!r} sits in unknown boundary {e.boundary!r}",
+            )
         attrs = e.attributes
-        for field, ids in (("stores", attrs.stores), ("holdsCredentials", attrs.holds_credentials),
-                           ("suppliesArtifacts", attrs.supplies_artifacts)):
+        for field, ids in (
+            ("stores", attrs.stores),
+            ("holdsCredentials", attrs.holds_credentials),
+            ("suppliesArtifacts", attrs.supplies_artifacts),
+        ):
             for asset in ids:
                 if asset not in assets:
-                    yield Problem(path, *at("elements", e.id, "attributes"),
-                                  f"element {e.id!r} attributes.{field} names unknown asset {asset!r}")
+                    yield Problem(
+                        path,
+                        *at("elements", e.id, "attributes"),
+                        f"element {e.id!r} attributes.{field} names unknown asset {asset!r}",
+                    )
 
     for a in model.assets:
         for granted in a.grants:
             if granted not in elements:
-                yield Problem(path, *at("assets", a.id, "grants"),
-                              f"asset {a.id!r} grants the authority of unknown element {granted!r}")
+                yield Problem(
+                    path,
+                    *at("assets", a.id, "grants"),
+                    f"asset {a.id!r} grants the authority of unknown element {granted!r}",
+                )
 
     for f in model.data_flows:
         for field, ref in (("from", f.source), ("to", f.target)):
             if ref not in elements:
-                yield Problem(path, *at("dataFlows", f.id, field),
-                              f"data flow {f.id!r} {field} unknown element {ref!r}")
+                yield Problem(
+                    path,
+                    *at("dataFlows", f.id, field),
+                    f"data flow {f.id!r} {field} unknown element {ref!r}",
+                )
         for asset in f.carries:
             if asset not in assets:
-                yield Problem(path, *at("dataFlows", f.id, "carries"),
-                              f"data flow {f.id!r} carries unknown asset {asset!r}")
+                yield Problem(
+                    path,
+                    *at("dataFlows", f.id, "carries"),
+                    f"data flow {f.id!r} carries unknown asset {asset!r}",
+                )
 
     for flow in model.flows:
         for number, step in enumerate(flow.steps, start=1):
             where = _step_position(doc, flow.id, number - 1)
             refs = [x for x in (step.uses, step.actor, step.include) if x is not None]
             if len(refs) != 1:
-                yield Problem(path, *where,
-                              f"flow {flow.id!r} step {number} must name exactly one of "
-                              "uses (data flow), actor (element) or include (flow)")
+                yield Problem(
+                    path,
+                    *where,
+                    f"flow {flow.id!r} step {number} must name exactly one of "
+                    "uses (data flow), actor (element) or include (flow)",
+                )
             if step.uses is not None and step.uses not in data_flows:
-                yield Problem(path, *where,
-                              f"flow {flow.id!r} step {number} uses unknown data flow {step.uses!r}")
+                yield Problem(
+                    path,
+                    *where,
+                    f"flow {flow.id!r} step {number} uses unknown data flow {step.uses!r}",
+                )
             if step.actor is not None and step.actor not in elements:
-                yield Problem(path, *where,
-                              f"flow {flow.id!r} step {number} names unknown element {step.actor!r}")
+                yield Problem(
+                    path,
+                    *where,
+                    f"flow {flow.id!r} step {number} names unknown element {step.actor!r}",
+                )
             if step.include is not None and (step.include not in flows or step.include == flow.id):
-                yield Problem(path, *where,
-                              f"flow {flow.id!r} step {number} includes missing flow {step.include!r}")
+                yield Problem(
+                    path,
+                    *where,
+                    f"flow {flow.id!r} step {number} includes missing flow {step.include!r}",
+                )
 
 
 def _step_position(doc: Any, flow_id: str, index: int) -> tuple[int | None, int | None]:

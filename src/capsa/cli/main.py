@@ -1,0 +1,37 @@
+"""The `capsa` command. Sub-commands live in their own modules and import heavy
+libraries only when they run, so `capsa --help` stays fast."""
+
+from __future__ import annotations
+
+import typer
+
+from capsa import __version__
+from capsa.cli import model_cmd
+
+app = typer.Typer(
+    name="capsa",
+    help="Cluster API Security Assessment: the SIG Security self-assessment, executable.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(model_cmd.app, name="model")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"capsa {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Model the system, derive threats, check a deployment, find attack paths, write the assessment."""
+
+
+def run() -> None:
+    app()
