@@ -128,18 +128,27 @@ def position_of(root: Any, path: tuple[int | str, ...]) -> Position | None:
     return best
 
 
+_MISSING = object()
+
+
+def _child(node: Any, step: int | str) -> Any:
+    if isinstance(node, LineDict) and step in node:
+        return node[step]
+    if isinstance(node, LineList) and isinstance(step, int) and 0 <= step < len(node):
+        return node[step]
+    return _MISSING
+
+
 def key_position_of(root: Any, path: tuple[int | str, ...]) -> Position | None:
     """Position of the key that introduces `path` (for errors about the key itself)."""
     if not path:
         return getattr(root, "position", None)
     parent = root
     for step in path[:-1]:
-        if (isinstance(parent, LineDict) and step in parent) or (
-            isinstance(parent, LineList) and isinstance(step, int) and 0 <= step < len(parent)
-        ):
-            parent = parent[step]
-        else:
+        child = _child(parent, step)
+        if child is _MISSING:
             return position_of(root, path)
+        parent = child
     last = path[-1]
     if isinstance(parent, LineDict) and last in parent:
         return parent.key_positions.get(last)
