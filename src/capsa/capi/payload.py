@@ -1,0 +1,83 @@
+"""What a ClusterResourceSet ships, described by shape only.
+
+A ClusterResourceSet applies the manifests held in ConfigMaps/Secrets to every matching
+workload cluster. Checks need to know *what kind* of objects travel (a Secret with
+credential-like keys, say) but never the values, so this module returns kinds, names and
+key names, and drops the payload text as soon as it is parsed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from typing import Any
+
+import yaml
+
+from capsa.yamlio import load_all_with_lines
+
+#: Payloads larger than this are not parsed (a ClusterResourceSet object is capped far lower).
+MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
+
+
+def _texts(carrier: Mapping[str, Any]) -> list[str]:
+    texts: list[str] = []
+    string_data = carrier.get("stringData")
+    if isinstance(string_data, Mapping):
+        texts.extend(v for v in string_data.values() if isinstance(v, str))
+    data = carrier.get("data")
+    if isinstance(data, Mapping):
+        encoded = carrier.get("kind") == "Secret"
+        for value in data.values():
+            if not isinstance(value, str):
+                continue
+            if not encoded:
+                texts.append(value)
+                continue
+            try:
+                texts.append(base64.b64decode(value, validate=True).decode("utf-8"))
+            except (binascii.Error, ValueError):
+                continue
+    return [t for t in texts if len(t) <= MAX_PAYLOAD_BYTES]
+
+
+def _keys(obj: Mapping[str, Any]) -> list[str]:
+    keys: list[str] = []
+    for field in ("data", "stringData", "binaryData"):
+        section = obj.get(field)
+        if isinstance(section, Mapping):
+            keys.extend(str(k) for k in section)
+    return sorted(set(keys))
+
+
+def embedded_objects(carrier: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Kubernetes objects carried in a ConfigMap/Secret payload: kind, name, namespace and
+    key names (for Secrets and ConfigMaps). Unparseable payload text is skipped."""
+    found: list[dict[str, Any]] = []
+    for text in _texts(carrier):
+        try:
+            documents = [doc for _, doc in load_all_with_lines(text)]
+        except yaml.YAMLError:
+            continue
+        for doc in documents:
+            items = (
+                doc.get("items")
+                if isinstance(doc, Mapping) and doc.get("kind") == "List"
+                else [doc]
+            )
+            for obj in items if isinstance(items, list) else []:
+                if not isinstance(obj, Mapping) or not isinstance(obj.get("kind"), str):
+                    continue
+                raw_meta = obj.get("metadata")
+                meta: Mapping[str, Any] = raw_meta if isinstance(raw_meta, Mapping) else {}
+                found.append(
+                    {
+                        "kind": obj["kind"],
+                        "apiVersion": str(obj.get("apiVersion", "")),
+                        "name": str(meta.get("name", "")),
+                        "namespace": str(meta.get("namespace", "")),
+                        "keys": _keys(obj),
+                    }
+                )
+    return found
