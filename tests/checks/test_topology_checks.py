@@ -1,0 +1,282 @@
+"""Each cross-object check in checks/data/topology.yaml fires on a bad topology and stays
+silent on a good one, evaluated against the context capsa.capi.topology builds."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from capsa.capi.topology import build_topology
+from capsa.cel import CelEnvironment, CompiledExpression
+from capsa.sources.resource import Origin, Resource
+from capsa.yamlio import load_all_with_lines, plain
+
+DATA = Path(__file__).parents[2] / "src" / "capsa" / "checks" / "data" / "topology.yaml"
+FIXTURES = Path(__file__).parents[1] / "capi" / "fixtures"
+THREAT_ID = re.compile(
+    r"^(STRIDE-(SPOOF-[1-5]|TAMPER-[12]|REPUDIATE-0[12]|INFODISCLOSE-[1-4]|DOS-[1-6]|EOP-[1-3])|DEV-01|DEV-02|DEV-SBOM)$"
+)
+
+
+@cache
+def _checks() -> dict[str, dict[str, Any]]:
+    entries = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    return {entry["id"]: entry for entry in entries}
+
+
+@cache
+def _compiled(check_id: str) -> CompiledExpression:
+    return CelEnvironment(["object", "context"]).compile(_checks()[check_id]["expression"])
+
+
+def _load(*names: str) -> list[Resource]:
+    out: list[Resource] = []
+    for name in names:
+        path = FIXTURES / name
+        for line, doc in load_all_with_lines(path.read_text(encoding="utf-8")):
+            if not isinstance(doc, dict) or not isinstance(doc.get("kind"), str):
+                continue
+            meta = doc.get("metadata") or {}
+            out.append(
+                Resource(
+                    api_version=str(doc.get("apiVersion", "")),
+                    kind=doc["kind"],
+                    namespace=meta.get("namespace"),
+                    name=str(meta.get("name", "")),
+                    body=doc,
+                    origin=Origin(path=str(path), line=line),
+                )
+            )
+    return out
+
+
+def _run(check_id: str, resources: list[Resource], **options: Any) -> dict[tuple[str, str], str]:
+    """(kind, name) -> pass | fail | unknown for every resource the check matches."""
+    check = _checks()[check_id]
+    wanted = {(k["group"], k["kind"]) for k in check["match"]["kinds"]}
+    unknown_when = [tuple(p.split(".")) for p in check.get("unknownWhen", [])]
+    topology = build_topology(resources, **options)
+    results: dict[tuple[str, str], str] = {}
+    for resource in topology.evaluation_resources(resources):
+        if (resource.group, resource.kind) not in wanted:
+            continue
+        if any(path in resource.unknown_paths for path in unknown_when):
+            results[(resource.kind, resource.name)] = "unknown"
+            continue
+        bindings = {"object": plain(resource.body), "context": topology.context_for(resource)}
+        ok = _compiled(check_id).evaluate(bindings)
+        results[(resource.kind, resource.name)] = "pass" if ok is True else "fail"
+    return results
+
+
+def test_every_check_follows_the_shared_schema() -> None:
+    required = {
+        "id",
+        "title",
+        "severity",
+        "threats",
+        "mitigation",
+        "match",
+        "scope",
+        "expression",
+        "field",
+        "message",
+        "remediation",
+        "references",
+        "providers",
+    }
+    for check_id, check in _checks().items():
+        assert required <= set(check), check_id
+        assert re.fullmatch(r"CAPSA-TOPO-\d{3}", check_id)
+        assert check["scope"] == "topology"
+        assert check["severity"] in {"low", "medium", "high", "critical"}
+        assert all(THREAT_ID.match(t) for t in check["threats"]), check_id
+        threat, _, number = check["mitigation"].rpartition(".M")
+        assert threat in check["threats"] and number.isdigit(), check_id
+        assert check["references"], check_id
+        _compiled(check_id)
+
+
+def test_checks_load_through_the_catalogue_when_it_exists() -> None:
+    if importlib.util.find_spec("capsa.checks.catalog") is None:
+        pytest.skip("capsa.checks.catalog is not in this tree yet")
+    from capsa.checks.catalog import load_checks
+
+    loaded = {c.id for c in load_checks()}
+    assert set(_checks()) <= loaded
+
+
+# --- CAPSA-TOPO-001: default control-plane instance profile ------------------------------
+
+
+def test_topo_001_fires_on_control_plane_template_with_default_profile_v1beta1() -> None:
+    results = _run("CAPSA-TOPO-001", _load("v1beta1-kcp-cluster.yaml"))
+    assert results[("AWSMachineTemplate", "alpha-cp")] == "fail"
+    assert results[("AWSMachineTemplate", "alpha-md-0")] == "pass"
+
+
+def test_topo_001_silent_on_dedicated_profile_v1beta2() -> None:
+    results = _run("CAPSA-TOPO-001", _load("v1beta2-kcp-cluster.yaml"))
+    assert results[("AWSMachineTemplate", "beta-cp")] == "pass"
+
+
+def test_topo_001_sees_the_profile_a_class_variable_patches_in() -> None:
+    resources = _load("clusterclass-v1beta1.yaml")
+    assert _run("CAPSA-TOPO-001", resources)[("AWSMachineTemplate", "aws-class-cp@gamma")] == "fail"
+    cluster = next(r for r in resources if r.kind == "Cluster")
+    cluster.body["spec"]["topology"]["variables"][1]["value"] = "gamma-control-plane"
+    assert _run("CAPSA-TOPO-001", resources)[("AWSMachineTemplate", "aws-class-cp@gamma")] == "pass"
+    cluster.body["spec"]["topology"]["variables"][1]["value"] = "${CP_PROFILE}"
+    assert (
+        _run("CAPSA-TOPO-001", resources)[("AWSMachineTemplate", "aws-class-cp@gamma")] == "unknown"
+    )
+
+
+# --- CAPSA-TOPO-002 / 003: identities -----------------------------------------------------
+
+
+def test_topo_002_fires_when_identity_ref_is_absent() -> None:
+    results = _run("CAPSA-TOPO-002", _load("v1beta1-kcp-cluster.yaml"))
+    assert results[("AWSCluster", "alpha")] == "fail"
+
+
+def test_topo_002_silent_on_role_identity() -> None:
+    results = _run("CAPSA-TOPO-002", _load("v1beta2-kcp-cluster.yaml"))
+    assert results[("AWSCluster", "beta")] == "pass"
+
+
+def test_topo_003_fires_on_static_identity_from_class_template() -> None:
+    results = _run("CAPSA-TOPO-003", _load("clusterclass-v1beta2.yaml"))
+    assert results[("AWSClusterTemplate", "dev-class@delta")] == "fail"
+    assert (
+        _run("CAPSA-TOPO-002", _load("clusterclass-v1beta2.yaml"))[
+            ("AWSClusterTemplate", "dev-class@delta")
+        ]
+        == "pass"
+    )
+
+
+def test_topo_003_fires_on_role_identity_assumed_from_static_keys() -> None:
+    resources = _load("v1beta2-kcp-cluster.yaml")
+    role = next(r for r in resources if r.kind == "AWSClusterRoleIdentity")
+    role.body["spec"]["sourceIdentityRef"] = {"kind": "AWSClusterStaticIdentity", "name": "keys"}
+    resources += _load("clusterclass-v1beta2.yaml")
+    static = next(r for r in resources if r.kind == "AWSClusterStaticIdentity")
+    static.body["metadata"]["name"] = "keys"
+    resources = [
+        r if r is not static else Resource(r.api_version, r.kind, None, "keys", r.body, r.origin)
+        for r in resources
+    ]
+    assert _run("CAPSA-TOPO-003", resources)[("AWSCluster", "beta")] == "fail"
+
+
+def test_topo_003_silent_on_role_identity_from_controller() -> None:
+    results = _run("CAPSA-TOPO-003", _load("v1beta2-kcp-cluster.yaml"))
+    assert results[("AWSCluster", "beta")] == "pass"
+
+
+# --- CAPSA-TOPO-004: object-count quota ---------------------------------------------------
+
+
+def test_topo_004_fires_without_quota_and_is_silent_with_one() -> None:
+    assert _run("CAPSA-TOPO-004", _load("v1beta1-kcp-cluster.yaml"))[("Cluster", "alpha")] == "fail"
+    assert _run("CAPSA-TOPO-004", _load("v1beta2-kcp-cluster.yaml"))[("Cluster", "beta")] == "pass"
+
+
+# --- CAPSA-TOPO-005: managed health checks without a cap ----------------------------------
+
+
+def test_topo_005_fires_on_uncapped_class_health_check_v1beta1_and_v1beta2() -> None:
+    assert (
+        _run("CAPSA-TOPO-005", _load("clusterclass-v1beta1.yaml"))[("Cluster", "gamma")] == "fail"
+    )
+    assert (
+        _run("CAPSA-TOPO-005", _load("clusterclass-v1beta2.yaml"))[("Cluster", "delta")] == "fail"
+    )
+
+
+def test_topo_005_silent_when_class_health_checks_are_capped() -> None:
+    resources = _load("clusterclass-v1beta2.yaml")
+    cluster_class = next(r for r in resources if r.kind == "ClusterClass")
+    cluster_class.body["spec"]["controlPlane"]["healthCheck"]["remediation"] = {
+        "triggerIf": {"unhealthyLessThanOrEqualTo": "34%"}
+    }
+    assert _run("CAPSA-TOPO-005", resources)[("Cluster", "delta")] == "pass"
+    v1beta1 = _load("clusterclass-v1beta1.yaml")
+    cluster_class = next(r for r in v1beta1 if r.kind == "ClusterClass")
+    cluster_class.body["spec"]["controlPlane"]["machineHealthCheck"]["maxUnhealthy"] = "1"
+    assert _run("CAPSA-TOPO-005", v1beta1)[("Cluster", "gamma")] == "pass"
+
+
+def test_topo_005_leaves_standalone_health_checks_to_object_checks() -> None:
+    assert _run("CAPSA-TOPO-005", _load("v1beta1-kcp-cluster.yaml"))[("Cluster", "alpha")] == "pass"
+
+
+# --- CAPSA-TOPO-006: credentials shipped by a ClusterResourceSet --------------------------
+
+
+def test_topo_006_fires_on_embedded_credential_secret() -> None:
+    results = _run("CAPSA-TOPO-006", _load("crs-cloud-credentials.yaml"))
+    assert results[("ClusterResourceSet", "csi-credentials")] == "fail"
+
+
+def test_topo_006_silent_on_harmless_payload() -> None:
+    results = _run("CAPSA-TOPO-006", _load("v1beta1-kcp-cluster.yaml"))
+    assert results[("ClusterResourceSet", "alpha-cni")] == "pass"
+
+
+def test_topo_006_context_holds_key_names_never_values() -> None:
+    resources = _load("crs-cloud-credentials.yaml")
+    crs = next(r for r in resources if r.kind == "ClusterResourceSet")
+    context = build_topology(resources).context_for(crs)
+    assert "AWS_SECRET_ACCESS_KEY" not in repr(context)
+    secret = next(p for p in context["resourceSetPayload"] if p["kind"] == "Secret")
+    assert secret["keys"] == ["access_key", "key_id"]
+
+
+# --- CAPSA-TOPO-007: shared VPC -----------------------------------------------------------
+
+
+def test_topo_007_fires_when_two_clusters_share_a_vpc() -> None:
+    results = _run("CAPSA-TOPO-007", _load("v1beta1-kcp-cluster.yaml", "shared-vpc-cluster.yaml"))
+    assert results[("AWSCluster", "alpha")] == "fail"
+    assert results[("AWSCluster", "alpha-twin")] == "fail"
+
+
+def test_topo_007_fires_on_the_management_vpc_and_is_silent_otherwise() -> None:
+    resources = _load("v1beta2-kcp-cluster.yaml")
+    assert _run("CAPSA-TOPO-007", resources)[("AWSCluster", "beta")] == "pass"
+    flagged = _run("CAPSA-TOPO-007", resources, management_vpc_ids=["vpc-0beta"])
+    assert flagged[("AWSCluster", "beta")] == "fail"
+
+
+# --- CAPSA-TOPO-008: control-plane taint removed by a class patch -------------------------
+
+
+def test_topo_008_fires_when_a_variable_enables_the_taint_removal() -> None:
+    assert (
+        _run("CAPSA-TOPO-008", _load("clusterclass-v1beta2.yaml"))[("Cluster", "delta")] == "fail"
+    )
+
+
+def test_topo_008_silent_when_the_taint_is_kept_or_not_a_topology() -> None:
+    resources = _load("clusterclass-v1beta2.yaml")
+    cluster = next(r for r in resources if r.kind == "Cluster")
+    cluster.body["spec"]["topology"]["variables"][0]["value"] = True
+    assert _run("CAPSA-TOPO-008", resources)[("Cluster", "delta")] == "pass"
+    assert _run("CAPSA-TOPO-008", _load("v1beta1-kcp-cluster.yaml"))[("Cluster", "alpha")] == "pass"
+
+
+def test_topo_008_silent_when_the_patch_keeps_the_control_plane_taint() -> None:
+    resources = _load("clusterclass-v1beta2.yaml")
+    cluster_class = next(r for r in resources if r.kind == "ClusterClass")
+    kept = [{"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}]
+    for op in cluster_class.body["spec"]["patches"][0]["definitions"][0]["jsonPatches"]:
+        op["value"] = kept
+    assert _run("CAPSA-TOPO-008", resources)[("Cluster", "delta")] == "pass"
