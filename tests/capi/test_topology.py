@@ -258,3 +258,38 @@ def test_corpus_builds_and_resolves_the_capa_template() -> None:
     class_view = next(v for v in topology.clusters if v.cluster.origin.path.endswith(simple))
     assert class_view.topology_class == "quick-start"
     assert {a["patch"] for a in class_view.applied_patches} >= {"region", "sshKeyName"}
+
+
+EKS = """
+apiVersion: cluster.x-k8s.io/v1beta1
+kind: Cluster
+metadata: {name: eks}
+spec:
+  infrastructureRef:
+    apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
+    kind: AWSManagedCluster
+    name: eks
+  controlPlaneRef:
+    apiVersion: controlplane.cluster.x-k8s.io/v1beta2
+    kind: AWSManagedControlPlane
+    name: eks-cp
+---
+apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
+kind: AWSManagedCluster
+metadata: {name: eks}
+---
+apiVersion: controlplane.cluster.x-k8s.io/v1beta2
+kind: AWSManagedControlPlane
+metadata: {name: eks-cp}
+spec:
+  identityRef: {kind: AWSClusterRoleIdentity, name: eks-role}
+"""
+
+
+def test_eks_identity_is_read_from_the_managed_control_plane() -> None:
+    from conftest import resources_from_text
+
+    view = _view(build_topology(resources_from_text(EKS, "eks.yaml")), "eks")
+    assert view.identity_ref["kind"] == "AWSClusterRoleIdentity"
+    assert view.identity_ref["defaulted"] is False
+    assert view.control_plane is not None and view.control_plane.kind == "AWSManagedControlPlane"

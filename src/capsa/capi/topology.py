@@ -82,7 +82,8 @@ class Topology:
 
     def context_for(self, resource: Resource) -> dict[str, Any]:
         """Plain data (a CEL binding) describing where `resource` sits in the topology.
-        Resources outside any cluster get an empty cluster and role ""."""
+        Resources outside any cluster get an empty cluster and role "". A template shared
+        by several clusters gets the first cluster's context. Treat it as read-only."""
         found = self._contexts.get(resource_key(resource))
         if found is not None:
             return found
@@ -209,6 +210,20 @@ def _identity_ref(
     if infra_kind.startswith("AWS"):
         kind, name = kinds.AWS_DEFAULT_IDENTITY
         return kinds.ObjectRef(kind=kind, name=name), True
+    return None, False
+
+
+def _effective_identity_ref(parts: _ClusterParts) -> tuple[kinds.ObjectRef | None, bool]:
+    """An explicit identityRef on the infrastructure cluster, else on an AWS control plane
+    (EKS keeps it on AWSManagedControlPlane), else CAPA's default for AWS clusters."""
+    infra_kind = parts.infra.kind if parts.infra is not None else ""
+    cp_kind = parts.control_plane.kind if parts.control_plane is not None else ""
+    for body in (parts.infra_body, parts.control_plane_body):
+        ref = kinds.ref_from(kinds.dig(body, "spec", "identityRef")) if body else None
+        if ref is not None:
+            return ref, False
+    if infra_kind.startswith("AWS") or cp_kind.startswith("AWS"):
+        return _identity_ref(None, "AWS")
     return None, False
 
 
@@ -381,15 +396,7 @@ def _build_view(
         _resolve_direct(builder, cluster, parts)
     _add_pool_members(builder, cluster, parts, owned)
 
-    identity_ref, defaulted = _identity_ref(
-        parts.infra_body, parts.infra.kind if parts.infra is not None else ""
-    )
-    if (
-        identity_ref is None
-        and parts.control_plane is not None
-        and parts.control_plane.kind.startswith("AWS")
-    ):
-        identity_ref, defaulted = _identity_ref(parts.control_plane_body, parts.control_plane.kind)
+    identity_ref, defaulted = _effective_identity_ref(parts)
     identity = None
     if identity_ref is not None:
         identity = builder.index.resolve(
