@@ -1,0 +1,122 @@
+"""Per-cluster evidence: connectivity probe, CA age, and static cloud credentials.
+
+Secrets are known by metadata only, so CA age comes from the `<cluster>-ca` Secret's
+creationTimestamp; whether two clusters share a CA certificate cannot be told without the
+certificate bytes and is reported as not assessable by `capsa.live.analyse`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from capsa.live.finding import Finding, finding
+from capsa.live.index import PROVIDER_LABEL, LiveIndex, created, dig, labels
+from capsa.sources.resource import Resource
+
+PROBE = "RemoteConnectionProbe"
+DEFAULT_CA_VALIDITY = timedelta(days=3650)
+DEFAULT_MAX_CA_AGE = timedelta(days=365)
+EXPIRY_WARNING = timedelta(days=90)
+
+
+def _conditions(cluster: Resource) -> list[dict[str, Any]]:
+    """v1beta2 conditions, wherever the served version keeps them."""
+    out: list[dict[str, Any]] = []
+    for path in (("status", "conditions"), ("status", "v1beta2", "conditions")):
+        out.extend(c for c in dig(cluster.body, *path) or [] if isinstance(c, dict))
+    return out
+
+
+def probe_failures(index: LiveIndex) -> list[Finding]:
+    """CAPSA-LIVE-008: Clusters whose RemoteConnectionProbe condition is False."""
+    findings: list[Finding] = []
+    for cluster in index.kind("Cluster"):
+        for cond in _conditions(cluster):
+            if cond.get("type") == PROBE and str(cond.get("status")) == "False":
+                since = cond.get("lastTransitionTime") or "an unknown time"
+                detail = cond.get("message") or cond.get("reason") or ""
+                message = (
+                    f"The management cluster has lost its connection to this workload cluster "
+                    f"since {since}. {detail}".strip()
+                )
+                findings.append(finding("CAPSA-LIVE-008", cluster, message))
+                break
+    return findings
+
+
+def _ca_validity(index: LiveIndex, cluster: Resource) -> timedelta:
+    """caCertificateValidityPeriodDays of the cluster's KubeadmControlPlane, else 10 years."""
+    ref = dig(cluster.body, "spec", "controlPlaneRef") or {}
+    kcp = index.get("KubeadmControlPlane", cluster.namespace, str(ref.get("name", "")))
+    days = dig(
+        kcp.body if kcp else None,
+        "spec",
+        "kubeadmConfigSpec",
+        "clusterConfiguration",
+        "caCertificateValidityPeriodDays",
+    )
+    return timedelta(days=days) if isinstance(days, int) and days > 0 else DEFAULT_CA_VALIDITY
+
+
+def ca_age(
+    index: LiveIndex, now: datetime, max_age: timedelta = DEFAULT_MAX_CA_AGE
+) -> list[Finding]:
+    """CAPSA-LIVE-009: a cluster CA in use longer than `max_age`, or close to expiry."""
+    findings: list[Finding] = []
+    for cluster in index.kind("Cluster"):
+        secret = index.get("Secret", cluster.namespace, f"{cluster.name}-ca")
+        born = created(secret) if secret else None
+        if secret is None or born is None:
+            continue
+        age = now - born
+        left = _ca_validity(index, cluster) - age
+        if age <= max_age and left > EXPIRY_WARNING:
+            continue
+        message = (
+            f"CA Secret {secret.name} was created {age.days} days ago; with a validity of "
+            f"{_ca_validity(index, cluster).days} days the CA expires in about {left.days} days. "
+            "Its private key has been on every control-plane node since creation."
+        )
+        findings.append(finding("CAPSA-LIVE-009", cluster, message))
+    return findings
+
+
+def _capa_namespaces(index: LiveIndex) -> list[str]:
+    found = [
+        d.namespace
+        for d in index.kind("Deployment")
+        if d.namespace and labels(d).get(PROVIDER_LABEL) == "infrastructure-aws"
+    ]
+    return found or sorted(index.provider_namespaces())
+
+
+def static_identities(index: LiveIndex, now: datetime) -> list[Finding]:
+    """CAPSA-LIVE-010: AWSClusterStaticIdentities referenced by AWSClusters, with key age."""
+    users: dict[str, list[str]] = {}
+    for aws in index.kind("AWSCluster"):
+        ref = dig(aws.body, "spec", "identityRef") or {}
+        if ref.get("kind") == "AWSClusterStaticIdentity":
+            users.setdefault(str(ref.get("name", "")), []).append(f"{aws.namespace}/{aws.name}")
+    findings: list[Finding] = []
+    for identity in index.kind("AWSClusterStaticIdentity"):
+        if identity.name not in users:
+            continue
+        secret_name = str(dig(identity.body, "spec", "secretRef") or "")
+        secret = next(
+            (s for ns in _capa_namespaces(index) if (s := index.get("Secret", ns, secret_name))),
+            None,
+        )
+        born = created(secret) if secret else None
+        if secret is None:
+            age = f"its Secret {secret_name!r} was not found in the controller namespace"
+        elif born is None:
+            age = f"its Secret {secret.namespace}/{secret.name} has no creation time"
+        else:
+            age = f"its Secret {secret.namespace}/{secret.name} is {(now - born).days} days old"
+        message = (
+            f"AWSClusters {', '.join(sorted(users[identity.name]))} use long-lived access keys "
+            f"from static identity {identity.name}; {age}."
+        )
+        findings.append(finding("CAPSA-LIVE-010", identity, message))
+    return findings

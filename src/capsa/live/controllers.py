@@ -1,0 +1,88 @@
+"""Controller evidence: what the Cluster API controllers actually run, and how steadily.
+
+Images referenced by tag can change under the same name; restarts and a running version
+that differs from clusterctl's inventory are the runtime signals the assessment asks to
+alert on for tampering.
+"""
+
+from __future__ import annotations
+
+from capsa.live.finding import Finding, finding
+from capsa.live.index import PROVIDER_LABEL, LiveIndex, containers, dig, labels
+
+
+def image_tag(image: str) -> str | None:
+    """The tag of an image reference (registry:port/name:tag@digest), None when untagged."""
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    return last.split(":", 1)[1] if ":" in last else None
+
+
+def unpinned_images(index: LiveIndex) -> list[Finding]:
+    """CAPSA-LIVE-005: provider Deployment containers whose image has no @sha256 digest."""
+    findings: list[Finding] = []
+    for dep in index.provider_deployments():
+        for container in containers(dig(dep.body, "spec", "template", "spec")):
+            image = str(container.get("image", ""))
+            if "@sha256:" in image:
+                continue
+            message = (
+                f"Container {container.get('name')} runs {image!r}, a tag: whoever can push to "
+                "that repository decides what this controller runs on its next restart."
+            )
+            findings.append(finding("CAPSA-LIVE-005", dep, message, str(container.get("name"))))
+    return findings
+
+
+def restarted_containers(index: LiveIndex) -> list[Finding]:
+    """CAPSA-LIVE-006: containers of Pods in provider namespaces with restartCount > 0."""
+    namespaces = index.provider_namespaces()
+    findings: list[Finding] = []
+    for pod in index.kind("Pod"):
+        if pod.namespace not in namespaces:
+            continue
+        statuses = [
+            *(dig(pod.body, "status", "initContainerStatuses") or []),
+            *(dig(pod.body, "status", "containerStatuses") or []),
+        ]
+        for status in statuses:
+            count = status.get("restartCount") if isinstance(status, dict) else None
+            if not isinstance(count, int) or count <= 0:
+                continue
+            reason = dig(status, "lastState", "terminated", "reason")
+            why = f" (last exit: {reason})" if reason else ""
+            message = f"Container {status.get('name')} has restarted {count} time(s){why}."
+            findings.append(finding("CAPSA-LIVE-006", pod, message, str(status.get("name"))))
+    return findings
+
+
+def version_drift(index: LiveIndex) -> list[Finding]:
+    """CAPSA-LIVE-007: a provider's Deployment image tag differs from its Provider version."""
+    findings: list[Finding] = []
+    for provider in index.kind("Provider"):
+        if provider.group != "clusterctl.cluster.x-k8s.io":
+            continue
+        version = provider.body.get("version")
+        if not isinstance(version, str) or not version:
+            continue
+        for dep in index.kind("Deployment"):
+            if (
+                dep.namespace != provider.namespace
+                or labels(dep).get(PROVIDER_LABEL) != provider.name
+            ):
+                continue
+            for container in containers(dig(dep.body, "spec", "template", "spec")):
+                tag = image_tag(str(container.get("image", "")))
+                if tag is None or tag == version:
+                    continue
+                message = (
+                    f"clusterctl records {provider.name} at {version}, but Deployment {dep.name} "
+                    f"container {container.get('name')} runs tag {tag}: the controller was changed "
+                    "outside clusterctl."
+                )
+                findings.append(
+                    finding(
+                        "CAPSA-LIVE-007", provider, message, f"{dep.name}/{container.get('name')}"
+                    )
+                )
+    return findings

@@ -1,0 +1,104 @@
+"""Lookup over the resources read from a cluster, shared by the live analyses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from capsa.sources.resource import Resource
+
+PROVIDER_LABEL = "cluster.x-k8s.io/provider"
+
+
+def meta(res: Resource) -> dict[str, Any]:
+    value = res.body.get("metadata")
+    return value if isinstance(value, dict) else {}
+
+
+def labels(res: Resource) -> dict[str, str]:
+    value = meta(res).get("labels")
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+def dig(obj: Any, *path: str) -> Any:
+    """obj[path[0]][path[1]]..., or None as soon as a step is missing."""
+    for key in path:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def created(res: Resource) -> datetime | None:
+    """creationTimestamp as an aware datetime (RFC 3339, as the API server writes it)."""
+    value = meta(res).get("creationTimestamp")
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@dataclass
+class LiveIndex:
+    """Resources grouped by kind and by (kind, namespace, name)."""
+
+    resources: list[Resource]
+    _by_kind: dict[str, list[Resource]] = field(default_factory=dict)
+    _by_key: dict[tuple[str, str, str], Resource] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for res in self.resources:
+            self._by_kind.setdefault(res.kind, []).append(res)
+            self._by_key[(res.kind, res.namespace or "", res.name)] = res
+
+    @classmethod
+    def of(cls, resources: Iterable[Resource]) -> LiveIndex:
+        return cls(list(resources))
+
+    def kind(self, kind: str) -> list[Resource]:
+        return self._by_kind.get(kind, [])
+
+    def get(self, kind: str, namespace: str | None, name: str) -> Resource | None:
+        return self._by_key.get((kind, namespace or "", name))
+
+    def has(self, kind: str) -> bool:
+        return kind in self._by_kind
+
+    def cluster_namespaces(self) -> set[str]:
+        """Namespaces holding at least one Cluster object."""
+        return {r.namespace for r in self.kind("Cluster") if r.namespace}
+
+    def provider_namespaces(self) -> set[str]:
+        """Namespaces of Cluster API controllers: labelled Deployments or clusterctl Providers."""
+        found = {
+            r.namespace
+            for r in self.kind("Deployment")
+            if r.namespace and PROVIDER_LABEL in labels(r)
+        }
+        found |= {
+            r.namespace
+            for r in self.kind("Provider")
+            if r.namespace and r.group == "clusterctl.cluster.x-k8s.io"
+        }
+        return found
+
+    def provider_deployments(self) -> Iterator[Resource]:
+        namespaces = self.provider_namespaces()
+        for dep in self.kind("Deployment"):
+            if PROVIDER_LABEL in labels(dep) or dep.namespace in namespaces:
+                yield dep
+
+
+def containers(pod_spec: Any) -> Iterator[dict[str, Any]]:
+    """Init and regular containers of a pod spec."""
+    for key in ("initContainers", "containers"):
+        for container in dig(pod_spec, key) or []:
+            if isinstance(container, dict):
+                yield container

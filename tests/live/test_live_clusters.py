@@ -1,0 +1,123 @@
+"""capsa.live.clusters and capsa.live.analyse: probe, CA age, static identities, end to end."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from fakeapi import CANARY, FakeApiServer
+
+from capsa.live import CA_REUSE, LiveOptions, analyse, live_checks
+from capsa.live.clusters import ca_age, probe_failures, static_identities
+from capsa.live.index import LiveIndex
+from capsa.sources.cluster import read_cluster
+from capsa.sources.resource import Resource
+
+Build = Callable[[str], list[Resource]]
+
+
+def test_failed_remote_connection_probe_fires_for_v1beta2_conditions(
+    mgmt_resources: list[Resource],
+) -> None:
+    findings = probe_failures(LiveIndex.of(mgmt_resources))
+    assert [f.resource for f in findings] == ["cluster.x-k8s.io/Cluster/team-a/prod"]
+    assert findings[0].mitigation == "STRIDE-DOS-5.M1"
+    assert "2026-03-01T11:40:00Z" in findings[0].message
+
+
+def test_probe_false_in_v1beta1_status_fires_and_true_is_silent(build: Build) -> None:
+    text = """
+apiVersion: cluster.x-k8s.io/v1beta1
+kind: Cluster
+metadata: {{name: c, namespace: n}}
+status: {{v1beta2: {{conditions: [{{type: RemoteConnectionProbe, status: "{status}"}}]}}}}
+"""
+    assert len(probe_failures(LiveIndex.of(build(text.format(status="False"))))) == 1
+    assert probe_failures(LiveIndex.of(build(text.format(status="True")))) == []
+
+
+def test_old_ca_fires_and_young_ca_is_silent(mgmt_resources: list[Resource], now: datetime) -> None:
+    findings = ca_age(LiveIndex.of(mgmt_resources), now)
+    assert [f.resource for f in findings] == ["cluster.x-k8s.io/Cluster/team-a/prod"]
+    assert "729 days ago" in findings[0].message and "3650 days" in findings[0].message
+    assert findings[0].mitigation == "STRIDE-INFODISCLOSE-3.M1"
+    assert ca_age(LiveIndex.of(mgmt_resources), now, max_age=timedelta(days=800)) == []
+
+
+def test_ca_close_to_its_configured_expiry_fires(build: Build, now: datetime) -> None:
+    text = """
+apiVersion: cluster.x-k8s.io/v1beta2
+kind: Cluster
+metadata: {name: c, namespace: n}
+spec: {controlPlaneRef: {kind: KubeadmControlPlane, name: cp}}
+---
+apiVersion: controlplane.cluster.x-k8s.io/v1beta2
+kind: KubeadmControlPlane
+metadata: {name: cp, namespace: n}
+spec: {kubeadmConfigSpec: {clusterConfiguration: {caCertificateValidityPeriodDays: 120}}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: c-ca, namespace: n, creationTimestamp: "2025-12-01T12:00:00Z"}
+"""
+    findings = ca_age(LiveIndex.of(build(text)), now)
+    assert len(findings) == 1 and "expires in about 30 days" in findings[0].message
+
+
+def test_static_identity_in_use_fires_with_secret_age(
+    mgmt_resources: list[Resource], now: datetime
+) -> None:
+    findings = static_identities(LiveIndex.of(mgmt_resources), now)
+    assert [f.resource for f in findings] == [
+        "infrastructure.cluster.x-k8s.io/AWSClusterStaticIdentity//team-a-static"
+    ]
+    assert "team-a/prod" in findings[0].message and "638 days old" in findings[0].message
+    assert findings[0].mitigation == "STRIDE-INFODISCLOSE-4.M1"
+
+
+def test_unused_static_identity_is_silent(mgmt_resources: list[Resource], now: datetime) -> None:
+    role_only = [r for r in mgmt_resources if not (r.kind == "AWSCluster" and r.name == "prod")]
+    assert static_identities(LiveIndex.of(role_only), now) == []
+
+
+def test_every_live_check_names_a_threat_and_a_mitigation_of_that_threat() -> None:
+    checks = live_checks()
+    assert len(checks) == 10
+    for check in checks.values():
+        threat = check.mitigation.rsplit(".M", 1)[0]
+        assert threat in check.threats
+        assert check.severity in {"critical", "high", "medium", "low"}
+        assert check.references
+
+
+def test_read_then_analyse_the_fake_management_cluster(
+    fake_api: FakeApiServer, kubeconfig: Path, now: datetime
+) -> None:
+    result = read_cluster(str(kubeconfig), None, page_size=4)
+    report = analyse(result.resources, now, unread=[k for k, _ in result.not_assessable])
+    ids = sorted({f.check_id for f in report.findings})
+    assert ids == [f"CAPSA-LIVE-{n:03d}" for n in range(1, 11)]
+    assert report.not_assessable == [CA_REUSE]
+    assert all(f.location.startswith("cluster://fake-mgmt/") for f in report.findings)
+    assert CANARY not in repr(report)
+    assert {r.method for r in fake_api.requests} == {"GET"}
+
+
+def test_unreadable_kinds_make_their_checks_not_assessable(
+    mgmt_resources: list[Resource], now: datetime
+) -> None:
+    report = analyse(mgmt_resources, now, LiveOptions(), unread=["Pod", "RoleBinding"])
+    gaps = dict(report.not_assessable)
+    assert gaps["CAPSA-LIVE-006"] == "could not read Pod"
+    assert "RoleBinding" in gaps["CAPSA-LIVE-001"] and "RoleBinding" in gaps["CAPSA-LIVE-002"]
+    assert "CAPSA-LIVE-008" not in gaps
+
+
+def test_fingerprints_are_stable_and_distinct(
+    mgmt_resources: list[Resource], now: datetime
+) -> None:
+    first = analyse(mgmt_resources, now).findings
+    second = analyse(list(reversed(mgmt_resources)), now).findings
+    assert [f.fingerprint for f in first] == [f.fingerprint for f in second]
+    assert len({f.fingerprint for f in first}) == len(first)
