@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fakeapi import DEFAULT_KINDS, FakeApiServer
 
@@ -101,10 +102,10 @@ def test_pods_are_read_in_provider_namespaces_without_their_spec(
 
 
 def test_kinds_a_cluster_does_not_install_are_not_requested(
-    mgmt_objects: list[dict[str, object]], tmp_path: Path
+    mgmt_objects: list[dict[str, Any]], tmp_path: Path
 ) -> None:
     kinds = tuple(k for k in DEFAULT_KINDS if not k.group.startswith(("addons.", "clusterctl.")))
-    server = FakeApiServer(list(mgmt_objects), kinds=kinds)  # type: ignore[arg-type]
+    server = FakeApiServer(list(mgmt_objects), kinds=kinds)
     server.start()
     try:
         result = read_cluster(str(server.write_kubeconfig(tmp_path / "kc")), None)
