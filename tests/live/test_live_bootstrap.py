@@ -37,7 +37,7 @@ def test_fixture_flags_only_the_stuck_machine(
     mgmt_resources: list[Resource], now: datetime
 ) -> None:
     findings = stale_bootstrap(LiveIndex.of(mgmt_resources), now)
-    assert [f.resource for f in findings] == [
+    assert [f.resource.identity for f in findings] == [
         "bootstrap.cluster.x-k8s.io/KubeadmConfig/team-a/prod-md-0-stuck-q9z8w"
     ]
     f = findings[0]

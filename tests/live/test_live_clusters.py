@@ -21,7 +21,7 @@ def test_failed_remote_connection_probe_fires_for_v1beta2_conditions(
     mgmt_resources: list[Resource],
 ) -> None:
     findings = probe_failures(LiveIndex.of(mgmt_resources))
-    assert [f.resource for f in findings] == ["cluster.x-k8s.io/Cluster/team-a/prod"]
+    assert [f.resource.identity for f in findings] == ["cluster.x-k8s.io/Cluster/team-a/prod"]
     assert findings[0].mitigation == "STRIDE-DOS-5.M1"
     assert "2026-03-01T11:40:00Z" in findings[0].message
 
@@ -39,7 +39,7 @@ status: {{v1beta2: {{conditions: [{{type: RemoteConnectionProbe, status: "{statu
 
 def test_old_ca_fires_and_young_ca_is_silent(mgmt_resources: list[Resource], now: datetime) -> None:
     findings = ca_age(LiveIndex.of(mgmt_resources), now)
-    assert [f.resource for f in findings] == ["cluster.x-k8s.io/Cluster/team-a/prod"]
+    assert [f.resource.identity for f in findings] == ["cluster.x-k8s.io/Cluster/team-a/prod"]
     assert "729 days ago" in findings[0].message and "3650 days" in findings[0].message
     assert findings[0].mitigation == "STRIDE-INFODISCLOSE-3.M1"
     assert ca_age(LiveIndex.of(mgmt_resources), now, max_age=timedelta(days=800)) == []
@@ -69,7 +69,7 @@ def test_static_identity_in_use_fires_with_secret_age(
     mgmt_resources: list[Resource], now: datetime
 ) -> None:
     findings = static_identities(LiveIndex.of(mgmt_resources), now)
-    assert [f.resource for f in findings] == [
+    assert [f.resource.identity for f in findings] == [
         "infrastructure.cluster.x-k8s.io/AWSClusterStaticIdentity//team-a-static"
     ]
     assert "team-a/prod" in findings[0].message and "638 days old" in findings[0].message
@@ -99,7 +99,7 @@ def test_read_then_analyse_the_fake_management_cluster(
     ids = sorted({f.check_id for f in report.findings})
     assert ids == [f"CAPSA-LIVE-{n:03d}" for n in range(1, 11)]
     assert report.not_assessable == [CA_REUSE]
-    assert all(f.location.startswith("cluster://fake-mgmt/") for f in report.findings)
+    assert all(f.location.path.startswith("cluster://fake-mgmt/") for f in report.findings)
     assert CANARY not in repr(report)
     assert {r.method for r in fake_api.requests} == {"GET"}
 

@@ -25,7 +25,7 @@ DIGEST = "sha256:" + "a" * 64
 
 def test_fixture_flags_the_three_tagged_controllers(mgmt_resources: list[Resource]) -> None:
     findings = unpinned_images(LiveIndex.of(mgmt_resources))
-    names = sorted(f.resource.rsplit("/", 1)[-1] for f in findings)
+    names = sorted(f.resource.identity.rsplit("/", 1)[-1] for f in findings)
     assert names == [
         "capa-controller-manager",
         "capi-controller-manager",
@@ -51,7 +51,7 @@ def test_deployments_outside_provider_namespaces_are_ignored(build: Build) -> No
 
 def test_fixture_flags_the_restarted_capa_container_only(mgmt_resources: list[Resource]) -> None:
     findings = restarted_containers(LiveIndex.of(mgmt_resources))
-    assert [f.resource for f in findings] == [
+    assert [f.resource.identity for f in findings] == [
         "/Pod/capa-system/capa-controller-manager-7b8c9d-fghij"
     ]
     assert findings[0].mitigation == "STRIDE-TAMPER-1.M3"
@@ -67,7 +67,7 @@ def test_fixture_flags_capa_running_an_older_tag_than_its_inventory(
     mgmt_resources: list[Resource],
 ) -> None:
     findings = version_drift(LiveIndex.of(mgmt_resources))
-    assert [f.resource for f in findings] == [
+    assert [f.resource.identity for f in findings] == [
         "clusterctl.cluster.x-k8s.io/Provider/capa-system/infrastructure-aws"
     ]
     assert "v2.7.1" in findings[0].message and "v2.6.0" in findings[0].message

@@ -44,7 +44,7 @@ def test_fixture_cluster_reports_only_the_ci_service_account(
     mgmt_resources: list[Resource],
 ) -> None:
     findings = secret_readers(LiveIndex.of(mgmt_resources))
-    assert [f.resource for f in findings] == [
+    assert [f.resource.identity for f in findings] == [
         "rbac.authorization.k8s.io/RoleBinding/team-a/ci-deployer-reads"
     ]
     f = findings[0]
@@ -52,7 +52,7 @@ def test_fixture_cluster_reports_only_the_ci_service_account(
     assert f.threats == ("STRIDE-EOP-1", "STRIDE-INFODISCLOSE-3", "STRIDE-SPOOF-1")
     assert f.mitigation == "STRIDE-SPOOF-1.M5"
     assert "ServiceAccount team-a/ci-deployer" in f.message and "wildcard" in f.message
-    assert f.location == "cluster://test/team-a/RoleBinding/ci-deployer-reads"
+    assert f.location.path == "cluster://test/team-a/RoleBinding/ci-deployer-reads"
 
 
 def test_cluster_role_binding_with_wildcards_fires(build: Build) -> None:
@@ -151,7 +151,7 @@ def test_aggregation_is_transitive_and_follows_match_expressions(build: Build) -
 
 def test_creator_without_object_count_quota_fires(mgmt_resources: list[Resource]) -> None:
     findings = unbounded_creators(LiveIndex.of(mgmt_resources))
-    assert [f.resource for f in findings] == [
+    assert [f.resource.identity for f in findings] == [
         "rbac.authorization.k8s.io/RoleBinding/team-a/alice-creates"
     ]
     f = findings[0]

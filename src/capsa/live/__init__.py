@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from capsa.checks.findings import Finding
 from capsa.live import bootstrap, clusters, controllers, rbac
-from capsa.live.finding import Finding, LiveCheck, live_checks
+from capsa.live.finding import LiveCheck, live_checks
 from capsa.live.index import LiveIndex
 from capsa.sources.resource import Resource
 
@@ -65,7 +66,7 @@ def analyse(
         gaps = sorted(k for k in check.needs if k in missing)
         if gaps:
             not_assessable.append((check.id, f"could not read {', '.join(gaps)}"))
-    findings.sort(key=lambda f: (f.check_id, f.resource, f.fingerprint))
+    findings.sort(key=lambda f: (f.check_id, f.resource.identity, f.fingerprint))
     return LiveReport(findings, not_assessable)
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from capsa.live.finding import Finding, finding
+from capsa.checks.findings import Finding
+from capsa.live.finding import finding
 from capsa.live.index import LiveIndex, containers, created, dig, meta
 
 DEFAULT_STALE_AFTER = timedelta(hours=1)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from capsa.live.finding import Finding, finding
+from capsa.checks.findings import Finding
+from capsa.live.finding import finding
 from capsa.live.index import PROVIDER_LABEL, LiveIndex, created, dig, labels
 from capsa.sources.resource import Resource
 

@@ -7,7 +7,8 @@ alert on for tampering.
 
 from __future__ import annotations
 
-from capsa.live.finding import Finding, finding
+from capsa.checks.findings import Finding
+from capsa.live.finding import finding
 from capsa.live.index import PROVIDER_LABEL, LiveIndex, containers, dig, labels
 
 

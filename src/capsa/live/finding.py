@@ -1,13 +1,11 @@
-"""Findings of the live analyses and the check metadata they are built from.
+"""Check metadata of the live analyses, and how they become `capsa.checks.findings.Finding`s.
 
-`Finding` has the fields of the project's finding contract (fingerprint, check_id, title,
-severity, threats, mitigation, resource, location, message, remediation, references,
-suppressed, suppression_reason) so live findings can join file-based ones.
+Live findings use the same Finding type, fingerprint and location shape as file-based
+checks, so suppressions, baselines and reports treat both alike.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources as pkg_resources
@@ -15,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from capsa.checks.findings import Finding, Location, ResourceRef, Severity, fingerprint
 from capsa.sources.resource import Resource
 
 
@@ -30,25 +29,6 @@ class LiveCheck:
     needs: tuple[str, ...]
     remediation: str
     references: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One open issue found in a live cluster, tied to threats and a mitigation."""
-
-    fingerprint: str
-    check_id: str
-    title: str
-    severity: str
-    threats: tuple[str, ...]
-    mitigation: str
-    resource: str
-    location: str
-    message: str
-    remediation: str
-    references: tuple[str, ...]
-    suppressed: bool = False
-    suppression_reason: str | None = None
 
 
 def _check(entry: dict[str, Any]) -> LiveCheck:
@@ -74,16 +54,16 @@ def live_checks() -> dict[str, LiveCheck]:
 def finding(check_id: str, resource: Resource, message: str, path: str = "") -> Finding:
     """Build a Finding for `resource`; the fingerprint depends on check, identity and path."""
     check = live_checks()[check_id]
-    digest = hashlib.sha256(f"{check_id}|{resource.identity}|{path}".encode()).hexdigest()
+    ref = ResourceRef(resource.api_version, resource.kind, resource.namespace, resource.name)
     return Finding(
-        fingerprint=digest[:32],
+        fingerprint=fingerprint(check_id, ref, path),
         check_id=check.id,
         title=check.title,
-        severity=check.severity,
+        severity=Severity(check.severity),
         threats=check.threats,
         mitigation=check.mitigation,
-        resource=resource.identity,
-        location=resource.origin.path,
+        resource=ref,
+        location=Location(resource.origin.path, resource.origin.line),
         message=message,
         remediation=check.remediation,
         references=check.references,

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from capsa.live.finding import Finding, finding
+from capsa.checks.findings import Finding
+from capsa.live.finding import finding
 from capsa.live.index import LiveIndex, dig, labels, meta
 from capsa.sources.resource import Resource
 
