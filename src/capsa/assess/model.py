@@ -1,0 +1,270 @@
+"""The Assessment: everything `capsa assess` learned, as one frozen value.
+
+Writers (Markdown, HTML, SARIF, JSON) and `capsa diff` read only this, so a saved
+`assessment.json` can be re-rendered or compared without rescanning anything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from capsa.model.types import SystemModel
+
+SCHEMA = "capsa/v1"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        serialize_by_alias=True,
+    )
+
+
+class Severity(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
+
+
+class DeploymentStatus(StrEnum):
+    """What the evidence says about a mitigation (or threat) in this deployment."""
+
+    VIOLATED = "violated"
+    ACCEPTED = "accepted"  # only failures left are explicitly suppressed
+    VERIFIED = "verified"
+    NOT_ASSESSABLE = "not-assessable"
+
+
+class ResourceRef(_Frozen):
+    api_version: str
+    kind: str
+    namespace: str | None = None
+    name: str
+
+    @property
+    def label(self) -> str:
+        where = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {where}{self.name}"
+
+
+class Location(_Frozen):
+    path: str
+    line: int | None = None
+    carrier: str | None = None
+
+    @property
+    def label(self) -> str:
+        text = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{text} (in {self.carrier})" if self.carrier else text
+
+
+class FindingRecord(_Frozen):
+    """A violated check on one resource; metadata only, never a field's value."""
+
+    fingerprint: str
+    check_id: str
+    title: str
+    severity: Severity
+    threats: list[str] = Field(default_factory=list)
+    mitigation: str
+    resource: ResourceRef
+    location: Location
+    message: str
+    remediation: str
+    references: list[str] = Field(default_factory=list)
+    suppressed: bool = False
+    suppression_reason: str | None = None
+
+
+class CheckOutcome(_Frozen):
+    """A check that passed, or could not decide, on one resource."""
+
+    check_id: str
+    resource: ResourceRef
+    location: Location | None = None
+    reason: str = ""
+
+
+class CheckSummary(_Frozen):
+    """One check and how it fared across all resources it matched."""
+
+    id: str
+    title: str
+    severity: Severity
+    threats: list[str] = Field(default_factory=list)
+    mitigation: str
+    passed: int = 0
+    failed: int = 0
+    suppressed: int = 0
+    unknown: int = 0
+
+
+class MitigationAssessment(_Frozen):
+    id: str
+    text: str
+    upstream_status: str = ""
+    status_note: str = ""
+    checks: list[str] = Field(default_factory=list)
+    deployment_status: DeploymentStatus
+    reason: str
+    findings: list[str] = Field(default_factory=list, description="fingerprints")
+    passed: list[CheckOutcome] = Field(default_factory=list)
+    unknown: list[CheckOutcome] = Field(default_factory=list)
+
+
+class TrackingDecision(_Frozen):
+    """What the team decided about a threat (from a tracking file)."""
+
+    decision: str
+    owner: str = ""
+    reference: str = ""
+    note: str = ""
+
+
+class ThreatAssessment(_Frozen):
+    id: str
+    category: str
+    title: str
+    description: str = ""
+    elements: list[str] = Field(default_factory=list)
+    flows: list[str] = Field(default_factory=list)
+    assets: list[str] = Field(default_factory=list)
+    mitigations: list[MitigationAssessment] = Field(default_factory=list)
+    deployment_status: DeploymentStatus
+    tracking: TrackingDecision | None = None
+
+
+class GapEvidence(_Frozen):
+    """One observation from the project repository about a project gap."""
+
+    check: str
+    ok: bool | None
+    detail: str
+    path: str | None = None
+
+
+class ProjectGap(_Frozen):
+    """A project-hygiene gap (DEV-01, DEV-02, DEV-SBOM) and what the repository shows."""
+
+    id: str
+    title: str
+    description: str = ""
+    status: Literal["open", "addressed", "not-assessable"]
+    evidence: list[GapEvidence] = Field(default_factory=list)
+
+
+class CandidateThreat(_Frozen):
+    """A threat the generic engine derived that the catalogue does not list."""
+
+    id: str
+    rule: str
+    category: str
+    title: str
+    description: str = ""
+    targets: list[str] = Field(default_factory=list)
+
+
+class PathStep(_Frozen):
+    source: str = Field(alias="from")
+    target: str = Field(alias="to")
+    technique: str
+    threats: list[str] = Field(default_factory=list)
+    blocked_by: list[str] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list)
+
+
+class AttackPath(_Frozen):
+    entry: str
+    target: str
+    score: float
+    clusters: list[str] = Field(default_factory=list)
+    steps: list[PathStep] = Field(default_factory=list)
+
+
+class CutEntry(_Frozen):
+    mitigation: str
+    checks: list[str] = Field(default_factory=list)
+    paths_cut: int = 0
+
+
+class InputProblem(_Frozen):
+    """An input problem that did not stop the assessment (file, line, message)."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+    message: str
+
+    @property
+    def label(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+class Inputs(_Frozen):
+    """What was assessed. Variable values are never stored (they may be secrets)."""
+
+    paths: list[str] = Field(default_factory=list)
+    model: str = "builtin:capi-aws"
+    cluster: str | None = None
+    repo: str | None = None
+    variables: list[str] = Field(default_factory=list, description="names only")
+    vars_file: str | None = None
+    ignore_file: str | None = None
+    tracking: str | None = None
+    example: bool = False
+
+
+class Summary(_Frozen):
+    threats_by_status: dict[str, int] = Field(default_factory=dict)
+    findings_by_severity: dict[str, int] = Field(default_factory=dict)
+    suppressed: int = 0
+    passes: int = 0
+    unknown: int = 0
+    resources: int = 0
+    open_paths: int = 0
+    cut: list[str] = Field(default_factory=list)
+    errors: int = 0
+
+
+class Assessment(_Frozen):
+    schema_: Literal["capsa/v1"] = Field("capsa/v1", alias="schema")
+    kind: Literal["Assessment"] = "Assessment"
+    capsa_version: str
+    generated_at: datetime
+    inputs: Inputs
+    model: SystemModel
+    threats: list[ThreatAssessment] = Field(default_factory=list)
+    checks: list[CheckSummary] = Field(default_factory=list)
+    findings: list[FindingRecord] = Field(default_factory=list)
+    passes: list[CheckOutcome] = Field(default_factory=list)
+    unknown: list[CheckOutcome] = Field(default_factory=list)
+    gaps: list[ProjectGap] = Field(default_factory=list)
+    candidates: list[CandidateThreat] = Field(default_factory=list)
+    paths: list[AttackPath] = Field(default_factory=list)
+    cut: list[CutEntry] = Field(default_factory=list)
+    errors: list[InputProblem] = Field(default_factory=list)
+    summary: Summary = Field(default_factory=Summary)
+
+    def finding(self, fingerprint: str) -> FindingRecord | None:
+        return next((f for f in self.findings if f.fingerprint == fingerprint), None)
+
+    def to_json(self) -> str:
+        """The stable JSON form written to assessment.json (camelCase keys)."""
+        return self.model_dump_json(indent=2, by_alias=True) + "\n"

@@ -1,0 +1,74 @@
+"""The counts printed after `capsa assess` and stored in the Assessment's summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from capsa.assess.model import (
+    AttackPath,
+    CheckOutcome,
+    CheckSummary,
+    CutEntry,
+    DeploymentStatus,
+    FindingRecord,
+    InputProblem,
+    Severity,
+    Summary,
+    ThreatAssessment,
+)
+
+
+def summarize(
+    threats: Sequence[ThreatAssessment],
+    findings: Sequence[FindingRecord],
+    passes: Sequence[CheckOutcome],
+    unknown: Sequence[CheckOutcome],
+    paths: Sequence[AttackPath],
+    cut: Sequence[CutEntry],
+    errors: Sequence[InputProblem],
+    resources: int,
+) -> Summary:
+    by_status = Counter(t.deployment_status.value for t in threats)
+    open_findings = [f for f in findings if not f.suppressed]
+    by_severity = Counter(f.severity.value for f in open_findings)
+    return Summary(
+        threats_by_status={s.value: by_status.get(s.value, 0) for s in DeploymentStatus},
+        findings_by_severity={s.value: by_severity.get(s.value, 0) for s in reversed(Severity)},
+        suppressed=len(findings) - len(open_findings),
+        passes=len(passes),
+        unknown=len(unknown),
+        resources=resources,
+        open_paths=len(paths),
+        cut=[c.mitigation for c in cut],
+        errors=len(errors),
+    )
+
+
+def summarize_checks(
+    known: Sequence[CheckSummary],
+    findings: Sequence[FindingRecord],
+    passes: Sequence[CheckOutcome],
+    unknown: Sequence[CheckOutcome],
+) -> list[CheckSummary]:
+    """Fill the per-check counters (checks with no result at all keep zeros)."""
+    passed = Counter(p.check_id for p in passes)
+    undecided = Counter(u.check_id for u in unknown)
+    failed = Counter(f.check_id for f in findings if not f.suppressed)
+    suppressed = Counter(f.check_id for f in findings if f.suppressed)
+    return [
+        c.model_copy(
+            update={
+                "passed": passed[c.id],
+                "failed": failed[c.id],
+                "suppressed": suppressed[c.id],
+                "unknown": undecided[c.id],
+            }
+        )
+        for c in known
+    ]
+
+
+def worst_open_severity(findings: Sequence[FindingRecord]) -> Severity | None:
+    ranks = [f.severity for f in findings if not f.suppressed]
+    return max(ranks, key=lambda s: s.rank) if ranks else None

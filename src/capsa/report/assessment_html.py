@@ -1,0 +1,144 @@
+"""assessment.html: the same assessment as one self-contained page (no network at all).
+
+Jinja2 autoescapes every value; the only raw markup is capsa's own CSS, JS and the SVG
+drawn by capsa.report.svg (which escapes its labels). Tables sort and filter with a few
+lines of inline JS; `?filter=TEXT` (or `#filter=TEXT`) pre-fills every filter on load.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from capsa.assess.model import Assessment, AttackPath, FindingRecord
+from capsa.model.index import ModelIndex
+from capsa.model.types import ElementType, NamedFlow
+from capsa.report.assessment_text import (
+    SECTIONS,
+    STATUS_TEXT,
+    category_title,
+    grouped_threats,
+    scope_lines,
+    title_of,
+)
+
+
+@dataclass(frozen=True)
+class _Section:
+    title: str
+    anchor: str
+
+
+@dataclass(frozen=True)
+class _Step:
+    number: str
+    description: str
+    between: str
+    protocol: str
+
+
+def _asset(name: str) -> str:
+    return (resources.files("capsa.report") / "templates" / name).read_text("utf-8")
+
+
+def _anchor(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+
+
+def _steps(index: ModelIndex, flow: NamedFlow, prefix: str = "", depth: int = 0) -> list[_Step]:
+    out: list[_Step] = []
+    for number, step in enumerate(flow.steps, start=1):
+        label = f"{prefix}{number}"
+        between, protocol = "", ""
+        if step.uses and step.uses in index.data_flows:
+            df = index.data_flows[step.uses]
+            between, protocol = f"{df.source} → {df.target}", df.protocol.value
+        elif step.actor:
+            between = step.actor
+        out.append(_Step(label, step.description, between, protocol))
+        if step.include and step.include in index.flows and depth < 3:
+            out.extend(_steps(index, index.flows[step.include], f"{label}.", depth + 1))
+    return out
+
+
+def _path_svg(path: AttackPath, number: int) -> str:
+    from capsa.report.svg import render_path_svg
+
+    chain = [(s.source, s.technique) for s in path.steps]
+    if path.steps:
+        chain.append((path.steps[-1].target, ""))
+    else:
+        chain = [(path.entry, ""), (path.target, "")]
+    return render_path_svg(chain, f"Attack path {number}: {path.entry} to {path.target}")
+
+
+def _threat_findings(a: Assessment) -> dict[str, list[FindingRecord]]:
+    out: dict[str, list[FindingRecord]] = {}
+    for threat in a.threats:
+        rows: list[FindingRecord] = []
+        for mitigation in threat.mitigations:
+            for fingerprint in mitigation.findings:
+                finding = a.finding(fingerprint)
+                if finding is not None and finding not in rows:
+                    rows.append(finding)
+        out[threat.id] = rows
+    return out
+
+
+def _context(a: Assessment) -> dict[str, Any]:
+    from markupsafe import Markup
+
+    from capsa.report.sequence import render_sequence
+    from capsa.report.svg import render_dfd_svg
+
+    index = ModelIndex(a.model)
+    flows = [
+        {
+            "id": f.id,
+            "name": f.name,
+            "description": f.description,
+            "steps": _steps(index, f),
+            "mermaid": render_sequence(a.model, f.id),
+        }
+        for f in a.model.flows
+    ]
+    findings = sorted(a.findings, key=lambda f: (f.suppressed, -f.severity.rank, f.check_id))
+    return {
+        "a": a,
+        "title": title_of(a),
+        "generated": a.generated_at.isoformat(timespec="seconds"),
+        "sections": [_Section(t, _anchor(t)) for t in SECTIONS],
+        "scope": scope_lines(a),
+        "actors": [e for e in a.model.elements if e.type is ElementType.ACTOR],
+        "components": [e for e in a.model.elements if e.type is not ElementType.ACTOR],
+        "boundary_names": {b.id: b.name for b in a.model.boundaries},
+        "dfd_svg": Markup(render_dfd_svg(a.model)),  # noqa: S704 - capsa's own escaped SVG
+        "flows": flows,
+        "groups": grouped_threats(a),
+        "threat_findings": _threat_findings(a),
+        "findings": findings,
+        "paths": [
+            {"path": p, "svg": Markup(_path_svg(p, n))}  # noqa: S704 - capsa's own escaped SVG
+            for n, p in enumerate(a.paths, start=1)
+        ],
+        "category_title": category_title,
+        "plain_status": STATUS_TEXT.__getitem__,
+        "css": Markup(_asset("assessment.css")),  # noqa: S704 - packaged stylesheet
+        "js": Markup(_asset("assessment.js")),  # noqa: S704 - packaged script
+    }
+
+
+def render_assessment_html(assessment: Assessment) -> str:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(
+        loader=PackageLoader("capsa.report", "templates"),
+        autoescape=select_autoescape(enabled_extensions=("html", "j2"), default=True),
+        trim_blocks=False,
+        lstrip_blocks=False,
+        keep_trailing_newline=True,
+    )
+    template = env.get_template("assessment.html.j2")
+    return template.render(**_context(assessment))

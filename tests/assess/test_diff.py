@@ -1,0 +1,51 @@
+"""capsa diff: new, fixed and changed findings by fingerprint, and status changes."""
+
+from __future__ import annotations
+
+from assessment_factory import finding, make_assessment, passed
+
+from capsa.assess.diff import diff_assessments
+from capsa.assess.model import Severity
+
+
+def test_identical_assessments_have_no_difference() -> None:
+    a = make_assessment([finding()])
+    assert diff_assessments(a, a).empty
+
+
+def test_reordering_and_line_moves_are_not_new_or_fixed() -> None:
+    one = finding(fingerprint="a" * 64)
+    two = finding("CAPSA-IMG-001", fingerprint="b" * 64, mitigation="STRIDE-TAMPER-2.M1")
+    old = make_assessment([one, two])
+    new = make_assessment([two, one])
+    assert diff_assessments(old, new).empty
+
+
+def test_new_fixed_and_changed_are_told_apart() -> None:
+    kept_old = finding(fingerprint="a" * 64, line=10)
+    kept_new = finding(fingerprint="a" * 64, line=14, severity=Severity.CRITICAL)
+    gone = finding("CAPSA-IMG-001", fingerprint="b" * 64, mitigation="STRIDE-TAMPER-2.M1")
+    added = finding(fingerprint="c" * 64, path="sandbox/workers.yaml")
+    result = diff_assessments(make_assessment([kept_old, gone]), make_assessment([kept_new, added]))
+    assert [f.fingerprint for f in result.new] == ["c" * 64]
+    assert [f.fingerprint for f in result.fixed] == ["b" * 64]
+    assert [c.fingerprint for c in result.changed] == ["a" * 64]
+    changes = result.changed[0].changes
+    assert changes["severity"] == ("high", "critical")
+    assert changes["location"] == ("prod/workers.yaml:10", "prod/workers.yaml:14")
+
+
+def test_status_changes_of_threats_and_mitigations() -> None:
+    old = make_assessment([finding()])
+    new = make_assessment([], [passed("CAPSA-AWS-001")])
+    changes = {(c.kind, c.id): (c.old, c.new) for c in diff_assessments(old, new).status_changes}
+    assert changes[("threat", "STRIDE-SPOOF-1")] == ("violated", "verified")
+    assert changes[("mitigation", "STRIDE-SPOOF-1.M1")] == ("violated", "verified")
+    assert ("threat", "STRIDE-DOS-5") not in changes
+
+
+def test_suppression_is_a_change() -> None:
+    old = make_assessment([finding()])
+    new = make_assessment([finding(suppressed=True)])
+    result = diff_assessments(old, new)
+    assert result.changed[0].changes["suppressed"] == ("False", "True")

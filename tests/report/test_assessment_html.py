@@ -1,0 +1,98 @@
+"""assessment.html: self-contained (no network reference), escaped, anchored per threat/check."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from types import ModuleType
+
+from capsa.report.assessment_html import render_assessment_html
+
+
+def _factory() -> ModuleType:
+    if "assessment_factory" in sys.modules:
+        return sys.modules["assessment_factory"]
+    path = Path(__file__).parents[1] / "assess" / "assessment_factory.py"
+    spec = importlib.util.spec_from_file_location("assessment_factory", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["assessment_factory"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+F = _factory()
+
+
+class _Refs(HTMLParser):
+    """Collects every URL-valued attribute and every id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refs: list[str] = []
+        self.ids: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name in {"src", "href", "action", "xlink:href", "poster", "data"} and value:
+                self.refs.append(value)
+            if name == "id" and value:
+                self.ids.append(value)
+
+
+def _parse(html: str) -> _Refs:
+    parser = _Refs()
+    parser.feed(html)
+    return parser
+
+
+def _html() -> str:
+    a = F.make_assessment([F.finding()], [F.passed("CAPSA-IMG-001")])
+    return str(render_assessment_html(a))
+
+
+def test_no_resource_is_fetched_from_anywhere() -> None:
+    html = _html()
+    refs = _parse(html)
+    assert refs.refs, "the page should at least link its own anchors"
+    assert all(ref.startswith("#") for ref in refs.refs), refs.refs
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, flags=re.I)
+    assert "@import" not in html and "url(http" not in html
+    assert not {"link", "iframe", "img", "object", "embed"} & set(refs.tags)
+
+
+def test_anchors_per_threat_and_check() -> None:
+    ids = set(_parse(_html()).ids)
+    for threat in ("STRIDE-SPOOF-1", "STRIDE-TAMPER-2", "STRIDE-DOS-5"):
+        assert f"threat-{threat}" in ids
+    assert {"check-CAPSA-AWS-001", "check-CAPSA-IMG-001", "finding-table", "dfd"} <= ids
+
+
+def test_diagrams_are_inline_svg() -> None:
+    html = _html()
+    assert '<svg xmlns="http://www.w3.org/2000/svg" class="dfd"' in html
+    assert 'class="attack-path"' in html
+
+
+def test_values_are_escaped() -> None:
+    html = _html()
+    assert "IMDSv1 | still allowed &lt;b&gt;" in html
+    assert "still allowed <b>" not in html
+
+
+def test_hostile_text_cannot_open_a_script() -> None:
+    evil = F.finding(message="</script><script>alert(1)</script>")
+    html = render_assessment_html(F.make_assessment([evil]))
+    assert html.count("<script>") == 1
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)" in html
+
+
+def test_violated_threat_shows_location() -> None:
+    html = _html()
+    article = html.split('id="threat-STRIDE-SPOOF-1"')[1].split("</article>")[0]
+    assert "violated" in article and "prod/workers.yaml:12" in article

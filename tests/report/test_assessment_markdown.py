@@ -1,0 +1,80 @@
+"""assessment.md: the section list in order, every threat with a status, findings with
+file:line, GitHub-safe tables and Mermaid fences."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from capsa.report.assessment_markdown import cell, render_assessment_markdown
+from capsa.report.assessment_text import SECTIONS
+
+
+def _factory() -> ModuleType:
+    path = Path(__file__).parents[1] / "assess" / "assessment_factory.py"
+    if "assessment_factory" in sys.modules:
+        return sys.modules["assessment_factory"]
+    spec = importlib.util.spec_from_file_location("assessment_factory", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["assessment_factory"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+F = _factory()
+
+
+def _render() -> str:
+    a = F.make_assessment([F.finding()], [F.passed("CAPSA-IMG-001")])
+    return str(render_assessment_markdown(a))
+
+
+def test_sections_appear_in_order() -> None:
+    headings = re.findall(r"^## \d+\. (.+)$", _render(), flags=re.MULTILINE)
+    assert headings == list(SECTIONS)
+
+
+def test_every_threat_has_a_deployment_status_and_anchor() -> None:
+    text = _render()
+    for threat in ("STRIDE-SPOOF-1", "STRIDE-TAMPER-2", "STRIDE-DOS-5"):
+        assert f'<a id="threat-{threat}"></a>' in text
+        block = text.split(f'<a id="threat-{threat}"></a>')[1].split("<a id=")[0]
+        assert "**Deployment status:**" in block
+    assert "not assessable from the inputs given" in text
+
+
+def test_violated_threat_lists_its_finding_with_file_and_line() -> None:
+    text = _render()
+    block = text.split('<a id="threat-STRIDE-SPOOF-1"></a>')[1].split("\n### ")[0]
+    assert "violated" in block
+    assert "`prod/workers.yaml:12`" in block
+
+
+def test_tables_have_a_constant_column_count() -> None:
+    for table in re.findall(r"(?:^\|.*\|\n)+", _render(), flags=re.MULTILINE):
+        rows = table.strip("\n").split("\n")
+        counts = {len(re.findall(r"(?<!\\)\|", row)) for row in rows}
+        assert len(counts) == 1, rows
+
+
+def test_mermaid_fences_are_closed_and_typed() -> None:
+    text = _render()
+    blocks = re.findall(r"^```mermaid\n(.*?)^```$", text, flags=re.MULTILINE | re.DOTALL)
+    assert len(blocks) == 2
+    assert blocks[0].startswith("flowchart")
+    assert blocks[1].startswith("sequenceDiagram")
+    assert text.count("```") % 2 == 0
+
+
+def test_cell_escapes_table_breakers_and_html() -> None:
+    assert cell("a | b\nc <script>") == "a \\| b c \\<script\\>"
+
+
+def test_empty_assessment_says_so_instead_of_empty_tables() -> None:
+    text = render_assessment_markdown(F.make_assessment(with_paths=False))
+    assert "No check failed." in text
+    assert "No open attack path" in text
