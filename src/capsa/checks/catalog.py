@@ -1,0 +1,132 @@
+"""Load the check data files and compile every expression once.
+
+A broken file (bad YAML, a missing key, an expression that does not compile, a duplicate
+id) is an InputError pointing at the file and line of the offending entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from pydantic import ValidationError
+
+from capsa.checks.model import Check
+from capsa.errors import InputError, Problem
+from capsa.yamlio import LineList, load_one_with_lines, position_of
+
+if TYPE_CHECKING:
+    from capsa.cel import CelEnvironment, CompiledExpression
+
+DATA_DIR = Path(__file__).parent / "data"
+
+#: Variables each scope's expressions may read.
+SCOPE_VARIABLES = {"object": ("object",), "topology": ("object", "context")}
+
+
+@cache
+def environment(scope: str) -> CelEnvironment:
+    """The CEL environment for a scope: object checks see only `object` (so they export
+    as admission policies); topology checks also see `context`."""
+    from capsa.cel import CelEnvironment
+    from capsa.cel_k8s import functions
+
+    return CelEnvironment(SCOPE_VARIABLES[scope], functions())
+
+
+_COMPILED: dict[tuple[str, str], CompiledExpression] = {}
+
+
+def compiled(check: Check) -> CompiledExpression:
+    """The compiled expression of a check (compiled on first use, then reused)."""
+    key = (check.scope, check.expression)
+    program = _COMPILED.get(key)
+    if program is None:
+        program = environment(check.scope).compile(check.expression)
+        _COMPILED[key] = program
+    return program
+
+
+def _line(root: Any, path: tuple[int | str, ...]) -> int | None:
+    position = position_of(root, path)
+    return position[0] if position else None
+
+
+def _entry_problems(
+    path: str, entries: LineList, index: int, raw: Any
+) -> tuple[Check | None, list[Problem]]:
+    from capsa.cel import CelError
+
+    if not isinstance(raw, dict):
+        return None, [Problem(path, _line(entries, (index,)), None, "a check must be a mapping")]
+    try:
+        check = Check.model_validate(raw)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            loc = tuple(str(step) for step in item["loc"] if isinstance(step, str | int))
+            line = _line(entries, (index, *loc[:1])) or _line(entries, (index,))
+            where = ".".join(loc) or "check"
+            problems.append(Problem(path, line, None, f"{where}: {item['msg']}"))
+        return None, problems
+    try:
+        compiled(check)
+    except CelError as error:
+        line = _line(entries, (index, "expression"))
+        return None, [Problem(path, line, None, f"{check.id}: expression: {error}")]
+    return check, []
+
+
+def load_file(path: Path) -> tuple[list[Check], list[Problem]]:
+    """Checks of one data file, and the problems that kept entries out."""
+    name = str(path)
+    try:
+        document = load_one_with_lines(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        return [], [Problem(name, None, None, f"cannot read: {error}")]
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        return [], [Problem(name, line, None, f"invalid YAML: {error}")]
+    if document is None:
+        return [], []
+    if not isinstance(document, LineList):
+        return [], [Problem(name, 1, None, "a check file must be a list of checks")]
+    checks: list[Check] = []
+    problems: list[Problem] = []
+    for index, raw in enumerate(document):
+        check, found = _entry_problems(name, document, index, raw)
+        problems.extend(found)
+        if check is not None:
+            checks.append(check)
+    return checks, problems
+
+
+def load_checks(paths: Iterable[Path] | None = None) -> list[Check]:
+    """All checks (by default every `checks/data/*.yaml`), validated and compiled, in id
+    order. Raises InputError listing every problem found."""
+    files: Sequence[Path] = (
+        sorted(DATA_DIR.glob("*.yaml")) if paths is None else [Path(p) for p in paths]
+    )
+    checks: list[Check] = []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for file in files:
+        loaded, found = load_file(file)
+        problems.extend(found)
+        for check in loaded:
+            if check.id in seen:
+                problems.append(
+                    Problem(
+                        str(file), None, None, f"{check.id} is also defined in {seen[check.id]}"
+                    )
+                )
+                continue
+            seen[check.id] = str(file)
+            checks.append(check)
+    if problems:
+        raise InputError(problems)
+    return sorted(checks, key=lambda c: c.id)

@@ -1,0 +1,237 @@
+"""Run checks over resources: each document is converted to plain data once, every check
+that matches its kind runs against it, and each outcome is a finding, a pass or unknown.
+
+Outcomes:
+- the expression is true → a pass (evidence that the mitigation holds for that object);
+- false → a Finding located at the check's field (or the document when it is absent);
+- "unknown" when a field listed in `unknownWhen` is an unresolved variable, when the
+  expression reads a field that is not there, or when it fails on a resource that has
+  unresolved values. Unknown is never a pass.
+Other runtime errors become Problems, reported once per check and file.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from capsa.checks.catalog import compiled
+from capsa.checks.findings import CheckResult, Finding, Location, ResourceRef, fingerprint
+from capsa.checks.model import Check, FieldPath
+from capsa.errors import Problem
+from capsa.sources.resource import Resource
+from capsa.yamlio import LineDict, LineList, plain, position_of
+
+ContextFor = Callable[[Resource], Mapping[str, Any]]
+
+_MISSING_FIELD = ("Key not found in map", "No such key", "no such key")
+
+
+@dataclass
+class EvaluationResult:
+    """Everything one evaluation produced."""
+
+    findings: list[Finding] = field(default_factory=list)
+    passes: list[CheckResult] = field(default_factory=list)
+    unknown: list[CheckResult] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _ref(resource: Resource) -> ResourceRef:
+    return ResourceRef(resource.api_version, resource.kind, resource.namespace, resource.name)
+
+
+def _expand(body: Any, path: FieldPath) -> list[tuple[str | int, ...]]:
+    """Concrete paths for a pattern whose `*` steps stand for any list item (or map key).
+    When a `*` has nothing under it, the container itself is where to point."""
+    out: list[tuple[str | int, ...]] = [()]
+    for step in path:
+        nxt: list[tuple[str | int, ...]] = []
+        for prefix in out:
+            if step != "*":
+                nxt.append((*prefix, step))
+                continue
+            node = _walk(body, prefix)
+            if isinstance(node, list):
+                nxt.extend((*prefix, i) for i in range(len(node)))
+            elif isinstance(node, dict):
+                nxt.extend((*prefix, k) for k in node)
+        if not nxt:
+            return out
+        out = nxt
+    return out
+
+
+_ABSENT = object()
+
+
+def _walk(body: Any, path: tuple[str | int, ...]) -> Any:
+    node = body
+    for step in path:
+        in_map = isinstance(node, dict) and step in node
+        in_list = isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
+        if not (in_map or in_list):
+            return _ABSENT
+        node = node[step]
+    return node
+
+
+def _depth(body: Any, path: tuple[str | int, ...]) -> int:
+    """How many leading steps of `path` exist in `body`."""
+    for depth in range(len(path), 0, -1):
+        if _walk(body, path[:depth]) is not _ABSENT:
+            return depth
+    return 0
+
+
+def field_line(resource: Resource, check: Check) -> int | None:
+    """Line of the field a finding is about: among the `field` alternatives, the concrete
+    path that exists deepest in the document (first wins on ties); the document line when
+    positions are unknown (embedded or live resources)."""
+    if resource.origin.carrier is not None or not isinstance(resource.body, LineDict | LineList):
+        return resource.origin.line
+    best: tuple[str | int, ...] | None = None
+    best_depth = -1
+    for pattern in check.field_paths:
+        for concrete in _expand(resource.body, pattern):
+            depth = _depth(resource.body, concrete)
+            if depth == len(concrete) and depth > 0:
+                best = concrete
+                best_depth = len(concrete) + 1_000  # a full match beats any prefix
+                break
+            if depth > best_depth:
+                best, best_depth = concrete, depth
+        if best_depth >= 1_000:
+            break
+    position = position_of(resource.body, best) if best is not None else None
+    if position is None or position[0] <= 0:
+        return resource.origin.line
+    return position[0]
+
+
+def _matches_unknown(pattern: FieldPath, unknown: tuple[str | int, ...]) -> bool:
+    """True when an unresolved path and a declared path overlap (one contains the other)."""
+    for want, have in zip(pattern, unknown, strict=False):
+        if want == "*":
+            continue
+        if str(want) != str(have):
+            return False
+    return True
+
+
+def _is_unknown(resource: Resource, check: Check) -> bool:
+    if not check.unknown_when or not resource.unknown_paths:
+        return False
+    return any(
+        _matches_unknown(pattern, have)
+        for pattern in check.unknown_paths
+        for have in resource.unknown_paths
+    )
+
+
+class _Index:
+    """Checks by (group, kind), so each resource only meets the checks that match it."""
+
+    def __init__(self, checks: Sequence[Check]) -> None:
+        self.by_kind: dict[tuple[str, str], list[Check]] = defaultdict(list)
+        for check in checks:
+            for kind in check.match.kinds:
+                bucket = self.by_kind[(kind.group, kind.kind)]
+                if check not in bucket:
+                    bucket.append(check)
+
+    def for_resource(self, resource: Resource) -> list[Check]:
+        found = self.by_kind.get((resource.group, resource.kind), [])
+        return [c for c in found if c.matches(resource.group, resource.kind, resource.version)]
+
+
+def _finding(check: Check, resource: Resource) -> Finding:
+    ref = _ref(resource)
+    location = Location(resource.origin.path, field_line(resource, check), resource.origin.carrier)
+    return Finding(
+        fingerprint=fingerprint(check.id, ref, check.field),
+        check_id=check.id,
+        title=check.title,
+        severity=check.severity,
+        threats=check.threats,
+        mitigation=check.mitigation,
+        resource=ref,
+        location=location,
+        message=" ".join(check.message.split()),
+        remediation=" ".join(check.remediation.split()),
+        references=check.references,
+    )
+
+
+def evaluate(
+    resources: Sequence[Resource],
+    checks: Sequence[Check],
+    context_for: ContextFor | None = None,
+) -> EvaluationResult:
+    """Run `checks` over `resources`. Topology-scope checks run only when `context_for`
+    is given (it supplies their `context` binding)."""
+    from capsa.cel import CelError
+
+    index = _Index(checks)
+    result = EvaluationResult()
+    reported: set[tuple[str, str]] = set()
+    for resource in resources:
+        matching = index.for_resource(resource)
+        if context_for is None:
+            matching = [c for c in matching if c.scope == "object"]
+        if not matching:
+            continue
+        document = plain(resource.body)
+        context: Mapping[str, Any] | None = None
+        ref = _ref(resource)
+        doc_location = Location(resource.origin.path, resource.origin.line, resource.origin.carrier)
+        for check in matching:
+            if _is_unknown(resource, check):
+                result.unknown.append(
+                    CheckResult(check.id, ref, doc_location, "a field it reads is unresolved")
+                )
+                continue
+            bindings: dict[str, Any] = {"object": document}
+            if check.scope == "topology" and context_for is not None:
+                if context is None:
+                    context = context_for(resource)
+                bindings["context"] = context
+            try:
+                value = compiled(check).evaluate(bindings)
+            except CelError as error:
+                text = str(error)
+                if any(marker in text for marker in _MISSING_FIELD) or resource.unknown_paths:
+                    result.unknown.append(CheckResult(check.id, ref, doc_location, text))
+                    continue
+                key = (check.id, resource.origin.path)
+                if key not in reported:
+                    reported.add(key)
+                    result.problems.append(
+                        Problem(
+                            resource.origin.path,
+                            resource.origin.line,
+                            None,
+                            f"{check.id} could not be evaluated on {resource.kind} "
+                            f"{resource.name}: {text}",
+                        )
+                    )
+                continue
+            if value is True:
+                result.passes.append(CheckResult(check.id, ref, doc_location))
+            elif value is False:
+                result.findings.append(_finding(check, resource))
+            else:
+                key = (check.id, resource.origin.path)
+                if key not in reported:
+                    reported.add(key)
+                    result.problems.append(
+                        Problem(
+                            resource.origin.path,
+                            resource.origin.line,
+                            None,
+                            f"{check.id} returned {value!r} instead of true/false",
+                        )
+                    )
+    return result

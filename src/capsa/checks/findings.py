@@ -1,0 +1,145 @@
+"""What running a check produces: findings (violations) and per-resource results.
+
+These are plain frozen dataclasses so report writers, suppressions and baselines can
+consume them without importing pydantic or the CEL engine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+_RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+
+
+class Severity(StrEnum):
+    """Finding severity; compares by rank (low < medium < high < critical), not by name."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self.value]
+
+    def _other_rank(self, other: object) -> int:
+        if isinstance(other, Severity):
+            return other.rank
+        if isinstance(other, str) and other in _RANK:
+            return _RANK[other]
+        raise TypeError(f"cannot compare Severity with {other!r}")
+
+    def __lt__(self, other: object) -> bool:
+        return self.rank < self._other_rank(other)
+
+    def __le__(self, other: object) -> bool:
+        return self.rank <= self._other_rank(other)
+
+    def __gt__(self, other: object) -> bool:
+        return self.rank > self._other_rank(other)
+
+    def __ge__(self, other: object) -> bool:
+        return self.rank >= self._other_rank(other)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    """The identity of the resource a result is about (no body, no secret values)."""
+
+    api_version: str
+    kind: str
+    namespace: str | None
+    name: str
+
+    @property
+    def group(self) -> str:
+        return self.api_version.split("/", 1)[0] if "/" in self.api_version else ""
+
+    @property
+    def identity(self) -> str:
+        """group/kind/namespace/name, the part of a fingerprint that names the resource."""
+        return f"{self.group}/{self.kind}/{self.namespace or ''}/{self.name}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "apiVersion": self.api_version,
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+        }
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a user edits to fix a finding. `carrier` names the ConfigMap/Secret an embedded
+    resource travels in; then `line` is the carrier's document line."""
+
+    path: str
+    line: int | None
+    carrier: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path, "line": self.line}
+        if self.carrier is not None:
+            out["carrier"] = self.carrier
+        return out
+
+
+def fingerprint(check_id: str, resource: ResourceRef, field: str) -> str:
+    """Stable id of a finding: independent of file order, line numbers and wording."""
+    text = "\x1f".join((check_id, resource.identity, field))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """A check that ran on a resource without a violation: passed, or could not be decided."""
+
+    check_id: str
+    resource: ResourceRef
+    location: Location
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One violation of one check by one resource."""
+
+    fingerprint: str
+    check_id: str
+    title: str
+    severity: Severity
+    threats: tuple[str, ...]
+    mitigation: str
+    resource: ResourceRef
+    location: Location
+    message: str
+    remediation: str
+    references: tuple[str, ...]
+    suppressed: bool = False
+    suppression_reason: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of a finding (`capsa/v1`)."""
+        return {
+            "fingerprint": self.fingerprint,
+            "check": self.check_id,
+            "title": self.title,
+            "severity": self.severity.value,
+            "threats": list(self.threats),
+            "mitigation": self.mitigation,
+            "resource": self.resource.as_dict(),
+            "location": self.location.as_dict(),
+            "message": self.message,
+            "remediation": self.remediation,
+            "references": list(self.references),
+            "suppressed": self.suppressed,
+            "suppressionReason": self.suppression_reason,
+        }

@@ -1,0 +1,103 @@
+"""Export an object-level check as a ValidatingAdmissionPolicy and its binding, so the
+management cluster rejects what the scanner would flag.
+
+The CEL goes in verbatim: object checks are written in the admission-policy convention
+(variable `object`, true when compliant) and use only functions Kubernetes also has.
+Topology checks (they need `context`) and checks using capsa-only functions are refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from capsa.cel_k8s import uses_capsa_functions
+from capsa.checks.model import Check
+
+API_VERSION = "admissionregistration.k8s.io/v1"
+
+
+class NotExportable(ValueError):
+    """The check cannot run inside a ValidatingAdmissionPolicy."""
+
+
+def plural(kind: str) -> str:
+    """The resource (plural) name Kubernetes derives for a kind, as controller-gen does."""
+    lower = kind.lower()
+    if lower.endswith("y") and lower[-2:-1] not in {"a", "e", "i", "o", "u"}:
+        return lower[:-1] + "ies"
+    if lower.endswith(("s", "x", "z", "ch", "sh")):
+        return lower + "es"
+    return lower + "s"
+
+
+def exportable(check: Check) -> str | None:
+    """Why a check cannot be exported, or None when it can."""
+    if check.scope != "object":
+        return f"{check.id} is a {check.scope}-scope check: it needs other objects"
+    used = uses_capsa_functions(check.expression)
+    if used:
+        return f"{check.id} uses capsa-only functions: {', '.join(used)}"
+    return None
+
+
+def _rules(check: Check) -> list[dict[str, Any]]:
+    rules: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for kind in check.match.kinds:
+        versions = tuple(kind.versions) if kind.versions else ("*",)
+        resources = rules.setdefault((kind.group, versions), [])
+        name = plural(kind.kind)
+        if name not in resources:
+            resources.append(name)
+    return [
+        {
+            "apiGroups": [group],
+            "apiVersions": list(versions),
+            "operations": ["CREATE", "UPDATE"],
+            "resources": resources,
+        }
+        for (group, versions), resources in rules.items()
+    ]
+
+
+def export_policy(check: Check, actions: Sequence[str] = ("Deny",)) -> list[dict[str, Any]]:
+    """[ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding] for an object check.
+
+    Raises NotExportable for topology checks and checks using capsa-only functions.
+    `actions` are the binding's validationActions (Deny, Warn, Audit).
+    """
+    reason = exportable(check)
+    if reason is not None:
+        raise NotExportable(reason)
+    name = check.id.lower()
+    labels = {"app.kubernetes.io/managed-by": "capsa"}
+    annotations = {
+        "capsa.dev/check": check.id,
+        "capsa.dev/severity": check.severity.value,
+        "capsa.dev/threats": ",".join(check.threats),
+        "capsa.dev/mitigation": check.mitigation,
+    }
+    message = f"{check.id}: {' '.join(check.title.split())}"
+    policy = {
+        "apiVersion": API_VERSION,
+        "kind": "ValidatingAdmissionPolicy",
+        "metadata": {"name": name, "labels": labels, "annotations": annotations},
+        "spec": {
+            "failurePolicy": "Fail",
+            "matchConstraints": {"resourceRules": _rules(check)},
+            "validations": [
+                {
+                    "expression": check.expression,
+                    "message": message,
+                    "reason": "Invalid",
+                }
+            ],
+        },
+    }
+    binding = {
+        "apiVersion": API_VERSION,
+        "kind": "ValidatingAdmissionPolicyBinding",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {"policyName": name, "validationActions": list(actions)},
+    }
+    return [policy, binding]

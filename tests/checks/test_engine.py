@@ -1,0 +1,194 @@
+"""The engine: pass / finding / unknown / problem outcomes, locations and fingerprints."""
+
+from __future__ import annotations
+
+from checks_support import resources
+
+from capsa.checks.engine import evaluate
+from capsa.checks.findings import Severity
+from capsa.checks.model import Check
+
+MACHINES = """\
+apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
+kind: AWSMachineTemplate
+metadata:
+  name: good
+  namespace: ns
+spec:
+  template:
+    spec:
+      instanceMetadataOptions:
+        httpTokens: required
+---
+apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
+kind: AWSMachineTemplate
+metadata:
+  name: bad
+  namespace: ns
+spec:
+  template:
+    spec:
+      instanceMetadataOptions:
+        httpTokens: optional
+---
+apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
+kind: AWSMachineTemplate
+metadata:
+  name: absent
+  namespace: ns
+spec:
+  template:
+    spec: {}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: unrelated
+"""
+
+
+def _check(**overrides: object) -> Check:
+    data: dict[str, object] = {
+        "id": "CAPSA-TEST-001",
+        "title": "IMDSv2 required",
+        "severity": "high",
+        "threats": ["STRIDE-SPOOF-1"],
+        "mitigation": "STRIDE-SPOOF-1.M1",
+        "match": {
+            "kinds": [{"group": "infrastructure.cluster.x-k8s.io", "kind": "AWSMachineTemplate"}]
+        },
+        "scope": "object",
+        "expression": "object.spec.template.spec.instanceMetadataOptions.httpTokens == 'required'",
+        "field": "spec.template.spec.instanceMetadataOptions.httpTokens",
+        "message": "IMDSv1 is allowed.",
+        "remediation": "Set httpTokens: required.",
+        "references": ["https://example.invalid/imds"],
+        "providers": ["aws"],
+    }
+    data.update(overrides)
+    return Check.model_validate(data)
+
+
+def test_outcomes_per_resource() -> None:
+    result = evaluate(resources(MACHINES), [_check()])
+    assert [f.resource.name for f in result.findings] == ["bad"]
+    assert [p.resource.name for p in result.passes] == ["good"]
+    # a missing field is undecided, not a pass and not a problem
+    assert [u.resource.name for u in result.unknown] == ["absent"]
+    assert result.problems == []
+
+
+def test_finding_points_at_the_offending_field_line() -> None:
+    finding = evaluate(resources(MACHINES, path="m.yaml"), [_check()]).findings[0]
+    assert finding.location.path == "m.yaml"
+    assert finding.location.line == 21  # the httpTokens: optional line
+    assert finding.severity is Severity.HIGH
+    assert finding.threats == ("STRIDE-SPOOF-1",)
+    assert finding.resource.namespace == "ns"
+    assert not finding.suppressed
+
+
+def test_finding_on_absent_field_points_at_deepest_present_parent() -> None:
+    check = _check(expression="false")
+    found = {f.resource.name: f for f in evaluate(resources(MACHINES), [check]).findings}
+    assert found["absent"].location.line == 30  # "spec: {}" under template
+
+
+def test_field_alternatives_and_wildcards_pick_the_present_item() -> None:
+    text = """\
+apiVersion: bootstrap.cluster.x-k8s.io/v1beta1
+kind: KubeadmConfigTemplate
+metadata: {name: t}
+spec:
+  template:
+    spec:
+      users:
+        - name: a
+        - name: b
+          sudo: ALL
+"""
+    check = _check(
+        match={"kinds": [{"group": "bootstrap.cluster.x-k8s.io", "kind": "KubeadmConfigTemplate"}]},
+        expression="false",
+        field="spec.users.*.sudo | spec.template.spec.users.*.sudo",
+    )
+    finding = evaluate(resources(text), [check]).findings[0]
+    assert finding.location.line == 10
+
+
+def test_embedded_resource_points_at_its_carrier() -> None:
+    found = evaluate(
+        resources(MACHINES, path="crs.yaml", carrier="ConfigMap ns/addons"), [_check()]
+    ).findings
+    assert found[0].location.carrier == "ConfigMap ns/addons"
+    assert found[0].location.line == 12  # the document line, not a body line
+
+
+def test_fingerprint_is_stable_across_order_and_lines() -> None:
+    first = evaluate(resources(MACHINES), [_check()]).findings[0]
+    shifted = "# a comment\n\n" + MACHINES.split("---\n")[1]
+    second = evaluate(resources(shifted), [_check()]).findings[0]
+    assert first.location.line != second.location.line
+    assert first.fingerprint == second.fingerprint
+    other = evaluate(resources(MACHINES), [_check(id="CAPSA-TEST-002")]).findings[0]
+    assert other.fingerprint != first.fingerprint
+
+
+def test_unknown_when_beats_pass() -> None:
+    check = _check(unknownWhen=["spec.template.spec.instanceMetadataOptions.httpTokens"])
+    unknown = [("spec", "template", "spec", "instanceMetadataOptions", "httpTokens")]
+    result = evaluate(resources(MACHINES, unknown=unknown), [check])
+    assert result.passes == [] and result.findings == []
+    assert len(result.unknown) == 3
+
+
+def test_unknown_when_matches_wildcards_and_parents() -> None:
+    check = _check(unknownWhen=["spec.template.spec.users.*.sudo"])
+    result = evaluate(
+        resources(MACHINES, unknown=[("spec", "template", "spec", "users", 0)]), [check]
+    )
+    assert len(result.unknown) == 3
+    unrelated = evaluate(resources(MACHINES, unknown=[("metadata", "name")]), [check])
+    assert len(unrelated.unknown) == 1  # only the missing-field one
+
+
+def test_runtime_errors_are_problems_once_per_check_and_file() -> None:
+    check = _check(expression="object.metadata.name + 1 == 2")
+    result = evaluate(resources(MACHINES), [check])
+    assert len(result.problems) == 1
+    assert "CAPSA-TEST-001" in result.problems[0].message
+    assert result.findings == [] and result.passes == []
+
+
+def test_non_boolean_result_is_a_problem() -> None:
+    result = evaluate(resources(MACHINES), [_check(expression="object.metadata.name")])
+    assert len(result.problems) == 1 and "instead of true/false" in result.problems[0].message
+
+
+def test_versions_limit_matching() -> None:
+    check = _check(
+        match={
+            "kinds": [
+                {
+                    "group": "infrastructure.cluster.x-k8s.io",
+                    "kind": "AWSMachineTemplate",
+                    "versions": ["v1beta1"],
+                }
+            ]
+        }
+    )
+    result = evaluate(resources(MACHINES), [check])
+    assert not (result.findings or result.passes or result.unknown)
+
+
+def test_topology_checks_need_a_context() -> None:
+    check = _check(scope="topology", expression="context.role == 'worker'")
+    assert not evaluate(resources(MACHINES), [check]).findings
+    seen = []
+
+    def context_for(resource: object) -> dict[str, str]:
+        seen.append(resource)
+        return {"role": "control-plane"}
+
+    result = evaluate(resources(MACHINES), [check], context_for)
+    assert len(result.findings) == 3 and len(seen) == 3
