@@ -1,0 +1,497 @@
+"""clusterctl variable substitution, as `clusterctl generate cluster` does it.
+
+clusterctl rewrites legacy `${ VAR }` to `${VAR}` and then runs drone/envsubst (v2) over
+the whole template. This module follows that grammar: `${VAR}`, defaults (`:=`, `:-`,
+`=`, and `:?`/`:+` which envsubst also treats as defaults), casing (`,` `,,` `^` `^^`),
+length `${#VAR}`, substring `${VAR:pos[:len]}`, replacement (`/` `//` `/#` `/%`), prefix
+and suffix removal (`#` `##` `%` `%%`, glob patterns), nested expressions in arguments,
+and `$$` as an escaped `$` (so `$${X}` stays the literal `${X}`).
+
+Differences, chosen so a scan never fails where clusterctl would merely complain:
+- `${VAR-default}` is rejected by envsubst ("missing closing brace"); here it is read as
+  a default and reported as a problem.
+- A variable with no value and no default is *unknown*: the expression becomes the marker
+  `__CAPSA_UNRESOLVED_<VAR>__`, which keeps YAML valid and lets the loader record the
+  field as unknown. It is always a string, so a number or boolean field never reads as a
+  compliant value.
+- A value containing a line break is not spliced into the text (that would move every
+  later line); it becomes `__CAPSA_VALUE_<n>__` and `Substitution.deferred` maps the
+  marker back, so the loader puts the value into the parsed string where the marker sits.
+  A multi-line value therefore always lands as a string, never as YAML structure.
+- Substring offsets count characters, not UTF-8 bytes (the same for ASCII values), and
+  suffix patterns are matched directly rather than by reversing the pattern.
+- A malformed expression is reported with its line and left as text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from capsa.errors import Problem
+
+UNRESOLVED_PREFIX = "__CAPSA_UNRESOLVED_"
+VALUE_PREFIX = "__CAPSA_VALUE_"
+MARKER_SUFFIX = "__"
+UNRESOLVED_RE = re.compile(r"__CAPSA_UNRESOLVED_(\w+?)__")
+VALUE_RE = re.compile(r"__CAPSA_VALUE_(\d+)__")
+
+# clusterctl's legacy form: spaces inside the braces. Only blanks, never line breaks, are
+# removed here so that line numbers stay put.
+_LEGACY = re.compile(r"\$\{([ \t]*)([A-Za-z0-9_$]+)([ \t]*)\}")
+
+
+@dataclass(frozen=True)
+class Substitution:
+    """Result of substituting one text.
+
+    `unresolved` names variables that had no value and no usable default; `deferred` maps
+    each `__CAPSA_VALUE_<n>__` marker to a multi-line value the loader must put back.
+    """
+
+    text: str
+    unresolved: set[str]
+    problems: list[Problem]
+    deferred: dict[str, str] = field(default_factory=dict)
+
+
+class _BadExpression(Exception):
+    """An expression envsubst would refuse; `at` is the offset where parsing stopped."""
+
+    def __init__(self, message: str, at: int) -> None:
+        super().__init__(message)
+        self.at = at
+
+
+@dataclass
+class _Func:
+    """One `${...}` expression: the variable, the operator, and argument node lists."""
+
+    param: str
+    op: str
+    args: list[list[_Node]]
+
+
+_Node = str | _Func
+
+
+def _is_ident(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+class _Parser:
+    """Recursive-descent reader of one `${...}` expression, starting after `${`."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.warnings: list[tuple[int, str]] = []
+
+    def peek(self) -> str:
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def expect_close(self) -> None:
+        if self.peek() != "}":
+            raise _BadExpression("bad substitution: expected '}'", self.pos)
+        self.pos += 1
+
+    def ident(self) -> str:
+        start = self.pos
+        while self.pos < len(self.text) and _is_ident(self.text[self.pos]):
+            self.pos += 1
+        return self.text[start : self.pos]
+
+    def func(self) -> _Func:
+        if self.peek() == "#":
+            self.pos += 1
+            name = self.ident()
+            if not name:
+                raise _BadExpression("bad substitution: no variable name after '#'", self.pos)
+            self.expect_close()
+            return _Func(name, "len", [])
+        start = self.pos
+        name = self.ident()
+        if not name:
+            raise _BadExpression("unable to parse variable name", self.pos)
+        ch = self.peek()
+        if ch == "}":
+            self.pos += 1
+            return _Func(name, "", [])
+        if ch == ":":
+            nxt = self.text[self.pos + 1 : self.pos + 2]
+            if nxt in ("=", "-", "?", "+") and nxt:
+                self.pos += 2
+                return self.default(name, ":" + nxt)
+            self.pos += 1
+            return self.substr(name)
+        if ch == "=":
+            self.pos += 1
+            return self.default(name, "=")
+        if ch == "-":
+            self.warnings.append(
+                (start, f"clusterctl rejects ${{{name}-...}}; use ${{{name}:-...}}")
+            )
+            self.pos += 1
+            return self.default(name, "-")
+        if ch in (",", "^"):
+            op = ch
+            self.pos += 1
+            if self.peek() in (",", "^") and self.peek():
+                op += self.peek()
+                self.pos += 1
+            self.expect_close()
+            return _Func(name, op, [])
+        if ch == "/":
+            return self.replace(name)
+        if ch in ("#", "%"):
+            op = ch
+            self.pos += 1
+            if self.peek() == ch:
+                op += ch
+                self.pos += 1
+            arg = self.param(lambda c: c != "}", escapes=False)
+            self.expect_close()
+            return _Func(name, op, [arg])
+        raise _BadExpression("missing closing brace", self.pos)
+
+    def param(self, accept: Any, *, escapes: bool) -> list[_Node]:
+        """One argument: a nested expression or a run of accepted characters."""
+        if self.text.startswith("${", self.pos):
+            self.pos += 2
+            return [self.func()]
+        out: list[str] = []
+        while self.pos < len(self.text):
+            ch = self.text[self.pos]
+            if ch == "$" and self.text.startswith("${", self.pos):
+                break
+            if escapes and ch == "$" and self.text.startswith("$$", self.pos):
+                out.append("$")
+                self.pos += 2
+                continue
+            if escapes and ch == "\\" and self.text[self.pos + 1 : self.pos + 2] in ("/", "\\"):
+                out.append(self.text[self.pos + 1])
+                self.pos += 2
+                continue
+            if not accept(ch):
+                break
+            out.append(ch)
+            self.pos += 1
+        if not out:
+            raise _BadExpression("unable to parse substitution within function", self.pos)
+        return ["".join(out)]
+
+    def default(self, name: str, op: str) -> _Func:
+        args: list[_Node] = []
+        while True:
+            if self.pos >= len(self.text):
+                raise _BadExpression("missing closing brace", self.pos)
+            if self.peek() == "}":
+                self.pos += 1
+                return _Func(name, op, [args] if args else [])
+            args.extend(self.param(lambda c: c != "}", escapes=False))
+
+    def substr(self, name: str) -> _Func:
+        first = self.param(lambda c: c not in (":", "}"), escapes=False)
+        if self.peek() == "}":
+            self.pos += 1
+            return _Func(name, ":", [first])
+        if self.peek() != ":":
+            raise _BadExpression("bad substitution in substring", self.pos)
+        self.pos += 1
+        second = self.param(lambda c: c != "}", escapes=False)
+        self.expect_close()
+        return _Func(name, ":", [first, second])
+
+    def replace(self, name: str) -> _Func:
+        op = "/"
+        self.pos += 1
+        if self.peek() in ("/", "#", "%") and self.peek():
+            op += self.peek()
+            self.pos += 1
+        pattern = self.param(lambda c: c != "/", escapes=True)
+        if self.peek() != "/":
+            raise _BadExpression("bad substitution: replacement needs a second '/'", self.pos)
+        self.pos += 1
+        if self.peek() == "}":
+            self.pos += 1
+            return _Func(name, op, [pattern])
+        replacement = self.param(lambda c: c != "}", escapes=True)
+        self.expect_close()
+        return _Func(name, op, [pattern, replacement])
+
+
+def _glob_regex(pattern: str) -> re.Pattern[str] | None:
+    """Go `path.Match` pattern as a regex (`*`/`?` never cross `/`); None if malformed."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "*":
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "\\":
+            if i + 1 >= len(pattern):
+                return None
+            i += 1
+            out.append(re.escape(pattern[i]))
+        elif ch == "[":
+            end = pattern.find("]", i + 2)
+            if end < 0:
+                return None
+            body = pattern[i + 1 : end]
+            negate = body.startswith("^")
+            body = body[1:] if negate else body
+            escaped = body.replace("\\", "\\\\").replace("[", "\\[")
+            out.append(f"[{'^' if negate else ''}{escaped}]")
+            i = end
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    try:
+        return re.compile("".join(out), re.S)
+    except re.error:
+        return None
+
+
+def _trim(value: str, pattern: str, op: str) -> str:
+    rx = _glob_regex(pattern)
+    if rx is None:
+        return value
+    sizes = range(1, len(value) + 1)
+    ordered = sizes if op in ("#", "%") else reversed(sizes)
+    for size in ordered:
+        part = value[:size] if op.startswith("#") else value[len(value) - size :]
+        if rx.fullmatch(part):
+            return value[size:] if op.startswith("#") else value[: len(value) - size]
+    return value
+
+
+def _int(text: str) -> int | None:
+    return int(text) if re.fullmatch(r"[+-]?\d+", text) else None
+
+
+def _substr(value: str, args: list[str]) -> str:
+    pos = _int(args[0])
+    if pos is None:
+        return value
+    if pos < 0:
+        pos = max(len(value) + pos, 0)
+    if len(args) == 1:
+        return value[pos:]
+    length = _int(args[1])
+    if length is None:
+        return value
+    if length < 0:
+        return ""
+    return value[pos : pos + length]
+
+
+def _apply(op: str, value: str, args: list[str]) -> str:
+    """Apply one envsubst string function to a known value."""
+    if op in (",", ",,", "^", "^^"):
+        if op == ",,":
+            return value.lower()
+        if op == "^^":
+            return value.upper()
+        if op == ",":
+            return value[:1].lower() + value[1:]
+        return value[:1].upper() + value[1:]
+    if op == "len":
+        return str(len(value.encode("utf-8")))
+    if op in ("#", "##", "%", "%%"):
+        return _trim(value, args[0], op)
+    if op == ":":
+        return _substr(value, args)
+    if op in ("/", "//", "/#", "/%"):
+        old, new = args[0], (args[1] if len(args) > 1 else "")
+        if op == "/":
+            return value.replace(old, new, 1)
+        if op == "//":
+            return value.replace(old, new)
+        if len(args) != 2:
+            return value
+        if op == "/#":
+            return new + value[len(old) :] if value.startswith(old) else value
+        return value[: len(value) - len(old)] + new if value.endswith(old) else value
+    return value  # mixed casing operators such as ",^": envsubst returns the value as is
+
+
+class _Evaluator:
+    """Evaluates parsed expressions; None means "unknown", and the culprits are recorded."""
+
+    def __init__(self, variables: Mapping[str, str]) -> None:
+        self.variables = variables
+        self.unresolved: set[str] = set()
+
+    def nodes(self, nodes: list[_Node]) -> str | None:
+        parts: list[str] = []
+        known = True
+        for node in nodes:
+            value = node if isinstance(node, str) else self.func(node)
+            if value is None:
+                known = False
+            else:
+                parts.append(value)
+        return "".join(parts) if known else None
+
+    def func(self, fn: _Func) -> str | None:
+        value = self.variables.get(fn.param)
+        if fn.op in (":=", ":-", ":?", ":+", "=", "-"):
+            if value:
+                return value
+            if fn.args:
+                return self.nodes(fn.args[0])
+            if value is None:
+                self.unresolved.add(fn.param)
+            return value
+        args = [self.nodes(arg) for arg in fn.args]
+        if value is None:
+            self.unresolved.add(fn.param)
+            return None
+        if any(arg is None for arg in args):
+            return None
+        return _apply(fn.op, value, [a for a in args if a is not None])
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def substitute(
+    text: str, variables: Mapping[str, str] | None = None, *, path: str = "<text>"
+) -> Substitution:
+    """Substitute clusterctl variables in `text` without moving any line."""
+    variables = variables or {}
+    if "$" not in text:
+        return Substitution(text, set(), [])
+    if "${" in text:
+        text = _LEGACY.sub(lambda m: "${" + m.group(2) + "}", text)
+    evaluator = _Evaluator(variables)
+    problems: list[Problem] = []
+    deferred: dict[str, str] = {}
+    out: list[str] = []
+    pos = 0
+    while True:
+        dollar = text.find("$", pos)
+        if dollar < 0:
+            out.append(text[pos:])
+            break
+        out.append(text[pos:dollar])
+        nxt = text[dollar + 1 : dollar + 2]
+        if nxt == "$":  # `$$` is an escaped `$`
+            out.append("$")
+            pos = dollar + 2
+            continue
+        if nxt != "{":
+            out.append("$")
+            pos = dollar + 1
+            continue
+        parser = _Parser(text)
+        parser.pos = dollar + 2
+        try:
+            fn = parser.func()
+        except _BadExpression as exc:
+            problems.append(
+                Problem(path, _line_of(text, dollar), None, f"clusterctl variable: {exc}")
+            )
+            out.append("${")
+            pos = dollar + 2
+            continue
+        for at, warning in parser.warnings:
+            problems.append(Problem(path, _line_of(text, at), None, warning))
+        value = evaluator.func(fn)
+        source = text[dollar : parser.pos]
+        if value is None:
+            value = f"{UNRESOLVED_PREFIX}{fn.param}{MARKER_SUFFIX}"
+        elif "\n" in value or "\r" in value:
+            marker = f"{VALUE_PREFIX}{len(deferred)}{MARKER_SUFFIX}"
+            deferred[marker] = value
+            value = marker
+        out.append(value + "\n" * source.count("\n"))
+        pos = parser.pos
+    return Substitution("".join(out), evaluator.unresolved, problems, deferred)
+
+
+def _scalar_text(value: Any) -> str | None:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return None
+
+
+# Keys of a clusterctl configuration file that are settings, not template variables.
+_CLUSTERCTL_SETTINGS = frozenset({"providers", "images", "cert-manager", "overridesFolder"})
+_ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
+
+
+def _from_env_lines(text: str, path: str) -> tuple[dict[str, str], list[Problem]]:
+    values: dict[str, str] = {}
+    problems: list[Problem] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        match = _ENV_LINE.match(line)
+        if match is None:
+            problems.append(Problem(path, number, None, "expected KEY=VALUE"))
+            continue
+        raw = match.group(2).strip()
+        if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in ("'", '"'):
+            raw = raw[1:-1]
+        values[match.group(1)] = raw
+    return values, problems
+
+
+def _looks_like_env(text: str) -> bool:
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    return bool(lines) and all(_ENV_LINE.match(ln) for ln in lines)
+
+
+def load_vars_file(path: str) -> tuple[dict[str, str], list[Problem]]:
+    """Read variables from a YAML mapping (a clusterctl config or e2e config works too:
+    its `variables:` section is used) or from KEY=VALUE lines."""
+    import yaml
+
+    from capsa.yamlio import load_one_with_lines
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return {}, [Problem(path, None, None, f"cannot read variables file: {exc}")]
+    if _looks_like_env(text):
+        return _from_env_lines(text, path)
+    try:
+        data = load_one_with_lines(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark is not None else None
+        return {}, [Problem(path, line, None, f"invalid YAML: {exc.problem}")]
+    except yaml.YAMLError as exc:
+        return {}, [Problem(path, None, None, f"invalid YAML: {exc}")]
+    if data is None:
+        return {}, []
+    if not isinstance(data, dict):
+        return {}, [Problem(path, 1, None, "expected a mapping of variable names to values")]
+    section = data.get("variables")
+    if isinstance(section, dict) and ("providers" in data or "intervals" in data):
+        data = section
+    values: dict[str, str] = {}
+    problems: list[Problem] = []
+    positions = getattr(data, "key_positions", {})
+    for key, value in data.items():
+        if key in _CLUSTERCTL_SETTINGS:
+            continue
+        text_value = _scalar_text(value)
+        line = positions.get(key, (None, None))[0]
+        if not isinstance(key, str) or text_value is None:
+            problems.append(Problem(path, line, None, f"variable {key!r} is not a plain value"))
+            continue
+        values[key] = text_value
+    return values, problems

@@ -1,0 +1,174 @@
+"""Manifests shipped inside ClusterResourceSet ConfigMaps and Secrets, scanned as objects.
+
+A ClusterResourceSet applies whatever YAML its ConfigMaps/Secrets carry to every matching
+workload cluster, so those payloads are configuration like any other manifest. Each
+embedded object is yielded with the carrier's file, the line of the data key, and
+`carrier="<Kind>/<namespace>/<name>:<key>"`. When the payload is a literal block (`|`)
+in the carrier file, the embedded object's field positions are moved onto the carrier
+file's lines; otherwise every position points at the data key.
+
+Secret values are never kept: every Secret body (a top-level one and any Secret found
+inside a payload) has its `data`/`stringData` values replaced by `"<redacted>"`, keys kept.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from capsa.errors import Problem
+from capsa.sources.resource import Origin, Resource
+from capsa.yamlio import LineDict, LineList, Position
+
+REDACTED = "<redacted>"
+RESOURCE_SET_SECRET_TYPE = "addons.cluster.x-k8s.io/resource-set"  # noqa: S105 - a type name
+CRS_GROUP = "addons.cluster.x-k8s.io"
+_PAYLOAD_FIELDS = ("data", "stringData")
+
+
+class PayloadMap(LineDict):
+    """The `data`/`stringData` mapping of a ConfigMap/Secret, plus where literal-block
+    payloads start: key -> (line of the first content line, its indentation column)."""
+
+    __slots__ = ("literal_starts",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.literal_starts: dict[Any, Position] = {}
+
+    @classmethod
+    def from_linedict(cls, source: LineDict) -> PayloadMap:
+        copy = cls()
+        copy.update(source)
+        copy.position = source.position
+        copy.key_positions = dict(source.key_positions)
+        copy.value_positions = dict(source.value_positions)
+        return copy
+
+
+def is_secret(body: Any) -> bool:
+    return (
+        isinstance(body, dict) and body.get("kind") == "Secret" and body.get("apiVersion") == "v1"
+    )
+
+
+def redact_secret(body: dict[str, Any]) -> None:
+    """Replace every value under `data`/`stringData` with "<redacted>", in place."""
+    for field in _PAYLOAD_FIELDS:
+        section = body.get(field)
+        if isinstance(section, dict):
+            for key in list(section):
+                section[key] = REDACTED
+
+
+def _ref_key(kind: str, namespace: str | None, name: str) -> tuple[str, str | None, str]:
+    return (kind, namespace, name)
+
+
+def _referenced(resources: Iterable[Resource]) -> set[tuple[str, str | None, str]]:
+    refs: set[tuple[str, str | None, str]] = set()
+    for res in resources:
+        if res.kind != "ClusterResourceSet" or res.group != CRS_GROUP:
+            continue
+        spec = res.body.get("spec")
+        entries = spec.get("resources") if isinstance(spec, dict) else None
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                kind = entry.get("kind") if isinstance(entry.get("kind"), str) else "ConfigMap"
+                refs.add(_ref_key(str(kind), res.namespace, entry["name"]))
+    return refs
+
+
+def _is_carrier(res: Resource, refs: set[tuple[str, str | None, str]]) -> bool:
+    if res.api_version != "v1" or res.kind not in ("ConfigMap", "Secret"):
+        return False
+    if res.kind == "Secret" and res.body.get("type") == RESOURCE_SET_SECRET_TYPE:
+        return True
+    if _ref_key(res.kind, res.namespace, res.name) in refs:
+        return True
+    # a namespace left out on either side (clusterctl templates) still names the same object
+    return any(
+        k == res.kind and n == res.name and (ns is None or res.namespace is None)
+        for k, ns, n in refs
+    )
+
+
+def _payloads(
+    carrier: Resource,
+) -> Iterable[tuple[str, str | None, Position, Position | None, str | None]]:
+    """(key, text, key position, literal start, error) for each payload of a carrier."""
+    for field in _PAYLOAD_FIELDS:
+        section = carrier.body.get(field)
+        if not isinstance(section, LineDict):
+            continue
+        starts = section.literal_starts if isinstance(section, PayloadMap) else {}
+        for key, value in section.items():
+            fallback: Position = getattr(carrier.body, "position", (carrier.origin.line or 1, 1))
+            key_pos = section.key_positions.get(key, fallback)
+            if not isinstance(value, str) or value == REDACTED:
+                continue
+            if carrier.kind == "Secret" and field == "data":
+                try:
+                    text = base64.b64decode(value, validate=True).decode("utf-8")
+                except (binascii.Error, ValueError):
+                    yield str(key), None, key_pos, None, "not valid base64-encoded UTF-8 text"
+                    continue
+                yield str(key), text, key_pos, None, None
+            else:
+                yield str(key), value, key_pos, starts.get(key), None
+
+
+def rebase_positions(root: Any, move: Callable[[Position], Position]) -> None:
+    """Rewrite every recorded position in a LineDict/LineList tree (iteratively)."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, LineDict):
+            node.position = move(node.position)
+            node.key_positions = {k: move(p) for k, p in node.key_positions.items()}
+            node.value_positions = {k: move(p) for k, p in node.value_positions.items()}
+            stack.extend(node.values())
+        elif isinstance(node, LineList):
+            node.position = move(node.position)
+            node.item_positions = [move(p) for p in node.item_positions]
+            stack.extend(node)
+
+
+def _mover(key_pos: Position, literal: Position | None) -> Callable[[Position], Position]:
+    if literal is None:
+        return lambda _pos: key_pos
+    first_line, indent = literal
+    return lambda pos: (pos[0] + first_line - 1, pos[1] + indent - 1)
+
+
+def expand_embedded(resources: list[Resource]) -> tuple[list[Resource], list[Problem]]:
+    """Return `resources` plus the objects embedded in ClusterResourceSet carriers.
+
+    Idempotent: objects already present (same identity and origin) are not added again,
+    so running it on output of `read_manifests` (which already expands) changes nothing.
+    """
+    from capsa.sources.files import parse_documents  # files imports this module
+
+    refs = _referenced(resources)
+    seen = {(r.identity, r.origin) for r in resources}
+    out = list(resources)
+    problems: list[Problem] = []
+    for carrier in resources:
+        if carrier.origin.carrier is not None or not _is_carrier(carrier, refs):
+            continue
+        for key, text, key_pos, literal, error in _payloads(carrier):
+            ns = carrier.namespace or ""
+            label = f"{carrier.kind}/{ns}/{carrier.name}:{key}"
+            if error is not None or text is None:
+                problems.append(Problem(carrier.origin.path, key_pos[0], None, f"{label}: {error}"))
+                continue
+            origin = Origin(path=carrier.origin.path, line=key_pos[0], carrier=label)
+            found, found_problems = parse_documents(text, origin, _mover(key_pos, literal))
+            problems.extend(found_problems)
+            for res in found:
+                if (res.identity, res.origin) not in seen:
+                    seen.add((res.identity, res.origin))
+                    out.append(res)
+    return out, problems

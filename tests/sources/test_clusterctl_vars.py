@@ -1,0 +1,157 @@
+"""clusterctl substitution follows drone/envsubst as clusterctl runs it, and never moves lines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from capsa.sources.clusterctl_vars import load_vars_file, substitute
+
+VALUES = {
+    "NAME": "Hello-World",
+    "K8S": "v1.30.1+k3s",
+    "ROLE": "arn:aws:iam::1:role/x",
+    "EMPTY": "",
+    "PATH_LIKE": "a/b/c.tar.gz",
+}
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("${NAME}", "Hello-World"),
+        ("${ NAME }", "Hello-World"),
+        ("${NAME }", "Hello-World"),
+        ("${NAME,,}", "hello-world"),
+        ("${NAME^^}", "HELLO-WORLD"),
+        ("${NAME,}", "hello-World"),
+        ("${NAME^}", "Hello-World"),
+        ("${#NAME}", "11"),
+        ("${NAME:0:5}", "Hello"),
+        ("${NAME:6}", "World"),
+        ("${NAME:-3}", "Hello-World"),  # `:-` is a default, and NAME is set
+        ("${NAME:4:100}", "o-World"),
+        ("${K8S/+/_}", "v1.30.1_k3s"),
+        (
+            "${ROLE/#arn/eks.amazonaws.com/role-arn: arn}",
+            "eks.amazonaws.com/role-arn: arn:aws:iam::1:role/x",
+        ),
+        ("${NAME/#World/X}", "Hello-World"),
+        ("${NAME/%World/X}", "Hello-X"),
+        ("${NAME/o/0}", "Hell0-World"),
+        ("${NAME//o/0}", "Hell0-W0rld"),
+        ("${NAME//o/}", "Hell-Wrld"),
+        ("${PATH_LIKE#*/}", "b/c.tar.gz"),
+        ("${PATH_LIKE##*/}", "b/c.tar.gz"),  # `*` never crosses `/` (Go path.Match), unlike bash
+        ("${PATH_LIKE%.*}", "a/b/c.tar"),
+        ("${PATH_LIKE%%.*}", "a/b/c"),
+        ("${UNSET:=fallback}", "fallback"),
+        ("${UNSET:-fallback}", "fallback"),
+        ("${UNSET=fallback}", "fallback"),
+        ("${EMPTY:=fallback}", "fallback"),
+        ("${UNSET:=${NAME}}", "Hello-World"),
+        ("${UNSET:=${ALSO_UNSET:=inner}}", "inner"),
+        ("${UNSET:=a${NAME}b}", "aHello-Worldb"),
+        ('${UNSET:=["10.0.0.0/16"]}', '["10.0.0.0/16"]'),
+        ("$${NAME}", "${NAME}"),
+        ("cost: $$5", "cost: $5"),
+        ("a $b ${", "a $b ${"),
+    ],
+)
+def test_expressions_follow_envsubst(template: str, expected: str) -> None:
+    assert substitute(template, VALUES).text == expected
+
+
+def test_escaped_dollar_is_not_a_variable_even_when_unset() -> None:
+    result = substitute('url="$${BASE_URL}/$${version}"', {})
+    assert result.text == 'url="${BASE_URL}/${version}"'
+    assert result.unresolved == set()
+
+
+def test_unknown_variable_becomes_an_opaque_string_marker() -> None:
+    result = substitute("replicas: ${REPLICAS}\nname: ${NAME}-md\n", {"NAME": "c1"})
+    assert result.text == "replicas: __CAPSA_UNRESOLVED_REPLICAS__\nname: c1-md\n"
+    assert result.unresolved == {"REPLICAS"}
+    assert result.problems == []
+
+
+def test_function_of_unknown_variable_is_unknown() -> None:
+    result = substitute("${CLUSTER_NAME:0:54}", {})
+    assert result.text == "__CAPSA_UNRESOLVED_CLUSTER_NAME__"
+    assert result.unresolved == {"CLUSTER_NAME"}
+
+
+def test_unknown_inside_a_default_is_reported_by_its_own_name() -> None:
+    result = substitute("${A:=${B}}", {})
+    assert result.unresolved == {"B"}
+
+
+def test_empty_default_of_unset_variable_is_unknown() -> None:
+    assert substitute("${A:=}", {}).unresolved == {"A"}
+    assert substitute("${A:=}", {"A": ""}).text == ""
+
+
+def test_multiline_value_is_deferred_so_lines_stay_put() -> None:
+    text = "data:\n  key: ${BLOB}\nnext: 1\n"
+    result = substitute(text, {"BLOB": "line1\nline2\n"})
+    assert result.text.count("\n") == text.count("\n")
+    (marker,) = result.deferred
+    assert f"key: {marker}" in result.text
+    assert result.deferred[marker] == "line1\nline2\n"
+
+
+def test_dash_default_works_but_is_flagged_because_clusterctl_rejects_it() -> None:
+    result = substitute("a: 1\nb: ${X-fallback}\n", {})
+    assert result.text == "a: 1\nb: fallback\n"
+    assert [(p.line, "clusterctl rejects" in p.message) for p in result.problems] == [(2, True)]
+
+
+@pytest.mark.parametrize("bad", ["${}", "${NAME", "${NAME.x}", "${NAME/a}", "${NAME:}", "${#}"])
+def test_malformed_expression_is_a_problem_with_its_line(bad: str) -> None:
+    result = substitute(f"ok: 1\nbad: {bad}\n", VALUES, path="t.yaml")
+    assert [p.line for p in result.problems] == [2]
+    assert result.problems[0].path == "t.yaml"
+    assert result.text.count("\n") == 2
+
+
+def test_text_without_dollar_is_untouched() -> None:
+    text = "kind: Cluster\n"
+    assert substitute(text, VALUES).text is text
+
+
+def test_vars_file_yaml_mapping(tmp_path: Path) -> None:
+    path = tmp_path / "vars.yaml"
+    path.write_text("CLUSTER_NAME: c1\nREPLICAS: 3\nENABLED: true\nNOTHING:\nBAD: [1, 2]\n")
+    values, problems = load_vars_file(str(path))
+    assert values == {"CLUSTER_NAME": "c1", "REPLICAS": "3", "ENABLED": "true", "NOTHING": ""}
+    assert [(p.line, "BAD" in p.message) for p in problems] == [(5, True)]
+
+
+def test_vars_file_env_lines(tmp_path: Path) -> None:
+    path = tmp_path / "vars.env"
+    path.write_text("# comment\nexport A=1\nB='two words'\n\nC=\"x=y\"\n")
+    values, problems = load_vars_file(str(path))
+    assert values == {"A": "1", "B": "two words", "C": "x=y"}
+    assert problems == []
+
+
+def test_vars_file_clusterctl_e2e_config_uses_its_variables_section(tmp_path: Path) -> None:
+    path = tmp_path / "e2e.yaml"
+    path.write_text("providers:\n- name: aws\nvariables:\n  KUBERNETES_VERSION: v1.31.0\n")
+    values, problems = load_vars_file(str(path))
+    assert values == {"KUBERNETES_VERSION": "v1.31.0"}
+    assert problems == []
+
+
+def test_vars_file_errors_are_problems(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("A: 1\nB: [unclosed\n")
+    values, problems = load_vars_file(str(broken))
+    assert values == {}
+    assert problems[0].path == str(broken) and problems[0].line is not None
+    missing, problems = load_vars_file(str(tmp_path / "absent.yaml"))
+    assert missing == {} and "cannot read" in problems[0].message
+    listing = tmp_path / "list.yaml"
+    listing.write_text("- a\n- b\n")
+    assert "mapping" in load_vars_file(str(listing))[1][0].message

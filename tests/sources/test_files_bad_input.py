@@ -1,0 +1,193 @@
+"""Bad input: each case becomes a Problem with file and line, and the rest is still read."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from capsa.errors import Problem
+from capsa.sources.files import read_manifests
+
+GOOD = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: good\n"
+
+
+def scan_with_good_neighbour(
+    tmp_path: Path, name: str, content: bytes
+) -> tuple[Path, list[Problem]]:
+    """Write `content` next to a valid manifest and check the valid one is still read."""
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    (tmp_path / "zz-good.yaml").write_text(GOOD)
+    result = read_manifests([str(tmp_path)])
+    assert "good" in [r.name for r in result.resources]
+    return bad, result.problems
+
+
+def only_problem(problems: list[Problem], path: Path) -> Problem:
+    assert [p.path for p in problems] == [str(path)], problems
+    return problems[0]
+
+
+def test_tab_indentation(tmp_path: Path) -> None:
+    bad, problems = scan_with_good_neighbour(
+        tmp_path, "tabs.yaml", b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: x\n"
+    )
+    problem = only_problem(problems, bad)
+    assert problem.line == 4
+    assert "tab" in problem.message
+
+
+def test_invalid_yaml_reports_line_and_later_documents_still_read(tmp_path: Path) -> None:
+    text = GOOD.replace("good", "first") + "---\nkey: [unclosed\nx: 1\n---\n" + GOOD
+    path = tmp_path / "mixed.yaml"
+    path.write_text(text)
+    result = read_manifests([str(path)])
+    assert [r.name for r in result.resources] == ["first", "good"]
+    assert [r.origin.line for r in result.resources] == [1, 9]
+    (problem,) = result.problems
+    assert problem.line is not None and 6 <= problem.line <= 8
+    assert problem.message.startswith("invalid YAML")
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    bad, problems = scan_with_good_neighbour(tmp_path, "empty.yaml", b"")
+    assert "empty" in only_problem(problems, bad).message
+
+
+def test_comment_only_file_is_empty(tmp_path: Path) -> None:
+    bad, problems = scan_with_good_neighbour(tmp_path, "comments.yaml", b"# nothing\n\n")
+    assert "empty" in only_problem(problems, bad).message
+
+
+def test_file_over_the_size_limit_is_refused_before_reading(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    with open(big, "wb") as handle:  # sparse: 50 MB on paper, nothing written
+        handle.truncate(50_000_000)
+    (tmp_path / "zz-good.yaml").write_text(GOOD)
+    result = read_manifests([str(tmp_path)])
+    problem = only_problem(result.problems, big)
+    assert "too large" in problem.message and "50000000" in problem.message
+    assert [r.name for r in result.resources] == ["good"]
+
+
+def test_size_limit_applies_to_stdin() -> None:
+    import io
+
+    result = read_manifests(["-"], stdin=io.StringIO(GOOD * 10), max_bytes=len(GOOD))
+    assert result.resources == []
+    assert "too large" in result.problems[0].message
+
+
+def test_ten_thousand_nested_lists(tmp_path: Path) -> None:
+    content = b"a: " + b"[" * 10_000 + b"]" * 10_000 + b"\n"
+    bad, problems = scan_with_good_neighbour(tmp_path, "deep.yaml", content)
+    problem = only_problem(problems, bad)
+    assert problem.line == 1
+    assert "nest" in problem.message
+
+
+def test_deep_block_nesting_below_the_parser_limit(tmp_path: Path) -> None:
+    lines = [f"{'  ' * i}k{i}:" for i in range(600)]
+    content = "apiVersion: v1\nkind: ConfigMap\ndata:\n" + "\n".join("  " + ln for ln in lines)
+    bad, problems = scan_with_good_neighbour(tmp_path, "deep-block.yaml", content.encode())
+    problem = only_problem(problems, bad)
+    assert problem.line == 1 and "nested deeper" in problem.message
+
+
+def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
+    rows = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for level in "bcdefghi":
+        prev = chr(ord(level) - 1)
+        rows.append(f"{level}: &{level} [" + ",".join([f"*{prev}"] * 9) + "]")
+    content = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lol\n" + "\n".join(rows) + "\n"
+    started = time.perf_counter()
+    bad, problems = scan_with_good_neighbour(tmp_path, "bomb.yaml", content.encode())
+    assert time.perf_counter() - started < 5  # a generous bound; the blow-up would take hours
+    problem = only_problem(problems, bad)
+    assert problem.line == 1 and "alias" in problem.message
+
+
+def test_modest_aliases_are_fine(tmp_path: Path) -> None:
+    text = GOOD + "spec:\n  a: &x {k: v}\n  b: *x\n"
+    path = tmp_path / "ok.yaml"
+    path.write_text(text)
+    result = read_manifests([str(path)])
+    assert result.problems == []
+    assert result.resources[0].body["spec"]["b"] == {"k": "v"}
+
+
+def test_recursive_alias(tmp_path: Path) -> None:
+    bad, problems = scan_with_good_neighbour(tmp_path, "loop.yaml", b"a: &x [1, *x]\n")
+    assert "recursive" in only_problem(problems, bad).message
+
+
+def test_binary_bytes(tmp_path: Path) -> None:
+    bad, problems = scan_with_good_neighbour(tmp_path, "blob.yaml", b"apiVersion: v1\n\x00\x01\x02")
+    problem = only_problem(problems, bad)
+    assert problem.line == 2 and "binary" in problem.message
+
+
+def test_non_utf8_bytes(tmp_path: Path) -> None:
+    content = b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\n"
+    bad, problems = scan_with_good_neighbour(tmp_path, "latin1.yaml", content)
+    problem = only_problem(problems, bad)
+    assert problem.line == 4 and "UTF-8" in problem.message and "0xe9" in problem.message
+
+
+def test_dangling_symlink_is_unreadable(tmp_path: Path) -> None:
+    os.symlink(tmp_path / "nowhere.yaml", tmp_path / "dangling.yaml")
+    (tmp_path / "zz-good.yaml").write_text(GOOD)
+    result = read_manifests([str(tmp_path)])
+    problem = only_problem(result.problems, tmp_path / "dangling.yaml")
+    assert "cannot read" in problem.message
+    assert [r.name for r in result.resources] == ["good"]
+
+
+def test_directory_named_like_a_yaml_file_is_walked_not_read(tmp_path: Path) -> None:
+    folder = tmp_path / "looks-like.yaml"
+    folder.mkdir()
+    (folder / "inner.yaml").write_text(GOOD)
+    result = read_manifests([str(tmp_path)])
+    assert result.problems == []
+    assert [r.name for r in result.resources] == ["good"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read files without permission bits")
+def test_permission_denied(tmp_path: Path) -> None:
+    locked = tmp_path / "locked.yaml"
+    locked.write_text(GOOD)
+    locked.chmod(0)
+    result = read_manifests([str(locked)])
+    assert "cannot read" in result.problems[0].message
+
+
+def test_helm_template_is_named(tmp_path: Path) -> None:
+    content = (
+        b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+        b"  name: {{ .Values.name }}\n{{- if .Values.extra }}\ndata: {}\n{{- end }}\n"
+    )
+    bad, problems = scan_with_good_neighbour(tmp_path, "helm.yaml", content)
+    problem = only_problem(problems, bad)
+    assert problem.line == 4
+    assert "helm template" in problem.message
+
+
+def test_quoted_jinja_in_cloud_init_is_not_helm(tmp_path: Path) -> None:
+    text = GOOD + "spec:\n  name: '{{ ds.meta_data.local_hostname }}'\n"
+    path = tmp_path / "cloud-init.yaml"
+    path.write_text(text)
+    result = read_manifests([str(path)])
+    assert result.problems == []
+
+
+def test_non_mapping_metadata_does_not_crash(tmp_path: Path) -> None:
+    path = tmp_path / "odd.yaml"
+    path.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: [1, 2]\n---\napiVersion: 1\nkind: X\n"
+    )
+    result = read_manifests([str(path)])
+    assert [(r.kind, r.name) for r in result.resources] == [("ConfigMap", "")]
+    assert [p.line for p in result.problems] == [5]
