@@ -1,0 +1,171 @@
+"""What the attack graph is instantiated over: workload clusters, their machine groups,
+the cloud accounts and management namespaces they share.
+
+Built from the scanner's topology (`from_topology`) or, with no manifests, one generic
+cluster standing for what the model describes (`generic`). Also records which evidence
+scopes each resource belongs to, so check results can be attributed to clusters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from capsa.graph.techniques import MANAGEMENT_ACCOUNT, Role
+
+if TYPE_CHECKING:
+    from capsa.capi.topology import ClusterView, Topology
+
+MANAGEMENT_SCOPE = "management"
+CONTROL_PLANE_POOL = "control-plane"
+
+ResourceKey = tuple[str, str, str]
+"""(kind, namespace or "", name): how check results name the resource they are about."""
+
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/")
+
+
+def resource_key(kind: str, namespace: str | None, name: str) -> ResourceKey:
+    return (kind, namespace or "", name)
+
+
+def cluster_scope(cluster: str) -> str:
+    return f"cluster:{cluster}"
+
+
+def pool_scope(cluster: str, pool: str) -> str:
+    return f"pool:{cluster}/{pool}"
+
+
+@dataclass(frozen=True)
+class PoolSpec:
+    """A machine group: the control plane or one worker pool."""
+
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """A workload cluster as the graph sees it. `key` is `namespace/name`."""
+
+    key: str
+    namespace: str
+    account: str
+    pools: tuple[PoolSpec, ...]
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Clusters to instantiate, and the evidence scopes of every known resource."""
+
+    clusters: tuple[ClusterSpec, ...]
+    scopes_of: Mapping[ResourceKey, tuple[str, ...]] = field(default_factory=dict)
+
+    def scopes_for(self, kind: str, namespace: str | None, name: str) -> tuple[str, ...]:
+        """Evidence scopes a resource's results count in; management when in no cluster."""
+        found = self.scopes_of.get(resource_key(kind, namespace, name))
+        if found is None and namespace is None:
+            found = self.scopes_of.get(resource_key(kind, "default", name))
+        return found or (MANAGEMENT_SCOPE,)
+
+
+def generic(worker_pools: Iterable[str] = ("workers",)) -> Deployment:
+    """One workload cluster with a control plane and the given worker pools, sharing the
+    management cluster's account (CAPA's default) — used when no manifests are given."""
+    pools = (
+        PoolSpec(CONTROL_PLANE_POOL, "control-plane"),
+        *(PoolSpec(p, "worker") for p in worker_pools),
+    )
+    return Deployment((ClusterSpec("default/workload", "default", MANAGEMENT_ACCOUNT, pools),))
+
+
+def account_of(view: ClusterView) -> str:
+    """The cloud account a cluster's infrastructure lives in: the account of an
+    AWSClusterRoleIdentity's roleARN, else the management cluster's own account (the
+    controller and static identities act there; so does an unresolved role)."""
+    identity = view.identity
+    if identity is None or identity.kind != "AWSClusterRoleIdentity":
+        return MANAGEMENT_ACCOUNT
+    spec = identity.body.get("spec") if isinstance(identity.body, Mapping) else None
+    arn = spec.get("roleARN") if isinstance(spec, Mapping) else None
+    match = _ROLE_ARN.match(arn) if isinstance(arn, str) else None
+    return match.group(1) if match else MANAGEMENT_ACCOUNT
+
+
+def _worker_pools(view: ClusterView) -> tuple[list[str], dict[ResourceKey, list[str]]]:
+    """Worker pool names, and which pools each worker-role resource belongs to."""
+    from capsa.capi import kinds
+
+    pools: list[str] = []
+    belongs: dict[ResourceKey, list[str]] = {}
+    workers = [m.resource for m in view.members if m.role == "worker"]
+    by_kind_name = {(r.kind, r.name): r for r in workers}
+    for owner in workers:
+        if owner.kind not in ("MachineDeployment", "MachinePool"):
+            continue
+        pools.append(owner.name)
+        belongs.setdefault(resource_key(owner.kind, owner.namespace, owner.name), []).append(
+            owner.name
+        )
+        for _part, ref, _path in kinds.machine_template_refs(owner.body):
+            target = by_kind_name.get((ref.kind, ref.name)) if ref is not None else None
+            if target is not None:
+                key = resource_key(target.kind, target.namespace, target.name)
+                belongs.setdefault(key, []).append(owner.name)
+    marker = f"@{view.name}."
+    for resource in workers:
+        key = resource_key(resource.kind, resource.namespace, resource.name)
+        if key in belongs or marker not in resource.name:
+            continue
+        pool = resource.name.split(marker, 1)[1]
+        if pool not in pools:
+            pools.append(pool)
+        belongs[key] = [pool]
+    if not pools and workers:
+        pools.append("workers")
+    return pools, belongs
+
+
+def from_topology(topology: Topology) -> Deployment:
+    """One ClusterSpec per resolved Cluster; resources outside clusters count for the
+    management scope."""
+    clusters: list[ClusterSpec] = []
+    scopes: dict[ResourceKey, list[str]] = {}
+
+    def add(key: ResourceKey, scope: str) -> None:
+        found = scopes.setdefault(key, [])
+        if scope not in found:
+            found.append(scope)
+
+    for view in topology.clusters:
+        ckey = f"{view.namespace}/{view.name}"
+        worker_pools, belongs = _worker_pools(view)
+        pools = [PoolSpec(CONTROL_PLANE_POOL, "control-plane")]
+        pools += [PoolSpec(p, "worker") for p in worker_pools]
+        clusters.append(ClusterSpec(ckey, view.namespace, account_of(view), tuple(pools)))
+        every_pool = [pool_scope(ckey, p.name) for p in pools]
+        for member in view.members:
+            res = member.resource
+            key = resource_key(res.kind, res.namespace, res.name)
+            add(key, cluster_scope(ckey))
+            if member.role == "control-plane":
+                add(key, pool_scope(ckey, CONTROL_PLANE_POOL))
+            elif member.role == "worker":
+                for pool in belongs.get(key) or worker_pools:
+                    add(key, pool_scope(ckey, pool))
+            else:
+                for scope in every_pool:
+                    add(key, scope)
+    return Deployment(tuple(clusters), {k: tuple(v) for k, v in scopes.items()})
+
+
+def describe(cluster: ClusterSpec) -> dict[str, Any]:
+    """Plain summary of a cluster spec (for JSON output)."""
+    return {
+        "cluster": cluster.key,
+        "account": cluster.account,
+        "pools": [{"name": p.name, "role": p.role} for p in cluster.pools],
+    }

@@ -1,0 +1,459 @@
+"""Ranked attack paths, the minimum cut of mitigations, and what-if re-runs.
+
+**Paths.** For each (entry capability, target capability) pair, simple paths are
+enumerated best first: A* over partial paths with cost = -log(product of likelihoods),
+ties broken by length, and an exact heuristic (reverse Dijkstra from the targets, which
+ignores simplicity and so never overestimates). Paths therefore come out in score order.
+They are deduplicated by *shape* (the sequence of techniques): a shape is reported once,
+with every cluster where it is realised. Search runs on the graph's representative
+sub-graph (one cluster per class of identical clusters, one pool per identical pool); a
+partial path that reaches a node with a technique prefix already expanded there is
+pruned, which keeps fleet-scale search proportional to the number of shapes. A path that
+passes the same capability in two clusters of one class is not reported: removing the
+detour gives a shorter, better-scoring path of the same entry and target that is.
+
+**Minimum cut.** One mitigation blocks many edges and an edge may be blocked by several
+mitigations, so "fewest mitigations (by effort) that close every path" is a weighted
+hitting set over paths (a labelled cut, NP-hard in general), not a plain edge or node
+cut: putting each mitigation in as a node of capacity = effort would let one mitigation
+node connect unrelated edges, and networkx's min-cut would then price a mitigation once
+per edge or create shortcuts. It is solved exactly by constraint generation: start with
+no paths; solve the hitting set over the paths collected so far (branch and bound,
+`capsa.graph.hitting`); remove every edge the chosen mitigations block; if an entry still
+reaches a target, add that path's mitigation set and repeat; otherwise the choice closes
+every path and, being optimal for a subset of the constraints, is optimal overall. Only
+mitigations with at least one check are candidates (a cut must be verifiable). Entry and
+target pairs joined by edges no checked mitigation blocks cannot be cut; they are
+reported apart. If branch and bound exceeds its budget the greedy answer is returned and
+the cut is marked not exact.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import defaultdict, deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from capsa.errors import InputError, Problem
+from capsa.graph.build import AttackGraph, Edge
+from capsa.graph.evidence import EvidenceRef
+from capsa.graph.hitting import min_hitting_set
+
+_Cost = tuple[float, int]
+_INF: _Cost = (math.inf, 0)
+
+
+@dataclass(frozen=True)
+class Step:
+    source: str
+    target: str
+    technique: str
+    threats: tuple[str, ...]
+    blocked_by: tuple[str, ...]
+    status: str
+    refs: tuple[EvidenceRef, ...]
+
+
+@dataclass(frozen=True)
+class AttackPath:
+    entry: str
+    target: str
+    score: float
+    steps: tuple[Step, ...]
+    clusters: tuple[str, ...]
+
+    @property
+    def shape(self) -> tuple[str, ...]:
+        return tuple(s.technique for s in self.steps)
+
+
+@dataclass(frozen=True)
+class CutMitigation:
+    mitigation: str
+    effort: float
+    checks: tuple[str, ...]
+    paths_cut: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Cut:
+    mitigations: tuple[CutMitigation, ...]
+    total_effort: float
+    exact: bool
+    uncuttable: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class PathReport:
+    entries: tuple[str, ...]
+    targets: tuple[str, ...]
+    assumed: tuple[str, ...]
+    paths: tuple[AttackPath, ...]
+    cut: Cut
+    complete: bool = True
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    assumed: tuple[str, ...]
+    before: tuple[AttackPath, ...]
+    after: tuple[AttackPath, ...]
+    removed: tuple[AttackPath, ...]
+
+
+def default_entries(graph: AttackGraph) -> list[str]:
+    """Entry capabilities marked default, plus RBAC subjects found by a live scan."""
+    caps = graph.catalogue.capabilities.values()
+    present = {n.capability for n in graph.nodes}
+    return [c.id for c in caps if c.entry and c.default_entry and c.id in present]
+
+
+def default_targets(graph: AttackGraph) -> list[str]:
+    present = {n.capability for n in graph.nodes}
+    return [c.id for c in graph.catalogue.capabilities.values() if c.target and c.id in present]
+
+
+def _check_ids(graph: AttackGraph, ids: Iterable[str], what: str) -> list[str]:
+    out = list(dict.fromkeys(ids))
+    unknown = [i for i in out if i not in graph.catalogue.capabilities]
+    if unknown:
+        known = ", ".join(sorted(graph.catalogue.capabilities))
+        raise InputError(
+            [
+                Problem(f"--{what}", None, None, f"unknown capability {u}; known: {known}")
+                for u in unknown
+            ]
+        )
+    return out
+
+
+class _Searcher:
+    """Adjacency of the representative sub-graph minus edges of assumed mitigations."""
+
+    def __init__(self, graph: AttackGraph, assumed: Iterable[str] = ()) -> None:
+        self.graph = graph
+        self.assumed = frozenset(assumed)
+        n = len(graph.nodes)
+        self.adj: list[list[int]] = [[] for _ in range(n)]
+        self.radj: list[list[int]] = [[] for _ in range(n)]
+        ok = graph.searchable
+        for i, edge in enumerate(graph.edges):
+            if not (ok[edge.source] and ok[edge.target]):
+                continue
+            if self.assumed and self.assumed.intersection(edge.blocked_by):
+                continue
+            self.adj[edge.source].append(i)
+            self.radj[edge.target].append(i)
+        self._dist: dict[str, dict[int, _Cost]] = {}
+        self.complete = True
+
+    def distances(self, target: str) -> dict[int, _Cost]:
+        """(cost, hops) of the best walk from each node to any node of `target`."""
+        found = self._dist.get(target)
+        if found is not None:
+            return found
+        edges = self.graph.edges
+        dist: dict[int, _Cost] = {}
+        heap: list[tuple[float, int, int]] = [(0.0, 0, s) for s in self.graph.nodes_of(target)]
+        heapq.heapify(heap)
+        while heap:
+            cost, hops, node = heapq.heappop(heap)
+            if node in dist:
+                continue
+            dist[node] = (cost, hops)
+            for e in self.radj[node]:
+                edge = edges[e]
+                if edge.source not in dist:
+                    heapq.heappush(heap, (cost + edge.cost, hops + 1, edge.source))
+        self._dist[target] = dist
+        return dist
+
+    def paths(self, entry: str, target: str, top: int, budget: int = 200_000) -> list[AttackPath]:
+        graph, edges = self.graph, self.graph.edges
+        dist = self.distances(target)
+        sinks = set(graph.nodes_of(target))
+        heap: list[tuple[float, int, int, float, int, tuple[int, ...], tuple[int, ...]]] = []
+        counter = 0
+        for s in graph.entry_nodes(entry):
+            if s in dist:
+                h = dist[s]
+                heap.append((round(h[0], 9), h[1], counter, 0.0, s, (), (s,)))
+                counter += 1
+        heapq.heapify(heap)
+        found: dict[tuple[str, ...], tuple[tuple[int, ...], float]] = {}
+        expanded: set[tuple[tuple[str, ...], int]] = set()
+        pops = 0
+        while heap and len(found) < top:
+            pops += 1
+            if pops > budget:
+                self.complete = False
+                break
+            _f, _hops, _c, g, node, path, visited = heapq.heappop(heap)
+            shape = tuple(edges[e].technique for e in path)
+            if node in sinks and path:
+                found.setdefault(shape, (path, g))
+                continue
+            if (shape, node) in expanded:
+                continue
+            expanded.add((shape, node))
+            for e in self.adj[node]:
+                edge = edges[e]
+                nxt = edge.target
+                if nxt in visited or nxt not in dist:
+                    continue
+                g2 = g + edge.cost
+                h = dist[nxt]
+                counter += 1
+                heapq.heappush(
+                    heap,
+                    (
+                        round(g2 + h[0], 9),
+                        len(path) + 1 + h[1],
+                        counter,
+                        g2,
+                        nxt,
+                        (*path, e),
+                        (*visited, nxt),
+                    ),
+                )
+        return [
+            self._path(entry, target, path, cost, shape) for shape, (path, cost) in found.items()
+        ]
+
+    def _path(
+        self, entry: str, target: str, path: tuple[int, ...], cost: float, shape: tuple[str, ...]
+    ) -> AttackPath:
+        graph = self.graph
+        steps = []
+        for e in path:
+            edge = graph.edges[e]
+            technique = graph.catalogue.technique(edge.technique)
+            steps.append(
+                Step(
+                    graph.nodes[edge.source].id,
+                    graph.nodes[edge.target].id,
+                    edge.technique,
+                    technique.threats,
+                    edge.blocked_by,
+                    edge.status,
+                    edge.refs,
+                )
+            )
+        clusters = self._clusters(entry, target, shape)
+        return AttackPath(entry, target, round(math.exp(-cost), 6), tuple(steps), clusters)
+
+    def _clusters(self, entry: str, target: str, shape: tuple[str, ...]) -> tuple[str, ...]:
+        """Every cluster on some realisation of `shape` (class members included)."""
+        edges = self.graph.edges
+        layers: list[set[int]] = [set(self.graph.entry_nodes(entry))]
+        for technique in shape:
+            layers.append(
+                {
+                    edges[e].target
+                    for n in layers[-1]
+                    for e in self.adj[n]
+                    if edges[e].technique == technique
+                }
+            )
+        alive = layers[-1] & set(self.graph.nodes_of(target))
+        on_path = set(alive)
+        for i in range(len(shape) - 1, -1, -1):
+            alive = {
+                n
+                for n in layers[i]
+                if any(
+                    edges[e].technique == shape[i] and edges[e].target in alive for e in self.adj[n]
+                )
+            }
+            on_path |= alive
+        clusters: set[str] = set()
+        for n in on_path:
+            cluster = self.graph.nodes[n].cluster
+            if cluster is not None:
+                clusters.update(self.graph.clusters_like(cluster))
+        return tuple(sorted(clusters))
+
+
+def find_paths(
+    graph: AttackGraph,
+    entries: Sequence[str] | None = None,
+    targets: Sequence[str] | None = None,
+    top: int = 5,
+    assume: Iterable[str] = (),
+) -> list[AttackPath]:
+    """Top-`top` path shapes per (entry, target) pair, best first within each pair."""
+    searcher = _Searcher(graph, assume)
+    return _all_paths(searcher, entries, targets, top)
+
+
+def _all_paths(
+    searcher: _Searcher, entries: Sequence[str] | None, targets: Sequence[str] | None, top: int
+) -> list[AttackPath]:
+    graph = searcher.graph
+    entry_ids = _check_ids(graph, entries or default_entries(graph), "entry")
+    target_ids = _check_ids(graph, targets or default_targets(graph), "target")
+    out: list[AttackPath] = []
+    for entry in entry_ids:
+        for target in target_ids:
+            if entry != target:
+                out.extend(searcher.paths(entry, target, top))
+    out.sort(key=lambda p: (-p.score, len(p.steps), p.entry, p.target, p.shape))
+    return out
+
+
+def _cuttable(edge: Edge, candidates: frozenset[str]) -> frozenset[str]:
+    return candidates.intersection(edge.blocked_by)
+
+
+def _reach(
+    searcher: _Searcher,
+    sources: Iterable[int],
+    allowed: list[bool],
+    stop: set[int] | None = None,
+) -> tuple[dict[int, int], int | None]:
+    """BFS over allowed edges: parent edge per reached node, and the first `stop` hit."""
+    parent: dict[int, int] = {}
+    seen = set(sources)
+    queue = deque(seen)
+    edges = searcher.graph.edges
+    while queue:
+        node = queue.popleft()
+        if stop is not None and node in stop:
+            return parent, node
+        for e in searcher.adj[node]:
+            if not allowed[e]:
+                continue
+            nxt = edges[e].target
+            if nxt not in seen:
+                seen.add(nxt)
+                parent[nxt] = e
+                queue.append(nxt)
+    return parent, None
+
+
+def minimum_cut(
+    graph: AttackGraph,
+    entries: Sequence[str] | None = None,
+    targets: Sequence[str] | None = None,
+    checks: Mapping[str, Sequence[str]] | None = None,
+    assume: Iterable[str] = (),
+    paths: Sequence[AttackPath] = (),
+) -> Cut:
+    """The cheapest set of checked mitigations closing every entry -> target path."""
+    from capsa.graph.catalogue_ids import checks_by_mitigation
+
+    searcher = _Searcher(graph, assume)
+    return _cut(
+        searcher, entries, targets, checks if checks is not None else checks_by_mitigation(), paths
+    )
+
+
+def _cut(
+    searcher: _Searcher,
+    entries: Sequence[str] | None,
+    targets: Sequence[str] | None,
+    checks: Mapping[str, Sequence[str]],
+    paths: Sequence[AttackPath],
+) -> Cut:
+    graph, edges = searcher.graph, searcher.graph.edges
+    entry_ids = _check_ids(graph, entries or default_entries(graph), "entry")
+    target_ids = _check_ids(graph, targets or default_targets(graph), "target")
+    candidates = (
+        frozenset(m for m in graph.catalogue.mitigations() if checks.get(m)) - searcher.assumed
+    )
+    cuttable = [_cuttable(e, candidates) for e in edges]
+    permanent = [not c for c in cuttable]
+    sinks = {n for t in target_ids for n in graph.nodes_of(t)}
+    # Group sources by the targets they reach over edges no checked mitigation blocks.
+    groups: dict[frozenset[int], list[int]] = defaultdict(list)
+    uncuttable: set[tuple[str, str]] = set()
+    for entry in entry_ids:
+        for s in graph.entry_nodes(entry):
+            parent, _ = _reach(searcher, [s], permanent)
+            fixed = frozenset(n for n in parent if n in sinks)
+            for n in fixed:
+                uncuttable.add((entry, graph.nodes[n].capability))
+            groups[fixed].append(s)
+    weights = {m: graph.catalogue.effort(m) for m in candidates}
+    constraints: list[frozenset[str]] = []
+    chosen: frozenset[str] = frozenset()
+    exact = True
+    for _round in range(10_000):
+        allowed = [not (c & chosen) for c in cuttable]
+        path_found: list[int] | None = None
+        for fixed, sources in groups.items():
+            parent, hit = _reach(searcher, sources, allowed, sinks - fixed)
+            if hit is not None:
+                path_found = []
+                node = hit
+                while node in parent:
+                    e = parent[node]
+                    path_found.append(e)
+                    node = edges[e].source
+                break
+        if path_found is None:
+            break
+        constraints.append(frozenset().union(*(cuttable[e] for e in path_found)))
+        solved = min_hitting_set(constraints, weights)
+        chosen, exact = solved.chosen, exact and solved.exact
+    items = []
+    for m in sorted(chosen, key=lambda m: (-weights[m], m)):
+        cut_paths = tuple(i for i, p in enumerate(paths) if any(m in s.blocked_by for s in p.steps))
+        items.append(CutMitigation(m, weights[m], tuple(sorted(checks.get(m, ()))), cut_paths))
+    items.sort(key=lambda c: (-len(c.paths_cut), c.mitigation))
+    total = round(sum(weights[m] for m in chosen), 6)
+    return Cut(tuple(items), total, exact, tuple(sorted(uncuttable)))
+
+
+def analyse(
+    graph: AttackGraph,
+    entries: Sequence[str] | None = None,
+    targets: Sequence[str] | None = None,
+    top: int = 5,
+    assume: Iterable[str] = (),
+    checks: Mapping[str, Sequence[str]] | None = None,
+) -> PathReport:
+    """Paths and cut together, sharing one search sub-graph."""
+    from capsa.graph.catalogue_ids import checks_by_mitigation
+
+    assumed = tuple(sorted(set(assume)))
+    searcher = _Searcher(graph, assumed)
+    paths = _all_paths(searcher, entries, targets, top)
+    cut = _cut(
+        searcher, entries, targets, checks if checks is not None else checks_by_mitigation(), paths
+    )
+    return PathReport(
+        tuple(_check_ids(graph, entries or default_entries(graph), "entry")),
+        tuple(_check_ids(graph, targets or default_targets(graph), "target")),
+        assumed,
+        tuple(paths),
+        cut,
+        searcher.complete,
+    )
+
+
+@dataclass(frozen=True)
+class _Key:
+    entry: str
+    target: str
+    shape: tuple[str, ...] = field(default=())
+
+
+def what_if(
+    graph: AttackGraph,
+    mitigations: Iterable[str],
+    entries: Sequence[str] | None = None,
+    targets: Sequence[str] | None = None,
+    top: int = 5,
+    assume: Iterable[str] = (),
+) -> WhatIf:
+    """Paths before and after assuming `mitigations` applied, and the ones that go."""
+    base = set(assume)
+    extra = set(mitigations)
+    before = find_paths(graph, entries, targets, top, base)
+    after = find_paths(graph, entries, targets, top, base | extra)
+    remaining = {_Key(p.entry, p.target, p.shape) for p in after}
+    removed = tuple(p for p in before if _Key(p.entry, p.target, p.shape) not in remaining)
+    return WhatIf(tuple(sorted(extra)), tuple(before), tuple(after), removed)
