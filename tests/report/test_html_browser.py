@@ -81,13 +81,13 @@ def _png_pixels(data: bytes) -> tuple[int, int, list[bytes]]:
     height = channels = 0
     while pos < len(data):
         (length,) = struct.unpack(">I", data[pos : pos + 4])
-        kind = data[pos + 4 : pos + 8]
+        chunk = data[pos + 4 : pos + 8]
         body = data[pos + 8 : pos + 8 + length]
-        if kind == b"IHDR":
+        if chunk == b"IHDR":
             width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
             assert depth == 8 and interlace == 0 and colour in (2, 6)
             channels = 3 if colour == 2 else 4
-        elif kind == b"IDAT":
+        elif chunk == b"IDAT":
             idat += body
         pos += 12 + length
     raw = zlib.decompress(idat)

@@ -119,6 +119,7 @@ class MitigationAssessment(_Frozen):
     id: str
     text: str
     upstream_status: str = ""
+    status_in_2022: str = ""
     status_note: str = ""
     checks: list[str] = Field(default_factory=list)
     deployment_status: DeploymentStatus

@@ -28,6 +28,7 @@ class MitigationInput:
     upstream_status: str = ""
     status_note: str = ""
     checks: tuple[str, ...] = ()
+    status_in_2022: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ def assess_mitigation(mitigation: MitigationInput, evidence: Evidence) -> Mitiga
         id=mitigation.id,
         text=mitigation.text,
         upstream_status=mitigation.upstream_status,
+        status_in_2022=mitigation.status_in_2022,
         status_note=mitigation.status_note,
         checks=checks,
         deployment_status=status,

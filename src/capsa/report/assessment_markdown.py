@@ -150,8 +150,10 @@ def _location(f: FindingRecord) -> str:
 
 def _mitigation_rows(a: Assessment, m: MitigationAssessment) -> list[str]:
     upstream = m.upstream_status or "-"
+    if m.status_in_2022:
+        upstream += f"; in 2022: {m.status_in_2022}"
     if m.status_note:
-        upstream += f" ({m.status_note})"
+        upstream += f". {m.status_note}"
     checks = ", ".join(f"[{cell(c)}](#{check_anchor(c)})" for c in m.checks) or "-"
     return [
         code(m.id),

@@ -51,6 +51,7 @@ _CATEGORY_TITLES = {
     "i": "Information disclosure",
     "d": "Denial of service",
     "e": "Elevation of privilege",
+    "project-hygiene": "Project hygiene",
 }
 
 

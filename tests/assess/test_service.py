@@ -1,0 +1,59 @@
+"""assess(): runs the stages in order and folds their output into one Assessment."""
+
+from __future__ import annotations
+
+from assessment_factory import FIXED_TIME, finding
+from fake_stages import Recorder
+
+from capsa.assess.model import Assessment, DeploymentStatus
+from capsa.assess.service import AssessRequest, assess
+
+
+def test_no_input_assesses_the_bundled_example() -> None:
+    recorder = Recorder()
+    steps: list[str] = []
+    result = assess(AssessRequest(now=FIXED_TIME), recorder.stages(), steps.append)
+    assert recorder.scanned == [["bundled-example"]]
+    assert result.inputs.example is True
+    assert steps == ["model", "threats", "scan", "paths", "gaps", "assessment"]
+
+
+def test_given_paths_are_scanned_instead() -> None:
+    recorder = Recorder()
+    result = assess(AssessRequest(paths=["a.yaml"], now=FIXED_TIME), recorder.stages())
+    assert recorder.scanned == [["a.yaml"]]
+    assert result.inputs.example is False
+
+
+def test_statuses_summary_and_round_trip() -> None:
+    result = assess(AssessRequest(now=FIXED_TIME), Recorder().stages())
+    status = {t.id: t.deployment_status for t in result.threats}
+    assert status == {
+        "STRIDE-SPOOF-1": DeploymentStatus.VIOLATED,
+        "STRIDE-TAMPER-2": DeploymentStatus.VERIFIED,
+        "STRIDE-DOS-5": DeploymentStatus.NOT_ASSESSABLE,
+    }
+    assert result.summary.findings_by_severity["high"] == 1
+    assert result.summary.open_paths == 1 and result.summary.cut == ["STRIDE-SPOOF-1.M1"]
+    assert result.summary.resources == 3
+    assert {c.id: (c.passed, c.failed) for c in result.checks} == {
+        "CAPSA-AWS-001": (0, 1),
+        "CAPSA-IMG-001": (1, 0),
+    }
+    assert [g.status for g in result.gaps] == ["not-assessable"] * 3
+    assert Assessment.model_validate_json(result.to_json()) == result
+
+
+def test_variable_values_never_reach_the_assessment() -> None:
+    request = AssessRequest(variables={"AWS_B64ENCODED_CREDENTIALS": "c2VjcmV0"}, now=FIXED_TIME)
+    text = assess(request, Recorder().stages()).to_json()
+    assert "AWS_B64ENCODED_CREDENTIALS" in text
+    assert "c2VjcmV0" not in text
+
+
+def test_suppressed_only_evidence_is_accepted() -> None:
+    recorder = Recorder(findings=[finding(suppressed=True)])
+    result = assess(AssessRequest(now=FIXED_TIME), recorder.stages())
+    spoof = next(t for t in result.threats if t.id == "STRIDE-SPOOF-1")
+    assert spoof.deployment_status is DeploymentStatus.ACCEPTED
+    assert result.summary.suppressed == 1

@@ -1,0 +1,60 @@
+"""results.sarif from an Assessment: valid SARIF 2.1.0, one result per finding, suppressions."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from capsa.report.assessment_sarif import render_assessment_sarif
+
+SCHEMA = Path("/work/shared/reference/sarif-schema-2.1.0.json")
+
+
+def _factory() -> ModuleType:
+    if "assessment_factory" in sys.modules:
+        return sys.modules["assessment_factory"]
+    path = Path(__file__).parents[1] / "assess" / "assessment_factory.py"
+    spec = importlib.util.spec_from_file_location("assessment_factory", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["assessment_factory"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+F = _factory()
+
+
+def _sarif() -> dict[str, object]:
+    findings = [F.finding(), F.finding(fingerprint="b" * 64, suppressed=True, line=None)]
+    return dict(json.loads(render_assessment_sarif(F.make_assessment(findings))))
+
+
+def test_validates_against_the_sarif_schema() -> None:
+    if not SCHEMA.exists():
+        pytest.skip("SARIF schema not available")
+    import jsonschema  # type: ignore[import-untyped]
+
+    jsonschema.validate(_sarif(), json.loads(SCHEMA.read_text()))
+
+
+def test_results_rules_locations_and_suppressions() -> None:
+    run = _sarif()["runs"][0]  # type: ignore[index]
+    rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert rules == ["CAPSA-AWS-001", "CAPSA-IMG-001"]
+    first, second = run["results"]
+    assert first["partialFingerprints"]["capsa/v1"] == "f" * 64
+    assert first["locations"][0]["physicalLocation"]["region"]["startLine"] == 12
+    assert first["level"] == "error" and "suppressions" not in first
+    assert second["suppressions"][0]["justification"] == "accepted for the sandbox"
+    assert "region" not in second["locations"][0]["physicalLocation"]
+
+
+def test_no_findings_is_still_a_valid_run() -> None:
+    run = json.loads(render_assessment_sarif(F.make_assessment()))["runs"][0]
+    assert run["results"] == []
