@@ -1,0 +1,128 @@
+"""Decisions a team records about threats, kept in `capsa-tracking.yaml` beside the model.
+
+Patterns are anchored globs over the whole threat id (`STRIDE-DOS-*`, `rule@*`). An entry
+that matches no threat is an error by default: it is usually a typo or a threat that no
+longer exists, and a silent stale decision is worse than a loud one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic.alias_generators import to_camel
+
+from capsa.errors import InputError, Problem
+from capsa.yamlio import LineDict, key_position_of, load_one_with_lines, position_of
+
+TRACKING_FILE = "capsa-tracking.yaml"
+
+
+class Decision(StrEnum):
+    OPEN = "open"
+    MITIGATED = "mitigated"
+    ACCEPTED = "accepted"
+    TRANSFERRED = "transferred"
+    FALSE_POSITIVE = "false-positive"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True
+    )
+
+
+class TrackingEntry(_Frozen):
+    threat: str
+    decision: Decision
+    justification: str = ""
+    ticket: str = ""
+    date: dt.date | None = None
+    reviewer: str = ""
+
+    @model_validator(mode="after")
+    def _closed_needs_reason(self) -> TrackingEntry:
+        if self.decision is not Decision.OPEN and not self.justification.strip():
+            raise ValueError(f"a {self.decision.value!r} decision needs a justification")
+        return self
+
+
+class TrackingFile(_Frozen):
+    api_version: Literal["capsa.dev/v1alpha1"]
+    kind: Literal["ThreatTracking"]
+    decisions: tuple[TrackingEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """A loaded tracking file: entries and where each one is written."""
+
+    path: str
+    entries: tuple[TrackingEntry, ...]
+    lines: tuple[tuple[int | None, int | None], ...]
+
+    def decision_for(self, threat_id: str) -> TrackingEntry | None:
+        """The exact entry for a threat, else the first pattern that matches it."""
+        exact = next((e for e in self.entries if e.threat == threat_id), None)
+        if exact is not None:
+            return exact
+        return next((e for e in self.entries if fnmatchcase(threat_id, e.threat)), None)
+
+    def orphans(self, threat_ids: Iterable[str]) -> list[Problem]:
+        """Entries that match none of the given threat ids."""
+        ids = list(threat_ids)
+        problems = []
+        for entry, (line, col) in zip(self.entries, self.lines, strict=True):
+            if not any(fnmatchcase(t, entry.threat) for t in ids):
+                problems.append(
+                    Problem(
+                        self.path, line, col, f"tracking entry {entry.threat!r} matches no threat"
+                    )
+                )
+        return problems
+
+
+def default_tracking_path(model_ref: str) -> Path | None:
+    """`capsa-tracking.yaml` next to a model file, when there is one."""
+    if model_ref.startswith("builtin:"):
+        return None
+    candidate = Path(model_ref).parent / TRACKING_FILE
+    return candidate if candidate.is_file() else None
+
+
+def load_tracking(path: Path | str) -> Tracking:
+    """Read and validate a tracking file; raise InputError with file:line on any problem."""
+    shown = str(path)
+    try:
+        text = Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            [Problem(shown, None, None, f"cannot read tracking file: {exc}")]
+        ) from None
+    try:
+        doc = load_one_with_lines(text)
+    except yaml.YAMLError as exc:
+        raise InputError([Problem(shown, None, None, f"YAML error: {exc}")]) from None
+    if not isinstance(doc, LineDict):
+        raise InputError([Problem(shown, 1, 1, "a tracking file must be a YAML mapping")])
+    try:
+        parsed = TrackingFile.model_validate(doc)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(x for x in err["loc"] if x != "__root__")
+            finder = key_position_of if err["type"] == "extra_forbidden" else position_of
+            line, col = finder(doc, loc) or (None, None)
+            problems.append(Problem(shown, line, col, f"{'.'.join(map(str, loc))}: {err['msg']}"))
+        raise InputError(problems) from None
+    lines = tuple(
+        position_of(doc, ("decisions", i)) or (None, None) for i in range(len(parsed.decisions))
+    )
+    return Tracking(shown, parsed.decisions, lines)
