@@ -1,0 +1,122 @@
+"""Instantiating techniques: every technique fires without evidence and is silenced by
+evidence that a blocking mitigation holds (or, when nothing blocks it, by a model that
+lacks what it needs)."""
+
+from __future__ import annotations
+
+import pytest
+from graph_support import evidence, techniques_in
+
+from capsa.graph.build import ASSUMED, OPEN, UNMITIGATED, Subject, build_graph
+from capsa.graph.deployment import ClusterSpec, Deployment, PoolSpec, generic
+from capsa.graph.techniques import load_techniques
+
+CATALOGUE = load_techniques()
+SUBJECT = Subject("ServiceAccount", "default", "reader", "CAPSA-LIVE-RBAC")
+ALL_TECHNIQUES = [t.id for t in CATALOGUE.techniques]
+
+
+@pytest.mark.parametrize("technique_id", ALL_TECHNIQUES)
+def test_technique_fires_on_a_generic_cluster(technique_id: str) -> None:
+    graph = build_graph(CATALOGUE, generic(), subjects=[SUBJECT])
+    edges = [e for e in graph.edges if e.technique == technique_id]
+    assert edges, technique_id
+    technique = CATALOGUE.technique(technique_id)
+    expected = ASSUMED if technique.blocked_by else UNMITIGATED
+    assert {e.status for e in edges} == {expected}
+
+
+@pytest.mark.parametrize("technique_id", ALL_TECHNIQUES)
+def test_technique_is_silent_when_blocked(technique_id: str) -> None:
+    technique = CATALOGUE.technique(technique_id)
+    deployment = generic()
+    if technique.blocked_by:
+        graph = build_graph(
+            CATALOGUE, deployment, evidence(deployment, holds=[technique.blocked_by[0]]), [SUBJECT]
+        )
+        assert any(b.technique == technique_id for b in graph.blocked)
+    else:
+        source = CATALOGUE.capabilities[technique.source]
+        everything = {m for c in CATALOGUE.capabilities.values() for m in c.model}
+        graph = build_graph(
+            CATALOGUE, deployment, subjects=[SUBJECT], model_ids=everything - set(source.model)
+        )
+    assert technique_id not in techniques_in(graph)
+
+
+def test_violated_mitigation_opens_the_edge_with_its_evidence() -> None:
+    deployment = generic()
+    graph = build_graph(CATALOGUE, deployment, evidence(deployment, violated=["STRIDE-SPOOF-1.M5"]))
+    imds = [e for e in graph.edges if e.technique == "pod-reaches-imds"]
+    assert imds and all(e.status == OPEN for e in imds)
+    assert imds[0].refs[0].check_id == "CAPSA-T-FAIL"
+
+
+def test_roles_pick_the_machine_group() -> None:
+    graph = build_graph(CATALOGUE, generic())
+    admin_conf = [e for e in graph.edges if e.technique == "control-plane-admin-conf"]
+    assert [graph.nodes[e.source].id for e in admin_conf] == [
+        "default/workload/control-plane:node-files"
+    ]
+    workers = [e for e in graph.edges if e.technique == "schedule-on-workers"]
+    assert [graph.nodes[e.target].id for e in workers] == ["default/workload/workers:pod-on-node"]
+
+
+def _cluster(name: str, account: str, namespace: str = "ns") -> ClusterSpec:
+    pools = (PoolSpec("control-plane", "control-plane"), PoolSpec("md-0", "worker"))
+    return ClusterSpec(f"{namespace}/{name}", namespace, account, pools)
+
+
+def test_snapshot_only_from_the_management_account() -> None:
+    deployment = Deployment((_cluster("shared", "management"), _cluster("own", "111122223333")))
+    graph = build_graph(CATALOGUE, deployment)
+    snapshots = [e for e in graph.edges if e.technique == "snapshot-management-disk"]
+    assert [graph.nodes[e.source].id for e in snapshots] == [
+        "account/management:account-ec2-control"
+    ]
+
+
+def test_clusters_sharing_an_account_share_its_nodes_and_form_one_class() -> None:
+    deployment = Deployment(tuple(_cluster(f"c{i}", "management") for i in range(5)))
+    graph = build_graph(CATALOGUE, deployment)
+    readers = {
+        graph.nodes[e.target].id
+        for e in graph.edges
+        if e.technique == "node-role-reads-bootstrap-secrets"
+    }
+    assert readers == {"account/management:account-secrets-read"}
+    assert len(graph.class_members) == 1
+    assert sorted(graph.clusters_like("ns/c3")) == [f"ns/c{i}" for i in range(5)]
+    searchable_clusters = {n.cluster for i, n in enumerate(graph.nodes) if graph.searchable[i]}
+    assert searchable_clusters == {None, "ns/c0"}
+
+
+def test_different_evidence_makes_different_classes() -> None:
+    deployment = Deployment((_cluster("a", "management"), _cluster("b", "management")))
+    records = evidence(Deployment((deployment.clusters[0],)), holds=["STRIDE-SPOOF-1.M5"])
+    graph = build_graph(CATALOGUE, deployment, records)
+    assert graph.cluster_class["ns/a"] != graph.cluster_class["ns/b"]
+
+
+def test_identical_worker_pools_are_searched_once() -> None:
+    pools = (
+        PoolSpec("control-plane", "control-plane"),
+        *(PoolSpec(f"md-{i}", "worker") for i in range(4)),
+    )
+    graph = build_graph(CATALOGUE, Deployment((ClusterSpec("ns/c", "ns", "management", pools),)))
+    searched_pools = {n.pool for i, n in enumerate(graph.nodes) if graph.searchable[i] and n.pool}
+    assert searched_pools == {"control-plane", "md-0"}
+
+
+def test_model_without_imds_drops_the_imds_chain() -> None:
+    everything = {m for c in CATALOGUE.capabilities.values() for m in c.model}
+    graph = build_graph(CATALOGUE, generic(), model_ids=everything - {"imds"})
+    assert not any(n.capability == "imds" for n in graph.nodes)
+    assert "imds-role-credentials" not in techniques_in(graph)
+
+
+def test_to_networkx_keeps_parallel_techniques() -> None:
+    graph = build_graph(CATALOGUE, generic())
+    nx_graph = graph.to_networkx()
+    assert nx_graph.number_of_nodes() == len(graph.nodes)
+    assert nx_graph.number_of_edges() == len(graph.edges)

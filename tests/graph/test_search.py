@@ -1,0 +1,116 @@
+"""Ranked path shapes, the minimum cut and what-if."""
+
+from __future__ import annotations
+
+import pytest
+from graph_support import evidence
+
+from capsa.errors import InputError
+from capsa.graph.build import build_graph
+from capsa.graph.deployment import ClusterSpec, Deployment, PoolSpec, generic
+from capsa.graph.search import analyse, find_paths, minimum_cut, what_if
+from capsa.graph.techniques import TechniqueCatalogue, load_techniques
+
+CATALOGUE = load_techniques()
+EVERY_CHECKED = {m: (f"CHECK-{m}",) for m in CATALOGUE.mitigations()}
+
+
+def _fleet(n: int) -> Deployment:
+    pools = (PoolSpec("control-plane", "control-plane"), PoolSpec("md-0", "worker"))
+    return Deployment(tuple(ClusterSpec(f"ns/c{i}", "ns", "management", pools) for i in range(n)))
+
+
+def test_paths_are_ranked_by_score_then_length() -> None:
+    graph = build_graph(CATALOGUE, generic())
+    paths = find_paths(graph, ["pod-create"], ["admin-kubeconfig"], top=10)
+    scores = [(-p.score, len(p.steps)) for p in paths]
+    assert scores == sorted(scores)
+    assert paths[0].shape == (
+        "schedule-on-untainted-control-plane",
+        "host-mount",
+        "control-plane-admin-conf",
+    )
+    assert all(p.steps[0].source.endswith(":pod-create") for p in paths)
+    assert all(p.steps[-1].target.endswith(":admin-kubeconfig") for p in paths)
+
+
+def test_same_shape_across_clusters_counts_once_and_lists_them() -> None:
+    graph = build_graph(CATALOGUE, _fleet(30))
+    paths = find_paths(graph, ["pod-create"], ["ca-keys"], top=5)
+    shapes = [p.shape for p in paths]
+    assert len(shapes) == len(set(shapes)) == 5
+    assert len(paths[0].clusters) == 30
+
+
+def test_unknown_entry_is_a_usage_error() -> None:
+    graph = build_graph(CATALOGUE, generic())
+    with pytest.raises(InputError, match="unknown capability"):
+        find_paths(graph, ["no-such-entry"])
+
+
+def test_cut_closes_every_path_it_claims_to() -> None:
+    graph = build_graph(CATALOGUE, _fleet(3))
+    cut = minimum_cut(graph, checks=EVERY_CHECKED)
+    assert cut.exact
+    chosen = [c.mitigation for c in cut.mitigations]
+    after = find_paths(graph, assume=chosen, top=50)
+    assert {(p.entry, p.target) for p in after} <= set(cut.uncuttable)
+
+
+def test_cut_uses_only_checked_mitigations() -> None:
+    graph = build_graph(CATALOGUE, generic())
+    checks = {"STRIDE-TAMPER-1.M2": ("CAPSA-IMG-001",)}
+    cut = minimum_cut(graph, ["maintainer-account"], ["management-etcd"], checks=checks)
+    assert [c.mitigation for c in cut.mitigations] == ["STRIDE-TAMPER-1.M2"]
+    assert cut.mitigations[0].checks == ("CAPSA-IMG-001",)
+    assert cut.uncuttable == ()
+
+
+def test_pairs_no_checked_mitigation_can_close_are_reported_apart() -> None:
+    graph = build_graph(CATALOGUE, generic())
+    cut = minimum_cut(graph, ["maintainer-account"], ["management-etcd"], checks={})
+    assert cut.mitigations == ()
+    assert cut.uncuttable == (("maintainer-account", "management-etcd"),)
+
+
+def test_cut_weighs_effort() -> None:
+    checks = {m: ("C",) for m in ("STRIDE-INFODISCLOSE-1.M3", "STRIDE-INFODISCLOSE-1.M1")}
+    cheap = minimum_cut(
+        build_graph(CATALOGUE, generic()), ["node-shell"], ["management-etcd"], checks=checks
+    )
+    assert [c.mitigation for c in cheap.mitigations] == ["STRIDE-INFODISCLOSE-1.M1"]
+    dear = TechniqueCatalogue(
+        CATALOGUE.capabilities.values(),
+        CATALOGUE.techniques,
+        {**CATALOGUE.efforts, "STRIDE-INFODISCLOSE-1.M1": 10.0},
+    )
+    cut = minimum_cut(
+        build_graph(dear, generic()), ["node-shell"], ["management-etcd"], checks=checks
+    )
+    assert [c.mitigation for c in cut.mitigations] == ["STRIDE-INFODISCLOSE-1.M3"]
+    assert cut.total_effort == 3.0
+
+
+def test_report_links_cut_mitigations_to_paths() -> None:
+    graph = build_graph(CATALOGUE, generic())
+    report = analyse(graph, top=3, checks=EVERY_CHECKED)
+    for item in report.cut.mitigations:
+        for i in item.paths_cut:
+            assert any(item.mitigation in s.blocked_by for s in report.paths[i].steps)
+
+
+def test_what_if_reports_the_paths_removed() -> None:
+    graph = build_graph(CATALOGUE, generic())
+    result = what_if(graph, ["STRIDE-SPOOF-1.M5"], ["pod-create"], ["cloud-admin-creds"], top=10)
+    assert result.removed
+    assert all("pod-reaches-imds" in p.shape for p in result.removed)
+    assert not any("pod-reaches-imds" in p.shape for p in result.after)
+
+
+def test_evidence_that_holds_removes_paths_like_an_assumption() -> None:
+    deployment = generic()
+    held = build_graph(CATALOGUE, deployment, evidence(deployment, holds=["STRIDE-SPOOF-1.M5"]))
+    assumed = build_graph(CATALOGUE, deployment)
+    by_evidence = {p.shape for p in find_paths(held, top=20)}
+    by_assumption = {p.shape for p in find_paths(assumed, top=20, assume=["STRIDE-SPOOF-1.M5"])}
+    assert by_evidence == by_assumption
