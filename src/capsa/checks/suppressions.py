@@ -1,0 +1,465 @@
+"""Explicit exceptions to findings: a `.capsa-ignore.yaml` file, inline annotations and
+baselines.
+
+Every suppression names a check, says why, and (in the file) when it ends and who agreed.
+Expired entries stop working and are reported. A critical finding is suppressed only by a
+file entry with `allowCritical: true`; inline annotations never hide one. Whatever hides a
+critical finding is listed, so nothing hides one silently.
+
+File format (`apiVersion: capsa.dev/v1alpha1`, `kind: Suppressions`)::
+
+    suppressions:
+      - check: CAPSA-IMDS-001          # a check id, or an fnmatch pattern
+        resource: {kind: AWSMachineTemplate, namespace: team-*, name: "*"}  # each optional
+        reason: legacy AMI without IMDSv2 support
+        expires: 2026-06-30            # suppresses through this day
+        approver: security@example.com
+        allowCritical: false           # optional
+
+Inline: `metadata.annotations["capsa.dev/ignore"] = "CHECK=reason[,CHECK2=reason]"`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from capsa.checks.findings import Finding, Severity
+from capsa.errors import InputError, Problem
+from capsa.sources.resource import Resource
+from capsa.yamlio import LineDict, LineList, key_position_of, load_one_with_lines, position_of
+
+API_VERSION = "capsa.dev/v1alpha1"
+KIND = "Suppressions"
+ANNOTATION = "capsa.dev/ignore"
+BASELINE_SCHEMA = "capsa/v1"
+
+_REQUIRED = ("check", "reason", "expires", "approver")
+_OPTIONAL = ("resource", "allowCritical")
+_RESOURCE_KEYS = ("kind", "namespace", "name")
+# a new `CHECK=` entry starts after a comma; commas elsewhere belong to the reason
+_INLINE_SPLIT = re.compile(r",\s*(?=[A-Za-z0-9*?\[\]_.-]+\s*=)")
+_INLINE_ENTRY = re.compile(r"^\s*([A-Za-z0-9*?\[\]_.-]+)\s*=\s*(.*?)\s*$", re.S)
+
+Source = Literal["file", "annotation"]
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """One entry of a suppressions file (patterns are fnmatch, matched whole-string)."""
+
+    check: str
+    kind: str | None
+    namespace: str | None
+    name: str | None
+    reason: str
+    expires: date
+    approver: str
+    allow_critical: bool
+    path: str
+    line: int | None
+
+    def expired(self, today: date) -> bool:
+        """True after the expiry day (the entry still works on that day)."""
+        return today > self.expires
+
+    def matches(self, finding: Finding) -> bool:
+        ref = finding.resource
+        return (
+            fnmatchcase(finding.check_id, self.check)
+            and (self.kind is None or fnmatchcase(ref.kind, self.kind))
+            and (self.namespace is None or fnmatchcase(ref.namespace or "", self.namespace))
+            and (self.name is None or fnmatchcase(ref.name, self.name))
+        )
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}" if self.line is not None else self.path
+
+
+@dataclass(frozen=True)
+class AppliedSuppression:
+    """Why one finding is suppressed: by which source, reason, and (for files) who/until."""
+
+    fingerprint: str
+    check_id: str
+    severity: Severity
+    source: Source
+    reason: str
+    approver: str | None
+    expires: date | None
+    path: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class RefusedSuppression:
+    """A suppression that matched a critical finding but was not allowed to hide it."""
+
+    fingerprint: str
+    check_id: str
+    source: Source
+    path: str
+    line: int | None
+    why: str
+
+
+@dataclass(frozen=True)
+class SuppressionOutcome:
+    """Findings with their `suppressed` flags set, and what happened on the way."""
+
+    findings: tuple[Finding, ...]
+    applied: tuple[AppliedSuppression, ...]
+    refused: tuple[RefusedSuppression, ...]
+    expired: tuple[Suppression, ...]
+
+
+# --- the suppressions file -------------------------------------------------------------
+
+
+def _line(root: Any, path: tuple[int | str, ...], *, key: bool = False) -> int | None:
+    found = key_position_of(root, path) if key else position_of(root, path)
+    return found[0] if found and found[0] > 0 else None
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return " ".join(value.split())
+    return None
+
+
+def _resource_selector(
+    entry: LineDict, root: Any, at: tuple[int | str, ...], name: str, problems: list[Problem]
+) -> dict[str, str | None]:
+    selector: dict[str, str | None] = dict.fromkeys(_RESOURCE_KEYS)
+    raw = entry.get("resource")
+    if raw is None:
+        return selector
+    if not isinstance(raw, dict):
+        problems.append(
+            Problem(name, _line(root, (*at, "resource")), None, "resource must be a mapping")
+        )
+        return selector
+    for key, value in raw.items():
+        where = _line(root, (*at, "resource", key), key=True)
+        if key not in _RESOURCE_KEYS:
+            problems.append(
+                Problem(
+                    name, where, None, f"resource.{key}: unknown key (use kind, namespace, name)"
+                )
+            )
+        elif not isinstance(value, str) or not value:
+            problems.append(
+                Problem(name, where, None, f"resource.{key} must be a non-empty string")
+            )
+        else:
+            selector[str(key)] = value
+    return selector
+
+
+def _entry(root: Any, index: int, name: str, problems: list[Problem]) -> Suppression | None:
+    at: tuple[int | str, ...] = ("suppressions", index)
+    entry = root["suppressions"][index]
+    here = _line(root, at)
+    if not isinstance(entry, LineDict):
+        problems.append(Problem(name, here, None, "a suppression must be a mapping"))
+        return None
+    before = len(problems)
+    for key in entry:
+        if key not in _REQUIRED and key not in _OPTIONAL:
+            allowed = ", ".join((*_REQUIRED, *_OPTIONAL))
+            problems.append(
+                Problem(
+                    name,
+                    _line(root, (*at, key), key=True),
+                    None,
+                    f"{key}: unknown key (allowed: {allowed})",
+                )
+            )
+    for key in _REQUIRED:
+        if key not in entry:
+            problems.append(Problem(name, here, None, f"{key} is required"))
+    check = _text(entry.get("check"))
+    reason = _text(entry.get("reason"))
+    approver = _text(entry.get("approver"))
+    expires = _as_date(entry.get("expires"))
+    for key, value in (("check", check), ("reason", reason), ("approver", approver)):
+        if key in entry and value is None:
+            problems.append(
+                Problem(name, _line(root, (*at, key)), None, f"{key} must be a non-empty string")
+            )
+    if "expires" in entry and expires is None:
+        problems.append(
+            Problem(
+                name, _line(root, (*at, "expires")), None, "expires must be a date (YYYY-MM-DD)"
+            )
+        )
+    allow = entry.get("allowCritical", False)
+    if not isinstance(allow, bool):
+        problems.append(
+            Problem(
+                name,
+                _line(root, (*at, "allowCritical")),
+                None,
+                "allowCritical must be true or false",
+            )
+        )
+    selector = _resource_selector(entry, root, at, name, problems)
+    if (
+        len(problems) > before
+        or check is None
+        or reason is None
+        or approver is None
+        or expires is None
+    ):
+        return None
+    return Suppression(
+        check=check,
+        kind=selector["kind"],
+        namespace=selector["namespace"],
+        name=selector["name"],
+        reason=reason,
+        expires=expires,
+        approver=approver,
+        allow_critical=bool(allow),
+        path=name,
+        line=here,
+    )
+
+
+def parse_suppressions(text: str, name: str) -> list[Suppression]:
+    """Suppressions of a file's text; raises InputError listing every problem with its line."""
+    try:
+        root = load_one_with_lines(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(error, "problem", None) or "cannot parse"
+        raise InputError([Problem(name, line, None, f"invalid YAML: {problem}")]) from None
+    if not isinstance(root, LineDict):
+        raise InputError([Problem(name, 1, None, f"expected a mapping with kind: {KIND}")])
+    problems: list[Problem] = []
+    if root.get("apiVersion") != API_VERSION:
+        problems.append(
+            Problem(name, _line(root, ("apiVersion",)), None, f"apiVersion must be {API_VERSION}")
+        )
+    if root.get("kind") != KIND:
+        problems.append(Problem(name, _line(root, ("kind",)), None, f"kind must be {KIND}"))
+    for key in root:
+        if key not in ("apiVersion", "kind", "suppressions", "metadata"):
+            problems.append(
+                Problem(name, _line(root, (key,), key=True), None, f"{key}: unknown key")
+            )
+    entries = root.get("suppressions", [])
+    if entries is None:
+        entries = []
+    if not isinstance(entries, LineList | list):
+        problems.append(
+            Problem(name, _line(root, ("suppressions",)), None, "suppressions must be a list")
+        )
+        entries = []
+    found = [_entry(root, i, name, problems) for i in range(len(entries))]
+    if problems:
+        raise InputError(problems)
+    return [s for s in found if s is not None]
+
+
+def load_suppressions(path: str | Path) -> list[Suppression]:
+    """Read a suppressions file; a missing, unreadable or invalid file is an InputError."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise InputError(
+            [Problem(name, None, None, f"cannot read suppressions: {reason}")]
+        ) from None
+    return parse_suppressions(text, name)
+
+
+# --- inline annotations ---------------------------------------------------------------
+
+
+def parse_annotation(value: str) -> tuple[dict[str, str], list[str]]:
+    """`CHECK=reason[,CHECK2=reason]` → ({check pattern: reason}, [what was wrong])."""
+    entries: dict[str, str] = {}
+    wrong: list[str] = []
+    for piece in _INLINE_SPLIT.split(value):
+        if not piece.strip():
+            continue
+        match = _INLINE_ENTRY.match(piece)
+        if match is None:
+            wrong.append(f"{piece.strip()!r} is not CHECK=reason")
+            continue
+        check, reason = match.group(1), " ".join(match.group(2).split())
+        if not reason:
+            wrong.append(f"{check} has no reason (write {check}=why it is accepted)")
+            continue
+        entries[check] = reason
+    return entries, wrong
+
+
+@dataclass(frozen=True)
+class InlineSuppressions:
+    """The `capsa.dev/ignore` entries of one resource and where the resource was read."""
+
+    entries: Mapping[str, str]
+    path: str
+    line: int | None
+
+    def reason_for(self, check_id: str) -> str | None:
+        for pattern, reason in self.entries.items():
+            if fnmatchcase(check_id, pattern):
+                return reason
+        return None
+
+
+def annotation_of(body: Any) -> str | None:
+    """The raw `capsa.dev/ignore` annotation of an object body, if any."""
+    metadata = body.get("metadata") if isinstance(body, dict) else None
+    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    value = annotations.get(ANNOTATION) if isinstance(annotations, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def collect_inline(
+    resources: Iterable[Resource],
+) -> tuple[dict[str, InlineSuppressions], list[Problem]]:
+    """Annotation entries by resource identity, and a problem for each malformed one."""
+    found: dict[str, InlineSuppressions] = {}
+    problems: list[Problem] = []
+    for resource in resources:
+        value = annotation_of(resource.body)
+        if value is None:
+            continue
+        entries, wrong = parse_annotation(value)
+        where = position_of(resource.body, ("metadata", "annotations", ANNOTATION))
+        line = where[0] if where and where[0] > 0 else resource.origin.line
+        for message in wrong:
+            problems.append(
+                Problem(resource.origin.path, line, None, f"{ANNOTATION} on {resource.kind} "
+                        f"{resource.name}: {message}; that entry is ignored")
+            )  # fmt: skip
+        if entries and resource.identity not in found:
+            found[resource.identity] = InlineSuppressions(entries, resource.origin.path, line)
+    return found, problems
+
+
+# --- applying -------------------------------------------------------------------------
+
+
+def apply_suppressions(
+    findings: Sequence[Finding],
+    suppressions: Sequence[Suppression],
+    inline: Mapping[str, InlineSuppressions],
+    today: date,
+) -> SuppressionOutcome:
+    """Mark findings suppressed by a file entry or by their resource's annotation.
+
+    `inline` maps a resource identity (group/kind/namespace/name) to its annotation
+    entries. File entries are tried first (they carry an approver and an expiry); the first
+    active entry that matches wins. Expired entries never suppress and are returned.
+    """
+    active = [s for s in suppressions if not s.expired(today)]
+    expired = tuple(s for s in suppressions if s.expired(today))
+    out: list[Finding] = []
+    applied: list[AppliedSuppression] = []
+    refused: list[RefusedSuppression] = []
+    for finding in findings:
+        critical = finding.severity == Severity.CRITICAL
+        hit: AppliedSuppression | None = None
+        for entry in active:
+            if not entry.matches(finding):
+                continue
+            if critical and not entry.allow_critical:
+                refused.append(
+                    RefusedSuppression(
+                        finding.fingerprint, finding.check_id, "file", entry.path, entry.line,
+                        "the finding is critical and the entry lacks allowCritical: true",
+                    )
+                )  # fmt: skip
+                continue
+            hit = AppliedSuppression(
+                finding.fingerprint, finding.check_id, finding.severity, "file", entry.reason,
+                entry.approver, entry.expires, entry.path, entry.line,
+            )  # fmt: skip
+            break
+        annotations = inline.get(finding.resource.identity)
+        reason = annotations.reason_for(finding.check_id) if annotations else None
+        if hit is None and annotations is not None and reason is not None:
+            if critical:
+                refused.append(
+                    RefusedSuppression(
+                        finding.fingerprint, finding.check_id, "annotation", annotations.path,
+                        annotations.line, "inline annotations cannot suppress critical findings",
+                    )
+                )  # fmt: skip
+            else:
+                hit = AppliedSuppression(
+                    finding.fingerprint, finding.check_id, finding.severity, "annotation",
+                    reason, None, None, annotations.path, annotations.line,
+                )  # fmt: skip
+        if hit is None:
+            out.append(finding)
+            continue
+        applied.append(hit)
+        out.append(replace(finding, suppressed=True, suppression_reason=hit.reason))
+    return SuppressionOutcome(tuple(out), tuple(applied), tuple(refused), expired)
+
+
+# --- baselines ------------------------------------------------------------------------
+
+
+def load_baseline(path: str | Path) -> frozenset[str]:
+    """Fingerprints of a previous `capsa scan --format json` output."""
+    name = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise InputError([Problem(name, None, None, f"cannot read baseline: {reason}")]) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            [Problem(name, error.lineno, error.colno, f"baseline is not JSON: {error.msg}")]
+        ) from None
+    if not isinstance(data, dict) or data.get("schema") != BASELINE_SCHEMA:
+        message = f'a baseline is a capsa JSON output ("schema": "{BASELINE_SCHEMA}")'
+        raise InputError([Problem(name, 1, None, message)])
+    findings = data.get("findings")
+    if not isinstance(findings, list):
+        raise InputError([Problem(name, None, None, "baseline has no findings list")])
+    return frozenset(_fingerprints(findings, name))
+
+
+def _fingerprints(findings: Iterable[Any], name: str) -> list[str]:
+    out: list[str] = []
+    for index, item in enumerate(findings):
+        value = item.get("fingerprint") if isinstance(item, dict) else None
+        if not isinstance(value, str) or not value:
+            message = f"findings[{index}] has no fingerprint"
+            raise InputError([Problem(name, None, None, message)])
+        out.append(value)
+    return out
