@@ -153,3 +153,24 @@ def test_without_filter_every_finding_is_shown(tmp_path: Path) -> None:
     table = dom.split('id="finding-table"')[1].split("</table>")[0]
     rows = table.split("<tr")[2:]
     assert len(rows) == 2 and not [r for r in rows if " hidden" in r.split(">")[0]]
+
+
+def test_example_assessment_page_draws_the_model_and_filters(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from capsa.assess.service import AssessRequest, assess
+
+    demo = assess(AssessRequest(now=datetime(2024, 5, 1, tzinfo=UTC)))
+    page = tmp_path / "assessment.html"
+    page.write_text(render_assessment_html(demo), encoding="utf-8")
+    result = _chromium(
+        tmp_path, "--virtual-time-budget=5000", "--dump-dom", page.as_uri() + "?filter=CAPSA-IMDS"
+    )
+    dom = result.stdout
+    assert dom.count('class="flowedge"') == len(demo.model.data_flows), result.stderr[-2000:]
+    assert dom.count('class="attack-path"') == len(demo.paths)
+    table = dom.split('id="finding-table"')[1].split("</table>")[0]
+    rows = table.split("<tr")[2:]
+    visible = [r for r in rows if " hidden" not in r.split(">")[0]]
+    imds = [f for f in demo.findings if f.check_id.startswith("CAPSA-IMDS")]
+    assert len(rows) == len(demo.findings) and len(visible) == len(imds) > 0

@@ -58,6 +58,7 @@ class ThreatStage:
     threats: Sequence[ThreatInput]
     candidates: Sequence[CandidateThreat] = ()
     gap_text: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    warnings: Sequence[InputProblem] = ()
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def assess(
         check_mitigation={c.id: c.mitigation for c in scan.checks},
     )
     threats = [assess_threat(t, evidence) for t in threat_stage.threats]
-    errors = [*scan.errors, *path_stage.errors]
+    errors = [*threat_stage.warnings, *scan.errors, *path_stage.errors]
     tell("assessment")
     return Assessment(
         capsa_version=__version__,

@@ -33,58 +33,32 @@ def _optional(module: str) -> Any | None:
 # --- threats ---------------------------------------------------------------------------
 
 
-def _text(value: Any) -> str:
-    raw = getattr(value, "value", value)
-    return "" if raw is None else str(raw)
-
-
-def _tracking(raw: Any) -> TrackingDecision | None:
-    if raw is None:
+def _tracking(entry: Any) -> TrackingDecision | None:
+    if entry is None:
         return None
+    when = f" ({entry.date.isoformat()})" if entry.date else ""
     return TrackingDecision(
-        decision=_text(getattr(raw, "decision", raw)),
-        owner=_text(getattr(raw, "owner", "")),
-        reference=_text(getattr(raw, "reference", "") or getattr(raw, "issue", "")),
-        note=_text(getattr(raw, "note", "") or getattr(raw, "reason", "")),
-    )
-
-
-def _candidate(raw: Any) -> CandidateThreat:
-    targets = getattr(raw, "targets", None) or (
-        [*getattr(raw, "elements", ()), *getattr(raw, "flows", ())]
-    )
-    return CandidateThreat(
-        id=_text(getattr(raw, "id", "")),
-        rule=_text(getattr(raw, "rule", "") or getattr(raw, "rule_id", "")),
-        category=_text(getattr(raw, "category", "")),
-        title=_text(getattr(raw, "title", "")),
-        description=_text(getattr(raw, "description", "")),
-        targets=[_text(t) for t in targets],
+        decision=str(entry.decision.value),
+        owner=entry.reviewer,
+        reference=entry.ticket,
+        note=entry.justification + when,
     )
 
 
 def threat_stage(model: SystemModel, request: AssessRequest) -> ThreatStage:
-    from capsa.threats.catalogue import load_catalogue
+    """Catalogue threats with their checks attached, tracking decisions and the engine's
+    candidates (generated threats the catalogue does not cover)."""
+    from capsa.threats.service import assess_threats
 
-    catalogue = load_catalogue(model)
-    service = _optional("capsa.threats.service")
-    decisions: dict[str, TrackingDecision] = {}
-    candidates: list[CandidateThreat] = []
-    if service is not None:
-        report = service.assess_threats(model, tracking=request.tracking)
-        candidates = [_candidate(c) for c in getattr(report, "candidates", ()) or ()]
-        for item in getattr(report, "tracking", None) or ():
-            decision = _tracking(item)
-            threat_id = _text(getattr(item, "threat", "") or getattr(item, "id", ""))
-            if decision is not None and threat_id:
-                decisions[threat_id] = decision
-    elif request.tracking:
-        message = "tracking decisions need capsa.threats.service, which is not installed"
-        raise InputError([Problem(request.tracking, None, None, message)])
+    # By reference, not the loaded model: the threats service applies the built-in
+    # catalogue to builtin:capi-aws (and models extending it), which it tells by the ref.
+    # Checks are linked to mitigations later, from each check's own `mitigation`.
+    report = assess_threats(request.model, tracking=request.tracking)
+    in_2022 = {m.id: m.status_in2022 for t in report.catalogue.threats for m in t.mitigations}
     threats = [
         ThreatInput(
             id=t.id,
-            category=t.category.value,
+            category=t.category,
             title=t.title,
             description=t.description,
             elements=tuple(t.elements),
@@ -94,19 +68,41 @@ def threat_stage(model: SystemModel, request: AssessRequest) -> ThreatStage:
                 MitigationInput(
                     id=m.id,
                     text=m.text,
-                    upstream_status=m.upstream_status.value,
+                    upstream_status=m.upstream_status,
                     status_note=m.status_note,
                     checks=tuple(m.checks),
-                    status_in_2022=m.status_in2022,
+                    status_in_2022=in_2022.get(m.id, ""),
                 )
                 for m in t.mitigations
             ),
-            tracking=decisions.get(t.id),
+            tracking=_tracking(t.tracking),
         )
-        for t in catalogue.threats
+        for t in report.catalogue_threats
     ]
-    gap_text = {t.id: (t.title, t.description) for t in catalogue.threats if not t.is_stride}
-    return ThreatStage(threats=threats, candidates=candidates, gap_text=gap_text)
+    wanted = set(report.candidates)
+    candidates = [
+        CandidateThreat(
+            id=g.id,
+            rule=g.rule,
+            category=g.category,
+            title=g.title,
+            description=g.why,
+            targets=[g.subject],
+        )
+        for g in report.generated
+        if g.id in wanted
+    ]
+    gap_text = {t.id: (t.title, t.description) for t in report.catalogue.threats if not t.is_stride}
+    return ThreatStage(
+        threats=threats,
+        candidates=candidates,
+        gap_text=gap_text,
+        warnings=[_problem(w) for w in report.warnings],
+    )
+
+
+def _problem(item: Problem) -> InputProblem:
+    return InputProblem(path=item.path, line=item.line, column=item.column, message=item.message)
 
 
 # --- scan ------------------------------------------------------------------------------
@@ -131,32 +127,31 @@ def _variables(request: AssessRequest) -> dict[str, str]:
     return values
 
 
-def _display_root(request: AssessRequest) -> list[Path]:
-    """Folders that finding paths are shown relative to (cwd, and the example's parent)."""
-    roots = [Path.cwd()]
-    if request.uses_example:
-        from capsa.examples import demo_path
+def _display_roots() -> list[Path]:
+    """Folders shown relative: the bundled example's parent, then the working directory."""
+    from capsa.examples import demo_path
 
-        roots.insert(0, demo_path().parent)
-    return roots
+    return [demo_path().parent, Path.cwd()]
 
 
-def _shorten(stage: ScanStage, roots: Sequence[Path]) -> ScanStage:
-    """Show manifest paths relative to where the user is, so reports are portable."""
-
-    def short(path: str) -> str:
-        if "://" in path:
-            return path
-        absolute = Path(path).absolute()
-        for root in roots:
-            if absolute.is_relative_to(root):
-                return absolute.relative_to(root).as_posix()
+def short_path(path: str, roots: Sequence[Path] | None = None) -> str:
+    """A manifest path relative to where the user is, so reports are portable."""
+    if "://" in path or not path:
         return path
+    absolute = Path(path).absolute()
+    for root in roots if roots is not None else _display_roots():
+        if absolute.is_relative_to(root):
+            return absolute.relative_to(root).as_posix()
+    return path
+
+
+def _shorten(stage: ScanStage) -> ScanStage:
+    roots = _display_roots()
 
     def fix_location(item: Any) -> Any:
         if item.location is None:
             return item
-        location = item.location.model_copy(update={"path": short(item.location.path)})
+        location = item.location.model_copy(update={"path": short_path(item.location.path, roots)})
         return item.model_copy(update={"location": location})
 
     return replace(
@@ -164,7 +159,7 @@ def _shorten(stage: ScanStage, roots: Sequence[Path]) -> ScanStage:
         findings=[fix_location(f) for f in stage.findings],
         passes=[fix_location(p) for p in stage.passes],
         unknown=[fix_location(u) for u in stage.unknown],
-        errors=[e.model_copy(update={"path": short(e.path)}) for e in stage.errors],
+        errors=[e.model_copy(update={"path": short_path(e.path, roots)}) for e in stage.errors],
     )
 
 
@@ -213,7 +208,7 @@ def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
         stage = _direct_scan(request, paths)
     else:
         stage = _service_scan(service, request, paths)
-    return _shorten(stage, _display_root(request))
+    return _shorten(stage)
 
 
 def _service_scan(service: Any, request: AssessRequest, paths: Sequence[str]) -> ScanStage:
@@ -253,23 +248,10 @@ def path_stage(model: SystemModel, scan: ScanStage) -> PathStage:
     result, topology, checks = scan.raw
     if topology is None:
         return PathStage(errors=[_no_paths("the scan gave no topology to build a graph from")])
-    try:
-        from capsa.graph.build import build_graph, subjects_from_findings
-        from capsa.graph.deployment import from_topology
-        from capsa.graph.evidence import build_evidence
-        from capsa.graph.search import analyse
-        from capsa.graph.techniques import load_techniques
-    except ImportError as exc:
-        return PathStage(errors=[_no_paths(f"attack-path analysis unavailable: {exc}")])
-    findings = getattr(result, "findings", ())
-    deployment = from_topology(topology)
-    evidence = build_evidence(result, deployment, {c.id: c.mitigation for c in checks})
-    model_ids = [e.id for e in model.elements] + [a.id for a in model.assets]
-    graph = build_graph(
-        load_techniques(), deployment, evidence, subjects_from_findings(findings), model_ids
-    )
-    report = analyse(graph)
-    return PathStage(paths=_paths(report.paths), cut=_cut(report))
+    from capsa.graph.service import attack_paths, scan_from_result
+
+    found = attack_paths(scan_from_result(result, topology, checks), model=model)
+    return PathStage(paths=_paths(found.report.paths), cut=_cut(found.report))
 
 
 def _no_paths(message: str) -> InputProblem:
@@ -292,7 +274,7 @@ def _paths(paths: Sequence[Any]) -> list[Any]:
                     "technique": s.technique,
                     "threats": list(s.threats),
                     "blocked_by": list(s.blocked_by),
-                    "evidence": [_ref_text(r) for r in s.refs] or [_text(s.status)],
+                    "evidence": [_ref_text(r) for r in s.refs] or [str(s.status)],
                 }
                 for s in p.steps
             ],
@@ -302,10 +284,9 @@ def _paths(paths: Sequence[Any]) -> list[Any]:
 
 
 def _ref_text(ref: Any) -> str:
-    location = getattr(ref, "location", None)
-    check = getattr(ref, "check_id", None) or getattr(ref, "check", None)
-    parts = [str(x) for x in (check, location) if x]
-    return " @ ".join(parts) if parts else str(ref)
+    verdict = "passed" if ref.passed else "failed"
+    where = f" at {short_path(ref.location)}" if ref.location else ""
+    return f"{ref.check_id} {verdict} on {ref.resource}{where}"
 
 
 def _cut(report: Any) -> list[Any]:

@@ -90,7 +90,7 @@ def print_summary(assessment: Any, written: list[Path], console: Console) -> Non
     from rich.table import Table
 
     s = assessment.summary
-    table = Table(title="capsa assessment", show_header=True)
+    table = Table(title="capsa assessment", show_header=False)
     table.add_column("")
     table.add_column("")
     table.add_row(
