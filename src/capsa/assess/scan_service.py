@@ -1,0 +1,301 @@
+"""The scan as one call: read manifests (and optionally a live cluster), resolve the Cluster
+API topology, run every check, apply suppressions and a baseline, and count the outcome.
+
+Input problems never stop a scan: they are collected in `errors`. Only a suppressions file
+or a baseline that cannot be used raises InputError, because silently ignoring either would
+change which findings fail a build.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, TextIO
+
+from capsa.checks.findings import CheckResult, Finding, Severity
+from capsa.checks.suppressions import AppliedSuppression, RefusedSuppression, Suppression
+from capsa.errors import Problem
+
+if TYPE_CHECKING:
+    from capsa.capi.topology import Topology
+    from capsa.checks.model import Check
+    from capsa.sources.resource import Resource
+
+
+@dataclass(frozen=True)
+class ScanRequest:
+    """What to scan and how. `variables` win over values from `vars_files` (later files win
+    over earlier ones). `today` decides suppression expiry (default: the current UTC day);
+    `checks` replaces the shipped check set (default: every shipped check)."""
+
+    paths: Sequence[str] = ()
+    variables: Mapping[str, str] = field(default_factory=dict)
+    vars_files: Sequence[str] = ()
+    ignore_file: str | None = None
+    baseline: str | None = None
+    strict: bool = False
+    cluster: bool = False
+    kubeconfig: str | None = None
+    context: str | None = None
+    namespaces: Sequence[str] = ()
+    today: date | None = None
+    stdin: TextIO | None = None
+    checks: Sequence[Check] | None = None
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    """Counts for the report footer and the JSON `summary`. `by_severity` counts open
+    findings only (neither suppressed nor in the baseline)."""
+
+    by_severity: Mapping[str, int]
+    open: int
+    suppressed: int
+    suppressed_critical: int
+    refused_critical: int
+    baseline: int
+    baseline_critical: int
+    files: int
+    documents: int
+    documents_skipped: int
+    resources: int
+    checks: int
+    checks_evaluated: int
+    passes: int
+    unknown: int
+    errors: int
+    expired_suppressions: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "bySeverity": dict(self.by_severity),
+            "open": self.open,
+            "suppressed": self.suppressed,
+            "suppressedCritical": self.suppressed_critical,
+            "refusedCriticalSuppressions": self.refused_critical,
+            "baseline": self.baseline,
+            "baselineCritical": self.baseline_critical,
+            "files": self.files,
+            "documents": self.documents,
+            "documentsSkipped": self.documents_skipped,
+            "resources": self.resources,
+            "checks": self.checks,
+            "checksEvaluated": self.checks_evaluated,
+            "passes": self.passes,
+            "unknown": self.unknown,
+            "errors": self.errors,
+            "expiredSuppressions": self.expired_suppressions,
+        }
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything a scan produced, as data. `findings` holds open and suppressed findings
+    (see `Finding.suppressed`); findings hidden by the baseline are in `baselined`."""
+
+    findings: tuple[Finding, ...]
+    passes: tuple[CheckResult, ...]
+    unknown: tuple[CheckResult, ...]
+    errors: tuple[Problem, ...]
+    summary: ScanSummary
+    expired_suppressions: tuple[Suppression, ...]
+    suppressions: tuple[AppliedSuppression, ...]
+    refused_suppressions: tuple[RefusedSuppression, ...]
+    baselined: tuple[Finding, ...]
+    checks: tuple[Check, ...]
+    topology: Topology | None = None
+    nothing_read: bool = False
+    strict: bool = False
+
+    @property
+    def open_findings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.suppressed)
+
+    @property
+    def suppressed_critical(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.suppressed and f.severity == Severity.CRITICAL)
+
+    def worst_open(self) -> Severity | None:
+        """Highest severity among open findings, or None when there are none."""
+        return max((f.severity for f in self.open_findings), default=None)
+
+    @property
+    def unusable(self) -> bool:
+        """True when the input could not be used: nothing read, or (strict) any error."""
+        return self.nothing_read or (self.strict and bool(self.errors))
+
+
+def _variables(request: ScanRequest, problems: list[Problem]) -> dict[str, str]:
+    from capsa.sources.clusterctl_vars import load_vars_file
+
+    values: dict[str, str] = {}
+    for path in request.vars_files:
+        loaded, found = load_vars_file(path)
+        values.update(loaded)
+        problems.extend(found)
+    values.update(request.variables)
+    return values
+
+
+@dataclass
+class _Read:
+    resources: list[Resource] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    live_findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    documents: int = 0
+    skipped: int = 0
+    live: bool = False
+
+
+def _read(request: ScanRequest) -> _Read:
+    read = _Read()
+    variables = _variables(request, read.problems)
+    if request.paths:
+        from capsa.sources.files import read_manifests
+
+        source = read_manifests(list(request.paths), variables, stdin=request.stdin)
+        read.resources.extend(source.resources)
+        read.problems.extend(source.problems)
+        read.files = source.files_read
+        read.documents = source.documents_read
+        read.skipped = source.documents_skipped
+    if request.cluster:
+        from capsa.live import analyse
+        from capsa.sources.cluster import read_cluster
+
+        live = read_cluster(request.kubeconfig, request.context, list(request.namespaces))
+        read.resources.extend(live.resources)
+        read.problems.extend(live.problems)
+        read.live = bool(live.resources)
+        report = analyse(live.resources, unread=[kind for kind, _ in live.not_assessable])
+        read.live_findings.extend(report.findings)
+    return read
+
+
+def _unique(findings: Sequence[Finding]) -> list[Finding]:
+    """Drop exact repeats (same fingerprint at the same place), keep order."""
+    seen: set[tuple[str, str, int | None]] = set()
+    out: list[Finding] = []
+    for finding in findings:
+        key = (finding.fingerprint, finding.location.path, finding.location.line)
+        if key not in seen:
+            seen.add(key)
+            out.append(finding)
+    return out
+
+
+def _order(finding: Finding) -> tuple[int, str, int, str, str]:
+    return (
+        -finding.severity.rank,
+        finding.location.path,
+        finding.location.line or 0,
+        finding.check_id,
+        finding.resource.identity,
+    )
+
+
+def _summary(
+    read: _Read,
+    findings: Sequence[Finding],
+    baselined: Sequence[Finding],
+    refused: int,
+    expired: int,
+    checks: int,
+    evaluated: int,
+    passes: int,
+    unknown: int,
+    errors: int,
+) -> ScanSummary:
+    open_counts = Counter(f.severity.value for f in findings if not f.suppressed)
+    return ScanSummary(
+        by_severity={s.value: open_counts.get(s.value, 0) for s in reversed(Severity)},
+        open=sum(open_counts.values()),
+        suppressed=sum(1 for f in findings if f.suppressed),
+        suppressed_critical=sum(
+            1 for f in findings if f.suppressed and f.severity == Severity.CRITICAL
+        ),
+        refused_critical=refused,
+        baseline=len(baselined),
+        baseline_critical=sum(1 for f in baselined if f.severity == Severity.CRITICAL),
+        files=read.files,
+        documents=read.documents,
+        documents_skipped=read.skipped,
+        resources=len(read.resources),
+        checks=checks,
+        checks_evaluated=evaluated,
+        passes=passes,
+        unknown=unknown,
+        errors=errors,
+        expired_suppressions=expired,
+    )
+
+
+def scan(request: ScanRequest) -> ScanResult:
+    """Run the whole scan. Raises InputError only for an unusable suppressions file or
+    baseline, or a broken shipped check set; everything else lands in `errors`."""
+    from capsa.capi.topology import build_topology
+    from capsa.checks.catalog import load_checks
+    from capsa.checks.engine import evaluate
+    from capsa.checks.suppressions import (
+        apply_suppressions,
+        collect_inline,
+        load_baseline,
+        load_suppressions,
+    )
+
+    suppressions = load_suppressions(request.ignore_file) if request.ignore_file else []
+    baseline = load_baseline(request.baseline) if request.baseline else frozenset[str]()
+    checks = tuple(load_checks() if request.checks is None else request.checks)
+
+    read = _read(request)
+    topology = build_topology(read.resources)
+    targets = topology.evaluation_resources(read.resources)
+    evaluation = evaluate(targets, checks, topology.context_for)
+    problems = [*read.problems, *topology.problems, *evaluation.problems]
+
+    inline, inline_problems = collect_inline([*read.resources, *targets])
+    problems.extend(inline_problems)
+    found = sorted(_unique([*evaluation.findings, *read.live_findings]), key=_order)
+    today = request.today or datetime.now(UTC).date()
+    outcome = apply_suppressions(found, suppressions, inline, today)
+
+    kept = [f for f in outcome.findings if f.fingerprint not in baseline]
+    baselined = [f for f in outcome.findings if f.fingerprint in baseline]
+    shown = {f.fingerprint for f in kept}
+    applied = tuple(a for a in outcome.applied if a.fingerprint in shown)
+    evaluated = {r.check_id for r in (*evaluation.passes, *evaluation.unknown)}
+    evaluated.update(f.check_id for f in evaluation.findings)
+    errors = tuple(sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.message)))
+    summary = _summary(
+        read,
+        kept,
+        baselined,
+        refused=len(outcome.refused),
+        expired=len(outcome.expired),
+        checks=len(checks),
+        evaluated=len(evaluated),
+        passes=len(evaluation.passes),
+        unknown=len(evaluation.unknown),
+        errors=len(errors),
+    )
+    nothing_read = (not read.resources and bool(errors)) or (
+        not read.live and (read.files == 0 if request.paths else not request.cluster)
+    )
+    return ScanResult(
+        findings=tuple(kept),
+        passes=tuple(evaluation.passes),
+        unknown=tuple(evaluation.unknown),
+        errors=errors,
+        summary=summary,
+        expired_suppressions=outcome.expired,
+        suppressions=applied,
+        refused_suppressions=outcome.refused,
+        baselined=tuple(baselined),
+        checks=checks,
+        topology=topology,
+        nothing_read=nothing_read,
+        strict=request.strict,
+    )

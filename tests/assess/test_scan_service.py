@@ -1,0 +1,256 @@
+"""The scan service end to end on small manifests: findings, suppressions, baselines,
+variables, bad input and the counts in the summary."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from capsa.assess.scan_service import ScanRequest, ScanResult, scan
+from capsa.checks.catalog import load_checks
+from capsa.checks.findings import Severity
+from capsa.checks.model import Check
+from capsa.errors import InputError
+
+TODAY = date(2026, 3, 1)
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+
+# A critical check of our own, so criticals are tested whatever the shipped set holds.
+OPEN_BASTION = Check.model_validate(
+    {
+        "id": "CAPSA-TEST-001",
+        "title": "Bastion reachable from anywhere",
+        "severity": "critical",
+        "threats": ["STRIDE-EOP-1"],
+        "mitigation": "STRIDE-EOP-1.M1",
+        "match": {"kinds": [{"group": "infrastructure.cluster.x-k8s.io", "kind": "AWSCluster"}]},
+        "scope": "object",
+        "expression": "!object.?spec.?bastion.?enabled.orValue(false) || "
+        "size(object.?spec.?bastion.?allowedCIDRBlocks.orValue([])) > 0",
+        "field": "spec.bastion.enabled",
+        "message": "The bastion accepts SSH from any address.",
+        "remediation": "Set spec.bastion.allowedCIDRBlocks.",
+        "references": ["https://cluster-api-aws.sigs.k8s.io/topics/bastion"],
+        "providers": ["aws"],
+    }
+)
+
+IMDSV1_TEMPLATE = """apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
+kind: AWSMachineTemplate
+metadata:
+  name: workers
+  namespace: team-a
+spec:
+  template:
+    spec:
+      instanceType: t3.large
+"""
+HARDENED_TEMPLATE = """apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
+kind: AWSMachineTemplate
+metadata:
+  name: hardened
+  namespace: team-a
+spec:
+  template:
+    spec:
+      instanceMetadataOptions:
+        httpTokens: required
+        httpPutResponseHopLimit: 1
+"""
+OPEN_BASTION_CLUSTER = """apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
+kind: AWSCluster
+metadata:
+  name: prod
+  namespace: team-a
+spec:
+  bastion:
+    enabled: true
+"""
+
+
+def _checks() -> tuple[Check, ...]:
+    imds = next(c for c in load_checks() if c.id == "CAPSA-IMDS-001")
+    return (imds, OPEN_BASTION)
+
+
+def _write(tmp_path: Path, name: str, *docs: str) -> Path:
+    path = tmp_path / name
+    path.write_text("---\n".join(docs), encoding="utf-8")
+    return path
+
+
+def _scan(*paths: Path, **options: object) -> ScanResult:
+    request = ScanRequest(
+        paths=[str(p) for p in paths],
+        today=TODAY,
+        checks=_checks(),
+        **options,  # type: ignore[arg-type]
+    )
+    return scan(request)
+
+
+def test_a_bad_object_is_found_at_its_field_and_a_good_one_passes(tmp_path: Path) -> None:
+    path = _write(tmp_path, "m.yaml", IMDSV1_TEMPLATE, HARDENED_TEMPLATE)
+    result = _scan(path)
+    (finding,) = result.findings
+    assert finding.check_id == "CAPSA-IMDS-001"
+    assert finding.resource.name == "workers"
+    # httpTokens is absent: the finding points into spec.template.spec, where it belongs
+    assert (finding.location.path, finding.location.line) == (str(path), 9)
+    assert [p.resource.name for p in result.passes] == ["hardened"]
+    assert result.summary.by_severity == {"critical": 0, "high": 1, "medium": 0, "low": 0}
+    assert (result.summary.files, result.summary.documents, result.summary.resources) == (1, 2, 2)
+    assert result.summary.checks == 2 and result.summary.checks_evaluated == 1
+    assert result.worst_open() == Severity.HIGH
+    assert not result.unusable
+
+
+def test_findings_come_worst_first(tmp_path: Path) -> None:
+    result = _scan(_write(tmp_path, "m.yaml", IMDSV1_TEMPLATE, OPEN_BASTION_CLUSTER))
+    assert [f.severity for f in result.findings] == [Severity.CRITICAL, Severity.HIGH]
+
+
+def test_an_inline_annotation_suppresses_and_the_summary_counts_it(tmp_path: Path) -> None:
+    annotated = IMDSV1_TEMPLATE.replace(
+        "  namespace: team-a\n",
+        "  namespace: team-a\n  annotations:\n    capsa.dev/ignore: CAPSA-IMDS-001=old AMI\n",
+    )
+    result = _scan(_write(tmp_path, "m.yaml", annotated))
+    (finding,) = result.findings
+    assert finding.suppressed and finding.suppression_reason == "old AMI"
+    assert result.open_findings == ()
+    assert result.summary.suppressed == 1 and result.summary.open == 0
+    assert result.suppressions[0].source == "annotation"
+
+
+def _ignore_file(tmp_path: Path, expires: str, extra: str = "") -> Path:
+    path = tmp_path / ".capsa-ignore.yaml"
+    path.write_text(
+        "apiVersion: capsa.dev/v1alpha1\nkind: Suppressions\nsuppressions:\n"
+        "  - check: CAPSA-*\n    resource: {namespace: team-a}\n    reason: sandbox\n"
+        f"    expires: {expires}\n    approver: sec@example.com\n{extra}",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_an_ignore_file_suppresses_but_a_critical_only_when_allowed(tmp_path: Path) -> None:
+    manifests = _write(tmp_path, "m.yaml", IMDSV1_TEMPLATE, OPEN_BASTION_CLUSTER)
+    result = _scan(manifests, ignore_file=str(_ignore_file(tmp_path, "2026-12-31")))
+    by_check = {f.check_id: f for f in result.findings}
+    assert by_check["CAPSA-IMDS-001"].suppressed
+    assert not by_check["CAPSA-TEST-001"].suppressed
+    assert result.summary.refused_critical == 1
+    assert result.worst_open() == Severity.CRITICAL
+
+    allowed = _ignore_file(tmp_path, "2026-12-31", "    allowCritical: true\n")
+    result = _scan(manifests, ignore_file=str(allowed))
+    assert all(f.suppressed for f in result.findings)
+    assert result.summary.suppressed_critical == 1
+    assert [f.check_id for f in result.suppressed_critical] == ["CAPSA-TEST-001"]
+    assert result.worst_open() is None
+
+
+def test_an_expired_entry_stops_suppressing_and_is_reported(tmp_path: Path) -> None:
+    manifests = _write(tmp_path, "m.yaml", IMDSV1_TEMPLATE)
+    result = _scan(manifests, ignore_file=str(_ignore_file(tmp_path, "2026-02-28")))
+    assert not result.findings[0].suppressed
+    assert [e.expires for e in result.expired_suppressions] == [date(2026, 2, 28)]
+    assert result.summary.expired_suppressions == 1
+
+
+def test_a_broken_ignore_file_or_baseline_stops_the_scan(tmp_path: Path) -> None:
+    manifests = _write(tmp_path, "m.yaml", IMDSV1_TEMPLATE)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: capsa.dev/v1alpha1\nkind: Suppressions\nsuppressions: [{}]\n")
+    with pytest.raises(InputError):
+        _scan(manifests, ignore_file=str(bad))
+    with pytest.raises(InputError):
+        _scan(manifests, baseline=str(bad))
+
+
+def test_a_baseline_hides_known_findings_and_counts_them(tmp_path: Path) -> None:
+    from capsa.report.scan_json import render_json
+
+    first = _scan(_write(tmp_path, "m.yaml", IMDSV1_TEMPLATE))
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(render_json(first), encoding="utf-8")
+    # a new finding appears, the known one moves down the file: only the new one shows
+    moved = _write(tmp_path, "m.yaml", OPEN_BASTION_CLUSTER, IMDSV1_TEMPLATE)
+    second = _scan(moved, baseline=str(baseline))
+    assert [f.check_id for f in second.findings] == ["CAPSA-TEST-001"]
+    assert [f.check_id for f in second.baselined] == ["CAPSA-IMDS-001"]
+    assert second.summary.baseline == 1 and second.summary.baseline_critical == 0
+
+
+def test_unresolved_variables_are_unknown_and_values_resolve_them(tmp_path: Path) -> None:
+    templated = HARDENED_TEMPLATE.replace("httpTokens: required", "httpTokens: ${HTTP_TOKENS}")
+    path = _write(tmp_path, "m.yaml", templated)
+    unknown = _scan(path)
+    assert unknown.findings == () and unknown.passes == ()
+    assert [u.check_id for u in unknown.unknown] == ["CAPSA-IMDS-001"]
+    assert unknown.summary.unknown == 1
+
+    passed = _scan(path, variables={"HTTP_TOKENS": "required"})
+    assert [p.check_id for p in passed.passes] == ["CAPSA-IMDS-001"]
+    vars_file = tmp_path / "vars.yaml"
+    vars_file.write_text("HTTP_TOKENS: optional\n")
+    failed = _scan(path, vars_files=[str(vars_file)])
+    assert [f.check_id for f in failed.findings] == ["CAPSA-IMDS-001"]
+    overridden = _scan(path, vars_files=[str(vars_file)], variables={"HTTP_TOKENS": "required"})
+    assert overridden.findings == ()
+
+
+def test_bad_files_are_errors_and_the_rest_is_scanned(tmp_path: Path) -> None:
+    good = _write(tmp_path, "good.yaml", IMDSV1_TEMPLATE)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("kind: AWSMachine\nspec:\n\tbroken: true\n")
+    result = _scan(good, bad)
+    assert [f.resource.name for f in result.findings] == ["workers"]
+    assert [(e.path, e.line) for e in result.errors] == [(str(bad), 3)]
+    assert not result.nothing_read and not result.unusable
+
+    strict = _scan(good, bad, strict=True)
+    assert strict.unusable
+
+
+def test_nothing_readable_is_unusable(tmp_path: Path) -> None:
+    missing = _scan(tmp_path / "absent")
+    assert missing.nothing_read and missing.unusable
+    assert "no such file" in missing.errors[0].message
+    only_bad = tmp_path / "bad.yaml"
+    only_bad.write_text("a: [\n")
+    assert _scan(only_bad).nothing_read
+
+
+def test_embedded_resources_point_into_their_carrier(tmp_path: Path) -> None:
+    carrier = """apiVersion: addons.cluster.x-k8s.io/v1beta2
+kind: ClusterResourceSet
+metadata: {name: crs, namespace: team-a}
+spec:
+  clusterSelector: {}
+  resources:
+    - {kind: ConfigMap, name: payload}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: payload, namespace: team-a}
+data:
+  machine.yaml: |
+""" + "".join("    " + line + "\n" for line in IMDSV1_TEMPLATE.splitlines())
+    result = _scan(_write(tmp_path, "crs.yaml", carrier))
+    (finding,) = result.findings
+    assert finding.location.path == str(tmp_path / "crs.yaml")
+    assert finding.location.carrier is not None and "payload" in finding.location.carrier
+
+
+def test_the_corpus_scans_without_crashing() -> None:
+    if not CORPUS.is_dir():
+        pytest.skip("shared corpus not available")
+    result = scan(ScanRequest(paths=[str(CORPUS)], today=TODAY))
+    assert result.summary.files > 100
+    assert any(f.check_id == "CAPSA-IMDS-001" for f in result.findings)
+    assert all(e.path for e in result.errors)
+    assert not result.nothing_read
