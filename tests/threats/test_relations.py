@@ -22,7 +22,7 @@ def _chain_model(untrusted_auth: str = "none") -> Relations:
             element("vault", "service", boundary="cloud", stores=["token"]),
             element("unrelated", "datastore", boundary="cloud", stores=["other"]),
         ],
-        assets=[asset("role"), asset("token"), asset("other")],
+        assets=[asset("role", grants=["agent"]), asset("token"), asset("other")],
         flows=[
             flow("pod-to-metadata", "pod", "metadata", authentication=untrusted_auth),
             flow(
@@ -38,6 +38,7 @@ def _chain_model(untrusted_auth: str = "none") -> Relations:
 
 
 def test_credentials_obtained_unlock_further_flows() -> None:
+    """The role credential carries the agent's authority, so the pod can make the agent's flow."""
     relations = _chain_model()
     assert relations.asset_reachers["role"] == ["pod"]
     assert relations.asset_reachers["token"] == ["pod"]
@@ -45,6 +46,15 @@ def test_credentials_obtained_unlock_further_flows() -> None:
     assert relations.element_reachers["vault"] == ["pod"]
     assert relations.element_view("vault")["reachable_by_untrusted"] is True
     assert relations.element_view("unrelated")["reachable_by_untrusted"] is False
+    assert relations.asset_via["token"] == ["vault"]
+
+
+def test_a_credential_granting_nobody_unlocks_nothing() -> None:
+    model = _chain_model().model
+    role = model.assets[0].model_copy(update={"grants": []})
+    relations = Relations(model.model_copy(update={"assets": [role, *model.assets[1:]]}))
+    assert relations.asset_reachers["role"] == ["pod"]
+    assert relations.asset_reachers["token"] == []
 
 
 def test_crossings_come_from_boundary_ancestry() -> None:

@@ -163,8 +163,9 @@ def _asset_subjects(relations: Relations) -> list[_Subject]:
                     "reachers": _names(relations, reachers),
                     "grants": _names(relations, grants),
                     "lifetime": asset.lifetime.value,
+                    "via": _names(relations, relations.asset_via[asset.id]),
                 },
-                tuple(dict.fromkeys((*reachers, *holders, *grants))),
+                tuple(dict.fromkeys((*reachers, *relations.asset_via[asset.id], *grants))),
                 (),
                 (asset.id,),
             )

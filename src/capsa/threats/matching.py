@@ -1,7 +1,8 @@
 """Compare generated threats with the catalogue: recall and candidate threats.
 
 A generated threat matches a catalogue entry when they share a STRIDE category and at
-least one model element. Recall counts catalogue entries that some generated threat
+least one model element; the best match is the entry with the closest element and asset
+sets (Jaccard). Recall counts catalogue entries that some generated threat
 matches; generated threats that match nothing are candidates for a reviewer.
 """
 
@@ -28,10 +29,20 @@ class Match:
         return [cid for cid, by in self.matched_by.items() if not by]
 
 
-def _overlap(generated: GeneratedThreat, entry: CatalogueThreat) -> int:
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
+
+
+def _score(generated: GeneratedThreat, entry: CatalogueThreat) -> float:
+    """0 when the threats do not match; otherwise higher for closer element and asset sets."""
     if entry.category.value not in generated.categories:
-        return 0
-    return len(set(generated.elements) & set(entry.elements))
+        return 0.0
+    elements = set(generated.elements)
+    if not elements & set(entry.elements):
+        return 0.0
+    return _jaccard(elements, set(entry.elements)) + 0.5 * _jaccard(
+        set(generated.assets), set(entry.assets)
+    )
 
 
 def match(catalogue: Catalogue, generated: Sequence[GeneratedThreat]) -> Match:
@@ -40,7 +51,7 @@ def match(catalogue: Catalogue, generated: Sequence[GeneratedThreat]) -> Match:
     best: dict[str, str | None] = {}
     matched_by: dict[str, list[str]] = {e.id: [] for e in entries}
     for threat in generated:
-        scored = [(_overlap(threat, e), -i, e.id) for i, e in enumerate(entries)]
+        scored = [(_score(threat, e), -i, e.id) for i, e in enumerate(entries)]
         hits = [s for s in scored if s[0] > 0]
         for _, _, entry_id in hits:
             matched_by[entry_id].append(threat.id)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from capsa.model.index import ModelIndex
-from capsa.model.types import AssetKind, AuthMethod, DataAsset, DataFlow, Element, SystemModel
+from capsa.model.types import AssetKind, DataAsset, DataFlow, Element, SystemModel
 
 SENSITIVITY_RANK = {"public": 1, "internal": 2, "confidential": 3, "secret": 4, "critical": 5}
 
@@ -30,37 +30,41 @@ class Reach:
     elements: set[str] = field(default_factory=set)
     assets: set[str] = field(default_factory=set)
     flows: set[str] = field(default_factory=set)
+    authority: set[str] = field(default_factory=set)
+    via: dict[str, str] = field(default_factory=dict)
 
 
 def attacker_reach(
-    index: ModelIndex,
-    start: str,
-    flows_by_credential: dict[str, list[DataFlow]],
-    flows_by_source: dict[str, list[DataFlow]],
+    index: ModelIndex, start: str, flows_by_source: dict[str, list[DataFlow]]
 ) -> Reach:
     """Closure of what `start` can reach.
 
-    It can make its own flows; any flow that authenticates with a credential it has
-    obtained can be made too. Reaching a target yields what the target stores and what
-    the flow carries; obtained credentials unlock further flows.
+    The attacker acts with the authority of `start`, and of every element that an obtained
+    asset grants (`DataAsset.grants`). It can make any flow whose source it has the
+    authority of; reaching a target yields what the target stores and what the flow
+    carries. `via` records, per asset, the element it was first obtained at.
     """
     reach = Reach(start)
-    element = index.elements[start]
-    pending: deque[DataFlow] = deque(flows_by_source.get(start, []))
-    obtained: deque[str] = deque()
+    pending: deque[DataFlow] = deque()
 
-    def obtain(asset_id: str) -> None:
-        if asset_id in index.assets and asset_id not in reach.assets:
+    def act_as(element_id: str) -> None:
+        if element_id in index.elements and element_id not in reach.authority:
+            reach.authority.add(element_id)
+            pending.extend(flows_by_source.get(element_id, []))
+
+    def obtain(asset_id: str, at: str) -> None:
+        asset = index.assets.get(asset_id)
+        if asset is not None and asset_id not in reach.assets:
             reach.assets.add(asset_id)
-            obtained.append(asset_id)
+            reach.via[asset_id] = at
+            for granted in asset.grants:
+                act_as(granted)
 
+    act_as(start)
+    element = index.elements[start]
     for asset_id in (*element.attributes.stores, *element.attributes.holds_credentials):
-        obtain(asset_id)
-    while pending or obtained:
-        while obtained:
-            pending.extend(flows_by_credential.get(obtained.popleft(), []))
-        if not pending:
-            break
+        obtain(asset_id, start)
+    while pending:
         flow = pending.popleft()
         if flow.id in reach.flows:
             continue
@@ -70,9 +74,9 @@ def attacker_reach(
         target = index.elements.get(flow.target)
         if target is not None:
             for asset_id in target.attributes.stores:
-                obtain(asset_id)
+                obtain(asset_id, flow.target)
         for asset_id in flow.carries:
-            obtain(asset_id)
+            obtain(asset_id, flow.target)
     return reach
 
 
@@ -95,25 +99,22 @@ class Relations:
                     self.placements[asset_id].append(e.id)
         self.flows_out: dict[str, list[DataFlow]] = {}
         self.flows_in: dict[str, list[DataFlow]] = {}
-        by_credential: dict[str, list[DataFlow]] = {}
-        credentials = {a.id for a in model.assets if a.kind is AssetKind.CREDENTIAL}
         for f in model.data_flows:
             self.flows_out.setdefault(f.source, []).append(f)
             self.flows_in.setdefault(f.target, []).append(f)
-            if f.authentication is not AuthMethod.NONE:
-                for asset_id in f.carries:
-                    if asset_id in credentials:
-                        by_credential.setdefault(asset_id, []).append(f)
         self.crossings: dict[str, list[str]] = {
             f.id: self.index.crossings(f) for f in model.data_flows
         }
         self.asset_reachers: dict[str, list[str]] = {a.id: [] for a in model.assets}
         self.element_reachers: dict[str, list[str]] = {e.id: [] for e in model.elements}
+        self.asset_via: dict[str, list[str]] = {a.id: [] for a in model.assets}
         self.untrusted = [e.id for e in model.elements if is_untrusted(e)]
         for start in self.untrusted:
-            reach = attacker_reach(self.index, start, by_credential, self.flows_out)
+            reach = attacker_reach(self.index, start, self.flows_out)
             for asset_id in sorted(reach.assets):
                 self.asset_reachers[asset_id].append(start)
+                if reach.via[asset_id] not in self.asset_via[asset_id]:
+                    self.asset_via[asset_id].append(reach.via[asset_id])
             for element_id in sorted(reach.elements):
                 self.element_reachers[element_id].append(start)
         self._asset_views: dict[str, dict[str, Any]] = {}

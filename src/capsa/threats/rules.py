@@ -45,7 +45,9 @@ PLACEHOLDERS: dict[AppliesTo, frozenset[str]] = {
     AppliesTo.ELEMENT: frozenset({"element", "targets", "stored"}),
     AppliesTo.FLOW: frozenset({"flow", "source", "target", "assets", "crossings"}),
     AppliesTo.CROSSING: frozenset({"flow", "source", "target", "assets", "crossings"}),
-    AppliesTo.ASSET_PLACEMENT: frozenset({"asset", "holders", "reachers", "grants", "lifetime"}),
+    AppliesTo.ASSET_PLACEMENT: frozenset(
+        {"asset", "holders", "reachers", "grants", "lifetime", "via"}
+    ),
 }
 
 
