@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from threats_support import build_model, element
 
 from capsa.model.loader import load_model
 from capsa.model.types import SystemModel
@@ -27,11 +28,17 @@ def test_catalogue_ids_all_exist_in_the_builtin_model(builtin: SystemModel) -> N
 
 
 def test_rules_recall_every_stride_threat(builtin: SystemModel) -> None:
-    report = assess_threats(builtin, catalogue_ref="builtin:catalogue")
+    report = assess_threats(builtin)  # a model object named capi-aws gets the catalogue
     assert (report.recall_matched, report.recall_total) == (22, 22)
     assert report.missed == ()
     candidates = set(report.candidates)
     assert candidates == {t.id for t in report.generated_threats if t.matched_catalogue_id is None}
+
+
+def test_unrelated_model_gets_no_catalogue() -> None:
+    report = assess_threats(build_model(elements=[element("solo", creates_resources=True)]))
+    assert (report.recall_total, len(report.catalogue_threats)) == (0, 0)
+    assert [t.id for t in report.generated_threats] == ["unbounded-resource-creation@solo"]
 
 
 def test_rules_never_name_model_ids_or_names(builtin: SystemModel) -> None:

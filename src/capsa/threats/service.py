@@ -24,6 +24,7 @@ from capsa.threats.tracking import Tracking, TrackingEntry, load_tracking
 
 SCHEMA = "capsa/v1"
 AUTO = "auto"
+BUILTIN_MODEL_NAME = "capi-aws"  # metadata.name of builtin:capi-aws
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,11 @@ EMPTY_CATALOGUE = Catalogue(api_version="capsa.dev/v1alpha1", kind="ThreatCatalo
 def _builds_on_builtin(name: str, system: SystemModel) -> bool:
     """The built-in catalogue names ids of builtin:capi-aws; it applies to that model and
     to models that extend one (whose ids it must then all find)."""
-    return name == "builtin:capi-aws" or system.extends is not None
+    return (
+        name == "builtin:capi-aws"
+        or system.metadata.name == BUILTIN_MODEL_NAME
+        or system.extends is not None
+    )
 
 
 def assess_threats(
