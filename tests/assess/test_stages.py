@@ -1,35 +1,59 @@
-"""The real stages' own logic: variables, display paths, and the example scan."""
+"""The real stages' own logic: suppressions, unusable input, display paths, the example scan."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from capsa.assess.service import AssessRequest
-from capsa.assess.stages import _variables, scan_stage, short_path
+from capsa.assess.model import DeploymentStatus
+from capsa.assess.service import AssessRequest, assess
+from capsa.assess.stages import scan_stage, short_path
 from capsa.errors import InputError
 from capsa.examples import demo_path
 
-
-def test_vars_file_is_overridden_by_var(tmp_path: Path) -> None:
-    vars_file = tmp_path / "vars.yaml"
-    vars_file.write_text("AWS_REGION: eu-west-1\nKUBERNETES_VERSION: v1.30.0\nEMPTY:\n")
-    request = AssessRequest(vars_file=str(vars_file), variables={"AWS_REGION": "us-east-1"})
-    assert _variables(request) == {
-        "AWS_REGION": "us-east-1",
-        "KUBERNETES_VERSION": "v1.30.0",
-        "EMPTY": "",
-    }
+NOW = datetime(2024, 5, 1, tzinfo=UTC)
 
 
-@pytest.mark.parametrize("text", ["- a\n- b\n", "key: [unclosed\n"])
-def test_unusable_vars_file_is_an_input_error(tmp_path: Path, text: str) -> None:
-    vars_file = tmp_path / "vars.yaml"
-    vars_file.write_text(text)
-    with pytest.raises(InputError) as caught:
-        _variables(AssessRequest(vars_file=str(vars_file)))
-    assert caught.value.problems[0].path == str(vars_file)
+def test_ignore_file_suppresses_and_the_mitigation_becomes_accepted(tmp_path: Path) -> None:
+    ignore = tmp_path / "ignore.yaml"
+    ignore.write_text(
+        "apiVersion: capsa.dev/v1alpha1\n"
+        "kind: Suppressions\n"
+        "suppressions:\n"
+        "  - check: CAPSA-*\n"
+        "    reason: sandbox runs a legacy AMI\n"
+        "    expires: 2024-12-31\n"
+        "    approver: security@example.com\n"
+    )
+    request = AssessRequest(ignore_file=str(ignore), now=NOW)
+    result = assess(request)
+    assert result.findings and all(f.suppressed for f in result.findings)
+    assert not any(t.deployment_status is DeploymentStatus.VIOLATED for t in result.threats)
+    accepted = 0
+    for threat in result.threats:
+        for m in threat.mitigations:
+            found = [result.finding(fp) for fp in m.findings]
+            if found and all(f is not None and f.suppressed for f in found):
+                assert m.deployment_status is DeploymentStatus.ACCEPTED, m.id
+                accepted += 1
+    assert accepted
+
+
+def test_expired_suppression_stops_suppressing(tmp_path: Path) -> None:
+    ignore = tmp_path / "ignore.yaml"
+    ignore.write_text(
+        "apiVersion: capsa.dev/v1alpha1\nkind: Suppressions\nsuppressions:\n"
+        "  - {check: CAPSA-IMDS-*, reason: old, expires: 2024-01-31, approver: me}\n"
+    )
+    result = assess(AssessRequest(ignore_file=str(ignore), now=NOW))
+    assert not any(f.suppressed for f in result.findings)
+
+
+def test_unreadable_manifest_path_is_unusable_input(tmp_path: Path) -> None:
+    with pytest.raises(InputError):
+        scan_stage(AssessRequest(paths=[str(tmp_path / "missing")]), [str(tmp_path / "missing")])
 
 
 def test_short_path_is_relative_to_the_first_matching_root(tmp_path: Path) -> None:

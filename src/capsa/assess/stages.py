@@ -1,15 +1,13 @@
 """The real pipeline stages behind `capsa assess`, each importing its engine when it runs.
 
-Threats come from the catalogue (plus the engine's candidates and tracking decisions when
-`capsa.threats.service` is installed); evidence comes from `capsa.assess.scan_service`
-when present, else straight from the file/cluster readers and the check engine; attack
-paths from `capsa.graph`; project gaps from the repository's governance files.
+Threats (catalogue, tracking decisions, the engine's candidates) come from
+`capsa.threats.service`; evidence from `capsa.assess.scan_service` (suppressions
+included); attack paths from `capsa.graph.service`; project gaps from the repository's
+governance files (`capsa.sources.repository`).
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -21,14 +19,6 @@ from capsa.assess.service import AssessRequest, PathStage, ScanStage, Stages, Th
 from capsa.assess.status import MitigationInput, ThreatInput
 from capsa.errors import InputError, Problem
 from capsa.model.types import SystemModel
-
-
-def _optional(module: str) -> Any | None:
-    """Import a pipeline module that other work may not have installed yet."""
-    if importlib.util.find_spec(module) is None:
-        return None
-    return importlib.import_module(module)
-
 
 # --- threats ---------------------------------------------------------------------------
 
@@ -108,25 +98,6 @@ def _problem(item: Problem) -> InputProblem:
 # --- scan ------------------------------------------------------------------------------
 
 
-def _variables(request: AssessRequest) -> dict[str, str]:
-    """--vars-file (a clusterctl-style YAML mapping) overridden by --var K=V."""
-    values: dict[str, str] = {}
-    if request.vars_file:
-        import yaml
-
-        try:
-            with open(request.vars_file, encoding="utf-8") as handle:
-                data = yaml.safe_load(handle)
-        except (OSError, yaml.YAMLError) as exc:
-            raise InputError([Problem(request.vars_file, None, None, str(exc))]) from None
-        if data is not None and not isinstance(data, dict):
-            message = "a variables file must be a mapping of NAME: value"
-            raise InputError([Problem(request.vars_file, 1, 1, message)])
-        values.update({str(k): "" if v is None else str(v) for k, v in (data or {}).items()})
-    values.update(request.variables)
-    return values
-
-
 def _display_roots() -> list[Path]:
     """Folders shown relative: the bundled example's parent, then the working directory."""
     from capsa.examples import demo_path
@@ -163,79 +134,38 @@ def _shorten(stage: ScanStage) -> ScanStage:
     )
 
 
-def _direct_scan(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
-    """Read, resolve topology, evaluate every check: the scan without suppressions."""
-    from capsa.assess.convert import check_summary, finding_record, outcome, problem
-    from capsa.capi.topology import build_topology
-    from capsa.checks.catalog import load_checks
-    from capsa.checks.engine import evaluate
-    from capsa.sources.files import read_manifests
-
-    if request.ignore_file:
-        message = "suppressions need capsa.assess.scan_service, which is not installed"
-        raise InputError([Problem(request.ignore_file, None, None, message)])
-    problems: list[Problem] = []
-    resources = []
-    if paths:
-        read = read_manifests(paths, _variables(request))
-        resources.extend(read.resources)
-        problems.extend(read.problems)
-    if request.cluster:
-        from capsa.sources.cluster import read_cluster
-
-        live = read_cluster(request.kubeconfig, request.context, request.namespaces)
-        resources.extend(live.resources)
-        problems.extend(live.problems)
-    checks = load_checks()
-    topology = build_topology(resources)
-    result = evaluate(topology.evaluation_resources(resources), checks, topology.context_for)
-    problems.extend(result.problems)
-    problems.extend(getattr(topology, "problems", ()) or ())
-    return ScanStage(
-        findings=[finding_record(f) for f in result.findings],
-        passes=[outcome(p) for p in result.passes],
-        unknown=[outcome(u) for u in result.unknown],
-        checks=[check_summary(c) for c in checks],
-        errors=[problem(p) for p in problems],
-        resources=len(resources),
-        raw=(result, topology, checks),
-    )
-
-
 def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
-    service = _optional("capsa.assess.scan_service")
-    if service is None:
-        stage = _direct_scan(request, paths)
-    else:
-        stage = _service_scan(service, request, paths)
-    return _shorten(stage)
-
-
-def _service_scan(service: Any, request: AssessRequest, paths: Sequence[str]) -> ScanStage:
-    """Use the shared scan service (suppressions, baselines) and convert its result."""
+    """The shared scan (suppressions included), converted to the Assessment's records."""
     from capsa.assess.convert import check_summary, finding_record, outcome, problem
-    from capsa.checks.catalog import load_checks
+    from capsa.assess.scan_service import ScanRequest, scan
 
-    scan_request = service.ScanRequest(
-        paths=list(paths),
-        cluster=request.cluster,
-        kubeconfig=request.kubeconfig,
-        context=request.context,
-        variables=_variables(request),
-        ignore_file=request.ignore_file,
+    today = request.now.date() if request.now is not None else None
+    result = scan(
+        ScanRequest(
+            paths=list(paths),
+            variables=dict(request.variables),
+            vars_files=[request.vars_file] if request.vars_file else [],
+            ignore_file=request.ignore_file,
+            cluster=request.cluster,
+            kubeconfig=request.kubeconfig,
+            context=request.context,
+            namespaces=list(request.namespaces),
+            today=today,
+        )
     )
-    result = service.scan(scan_request)
-    checks = load_checks()
-    errors = list(getattr(result, "errors", ()) or ())
-    return ScanStage(
+    if result.unusable:
+        found = list(result.errors) or [Problem("inputs", None, None, "nothing could be read")]
+        raise InputError(found)
+    stage = ScanStage(
         findings=[finding_record(f) for f in result.findings],
         passes=[outcome(p) for p in result.passes],
         unknown=[outcome(u) for u in result.unknown],
-        checks=[check_summary(c) for c in checks],
-        errors=[problem(p) for p in errors if isinstance(p, Problem)],
-        resources=int(getattr(getattr(result, "summary", None), "resources", 0) or 0),
-        raw=(result, getattr(result, "topology", None), checks),
+        checks=[check_summary(c) for c in result.checks],
+        errors=[problem(p) for p in result.errors],
+        resources=result.summary.resources,
+        raw=(result, result.topology, result.checks),
     )
+    return _shorten(stage)
 
 
 # --- attack paths ----------------------------------------------------------------------
