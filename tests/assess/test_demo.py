@@ -85,3 +85,21 @@ def test_same_inputs_give_the_same_assessment(demo: Assessment) -> None:
     again = assess(AssessRequest(now=NOW))
     assert again.to_json() == demo.to_json()
     assert Assessment.model_validate_json(demo.to_json()) == demo
+
+
+def test_html_of_the_example_references_nothing_outside_itself(demo: Assessment) -> None:
+    from html.parser import HTMLParser
+
+    from capsa.report.assessment_html import render_assessment_html
+
+    refs: list[str] = []
+
+    class Refs(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            refs.extend(v for k, v in attrs if k in {"src", "href", "xlink:href"} and v)
+
+    html = render_assessment_html(demo)
+    Refs().feed(html)
+    assert refs and all(r.startswith("#") for r in refs)
+    ids = set(re.findall(r'\bid="([^"]+)"', html))
+    assert all(r[1:] in ids for r in refs), "every in-page link has its anchor"
