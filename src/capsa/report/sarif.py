@@ -1,0 +1,232 @@
+"""SARIF 2.1.0 for code-scanning services: one rule per check, one result per finding,
+with file-relative locations, a stable partial fingerprint and suppressions marked.
+
+Built from plain dicts (no SARIF library): the tests validate the output against the
+official schema.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from capsa import __version__
+from capsa.assess.scan_service import ScanResult
+from capsa.checks.findings import Finding, Severity
+from capsa.checks.model import Check
+from capsa.checks.suppressions import AppliedSuppression
+from capsa.errors import Problem
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+SRCROOT = "%SRCROOT%"
+FINGERPRINT_KEY = "capsaFingerprint/v1"
+# the SIG Security issue that tracks the Cluster API self-assessment
+INFORMATION_URI = "https://github.com/kubernetes/sig-security/issues/8"
+
+_LEVEL = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+}
+# GitHub code scanning reads this score: >=9 critical, >=7 high, >=4 medium, else low
+_SCORE = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+}
+_REPO_REF = re.compile(
+    r"^(?P<repo>[\w.-]+/[\w.-]+)@(?P<commit>[0-9a-f]{7,40}):(?P<path>[^:]+)(?::(?P<line>\d+))?"
+)
+_URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+
+
+def reference_url(reference: str) -> str | None:
+    """An https URL for a reference: as given, or GitHub's for `owner/repo@commit:path:line`."""
+    if reference.startswith(("https://", "http://")):
+        return reference
+    match = _REPO_REF.match(reference)
+    if match is None:
+        return None
+    url = f"https://github.com/{match['repo']}/blob/{match['commit']}/{quote(match['path'])}"
+    return f"{url}#L{match['line']}" if match["line"] else url
+
+
+def _rule_name(title: str) -> str:
+    words = re.findall(r"[A-Za-z0-9]+", title)
+    return "".join(w[:1].upper() + w[1:] for w in words) or "Check"
+
+
+def _rule(
+    check_id: str,
+    title: str,
+    description: str,
+    remediation: str,
+    severity: Severity,
+    threats: tuple[str, ...],
+    references: tuple[str, ...],
+) -> dict[str, Any]:
+    urls = [u for u in (reference_url(r) for r in references) if u]
+    rule: dict[str, Any] = {
+        "id": check_id,
+        "name": _rule_name(title),
+        "shortDescription": {"text": title},
+        "fullDescription": {"text": description},
+        "help": {"text": remediation},
+        "defaultConfiguration": {"level": _LEVEL[severity]},
+        "properties": {
+            "tags": ["security", *threats],
+            "security-severity": _SCORE[severity],
+            "precision": "high",
+            "problem.severity": "error" if severity >= Severity.HIGH else "warning",
+        },
+    }
+    if urls:
+        rule["helpUri"] = urls[0]
+    return rule
+
+
+def _check_rule(check: Check) -> dict[str, Any]:
+    return _rule(
+        check.id,
+        " ".join(check.title.split()),
+        " ".join(check.message.split()),
+        " ".join(check.remediation.split()),
+        check.severity,
+        check.threats,
+        check.references,
+    )
+
+
+def _finding_rule(finding: Finding) -> dict[str, Any]:
+    return _rule(
+        finding.check_id,
+        finding.title,
+        finding.message,
+        finding.remediation,
+        finding.severity,
+        finding.threats,
+        finding.references,
+    )
+
+
+def _artifact(path: str, base: Path) -> dict[str, Any]:
+    """A relative URI under %SRCROOT% when the file is below `base`, else an absolute one."""
+    if path == "-":
+        return {"uri": "stdin"}
+    if _URL_SCHEME.match(path):
+        return {"uri": path}
+    absolute = Path(os.path.abspath(path))
+    try:
+        relative = absolute.relative_to(base)
+    except ValueError:
+        return {"uri": absolute.as_uri()}
+    return {"uri": quote(relative.as_posix()), "uriBaseId": SRCROOT}
+
+
+def _location(path: str, line: int | None, base: Path, note: str | None = None) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": _artifact(path, base)}
+    if line is not None and line >= 1:
+        physical["region"] = {"startLine": line}
+    location: dict[str, Any] = {"physicalLocation": physical}
+    if note:
+        location["message"] = {"text": note}
+    return location
+
+
+def _suppression(how: AppliedSuppression | None, finding: Finding) -> dict[str, Any]:
+    if how is None:
+        return {
+            "kind": "external",
+            "status": "accepted",
+            "justification": finding.suppression_reason or "",
+        }
+    out: dict[str, Any] = {
+        "kind": "inSource" if how.source == "annotation" else "external",
+        "status": "accepted",
+        "justification": how.reason,
+    }
+    if how.approver or how.expires:
+        out["properties"] = {
+            "approver": how.approver,
+            "expires": how.expires.isoformat() if how.expires else None,
+        }
+    return out
+
+
+def _result(
+    finding: Finding, index: int, base: Path, how: AppliedSuppression | None
+) -> dict[str, Any]:
+    ref = finding.resource
+    where = f"{ref.kind} {ref.namespace + '/' if ref.namespace else ''}{ref.name}"
+    carrier = finding.location.carrier
+    note = f"embedded in {carrier}" if carrier else None
+    result: dict[str, Any] = {
+        "ruleId": finding.check_id,
+        "ruleIndex": index,
+        "level": _LEVEL[finding.severity],
+        "message": {"text": f"{where}: {finding.message}"},
+        "locations": [_location(finding.location.path, finding.location.line, base, note)],
+        "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
+        "properties": {
+            "severity": finding.severity.value,
+            "threats": list(finding.threats),
+            "mitigation": finding.mitigation,
+            "resource": ref.as_dict(),
+        },
+    }
+    if finding.suppressed:
+        result["suppressions"] = [_suppression(how, finding)]
+    return result
+
+
+def _notification(problem: Problem, base: Path) -> dict[str, Any]:
+    return {
+        "level": "error",
+        "message": {"text": problem.message},
+        "locations": [_location(problem.path, problem.line, base)],
+    }
+
+
+def to_sarif(result: ScanResult, base_dir: str | Path | None = None) -> dict[str, Any]:
+    """The SARIF log. File URIs are made relative to `base_dir` (default: the current
+    directory), published as the %SRCROOT% base."""
+    base = Path(os.path.abspath(base_dir if base_dir is not None else os.getcwd()))
+    rules = [_check_rule(c) for c in result.checks]
+    index = {c.id: i for i, c in enumerate(result.checks)}
+    for finding in result.findings:
+        if finding.check_id not in index:  # live checks are not in the file check set
+            index[finding.check_id] = len(rules)
+            rules.append(_finding_rule(finding))
+    how = {a.fingerprint: a for a in result.suppressions}
+    results = [_result(f, index[f.check_id], base, how.get(f.fingerprint)) for f in result.findings]
+    invocation = {
+        "executionSuccessful": not result.unusable,
+        "toolExecutionNotifications": [_notification(p, base) for p in result.errors],
+    }
+    run = {
+        "tool": {
+            "driver": {
+                "name": "capsa",
+                "version": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": rules,
+            }
+        },
+        "originalUriBaseIds": {SRCROOT: {"uri": base.as_uri() + "/"}},
+        "invocations": [invocation],
+        "results": results,
+        "properties": {"summary": result.summary.as_dict()},
+    }
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+
+
+def render_sarif(result: ScanResult, base_dir: str | Path | None = None) -> str:
+    import json
+
+    return json.dumps(to_sarif(result, base_dir), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,93 @@
+"""The terminal report: open findings with their fix, then what is hidden and why."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from capsa.assess.scan_service import ScanRequest, ScanResult, scan
+from capsa.checks.catalog import load_checks
+from capsa.checks.model import Check
+from capsa.report.scan_table import render_table
+
+CRITICAL = Check.model_validate(
+    {
+        "id": "CAPSA-TEST-001",
+        "title": "Bastion reachable from anywhere",
+        "severity": "critical",
+        "threats": ["STRIDE-EOP-1"],
+        "mitigation": "STRIDE-EOP-1.M1",
+        "match": {"kinds": [{"group": "infrastructure.cluster.x-k8s.io", "kind": "AWSCluster"}]},
+        "scope": "object",
+        "expression": "size(object.?spec.?bastion.?allowedCIDRBlocks.orValue([])) > 0",
+        "field": "spec.bastion",
+        "message": "The bastion accepts SSH from any address.",
+        "remediation": "Set spec.bastion.allowedCIDRBlocks.",
+        "references": ["https://cluster-api-aws.sigs.k8s.io/topics/bastion"],
+        "providers": ["aws"],
+    }
+)
+MANIFESTS = """apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
+kind: AWSMachineTemplate
+metadata: {name: workers, namespace: team-a}
+spec:
+  template:
+    spec: {instanceType: t3.large}
+---
+apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
+kind: AWSCluster
+metadata: {name: prod, namespace: team-a}
+spec:
+  bastion: {enabled: true}
+"""
+IGNORE = """apiVersion: capsa.dev/v1alpha1
+kind: Suppressions
+suppressions:
+  - check: CAPSA-TEST-001
+    reason: bastion torn down next sprint
+    expires: 2026-12-31
+    approver: sec@example.com
+    allowCritical: true
+  - check: CAPSA-IMDS-002
+    reason: stale
+    expires: 2025-01-01
+    approver: sec@example.com
+"""
+
+
+def _result(tmp_path: Path, ignore: bool) -> ScanResult:
+    (tmp_path / "m.yaml").write_text(MANIFESTS, encoding="utf-8")
+    (tmp_path / "ignore.yaml").write_text(IGNORE, encoding="utf-8")
+    imds = next(c for c in load_checks() if c.id == "CAPSA-IMDS-001")
+    return scan(
+        ScanRequest(
+            paths=[str(tmp_path / "m.yaml"), str(tmp_path / "gone.yaml")],
+            ignore_file=str(tmp_path / "ignore.yaml") if ignore else None,
+            today=date(2026, 3, 1),
+            checks=(imds, CRITICAL),
+        )
+    )
+
+
+def test_open_findings_are_listed_with_location_and_fix(tmp_path: Path) -> None:
+    text = render_table(_result(tmp_path, ignore=False), width=400)
+    assert "critical" in text and "CAPSA-TEST-001" in text and "AWSCluster/team-a/prod" in text
+    assert "Set spec.bastion.allowedCIDRBlocks." in text
+    assert f"{tmp_path / 'm.yaml'}:" in text
+    assert "1 critical, 1 high" in text
+    assert text.index("CAPSA-TEST-001") < text.index("CAPSA-IMDS-001")  # worst first
+
+
+def test_hidden_criticals_expired_entries_and_errors_are_named(tmp_path: Path) -> None:
+    text = render_table(_result(tmp_path, ignore=True), width=400)
+    assert "critical finding suppressed: CAPSA-TEST-001" in text
+    assert "bastion torn down next sprint" in text
+    assert "expired suppression (2025-01-01, approved by sec@example.com)" in text
+    assert "gone.yaml: no such file or directory" in text
+    assert "1 suppressed" in text
+
+
+def test_a_clean_scan_says_so(tmp_path: Path) -> None:
+    (tmp_path / "empty.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n")
+    result = scan(ScanRequest(paths=[str(tmp_path / "empty.yaml")], today=date(2026, 3, 1)))
+    assert "No open findings." in render_table(result)
