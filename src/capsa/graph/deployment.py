@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from capsa.graph.techniques import MANAGEMENT_ACCOUNT, Role
 
@@ -160,12 +160,3 @@ def from_topology(topology: Topology) -> Deployment:
                 for scope in every_pool:
                     add(key, scope)
     return Deployment(tuple(clusters), {k: tuple(v) for k, v in scopes.items()})
-
-
-def describe(cluster: ClusterSpec) -> dict[str, Any]:
-    """Plain summary of a cluster spec (for JSON output)."""
-    return {
-        "cluster": cluster.key,
-        "account": cluster.account,
-        "pools": [{"name": p.name, "role": p.role} for p in cluster.pools],
-    }
