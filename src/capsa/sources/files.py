@@ -22,6 +22,7 @@ symlinks but never entering the same directory twice; hidden directories (`.git`
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import sys
@@ -248,20 +249,42 @@ def _count_nodes(root: yaml.Node) -> int:
     return len(seen)
 
 
+def _too_deep(root: yaml.Node, limit: int) -> bool:
+    """Depth check for an alias-free tree: only collections are visited."""
+    scalar = yaml.ScalarNode
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if type(value) is not scalar:
+                    stack.append((value, depth + 1))
+                if type(key) is not scalar:
+                    stack.append((key, depth + 1))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value if type(child) is not scalar)
+    return False
+
+
 def _guard(node: yaml.Node, has_anchors: bool) -> str | None:
     """Why a composed document must not be built, or None when it is safe."""
+    if not has_anchors:  # no aliases: the node graph is a tree, only depth can hurt
+        if _too_deep(node, MAX_DEPTH):
+            return f"nested deeper than {MAX_DEPTH} levels; document skipped"
+        return None
     deepest, expanded, cyclic = _measure(node)
     if cyclic:
         return "YAML alias refers to its own parent (recursive structure); document skipped"
     if deepest > MAX_DEPTH:
         return f"nested deeper than {MAX_DEPTH} levels; document skipped"
-    if has_anchors:
-        written = _count_nodes(node)
-        if expanded > MAX_ALIAS_RATIO * written + ALIAS_SLACK:
-            return (
-                f"YAML aliases expand {written} written nodes to {expanded} "
-                "(alias bomb?); document skipped"
-            )
+    written = _count_nodes(node)
+    if expanded > MAX_ALIAS_RATIO * written + ALIAS_SLACK:
+        return (
+            f"YAML aliases expand {written} written nodes to {expanded} "
+            "(alias bomb?); document skipped"
+        )
     return None
 
 
@@ -603,6 +626,20 @@ def read_manifests(
     Manifests embedded in ClusterResourceSet ConfigMaps/Secrets are included (see
     `embedded.expand_embedded`), and every Secret's values are redacted.
     """
+    # The trees built here hold no reference cycles (recursive aliases are refused), yet the
+    # cyclic collector would rescan the growing heap again and again; pause it while reading.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _read_all(paths, variables or {}, stdin, max_bytes)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _read_all(
+    paths: Sequence[str], variables: Mapping[str, str], stdin: TextIO | None, max_bytes: int
+) -> SourceResult:
     problems: list[Problem] = []
     tally = _Tally([], problems)
     files = 0
@@ -616,7 +653,7 @@ def read_manifests(
         if text is None:
             continue
         files += 1
-        _read_text(text, path, variables or {}, tally)
+        _read_text(text, path, variables, tally)
     resources, embedded_problems = expand_embedded(tally.resources)
     problems.extend(embedded_problems)
     for res in resources:
