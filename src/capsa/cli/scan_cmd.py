@@ -1,0 +1,317 @@
+"""`capsa scan`, `capsa checks list|show` and `capsa policy export`.
+
+Mount with `register(app)`: it adds the `scan` command and the `checks` and `policy`
+groups to the root Typer app. Only typer and rich are imported here; the scanner, the
+check engine and the writers load when a command runs.
+
+Exit codes: 0 nothing open at or above --fail-on; 1 open findings at or above it;
+2 usage error, unusable suppressions/baseline, or unusable input (nothing could be read,
+or any input error under --strict).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from capsa.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, fail_input, print_problems
+from capsa.errors import InputError
+
+if TYPE_CHECKING:
+    from capsa.assess.scan_service import ScanResult
+    from capsa.checks.model import Check
+
+DEFAULT_IGNORE_FILE = ".capsa-ignore.yaml"
+_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+checks_app = typer.Typer(help="List and explain the checks capsa runs.", no_args_is_help=True)
+policy_app = typer.Typer(
+    help="Export checks as admission policies for a management cluster.", no_args_is_help=True
+)
+
+
+class ScanFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    SARIF = "sarif"
+    MD = "md"
+
+
+class ListFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+class FailOn(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class Action(StrEnum):
+    DENY = "Deny"
+    WARN = "Warn"
+    AUDIT = "Audit"
+
+
+def _parse_vars(values: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not _VAR_NAME.match(name):
+            raise typer.BadParameter(f"{item!r}: expected NAME=value", param_hint="--var")
+        out[name] = value
+    return out
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    try:
+        Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as error:
+        sys.stderr.write(f"error: {output}: cannot write: {error.strerror}\n")
+        raise typer.Exit(EXIT_UNUSABLE) from None
+
+
+def _emit(result: ScanResult, fmt: ScanFormat, output: str | None) -> None:
+    if fmt is ScanFormat.TABLE and output is None:
+        from rich.console import Console
+
+        from capsa.report.scan_table import print_table
+
+        print_table(result, Console(soft_wrap=False))
+        return
+    if fmt is ScanFormat.TABLE:
+        from capsa.report.scan_table import render_table
+
+        text = render_table(result)
+    elif fmt is ScanFormat.JSON:
+        from capsa.report.scan_json import render_json
+
+        text = render_json(result)
+    elif fmt is ScanFormat.SARIF:
+        from capsa.report.sarif import render_sarif
+
+        text = render_sarif(result)
+    else:
+        from capsa.report.scan_markdown import render_markdown
+
+        text = render_markdown(result)
+    _write(text, output)
+    print_problems(result.errors)
+
+
+def _exit_code(result: ScanResult, fail_on: FailOn) -> int:
+    from capsa.checks.findings import Severity
+
+    if result.unusable:
+        return EXIT_UNUSABLE
+    worst = result.worst_open()
+    return EXIT_FINDINGS if worst is not None and worst >= Severity(fail_on.value) else EXIT_OK
+
+
+def scan(
+    paths: list[str] = typer.Argument(
+        ..., metavar="PATH...", help="Manifest files or directories; - reads standard input."
+    ),
+    fmt: ScanFormat = typer.Option(ScanFormat.TABLE, "--format", "-f", help="Output format."),
+    output: str | None = typer.Option(None, "--output", "-o", help="Write the report here."),
+    fail_on: FailOn = typer.Option(
+        FailOn.HIGH, "--fail-on", help="Exit 1 when an open finding is at least this severe."
+    ),
+    var: list[str] = typer.Option(
+        [], "--var", metavar="NAME=VALUE", help="A clusterctl variable value (repeatable)."
+    ),
+    vars_file: list[str] = typer.Option(
+        [], "--vars-file", help="clusterctl variables file (YAML or NAME=VALUE lines)."
+    ),
+    ignore_file: str | None = typer.Option(
+        None,
+        "--ignore-file",
+        help=f"Suppressions file (default: ./{DEFAULT_IGNORE_FILE} when it exists).",
+    ),
+    baseline: str | None = typer.Option(
+        None, "--baseline", help="A previous JSON report; findings in it are hidden."
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Exit 2 on any input error."),
+) -> None:
+    """Scan Cluster API manifests against the checks of the security self-assessment."""
+    from capsa.assess.scan_service import ScanRequest
+    from capsa.assess.scan_service import scan as run_scan
+
+    variables = _parse_vars(var)
+    if ignore_file is None and Path(DEFAULT_IGNORE_FILE).is_file():
+        ignore_file = DEFAULT_IGNORE_FILE
+    request = ScanRequest(
+        paths=tuple(paths),
+        variables=variables,
+        vars_files=tuple(vars_file),
+        ignore_file=ignore_file,
+        baseline=baseline,
+        strict=strict,
+    )
+    try:
+        result = run_scan(request)
+    except InputError as error:
+        fail_input(error)
+    _emit(result, fmt, output)
+    if result.nothing_read:
+        sys.stderr.write("error: nothing could be read from the given paths\n")
+    raise typer.Exit(_exit_code(result, fail_on))
+
+
+# --- checks -------------------------------------------------------------------------
+
+
+def _load_checks() -> list[Check]:
+    from capsa.checks.catalog import load_checks
+
+    try:
+        return load_checks()
+    except InputError as error:
+        fail_input(error)
+
+
+def _check_dict(check: Check) -> dict[str, Any]:
+    from capsa.checks.vap import exportable
+
+    return {
+        "id": check.id,
+        "title": " ".join(check.title.split()),
+        "severity": check.severity.value,
+        "threats": list(check.threats),
+        "mitigation": check.mitigation,
+        "scope": check.scope,
+        "kinds": [k.model_dump(exclude_none=True) for k in check.match.kinds],
+        "providers": list(check.providers),
+        "field": " ".join(check.field.split()),
+        "expression": check.expression,
+        "message": " ".join(check.message.split()),
+        "remediation": " ".join(check.remediation.split()),
+        "references": list(check.references),
+        "unknownWhen": list(check.unknown_when),
+        "exportable": exportable(check) is None,
+    }
+
+
+@checks_app.command("list")
+def list_checks(
+    fmt: ListFormat = typer.Option(ListFormat.TABLE, "--format", "-f", help="Output format."),
+) -> None:
+    """List every check: id, severity, threats and title."""
+    checks = _load_checks()
+    if fmt is ListFormat.JSON:
+        import json
+
+        _write(json.dumps([_check_dict(c) for c in checks], indent=2), None)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(checks)} checks")
+    for column in ("id", "severity", "scope", "threats", "title"):
+        table.add_column(column, overflow="fold")
+    for check in checks:
+        table.add_row(
+            check.id,
+            check.severity.value,
+            check.scope,
+            ", ".join(check.threats),
+            " ".join(check.title.split()),
+        )
+    Console().print(table)
+
+
+@checks_app.command("show")
+def show_check(check_id: str = typer.Argument(..., metavar="ID", help="A check id.")) -> None:
+    """Explain one check: what it matches, its CEL, why it matters and how to fix it."""
+    checks = {c.id: c for c in _load_checks()}
+    check = checks.get(check_id.strip().upper())
+    if check is None:
+        import difflib
+
+        close = difflib.get_close_matches(check_id.upper(), list(checks), n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        sys.stderr.write(f"error: unknown check {check_id!r}{hint}\n")
+        raise typer.Exit(EXIT_UNUSABLE)
+    data = _check_dict(check)
+    kinds = ", ".join(f"{k.get('group')}/{k['kind']}" for k in data["kinds"])
+    lines = [
+        f"{check.id}: {data['title']}",
+        f"severity:    {data['severity']}",
+        f"threats:     {', '.join(check.threats)}",
+        f"mitigation:  {check.mitigation}",
+        f"scope:       {check.scope}",
+        f"matches:     {kinds}",
+        f"providers:   {', '.join(check.providers)}",
+        f"field:       {data['field']}",
+        f"exportable:  {'yes' if data['exportable'] else 'no'}",
+        "",
+        "expression (true when compliant):",
+        *(f"  {line}" for line in check.expression.strip().splitlines()),
+        "",
+        f"why: {data['message']}",
+        "",
+        f"fix: {data['remediation']}",
+        "",
+        "references:",
+        *(f"  - {ref}" for ref in check.references),
+    ]
+    _write("\n".join(lines), None)
+
+
+# --- policy -------------------------------------------------------------------------
+
+
+@policy_app.command("export")
+def export(
+    out: Path = typer.Option(..., "--out", help="Directory to write the policy files into."),
+    action: list[Action] = typer.Option(
+        [Action.DENY], "--action", help="validationActions of the bindings (repeatable)."
+    ),
+    only: list[str] = typer.Option([], "--check", help="Export only these check ids."),
+) -> None:
+    """Write each object-level check as a ValidatingAdmissionPolicy and its binding."""
+    import yaml
+
+    from capsa.checks.vap import NotExportable, export_policy
+
+    checks = _load_checks()
+    wanted = {c.strip().upper() for c in only}
+    unknown = sorted(wanted - {c.id for c in checks})
+    if unknown:
+        sys.stderr.write(f"error: unknown check(s): {', '.join(unknown)}\n")
+        raise typer.Exit(EXIT_UNUSABLE)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        sys.stderr.write(f"error: {out}: cannot create directory: {error.strerror}\n")
+        raise typer.Exit(EXIT_UNUSABLE) from None
+    written = 0
+    for check in checks:
+        if wanted and check.id not in wanted:
+            continue
+        try:
+            documents = export_policy(check, tuple(a.value for a in action))
+        except NotExportable as reason:
+            sys.stderr.write(f"skipped: {reason}\n")
+            continue
+        text = yaml.safe_dump_all(documents, sort_keys=False, width=100)
+        _write(text, str(out / f"{check.id.lower()}.yaml"))
+        written += 1
+    typer.echo(f"wrote {written} policy file(s) to {out}")
+
+
+def register(root: typer.Typer) -> None:
+    """Add `scan`, `checks` and `policy` to the root app."""
+    root.command("scan")(scan)
+    root.add_typer(checks_app, name="checks")
+    root.add_typer(policy_app, name="policy")
