@@ -51,8 +51,8 @@ from capsa.sources.embedded import (
 from capsa.sources.resource import Origin, Resource
 from capsa.yamlio import LineDict, LineLoader, Position
 
-MAX_DEPTH = 100
-"""Deepest nesting accepted; real manifests stay under 30, and deeper trees risk recursion."""
+MAX_DEPTH = 200
+"""Deepest nesting accepted: generous for deep CRD schemas; recursive walkers break near 500."""
 MAX_ALIAS_RATIO = 10
 """Alias expansion beyond this many times the written nodes (plus `ALIAS_SLACK`) is refused."""
 ALIAS_SLACK = 10_000
