@@ -59,3 +59,65 @@ def outcome(check_id: str, text: str, **kwargs: object) -> str:
     if result.passes:
         return "pass"
     return "none"
+
+
+AWS = "infrastructure.cluster.x-k8s.io/v1beta2"
+
+
+def aws_machine(kind: str, body: str) -> str:
+    """A CAPA machine object of `kind` whose machine settings hold the YAML `body`."""
+    head = f"apiVersion: {AWS}\nkind: {kind}\nmetadata: {{name: m}}\nspec:\n"
+    if kind == "AWSMachineTemplate":
+        return head + f"  template:\n    spec:\n      {body}\n"
+    if kind == "AWSMachinePool":
+        return head + f"  awsLaunchTemplate:\n    {body}\n"
+    return head + f"  {body}\n"
+
+
+def kubeadm(kind: str, api: str, body: str) -> str:
+    """A kubeadm-carrying object of `kind` whose kubeadm spec holds the YAML `body`."""
+    group = "bootstrap" if kind.startswith("KubeadmConfig") else "controlplane"
+    head = (
+        f"apiVersion: {group}.cluster.x-k8s.io/{api}\nkind: {kind}\nmetadata: {{name: k}}\nspec:\n"
+    )
+    depth = {
+        "KubeadmConfig": "",
+        "KubeadmConfigTemplate": "template:\n    spec:\n",
+        "KubeadmControlPlane": "kubeadmConfigSpec:\n",
+        "KubeadmControlPlaneTemplate": "template:\n    spec:\n      kubeadmConfigSpec:\n",
+    }[kind]
+    indent = {
+        "KubeadmConfig": "  ",
+        "KubeadmConfigTemplate": "      ",
+        "KubeadmControlPlane": "    ",
+        "KubeadmControlPlaneTemplate": "        ",
+    }[kind]
+    prefix = f"  {depth}" if depth else ""
+    lines = "".join(f"{indent}{line}\n" for line in body.splitlines())
+    return head + prefix + lines
+
+
+KUBEADM_KINDS = [
+    "KubeadmConfig",
+    "KubeadmConfigTemplate",
+    "KubeadmControlPlane",
+    "KubeadmControlPlaneTemplate",
+]
+MACHINES = ["AWSMachine", "AWSMachineTemplate", "AWSMachinePool"]
+
+
+def api_args(api: str, pairs: dict[str, str], where: str = "apiServer") -> str:
+    """clusterConfiguration.<where>.extraArgs in the shape of API generation `api`:
+    a map in v1beta1, a list of {name, value} in v1beta2."""
+    head = f"clusterConfiguration:\n  {where}:\n    extraArgs:\n"
+    if api == "v1beta1":
+        return head + "".join(f"      {k}: {v}\n" for k, v in pairs.items())
+    return head + "".join(f"    - {{name: {k}, value: {v}}}\n" for k, v in pairs.items())
+
+
+def kubelet_args(api: str, pairs: dict[str, str], config: str = "joinConfiguration") -> str:
+    """<config>.nodeRegistration.kubeletExtraArgs in the shape of API generation `api`."""
+    head = f"{config}:\n  nodeRegistration:\n    kubeletExtraArgs:\n"
+    if api == "v1beta1":
+        return head + "".join(f"      {k}: {v}\n" for k, v in pairs.items())
+    return head + "".join(f"    - {{name: {k}, value: {v}}}\n" for k, v in pairs.items())

@@ -37,7 +37,7 @@ def test_shipped_checks_load_compile_and_have_unique_ids() -> None:
     ids = [c.id for c in checks]
     assert len(ids) == len(set(ids))
     assert ids == sorted(ids)
-    assert {p.name for p in DATA_DIR.glob("*.yaml")} >= {"imds.yaml", "topology.yaml"}
+    assert {p.name for p in DATA_DIR.glob("*.yaml")} >= {"imds.yaml", "ssh.yaml", "audit.yaml"}
 
 
 def test_a_good_file_loads(tmp_path: Path) -> None:

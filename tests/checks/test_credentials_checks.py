@@ -1,0 +1,57 @@
+"""CAPSA-CRED-*: credential Secrets (by key names only) and world-readable cloud files."""
+
+from __future__ import annotations
+
+import pytest
+from checks_support import KUBEADM_KINDS, kubeadm, outcome
+
+
+def secret(name: str, keys: list[str], field: str = "stringData") -> str:
+    body = "".join(f"  {k}: redacted\n" for k in keys)
+    return f"apiVersion: v1\nkind: Secret\nmetadata: {{name: {name}}}\n{field}:\n{body}"
+
+
+@pytest.mark.parametrize("field", ["data", "stringData"])
+@pytest.mark.parametrize(
+    ("name", "keys", "expected"),
+    [
+        ("capa-manager-bootstrap-credentials", ["credentials"], "fail"),
+        ("keys", ["AccessKeyID", "SecretAccessKey"], "fail"),
+        ("aws-secret", ["aws_access_key_id", "aws_secret_access_key"], "fail"),
+        (
+            "cloud-provider-vsphere-credentials",
+            ["vc.example.password", "vc.example.username"],
+            "fail",
+        ),
+        ("azure-json", ["azure.json"], "fail"),
+        ("app-db", ["password"], "pass"),
+        ("alpha-kubeconfig", ["value"], "pass"),
+        ("tls", ["tls.crt", "tls.key"], "pass"),
+    ],
+)
+def test_cred_001(name: str, keys: list[str], expected: str, field: str) -> None:
+    assert outcome("CAPSA-CRED-001", secret(name, keys, field)) == expected
+
+
+def test_cred_001_finding_never_carries_values() -> None:
+    from checks_support import run
+
+    text = "apiVersion: v1\nkind: Secret\nmetadata: {name: k}\nstringData:\n  AccessKeyID: AKIAEXAMPLEVALUE\n"
+    finding = run("CAPSA-CRED-001", text).findings[0]
+    assert "AKIAEXAMPLEVALUE" not in repr(finding.as_dict())
+
+
+@pytest.mark.parametrize("kind", KUBEADM_KINDS)
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        ("{path: /etc/kubernetes/azure.json, contentFrom: {secret: {name: a, key: b}}}", "fail"),
+        ("{path: /etc/kubernetes/azure.json, permissions: '0644'}", "fail"),
+        ("{path: /etc/kubernetes/cloud.conf, permissions: 0644}", "fail"),
+        ("{path: /etc/kubernetes/azure.json, permissions: '0600'}", "pass"),
+        ("{path: /etc/kubernetes/cloud.conf, permissions: 0640}", "pass"),
+        ("{path: /etc/motd, permissions: '0644'}", "pass"),
+    ],
+)
+def test_cred_002_world_readable_cloud_files(kind: str, entry: str, expected: str) -> None:
+    assert outcome("CAPSA-CRED-002", kubeadm(kind, "v1beta2", f"files:\n- {entry}")) == expected

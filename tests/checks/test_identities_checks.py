@@ -1,0 +1,95 @@
+"""CAPSA-IDENT-*: identity sharing across namespaces, static keys, controller identity,
+default control-plane instance profile."""
+
+from __future__ import annotations
+
+import pytest
+from checks_support import AWS, MACHINES, aws_machine, outcome
+
+
+def identity(kind: str, allowed: str | None) -> str:
+    api = "v1beta1" if kind.startswith(("Azure", "VSphere")) else "v1beta2"
+    spec = f"  allowedNamespaces: {allowed}\n" if allowed is not None else "  type: x\n"
+    return f"apiVersion: infrastructure.cluster.x-k8s.io/{api}\nkind: {kind}\nmetadata: {{name: i}}\nspec:\n{spec}"
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "AWSClusterControllerIdentity",
+        "AWSClusterRoleIdentity",
+        "AWSClusterStaticIdentity",
+        "AzureClusterIdentity",
+        "VSphereClusterIdentity",
+    ],
+)
+def test_ident_001_all_namespaces(kind: str) -> None:
+    assert outcome("CAPSA-IDENT-001", identity(kind, "{}")) == "fail"
+    assert outcome("CAPSA-IDENT-001", identity(kind, "{list: [team-a]}")) == "pass"
+    assert outcome("CAPSA-IDENT-001", identity(kind, None)) == "pass"
+
+
+def test_ident_001_vsphere_empty_selector_means_all() -> None:
+    assert (
+        outcome(
+            "CAPSA-IDENT-001", identity("VSphereClusterIdentity", "{selector: {matchLabels: {}}}")
+        )
+        == "fail"
+    )
+    assert (
+        outcome(
+            "CAPSA-IDENT-001",
+            identity("VSphereClusterIdentity", "{selector: {matchLabels: {team: a}}}"),
+        )
+        == "pass"
+    )
+    # on CAPA an empty selector matches nothing
+    assert (
+        outcome("CAPSA-IDENT-001", identity("AWSClusterRoleIdentity", "{selector: {}}")) == "pass"
+    )
+
+
+def test_ident_002_static_identity() -> None:
+    assert outcome("CAPSA-IDENT-002", identity("AWSClusterStaticIdentity", "{list: [a]}")) == "fail"
+    assert outcome("CAPSA-IDENT-002", identity("AWSClusterRoleIdentity", "{list: [a]}")) == "none"
+
+
+@pytest.mark.parametrize(
+    ("kind", "group", "template"),
+    [
+        ("AWSCluster", "infrastructure", False),
+        ("AWSClusterTemplate", "infrastructure", True),
+        ("AWSManagedControlPlane", "controlplane", False),
+    ],
+)
+def test_ident_003_controller_identity(kind: str, group: str, template: bool) -> None:
+    head = f"apiVersion: {group}.cluster.x-k8s.io/v1beta2\nkind: {kind}\nmetadata: {{name: c}}\nspec:\n"
+
+    def text(body: str) -> str:
+        return head + ("  template:\n    spec:\n      " if template else "  ") + body + "\n"
+
+    assert outcome("CAPSA-IDENT-003", text("region: eu-west-1")) == "fail"
+    assert (
+        outcome(
+            "CAPSA-IDENT-003",
+            text("identityRef: {kind: AWSClusterControllerIdentity, name: default}"),
+        )
+        == "fail"
+    )
+    assert (
+        outcome(
+            "CAPSA-IDENT-003", text("identityRef: {kind: AWSClusterRoleIdentity, name: team-a}")
+        )
+        == "pass"
+    )
+
+
+@pytest.mark.parametrize("kind", MACHINES)
+def test_ident_004_default_control_plane_profile(kind: str) -> None:
+    bad = aws_machine(
+        kind, "iamInstanceProfile: control-plane.cluster-api-provider-aws.sigs.k8s.io"
+    )
+    good = aws_machine(kind, "iamInstanceProfile: alpha-control-plane")
+    assert outcome("CAPSA-IDENT-004", bad) == "fail"
+    assert outcome("CAPSA-IDENT-004", good) == "pass"
+    assert AWS in bad
