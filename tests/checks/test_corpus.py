@@ -79,4 +79,3 @@ def test_unsafe_upstream_defaults_are_found_in_the_corpus() -> None:
         "CAPSA-PSA-002",
     }
     assert expected <= fired, expected - fired
-
