@@ -187,7 +187,7 @@ def test_disabled_enabled_if_leaves_the_template_alone(load: Loader) -> None:
 def test_unknown_variable_makes_the_patched_field_unknown(load: Loader) -> None:
     resources = load("clusterclass-v1beta1.yaml")
     cluster = _named(resources, "Cluster", "gamma")
-    cluster.body["spec"]["topology"]["variables"][1]["value"] = "${CP_PROFILE}"
+    cluster.body["spec"]["topology"]["variables"][1]["value"] = "__CAPSA_UNRESOLVED_CP_PROFILE__"
     topology = build_topology(resources)
     resolved = _named(list(topology.resolved_resources), "AWSMachineTemplate", "aws-class-cp@gamma")
     assert ("spec", "template", "spec", "iamInstanceProfile") in resolved.unknown_paths
@@ -196,7 +196,7 @@ def test_unknown_variable_makes_the_patched_field_unknown(load: Loader) -> None:
 def test_unknown_variable_in_enabled_if_is_not_evaluated(load: Loader) -> None:
     resources = load("clusterclass-v1beta2.yaml")
     cluster = _named(resources, "Cluster", "delta")
-    cluster.body["spec"]["topology"]["variables"][0]["value"] = "${TAINT}"
+    cluster.body["spec"]["topology"]["variables"][0]["value"] = "__CAPSA_UNRESOLVED_TAINT__"
     view = _view(build_topology(resources), "delta")
     assert view.applied_patches == ()
     assert any("enabledIf" in n["reason"] for n in view.not_evaluated)

@@ -14,8 +14,9 @@ import yaml
 
 from capsa.capi.topology import build_topology
 from capsa.cel import CelEnvironment, CompiledExpression
-from capsa.sources.resource import Origin, Resource
-from capsa.yamlio import load_all_with_lines, plain
+from capsa.sources.files import read_manifests
+from capsa.sources.resource import Resource
+from capsa.yamlio import plain
 
 DATA = Path(__file__).parents[2] / "src" / "capsa" / "checks" / "data" / "topology.yaml"
 FIXTURES = Path(__file__).parents[1] / "capi" / "fixtures"
@@ -36,24 +37,10 @@ def _compiled(check_id: str) -> CompiledExpression:
 
 
 def _load(*names: str) -> list[Resource]:
-    out: list[Resource] = []
-    for name in names:
-        path = FIXTURES / name
-        for line, doc in load_all_with_lines(path.read_text(encoding="utf-8")):
-            if not isinstance(doc, dict) or not isinstance(doc.get("kind"), str):
-                continue
-            meta = doc.get("metadata") or {}
-            out.append(
-                Resource(
-                    api_version=str(doc.get("apiVersion", "")),
-                    kind=doc["kind"],
-                    namespace=meta.get("namespace"),
-                    name=str(meta.get("name", "")),
-                    body=doc,
-                    origin=Origin(path=str(path), line=line),
-                )
-            )
-    return out
+    """Fixture files read the way `capsa scan` reads them (variables, embedded payloads)."""
+    result = read_manifests([str(FIXTURES / name) for name in names])
+    assert not result.problems, result.problems
+    return list(result.resources)
 
 
 def _run(check_id: str, resources: list[Resource], **options: Any) -> dict[tuple[str, str], str]:
@@ -132,7 +119,7 @@ def test_topo_001_sees_the_profile_a_class_variable_patches_in() -> None:
     cluster = next(r for r in resources if r.kind == "Cluster")
     cluster.body["spec"]["topology"]["variables"][1]["value"] = "gamma-control-plane"
     assert _run("CAPSA-TOPO-001", resources)[("AWSMachineTemplate", "aws-class-cp@gamma")] == "pass"
-    cluster.body["spec"]["topology"]["variables"][1]["value"] = "${CP_PROFILE}"
+    cluster.body["spec"]["topology"]["variables"][1]["value"] = "__CAPSA_UNRESOLVED_CP_PROFILE__"
     assert (
         _run("CAPSA-TOPO-001", resources)[("AWSMachineTemplate", "aws-class-cp@gamma")] == "unknown"
     )

@@ -24,6 +24,7 @@ from capsa.capi.patches import (
     lookup_variable,
 )
 from capsa.errors import Problem
+from capsa.sources.clusterctl_vars import looks_unresolved
 from capsa.sources.resource import Origin, Resource
 from capsa.yamlio import plain, position_of
 
@@ -76,7 +77,7 @@ class ClassResolution:
 
 
 def _is_unknown(resource: Resource, path: tuple[str | int, ...], value: Any) -> bool:
-    return path in resource.unknown_paths or (isinstance(value, str) and "${" in value)
+    return path in resource.unknown_paths or (isinstance(value, str) and looks_unresolved(value))
 
 
 def _variables(

@@ -33,9 +33,19 @@ class ResourceIndex:
     def __init__(self, resources: Sequence[Resource]) -> None:
         self._by_kind_name: dict[tuple[str, str], list[Resource]] = defaultdict(list)
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
+        self._by_carrier: dict[str, list[Resource]] = defaultdict(list)
         for resource in resources:
             self._by_kind_name[(resource.kind, resource.name)].append(resource)
             self._by_kind[resource.kind].append(resource)
+            if resource.origin.carrier:
+                self._by_carrier[resource.origin.carrier.split(":", 1)[0]].append(resource)
+
+    def carried_by(self, carrier: Resource) -> list[Resource]:
+        """Objects the sources already parsed out of a ConfigMap/Secret payload (their
+        origin names the carrier as `<Kind>/<namespace>/<name>:<key>`)."""
+        return list(
+            self._by_carrier.get(f"{carrier.kind}/{carrier.namespace or ''}/{carrier.name}", ())
+        )
 
     def of_kind(self, *kinds: str) -> list[Resource]:
         """All resources of the given kinds, in input order per kind."""

@@ -51,6 +51,21 @@ def _keys(obj: Mapping[str, Any]) -> list[str]:
     return sorted(set(keys))
 
 
+def describe(obj: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Kind, apiVersion, name, namespace and key names of one carried object."""
+    if not isinstance(obj.get("kind"), str):
+        return None
+    raw_meta = obj.get("metadata")
+    meta: Mapping[str, Any] = raw_meta if isinstance(raw_meta, Mapping) else {}
+    return {
+        "kind": obj["kind"],
+        "apiVersion": str(obj.get("apiVersion", "")),
+        "name": str(meta.get("name", "")),
+        "namespace": str(meta.get("namespace", "")),
+        "keys": _keys(obj),
+    }
+
+
 def embedded_objects(carrier: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Kubernetes objects carried in a ConfigMap/Secret payload: kind, name, namespace and
     key names (for Secrets and ConfigMaps). Unparseable payload text is skipped."""
@@ -67,17 +82,7 @@ def embedded_objects(carrier: Mapping[str, Any]) -> list[dict[str, Any]]:
                 else [doc]
             )
             for obj in items if isinstance(items, list) else []:
-                if not isinstance(obj, Mapping) or not isinstance(obj.get("kind"), str):
-                    continue
-                raw_meta = obj.get("metadata")
-                meta: Mapping[str, Any] = raw_meta if isinstance(raw_meta, Mapping) else {}
-                found.append(
-                    {
-                        "kind": obj["kind"],
-                        "apiVersion": str(obj.get("apiVersion", "")),
-                        "name": str(meta.get("name", "")),
-                        "namespace": str(meta.get("namespace", "")),
-                        "keys": _keys(obj),
-                    }
-                )
+                described = describe(obj) if isinstance(obj, Mapping) else None
+                if described is not None:
+                    found.append(described)
     return found

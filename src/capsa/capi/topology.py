@@ -16,8 +16,9 @@ from typing import Any
 from capsa.capi import kinds
 from capsa.capi.clusterclass import ClassResolution, as_instance, resolve_cluster_class
 from capsa.capi.index import ResourceIndex, namespace_of, resource_key
-from capsa.capi.payload import embedded_objects
+from capsa.capi.payload import describe, embedded_objects
 from capsa.errors import Problem
+from capsa.sources.clusterctl_vars import looks_unresolved
 from capsa.sources.resource import Resource
 from capsa.yamlio import plain, position_of
 
@@ -279,7 +280,7 @@ def _resolve_class(builder: _Builder, cluster: Resource, parts: _ClusterParts) -
     ref = kinds.ObjectRef(
         kind="ClusterClass", name=class_name, group=kinds.CORE_GROUP, namespace=class_namespace
     )
-    if class_namespace is not None and "${" in class_namespace:
+    if class_namespace is not None and looks_unresolved(class_namespace):
         ref = kinds.ObjectRef(kind="ClusterClass", name=class_name, group=kinds.CORE_GROUP)
     cluster_class = builder.resolve(cluster, ref, ("spec", "topology"), "topology class")
     if cluster_class is None:
@@ -498,7 +499,12 @@ def _vpc_id(view: ClusterView) -> str:
     )
     path = (*base, "network", "vpc", "id")
     value = kinds.dig(infra.body, *path)
-    if not isinstance(value, str) or not value or "${" in value or path in infra.unknown_paths:
+    if (
+        not isinstance(value, str)
+        or not value
+        or looks_unresolved(value)
+        or path in infra.unknown_paths
+    ):
         return ""
     return value
 
@@ -528,7 +534,10 @@ def _payload(crs: Resource, index: ResourceIndex) -> list[dict[str, Any]]:
                 }
             )
             continue
-        for obj in embedded_objects(carrier.body):
+        # Sources parse carrier payloads before Secret values are redacted; use those
+        # objects, and decode the carrier itself only when no source expanded it.
+        carried = [d for r in index.carried_by(carrier) if (d := describe(r.body)) is not None]
+        for obj in carried or embedded_objects(carrier.body):
             out.append({"carrierKind": kind, "carrierName": name, "found": True, **obj})
     return out
 

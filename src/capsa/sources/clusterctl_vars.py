@@ -495,3 +495,13 @@ def load_vars_file(path: str) -> tuple[dict[str, str], list[Problem]]:
             continue
         values[key] = text_value
     return values, problems
+
+
+def looks_unresolved(value: str) -> bool:
+    """True when a string still holds a variable no source could resolve.
+
+    Checks use this where a value was copied to a new path (e.g. a ClusterClass variable
+    patched into a template), since `unknown_paths` only follows the original field.
+    An escaped `$${x}` became the literal `${x}` and is known, so only the marker counts.
+    """
+    return UNRESOLVED_PREFIX in value
