@@ -1,9 +1,11 @@
+import io
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from capsa.capi.topology import ClusterView, Topology, build_topology
+from capsa.sources.files import read_manifests
 from capsa.sources.resource import Resource
 from capsa.yamlio import position_of
 
@@ -233,15 +235,7 @@ CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 def test_corpus_builds_and_resolves_the_capa_template() -> None:
     if not CORPUS.is_dir():
         pytest.skip("shared corpus not available")
-    import yaml
-    from conftest import resources_from_text
-
-    resources: list[Resource] = []
-    for path in sorted(CORPUS.rglob("*.yaml")):
-        try:
-            resources.extend(resources_from_text(path.read_text(encoding="utf-8"), str(path)))
-        except (yaml.YAMLError, UnicodeDecodeError):
-            continue
+    resources = list(read_manifests([str(CORPUS)]).resources)
     topology = build_topology(resources)
     assert len(topology.clusters) > 20
     for resource in topology.evaluation_resources(resources):
@@ -287,9 +281,7 @@ spec:
 
 
 def test_eks_identity_is_read_from_the_managed_control_plane() -> None:
-    from conftest import resources_from_text
-
-    view = _view(build_topology(resources_from_text(EKS, "eks.yaml")), "eks")
+    view = _view(build_topology(read_manifests(["-"], stdin=io.StringIO(EKS)).resources), "eks")
     assert view.identity_ref["kind"] == "AWSClusterRoleIdentity"
     assert view.identity_ref["defaulted"] is False
     assert view.control_plane is not None and view.control_plane.kind == "AWSManagedControlPlane"
