@@ -223,3 +223,18 @@ def test_policy_export_of_one_check_and_an_unknown_one(app: typer.Typer, tmp_pat
     assert one.exit_code == 0 and [p.name for p in out.iterdir()] == ["capsa-imds-001.yaml"]
     bad = runner.invoke(app, ["policy", "export", "--out", str(out), "--check", "CAPSA-NOPE-001"])
     assert bad.exit_code == 2 and "CAPSA-NOPE-001" in bad.stderr
+
+
+def test_an_internal_failure_is_a_message_not_a_traceback(
+    app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from capsa.assess import scan_service
+
+    def broken(request: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(scan_service, "scan", broken)
+    result = runner.invoke(app, ["scan", _file(tmp_path, "m.yaml", IMDSV1)])
+    assert result.exit_code == 2
+    assert "internal error (RuntimeError)" in result.stderr
+    assert "Traceback" not in result.output

@@ -93,3 +93,16 @@ def test_a_clean_scan_says_so(tmp_path: Path) -> None:
     request = ScanRequest(paths=[str(tmp_path / "empty.yaml")], checks=(imds,))
     result = scan(request)
     assert "No open findings." in render_table(result)
+
+
+def test_names_from_inputs_are_not_read_as_markup(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from capsa.checks.findings import ResourceRef
+
+    result = _result(tmp_path, ignore=False)
+    odd = replace(
+        result.findings[0], resource=ResourceRef("v1", "AWSCluster", None, "[/bold][red]x")
+    )
+    text = render_table(replace(result, findings=(odd,)), width=400)
+    assert "AWSCluster/[/bold][red]x" in text

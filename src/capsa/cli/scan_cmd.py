@@ -162,6 +162,9 @@ def scan(
         result = run_scan(request)
     except InputError as error:
         fail_input(error)
+    except Exception as error:  # a bug must still end with a message and exit 2
+        sys.stderr.write(f"error: internal error ({type(error).__name__}); please report it\n")
+        raise typer.Exit(EXIT_UNUSABLE) from None
     _emit(result, fmt, output)
     if result.nothing_read:
         sys.stderr.write("error: nothing could be read from the given paths\n")

@@ -36,12 +36,12 @@ def findings_table(result: ScanResult) -> Table:
         table.add_column(column, overflow="fold")
     for finding in result.open_findings:
         loc = finding.location
-        table.add_row(
+        table.add_row(  # Text, not str: names and paths from inputs are never markup
             Text(finding.severity.value, style=_STYLE[finding.severity]),
-            finding.check_id,
-            _resource(finding),
-            _where(loc.path, loc.line, loc.carrier),
-            f"{finding.title}. Fix: {finding.remediation}",
+            Text(finding.check_id),
+            Text(_resource(finding)),
+            Text(_where(loc.path, loc.line, loc.carrier)),
+            Text(f"{finding.title}. Fix: {finding.remediation}"),
         )
     return table
 
@@ -70,8 +70,10 @@ def print_table(result: ScanResult, console: Console) -> None:
         )
     for refused in result.refused_suppressions:
         console.print(
-            f"suppression not applied to critical {refused.check_id}: {refused.why} "
-            f"({_where(refused.path, refused.line)})"
+            Text(
+                f"suppression not applied to critical {refused.check_id}: {refused.why} "
+                f"({_where(refused.path, refused.line)})"
+            )
         )
     for entry in result.expired_suppressions:
         console.print(
@@ -82,7 +84,7 @@ def print_table(result: ScanResult, console: Console) -> None:
             )
         )
     for problem in result.errors:
-        console.print(Text(f"error: {problem}", style="red"), markup=False)
+        console.print(Text(f"error: {problem}", style="red"))
     counts = ", ".join(f"{n} {s}" for s, n in summary.by_severity.items())
     console.print(
         f"{summary.open} open finding(s) ({counts}); {summary.suppressed} suppressed; "
