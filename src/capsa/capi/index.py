@@ -43,9 +43,9 @@ class ResourceIndex:
     def carried_by(self, carrier: Resource) -> list[Resource]:
         """Objects the sources already parsed out of a ConfigMap/Secret payload (their
         origin names the carrier as `<Kind>/<namespace>/<name>:<key>`)."""
-        return list(
-            self._by_carrier.get(f"{carrier.kind}/{carrier.namespace or ''}/{carrier.name}", ())
-        )
+        label = f"{carrier.kind}/{carrier.namespace or ''}/{carrier.name}"
+        # Same-named carriers in other files (copies of a template) carry their own objects.
+        return [r for r in self._by_carrier.get(label, ()) if r.origin.path == carrier.origin.path]
 
     def of_kind(self, *kinds: str) -> list[Resource]:
         """All resources of the given kinds, in input order per kind."""

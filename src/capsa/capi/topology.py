@@ -355,9 +355,10 @@ def build_topology(
         if owner is not None:
             owned[resource_key(owner)].append(resource)
 
-    resource_sets = [
-        r for r in index.of_kind("ClusterResourceSet") if r.group == kinds.ADDONS_GROUP
-    ]
+    resource_sets: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+    for crs in index.of_kind("ClusterResourceSet"):
+        if crs.group == kinds.ADDONS_GROUP:
+            resource_sets[(namespace_of(crs), crs.name)].append(crs)
     namespaces = _namespace_facts(index)
     views: list[ClusterView] = []
     resolved: list[Resource] = []
@@ -389,7 +390,7 @@ def _build_view(
     builder: _Builder,
     cluster: Resource,
     owned: Mapping[_ResourceKey, list[Resource]],
-    resource_sets: Sequence[Resource],
+    resource_sets: Mapping[tuple[str, str], list[Resource]],
 ) -> ClusterView:
     parts = _ClusterParts(members=[Member(cluster, ROLE_CLUSTER)])
     topology_class = _resolve_class(builder, cluster, parts)
@@ -409,10 +410,14 @@ def _build_view(
             parts.members.append(Member(identity, ROLE_CLUSTER))
 
     labels = _labels(cluster)
-    for crs in resource_sets:
-        if namespace_of(crs) == namespace_of(cluster) and _selector_matches(
-            kinds.dig(crs.body, "spec", "clusterSelector"), labels
-        ):
+    namespace = namespace_of(cluster)
+    for (crs_namespace, _), same_named in resource_sets.items():
+        if crs_namespace != namespace:
+            continue
+        # A namespace holds one ClusterResourceSet per name; among copies of a template,
+        # the one written beside the Cluster is the one that applies to it.
+        crs = next((r for r in same_named if r.origin.path == cluster.origin.path), same_named[0])
+        if _selector_matches(kinds.dig(crs.body, "spec", "clusterSelector"), labels):
             parts.members.append(Member(crs, ROLE_CLUSTER))
 
     resolution = parts.resolution
