@@ -46,6 +46,11 @@ def paths(
     assume: list[str] = typer.Option(
         None, "--assume", help="Mitigation id to treat as applied (repeatable): what-if."
     ),
+    cluster: bool = typer.Option(
+        False, "--cluster", help="Also read the live management cluster (read-only)."
+    ),
+    kubeconfig: str | None = typer.Option(None, "--kubeconfig", help="kubeconfig file."),
+    context: str | None = typer.Option(None, "--context", help="kubeconfig context."),
     output_format: PathsFormat = typer.Option(PathsFormat.TABLE, "--format", "-f"),
     output: str | None = typer.Option(None, "--output", "-o", help="Write to a file."),
 ) -> None:
@@ -60,7 +65,12 @@ def paths(
             from capsa.model.loader import load_model
 
             loaded = load_model(model)
-        scan = scan_manifests(inputs) if inputs else generic_scan()
+        if inputs or cluster:
+            scan = scan_manifests(
+                inputs or (), cluster=cluster, kubeconfig=kubeconfig, context=context
+            )
+        else:
+            scan = generic_scan()
         result = attack_paths(
             scan,
             model=loaded,

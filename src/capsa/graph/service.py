@@ -47,21 +47,31 @@ def scan_from_result(result: Any, topology: Any, checks: Iterable[Any] = ()) -> 
     return Scan(deployment, evidence, tuple(subjects), problems)
 
 
-def scan_manifests(paths: Sequence[str], variables: Mapping[str, str] | None = None) -> Scan:
-    """Read `paths`, resolve clusters and run every check."""
-    from capsa.capi.topology import build_topology
-    from capsa.checks.catalog import load_checks
-    from capsa.checks.engine import evaluate
-    from capsa.sources.files import read_manifests
+def scan_manifests(
+    paths: Sequence[str],
+    variables: Mapping[str, str] | None = None,
+    *,
+    cluster: bool = False,
+    kubeconfig: str | None = None,
+    context: str | None = None,
+) -> Scan:
+    """Scan manifests (and, with `cluster`, a live management cluster) the way `capsa scan`
+    does — suppressions, live-only checks and all — and turn the result into evidence."""
+    from capsa.assess.scan_service import ScanRequest, scan
 
-    source = read_manifests(paths, variables)
-    topology = build_topology(source.resources)
-    checks = load_checks()
-    result = evaluate(topology.evaluation_resources(source.resources), checks, topology.context_for)
-    scan = scan_from_result(result, topology, checks)
-    return Scan(
-        scan.deployment, scan.evidence, scan.subjects, tuple(source.problems) + scan.problems
+    result = scan(
+        ScanRequest(
+            paths=tuple(paths),
+            variables=dict(variables or {}),
+            cluster=cluster,
+            kubeconfig=kubeconfig,
+            context=context,
+        )
     )
+    if result.topology is None:  # nothing could be read: search the generic cluster
+        return Scan(generic(), MitigationEvidence(), (), tuple(result.errors))
+    found = scan_from_result(result, result.topology, result.checks)
+    return Scan(found.deployment, found.evidence, found.subjects, tuple(result.errors))
 
 
 def generic_scan() -> Scan:
