@@ -120,7 +120,9 @@ def _exit_code(result: ScanResult, fail_on: FailOn) -> int:
 
 def scan(
     paths: list[str] = typer.Argument(
-        ..., metavar="PATH...", help="Manifest files or directories; - reads standard input."
+        None,
+        metavar="[PATH]...",
+        help="Manifest files or directories; - reads standard input.",
     ),
     fmt: ScanFormat = typer.Option(ScanFormat.TABLE, "--format", "-f", help="Output format."),
     output: str | None = typer.Option(None, "--output", "-o", help="Write the report here."),
@@ -142,21 +144,37 @@ def scan(
         None, "--baseline", help="A previous JSON report; findings in it are hidden."
     ),
     strict: bool = typer.Option(False, "--strict", help="Exit 2 on any input error."),
+    cluster: bool = typer.Option(
+        False, "--cluster", help="Read the live management cluster (read-only, GET only)."
+    ),
+    kubeconfig: str | None = typer.Option(None, "--kubeconfig", help="kubeconfig for --cluster."),
+    context: str | None = typer.Option(None, "--context", help="kubeconfig context."),
+    namespace: list[str] = typer.Option(
+        [], "--namespace", "-n", help="Only these namespaces of the cluster (repeatable)."
+    ),
 ) -> None:
-    """Scan Cluster API manifests against the checks of the security self-assessment."""
+    """Scan Cluster API manifests (and/or a live management cluster) against the checks of
+    the security self-assessment."""
     from capsa.assess.scan_service import ScanRequest
     from capsa.assess.scan_service import scan as run_scan
 
+    if not paths and not cluster:
+        sys.stderr.write("error: give at least one PATH, or --cluster\n")
+        raise typer.Exit(EXIT_UNUSABLE)
     variables = _parse_vars(var)
     if ignore_file is None and Path(DEFAULT_IGNORE_FILE).is_file():
         ignore_file = DEFAULT_IGNORE_FILE
     request = ScanRequest(
-        paths=tuple(paths),
+        paths=tuple(paths or ()),
         variables=variables,
         vars_files=tuple(vars_file),
         ignore_file=ignore_file,
         baseline=baseline,
         strict=strict,
+        cluster=cluster,
+        kubeconfig=kubeconfig,
+        context=context,
+        namespaces=tuple(namespace),
     )
     try:
         result = run_scan(request)
