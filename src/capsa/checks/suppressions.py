@@ -445,6 +445,9 @@ def load_baseline(path: str | Path) -> frozenset[str]:
         raise InputError(
             [Problem(name, error.lineno, error.colno, f"baseline is not JSON: {error.msg}")]
         ) from None
+    except RecursionError:
+        message = "baseline is nested too deeply to be a capsa JSON output"
+        raise InputError([Problem(name, None, None, message)]) from None
     if not isinstance(data, dict) or data.get("schema") != BASELINE_SCHEMA:
         message = f'a baseline is a capsa JSON output ("schema": "{BASELINE_SCHEMA}")'
         raise InputError([Problem(name, 1, None, message)])

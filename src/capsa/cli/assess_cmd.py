@@ -14,7 +14,15 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from capsa.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, fail_input, write_output
+from capsa.cli.common import (
+    DEFAULT_IGNORE_FILE,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    fail_input,
+    parse_vars,
+    write_output,
+)
 
 app = typer.Typer(help="Write, re-render and compare the self-assessment.", no_args_is_help=True)
 
@@ -45,17 +53,6 @@ OUTPUT_FILES = ("assessment.md", "assessment.html", "results.sarif", "assessment
 def _usage(message: str) -> typer.Exit:
     sys.stderr.write(f"error: {message}\n")
     return typer.Exit(EXIT_UNUSABLE)
-
-
-def parse_vars(pairs: list[str]) -> dict[str, str]:
-    """--var NAME=VALUE pairs (the value may contain '=')."""
-    out: dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise _usage(f"--var expects NAME=VALUE, got {pair!r}")
-        out[name.strip()] = value
-    return out
 
 
 def render(assessment: Any, fmt: ReportFormat) -> str:
@@ -140,7 +137,11 @@ def assess(
     ),
     var: list[str] = typer.Option([], "--var", help="clusterctl variable NAME=VALUE (repeatable)."),
     vars_file: str | None = typer.Option(None, "--vars-file", help="YAML file of variables."),
-    ignore_file: str | None = typer.Option(None, "--ignore-file", help="Suppressions file."),
+    ignore_file: str | None = typer.Option(
+        None,
+        "--ignore-file",
+        help=f"Suppressions file (default: ./{DEFAULT_IGNORE_FILE} when it exists).",
+    ),
     tracking: str | None = typer.Option(None, "--tracking", help="Threat tracking decisions."),
 ) -> None:
     """Run model → threats → scan → paths and write assessment.md/.html/.json and results.sarif."""
@@ -152,6 +153,8 @@ def assess(
 
     if not cluster and (kubeconfig or context):
         raise _usage("--kubeconfig and --context only apply with --cluster")
+    if ignore_file is None and Path(DEFAULT_IGNORE_FILE).is_file():
+        ignore_file = DEFAULT_IGNORE_FILE  # the same default `capsa scan` uses
     request = AssessRequest(
         paths=list(paths or []),
         model=model,
@@ -183,6 +186,8 @@ def assess(
     except OSError as error:
         raise _usage(f"{error.filename or out}: {error.strerror}") from None
     print_summary(result, written, Console())
+    for problem in result.errors:
+        sys.stderr.write(f"error: {problem.label}\n")
     raise typer.Exit(_exit_code(result, fail_on))
 
 

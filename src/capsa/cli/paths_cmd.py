@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from capsa.cli.common import fail_input, print_problems, write_output
+from capsa.cli.common import EXIT_UNUSABLE, fail_input, print_problems, write_output
 from capsa.errors import InputError
 
 if TYPE_CHECKING:
@@ -59,6 +59,9 @@ def paths(
     from capsa.graph.search import what_if
     from capsa.graph.service import attack_paths, generic_scan, scan_manifests
 
+    if not cluster and (kubeconfig or context):
+        typer.echo("error: --kubeconfig and --context only apply with --cluster", err=True)
+        raise typer.Exit(EXIT_UNUSABLE)
     try:
         loaded = None
         if model:
@@ -86,6 +89,9 @@ def paths(
         fail_input(error)
     if scan.problems:
         print_problems(scan.problems)
+    if scan.nothing_read:
+        typer.echo("error: nothing could be read from the given inputs", err=True)
+        raise typer.Exit(EXIT_UNUSABLE)
     report = result.report
     if output_format is PathsFormat.JSON:
         import json

@@ -11,7 +11,6 @@ or any input error under --strict).
 
 from __future__ import annotations
 
-import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -19,15 +18,22 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from capsa.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, fail_input, print_problems
+from capsa.cli.common import (
+    DEFAULT_IGNORE_FILE,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    fail_input,
+    parse_vars,
+    print_problems,
+    write_output,
+)
 from capsa.errors import InputError
 
 if TYPE_CHECKING:
     from capsa.assess.scan_service import ScanResult
     from capsa.checks.model import Check
 
-DEFAULT_IGNORE_FILE = ".capsa-ignore.yaml"
-_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 checks_app = typer.Typer(help="List and explain the checks capsa runs.", no_args_is_help=True)
 policy_app = typer.Typer(
@@ -60,25 +66,8 @@ class Action(StrEnum):
     AUDIT = "Audit"
 
 
-def _parse_vars(values: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in values:
-        name, sep, value = item.partition("=")
-        if not sep or not _VAR_NAME.match(name):
-            raise typer.BadParameter(f"{item!r}: expected NAME=value", param_hint="--var")
-        out[name] = value
-    return out
-
-
 def _write(text: str, output: str | None) -> None:
-    if output is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        return
-    try:
-        Path(output).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    except OSError as error:
-        sys.stderr.write(f"error: {output}: cannot write: {error.strerror}\n")
-        raise typer.Exit(EXIT_UNUSABLE) from None
+    write_output(text if text.endswith("\n") else text + "\n", output)
 
 
 def _emit(result: ScanResult, fmt: ScanFormat, output: str | None) -> None:
@@ -161,7 +150,12 @@ def scan(
     if not paths and not cluster:
         sys.stderr.write("error: give at least one PATH, or --cluster\n")
         raise typer.Exit(EXIT_UNUSABLE)
-    variables = _parse_vars(var)
+    if not cluster and (kubeconfig or context or namespace):
+        sys.stderr.write(
+            "error: --kubeconfig, --context and --namespace only apply with --cluster\n"
+        )
+        raise typer.Exit(EXIT_UNUSABLE)
+    variables = parse_vars(var)
     if ignore_file is None and Path(DEFAULT_IGNORE_FILE).is_file():
         ignore_file = DEFAULT_IGNORE_FILE
     request = ScanRequest(

@@ -129,6 +129,20 @@ def _check_ids(graph: AttackGraph, ids: Iterable[str], what: str) -> list[str]:
     return out
 
 
+def _check_mitigations(graph: AttackGraph, ids: Iterable[str]) -> None:
+    """An assumed mitigation no technique names would silently change nothing: refuse it."""
+    known = set(graph.catalogue.mitigations())
+    unknown = [m for m in ids if m not in known]
+    if unknown:
+        names = ", ".join(sorted(known))
+        raise InputError(
+            [
+                Problem("--assume", None, None, f"no technique is blocked by {m}; known: {names}")
+                for m in unknown
+            ]
+        )
+
+
 class _Searcher:
     """Adjacency of the representative sub-graph minus edges of assumed mitigations."""
 
@@ -419,6 +433,7 @@ def analyse(
     from capsa.graph.catalogue_ids import checks_by_mitigation
 
     assumed = tuple(sorted(set(assume)))
+    _check_mitigations(graph, assumed)
     searcher = _Searcher(graph, assumed)
     paths = _all_paths(searcher, entries, targets, top)
     cut = _cut(

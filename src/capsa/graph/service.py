@@ -28,6 +28,7 @@ class Scan:
     evidence: MitigationEvidence
     subjects: tuple[Subject, ...]
     problems: tuple[Problem, ...]
+    nothing_read: bool = False  # inputs were given but none could be used
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,11 @@ def scan_manifests(
         )
     )
     if result.topology is None:  # nothing could be read: search the generic cluster
-        return Scan(generic(), MitigationEvidence(), (), tuple(result.errors))
+        return Scan(generic(), MitigationEvidence(), (), tuple(result.errors), True)
     found = scan_from_result(result, result.topology, result.checks)
-    return Scan(found.deployment, found.evidence, found.subjects, tuple(result.errors))
+    return Scan(
+        found.deployment, found.evidence, found.subjects, tuple(result.errors), result.nothing_read
+    )
 
 
 def generic_scan() -> Scan:

@@ -108,6 +108,11 @@ def load_tracking(path: Path | str) -> Tracking:
         ) from None
     try:
         doc = load_one_with_lines(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        what = exc.problem or exc.context or "invalid YAML"
+        raise InputError([Problem(shown, line, col, f"YAML syntax error: {what}")]) from None
     except yaml.YAMLError as exc:
         raise InputError([Problem(shown, None, None, f"YAML error: {exc}")]) from None
     if not isinstance(doc, LineDict):
