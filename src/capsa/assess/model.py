@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from capsa.checks.findings import Severity as Severity  # one scale for scan and assessment
 from capsa.model.types import SystemModel
 
 SCHEMA = "capsa/v1"
@@ -26,20 +27,6 @@ class _Frozen(BaseModel):
         populate_by_name=True,
         serialize_by_alias=True,
     )
-
-
-class Severity(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-    @property
-    def rank(self) -> int:
-        return _SEVERITY_RANK[self]
-
-
-_SEVERITY_RANK = {Severity.LOW: 0, Severity.MEDIUM: 1, Severity.HIGH: 2, Severity.CRITICAL: 3}
 
 
 class DeploymentStatus(StrEnum):
