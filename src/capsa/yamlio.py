@@ -8,6 +8,7 @@ Nothing here can construct Python objects from tags: it is a SafeLoader.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -47,8 +48,29 @@ def _pos(node: yaml.Node) -> Position:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG
+_SEQ_TAG = yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG
+_FLATTEN_TAGS = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})
+
+
 class LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
     """SafeLoader that builds LineDict / LineList instead of dict / list."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        """The resolver's own answer, minus its per-call list building: the C parser asks
+        once per scalar, and most scalars start with a character no implicit type claims."""
+        if kind is not yaml.ScalarNode or self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)
+        if implicit[0]:
+            table = self.yaml_implicit_resolvers
+            resolvers = table.get(value[0] if value else "")
+            wildcard = table.get(None)
+            if resolvers or wildcard:
+                for tag, regexp in (resolvers or []) + (wildcard or []):
+                    if regexp.match(value):
+                        return tag
+        return self.DEFAULT_SCALAR_TAG
 
 
 def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> LineDict:
@@ -83,6 +105,202 @@ def _construct_sequence(loader: LineLoader, node: yaml.SequenceNode) -> LineList
 
 LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+
+
+class TooDeep(ValueError):
+    """A document nests collections deeper than the limit given to `build_document`."""
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the positions of a built tree land: shifted by `lines`/`columns`, or all at
+    `fixed` (a payload whose text cannot be mapped back onto its file line by line).
+    Callable on a position, so it can stand wherever a position mover is expected."""
+
+    lines: int = 0
+    columns: int = 0
+    fixed: Position | None = None
+
+    def __call__(self, pos: Position) -> Position:
+        if self.fixed is not None:
+            return self.fixed
+        return (pos[0] + self.lines, pos[1] + self.columns)
+
+    def then(self, other: Placement) -> Placement:
+        """This placement followed by `other`."""
+        if other.fixed is not None:
+            return other
+        if self.fixed is not None:
+            return Placement(fixed=other(self.fixed))
+        return Placement(self.lines + other.lines, self.columns + other.columns)
+
+
+_SCALAR_CACHE: dict[tuple[str, str], Any] = {}
+_CACHED_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float")
+)
+
+
+def build_document(
+    loader: LineLoader,
+    root: yaml.Node,
+    placement: Placement | None = None,
+    *,
+    max_depth: int | None = None,
+    aliases: bool = True,
+) -> Any:
+    """Build the LineDict/LineList tree of a composed document, as
+    `loader.construct_document` would, in one tight pass.
+
+    PyYAML's generic machinery (a constructor lookup, a recursion guard and a cache entry
+    per node) costs more than the parse itself; here plain strings, mappings and
+    sequences are built directly and anything else is handed to the loader. Positions are
+    placed by `placement` as they are recorded. With `max_depth`, a document nesting
+    collections deeper raises TooDeep; `aliases=False` promises the text has no anchors,
+    so no node can be shared and none is remembered.
+    """
+    place = placement or Placement()
+    fixed = place.fixed
+    dl, dc = place.lines + 1, place.columns + 1
+    limit = max_depth if max_depth is not None else -1
+    memo: dict[yaml.Node, Any] = {}
+    active: set[yaml.Node] = set()
+    scalar_node, mapping_node, sequence_node = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
+    new_dict, new_list = LineDict.__new__, LineList.__new__
+    cache = _SCALAR_CACHE
+
+    def position(node: yaml.Node) -> Position:
+        if fixed is not None:
+            return fixed
+        mark = node.start_mark
+        return (mark.line + dl, mark.column + dc)
+
+    def scalar(node: yaml.Node) -> Any:
+        tag = node.tag
+        if tag == _STR_TAG:
+            return node.value
+        if tag in _CACHED_SCALAR_TAGS:
+            key = (tag, node.value)
+            if key in cache:
+                return cache[key]
+            value = loader.construct_object(node, deep=True)
+            if len(cache) > 50_000:
+                cache.clear()
+            cache[key] = value
+            return value
+        return loader.construct_object(node, deep=True)
+
+    def build(node: yaml.Node, depth: int) -> Any:
+        kind = type(node)
+        if kind is scalar_node:
+            return scalar(node)
+        if aliases:
+            if node in memo:
+                if node in active:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, "found unconstructable recursive node", node.start_mark
+                    )
+                return memo[node]
+            active.add(node)
+        try:
+            if depth == limit:
+                raise TooDeep(f"nested deeper than {limit} levels")
+            if kind is mapping_node and node.tag == _MAP_TAG:
+                return mapping(node, depth)
+            if kind is sequence_node and node.tag == _SEQ_TAG:
+                return sequence(node, depth)
+            value = loader.construct_object(node, deep=True)
+            if aliases:
+                memo[node] = value
+            return value
+        finally:
+            if aliases:
+                active.discard(node)
+
+    def mapping(node: yaml.Node, depth: int) -> LineDict:
+        out: LineDict = new_dict(LineDict)
+        if aliases:
+            memo[node] = out
+        while True:
+            out.position = position(node)
+            keys: dict[Any, Position] = {}
+            values: dict[Any, Position] = {}
+            out.key_positions, out.value_positions = keys, values
+            restart = False
+            for key_node, value_node in node.value:
+                if type(key_node) is scalar_node:
+                    if key_node.tag in _FLATTEN_TAGS:
+                        restart = True
+                        break
+                    key = scalar(key_node)
+                else:
+                    key = build(key_node, depth + 1)
+                    try:
+                        hash(key)
+                    except TypeError:
+                        raise yaml.constructor.ConstructorError(
+                            "while constructing a mapping",
+                            node.start_mark,
+                            "found an unhashable key",
+                            key_node.start_mark,
+                        ) from None
+                if type(value_node) is scalar_node:
+                    out[key] = scalar(value_node)
+                else:
+                    out[key] = build(value_node, depth + 1)
+                keys[key] = position(key_node)
+                values[key] = position(value_node)
+            if not restart:
+                return out
+            # `<<` merges and `=` keys: flatten as PyYAML does, after the depth check it
+            # would have made on the written (unflattened) nodes
+            if limit >= 0 and exceeds_depth(node, limit - depth):
+                raise TooDeep(f"nested deeper than {limit} levels")
+            out.clear()
+            loader.flatten_mapping(node)
+
+    def sequence(node: yaml.Node, depth: int) -> LineList:
+        out: LineList = new_list(LineList)
+        if aliases:
+            memo[node] = out
+        out.position = position(node)
+        items: list[Position] = []
+        out.item_positions = items
+        for child in node.value:
+            out.append(scalar(child) if type(child) is scalar_node else build(child, depth + 1))
+            items.append(position(child))
+        return out
+
+    try:
+        return build(root, 0)
+    except yaml.YAMLError:
+        # a depth check over the whole document comes before any construction error
+        if max_depth is not None and exceeds_depth(root, max_depth):
+            raise TooDeep(f"nested deeper than {max_depth} levels") from None
+        raise
+    finally:
+        loader.constructed_objects = {}
+        loader.recursive_objects = {}
+
+
+def exceeds_depth(root: yaml.Node, limit: int) -> bool:
+    """True when collections nest more than `limit` levels below and including `root`.
+    For alias-free node trees (scalars are not counted)."""
+    scalar = yaml.ScalarNode
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if type(value) is not scalar:
+                    stack.append((value, depth + 1))
+                if type(key) is not scalar:
+                    stack.append((key, depth + 1))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value if type(child) is not scalar)
+    return False
 
 
 def load_all_with_lines(text: str) -> Iterator[tuple[int, Any]]:

@@ -20,7 +20,7 @@ from typing import Any
 
 from capsa.errors import Problem
 from capsa.sources.resource import Origin, Resource
-from capsa.yamlio import LineDict, LineList, Position
+from capsa.yamlio import LineDict, LineList, Placement, Position
 
 REDACTED = "<redacted>"
 RESOURCE_SET_SECRET_TYPE = "addons.cluster.x-k8s.io/resource-set"  # noqa: S105 - a type name
@@ -136,11 +136,11 @@ def rebase_positions(root: Any, move: Callable[[Position], Position]) -> None:
             stack.extend(node)
 
 
-def _mover(key_pos: Position, literal: Position | None) -> Callable[[Position], Position]:
+def _mover(key_pos: Position, literal: Position | None) -> Placement:
     if literal is None:
-        return lambda _pos: key_pos
+        return Placement(fixed=key_pos)
     first_line, indent = literal
-    return lambda pos: (pos[0] + first_line - 1, pos[1] + indent - 1)
+    return Placement(lines=first_line - 1, columns=indent - 1)
 
 
 def expand_embedded(resources: list[Resource]) -> tuple[list[Resource], list[Problem]]:

@@ -49,7 +49,7 @@ from capsa.sources.embedded import (
     redact_secret,
 )
 from capsa.sources.resource import Origin, Resource
-from capsa.yamlio import LineDict, LineLoader, Position
+from capsa.yamlio import LineDict, LineLoader, Placement, Position, TooDeep, build_document
 
 MAX_DEPTH = 200
 """Deepest nesting accepted: generous for deep CRD schemas; recursive walkers break near 500."""
@@ -380,12 +380,12 @@ def _next_document(text: str, after_line: int) -> int | None:
     return match.start() if match else None
 
 
-def _line_shift(delta: int) -> Callable[[Position], Position]:
-    return lambda pos: (pos[0] + delta, pos[1])
-
-
-def load_documents(text: str, path: str) -> tuple[list[tuple[int, Any]], list[Problem]]:
-    """(first line, document) for every document that could be built safely."""
+def load_documents(
+    text: str, path: str, placement: Placement | None = None
+) -> tuple[list[tuple[int, Any]], list[Problem]]:
+    """(first line, document) for every document that could be built safely. The field
+    positions inside each document are moved by `placement` (the document lines and
+    problem lines are not: they stay on `text`'s lines)."""
     docs: list[tuple[int, Any]] = []
     problems: list[Problem] = []
     has_anchors = "&" in text
@@ -399,12 +399,24 @@ def load_documents(text: str, path: str) -> tuple[list[tuple[int, Any]], list[Pr
             while loader.check_node():
                 node = loader.get_node()
                 line = node.start_mark.line + 1 + base_line
-                why = _guard(node, has_anchors)
-                if why is not None:
+                if has_anchors:  # aliases: measure expansion and cycles before building
+                    why = _guard(node, has_anchors)
+                    if why is not None:
+                        problems.append(Problem(path, line, None, why))
+                        continue
+                try:
+                    # a later chunk's lines are moved onto the whole text's lines first
+                    doc = build_document(
+                        loader,
+                        node,
+                        Placement(lines=base_line).then(placement or Placement()),
+                        max_depth=None if has_anchors else MAX_DEPTH,
+                        aliases=has_anchors,
+                    )
+                except TooDeep:
+                    why = f"nested deeper than {MAX_DEPTH} levels; document skipped"
                     problems.append(Problem(path, line, None, why))
                     continue
-                try:
-                    doc = loader.construct_document(node)
                 except RecursionError:
                     _reset(loader)
                     problems.append(
@@ -413,8 +425,6 @@ def load_documents(text: str, path: str) -> tuple[list[tuple[int, Any]], list[Pr
                     continue
                 if wants_literals:
                     _attach_literals(doc, _literal_starts(node, chunk), base_line)
-                if base_line:  # parsed from a later chunk: move onto the whole text's lines
-                    rebase_positions(doc, _line_shift(base_line))
                 docs.append((line, doc))
         except yaml.YAMLError as exc:
             problems.append(_yaml_problem(path, exc, chunk, base_line))
@@ -578,10 +588,13 @@ def parse_documents(
     """Resources from a payload embedded in a carrier; all share the carrier's origin and
     have their positions moved onto the carrier file by `move`."""
     label = origin.carrier or ""
-    docs, raw_problems = load_documents(text, origin.path)
+    if isinstance(move, Placement):  # positions are placed while the documents are built
+        docs, raw_problems = load_documents(text, origin.path, move)
+    else:
+        docs, raw_problems = load_documents(text, origin.path)
+        for _, doc in docs:
+            rebase_positions(doc, move)
     tally = _Tally([], [])
-    for _, doc in docs:
-        rebase_positions(doc, move)
     moved = [(move((line, 1))[0], doc) for line, doc in docs]
     _to_resources(moved, origin.path, tally, lambda _line: origin, {}, "__CAPSA_" in text)
     problems = [

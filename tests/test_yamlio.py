@@ -1,0 +1,190 @@
+"""The fast tree builder must build exactly what PyYAML's constructor machinery builds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from capsa.yamlio import (
+    LineDict,
+    LineList,
+    LineLoader,
+    Placement,
+    TooDeep,
+    build_document,
+    exceeds_depth,
+    load_all_with_lines,
+)
+
+MIXED = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: demo, labels: {a: "1", b: yes}}
+data:
+  count: 3
+  ratio: 0.5
+  hex: 0x1F
+  nothing: ~
+  empty:
+  when: 2024-01-02
+  stamp: 2024-01-02T03:04:05Z
+  flags: [on, off, True, "true", -1, +2, .inf, 1_000]
+  blob: !!binary aGVsbG8=
+  dup: first
+  dup: second
+  "=": equals
+  list:
+    - a
+    - {b: c}
+    - - nested
+"""
+
+ANCHORS = """\
+base: &base {x: 1, y: [1, 2]}
+shared: &list [a, b]
+again: *list
+merged:
+  <<: *base
+  y: override
+many:
+  <<: [*base, {z: 3}]
+value:
+  =: plain
+"""
+
+TAGGED = """\
+set: !!set {a, b}
+omap: !!omap [{a: 1}, {b: 2}]
+pairs: !!pairs [{a: 1}, {a: 2}]
+map: !!map {k: v}
+str: !!str 123
+"""
+
+
+def _reference(text: str) -> list[Any]:
+    return [doc for _, doc in load_all_with_lines(text)]
+
+
+def _fast(text: str, **kwargs: Any) -> list[Any]:
+    loader = LineLoader(text)
+    try:
+        docs = []
+        while loader.check_node():
+            docs.append(build_document(loader, loader.get_node(), **kwargs))
+        return docs
+    finally:
+        loader.dispose()
+
+
+def _shape(value: Any) -> Any:
+    """Values plus every recorded position, so two trees compare exactly."""
+    if isinstance(value, LineDict):
+        return (
+            "map",
+            value.position,
+            [
+                (k, _shape(v), value.key_positions[k], value.value_positions[k])
+                for k, v in value.items()
+            ],
+        )
+    if isinstance(value, LineList):
+        return ("seq", value.position, [_shape(v) for v in value], list(value.item_positions))
+    return (type(value).__name__, value)
+
+
+@pytest.mark.parametrize("text", [MIXED, ANCHORS, TAGGED, "just a scalar\n", "- 1\n- two\n"])
+def test_builds_what_the_constructor_builds(text: str) -> None:
+    expected = _reference(text)
+    assert [_shape(d) for d in _fast(text)] == [_shape(d) for d in expected]
+
+
+def test_alias_free_build_matches_too() -> None:
+    assert [_shape(d) for d in _fast(MIXED, aliases=False)] == [
+        _shape(d) for d in _reference(MIXED)
+    ]
+
+
+def test_aliased_collections_are_one_object() -> None:
+    (doc,) = _fast(ANCHORS)
+    assert doc["shared"] is doc["again"]
+
+
+def test_shifted_and_fixed_placement() -> None:
+    (plain_doc,) = _fast("a:\n  b: 1\n")
+    (shifted,) = _fast("a:\n  b: 1\n", placement=Placement(lines=10, columns=2))
+    (fixed,) = _fast("a:\n  b: 1\n", placement=Placement(fixed=(7, 3)))
+    assert plain_doc["a"].value_positions["b"] == (2, 6)
+    assert shifted["a"].value_positions["b"] == (12, 8)
+    assert fixed["a"].value_positions["b"] == (7, 3)
+    assert fixed.position == (7, 3)
+
+
+def test_placements_compose_in_order() -> None:
+    assert Placement(lines=2).then(Placement(lines=3, columns=1))((1, 1)) == (6, 2)
+    assert Placement(lines=2).then(Placement(fixed=(9, 9)))((1, 1)) == (9, 9)
+    assert Placement(fixed=(4, 1)).then(Placement(lines=1))((1, 1)) == (5, 1)
+
+
+def _nested(levels: int) -> str:
+    return "a: " + "[" * (levels - 1) + "1" + "]" * (levels - 1) + "\n"
+
+
+def test_depth_limit_refuses_only_deeper_documents() -> None:
+    assert _fast(_nested(5), max_depth=5, aliases=False)
+    with pytest.raises(TooDeep):
+        _fast(_nested(6), max_depth=5, aliases=False)
+
+
+def test_depth_is_checked_before_a_construction_error() -> None:
+    text = "bad: !custom x\ndeep: " + "[" * 9 + "]" * 9 + "\n"
+    with pytest.raises(TooDeep):
+        _fast(text, max_depth=5, aliases=False)
+    with pytest.raises(yaml.constructor.ConstructorError):
+        _fast(text, max_depth=50, aliases=False)
+
+
+def test_depth_of_inline_merges_counts_the_written_nesting() -> None:
+    text = "m:\n  <<: {a: {b: {c: 1}}}\n"
+    # root, m, the merged mapping, a, b: five levels as written, four once flattened
+    assert _fast(text, max_depth=5, aliases=False)
+    with pytest.raises(TooDeep):
+        _fast(text, max_depth=4, aliases=False)
+
+
+def test_exceeds_depth_counts_collections_only() -> None:
+    node = yaml.compose("a: [[x]]\n", Loader=LineLoader)
+    assert node is not None
+    assert not exceeds_depth(node, 3)
+    assert exceeds_depth(node, 2)
+
+
+def test_unhashable_key_and_unknown_tag_fail_like_pyyaml() -> None:
+    with pytest.raises(yaml.constructor.ConstructorError, match="unhashable key"):
+        _fast("? [a]\n: b\n")
+    with pytest.raises(yaml.constructor.ConstructorError, match="could not determine"):
+        _fast("a: !Ref b\n")
+
+
+def test_recursive_alias_is_refused() -> None:
+    with pytest.raises(yaml.constructor.ConstructorError, match="recursive"):
+        _fast("a: &x\n  b: *x\n")
+
+
+@pytest.mark.parametrize(
+    "scalar",
+    ["", "~", "null", "yes", "No", "on", "0", "-1", "+3", "0x1f", "0o17", "1_000", "1:30",
+     ".5", "-.inf", ".NaN", "2024-01-02", "<<", "=", "plain", "Yes please", "123abc"],
+)  # fmt: skip
+def test_resolver_agrees_with_pyyaml(scalar: str) -> None:
+    loader = LineLoader("")
+    reference: Any = yaml.SafeLoader("")
+    try:
+        for implicit in ((True, False), (False, True), (False, False)):
+            assert loader.resolve(yaml.ScalarNode, scalar, implicit) == reference.resolve(
+                yaml.ScalarNode, scalar, implicit
+            )
+    finally:
+        loader.dispose()
+        reference.dispose()
