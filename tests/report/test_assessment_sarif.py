@@ -58,3 +58,21 @@ def test_results_rules_locations_and_suppressions() -> None:
 def test_no_findings_is_still_a_valid_run() -> None:
     run = json.loads(render_assessment_sarif(F.make_assessment()))["runs"][0]
     assert run["results"] == []
+
+
+def test_same_alert_keys_and_levels_as_the_scan_sarif() -> None:
+    """Built on the scan writer: its fingerprint key, levels and scores, so code scanning
+    matches alerts from `capsa scan` and `capsa assess`; the older key stays too."""
+    from capsa.report.sarif import FINGERPRINT_KEY, LEVEL, SECURITY_SCORE
+
+    findings = [F.finding(severity=F.Severity.LOW, path="team a/workers.yaml")]
+    assessment = F.make_assessment(findings)
+    run = json.loads(render_assessment_sarif(assessment))["runs"][0]
+    result = run["results"][0]
+    assert result["partialFingerprints"] == {FINGERPRINT_KEY: "f" * 64, "capsa/v1": "f" * 64}
+    assert result["level"] == LEVEL[F.Severity.LOW]
+    rule = run["tool"]["driver"]["rules"][result["ruleIndex"]]
+    check = next(c for c in assessment.checks if c.id == result["ruleId"])
+    assert rule["properties"]["security-severity"] == SECURITY_SCORE[check.severity]
+    artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert artifact == {"uri": "team%20a/workers.yaml", "uriBaseId": "%SRCROOT%"}

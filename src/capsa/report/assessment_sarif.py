@@ -1,69 +1,63 @@
 """results.sarif from an Assessment (SARIF 2.1.0), so `capsa report --from` can re-emit it.
 
-One rule per check that ran, one result per finding; suppressed findings carry a SARIF
-suppression with their reason, and partial fingerprints carry capsa's fingerprint so code
-scanning keeps alerts stable when lines move.
+Built on the scan's SARIF writer (`capsa.report.sarif`): the same rule metadata, levels,
+security-severity scores, locations and fingerprint key, so code scanning treats alerts
+from `capsa scan` and `capsa assess` as the same alerts. One rule per check that ran, one
+result per finding; suppressed findings carry a SARIF suppression with their reason.
 """
 
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 from capsa.assess.model import Assessment, FindingRecord, Severity
+from capsa.report.sarif import (
+    FINGERPRINT_KEY,
+    INFORMATION_URI,
+    LEVEL,
+    SARIF_SCHEMA,
+    SARIF_VERSION,
+    sarif_location,
+    sarif_rule,
+)
 
-SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-_LEVEL = {
-    Severity.CRITICAL: "error",
-    Severity.HIGH: "error",
-    Severity.MEDIUM: "warning",
-    Severity.LOW: "note",
-}
-_SCORE = {
-    Severity.CRITICAL: "9.5",
-    Severity.HIGH: "7.5",
-    Severity.MEDIUM: "5.0",
-    Severity.LOW: "2.0",
-}
+# the key earlier assessments used; kept so existing alerts keep matching
+LEGACY_FINGERPRINT_KEY = "capsa/v1"
 
 
 def _rule(check_id: str, a: Assessment, finding: FindingRecord | None) -> dict[str, Any]:
     summary = next((c for c in a.checks if c.id == check_id), None)
     title = summary.title if summary else (finding.title if finding else check_id)
     severity = summary.severity if summary else (finding.severity if finding else Severity.LOW)
-    rule: dict[str, Any] = {
-        "id": check_id,
-        "name": check_id.replace("-", ""),
-        "shortDescription": {"text": title},
-        "defaultConfiguration": {"level": _LEVEL[severity]},
-        "properties": {
-            "security-severity": _SCORE[severity],
-            "tags": ["security", *(summary.threats if summary else [])],
-        },
-    }
-    if finding is not None:
-        rule["help"] = {"text": finding.remediation}
-        links = [r for r in finding.references if r.startswith("https://")]
-        if links:
-            rule["helpUri"] = links[0]
-    return rule
+    threats = summary.threats if summary else (finding.threats if finding else [])
+    return sarif_rule(
+        check_id,
+        title,
+        finding.message if finding else title,
+        finding.remediation if finding else f"Run `capsa checks show {check_id}`.",
+        severity,
+        tuple(threats),
+        tuple(finding.references) if finding else (),
+    )
 
 
-def _result(f: FindingRecord, rule_index: int) -> dict[str, Any]:
-    region: dict[str, Any] = {}
-    if f.location.line is not None:
-        region["startLine"] = f.location.line
-    physical: dict[str, Any] = {"artifactLocation": {"uri": f.location.path}}
-    if region:
-        physical["region"] = region
+def _result(f: FindingRecord, rule_index: int, base: Path) -> dict[str, Any]:
+    note = f"embedded in {f.location.carrier}" if f.location.carrier else None
     result: dict[str, Any] = {
         "ruleId": f.check_id,
         "ruleIndex": rule_index,
-        "level": _LEVEL[f.severity],
+        "level": LEVEL[f.severity],
         "message": {"text": f"{f.resource.label}: {f.message} Fix: {f.remediation}"},
-        "locations": [{"physicalLocation": physical}],
-        "partialFingerprints": {"capsa/v1": f.fingerprint},
+        "locations": [sarif_location(f.location.path, f.location.line, base, note)],
+        "partialFingerprints": {
+            FINGERPRINT_KEY: f.fingerprint,
+            LEGACY_FINGERPRINT_KEY: f.fingerprint,
+        },
         "properties": {
+            "severity": f.severity.value,
             "mitigation": f.mitigation,
             "threats": list(f.threats),
             "resource": f.resource.model_dump(by_alias=True),
@@ -77,6 +71,9 @@ def _result(f: FindingRecord, rule_index: int) -> dict[str, Any]:
 
 
 def render_assessment_sarif(assessment: Assessment) -> str:
+    """The SARIF log. Relative finding paths (as the assessment stores them) stay relative,
+    under %SRCROOT%."""
+    base = Path(os.getcwd())
     first: dict[str, FindingRecord] = {}
     for finding in assessment.findings:
         first.setdefault(finding.check_id, finding)
@@ -84,18 +81,18 @@ def render_assessment_sarif(assessment: Assessment) -> str:
     index = {check_id: i for i, check_id in enumerate(ids)}
     document = {
         "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
+        "version": SARIF_VERSION,
         "runs": [
             {
                 "tool": {
                     "driver": {
                         "name": "capsa",
                         "version": assessment.capsa_version,
-                        "informationUri": "https://github.com/kubernetes/community/tree/master/sig-security",
+                        "informationUri": INFORMATION_URI,
                         "rules": [_rule(i, assessment, first.get(i)) for i in ids],
                     }
                 },
-                "results": [_result(f, index[f.check_id]) for f in assessment.findings],
+                "results": [_result(f, index[f.check_id], base) for f in assessment.findings],
                 "properties": {"schema": assessment.schema_, "kind": "Assessment"},
             }
         ],

@@ -27,14 +27,14 @@ FINGERPRINT_KEY = "capsaFingerprint/v1"
 # the SIG Security issue that tracks the Cluster API self-assessment
 INFORMATION_URI = "https://github.com/kubernetes/sig-security/issues/8"
 
-_LEVEL = {
+LEVEL = {
     Severity.CRITICAL: "error",
     Severity.HIGH: "error",
     Severity.MEDIUM: "warning",
     Severity.LOW: "note",
 }
 # GitHub code scanning reads this score: >=9 critical, >=7 high, >=4 medium, else low
-_SCORE = {
+SECURITY_SCORE = {
     Severity.CRITICAL: "9.5",
     Severity.HIGH: "8.0",
     Severity.MEDIUM: "5.5",
@@ -62,7 +62,7 @@ def _rule_name(title: str) -> str:
     return "".join(w[:1].upper() + w[1:] for w in words) or "Check"
 
 
-def _rule(
+def sarif_rule(
     check_id: str,
     title: str,
     description: str,
@@ -71,6 +71,7 @@ def _rule(
     threats: tuple[str, ...],
     references: tuple[str, ...],
 ) -> dict[str, Any]:
+    """One reportingDescriptor; shared with the assessment's SARIF so both agree."""
     urls = [u for u in (reference_url(r) for r in references) if u]
     rule: dict[str, Any] = {
         "id": check_id,
@@ -78,10 +79,10 @@ def _rule(
         "shortDescription": {"text": title},
         "fullDescription": {"text": description},
         "help": {"text": remediation},
-        "defaultConfiguration": {"level": _LEVEL[severity]},
+        "defaultConfiguration": {"level": LEVEL[severity]},
         "properties": {
             "tags": ["security", *threats],
-            "security-severity": _SCORE[severity],
+            "security-severity": SECURITY_SCORE[severity],
             "precision": "high",
             "problem.severity": "error" if severity >= Severity.HIGH else "warning",
         },
@@ -92,7 +93,7 @@ def _rule(
 
 
 def _check_rule(check: Check) -> dict[str, Any]:
-    return _rule(
+    return sarif_rule(
         check.id,
         " ".join(check.title.split()),
         " ".join(check.message.split()),
@@ -104,7 +105,7 @@ def _check_rule(check: Check) -> dict[str, Any]:
 
 
 def _finding_rule(finding: Finding) -> dict[str, Any]:
-    return _rule(
+    return sarif_rule(
         finding.check_id,
         finding.title,
         finding.message,
@@ -129,7 +130,10 @@ def _artifact(path: str, base: Path) -> dict[str, Any]:
     return {"uri": quote(relative.as_posix()), "uriBaseId": SRCROOT}
 
 
-def _location(path: str, line: int | None, base: Path, note: str | None = None) -> dict[str, Any]:
+def sarif_location(
+    path: str, line: int | None, base: Path, note: str | None = None
+) -> dict[str, Any]:
+    """A physical location; lines below 1 (unknown) are left out rather than invented."""
     physical: dict[str, Any] = {"artifactLocation": _artifact(path, base)}
     if line is not None and line >= 1:
         physical["region"] = {"startLine": line}
@@ -169,9 +173,9 @@ def _result(
     result: dict[str, Any] = {
         "ruleId": finding.check_id,
         "ruleIndex": index,
-        "level": _LEVEL[finding.severity],
+        "level": LEVEL[finding.severity],
         "message": {"text": f"{where}: {finding.message}"},
-        "locations": [_location(finding.location.path, finding.location.line, base, note)],
+        "locations": [sarif_location(finding.location.path, finding.location.line, base, note)],
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
         "properties": {
             "severity": finding.severity.value,
@@ -189,7 +193,7 @@ def _notification(problem: Problem, base: Path) -> dict[str, Any]:
     return {
         "level": "error",
         "message": {"text": problem.message},
-        "locations": [_location(problem.path, problem.line, base)],
+        "locations": [sarif_location(problem.path, problem.line, base)],
     }
 
 
