@@ -218,3 +218,23 @@ def test_policy_export(tmp_path: Path) -> None:
     _run(["policy", "export", "--out", str(out)], "policy export")
     for path, text in _texts(out):
         _assert_clean(path, text)
+
+
+BROKEN_KUBECONFIGS = {
+    "unquoted": "    token: CANARY-KUBECONFIG-TOKEN-5d: x: [\n",
+    "unterminated-quote": '    token: "CANARY-KUBECONFIG-TOKEN-5d\n',
+}
+
+
+@pytest.mark.parametrize("tail", BROKEN_KUBECONFIGS.values(), ids=list(BROKEN_KUBECONFIGS))
+@pytest.mark.parametrize("command", [["scan", "--format", "json"], ["paths"]], ids=" ".join)
+def test_broken_kubeconfig_is_reported_without_its_token(
+    tmp_path: Path, tail: str, command: list[str]
+) -> None:
+    """PyYAML's error text quotes the offending line; a kubeconfig's line may be a token."""
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n" + tail)
+    result = RUNNER.invoke(app, [*command, "--cluster", "--kubeconfig", str(kubeconfig)])
+    assert result.exit_code == 2
+    assert "kubeconfig cannot be used: not valid YAML at line" in result.output
+    assert "CANARY-KUBECONFIG-TOKEN-5d" not in result.output

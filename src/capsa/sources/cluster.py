@@ -100,6 +100,7 @@ class _Reader:
 def _client(kubeconfig: str | None, context: str | None, timeout: float) -> tuple[Any, str]:
     """Build lightkube's HTTP client for the chosen context; raises ValueError with a reason."""
     import httpx2
+    import yaml
     from lightkube.config import client_adapter
     from lightkube.config.kubeconfig import KubeConfig
     from lightkube.core.exceptions import ConfigError
@@ -115,6 +116,12 @@ def _client(kubeconfig: str | None, context: str | None, timeout: float) -> tupl
         return client_adapter.Client(single, params), str(single.context_name)
     except ConfigError as exc:
         raise ValueError(str(exc)) from None
+    except yaml.MarkedYAMLError as exc:  # its text quotes the line, which may hold a token
+        mark = exc.problem_mark or exc.context_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ValueError(
+            f"kubeconfig cannot be used: not valid YAML{where}: {exc.problem or exc.context}"
+        ) from None
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"kubeconfig is malformed ({type(exc).__name__}: {exc})") from None
     except Exception as exc:  # yaml, msgspec and ssl errors from a broken file
