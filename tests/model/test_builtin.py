@@ -251,3 +251,36 @@ def test_every_data_flow_carries_only_declared_assets(model: SystemModel) -> Non
     assets = {a.id for a in model.assets}
     for flow in model.data_flows:
         assert set(flow.carries) <= assets, flow.id
+
+
+def test_rendered_diagrams_show_every_figure_1_node_and_edge(model: SystemModel) -> None:
+    from capsa.report.diagrams import mermaid_id, render_dot, render_mermaid
+
+    mermaid = render_mermaid(model)
+    dot = render_dot(model)
+    for element_id in FIGURE_1_NODES.values():
+        assert f"  {mermaid_id(element_id)}" in mermaid
+        assert f'"{element_id}" [label=' in dot
+    for _, source, target, _protocol in FIGURE_1_EDGES:
+        label = next(
+            f.label or f.protocol.value
+            for f in model.data_flows
+            if (f.source, f.target) == (source, target)
+        )
+        assert f'{mermaid_id(source)} -->|"{label}"| {mermaid_id(target)}' in mermaid
+        assert f'"{source}" -> "{target}"' in dot
+
+
+def test_flows_render_with_the_assessment_step_counts(model: SystemModel) -> None:
+    from capsa.report.sequence import render_sequence
+
+    for flow_id, steps in (
+        ("ec2-instance-start", 7),
+        ("flow-1", 12),
+        ("flow-2", 13),
+        ("flow-3", 12),
+    ):
+        text = render_sequence(model, flow_id)
+        top_level = [line for line in text.splitlines() if f": {steps}. " in line]
+        assert top_level, f"{flow_id} should show its step {steps}"
+        assert not [line for line in text.splitlines() if f": {steps + 1}. " in line]
