@@ -27,25 +27,38 @@ def resource_key(resource: Resource) -> tuple[str, str, int | None, str | None]:
     return (resource.identity, origin.path, origin.line, origin.carrier)
 
 
+_Entry = tuple[Resource, str, str]
+"""A resource with its group and the namespace it lands in."""
+
+
 class ResourceIndex:
-    """Resources by kind and name, for resolving references."""
+    """Resources by kind and name, for resolving references.
+
+    Copies of a template repeat every name, so candidates are also kept per file and
+    each one carries its group and namespace, worked out once: a lookup then scans only
+    the few same-named objects of the referrer's file before falling back to all."""
 
     def __init__(self, resources: Sequence[Resource]) -> None:
-        self._by_kind_name: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+        self._by_kind_name: dict[tuple[str, str], list[_Entry]] = defaultdict(list)
+        self._by_kind_name_path: dict[tuple[str, str, str], list[_Entry]] = defaultdict(list)
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
-        self._by_carrier: dict[str, list[Resource]] = defaultdict(list)
+        self._by_carrier: dict[tuple[str, str], list[Resource]] = defaultdict(list)
         for resource in resources:
-            self._by_kind_name[(resource.kind, resource.name)].append(resource)
+            entry = (resource, resource.group, namespace_of(resource))
+            self._by_kind_name[(resource.kind, resource.name)].append(entry)
+            path_key = (resource.kind, resource.name, resource.origin.path)
+            self._by_kind_name_path[path_key].append(entry)
             self._by_kind[resource.kind].append(resource)
             if resource.origin.carrier:
-                self._by_carrier[resource.origin.carrier.split(":", 1)[0]].append(resource)
+                label = resource.origin.carrier.split(":", 1)[0]
+                self._by_carrier[(label, resource.origin.path)].append(resource)
 
     def carried_by(self, carrier: Resource) -> list[Resource]:
         """Objects the sources already parsed out of a ConfigMap/Secret payload (their
         origin names the carrier as `<Kind>/<namespace>/<name>:<key>`)."""
         label = f"{carrier.kind}/{carrier.namespace or ''}/{carrier.name}"
         # Same-named carriers in other files (copies of a template) carry their own objects.
-        return [r for r in self._by_carrier.get(label, ()) if r.origin.path == carrier.origin.path]
+        return list(self._by_carrier.get((label, carrier.origin.path), ()))
 
     def of_kind(self, *kinds: str) -> list[Resource]:
         """All resources of the given kinds, in input order per kind."""
@@ -62,18 +75,22 @@ class ResourceIndex:
     ) -> Resource | None:
         """The object `ref` names. `namespace` None means cluster-scoped (any namespace
         matches); `near` is the referrer, whose file is preferred."""
-        candidates = [
-            r
-            for r in self._by_kind_name.get((ref.kind, ref.name), ())
-            if ref.group is None or not r.group or r.group == ref.group
-        ]
-        if namespace is not None:
-            wanted = ref.namespace or namespace
-            candidates = [r for r in candidates if namespace_of(r) == wanted]
-        if not candidates:
-            return None
+        wanted = None if namespace is None else ref.namespace or namespace
         if near is not None:
-            for candidate in candidates:
-                if candidate.origin.path == near.origin.path:
-                    return candidate
-        return candidates[0]
+            same_file = self._by_kind_name_path.get((ref.kind, ref.name, near.origin.path), ())
+            found = _first(same_file, ref.group, wanted)
+            if found is not None:
+                return found
+        return _first(self._by_kind_name.get((ref.kind, ref.name), ()), ref.group, wanted)
+
+
+def _first(entries: Sequence[_Entry], group: str | None, namespace: str | None) -> Resource | None:
+    """The first resource (input order) of `group` (None: any) in `namespace` (None: any);
+    a resource without a group matches any group."""
+    for resource, resource_group, resource_namespace in entries:
+        if group is not None and resource_group and resource_group != group:
+            continue
+        if namespace is not None and resource_namespace != namespace:
+            continue
+        return resource
+    return None
