@@ -205,3 +205,12 @@ elements:
     found = problems_of(write(tmp_path, text, "child.yaml"))
     assert len(found) == 1
     assert found[0][0] == 10 and "elements.1.type" in found[0][1]
+
+
+def test_missing_parent_is_reported_at_the_extends_line(tmp_path: Path) -> None:
+    text = "apiVersion: capsa.dev/v1alpha1\nkind: SystemModel\nmetadata: {name: c}\nextends: builtin:nope\n"
+    found = problems_of(write(tmp_path, text))
+    assert len(found) == 1
+    assert found[0][0] == 4 and found[0][1].startswith(
+        "extends 'builtin:nope': no built-in model 'nope'"
+    )

@@ -9,11 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from capsa.cli.common import EXIT_UNUSABLE, fail_input, print_problems, write_output
+from capsa.cli.common import (
+    DEFAULT_IGNORE_FILE,
+    EXIT_UNUSABLE,
+    fail_input,
+    print_problems,
+    write_output,
+)
 from capsa.errors import InputError
 
 if TYPE_CHECKING:
@@ -70,7 +77,12 @@ def paths(
             loaded = load_model(model)
         if inputs or cluster:
             scan = scan_manifests(
-                inputs or (), cluster=cluster, kubeconfig=kubeconfig, context=context
+                inputs or (),
+                cluster=cluster,
+                kubeconfig=kubeconfig,
+                context=context,
+                # suppressed findings stop counting as violations, as in scan and assess
+                ignore_file=DEFAULT_IGNORE_FILE if Path(DEFAULT_IGNORE_FILE).is_file() else None,
             )
         else:
             scan = generic_scan()

@@ -55,6 +55,7 @@ def scan_manifests(
     cluster: bool = False,
     kubeconfig: str | None = None,
     context: str | None = None,
+    ignore_file: str | None = None,
 ) -> Scan:
     """Scan manifests (and, with `cluster`, a live management cluster) the way `capsa scan`
     does — suppressions, live-only checks and all — and turn the result into evidence."""
@@ -67,6 +68,7 @@ def scan_manifests(
             cluster=cluster,
             kubeconfig=kubeconfig,
             context=context,
+            ignore_file=ignore_file,
         )
     )
     if result.topology is None:  # nothing could be read: search the generic cluster

@@ -179,7 +179,19 @@ def load_model(ref: str, _seen: tuple[str, ...] = ()) -> SystemModel:
         if _canonical(parent_ref_resolved) in {_canonical(r) for r in (*_seen, ref)}:
             line, col = key_position_of(doc, ("extends",)) or doc.position
             raise InputError([Problem(path, line, col, f"extends loops back to {parent_ref!r}")])
-        parent = load_model(parent_ref_resolved, (*_seen, ref))
+        try:
+            parent = load_model(parent_ref_resolved, (*_seen, ref))
+        except InputError as error:
+            # A parent that cannot be found at all is the child's mistake: point at `extends`.
+            if all(p.line is None for p in error.problems):
+                line, col = key_position_of(doc, ("extends",)) or doc.position
+                raise InputError(
+                    [
+                        Problem(path, line, col, f"extends {parent_ref!r}: {p.message}")
+                        for p in error.problems
+                    ]
+                ) from None
+            raise
         data, from_child = _merge(parent.model_dump(by_alias=True, exclude_defaults=False), doc)
         data["extends"] = parent_ref
     try:

@@ -8,6 +8,7 @@ asked through a fixed argument list, never a shell.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -129,9 +130,27 @@ def _git_date(root: Path, name: str) -> datetime | None:
     git = shutil.which("git")
     if git is None:
         return None
-    argv = [git, "-C", str(root), "log", "-1", "--format=%cI", "--", name]
+    # The repository is untrusted input: no pager, no fsmonitor hook, no system config.
+    argv = [
+        git,
+        "-c",
+        "core.fsmonitor=false",
+        "-c",
+        "core.pager=cat",
+        "-C",
+        str(root),
+        "log",
+        "-1",
+        "--no-show-signature",
+        "--format=%cI",
+        "--",
+        name,
+    ]
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_TERMINAL_PROMPT": "0"}
     try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=20, check=False)  # noqa: S603
+        done = subprocess.run(  # noqa: S603 - fixed argv, no shell
+            argv, capture_output=True, text=True, timeout=20, check=False, env=env
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     stamp = done.stdout.strip()
