@@ -79,22 +79,30 @@ def _walk(body: Any, path: tuple[str | int, ...]) -> Any:
 
 
 def _depth(body: Any, path: tuple[str | int, ...]) -> int:
-    """How many leading steps of `path` exist in `body`."""
-    for depth in range(len(path), 0, -1):
-        if _walk(body, path[:depth]) is not _ABSENT:
+    """How many leading steps of `path` exist in `body` (one walk: a prefix exists
+    whenever a longer one does)."""
+    node = body
+    for depth, step in enumerate(path):
+        in_map = isinstance(node, dict) and step in node
+        in_list = isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
+        if not (in_map or in_list):
             return depth
-    return 0
+        node = node[step]
+    return len(path)
 
 
-def field_line(resource: Resource, check: Check) -> int | None:
+def field_line(
+    resource: Resource, check: Check, field_paths: Sequence[FieldPath] | None = None
+) -> int | None:
     """Line of the field a finding is about: among the `field` alternatives, the concrete
     path that exists deepest in the document (first wins on ties); the document line when
-    positions are unknown (embedded or live resources)."""
+    positions are unknown (embedded or live resources). `field_paths` are the check's own,
+    already split (to spare re-splitting them for every finding)."""
     if resource.origin.carrier is not None or not isinstance(resource.body, LineDict | LineList):
         return resource.origin.line
     best: tuple[str | int, ...] | None = None
     best_depth = -1
-    for pattern in check.field_paths:
+    for pattern in check.field_paths if field_paths is None else field_paths:
         for concrete in _expand(resource.body, pattern):
             depth = _depth(resource.body, concrete)
             if depth == len(concrete) and depth > 0:
@@ -121,14 +129,28 @@ def _matches_unknown(pattern: FieldPath, unknown: tuple[str | int, ...]) -> bool
     return True
 
 
-def _is_unknown(resource: Resource, check: Check) -> bool:
-    if not check.unknown_when or not resource.unknown_paths:
+def _is_unknown(resource: Resource, prepared: _Prepared) -> bool:
+    if not prepared.unknown_paths or not resource.unknown_paths:
         return False
     return any(
         _matches_unknown(pattern, have)
-        for pattern in check.unknown_paths
+        for pattern in prepared.unknown_paths
         for have in resource.unknown_paths
     )
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """What evaluation needs of one check, worked out once per run instead of once per
+    resource or finding: its split field and unknownWhen paths."""
+
+    check: Check
+    field_paths: tuple[FieldPath, ...]
+    unknown_paths: tuple[FieldPath, ...]
+
+    @classmethod
+    def of(cls, check: Check) -> _Prepared:
+        return cls(check, check.field_paths, check.unknown_paths)
 
 
 class _Index:
@@ -147,9 +169,11 @@ class _Index:
         return [c for c in found if c.matches(resource.group, resource.kind, resource.version)]
 
 
-def _finding(check: Check, resource: Resource) -> Finding:
+def _finding(prepared: _Prepared, resource: Resource) -> Finding:
+    check = prepared.check
     ref = _ref(resource)
-    location = Location(resource.origin.path, field_line(resource, check), resource.origin.carrier)
+    line = field_line(resource, check, prepared.field_paths)
+    location = Location(resource.origin.path, line, resource.origin.carrier)
     return Finding(
         fingerprint=fingerprint(check.id, ref, check.field),
         check_id=check.id,
@@ -175,6 +199,7 @@ def evaluate(
     from capsa.cel import CelError
 
     index = _Index(checks)
+    prepared = {id(check): _Prepared.of(check) for check in checks}
     result = EvaluationResult()
     reported: set[tuple[str, str]] = set()
     for resource in resources:
@@ -188,7 +213,8 @@ def evaluate(
         ref = _ref(resource)
         doc_location = Location(resource.origin.path, resource.origin.line, resource.origin.carrier)
         for check in matching:
-            if _is_unknown(resource, check):
+            prep = prepared[id(check)]
+            if _is_unknown(resource, prep):
                 result.unknown.append(
                     CheckResult(check.id, ref, doc_location, "a field it reads is unresolved")
                 )
@@ -221,7 +247,7 @@ def evaluate(
             if value is True:
                 result.passes.append(CheckResult(check.id, ref, doc_location))
             elif value is False:
-                result.findings.append(_finding(check, resource))
+                result.findings.append(_finding(prep, resource))
             else:
                 key = (check.id, resource.origin.path)
                 if key not in reported:
