@@ -49,7 +49,15 @@ from capsa.sources.embedded import (
     redact_secret,
 )
 from capsa.sources.resource import Origin, Resource
-from capsa.yamlio import LineDict, LineLoader, Placement, Position, TooDeep, build_document
+from capsa.yamlio import (
+    LineDict,
+    LineLoader,
+    Placement,
+    Position,
+    TooDeep,
+    build_document,
+    exceeds_depth,
+)
 
 MAX_DEPTH = 200
 """Deepest nesting accepted: generous for deep CRD schemas; recursive walkers break near 500."""
@@ -249,29 +257,10 @@ def _count_nodes(root: yaml.Node) -> int:
     return len(seen)
 
 
-def _too_deep(root: yaml.Node, limit: int) -> bool:
-    """Depth check for an alias-free tree: only collections are visited."""
-    scalar = yaml.ScalarNode
-    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if type(value) is not scalar:
-                    stack.append((value, depth + 1))
-                if type(key) is not scalar:
-                    stack.append((key, depth + 1))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend((child, depth + 1) for child in node.value if type(child) is not scalar)
-    return False
-
-
 def _guard(node: yaml.Node, has_anchors: bool) -> str | None:
     """Why a composed document must not be built, or None when it is safe."""
     if not has_anchors:  # no aliases: the node graph is a tree, only depth can hurt
-        if _too_deep(node, MAX_DEPTH):
+        if exceeds_depth(node, MAX_DEPTH):
             return f"nested deeper than {MAX_DEPTH} levels; document skipped"
         return None
     deepest, expanded, cyclic = _measure(node)
