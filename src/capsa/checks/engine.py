@@ -231,33 +231,41 @@ def evaluate(
                 if any(marker in text for marker in _MISSING_FIELD) or resource.unknown_paths:
                     result.unknown.append(CheckResult(check.id, ref, doc_location, text))
                     continue
-                key = (check.id, resource.origin.path)
-                if key not in reported:
-                    reported.add(key)
-                    result.problems.append(
-                        Problem(
-                            resource.origin.path,
-                            resource.origin.line,
-                            None,
-                            f"{check.id} could not be evaluated on {resource.kind} "
-                            f"{resource.name}: {text}",
-                        )
-                    )
+                _report_once(
+                    result,
+                    reported,
+                    check.id,
+                    resource,
+                    f"could not be evaluated on {resource.kind} {resource.name}: {text}",
+                )
                 continue
             if value is True:
                 result.passes.append(CheckResult(check.id, ref, doc_location))
             elif value is False:
                 result.findings.append(_finding(prep, resource))
             else:
-                key = (check.id, resource.origin.path)
-                if key not in reported:
-                    reported.add(key)
-                    result.problems.append(
-                        Problem(
-                            resource.origin.path,
-                            resource.origin.line,
-                            None,
-                            f"{check.id} returned {value!r} instead of true/false",
-                        )
-                    )
+                _report_once(
+                    result,
+                    reported,
+                    check.id,
+                    resource,
+                    f"returned {value!r} instead of true/false",
+                )
     return result
+
+
+def _report_once(
+    result: EvaluationResult,
+    reported: set[tuple[str, str]],
+    check_id: str,
+    resource: Resource,
+    what: str,
+) -> None:
+    """One problem per check and file: a broken expression would otherwise repeat per object."""
+    key = (check_id, resource.origin.path)
+    if key in reported:
+        return
+    reported.add(key)
+    result.problems.append(
+        Problem(resource.origin.path, resource.origin.line, None, f"{check_id} {what}")
+    )
