@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -33,15 +34,17 @@ class Resource:
     origin: Origin
     unknown_paths: frozenset[tuple[str | int, ...]] = field(default_factory=frozenset)
 
-    @property
+    # Cached: checks, topology and the graph ask for these hundreds of thousands of times
+    # on a large scan. cached_property writes the instance __dict__, so frozen is kept.
+    @cached_property
     def group(self) -> str:
         return self.api_version.split("/", 1)[0] if "/" in self.api_version else ""
 
-    @property
+    @cached_property
     def version(self) -> str:
         return self.api_version.rsplit("/", 1)[-1]
 
-    @property
+    @cached_property
     def identity(self) -> str:
         """Stable identity used in fingerprints: group/kind/namespace/name."""
         return f"{self.group}/{self.kind}/{self.namespace or ''}/{self.name}"
