@@ -214,3 +214,29 @@ def test_missing_parent_is_reported_at_the_extends_line(tmp_path: Path) -> None:
     assert found[0][0] == 4 and found[0][1].startswith(
         "extends 'builtin:nope': no built-in model 'nope'"
     )
+
+
+def test_shipped_json_schema_matches_the_types() -> None:
+    """schemas/ is what editors point at; it must be regenerated when the types change:
+    `capsa model schema -o schemas/system-model-v1alpha1.json`."""
+    import json
+
+    from capsa.model.schema import model_json_schema
+
+    shipped = Path(__file__).parents[2] / "schemas" / "system-model-v1alpha1.json"
+    assert json.loads(shipped.read_text()) == model_json_schema()
+
+
+def test_builtin_model_validates_against_the_json_schema() -> None:
+
+    import jsonschema
+    import yaml
+
+    from capsa.model.schema import model_json_schema
+
+    text = (Path(__file__).parents[2] / "src/capsa/model/builtin/capi-aws.yaml").read_text()
+    jsonschema.Draft202012Validator(model_json_schema()).validate(yaml.safe_load(text))
+    broken = yaml.safe_load(text)
+    broken["dataFlows"][0]["protocol"] = "carrier-pigeon"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(model_json_schema()).validate(broken)
