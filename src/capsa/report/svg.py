@@ -98,7 +98,9 @@ def _clip(cx: float, cy: float, tx: float, ty: float) -> tuple[float, float]:
     return cx + dx * scale, cy + dy * scale
 
 
-def _draw(box: _Box, out: list[str], depth: int) -> None:
+def _draw(box: _Box, out: list[str], nodes: list[str], depth: int) -> None:
+    """Boundaries go to `out`, elements to `nodes`, so flows can be drawn between the two
+    layers: above the boundary backgrounds, beneath the element boxes."""
     if box.is_boundary:
         out.append(
             f'<g class="boundary" id="boundary-{escape(box.key)}">'
@@ -109,11 +111,11 @@ def _draw(box: _Box, out: list[str], depth: int) -> None:
             f"{escape(box.label)} ({escape(box.kind)})</text></g>"
         )
         for child in box.children:
-            _draw(child, out, depth + 1)
+            _draw(child, out, nodes, depth + 1)
         return
     fill = _FILL.get(ElementType(box.kind), "#eeeeee")
     rx = 22 if box.kind == ElementType.ACTOR.value else 6
-    out.append(
+    nodes.append(
         f'<g class="element" id="element-{escape(box.key)}"><title>{escape(box.key)}</title>'
         f'<rect x="{box.x:.0f}" y="{box.y:.0f}" width="{box.width:.0f}" height="{box.height:.0f}" '
         f'rx="{rx}" fill="{fill}" stroke="#3b4252"/>'
@@ -128,7 +130,7 @@ def _short(text: str, limit: int) -> str:
 
 _STYLE = (
     "<style>.btitle{font:600 12px sans-serif;fill:#4c566a}.ename{font:12px sans-serif;fill:#2e3440}"
-    ".flabel{font:10px sans-serif;fill:#5e81ac}.flow{stroke:#5e81ac;stroke-width:1.2;fill:none}"
+    ".flabel{font:10px sans-serif;fill:#3b5b8c;paint-order:stroke;stroke:#fff;stroke-width:3px}.flow{stroke:#5e81ac;stroke-width:1.2;fill:none}"
     ".pstep{font:11px sans-serif;fill:#2e3440}</style>"
 )
 _ARROW = (
@@ -148,8 +150,10 @@ def render_dfd_svg(model: SystemModel) -> str:
     centers: dict[str, tuple[float, float]] = {}
     _place(root, 0.0, 0.0, centers)
     body: list[str] = []
+    nodes: list[str] = []
+    labels: list[str] = []
     for child in root.children:
-        _draw(child, body, 0)
+        _draw(child, body, nodes, 0)
     for flow in model.data_flows:
         if flow.source not in centers or flow.target not in centers:
             continue
@@ -160,10 +164,14 @@ def render_dfd_svg(model: SystemModel) -> str:
             f'<g class="flowedge" id="flow-{escape(flow.id)}"><title>{escape(flow.id)}: '
             f"{escape(flow.protocol.value)}</title>"
             f'<line class="flow" x1="{x1:.0f}" y1="{y1:.0f}" x2="{x2:.0f}" y2="{y2:.0f}" '
-            f'marker-end="url(#arrow)"/>'
-            f'<text class="flabel" x="{(x1 + x2) / 2:.0f}" y="{(y1 + y2) / 2 - 3:.0f}" '
-            f'text-anchor="middle">{escape(flow.label or flow.protocol.value)}</text></g>'
+            f'marker-end="url(#arrow)"/></g>'
         )
+        labels.append(
+            f'<text class="flabel" x="{(x1 + x2) / 2:.0f}" y="{(y1 + y2) / 2 - 3:.0f}" '
+            f'text-anchor="middle">{escape(flow.label or flow.protocol.value)}</text>'
+        )
+    body.extend(nodes)
+    body.extend(labels)
     width, height = root.width, root.height
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="dfd" viewBox="-4 -4 {width + 8:.0f} '
