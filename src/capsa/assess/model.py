@@ -10,23 +10,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import ConfigDict, Field
 
 from capsa.checks.findings import Severity as Severity  # one scale for scan and assessment
+from capsa.frozen import FrozenModel
 from capsa.model.types import SystemModel
 
 SCHEMA = "capsa/v1"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        alias_generator=to_camel,
-        populate_by_name=True,
-        serialize_by_alias=True,
-    )
+class _Frozen(FrozenModel):
+    model_config = ConfigDict(serialize_by_alias=True)
 
 
 class DeploymentStatus(StrEnum):

@@ -9,21 +9,16 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
+
+from capsa.frozen import FrozenModel
 
 API_VERSION = "capsa.dev/v1alpha1"
 KIND = "SystemModel"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(
-        frozen=True,
-        extra="forbid",
-        alias_generator=to_camel,
-        populate_by_name=True,
-        use_enum_values=False,
-    )
+class _Strict(FrozenModel):
+    """Model types: frozen, unknown keys rejected, camelCase in YAML."""
 
 
 class ElementType(StrEnum):

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic.alias_generators import to_camel
+from pydantic import Field, ValidationError
 
 from capsa.errors import InputError, Problem
+from capsa.frozen import FrozenModel
 from capsa.model.types import SystemModel
 from capsa.yamlio import LineDict, key_position_of, load_one_with_lines, position_of
 
@@ -44,13 +44,7 @@ class UpstreamStatus(StrEnum):
     OUT_OF_SCOPE = "out-of-scope"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True
-    )
-
-
-class Mitigation(_Frozen):
+class Mitigation(FrozenModel):
     id: str
     text: str
     upstream_status: UpstreamStatus
@@ -59,7 +53,7 @@ class Mitigation(_Frozen):
     checks: tuple[str, ...] = ()
 
 
-class CatalogueThreat(_Frozen):
+class CatalogueThreat(FrozenModel):
     id: str
     category: Category
     title: str
@@ -74,7 +68,7 @@ class CatalogueThreat(_Frozen):
         return self.category is not Category.PROJECT_HYGIENE
 
 
-class Catalogue(_Frozen):
+class Catalogue(FrozenModel):
     api_version: Literal["capsa.dev/v1alpha1"]
     kind: Literal["ThreatCatalogue"]
     source: str = ""

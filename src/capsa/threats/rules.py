@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic.alias_generators import to_camel
+from pydantic import Field, ValidationError
 
 from capsa.errors import InputError, Problem
+from capsa.frozen import FrozenModel
 from capsa.threats.catalogue import Category
 from capsa.yamlio import LineDict, key_position_of, load_one_with_lines, position_of
 
@@ -51,11 +51,7 @@ PLACEHOLDERS: dict[AppliesTo, frozenset[str]] = {
 }
 
 
-class RuleSpec(BaseModel):
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True
-    )
-
+class RuleSpec(FrozenModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     categories: tuple[Category, ...] = Field(min_length=1)
     applies_to: AppliesTo
@@ -68,11 +64,7 @@ class RuleSpec(BaseModel):
     mitigations: tuple[str, ...] = ()
 
 
-class RuleFile(BaseModel):
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True
-    )
-
+class RuleFile(FrozenModel):
     api_version: Literal["capsa.dev/v1alpha1"]
     kind: Literal["ThreatRules"]
     rules: tuple[RuleSpec, ...]

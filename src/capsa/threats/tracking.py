@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import ValidationError, model_validator
 
 from capsa.errors import InputError, Problem
+from capsa.frozen import FrozenModel
 from capsa.yamlio import LineDict, key_position_of, load_one_with_lines, position_of
 
 TRACKING_FILE = "capsa-tracking.yaml"
@@ -33,13 +33,7 @@ class Decision(StrEnum):
     FALSE_POSITIVE = "false-positive"
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True
-    )
-
-
-class TrackingEntry(_Frozen):
+class TrackingEntry(FrozenModel):
     threat: str
     decision: Decision
     justification: str = ""
@@ -54,7 +48,7 @@ class TrackingEntry(_Frozen):
         return self
 
 
-class TrackingFile(_Frozen):
+class TrackingFile(FrozenModel):
     api_version: Literal["capsa.dev/v1alpha1"]
     kind: Literal["ThreatTracking"]
     decisions: tuple[TrackingEntry, ...] = ()
