@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from html.parser import HTMLParser
-from pathlib import Path
-from types import ModuleType
+
+from assessment_fixtures import F
 
 from capsa.report.assessment_html import render_assessment_html
-
-
-def _factory() -> ModuleType:
-    if "assessment_factory" in sys.modules:
-        return sys.modules["assessment_factory"]
-    path = Path(__file__).parents[1] / "assess" / "assessment_factory.py"
-    spec = importlib.util.spec_from_file_location("assessment_factory", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["assessment_factory"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-F = _factory()
 
 
 class _Refs(HTMLParser):

@@ -3,29 +3,12 @@ file:line, GitHub-safe tables and Mermaid fences."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
-from pathlib import Path
-from types import ModuleType
+
+from assessment_fixtures import F
 
 from capsa.report.assessment_markdown import cell, render_assessment_markdown
 from capsa.report.assessment_text import SECTIONS
-
-
-def _factory() -> ModuleType:
-    path = Path(__file__).parents[1] / "assess" / "assessment_factory.py"
-    if "assessment_factory" in sys.modules:
-        return sys.modules["assessment_factory"]
-    spec = importlib.util.spec_from_file_location("assessment_factory", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["assessment_factory"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-F = _factory()
 
 
 def _render() -> str:

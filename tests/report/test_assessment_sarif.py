@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from assessment_fixtures import F
 
 from capsa.report.assessment_sarif import render_assessment_sarif
 
 SCHEMA = Path("/work/shared/reference/sarif-schema-2.1.0.json")
-
-
-def _factory() -> ModuleType:
-    if "assessment_factory" in sys.modules:
-        return sys.modules["assessment_factory"]
-    path = Path(__file__).parents[1] / "assess" / "assessment_factory.py"
-    spec = importlib.util.spec_from_file_location("assessment_factory", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["assessment_factory"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-F = _factory()
 
 
 def _sarif() -> dict[str, object]:

@@ -3,16 +3,14 @@ its finding filter works (applied on load from `?filter=`). Skips only without c
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import struct
 import subprocess
-import sys
 import zlib
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from assessment_fixtures import F
 
 from capsa.report.assessment_html import render_assessment_html
 
@@ -20,21 +18,6 @@ CHROMIUM = next(
     (p for p in (shutil.which("chromium"), shutil.which("chromium-browser")) if p), None
 )
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
-
-
-def _factory() -> ModuleType:
-    if "assessment_factory" in sys.modules:
-        return sys.modules["assessment_factory"]
-    path = Path(__file__).parents[1] / "assess" / "assessment_factory.py"
-    spec = importlib.util.spec_from_file_location("assessment_factory", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["assessment_factory"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-F = _factory()
 
 
 def _chromium(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
