@@ -73,21 +73,26 @@ class LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
         return self.DEFAULT_SCALAR_TAG
 
 
+def _require_hashable(key: Any, node: yaml.Node, key_node: yaml.Node) -> None:
+    """A mapping key must be hashable; say where, in PyYAML's own error type."""
+    try:
+        hash(key)
+    except TypeError:
+        raise yaml.constructor.ConstructorError(
+            "while constructing a mapping",
+            node.start_mark,
+            "found an unhashable key",
+            key_node.start_mark,
+        ) from None
+
+
 def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> LineDict:
     mapping = LineDict()
     mapping.position = _pos(node)
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
-        try:
-            hash(key)
-        except TypeError:
-            raise yaml.constructor.ConstructorError(
-                "while constructing a mapping",
-                node.start_mark,
-                "found an unhashable key",
-                key_node.start_mark,
-            ) from None
+        _require_hashable(key, node, key_node)
         mapping[key] = loader.construct_object(value_node, deep=True)
         mapping.key_positions[key] = _pos(key_node)
         mapping.value_positions[key] = _pos(value_node)
@@ -235,15 +240,7 @@ def build_document(
                     key = scalar(key_node)
                 else:
                     key = build(key_node, depth + 1)
-                    try:
-                        hash(key)
-                    except TypeError:
-                        raise yaml.constructor.ConstructorError(
-                            "while constructing a mapping",
-                            node.start_mark,
-                            "found an unhashable key",
-                            key_node.start_mark,
-                        ) from None
+                    _require_hashable(key, node, key_node)
                 if type(value_node) is scalar_node:
                     out[key] = scalar(value_node)
                 else:
