@@ -17,8 +17,8 @@ import os
 import sys
 import time
 
+from capsa.checks.catalog import checks_by_mitigation
 from capsa.graph.build import AttackGraph, build_graph
-from capsa.graph.catalogue_ids import checks_by_mitigation
 from capsa.graph.deployment import (
     MANAGEMENT_SCOPE,
     ClusterSpec,

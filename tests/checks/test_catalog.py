@@ -49,13 +49,14 @@ def test_a_good_file_loads(tmp_path: Path) -> None:
     ("text", "line", "words"),
     [
         (GOOD.replace("severity: low", "severity: urgent"), 3, "severity"),
-        (GOOD.replace("STRIDE-DOS-3.M1", "STRIDE-DOS-2.M1"), 1, "not under"),
+        (GOOD.replace("STRIDE-DOS-3.M1", "STRIDE-DOS-2.M1"), 5, "not under"),
+        (GOOD.replace("STRIDE-DOS-3.M1", "STRIDE-DOS-3.M9"), 5, "unknown mitigation id"),
         (GOOD.replace("[STRIDE-DOS-3]", "[STRIDE-DOS-9]"), 4, "unknown threat"),
         (GOOD.replace('"has(object.spec)"', '"object.spec ==="'), 8, "expression"),
         (GOOD.replace('"has(object.spec)"', '"context.role == 1"'), 8, "expression"),
         (GOOD.replace("  field: spec\n", ""), 1, "field"),
         (GOOD + "  surprise: 1\n", 14, "surprise"),
-        ("- [unbalanced\n", 2, "invalid YAML"),
+        ("- [unbalanced\n", 2, "YAML syntax error"),
         ("id: CAPSA-X-001\n", 1, "list of checks"),
     ],
 )
@@ -71,8 +72,26 @@ def test_broken_entries_are_input_errors_with_lines(
 
 
 def test_duplicate_ids_across_files(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="also defined"):
+    with pytest.raises(InputError, match="also defined") as caught:
         load_checks([_write(tmp_path, "a.yaml", GOOD), _write(tmp_path, "b.yaml", GOOD)])
+    [problem] = caught.value.problems
+    assert problem.path.endswith("b.yaml") and problem.line == 1
+
+
+def test_every_problem_of_every_file_is_reported_at_once(tmp_path: Path) -> None:
+    second = GOOD.replace("CAPSA-TEST-001", "CAPSA-TEST-002")
+    bad_schema = GOOD.replace("severity: low", "severity: urgent")
+    bad_ids = second.replace("[STRIDE-DOS-3]", "[STRIDE-DOS-9]")
+    files = [
+        _write(tmp_path, "a.yaml", bad_schema + bad_ids),
+        _write(tmp_path, "b.yaml", "- [unbalanced\n"),
+    ]
+    with pytest.raises(InputError) as caught:
+        load_checks(files)
+    found = [(Path(p.path).name, p.line) for p in caught.value.problems]
+    # the schema error of the first entry, the unknown threat of the second (and the
+    # mitigation no longer under a listed threat), and the other file's syntax error
+    assert found == [("a.yaml", 3), ("a.yaml", 17), ("a.yaml", 18), ("b.yaml", 2)]
 
 
 def test_empty_file_has_no_checks(tmp_path: Path) -> None:

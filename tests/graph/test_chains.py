@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from graph_support import evidence
 
+from capsa.checks.catalog import checks_by_mitigation
 from capsa.graph.build import build_graph
-from capsa.graph.catalogue_ids import checks_by_mitigation
 from capsa.graph.deployment import generic
 from capsa.graph.search import AttackPath, find_paths
 from capsa.graph.service import PathsResult, attack_paths, scan_manifests

@@ -1,22 +1,23 @@
 """Load the check data files and compile every expression once.
 
-A broken file (bad YAML, a missing key, an expression that does not compile, a duplicate
-id) is an InputError pointing at the file and line of the offending entry.
+A broken file (bad YAML, a missing key, an id the threat catalogue lacks, an expression
+that does not compile, a duplicate id) is an InputError pointing at the file and line of
+the offending entry; every problem of every file is reported together.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import yaml
-from pydantic import ValidationError
+from typing import TYPE_CHECKING
 
 from capsa.checks.model import Check
+from capsa.datafile import DataFile, Entry, raise_all
 from capsa.errors import InputError, Problem
-from capsa.yamlio import LineList, load_one_with_lines, position_of
+from capsa.threats.catalogue import builtin_ids
+from capsa.yamlio import LineList
 
 if TYPE_CHECKING:
     from capsa.cel import CelEnvironment, CompiledExpression
@@ -50,83 +51,60 @@ def compiled(check: Check) -> CompiledExpression:
     return program
 
 
-def _line(root: Any, path: tuple[int | str, ...]) -> int | None:
-    position = position_of(root, path)
-    return position[0] if position else None
-
-
-def _entry_problems(
-    path: str, entries: LineList, index: int, raw: Any
-) -> tuple[Check | None, list[Problem]]:
+def _check_entries(file: DataFile) -> list[Entry[Check]]:
+    """The checks of one parsed file, ids checked against the threat catalogue and
+    expressions compiled; what is wrong is recorded on the file."""
     from capsa.cel import CelError
 
-    if not isinstance(raw, dict):
-        return None, [Problem(path, _line(entries, (index,)), None, "a check must be a mapping")]
-    try:
-        check = Check.model_validate(raw)
-    except ValidationError as error:
-        problems = []
-        for item in error.errors():
-            loc = tuple(str(step) for step in item["loc"] if isinstance(step, str | int))
-            line = _line(entries, (index, *loc[:1])) or _line(entries, (index,))
-            where = ".".join(loc) or "check"
-            problems.append(Problem(path, line, None, f"{where}: {item['msg']}"))
-        return None, problems
-    try:
-        compiled(check)
-    except CelError as error:
-        line = _line(entries, (index, "expression"))
-        return None, [Problem(path, line, None, f"{check.id}: expression: {error}")]
-    return check, []
-
-
-def load_file(path: Path) -> tuple[list[Check], list[Problem]]:
-    """Checks of one data file, and the problems that kept entries out."""
-    name = str(path)
-    try:
-        document = load_one_with_lines(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        return [], [Problem(name, None, None, f"cannot read: {error}")]
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        return [], [Problem(name, line, None, f"invalid YAML: {error}")]
-    if document is None:
-        return [], []
-    if not isinstance(document, LineList):
-        return [], [Problem(name, 1, None, "a check file must be a list of checks")]
-    checks: list[Check] = []
-    problems: list[Problem] = []
-    for index, raw in enumerate(document):
-        check, found = _entry_problems(name, document, index, raw)
-        problems.extend(found)
-        if check is not None:
-            checks.append(check)
-    return checks, problems
+    ids = builtin_ids()
+    good: list[Entry[Check]] = []
+    for entry in file.entries(Check):
+        check, loc = entry.value, entry.loc
+        before = len(file.problems)
+        ids.check_threats(file, (*loc, "threats"), check.threats, check.id)
+        ids.check_mitigation(file, (*loc, "mitigation"), check.mitigation, check.id, check.threats)
+        try:
+            compiled(check)
+        except CelError as error:
+            file.report((*loc, "expression"), f"{check.id}: expression: {error}")
+        if len(file.problems) == before:
+            good.append(entry)
+    return good
 
 
 def load_checks(paths: Iterable[Path] | None = None) -> list[Check]:
     """All checks (by default every `checks/data/*.yaml`), validated and compiled, in id
-    order. Raises InputError listing every problem found."""
+    order. Raises InputError listing every problem of every file."""
     files: Sequence[Path] = (
         sorted(DATA_DIR.glob("*.yaml")) if paths is None else [Path(p) for p in paths]
     )
     checks: list[Check] = []
     problems: list[Problem] = []
     seen: dict[str, str] = {}
-    for file in files:
-        loaded, found = load_file(file)
-        problems.extend(found)
-        for check in loaded:
+    for path in files:
+        try:
+            file = DataFile.load(
+                path, expect=LineList, what="a check file must be a list of checks"
+            )
+        except InputError as error:
+            problems.extend(error.problems)
+            continue
+        for entry in _check_entries(file):
+            check = entry.value
             if check.id in seen:
-                problems.append(
-                    Problem(
-                        str(file), None, None, f"{check.id} is also defined in {seen[check.id]}"
-                    )
-                )
+                file.report((*entry.loc, "id"), f"{check.id} is also defined in {seen[check.id]}")
                 continue
-            seen[check.id] = str(file)
+            seen[check.id] = str(path)
             checks.append(check)
-    if problems:
-        raise InputError(problems)
+        problems.extend(file.problems)
+    raise_all(problems)
     return sorted(checks, key=lambda c: c.id)
+
+
+@cache
+def checks_by_mitigation() -> dict[str, tuple[str, ...]]:
+    """Ids of the shipped checks per mitigation id they evidence (loaded once)."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for check in load_checks():
+        out[check.mitigation].append(check.id)
+    return {m: tuple(sorted(ids)) for m, ids in out.items()}

@@ -356,7 +356,7 @@ def minimum_cut(
     paths: Sequence[AttackPath] = (),
 ) -> Cut:
     """The cheapest set of checked mitigations closing every entry -> target path."""
-    from capsa.graph.catalogue_ids import checks_by_mitigation
+    from capsa.checks.catalog import checks_by_mitigation
 
     searcher = _Searcher(graph, assume)
     return _cut(
@@ -430,7 +430,7 @@ def analyse(
     checks: Mapping[str, Sequence[str]] | None = None,
 ) -> PathReport:
     """Paths and cut together, sharing one search sub-graph."""
-    from capsa.graph.catalogue_ids import checks_by_mitigation
+    from capsa.checks.catalog import checks_by_mitigation
 
     assumed = tuple(sorted(set(assume)))
     _check_mitigations(graph, assumed)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import ValidationError
-
+from capsa.datafile import DataFile, Loc, builtin_text
 from capsa.errors import InputError, Problem
 from capsa.model.types import API_VERSION, KIND, SystemModel
-from capsa.yamlio import LineDict, LineList, key_position_of, load_one_with_lines, position_of
+from capsa.model.validate import integrity_problems
+from capsa.yamlio import LineDict
 
 BUILTIN_PREFIX = "builtin:"
 _MERGED_LISTS = ("boundaries", "elements", "assets", "dataFlows", "flows")
@@ -24,8 +23,11 @@ def builtin_names() -> list[str]:
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
-def _read_source(ref: str) -> tuple[str, str]:
-    """Return (display path, text) for a file path or `builtin:NAME`."""
+_NOT_A_MAPPING = "a model file must be a YAML mapping with apiVersion and kind"
+
+
+def _model_file(ref: str) -> DataFile:
+    """The parsed model file for a path or `builtin:NAME`, its header checked."""
     if ref.startswith(BUILTIN_PREFIX):
         name = ref[len(BUILTIN_PREFIX) :]
         if name not in builtin_names():
@@ -33,53 +35,21 @@ def _read_source(ref: str) -> tuple[str, str]:
             raise InputError(
                 [Problem(ref, None, None, f"no built-in model {name!r}; known: {known}")]
             )
-        text = (resources.files("capsa.model") / "builtin" / f"{name}.yaml").read_text("utf-8")
-        return ref, text
-    path = Path(ref)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputError(
-            [Problem(ref, None, None, f"cannot read model file: {exc.strerror}")]
-        ) from None
-    try:
-        return ref, raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            [Problem(ref, None, None, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")]
-        ) from None
-
-
-def _parse(path: str, text: str) -> LineDict:
-    try:
-        doc = load_one_with_lines(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        col = mark.column + 1 if mark else None
-        what = exc.problem or exc.context or "invalid YAML"
-        raise InputError([Problem(path, line, col, f"YAML syntax error: {what}")]) from None
-    except yaml.YAMLError as exc:
-        raise InputError([Problem(path, None, None, f"YAML error: {exc}")]) from None
-    if not isinstance(doc, LineDict):
-        raise InputError(
-            [Problem(path, 1, 1, "a model file must be a YAML mapping with apiVersion and kind")]
-        )
-    problems: list[Problem] = []
-    api = doc.get("apiVersion")
+        _, text = builtin_text("capsa.model", "builtin", f"{name}.yaml")
+        file = DataFile.parse(ref, text, what=_NOT_A_MAPPING)
+    else:
+        file = DataFile.load(ref, what=_NOT_A_MAPPING, noun="model file")
+    api = file.root.get("apiVersion")
     if api != API_VERSION:
-        line, col = key_position_of(doc, ("apiVersion",)) or doc.position
-        problems.append(
-            Problem(
-                path, line, col, f"unknown apiVersion {api!r}; this capsa reads {API_VERSION!r}"
-            )
+        file.report(
+            ("apiVersion",),
+            f"unknown apiVersion {api!r}; this capsa reads {API_VERSION!r}",
+            key=True,
         )
-    if doc.get("kind") != KIND:
-        line, col = key_position_of(doc, ("kind",)) or doc.position
-        problems.append(Problem(path, line, col, f"kind must be {KIND!r}, got {doc.get('kind')!r}"))
-    if problems:
-        raise InputError(problems)
-    return doc
+    if file.root.get("kind") != KIND:
+        file.report(("kind",), f"kind must be {KIND!r}, got {file.root.get('kind')!r}", key=True)
+    file.raise_problems()
+    return file
 
 
 def _items_by_id(items: Any) -> dict[str, Any]:
@@ -135,72 +105,43 @@ def _merge(
     return merged, from_child
 
 
-def _child_loc(
-    loc: tuple[Any, ...], from_child: dict[tuple[str, int], int] | None
-) -> tuple[Any, ...]:
+def _child_loc(loc: Loc, from_child: dict[tuple[str, int], int]) -> Loc:
     """Translate a location in merged data into the same item's location in the child file."""
-    if from_child is None or len(loc) < 2 or loc[0] not in _MERGED_LISTS:
+    if len(loc) < 2 or loc[0] not in _MERGED_LISTS or not isinstance(loc[1], int):
         return loc
-    child_index = from_child.get((loc[0], loc[1]))
+    child_index = from_child.get((str(loc[0]), loc[1]))
     return (loc[0],) if child_index is None else (loc[0], child_index, *loc[2:])
-
-
-def _validation_problems(
-    path: str,
-    doc: Any,
-    error: ValidationError,
-    from_child: dict[tuple[str, int], int] | None = None,
-) -> list[Problem]:
-    problems = []
-    for err in error.errors():
-        loc = _child_loc(tuple(err["loc"]), from_child)
-        if err["type"] == "extra_forbidden":
-            line, col = key_position_of(doc, loc) or (None, None)
-            msg = f"unknown field {'.'.join(map(str, loc))!r}"
-        else:
-            line, col = position_of(doc, loc) or (None, None)
-            field = ".".join(map(str, loc)) or "(document)"
-            msg = f"{field}: {err['msg']}"
-        problems.append(Problem(path, line, col, msg))
-    return problems
 
 
 def load_model(ref: str, _seen: tuple[str, ...] = ()) -> SystemModel:
     """Load, merge and validate a model; raise InputError listing every problem found."""
-    from capsa.model.validate import integrity_problems
-
-    path, text = _read_source(ref)
-    doc = _parse(path, text)
+    file = _model_file(ref)
+    doc = file.root
     data: dict[str, Any] = doc
     from_child: dict[tuple[str, int], int] | None = None
     parent_ref = doc.get("extends")
     if isinstance(parent_ref, str):
         parent_ref_resolved = _resolve_relative(parent_ref, ref)
         if _canonical(parent_ref_resolved) in {_canonical(r) for r in (*_seen, ref)}:
-            line, col = key_position_of(doc, ("extends",)) or doc.position
-            raise InputError([Problem(path, line, col, f"extends loops back to {parent_ref!r}")])
+            file.report(("extends",), f"extends loops back to {parent_ref!r}", key=True)
+            file.raise_problems()
         try:
             parent = load_model(parent_ref_resolved, (*_seen, ref))
         except InputError as error:
             # A parent that cannot be found at all is the child's mistake: point at `extends`.
             if all(p.line is None for p in error.problems):
-                line, col = key_position_of(doc, ("extends",)) or doc.position
-                raise InputError(
-                    [
-                        Problem(path, line, col, f"extends {parent_ref!r}: {p.message}")
-                        for p in error.problems
-                    ]
-                ) from None
+                for p in error.problems:
+                    file.report(("extends",), f"extends {parent_ref!r}: {p.message}", key=True)
+                file.raise_problems()
             raise
         data, from_child = _merge(parent.model_dump(by_alias=True, exclude_defaults=False), doc)
         data["extends"] = parent_ref
-    try:
-        model = SystemModel.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(_validation_problems(path, doc, exc, from_child)) from None
-    problems = list(integrity_problems(model, path, doc))
-    if problems:
-        raise InputError(problems)
+    to_file = None if from_child is None else partial(_child_loc, from_child=from_child)
+    model = file.validate(SystemModel, data, to_file=to_file)
+    file.raise_problems()
+    assert model is not None
+    file.problems.extend(integrity_problems(model, file.path, doc))
+    file.raise_problems()
     return model
 
 
@@ -215,25 +156,3 @@ def _resolve_relative(parent_ref: str, child_ref: str) -> str:
     if not candidate.is_absolute():
         candidate = Path(child_ref).parent / candidate
     return str(candidate)
-
-
-def locate(
-    doc: Any, section: str, item_id: str, field: str | None = None
-) -> tuple[int | None, int | None]:
-    """Line and column of a field of the item with `item_id` in a list section, if present."""
-    items = doc.get(section) if isinstance(doc, LineDict) else None
-    if isinstance(items, LineList):
-        for index, item in enumerate(items):
-            if isinstance(item, dict) and item.get("id") == item_id:
-                loc: tuple[int | str, ...] = (
-                    (section, index) if field is None else (section, index, field)
-                )
-                pos = position_of(doc, loc)
-                return pos if pos else (None, None)
-    return (None, None)
-
-
-def iter_locations(doc: Any, section: str) -> Iterable[tuple[int, Any]]:
-    items = doc.get(section) if isinstance(doc, LineDict) else None
-    if isinstance(items, LineList):
-        yield from enumerate(items)

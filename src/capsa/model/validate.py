@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from capsa.errors import Problem
-from capsa.model.loader import iter_locations, locate
 from capsa.model.types import SystemModel
-from capsa.yamlio import position_of
+from capsa.yamlio import LineDict, LineList, position_of
 
 _SECTIONS = ("boundaries", "elements", "assets", "dataFlows", "flows")
+
+
+def iter_locations(doc: Any, section: str) -> Iterable[tuple[int, Any]]:
+    """(index, raw item) of each item of a list section of a model document."""
+    items = doc.get(section) if isinstance(doc, LineDict) else None
+    if isinstance(items, LineList):
+        yield from enumerate(items)
+
+
+def locate(
+    doc: Any, section: str, item_id: str, field: str | None = None
+) -> tuple[int | None, int | None]:
+    """Line and column of a field of the item with `item_id` in a list section, if present."""
+    for index, item in iter_locations(doc, section):
+        if isinstance(item, dict) and item.get("id") == item_id:
+            loc: tuple[int | str, ...] = (
+                (section, index) if field is None else (section, index, field)
+            )
+            return position_of(doc, loc) or (None, None)
+    return (None, None)
 
 
 def _duplicates(path: str, doc: Any) -> Iterator[Problem]:

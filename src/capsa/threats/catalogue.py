@@ -1,26 +1,29 @@
 """The assessment's threat catalogue: loaded from data, checked against a model.
 
-A catalogue entry names model ids; a typo there would silently detach a threat from the
-system it is about, so loading refuses any id the model does not define (file:line).
+The parsed catalogue is the one place capsa knows threat and mitigation ids: checks, live
+checks and techniques are validated against it when they load (`CatalogueIds`). A
+catalogue entry names model ids; a typo there would silently detach a threat from the
+system it is about, so loading against a model refuses any id the model does not define
+(file:line).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
-from importlib import resources
-from pathlib import Path
+from functools import cache
 from typing import Any, Literal
 
-import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field
 
+from capsa.datafile import DataFile, Entry, Loc
 from capsa.errors import InputError, Problem
 from capsa.frozen import FrozenModel
 from capsa.model.types import SystemModel
-from capsa.yamlio import LineDict, key_position_of, load_one_with_lines, position_of
 
 BUILTIN_CATALOGUE = "builtin:catalogue"
+_NOT_A_MAPPING = "a catalogue must be a YAML mapping with apiVersion, kind and threats"
 
 
 class Category(StrEnum):
@@ -85,97 +88,137 @@ class Catalogue(FrozenModel):
         return None
 
 
-def _read(ref: str) -> tuple[str, str]:
+@dataclass(frozen=True)
+class CatalogueIds:
+    """The threat ids of a catalogue and, per mitigation id, the threat it belongs to.
+
+    Data that names threats or mitigations reports the ids it gets wrong through
+    `check_threats` and `check_mitigation`, at the line where each is written."""
+
+    threats: frozenset[str]
+    mitigations: dict[str, str]
+
+    @classmethod
+    def of(cls, catalogue: Catalogue) -> CatalogueIds:
+        return cls(
+            frozenset(t.id for t in catalogue.threats),
+            {m.id: t.id for t in catalogue.threats for m in t.mitigations},
+        )
+
+    def check_threats(self, file: DataFile, at: Loc, threats: Sequence[str], owner: str) -> None:
+        """Report each of `threats` (the list written at `at`) the catalogue lacks."""
+        for index, threat in enumerate(threats):
+            if threat not in self.threats:
+                file.report((*at, index), f"{owner}: unknown threat id {threat!r}")
+
+    def check_mitigation(
+        self,
+        file: DataFile,
+        at: Loc,
+        mitigation: str,
+        owner: str,
+        threats: Sequence[str] | None = None,
+    ) -> None:
+        """Report `mitigation` (written at `at`) when the catalogue lacks it or, given the
+        entry's `threats`, when the threat it mitigates is not among them."""
+        threat = self.mitigations.get(mitigation)
+        if threat is None:
+            file.report(at, f"{owner}: unknown mitigation id {mitigation!r}")
+        elif threats is not None and threat not in threats:
+            file.report(
+                at,
+                f"{owner}: mitigation {mitigation} is not under one of {tuple(threats)}; "
+                f"it mitigates {threat}",
+            )
+
+
+def _catalogue_file(ref: str) -> DataFile:
     if ref == BUILTIN_CATALOGUE:
-        data = resources.files("capsa.threats") / "data" / "catalogue.yaml"
-        return "capsa/threats/data/catalogue.yaml", data.read_text("utf-8")
-    try:
-        return ref, Path(ref).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(ref, None, None, f"cannot read catalogue: {exc}")]) from None
+        return DataFile.builtin("capsa.threats", "data", "catalogue.yaml", what=_NOT_A_MAPPING)
+    return DataFile.load(ref, what=_NOT_A_MAPPING, noun="catalogue")
 
 
-def _parse(path: str, text: str) -> LineDict:
-    try:
-        doc = load_one_with_lines(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = mark.line + 1 if mark else None
-        raise InputError([Problem(path, line, None, f"YAML syntax error: {exc.problem}")]) from None
-    if not isinstance(doc, LineDict):
-        raise InputError([Problem(path, 1, 1, "a catalogue must be a YAML mapping")])
-    return doc
+def _parse(ref: str) -> tuple[DataFile, Catalogue | None, list[Entry[CatalogueThreat]]]:
+    """The catalogue file, its typed value (None when its schema is broken) and entries;
+    problems independent of any model are recorded on the file."""
+    file = _catalogue_file(ref)
+    entries = file.entries(CatalogueThreat, ("threats",))
+    catalogue = file.validate(Catalogue, file.with_entries({"threats": entries}))
+    file.unique(entries, "threat id")
+    seen: set[str] = set()
+    for entry in entries:
+        threat = entry.value
+        for index, mitigation in enumerate(threat.mitigations):
+            why = (
+                "duplicate"
+                if mitigation.id in seen
+                else "must start with the threat id and .M"
+                if not mitigation.id.startswith(f"{threat.id}.M")
+                else ""
+            )
+            if why:
+                file.report(
+                    (*entry.loc, "mitigations", index, "id"),
+                    f"mitigation id {mitigation.id!r}: {why}",
+                )
+            seen.add(mitigation.id)
+    return file, catalogue, entries
 
 
-def _schema_problems(path: str, doc: LineDict, error: ValidationError) -> list[Problem]:
-    problems = []
-    for err in error.errors():
-        loc = tuple(err["loc"])
-        finder = key_position_of if err["type"] == "extra_forbidden" else position_of
-        line, col = finder(doc, loc) or (None, None)
-        problems.append(Problem(path, line, col, f"{'.'.join(map(str, loc))}: {err['msg']}"))
-    return problems
+@cache
+def _parsed_builtin() -> tuple[DataFile, Catalogue | None, list[Entry[CatalogueThreat]]]:
+    return _parse(BUILTIN_CATALOGUE)
 
 
-def _reference_problems(
-    path: str, doc: LineDict, catalogue: Catalogue, model: SystemModel
-) -> list[Problem]:
+def _parsed(ref: str) -> tuple[DataFile, Catalogue | None, list[Entry[CatalogueThreat]]]:
+    """`_parse`, done once per process for the shipped catalogue (the file handed back
+    is a copy, so problems added to it stay with the caller)."""
+    if ref != BUILTIN_CATALOGUE:
+        return _parse(ref)
+    file, catalogue, entries = _parsed_builtin()
+    return replace(file, problems=list(file.problems)), catalogue, entries
+
+
+def builtin_catalogue() -> Catalogue:
+    """The shipped catalogue, parsed once per process (without a model to check against)."""
+    file, catalogue, _ = _parsed(BUILTIN_CATALOGUE)
+    file.raise_problems()
+    assert catalogue is not None
+    return catalogue
+
+
+@cache
+def builtin_ids() -> CatalogueIds:
+    """Threat and mitigation ids of the shipped catalogue: what data files may name."""
+    return CatalogueIds.of(builtin_catalogue())
+
+
+def _model_references(
+    file: DataFile, entries: Iterable[Entry[CatalogueThreat]], model: SystemModel
+) -> None:
     known = {
         "elements": {e.id for e in model.elements},
         "flows": {f.id for f in model.data_flows},
         "assets": {a.id for a in model.assets},
     }
     noun = {"elements": "element", "flows": "data flow", "assets": "asset"}
-    problems: list[Problem] = []
-    seen_threats: set[str] = set()
-    seen_mitigations: set[str] = set()
-    for t_index, threat in enumerate(catalogue.threats):
-        if threat.id in seen_threats:
-            line, col = position_of(doc, ("threats", t_index, "id")) or (None, None)
-            problems.append(Problem(path, line, col, f"duplicate threat id {threat.id!r}"))
-        seen_threats.add(threat.id)
-        for field, ids in (
-            ("elements", threat.elements),
-            ("flows", threat.flows),
-            ("assets", threat.assets),
-        ):
-            for i_index, item in enumerate(ids):
+    for entry in entries:
+        threat = entry.value
+        for field in ("elements", "flows", "assets"):
+            for index, item in enumerate(getattr(threat, field)):
                 if item not in known[field]:
-                    line, col = position_of(doc, ("threats", t_index, field, i_index)) or (
-                        None,
-                        None,
+                    file.report(
+                        (*entry.loc, field, index),
+                        f"{threat.id}: model has no {noun[field]} {item!r}",
                     )
-                    problems.append(
-                        Problem(
-                            path, line, col, f"{threat.id}: model has no {noun[field]} {item!r}"
-                        )
-                    )
-        for m_index, mitigation in enumerate(threat.mitigations):
-            if mitigation.id in seen_mitigations or not mitigation.id.startswith(f"{threat.id}.M"):
-                line, col = position_of(
-                    doc, ("threats", t_index, "mitigations", m_index, "id")
-                ) or (None, None)
-                why = (
-                    "duplicate"
-                    if mitigation.id in seen_mitigations
-                    else "must start with the threat id and .M"
-                )
-                problems.append(Problem(path, line, col, f"mitigation id {mitigation.id!r}: {why}"))
-            seen_mitigations.add(mitigation.id)
-    return problems
 
 
 def load_catalogue(model: SystemModel, ref: str = BUILTIN_CATALOGUE) -> Catalogue:
     """Load a catalogue and verify every id it names exists in `model`; raise InputError if not."""
-    path, text = _read(ref)
-    doc = _parse(path, text)
-    try:
-        catalogue = Catalogue.model_validate(doc)
-    except ValidationError as exc:
-        raise InputError(_schema_problems(path, doc, exc)) from None
-    problems = _reference_problems(path, doc, catalogue, model)
-    if problems:
-        raise InputError(problems)
+    file, catalogue, entries = _parsed(ref)
+    _model_references(file, entries, model)
+    file.raise_problems()
+    assert catalogue is not None
     return catalogue
 
 

@@ -2,6 +2,8 @@
 
 A rule is data so reviewers can read and extend it without touching the engine; the
 loader rejects unknown placeholders and expressions that do not compile, with file:line.
+Each rule carries `examples`: tiny models on which it fires (`fail`) and stays silent
+(`pass`), run by the tests.
 """
 
 from __future__ import annotations
@@ -9,20 +11,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from importlib import resources
-from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from capsa.errors import InputError, Problem
+from capsa.datafile import DataFile, Entry, Examples
 from capsa.frozen import FrozenModel
+from capsa.model.types import Boundary, DataAsset, DataFlow, Element, Metadata, SystemModel
+from capsa.model.validate import integrity_problems
 from capsa.threats.catalogue import Category
-from capsa.yamlio import LineDict, key_position_of, load_one_with_lines, position_of
 
 BUILTIN_RULES = "builtin:rules"
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
+_NOT_A_MAPPING = "a rules file must be a YAML mapping with apiVersion, kind and rules"
 
 
 class AppliesTo(StrEnum):
@@ -51,6 +52,28 @@ PLACEHOLDERS: dict[AppliesTo, frozenset[str]] = {
 }
 
 
+class RuleExample(FrozenModel):
+    """A tiny system (in the model file's own format) and the element, flow or asset id
+    the rule is about in it."""
+
+    subject: str
+    boundaries: tuple[Boundary, ...] = ()
+    elements: tuple[Element, ...] = ()
+    assets: tuple[DataAsset, ...] = ()
+    data_flows: tuple[DataFlow, ...] = ()
+
+    def model(self) -> SystemModel:
+        return SystemModel(
+            api_version="capsa.dev/v1alpha1",
+            kind="SystemModel",
+            metadata=Metadata(name=f"example for {self.subject}"),
+            boundaries=list(self.boundaries),
+            elements=list(self.elements),
+            assets=list(self.assets),
+            data_flows=list(self.data_flows),
+        )
+
+
 class RuleSpec(FrozenModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     categories: tuple[Category, ...] = Field(min_length=1)
@@ -62,6 +85,7 @@ class RuleSpec(FrozenModel):
     impact: Level | Literal["asset"]
     why: str
     mitigations: tuple[str, ...] = ()
+    examples: Examples[RuleExample] = Examples[RuleExample]()
 
 
 class RuleFile(FrozenModel):
@@ -80,76 +104,68 @@ class CompiledRule:
     location: str
 
 
-def rules_text(ref: str = BUILTIN_RULES) -> tuple[str, str]:
-    """(display path, text) of a rules file or the built-in rules."""
+def _rules_file(ref: str) -> DataFile:
     if ref == BUILTIN_RULES:
-        data = resources.files("capsa.threats") / "data" / "rules.yaml"
-        return "capsa/threats/data/rules.yaml", data.read_text("utf-8")
-    try:
-        return ref, Path(ref).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError([Problem(ref, None, None, f"cannot read rules: {exc}")]) from None
+        return DataFile.builtin("capsa.threats", "data", "rules.yaml", what=_NOT_A_MAPPING)
+    return DataFile.load(ref, what=_NOT_A_MAPPING, noun="rules")
 
 
-def _problem(path: str, doc: Any, loc: tuple[int | str, ...], message: str) -> Problem:
-    line, col = position_of(doc, loc) or (None, None)
-    return Problem(path, line, col, message)
+def _check_texts(file: DataFile, entry: Entry[RuleSpec]) -> None:
+    spec = entry.value
+    allowed = PLACEHOLDERS[spec.applies_to]
+    for field in ("title", "why"):
+        for name in PLACEHOLDER.findall(getattr(spec, field)):
+            if name not in allowed:
+                file.report(
+                    (*entry.loc, field),
+                    f"rule {spec.id}: unknown placeholder {{{name}}}; use one of {sorted(allowed)}",
+                )
+
+
+def _check_examples(file: DataFile, entry: Entry[RuleSpec]) -> None:
+    """Each example is a valid model that has the subject the rule is about."""
+    spec = entry.value
+    for verdict, examples in spec.examples.by_verdict():
+        for index, example in enumerate(examples):
+            loc = (*entry.loc, "examples", verdict, index)
+            model = example.model()
+            file.problems.extend(integrity_problems(model, file.path, file.get(loc)))
+            if spec.applies_to is AppliesTo.ASSET_PLACEMENT:
+                ids = {a.id for a in model.assets}
+            elif spec.applies_to is AppliesTo.ELEMENT:
+                ids = {e.id for e in model.elements}
+            else:
+                ids = {f.id for f in model.data_flows}
+            if example.subject not in ids:
+                file.report(
+                    (*loc, "subject"),
+                    f"rule {spec.id}: example subject {example.subject!r} is not a "
+                    f"{spec.applies_to.value} subject of the example model",
+                )
 
 
 def load_rules(ref: str = BUILTIN_RULES) -> list[CompiledRule]:
     """Read, validate and compile rules; raise InputError listing every problem."""
     from capsa.cel import CelEnvironment, CelError
 
-    path, text = rules_text(ref)
-    try:
-        doc = load_one_with_lines(text)
-    except yaml.YAMLError as exc:
-        raise InputError([Problem(path, None, None, f"YAML error: {exc}")]) from None
-    if not isinstance(doc, LineDict):
-        raise InputError([Problem(path, 1, 1, "a rules file must be a YAML mapping")])
-    try:
-        parsed = RuleFile.model_validate(doc)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            finder = key_position_of if err["type"] == "extra_forbidden" else position_of
-            line, col = finder(doc, loc) or (None, None)
-            problems.append(Problem(path, line, col, f"{'.'.join(map(str, loc))}: {err['msg']}"))
-        raise InputError(problems) from None
+    file = _rules_file(ref)
+    entries = file.entries(RuleSpec, ("rules",))
+    file.validate(RuleFile, file.with_entries({"rules": entries}))
+    file.unique(entries, "rule id")
     environments = {kind: CelEnvironment(names) for kind, names in VARIABLES.items()}
-    problems = []
     compiled: list[CompiledRule] = []
-    seen: set[str] = set()
-    for index, spec in enumerate(parsed.rules):
-        if spec.id in seen:
-            problems.append(
-                _problem(path, doc, ("rules", index, "id"), f"duplicate rule id {spec.id!r}")
-            )
-        seen.add(spec.id)
-        allowed = PLACEHOLDERS[spec.applies_to]
-        for field in ("title", "why"):
-            for name in PLACEHOLDER.findall(getattr(spec, field)):
-                if name not in allowed:
-                    problems.append(
-                        _problem(
-                            path,
-                            doc,
-                            ("rules", index, field),
-                            f"rule {spec.id}: unknown placeholder {{{name}}}; use one of {sorted(allowed)}",
-                        )
-                    )
+    for entry in entries:
+        spec = entry.value
+        _check_texts(file, entry)
+        _check_examples(file, entry)
         programs = []
         for field, key in (("applicable", "applicable"), ("mitigated_when", "mitigatedWhen")):
             try:
                 programs.append(environments[spec.applies_to].compile(getattr(spec, field)))
             except CelError as exc:
-                problems.append(
-                    _problem(path, doc, ("rules", index, key), f"rule {spec.id}: {exc}")
-                )
+                file.report((*entry.loc, key), f"rule {spec.id}: {exc}")
         if len(programs) == 2:
-            line, _ = position_of(doc, ("rules", index)) or (None, None)
-            compiled.append(CompiledRule(spec, programs[0], programs[1], f"{path}:{line}"))
-    if problems:
-        raise InputError(problems)
+            line, _ = file.position(entry.loc)
+            compiled.append(CompiledRule(spec, programs[0], programs[1], f"{file.path}:{line}"))
+    file.raise_problems()
     return compiled

@@ -15,12 +15,11 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import ValidationError, model_validator
+from pydantic import model_validator
 
-from capsa.errors import InputError, Problem
+from capsa.datafile import DataFile
+from capsa.errors import Problem
 from capsa.frozen import FrozenModel
-from capsa.yamlio import LineDict, key_position_of, load_one_with_lines, position_of
 
 TRACKING_FILE = "capsa-tracking.yaml"
 
@@ -93,35 +92,13 @@ def default_tracking_path(model_ref: str) -> Path | None:
 
 def load_tracking(path: Path | str) -> Tracking:
     """Read and validate a tracking file; raise InputError with file:line on any problem."""
-    shown = str(path)
-    try:
-        text = Path(path).read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(
-            [Problem(shown, None, None, f"cannot read tracking file: {exc}")]
-        ) from None
-    try:
-        doc = load_one_with_lines(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        what = exc.problem or exc.context or "invalid YAML"
-        raise InputError([Problem(shown, line, col, f"YAML syntax error: {what}")]) from None
-    except yaml.YAMLError as exc:
-        raise InputError([Problem(shown, None, None, f"YAML error: {exc}")]) from None
-    if not isinstance(doc, LineDict):
-        raise InputError([Problem(shown, 1, 1, "a tracking file must be a YAML mapping")])
-    try:
-        parsed = TrackingFile.model_validate(doc)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(x for x in err["loc"] if x != "__root__")
-            finder = key_position_of if err["type"] == "extra_forbidden" else position_of
-            line, col = finder(doc, loc) or (None, None)
-            problems.append(Problem(shown, line, col, f"{'.'.join(map(str, loc))}: {err['msg']}"))
-        raise InputError(problems) from None
-    lines = tuple(
-        position_of(doc, ("decisions", i)) or (None, None) for i in range(len(parsed.decisions))
+    file = DataFile.load(
+        path,
+        what="a tracking file must be a YAML mapping with apiVersion, kind and decisions",
+        noun="tracking file",
     )
-    return Tracking(shown, parsed.decisions, lines)
+    entries = file.entries(TrackingEntry, ("decisions",), required=False)
+    file.validate(TrackingFile, file.with_entries({"decisions": entries}))
+    file.raise_problems()
+    lines = tuple(file.position(e.loc) for e in entries)
+    return Tracking(file.path, tuple(e.value for e in entries), lines)

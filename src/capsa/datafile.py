@@ -1,0 +1,266 @@
+"""One reader for every catalogue-like data file: YAML with positions in, typed models out,
+every problem reported at once with file:line:column.
+
+Models, threat rules, tracking decisions, the threat catalogue, attack techniques, checks
+and live checks are all read the same way: `DataFile.load` parses the text (a YAML error
+stops there: nothing after it can be trusted); `validate` and `entries` turn parts of it
+into frozen pydantic models, recording a `Problem` for each schema error instead of
+stopping; loaders add what a schema cannot say with `report`; `raise_problems` raises one
+`InputError` carrying all of them. Entries are validated one by one, so a typo in one
+entry does not hide an unknown id in the next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError
+
+from capsa.errors import InputError, Problem
+from capsa.frozen import FrozenModel
+from capsa.yamlio import LineDict, LineList, key_position_of, load_one_with_lines, position_of
+
+Loc = tuple[int | str, ...]
+"""A path into a document: mapping keys and list indexes."""
+
+M = TypeVar("M", bound=BaseModel)
+X = TypeVar("X")
+
+_ROOT: Any = object()
+
+
+@dataclass(frozen=True)
+class Entry(Generic[M]):
+    """One validated item of a list in a data file, and where it is written."""
+
+    value: M
+    loc: Loc
+
+    @property
+    def index(self) -> int:
+        last = self.loc[-1]
+        assert isinstance(last, int)
+        return last
+
+
+class Examples(FrozenModel, Generic[X]):
+    """Inputs an entry is tried on: `fail` ones it must fire on (a finding, a derived
+    threat, an edge that exists), `pass` ones it must stay silent on. What one input is
+    depends on the kind of entry; the tests run every one."""
+
+    fail: tuple[X, ...] = ()
+    pass_: tuple[X, ...] = Field(default=(), alias="pass")
+
+    def by_verdict(self) -> tuple[tuple[str, tuple[X, ...]], tuple[str, tuple[X, ...]]]:
+        """(key as written, examples) for `fail` then `pass`."""
+        return (("fail", self.fail), ("pass", self.pass_))
+
+
+def read_text(path: str | Path, what: str = "file", display: str | None = None) -> str:
+    """The UTF-8 text of a file; InputError (no traceback) when it cannot be read."""
+    shown = display if display is not None else str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise InputError([Problem(shown, None, None, f"cannot read {what}: {reason}")]) from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            [
+                Problem(
+                    shown, None, None, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"
+                )
+            ]
+        ) from None
+
+
+def builtin_text(package: str, *parts: str) -> tuple[str, str]:
+    """(display path, text) of a data file shipped inside a capsa package."""
+    found = resources.files(package).joinpath(*parts)
+    display = "/".join([*package.split("."), *parts])
+    return display, found.read_text("utf-8")
+
+
+def _yaml_problem(path: str, exc: yaml.YAMLError) -> Problem:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        what = exc.problem or exc.context or "invalid YAML"
+        return Problem(path, line, col, f"YAML syntax error: {what}")
+    return Problem(path, None, None, f"YAML error: {exc}")
+
+
+@dataclass
+class DataFile:
+    """A parsed data file (LineDict/LineList tree) and the problems found in it so far."""
+
+    path: str
+    root: Any
+    problems: list[Problem] = field(default_factory=list)
+
+    # --- reading ------------------------------------------------------------------------
+
+    @classmethod
+    def parse(
+        cls, path: str, text: str, *, expect: type | None = LineDict, what: str = ""
+    ) -> DataFile:
+        """Parse `text`; raise InputError when it is not YAML or (with `expect`) its top
+        level is not a mapping (LineDict) or list (LineList). An empty document is None,
+        accepted only when `expect` is None or LineList (no entries)."""
+        try:
+            root = load_one_with_lines(text)
+        except yaml.YAMLError as exc:
+            raise InputError([_yaml_problem(path, exc)]) from None
+        if expect is not None and not isinstance(root, expect):
+            if root is None and expect is LineList:
+                root = LineList()
+            else:
+                shape = "a YAML mapping" if expect is LineDict else "a YAML list"
+                message = what or f"the file must be {shape}"
+                raise InputError([Problem(path, 1, 1, message)])
+        return cls(path, root)
+
+    @classmethod
+    def load(
+        cls,
+        path: str | Path,
+        *,
+        expect: type | None = LineDict,
+        what: str = "",
+        display: str | None = None,
+        noun: str = "file",
+    ) -> DataFile:
+        """Read and parse a file from disk (see `parse`)."""
+        shown = display if display is not None else str(path)
+        return cls.parse(shown, read_text(path, noun, shown), expect=expect, what=what)
+
+    @classmethod
+    def builtin(
+        cls, package: str, *parts: str, expect: type | None = LineDict, what: str = ""
+    ) -> DataFile:
+        """Read and parse a data file shipped in a capsa package."""
+        display, text = builtin_text(package, *parts)
+        return cls.parse(display, text, expect=expect, what=what)
+
+    # --- positions and problems ---------------------------------------------------------
+
+    def position(self, loc: Loc, *, key: bool = False) -> tuple[int | None, int | None]:
+        """Line and column of the value at `loc` (of its key with `key`), or of the
+        nearest enclosing object that exists."""
+        found = key_position_of(self.root, loc) if key else position_of(self.root, loc)
+        return found if found is not None else (None, None)
+
+    def report(self, loc: Loc, message: str, *, key: bool = False) -> None:
+        """Record a problem at `loc`."""
+        self.problems.append(Problem(self.path, *self.position(loc, key=key), message))
+
+    def get(self, loc: Loc) -> Any:
+        """The raw value at `loc`, or None where the path does not exist."""
+        node = self.root
+        for step in loc:
+            in_mapping = isinstance(node, dict) and step in node
+            in_list = isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
+            if not (in_mapping or in_list):
+                return None
+            node = node[step]
+        return node
+
+    def raise_problems(self) -> None:
+        """Raise one InputError with every problem recorded, if there is any."""
+        if self.problems:
+            raise InputError(self.problems)
+
+    # --- validation ---------------------------------------------------------------------
+
+    def validate(
+        self,
+        model: type[M],
+        data: Any = _ROOT,
+        *,
+        at: Loc = (),
+        prefix: str = "",
+        to_file: Callable[[Loc], Loc] | None = None,
+    ) -> M | None:
+        """`data` (by default the value at `at`) validated into `model`; None, with one
+        problem per schema error, when it does not fit. `to_file` maps an error's location
+        in `data` to the file's own (for data merged from several sources)."""
+        value = self.get(at) if data is _ROOT else data
+        try:
+            return model.model_validate(value)
+        except ValidationError as error:
+            self._schema_problems(error, at, prefix, to_file)
+            return None
+
+    def entries(self, model: type[M], at: Loc = (), *, required: bool = True) -> list[Entry[M]]:
+        """Each item of the list at `at`, validated on its own into `model`. Invalid items
+        are recorded as problems (named by their `id` when they have one) and left out;
+        the valid ones keep their place in the file."""
+        items = self.get(at)
+        if items is None:
+            if required and at:
+                self.report(at[:-1], f"missing {'.'.join(map(str, at))!r}: add a list")
+            return []
+        if not isinstance(items, list):
+            self.report(at, f"{'.'.join(map(str, at)) or 'the document'} must be a list")
+            return []
+        out: list[Entry[M]] = []
+        for index, item in enumerate(items):
+            loc = (*at, index)
+            name = item.get("id") if isinstance(item, dict) else None
+            label = name if isinstance(name, str) and name else ".".join(map(str, loc))
+            value = self.validate(model, item, at=loc, prefix=f"{label}: ")
+            if value is not None:
+                out.append(Entry(value, loc))
+        return out
+
+    def with_entries(self, entries: Mapping[str, Iterable[Entry[Any]]]) -> dict[str, Any]:
+        """The top-level mapping with the named lists replaced by their validated entries
+        (only where the file has them), ready to validate the document's own fields."""
+        data = dict(self.root) if isinstance(self.root, dict) else {}
+        for key, found in entries.items():
+            if key in data:
+                data[key] = [e.value for e in found]
+        return data
+
+    def unique(self, entries: Iterable[Entry[Any]], noun: str, key: str = "id") -> None:
+        """Report every entry whose `key` repeats an earlier one."""
+        seen: dict[Any, Entry[Any]] = {}
+        for entry in entries:
+            value = getattr(entry.value, key)
+            first = seen.setdefault(value, entry)
+            if first is not entry:
+                line = self.position(first.loc)[0]
+                where = f" (first at line {line})" if line is not None else ""
+                self.report((*entry.loc, key), f"duplicate {noun} {value!r}{where}")
+
+    def _schema_problems(
+        self,
+        error: ValidationError,
+        at: Loc,
+        prefix: str,
+        to_file: Callable[[Loc], Loc] | None,
+    ) -> None:
+        for err in error.errors():
+            inner: Loc = tuple(step for step in err["loc"] if isinstance(step, str | int))
+            if to_file is not None:
+                inner = to_file(inner)
+            loc = (*at, *inner)
+            field_name = ".".join(map(str, inner))
+            if err["type"] == "extra_forbidden":
+                self.report(loc, f"{prefix}unknown field {field_name!r}", key=True)
+            else:
+                self.report(loc, f"{prefix}{field_name or '(document)'}: {err['msg']}")
+
+
+def raise_all(problems: Iterable[Problem]) -> None:
+    """Raise one InputError for problems gathered from several files, if there is any."""
+    found = list(problems)
+    if found:
+        raise InputError(found)
