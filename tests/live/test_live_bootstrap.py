@@ -6,9 +6,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
+from live_support import live
 
 from capsa.live.bootstrap import parse_go_duration, stale_bootstrap, token_ttl
-from capsa.live.index import LiveIndex
 from capsa.sources.resource import Resource
 
 Build = Callable[[str], list[Resource]]
@@ -36,7 +36,7 @@ metadata:
 def test_fixture_flags_only_the_stuck_machine(
     mgmt_resources: list[Resource], now: datetime
 ) -> None:
-    findings = stale_bootstrap(LiveIndex.of(mgmt_resources), now)
+    findings = stale_bootstrap(live(mgmt_resources, now))
     assert [f.resource.identity for f in findings] == [
         "bootstrap.cluster.x-k8s.io/KubeadmConfig/team-a/prod-md-0-stuck-q9z8w"
     ]
@@ -48,7 +48,7 @@ def test_fixture_flags_only_the_stuck_machine(
 
 def test_machine_without_node_ref_older_than_threshold_fires(build: Build, now: datetime) -> None:
     resources = build(_machine_and_config("2026-03-01T10:30:00Z", node_ref=False))
-    assert len(stale_bootstrap(LiveIndex.of(resources), now)) == 1
+    assert len(stale_bootstrap(live(resources, now))) == 1
 
 
 @pytest.mark.parametrize(
@@ -59,12 +59,14 @@ def test_young_or_joined_machine_is_silent(
     build: Build, now: datetime, created: str, node_ref: bool
 ) -> None:
     resources = build(_machine_and_config(created, node_ref))
-    assert stale_bootstrap(LiveIndex.of(resources), now) == []
+    assert stale_bootstrap(live(resources, now)) == []
 
 
 def test_threshold_is_configurable(build: Build, now: datetime) -> None:
     resources = build(_machine_and_config("2026-03-01T11:30:00Z", node_ref=False))
-    assert len(stale_bootstrap(LiveIndex.of(resources), now, timedelta(minutes=10))) == 1
+    assert (
+        len(stale_bootstrap(live(resources, now, stale_bootstrap_after=timedelta(minutes=10)))) == 1
+    )
 
 
 def _deployment(args: str) -> str:
@@ -80,7 +82,7 @@ spec:
 
 
 def test_fixture_bootstrap_controller_ttl_of_one_hour_fires(mgmt_resources: list[Resource]) -> None:
-    findings = token_ttl(LiveIndex.of(mgmt_resources))
+    findings = token_ttl(live(mgmt_resources))
     assert len(findings) == 1
     assert findings[0].check_id == "CAPSA-LIVE-004" and "60 min" in findings[0].message
 
@@ -89,14 +91,14 @@ def test_fixture_bootstrap_controller_ttl_of_one_hour_fires(mgmt_resources: list
     "args", ['["--bootstrap-token-ttl", "20m"]', '["--bootstrap-token-ttl=1h0m0s"]']
 )
 def test_long_ttl_fires_in_both_flag_forms(build: Build, args: str) -> None:
-    assert len(token_ttl(LiveIndex.of(build(_deployment(args))))) == 1
+    assert len(token_ttl(live(build(_deployment(args))))) == 1
 
 
 @pytest.mark.parametrize(
     "args", ['["--bootstrap-token-ttl=15m"]', '["--bootstrap-token-ttl=600s"]', "[--leader-elect]"]
 )
 def test_default_or_shorter_ttl_is_silent(build: Build, args: str) -> None:
-    assert token_ttl(LiveIndex.of(build(_deployment(args)))) == []
+    assert token_ttl(live(build(_deployment(args)))) == []
 
 
 def test_go_durations() -> None:

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from fakeapi import CANARY, FakeApiServer
+from live_support import live
 
 from capsa.live import CA_REUSE, LiveOptions, analyse, live_checks
 from capsa.live.clusters import ca_age, probe_failures, static_identities
-from capsa.live.index import LiveIndex
 from capsa.sources.cluster import read_cluster
 from capsa.sources.resource import Resource
 
@@ -20,7 +20,7 @@ Build = Callable[[str], list[Resource]]
 def test_failed_remote_connection_probe_fires_for_v1beta2_conditions(
     mgmt_resources: list[Resource],
 ) -> None:
-    findings = probe_failures(LiveIndex.of(mgmt_resources))
+    findings = probe_failures(live(mgmt_resources))
     assert [f.resource.identity for f in findings] == ["cluster.x-k8s.io/Cluster/team-a/prod"]
     assert findings[0].mitigation == "STRIDE-DOS-5.M1"
     assert "2026-03-01T11:40:00Z" in findings[0].message
@@ -33,16 +33,16 @@ kind: Cluster
 metadata: {{name: c, namespace: n}}
 status: {{v1beta2: {{conditions: [{{type: RemoteConnectionProbe, status: "{status}"}}]}}}}
 """
-    assert len(probe_failures(LiveIndex.of(build(text.format(status="False"))))) == 1
-    assert probe_failures(LiveIndex.of(build(text.format(status="True")))) == []
+    assert len(probe_failures(live(build(text.format(status="False"))))) == 1
+    assert probe_failures(live(build(text.format(status="True")))) == []
 
 
 def test_old_ca_fires_and_young_ca_is_silent(mgmt_resources: list[Resource], now: datetime) -> None:
-    findings = ca_age(LiveIndex.of(mgmt_resources), now)
+    findings = ca_age(live(mgmt_resources, now))
     assert [f.resource.identity for f in findings] == ["cluster.x-k8s.io/Cluster/team-a/prod"]
     assert "729 days ago" in findings[0].message and "3650 days" in findings[0].message
     assert findings[0].mitigation == "STRIDE-INFODISCLOSE-3.M1"
-    assert ca_age(LiveIndex.of(mgmt_resources), now, max_age=timedelta(days=800)) == []
+    assert ca_age(live(mgmt_resources, now, max_ca_age=timedelta(days=800))) == []
 
 
 def test_ca_close_to_its_configured_expiry_fires(build: Build, now: datetime) -> None:
@@ -61,14 +61,14 @@ apiVersion: v1
 kind: Secret
 metadata: {name: c-ca, namespace: n, creationTimestamp: "2025-12-01T12:00:00Z"}
 """
-    findings = ca_age(LiveIndex.of(build(text)), now)
+    findings = ca_age(live(build(text), now))
     assert len(findings) == 1 and "expires in about 30 days" in findings[0].message
 
 
 def test_static_identity_in_use_fires_with_secret_age(
     mgmt_resources: list[Resource], now: datetime
 ) -> None:
-    findings = static_identities(LiveIndex.of(mgmt_resources), now)
+    findings = static_identities(live(mgmt_resources, now))
     assert [f.resource.identity for f in findings] == [
         "infrastructure.cluster.x-k8s.io/AWSClusterStaticIdentity//team-a-static"
     ]
@@ -78,7 +78,7 @@ def test_static_identity_in_use_fires_with_secret_age(
 
 def test_unused_static_identity_is_silent(mgmt_resources: list[Resource], now: datetime) -> None:
     role_only = [r for r in mgmt_resources if not (r.kind == "AWSCluster" and r.name == "prod")]
-    assert static_identities(LiveIndex.of(role_only), now) == []
+    assert static_identities(live(role_only, now)) == []
 
 
 def test_every_live_check_names_a_threat_and_a_mitigation_of_that_threat() -> None:

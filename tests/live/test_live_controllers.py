@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from live_support import live
+
 from capsa.live.controllers import image_tag, restarted_containers, unpinned_images, version_drift
-from capsa.live.index import LiveIndex
 from capsa.sources.resource import Resource
 
 Build = Callable[[str], list[Resource]]
@@ -24,7 +25,7 @@ DIGEST = "sha256:" + "a" * 64
 
 
 def test_fixture_flags_the_three_tagged_controllers(mgmt_resources: list[Resource]) -> None:
-    findings = unpinned_images(LiveIndex.of(mgmt_resources))
+    findings = unpinned_images(live(mgmt_resources))
     names = sorted(f.resource.identity.rsplit("/", 1)[-1] for f in findings)
     assert names == [
         "capa-controller-manager",
@@ -37,20 +38,20 @@ def test_fixture_flags_the_three_tagged_controllers(mgmt_resources: list[Resourc
 def test_tagged_init_container_fires_and_digests_are_silent(build: Build) -> None:
     pinned = f"registry.k8s.io/cluster-api/cluster-api-controller:v1.9.4@{DIGEST}"
     mixed = build(DEPLOYMENT.format(init="busybox:1.36", image=pinned))
-    assert [f.message.split()[1] for f in unpinned_images(LiveIndex.of(mixed))] == ["init"]
+    assert [f.message.split()[1] for f in unpinned_images(live(mixed))] == ["init"]
     clean = build(DEPLOYMENT.format(init=f"busybox@{DIGEST}", image=pinned))
-    assert unpinned_images(LiveIndex.of(clean)) == []
+    assert unpinned_images(live(clean)) == []
 
 
 def test_deployments_outside_provider_namespaces_are_ignored(build: Build) -> None:
     text = DEPLOYMENT.format(init="a:1", image="b:2").replace(
         "labels: {cluster.x-k8s.io/provider: cluster-api}", "labels: {app: web}"
     )
-    assert unpinned_images(LiveIndex.of(build(text))) == []
+    assert unpinned_images(live(build(text))) == []
 
 
 def test_fixture_flags_the_restarted_capa_container_only(mgmt_resources: list[Resource]) -> None:
-    findings = restarted_containers(LiveIndex.of(mgmt_resources))
+    findings = restarted_containers(live(mgmt_resources))
     assert [f.resource.identity for f in findings] == [
         "/Pod/capa-system/capa-controller-manager-7b8c9d-fghij"
     ]
@@ -60,13 +61,13 @@ def test_fixture_flags_the_restarted_capa_container_only(mgmt_resources: list[Re
 
 def test_pods_without_restarts_are_silent(mgmt_resources: list[Resource]) -> None:
     steady = [r for r in mgmt_resources if not (r.kind == "Pod" and r.namespace == "capa-system")]
-    assert restarted_containers(LiveIndex.of(steady)) == []
+    assert restarted_containers(live(steady)) == []
 
 
 def test_fixture_flags_capa_running_an_older_tag_than_its_inventory(
     mgmt_resources: list[Resource],
 ) -> None:
-    findings = version_drift(LiveIndex.of(mgmt_resources))
+    findings = version_drift(live(mgmt_resources))
     assert [f.resource.identity for f in findings] == [
         "clusterctl.cluster.x-k8s.io/Provider/capa-system/infrastructure-aws"
     ]
@@ -85,7 +86,7 @@ type: CoreProvider
 version: v1.9.4
 """
     )
-    assert version_drift(LiveIndex.of(build(text))) == []
+    assert version_drift(live(build(text))) == []
 
 
 def test_image_tag_handles_registry_ports_and_digests() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from live_support import live
+
 from capsa.live.index import LiveIndex
 from capsa.live.rbac import (
     effective_cluster_roles,
@@ -43,7 +45,7 @@ def _docs(*parts: str) -> str:
 def test_fixture_cluster_reports_only_the_ci_service_account(
     mgmt_resources: list[Resource],
 ) -> None:
-    findings = secret_readers(LiveIndex.of(mgmt_resources))
+    findings = secret_readers(live(mgmt_resources))
     assert [f.resource.identity for f in findings] == [
         "rbac.authorization.k8s.io/RoleBinding/team-a/ci-deployer-reads"
     ]
@@ -63,7 +65,7 @@ def test_cluster_role_binding_with_wildcards_fires(build: Build) -> None:
             "ClusterRoleBinding", "ops", "ClusterRole", "ops", "{kind: Group, name: ops-team}"
         ),
     )
-    findings = secret_readers(LiveIndex.of(build(docs)))
+    findings = secret_readers(live(build(docs)))
     assert len(findings) == 1 and "Group ops-team" in findings[0].message
 
 
@@ -73,7 +75,7 @@ def test_named_secret_grant_fires_and_names_them(build: Build) -> None:
         f"{RBAC_API}\nkind: Role\nmetadata: {{name: r, namespace: team-a}}\nrules: [{{apiGroups: [''], resources: [secrets], resourceNames: [prod-kubeconfig], verbs: [get]}}]",
         _binding("RoleBinding", "b", "Role", "r", "{kind: User, name: eve}"),
     )
-    findings = secret_readers(LiveIndex.of(build(docs)))
+    findings = secret_readers(live(build(docs)))
     assert len(findings) == 1 and "the Secrets prod-kubeconfig" in findings[0].message
 
 
@@ -103,7 +105,7 @@ def test_silent_for_controllers_masters_other_namespaces_and_other_resources(bui
         _binding("RoleBinding", "cms", "ClusterRole", "cm", "{kind: User, name: carol}"),
         _binding("RoleBinding", "missing", "Role", "does-not-exist", "{kind: User, name: zed}"),
     )
-    assert secret_readers(LiveIndex.of(build(docs))) == []
+    assert secret_readers(live(build(docs))) == []
 
 
 def test_kubernetes_default_bindings_for_control_plane_identities_are_expected(
@@ -121,12 +123,12 @@ roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: 'system
 subjects: [{{kind: ServiceAccount, name: namespace-controller, namespace: kube-system}}]
 """,
     )
-    assert secret_readers(LiveIndex.of(build(docs))) == []
+    assert secret_readers(live(build(docs))) == []
 
 
 def test_silent_when_no_namespace_holds_a_cluster(mgmt_resources: list[Resource]) -> None:
     without_clusters = [r for r in mgmt_resources if r.kind != "Cluster"]
-    assert secret_readers(LiveIndex.of(without_clusters)) == []
+    assert secret_readers(live(without_clusters)) == []
 
 
 def test_aggregation_is_transitive_and_follows_match_expressions(build: Build) -> None:
@@ -150,7 +152,7 @@ def test_aggregation_is_transitive_and_follows_match_expressions(build: Build) -
 
 
 def test_creator_without_object_count_quota_fires(mgmt_resources: list[Resource]) -> None:
-    findings = unbounded_creators(LiveIndex.of(mgmt_resources))
+    findings = unbounded_creators(live(mgmt_resources))
     assert [f.resource.identity for f in findings] == [
         "rbac.authorization.k8s.io/RoleBinding/team-a/alice-creates"
     ]
@@ -167,7 +169,7 @@ def test_creator_with_object_count_quota_is_silent(build: Build) -> None:
         f"{RBAC_API}\nkind: ClusterRole\nmetadata: {{name: c}}\nrules: [{{apiGroups: [cluster.x-k8s.io], resources: ['*'], verbs: [create]}}]",
         _binding("ClusterRoleBinding", "c", "ClusterRole", "c", "{kind: User, name: bob}"),
     )
-    assert unbounded_creators(LiveIndex.of(build(docs))) == []
+    assert unbounded_creators(live(build(docs))) == []
 
 
 def test_cluster_wide_creator_fires_for_namespaces_without_quota(build: Build) -> None:
@@ -178,5 +180,5 @@ def test_cluster_wide_creator_fires_for_namespaces_without_quota(build: Build) -
         f"{RBAC_API}\nkind: ClusterRole\nmetadata: {{name: c}}\nrules: [{{apiGroups: [cluster.x-k8s.io], resources: [clusters], verbs: ['*']}}]",
         _binding("ClusterRoleBinding", "c", "ClusterRole", "c", "{kind: User, name: bob}"),
     )
-    findings = unbounded_creators(LiveIndex.of(build(docs)))
+    findings = unbounded_creators(live(build(docs)))
     assert len(findings) == 1 and "in team-b," in findings[0].message

@@ -8,13 +8,13 @@ a valid join token and readable bootstrap data indefinitely.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from capsa.checks.findings import Finding
 from capsa.live.finding import finding
-from capsa.live.index import LiveIndex, containers, created, dig, meta
+from capsa.live.index import containers, created, dig, meta
+from capsa.live.registry import LiveInput, live_check
 
-DEFAULT_STALE_AFTER = timedelta(hours=1)
 MAX_TOKEN_TTL = timedelta(minutes=15)
 TTL_FLAG = "--bootstrap-token-ttl"
 
@@ -55,10 +55,11 @@ def _owner_machine(config_meta: dict[str, object]) -> str | None:
     return None
 
 
-def stale_bootstrap(
-    index: LiveIndex, now: datetime, stale_after: timedelta = DEFAULT_STALE_AFTER
-) -> list[Finding]:
-    """CAPSA-LIVE-003: KubeadmConfigs whose Machine has no nodeRef long after creation."""
+@live_check("CAPSA-LIVE-003")
+def stale_bootstrap(live: LiveInput) -> list[Finding]:
+    """KubeadmConfigs whose Machine has no nodeRef long after creation
+    (`LiveOptions.stale_bootstrap_after`)."""
+    index, now, stale_after = live.index, live.now, live.options.stale_bootstrap_after
     findings: list[Finding] = []
     for config in index.kind("KubeadmConfig"):
         machine_name = _owner_machine(meta(config))
@@ -91,10 +92,11 @@ def _ttl_args(args: list[object]) -> list[str]:
     return values
 
 
-def token_ttl(index: LiveIndex) -> list[Finding]:
-    """CAPSA-LIVE-004: a bootstrap controller started with a token TTL above 15 minutes."""
+@live_check("CAPSA-LIVE-004")
+def token_ttl(live: LiveInput) -> list[Finding]:
+    """A bootstrap controller started with a token TTL above 15 minutes."""
     findings: list[Finding] = []
-    for dep in index.kind("Deployment"):
+    for dep in live.index.kind("Deployment"):
         for container in containers(dig(dep.body, "spec", "template", "spec")):
             args = [*(container.get("command") or []), *(container.get("args") or [])]
             for raw in _ttl_args(args):

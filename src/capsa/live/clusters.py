@@ -7,17 +7,17 @@ certificate bytes and is reported as not assessable by `capsa.live.analyse`.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from capsa.checks.findings import Finding
 from capsa.live.finding import finding
 from capsa.live.index import PROVIDER_LABEL, LiveIndex, created, dig, labels
+from capsa.live.registry import LiveInput, live_check
 from capsa.sources.resource import Resource
 
 PROBE = "RemoteConnectionProbe"
 DEFAULT_CA_VALIDITY = timedelta(days=3650)
-DEFAULT_MAX_CA_AGE = timedelta(days=365)
 EXPIRY_WARNING = timedelta(days=90)
 
 
@@ -29,10 +29,11 @@ def _conditions(cluster: Resource) -> list[dict[str, Any]]:
     return out
 
 
-def probe_failures(index: LiveIndex) -> list[Finding]:
-    """CAPSA-LIVE-008: Clusters whose RemoteConnectionProbe condition is False."""
+@live_check("CAPSA-LIVE-008")
+def probe_failures(live: LiveInput) -> list[Finding]:
+    """Clusters whose RemoteConnectionProbe condition is False."""
     findings: list[Finding] = []
-    for cluster in index.kind("Cluster"):
+    for cluster in live.index.kind("Cluster"):
         for cond in _conditions(cluster):
             if cond.get("type") == PROBE and str(cond.get("status")) == "False":
                 since = cond.get("lastTransitionTime") or "an unknown time"
@@ -60,10 +61,10 @@ def _ca_validity(index: LiveIndex, cluster: Resource) -> timedelta:
     return timedelta(days=days) if isinstance(days, int) and days > 0 else DEFAULT_CA_VALIDITY
 
 
-def ca_age(
-    index: LiveIndex, now: datetime, max_age: timedelta = DEFAULT_MAX_CA_AGE
-) -> list[Finding]:
-    """CAPSA-LIVE-009: a cluster CA in use longer than `max_age`, or close to expiry."""
+@live_check("CAPSA-LIVE-009")
+def ca_age(live: LiveInput) -> list[Finding]:
+    """A cluster CA in use longer than `LiveOptions.max_ca_age`, or close to expiry."""
+    index, now, max_age = live.index, live.now, live.options.max_ca_age
     findings: list[Finding] = []
     for cluster in index.kind("Cluster"):
         secret = index.get("Secret", cluster.namespace, f"{cluster.name}-ca")
@@ -92,8 +93,10 @@ def _capa_namespaces(index: LiveIndex) -> list[str]:
     return found or sorted(index.provider_namespaces())
 
 
-def static_identities(index: LiveIndex, now: datetime) -> list[Finding]:
-    """CAPSA-LIVE-010: AWSClusterStaticIdentities referenced by AWSClusters, with key age."""
+@live_check("CAPSA-LIVE-010")
+def static_identities(live: LiveInput) -> list[Finding]:
+    """AWSClusterStaticIdentities referenced by AWSClusters, with key age."""
+    index, now = live.index, live.now
     users: dict[str, list[str]] = {}
     for aws in index.kind("AWSCluster"):
         ref = dig(aws.body, "spec", "identityRef") or {}

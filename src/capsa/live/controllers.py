@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from capsa.checks.findings import Finding
 from capsa.live.finding import finding
-from capsa.live.index import PROVIDER_LABEL, LiveIndex, containers, dig, labels
+from capsa.live.index import PROVIDER_LABEL, containers, dig, labels
+from capsa.live.registry import LiveInput, live_check
 
 
 def image_tag(image: str) -> str | None:
@@ -19,10 +20,11 @@ def image_tag(image: str) -> str | None:
     return last.split(":", 1)[1] if ":" in last else None
 
 
-def unpinned_images(index: LiveIndex) -> list[Finding]:
-    """CAPSA-LIVE-005: provider Deployment containers whose image has no @sha256 digest."""
+@live_check("CAPSA-LIVE-005")
+def unpinned_images(live: LiveInput) -> list[Finding]:
+    """Provider Deployment containers whose image has no @sha256 digest."""
     findings: list[Finding] = []
-    for dep in index.provider_deployments():
+    for dep in live.index.provider_deployments():
         for container in containers(dig(dep.body, "spec", "template", "spec")):
             image = str(container.get("image", ""))
             if "@sha256:" in image:
@@ -35,8 +37,10 @@ def unpinned_images(index: LiveIndex) -> list[Finding]:
     return findings
 
 
-def restarted_containers(index: LiveIndex) -> list[Finding]:
-    """CAPSA-LIVE-006: containers of Pods in provider namespaces with restartCount > 0."""
+@live_check("CAPSA-LIVE-006")
+def restarted_containers(live: LiveInput) -> list[Finding]:
+    """Containers of Pods in provider namespaces with restartCount > 0."""
+    index = live.index
     namespaces = index.provider_namespaces()
     findings: list[Finding] = []
     for pod in index.kind("Pod"):
@@ -57,8 +61,10 @@ def restarted_containers(index: LiveIndex) -> list[Finding]:
     return findings
 
 
-def version_drift(index: LiveIndex) -> list[Finding]:
-    """CAPSA-LIVE-007: a provider's Deployment image tag differs from its Provider version."""
+@live_check("CAPSA-LIVE-007")
+def version_drift(live: LiveInput) -> list[Finding]:
+    """A provider's Deployment image tag differs from its Provider version."""
+    index = live.index
     findings: list[Finding] = []
     for provider in index.kind("Provider"):
         if provider.group != "clusterctl.cluster.x-k8s.io":

@@ -15,6 +15,7 @@ from typing import Any
 from capsa.checks.findings import Finding
 from capsa.live.finding import finding
 from capsa.live.index import LiveIndex, dig, labels, meta
+from capsa.live.registry import LiveInput, live_check
 from capsa.sources.resource import Resource
 
 READ = frozenset({"get", "list", "watch"})
@@ -161,8 +162,10 @@ def _looks_like_controller(subject: Subject) -> bool:
     return subject.name.startswith(prefixes) and subject.namespace.startswith(prefixes)
 
 
-def secret_readers(index: LiveIndex) -> list[Finding]:
-    """CAPSA-LIVE-001: subjects beyond the controllers that can read Secrets next to Clusters."""
+@live_check("CAPSA-LIVE-001")
+def secret_readers(live: LiveInput) -> list[Finding]:
+    """Subjects beyond the controllers that can read Secrets next to Clusters."""
+    index = live.index
     targets = index.cluster_namespaces()
     if not targets:
         return []
@@ -212,8 +215,10 @@ def _quota_counts(index: LiveIndex) -> dict[str, set[str]]:
     return counted
 
 
-def unbounded_creators(index: LiveIndex) -> list[Finding]:
-    """CAPSA-LIVE-002: who can create Clusters/Machines where no quota counts them."""
+@live_check("CAPSA-LIVE-002")
+def unbounded_creators(live: LiveInput) -> list[Finding]:
+    """Who can create Clusters/Machines where no quota counts them."""
+    index = live.index
     counted = _quota_counts(index)
     all_namespaces = sorted({str(meta(n).get("name")) for n in index.kind("Namespace")})
     controllers = _controller_service_accounts(index)
