@@ -1,47 +1,17 @@
-"""Instantiating techniques: every technique fires without evidence and is silenced by
-evidence that a blocking mitigation holds (or, when nothing blocks it, by a model that
-lacks what it needs)."""
+"""Instantiating techniques over deployments: evidence, roles, accounts and cluster
+classes. Each technique's own firing and silent cases are its inline examples
+(test_technique_examples.py)."""
 
 from __future__ import annotations
 
-import pytest
 from graph_support import evidence, techniques_in
 
-from capsa.graph.build import ASSUMED, OPEN, UNMITIGATED, Subject, build_graph
+from capsa.graph.build import OPEN, Subject, build_graph
 from capsa.graph.deployment import ClusterSpec, Deployment, PoolSpec, generic
 from capsa.graph.techniques import load_techniques
 
 CATALOGUE = load_techniques()
 SUBJECT = Subject("ServiceAccount", "default", "reader", "CAPSA-LIVE-RBAC")
-ALL_TECHNIQUES = [t.id for t in CATALOGUE.techniques]
-
-
-@pytest.mark.parametrize("technique_id", ALL_TECHNIQUES)
-def test_technique_fires_on_a_generic_cluster(technique_id: str) -> None:
-    graph = build_graph(CATALOGUE, generic(), subjects=[SUBJECT])
-    edges = [e for e in graph.edges if e.technique == technique_id]
-    assert edges, technique_id
-    technique = CATALOGUE.technique(technique_id)
-    expected = ASSUMED if technique.blocked_by else UNMITIGATED
-    assert {e.status for e in edges} == {expected}
-
-
-@pytest.mark.parametrize("technique_id", ALL_TECHNIQUES)
-def test_technique_is_silent_when_blocked(technique_id: str) -> None:
-    technique = CATALOGUE.technique(technique_id)
-    deployment = generic()
-    if technique.blocked_by:
-        graph = build_graph(
-            CATALOGUE, deployment, evidence(deployment, holds=[technique.blocked_by[0]]), [SUBJECT]
-        )
-        assert any(b.technique == technique_id for b in graph.blocked)
-    else:
-        source = CATALOGUE.capabilities[technique.source]
-        everything = {m for c in CATALOGUE.capabilities.values() for m in c.model}
-        graph = build_graph(
-            CATALOGUE, deployment, subjects=[SUBJECT], model_ids=everything - set(source.model)
-        )
-    assert technique_id not in techniques_in(graph)
 
 
 def test_violated_mitigation_opens_the_edge_with_its_evidence() -> None:

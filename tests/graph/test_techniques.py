@@ -78,3 +78,35 @@ def test_role_on_a_non_pool_end_is_refused() -> None:
     text = MINIMAL.replace("    to: b\n", "    to: b\n    fromRole: worker\n")
     with pytest.raises(InputError, match="fromRole needs a pool capability"):
         parse_techniques(text, "t.yaml")
+
+
+def test_every_problem_of_a_technique_file_is_reported_at_once() -> None:
+    text = (
+        MINIMAL.replace("scope: cluster", "scope: galaxy")
+        + """  - id: b-to-a
+    name: B to A
+    from: b
+    to: a
+    threats: [STRIDE-EOP-9]
+    blockedBy: [STRIDE-EOP-2.M1]
+    likelihood: 0.5
+    examples:
+      fail: [{edge: blocked, holds: [STRIDE-EOP-2.M7]}]
+      pass: [{edge: absent, absent: [nothing-stands-for-this]}]
+"""
+    )
+    with pytest.raises(InputError) as caught:
+        parse_techniques(text, "t.yaml")
+    found = [(p.line, p.message) for p in caught.value.problems]
+    assert found == [
+        (
+            2,
+            "a: scope: Input should be 'global', 'account', 'namespace', 'subject', 'cluster' or 'pool'",
+        ),
+        (7, "a-to-b: unknown capability a"),
+        (15, "b-to-a: unknown capability a"),
+        (16, "b-to-a: unknown threat id 'STRIDE-EOP-9'"),
+        (20, "b-to-a: a fail example cannot show the edge blocked"),
+        (20, "b-to-a: unknown mitigation id 'STRIDE-EOP-2.M7'"),
+        (21, "b-to-a: no capability stands for 'nothing-stands-for-this'"),
+    ]

@@ -9,7 +9,7 @@ from typing import Any
 from capsa.errors import InputError, Problem
 from capsa.model.types import SystemModel
 from capsa.threats.relations import SENSITIVITY_RANK, Relations
-from capsa.threats.rules import PLACEHOLDER, AppliesTo, CompiledRule
+from capsa.threats.rules import PLACEHOLDER, AppliesTo, CompiledRule, RuleExample
 
 LIKELIHOOD = {"low": 1, "medium": 2, "high": 3}
 IMPACT = {"low": 1, "medium": 2, "high": 3, "critical": 4}
@@ -253,3 +253,8 @@ def generate(
                 )
             )
     return threats
+
+
+def example_fires(rule: CompiledRule, example: RuleExample) -> bool:
+    """Whether `rule` derives a threat about the example's subject from its tiny model."""
+    return any(t.subject == example.subject for t in generate(example.model(), [rule]))

@@ -1,0 +1,56 @@
+"""Run a technique's inline example: build the attack graph of one generic workload
+cluster under the example's evidence and model, and say what became of the edge.
+
+The outcome is the status every instance of the technique's edge has (open, assumed,
+unmitigated), or `blocked` when a holding mitigation removed it, or `absent` when it was
+not instantiated at all (its capabilities are not in the model, or no machine group of
+the role it needs exists).
+"""
+
+from __future__ import annotations
+
+from capsa.graph.build import Subject, build_graph
+from capsa.graph.deployment import MANAGEMENT_SCOPE, Deployment, cluster_scope, generic, pool_scope
+from capsa.graph.evidence import EvidenceRef, MitigationEvidence
+from capsa.graph.techniques import Technique, TechniqueCatalogue, TechniqueExample
+
+EXAMPLE_SUBJECT = Subject("ServiceAccount", "default", "reader", "CAPSA-LIVE-001")
+_PASSED = EvidenceRef("example", "a passing check", None, True)
+_FAILED = EvidenceRef("example", "a failing check", None, False)
+
+
+def _evidence(deployment: Deployment, example: TechniqueExample) -> MitigationEvidence:
+    """Check results that make `holds` hold and `violated` fail in every scope."""
+    scopes = [MANAGEMENT_SCOPE]
+    for cluster in deployment.clusters:
+        scopes.append(cluster_scope(cluster.key))
+        scopes.extend(pool_scope(cluster.key, p.name) for p in cluster.pools)
+    records = {
+        scope: {
+            **{m: [_PASSED] for m in example.holds},
+            **{m: [_FAILED] for m in example.violated},
+        }
+        for scope in scopes
+    }
+    return MitigationEvidence(records)
+
+
+def edge_outcomes(
+    catalogue: TechniqueCatalogue, technique: Technique, example: TechniqueExample
+) -> set[str]:
+    """What became of every instance of `technique`'s edge under `example`."""
+    deployment = generic(example.worker_pools)
+    everything = {m for cap in catalogue.capabilities.values() for m in cap.model}
+    graph = build_graph(
+        catalogue,
+        deployment,
+        _evidence(deployment, example),
+        [EXAMPLE_SUBJECT],
+        everything - set(example.absent) if example.absent else None,
+    )
+    statuses = {e.status for e in graph.edges if e.technique == technique.id}
+    if statuses:
+        return statuses
+    if any(b.technique == technique.id for b in graph.blocked):
+        return {"blocked"}
+    return {"absent"}
