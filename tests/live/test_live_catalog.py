@@ -20,6 +20,7 @@ ENTRY = """\
   mitigation: STRIDE-DOS-3.M1
   needs: [Cluster]
   remediation: r
+  references: [https://example.invalid]
 """
 
 
@@ -48,6 +49,7 @@ def test_shipped_entries_pair_one_to_one_with_registered_functions() -> None:
     for check in checks.values():
         assert set(check.threats) <= ids.threats
         assert ids.mitigations[check.mitigation] in check.threats
+        assert check.references and check.needs
 
 
 def test_a_good_entry_loads(tmp_path: Path) -> None:
@@ -82,7 +84,7 @@ def test_every_broken_entry_is_reported_at_once_with_its_line(tmp_path: Path) ->
     found = _problems(
         tmp_path, text, "CAPSA-LIVE-901", "CAPSA-LIVE-902", "CAPSA-LIVE-903", "CAPSA-LIVE-904"
     )
-    assert [line for line, _ in found] == [3, 11, 12, 15, 21, 26]
+    assert [line for line, _ in found] == [3, 12, 13, 17, 23, 29]
     messages = " | ".join(m for _, m in found)
     assert "CAPSA-LIVE-901: severity" in messages
     assert "CAPSA-LIVE-902: unknown threat id 'STRIDE-DOS-9'" in messages
@@ -92,8 +94,8 @@ def test_every_broken_entry_is_reported_at_once_with_its_line(tmp_path: Path) ->
 
 
 def test_duplicate_ids_and_yaml_errors_have_lines(tmp_path: Path) -> None:
-    assert [line for line, _ in _problems(tmp_path, ENTRY + ENTRY, "CAPSA-LIVE-901")] == [8]
+    assert [line for line, _ in _problems(tmp_path, ENTRY + ENTRY, "CAPSA-LIVE-901")] == [9]
     [(line, message)] = _problems(tmp_path, ENTRY + "- [unbalanced\n")
-    assert line == 9 and message.startswith("YAML syntax error")
+    assert line == 10 and message.startswith("YAML syntax error")
     [(line, message)] = _problems(tmp_path, "id: CAPSA-LIVE-901\n")
     assert line == 1 and "list of live checks" in message

@@ -9,7 +9,7 @@ from pathlib import Path
 from fakeapi import CANARY, FakeApiServer
 from live_support import live
 
-from capsa.live import CA_REUSE, LiveOptions, analyse, live_checks
+from capsa.live import CA_REUSE, LiveOptions, analyse
 from capsa.live.clusters import ca_age, probe_failures, static_identities
 from capsa.sources.cluster import read_cluster
 from capsa.sources.resource import Resource
@@ -79,16 +79,6 @@ def test_static_identity_in_use_fires_with_secret_age(
 def test_unused_static_identity_is_silent(mgmt_resources: list[Resource], now: datetime) -> None:
     role_only = [r for r in mgmt_resources if not (r.kind == "AWSCluster" and r.name == "prod")]
     assert static_identities(live(role_only, now)) == []
-
-
-def test_every_live_check_names_a_threat_and_a_mitigation_of_that_threat() -> None:
-    checks = live_checks()
-    assert len(checks) == 10
-    for check in checks.values():
-        threat = check.mitigation.rsplit(".M", 1)[0]
-        assert threat in check.threats
-        assert check.severity in {"critical", "high", "medium", "low"}
-        assert check.references
 
 
 def test_read_then_analyse_the_fake_management_cluster(

@@ -76,7 +76,7 @@ class LiveCheck(FrozenModel):
     mitigation: str = Field(min_length=1)
     needs: tuple[str, ...] = ()
     remediation: str = Field(min_length=1)
-    references: tuple[str, ...] = ()
+    references: tuple[str, ...] = Field(min_length=1)
     examples: Examples[LiveExample] = Examples[LiveExample]()
 
     @field_validator("remediation")
