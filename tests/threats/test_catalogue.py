@@ -102,3 +102,44 @@ def test_attach_checks_fills_mitigations_and_rejects_unknown_ids() -> None:
         attach_checks(cat, [("c1", "STRIDE-SPOOF-1.M9", ["STRIDE-NOPE-1"])])
     messages = " ".join(p.message for p in info.value.problems)
     assert "STRIDE-SPOOF-1.M9" in messages and "STRIDE-NOPE-1" in messages
+
+
+def test_every_problem_of_a_catalogue_is_reported_at_once(tmp_path: Path) -> None:
+    threat = (
+        "  - id: {id}\n    category: {category}\n    title: t\n    description: d\n"
+        "    elements: [{element}]\n"
+        "    mitigations:\n      - id: {mitigation}\n        text: x\n"
+        "        upstreamStatus: partial\n        statusIn2022: open\n"
+    )
+    bad = tmp_path / "cat.yaml"
+    bad.write_text(
+        "apiVersion: capsa.dev/v1alpha1\nkind: ThreatCatalogue\nthreats:\n"
+        + threat.format(id="T-1", category="gossip", element="known", mitigation="T-1.M1")
+        + threat.format(id="T-2", category="spoofing", element="ghost", mitigation="T-9.M1")
+        + threat.format(id="T-2", category="spoofing", element="known", mitigation="T-2.M1")
+    )
+    with pytest.raises(InputError) as info:
+        load_catalogue(build_model(elements=[element("known")]), str(bad))
+    found = [(p.line, p.message) for p in info.value.problems]
+    assert found == [
+        (
+            5,
+            "T-1: category: Input should be 'spoofing', 'tampering', 'repudiation', "
+            "'information-disclosure', 'denial-of-service', 'elevation-of-privilege' or "
+            "'project-hygiene'",
+        ),
+        (18, "T-2: model has no element 'ghost'"),
+        (20, "mitigation id 'T-9.M1': must start with the threat id and .M"),
+        (24, "duplicate threat id 'T-2' (first at line 14)"),
+    ]
+
+
+def test_shipped_catalogue_is_parsed_once_and_names_its_ids() -> None:
+    from capsa.threats.catalogue import builtin_catalogue, builtin_ids
+
+    assert builtin_catalogue() is builtin_catalogue()
+    ids = builtin_ids()
+    assert (
+        "STRIDE-SPOOF-1" in ids.threats and ids.mitigations["STRIDE-SPOOF-1.M5"] == "STRIDE-SPOOF-1"
+    )
+    assert "STRIDE-SPOOF-1.M99" not in ids.mitigations

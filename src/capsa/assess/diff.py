@@ -10,17 +10,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
 
 from capsa.assess.model import Assessment, FindingRecord
+from capsa.frozen import FrozenModel
 
 _COMPARED = ("severity", "message", "location", "suppressed", "suppression_reason", "mitigation")
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(
-        frozen=True, alias_generator=to_camel, populate_by_name=True, serialize_by_alias=True
-    )
+class _Frozen(FrozenModel):
+    """The shared base, serialised with its camelCase names like the Assessment it compares."""
+
+    model_config = ConfigDict(serialize_by_alias=True)
 
 
 class FindingChange(_Frozen):
