@@ -103,8 +103,6 @@ def test_every_problem_of_a_technique_file_is_reported_at_once() -> None:
             2,
             "a: scope: Input should be 'global', 'account', 'namespace', 'subject', 'cluster' or 'pool'",
         ),
-        (7, "a-to-b: unknown capability a"),
-        (15, "b-to-a: unknown capability a"),
         (16, "b-to-a: unknown threat id 'STRIDE-EOP-9'"),
         (20, "b-to-a: a fail example cannot show the edge blocked"),
         (20, "b-to-a: unknown mitigation id 'STRIDE-EOP-2.M7'"),

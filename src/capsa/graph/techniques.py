@@ -149,10 +149,12 @@ def _catalogue(file: DataFile) -> TechniqueCatalogue:
     file.unique(capabilities, "capability id")
     file.unique(techniques, "technique id")
     caps = {c.value.id: c.value for c in capabilities}
+    # ids as written: a capability with a schema error is not also "unknown" where used
+    written = {c.get("id") for c in file.get(("capabilities",)) or () if isinstance(c, dict)}
     ids = builtin_ids()
     model_ids = {m for cap in caps.values() for m in cap.model}
     for entry in techniques:
-        _technique_problems(file, entry, caps, ids, model_ids)
+        _technique_problems(file, entry, caps, written, ids, model_ids)
     efforts = parsed.efforts if parsed is not None else {}
     for mitigation, effort in efforts.items():
         ids.check_mitigation(file, ("efforts", mitigation), mitigation, "efforts")
@@ -168,6 +170,7 @@ def _technique_problems(
     file: DataFile,
     entry: Entry[Technique],
     caps: Mapping[str, Capability],
+    written: set[object],
     ids: CatalogueIds,
     model_ids: set[str],
 ) -> None:
@@ -175,12 +178,12 @@ def _technique_problems(
     for end, role in (("from", tech.from_role), ("to", tech.to_role)):
         cap_id = tech.source if end == "from" else tech.target
         end_cap = caps.get(cap_id)
-        if end_cap is None:
+        if cap_id not in written:
             file.report((*loc, end), f"{tech.id}: unknown capability {cap_id}")
-        elif role is not None and end_cap.scope != "pool":
+        elif role is not None and end_cap is not None and end_cap.scope != "pool":
             file.report((*loc, end), f"{tech.id}: {end}Role needs a pool capability")
     source = caps.get(tech.source)
-    if tech.from_account is not None and (source is None or source.scope != "account"):
+    if tech.from_account is not None and source is not None and source.scope != "account":
         file.report((*loc, "fromAccount"), f"{tech.id}: fromAccount needs an account capability")
     ids.check_threats(file, (*loc, "threats"), tech.threats, tech.id)
     for index, mitigation in enumerate(tech.blocked_by):
