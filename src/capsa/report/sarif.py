@@ -14,11 +14,11 @@ from typing import Any
 from urllib.parse import quote
 
 from capsa import __version__
-from capsa.assess.scan_service import ScanResult
 from capsa.checks.findings import Finding, Severity
 from capsa.checks.model import Check
 from capsa.checks.suppressions import AppliedSuppression
 from capsa.errors import Problem
+from capsa.scan.result import ScanResult
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"

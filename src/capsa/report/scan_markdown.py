@@ -3,8 +3,8 @@ the open findings, and every suppressed or baseline-hidden critical finding by n
 
 from __future__ import annotations
 
-from capsa.assess.scan_service import ScanResult
 from capsa.checks.findings import Finding
+from capsa.scan.result import ScanResult
 
 
 def _cell(text: object) -> str:
