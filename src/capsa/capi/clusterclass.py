@@ -24,6 +24,7 @@ from capsa.capi.patches import (
     lookup_variable,
 )
 from capsa.errors import Problem
+from capsa.kube import dig
 from capsa.sources.clusterctl_vars import looks_unresolved
 from capsa.sources.resource import Origin, Resource
 from capsa.yamlio import plain, position_of
@@ -86,16 +87,16 @@ def _variables(
     """Class defaults, then the Cluster's values, then per-worker overrides."""
     values: dict[str, Any] = {}
     unknown: set[str] = set()
-    definitions = kinds.dig(cluster_class.body, "spec", "variables")
+    definitions = dig(cluster_class.body, "spec", "variables")
     for definition in definitions if isinstance(definitions, list) else []:
         if not isinstance(definition, Mapping) or not isinstance(definition.get("name"), str):
             continue
-        default = kinds.dig(definition, "schema", "openAPIV3Schema", "default")
+        default = dig(definition, "schema", "openAPIV3Schema", "default")
         if default is not None:
             values[definition["name"]] = default
     sources: list[tuple[Any, tuple[str | int, ...]]] = [
         (
-            kinds.dig(cluster.body, "spec", "topology", "variables"),
+            dig(cluster.body, "spec", "topology", "variables"),
             ("spec", "topology", "variables"),
         ),
         (overrides, override_path),
@@ -119,7 +120,7 @@ def _variables(
 def _builtins(
     cluster: Resource, class_name: str, target: Target, cp_replicas: Any
 ) -> dict[str, Any]:
-    topology = kinds.dig(cluster.body, "spec", "topology") or {}
+    topology = dig(cluster.body, "spec", "topology") or {}
     version = topology.get("version") if isinstance(topology, Mapping) else None
     builtin: dict[str, Any] = {
         "cluster": {
@@ -152,7 +153,7 @@ def _selector_matches(selector: Mapping[str, Any], target: Target) -> bool:
     if target.slot in ("controlPlane", "controlPlaneMachine"):
         return bool(match.get("controlPlane"))
     key = "machineDeploymentClass" if target.pool == "machineDeployment" else "machinePoolClass"
-    names = kinds.dig(match, key, "names")
+    names = dig(match, key, "names")
     return isinstance(names, list) and target.worker_class in names
 
 
@@ -169,7 +170,7 @@ def _worker_entry_overrides(
         "variables",
         "overrides",
     )
-    return kinds.dig(cluster.body, *path), path
+    return dig(cluster.body, *path), path
 
 
 def _problem(resource: Resource, path: tuple[str | int, ...], message: str) -> Problem:
@@ -279,7 +280,7 @@ def _cluster_health_checks(
         ("ClusterClass", cluster_class.body, ("spec", "controlPlane")),
     ):
         for key in ("healthCheck", "machineHealthCheck"):
-            stanza = kinds.dig(body, *base, key)
+            stanza = dig(body, *base, key)
             if isinstance(stanza, Mapping) and stanza:
                 result.health_checks.insert(
                     0,
@@ -309,9 +310,9 @@ def _value_for(
 
 
 def _apply_patches(cluster: Resource, cluster_class: Resource, result: ClassResolution) -> None:
-    patches = kinds.dig(cluster_class.body, "spec", "patches")
+    patches = dig(cluster_class.body, "spec", "patches")
     class_name = cluster_class.name
-    cp_replicas = kinds.dig(cluster.body, "spec", "topology", "controlPlane", "replicas")
+    cp_replicas = dig(cluster.body, "spec", "topology", "controlPlane", "replicas")
     contexts: dict[int, tuple[dict[str, Any], set[str]]] = {}
     worker_positions: dict[tuple[str, str], int] = {}
     counters: dict[str, int] = {}
@@ -420,7 +421,7 @@ def as_instance(template: Resource | None, body: Any = None) -> dict[str, Any] |
     source = plain(template.body if body is None else body)
     if not template.kind.endswith("Template"):
         return source if isinstance(source, dict) else None
-    inner = kinds.dig(source, "spec", "template")
+    inner = dig(source, "spec", "template")
     inner = inner if isinstance(inner, dict) else {}
     return {
         "apiVersion": template.api_version,

@@ -18,6 +18,7 @@ from capsa.capi.clusterclass import ClassResolution, as_instance, resolve_cluste
 from capsa.capi.index import ResourceIndex, namespace_of, resource_key
 from capsa.capi.payload import describe, embedded_objects
 from capsa.errors import Problem
+from capsa.kube import dig, labels_of, selector_is_empty, selector_matches
 from capsa.sources.clusterctl_vars import looks_unresolved
 from capsa.sources.resource import Resource
 from capsa.yamlio import plain, position_of
@@ -116,7 +117,7 @@ class _Builder:
     def follow(
         self, referrer: Resource, path: tuple[str, ...], what: str, cluster_scoped: bool = False
     ) -> Resource | None:
-        ref = kinds.ref_from(kinds.dig(referrer.body, *path))
+        ref = kinds.ref_from(dig(referrer.body, *path))
         if ref is None:
             return None
         return self.resolve(referrer, ref, path, what, cluster_scoped)
@@ -152,9 +153,9 @@ def _clusters_by_name(index: ResourceIndex) -> dict[tuple[str, str], list[Resour
 def _owner_cluster(
     resource: Resource, clusters: Mapping[tuple[str, str], list[Resource]]
 ) -> Resource | None:
-    name = kinds.dig(resource.body, "spec", "clusterName")
+    name = dig(resource.body, "spec", "clusterName")
     if not isinstance(name, str):
-        labels = kinds.dig(resource.body, "metadata", "labels")
+        labels = dig(resource.body, "metadata", "labels")
         name = labels.get(kinds.CLUSTER_NAME_LABEL) if isinstance(labels, Mapping) else None
     if not isinstance(name, str):
         return None
@@ -164,48 +165,12 @@ def _owner_cluster(
     return chosen[0] if chosen else None
 
 
-def _labels(resource: Resource) -> dict[str, str]:
-    labels = kinds.dig(resource.body, "metadata", "labels")
-    if not isinstance(labels, Mapping):
-        return {}
-    return {str(k): "" if v is None else str(v) for k, v in labels.items()}
-
-
-def _selector_matches(selector: Any, labels: Mapping[str, str]) -> bool:
-    """Kubernetes label selector semantics; an empty selector matches nothing for a
-    ClusterResourceSet (Cluster API treats it so)."""
-    if not isinstance(selector, Mapping):
-        return False
-    match_labels = selector.get("matchLabels")
-    expressions = selector.get("matchExpressions")
-    if not match_labels and not expressions:
-        return False
-    if isinstance(match_labels, Mapping):
-        for key, value in match_labels.items():
-            if labels.get(str(key)) != ("" if value is None else str(value)):
-                return False
-    for expr in expressions if isinstance(expressions, list) else []:
-        if not isinstance(expr, Mapping):
-            return False
-        key, op = str(expr.get("key")), expr.get("operator")
-        values = [str(v) for v in expr.get("values") or []]
-        if op == "In" and labels.get(key) not in values:
-            return False
-        if op == "NotIn" and labels.get(key) in values:
-            return False
-        if op == "Exists" and key not in labels:
-            return False
-        if op == "DoesNotExist" and key in labels:
-            return False
-    return True
-
-
 def _identity_ref(
     infra: Mapping[str, Any] | None, infra_kind: str
 ) -> tuple[kinds.ObjectRef | None, bool]:
     """(identity reference, defaulted). CAPA defaults an absent AWS identityRef to the
     controller identity named `default`."""
-    ref = kinds.ref_from(kinds.dig(infra, "spec", "identityRef")) if infra else None
+    ref = kinds.ref_from(dig(infra, "spec", "identityRef")) if infra else None
     if ref is not None:
         return ref, False
     if infra_kind.startswith("AWS"):
@@ -220,7 +185,7 @@ def _effective_identity_ref(parts: _ClusterParts) -> tuple[kinds.ObjectRef | Non
     infra_kind = parts.infra.kind if parts.infra is not None else ""
     cp_kind = parts.control_plane.kind if parts.control_plane is not None else ""
     for body in (parts.infra_body, parts.control_plane_body):
-        ref = kinds.ref_from(kinds.dig(body, "spec", "identityRef")) if body else None
+        ref = kinds.ref_from(dig(body, "spec", "identityRef")) if body else None
         if ref is not None:
             return ref, False
     if infra_kind.startswith("AWS") or cp_kind.startswith("AWS"):
@@ -234,7 +199,7 @@ def _identity_chain(identity: Resource | None, index: ResourceIndex) -> list[str
     current = identity
     while current is not None and len(chain) < 8:
         chain.append(current.kind)
-        ref = kinds.ref_from(kinds.dig(current.body, "spec", "sourceIdentityRef"))
+        ref = kinds.ref_from(dig(current.body, "spec", "sourceIdentityRef"))
         current = index.resolve(ref, None, current) if ref is not None else None
     return chain
 
@@ -322,7 +287,7 @@ def _add_pool_members(
             )
             continue
         role = ROLE_WORKER
-        if owner.kind == "Machine" and kinds.CONTROL_PLANE_LABEL in _labels(owner):
+        if owner.kind == "Machine" and kinds.CONTROL_PLANE_LABEL in labels_of(owner.body):
             role = ROLE_CONTROL_PLANE
         parts.members.append(Member(owner, role))
         for part, ref, path in kinds.machine_template_refs(owner.body):
@@ -409,7 +374,7 @@ def _build_view(
         if identity is not None:
             parts.members.append(Member(identity, ROLE_CLUSTER))
 
-    labels = _labels(cluster)
+    labels = labels_of(cluster.body)
     namespace = namespace_of(cluster)
     for (crs_namespace, _), same_named in resource_sets.items():
         if crs_namespace != namespace:
@@ -417,7 +382,9 @@ def _build_view(
         # A namespace holds one ClusterResourceSet per name; among copies of a template,
         # the one written beside the Cluster is the one that applies to it.
         crs = next((r for r in same_named if r.origin.path == cluster.origin.path), same_named[0])
-        if _selector_matches(kinds.dig(crs.body, "spec", "clusterSelector"), labels):
+        # Cluster API reads an empty clusterSelector as selecting no Cluster.
+        selector = dig(crs.body, "spec", "clusterSelector")
+        if not selector_is_empty(selector) and selector_matches(selector, labels):
             parts.members.append(Member(crs, ROLE_CLUSTER))
 
     resolution = parts.resolution
@@ -466,7 +433,7 @@ def _namespace_facts(index: ResourceIndex) -> dict[str, dict[str, Any]]:
             {"name": namespace_of(quota), "hasResourceQuota": False, "quotaCounts": []},
         )
         entry["hasResourceQuota"] = True
-        hard = kinds.dig(quota.body, "spec", "hard")
+        hard = dig(quota.body, "spec", "hard")
         for key in hard if isinstance(hard, Mapping) else {}:
             if str(key).startswith("count/") and str(key) not in entry["quotaCounts"]:
                 entry["quotaCounts"].append(str(key))
@@ -503,7 +470,7 @@ def _vpc_id(view: ClusterView) -> str:
         ("spec", "template", "spec") if infra.kind.endswith("Template") else ("spec",)
     )
     path = (*base, "network", "vpc", "id")
-    value = kinds.dig(infra.body, *path)
+    value = dig(infra.body, *path)
     if (
         not isinstance(value, str)
         or not value
@@ -516,7 +483,7 @@ def _vpc_id(view: ClusterView) -> str:
 
 def _payload(crs: Resource, index: ResourceIndex) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    entries = kinds.dig(crs.body, "spec", "resources")
+    entries = dig(crs.body, "spec", "resources")
     for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, Mapping):
             continue
@@ -627,7 +594,7 @@ def _shared_context(view: ClusterView, namespaces: Mapping[str, dict[str, Any]])
         "cluster": {
             "name": view.name,
             "namespace": view.namespace,
-            "labels": _labels(view.cluster),
+            "labels": labels_of(view.cluster.body),
             "topologyClass": view.topology_class or "",
         },
         "role": ROLE_CLUSTER,
