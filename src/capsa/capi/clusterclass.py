@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from capsa.capi import kinds
+from capsa.capi.context import AppliedPatch, HealthCheck, SkippedPatch
 from capsa.capi.index import ResourceIndex, namespace_of
 from capsa.capi.patches import (
     MISSING,
@@ -44,7 +45,7 @@ class Target:
     worker_class: str = ""
     worker_name: str = ""
     unknown: set[tuple[str | int, ...]] = field(default_factory=set)
-    applied: list[dict[str, str]] = field(default_factory=list)
+    applied: list[AppliedPatch] = field(default_factory=list)
 
     def virtual(self, cluster: Resource) -> Resource:
         """The patched template as a Resource of its own, named per Cluster."""
@@ -69,8 +70,8 @@ class ClassResolution:
     """The outcome of applying a ClusterClass to one Cluster."""
 
     targets: list[Target] = field(default_factory=list)
-    health_checks: list[dict[str, Any]] = field(default_factory=list)
-    not_evaluated: list[dict[str, str]] = field(default_factory=list)
+    health_checks: list[HealthCheck] = field(default_factory=list)
+    not_evaluated: list[SkippedPatch] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     def first(self, slot: str) -> Target | None:
@@ -263,11 +264,7 @@ def _collect_targets(
                 )
         if worker.health_check is not None:
             result.health_checks.append(
-                {
-                    "name": f"{name}",
-                    "source": "ClusterClass",
-                    **kinds.health_check_spec(worker.health_check),
-                }
+                HealthCheck(name, "ClusterClass", kinds.health_check_spec(worker.health_check))
             )
 
 
@@ -283,8 +280,7 @@ def _cluster_health_checks(
             stanza = dig(body, *base, key)
             if isinstance(stanza, Mapping) and stanza:
                 result.health_checks.insert(
-                    0,
-                    {"name": "control-plane", "source": source, **kinds.health_check_spec(stanza)},
+                    0, HealthCheck("control-plane", source, kinds.health_check_spec(stanza))
                 )
                 return
 
@@ -337,9 +333,7 @@ def _apply_patches(cluster: Resource, cluster_class: Resource, result: ClassReso
             continue
         name = str(patch.get("name", ""))
         if "external" in patch:
-            result.not_evaluated.append(
-                {"patch": name, "reason": "external patch (runtime extension)"}
-            )
+            result.not_evaluated.append(SkippedPatch(name, "external patch (runtime extension)"))
             continue
         definitions = patch.get("definitions")
         enabled_if = patch.get("enabledIf")
@@ -359,10 +353,7 @@ def _apply_patches(cluster: Resource, cluster_class: Resource, result: ClassReso
                     )
                     if enabled is None:
                         result.not_evaluated.append(
-                            {
-                                "patch": name,
-                                "reason": f"enabledIf {enabled_if.strip()!r} not evaluated",
-                            }
+                            SkippedPatch(name, f"enabledIf {enabled_if.strip()!r} not evaluated")
                         )
                         continue
                     if not enabled:
@@ -390,16 +381,16 @@ def _apply_operations(
             else _value_for(operation, variables, unknown_vars)
         )
         if reason is not None:
-            result.not_evaluated.append({"patch": name, "reason": f"{path}: {reason}"})
+            result.not_evaluated.append(SkippedPatch(name, f"{path}: {reason}"))
             continue
         try:
             concrete = apply_operation(target.body, op, path, value)
         except PatchError as exc:
-            result.not_evaluated.append({"patch": name, "reason": f"{path}: {exc}"})
+            result.not_evaluated.append(SkippedPatch(name, f"{path}: {exc}"))
             continue
         if unknown:
             target.unknown.add(tuple(concrete))
-        target.applied.append({"patch": name, "op": op, "path": path})
+        target.applied.append(AppliedPatch(name, op, path))
 
 
 def resolve_cluster_class(

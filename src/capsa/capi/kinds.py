@@ -234,13 +234,13 @@ def topology_workers(cluster: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[
                     yield pool, entry
 
 
-def health_check_spec(body: Mapping[str, Any]) -> dict[str, Any]:
+def health_check_spec(body: Mapping[str, Any]) -> dict[str, str]:
     """The part of a MachineHealthCheck (or a ClusterClass health-check stanza) that
     decides remediation, in one shape for CEL: v1beta1 `maxUnhealthy`/`unhealthyRange`
     and v1beta2 `remediation.triggerIf.{unhealthyLessThanOrEqualTo,unhealthyInRange}`."""
     spec = body["spec"] if isinstance(body.get("spec"), Mapping) else body
     trigger = dig(spec, "remediation", "triggerIf")
-    out: dict[str, Any] = {}
+    out: dict[str, str] = {}
     for key, value in (
         ("maxUnhealthy", dig(spec, "maxUnhealthy")),
         ("unhealthyRange", dig(spec, "unhealthyRange")),

@@ -10,11 +10,26 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from capsa.capi import kinds
 from capsa.capi.clusterclass import ClassResolution, as_instance, resolve_cluster_class
+from capsa.capi.context import (
+    ROLE_CLUSTER,
+    ROLE_CONTROL_PLANE,
+    ROLE_WORKER,
+    AppliedPatch,
+    CheckContext,
+    ClusterFacts,
+    HealthCheck,
+    IdentityRefFacts,
+    MachineTemplateFacts,
+    NamespaceFacts,
+    PayloadEntry,
+    SkippedPatch,
+    VpcFacts,
+)
 from capsa.capi.index import ResourceIndex, namespace_of, resource_key
 from capsa.capi.payload import describe, embedded_objects
 from capsa.errors import Problem
@@ -22,10 +37,6 @@ from capsa.kube import dig, labels_of, selector_is_empty, selector_matches
 from capsa.sources.clusterctl_vars import looks_unresolved
 from capsa.sources.resource import Resource
 from capsa.yamlio import plain, position_of
-
-ROLE_CONTROL_PLANE = "control-plane"
-ROLE_WORKER = "worker"
-ROLE_CLUSTER = ""
 
 _ResourceKey = tuple[str, str, int | None, str | None]
 
@@ -48,12 +59,12 @@ class ClusterView:
     control_plane: Resource | None
     control_plane_machine_template: Resource | None
     identity: Resource | None
-    identity_ref: Mapping[str, Any]
+    identity_ref: IdentityRefFacts
     members: tuple[Member, ...]
     resolved: tuple[Resource, ...]
-    machine_health_checks: tuple[Mapping[str, Any], ...]
-    applied_patches: tuple[Mapping[str, str], ...]
-    not_evaluated: tuple[Mapping[str, str], ...]
+    machine_health_checks: tuple[HealthCheck, ...]
+    applied_patches: tuple[AppliedPatch, ...]
+    not_evaluated: tuple[SkippedPatch, ...]
 
     @property
     def name(self) -> str:
@@ -78,18 +89,28 @@ class Topology:
     clusters: tuple[ClusterView, ...]
     problems: tuple[Problem, ...]
     resolved_resources: tuple[Resource, ...]
-    _contexts: Mapping[_ResourceKey, dict[str, Any]] = field(repr=False)
+    _contexts: Mapping[_ResourceKey, CheckContext] = field(repr=False)
     _replaced: frozenset[_ResourceKey] = field(repr=False)
-    _namespaces: Mapping[str, dict[str, Any]] = field(repr=False)
+    _namespaces: Mapping[str, NamespaceFacts] = field(repr=False)
+    _bindings: dict[_ResourceKey, dict[str, Any]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def context_of(self, resource: Resource) -> CheckContext:
+        """Where `resource` sits in the topology. Resources outside any cluster get an
+        empty cluster and role "". A template shared by several clusters gets the first
+        cluster's context."""
+        found = self._contexts.get(resource_key(resource))
+        return found if found is not None else _outside(resource, self._namespaces)
 
     def context_for(self, resource: Resource) -> dict[str, Any]:
-        """Plain data (a CEL binding) describing where `resource` sits in the topology.
-        Resources outside any cluster get an empty cluster and role "". A template shared
-        by several clusters gets the first cluster's context. Treat it as read-only."""
-        found = self._contexts.get(resource_key(resource))
-        if found is not None:
-            return found
-        return _empty_context(resource, self._namespaces)
+        """`context_of` as the CEL `context` binding (made once per resource; treat it as
+        read-only)."""
+        key = resource_key(resource)
+        found = self._bindings.get(key)
+        if found is None:
+            found = self._bindings[key] = self.context_of(resource).binding()
+        return found
 
     def evaluation_resources(self, resources: Sequence[Resource]) -> list[Resource]:
         """What checks should run on: the inputs, with every ClusterClass template that a
@@ -213,7 +234,7 @@ class _ClusterParts:
     control_plane_body: dict[str, Any] | None = None
     cp_machine_template: Resource | None = None
     resolution: ClassResolution | None = None
-    health_checks: list[Mapping[str, Any]] = field(default_factory=list)
+    health_checks: list[HealthCheck] = field(default_factory=list)
 
 
 def _resolve_direct(builder: _Builder, cluster: Resource, parts: _ClusterParts) -> None:
@@ -279,11 +300,7 @@ def _add_pool_members(
         if owner.kind == "MachineHealthCheck":
             parts.members.append(Member(owner, ROLE_CLUSTER))
             parts.health_checks.append(
-                {
-                    "name": owner.name,
-                    "source": "MachineHealthCheck",
-                    **kinds.health_check_spec(owner.body),
-                }
+                HealthCheck(owner.name, "MachineHealthCheck", kinds.health_check_spec(owner.body))
             )
             continue
         role = ROLE_WORKER
@@ -395,7 +412,7 @@ def _build_view(
             resolved.append(virtual)
             parts.members.append(Member(virtual, target.role))
             parts.members.append(Member(target.template, target.role))
-    not_evaluated: list[Mapping[str, str]] = []
+    not_evaluated: list[SkippedPatch] = []
     for item in resolution.not_evaluated if resolution is not None else []:
         if item not in not_evaluated:
             not_evaluated.append(item)
@@ -407,13 +424,13 @@ def _build_view(
         control_plane=parts.control_plane,
         control_plane_machine_template=parts.cp_machine_template,
         identity=identity,
-        identity_ref={
-            "kind": identity_ref.kind if identity_ref else "",
-            "name": identity_ref.name if identity_ref else "",
-            "defaulted": defaulted,
-            "found": identity is not None,
-            "chain": _identity_chain(identity, builder.index),
-        },
+        identity_ref=IdentityRefFacts(
+            kind=identity_ref.kind if identity_ref else "",
+            name=identity_ref.name if identity_ref else "",
+            defaulted=defaulted,
+            found=identity is not None,
+            chain=tuple(_identity_chain(identity, builder.index)),
+        ),
         members=tuple(parts.members),
         resolved=tuple(resolved),
         machine_health_checks=tuple(parts.health_checks),
@@ -425,41 +442,28 @@ def _build_view(
 # --- contexts --------------------------------------------------------------------------
 
 
-def _namespace_facts(index: ResourceIndex) -> dict[str, dict[str, Any]]:
-    facts: dict[str, dict[str, Any]] = {}
+def _namespace_facts(index: ResourceIndex) -> dict[str, NamespaceFacts]:
+    counts: dict[str, list[str]] = {}
     for quota in index.of_kind("ResourceQuota"):
-        entry = facts.setdefault(
-            namespace_of(quota),
-            {"name": namespace_of(quota), "hasResourceQuota": False, "quotaCounts": []},
-        )
-        entry["hasResourceQuota"] = True
+        found = counts.setdefault(namespace_of(quota), [])
         hard = dig(quota.body, "spec", "hard")
         for key in hard if isinstance(hard, Mapping) else {}:
-            if str(key).startswith("count/") and str(key) not in entry["quotaCounts"]:
-                entry["quotaCounts"].append(str(key))
-    return facts
+            if str(key).startswith("count/") and str(key) not in found:
+                found.append(str(key))
+    return {ns: NamespaceFacts(ns, True, tuple(found)) for ns, found in counts.items()}
 
 
-def _namespace_context(namespace: str, facts: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
-    return facts.get(namespace) or {"name": namespace, "hasResourceQuota": False, "quotaCounts": []}
+def _namespace_context(namespace: str, facts: Mapping[str, NamespaceFacts]) -> NamespaceFacts:
+    return facts.get(namespace) or NamespaceFacts(namespace)
 
 
-def _empty_context(resource: Resource, namespaces: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+def _outside(resource: Resource, namespaces: Mapping[str, NamespaceFacts]) -> CheckContext:
+    """The context of a resource in no cluster: only its namespace is known."""
     namespace = namespace_of(resource)
-    return {
-        "cluster": {"name": "", "namespace": namespace, "labels": {}, "topologyClass": ""},
-        "role": ROLE_CLUSTER,
-        "infrastructureCluster": None,
-        "identity": None,
-        "identityRef": {"kind": "", "name": "", "defaulted": False, "found": False, "chain": []},
-        "controlPlane": None,
-        "machineTemplates": [],
-        "machineHealthChecks": [],
-        "namespace": _namespace_context(namespace, namespaces),
-        "resourceSetPayload": [],
-        "vpc": {"id": "", "sharedWith": [], "management": False},
-        "patches": {"applied": [], "notEvaluated": []},
-    }
+    return CheckContext(
+        namespace=_namespace_context(namespace, namespaces),
+        cluster=ClusterFacts(namespace=namespace),
+    )
 
 
 def _vpc_id(view: ClusterView) -> str:
@@ -481,8 +485,8 @@ def _vpc_id(view: ClusterView) -> str:
     return value
 
 
-def _payload(crs: Resource, index: ResourceIndex) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
+def _payload(crs: Resource, index: ResourceIndex) -> tuple[PayloadEntry, ...]:
+    out: list[PayloadEntry] = []
     entries = dig(crs.body, "spec", "resources")
     for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, Mapping):
@@ -494,33 +498,24 @@ def _payload(crs: Resource, index: ResourceIndex) -> list[dict[str, Any]]:
             kinds.ObjectRef(kind=kind, name=name, group=""), namespace_of(crs), crs
         )
         if carrier is None:
-            out.append(
-                {
-                    "carrierKind": kind,
-                    "carrierName": name,
-                    "found": False,
-                    "kind": "",
-                    "name": "",
-                    "namespace": "",
-                    "keys": [],
-                }
-            )
+            out.append(PayloadEntry(kind, name, found=False))
             continue
         # Sources parse carrier payloads before Secret values are redacted; use those
         # objects, and decode the carrier itself only when no source expanded it.
         carried = [d for r in index.carried_by(carrier) if (d := describe(r.body)) is not None]
-        for obj in carried or embedded_objects(carrier.body):
-            out.append({"carrierKind": kind, "carrierName": name, "found": True, **obj})
-    return out
+        out.extend(
+            PayloadEntry(kind, name, True, obj) for obj in carried or embedded_objects(carrier.body)
+        )
+    return tuple(out)
 
 
 def _contexts(
     views: Sequence[ClusterView],
     resources: Sequence[Resource],
     index: ResourceIndex,
-    namespaces: Mapping[str, dict[str, Any]],
+    namespaces: Mapping[str, NamespaceFacts],
     management_vpcs: set[str],
-) -> dict[_ResourceKey, dict[str, Any]]:
+) -> dict[_ResourceKey, CheckContext]:
     vpc_users: dict[str, list[str]] = defaultdict(list)
     view_vpcs: dict[int, str] = {}
     for i, view in enumerate(views):
@@ -529,86 +524,87 @@ def _contexts(
         if vpc:
             vpc_users[vpc].append(f"{view.namespace}/{view.name}")
 
-    contexts: dict[_ResourceKey, dict[str, Any]] = {}
+    contexts: dict[_ResourceKey, CheckContext] = {}
     for i, view in enumerate(views):
         shared = _shared_context(view, namespaces)
         vpc = view_vpcs[i]
         me = f"{view.namespace}/{view.name}"
-        vpc_context = {
-            "id": vpc,
-            "sharedWith": [c for c in vpc_users.get(vpc, []) if c != me] if vpc else [],
-            "management": bool(vpc) and vpc in management_vpcs,
-        }
+        vpc_facts = VpcFacts(
+            id=vpc,
+            shared_with=tuple(c for c in vpc_users.get(vpc, []) if c != me) if vpc else (),
+            management=bool(vpc) and vpc in management_vpcs,
+        )
         for member in view.members:
             key = resource_key(member.resource)
             if key in contexts:  # a shared template: the first cluster keeps it
                 continue
-            context = dict(shared)
-            context["role"] = member.role
-            context["namespace"] = _namespace_context(namespace_of(member.resource), namespaces)
-            context["vpc"] = vpc_context
-            if member.resource.kind == "ClusterResourceSet":
-                context["resourceSetPayload"] = _payload(member.resource, index)
-            contexts[key] = context
+            is_resource_set = member.resource.kind == "ClusterResourceSet"
+            contexts[key] = replace(
+                shared,
+                role=member.role,
+                namespace=_namespace_context(namespace_of(member.resource), namespaces),
+                vpc=vpc_facts,
+                resource_set_payload=_payload(member.resource, index) if is_resource_set else (),
+            )
 
     for resource in resources:  # objects outside any cluster still get what is knowable
         key = resource_key(resource)
         if key in contexts:
             continue
         if resource.kind == "ClusterResourceSet" and resource.group == kinds.ADDONS_GROUP:
-            context = _empty_context(resource, namespaces)
-            context["resourceSetPayload"] = _payload(resource, index)
-            contexts[key] = context
+            contexts[key] = replace(
+                _outside(resource, namespaces), resource_set_payload=_payload(resource, index)
+            )
         elif resource.kind in ("AWSCluster", "AWSClusterTemplate"):
-            context = _empty_context(resource, namespaces)
+            context = _outside(resource, namespaces)
             ref, defaulted = _identity_ref(as_instance(resource), resource.kind)
             if ref is not None:
                 identity = index.resolve(ref, None, resource)
-                context["identity"] = plain(identity.body) if identity is not None else None
-                context["identityRef"] = {
-                    "kind": ref.kind,
-                    "name": ref.name,
-                    "defaulted": defaulted,
-                    "found": identity is not None,
-                    "chain": _identity_chain(identity, index),
-                }
+                context = replace(
+                    context,
+                    identity=plain(identity.body) if identity is not None else None,
+                    identity_ref=IdentityRefFacts(
+                        kind=ref.kind,
+                        name=ref.name,
+                        defaulted=defaulted,
+                        found=identity is not None,
+                        chain=tuple(_identity_chain(identity, index)),
+                    ),
+                )
             contexts[key] = context
     return contexts
 
 
-def _shared_context(view: ClusterView, namespaces: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+def _shared_context(view: ClusterView, namespaces: Mapping[str, NamespaceFacts]) -> CheckContext:
+    """What every member of a cluster sees alike (role, namespace, VPC and payload are
+    filled in per member)."""
     machine_templates = []
     for member in view.members:
         if member.resource.kind.endswith("MachineTemplate") and member.role:
             if view.topology_class is not None and "@" not in member.resource.name:
                 continue  # the raw class template; its resolved copy is listed instead
             machine_templates.append(
-                {
-                    "role": member.role,
-                    "kind": member.resource.kind,
-                    "name": member.resource.name,
-                    "spec": (as_instance(member.resource) or {}).get("spec", {}),
-                }
+                MachineTemplateFacts(
+                    role=member.role,
+                    kind=member.resource.kind,
+                    name=member.resource.name,
+                    spec=(as_instance(member.resource) or {}).get("spec", {}),
+                )
             )
-    return {
-        "cluster": {
-            "name": view.name,
-            "namespace": view.namespace,
-            "labels": labels_of(view.cluster.body),
-            "topologyClass": view.topology_class or "",
-        },
-        "role": ROLE_CLUSTER,
-        "infrastructureCluster": as_instance(view.infrastructure_cluster),
-        "identity": plain(view.identity.body) if view.identity is not None else None,
-        "identityRef": dict(view.identity_ref),
-        "controlPlane": as_instance(view.control_plane),
-        "machineTemplates": machine_templates,
-        "machineHealthChecks": [dict(m) for m in view.machine_health_checks],
-        "namespace": _namespace_context(view.namespace, namespaces),
-        "resourceSetPayload": [],
-        "vpc": {"id": "", "sharedWith": [], "management": False},
-        "patches": {
-            "applied": [dict(a) for a in view.applied_patches],
-            "notEvaluated": [dict(n) for n in view.not_evaluated],
-        },
-    }
+    return CheckContext(
+        namespace=_namespace_context(view.namespace, namespaces),
+        cluster=ClusterFacts(
+            name=view.name,
+            namespace=view.namespace,
+            labels=labels_of(view.cluster.body),
+            topology_class=view.topology_class or "",
+        ),
+        infrastructure_cluster=as_instance(view.infrastructure_cluster),
+        identity=plain(view.identity.body) if view.identity is not None else None,
+        identity_ref=view.identity_ref,
+        control_plane=as_instance(view.control_plane),
+        machine_templates=tuple(machine_templates),
+        machine_health_checks=view.machine_health_checks,
+        applied_patches=view.applied_patches,
+        skipped_patches=view.not_evaluated,
+    )
