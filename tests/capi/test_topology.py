@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from capsa.capi.clusters import ClusterView
 from capsa.capi.context import HealthCheck
-from capsa.capi.topology import ClusterView, Topology, build_topology
+from capsa.capi.topology import Topology, build_topology
 from capsa.sources.files import read_manifests
 from capsa.sources.resource import Resource
 from capsa.yamlio import position_of

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from capsa.graph.techniques import MANAGEMENT_ACCOUNT, Role
 
 if TYPE_CHECKING:
-    from capsa.capi.topology import ClusterView, Topology
+    from capsa.capi.clusters import ClusterView
+    from capsa.capi.topology import Topology
 
 MANAGEMENT_SCOPE = "management"
 CONTROL_PLANE_POOL = "control-plane"
