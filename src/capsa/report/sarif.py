@@ -166,22 +166,20 @@ def _suppression(how: AppliedSuppression | None, finding: Finding) -> dict[str, 
 def _result(
     finding: Finding, index: int, base: Path, how: AppliedSuppression | None
 ) -> dict[str, Any]:
-    ref = finding.resource
-    where = f"{ref.kind} {ref.namespace + '/' if ref.namespace else ''}{ref.name}"
     carrier = finding.location.carrier
     note = f"embedded in {carrier}" if carrier else None
     result: dict[str, Any] = {
         "ruleId": finding.check_id,
         "ruleIndex": index,
         "level": LEVEL[finding.severity],
-        "message": {"text": f"{where}: {finding.message}"},
+        "message": {"text": f"{finding.resource.label}: {finding.message}"},
         "locations": [sarif_location(finding.location.path, finding.location.line, base, note)],
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
         "properties": {
             "severity": finding.severity.value,
             "threats": list(finding.threats),
             "mitigation": finding.mitigation,
-            "resource": ref.as_dict(),
+            "resource": finding.resource.as_dict(),
         },
     }
     if finding.suppressed:
