@@ -87,7 +87,8 @@ def run_checkov(folder: Path) -> float | None:
 
 def main() -> None:
     from benchmarks.bench_parse import c_loader_parse
-    from capsa.assess.scan_service import ScanRequest, ScanResult, scan
+    from capsa.scan.result import ScanResult
+    from capsa.scan.service import ScanRequest, scan
 
     if not CORPUS.is_dir():
         print(f"corpus not found at {CORPUS}; scan benchmark skipped")

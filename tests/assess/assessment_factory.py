@@ -9,7 +9,6 @@ from pathlib import Path
 
 from capsa.assess.model import (
     Assessment,
-    AttackPath,
     CandidateThreat,
     CheckOutcome,
     CheckSummary,
@@ -19,7 +18,8 @@ from capsa.assess.model import (
     InputProblem,
     Inputs,
     Location,
-    PathStep,
+    PathRecord,
+    PathStepRecord,
     ProjectGap,
     ResourceRef,
     Severity,
@@ -135,13 +135,13 @@ def make_assessment(
     threats = [assess_threat(t, evidence) for t in THREATS]
     paths = (
         [
-            AttackPath(
+            PathRecord(
                 entry="workload-pod",
                 target="cloud-admin-credentials",
                 score=0.8,
                 clusters=["team-a/prod"],
                 steps=[
-                    PathStep(
+                    PathStepRecord(
                         source="workload-pod",
                         target="imds",
                         technique="scrape IMDS",
@@ -149,7 +149,7 @@ def make_assessment(
                         blocked_by=["STRIDE-SPOOF-1.M1"],
                         evidence=["CAPSA-AWS-001"],
                     ),
-                    PathStep(
+                    PathStepRecord(
                         source="imds",
                         target="cloud-admin-credentials",
                         technique="use role",

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from assessment_factory import CHECKS, MODEL, THREATS, finding, passed
 
 from capsa.assess.gaps import project_gaps
-from capsa.assess.model import AttackPath, CutEntry, FindingRecord, PathStep
-from capsa.assess.service import AssessRequest, PathStage, ScanStage, Stages, ThreatStage
+from capsa.assess.model import CutEntry, FindingRecord, PathRecord, PathStepRecord
+from capsa.assess.pipeline import AssessRequest, PathStage, ScanStage, Stages, ThreatStage
 from capsa.model.loader import load_model
 from capsa.model.types import SystemModel
 
@@ -38,9 +38,9 @@ class Recorder:
             )
 
         def paths(model: SystemModel, scan: ScanStage) -> PathStage:
-            step = PathStep(source="pod", target="imds", technique="scrape", threats=[])
+            step = PathStepRecord(source="pod", target="imds", technique="scrape", threats=[])
             return PathStage(
-                paths=[AttackPath(entry="pod", target="imds", score=1.0, steps=[step])],
+                paths=[PathRecord(entry="pod", target="imds", score=1.0, steps=[step])],
                 cut=[CutEntry(mitigation="STRIDE-SPOOF-1.M1", checks=["CAPSA-AWS-001"])],
             )
 

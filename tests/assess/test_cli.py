@@ -10,7 +10,7 @@ from assessment_factory import finding
 from fake_stages import Recorder
 from typer.testing import CliRunner
 
-import capsa.assess.stages
+import capsa.assess.service
 from capsa.cli.assess_cmd import OUTPUT_FILES, app
 
 runner = CliRunner()
@@ -19,7 +19,7 @@ runner = CliRunner()
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Recorder:
     recorder = Recorder()
-    monkeypatch.setattr(capsa.assess.stages, "default_stages", recorder.stages)
+    monkeypatch.setattr(capsa.assess.service, "default_stages", recorder.stages)
     return recorder
 
 

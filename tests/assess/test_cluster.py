@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from capsa.assess.service import AssessRequest, assess
+from capsa.assess.pipeline import AssessRequest
+from capsa.assess.service import assess
 
 LIVE = Path(__file__).parents[1] / "live"
 

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from capsa.assess.model import Assessment, DeploymentStatus
-from capsa.assess.service import AssessRequest, assess
+from capsa.assess.pipeline import AssessRequest
+from capsa.assess.service import assess
 from capsa.model.loader import load_model
 from capsa.report.assessment_markdown import render_assessment_markdown
 from capsa.report.assessment_text import SECTIONS

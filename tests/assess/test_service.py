@@ -6,7 +6,8 @@ from assessment_factory import FIXED_TIME, finding
 from fake_stages import Recorder
 
 from capsa.assess.model import Assessment, DeploymentStatus
-from capsa.assess.service import AssessRequest, assess
+from capsa.assess.pipeline import AssessRequest
+from capsa.assess.service import assess
 
 
 def test_no_input_assesses_the_bundled_example() -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from capsa.assess.model import DeploymentStatus
-from capsa.assess.service import AssessRequest, assess
+from capsa.assess.pipeline import AssessRequest
+from capsa.assess.service import assess
 from capsa.assess.stages import scan_stage, short_path
 from capsa.errors import InputError
 from capsa.examples import demo_path
@@ -68,4 +69,4 @@ def test_example_scan_has_findings_passes_and_every_check(tmp_path: Path) -> Non
     assert stage.resources > 10
     assert stage.findings and stage.passes
     assert {f.check_id for f in stage.findings} <= {c.id for c in stage.checks}
-    assert stage.raw is not None
+    assert stage.result is not None

@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from capsa.capi.topology import ClusterView, Topology, build_topology
+from capsa.capi.clusters import ClusterView
+from capsa.capi.context import HealthCheck
+from capsa.capi.topology import Topology, build_topology
 from capsa.sources.files import read_manifests
 from capsa.sources.resource import Resource
 from capsa.yamlio import position_of
@@ -57,9 +59,9 @@ def test_v1beta1_aws_cluster_without_identity_ref_defaults_to_the_controller_ide
     load: Loader,
 ) -> None:
     view = _view(build_topology(load("v1beta1-kcp-cluster.yaml")), "alpha")
-    assert view.identity_ref["kind"] == "AWSClusterControllerIdentity"
-    assert view.identity_ref["defaulted"] is True
-    assert view.identity_ref["found"] is False
+    assert view.identity_ref.kind == "AWSClusterControllerIdentity"
+    assert view.identity_ref.defaulted is True
+    assert view.identity_ref.found is False
 
 
 def test_v1beta2_cluster_resolves_api_group_references_and_identity_chain(load: Loader) -> None:
@@ -70,7 +72,7 @@ def test_v1beta2_cluster_resolves_api_group_references_and_identity_chain(load: 
     assert view.control_plane_machine_template is not None
     assert view.control_plane_machine_template.name == "beta-cp"
     assert view.identity is not None and view.identity.kind == "AWSClusterRoleIdentity"
-    assert view.identity_ref["chain"] == ["AWSClusterRoleIdentity", "AWSClusterControllerIdentity"]
+    assert view.identity_ref.chain == ("AWSClusterRoleIdentity", "AWSClusterControllerIdentity")
     roles = {(m.resource.kind, m.resource.name): m.role for m in view.members}
     assert roles[("AWSMachinePool", "beta-mp-0")] == "worker"
     assert roles[("KubeadmConfig", "beta-mp-0")] == "worker"
@@ -148,18 +150,18 @@ def test_resolved_templates_point_at_the_template_file_lines(load: Loader) -> No
 
 def test_go_template_and_external_patches_are_recorded_not_guessed(load: Loader) -> None:
     view = _view(build_topology(load("clusterclass-v1beta1.yaml")), "gamma")
-    reasons = {n["patch"]: n["reason"] for n in view.not_evaluated}
+    reasons = {n.patch: n.reason for n in view.not_evaluated}
     assert "Go-template value" in reasons["etcdTag"]
     assert "external" in reasons["lifecycle-hooks"]
-    applied = {a["patch"] for a in view.applied_patches}
+    applied = {a.patch for a in view.applied_patches}
     assert applied == {"region", "clusterNameTag", "controlPlaneProfile", "workerType", "imds"}
 
 
 def test_clusterclass_health_checks_are_collected_with_their_caps(load: Loader) -> None:
     view = _view(build_topology(load("clusterclass-v1beta1.yaml")), "gamma")
     assert list(view.machine_health_checks) == [
-        {"name": "control-plane", "source": "ClusterClass"},
-        {"name": "md-0", "source": "ClusterClass", "maxUnhealthy": "33%"},
+        HealthCheck("control-plane", "ClusterClass"),
+        HealthCheck("md-0", "ClusterClass", {"maxUnhealthy": "33%"}),
     ]
 
 
@@ -174,7 +176,7 @@ def test_clusterclass_v1beta2_enabled_if_patch_removes_taints(load: Loader) -> N
     assert spec["joinConfiguration"]["nodeRegistration"]["taints"] == []
     assert context["identityRef"]["kind"] == "AWSClusterStaticIdentity"
     assert context["identityRef"]["found"] is True
-    assert {a["patch"] for a in view.applied_patches} == {"controlPlaneTaint"}
+    assert {a.patch for a in view.applied_patches} == {"controlPlaneTaint"}
 
 
 def test_disabled_enabled_if_leaves_the_template_alone(load: Loader) -> None:
@@ -201,7 +203,7 @@ def test_unknown_variable_in_enabled_if_is_not_evaluated(load: Loader) -> None:
     cluster.body["spec"]["topology"]["variables"][0]["value"] = "__CAPSA_UNRESOLVED_TAINT__"
     view = _view(build_topology(resources), "delta")
     assert view.applied_patches == ()
-    assert any("enabledIf" in n["reason"] for n in view.not_evaluated)
+    assert any("enabledIf" in n.reason for n in view.not_evaluated)
 
 
 def test_evaluation_resources_swap_class_templates_for_resolved_ones(load: Loader) -> None:
@@ -251,7 +253,7 @@ def test_corpus_builds_and_resolves_the_capa_template() -> None:
     simple = "templates__cluster-template-simple-clusterclass.yaml"
     class_view = next(v for v in topology.clusters if v.cluster.origin.path.endswith(simple))
     assert class_view.topology_class == "quick-start"
-    assert {a["patch"] for a in class_view.applied_patches} >= {"region", "sshKeyName"}
+    assert {a.patch for a in class_view.applied_patches} >= {"region", "sshKeyName"}
 
 
 EKS = """
@@ -282,6 +284,6 @@ spec:
 
 def test_eks_identity_is_read_from_the_managed_control_plane() -> None:
     view = _view(build_topology(read_manifests(["-"], stdin=io.StringIO(EKS)).resources), "eks")
-    assert view.identity_ref["kind"] == "AWSClusterRoleIdentity"
-    assert view.identity_ref["defaulted"] is False
+    assert view.identity_ref.kind == "AWSClusterRoleIdentity"
+    assert view.identity_ref.defaulted is False
     assert view.control_plane is not None and view.control_plane.kind == "AWSManagedControlPlane"

@@ -52,11 +52,11 @@ def app() -> typer.Typer:
 @pytest.fixture
 def imds_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """Scan with the IMDS checks alone, so exit codes do not move as checks are added."""
-    from capsa.checks import catalog
+    from capsa.checks.catalog import load_checks
+    from capsa.scan import service
 
-    shipped = catalog.load_checks()
-    only = [c for c in shipped if c.id.startswith("CAPSA-IMDS-")]
-    monkeypatch.setattr(catalog, "load_checks", lambda: only)
+    only = [c for c in load_checks() if c.id.startswith("CAPSA-IMDS-")]
+    monkeypatch.setattr(service, "load_checks", lambda: only)
 
 
 def _imds(stdout: str) -> list[dict[str, object]]:
@@ -228,7 +228,7 @@ def test_policy_export_of_one_check_and_an_unknown_one(app: typer.Typer, tmp_pat
 def test_an_internal_failure_is_a_message_not_a_traceback(
     app: typer.Typer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from capsa.assess import scan_service
+    from capsa.scan import service as scan_service
 
     def broken(request: object) -> None:
         raise RuntimeError("boom")

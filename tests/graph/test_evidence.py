@@ -30,37 +30,31 @@ def _finding(check: str, suppressed: bool = False) -> Finding:
     )
 
 
-class _Result:
-    def __init__(self, findings: list[Finding], passes: list[CheckResult]) -> None:
-        self.findings = findings
-        self.passes = passes
-
-
 PASS = CheckResult("CAPSA-IMDS-002", REF, Location("f.yaml", 3))
 MAP = {"CAPSA-IMDS-001": "STRIDE-SPOOF-1.M5", "CAPSA-IMDS-002": "STRIDE-SPOOF-1.M5"}
 
 
 def test_a_failure_violates_even_next_to_a_pass() -> None:
-    ev = build_evidence(_Result([_finding("CAPSA-IMDS-001")], [PASS]), DEPLOYMENT, MAP)
+    ev = build_evidence([_finding("CAPSA-IMDS-001")], [PASS], DEPLOYMENT, MAP)
     verdict = ev.verdict(("pool:ns/c/md",), "STRIDE-SPOOF-1.M5")
     assert verdict.status is Status.VIOLATED
     assert [(r.check_id, r.location) for r in verdict.refs] == [("CAPSA-IMDS-001", "f.yaml:7")]
 
 
 def test_passes_alone_hold_and_nothing_is_unknown() -> None:
-    ev = build_evidence(_Result([], [PASS]), DEPLOYMENT, MAP)
+    ev = build_evidence([], [PASS], DEPLOYMENT, MAP)
     assert ev.verdict(("cluster:ns/c",), "STRIDE-SPOOF-1.M5").status is Status.HOLDS
     assert ev.verdict(("management",), "STRIDE-SPOOF-1.M5").status is Status.UNKNOWN
     assert ev.by_scope()["pool:ns/c/md"] == {"STRIDE-SPOOF-1.M5": Status.HOLDS}
 
 
 def test_suppressed_findings_do_not_count() -> None:
-    ev = build_evidence(_Result([_finding("CAPSA-IMDS-001", suppressed=True)], []), DEPLOYMENT, MAP)
+    ev = build_evidence([_finding("CAPSA-IMDS-001", suppressed=True)], [], DEPLOYMENT, MAP)
     assert ev.verdict(("cluster:ns/c",), "STRIDE-SPOOF-1.M5").status is Status.UNKNOWN
 
 
 def test_assumed_mitigations_hold_everywhere() -> None:
-    ev = build_evidence(_Result([_finding("CAPSA-IMDS-001")], []), DEPLOYMENT, MAP)
+    ev = build_evidence([_finding("CAPSA-IMDS-001")], [], DEPLOYMENT, MAP)
     assumed = ev.with_assumed(["STRIDE-SPOOF-1.M5"])
     assert assumed.verdict(("cluster:ns/c",), "STRIDE-SPOOF-1.M5").status is Status.HOLDS
     assert ev.verdict(("cluster:ns/c",), "STRIDE-SPOOF-1.M5").status is Status.VIOLATED

@@ -141,7 +141,8 @@ def test_without_filter_every_finding_is_shown(tmp_path: Path) -> None:
 def test_example_assessment_page_draws_the_model_and_filters(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from capsa.assess.service import AssessRequest, assess
+    from capsa.assess.pipeline import AssessRequest
+    from capsa.assess.service import assess
 
     demo = assess(AssessRequest(now=datetime(2024, 5, 1, tzinfo=UTC)))
     page = tmp_path / "assessment.html"

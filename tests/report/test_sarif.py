@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from jsonschema import Draft7Validator  # type: ignore[import-untyped]
 
-from capsa.assess.scan_service import ScanRequest, ScanResult, scan
 from capsa.checks.catalog import load_checks
 from capsa.checks.model import Check
 from capsa.report.sarif import FINGERPRINT_KEY, SRCROOT, reference_url, render_sarif, to_sarif
+from capsa.scan.result import ScanResult
+from capsa.scan.service import ScanRequest, scan
 
 SCHEMA = Path(__file__).resolve().parents[1] / "data" / "sarif-schema-2.1.0.json"
 

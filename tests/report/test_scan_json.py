@@ -7,10 +7,11 @@ import json
 from datetime import date
 from pathlib import Path
 
-from capsa.assess.scan_service import ScanRequest, ScanResult, scan
 from capsa.checks.catalog import load_checks
 from capsa.checks.suppressions import load_baseline
 from capsa.report.scan_json import SCHEMA, render_json, to_json
+from capsa.scan.result import ScanResult
+from capsa.scan.service import ScanRequest, scan
 
 MANIFESTS = """apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
 kind: AWSMachineTemplate

@@ -7,9 +7,10 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from capsa.assess.scan_service import ScanRequest, ScanResult, scan
 from capsa.checks.catalog import load_checks
 from capsa.report.scan_markdown import render_markdown
+from capsa.scan.result import ScanResult
+from capsa.scan.service import ScanRequest, scan
 
 MANIFEST = """apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
 kind: AWSMachineTemplate

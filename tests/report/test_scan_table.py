@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from capsa.assess.scan_service import ScanRequest, ScanResult, scan
 from capsa.checks.catalog import load_checks
 from capsa.checks.model import Check
 from capsa.report.scan_table import render_table
+from capsa.scan.result import ScanResult
+from capsa.scan.service import ScanRequest, scan
 
 CRITICAL = Check.model_validate(
     {

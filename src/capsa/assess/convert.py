@@ -1,40 +1,31 @@
-"""Turn the scan's dataclasses and the graph's JSON into the Assessment's records.
+"""Turn the scan's and the graph's results into the Assessment's records.
 
-Kept apart from the service so the conversion is tested on its own and the Assessment
-never holds a reference to live engine objects.
+Kept apart from the stages so the conversion is tested on its own and the Assessment
+never holds a reference to live engine objects. Every function takes a typed result and
+returns a typed record: nothing goes through a dict.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable
 
 from capsa.assess.model import (
-    AttackPath,
     CheckOutcome,
     CheckSummary,
     CutEntry,
     FindingRecord,
     InputProblem,
-    Location,
-    ResourceRef,
-    Severity,
+    PathRecord,
+    PathStepRecord,
 )
 from capsa.checks.findings import CheckResult, Finding
-from capsa.checks.findings import Location as ScanLocation
-from capsa.checks.findings import ResourceRef as ScanRef
 from capsa.checks.model import Check
 from capsa.errors import Problem
+from capsa.graph.evidence import EvidenceRef
+from capsa.graph.search import AttackPath, Cut, Step
 
-
-def resource_ref(ref: ScanRef) -> ResourceRef:
-    return ResourceRef(
-        api_version=ref.api_version, kind=ref.kind, namespace=ref.namespace, name=ref.name
-    )
-
-
-def location(loc: ScanLocation) -> Location:
-    return Location(path=loc.path, line=loc.line, carrier=loc.carrier)
+Shorten = Callable[[str], str]
+"""Turns a manifest path into the one a report shows."""
 
 
 def finding_record(finding: Finding) -> FindingRecord:
@@ -42,11 +33,11 @@ def finding_record(finding: Finding) -> FindingRecord:
         fingerprint=finding.fingerprint,
         check_id=finding.check_id,
         title=finding.title,
-        severity=Severity(finding.severity.value),
+        severity=finding.severity,
         threats=list(finding.threats),
         mitigation=finding.mitigation,
-        resource=resource_ref(finding.resource),
-        location=location(finding.location),
+        resource=finding.resource,
+        location=finding.location,
         message=finding.message,
         remediation=finding.remediation,
         references=list(finding.references),
@@ -58,8 +49,8 @@ def finding_record(finding: Finding) -> FindingRecord:
 def outcome(result: CheckResult) -> CheckOutcome:
     return CheckOutcome(
         check_id=result.check_id,
-        resource=resource_ref(result.resource),
-        location=location(result.location),
+        resource=result.resource,
+        location=result.location,
         reason=result.reason or "",
     )
 
@@ -68,7 +59,7 @@ def check_summary(check: Check) -> CheckSummary:
     return CheckSummary(
         id=check.id,
         title=check.title,
-        severity=Severity(check.severity.value),
+        severity=check.severity,
         threats=list(check.threats),
         mitigation=check.mitigation,
     )
@@ -78,10 +69,36 @@ def problem(item: Problem) -> InputProblem:
     return InputProblem(path=item.path, line=item.line, column=item.column, message=item.message)
 
 
-def paths_from_json(items: Iterable[Mapping[str, Any]]) -> list[AttackPath]:
-    """Attack paths in the graph's JSON shape (steps use `from`/`to`, snake or camel keys)."""
-    return [AttackPath.model_validate(dict(item)) for item in items]
+def evidence_text(ref: EvidenceRef, shorten: Shorten) -> str:
+    """One check result behind an attack edge, as a report line."""
+    verdict = "passed" if ref.passed else "failed"
+    where = f" at {shorten(ref.location)}" if ref.location else ""
+    return f"{ref.check_id} {verdict} on {ref.resource}{where}"
 
 
-def cut_from_json(items: Iterable[Mapping[str, Any]]) -> list[CutEntry]:
-    return [CutEntry.model_validate(dict(item)) for item in items]
+def _step_record(step: Step, shorten: Shorten) -> PathStepRecord:
+    return PathStepRecord(
+        source=step.source,
+        target=step.target,
+        technique=step.technique,
+        threats=list(step.threats),
+        blocked_by=list(step.blocked_by),
+        evidence=[evidence_text(r, shorten) for r in step.refs] or [str(step.status)],
+    )
+
+
+def path_record(path: AttackPath, shorten: Shorten) -> PathRecord:
+    return PathRecord(
+        entry=path.entry,
+        target=path.target,
+        score=path.score,
+        clusters=list(path.clusters),
+        steps=[_step_record(s, shorten) for s in path.steps],
+    )
+
+
+def cut_entries(cut: Cut) -> list[CutEntry]:
+    return [
+        CutEntry(mitigation=m.mitigation, checks=list(m.checks), paths_cut=len(m.paths_cut))
+        for m in cut.mitigations
+    ]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from capsa.assess.model import Assessment, FindingRecord
+from capsa.assess.model import Assessment, FindingRecord, Location, ResourceRef
 from capsa.frozen import FrozenModel
 
 _COMPARED = ("severity", "message", "location", "suppressed", "suppression_reason", "mitigation")
@@ -51,9 +51,10 @@ class AssessmentDiff(_Frozen):
 
 
 def _text(value: object) -> str:
+    if isinstance(value, Location | ResourceRef):
+        return value.label
     if isinstance(value, BaseModel):
-        label = getattr(value, "label", None)
-        return str(label) if label is not None else value.model_dump_json()
+        return value.model_dump_json()
     return "" if value is None else str(value)
 
 

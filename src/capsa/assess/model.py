@@ -12,7 +12,10 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from capsa.checks.findings import Severity as Severity  # one scale for scan and assessment
+# One scale, one resource identity and one location for scan and assessment.
+from capsa.checks.findings import Location as Location
+from capsa.checks.findings import ResourceRef as ResourceRef
+from capsa.checks.findings import Severity as Severity
 from capsa.frozen import FrozenModel
 from capsa.model.types import SystemModel
 
@@ -30,29 +33,6 @@ class DeploymentStatus(StrEnum):
     ACCEPTED = "accepted"  # only failures left are explicitly suppressed
     VERIFIED = "verified"
     NOT_ASSESSABLE = "not-assessable"
-
-
-class ResourceRef(_Frozen):
-    api_version: str
-    kind: str
-    namespace: str | None = None
-    name: str
-
-    @property
-    def label(self) -> str:
-        where = f"{self.namespace}/" if self.namespace else ""
-        return f"{self.kind} {where}{self.name}"
-
-
-class Location(_Frozen):
-    path: str
-    line: int | None = None
-    carrier: str | None = None
-
-    @property
-    def label(self) -> str:
-        text = f"{self.path}:{self.line}" if self.line is not None else self.path
-        return f"{text} (in {self.carrier})" if self.carrier else text
 
 
 class FindingRecord(_Frozen):
@@ -162,7 +142,11 @@ class CandidateThreat(_Frozen):
     targets: list[str] = Field(default_factory=list)
 
 
-class PathStep(_Frozen):
+class PathStepRecord(_Frozen):
+    """One step of an attack path as the Assessment keeps it: the evidence is text (the
+    check results behind the edge, with display paths, or the edge's status), so a saved
+    assessment.json re-renders without the graph."""
+
     source: str = Field(alias="from")
     target: str = Field(alias="to")
     technique: str
@@ -171,15 +155,20 @@ class PathStep(_Frozen):
     evidence: list[str] = Field(default_factory=list)
 
 
-class AttackPath(_Frozen):
+class PathRecord(_Frozen):
+    """An attack path as the Assessment keeps it (see `capsa.graph.search.AttackPath` for
+    the search's own result, whose evidence is structured)."""
+
     entry: str
     target: str
     score: float
     clusters: list[str] = Field(default_factory=list)
-    steps: list[PathStep] = Field(default_factory=list)
+    steps: list[PathStepRecord] = Field(default_factory=list)
 
 
 class CutEntry(_Frozen):
+    """A mitigation of the minimum cut, its checks and how many listed paths it closes."""
+
     mitigation: str
     checks: list[str] = Field(default_factory=list)
     paths_cut: int = 0
@@ -239,7 +228,7 @@ class Assessment(_Frozen):
     unknown: list[CheckOutcome] = Field(default_factory=list)
     gaps: list[ProjectGap] = Field(default_factory=list)
     candidates: list[CandidateThreat] = Field(default_factory=list)
-    paths: list[AttackPath] = Field(default_factory=list)
+    paths: list[PathRecord] = Field(default_factory=list)
     cut: list[CutEntry] = Field(default_factory=list)
     errors: list[InputProblem] = Field(default_factory=list)
     summary: Summary = Field(default_factory=Summary)

@@ -1,9 +1,9 @@
-"""The real pipeline stages behind `capsa assess`, each importing its engine when it runs.
+"""The real pipeline stages behind `capsa assess`.
 
 Threats (catalogue, tracking decisions, the engine's candidates) come from
-`capsa.threats.service`; evidence from `capsa.assess.scan_service` (suppressions
-included); attack paths from `capsa.graph.service`; project gaps from the repository's
-governance files (`capsa.sources.repository`).
+`capsa.threats.service`; evidence from `capsa.scan` (suppressions included); attack
+paths from `capsa.graph.service`; project gaps from the repository's governance files
+(`capsa.sources.repository`).
 """
 
 from __future__ import annotations
@@ -12,18 +12,41 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
-from capsa.assess.model import CandidateThreat, InputProblem, ProjectGap, TrackingDecision
-from capsa.assess.service import AssessRequest, PathStage, ScanStage, Stages, ThreatStage
+from capsa.assess.convert import (
+    check_summary,
+    cut_entries,
+    finding_record,
+    outcome,
+    path_record,
+    problem,
+)
+from capsa.assess.gaps import project_gaps
+from capsa.assess.model import (
+    CandidateThreat,
+    CheckOutcome,
+    FindingRecord,
+    InputProblem,
+    ProjectGap,
+    TrackingDecision,
+)
+from capsa.assess.pipeline import AssessRequest, PathStage, ScanStage, Stages, ThreatStage
 from capsa.assess.status import MitigationInput, ThreatInput
 from capsa.errors import InputError, Problem
+from capsa.examples import demo_path
+from capsa.graph.service import attack_paths, from_scan
+from capsa.model.loader import load_model
 from capsa.model.types import SystemModel
+from capsa.scan.service import ScanRequest, scan
+from capsa.sources.repository import read_governance
+from capsa.threats.service import assess_threats
+from capsa.threats.tracking import TrackingEntry
 
 # --- threats ---------------------------------------------------------------------------
 
 
-def _tracking(entry: Any) -> TrackingDecision | None:
+def _tracking(entry: TrackingEntry | None) -> TrackingDecision | None:
     if entry is None:
         return None
     when = f" ({entry.date.isoformat()})" if entry.date else ""
@@ -38,8 +61,6 @@ def _tracking(entry: Any) -> TrackingDecision | None:
 def threat_stage(model: SystemModel, request: AssessRequest) -> ThreatStage:
     """Catalogue threats with their checks attached, tracking decisions and the engine's
     candidates (generated threats the catalogue does not cover)."""
-    from capsa.threats.service import assess_threats
-
     # By reference, not the loaded model: the threats service applies the built-in
     # catalogue to builtin:capi-aws (and models extending it), which it tells by the ref.
     # Checks are linked to mitigations later, from each check's own `mitigation`.
@@ -87,12 +108,8 @@ def threat_stage(model: SystemModel, request: AssessRequest) -> ThreatStage:
         threats=threats,
         candidates=candidates,
         gap_text=gap_text,
-        warnings=[_problem(w) for w in report.warnings],
+        warnings=[problem(w) for w in report.warnings],
     )
-
-
-def _problem(item: Problem) -> InputProblem:
-    return InputProblem(path=item.path, line=item.line, column=item.column, message=item.message)
 
 
 # --- scan ------------------------------------------------------------------------------
@@ -100,8 +117,6 @@ def _problem(item: Problem) -> InputProblem:
 
 def _display_roots() -> list[Path]:
     """Folders shown relative: the bundled example's parent, then the working directory."""
-    from capsa.examples import demo_path
-
     return [demo_path().parent, Path.cwd()]
 
 
@@ -116,13 +131,16 @@ def short_path(path: str, roots: Sequence[Path] | None = None) -> str:
     return path
 
 
+_Located = TypeVar("_Located", FindingRecord, CheckOutcome)
+
+
 def _shorten(stage: ScanStage) -> ScanStage:
     roots = _display_roots()
 
-    def fix_location(item: Any) -> Any:
+    def fix_location(item: _Located) -> _Located:
         if item.location is None:
             return item
-        location = item.location.model_copy(update={"path": short_path(item.location.path, roots)})
+        location = replace(item.location, path=short_path(item.location.path, roots))
         return item.model_copy(update={"location": location})
 
     return replace(
@@ -136,9 +154,6 @@ def _shorten(stage: ScanStage) -> ScanStage:
 
 def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
     """The shared scan (suppressions included), converted to the Assessment's records."""
-    from capsa.assess.convert import check_summary, finding_record, outcome, problem
-    from capsa.assess.scan_service import ScanRequest, scan
-
     today = request.now.date() if request.now is not None else None
     result = scan(
         ScanRequest(
@@ -163,7 +178,7 @@ def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
         checks=[check_summary(c) for c in result.checks],
         errors=[problem(p) for p in result.errors],
         resources=result.summary.resources,
-        raw=(result, result.topology, result.checks),
+        result=result,
     )
     return _shorten(stage)
 
@@ -173,59 +188,20 @@ def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
 
 def path_stage(model: SystemModel, scan: ScanStage) -> PathStage:
     """Build the attack graph from the evaluated deployment, then rank paths and cut."""
-    if scan.raw is None:
+    if scan.result is None:
         return PathStage()
-    result, topology, checks = scan.raw
-    if topology is None:
+    if scan.result.topology is None:
         return PathStage(errors=[_no_paths("the scan gave no topology to build a graph from")])
-    from capsa.graph.service import attack_paths, scan_from_result
-
-    found = attack_paths(scan_from_result(result, topology, checks), model=model)
-    return PathStage(paths=_paths(found.report.paths), cut=_cut(found.report))
+    report = attack_paths(from_scan(scan.result), model=model).report
+    roots = _display_roots()
+    return PathStage(
+        paths=[path_record(p, lambda path: short_path(path, roots)) for p in report.paths],
+        cut=cut_entries(report.cut),
+    )
 
 
 def _no_paths(message: str) -> InputProblem:
     return InputProblem(path="capsa.graph", message=message)
-
-
-def _paths(paths: Sequence[Any]) -> list[Any]:
-    from capsa.assess.convert import paths_from_json
-
-    return paths_from_json(
-        {
-            "entry": p.entry,
-            "target": p.target,
-            "score": p.score,
-            "clusters": list(p.clusters),
-            "steps": [
-                {
-                    "from": s.source,
-                    "to": s.target,
-                    "technique": s.technique,
-                    "threats": list(s.threats),
-                    "blocked_by": list(s.blocked_by),
-                    "evidence": [_ref_text(r) for r in s.refs] or [str(s.status)],
-                }
-                for s in p.steps
-            ],
-        }
-        for p in paths
-    )
-
-
-def _ref_text(ref: Any) -> str:
-    verdict = "passed" if ref.passed else "failed"
-    where = f" at {short_path(ref.location)}" if ref.location else ""
-    return f"{ref.check_id} {verdict} on {ref.resource}{where}"
-
-
-def _cut(report: Any) -> list[Any]:
-    from capsa.assess.convert import cut_from_json
-
-    return cut_from_json(
-        {"mitigation": m.mitigation, "checks": list(m.checks), "paths_cut": len(m.paths_cut)}
-        for m in report.cut.mitigations
-    )
 
 
 # --- project gaps ----------------------------------------------------------------------
@@ -234,31 +210,17 @@ def _cut(report: Any) -> list[Any]:
 def gap_stage(
     request: AssessRequest, now: datetime, text: Mapping[str, tuple[str, str]]
 ) -> list[ProjectGap]:
-    from capsa.assess.gaps import project_gaps
-
-    facts = None
-    if request.repo:
-        from capsa.sources.repository import read_governance
-
-        facts = read_governance(request.repo)
+    facts = read_governance(request.repo) if request.repo else None
     return project_gaps(facts, now, dict(text))
 
 
 def _example_paths() -> list[str]:
-    from capsa.examples import demo_path
-
     return [str(demo_path())]
-
-
-def _load_model(ref: str) -> SystemModel:
-    from capsa.model.loader import load_model
-
-    return load_model(ref)
 
 
 def default_stages() -> Stages:
     return Stages(
-        load_model=_load_model,
+        load_model=load_model,
         threats=threat_stage,
         scan=scan_stage,
         paths=path_stage,

@@ -6,13 +6,13 @@ from collections import Counter
 from collections.abc import Sequence
 
 from capsa.assess.model import (
-    AttackPath,
     CheckOutcome,
     CheckSummary,
     CutEntry,
     DeploymentStatus,
     FindingRecord,
     InputProblem,
+    PathRecord,
     Severity,
     Summary,
     ThreatAssessment,
@@ -24,7 +24,7 @@ def summarize(
     findings: Sequence[FindingRecord],
     passes: Sequence[CheckOutcome],
     unknown: Sequence[CheckOutcome],
-    paths: Sequence[AttackPath],
+    paths: Sequence[PathRecord],
     cut: Sequence[CutEntry],
     errors: Sequence[InputProblem],
     resources: int,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from capsa.capi import kinds
+from capsa.capi.context import AppliedPatch, HealthCheck, SkippedPatch
 from capsa.capi.index import ResourceIndex, namespace_of
 from capsa.capi.patches import (
     MISSING,
@@ -24,6 +25,7 @@ from capsa.capi.patches import (
     lookup_variable,
 )
 from capsa.errors import Problem
+from capsa.kube import dig
 from capsa.sources.clusterctl_vars import looks_unresolved
 from capsa.sources.resource import Origin, Resource
 from capsa.yamlio import plain, position_of
@@ -43,7 +45,7 @@ class Target:
     worker_class: str = ""
     worker_name: str = ""
     unknown: set[tuple[str | int, ...]] = field(default_factory=set)
-    applied: list[dict[str, str]] = field(default_factory=list)
+    applied: list[AppliedPatch] = field(default_factory=list)
 
     def virtual(self, cluster: Resource) -> Resource:
         """The patched template as a Resource of its own, named per Cluster."""
@@ -68,8 +70,8 @@ class ClassResolution:
     """The outcome of applying a ClusterClass to one Cluster."""
 
     targets: list[Target] = field(default_factory=list)
-    health_checks: list[dict[str, Any]] = field(default_factory=list)
-    not_evaluated: list[dict[str, str]] = field(default_factory=list)
+    health_checks: list[HealthCheck] = field(default_factory=list)
+    not_evaluated: list[SkippedPatch] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     def first(self, slot: str) -> Target | None:
@@ -86,16 +88,16 @@ def _variables(
     """Class defaults, then the Cluster's values, then per-worker overrides."""
     values: dict[str, Any] = {}
     unknown: set[str] = set()
-    definitions = kinds.dig(cluster_class.body, "spec", "variables")
+    definitions = dig(cluster_class.body, "spec", "variables")
     for definition in definitions if isinstance(definitions, list) else []:
         if not isinstance(definition, Mapping) or not isinstance(definition.get("name"), str):
             continue
-        default = kinds.dig(definition, "schema", "openAPIV3Schema", "default")
+        default = dig(definition, "schema", "openAPIV3Schema", "default")
         if default is not None:
             values[definition["name"]] = default
     sources: list[tuple[Any, tuple[str | int, ...]]] = [
         (
-            kinds.dig(cluster.body, "spec", "topology", "variables"),
+            dig(cluster.body, "spec", "topology", "variables"),
             ("spec", "topology", "variables"),
         ),
         (overrides, override_path),
@@ -119,7 +121,7 @@ def _variables(
 def _builtins(
     cluster: Resource, class_name: str, target: Target, cp_replicas: Any
 ) -> dict[str, Any]:
-    topology = kinds.dig(cluster.body, "spec", "topology") or {}
+    topology = dig(cluster.body, "spec", "topology") or {}
     version = topology.get("version") if isinstance(topology, Mapping) else None
     builtin: dict[str, Any] = {
         "cluster": {
@@ -152,7 +154,7 @@ def _selector_matches(selector: Mapping[str, Any], target: Target) -> bool:
     if target.slot in ("controlPlane", "controlPlaneMachine"):
         return bool(match.get("controlPlane"))
     key = "machineDeploymentClass" if target.pool == "machineDeployment" else "machinePoolClass"
-    names = kinds.dig(match, key, "names")
+    names = dig(match, key, "names")
     return isinstance(names, list) and target.worker_class in names
 
 
@@ -169,7 +171,7 @@ def _worker_entry_overrides(
         "variables",
         "overrides",
     )
-    return kinds.dig(cluster.body, *path), path
+    return dig(cluster.body, *path), path
 
 
 def _problem(resource: Resource, path: tuple[str | int, ...], message: str) -> Problem:
@@ -262,11 +264,7 @@ def _collect_targets(
                 )
         if worker.health_check is not None:
             result.health_checks.append(
-                {
-                    "name": f"{name}",
-                    "source": "ClusterClass",
-                    **kinds.health_check_spec(worker.health_check),
-                }
+                HealthCheck(name, "ClusterClass", kinds.health_check_spec(worker.health_check))
             )
 
 
@@ -279,11 +277,10 @@ def _cluster_health_checks(
         ("ClusterClass", cluster_class.body, ("spec", "controlPlane")),
     ):
         for key in ("healthCheck", "machineHealthCheck"):
-            stanza = kinds.dig(body, *base, key)
+            stanza = dig(body, *base, key)
             if isinstance(stanza, Mapping) and stanza:
                 result.health_checks.insert(
-                    0,
-                    {"name": "control-plane", "source": source, **kinds.health_check_spec(stanza)},
+                    0, HealthCheck("control-plane", source, kinds.health_check_spec(stanza))
                 )
                 return
 
@@ -309,9 +306,9 @@ def _value_for(
 
 
 def _apply_patches(cluster: Resource, cluster_class: Resource, result: ClassResolution) -> None:
-    patches = kinds.dig(cluster_class.body, "spec", "patches")
+    patches = dig(cluster_class.body, "spec", "patches")
     class_name = cluster_class.name
-    cp_replicas = kinds.dig(cluster.body, "spec", "topology", "controlPlane", "replicas")
+    cp_replicas = dig(cluster.body, "spec", "topology", "controlPlane", "replicas")
     contexts: dict[int, tuple[dict[str, Any], set[str]]] = {}
     worker_positions: dict[tuple[str, str], int] = {}
     counters: dict[str, int] = {}
@@ -336,9 +333,7 @@ def _apply_patches(cluster: Resource, cluster_class: Resource, result: ClassReso
             continue
         name = str(patch.get("name", ""))
         if "external" in patch:
-            result.not_evaluated.append(
-                {"patch": name, "reason": "external patch (runtime extension)"}
-            )
+            result.not_evaluated.append(SkippedPatch(name, "external patch (runtime extension)"))
             continue
         definitions = patch.get("definitions")
         enabled_if = patch.get("enabledIf")
@@ -358,10 +353,7 @@ def _apply_patches(cluster: Resource, cluster_class: Resource, result: ClassReso
                     )
                     if enabled is None:
                         result.not_evaluated.append(
-                            {
-                                "patch": name,
-                                "reason": f"enabledIf {enabled_if.strip()!r} not evaluated",
-                            }
+                            SkippedPatch(name, f"enabledIf {enabled_if.strip()!r} not evaluated")
                         )
                         continue
                     if not enabled:
@@ -389,16 +381,16 @@ def _apply_operations(
             else _value_for(operation, variables, unknown_vars)
         )
         if reason is not None:
-            result.not_evaluated.append({"patch": name, "reason": f"{path}: {reason}"})
+            result.not_evaluated.append(SkippedPatch(name, f"{path}: {reason}"))
             continue
         try:
             concrete = apply_operation(target.body, op, path, value)
         except PatchError as exc:
-            result.not_evaluated.append({"patch": name, "reason": f"{path}: {exc}"})
+            result.not_evaluated.append(SkippedPatch(name, f"{path}: {exc}"))
             continue
         if unknown:
             target.unknown.add(tuple(concrete))
-        target.applied.append({"patch": name, "op": op, "path": path})
+        target.applied.append(AppliedPatch(name, op, path))
 
 
 def resolve_cluster_class(
@@ -420,7 +412,7 @@ def as_instance(template: Resource | None, body: Any = None) -> dict[str, Any] |
     source = plain(template.body if body is None else body)
     if not template.kind.endswith("Template"):
         return source if isinstance(source, dict) else None
-    inner = kinds.dig(source, "spec", "template")
+    inner = dig(source, "spec", "template")
     inner = inner if isinstance(inner, dict) else {}
     return {
         "apiVersion": template.api_version,

@@ -21,7 +21,11 @@ def namespace_of(resource: Resource) -> str:
     return resource.namespace or DEFAULT_NAMESPACE
 
 
-def resource_key(resource: Resource) -> tuple[str, str, int | None, str | None]:
+ResourceKey = tuple[str, str, int | None, str | None]
+"""A read resource's identity plus where it was read (copies of a template differ)."""
+
+
+def resource_key(resource: Resource) -> ResourceKey:
     """Hashable key of one read resource (identity plus where it was read)."""
     origin = resource.origin
     return (resource.identity, origin.path, origin.line, origin.carrier)

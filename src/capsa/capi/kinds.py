@@ -13,6 +13,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from capsa.kube import dig
+
 CORE_GROUP = "cluster.x-k8s.io"
 BOOTSTRAP_GROUP = "bootstrap.cluster.x-k8s.io"
 CONTROLPLANE_GROUP = "controlplane.cluster.x-k8s.io"
@@ -63,19 +65,6 @@ def args_of(value: Any) -> dict[str, str]:
                 val = item.get("value")
                 out[str(item["name"])] = "" if val is None else str(val)
     return out
-
-
-def dig(body: Any, *path: str | int) -> Any:
-    """Value at `path` inside nested dicts/lists, or None when any step is missing."""
-    node = body
-    for step in path:
-        if isinstance(node, Mapping) and isinstance(step, str):
-            node = node.get(step)
-        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
-            node = node[step]
-        else:
-            return None
-    return node
 
 
 @dataclass(frozen=True)
@@ -245,13 +234,13 @@ def topology_workers(cluster: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[
                     yield pool, entry
 
 
-def health_check_spec(body: Mapping[str, Any]) -> dict[str, Any]:
+def health_check_spec(body: Mapping[str, Any]) -> dict[str, str]:
     """The part of a MachineHealthCheck (or a ClusterClass health-check stanza) that
     decides remediation, in one shape for CEL: v1beta1 `maxUnhealthy`/`unhealthyRange`
     and v1beta2 `remediation.triggerIf.{unhealthyLessThanOrEqualTo,unhealthyInRange}`."""
     spec = body["spec"] if isinstance(body.get("spec"), Mapping) else body
     trigger = dig(spec, "remediation", "triggerIf")
-    out: dict[str, Any] = {}
+    out: dict[str, str] = {}
     for key, value in (
         ("maxUnhealthy", dig(spec, "maxUnhealthy")),
         ("unhealthyRange", dig(spec, "unhealthyRange")),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -19,6 +20,17 @@ from capsa.yamlio import load_all_with_lines
 
 #: Payloads larger than this are not parsed (a ClusterResourceSet object is capped far lower).
 MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class CarriedObject:
+    """One object a ConfigMap/Secret payload carries, by shape only: never a value."""
+
+    kind: str = ""
+    api_version: str = ""
+    name: str = ""
+    namespace: str = ""
+    keys: tuple[str, ...] = ()
 
 
 def _texts(carrier: Mapping[str, Any]) -> list[str]:
@@ -42,34 +54,34 @@ def _texts(carrier: Mapping[str, Any]) -> list[str]:
     return [t for t in texts if len(t) <= MAX_PAYLOAD_BYTES]
 
 
-def _keys(obj: Mapping[str, Any]) -> list[str]:
+def _keys(obj: Mapping[str, Any]) -> tuple[str, ...]:
     keys: list[str] = []
     for field in ("data", "stringData", "binaryData"):
         section = obj.get(field)
         if isinstance(section, Mapping):
             keys.extend(str(k) for k in section)
-    return sorted(set(keys))
+    return tuple(sorted(set(keys)))
 
 
-def describe(obj: Mapping[str, Any]) -> dict[str, Any] | None:
+def describe(obj: Mapping[str, Any]) -> CarriedObject | None:
     """Kind, apiVersion, name, namespace and key names of one carried object."""
     if not isinstance(obj.get("kind"), str):
         return None
     raw_meta = obj.get("metadata")
     meta: Mapping[str, Any] = raw_meta if isinstance(raw_meta, Mapping) else {}
-    return {
-        "kind": obj["kind"],
-        "apiVersion": str(obj.get("apiVersion", "")),
-        "name": str(meta.get("name", "")),
-        "namespace": str(meta.get("namespace", "")),
-        "keys": _keys(obj),
-    }
+    return CarriedObject(
+        kind=obj["kind"],
+        api_version=str(obj.get("apiVersion", "")),
+        name=str(meta.get("name", "")),
+        namespace=str(meta.get("namespace", "")),
+        keys=_keys(obj),
+    )
 
 
-def embedded_objects(carrier: Mapping[str, Any]) -> list[dict[str, Any]]:
+def embedded_objects(carrier: Mapping[str, Any]) -> list[CarriedObject]:
     """Kubernetes objects carried in a ConfigMap/Secret payload: kind, name, namespace and
     key names (for Secrets and ConfigMaps). Unparseable payload text is skipped."""
-    found: list[dict[str, Any]] = []
+    found: list[CarriedObject] = []
     for text in _texts(carrier):
         try:
             documents = [doc for _, doc in load_all_with_lines(text)]

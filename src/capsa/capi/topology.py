@@ -1,73 +1,43 @@
-"""Per-cluster view of Cluster API manifests, and the context cross-object checks see.
+"""The topology of Cluster API manifests: every Cluster resolved (`capsa.capi.clusters`),
+and the context cross-object checks see for each resource (`capsa.capi.context`).
 
-`build_topology` follows the references a Cluster makes (infrastructure cluster, control
-plane, machine templates, worker pools, health checks, ClusterResourceSets, identities),
-applies ClusterClasses, and groups everything by cluster with the role each object plays.
-Unresolvable references become Problems; nothing here raises on odd input.
+Each member of a cluster sees the cluster's shared facts plus its own role, namespace,
+VPC and (for a ClusterResourceSet) payload; objects in no cluster see what is knowable
+on their own (their namespace; an AWSCluster's identity; a ClusterResourceSet's
+payload).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from capsa.capi import kinds
-from capsa.capi.clusterclass import ClassResolution, as_instance, resolve_cluster_class
-from capsa.capi.index import ResourceIndex, namespace_of, resource_key
+from capsa.capi.clusterclass import as_instance
+from capsa.capi.clusters import (
+    ClusterView,
+    identity_chain,
+    identity_ref_of,
+    resolve_clusters,
+)
+from capsa.capi.context import (
+    CheckContext,
+    ClusterFacts,
+    IdentityRefFacts,
+    MachineTemplateFacts,
+    NamespaceFacts,
+    PayloadEntry,
+    VpcFacts,
+)
+from capsa.capi.index import ResourceIndex, ResourceKey, namespace_of, resource_key
 from capsa.capi.payload import describe, embedded_objects
 from capsa.errors import Problem
+from capsa.kube import dig, labels_of
 from capsa.sources.clusterctl_vars import looks_unresolved
 from capsa.sources.resource import Resource
-from capsa.yamlio import plain, position_of
-
-ROLE_CONTROL_PLANE = "control-plane"
-ROLE_WORKER = "worker"
-ROLE_CLUSTER = ""
-
-_ResourceKey = tuple[str, str, int | None, str | None]
-
-
-@dataclass(frozen=True)
-class Member:
-    """A resource that belongs to a cluster, and the part it plays there."""
-
-    resource: Resource
-    role: str
-
-
-@dataclass(frozen=True)
-class ClusterView:
-    """One Cluster with everything it was resolved to."""
-
-    cluster: Resource
-    topology_class: str | None
-    infrastructure_cluster: Resource | None
-    control_plane: Resource | None
-    control_plane_machine_template: Resource | None
-    identity: Resource | None
-    identity_ref: Mapping[str, Any]
-    members: tuple[Member, ...]
-    resolved: tuple[Resource, ...]
-    machine_health_checks: tuple[Mapping[str, Any], ...]
-    applied_patches: tuple[Mapping[str, str], ...]
-    not_evaluated: tuple[Mapping[str, str], ...]
-
-    @property
-    def name(self) -> str:
-        return self.cluster.name
-
-    @property
-    def namespace(self) -> str:
-        return namespace_of(self.cluster)
-
-    def role_of(self, resource: Resource) -> str | None:
-        key = resource_key(resource)
-        for member in self.members:
-            if resource_key(member.resource) == key:
-                return member.role
-        return None
+from capsa.yamlio import plain
 
 
 @dataclass(frozen=True)
@@ -77,18 +47,28 @@ class Topology:
     clusters: tuple[ClusterView, ...]
     problems: tuple[Problem, ...]
     resolved_resources: tuple[Resource, ...]
-    _contexts: Mapping[_ResourceKey, dict[str, Any]] = field(repr=False)
-    _replaced: frozenset[_ResourceKey] = field(repr=False)
-    _namespaces: Mapping[str, dict[str, Any]] = field(repr=False)
+    _contexts: Mapping[ResourceKey, CheckContext] = field(repr=False)
+    _replaced: frozenset[ResourceKey] = field(repr=False)
+    _namespaces: Mapping[str, NamespaceFacts] = field(repr=False)
+    _bindings: dict[ResourceKey, dict[str, Any]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def context_of(self, resource: Resource) -> CheckContext:
+        """Where `resource` sits in the topology. Resources outside any cluster get an
+        empty cluster and role "". A template shared by several clusters gets the first
+        cluster's context."""
+        found = self._contexts.get(resource_key(resource))
+        return found if found is not None else _outside(resource, self._namespaces)
 
     def context_for(self, resource: Resource) -> dict[str, Any]:
-        """Plain data (a CEL binding) describing where `resource` sits in the topology.
-        Resources outside any cluster get an empty cluster and role "". A template shared
-        by several clusters gets the first cluster's context. Treat it as read-only."""
-        found = self._contexts.get(resource_key(resource))
-        if found is not None:
-            return found
-        return _empty_context(resource, self._namespaces)
+        """`context_of` as the CEL `context` binding (made once per resource; treat it as
+        read-only)."""
+        key = resource_key(resource)
+        found = self._bindings.get(key)
+        if found is None:
+            found = self._bindings[key] = self.context_of(resource).binding()
+        return found
 
     def evaluation_resources(self, resources: Sequence[Resource]) -> list[Resource]:
         """What checks should run on: the inputs, with every ClusterClass template that a
@@ -96,241 +76,6 @@ class Topology:
         out = [r for r in resources if resource_key(r) not in self._replaced]
         out.extend(self.resolved_resources)
         return out
-
-
-# --- building ------------------------------------------------------------------------
-
-
-@dataclass
-class _Builder:
-    resources: Sequence[Resource]
-    index: ResourceIndex
-    problems: list[Problem] = field(default_factory=list)
-
-    def problem(self, resource: Resource, path: tuple[str | int, ...], message: str) -> None:
-        position = position_of(resource.body, path)
-        line = position[0] if position else resource.origin.line
-        column = position[1] if position else None
-        self.problems.append(Problem(resource.origin.path, line, column, message))
-
-    def follow(
-        self, referrer: Resource, path: tuple[str, ...], what: str, cluster_scoped: bool = False
-    ) -> Resource | None:
-        ref = kinds.ref_from(kinds.dig(referrer.body, *path))
-        if ref is None:
-            return None
-        return self.resolve(referrer, ref, path, what, cluster_scoped)
-
-    def resolve(
-        self,
-        referrer: Resource,
-        ref: kinds.ObjectRef,
-        path: tuple[str | int, ...],
-        what: str,
-        cluster_scoped: bool = False,
-    ) -> Resource | None:
-        namespace = None if cluster_scoped else namespace_of(referrer)
-        found = self.index.resolve(ref, namespace, referrer)
-        if found is None:
-            self.problem(
-                referrer,
-                path,
-                f"{referrer.kind} {referrer.name}: {what} {ref.kind} {ref.name!r} "
-                "is not among the inputs",
-            )
-        return found
-
-
-def _clusters_by_name(index: ResourceIndex) -> dict[tuple[str, str], list[Resource]]:
-    out: dict[tuple[str, str], list[Resource]] = defaultdict(list)
-    for cluster in index.of_kind("Cluster"):
-        if cluster.group == kinds.CORE_GROUP:
-            out[(namespace_of(cluster), cluster.name)].append(cluster)
-    return out
-
-
-def _owner_cluster(
-    resource: Resource, clusters: Mapping[tuple[str, str], list[Resource]]
-) -> Resource | None:
-    name = kinds.dig(resource.body, "spec", "clusterName")
-    if not isinstance(name, str):
-        labels = kinds.dig(resource.body, "metadata", "labels")
-        name = labels.get(kinds.CLUSTER_NAME_LABEL) if isinstance(labels, Mapping) else None
-    if not isinstance(name, str):
-        return None
-    candidates = clusters.get((namespace_of(resource), name), [])
-    same_file = [c for c in candidates if c.origin.path == resource.origin.path]
-    chosen = same_file or candidates
-    return chosen[0] if chosen else None
-
-
-def _labels(resource: Resource) -> dict[str, str]:
-    labels = kinds.dig(resource.body, "metadata", "labels")
-    if not isinstance(labels, Mapping):
-        return {}
-    return {str(k): "" if v is None else str(v) for k, v in labels.items()}
-
-
-def _selector_matches(selector: Any, labels: Mapping[str, str]) -> bool:
-    """Kubernetes label selector semantics; an empty selector matches nothing for a
-    ClusterResourceSet (Cluster API treats it so)."""
-    if not isinstance(selector, Mapping):
-        return False
-    match_labels = selector.get("matchLabels")
-    expressions = selector.get("matchExpressions")
-    if not match_labels and not expressions:
-        return False
-    if isinstance(match_labels, Mapping):
-        for key, value in match_labels.items():
-            if labels.get(str(key)) != ("" if value is None else str(value)):
-                return False
-    for expr in expressions if isinstance(expressions, list) else []:
-        if not isinstance(expr, Mapping):
-            return False
-        key, op = str(expr.get("key")), expr.get("operator")
-        values = [str(v) for v in expr.get("values") or []]
-        if op == "In" and labels.get(key) not in values:
-            return False
-        if op == "NotIn" and labels.get(key) in values:
-            return False
-        if op == "Exists" and key not in labels:
-            return False
-        if op == "DoesNotExist" and key in labels:
-            return False
-    return True
-
-
-def _identity_ref(
-    infra: Mapping[str, Any] | None, infra_kind: str
-) -> tuple[kinds.ObjectRef | None, bool]:
-    """(identity reference, defaulted). CAPA defaults an absent AWS identityRef to the
-    controller identity named `default`."""
-    ref = kinds.ref_from(kinds.dig(infra, "spec", "identityRef")) if infra else None
-    if ref is not None:
-        return ref, False
-    if infra_kind.startswith("AWS"):
-        kind, name = kinds.AWS_DEFAULT_IDENTITY
-        return kinds.ObjectRef(kind=kind, name=name), True
-    return None, False
-
-
-def _effective_identity_ref(parts: _ClusterParts) -> tuple[kinds.ObjectRef | None, bool]:
-    """An explicit identityRef on the infrastructure cluster, else on an AWS control plane
-    (EKS keeps it on AWSManagedControlPlane), else CAPA's default for AWS clusters."""
-    infra_kind = parts.infra.kind if parts.infra is not None else ""
-    cp_kind = parts.control_plane.kind if parts.control_plane is not None else ""
-    for body in (parts.infra_body, parts.control_plane_body):
-        ref = kinds.ref_from(kinds.dig(body, "spec", "identityRef")) if body else None
-        if ref is not None:
-            return ref, False
-    if infra_kind.startswith("AWS") or cp_kind.startswith("AWS"):
-        return _identity_ref(None, "AWS")
-    return None, False
-
-
-def _identity_chain(identity: Resource | None, index: ResourceIndex) -> list[str]:
-    """Kinds along `sourceIdentityRef`, starting with the identity itself (max 8 hops)."""
-    chain: list[str] = []
-    current = identity
-    while current is not None and len(chain) < 8:
-        chain.append(current.kind)
-        ref = kinds.ref_from(kinds.dig(current.body, "spec", "sourceIdentityRef"))
-        current = index.resolve(ref, None, current) if ref is not None else None
-    return chain
-
-
-@dataclass
-class _ClusterParts:
-    members: list[Member] = field(default_factory=list)
-    infra: Resource | None = None
-    infra_body: dict[str, Any] | None = None
-    control_plane: Resource | None = None
-    control_plane_body: dict[str, Any] | None = None
-    cp_machine_template: Resource | None = None
-    resolution: ClassResolution | None = None
-    health_checks: list[Mapping[str, Any]] = field(default_factory=list)
-
-
-def _resolve_direct(builder: _Builder, cluster: Resource, parts: _ClusterParts) -> None:
-    """A Cluster that names its infrastructure cluster and control plane itself."""
-    parts.infra = builder.follow(cluster, ("spec", "infrastructureRef"), "infrastructure cluster")
-    if parts.infra is not None:
-        parts.members.append(Member(parts.infra, ROLE_CLUSTER))
-        parts.infra_body = as_instance(parts.infra)
-    parts.control_plane = builder.follow(cluster, ("spec", "controlPlaneRef"), "control plane")
-    if parts.control_plane is None:
-        return
-    parts.members.append(Member(parts.control_plane, ROLE_CONTROL_PLANE))
-    parts.control_plane_body = as_instance(parts.control_plane)
-    ref, path = kinds.control_plane_machine_template_ref(parts.control_plane.body)
-    if ref is not None:
-        parts.cp_machine_template = builder.resolve(
-            parts.control_plane, ref, path, "control plane machine template"
-        )
-        if parts.cp_machine_template is not None:
-            parts.members.append(Member(parts.cp_machine_template, ROLE_CONTROL_PLANE))
-
-
-def _resolve_class(builder: _Builder, cluster: Resource, parts: _ClusterParts) -> str | None:
-    """A topology-managed Cluster: find its ClusterClass and apply it."""
-    found = kinds.cluster_class_of(cluster.body)
-    if found is None:
-        return None
-    class_name, class_namespace = found
-    ref = kinds.ObjectRef(
-        kind="ClusterClass", name=class_name, group=kinds.CORE_GROUP, namespace=class_namespace
-    )
-    if class_namespace is not None and looks_unresolved(class_namespace):
-        ref = kinds.ObjectRef(kind="ClusterClass", name=class_name, group=kinds.CORE_GROUP)
-    cluster_class = builder.resolve(cluster, ref, ("spec", "topology"), "topology class")
-    if cluster_class is None:
-        return class_name
-    parts.members.append(Member(cluster_class, ROLE_CLUSTER))
-    resolution = resolve_cluster_class(cluster, cluster_class, builder.index)
-    builder.problems.extend(resolution.problems)
-    parts.resolution = resolution
-    parts.health_checks.extend(resolution.health_checks)
-    infra = resolution.first("infrastructureCluster")
-    if infra is not None:
-        parts.infra = infra.virtual(cluster)
-        parts.infra_body = as_instance(parts.infra)
-    control_plane = resolution.first("controlPlane")
-    if control_plane is not None:
-        parts.control_plane = control_plane.virtual(cluster)
-        parts.control_plane_body = as_instance(parts.control_plane)
-    machine = resolution.first("controlPlaneMachine")
-    if machine is not None:
-        parts.cp_machine_template = machine.virtual(cluster)
-    return class_name
-
-
-def _add_pool_members(
-    builder: _Builder,
-    cluster: Resource,
-    parts: _ClusterParts,
-    owned: Mapping[_ResourceKey, list[Resource]],
-) -> None:
-    for owner in owned.get(resource_key(cluster), []):
-        if owner.kind == "MachineHealthCheck":
-            parts.members.append(Member(owner, ROLE_CLUSTER))
-            parts.health_checks.append(
-                {
-                    "name": owner.name,
-                    "source": "MachineHealthCheck",
-                    **kinds.health_check_spec(owner.body),
-                }
-            )
-            continue
-        role = ROLE_WORKER
-        if owner.kind == "Machine" and kinds.CONTROL_PLANE_LABEL in _labels(owner):
-            role = ROLE_CONTROL_PLANE
-        parts.members.append(Member(owner, role))
-        for part, ref, path in kinds.machine_template_refs(owner.body):
-            if ref is None:
-                continue
-            target = builder.resolve(owner, ref, path, f"{part} template")
-            if target is not None:
-                parts.members.append(Member(target, role))
 
 
 def build_topology(
@@ -342,157 +87,44 @@ def build_topology(
     a live cluster); workload clusters placed in them are flagged by the network check.
     """
     index = ResourceIndex(resources)
-    builder = _Builder(resources, index)
-    clusters = _clusters_by_name(index)
-
-    owned: dict[_ResourceKey, list[Resource]] = defaultdict(list)
-    for resource in index.of_kind(
-        "MachineDeployment", "MachineSet", "MachinePool", "Machine", "MachineHealthCheck"
-    ):
-        if resource.group != kinds.CORE_GROUP:
-            continue
-        owner = _owner_cluster(resource, clusters)
-        if owner is not None:
-            owned[resource_key(owner)].append(resource)
-
-    resource_sets: dict[tuple[str, str], list[Resource]] = defaultdict(list)
-    for crs in index.of_kind("ClusterResourceSet"):
-        if crs.group == kinds.ADDONS_GROUP:
-            resource_sets[(namespace_of(crs), crs.name)].append(crs)
+    found = resolve_clusters(resources, index)
     namespaces = _namespace_facts(index)
-    views: list[ClusterView] = []
-    resolved: list[Resource] = []
-    replaced: set[_ResourceKey] = set()
-    for group in clusters.values():
-        for cluster in group:
-            view = _build_view(builder, cluster, owned, resource_sets)
-            views.append(view)
-            resolved.extend(view.resolved)
-            if view.topology_class is not None:
-                replaced.update(
-                    resource_key(m.resource)
-                    for m in view.members
-                    if m.resource.kind.endswith("Template")
-                )
-
-    contexts = _contexts(views, resources, index, namespaces, set(management_vpc_ids))
+    contexts = _contexts(found.views, resources, index, namespaces, set(management_vpc_ids))
     return Topology(
-        clusters=tuple(views),
-        problems=tuple(builder.problems),
-        resolved_resources=tuple(resolved),
+        clusters=found.views,
+        problems=found.problems,
+        resolved_resources=found.resolved,
         _contexts=contexts,
-        _replaced=frozenset(replaced),
+        _replaced=found.replaced,
         _namespaces=namespaces,
-    )
-
-
-def _build_view(
-    builder: _Builder,
-    cluster: Resource,
-    owned: Mapping[_ResourceKey, list[Resource]],
-    resource_sets: Mapping[tuple[str, str], list[Resource]],
-) -> ClusterView:
-    parts = _ClusterParts(members=[Member(cluster, ROLE_CLUSTER)])
-    topology_class = _resolve_class(builder, cluster, parts)
-    if topology_class is None:
-        _resolve_direct(builder, cluster, parts)
-    _add_pool_members(builder, cluster, parts, owned)
-
-    identity_ref, defaulted = _effective_identity_ref(parts)
-    identity = None
-    if identity_ref is not None:
-        identity = builder.index.resolve(
-            identity_ref,
-            None if identity_ref.kind in kinds.AWS_IDENTITY_KINDS else namespace_of(cluster),
-            cluster,
-        )
-        if identity is not None:
-            parts.members.append(Member(identity, ROLE_CLUSTER))
-
-    labels = _labels(cluster)
-    namespace = namespace_of(cluster)
-    for (crs_namespace, _), same_named in resource_sets.items():
-        if crs_namespace != namespace:
-            continue
-        # A namespace holds one ClusterResourceSet per name; among copies of a template,
-        # the one written beside the Cluster is the one that applies to it.
-        crs = next((r for r in same_named if r.origin.path == cluster.origin.path), same_named[0])
-        if _selector_matches(kinds.dig(crs.body, "spec", "clusterSelector"), labels):
-            parts.members.append(Member(crs, ROLE_CLUSTER))
-
-    resolution = parts.resolution
-    resolved: list[Resource] = []
-    if resolution is not None:
-        for target in resolution.targets:
-            virtual = target.virtual(cluster)
-            resolved.append(virtual)
-            parts.members.append(Member(virtual, target.role))
-            parts.members.append(Member(target.template, target.role))
-    not_evaluated: list[Mapping[str, str]] = []
-    for item in resolution.not_evaluated if resolution is not None else []:
-        if item not in not_evaluated:
-            not_evaluated.append(item)
-    applied = [a for t in resolution.targets for a in t.applied] if resolution is not None else []
-    return ClusterView(
-        cluster=cluster,
-        topology_class=topology_class,
-        infrastructure_cluster=parts.infra,
-        control_plane=parts.control_plane,
-        control_plane_machine_template=parts.cp_machine_template,
-        identity=identity,
-        identity_ref={
-            "kind": identity_ref.kind if identity_ref else "",
-            "name": identity_ref.name if identity_ref else "",
-            "defaulted": defaulted,
-            "found": identity is not None,
-            "chain": _identity_chain(identity, builder.index),
-        },
-        members=tuple(parts.members),
-        resolved=tuple(resolved),
-        machine_health_checks=tuple(parts.health_checks),
-        applied_patches=tuple(applied),
-        not_evaluated=tuple(not_evaluated),
     )
 
 
 # --- contexts --------------------------------------------------------------------------
 
 
-def _namespace_facts(index: ResourceIndex) -> dict[str, dict[str, Any]]:
-    facts: dict[str, dict[str, Any]] = {}
+def _namespace_facts(index: ResourceIndex) -> dict[str, NamespaceFacts]:
+    counts: dict[str, list[str]] = {}
     for quota in index.of_kind("ResourceQuota"):
-        entry = facts.setdefault(
-            namespace_of(quota),
-            {"name": namespace_of(quota), "hasResourceQuota": False, "quotaCounts": []},
-        )
-        entry["hasResourceQuota"] = True
-        hard = kinds.dig(quota.body, "spec", "hard")
+        found = counts.setdefault(namespace_of(quota), [])
+        hard = dig(quota.body, "spec", "hard")
         for key in hard if isinstance(hard, Mapping) else {}:
-            if str(key).startswith("count/") and str(key) not in entry["quotaCounts"]:
-                entry["quotaCounts"].append(str(key))
-    return facts
+            if str(key).startswith("count/") and str(key) not in found:
+                found.append(str(key))
+    return {ns: NamespaceFacts(ns, True, tuple(found)) for ns, found in counts.items()}
 
 
-def _namespace_context(namespace: str, facts: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
-    return facts.get(namespace) or {"name": namespace, "hasResourceQuota": False, "quotaCounts": []}
+def _namespace_context(namespace: str, facts: Mapping[str, NamespaceFacts]) -> NamespaceFacts:
+    return facts.get(namespace) or NamespaceFacts(namespace)
 
 
-def _empty_context(resource: Resource, namespaces: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+def _outside(resource: Resource, namespaces: Mapping[str, NamespaceFacts]) -> CheckContext:
+    """The context of a resource in no cluster: only its namespace is known."""
     namespace = namespace_of(resource)
-    return {
-        "cluster": {"name": "", "namespace": namespace, "labels": {}, "topologyClass": ""},
-        "role": ROLE_CLUSTER,
-        "infrastructureCluster": None,
-        "identity": None,
-        "identityRef": {"kind": "", "name": "", "defaulted": False, "found": False, "chain": []},
-        "controlPlane": None,
-        "machineTemplates": [],
-        "machineHealthChecks": [],
-        "namespace": _namespace_context(namespace, namespaces),
-        "resourceSetPayload": [],
-        "vpc": {"id": "", "sharedWith": [], "management": False},
-        "patches": {"applied": [], "notEvaluated": []},
-    }
+    return CheckContext(
+        namespace=_namespace_context(namespace, namespaces),
+        cluster=ClusterFacts(namespace=namespace),
+    )
 
 
 def _vpc_id(view: ClusterView) -> str:
@@ -503,7 +135,7 @@ def _vpc_id(view: ClusterView) -> str:
         ("spec", "template", "spec") if infra.kind.endswith("Template") else ("spec",)
     )
     path = (*base, "network", "vpc", "id")
-    value = kinds.dig(infra.body, *path)
+    value = dig(infra.body, *path)
     if (
         not isinstance(value, str)
         or not value
@@ -514,9 +146,9 @@ def _vpc_id(view: ClusterView) -> str:
     return value
 
 
-def _payload(crs: Resource, index: ResourceIndex) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    entries = kinds.dig(crs.body, "spec", "resources")
+def _payload(crs: Resource, index: ResourceIndex) -> tuple[PayloadEntry, ...]:
+    out: list[PayloadEntry] = []
+    entries = dig(crs.body, "spec", "resources")
     for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, Mapping):
             continue
@@ -527,33 +159,24 @@ def _payload(crs: Resource, index: ResourceIndex) -> list[dict[str, Any]]:
             kinds.ObjectRef(kind=kind, name=name, group=""), namespace_of(crs), crs
         )
         if carrier is None:
-            out.append(
-                {
-                    "carrierKind": kind,
-                    "carrierName": name,
-                    "found": False,
-                    "kind": "",
-                    "name": "",
-                    "namespace": "",
-                    "keys": [],
-                }
-            )
+            out.append(PayloadEntry(kind, name, found=False))
             continue
         # Sources parse carrier payloads before Secret values are redacted; use those
         # objects, and decode the carrier itself only when no source expanded it.
         carried = [d for r in index.carried_by(carrier) if (d := describe(r.body)) is not None]
-        for obj in carried or embedded_objects(carrier.body):
-            out.append({"carrierKind": kind, "carrierName": name, "found": True, **obj})
-    return out
+        out.extend(
+            PayloadEntry(kind, name, True, obj) for obj in carried or embedded_objects(carrier.body)
+        )
+    return tuple(out)
 
 
 def _contexts(
     views: Sequence[ClusterView],
     resources: Sequence[Resource],
     index: ResourceIndex,
-    namespaces: Mapping[str, dict[str, Any]],
+    namespaces: Mapping[str, NamespaceFacts],
     management_vpcs: set[str],
-) -> dict[_ResourceKey, dict[str, Any]]:
+) -> dict[ResourceKey, CheckContext]:
     vpc_users: dict[str, list[str]] = defaultdict(list)
     view_vpcs: dict[int, str] = {}
     for i, view in enumerate(views):
@@ -562,86 +185,87 @@ def _contexts(
         if vpc:
             vpc_users[vpc].append(f"{view.namespace}/{view.name}")
 
-    contexts: dict[_ResourceKey, dict[str, Any]] = {}
+    contexts: dict[ResourceKey, CheckContext] = {}
     for i, view in enumerate(views):
         shared = _shared_context(view, namespaces)
         vpc = view_vpcs[i]
         me = f"{view.namespace}/{view.name}"
-        vpc_context = {
-            "id": vpc,
-            "sharedWith": [c for c in vpc_users.get(vpc, []) if c != me] if vpc else [],
-            "management": bool(vpc) and vpc in management_vpcs,
-        }
+        vpc_facts = VpcFacts(
+            id=vpc,
+            shared_with=tuple(c for c in vpc_users.get(vpc, []) if c != me) if vpc else (),
+            management=bool(vpc) and vpc in management_vpcs,
+        )
         for member in view.members:
             key = resource_key(member.resource)
             if key in contexts:  # a shared template: the first cluster keeps it
                 continue
-            context = dict(shared)
-            context["role"] = member.role
-            context["namespace"] = _namespace_context(namespace_of(member.resource), namespaces)
-            context["vpc"] = vpc_context
-            if member.resource.kind == "ClusterResourceSet":
-                context["resourceSetPayload"] = _payload(member.resource, index)
-            contexts[key] = context
+            is_resource_set = member.resource.kind == "ClusterResourceSet"
+            contexts[key] = replace(
+                shared,
+                role=member.role,
+                namespace=_namespace_context(namespace_of(member.resource), namespaces),
+                vpc=vpc_facts,
+                resource_set_payload=_payload(member.resource, index) if is_resource_set else (),
+            )
 
     for resource in resources:  # objects outside any cluster still get what is knowable
         key = resource_key(resource)
         if key in contexts:
             continue
         if resource.kind == "ClusterResourceSet" and resource.group == kinds.ADDONS_GROUP:
-            context = _empty_context(resource, namespaces)
-            context["resourceSetPayload"] = _payload(resource, index)
-            contexts[key] = context
+            contexts[key] = replace(
+                _outside(resource, namespaces), resource_set_payload=_payload(resource, index)
+            )
         elif resource.kind in ("AWSCluster", "AWSClusterTemplate"):
-            context = _empty_context(resource, namespaces)
-            ref, defaulted = _identity_ref(as_instance(resource), resource.kind)
+            context = _outside(resource, namespaces)
+            ref, defaulted = identity_ref_of(as_instance(resource), resource.kind)
             if ref is not None:
                 identity = index.resolve(ref, None, resource)
-                context["identity"] = plain(identity.body) if identity is not None else None
-                context["identityRef"] = {
-                    "kind": ref.kind,
-                    "name": ref.name,
-                    "defaulted": defaulted,
-                    "found": identity is not None,
-                    "chain": _identity_chain(identity, index),
-                }
+                context = replace(
+                    context,
+                    identity=plain(identity.body) if identity is not None else None,
+                    identity_ref=IdentityRefFacts(
+                        kind=ref.kind,
+                        name=ref.name,
+                        defaulted=defaulted,
+                        found=identity is not None,
+                        chain=tuple(identity_chain(identity, index)),
+                    ),
+                )
             contexts[key] = context
     return contexts
 
 
-def _shared_context(view: ClusterView, namespaces: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+def _shared_context(view: ClusterView, namespaces: Mapping[str, NamespaceFacts]) -> CheckContext:
+    """What every member of a cluster sees alike (role, namespace, VPC and payload are
+    filled in per member)."""
     machine_templates = []
     for member in view.members:
         if member.resource.kind.endswith("MachineTemplate") and member.role:
             if view.topology_class is not None and "@" not in member.resource.name:
                 continue  # the raw class template; its resolved copy is listed instead
             machine_templates.append(
-                {
-                    "role": member.role,
-                    "kind": member.resource.kind,
-                    "name": member.resource.name,
-                    "spec": (as_instance(member.resource) or {}).get("spec", {}),
-                }
+                MachineTemplateFacts(
+                    role=member.role,
+                    kind=member.resource.kind,
+                    name=member.resource.name,
+                    spec=(as_instance(member.resource) or {}).get("spec", {}),
+                )
             )
-    return {
-        "cluster": {
-            "name": view.name,
-            "namespace": view.namespace,
-            "labels": _labels(view.cluster),
-            "topologyClass": view.topology_class or "",
-        },
-        "role": ROLE_CLUSTER,
-        "infrastructureCluster": as_instance(view.infrastructure_cluster),
-        "identity": plain(view.identity.body) if view.identity is not None else None,
-        "identityRef": dict(view.identity_ref),
-        "controlPlane": as_instance(view.control_plane),
-        "machineTemplates": machine_templates,
-        "machineHealthChecks": [dict(m) for m in view.machine_health_checks],
-        "namespace": _namespace_context(view.namespace, namespaces),
-        "resourceSetPayload": [],
-        "vpc": {"id": "", "sharedWith": [], "management": False},
-        "patches": {
-            "applied": [dict(a) for a in view.applied_patches],
-            "notEvaluated": [dict(n) for n in view.not_evaluated],
-        },
-    }
+    return CheckContext(
+        namespace=_namespace_context(view.namespace, namespaces),
+        cluster=ClusterFacts(
+            name=view.name,
+            namespace=view.namespace,
+            labels=labels_of(view.cluster.body),
+            topology_class=view.topology_class or "",
+        ),
+        infrastructure_cluster=as_instance(view.infrastructure_cluster),
+        identity=plain(view.identity.body) if view.identity is not None else None,
+        identity_ref=view.identity_ref,
+        control_plane=as_instance(view.control_plane),
+        machine_templates=tuple(machine_templates),
+        machine_health_checks=view.machine_health_checks,
+        applied_patches=view.applied_patches,
+        skipped_patches=view.not_evaluated,
+    )

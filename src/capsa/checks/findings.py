@@ -1,7 +1,9 @@
 """What running a check produces: findings (violations) and per-resource results.
 
 These are plain frozen dataclasses so report writers, suppressions and baselines can
-consume them without importing pydantic or the CEL engine.
+consume them without importing pydantic or the CEL engine. `ResourceRef` and `Location`
+are also the Assessment's own records: `WIRE` tells pydantic, when a model holds them,
+to read and write them with camelCase keys like every capsa/v1 document.
 """
 
 from __future__ import annotations
@@ -9,9 +11,23 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 _RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+WIRE: dict[str, Any] = {
+    "alias_generator": _camel,
+    "populate_by_name": True,
+    "serialize_by_alias": True,
+    "extra": "forbid",
+}
+"""pydantic configuration (a plain dict, so this module does not import pydantic)."""
 
 
 class Severity(StrEnum):
@@ -53,6 +69,8 @@ class Severity(StrEnum):
 class ResourceRef:
     """The identity of the resource a result is about (no body, no secret values)."""
 
+    __pydantic_config__: ClassVar[dict[str, Any]] = WIRE
+
     api_version: str
     kind: str
     namespace: str | None
@@ -66,6 +84,12 @@ class ResourceRef:
     def identity(self) -> str:
         """group/kind/namespace/name, the part of a fingerprint that names the resource."""
         return f"{self.group}/{self.kind}/{self.namespace or ''}/{self.name}"
+
+    @property
+    def label(self) -> str:
+        """How people read it: `Kind namespace/name`."""
+        where = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {where}{self.name}"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -81,9 +105,17 @@ class Location:
     """Where a user edits to fix a finding. `carrier` names the ConfigMap/Secret an embedded
     resource travels in; then `line` is the carrier's document line."""
 
+    __pydantic_config__: ClassVar[dict[str, Any]] = WIRE
+
     path: str
     line: int | None
     carrier: str | None = None
+
+    @property
+    def label(self) -> str:
+        """`path:line`, and the carrier when there is one."""
+        text = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{text} (in {self.carrier})" if self.carrier else text
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"path": self.path, "line": self.line}

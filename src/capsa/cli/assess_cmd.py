@@ -147,7 +147,7 @@ def assess(
     """Run model → threats → scan → paths and write assessment.md/.html/.json and results.sarif."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
-    from capsa.assess.service import AssessRequest
+    from capsa.assess.pipeline import AssessRequest
     from capsa.assess.service import assess as run_assessment
     from capsa.errors import InputError
 

@@ -31,8 +31,8 @@ from capsa.cli.common import (
 from capsa.errors import InputError
 
 if TYPE_CHECKING:
-    from capsa.assess.scan_service import ScanResult
     from capsa.checks.model import Check
+    from capsa.scan.result import ScanResult
 
 
 checks_app = typer.Typer(help="List and explain the checks capsa runs.", no_args_is_help=True)
@@ -144,8 +144,8 @@ def scan(
 ) -> None:
     """Scan Cluster API manifests (and/or a live management cluster) against the checks of
     the security self-assessment."""
-    from capsa.assess.scan_service import ScanRequest
-    from capsa.assess.scan_service import scan as run_scan
+    from capsa.scan.service import ScanRequest
+    from capsa.scan.service import scan as run_scan
 
     if not paths and not cluster:
         sys.stderr.write("error: give at least one PATH, or --cluster\n")

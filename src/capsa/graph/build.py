@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from capsa.checks.findings import Finding
 from capsa.graph.deployment import (
     MANAGEMENT_SCOPE,
     ClusterSpec,
@@ -391,24 +392,17 @@ def build_graph(
     return builder.build()
 
 
-def subjects_from_findings(findings: Iterable[Any]) -> list[Subject]:
+def subjects_from_findings(findings: Iterable[Finding]) -> list[Subject]:
     """RBAC subjects behind live findings of STRIDE-EOP-1 / STRIDE-INFODISCLOSE-3."""
     kinds = {"ServiceAccount", "User", "Group", "RoleBinding", "ClusterRoleBinding"}
     out: dict[str, Subject] = {}
     for finding in findings:
-        threats = set(getattr(finding, "threats", ()) or ())
-        resource = getattr(finding, "resource", None)
-        kind = getattr(resource, "kind", None)
-        if getattr(finding, "suppressed", False) or kind not in kinds:
+        resource = finding.resource
+        if finding.suppressed or resource.kind not in kinds:
             continue
-        if not threats & {"STRIDE-EOP-1", "STRIDE-INFODISCLOSE-3"}:
+        if not set(finding.threats) & {"STRIDE-EOP-1", "STRIDE-INFODISCLOSE-3"}:
             continue
-        namespace = None if kind == "ClusterRoleBinding" else getattr(resource, "namespace", None)
-        subject = Subject(
-            str(kind),
-            namespace,
-            str(getattr(resource, "name", "")),
-            getattr(finding, "check_id", ""),
-        )
+        namespace = None if resource.kind == "ClusterRoleBinding" else resource.namespace
+        subject = Subject(resource.kind, namespace, resource.name, finding.check_id)
         out.setdefault(subject.key, subject)
     return list(out.values())

@@ -13,10 +13,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from capsa.capi.kinds import machine_template_refs
 from capsa.graph.techniques import MANAGEMENT_ACCOUNT, Role
 
 if TYPE_CHECKING:
-    from capsa.capi.topology import ClusterView, Topology
+    from capsa.capi.clusters import ClusterView
+    from capsa.capi.topology import Topology
 
 MANAGEMENT_SCOPE = "management"
 CONTROL_PLANE_POOL = "control-plane"
@@ -97,8 +99,6 @@ def account_of(view: ClusterView) -> str:
 
 def _worker_pools(view: ClusterView) -> tuple[list[str], dict[ResourceKey, list[str]]]:
     """Worker pool names, and which pools each worker-role resource belongs to."""
-    from capsa.capi import kinds
-
     pools: list[str] = []
     belongs: dict[ResourceKey, list[str]] = {}
     workers = [m.resource for m in view.members if m.role == "worker"]
@@ -110,7 +110,7 @@ def _worker_pools(view: ClusterView) -> tuple[list[str], dict[ResourceKey, list[
         belongs.setdefault(resource_key(owner.kind, owner.namespace, owner.name), []).append(
             owner.name
         )
-        for _part, ref, _path in kinds.machine_template_refs(owner.body):
+        for _part, ref, _path in machine_template_refs(owner.body):
             target = by_kind_name.get((ref.kind, ref.name)) if ref is not None else None
             if target is not None:
                 key = resource_key(target.kind, target.namespace, target.name)

@@ -14,8 +14,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
+from capsa.checks.findings import CheckResult, Finding, Location
 from capsa.graph.deployment import Deployment
 
 
@@ -97,48 +97,17 @@ class MitigationEvidence:
         return sorted(self._records)
 
 
-def _attr(obj: Any, name: str) -> Any:
-    if isinstance(obj, Mapping):
-        return obj.get(name)
-    return getattr(obj, name, None)
-
-
-def _identity(result: Any) -> tuple[str, str | None, str] | None:
-    """(kind, namespace, name) of the resource a finding or check result is about.
-    Accepts a `resource` record (kind/namespace/name) or an `identity` string
-    `group/kind/namespace/name`."""
-    resource = _attr(result, "resource")
-    if resource is not None and _attr(resource, "kind") is not None:
-        return (
-            str(_attr(resource, "kind")),
-            _attr(resource, "namespace"),
-            str(_attr(resource, "name")),
-        )
-    identity = _attr(result, "identity")
-    if identity is None and isinstance(resource, str):
-        identity = resource
-    if isinstance(identity, str) and identity.count("/") >= 3:
-        _group, kind, namespace, name = identity.split("/", 3)
-        return (kind, namespace or None, name)
-    return None
-
-
-def _location(result: Any) -> str | None:
-    location = _attr(result, "location")
-    if location is None:
-        return None
-    path, line = _attr(location, "path"), _attr(location, "line")
-    if path is None:
-        return None
-    return f"{path}:{line}" if line is not None else str(path)
+def _location(location: Location) -> str:
+    return f"{location.path}:{location.line}" if location.line is not None else location.path
 
 
 def build_evidence(
-    result: Any,
+    findings: Iterable[Finding],
+    passes: Iterable[CheckResult],
     deployment: Deployment,
     check_mitigations: Mapping[str, str] | None = None,
 ) -> MitigationEvidence:
-    """Attribute an EvaluationResult's findings and passes to scopes and mitigations.
+    """Attribute a scan's findings and passes to scopes and mitigations.
 
     `check_mitigations` maps check id -> mitigation id for results that do not carry their
     mitigation themselves (passes). Suppressed findings are ignored: they neither violate
@@ -147,21 +116,22 @@ def build_evidence(
     mitigation_of = dict(check_mitigations or {})
     records: dict[str, dict[str, list[EvidenceRef]]] = defaultdict(lambda: defaultdict(list))
 
-    def add(item: Any, passed: bool) -> None:
-        check_id = str(_attr(item, "check_id"))
-        mitigation = _attr(item, "mitigation") or mitigation_of.get(check_id)
-        ident = _identity(item)
-        if not mitigation or ident is None:
+    def add(item: Finding | CheckResult, mitigation: str | None, passed: bool) -> None:
+        if not mitigation:
             return
-        kind, namespace, name = ident
-        shown = f"{kind} {namespace + '/' if namespace else ''}{name}"
-        ref = EvidenceRef(check_id, shown, _location(item), passed)
-        for scope in deployment.scopes_for(kind, namespace, name):
-            records[scope][str(mitigation)].append(ref)
+        resource = item.resource
+        ref = EvidenceRef(
+            item.check_id,
+            resource.label,
+            _location(item.location),
+            passed,
+        )
+        for scope in deployment.scopes_for(resource.kind, resource.namespace, resource.name):
+            records[scope][mitigation].append(ref)
 
-    for finding in _attr(result, "findings") or ():
-        if not _attr(finding, "suppressed"):
-            add(finding, passed=False)
-    for passed in _attr(result, "passes") or ():
-        add(passed, passed=True)
+    for finding in findings:
+        if not finding.suppressed:
+            add(finding, finding.mitigation or mitigation_of.get(finding.check_id), passed=False)
+    for result in passes:
+        add(result, mitigation_of.get(result.check_id), passed=True)
     return MitigationEvidence(records)

@@ -36,6 +36,7 @@ from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from capsa.checks.catalog import checks_by_mitigation
 from capsa.errors import InputError, Problem
 from capsa.graph.build import AttackGraph, Edge
 from capsa.graph.evidence import EvidenceRef
@@ -356,8 +357,6 @@ def minimum_cut(
     paths: Sequence[AttackPath] = (),
 ) -> Cut:
     """The cheapest set of checked mitigations closing every entry -> target path."""
-    from capsa.checks.catalog import checks_by_mitigation
-
     searcher = _Searcher(graph, assume)
     return _cut(
         searcher, entries, targets, checks if checks is not None else checks_by_mitigation(), paths
@@ -430,8 +429,6 @@ def analyse(
     checks: Mapping[str, Sequence[str]] | None = None,
 ) -> PathReport:
     """Paths and cut together, sharing one search sub-graph."""
-    from capsa.checks.catalog import checks_by_mitigation
-
     assumed = tuple(sorted(set(assume)))
     _check_mitigations(graph, assumed)
     searcher = _Searcher(graph, assumed)

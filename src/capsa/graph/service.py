@@ -1,7 +1,6 @@
-"""One call from manifests (or none) to ranked attack paths and the cut.
+"""One call from a scan (or none) to ranked attack paths and the cut.
 
-Runs the scanner (read manifests, resolve the Cluster API topology, evaluate the checks),
-turns its results into per-scope mitigation evidence, instantiates the technique
+Turns a scan's results into per-scope mitigation evidence, instantiates the technique
 catalogue over the clusters found, and searches. Without manifests it searches one
 generic cluster from the model, with every mitigation unknown.
 """
@@ -10,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from capsa.errors import Problem
 from capsa.graph.build import AttackGraph, Subject, build_graph, subjects_from_findings
@@ -18,6 +16,9 @@ from capsa.graph.deployment import Deployment, from_topology, generic
 from capsa.graph.evidence import MitigationEvidence, build_evidence
 from capsa.graph.search import PathReport, analyse
 from capsa.graph.techniques import TechniqueCatalogue, load_techniques
+from capsa.model.types import SystemModel
+from capsa.scan.result import ScanResult
+from capsa.scan.service import ScanRequest, scan
 
 
 @dataclass(frozen=True)
@@ -38,14 +39,17 @@ class PathsResult:
     scan: Scan
 
 
-def scan_from_result(result: Any, topology: Any, checks: Iterable[Any] = ()) -> Scan:
-    """Evidence from an EvaluationResult and the topology it was computed on."""
-    deployment = from_topology(topology)
-    mitigations = {str(c.id): str(c.mitigation) for c in checks}
-    evidence = build_evidence(result, deployment, mitigations)
-    subjects = subjects_from_findings(getattr(result, "findings", ()) or ())
-    problems = tuple(getattr(result, "problems", ()) or ()) + tuple(topology.problems)
-    return Scan(deployment, evidence, tuple(subjects), problems)
+def from_scan(result: ScanResult) -> Scan:
+    """Evidence from a scan's findings and passes, attributed to the clusters of the
+    topology they were computed on. Without a topology (nothing could be read) the
+    generic cluster is searched, every mitigation unknown."""
+    if result.topology is None:
+        return Scan(generic(), MitigationEvidence(), (), result.errors, True)
+    deployment = from_topology(result.topology)
+    mitigations = {c.id: c.mitigation for c in result.checks}
+    evidence = build_evidence(result.findings, result.passes, deployment, mitigations)
+    subjects = tuple(subjects_from_findings(result.findings))
+    return Scan(deployment, evidence, subjects, result.errors, result.nothing_read)
 
 
 def scan_manifests(
@@ -59,31 +63,22 @@ def scan_manifests(
 ) -> Scan:
     """Scan manifests (and, with `cluster`, a live management cluster) the way `capsa scan`
     does — suppressions, live-only checks and all — and turn the result into evidence."""
-    from capsa.assess.scan_service import ScanRequest, scan
-
-    result = scan(
-        ScanRequest(
-            paths=tuple(paths),
-            variables=dict(variables or {}),
-            cluster=cluster,
-            kubeconfig=kubeconfig,
-            context=context,
-            ignore_file=ignore_file,
-        )
+    request = ScanRequest(
+        paths=tuple(paths),
+        variables=dict(variables or {}),
+        cluster=cluster,
+        kubeconfig=kubeconfig,
+        context=context,
+        ignore_file=ignore_file,
     )
-    if result.topology is None:  # nothing could be read: search the generic cluster
-        return Scan(generic(), MitigationEvidence(), (), tuple(result.errors), True)
-    found = scan_from_result(result, result.topology, result.checks)
-    return Scan(
-        found.deployment, found.evidence, found.subjects, tuple(result.errors), result.nothing_read
-    )
+    return from_scan(scan(request))
 
 
 def generic_scan() -> Scan:
     return Scan(generic(), MitigationEvidence(), (), ())
 
 
-def model_ids(model: Any) -> set[str]:
+def model_ids(model: SystemModel) -> set[str]:
     """Element and asset ids of a SystemModel (what capabilities may stand for)."""
     return {e.id for e in model.elements} | {a.id for a in model.assets}
 
@@ -91,7 +86,7 @@ def model_ids(model: Any) -> set[str]:
 def attack_paths(
     scan: Scan,
     *,
-    model: Any | None = None,
+    model: SystemModel | None = None,
     entries: Sequence[str] | None = None,
     targets: Sequence[str] | None = None,
     top: int = 5,

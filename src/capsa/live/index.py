@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from capsa.kube import dig as dig
 from capsa.sources.resource import Resource
 
 PROVIDER_LABEL = "cluster.x-k8s.io/provider"
@@ -20,15 +21,6 @@ def meta(res: Resource) -> dict[str, Any]:
 def labels(res: Resource) -> dict[str, str]:
     value = meta(res).get("labels")
     return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
-
-
-def dig(obj: Any, *path: str) -> Any:
-    """obj[path[0]][path[1]]..., or None as soon as a step is missing."""
-    for key in path:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(key)
-    return obj
 
 
 def created(res: Resource) -> datetime | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from capsa.checks.findings import Finding
+from capsa.kube import selector_matches
 from capsa.live.finding import finding
 from capsa.live.index import LiveIndex, dig, labels, meta
 from capsa.live.registry import LiveInput, live_check
@@ -45,28 +46,6 @@ class Grant:
     role: str
     rules: tuple[dict[str, Any], ...]
     subjects: tuple[Subject, ...]
-
-
-def selector_matches(selector: Any, target: dict[str, str]) -> bool:
-    """Kubernetes label selector semantics (matchLabels and matchExpressions); {} matches all."""
-    if not isinstance(selector, dict):
-        return False
-    for key, value in (selector.get("matchLabels") or {}).items():
-        if target.get(str(key)) != str(value):
-            return False
-    for expr in selector.get("matchExpressions") or []:
-        key, op = str(expr.get("key")), str(expr.get("operator"))
-        values = {str(v) for v in expr.get("values") or []}
-        present = key in target
-        if op == "In" and not (present and target[key] in values):
-            return False
-        if op == "NotIn" and present and target[key] in values:
-            return False
-        if op == "Exists" and not present:
-            return False
-        if op == "DoesNotExist" and present:
-            return False
-    return True
 
 
 def _rules(res: Resource) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from capsa.assess.model import Assessment, AttackPath, FindingRecord
+from capsa.assess.model import Assessment, FindingRecord, PathRecord
 from capsa.model.index import ModelIndex
 from capsa.model.types import ElementType, NamedFlow
 from capsa.report.assessment_text import (
@@ -63,7 +63,7 @@ def _steps(index: ModelIndex, flow: NamedFlow, prefix: str = "", depth: int = 0)
     return out
 
 
-def _path_svg(path: AttackPath, number: int) -> str:
+def _path_svg(path: PathRecord, number: int) -> str:
     from capsa.report.svg import render_path_svg
 
     chain = [(s.source, s.technique) for s in path.steps]

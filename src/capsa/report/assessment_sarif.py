@@ -60,7 +60,7 @@ def _result(f: FindingRecord, rule_index: int, base: Path) -> dict[str, Any]:
             "severity": f.severity.value,
             "mitigation": f.mitigation,
             "threats": list(f.threats),
-            "resource": f.resource.model_dump(by_alias=True),
+            "resource": f.resource.as_dict(),
         },
     }
     if f.suppressed:

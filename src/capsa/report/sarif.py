@@ -14,11 +14,11 @@ from typing import Any
 from urllib.parse import quote
 
 from capsa import __version__
-from capsa.assess.scan_service import ScanResult
 from capsa.checks.findings import Finding, Severity
 from capsa.checks.model import Check
 from capsa.checks.suppressions import AppliedSuppression
 from capsa.errors import Problem
+from capsa.scan.result import ScanResult
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -166,22 +166,20 @@ def _suppression(how: AppliedSuppression | None, finding: Finding) -> dict[str, 
 def _result(
     finding: Finding, index: int, base: Path, how: AppliedSuppression | None
 ) -> dict[str, Any]:
-    ref = finding.resource
-    where = f"{ref.kind} {ref.namespace + '/' if ref.namespace else ''}{ref.name}"
     carrier = finding.location.carrier
     note = f"embedded in {carrier}" if carrier else None
     result: dict[str, Any] = {
         "ruleId": finding.check_id,
         "ruleIndex": index,
         "level": LEVEL[finding.severity],
-        "message": {"text": f"{where}: {finding.message}"},
+        "message": {"text": f"{finding.resource.label}: {finding.message}"},
         "locations": [sarif_location(finding.location.path, finding.location.line, base, note)],
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
         "properties": {
             "severity": finding.severity.value,
             "threats": list(finding.threats),
             "mitigation": finding.mitigation,
-            "resource": ref.as_dict(),
+            "resource": finding.resource.as_dict(),
         },
     }
     if finding.suppressed:

@@ -11,10 +11,10 @@ import json
 from typing import Any
 
 from capsa import __version__
-from capsa.assess.scan_service import ScanResult
 from capsa.checks.findings import CheckResult, Finding
 from capsa.checks.suppressions import AppliedSuppression, RefusedSuppression, Suppression
 from capsa.errors import Problem
+from capsa.scan.result import ScanResult
 
 SCHEMA = "capsa/v1"
 

@@ -3,18 +3,13 @@ the open findings, and every suppressed or baseline-hidden critical finding by n
 
 from __future__ import annotations
 
-from capsa.assess.scan_service import ScanResult
 from capsa.checks.findings import Finding
+from capsa.scan.result import ScanResult
 
 
 def _cell(text: object) -> str:
     """Text safe inside a Markdown table cell."""
     return " ".join(str(text).split()).replace("\\", "\\\\").replace("|", "\\|")
-
-
-def _resource(finding: Finding) -> str:
-    ref = finding.resource
-    return f"{ref.kind} {ref.namespace + '/' if ref.namespace else ''}{ref.name}"
 
 
 def _location(finding: Finding) -> str:
@@ -43,7 +38,7 @@ def render_markdown(result: ScanResult) -> str:
             "| --- | --- | --- | --- | --- | --- |",
         ]
         lines += [
-            f"| {f.severity.value} | {_cell(f.check_id)} | {_cell(_resource(f))} | "
+            f"| {f.severity.value} | {_cell(f.check_id)} | {_cell(f.resource.label)} | "
             f"{_cell(_location(f))} | {_cell(f.message)} | {_cell(f.remediation)} |"
             for f in result.open_findings
         ]
@@ -52,7 +47,7 @@ def render_markdown(result: ScanResult) -> str:
     if critical or summary.baseline_critical:
         lines += ["## Critical findings not shown as open", ""]
         lines += [
-            f"- {_cell(f.check_id)} on {_cell(_resource(f))} suppressed: "
+            f"- {_cell(f.check_id)} on {_cell(f.resource.label)} suppressed: "
             f"{_cell(f.suppression_reason or '')}"
             for f in critical
         ]

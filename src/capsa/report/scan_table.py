@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from capsa.assess.scan_service import ScanResult
 from capsa.checks.findings import Finding, Severity
+from capsa.scan.result import ScanResult
 
 _STYLE = {
     Severity.CRITICAL: "bold white on red",

@@ -31,7 +31,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from capsa.errors import Problem
+from capsa.sources.clusterctl_config import SETTINGS, variables_section
+from capsa.yamlio import load_one_with_lines
 
 UNRESOLVED_PREFIX = "__CAPSA_UNRESOLVED_"
 VALUE_PREFIX = "__CAPSA_VALUE_"
@@ -426,8 +430,6 @@ def _scalar_text(value: Any) -> str | None:
     return None
 
 
-# Keys of a clusterctl configuration file that are settings, not template variables.
-_CLUSTERCTL_SETTINGS = frozenset({"providers", "images", "cert-manager", "overridesFolder"})
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$")
 
 
@@ -457,10 +459,6 @@ def _looks_like_env(text: str) -> bool:
 def load_vars_file(path: str) -> tuple[dict[str, str], list[Problem]]:
     """Read variables from a YAML mapping (a clusterctl config or e2e config works too:
     its `variables:` section is used) or from KEY=VALUE lines."""
-    import yaml
-
-    from capsa.yamlio import load_one_with_lines
-
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -479,14 +477,12 @@ def load_vars_file(path: str) -> tuple[dict[str, str], list[Problem]]:
         return {}, []
     if not isinstance(data, dict):
         return {}, [Problem(path, 1, None, "expected a mapping of variable names to values")]
-    section = data.get("variables")
-    if isinstance(section, dict) and ("providers" in data or "intervals" in data):
-        data = section
+    data = variables_section(data)
     values: dict[str, str] = {}
     problems: list[Problem] = []
     positions = getattr(data, "key_positions", {})
     for key, value in data.items():
-        if key in _CLUSTERCTL_SETTINGS:
+        if key in SETTINGS:
             continue
         text_value = _scalar_text(value)
         line = positions.get(key, (None, None))[0]

@@ -15,52 +15,19 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 from capsa.errors import Problem
+from capsa.sources.classify import Tally, to_resources
+from capsa.sources.documents import PayloadMap, load_documents
+from capsa.sources.markers import may_hold_markers
+from capsa.sources.redact import REDACTED, is_secret, redact_secret
 from capsa.sources.resource import Origin, Resource
-from capsa.yamlio import LineDict, LineList, Placement, Position
+from capsa.yamlio import LineDict, Placement, Position
 
-REDACTED = "<redacted>"
 RESOURCE_SET_SECRET_TYPE = "addons.cluster.x-k8s.io/resource-set"  # noqa: S105 - a type name
 CRS_GROUP = "addons.cluster.x-k8s.io"
 _PAYLOAD_FIELDS = ("data", "stringData")
-
-
-class PayloadMap(LineDict):
-    """The `data`/`stringData` mapping of a ConfigMap/Secret, plus where literal-block
-    payloads start: key -> (line of the first content line, its indentation column)."""
-
-    __slots__ = ("literal_starts",)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.literal_starts: dict[Any, Position] = {}
-
-    @classmethod
-    def from_linedict(cls, source: LineDict) -> PayloadMap:
-        copy = cls()
-        copy.update(source)
-        copy.position = source.position
-        copy.key_positions = dict(source.key_positions)
-        copy.value_positions = dict(source.value_positions)
-        return copy
-
-
-def is_secret(body: Any) -> bool:
-    return (
-        isinstance(body, dict) and body.get("kind") == "Secret" and body.get("apiVersion") == "v1"
-    )
-
-
-def redact_secret(body: dict[str, Any]) -> None:
-    """Replace every value under `data`/`stringData` with "<redacted>", in place."""
-    for field in _PAYLOAD_FIELDS:
-        section = body.get(field)
-        if isinstance(section, dict):
-            for key in list(section):
-                section[key] = REDACTED
 
 
 def _ref_key(kind: str, namespace: str | None, name: str) -> tuple[str, str | None, str]:
@@ -120,27 +87,36 @@ def _payloads(
                 yield str(key), value, key_pos, starts.get(key), None
 
 
-def rebase_positions(root: Any, move: Callable[[Position], Position]) -> None:
-    """Rewrite every recorded position in a LineDict/LineList tree (iteratively)."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, LineDict):
-            node.position = move(node.position)
-            node.key_positions = {k: move(p) for k, p in node.key_positions.items()}
-            node.value_positions = {k: move(p) for k, p in node.value_positions.items()}
-            stack.extend(node.values())
-        elif isinstance(node, LineList):
-            node.position = move(node.position)
-            node.item_positions = [move(p) for p in node.item_positions]
-            stack.extend(node)
-
-
 def _mover(key_pos: Position, literal: Position | None) -> Placement:
     if literal is None:
         return Placement(fixed=key_pos)
     first_line, indent = literal
     return Placement(lines=first_line - 1, columns=indent - 1)
+
+
+def parse_documents(
+    text: str, origin: Origin, placement: Placement
+) -> tuple[list[Resource], list[Problem]]:
+    """Resources from a payload embedded in a carrier; all share the carrier's origin and
+    have their positions placed onto the carrier file by `placement`."""
+    label = origin.carrier or ""
+    docs, raw_problems = load_documents(text, origin.path, placement)
+    tally = Tally()
+    moved = [(placement((line, 1))[0], doc) for line, doc in docs]
+    to_resources(moved, origin.path, tally, lambda _line: origin, {}, may_hold_markers(text))
+    problems = [
+        Problem(
+            p.path,
+            placement((p.line, 1))[0] if p.line else origin.line,
+            None,
+            f"{label}: {p.message}",
+        )
+        for p in [*raw_problems, *tally.problems]
+    ]
+    for res in tally.resources:
+        if is_secret(res.body):
+            redact_secret(res.body)
+    return tally.resources, problems
 
 
 def expand_embedded(resources: list[Resource]) -> tuple[list[Resource], list[Problem]]:
@@ -149,8 +125,6 @@ def expand_embedded(resources: list[Resource]) -> tuple[list[Resource], list[Pro
     Idempotent: objects already present (same identity and origin) are not added again,
     so running it on output of `read_manifests` (which already expands) changes nothing.
     """
-    from capsa.sources.files import parse_documents  # files imports this module
-
     refs = _referenced(resources)
     seen = {(r.identity, r.origin) for r in resources}
     out = list(resources)

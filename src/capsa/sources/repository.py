@@ -18,6 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from capsa.errors import Problem
 
 MAX_GOVERNANCE_BYTES = 1_000_000
@@ -92,8 +94,6 @@ def parse_security_contacts(text: str) -> tuple[str, ...]:
 
 
 def _yaml_mapping(text: str, rel: str, problems: list[Problem]) -> dict[str, Any]:
-    import yaml
-
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from capsa.assess.scan_service import ScanRequest, ScanResult, scan
 from capsa.checks.catalog import load_checks
 from capsa.checks.findings import Severity
 from capsa.checks.model import Check
 from capsa.errors import InputError
+from capsa.scan.result import ScanResult
+from capsa.scan.service import ScanRequest, scan
 
 TODAY = date(2026, 3, 1)
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"

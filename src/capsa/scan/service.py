@@ -13,16 +13,24 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TextIO
 
-from capsa.checks.findings import CheckResult, Finding, Severity
-from capsa.checks.suppressions import AppliedSuppression, RefusedSuppression, Suppression
+from capsa.capi.topology import build_topology
+from capsa.checks.catalog import load_checks
+from capsa.checks.engine import evaluate
+from capsa.checks.findings import Finding, Severity
+from capsa.checks.model import Check
+from capsa.checks.suppressions import (
+    apply_suppressions,
+    collect_inline,
+    load_baseline,
+    load_suppressions,
+)
 from capsa.errors import Problem
-
-if TYPE_CHECKING:
-    from capsa.capi.topology import Topology
-    from capsa.checks.model import Check
-    from capsa.sources.resource import Resource
+from capsa.scan.result import ScanResult, ScanSummary
+from capsa.sources.clusterctl_vars import load_vars_file
+from capsa.sources.files import read_manifests
+from capsa.sources.resource import Resource
 
 
 @dataclass(frozen=True)
@@ -46,91 +54,7 @@ class ScanRequest:
     checks: Sequence[Check] | None = None
 
 
-@dataclass(frozen=True)
-class ScanSummary:
-    """Counts for the report footer and the JSON `summary`. `by_severity` counts open
-    findings only (neither suppressed nor in the baseline)."""
-
-    by_severity: Mapping[str, int]
-    open: int
-    suppressed: int
-    suppressed_critical: int
-    refused_critical: int
-    baseline: int
-    baseline_critical: int
-    files: int
-    documents: int
-    documents_skipped: int
-    resources: int
-    checks: int
-    checks_evaluated: int
-    passes: int
-    unknown: int
-    errors: int
-    expired_suppressions: int
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "bySeverity": dict(self.by_severity),
-            "open": self.open,
-            "suppressed": self.suppressed,
-            "suppressedCritical": self.suppressed_critical,
-            "refusedCriticalSuppressions": self.refused_critical,
-            "baseline": self.baseline,
-            "baselineCritical": self.baseline_critical,
-            "files": self.files,
-            "documents": self.documents,
-            "documentsSkipped": self.documents_skipped,
-            "resources": self.resources,
-            "checks": self.checks,
-            "checksEvaluated": self.checks_evaluated,
-            "passes": self.passes,
-            "unknown": self.unknown,
-            "errors": self.errors,
-            "expiredSuppressions": self.expired_suppressions,
-        }
-
-
-@dataclass(frozen=True)
-class ScanResult:
-    """Everything a scan produced, as data. `findings` holds open and suppressed findings
-    (see `Finding.suppressed`); findings hidden by the baseline are in `baselined`."""
-
-    findings: tuple[Finding, ...]
-    passes: tuple[CheckResult, ...]
-    unknown: tuple[CheckResult, ...]
-    errors: tuple[Problem, ...]
-    summary: ScanSummary
-    expired_suppressions: tuple[Suppression, ...]
-    suppressions: tuple[AppliedSuppression, ...]
-    refused_suppressions: tuple[RefusedSuppression, ...]
-    baselined: tuple[Finding, ...]
-    checks: tuple[Check, ...]
-    topology: Topology | None = None
-    nothing_read: bool = False
-    strict: bool = False
-
-    @property
-    def open_findings(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if not f.suppressed)
-
-    @property
-    def suppressed_critical(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.suppressed and f.severity == Severity.CRITICAL)
-
-    def worst_open(self) -> Severity | None:
-        """Highest severity among open findings, or None when there are none."""
-        return max((f.severity for f in self.open_findings), default=None)
-
-    @property
-    def unusable(self) -> bool:
-        """True when the input could not be used: nothing read, or (strict) any error."""
-        return self.nothing_read or (self.strict and bool(self.errors))
-
-
 def _variables(request: ScanRequest, problems: list[Problem]) -> dict[str, str]:
-    from capsa.sources.clusterctl_vars import load_vars_file
-
     values: dict[str, str] = {}
     for path in request.vars_files:
         loaded, found = load_vars_file(path)
@@ -155,8 +79,6 @@ def _read(request: ScanRequest) -> _Read:
     read = _Read()
     variables = _variables(request, read.problems)
     if request.paths:
-        from capsa.sources.files import read_manifests
-
         source = read_manifests(list(request.paths), variables, stdin=request.stdin)
         read.resources.extend(source.resources)
         read.problems.extend(source.problems)
@@ -164,6 +86,7 @@ def _read(request: ScanRequest) -> _Read:
         read.documents = source.documents_read
         read.skipped = source.documents_skipped
     if request.cluster:
+        # Only a live scan needs these; lightkube alone takes ~0.1 s to import.
         from capsa.live import analyse
         from capsa.sources.cluster import read_cluster
 
@@ -251,16 +174,6 @@ def scan(request: ScanRequest) -> ScanResult:
 
 
 def _scan(request: ScanRequest) -> ScanResult:
-    from capsa.capi.topology import build_topology
-    from capsa.checks.catalog import load_checks
-    from capsa.checks.engine import evaluate
-    from capsa.checks.suppressions import (
-        apply_suppressions,
-        collect_inline,
-        load_baseline,
-        load_suppressions,
-    )
-
     suppressions = load_suppressions(request.ignore_file) if request.ignore_file else []
     baseline = load_baseline(request.baseline) if request.baseline else frozenset[str]()
     checks = tuple(load_checks() if request.checks is None else request.checks)

@@ -1,0 +1,384 @@
+"""Each Cluster resolved to the objects it uses, and the part each plays.
+
+Follows the references a Cluster makes (infrastructure cluster, control plane and its
+machine template, worker pools and their templates, health checks, ClusterResourceSets,
+the cloud identity) and applies ClusterClasses (`capsa.capi.clusterclass`). References
+that resolve to nothing among the inputs become Problems; nothing here raises on odd
+input.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from capsa.capi import kinds
+from capsa.capi.clusterclass import ClassResolution, as_instance, resolve_cluster_class
+from capsa.capi.context import (
+    ROLE_CLUSTER,
+    ROLE_CONTROL_PLANE,
+    ROLE_WORKER,
+    AppliedPatch,
+    HealthCheck,
+    IdentityRefFacts,
+    SkippedPatch,
+)
+from capsa.capi.index import ResourceIndex, ResourceKey, namespace_of, resource_key
+from capsa.errors import Problem
+from capsa.kube import dig, labels_of, selector_is_empty, selector_matches
+from capsa.sources.clusterctl_vars import looks_unresolved
+from capsa.sources.resource import Resource
+from capsa.yamlio import position_of
+
+
+@dataclass(frozen=True)
+class Member:
+    """A resource that belongs to a cluster, and the part it plays there."""
+
+    resource: Resource
+    role: str
+
+
+@dataclass(frozen=True)
+class ClusterView:
+    """One Cluster with everything it was resolved to."""
+
+    cluster: Resource
+    topology_class: str | None
+    infrastructure_cluster: Resource | None
+    control_plane: Resource | None
+    control_plane_machine_template: Resource | None
+    identity: Resource | None
+    identity_ref: IdentityRefFacts
+    members: tuple[Member, ...]
+    resolved: tuple[Resource, ...]
+    machine_health_checks: tuple[HealthCheck, ...]
+    applied_patches: tuple[AppliedPatch, ...]
+    not_evaluated: tuple[SkippedPatch, ...]
+
+    @property
+    def name(self) -> str:
+        return self.cluster.name
+
+    @property
+    def namespace(self) -> str:
+        return namespace_of(self.cluster)
+
+    def role_of(self, resource: Resource) -> str | None:
+        key = resource_key(resource)
+        for member in self.members:
+            if resource_key(member.resource) == key:
+                return member.role
+        return None
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Every Cluster's view, the per-cluster copies of ClusterClass templates, the class
+    templates those copies stand for, and the problems met."""
+
+    views: tuple[ClusterView, ...]
+    resolved: tuple[Resource, ...]
+    replaced: frozenset[ResourceKey]
+    problems: tuple[Problem, ...]
+
+
+def resolve_clusters(resources: Sequence[Resource], index: ResourceIndex) -> Resolution:
+    """Resolve every Cluster among `resources` (indexed in `index`)."""
+    builder = _Builder(resources, index)
+    clusters = _clusters_by_name(index)
+
+    owned: dict[ResourceKey, list[Resource]] = defaultdict(list)
+    for resource in index.of_kind(
+        "MachineDeployment", "MachineSet", "MachinePool", "Machine", "MachineHealthCheck"
+    ):
+        if resource.group != kinds.CORE_GROUP:
+            continue
+        owner = _owner_cluster(resource, clusters)
+        if owner is not None:
+            owned[resource_key(owner)].append(resource)
+
+    resource_sets: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+    for crs in index.of_kind("ClusterResourceSet"):
+        if crs.group == kinds.ADDONS_GROUP:
+            resource_sets[(namespace_of(crs), crs.name)].append(crs)
+    views: list[ClusterView] = []
+    resolved: list[Resource] = []
+    replaced: set[ResourceKey] = set()
+    for group in clusters.values():
+        for cluster in group:
+            view = _build_view(builder, cluster, owned, resource_sets)
+            views.append(view)
+            resolved.extend(view.resolved)
+            if view.topology_class is not None:
+                replaced.update(
+                    resource_key(m.resource)
+                    for m in view.members
+                    if m.resource.kind.endswith("Template")
+                )
+    return Resolution(tuple(views), tuple(resolved), frozenset(replaced), tuple(builder.problems))
+
+
+@dataclass
+class _Builder:
+    resources: Sequence[Resource]
+    index: ResourceIndex
+    problems: list[Problem] = field(default_factory=list)
+
+    def problem(self, resource: Resource, path: tuple[str | int, ...], message: str) -> None:
+        position = position_of(resource.body, path)
+        line = position[0] if position else resource.origin.line
+        column = position[1] if position else None
+        self.problems.append(Problem(resource.origin.path, line, column, message))
+
+    def follow(
+        self, referrer: Resource, path: tuple[str, ...], what: str, cluster_scoped: bool = False
+    ) -> Resource | None:
+        ref = kinds.ref_from(dig(referrer.body, *path))
+        if ref is None:
+            return None
+        return self.resolve(referrer, ref, path, what, cluster_scoped)
+
+    def resolve(
+        self,
+        referrer: Resource,
+        ref: kinds.ObjectRef,
+        path: tuple[str | int, ...],
+        what: str,
+        cluster_scoped: bool = False,
+    ) -> Resource | None:
+        namespace = None if cluster_scoped else namespace_of(referrer)
+        found = self.index.resolve(ref, namespace, referrer)
+        if found is None:
+            self.problem(
+                referrer,
+                path,
+                f"{referrer.kind} {referrer.name}: {what} {ref.kind} {ref.name!r} "
+                "is not among the inputs",
+            )
+        return found
+
+
+def _clusters_by_name(index: ResourceIndex) -> dict[tuple[str, str], list[Resource]]:
+    out: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+    for cluster in index.of_kind("Cluster"):
+        if cluster.group == kinds.CORE_GROUP:
+            out[(namespace_of(cluster), cluster.name)].append(cluster)
+    return out
+
+
+def _owner_cluster(
+    resource: Resource, clusters: Mapping[tuple[str, str], list[Resource]]
+) -> Resource | None:
+    name = dig(resource.body, "spec", "clusterName")
+    if not isinstance(name, str):
+        labels = dig(resource.body, "metadata", "labels")
+        name = labels.get(kinds.CLUSTER_NAME_LABEL) if isinstance(labels, Mapping) else None
+    if not isinstance(name, str):
+        return None
+    candidates = clusters.get((namespace_of(resource), name), [])
+    same_file = [c for c in candidates if c.origin.path == resource.origin.path]
+    chosen = same_file or candidates
+    return chosen[0] if chosen else None
+
+
+def identity_ref_of(
+    infra: Mapping[str, Any] | None, infra_kind: str
+) -> tuple[kinds.ObjectRef | None, bool]:
+    """(identity reference, defaulted). CAPA defaults an absent AWS identityRef to the
+    controller identity named `default`."""
+    ref = kinds.ref_from(dig(infra, "spec", "identityRef")) if infra else None
+    if ref is not None:
+        return ref, False
+    if infra_kind.startswith("AWS"):
+        kind, name = kinds.AWS_DEFAULT_IDENTITY
+        return kinds.ObjectRef(kind=kind, name=name), True
+    return None, False
+
+
+def _effectiveidentity_ref_of(parts: _ClusterParts) -> tuple[kinds.ObjectRef | None, bool]:
+    """An explicit identityRef on the infrastructure cluster, else on an AWS control plane
+    (EKS keeps it on AWSManagedControlPlane), else CAPA's default for AWS clusters."""
+    infra_kind = parts.infra.kind if parts.infra is not None else ""
+    cp_kind = parts.control_plane.kind if parts.control_plane is not None else ""
+    for body in (parts.infra_body, parts.control_plane_body):
+        ref = kinds.ref_from(dig(body, "spec", "identityRef")) if body else None
+        if ref is not None:
+            return ref, False
+    if infra_kind.startswith("AWS") or cp_kind.startswith("AWS"):
+        return identity_ref_of(None, "AWS")
+    return None, False
+
+
+def identity_chain(identity: Resource | None, index: ResourceIndex) -> list[str]:
+    """Kinds along `sourceIdentityRef`, starting with the identity itself (max 8 hops)."""
+    chain: list[str] = []
+    current = identity
+    while current is not None and len(chain) < 8:
+        chain.append(current.kind)
+        ref = kinds.ref_from(dig(current.body, "spec", "sourceIdentityRef"))
+        current = index.resolve(ref, None, current) if ref is not None else None
+    return chain
+
+
+@dataclass
+class _ClusterParts:
+    members: list[Member] = field(default_factory=list)
+    infra: Resource | None = None
+    infra_body: dict[str, Any] | None = None
+    control_plane: Resource | None = None
+    control_plane_body: dict[str, Any] | None = None
+    cp_machine_template: Resource | None = None
+    resolution: ClassResolution | None = None
+    health_checks: list[HealthCheck] = field(default_factory=list)
+
+
+def _resolve_direct(builder: _Builder, cluster: Resource, parts: _ClusterParts) -> None:
+    """A Cluster that names its infrastructure cluster and control plane itself."""
+    parts.infra = builder.follow(cluster, ("spec", "infrastructureRef"), "infrastructure cluster")
+    if parts.infra is not None:
+        parts.members.append(Member(parts.infra, ROLE_CLUSTER))
+        parts.infra_body = as_instance(parts.infra)
+    parts.control_plane = builder.follow(cluster, ("spec", "controlPlaneRef"), "control plane")
+    if parts.control_plane is None:
+        return
+    parts.members.append(Member(parts.control_plane, ROLE_CONTROL_PLANE))
+    parts.control_plane_body = as_instance(parts.control_plane)
+    ref, path = kinds.control_plane_machine_template_ref(parts.control_plane.body)
+    if ref is not None:
+        parts.cp_machine_template = builder.resolve(
+            parts.control_plane, ref, path, "control plane machine template"
+        )
+        if parts.cp_machine_template is not None:
+            parts.members.append(Member(parts.cp_machine_template, ROLE_CONTROL_PLANE))
+
+
+def _resolve_class(builder: _Builder, cluster: Resource, parts: _ClusterParts) -> str | None:
+    """A topology-managed Cluster: find its ClusterClass and apply it."""
+    found = kinds.cluster_class_of(cluster.body)
+    if found is None:
+        return None
+    class_name, class_namespace = found
+    ref = kinds.ObjectRef(
+        kind="ClusterClass", name=class_name, group=kinds.CORE_GROUP, namespace=class_namespace
+    )
+    if class_namespace is not None and looks_unresolved(class_namespace):
+        ref = kinds.ObjectRef(kind="ClusterClass", name=class_name, group=kinds.CORE_GROUP)
+    cluster_class = builder.resolve(cluster, ref, ("spec", "topology"), "topology class")
+    if cluster_class is None:
+        return class_name
+    parts.members.append(Member(cluster_class, ROLE_CLUSTER))
+    resolution = resolve_cluster_class(cluster, cluster_class, builder.index)
+    builder.problems.extend(resolution.problems)
+    parts.resolution = resolution
+    parts.health_checks.extend(resolution.health_checks)
+    infra = resolution.first("infrastructureCluster")
+    if infra is not None:
+        parts.infra = infra.virtual(cluster)
+        parts.infra_body = as_instance(parts.infra)
+    control_plane = resolution.first("controlPlane")
+    if control_plane is not None:
+        parts.control_plane = control_plane.virtual(cluster)
+        parts.control_plane_body = as_instance(parts.control_plane)
+    machine = resolution.first("controlPlaneMachine")
+    if machine is not None:
+        parts.cp_machine_template = machine.virtual(cluster)
+    return class_name
+
+
+def _add_pool_members(
+    builder: _Builder,
+    cluster: Resource,
+    parts: _ClusterParts,
+    owned: Mapping[ResourceKey, list[Resource]],
+) -> None:
+    for owner in owned.get(resource_key(cluster), []):
+        if owner.kind == "MachineHealthCheck":
+            parts.members.append(Member(owner, ROLE_CLUSTER))
+            parts.health_checks.append(
+                HealthCheck(owner.name, "MachineHealthCheck", kinds.health_check_spec(owner.body))
+            )
+            continue
+        role = ROLE_WORKER
+        if owner.kind == "Machine" and kinds.CONTROL_PLANE_LABEL in labels_of(owner.body):
+            role = ROLE_CONTROL_PLANE
+        parts.members.append(Member(owner, role))
+        for part, ref, path in kinds.machine_template_refs(owner.body):
+            if ref is None:
+                continue
+            target = builder.resolve(owner, ref, path, f"{part} template")
+            if target is not None:
+                parts.members.append(Member(target, role))
+
+
+def _build_view(
+    builder: _Builder,
+    cluster: Resource,
+    owned: Mapping[ResourceKey, list[Resource]],
+    resource_sets: Mapping[tuple[str, str], list[Resource]],
+) -> ClusterView:
+    parts = _ClusterParts(members=[Member(cluster, ROLE_CLUSTER)])
+    topology_class = _resolve_class(builder, cluster, parts)
+    if topology_class is None:
+        _resolve_direct(builder, cluster, parts)
+    _add_pool_members(builder, cluster, parts, owned)
+
+    identity_ref, defaulted = _effectiveidentity_ref_of(parts)
+    identity = None
+    if identity_ref is not None:
+        identity = builder.index.resolve(
+            identity_ref,
+            None if identity_ref.kind in kinds.AWS_IDENTITY_KINDS else namespace_of(cluster),
+            cluster,
+        )
+        if identity is not None:
+            parts.members.append(Member(identity, ROLE_CLUSTER))
+
+    labels = labels_of(cluster.body)
+    namespace = namespace_of(cluster)
+    for (crs_namespace, _), same_named in resource_sets.items():
+        if crs_namespace != namespace:
+            continue
+        # A namespace holds one ClusterResourceSet per name; among copies of a template,
+        # the one written beside the Cluster is the one that applies to it.
+        crs = next((r for r in same_named if r.origin.path == cluster.origin.path), same_named[0])
+        # Cluster API reads an empty clusterSelector as selecting no Cluster.
+        selector = dig(crs.body, "spec", "clusterSelector")
+        if not selector_is_empty(selector) and selector_matches(selector, labels):
+            parts.members.append(Member(crs, ROLE_CLUSTER))
+
+    resolution = parts.resolution
+    resolved: list[Resource] = []
+    if resolution is not None:
+        for target in resolution.targets:
+            virtual = target.virtual(cluster)
+            resolved.append(virtual)
+            parts.members.append(Member(virtual, target.role))
+            parts.members.append(Member(target.template, target.role))
+    not_evaluated: list[SkippedPatch] = []
+    for item in resolution.not_evaluated if resolution is not None else []:
+        if item not in not_evaluated:
+            not_evaluated.append(item)
+    applied = [a for t in resolution.targets for a in t.applied] if resolution is not None else []
+    return ClusterView(
+        cluster=cluster,
+        topology_class=topology_class,
+        infrastructure_cluster=parts.infra,
+        control_plane=parts.control_plane,
+        control_plane_machine_template=parts.cp_machine_template,
+        identity=identity,
+        identity_ref=IdentityRefFacts(
+            kind=identity_ref.kind if identity_ref else "",
+            name=identity_ref.name if identity_ref else "",
+            defaulted=defaulted,
+            found=identity is not None,
+            chain=tuple(identity_chain(identity, builder.index)),
+        ),
+        members=tuple(parts.members),
+        resolved=tuple(resolved),
+        machine_health_checks=tuple(parts.health_checks),
+        applied_patches=tuple(applied),
+        not_evaluated=tuple(not_evaluated),
+    )

@@ -1,0 +1,69 @@
+"""Reading Kubernetes objects held as plain trees (parsed YAML or API JSON): the value at
+a path, an object's labels, and label selectors.
+
+Shared by the manifest stages (`capsa.capi`) and the live analyses (`capsa.live`), which
+read the same kinds of objects from different sources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def dig(body: Any, *path: str | int) -> Any:
+    """Value at `path` inside nested dicts/lists, or None when any step is missing."""
+    node = body
+    for step in path:
+        if isinstance(node, Mapping) and isinstance(step, str):
+            node = node.get(step)
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+        else:
+            return None
+    return node
+
+
+def labels_of(body: Any) -> dict[str, str]:
+    """`metadata.labels` as text (a YAML null value reads as the empty string)."""
+    labels = dig(body, "metadata", "labels")
+    if not isinstance(labels, Mapping):
+        return {}
+    return {str(k): "" if v is None else str(v) for k, v in labels.items()}
+
+
+def selector_is_empty(selector: Any) -> bool:
+    """True when a selector has neither matchLabels nor matchExpressions."""
+    if not isinstance(selector, Mapping):
+        return True
+    return not selector.get("matchLabels") and not selector.get("matchExpressions")
+
+
+def selector_matches(selector: Any, labels: Mapping[str, str]) -> bool:
+    """Kubernetes label selector semantics: every `matchLabels` pair and every
+    `matchExpressions` requirement (In, NotIn, Exists, DoesNotExist) holds. An empty
+    selector matches everything (callers for which it means nothing, as for a
+    ClusterResourceSet, test `selector_is_empty` first); anything but a mapping matches
+    nothing."""
+    if not isinstance(selector, Mapping):
+        return False
+    match_labels = selector.get("matchLabels")
+    if isinstance(match_labels, Mapping):
+        for key, value in match_labels.items():
+            if labels.get(str(key)) != ("" if value is None else str(value)):
+                return False
+    expressions = selector.get("matchExpressions")
+    for expr in expressions if isinstance(expressions, list) else []:
+        if not isinstance(expr, Mapping):
+            return False
+        key, op = str(expr.get("key")), expr.get("operator")
+        values = [str(v) for v in expr.get("values") or []]
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and labels.get(key) in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+    return True

@@ -1,0 +1,102 @@
+"""What a scan hands on: the findings, passes and unknowns, the problems met, the
+suppressions that applied, the counts, and the topology the checks were evaluated on.
+
+Kept apart from the service so writers and the attack graph depend on the value, not on
+the machinery that produced it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from capsa.checks.findings import CheckResult, Finding, Severity
+from capsa.checks.suppressions import AppliedSuppression, RefusedSuppression, Suppression
+from capsa.errors import Problem
+
+if TYPE_CHECKING:
+    from capsa.capi.topology import Topology
+    from capsa.checks.model import Check
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    """Counts for the report footer and the JSON `summary`. `by_severity` counts open
+    findings only (neither suppressed nor in the baseline)."""
+
+    by_severity: Mapping[str, int]
+    open: int
+    suppressed: int
+    suppressed_critical: int
+    refused_critical: int
+    baseline: int
+    baseline_critical: int
+    files: int
+    documents: int
+    documents_skipped: int
+    resources: int
+    checks: int
+    checks_evaluated: int
+    passes: int
+    unknown: int
+    errors: int
+    expired_suppressions: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "bySeverity": dict(self.by_severity),
+            "open": self.open,
+            "suppressed": self.suppressed,
+            "suppressedCritical": self.suppressed_critical,
+            "refusedCriticalSuppressions": self.refused_critical,
+            "baseline": self.baseline,
+            "baselineCritical": self.baseline_critical,
+            "files": self.files,
+            "documents": self.documents,
+            "documentsSkipped": self.documents_skipped,
+            "resources": self.resources,
+            "checks": self.checks,
+            "checksEvaluated": self.checks_evaluated,
+            "passes": self.passes,
+            "unknown": self.unknown,
+            "errors": self.errors,
+            "expiredSuppressions": self.expired_suppressions,
+        }
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything a scan produced, as data. `findings` holds open and suppressed findings
+    (see `Finding.suppressed`); findings hidden by the baseline are in `baselined`."""
+
+    findings: tuple[Finding, ...]
+    passes: tuple[CheckResult, ...]
+    unknown: tuple[CheckResult, ...]
+    errors: tuple[Problem, ...]
+    summary: ScanSummary
+    expired_suppressions: tuple[Suppression, ...]
+    suppressions: tuple[AppliedSuppression, ...]
+    refused_suppressions: tuple[RefusedSuppression, ...]
+    baselined: tuple[Finding, ...]
+    checks: tuple[Check, ...]
+    topology: Topology | None = None
+    nothing_read: bool = False
+    strict: bool = False
+
+    @property
+    def open_findings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.suppressed)
+
+    @property
+    def suppressed_critical(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.suppressed and f.severity == Severity.CRITICAL)
+
+    def worst_open(self) -> Severity | None:
+        """Highest severity among open findings, or None when there are none."""
+        return max((f.severity for f in self.open_findings), default=None)
+
+    @property
+    def unusable(self) -> bool:
+        """True when the input could not be used: nothing read, or (strict) any error."""
+        return self.nothing_read or (self.strict and bool(self.errors))

@@ -1,0 +1,142 @@
+"""Which parsed documents are Kubernetes objects, and the Resources they become.
+
+- a mapping with `apiVersion` and `kind` is a resource; `kind: List` (and `*List` with
+  `items`) is unwrapped;
+- tool configuration that is not a cluster object is skipped silently and counted:
+  kustomize `Kustomization`/`Component` files (with or without apiVersion/kind),
+  JSON-patch files (a list of `{op, path}`), clusterctl and e2e configuration files
+  (`capsa.sources.clusterctl_config`), and a whole document that is one unresolved
+  variable;
+- any other YAML without `apiVersion`/`kind` is reported as not a Kubernetes object;
+- empty documents (a trailing `---`) are ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from capsa.errors import Problem
+from capsa.sources import clusterctl_config
+from capsa.sources.clusterctl_vars import UNRESOLVED_RE
+from capsa.sources.markers import fill_and_find_unknown
+from capsa.sources.resource import Origin, Resource
+
+_KUSTOMIZE_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "kustomization"})
+_KUSTOMIZE_KEYS = frozenset(
+    {
+        "resources", "bases", "components", "patches", "patchesStrategicMerge",
+        "patchesJson6902", "namespace", "namePrefix", "nameSuffix", "commonLabels",
+        "commonAnnotations", "labels", "images", "replicas", "configurations",
+        "configMapGenerator", "secretGenerator", "generatorOptions", "generators",
+        "transformers", "validators", "vars", "replacements", "crds", "openapi",
+        "helmCharts", "helmGlobals", "buildMetadata", "sortOptions", "apiVersion", "kind",
+    }
+)  # fmt: skip
+
+
+@dataclass
+class Tally:
+    """What reading produced so far: resources, problems, and documents read and skipped."""
+
+    resources: list[Resource] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    documents: int = 0
+    skipped: int = 0
+
+
+def _is_kustomize(doc: dict[Any, Any], file_name: str) -> bool:
+    if doc.get("kind") in ("Kustomization", "Component") and str(
+        doc.get("apiVersion", "")
+    ).startswith("kustomize.config.k8s.io/"):
+        return True
+    if "kind" in doc or "apiVersion" in doc:
+        return False
+    return file_name.lower() in _KUSTOMIZE_NAMES or (
+        bool(doc)
+        and all(isinstance(k, str) and k in _KUSTOMIZE_KEYS for k in doc)
+        and any(k in doc for k in ("resources", "bases", "components", "patches"))
+    )
+
+
+def _is_json_patch(doc: Any) -> bool:
+    return (
+        isinstance(doc, list)
+        and bool(doc)
+        and all(isinstance(op, dict) and "op" in op and "path" in op for op in doc)
+    )
+
+
+def _objects(
+    doc: Any, line: int, path: str, file_name: str, tally: Tally
+) -> Iterator[tuple[int, dict[Any, Any]]]:
+    """The Kubernetes objects of one document (a List yields its items)."""
+    if doc is None:
+        return
+    if isinstance(doc, str) and UNRESOLVED_RE.fullmatch(doc.strip()):
+        tally.skipped += 1  # a whole payload still waiting for its variable
+        return
+    if _is_json_patch(doc):
+        tally.skipped += 1  # a kustomize patch file, applied by a kustomization
+        return
+    if not isinstance(doc, dict):
+        shown = "list" if isinstance(doc, list) else "scalar"
+        tally.problems.append(
+            Problem(path, line, None, f"not a Kubernetes object (a YAML {shown}); skipped")
+        )
+        return
+    if _is_kustomize(doc, file_name) or clusterctl_config.is_config(doc):
+        tally.skipped += 1
+        return
+    kind, api_version = doc.get("kind"), doc.get("apiVersion")
+    if kind is None or api_version is None:
+        message = "not a Kubernetes object (no apiVersion/kind); skipped"
+        tally.problems.append(Problem(path, line, None, message))
+        return
+    if not isinstance(kind, str) or not isinstance(api_version, str) or not kind:
+        tally.problems.append(Problem(path, line, None, "apiVersion and kind must be text"))
+        return
+    if kind == "List" or (kind.endswith("List") and isinstance(doc.get("items"), list)):
+        items = doc.get("items")
+        positions = getattr(items, "item_positions", [])
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            item_line = positions[index][0] if index < len(positions) else line
+            yield from _objects(item, item_line, path, file_name, tally)
+        return
+    yield line, doc
+
+
+def _resource(doc: dict[Any, Any], origin: Origin, unknown: frozenset[Any]) -> Resource:
+    meta = doc.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    namespace = meta.get("namespace")
+    name = meta.get("name") if isinstance(meta.get("name"), str) else meta.get("generateName")
+    return Resource(
+        api_version=doc["apiVersion"],
+        kind=doc["kind"],
+        namespace=namespace if isinstance(namespace, str) else None,
+        name=name if isinstance(name, str) else "",
+        body=doc,
+        origin=origin,
+        unknown_paths=unknown,
+    )
+
+
+def to_resources(
+    docs: list[tuple[int, Any]],
+    path: str,
+    tally: Tally,
+    make_origin: Callable[[int], Origin],
+    deferred: Mapping[str, str],
+    scan_markers: bool,
+) -> None:
+    """Add the objects of `docs` (first line, document) to `tally`, each with the origin
+    `make_origin` gives its line; `scan_markers` says substitution left markers to find."""
+    file_name = os.path.basename(path)
+    for line, doc in docs:
+        tally.documents += 1
+        for obj_line, obj in _objects(doc, line, path, file_name, tally):
+            unknown = fill_and_find_unknown(obj, deferred) if scan_markers else frozenset()
+            tally.resources.append(_resource(obj, make_origin(obj_line), unknown))

@@ -1,0 +1,66 @@
+"""Which files a list of paths names: files as given, directories walked for YAML.
+
+Directories are walked recursively in name order for `*.yaml`/`*.yml`, following
+symlinks but never entering the same directory twice; hidden directories (`.git`,
+`.github`) are not entered. Paths named explicitly are read whatever their extension;
+`-` stands for standard input. A file reached twice is read once.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from capsa.errors import Problem
+
+_YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def _walk(root: Path, problems: list[Problem]) -> Iterator[Path]:
+    """YAML files under `root`, in name order; each real directory is entered once."""
+    seen: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            info = folder.stat()
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(
+                Problem(str(folder), None, None, f"cannot list directory: {exc.strerror}")
+            )
+            continue
+        if (info.st_dev, info.st_ino) in seen:
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        subdirs: list[Path] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not entry.name.startswith("."):
+                    subdirs.append(Path(entry.path))
+            elif entry.name.lower().endswith(_YAML_SUFFIXES):
+                yield Path(entry.path)
+        stack.extend(reversed(subdirs))
+
+
+def expand_paths(paths: Sequence[str], problems: list[Problem]) -> Iterator[str]:
+    seen: set[str] = set()
+    for raw in paths:
+        if raw == "-":
+            yield raw
+            continue
+        path = Path(raw)
+        found = _walk(path, problems) if path.is_dir() else iter([path])
+        if not path.is_dir() and not path.is_symlink() and not path.exists():
+            problems.append(Problem(raw, None, None, "no such file or directory"))
+            continue
+        for file in found:
+            key = os.path.realpath(file)
+            if key not in seen:
+                seen.add(key)
+                yield str(file)
