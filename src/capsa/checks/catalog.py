@@ -7,47 +7,21 @@ id) is an InputError pointing at the file and line of the offending entry.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from capsa.checks.library import expand_entry
 from capsa.checks.model import Check
+from capsa.checks.program import SCOPE_VARIABLES, compiled, environment, part_problems
 from capsa.errors import InputError, Problem
 from capsa.yamlio import LineList, load_one_with_lines, position_of
 
-if TYPE_CHECKING:
-    from capsa.cel import CelEnvironment, CompiledExpression
-
 DATA_DIR = Path(__file__).parent / "data"
 
-#: Variables each scope's expressions may read.
-SCOPE_VARIABLES = {"object": ("object",), "topology": ("object", "context")}
-
-
-@cache
-def environment(scope: str) -> CelEnvironment:
-    """The CEL environment for a scope: object checks see only `object` (so they export
-    as admission policies); topology checks also see `context`."""
-    from capsa.cel import CelEnvironment
-    from capsa.cel_k8s import functions
-
-    return CelEnvironment(SCOPE_VARIABLES[scope], functions())
-
-
-_COMPILED: dict[tuple[str, str], CompiledExpression] = {}
-
-
-def compiled(check: Check) -> CompiledExpression:
-    """The compiled expression of a check (compiled on first use, then reused)."""
-    key = (check.scope, check.expression)
-    program = _COMPILED.get(key)
-    if program is None:
-        program = environment(check.scope).compile(check.expression)
-        _COMPILED[key] = program
-    return program
+__all__ = ["DATA_DIR", "SCOPE_VARIABLES", "compiled", "environment", "load_checks", "load_file"]
 
 
 def _line(root: Any, path: tuple[int | str, ...]) -> int | None:
@@ -58,10 +32,11 @@ def _line(root: Any, path: tuple[int | str, ...]) -> int | None:
 def _entry_problems(
     path: str, entries: LineList, index: int, raw: Any
 ) -> tuple[Check | None, list[Problem]]:
-    from capsa.cel import CelError
-
     if not isinstance(raw, dict):
         return None, [Problem(path, _line(entries, (index,)), None, "a check must be a mapping")]
+    raw, issues = expand_entry(raw)
+    if issues:
+        return None, [Problem(path, _line(entries, (index, *at)), None, m) for at, m in issues]
     try:
         check = Check.model_validate(raw)
     except ValidationError as error:
@@ -72,11 +47,9 @@ def _entry_problems(
             where = ".".join(loc) or "check"
             problems.append(Problem(path, line, None, f"{where}: {item['msg']}"))
         return None, problems
-    try:
-        compiled(check)
-    except CelError as error:
-        line = _line(entries, (index, "expression"))
-        return None, [Problem(path, line, None, f"{check.id}: expression: {error}")]
+    issues = part_problems(check)
+    if issues:
+        return None, [Problem(path, _line(entries, (index, *at)), None, m) for at, m in issues]
     return check, []
 
 
@@ -109,7 +82,8 @@ def load_checks(paths: Iterable[Path] | None = None) -> list[Check]:
     """All checks (by default every `checks/data/*.yaml`), validated and compiled, in id
     order. Raises InputError listing every problem found."""
     files: Sequence[Path] = (
-        sorted(DATA_DIR.glob("*.yaml")) if paths is None else [Path(p) for p in paths]
+        # Files named _*.yaml hold shared parts (checks/library.py), not checks.
+        sorted(DATA_DIR.glob("[!_]*.yaml")) if paths is None else [Path(p) for p in paths]
     )
     checks: list[Check] = []
     problems: list[Problem] = []

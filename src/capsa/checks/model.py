@@ -7,11 +7,20 @@ Checks live in `checks/data/*.yaml`; this model is the schema those files must m
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from capsa.checks import variables as cel_variables
 from capsa.checks.findings import Severity
+from capsa.frozen import FrozenModel
 
 CHECK_ID = r"^CAPSA-[A-Z0-9]+-\d{3}$"
 THREAT_ID = (
@@ -44,6 +53,42 @@ class Match(BaseModel):
     kinds: tuple[KindMatch, ...] = Field(min_length=1)
 
 
+class Variable(FrozenModel):
+    """A named CEL expression, as in a ValidatingAdmissionPolicy's `spec.variables`:
+    read as `variables.<name>` by the check's expression and by later variables."""
+
+    name: str = Field(pattern=cel_variables.NAME)
+    expression: str = Field(min_length=1)
+
+
+class Example(FrozenModel):
+    """One input for a check: a single Kubernetes object, or (for topology checks) the
+    objects that together make the situation. `note` says what the example shows."""
+
+    note: str = ""
+    object_: dict[str, Any] | None = Field(default=None, alias="object")
+    objects: tuple[dict[str, Any], ...] = ()
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Example:
+        if (self.object_ is None) == (not self.objects):
+            raise ValueError("give either `object` or `objects`")
+        return self
+
+    @property
+    def documents(self) -> tuple[dict[str, Any], ...]:
+        """The example's objects, whichever form it was written in."""
+        return (self.object_,) if self.object_ is not None else self.objects
+
+
+class Examples(FrozenModel):
+    """Inputs that make a check fire (`fail`) and that keep it silent (`pass`); a test
+    runs each through the engine and fails when one does not behave as labelled."""
+
+    fail: tuple[Example, ...] = ()
+    pass_: tuple[Example, ...] = Field(default=(), alias="pass")
+
+
 class Check(BaseModel):
     """One rule. `expression` is CEL over `object` (and `context` for topology checks) and
     is true when the object complies, as in a ValidatingAdmissionPolicy.
@@ -52,6 +97,11 @@ class Check(BaseModel):
     kinds that keep the same setting at different depths (a template's
     `spec.template.spec` vs an object's `spec`): the first one present in a document is
     where a finding points.
+
+    `variables` are named CEL expressions in the admission-policy form (read as
+    `variables.<name>`); entries the data file takes from the shared library
+    (`use: [...]`, `match.kindGroups`) arrive here already expanded, so a check is
+    self-contained.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
@@ -63,6 +113,7 @@ class Check(BaseModel):
     mitigation: str = Field(pattern=MITIGATION_ID)
     match: Match
     scope: Literal["object", "topology"]
+    variables: tuple[Variable, ...] = ()
     expression: str = Field(min_length=1)
     field: str = Field(min_length=1)
     message: str = Field(min_length=1)
@@ -70,6 +121,7 @@ class Check(BaseModel):
     references: tuple[str, ...] = Field(min_length=1)
     providers: tuple[Literal["aws", "azure", "vsphere", "docker", "any"], ...] = Field(min_length=1)
     unknown_when: tuple[str, ...] = Field(default=(), alias="unknownWhen")
+    examples: Examples = Examples()
 
     @field_validator("threats")
     @classmethod
@@ -85,6 +137,23 @@ class Check(BaseModel):
         if threat not in self.threats:
             raise ValueError(f"mitigation {self.mitigation} is not under one of {self.threats}")
         return self
+
+    @field_validator("variables")
+    @classmethod
+    def _declared_in_order(cls, value: tuple[Variable, ...]) -> tuple[Variable, ...]:
+        issues = cel_variables.declaration_problems([(v.name, v.expression) for v in value])
+        if issues:
+            raise ValueError("; ".join(issues))
+        return value
+
+    @field_validator("expression")
+    @classmethod
+    def _reads_declared_variables(cls, value: str, info: ValidationInfo) -> str:
+        declared = info.data.get("variables", ())
+        issues = cel_variables.reading_problems([(v.name, v.expression) for v in declared], value)
+        if issues:
+            raise ValueError("; ".join(issues))
+        return value
 
     @property
     def field_paths(self) -> tuple[FieldPath, ...]:

@@ -1,0 +1,85 @@
+"""A check's CEL, compiled once: the environment each scope sees, the program composed
+from the check's variables and expression, and the compile problems of each part.
+
+Each part (a variable, the expression) is also compiled on its own, with `variables`
+declared as a map, so a mistake is reported against that part and its own text rather
+than against the composed program.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING
+
+from capsa.checks.variables import compose
+
+if TYPE_CHECKING:
+    from capsa.cel import CelEnvironment, CompiledExpression
+    from capsa.checks.model import Check
+
+#: Variables each scope's expressions may read.
+SCOPE_VARIABLES = {"object": ("object",), "topology": ("object", "context")}
+
+
+@cache
+def environment(scope: str, with_variables: bool = False) -> CelEnvironment:
+    """The CEL environment for a scope: object checks see only `object` (so they export
+    as admission policies); topology checks also see `context`. `with_variables` adds
+    the `variables` map, for compiling one part of a check on its own."""
+    from capsa.cel import CelEnvironment
+    from capsa.cel_k8s import functions
+
+    names = SCOPE_VARIABLES[scope] + (("variables",) if with_variables else ())
+    return CelEnvironment(names, functions())
+
+
+def program_text(check: Check) -> str:
+    """The check's variables and expression as one CEL program."""
+    return compose([(v.name, v.expression) for v in check.variables], check.expression)
+
+
+_COMPILED: dict[tuple[str, str], CompiledExpression] = {}
+
+
+def compiled(check: Check) -> CompiledExpression:
+    """The compiled program of a check (compiled on first use, then reused)."""
+    text = program_text(check)
+    key = (check.scope, text)
+    program = _COMPILED.get(key)
+    if program is None:
+        program = environment(check.scope).compile(text)
+        _COMPILED[key] = program
+    return program
+
+
+def part_problems(check: Check) -> list[tuple[tuple[str | int, ...], str]]:
+    """(where, message) for every part of `check` that does not compile; where is a path
+    into the check entry (`("variables", 2, "expression")`, `("expression",)`)."""
+    from capsa.cel import CelError
+    from capsa.checks.library import shared_names, shipped_library
+
+    env = environment(check.scope, with_variables=True)
+    pairs = [(v.name, v.expression) for v in check.variables]
+    shared = shared_names(shipped_library(), pairs)
+    # Library variables come first in a loaded check; the entry's own follow them.
+    own = [(name, text) for name, text in pairs if name not in shared]
+    parts: list[tuple[tuple[str | int, ...], str, str]] = [
+        (("variables", i, "expression"), f"variables.{name}", text)
+        for i, (name, text) in enumerate(own)
+    ]
+    for name in shared:
+        parts.append((("use",), f"variables.{name} (from the check library)", dict(pairs)[name]))
+    parts.append((("expression",), "expression", check.expression))
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    for where, label, text in parts:
+        try:
+            env.compile(text)
+        except CelError as error:
+            found.append((where, f"{check.id}: {label}: {error}"))
+    if found:
+        return found
+    try:
+        compiled(check)
+    except CelError as error:
+        found.append((("expression",), f"{check.id}: expression: {error}"))
+    return found
