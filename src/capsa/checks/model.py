@@ -63,11 +63,14 @@ class Variable(FrozenModel):
 
 class Example(FrozenModel):
     """One input for a check: a single Kubernetes object, or (for topology checks) the
-    objects that together make the situation. `note` says what the example shows."""
+    objects that together make the situation. `note` says what the example shows;
+    `fires` names ("Kind/name") the objects a firing example must be flagged on, when it
+    holds several."""
 
     note: str = ""
     object_: dict[str, Any] | None = Field(default=None, alias="object")
     objects: tuple[dict[str, Any], ...] = ()
+    fires: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _one_form(self) -> Example:
