@@ -102,6 +102,35 @@ def references(expression: str) -> list[Reference]:
     return found
 
 
+def split_outside_strings(expression: str) -> list[str]:
+    """`expression` split at blanks that are not inside a string literal."""
+    words: list[str] = []
+    start = i = 0
+    while i < len(expression):
+        char = expression[i]
+        ident = _IDENT.match(expression, i)
+        if ident is not None:
+            end = ident.end()
+            raw = "r" in ident.group().lower()
+            quoted = end < len(expression) and expression[end] in "'\""
+            if quoted and _STRING_PREFIX.match(ident.group()):
+                i = _skip_string(expression, end, raw=raw)
+            else:
+                i = end
+            continue
+        if char in "'\"":
+            i = _skip_string(expression, i, raw=False)
+            continue
+        if char.isspace():
+            if i > start:
+                words.append(expression[start:i])
+            start = i + 1
+        i += 1
+    if start < len(expression):
+        words.append(expression[start:])
+    return words
+
+
 def referenced_names(expression: str) -> list[str]:
     """Names read as `variables.<name>`, in order of first appearance."""
     names: list[str] = []
