@@ -54,10 +54,18 @@ def compiled(check: Check) -> CompiledExpression:
 
 def part_problems(check: Check) -> list[tuple[tuple[str | int, ...], str]]:
     """(where, message) for every part of `check` that does not compile; where is a path
-    into the check entry (`("variables", 2, "expression")`, `("expression",)`)."""
+    into the check entry (`("variables", 2, "expression")`, `("expression",)`). The
+    composed program is compiled first (it is needed anyway); only when it fails are the
+    parts compiled one by one to say which is wrong."""
     from capsa.cel import CelError
     from capsa.checks.library import shared_names, shipped_library
 
+    try:
+        compiled(check)
+    except CelError as error:
+        composed_error = str(error)
+    else:
+        return []
     env = environment(check.scope, with_variables=True)
     pairs = [(v.name, v.expression) for v in check.variables]
     shared = shared_names(shipped_library(), pairs)
@@ -76,10 +84,4 @@ def part_problems(check: Check) -> list[tuple[tuple[str | int, ...], str]]:
             env.compile(text)
         except CelError as error:
             found.append((where, f"{check.id}: {label}: {error}"))
-    if found:
-        return found
-    try:
-        compiled(check)
-    except CelError as error:
-        found.append((("expression",), f"{check.id}: expression: {error}"))
-    return found
+    return found or [(("expression",), f"{check.id}: expression: {composed_error}")]

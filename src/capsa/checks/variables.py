@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 #: A variable name: a CEL identifier, as the admission API requires.
 NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -69,8 +70,10 @@ def _is_member(text: str, index: int) -> bool:
     return i >= 0 and text[i] == "."
 
 
-def references(expression: str) -> list[Reference]:
-    """Every top-level read of `variables` in `expression`, outside string literals."""
+@lru_cache(maxsize=4096)
+def references(expression: str) -> tuple[Reference, ...]:
+    """Every top-level read of `variables` in `expression`, outside string literals
+    (cached: loading asks for the same expressions several times)."""
     found: list[Reference] = []
     i = 0
     while i < len(expression):
@@ -99,7 +102,7 @@ def references(expression: str) -> list[Reference]:
             else:
                 found.append(Reference(i, end, None))
         i = end
-    return found
+    return tuple(found)
 
 
 def split_outside_strings(expression: str) -> list[str]:
