@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint types unit bench clean
+.PHONY: demo test lint types unit bench docs clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -31,6 +31,10 @@ test: lint types unit
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# Reference pages generated from the data (tests fail when they are stale).
+docs: $(STAMP)
+	$(BIN)/python -m capsa.report.reference_docs --out docs
 
 clean:
 	rm -rf $(VENV) capsa-report .mypy_cache .pytest_cache .ruff_cache

@@ -43,7 +43,7 @@ class CelEnvironment:
 
     def __init__(self, variables: Sequence[str], functions: Sequence[CelFunction] = ()) -> None:
         from cel_expr_python import cel
-        from cel_expr_python.ext import ext_optional, ext_strings
+        from cel_expr_python.ext import ext_bindings, ext_optional, ext_strings
 
         self._cel = cel
         decls = []
@@ -58,7 +58,12 @@ class CelEnvironment:
             decls.append(cel.FunctionDecl(fn.name, [overload]))
         self._env = cel.NewEnv(
             variables={name: cel.Type.DYN for name in variables},
-            extensions=[ext_optional.ExtOptional(), ext_strings.ExtStrings()],
+            # cel.bind: checks' named variables are composed into one program with it.
+            extensions=[
+                ext_optional.ExtOptional(),
+                ext_strings.ExtStrings(),
+                ext_bindings.ExtBindings(),
+            ],
             functions=decls,
         )
 

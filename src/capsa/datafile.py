@@ -33,6 +33,8 @@ from capsa.yamlio import (
 )
 
 Loc = tuple[int | str, ...]
+#: Rewrites one raw entry before validation: (the entry to validate, [(where, message)]).
+Prepare = Callable[[dict[str, Any]], tuple[dict[str, Any], list[tuple[Loc, str]]]]
 """A path into a document: mapping keys and list indexes."""
 
 M = TypeVar("M", bound=BaseModel)
@@ -216,10 +218,19 @@ class DataFile:
             self._schema_problems(error, at, prefix, to_file)
             return None
 
-    def entries(self, model: type[M], at: Loc = (), *, required: bool = True) -> list[Entry[M]]:
+    def entries(
+        self,
+        model: type[M],
+        at: Loc = (),
+        *,
+        required: bool = True,
+        prepare: Prepare | None = None,
+    ) -> list[Entry[M]]:
         """Each item of the list at `at`, validated on its own into `model`. Invalid items
         are recorded as problems (named by their `id` when they have one) and left out;
-        the valid ones keep their place in the file."""
+        the valid ones keep their place in the file. `prepare` rewrites a mapping item
+        before validation (e.g. expands references to shared parts) and says what in it
+        is wrong, as (location inside the item, message)."""
         items = self.get(at)
         if items is None:
             if required and at:
@@ -233,6 +244,12 @@ class DataFile:
             loc = (*at, index)
             name = item.get("id") if isinstance(item, dict) else None
             label = name if isinstance(name, str) and name else ".".join(map(str, loc))
+            if prepare is not None and isinstance(item, dict):
+                item, issues = prepare(item)
+                for where, message in issues:
+                    self.report((*loc, *where), f"{label}: {message}")
+                if issues:
+                    continue
             value = self.validate(model, item, at=loc, prefix=f"{label}: ")
             if value is not None:
                 out.append(Entry(value, loc))

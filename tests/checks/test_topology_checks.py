@@ -3,35 +3,17 @@ silent on a good one, evaluated against the context capsa.capi.topology builds."
 
 from __future__ import annotations
 
-import importlib.util
-import re
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pytest
-import yaml
+from checks_support import all_checks
 
 from capsa.capi.topology import build_topology
-from capsa.cel import CelEnvironment, CompiledExpression
+from capsa.checks.engine import evaluate
 from capsa.sources.files import read_manifests
 from capsa.sources.resource import Resource
-from capsa.threats.catalogue import builtin_ids
-from capsa.yamlio import plain
 
-DATA = Path(__file__).parents[2] / "src" / "capsa" / "checks" / "data" / "topology.yaml"
 FIXTURES = Path(__file__).parents[1] / "capi" / "fixtures"
-
-
-@cache
-def _checks() -> dict[str, dict[str, Any]]:
-    entries = yaml.safe_load(DATA.read_text(encoding="utf-8"))
-    return {entry["id"]: entry for entry in entries}
-
-
-@cache
-def _compiled(check_id: str) -> CompiledExpression:
-    return CelEnvironment(["object", "context"]).compile(_checks()[check_id]["expression"])
 
 
 def _load(*names: str) -> list[Resource]:
@@ -42,58 +24,28 @@ def _load(*names: str) -> list[Resource]:
 
 
 def _run(check_id: str, resources: list[Resource], **options: Any) -> dict[tuple[str, str], str]:
-    """(kind, name) -> pass | fail | unknown for every resource the check matches."""
-    check = _checks()[check_id]
-    wanted = {(k["group"], k["kind"]) for k in check["match"]["kinds"]}
-    unknown_when = [tuple(p.split(".")) for p in check.get("unknownWhen", [])]
+    """(kind, name) -> pass | fail | unknown for every resource the check evaluates,
+    through the engine with the context the topology builds (as `capsa scan` does)."""
     topology = build_topology(resources, **options)
+    outcome = evaluate(
+        topology.evaluation_resources(resources), [all_checks()[check_id]], topology.context_for
+    )
+    assert not outcome.problems, outcome.problems
     results: dict[tuple[str, str], str] = {}
-    for resource in topology.evaluation_resources(resources):
-        if (resource.group, resource.kind) not in wanted:
-            continue
-        if any(path in resource.unknown_paths for path in unknown_when):
-            results[(resource.kind, resource.name)] = "unknown"
-            continue
-        bindings = {"object": plain(resource.body), "context": topology.context_for(resource)}
-        ok = _compiled(check_id).evaluate(bindings)
-        results[(resource.kind, resource.name)] = "pass" if ok is True else "fail"
+    for label, refs in (
+        ("pass", [r.resource for r in outcome.passes]),
+        ("unknown", [r.resource for r in outcome.unknown]),
+        ("fail", [f.resource for f in outcome.findings]),
+    ):
+        for ref in refs:
+            results[(ref.kind, ref.name)] = label
     return results
 
 
-def test_every_check_follows_the_shared_schema() -> None:
-    required = {
-        "id",
-        "title",
-        "severity",
-        "threats",
-        "mitigation",
-        "match",
-        "scope",
-        "expression",
-        "field",
-        "message",
-        "remediation",
-        "references",
-        "providers",
-    }
-    for check_id, check in _checks().items():
-        assert required <= set(check), check_id
-        assert re.fullmatch(r"CAPSA-TOPO-\d{3}", check_id)
-        assert check["scope"] == "topology"
-        assert check["severity"] in {"low", "medium", "high", "critical"}
-        assert set(check["threats"]) <= builtin_ids().threats, check_id
-        assert builtin_ids().mitigations[check["mitigation"]] in check["threats"], check_id
-        assert check["references"], check_id
-        _compiled(check_id)
-
-
-def test_checks_load_through_the_catalogue_when_it_exists() -> None:
-    if importlib.util.find_spec("capsa.checks.catalog") is None:
-        pytest.skip("capsa.checks.catalog is not in this tree yet")
-    from capsa.checks.catalog import load_checks
-
-    loaded = {c.id for c in load_checks()}
-    assert set(_checks()) <= loaded
+def test_every_topo_check_is_topology_scoped() -> None:
+    topology = [c for c in all_checks().values() if c.id.startswith("CAPSA-TOPO-")]
+    assert len(topology) == 8
+    assert all(c.scope == "topology" for c in topology)
 
 
 # --- CAPSA-TOPO-001: default control-plane instance profile ------------------------------

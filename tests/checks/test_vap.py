@@ -65,22 +65,74 @@ def test_topology_checks_are_refused() -> None:
         export_policy(check)
 
 
+def _object_check(**changes: object) -> Check:
+    base = all_checks()["CAPSA-IMDS-001"]
+    return Check.model_validate({**base.model_dump(by_alias=True), **changes})
+
+
 def test_checks_using_capsa_only_functions_are_refused() -> None:
-    base = next(c for c in all_checks().values() if c.scope == "object")
-    check = Check.model_validate(
-        {**base.model_dump(by_alias=True), "expression": "parseYAML('a: 1') != null"}
+    check = _object_check(variables=[], expression="parseYAML('a: 1') != null")
+    with pytest.raises(NotExportable, match="parseYAML"):
+        export_policy(check)
+
+
+def test_capsa_only_functions_in_a_variable_are_refused_too() -> None:
+    check = _object_check(
+        variables=[{"name": "parsed", "expression": "parseYAML('a: 1')"}],
+        expression="variables.parsed != null",
     )
     with pytest.raises(NotExportable, match="parseYAML"):
         export_policy(check)
 
 
+def test_variables_become_policy_variables_in_order() -> None:
+    check = all_checks()["CAPSA-AUDIT-002"]
+    policy = export_policy(check)[0]
+    assert [v["name"] for v in policy["spec"]["variables"]] == [
+        "kubeadmSpec",
+        "apiServerFlags",
+        "files",
+        "volumes",
+    ]
+    assert policy["spec"]["variables"][2]["expression"] == check.variables[2].expression
+    assert policy["spec"]["validations"][0]["expression"] == check.expression
+    assert list(policy["spec"]) == ["failurePolicy", "matchConstraints", "variables", "validations"]
+
+
+def test_checks_without_variables_export_none() -> None:
+    policy = export_policy(all_checks()["CAPSA-SCALE-003"])[0]
+    assert "variables" not in policy["spec"]
+
+
 def test_every_exportable_check_compiles_with_only_object_and_standard_functions() -> None:
-    """Exported CEL must not lean on capsa's environment: compile it without our
-    functions except the Kubernetes ones (find, isSorted, ...)."""
+    """Exported CEL must not lean on capsa's environment: compile every variable and the
+    validation without our functions except the Kubernetes ones (find, isSorted, ...),
+    each reading earlier variables through `variables` as an admission policy does."""
     from capsa.cel_k8s import KUBERNETES_FUNCTIONS, functions
 
-    env = CelEnvironment(["object"], [f for f in functions() if f.name in KUBERNETES_FUNCTIONS])
+    env = CelEnvironment(
+        ["object", "variables"], [f for f in functions() if f.name in KUBERNETES_FUNCTIONS]
+    )
     exported = [c for c in all_checks().values() if exportable(c) is None]
-    assert exported
+    assert len(exported) == 48
     for check in exported:
+        for variable in check.variables:
+            env.compile(variable.expression)
         env.compile(check.expression)
+
+
+def test_every_exported_policy_round_trips_through_the_kubernetes_types() -> None:
+    """Parsed into the admissionregistration.k8s.io/v1 models (generated from the
+    Kubernetes OpenAPI) and written back, each policy and binding is unchanged: every
+    field it sets is a real field of the API."""
+    from lightkube.resources.admissionregistration_v1 import (
+        ValidatingAdmissionPolicy,
+        ValidatingAdmissionPolicyBinding,
+    )
+
+    for check in all_checks().values():
+        if exportable(check) is not None:
+            continue
+        policy, binding = export_policy(check)
+        assert ValidatingAdmissionPolicy.from_dict(policy).to_dict() == policy
+        assert ValidatingAdmissionPolicyBinding.from_dict(binding).to_dict() == binding

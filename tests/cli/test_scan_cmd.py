@@ -188,12 +188,14 @@ def test_checks_list_and_show(app: typer.Typer) -> None:
     checks = {c["id"]: c for c in json.loads(listed.stdout)}
     imds = checks["CAPSA-IMDS-001"]
     assert imds["severity"] == "high" and imds["exportable"] is True
+    assert [v["name"] for v in imds["variables"]] == ["machineSpec"]
     table = runner.invoke(app, ["checks", "list"])
     assert table.exit_code == 0 and "CAPSA-IMDS-001" in table.stdout
     shown = runner.invoke(app, ["checks", "show", "capsa-imds-001"])
     assert shown.exit_code == 0
     assert "mitigation:  STRIDE-SPOOF-1.M5" in shown.stdout
     assert "httpTokens" in shown.stdout
+    assert "variables.machineSpec = object.?spec" in shown.stdout
     unknown = runner.invoke(app, ["checks", "show", "CAPSA-IMDS-01"])
     assert unknown.exit_code == 2 and "did you mean CAPSA-IMDS-001" in unknown.stderr
 

@@ -1,8 +1,9 @@
 """Load the check data files and compile every expression once.
 
-A broken file (bad YAML, a missing key, an id the threat catalogue lacks, an expression
-that does not compile, a duplicate id) is an InputError pointing at the file and line of
-the offending entry; every problem of every file is reported together.
+A broken file (bad YAML, a missing key, an id the threat catalogue lacks, a library name
+it does not define, an expression that does not compile, a duplicate id) is an
+InputError pointing at the file and line of the offending entry; every problem of every
+file is reported together.
 """
 
 from __future__ import annotations
@@ -11,62 +12,32 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from capsa.checks.library import expand_entry
 from capsa.checks.model import Check
+from capsa.checks.program import SCOPE_VARIABLES, compiled, environment, part_problems
 from capsa.datafile import DataFile, Entry, raise_all
 from capsa.errors import InputError, Problem
 from capsa.threats.catalogue import builtin_ids
 from capsa.yamlio import LineList
 
-if TYPE_CHECKING:
-    from capsa.cel import CelEnvironment, CompiledExpression
-
 DATA_DIR = Path(__file__).parent / "data"
 
-#: Variables each scope's expressions may read.
-SCOPE_VARIABLES = {"object": ("object",), "topology": ("object", "context")}
-
-
-@cache
-def environment(scope: str) -> CelEnvironment:
-    """The CEL environment for a scope: object checks see only `object` (so they export
-    as admission policies); topology checks also see `context`."""
-    from capsa.cel import CelEnvironment
-    from capsa.cel_k8s import functions
-
-    return CelEnvironment(SCOPE_VARIABLES[scope], functions())
-
-
-_COMPILED: dict[tuple[str, str], CompiledExpression] = {}
-
-
-def compiled(check: Check) -> CompiledExpression:
-    """The compiled expression of a check (compiled on first use, then reused)."""
-    key = (check.scope, check.expression)
-    program = _COMPILED.get(key)
-    if program is None:
-        program = environment(check.scope).compile(check.expression)
-        _COMPILED[key] = program
-    return program
+__all__ = ["DATA_DIR", "SCOPE_VARIABLES", "compiled", "environment", "load_checks"]
 
 
 def _check_entries(file: DataFile) -> list[Entry[Check]]:
-    """The checks of one parsed file, ids checked against the threat catalogue and
-    expressions compiled; what is wrong is recorded on the file."""
-    from capsa.cel import CelError
-
+    """The checks of one parsed file, library references expanded, ids checked against
+    the threat catalogue and expressions compiled; what is wrong is recorded on the file."""
     ids = builtin_ids()
     good: list[Entry[Check]] = []
-    for entry in file.entries(Check):
+    for entry in file.entries(Check, prepare=expand_entry):
         check, loc = entry.value, entry.loc
         before = len(file.problems)
         ids.check_threats(file, (*loc, "threats"), check.threats, check.id)
         ids.check_mitigation(file, (*loc, "mitigation"), check.mitigation, check.id, check.threats)
-        try:
-            compiled(check)
-        except CelError as error:
-            file.report((*loc, "expression"), f"{check.id}: expression: {error}")
+        for where, message in part_problems(check):
+            file.report((*loc, *where), f"{check.id}: {message}")
         if len(file.problems) == before:
             good.append(entry)
     return good
@@ -76,7 +47,8 @@ def load_checks(paths: Iterable[Path] | None = None) -> list[Check]:
     """All checks (by default every `checks/data/*.yaml`), validated and compiled, in id
     order. Raises InputError listing every problem of every file."""
     files: Sequence[Path] = (
-        sorted(DATA_DIR.glob("*.yaml")) if paths is None else [Path(p) for p in paths]
+        # Files named _*.yaml hold shared parts (checks/library.py), not checks.
+        sorted(DATA_DIR.glob("[!_]*.yaml")) if paths is None else [Path(p) for p in paths]
     )
     checks: list[Check] = []
     problems: list[Problem] = []

@@ -15,14 +15,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from capsa.checks.catalog import compiled
 from capsa.checks.findings import CheckResult, Finding, Location, ResourceRef, fingerprint
 from capsa.checks.model import Check, FieldPath
+from capsa.checks.program import compiled
 from capsa.errors import Problem
 from capsa.sources.resource import Resource
 from capsa.yamlio import LineDict, LineList, plain, position_of
+
+if TYPE_CHECKING:
+    from capsa.cel import CompiledExpression
 
 ContextFor = Callable[[Resource], Mapping[str, Any]]
 
@@ -142,15 +145,17 @@ def _is_unknown(resource: Resource, prepared: _Prepared) -> bool:
 @dataclass(frozen=True)
 class _Prepared:
     """What evaluation needs of one check, worked out once per run instead of once per
-    resource or finding: its split field and unknownWhen paths."""
+    resource or finding: its compiled program (variables and expression composed), its
+    split field and unknownWhen paths."""
 
     check: Check
+    program: CompiledExpression
     field_paths: tuple[FieldPath, ...]
     unknown_paths: tuple[FieldPath, ...]
 
     @classmethod
     def of(cls, check: Check) -> _Prepared:
-        return cls(check, check.field_paths, check.unknown_paths)
+        return cls(check, compiled(check), check.field_paths, check.unknown_paths)
 
 
 class _Index:
@@ -225,7 +230,7 @@ def evaluate(
                     context = context_for(resource)
                 bindings["context"] = context
             try:
-                value = compiled(check).evaluate(bindings)
+                value = prep.program.evaluate(bindings)
             except CelError as error:
                 text = str(error)
                 if any(marker in text for marker in _MISSING_FIELD) or resource.unknown_paths:

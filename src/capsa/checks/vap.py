@@ -2,8 +2,10 @@
 management cluster rejects what the scanner would flag.
 
 The CEL goes in verbatim: object checks are written in the admission-policy convention
-(variable `object`, true when compliant) and use only functions Kubernetes also has.
-Topology checks (they need `context`) and checks using capsa-only functions are refused.
+(variable `object`, true when compliant, named `variables` read as `variables.<name>`)
+and use only functions Kubernetes also has, so the check's variables become the
+policy's `spec.variables` in the same order. Topology checks (they need `context`) and
+checks using capsa-only functions are refused.
 """
 
 from __future__ import annotations
@@ -35,7 +37,13 @@ def exportable(check: Check) -> str | None:
     """Why a check cannot be exported, or None when it can."""
     if check.scope != "object":
         return f"{check.id} is a {check.scope}-scope check: it needs other objects"
-    used = uses_capsa_functions(check.expression)
+    used = sorted(
+        {
+            name
+            for text in (*(v.expression for v in check.variables), check.expression)
+            for name in uses_capsa_functions(text)
+        }
+    )
     if used:
         return f"{check.id} uses capsa-only functions: {', '.join(used)}"
     return None
@@ -78,21 +86,20 @@ def export_policy(check: Check, actions: Sequence[str] = ("Deny",)) -> list[dict
         "capsa.dev/mitigation": check.mitigation,
     }
     message = f"{check.id}: {' '.join(check.title.split())}"
+    spec: dict[str, Any] = {
+        "failurePolicy": "Fail",
+        "matchConstraints": {"resourceRules": _rules(check)},
+    }
+    if check.variables:
+        spec["variables"] = [{"name": v.name, "expression": v.expression} for v in check.variables]
+    spec["validations"] = [
+        {"expression": check.expression, "message": message, "reason": "Invalid"}
+    ]
     policy = {
         "apiVersion": API_VERSION,
         "kind": "ValidatingAdmissionPolicy",
         "metadata": {"name": name, "labels": labels, "annotations": annotations},
-        "spec": {
-            "failurePolicy": "Fail",
-            "matchConstraints": {"resourceRules": _rules(check)},
-            "validations": [
-                {
-                    "expression": check.expression,
-                    "message": message,
-                    "reason": "Invalid",
-                }
-            ],
-        },
+        "spec": spec,
     }
     binding = {
         "apiVersion": API_VERSION,

@@ -1,0 +1,217 @@
+"""Named CEL variables in the ValidatingAdmissionPolicy form, made runnable here.
+
+A check declares `variables: [{name, expression}]` and reads them as `variables.<name>`,
+exactly as an admission policy does, so `capsa policy export` hands them to Kubernetes
+unchanged. cel-expr-python has no such feature, so a check's program is composed once:
+each `variables.<name>` becomes a plain identifier bound with `cel.bind`, which cel-cpp
+evaluates lazily and at most once per evaluation, the semantics Kubernetes gives policy
+variables.
+
+References are found with a small CEL lexer that skips string literals, so a pattern
+like `'variables.x'` inside a regex is never mistaken for one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+#: A variable name: a CEL identifier, as the admission API requires.
+NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+#: Prefix of the identifier a variable is bound to in the composed program.
+BOUND = "_var_"
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NUMBER = re.compile(r"[0-9][0-9A-Za-z_.]*")
+_SELECTION = re.compile(r"\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)")
+_STRING_PREFIX = re.compile(r"^(?:[rR][bB]?|[bB][rR]?)$")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One `variables.<name>` in an expression: where it starts and ends, and the name
+    (None when `variables` is read some other way, which the admission API rejects)."""
+
+    start: int
+    end: int
+    name: str | None
+
+
+def _skip_string(text: str, start: int, raw: bool) -> int:
+    """Index just after the string literal whose opening quote is at `start`."""
+    quote = text[start]
+    triple = text.startswith(quote * 3, start)
+    closing = quote * 3 if triple else quote
+    i = start + len(closing)
+    while i < len(text):
+        if not raw and text[i] == "\\":
+            i += 2
+            continue
+        if text.startswith(closing, i):
+            return i + len(closing)
+        if not triple and text[i] == "\n":
+            return i
+        i += 1
+    return len(text)
+
+
+def _is_member(text: str, index: int) -> bool:
+    """Whether the identifier at `index` is selected from something (`x.name`,
+    `x.?name`) rather than a top-level name; a ternary's `?` does not count."""
+    i = index - 1
+    while i >= 0 and text[i].isspace():
+        i -= 1
+    if i >= 0 and text[i] == "?":
+        i -= 1
+        while i >= 0 and text[i].isspace():
+            i -= 1
+    return i >= 0 and text[i] == "."
+
+
+@lru_cache(maxsize=4096)
+def references(expression: str) -> tuple[Reference, ...]:
+    """Every top-level read of `variables` in `expression`, outside string literals
+    (cached: loading asks for the same expressions several times)."""
+    found: list[Reference] = []
+    i = 0
+    while i < len(expression):
+        char = expression[i]
+        if char in "'\"":
+            i = _skip_string(expression, i, raw=False)
+            continue
+        if char.isdigit():
+            # A number literal: skip it whole so "1e3" never reads as an identifier.
+            number = _NUMBER.match(expression, i)
+            i = number.end() if number else i + 1
+            continue
+        ident = _IDENT.match(expression, i)
+        if ident is None:
+            i += 1
+            continue
+        word, end = ident.group(), ident.end()
+        if end < len(expression) and expression[end] in "'\"" and _STRING_PREFIX.match(word):
+            i = _skip_string(expression, end, raw="r" in word.lower())
+            continue
+        if word == "variables" and not _is_member(expression, i):
+            selection = _SELECTION.match(expression, end)
+            if selection is not None:
+                found.append(Reference(i, selection.end(), selection.group(1)))
+                end = selection.end()
+            else:
+                found.append(Reference(i, end, None))
+        i = end
+    return tuple(found)
+
+
+def split_outside_strings(expression: str) -> list[str]:
+    """`expression` split at blanks that are not inside a string literal."""
+    words: list[str] = []
+    start = i = 0
+    while i < len(expression):
+        char = expression[i]
+        ident = _IDENT.match(expression, i)
+        if ident is not None:
+            end = ident.end()
+            raw = "r" in ident.group().lower()
+            quoted = end < len(expression) and expression[end] in "'\""
+            if quoted and _STRING_PREFIX.match(ident.group()):
+                i = _skip_string(expression, end, raw=raw)
+            else:
+                i = end
+            continue
+        if char in "'\"":
+            i = _skip_string(expression, i, raw=False)
+            continue
+        if char.isspace():
+            if i > start:
+                words.append(expression[start:i])
+            start = i + 1
+        i += 1
+    if start < len(expression):
+        words.append(expression[start:])
+    return words
+
+
+def referenced_names(expression: str) -> list[str]:
+    """Names read as `variables.<name>`, in order of first appearance."""
+    names: list[str] = []
+    for ref in references(expression):
+        if ref.name is not None and ref.name not in names:
+            names.append(ref.name)
+    return names
+
+
+def bind_references(expression: str) -> str:
+    """`expression` with each `variables.<name>` replaced by its bound identifier."""
+    out: list[str] = []
+    last = 0
+    for ref in references(expression):
+        if ref.name is None:
+            continue
+        out.append(expression[last : ref.start])
+        out.append(BOUND + ref.name)
+        last = ref.end
+    out.append(expression[last:])
+    return "".join(out)
+
+
+def declaration_problems(variables: Sequence[tuple[str, str]]) -> list[str]:
+    """What is wrong with a list of (name, expression) variables, in the admission API's
+    terms: names are unique and a variable reads only variables listed before it."""
+    issues: list[str] = []
+    declared: list[str] = []
+    for name, text in variables:
+        if name in declared:
+            issues.append(f"variable {name} is declared twice")
+        issues.extend(undeclared_reads(text, f"variable {name}", declared))
+        declared.append(name)
+    return issues
+
+
+def reading_problems(variables: Sequence[tuple[str, str]], expression: str) -> list[str]:
+    """What is wrong with how `expression` reads `variables`: every name it reads is
+    declared, and every variable is read (by the expression or a variable it reads)."""
+    issues = undeclared_reads(expression, "expression", [name for name, _ in variables])
+    reached = _reached(referenced_names(expression), dict(variables))
+    issues.extend(
+        f"variable {name} is declared but never read"
+        for name, _ in variables
+        if name not in reached
+    )
+    return issues
+
+
+def undeclared_reads(text: str, who: str, declared: Sequence[str]) -> list[str]:
+    """Reads of `variables` in `text` that are not `variables.<a declared name>`."""
+    issues = []
+    for ref in references(text):
+        if ref.name is None:
+            issues.append(f"{who} reads `variables` other than as variables.<name>")
+        elif ref.name not in declared:
+            issues.append(f"{who} reads variables.{ref.name}, which is not declared before it")
+    return issues
+
+
+def _reached(start: Iterable[str], expressions: dict[str, str]) -> set[str]:
+    """Names reachable from `start` through the variables' own references."""
+    seen: set[str] = set()
+    todo = list(start)
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in expressions:
+            continue
+        seen.add(name)
+        todo.extend(referenced_names(expressions[name]))
+    return seen
+
+
+def compose(variables: Sequence[tuple[str, str]], expression: str) -> str:
+    """One CEL program equal to evaluating `expression` with `variables` in scope: each
+    variable wraps the rest in `cel.bind`, outermost first, so later variables (and the
+    expression) see earlier ones. Without variables the expression is returned as is."""
+    program = bind_references(expression)
+    for name, text in reversed(variables):
+        program = f"cel.bind({BOUND}{name}, {bind_references(text)}, {program})"
+    return program
