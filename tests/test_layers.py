@@ -27,6 +27,7 @@ STAGES = (
     "live",
     "scan",
     "graph",
+    "sim",
     "assess",
     "report",
     "cli",

@@ -186,6 +186,170 @@ class DataFlow(_Strict):
     notes: str = ""
 
 
+# --- named flows and what each step does (the simulator's input, capsa.sim) -----------
+
+
+class InputCheck(StrEnum):
+    """What a step verifies about an input before acting on it."""
+
+    AUTHENTICATION = "authentication"  # who sent it
+    INTEGRITY = "integrity"  # that nobody changed it
+    FRESHNESS = "freshness"  # that it is not an old message again
+    OWNERSHIP = "ownership"  # that this sender is entitled to this very object
+
+
+class ProductKind(StrEnum):
+    OBJECT = "object"  # an API object or record
+    SECRET = "secret"  # noqa: S105 - data that must stay confidential
+    CREDENTIAL = "credential"  # authenticates whoever holds it
+    CLOUD_RESOURCE = "cloud-resource"  # capacity and money while it exists
+    FILE = "file"
+    STATE = "state"  # a fact that becomes true (a node registered)
+
+
+class ProductLifetime(StrEnum):
+    KEPT = "kept"  # the flow's intended result: meant to stay once the flow completes
+    UNTIL_REMOVED = "until-removed"  # lives until a step or a controller removes it
+    EXPIRES = "expires"  # stops being usable after its ttl
+
+
+class HaltCleanup(StrEnum):
+    """What removes a product when its flow stops before the end."""
+
+    NEVER = "never"
+    ALWAYS = "always"  # its owner removes it whenever the flow stops early
+    REMEDIATION = "remediation"  # removed once remediation deletes the machine
+    WITH_OWNER = "with-owner"  # stays with a visible owner (a Cluster) until that is deleted
+
+
+class DetectorKind(StrEnum):
+    CAPSA_CHECK = "capsa-check"
+    HEALTH_CHECK = "health-check"
+    CONDITION = "condition"
+    EVENT = "event"
+    ALERT = "alert"
+    LOG = "log"
+
+
+class OnFailure(StrEnum):
+    HALT = "halt"  # the flow stops here
+    FINISH_FLOW = "finish-flow"  # the rest of this step's own flow runs, then the flow stops
+    CONTINUE = "continue"  # the failure is noted and the flow goes on
+
+
+class StepDuration(_Strict):
+    """A time span: a number of seconds, or the deployment setting that decides it (its
+    value read from evidence, `seconds` being the upstream default)."""
+
+    seconds: int | None = Field(default=None, ge=0)
+    setting: str | None = Field(default=None, description="deployment setting (capsa.sim)")
+
+
+class Detector(_Strict):
+    """Something that notices a failure: a condition, a health check, an alert, a capsa check."""
+
+    kind: DetectorKind
+    name: str
+    check: str | None = Field(default=None, description="capsa check id (kind capsa-check)")
+    needs: str | None = Field(default=None, description="deployment setting that must hold")
+
+
+class Realises(_Strict):
+    """Catalogue threats realised when a forged input of each kind is accepted."""
+
+    spoofed: list[str] = Field(default_factory=list)
+    tampered: list[str] = Field(default_factory=list)
+    replayed: list[str] = Field(default_factory=list)
+
+
+class StepInput(_Strict):
+    """What a step takes in and the checks it makes before acting on it."""
+
+    name: str
+    description: str = ""
+    taken_by: Literal["receiver", "sender"] = Field(
+        default="receiver", description="which end of the step's data flow takes it in"
+    )
+    checks: list[InputCheck] = Field(default_factory=list)
+    checked_by: str = Field(default="", description="how the checks are made")
+    realises: Realises = Field(default_factory=Realises)
+    detection: list[Detector] = Field(default_factory=list)
+    mitigations: list[str] = Field(default_factory=list, description="catalogue mitigation ids")
+
+
+class StepProduct(_Strict):
+    """Something a step creates: an object, secret, credential, cloud resource or fact."""
+
+    name: str
+    kind: ProductKind
+    asset: str | None = Field(default=None, description="id of the data asset it is")
+    description: str = ""
+    lifetime: ProductLifetime = ProductLifetime.UNTIL_REMOVED
+    ttl: StepDuration | None = None
+    renewed_while_pending: bool = Field(
+        default=False, description="kept valid for as long as the flow has not completed"
+    )
+    recorded_in: str | None = Field(
+        default=None, description="product the renewer reads it from; unrenewed without it"
+    )
+    on_halt: HaltCleanup = HaltCleanup.NEVER
+    exposes: list[str] = Field(
+        default_factory=list, description="catalogue threats realised when it outlives its use"
+    )
+    detection: list[Detector] = Field(default_factory=list)
+    mitigations: list[str] = Field(default_factory=list, description="catalogue mitigation ids")
+
+
+class StepCredential(_Strict):
+    """What the sender of a step authenticates with."""
+
+    name: str = Field(description="a product of the flow or a data asset id")
+    renewed: bool = Field(default=False, description="replaced automatically when it expires")
+    shared: bool = Field(
+        default=False,
+        description="handed to machines or kept where more than its owner can read it",
+    )
+
+
+class StepTimeout(_Strict):
+    """How long the step is waited for, and what enforces the limit."""
+
+    seconds: int | None = Field(default=None, ge=0)
+    setting: str | None = Field(default=None, description="deployment setting (capsa.sim)")
+    needs: str | None = Field(default=None, description="setting that must hold to enforce it")
+    enforced_by: str = ""
+
+
+class StepRetries(_Strict):
+    limit: int | None = Field(
+        default=None, ge=0, description="attempts after the first; none: no limit"
+    )
+    interval_seconds: int | None = Field(default=None, ge=0)
+
+
+class StepSemantics(_Strict):
+    """What a step needs, makes, checks and cleans up: enough to run it under faults."""
+
+    requires: list[str] = Field(default_factory=list, description="products that must exist")
+    credential: StepCredential | None = None
+    inputs: list[StepInput] = Field(default_factory=list)
+    produces: list[StepProduct] = Field(default_factory=list)
+    removes: list[str] = Field(default_factory=list, description="products it cleans up")
+    atomic: bool = Field(default=False, description="its writes happen all together or not at all")
+    idempotent: bool = Field(default=False, description="doing it again changes nothing")
+    timeout: StepTimeout | None = None
+    retries: StepRetries | None = Field(default=None, description="absent: no retry")
+    on_failure: OnFailure = Field(
+        default=OnFailure.HALT, description="what the flow does when this step fails"
+    )
+    outage: list[str] = Field(
+        default_factory=list, description="catalogue threats realised when the step cannot run"
+    )
+    detection: list[Detector] = Field(
+        default_factory=list, description="what notices the step failing"
+    )
+
+
 class FlowStep(_Strict):
     """One step of a named flow: it uses a data flow, an element action, or another flow."""
 
@@ -194,6 +358,7 @@ class FlowStep(_Strict):
     actor: str | None = Field(default=None, description="element acting alone (no data flow)")
     action: str | None = None
     include: str | None = Field(default=None, description="id of a named flow run here")
+    semantics: StepSemantics | None = None
     notes: str = ""
 
 
@@ -202,6 +367,17 @@ class NamedFlow(_Strict):
     name: str
     description: str = ""
     steps: list[FlowStep]
+    given: list[str] = Field(
+        default_factory=list, description="products that exist when the flow starts"
+    )
+    goal: str | None = Field(
+        default=None,
+        description="product whose existence means the flow did its job; a later failure "
+        "leaves its products as a completed flow would",
+    )
+    machine_role: Literal["control-plane", "worker"] | None = Field(
+        default=None, description="machines the flow creates (selects deployment evidence)"
+    )
     notes: str = ""
 
 

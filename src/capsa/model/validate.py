@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from capsa.errors import Problem
+from capsa.model.flowcheck import flow_semantics_problems
 from capsa.model.types import SystemModel
 from capsa.yamlio import LineDict, LineList, position_of
 
@@ -165,6 +166,7 @@ def integrity_problems(model: SystemModel, path: str, doc: Any) -> Iterator[Prob
                     *where,
                     f"flow {flow.id!r} step {number} includes missing flow {step.include!r}",
                 )
+    yield from flow_semantics_problems(model, path, doc)
 
 
 def _step_position(doc: Any, flow_id: str, index: int) -> tuple[int | None, int | None]:
