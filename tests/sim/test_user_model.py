@@ -1,0 +1,106 @@
+"""A user's own model: its flows are simulated and scored the same way, and names it
+borrows from the catalogue, the checks and the settings are checked at their line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from capsa.errors import InputError
+from capsa.model.loader import load_model
+from capsa.sim.links import check_model_links, model_link_problems
+from capsa.sim.service import run_fmea
+from capsa.sim.state import Outcome
+
+SHOP = Path(__file__).parent / "fixtures" / "shop-flows.yaml"
+
+
+def _mode(report_modes: list, mode_id: str):  # type: ignore[no-untyped-def, type-arg]
+    return next(m for m in report_modes if m.id == mode_id)
+
+
+def test_a_user_models_flows_are_simulated() -> None:
+    report = run_fmea(load_model(str(SHOP)))
+    assert [f.id for f in report.flows] == ["checkout", "refund"]
+    assert report.flows[0].steps == 3 and report.flows[0].undescribed == []
+    # the staged copy is removed by step 3 only: skipping that cleanup leaves it
+    skipped = _mode(report.modes, "checkout:3:cleanup-never-runs/skipped")
+    assert skipped.outcome is Outcome.LEAVES_RESIDUE
+    assert [r.product for r in skipped.residue] == ["staged-copy"]
+    assert skipped.threats == ["STRIDE-INFODISCLOSE-3"]
+    # the signed link only expires, so a reply lost after minting it leaves an orphan that
+    # expires: the staged copy (a secret, not expiring) is what stays
+    lost = _mode(report.modes, "checkout:2:message-lost/reply-lost")
+    assert [(r.product, r.orphan) for r in lost.residue] == [("staged-copy", True)]
+    # a refund request is not integrity checked: tampering with it is acted on
+    tampered = _mode(report.modes, "refund:1:tampered/altered")
+    assert tampered.outcome is Outcome.COMPLETES_COMPROMISED
+    assert tampered.threats == []
+
+
+def test_steps_without_semantics_only_fail_on_outages() -> None:
+    """Without semantics a step makes, checks and cleans up nothing: only the faults that
+    need no more than a step or a network data flow apply, and they only stop the flow."""
+    model = load_model(str(SHOP))
+    flows = [
+        flow.model_copy(
+            update={
+                "goal": None,
+                "steps": [s.model_copy(update={"semantics": None}) for s in flow.steps],
+            }
+        )
+        for flow in model.flows
+    ]
+    report = run_fmea(model.model_copy(update={"flows": flows}))
+    assert report.flows[0].undescribed == ["1", "2", "3"]
+    assert {m.fault for m in report.modes} == {"unavailable", "message-lost"}
+    assert {m.outcome for m in report.modes} == {Outcome.HALTS_SAFELY}
+
+
+def test_names_borrowed_from_later_stages_are_checked_at_their_line(tmp_path: Path) -> None:
+    text = (
+        SHOP.read_text()
+        .replace("exposes: [STRIDE-INFODISCLOSE-2]", "exposes: [STRIDE-LEAK-9]")
+        .replace(
+            "retries: {limit: 2}",
+            "retries: {limit: 2}\n          detection: [{kind: capsa-check, name: x, check: CAPSA-NOPE-1}]",
+        )
+        .replace("ttl: {seconds: 3600}", "ttl: {seconds: 3600, setting: link-ttl}")
+    )
+    path = tmp_path / "shop.yaml"
+    path.write_text(text)
+    load_model(str(path))  # the model itself is valid
+    lines = text.splitlines()
+
+    def line(needle: str) -> int:
+        return next(n for n, s in enumerate(lines, start=1) if needle in s)
+
+    found = [(p.line, p.message) for p in model_link_problems(str(path))]
+    assert sorted(found) == sorted(
+        [
+            (line("STRIDE-LEAK-9"), "flow step semantics: unknown threat id 'STRIDE-LEAK-9'"),
+            (line("CAPSA-NOPE-1"), "flow step semantics: unknown capsa check 'CAPSA-NOPE-1'"),
+            (line("link-ttl"), "flow step semantics: unknown deployment setting 'link-ttl'"),
+        ]
+    )
+    with pytest.raises(InputError):
+        check_model_links(str(path))
+
+
+def test_the_builtin_model_names_only_known_things() -> None:
+    assert model_link_problems("builtin:capi-aws") == []
+
+
+def test_a_child_model_is_checked_with_its_parent(tmp_path: Path) -> None:
+    parent = tmp_path / "parent.yaml"
+    parent.write_text(SHOP.read_text().replace("STRIDE-INFODISCLOSE-3", "STRIDE-X"))
+    child = tmp_path / "child.yaml"
+    child.write_text(
+        "apiVersion: capsa.dev/v1alpha1\nkind: SystemModel\nmetadata: {name: child}\n"
+        "extends: parent.yaml\n"
+    )
+    found = model_link_problems(str(child))
+    assert [(p.path, p.message) for p in found] == [
+        (str(parent), "flow step semantics: unknown threat id 'STRIDE-X'")
+    ]
