@@ -18,6 +18,7 @@ from capsa.checks.findings import ResourceRef as ResourceRef
 from capsa.checks.findings import Severity as Severity
 from capsa.frozen import FrozenModel
 from capsa.model.types import SystemModel
+from capsa.sim.records import FmeaReport
 
 SCHEMA = "capsa/v1"
 
@@ -232,6 +233,7 @@ class Assessment(_Frozen):
     cut: list[CutEntry] = Field(default_factory=list)
     errors: list[InputProblem] = Field(default_factory=list)
     summary: Summary = Field(default_factory=Summary)
+    fmea: FmeaReport | None = None
 
     def finding(self, fingerprint: str) -> FindingRecord | None:
         return next((f for f in self.findings if f.fingerprint == fingerprint), None)

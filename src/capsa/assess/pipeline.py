@@ -24,6 +24,7 @@ from capsa.assess.model import (
 from capsa.assess.status import ThreatInput
 from capsa.model.types import SystemModel
 from capsa.scan.result import ScanResult
+from capsa.sim.records import FmeaReport
 
 Progress = Callable[[str], None]
 
@@ -80,6 +81,14 @@ class PathStage:
 
 
 @dataclass(frozen=True)
+class FmeaStage:
+    """The flows under faults; None with the problems when the model's flows cannot run."""
+
+    report: FmeaReport | None = None
+    errors: Sequence[InputProblem] = ()
+
+
+@dataclass(frozen=True)
 class Stages:
     """The pipeline's steps. Each raises capsa.errors.InputError on unusable input."""
 
@@ -89,3 +98,4 @@ class Stages:
     paths: Callable[[SystemModel, ScanStage], PathStage]
     gaps: Callable[[AssessRequest, datetime, Mapping[str, tuple[str, str]]], list[ProjectGap]]
     example_paths: Callable[[], Sequence[str]]
+    fmea: Callable[[SystemModel, AssessRequest, ScanStage], FmeaStage] | None = None

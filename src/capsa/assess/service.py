@@ -51,6 +51,7 @@ def assess(
     path_stage = stages.paths(model, scan)
     tell("gaps")
     gaps = stages.gaps(request, now, threat_stage.gap_text)
+    fmea = stages.fmea(model, request, scan) if stages.fmea is not None else None
 
     evidence = Evidence(
         findings=scan.findings,
@@ -60,6 +61,7 @@ def assess(
     )
     threats = [assess_threat(t, evidence) for t in threat_stage.threats]
     errors = [*threat_stage.warnings, *scan.errors, *path_stage.errors]
+    errors.extend(fmea.errors if fmea is not None else ())
     tell("assessment")
     return Assessment(
         capsa_version=__version__,
@@ -76,6 +78,7 @@ def assess(
         paths=list(path_stage.paths),
         cut=list(path_stage.cut),
         errors=errors,
+        fmea=fmea.report if fmea is not None else None,
         summary=summarize(
             threats,
             scan.findings,

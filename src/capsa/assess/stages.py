@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -22,6 +23,7 @@ from capsa.assess.convert import (
     path_record,
     problem,
 )
+from capsa.assess.fmea_stage import fmea_stage
 from capsa.assess.gaps import project_gaps
 from capsa.assess.model import (
     CandidateThreat,
@@ -226,4 +228,5 @@ def default_stages() -> Stages:
         paths=path_stage,
         gaps=gap_stage,
         example_paths=_example_paths,
+        fmea=partial(fmea_stage, display=short_path),
     )

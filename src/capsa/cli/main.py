@@ -6,7 +6,7 @@ from __future__ import annotations
 import typer
 
 from capsa import __version__
-from capsa.cli import assess_cmd, model_cmd, paths_cmd, scan_cmd, threats_cmd
+from capsa.cli import assess_cmd, fmea_cmd, model_cmd, paths_cmd, scan_cmd, threats_cmd
 
 app = typer.Typer(
     name="capsa",
@@ -19,6 +19,7 @@ app.add_typer(model_cmd.app, name="model")
 app.add_typer(threats_cmd.app, name="threats")
 scan_cmd.register(app)
 app.command("paths")(paths_cmd.paths)
+app.command("fmea")(fmea_cmd.fmea)
 app.command("assess")(assess_cmd.assess)
 app.command("report")(assess_cmd.report)
 app.command("diff")(assess_cmd.diff)

@@ -23,6 +23,7 @@ from capsa.report.assessment_text import (
     scope_lines,
     title_of,
 )
+from capsa.report.fmea_html import fmea_context
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ def _context(a: Assessment) -> dict[str, Any]:
         "plain_status": STATUS_TEXT.__getitem__,
         "css": Markup(_asset("assessment.css")),  # noqa: S704 - packaged stylesheet
         "js": Markup(_asset("assessment.js")),  # noqa: S704 - packaged script
+        "fmea": fmea_context(a),
     }
 
 

@@ -6,8 +6,6 @@ newline in a message cannot break the table; locations are written `path:line`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
 from capsa.assess.model import (
     Assessment,
     DeploymentStatus,
@@ -25,29 +23,9 @@ from capsa.report.assessment_text import (
     threat_anchor,
     title_of,
 )
-
-
-def cell(text: object) -> str:
-    """Make any value safe inside a Markdown table cell."""
-    raw = "" if text is None else str(text)
-    raw = " ".join(raw.split())
-    for char in ("\\", "|", "<", ">", "`", "*", "_", "[", "]"):
-        raw = raw.replace(char, "\\" + char)
-    return raw
-
-
-def code(text: str) -> str:
-    """Inline code that survives backticks and pipes in the text."""
-    clean = " ".join(text.split()).replace("|", "¦")
-    fence = "``" if "`" in clean else "`"
-    return f"{fence} {clean} {fence}" if fence == "``" else f"`{clean}`"
-
-
-def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
-    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
-    out.extend("| " + " | ".join(row) + " |" for row in rows)
-    out.append("")
-    return out
+from capsa.report.markdown_text import cell as cell  # re-exported: other writers import it here
+from capsa.report.markdown_text import code as code
+from capsa.report.markdown_text import table as table
 
 
 def _mermaid(text: str) -> list[str]:
@@ -388,6 +366,16 @@ def _errors(a: Assessment, lines: list[str]) -> None:
     lines.append("")
 
 
+def _fmea(a: Assessment, lines: list[str]) -> None:
+    from capsa.report.fmea_markdown import fmea_markdown_lines
+
+    _section(lines, 11)
+    if a.fmea is None:
+        lines.extend(["No FMEA was run for this assessment (see the input problems).", ""])
+        return
+    lines.extend(fmea_markdown_lines(a.fmea, a.model, level=2))
+
+
 def render_assessment_markdown(assessment: Assessment) -> str:
     lines = [f"# {cell(title_of(assessment))}: security self-assessment", ""]
     for part in (
@@ -402,6 +390,7 @@ def render_assessment_markdown(assessment: Assessment) -> str:
         _gaps,
         _candidates,
         _errors,
+        _fmea,
     ):
         part(assessment, lines)
     return "\n".join(lines).rstrip("\n") + "\n"

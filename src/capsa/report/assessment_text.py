@@ -16,6 +16,7 @@ SECTIONS = (
     "Project gaps",
     "Candidate threats from the engine",
     "Input problems",
+    "Failure modes and fault injection (FMEA)",
 )
 
 STATUS_TEXT = {

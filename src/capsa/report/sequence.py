@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from capsa.model.index import ModelIndex
-from capsa.model.types import NamedFlow, SystemModel
+from capsa.model.types import FlowStep, NamedFlow, SystemModel
 from capsa.report.diagrams import mermaid_id
 
 
@@ -28,9 +30,31 @@ def _participants(index: ModelIndex, flow: NamedFlow, seen: set[str], out: list[
                 out.append(element_id)
 
 
-def _steps(index: ModelIndex, flow: NamedFlow, prefix: str, lines: list[str], depth: int) -> None:
+# The background of a marked step (a failing step in the FMEA section).
+MARK_FILL = "rect rgb(255, 215, 215)"
+
+
+def _over(index: ModelIndex, step: FlowStep) -> str:
+    """The participants a note on `step` spans."""
+    if step.uses and step.uses in index.data_flows:
+        data_flow = index.data_flows[step.uses]
+        return f"{mermaid_id(data_flow.source)},{mermaid_id(data_flow.target)}"
+    return mermaid_id(step.actor or "")
+
+
+def _steps(
+    index: ModelIndex,
+    flow: NamedFlow,
+    prefix: str,
+    lines: list[str],
+    depth: int,
+    marks: Mapping[str, str],
+) -> None:
     for number, step in enumerate(flow.steps, start=1):
         label = f"{prefix}{number}. {_text(step.description)}"
+        mark = None if step.include else marks.get(f"{prefix}{number}")
+        if mark is not None:
+            lines.append(f"  {MARK_FILL}")
         if step.uses and step.uses in index.data_flows:
             data_flow = index.data_flows[step.uses]
             lines.append(
@@ -46,7 +70,10 @@ def _steps(index: ModelIndex, flow: NamedFlow, prefix: str, lines: list[str], de
                 f"  Note right of {mermaid_id(_first_participant(index, included))}: "
                 f"{label} ({_text(included.name)})"
             )
-            _steps(index, included, f"{prefix}{number}.", lines, depth + 1)
+            _steps(index, included, f"{prefix}{number}.", lines, depth + 1, marks)
+            lines.append("  end")
+        if mark is not None:
+            lines.append(f"  Note over {_over(index, step)}: ✗ {_text(mark)}")
             lines.append("  end")
 
 
@@ -56,8 +83,11 @@ def _first_participant(index: ModelIndex, flow: NamedFlow) -> str:
     return found[0] if found else flow.id
 
 
-def render_sequence(model: SystemModel, flow_id: str) -> str:
-    """A Mermaid sequenceDiagram for one named flow; included flows are expanded in a box."""
+def render_sequence(
+    model: SystemModel, flow_id: str, marks: Mapping[str, str] | None = None
+) -> str:
+    """A Mermaid sequenceDiagram for one named flow; included flows are expanded in a box.
+    `marks` maps a step number ("4.2") to a note: that step is shaded and annotated."""
     index = ModelIndex(model)
     flow = index.flows[flow_id]
     participants: list[str] = []
@@ -67,5 +97,5 @@ def render_sequence(model: SystemModel, flow_id: str) -> str:
         element = index.elements[element_id]
         keyword = "actor" if element.type.value == "actor" else "participant"
         lines.append(f"  {keyword} {mermaid_id(element_id)} as {_text(element.name)}")
-    _steps(index, flow, "", lines, 0)
+    _steps(index, flow, "", lines, 0, marks or {})
     return "\n".join(lines) + "\n"

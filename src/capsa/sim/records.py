@@ -96,6 +96,7 @@ class FlowRecord(_Frozen):
     id: str
     name: str
     steps: int
+    run_steps: int = Field(description="steps run, included flows' steps counted")
     described: int
     undescribed: list[str] = Field(default_factory=list)
     runs: int = 0

@@ -286,7 +286,8 @@ def run_fmea(
             FlowRecord(
                 id=flow.id,
                 name=flow.name,
-                steps=len(plan),
+                steps=len(flow.steps),
+                run_steps=len(plan),
                 described=sum(1 for s in plan if s.described),
                 undescribed=[s.number for s in plan if not s.described],
                 runs=sum(outcomes.values()),

@@ -1,0 +1,117 @@
+"""`capsa fmea`: the model's named flows under every fault, as an FMEA table.
+
+Mount with `app.command("fmea")(fmea_cmd.fmea)`. Manifests (and a live management
+cluster) are read only for the deployment settings they show; without them every setting
+is the upstream default, marked assumed.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+
+import typer
+
+from capsa.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    fail_input,
+    print_problems,
+    write_output,
+)
+from capsa.errors import InputError
+
+
+class FmeaFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    MD = "md"
+
+
+class FailOn(StrEnum):
+    NONE = "none"
+    RESIDUE = "residue"
+    COMPROMISED = "compromised"
+
+
+_WORST = {FailOn.RESIDUE: "leaves-residue", FailOn.COMPROMISED: "completes-compromised"}
+
+
+def fmea(
+    inputs: list[str] = typer.Argument(
+        None, metavar="[PATH]...", help="Manifests whose settings decide occurrence ('-': stdin)."
+    ),
+    model: str = typer.Option(
+        "builtin:capi-aws", "--model", "-m", help="Model file or builtin:NAME."
+    ),
+    flow: list[str] = typer.Option(None, "--flow", help="Only this named flow (repeatable)."),
+    fault: list[str] = typer.Option(None, "--fault", help="Only this fault kind (repeatable)."),
+    output_format: FmeaFormat = typer.Option(FmeaFormat.TABLE, "--format", "-f"),
+    output: str | None = typer.Option(None, "--output", "-o", help="Write to a file."),
+    top: int | None = typer.Option(None, "--top", min=1, help="Rows per flow (table, md)."),
+    fail_on: FailOn = typer.Option(
+        FailOn.NONE,
+        "--fail-on",
+        help="Exit 1 when a failure mode leaves residue, or (compromised) ends compromised.",
+    ),
+    cluster: bool = typer.Option(
+        False, "--cluster", help="Also read the live management cluster (read-only)."
+    ),
+    kubeconfig: str | None = typer.Option(None, "--kubeconfig", help="kubeconfig file."),
+    context: str | None = typer.Option(None, "--context", help="kubeconfig context."),
+) -> None:
+    """Inject every fault at every step of the named flows and rank the failure modes."""
+    from capsa.assess.stages import short_path
+    from capsa.model.loader import load_model
+    from capsa.scan.service import ScanRequest, scan
+    from capsa.sim.links import check_model_links
+    from capsa.sim.service import run_fmea
+    from capsa.sim.state import Outcome
+
+    if not cluster and (kubeconfig or context):
+        sys.stderr.write("error: --kubeconfig and --context only apply with --cluster\n")
+        raise typer.Exit(EXIT_UNUSABLE)
+    try:
+        loaded = load_model(model)
+        check_model_links(model)
+        result = None
+        if inputs or cluster:
+            result = scan(
+                ScanRequest(
+                    paths=list(inputs or []),
+                    cluster=cluster,
+                    kubeconfig=kubeconfig,
+                    context=context,
+                )
+            )
+            print_problems(result.errors)
+            if result.nothing_read:
+                sys.stderr.write("error: nothing could be read from the given inputs\n")
+                raise typer.Exit(EXIT_UNUSABLE)
+        report = run_fmea(
+            loaded,
+            result,
+            flows=flow or (),
+            faults=fault or (),
+            model_label=model,
+            display=short_path,
+        )
+    except InputError as error:
+        fail_input(error)
+    if output_format is FmeaFormat.JSON:
+        write_output(report.to_json(), output)
+    elif output_format is FmeaFormat.MD:
+        from capsa.report.fmea_markdown import render_fmea_markdown
+
+        write_output(render_fmea_markdown(report, loaded), output)
+    else:
+        from capsa.report.fmea_table import render_fmea_table
+
+        write_output(render_fmea_table(report, top=top), output)
+    worst = _WORST.get(fail_on)
+    if worst is not None:
+        threshold = Outcome(worst).rank
+        if any(m.outcome.rank >= threshold for m in report.modes):
+            raise typer.Exit(EXIT_FINDINGS)
+    raise typer.Exit(EXIT_OK)

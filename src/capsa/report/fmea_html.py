@@ -1,0 +1,66 @@
+"""What the HTML assessment's FMEA section shows: per flow, the sequence diagram (SVG) with
+the failing step marked and the failure modes by priority (rendered by fmea.html.j2)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from capsa.assess.model import Assessment
+from capsa.report.fmea_markdown import INTRO
+from capsa.report.fmea_text import (
+    ASSUMED_NOTE,
+    failing_steps,
+    flow_title,
+    outcome_text,
+    scores,
+    setting_text,
+    summary_line,
+    threats_text,
+)
+from capsa.sim.records import FailureMode, FlowRecord
+
+
+@dataclass(frozen=True)
+class FlowView:
+    record: FlowRecord
+    title: str
+    svg: Any
+    marks: dict[str, str]
+    modes: list[FailureMode]
+
+
+def fmea_context(a: Assessment) -> dict[str, Any]:
+    """The template's `fmea` variable; `report` is None when no FMEA was run."""
+    from markupsafe import Markup
+
+    from capsa.report.sequence_svg import render_sequence_svg
+
+    report = a.fmea
+    if report is None:
+        return {"report": None}
+    known = {f.id for f in a.model.flows}
+    flows = []
+    for flow in report.flows:
+        marks = failing_steps(report, flow.id)
+        svg = render_sequence_svg(a.model, flow.id, marks) if flow.id in known else ""
+        flows.append(
+            FlowView(
+                record=flow,
+                title=flow_title(flow),
+                svg=Markup(svg),  # noqa: S704 - capsa's own escaped SVG
+                marks=marks,
+                modes=report.ranked(flow.id),
+            )
+        )
+    return {
+        "report": report,
+        "intro": INTRO,
+        "summary": summary_line(report),
+        "flows": flows,
+        "assumed_note": ASSUMED_NOTE if any(m.assumed for m in report.modes) else "",
+        "outcome_text": outcome_text,
+        "scores": scores,
+        "threats_text": threats_text,
+        "setting_text": setting_text,
+    }
