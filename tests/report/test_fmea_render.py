@@ -1,0 +1,54 @@
+"""FMEA renderers: marked steps in Mermaid and SVG sequence diagrams, the terminal table."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from capsa.model.index import ModelIndex
+from capsa.model.loader import load_model
+from capsa.model.types import SystemModel
+from capsa.report.fmea_table import render_fmea_table
+from capsa.report.sequence import MARK_FILL, render_sequence
+from capsa.report.sequence_svg import render_sequence_svg
+from capsa.sim.service import run_fmea
+
+
+@cache
+def _model() -> SystemModel:
+    return load_model("builtin:capi-aws")
+
+
+def test_unmarked_sequence_has_no_mark() -> None:
+    assert MARK_FILL not in render_sequence(_model(), "flow-3")
+
+
+def test_a_marked_included_step_is_shaded_and_annotated() -> None:
+    lines = render_sequence(_model(), "flow-3", {"4.5": "flow-3:4.5:tampered/altered"}).splitlines()
+    at = next(i for i, line in enumerate(lines) if ": 4.5. " in line)
+    assert lines[at - 1].strip() == MARK_FILL
+    assert (
+        lines[at + 1].strip()
+        == "Note over n_aws_cli,n_secrets_manager: ✗ flow-3:4.5:tampered/altered"
+    )
+    assert lines[at + 2].strip() == "end"
+    assert sum(MARK_FILL in line for line in lines) == 1
+
+
+def test_svg_marks_the_row_and_names_every_participant_whole() -> None:
+    svg = render_sequence_svg(_model(), "flow-3", {"7": "a <b> & c"})
+    assert svg.count('fill="#ffd7d7"') == 1
+    assert "a &lt;b&gt; &amp; c" in svg and "<b>" not in svg
+    assert svg.count("✗") == 1
+    shown = " ".join(re.findall(r'class="sqname"[^>]*>([^<]*)<', svg))
+    for element in ("workload-controller-manager", "imds", "kubeadm-bootstrap-controller"):
+        assert ModelIndex(_model()).elements[element].name in shown
+    assert render_sequence_svg(_model(), "flow-3", {"7": "a <b> & c"}) == svg
+
+
+def test_table_top_limits_rows_and_says_how_many_more() -> None:
+    report = run_fmea(_model(), flows=["flow-2"])
+    text = render_fmea_table(report, top=2)
+    more = len(report.ranked("flow-2")) - 2
+    assert f"{more} more in flow-2" in text
+    assert text.count("flow-2:") == 2
