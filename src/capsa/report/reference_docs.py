@@ -364,6 +364,9 @@ def render_all() -> dict[str, str]:
     from capsa.checks.catalog import load_checks
     from capsa.checks.library import shipped_library
     from capsa.graph.techniques import load_techniques
+    from capsa.report.fault_docs import faults_markdown
+    from capsa.sim.faults import load_faults
+    from capsa.sim.settings import load_settings
     from capsa.threats.rules import load_rules
 
     titles = catalogue_titles()
@@ -371,6 +374,7 @@ def render_all() -> dict[str, str]:
         "checks.md": checks_markdown(load_checks(), shipped_library(), titles),
         "rules.md": rules_markdown(rule.spec for rule in load_rules()),
         "techniques.md": techniques_markdown(load_techniques(), titles),
+        "faults.md": faults_markdown(load_faults(), load_settings(), titles),
     }
 
 
