@@ -104,3 +104,12 @@ def test_a_child_model_is_checked_with_its_parent(tmp_path: Path) -> None:
     assert [(p.path, p.message) for p in found] == [
         (str(parent), "flow step semantics: unknown threat id 'STRIDE-X'")
     ]
+
+
+def test_what_a_flow_leaves_without_a_fault_is_not_blamed_on_a_fault(tmp_path: Path) -> None:
+    path = tmp_path / "shop.yaml"
+    path.write_text(SHOP.read_text().replace("          removes: [staged-copy]\n", ""))
+    report = run_fmea(load_model(str(path)), flows=["checkout"])
+    assert [r.product for r in report.flows[0].by_design] == ["staged-copy"]
+    left = [r for m in report.modes for r in m.residue if r.product == "staged-copy"]
+    assert left and all(r.orphan for r in left)

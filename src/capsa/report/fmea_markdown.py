@@ -87,6 +87,9 @@ def fmea_markdown_lines(
         if flow.undescribed:
             steps = ", ".join(flow.undescribed)
             lines.extend([f"Steps without semantics (run as doing nothing): {steps}.", ""])
+        if flow.by_design:
+            left = "; ".join(f"{r.product} from step {r.step} ({r.why})" for r in flow.by_design)
+            lines.extend([f"Left even without a fault: {cell(left)}.", ""])
         marks = failing_steps(report, flow.id)
         if flow.id in known:
             lines.extend(["```mermaid", render_sequence(model, flow.id, marks).rstrip(), "```", ""])

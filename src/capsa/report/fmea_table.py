@@ -28,6 +28,8 @@ def render_fmea_table(report: FmeaReport, width: int = 80, top: int | None = Non
         console.print(profile_text(profile))
     for flow in report.flows:
         modes = report.ranked(flow.id)
+        for residue in flow.by_design:
+            console.print(f"{flow.id} leaves {residue.product} even without a fault: {residue.why}")
         shown = modes[:top] if top is not None else modes
         title = flow_title(flow)
         if not shown:

@@ -85,8 +85,12 @@ def _blocked(step: PlannedStep, state: RunState) -> str | None:
     return None
 
 
+def _ignore(_: StepContext) -> None:
+    raise AssertionError("no step is hit in a fault-free run")
+
+
 def _run_steps(plan: tuple[PlannedStep, ...], state: RunState) -> None:
-    effect = EFFECTS[state.injection.fault]
+    effect = EFFECTS.get(state.injection.fault, _ignore)
     for step in plan:
         failed = state.failed_at
         if failed is not None and not (
@@ -160,12 +164,14 @@ def simulate(
     flow: str,
     given: frozenset[str] = frozenset(),
     goal: str | None = None,
+    by_design: frozenset[str] = frozenset(),
 ) -> RunResult:
     """Run `plan` with `injection` under `settings` (which records what it consulted).
 
     A run that fails after the flow's `goal` exists is judged as a completed one: what the
-    flow was for is done, and nothing is left waiting."""
-    at = next(step for step in plan if step.number == injection.step)
+    flow was for is done, and nothing is left waiting. Products in `by_design` are left by
+    the flow even without a fault (see `baseline`); they are not the fault's residue."""
+    at = next((step for step in plan if step.number == injection.step), plan[0])
     state = RunState(injection, settings, given)
     _run_steps(plan, state)
     halted = state.failed_at
@@ -175,7 +181,7 @@ def simulate(
         if live.product.kind is ProductKind.STATE:
             continue
         why = _fate(live, stuck, state)
-        if why is not None:
+        if why is not None and (live.orphan or live.product.name not in by_design):
             residue.append(Residue(live.product, live.step, why, live.orphan))
     churn = _churn(state, stuck)
     if state.compromises:
@@ -200,3 +206,17 @@ def simulate(
         notes=tuple(state.notes),
         consulted=tuple(settings.consulted.values()),
     )
+
+
+NO_FAULT = "none"
+
+
+def baseline(
+    plan: tuple[PlannedStep, ...],
+    settings: SettingsView,
+    flow: str,
+    given: frozenset[str] = frozenset(),
+    goal: str | None = None,
+) -> RunResult:
+    """The flow run without any fault: what it leaves by design."""
+    return simulate(plan, Injection(NO_FAULT, NO_FAULT, "", False), settings, flow, given, goal)

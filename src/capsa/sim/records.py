@@ -99,6 +99,9 @@ class FlowRecord(_Frozen):
     run_steps: int = Field(description="steps run, included flows' steps counted")
     described: int
     undescribed: list[str] = Field(default_factory=list)
+    by_design: list[ResidueRecord] = Field(
+        default_factory=list, description="what the flow leaves without any fault"
+    )
     runs: int = 0
     outcomes: dict[str, int] = Field(default_factory=dict)
 

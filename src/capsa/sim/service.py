@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from capsa.errors import InputError, Problem
 from capsa.model.index import ModelIndex
 from capsa.model.types import NamedFlow, SystemModel
 from capsa.scan.result import ScanResult
-from capsa.sim.engine import RunResult, simulate
+from capsa.sim.engine import Residue, RunResult, baseline, simulate
 from capsa.sim.evidence import Scope, scopes
 from capsa.sim.faults import Fault, FaultCatalogue, cases_for, load_faults
 from capsa.sim.plan import PlannedStep, plan_flow
@@ -89,6 +89,21 @@ class _Context:
     index: ModelIndex
     faults: FaultCatalogue
     settings: SettingCatalogue
+    baselines: dict[tuple[str, frozenset[tuple[str, object]]], RunResult] = field(
+        default_factory=dict
+    )
+
+    def baseline(
+        self, plan: tuple[PlannedStep, ...], flow: NamedFlow, values: dict[str, SettingValue]
+    ) -> RunResult:
+        """The fault-free run of `flow` under `values` (run once per flow and values)."""
+        key = (flow.id, frozenset((k, v.value) for k, v in values.items()))
+        found = self.baselines.get(key)
+        if found is None:
+            view = SettingsView(values, self.settings)
+            given = frozenset(flow.given)
+            found = self.baselines[key] = baseline(plan, view, flow.id, given, flow.goal)
+        return found
 
 
 def _run(
@@ -98,8 +113,10 @@ def _run(
     injection: Injection,
     values: dict[str, SettingValue],
 ) -> RunResult:
+    by_design = frozenset(r.product.name for r in ctx.baseline(plan, flow, values).residue)
     view = SettingsView(values, ctx.settings)
-    return simulate(plan, injection, view, flow.id, frozenset(flow.given), flow.goal)
+    given = frozenset(flow.given)
+    return simulate(plan, injection, view, flow.id, given, flow.goal, by_design)
 
 
 def _what_if(
@@ -160,18 +177,7 @@ def _mode(
         outcome=run.outcome,
         effect=_effect(run),
         halted_at=run.halted_at.number if run.halted_at is not None else None,
-        residue=[
-            ResidueRecord(
-                product=r.product.name,
-                kind=r.product.kind.value,
-                asset=r.product.asset,
-                step=r.step,
-                why=r.why,
-                orphan=r.orphan,
-                threats=list(r.product.exposes),
-            )
-            for r in run.residue
-        ],
+        residue=[_residue(r) for r in run.residue],
         compromise=[
             CompromiseRecord(
                 step=c.step,
@@ -196,6 +202,18 @@ def _mode(
         what_if=_what_if(ctx, plan, flow, run, fault, profile.values, scores),
         profiles=[profile.id],
         notes=list(run.notes),
+    )
+
+
+def _residue(residue: Residue) -> ResidueRecord:
+    return ResidueRecord(
+        product=residue.product.name,
+        kind=residue.product.kind.value,
+        asset=residue.product.asset,
+        step=residue.step,
+        why=residue.why,
+        orphan=residue.orphan,
+        threats=list(residue.product.exposes),
     )
 
 
@@ -282,8 +300,10 @@ def run_fmea(
                         if run.outcome is not Outcome.COMPLETES:
                             found.append(_mode(ctx, plan, flow, run, fault, profile))
                     modes.extend(_merged(found))
+        first = ctx.baseline(plan, flow, for_flow[0].values) if for_flow else None
         flow_records.append(
             FlowRecord(
+                by_design=[_residue(r) for r in first.residue] if first is not None else [],
                 id=flow.id,
                 name=flow.name,
                 steps=len(flow.steps),
