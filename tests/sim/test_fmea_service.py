@@ -67,7 +67,9 @@ def test_a_spoofed_join_is_undetected() -> None:
         ["STRIDE-SPOOF-5"],
         10,
     )
-    assert mode.detected_by == [] and not mode.assumed
+    assert mode.detected_by == []
+    # how long a stolen token works is the bootstrap token TTL, which only a live read shows
+    assert mode.assumed and any("--bootstrap-token-ttl" in d for d in mode.decided_by)
     assert mode.mitigations == ["STRIDE-SPOOF-5.M1"]
 
 
@@ -118,3 +120,20 @@ def test_the_report_round_trips_through_json() -> None:
     again = FmeaReport.model_validate_json(report.to_json())
     assert again == report
     assert '"schema": "capsa/v1"' in report.to_json()
+
+
+def test_a_longer_token_ttl_raises_the_occurrence_of_a_spoofed_join() -> None:
+    from capsa.checks.findings import Finding
+    from capsa.live.catalog import example_findings, live_checks
+    from capsa.scan.result import ScanResult
+
+    check = live_checks()["CAPSA-LIVE-004"]
+    findings: tuple[Finding, ...] = tuple(example_findings(check, check.examples.fail[0]))
+    demo = scan(ScanRequest(paths=[str(demo_path())]))
+    with_ttl = ScanResult(**{**demo.__dict__, "findings": demo.findings + findings})
+    report = run_fmea(_model(), with_ttl, flows=["flow-3"], faults=["spoofed-sender"])
+    mode = _mode(report, "flow-3:7:spoofed-sender/stolen-credential")
+    assert mode.occurrence == 4  # base 3, +1: the token stays valid an hour
+    assert "bootstrap-token-ttl=3600 (evidence: CAPSA-LIVE-004" in mode.occurrence_basis
+    plain = _mode(_assumed(), "flow-3:7:spoofed-sender/stolen-credential")
+    assert plain.occurrence == 3 and plain.assumed

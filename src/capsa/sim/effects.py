@@ -107,6 +107,7 @@ def tampered(ctx: StepContext) -> None:
 @effect("spoofed-sender")
 def spoofed_sender(ctx: StepContext) -> None:
     if ctx.case == "stolen-credential":
+        ctx.credential_ttl()
         accepted = ctx.lacking(InputCheck.OWNERSHIP, "receiver")
         refused = "the receiver also checks that the sender owns this object"
     else:

@@ -111,6 +111,8 @@ def _fate(live: Live, halted: bool, state: RunState) -> str | None:
     """Why `live` is residue once the run is over, or None when it is not."""
     product = live.product
     expires = product.lifetime is ProductLifetime.EXPIRES
+    if product.ttl is not None and product.ttl.setting is not None:
+        state.settings.get(product.ttl.setting)  # how long it stays usable: the exposure
     if live.orphan:
         return None if expires else "an orphaned copy: nothing refers to it, so nothing removes it"
     disabled = product.name in state.cleanup_disabled

@@ -132,6 +132,15 @@ class StepContext:
         """Inputs the step acts on without making `check`."""
         return [i for i in self.inputs(taken_by) if check not in i.checks]
 
+    def credential_ttl(self) -> None:
+        """Consult the setting that decides how long the step's credential stays valid
+        (the window in which a stolen one works), when the run made that credential."""
+        credential = self.semantics.credential
+        live = self.state.live.get(credential.name) if credential is not None else None
+        ttl = live.product.ttl if live is not None else None
+        if ttl is not None and ttl.setting is not None:
+            self.state.settings.get(ttl.setting)
+
     def timeout(self) -> int | None:
         """Seconds the step is waited for in this deployment; None when nothing enforces one."""
         limit = self.semantics.timeout
