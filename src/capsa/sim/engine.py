@@ -109,10 +109,18 @@ def _run_steps(plan: tuple[PlannedStep, ...], state: RunState) -> None:
 
 def _fate(live: Live, halted: bool, state: RunState) -> str | None:
     """Why `live` is residue once the run is over, or None when it is not."""
+    why = _judge(live, halted, state)
+    ttl = live.product.ttl
+    if (why is not None or live.orphan) and ttl is not None and ttl.setting is not None:
+        state.settings.get(ttl.setting)  # how long what is left stays usable
+    return why
+
+
+def _judge(live: Live, halted: bool, state: RunState) -> str | None:
+    """Intended results stay; what was to be removed and was not, what is still renewed
+    while its machine waits, and copies nothing refers to, are left behind."""
     product = live.product
     expires = product.lifetime is ProductLifetime.EXPIRES
-    if product.ttl is not None and product.ttl.setting is not None:
-        state.settings.get(product.ttl.setting)  # how long it stays usable: the exposure
     if live.orphan:
         return None if expires else "an orphaned copy: nothing refers to it, so nothing removes it"
     disabled = product.name in state.cleanup_disabled
