@@ -230,6 +230,18 @@ def seed_default(endpoint: str) -> dict[str, str]:
     return ids
 
 
+HARDENED_CLOUD_PROVIDER_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Action": ["ec2:DescribeInstances"], "Resource": ["*"]},
+        {
+            "Effect": "Allow",
+            "Action": ["ec2:CreateVolume", "ec2:AttachVolume"],
+            "Resource": ["*"],
+            "Condition": {"StringEquals": {f"aws:ResourceTag/{CLUSTER_TAG}workload": "owned"}},
+        },
+    ],
+}
 HARDENED_NODES_POLICY = {
     "Version": "2012-10-17",
     "Statement": [
@@ -245,7 +257,7 @@ def seed_hardened(endpoint: str) -> dict[str, str]:
     iam, ec2 = c["iam"], c["ec2"]
     controllers = _policy(iam, f"controllers{SUFFIX}", CONTROLLERS_POLICY)
     nodes = _policy(iam, "workload-nodes", HARDENED_NODES_POLICY)
-    cloud_cp = _policy(iam, "workload-control-plane", CLOUD_PROVIDER_POLICY)
+    cloud_cp = _policy(iam, "workload-control-plane", HARDENED_CLOUD_PROVIDER_POLICY)
     _role(iam, f"controllers{SUFFIX}", [controllers])
     _role(iam, "workload-control-plane", [cloud_cp])
     _role(iam, "workload-nodes", [nodes])
@@ -283,33 +295,61 @@ def seed_hardened(endpoint: str) -> dict[str, str]:
             SubnetId=subnet, SecurityGroupIds=[group], MetadataOptions=v2,
             BlockDeviceMappings=encrypted,
         )  # fmt: skip
-    elbv2 = c["elbv2"]
-    nlb = elbv2.create_load_balancer(
-        Name="workload-apiserver",
-        Subnets=[subnet],
-        Scheme="internal",
-        Type="network",
-        Tags=[
-            {"Key": f"{CLUSTER_TAG}workload", "Value": "owned"},
-            {"Key": ROLE_TAG, "Value": "apiserver"},
-        ],
-    )["LoadBalancers"][0]["LoadBalancerArn"]
+    ids["nlb"] = add_protected_nlb(endpoint, subnet)
+    ids["trail"] = add_trail(endpoint)
+    return ids
+
+
+def add_protected_nlb(endpoint: str, subnet: str) -> str:
+    """An internal NLB for cluster `workload`'s API server with deletion protection on."""
+    elbv2 = clients(endpoint)["elbv2"]
+    nlb = str(
+        elbv2.create_load_balancer(
+            Name="workload-apiserver",
+            Subnets=[subnet],
+            Scheme="internal",
+            Type="network",
+            Tags=[
+                {"Key": f"{CLUSTER_TAG}workload", "Value": "owned"},
+                {"Key": ROLE_TAG, "Value": "apiserver"},
+            ],
+        )["LoadBalancers"][0]["LoadBalancerArn"]
+    )
     elbv2.modify_load_balancer_attributes(
         LoadBalancerArn=nlb, Attributes=[{"Key": "deletion_protection.enabled", "Value": "true"}]
     )
-    ids["nlb"] = nlb
+    return nlb
+
+
+def add_trail(endpoint: str) -> str:
+    """A logging multi-region trail with log file validation."""
+    c = clients(endpoint)
     c["s3"].create_bucket(
         Bucket="audit-trail", CreateBucketConfiguration={"LocationConstraint": REGION}
     )
-    trail = c["cloudtrail"].create_trail(
-        Name="org-trail",
-        S3BucketName="audit-trail",
-        IsMultiRegionTrail=True,
-        EnableLogFileValidation=True,
-    )["TrailARN"]
+    trail = str(
+        c["cloudtrail"].create_trail(
+            Name="org-trail",
+            S3BucketName="audit-trail",
+            IsMultiRegionTrail=True,
+            EnableLogFileValidation=True,
+        )["TrailARN"]
+    )
     c["cloudtrail"].start_logging(Name=trail)
-    ids["trail"] = trail
-    return ids
+    return trail
+
+
+def add_bootstrap_parameter(endpoint: str, cluster: str, machine: str) -> str:
+    """A CAPA SSM bootstrap parameter for `machine` (value: the sentinel)."""
+    ssm = clients(endpoint)["ssm"]
+    name = "/cluster.x-k8s.io/0b1c2d3e-aaaa-4bbb-8ccc-000000000003/0"
+    ssm.put_parameter(
+        Name=name,
+        Value=SENTINEL,
+        Type="SecureString",
+        Tags=secret_tags(cluster, "node", machine),
+    )
+    return f"arn:aws:ssm:{REGION}:123456789012:parameter{name}"
 
 
 #: Canned Service Quotas answer (moto answers only for the `vpc` service code).

@@ -47,6 +47,7 @@ class AwsOptions:
     regions: tuple[str, ...] = ()
     now: datetime | None = None
     max_attempts: int = 4
+    page_size: int | None = None  # items per page; None: capsa's defaults (tests page small)
 
 
 def _identity(session: AwsSession, region: str) -> tuple[str, str]:
@@ -92,7 +93,7 @@ def read_account(options: AwsOptions, session: AwsSession | None = None) -> Clou
             ]
         )
     account, partition = _identity(session, regions[0])
-    reader = Reader(session, account, partition)
+    reader = Reader(session, account, partition, options.page_size)
     found: dict[str, Any] = {}
     instances: list[Instance] = []
     groups: list[SecurityGroup] = []

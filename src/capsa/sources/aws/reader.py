@@ -43,6 +43,7 @@ class Reader:
     session: AwsSession
     account: str
     partition: str
+    page_size: int | None = None  # None: each listing's own page size
     gaps: list[Gap] = field(default_factory=list)
 
     # --- calls ----------------------------------------------------------------------------
@@ -57,6 +58,8 @@ class Reader:
     ) -> Iterator[Any]:
         client = self.session.client(service, region)
         paginator = client.get_paginator(snake(op))
+        if self.page_size is not None:
+            params["PaginationConfig"] = {**params.get("PaginationConfig", {}), "PageSize": self.page_size}
         iterator = iter(paginator.paginate(**params))
         while True:
             page = self._guarded(kind, service, op, region, lambda: next(iterator, None))
