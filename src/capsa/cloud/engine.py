@@ -157,18 +157,17 @@ def outcomes(check: CloudCheck, inp: CloudInput) -> list[Outcome]:
     facts = inp.facts
     if not set(check.needs) <= set(facts.collected):
         return []
-    found: list[Outcome] = []
-    gaps = facts.gaps_for(list(check.needs))
-    if gaps:
-        text = "; ".join(dict.fromkeys(g.text for g in gaps))
-        found.append(
-            Outcome("unknown", ACCOUNT_KIND, account_arn(facts), f"not assessable: {text}")
-        )
     if check.function:
-        found.extend(registered()[check.id].function(inp))
+        found = list(registered()[check.id].function(inp))
     else:
-        found.extend(_evaluate(check, inp))
-    return found
+        found = list(_evaluate(check, inp))
+    gaps = facts.gaps_for(list(check.needs))
+    if not gaps:
+        return found
+    text = "; ".join(dict.fromkeys(g.text for g in gaps))
+    kept = [o for o in found if o.verdict == "fail"] if check.on_gap == "keep-failures" else []
+    gap = Outcome("unknown", ACCOUNT_KIND, account_arn(facts), f"not assessable: {text}")
+    return [gap, *kept]
 
 
 def run_checks(

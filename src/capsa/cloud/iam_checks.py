@@ -7,7 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from capsa.cloud import capa
-from capsa.cloud.iam import Grant, allows_action, grants, missing_policies, policies_of, unscoped_writes
+from capsa.cloud.iam import (
+    Grant,
+    allows_action,
+    grants,
+    missing_policies,
+    policies_of,
+    unscoped_writes,
+)
 from capsa.cloud.registry import CloudInput, Outcome, cloud_check
 from capsa.sources.aws.facts import CloudFacts, Principal, cluster_of
 

@@ -54,7 +54,12 @@ class CloudExample(FrozenModel):
 class CloudCheck(FrozenModel):
     """One cloud check. `needs` lists the kinds of facts it reads: a gap in any of them
     makes its result "not assessable: missing permission …"; a kind the source did not
-    cover at all means no evidence was given and the check does not run."""
+    cover at all means no evidence was given and the check does not run.
+
+    `onGap` says what else survives a gap: by default nothing (a judgement over
+    everything, such as "some trail logs" or "this secret's instance is gone", is wrong
+    on partial facts); `keep-failures` keeps failures found on what was read (a role
+    that does grant X, an instance that was read with IMDSv1), never passes."""
 
     id: str = Field(pattern=CLOUD_CHECK_ID)
     title: str = Field(min_length=1)
@@ -65,6 +70,7 @@ class CloudCheck(FrozenModel):
     needs: tuple[FactKind, ...] = Field(min_length=1)
     expression: str | None = None
     function: bool = False
+    on_gap: Literal["unknown", "keep-failures"] = "unknown"
     message: str = Field(min_length=1)
     remediation: str = Field(min_length=1)
     references: tuple[str, ...] = Field(min_length=1)

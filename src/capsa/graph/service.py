@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from capsa.errors import Problem
 from capsa.graph.build import AttackGraph, Subject, build_graph, subjects_from_findings
+from capsa.graph.cloud import with_cloud
 from capsa.graph.deployment import Deployment, from_topology, generic
 from capsa.graph.evidence import MitigationEvidence, build_evidence
 from capsa.graph.search import PathReport, analyse
@@ -46,7 +47,7 @@ def from_scan(result: ScanResult) -> Scan:
     generic cluster is searched, every mitigation unknown."""
     if result.topology is None:
         return Scan(generic(), MitigationEvidence(), (), result.errors, True)
-    deployment = from_topology(result.topology)
+    deployment = with_cloud(from_topology(result.topology), result.cloud_sources)
     mitigations = {c.id: c.mitigation for c in result.checks}
     mitigations.update({c.id: c.mitigation for c in result.cloud_checks})
     evidence = build_evidence(result.findings, result.passes, deployment, mitigations)

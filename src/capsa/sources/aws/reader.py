@@ -59,7 +59,10 @@ class Reader:
         client = self.session.client(service, region)
         paginator = client.get_paginator(snake(op))
         if self.page_size is not None:
-            params["PaginationConfig"] = {**params.get("PaginationConfig", {}), "PageSize": self.page_size}
+            params["PaginationConfig"] = {
+                **params.get("PaginationConfig", {}),
+                "PageSize": self.page_size,
+            }
         iterator = iter(paginator.paginate(**params))
         while True:
             page = self._guarded(kind, service, op, region, lambda: next(iterator, None))
