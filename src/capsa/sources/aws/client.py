@@ -77,6 +77,11 @@ class AwsSession:
         self.log = CallLog()
 
     @property
+    def max_attempts(self) -> int:
+        """HTTP sends per call at most, retries included."""
+        return self._max_attempts
+
+    @property
     def default_region(self) -> str | None:
         region = self._session.region_name
         return region if isinstance(region, str) and region else None
@@ -93,7 +98,7 @@ class AwsSession:
             retries={"mode": "standard", "total_max_attempts": 1},  # capsa's handler retries
             user_agent_extra="capsa",
             connect_timeout=10,
-            read_timeout=30,
+            read_timeout=60,
         )
         client = guard.install(self._session.client(service, region_name=region, config=config))
         events = client.meta.events

@@ -85,7 +85,7 @@ class Reader:
             elif code == "NoSuchResourceException" and service == "service-quotas":
                 reason = "not available from Service Quotas in this region"
             elif code in THROTTLING_CODES:
-                reason = f"still throttled ({code}) after {self.session_attempts()} attempts"
+                reason = f"still throttled ({code}) after {self.session.max_attempts} attempts"
             else:
                 reason = f"service error {code or 'without a code'}"
             raise Failed(
@@ -96,9 +96,6 @@ class Reader:
             raise Failed(
                 Gap(facts=kind, permission=permission, reason=reason, region=region)
             ) from None
-
-    def session_attempts(self) -> int:
-        return self.session._max_attempts
 
     def step(self, run: Callable[[], None]) -> None:
         try:
