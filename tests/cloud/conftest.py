@@ -5,16 +5,10 @@ user's would point at AWS, with fake keys and no config files."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
+from cloud_support import REGION
 from motoserver import MotoServer
-
-from capsa.sources.aws.client import AwsSession
-from capsa.sources.aws.collect import AwsOptions, read_account
-from capsa.sources.aws.facts import CloudFacts
-
-REGION = "eu-west-1"
 
 
 @pytest.fixture(scope="session")
@@ -39,22 +33,3 @@ def moto(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer
     for key in ("AWS_PROFILE", "AWS_REGION", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(key, raising=False)
     return moto_server
-
-
-def no_wait(_attempt: int) -> float:
-    return 0.0
-
-
-def read(
-    moto: MotoServer,
-    *,
-    regions: tuple[str, ...] = (REGION,),
-    now: datetime | None = None,
-    page_size: int | None = None,
-) -> tuple[CloudFacts, AwsSession]:
-    """Read the moto account as `--aws` does, without sleeping between retries, and clear
-    the recorder first so its log holds only capsa's requests."""
-    moto.recorder.operations.clear()
-    session = AwsSession(delay=no_wait)
-    options = AwsOptions(regions=regions, now=now or datetime.now(UTC), page_size=page_size)
-    return read_account(options, session), session

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import REGION
+from cloud_support import REGION
 from motoserver import Fault, MotoServer
 from seed import SUFFIX, quota_answer, seed_default, seed_hardened
 from typer.testing import CliRunner

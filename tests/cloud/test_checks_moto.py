@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
-from conftest import read
+from cloud_support import read
 from motoserver import Fault, MotoServer
 from seed import SUFFIX, quota_answer, seed_default, seed_hardened
 

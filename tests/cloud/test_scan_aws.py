@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import jsonschema
-from conftest import REGION
+from cloud_support import REGION
 from motoserver import MotoServer
 from seed import seed_default
 from typer.testing import CliRunner
@@ -48,3 +48,14 @@ def test_scan_without_credentials_says_what_to_do(
     assert result.exit_code == 2
     assert "no AWS credentials found" in result.output
     assert "Traceback" not in result.output
+
+
+def test_paths_with_aws_only_build_clusters_from_tags(moto: MotoServer) -> None:
+    seed_default(moto.endpoint)
+    result = CliRunner().invoke(app, ["paths", "--aws", "--aws-region", REGION, "-f", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    text = json.dumps(report)
+    assert "aws/workload" in text and "aws/mgmt" in text
+    # an edge opened by cloud evidence names the instance's ARN
+    assert "arn:aws:ec2:eu-west-1:123456789012:instance/" in text

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import yaml
 
@@ -14,9 +14,16 @@ from capsa.report.assessment_markdown import cell, table
 
 if TYPE_CHECKING:
     from capsa.cloud.model import CloudCheck, CloudExample
-    from capsa.report.reference_docs import Titles
 
 SOURCE = "src/capsa/cloud/data/checks.yaml"
+
+
+class Titles(Protocol):
+    """Catalogue names next to ids (`capsa.report.reference_docs.Titles`)."""
+
+    def threat(self, threat_id: str) -> str: ...
+
+    def mitigation(self, mitigation_id: str) -> str: ...
 
 
 def _anchor(identifier: str) -> str:

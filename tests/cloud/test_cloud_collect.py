@@ -9,7 +9,7 @@ from collections import Counter
 
 import boto3
 import pytest
-from conftest import REGION, read
+from cloud_support import REGION, read
 from motoserver import BAD_AMI, GOOD_AMI, SENTINEL, STRANGER_OWNER, Fault, MotoServer
 from seed import EC2_TRUST, SUFFIX, seed_default, seed_hardened
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from importlib import resources
 
 import pytest
-from conftest import read
+from cloud_support import read
 from motoserver import MotoServer
 from seed import add_bootstrap_parameter, add_protected_nlb, add_trail, seed_default
 
