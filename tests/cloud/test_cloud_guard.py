@@ -5,6 +5,7 @@ what the allowlist needs."""
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
 import pytest
 from cloud_support import read
@@ -97,3 +98,28 @@ def test_capsa_aws_policy_prints_the_file() -> None:
     assert result.exit_code == 0
     assert result.stdout == policy_text()
     assert "secretsmanager:GetSecretValue" not in result.stdout
+
+
+def test_a_role_arn_profile_still_assumes_its_role(
+    moto: MotoServer, tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The guard sits on capsa's clients, not on the Session: the credential chain's own
+    sts:AssumeRole for a `role_arn` profile must go through."""
+    config = Path(str(tmp_path)) / "config"
+    config.write_text(
+        "[profile base]\naws_access_key_id = testing\naws_secret_access_key = testing\n"
+        "[profile audit]\nrole_arn = arn:aws:iam::123456789012:role/capsa-audit\n"
+        "source_profile = base\nregion = eu-west-1\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    moto.recorder.operations.clear()
+    answer = AwsSession("audit").client("sts", "eu-west-1").get_caller_identity()
+    assert ":assumed-role/capsa-audit/" in answer["Arn"]
+    assert [op for _s, op in moto.recorder.operations] == ["AssumeRole", "GetCallerIdentity"]
+    with pytest.raises(ForbiddenOperation):  # capsa's own clients still may not
+        AwsSession("audit").client("sts", "eu-west-1").assume_role(
+            RoleArn="arn:aws:iam::123456789012:role/x", RoleSessionName="s"
+        )

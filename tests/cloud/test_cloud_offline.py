@@ -123,3 +123,23 @@ def test_awsiamconfiguration_hardened(tmp_path: Path) -> None:
     assert "CAPSA-AWS-004" not in found  # PassRole no longer reaches the controllers role
     # the nodes role still reads every cluster's SSM bootstrap parameters
     assert [r for r, _ in found["CAPSA-AWS-002"]] == [f"prod-nodes{SUFFIX}"]
+
+
+def test_fields_clusterawsadm_would_ignore_are_reported(tmp_path: Path) -> None:
+    path = tmp_path / "iam.yaml"
+    # the CAPA book writes `disabled`; the field is `disable`
+    spec = """\
+  clusterAPIControllers:
+    disabled: false
+  controlPlane:
+    disableClusterAPIControllerPolicyAttachment: true"""
+    path.write_text(CONFIG.format(spec=spec), encoding="utf-8")
+    result = scan(ScanRequest(paths=(str(path),)))
+    assert [(p.line, p.message) for p in result.errors] == [
+        (
+            5,
+            "spec.clusterAPIControllers.disabled is not an AWSIAMConfiguration field: "
+            "clusterawsadm ignores it without a word (did you mean 'disable'?)",
+        )
+    ]
+    assert not [f for f in result.findings if f.check_id == "CAPSA-AWS-001"]

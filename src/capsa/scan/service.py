@@ -31,7 +31,7 @@ from capsa.errors import InputError, Problem
 from capsa.scan.result import ScanResult, ScanSummary
 from capsa.sources.aws.collect import AwsOptions
 from capsa.sources.aws.facts import CloudFacts
-from capsa.sources.aws.offline import offline_facts
+from capsa.sources.aws.offline import offline_facts, offline_problems
 from capsa.sources.clusterctl_vars import load_vars_file
 from capsa.sources.files import read_manifests
 from capsa.sources.resource import Resource
@@ -103,6 +103,7 @@ def _read(request: ScanRequest) -> _Read:
         report = analyse(live.resources, unread=[kind for kind, _ in live.not_assessable])
         read.live_findings.extend(report.findings)
     read.cloud.extend(offline_facts(read.resources))
+    read.problems.extend(offline_problems(read.resources))
     if request.aws is not None:
         _read_aws(request.aws, read)
     return read

@@ -16,10 +16,13 @@ control-plane role. Fields clusterawsadm would ignore are not guessed at.
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
+from capsa.errors import Problem
 from capsa.sources.aws.facts import CloudFacts, InstanceProfile, Policy, Principal, Statement, Where
 from capsa.sources.resource import Resource
+from capsa.yamlio import LineDict
 
 GROUP = "bootstrap.aws.infrastructure.cluster.x-k8s.io"
 KIND = "AWSIAMConfiguration"
@@ -40,6 +43,58 @@ _CONTROLLER_WRITES = (
 )
 _SECRET_ARN = "arn:*:secretsmanager:*:*:secret:aws.cluster.x-k8s.io/*"  # noqa: S105 - an ARN pattern
 _PARAMETER_ARN = "arn:*:ssm:*:*:parameter/cluster.x-k8s.io/*"
+
+
+_ROLE_FIELDS = frozenset(
+    {"disable", "extraPolicyAttachments", "extraStatements", "path", "permissionsBoundary",
+     "trustStatements", "tags"}
+)  # fmt: skip
+#: Fields clusterawsadm knows (capa@2cf09d7 cmd/clusterawsadm/api/bootstrap/v1beta1/types.go:
+#: AWSIAMConfigurationSpec, ControlPlane, ClusterAPIControllers, Nodes, AWSIAMRoleSpec).
+#: It decodes the file leniently (cmd/clusterawsadm/configreader/configreader.go:136), so
+#: a misspelt field is dropped without a word; capsa says so.
+KNOWN_FIELDS: dict[str, frozenset[str]] = {
+    "spec": frozenset(
+        {"namePrefix", "nameSuffix", "controlPlane", "clusterAPIControllers", "nodes",
+         "bootstrapUser", "stackName", "stackTags", "region", "eks", "eventBridge",
+         "partition", "secureSecretBackends", "s3Buckets", "allowAssumeRole"}
+    ),
+    "controlPlane": _ROLE_FIELDS
+    | {"disableClusterAPIControllerPolicyAttachment", "disableCloudProviderPolicy", "enableCSIPolicy"},
+    "clusterAPIControllers": _ROLE_FIELDS | {"allowedEC2InstanceProfiles"},
+    "nodes": _ROLE_FIELDS | {"disableCloudProviderPolicy", "ec2ContainerRegistryReadOnly"},
+}  # fmt: skip
+
+
+def unknown_fields(resource: Resource) -> list[Problem]:
+    """A problem for each field clusterawsadm would silently ignore, at its line."""
+    spec = resource.body.get("spec")
+    if not isinstance(spec, dict):
+        return []
+    out: list[Problem] = []
+    sections: list[tuple[str, dict[str, Any], str]] = [("spec", spec, "spec")]
+    sections += [
+        (k, v, f"spec.{k}") for k, v in spec.items() if k in KNOWN_FIELDS and isinstance(v, dict)
+    ]
+    for name, section, where in sections:
+        known = KNOWN_FIELDS[name]
+        for key in section:
+            if not isinstance(key, str) or key in known:
+                continue
+            close = difflib.get_close_matches(key, sorted(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            position = section.key_positions.get(key) if isinstance(section, LineDict) else None
+            line = position[0] if position else resource.origin.line
+            out.append(
+                Problem(
+                    resource.origin.path,
+                    line,
+                    None,
+                    f"{where}.{key} is not an AWSIAMConfiguration field: clusterawsadm ignores "
+                    f"it without a word{hint}",
+                )
+            )
+    return out
 
 
 def is_config(resource: Resource) -> bool:

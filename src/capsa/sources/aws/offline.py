@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from capsa.errors import Problem
 from capsa.sources.aws import cloudformation, iamconfig
 from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.resource import Resource
@@ -21,3 +22,8 @@ def offline_facts(resources: Iterable[Resource]) -> list[CloudFacts]:
         elif iamconfig.is_config(resource):
             out.append(iamconfig.facts_from_config(resource))
     return out
+
+
+def offline_problems(resources: Iterable[Resource]) -> list[Problem]:
+    """What in those files clusterawsadm would silently ignore."""
+    return [p for r in resources if iamconfig.is_config(r) for p in iamconfig.unknown_fields(r)]
