@@ -47,9 +47,9 @@ def cloud_evidence(
 ) -> CloudEvidence:
     """Run the shipped cloud checks over each source; `note` says once when none was
     given (the checks then yield nothing, rather than one "unknown" each)."""
+    if not sources:  # nothing to judge: the checks are not even loaded
+        return CloudEvidence(note=NO_CLOUD_EVIDENCE)
     checks = cloud_checks()
-    if not sources:
-        return CloudEvidence(checks=checks, note=NO_CLOUD_EVIDENCE)
     findings: list[Finding] = []
     passes: list[CheckResult] = []
     unknown: list[CheckResult] = []
