@@ -25,6 +25,7 @@ STAGES = (
     "capi",
     "checks",
     "live",
+    "cloud",
     "scan",
     "graph",
     "sim",

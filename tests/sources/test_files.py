@@ -139,7 +139,8 @@ def test_tool_configuration_is_skipped_quietly_and_counted(tmp_path: Path) -> No
 
 
 def test_non_kubernetes_yaml_is_a_problem(tmp_path: Path) -> None:
-    path = write(tmp_path / "cfn.yaml", "AWSTemplateFormatVersion: '2010-09-09'\nResources: {}\n")
+    # (a CloudFormation template is read: capsa.sources.aws takes its IAM resources)
+    path = write(tmp_path / "config.yaml", "name: x\nResources: {}\n")
     write(tmp_path / "scalar.yaml", "just text\n")
     result = read_manifests([str(tmp_path)])
     assert [(p.path, p.line) for p in result.problems] == [

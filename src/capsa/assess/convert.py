@@ -20,6 +20,7 @@ from capsa.assess.model import (
 )
 from capsa.checks.findings import CheckResult, Finding
 from capsa.checks.model import Check
+from capsa.cloud.model import CloudCheck
 from capsa.errors import Problem
 from capsa.graph.evidence import EvidenceRef
 from capsa.graph.search import AttackPath, Cut, Step
@@ -55,7 +56,7 @@ def outcome(result: CheckResult) -> CheckOutcome:
     )
 
 
-def check_summary(check: Check) -> CheckSummary:
+def check_summary(check: Check | CloudCheck) -> CheckSummary:
     return CheckSummary(
         id=check.id,
         title=check.title,

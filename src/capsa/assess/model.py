@@ -201,6 +201,8 @@ class Inputs(_Frozen):
     ignore_file: str | None = None
     tracking: str | None = None
     example: bool = False
+    cloud: list[str] = Field(default_factory=list, description="cloud evidence sources read")
+    cloud_note: str | None = None
 
 
 class Summary(_Frozen):

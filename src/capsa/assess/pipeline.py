@@ -25,6 +25,7 @@ from capsa.assess.status import ThreatInput
 from capsa.model.types import SystemModel
 from capsa.scan.result import ScanResult
 from capsa.sim.records import FmeaReport
+from capsa.sources.aws.collect import AwsOptions
 
 Progress = Callable[[str], None]
 
@@ -45,10 +46,11 @@ class AssessRequest:
     ignore_file: str | None = None
     tracking: str | None = None
     now: datetime | None = None
+    aws: AwsOptions | None = None
 
     @property
     def uses_example(self) -> bool:
-        return not self.paths and not self.cluster
+        return not self.paths and not self.cluster and self.aws is None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from capsa import __version__
 from capsa.assess.model import Assessment, Inputs
-from capsa.assess.pipeline import AssessRequest, Progress, Stages
+from capsa.assess.pipeline import AssessRequest, Progress, ScanStage, Stages
 from capsa.assess.stages import default_stages
 from capsa.assess.status import Evidence, assess_threat
 from capsa.assess.summary import summarize, summarize_checks
@@ -30,6 +30,15 @@ def _inputs(request: AssessRequest, paths: Sequence[str]) -> Inputs:
         tracking=request.tracking,
         example=request.uses_example and bool(paths),
     )
+
+
+def _with_cloud(inputs: Inputs, scan: ScanStage) -> Inputs:
+    """The cloud sources the scan read, or (once) why the cloud checks did not run."""
+    result = scan.result
+    if result is None:
+        return inputs
+    sources = [f.source for f in result.cloud_sources]
+    return inputs.model_copy(update={"cloud": sources, "cloud_note": result.cloud_note})
 
 
 def assess(
@@ -66,7 +75,7 @@ def assess(
     return Assessment(
         capsa_version=__version__,
         generated_at=now,
-        inputs=_inputs(request, paths),
+        inputs=_with_cloud(_inputs(request, paths), scan),
         model=model,
         threats=threats,
         checks=summarize_checks(scan.checks, scan.findings, scan.passes, scan.unknown),

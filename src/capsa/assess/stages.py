@@ -168,6 +168,7 @@ def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
             context=request.context,
             namespaces=list(request.namespaces),
             today=today,
+            aws=request.aws,
         )
     )
     if result.unusable:
@@ -177,7 +178,10 @@ def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
         findings=[finding_record(f) for f in result.findings],
         passes=[outcome(p) for p in result.passes],
         unknown=[outcome(u) for u in result.unknown],
-        checks=[check_summary(c) for c in result.checks],
+        checks=[
+            *(check_summary(c) for c in result.checks),
+            *(check_summary(c) for c in result.cloud_checks),
+        ],
         errors=[problem(p) for p in result.errors],
         resources=result.summary.resources,
         result=result,

@@ -14,6 +14,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from capsa.cli.aws_cmd import AWS_HELP, aws_options
 from capsa.cli.common import (
     DEFAULT_IGNORE_FILE,
     EXIT_FINDINGS,
@@ -102,6 +103,8 @@ def print_summary(assessment: Any, written: list[Path], console: Console) -> Non
     table.add_row("resources", str(s.resources))
     table.add_row("open attack paths", str(s.open_paths))
     table.add_row("recommended cut", ", ".join(s.cut) or "-")
+    cloud = assessment.inputs.cloud
+    table.add_row("cloud evidence", "\n".join(cloud) or assessment.inputs.cloud_note or "-")
     if s.errors:
         table.add_row("input problems", str(s.errors))
     table.add_row("written", "\n".join(str(p) for p in written))
@@ -130,6 +133,13 @@ def assess(
     cluster: bool = typer.Option(False, "--cluster", help="Also read the live management cluster."),
     kubeconfig: str | None = typer.Option(None, "--kubeconfig", help="Kubeconfig for --cluster."),
     context: str | None = typer.Option(None, "--context", help="Kubeconfig context for --cluster."),
+    aws: bool = typer.Option(False, "--aws", help=AWS_HELP),
+    aws_profile: str | None = typer.Option(
+        None, "--aws-profile", help="AWS profile for --aws (default: the standard chain)."
+    ),
+    aws_region: list[str] = typer.Option(
+        [], "--aws-region", help="Region for --aws (repeatable; default: the configured one)."
+    ),
     repo: str | None = typer.Option(None, "--repo", help="Project repository for DEV-* gaps."),
     out: Path = typer.Option(Path("capsa-report"), "--out", "-o", help="Output directory."),
     fail_on: FailOn = typer.Option(
@@ -155,6 +165,7 @@ def assess(
         raise _usage("--kubeconfig and --context only apply with --cluster")
     if ignore_file is None and Path(DEFAULT_IGNORE_FILE).is_file():
         ignore_file = DEFAULT_IGNORE_FILE  # the same default `capsa scan` uses
+    account = aws_options(aws, aws_profile, aws_region)
     request = AssessRequest(
         paths=list(paths or []),
         model=model,
@@ -166,6 +177,7 @@ def assess(
         vars_file=vars_file,
         ignore_file=ignore_file,
         tracking=tracking,
+        aws=account,
     )
     steps = ("model", "threats", "scan", "paths", "gaps", "assessment")
     err = Console(stderr=True)

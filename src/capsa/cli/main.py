@@ -6,7 +6,7 @@ from __future__ import annotations
 import typer
 
 from capsa import __version__
-from capsa.cli import assess_cmd, fmea_cmd, model_cmd, paths_cmd, scan_cmd, threats_cmd
+from capsa.cli import assess_cmd, aws_cmd, fmea_cmd, model_cmd, paths_cmd, scan_cmd, threats_cmd
 
 app = typer.Typer(
     name="capsa",
@@ -17,6 +17,7 @@ app = typer.Typer(
 )
 app.add_typer(model_cmd.app, name="model")
 app.add_typer(threats_cmd.app, name="threats")
+app.add_typer(aws_cmd.app, name="aws")
 scan_cmd.register(app)
 app.command("paths")(paths_cmd.paths)
 app.command("fmea")(fmea_cmd.fmea)

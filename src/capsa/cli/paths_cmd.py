@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from capsa.cli.aws_cmd import AWS_HELP, aws_options
 from capsa.cli.common import (
     DEFAULT_IGNORE_FILE,
     EXIT_UNUSABLE,
@@ -58,6 +59,13 @@ def paths(
     ),
     kubeconfig: str | None = typer.Option(None, "--kubeconfig", help="kubeconfig file."),
     context: str | None = typer.Option(None, "--context", help="kubeconfig context."),
+    aws: bool = typer.Option(False, "--aws", help=AWS_HELP),
+    aws_profile: str | None = typer.Option(
+        None, "--aws-profile", help="AWS profile for --aws (default: the standard chain)."
+    ),
+    aws_region: list[str] = typer.Option(
+        [], "--aws-region", help="Region for --aws (repeatable; default: the configured one)."
+    ),
     output_format: PathsFormat = typer.Option(PathsFormat.TABLE, "--format", "-f"),
     output: str | None = typer.Option(None, "--output", "-o", help="Write to a file."),
 ) -> None:
@@ -69,18 +77,20 @@ def paths(
     if not cluster and (kubeconfig or context):
         typer.echo("error: --kubeconfig and --context only apply with --cluster", err=True)
         raise typer.Exit(EXIT_UNUSABLE)
+    account = aws_options(aws, aws_profile, aws_region)
     try:
         loaded = None
         if model:
             from capsa.model.loader import load_model
 
             loaded = load_model(model)
-        if inputs or cluster:
+        if inputs or cluster or account is not None:
             scan = scan_manifests(
                 inputs or (),
                 cluster=cluster,
                 kubeconfig=kubeconfig,
                 context=context,
+                aws=account,
                 # suppressed findings stop counting as violations, as in scan and assess
                 ignore_file=DEFAULT_IGNORE_FILE if Path(DEFAULT_IGNORE_FILE).is_file() else None,
             )

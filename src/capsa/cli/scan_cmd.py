@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from capsa.cli.aws_cmd import AWS_HELP, aws_options
 from capsa.cli.common import (
     DEFAULT_IGNORE_FILE,
     EXIT_FINDINGS,
@@ -141,14 +142,22 @@ def scan(
     namespace: list[str] = typer.Option(
         [], "--namespace", "-n", help="Only these namespaces of the cluster (repeatable)."
     ),
+    aws: bool = typer.Option(False, "--aws", help=AWS_HELP),
+    aws_profile: str | None = typer.Option(
+        None, "--aws-profile", help="AWS profile for --aws (default: the standard chain)."
+    ),
+    aws_region: list[str] = typer.Option(
+        [], "--aws-region", help="Region for --aws (repeatable; default: the configured one)."
+    ),
 ) -> None:
     """Scan Cluster API manifests (and/or a live management cluster) against the checks of
     the security self-assessment."""
     from capsa.scan.service import ScanRequest
     from capsa.scan.service import scan as run_scan
 
-    if not paths and not cluster:
-        sys.stderr.write("error: give at least one PATH, or --cluster\n")
+    account = aws_options(aws, aws_profile, aws_region)
+    if not paths and not cluster and account is None:
+        sys.stderr.write("error: give at least one PATH, or --cluster, or --aws\n")
         raise typer.Exit(EXIT_UNUSABLE)
     if not cluster and (kubeconfig or context or namespace):
         sys.stderr.write(
@@ -169,6 +178,7 @@ def scan(
         kubeconfig=kubeconfig,
         context=context,
         namespaces=tuple(namespace),
+        aws=account,
     )
     try:
         result = run_scan(request)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from capsa.errors import Problem
 from capsa.graph.build import AttackGraph, Subject, build_graph, subjects_from_findings
+from capsa.graph.cloud import with_cloud
 from capsa.graph.deployment import Deployment, from_topology, generic
 from capsa.graph.evidence import MitigationEvidence, build_evidence
 from capsa.graph.search import PathReport, analyse
@@ -19,6 +20,7 @@ from capsa.graph.techniques import TechniqueCatalogue, load_techniques
 from capsa.model.types import SystemModel
 from capsa.scan.result import ScanResult
 from capsa.scan.service import ScanRequest, scan
+from capsa.sources.aws.collect import AwsOptions
 
 
 @dataclass(frozen=True)
@@ -45,8 +47,9 @@ def from_scan(result: ScanResult) -> Scan:
     generic cluster is searched, every mitigation unknown."""
     if result.topology is None:
         return Scan(generic(), MitigationEvidence(), (), result.errors, True)
-    deployment = from_topology(result.topology)
+    deployment = with_cloud(from_topology(result.topology), result.cloud_sources)
     mitigations = {c.id: c.mitigation for c in result.checks}
+    mitigations.update({c.id: c.mitigation for c in result.cloud_checks})
     evidence = build_evidence(result.findings, result.passes, deployment, mitigations)
     subjects = tuple(subjects_from_findings(result.findings))
     return Scan(deployment, evidence, subjects, result.errors, result.nothing_read)
@@ -60,6 +63,7 @@ def scan_manifests(
     kubeconfig: str | None = None,
     context: str | None = None,
     ignore_file: str | None = None,
+    aws: AwsOptions | None = None,
 ) -> Scan:
     """Scan manifests (and, with `cluster`, a live management cluster) the way `capsa scan`
     does — suppressions, live-only checks and all — and turn the result into evidence."""
@@ -70,6 +74,7 @@ def scan_manifests(
         kubeconfig=kubeconfig,
         context=context,
         ignore_file=ignore_file,
+        aws=aws,
     )
     return from_scan(scan(request))
 

@@ -106,4 +106,7 @@ def scope_lines(assessment: Assessment) -> list[str]:
         out.append(f"Suppressions: {inputs.ignore_file}")
     if inputs.tracking:
         out.append(f"Tracking decisions: {inputs.tracking}")
+    out.extend(f"Cloud evidence: {source}" for source in inputs.cloud)
+    if not inputs.cloud and inputs.cloud_note:
+        out.append(f"Cloud evidence: {inputs.cloud_note}")
     return out

@@ -363,15 +363,22 @@ def render_all() -> dict[str, str]:
     """{file name under docs/: content} for every generated reference page."""
     from capsa.checks.catalog import load_checks
     from capsa.checks.library import shipped_library
+    from capsa.cloud.catalog import cloud_checks
     from capsa.graph.techniques import load_techniques
+    from capsa.report.cloud_docs import SOURCE, cloud_checks_markdown
     from capsa.report.fault_docs import faults_markdown
     from capsa.sim.faults import load_faults
     from capsa.sim.settings import load_settings
+    from capsa.sources.aws.guard import required_actions
     from capsa.threats.rules import load_rules
 
     titles = catalogue_titles()
+    cloud_header = GENERATED.format(source=SOURCE)
     return {
         "checks.md": checks_markdown(load_checks(), shipped_library(), titles),
+        "cloud-checks.md": cloud_checks_markdown(
+            cloud_checks(), required_actions(), titles, cloud_header
+        ),
         "rules.md": rules_markdown(rule.spec for rule in load_rules()),
         "techniques.md": techniques_markdown(load_techniques(), titles),
         "faults.md": faults_markdown(load_faults(), load_settings(), titles),

@@ -18,6 +18,8 @@ from capsa.errors import Problem
 if TYPE_CHECKING:
     from capsa.capi.topology import Topology
     from capsa.checks.model import Check
+    from capsa.cloud.model import CloudCheck
+    from capsa.sources.aws.facts import CloudFacts
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,9 @@ class ScanResult:
     baselined: tuple[Finding, ...]
     checks: tuple[Check, ...]
     topology: Topology | None = None
+    cloud_checks: tuple[CloudCheck, ...] = ()  # those that ran (none without cloud evidence)
+    cloud_sources: tuple[CloudFacts, ...] = ()  # the account and offline files read
+    cloud_note: str | None = None  # said once when no cloud evidence was given
     nothing_read: bool = False
     strict: bool = False
 

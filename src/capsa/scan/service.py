@@ -26,8 +26,12 @@ from capsa.checks.suppressions import (
     load_baseline,
     load_suppressions,
 )
-from capsa.errors import Problem
+from capsa.cloud.service import cloud_evidence
+from capsa.errors import InputError, Problem
 from capsa.scan.result import ScanResult, ScanSummary
+from capsa.sources.aws.collect import AwsOptions
+from capsa.sources.aws.facts import CloudFacts
+from capsa.sources.aws.offline import offline_facts, offline_problems
 from capsa.sources.clusterctl_vars import load_vars_file
 from capsa.sources.files import read_manifests
 from capsa.sources.resource import Resource
@@ -52,6 +56,7 @@ class ScanRequest:
     today: date | None = None
     stdin: TextIO | None = None
     checks: Sequence[Check] | None = None
+    aws: AwsOptions | None = None  # read this AWS account (None: no live cloud read)
 
 
 def _variables(request: ScanRequest, problems: list[Problem]) -> dict[str, str]:
@@ -69,6 +74,7 @@ class _Read:
     resources: list[Resource] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     live_findings: list[Finding] = field(default_factory=list)
+    cloud: list[CloudFacts] = field(default_factory=list)
     files: int = 0
     documents: int = 0
     skipped: int = 0
@@ -96,7 +102,21 @@ def _read(request: ScanRequest) -> _Read:
         read.live = bool(live.resources)
         report = analyse(live.resources, unread=[kind for kind, _ in live.not_assessable])
         read.live_findings.extend(report.findings)
+    read.cloud.extend(offline_facts(read.resources))
+    read.problems.extend(offline_problems(read.resources))
+    if request.aws is not None:
+        _read_aws(request.aws, read)
     return read
+
+
+def _read_aws(options: AwsOptions, read: _Read) -> None:
+    """The account's facts; what keeps the read from starting becomes a problem."""
+    from capsa.sources.aws.collect import read_account
+
+    try:
+        read.cloud.append(read_account(options))
+    except InputError as error:
+        read.problems.extend(error.problems)
 
 
 def _unique(findings: Sequence[Finding]) -> list[Finding]:
@@ -182,7 +202,11 @@ def _scan(request: ScanRequest) -> ScanResult:
     topology = build_topology(read.resources)
     targets = topology.evaluation_resources(read.resources)
     evaluation = evaluate(targets, checks, topology.context_for)
-    problems = [*read.problems, *topology.problems, *evaluation.problems]
+    cloud = cloud_evidence(read.cloud)
+    evaluation.findings.extend(cloud.findings)
+    evaluation.passes.extend(cloud.passes)
+    evaluation.unknown.extend(cloud.unknown)
+    problems = [*read.problems, *topology.problems, *evaluation.problems, *cloud.problems]
 
     inline, inline_problems = collect_inline([*read.resources, *targets])
     problems.extend(inline_problems)
@@ -203,14 +227,15 @@ def _scan(request: ScanRequest) -> ScanResult:
         baselined,
         refused=len(outcome.refused),
         expired=len(outcome.expired),
-        checks=len(checks),
+        checks=len(checks) + (len(cloud.checks) if read.cloud else 0),
         evaluated=len(evaluated),
         passes=len(evaluation.passes),
         unknown=len(evaluation.unknown),
         errors=len(errors),
     )
-    nothing_read = (not read.resources and bool(errors)) or (
-        not read.live and (read.files == 0 if request.paths else not request.cluster)
+    nothing_read = not read.cloud and (
+        (not read.resources and bool(errors))
+        or (not read.live and (read.files == 0 if request.paths else not request.cluster))
     )
     return ScanResult(
         findings=tuple(kept),
@@ -224,6 +249,9 @@ def _scan(request: ScanRequest) -> ScanResult:
         baselined=tuple(baselined),
         checks=checks,
         topology=topology,
+        cloud_checks=cloud.checks if read.cloud else (),
+        cloud_sources=tuple(read.cloud),
+        cloud_note=cloud.note,
         nothing_read=nothing_read,
         strict=request.strict,
     )

