@@ -50,7 +50,12 @@ THREATS = (
         elements=("operator",),
         mitigations=(
             MitigationInput("STRIDE-SPOOF-1.M1", "credentials are short-lived", "Implemented"),
-            MitigationInput("STRIDE-SPOOF-1.M2", "credentials are managed centrally", "Planned"),
+            MitigationInput(
+                "STRIDE-SPOOF-1.M2",
+                "credentials are managed centrally",
+                "implemented",
+                carrier="platform",
+            ),
         ),
     ),
     ThreatInput(
@@ -74,6 +79,7 @@ CHECKS = (
         severity=Severity.HIGH,
         threats=["STRIDE-SPOOF-1"],
         mitigation="STRIDE-SPOOF-1.M1",
+        evidence="full",
     ),
     CheckSummary(
         id="CAPSA-IMG-001",
@@ -126,12 +132,7 @@ def make_assessment(
     unknown: Sequence[CheckOutcome] = (),
     with_paths: bool = True,
 ) -> Assessment:
-    evidence = Evidence(
-        findings=findings,
-        passes=passes,
-        unknown=unknown,
-        check_mitigation={c.id: c.mitigation for c in CHECKS},
-    )
+    evidence = Evidence(findings=findings, passes=passes, unknown=unknown, checks=CHECKS)
     threats = [assess_threat(t, evidence) for t in THREATS]
     paths = (
         [

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from capsa.checks.findings import CheckResult, Finding, Location
+from capsa.graph.controls import group_of
 from capsa.graph.deployment import Deployment
 
 
@@ -111,7 +112,9 @@ def build_evidence(
 
     `check_mitigations` maps check id -> mitigation id for results that do not carry their
     mitigation themselves (passes). Suppressed findings are ignored: they neither violate
-    nor evidence a mitigation.
+    nor evidence a mitigation. A result counts for every mitigation recommending the same
+    control (`capsa.graph.controls`); results of checks that evidence no mitigation, and
+    not-applicable results (never passed in), count for none.
     """
     mitigation_of = dict(check_mitigations or {})
     records: dict[str, dict[str, list[EvidenceRef]]] = defaultdict(lambda: defaultdict(list))
@@ -126,8 +129,12 @@ def build_evidence(
             _location(item.location),
             passed,
         )
-        for scope in deployment.scopes_for(resource.kind, resource.namespace, resource.name):
-            records[scope][mitigation].append(ref)
+        scopes = deployment.scopes_for(
+            resource.kind, resource.namespace, resource.name, item.location.path
+        )
+        for scope in scopes:
+            for member in group_of(mitigation):
+                records[scope][member].append(ref)
 
     for finding in findings:
         if not finding.suppressed:

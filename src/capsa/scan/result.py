@@ -18,6 +18,7 @@ from capsa.errors import Problem
 if TYPE_CHECKING:
     from capsa.capi.topology import Topology
     from capsa.checks.model import Check
+    from capsa.live.catalog import LiveCheck
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class ScanSummary:
     unknown: int
     errors: int
     expired_suppressions: int
+    not_applicable: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +62,7 @@ class ScanSummary:
             "checksEvaluated": self.checks_evaluated,
             "passes": self.passes,
             "unknown": self.unknown,
+            "notApplicable": self.not_applicable,
             "errors": self.errors,
             "expiredSuppressions": self.expired_suppressions,
         }
@@ -68,7 +71,9 @@ class ScanSummary:
 @dataclass(frozen=True)
 class ScanResult:
     """Everything a scan produced, as data. `findings` holds open and suppressed findings
-    (see `Finding.suppressed`); findings hidden by the baseline are in `baselined`."""
+    (see `Finding.suppressed`); findings hidden by the baseline are in `baselined`.
+    `not_applicable` are results of checks whose subject was absent (never evidence);
+    `live_checks` are the live checks that ran (none without a live scan)."""
 
     findings: tuple[Finding, ...]
     passes: tuple[CheckResult, ...]
@@ -81,6 +86,8 @@ class ScanResult:
     baselined: tuple[Finding, ...]
     checks: tuple[Check, ...]
     topology: Topology | None = None
+    not_applicable: tuple[CheckResult, ...] = ()
+    live_checks: tuple[LiveCheck, ...] = ()
     nothing_read: bool = False
     strict: bool = False
 

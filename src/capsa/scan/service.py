@@ -18,7 +18,7 @@ from typing import TextIO
 from capsa.capi.topology import build_topology
 from capsa.checks.catalog import load_checks
 from capsa.checks.engine import evaluate
-from capsa.checks.findings import Finding, Severity
+from capsa.checks.findings import CheckResult, Finding, Severity
 from capsa.checks.model import Check
 from capsa.checks.suppressions import (
     apply_suppressions,
@@ -27,6 +27,7 @@ from capsa.checks.suppressions import (
     load_suppressions,
 )
 from capsa.errors import Problem
+from capsa.live.catalog import LiveCheck
 from capsa.scan.result import ScanResult, ScanSummary
 from capsa.sources.clusterctl_vars import load_vars_file
 from capsa.sources.files import read_manifests
@@ -69,6 +70,9 @@ class _Read:
     resources: list[Resource] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     live_findings: list[Finding] = field(default_factory=list)
+    live_passes: list[CheckResult] = field(default_factory=list)
+    live_unknown: list[CheckResult] = field(default_factory=list)
+    live_not_applicable: list[CheckResult] = field(default_factory=list)
     files: int = 0
     documents: int = 0
     skipped: int = 0
@@ -96,6 +100,10 @@ def _read(request: ScanRequest) -> _Read:
         read.live = bool(live.resources)
         report = analyse(live.resources, unread=[kind for kind, _ in live.not_assessable])
         read.live_findings.extend(report.findings)
+        if read.live:  # with nothing read, a live check judged nothing: no outcome at all
+            read.live_passes.extend(report.passes)
+            read.live_unknown.extend(report.unknown)
+            read.live_not_applicable.extend(report.not_applicable)
     return read
 
 
@@ -131,6 +139,7 @@ def _summary(
     evaluated: int,
     passes: int,
     unknown: int,
+    not_applicable: int,
     errors: int,
 ) -> ScanSummary:
     open_counts = Counter(f.severity.value for f in findings if not f.suppressed)
@@ -152,9 +161,16 @@ def _summary(
         checks_evaluated=evaluated,
         passes=passes,
         unknown=unknown,
+        not_applicable=not_applicable,
         errors=errors,
         expired_suppressions=expired,
     )
+
+
+def _live_checks() -> tuple[LiveCheck, ...]:
+    from capsa.live.catalog import live_checks
+
+    return tuple(live_checks().values())
 
 
 def scan(request: ScanRequest) -> ScanResult:
@@ -194,7 +210,9 @@ def _scan(request: ScanRequest) -> ScanResult:
     baselined = [f for f in outcome.findings if f.fingerprint in baseline]
     shown = {f.fingerprint for f in kept}
     applied = tuple(a for a in outcome.applied if a.fingerprint in shown)
-    evaluated = {r.check_id for r in (*evaluation.passes, *evaluation.unknown)}
+    evaluated = {
+        r.check_id for r in (*evaluation.passes, *evaluation.unknown, *evaluation.not_applicable)
+    }
     evaluated.update(f.check_id for f in evaluation.findings)
     errors = tuple(sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.message)))
     summary = _summary(
@@ -205,8 +223,9 @@ def _scan(request: ScanRequest) -> ScanResult:
         expired=len(outcome.expired),
         checks=len(checks),
         evaluated=len(evaluated),
-        passes=len(evaluation.passes),
-        unknown=len(evaluation.unknown),
+        passes=len(evaluation.passes) + len(read.live_passes),
+        unknown=len(evaluation.unknown) + len(read.live_unknown),
+        not_applicable=len(evaluation.not_applicable) + len(read.live_not_applicable),
         errors=len(errors),
     )
     nothing_read = (not read.resources and bool(errors)) or (
@@ -214,8 +233,9 @@ def _scan(request: ScanRequest) -> ScanResult:
     )
     return ScanResult(
         findings=tuple(kept),
-        passes=tuple(evaluation.passes),
-        unknown=tuple(evaluation.unknown),
+        passes=(*evaluation.passes, *read.live_passes),
+        unknown=(*evaluation.unknown, *read.live_unknown),
+        not_applicable=(*evaluation.not_applicable, *read.live_not_applicable),
         errors=errors,
         summary=summary,
         expired_suppressions=outcome.expired,
@@ -223,6 +243,7 @@ def _scan(request: ScanRequest) -> ScanResult:
         refused_suppressions=outcome.refused,
         baselined=tuple(baselined),
         checks=checks,
+        live_checks=_live_checks() if read.live else (),
         topology=topology,
         nothing_read=nothing_read,
         strict=request.strict,
