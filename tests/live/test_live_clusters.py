@@ -111,3 +111,35 @@ def test_fingerprints_are_stable_and_distinct(
     second = analyse(list(reversed(mgmt_resources)), now).findings
     assert [f.fingerprint for f in first] == [f.fingerprint for f in second]
     assert len({f.fingerprint for f in first}) == len(first)
+
+
+def test_a_live_check_without_a_finding_is_a_pass_only_when_it_judged_something(
+    mgmt_resources: list[Resource], now: datetime
+) -> None:
+    """No finding is evidence only when objects of the kind the check judges were read:
+    with none it is not applicable; with a kind it needs unreadable it is unknown."""
+    quiet = [r for r in mgmt_resources if r.kind not in ("Pod",)]
+    report = analyse(quiet, now, LiveOptions())
+    fired = {f.check_id for f in report.findings}
+    passed = {p.check_id for p in report.passes}
+    skipped = {n.check_id for n in report.not_applicable}
+    assert "CAPSA-LIVE-006" in skipped and "CAPSA-LIVE-006" not in passed | fired
+    assert not passed & fired
+    for result in report.passes:
+        assert result.reason and result.reason.startswith("no finding on")
+        assert result.location.path.startswith("cluster://")
+    unread = analyse(quiet, now, LiveOptions(), unread=["Pod"])
+    assert {u.check_id for u in unread.unknown} == {"CAPSA-LIVE-006"}
+
+
+def test_a_live_check_passes_on_a_clean_cluster(
+    mgmt_resources: list[Resource], now: datetime
+) -> None:
+    clusters = [r for r in mgmt_resources if r.kind == "Cluster"]
+    for cluster in clusters:  # every probe healthy
+        cluster.body.setdefault("status", {})["conditions"] = [
+            {"type": "RemoteConnectionProbe", "status": "True"}
+        ]
+    report = analyse(mgmt_resources, now, LiveOptions())
+    if "CAPSA-LIVE-008" not in {f.check_id for f in report.findings}:
+        assert "CAPSA-LIVE-008" in {p.check_id for p in report.passes}
