@@ -23,6 +23,7 @@ from capsa.assess.model import (
     ProjectGap,
     ResourceRef,
     Severity,
+    UncuttableRoute,
 )
 from capsa.assess.status import Evidence, MitigationInput, ThreatInput, assess_threat
 from capsa.assess.summary import summarize, summarize_checks
@@ -131,6 +132,7 @@ def make_assessment(
     passes: Sequence[CheckOutcome] = (),
     unknown: Sequence[CheckOutcome] = (),
     with_paths: bool = True,
+    uncuttable: Sequence[UncuttableRoute] = (),
 ) -> Assessment:
     evidence = Evidence(findings=findings, passes=passes, unknown=unknown, checks=CHECKS)
     threats = [assess_threat(t, evidence) for t in THREATS]
@@ -198,6 +200,17 @@ def make_assessment(
         ],
         paths=paths,
         cut=cut,
+        uncuttable=list(uncuttable),
         errors=errors,
-        summary=summarize(threats, findings, passes, unknown, paths, cut, errors, resources=2),
+        summary=summarize(
+            threats,
+            findings,
+            passes,
+            unknown,
+            paths,
+            cut,
+            errors,
+            resources=2,
+            uncuttable=uncuttable,
+        ),
     )

@@ -67,16 +67,16 @@ METHOD_TITLE = "How the verdicts are decided"
 METHOD_TEXT = METHOD
 
 CARRIER_TEXT = {
-    "deployment": "the deployment",
-    "project": "the project",
-    "platform": "the cloud platform",
+    "deployment": "deployment",
+    "project": "project",
+    "platform": "cloud platform",
 }
 
 
 def carrier_text(m: MitigationAssessment) -> str:
     """Who carries a mitigation, and whether this assessment holds them to it."""
     who = CARRIER_TEXT.get(m.carrier, m.carrier)
-    return f"{who} (required)" if m.required else f"{who} (not required here)"
+    return f"{who}, required" if m.required else f"{who}, not required here"
 
 
 def cut_sentence(a: Assessment) -> str:
