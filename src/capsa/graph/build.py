@@ -310,7 +310,7 @@ class _Builder:
         refs: list[EvidenceRef] = []
         holding: tuple[str, tuple[EvidenceRef, ...]] | None = None
         for mitigation in technique.blocked_by:
-            verdict = self.evidence.verdict(scopes, mitigation)
+            verdict = self.evidence.verdict(scopes, mitigation, technique.decided_by)
             if verdict.status is Status.HOLDS:
                 holding = (mitigation, verdict.refs)
                 break

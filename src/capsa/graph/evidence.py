@@ -58,7 +58,7 @@ class MitigationEvidence:
             for scope, per in (records or {}).items()
         }
         self.assumed: frozenset[str] = frozenset(assumed)
-        self._cache: dict[tuple[tuple[str, ...], str], Verdict] = {}
+        self._cache: dict[tuple[tuple[str, ...], str, tuple[str, ...]], Verdict] = {}
 
     def with_assumed(self, mitigations: Iterable[str]) -> MitigationEvidence:
         """The same evidence with `mitigations` taken to hold everywhere (what-if)."""
@@ -66,17 +66,22 @@ class MitigationEvidence:
         out._records = self._records
         return out
 
-    def verdict(self, scopes: Sequence[str], mitigation: str) -> Verdict:
-        """Merged verdict of `mitigation` over `scopes`."""
+    def verdict(
+        self, scopes: Sequence[str], mitigation: str, checks: Sequence[str] = ()
+    ) -> Verdict:
+        """Merged verdict of `mitigation` over `scopes`, from the results of `checks` only
+        when some are named (a technique's `decidedBy`)."""
         if mitigation in self.assumed:
             return Verdict(Status.HOLDS)
-        key = (tuple(scopes), mitigation)
+        key = (tuple(scopes), mitigation, tuple(checks))
         found = self._cache.get(key)
         if found is not None:
             return found
         refs: list[EvidenceRef] = []
         for scope in scopes:
             refs.extend(self._records.get(scope, {}).get(mitigation, ()))
+        if checks:
+            refs = [r for r in refs if r.check_id in checks]
         failed = tuple(r for r in refs if not r.passed)
         if failed:
             verdict = Verdict(Status.VIOLATED, failed)

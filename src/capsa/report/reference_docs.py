@@ -380,6 +380,10 @@ def techniques_markdown(catalogue: TechniqueCatalogue, titles: Titles) -> str:
                 for m in technique.blocked_by
             )
             lines.append("")
+            if technique.decided_by:
+                lines.extend(
+                    [f"Decided by the results of {', '.join(technique.decided_by)} only.", ""]
+                )
         else:
             lines.extend(["**Blocked by.** nothing a deployment can show.", ""])
         if technique.preconditions:
