@@ -423,11 +423,11 @@ def _gaps(a: Assessment, lines: list[str]) -> None:
         if gap.evidence:
             lines.extend(
                 table(
-                    ["Observation", "Holds", "Detail", "File"],
+                    ["Check", "Result", "Detail", "File"],
                     (
                         [
                             cell(e.check),
-                            {True: "yes", False: "no", None: "unknown"}[e.ok],
+                            {True: "passed", False: "finding", None: "undecided"}[e.ok],
                             cell(e.detail),
                             code(e.path) if e.path else "-",
                         ]
