@@ -235,3 +235,10 @@ def test_the_rule_is_stated_for_the_report() -> None:
     assert "verified only when every mitigation" in METHOD
     assert "no open attack path" in METHOD
     assert "not applicable" in METHOD
+
+
+def test_a_check_on_a_mitigation_not_implemented_upstream_proves_an_added_control() -> None:
+    planned = MitigationInput("STRIDE-SPOOF-1.M1", "bound the node groups", "not-implemented")
+    result = assess_mitigation(planned, _evidence(passes=[passed("CAPSA-AWS-001")]))
+    assert result.deployment_status is DeploymentStatus.VERIFIED
+    assert result.reason.startswith("an equivalent control the deployment added")
