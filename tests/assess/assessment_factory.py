@@ -23,6 +23,7 @@ from capsa.assess.model import (
     ProjectGap,
     ResourceRef,
     Severity,
+    UncuttableRoute,
 )
 from capsa.assess.status import Evidence, MitigationInput, ThreatInput, assess_threat
 from capsa.assess.summary import summarize, summarize_checks
@@ -50,7 +51,12 @@ THREATS = (
         elements=("operator",),
         mitigations=(
             MitigationInput("STRIDE-SPOOF-1.M1", "credentials are short-lived", "Implemented"),
-            MitigationInput("STRIDE-SPOOF-1.M2", "credentials are managed centrally", "Planned"),
+            MitigationInput(
+                "STRIDE-SPOOF-1.M2",
+                "credentials are managed centrally",
+                "implemented",
+                carrier="platform",
+            ),
         ),
     ),
     ThreatInput(
@@ -74,6 +80,7 @@ CHECKS = (
         severity=Severity.HIGH,
         threats=["STRIDE-SPOOF-1"],
         mitigation="STRIDE-SPOOF-1.M1",
+        evidence="full",
     ),
     CheckSummary(
         id="CAPSA-IMG-001",
@@ -125,13 +132,9 @@ def make_assessment(
     passes: Sequence[CheckOutcome] = (),
     unknown: Sequence[CheckOutcome] = (),
     with_paths: bool = True,
+    uncuttable: Sequence[UncuttableRoute] = (),
 ) -> Assessment:
-    evidence = Evidence(
-        findings=findings,
-        passes=passes,
-        unknown=unknown,
-        check_mitigation={c.id: c.mitigation for c in CHECKS},
-    )
+    evidence = Evidence(findings=findings, passes=passes, unknown=unknown, checks=CHECKS)
     threats = [assess_threat(t, evidence) for t in THREATS]
     paths = (
         [
@@ -197,6 +200,17 @@ def make_assessment(
         ],
         paths=paths,
         cut=cut,
+        uncuttable=list(uncuttable),
         errors=errors,
-        summary=summarize(threats, findings, passes, unknown, paths, cut, errors, resources=2),
+        summary=summarize(
+            threats,
+            findings,
+            passes,
+            unknown,
+            paths,
+            cut,
+            errors,
+            resources=2,
+            uncuttable=uncuttable,
+        ),
     )

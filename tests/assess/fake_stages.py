@@ -8,9 +8,15 @@ from dataclasses import dataclass, field
 
 from assessment_factory import CHECKS, MODEL, THREATS, finding, passed
 
-from capsa.assess.gaps import project_gaps
 from capsa.assess.model import CutEntry, FindingRecord, PathRecord, PathStepRecord
-from capsa.assess.pipeline import AssessRequest, PathStage, ScanStage, Stages, ThreatStage
+from capsa.assess.pipeline import (
+    AssessRequest,
+    PathStage,
+    RepositoryStage,
+    ScanStage,
+    Stages,
+    ThreatStage,
+)
 from capsa.model.loader import load_model
 from capsa.model.types import SystemModel
 
@@ -49,6 +55,6 @@ class Recorder:
             threats=threats,
             scan=scan,
             paths=paths,
-            gaps=lambda request, now, text: project_gaps(None, now, dict(text)),
+            repository=lambda request, now: RepositoryStage(),
             example_paths=lambda: ["bundled-example"],
         )

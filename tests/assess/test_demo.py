@@ -32,14 +32,38 @@ def test_every_catalogue_threat_has_a_deployment_status(demo: Assessment) -> Non
     assert all(isinstance(t.deployment_status, DeploymentStatus) for t in demo.threats)
 
 
-def test_the_example_mixes_violated_verified_and_unassessable(demo: Assessment) -> None:
+def test_the_example_mixes_violated_and_unassessable_with_a_reason_each(demo: Assessment) -> None:
     seen = {t.deployment_status for t in demo.threats}
-    assert {
-        DeploymentStatus.VIOLATED,
-        DeploymentStatus.VERIFIED,
-        DeploymentStatus.NOT_ASSESSABLE,
-    } <= seen
+    assert {DeploymentStatus.VIOLATED, DeploymentStatus.NOT_ASSESSABLE} <= seen
     assert demo.findings and demo.passes and demo.paths and demo.cut
+    assert all(t.reason and "\n" not in t.reason for t in demo.threats)
+
+
+def test_one_ca_check_no_longer_verifies_host_attestation(demo: Assessment) -> None:
+    """STRIDE-SPOOF-4 was "verified" from one passing CA-verification check while host
+    attestation is not implemented upstream and a path joins as a control-plane node."""
+    spoof4 = next(t for t in demo.threats if t.id == "STRIDE-SPOOF-4")
+    assert spoof4.deployment_status is not DeploymentStatus.VERIFIED
+    assert "not implemented upstream" in spoof4.reason
+    assert "join-as-control-plane" in spoof4.open_techniques
+    [m1] = spoof4.mitigations
+    assert "CAPSA-CERT-003" not in m1.checks
+
+
+def test_vacuous_passes_are_not_applicable_in_the_example(demo: Assessment) -> None:
+    skipped = {n.check_id for n in demo.not_applicable}
+    assert {"CAPSA-NET-001", "CAPSA-SSH-003"} <= skipped  # the sandbox has no bastion
+    passed = {(p.check_id, p.resource) for p in demo.passes}
+    assert not passed & {(n.check_id, n.resource) for n in demo.not_applicable}
+
+
+def test_the_example_cut_does_not_claim_to_close_every_path(demo: Assessment) -> None:
+    assert demo.uncuttable and not demo.summary.cut_closes_every_path
+    assert demo.summary.uncuttable == [f"{r.entry} -> {r.target}" for r in demo.uncuttable]
+    text = render_assessment_markdown(demo)
+    assert "closes every path" not in text
+    for route in demo.uncuttable:
+        assert route.techniques
 
 
 def test_every_violation_links_a_finding_with_file_and_line(demo: Assessment) -> None:
@@ -54,6 +78,17 @@ def test_every_violation_links_a_finding_with_file_and_line(demo: Assessment) ->
                 assert f.location.path.endswith(".yaml") and f.location.line, f
         if threat.deployment_status is DeploymentStatus.VIOLATED:
             assert any(m.deployment_status is DeploymentStatus.VIOLATED for m in threat.mitigations)
+
+
+def test_no_threat_is_verified_without_all_it_requires(demo: Assessment) -> None:
+    for threat in demo.threats:
+        if threat.deployment_status is DeploymentStatus.VERIFIED:
+            assert not threat.open_techniques
+            assert all(
+                m.deployment_status is DeploymentStatus.VERIFIED
+                for m in threat.mitigations
+                if m.required
+            )
 
 
 def test_nothing_is_verified_without_a_passing_check(demo: Assessment) -> None:

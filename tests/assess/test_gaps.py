@@ -1,70 +1,113 @@
-"""Project gaps judged from governance facts: each gap opens on a bad repository and is
-addressed on a good one; without a repository nothing is claimed."""
+"""The project-gaps section tells the project-hygiene threats' own verdicts: a gap's
+status is its threat's status in the gap's words, its evidence rows are the threat's
+check results, so the section and the threat table cannot disagree."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from assessment_factory import FIXED_TIME, MACHINE
 
 from capsa.assess.gaps import project_gaps
-from capsa.errors import Problem
-from capsa.sources.repository import Evidence, GovernanceFacts
-
-NOW = datetime(2024, 5, 1, tzinfo=UTC)
-
-GOOD = GovernanceFacts(
-    root="repo",
-    security_contacts=("alice", "bob"),
-    approvers=("maintainers",),
-    emeritus_approvers=("carol",),
-    aliases={"maintainers": ("alice", "bob")},
-    files_found=frozenset({"OWNERS", "OWNERS_ALIASES", "SECURITY_CONTACTS"}),
-    security_policy="SECURITY.md",
-    sbom_evidence=(Evidence("Makefile", 40, "bom generate"),),
-    security_contacts_changed=NOW - timedelta(days=30),
-    owners_aliases_changed=NOW - timedelta(days=30),
+from capsa.assess.model import (
+    CheckOutcome,
+    DeploymentStatus,
+    Location,
+    MitigationAssessment,
+    ThreatAssessment,
 )
-BAD = GovernanceFacts(
-    root="repo",
-    security_contacts=("alice",),
-    approvers=("alice",),
-    files_found=frozenset({"OWNERS", "SECURITY_CONTACTS"}),
-    security_contacts_changed=NOW - timedelta(days=900),
-    owners_aliases_changed=NOW - timedelta(days=900),
-)
+from capsa.assess.pipeline import AssessRequest
+from capsa.assess.service import assess
 
 
-def _status(facts: GovernanceFacts | None) -> dict[str, str]:
-    return {g.id: g.status for g in project_gaps(facts, NOW)}
-
-
-def test_well_kept_repository_addresses_every_gap() -> None:
-    assert _status(GOOD) == {"DEV-01": "addressed", "DEV-02": "addressed", "DEV-SBOM": "addressed"}
-
-
-def test_stale_files_no_policy_and_no_sbom_are_open() -> None:
-    assert _status(BAD) == {"DEV-01": "open", "DEV-02": "open", "DEV-SBOM": "open"}
-
-
-def test_evidence_names_the_files() -> None:
-    gaps = {g.id: g for g in project_gaps(GOOD, NOW)}
-    assert any(e.path == "Makefile:40" for e in gaps["DEV-SBOM"].evidence)
-    assert any(e.path == "SECURITY.md" for e in gaps["DEV-02"].evidence)
-    assert all(e.ok for e in gaps["DEV-02"].evidence)
-
-
-def test_missing_owners_file_is_open() -> None:
-    facts = GovernanceFacts(root="repo")
-    assert _status(facts)["DEV-01"] == "open"
-
-
-def test_without_a_repository_nothing_is_claimed() -> None:
-    assert set(_status(None).values()) == {"not-assessable"}
-    missing = GovernanceFacts(
-        root="nope", problems=(Problem("nope", None, None, "not a directory"),)
+def _threat(status: DeploymentStatus, category: str = "project-hygiene") -> ThreatAssessment:
+    outcome = CheckOutcome(
+        check_id="CAPSA-REPO-004",
+        resource=MACHINE,
+        location=Location("SECURITY_CONTACTS", None),
+        reason="2 contact(s)",
     )
-    assert set(_status(missing).values()) == {"not-assessable"}
+    mitigation = MitigationAssessment(
+        id="DEV-02.M1",
+        text="publish the process",
+        deployment_status=status,
+        reason="why",
+        passed=[outcome],
+    )
+    return ThreatAssessment(
+        id="DEV-02",
+        category=category,
+        title="Reporting",
+        mitigations=[mitigation],
+        deployment_status=status,
+        reason="the threat's reason",
+    )
 
 
-def test_catalogue_titles_are_used_when_given() -> None:
-    gaps = project_gaps(None, NOW, {"DEV-01": ("OWNERS out of date", "text")})
-    assert gaps[0].title == "OWNERS out of date" and gaps[0].description == "text"
+@pytest.mark.parametrize(
+    ("status", "gap"),
+    [
+        (DeploymentStatus.VIOLATED, "open"),
+        (DeploymentStatus.VERIFIED, "addressed"),
+        (DeploymentStatus.ACCEPTED, "addressed"),
+        (DeploymentStatus.PARTLY_VERIFIED, "partly-addressed"),
+        (DeploymentStatus.NOT_ASSESSABLE, "not-assessable"),
+    ],
+)
+def test_a_gap_says_what_its_threat_says(status: DeploymentStatus, gap: str) -> None:
+    [found] = project_gaps([_threat(status)])
+    assert found.status == gap and found.threat_status is status
+    assert found.reason == "the threat's reason"
+    assert [(e.check, e.ok, e.path) for e in found.evidence] == [
+        ("CAPSA-REPO-004", True, "SECURITY_CONTACTS")
+    ]
+
+
+def test_only_project_hygiene_threats_are_gaps() -> None:
+    assert project_gaps([_threat(DeploymentStatus.VIOLATED, "spoofing")]) == []
+
+
+def _repository(root: Path, *, policy: bool) -> Path:
+    root.mkdir()
+    (root / "OWNERS").write_text("approvers: [maintainers]\nemeritus_approvers: [carol]\n")
+    (root / "OWNERS_ALIASES").write_text("aliases:\n  maintainers: [alice, bob]\n")
+    (root / "SECURITY_CONTACTS").write_text("alice\n")
+    (root / "Makefile").write_text("release:\n\tbom generate -o sbom.spdx .\n")
+    if policy:
+        (root / "SECURITY.md").write_text("report privately\n")
+    return root
+
+
+@pytest.mark.parametrize("policy", [True, False])
+def test_with_a_repository_the_threat_table_and_the_gaps_agree(
+    tmp_path: Path, policy: bool
+) -> None:
+    """The repository's files feed the same per-mitigation status as every other source:
+    no threat says "not assessable: no check evidences this mitigation" while its gap
+    says "addressed" or "open"."""
+    repo = _repository(tmp_path / "repo", policy=policy)
+    result = assess(AssessRequest(repo=str(repo), now=FIXED_TIME))
+    threats = {t.id: t for t in result.threats}
+    assert {g.id for g in result.gaps} == {"DEV-01", "DEV-02", "DEV-SBOM"}
+    for gap in result.gaps:
+        threat = threats[gap.id]
+        assert gap.threat_status is threat.deployment_status and gap.reason == threat.reason
+        assert threat.deployment_status is not DeploymentStatus.NOT_ASSESSABLE
+        assert all(m.required and m.checks for m in threat.mitigations)
+    dev02 = threats["DEV-02"]
+    if policy:  # no git history dates the contacts, so not everything is shown
+        assert dev02.deployment_status is DeploymentStatus.PARTLY_VERIFIED
+        assert "undecided" in dev02.reason
+    else:
+        assert dev02.deployment_status is DeploymentStatus.VIOLATED
+        assert "CAPSA-REPO-005" in dev02.reason
+    repo_findings = [f for f in result.findings if f.check_id.startswith("CAPSA-REPO-")]
+    assert bool(repo_findings) is not policy
+
+
+def test_without_a_repository_project_mitigations_are_not_required(tmp_path: Path) -> None:
+    result = assess(AssessRequest(now=FIXED_TIME))
+    for gap in result.gaps:
+        assert gap.status == "not-assessable"
+        assert "not assessed without --repo" in gap.reason

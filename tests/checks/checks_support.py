@@ -49,7 +49,8 @@ def run(check_id: str, text: str, **kwargs: object) -> EvaluationResult:
 
 
 def outcome(check_id: str, text: str, **kwargs: object) -> str:
-    """fail | pass | unknown | none for one check over a one-object text."""
+    """fail | pass | unknown | n/a | none for one check over a one-object text ("n/a":
+    what the check looks at is absent, which is never a pass)."""
     result = run(check_id, text, **kwargs)
     assert not result.problems, result.problems
     if result.findings:
@@ -58,6 +59,8 @@ def outcome(check_id: str, text: str, **kwargs: object) -> str:
         return "unknown"
     if result.passes:
         return "pass"
+    if result.not_applicable:
+        return "n/a"
     return "none"
 
 

@@ -39,8 +39,8 @@ def test_audit_002_files_and_volumes(kind: str, api: str) -> None:
     assert outcome("CAPSA-AUDIT-002", kubeadm(kind, api, no_volumes)) == "fail"
     complete = args(api, AUDITED) + VOLUMES_V1 + POLICY
     assert outcome("CAPSA-AUDIT-002", kubeadm(kind, api, complete)) == "pass"
-    # no audit flags at all is CAPSA-AUDIT-001's finding, not this one's
-    assert outcome("CAPSA-AUDIT-002", kubeadm(kind, api, "format: cloud-config")) == "pass"
+    # no audit flags at all is CAPSA-AUDIT-001's finding: nothing here to mount
+    assert outcome("CAPSA-AUDIT-002", kubeadm(kind, api, "format: cloud-config")) == "n/a"
 
 
 def test_audit_002_policy_in_a_mounted_directory() -> None:

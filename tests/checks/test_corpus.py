@@ -72,7 +72,6 @@ def test_unsafe_upstream_defaults_are_found_in_the_corpus() -> None:
         "CAPSA-PSA-001",
         "CAPSA-NET-002",
         "CAPSA-NET-004",
-        "CAPSA-IDENT-003",
         "CAPSA-IDENT-004",
         "CAPSA-IMG-002",
         "CAPSA-CERT-001",

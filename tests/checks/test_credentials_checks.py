@@ -50,7 +50,7 @@ def test_cred_001_finding_never_carries_values() -> None:
         ("{path: /etc/kubernetes/cloud.conf, permissions: 0644}", "fail"),
         ("{path: /etc/kubernetes/azure.json, permissions: '0600'}", "pass"),
         ("{path: /etc/kubernetes/cloud.conf, permissions: 0640}", "pass"),
-        ("{path: /etc/motd, permissions: '0644'}", "pass"),
+        ("{path: /etc/motd, permissions: '0644'}", "n/a"),
     ],
 )
 def test_cred_002_world_readable_cloud_files(kind: str, entry: str, expected: str) -> None:

@@ -1,5 +1,6 @@
 """Every check carries inline examples that fire and that stay silent, and each behaves
-as labelled when run through the engine the way `capsa scan` runs it."""
+as labelled when run through the engine the way `capsa scan` runs it: a silent example
+states its outcome (pass, pass by default, not applicable, unknown) and gets exactly it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 from checks_support import all_checks
 
 from capsa.checks.examples import run_examples
-from capsa.checks.model import Example, Examples
+from capsa.checks.model import ByDefault, Example, Examples
 
 
 @pytest.mark.parametrize("check_id", sorted(all_checks()))
@@ -19,9 +20,20 @@ def test_check_examples_behave_as_labelled(check_id: str) -> None:
     wrong = [outcome.explain() for outcome in outcomes if not outcome.as_labelled]
     assert not wrong, "\n".join(wrong)
     if check.expression.strip() != "false":  # a check that fires on all it matches
-        assert any(o.ran for o in outcomes if o.label == "pass"), (
-            f"{check_id}: no pass example is of a kind the check matches"
+        assert any(o.passes for o in outcomes if o.label == "pass"), (
+            f"{check_id}: no pass example shows the check passing on an object"
         )
+
+
+@pytest.mark.parametrize("check_id", sorted(all_checks()))
+def test_every_outcome_a_check_can_give_has_an_example(check_id: str) -> None:
+    """A check that can say "not applicable" or "pass by default" shows when it does."""
+    check = all_checks()[check_id]
+    expected = {e.expect for e in check.examples.pass_}
+    if check.applies_when is not None:
+        assert "not-applicable" in expected, f"{check_id}: no not-applicable example"
+    if check.by_default is not None:
+        assert "pass-by-default" in expected, f"{check_id}: no pass-by-default example"
 
 
 def test_firing_examples_with_several_objects_name_the_ones_flagged() -> None:
@@ -43,7 +55,7 @@ def test_a_mislabelled_example_is_caught() -> None:
     )
     outcomes = run_examples(swapped)
     assert outcomes and not any(o.as_labelled for o in outcomes)
-    assert "expected to fail, got 0 finding(s)" in outcomes[0].explain()
+    assert "expected fail, got 0 finding(s)" in outcomes[0].explain()
 
 
 def test_a_finding_on_another_object_than_named_is_caught() -> None:
@@ -70,3 +82,72 @@ def test_an_example_the_engine_cannot_decide_is_not_as_labelled() -> None:
     broken = check.model_copy(update={"examples": Examples(pass_=(undecidable,))})
     [outcome] = run_examples(broken)
     assert not outcome.as_labelled
+
+
+def _autoscaled(annotations: dict[str, str] | None) -> Example:
+    metadata: dict[str, object] = {"name": "workers"}
+    if annotations is not None:
+        metadata["annotations"] = annotations
+    return Example.model_validate(
+        {
+            "object": {
+                "apiVersion": "cluster.x-k8s.io/v1beta2",
+                "kind": "MachineDeployment",
+                "metadata": metadata,
+            }
+        }
+    )
+
+
+def test_a_vacuous_pass_is_not_applicable_not_a_pass() -> None:
+    """No autoscaler annotation at all: the bounds check has nothing to judge."""
+    check = all_checks()["CAPSA-SCALE-003"]
+    assert check.applies_when is not None
+    bare = _autoscaled(None)
+    as_pass = check.model_copy(update={"examples": Examples(pass_=(bare,))})
+    [outcome] = run_examples(as_pass)
+    assert outcome.not_applicable == 1 and outcome.passes == 0
+    assert not outcome.as_labelled, "a not-applicable result must not count as a pass"
+    labelled = bare.model_copy(update={"expect": "not-applicable"})
+    as_na = check.model_copy(update={"examples": Examples(pass_=(labelled,))})
+    assert run_examples(as_na)[0].as_labelled
+
+
+def test_an_example_expecting_not_applicable_fails_when_the_check_passes() -> None:
+    check = all_checks()["CAPSA-SCALE-003"]
+    bounded = _autoscaled(
+        {
+            "cluster.x-k8s.io/cluster-api-autoscaler-node-group-min-size": "1",
+            "cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size": "3",
+        }
+    ).model_copy(update={"expect": "not-applicable"})
+    wrong = check.model_copy(update={"examples": Examples(pass_=(bounded,))})
+    [outcome] = run_examples(wrong)
+    assert outcome.passes == 1 and not outcome.as_labelled
+    assert "expected not-applicable" in outcome.explain()
+
+
+def test_a_pass_by_default_is_told_apart_from_an_explicit_pass() -> None:
+    check = all_checks()["CAPSA-SCALE-003"]
+    rests_on_default = check.model_copy(
+        update={
+            "by_default": ByDefault(
+                when="!('cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size' "
+                "in object.metadata.annotations)",
+                default="an example default",
+                reference="example@0:path:1",
+            )
+        }
+    )
+    explicit = _autoscaled(
+        {
+            "cluster.x-k8s.io/cluster-api-autoscaler-node-group-min-size": "1",
+            "cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size": "3",
+        }
+    )
+    as_default = explicit.model_copy(update={"expect": "pass-by-default"})
+    wrong = rests_on_default.model_copy(update={"examples": Examples(pass_=(as_default,))})
+    [outcome] = run_examples(wrong)
+    assert outcome.passes == 1 and outcome.by_default == 0 and not outcome.as_labelled
+    right = rests_on_default.model_copy(update={"examples": Examples(pass_=(explicit,))})
+    assert run_examples(right)[0].as_labelled

@@ -54,36 +54,6 @@ def test_ident_002_static_identity() -> None:
     assert outcome("CAPSA-IDENT-002", identity("AWSClusterRoleIdentity", "{list: [a]}")) == "none"
 
 
-@pytest.mark.parametrize(
-    ("kind", "group", "template"),
-    [
-        ("AWSCluster", "infrastructure", False),
-        ("AWSClusterTemplate", "infrastructure", True),
-        ("AWSManagedControlPlane", "controlplane", False),
-    ],
-)
-def test_ident_003_controller_identity(kind: str, group: str, template: bool) -> None:
-    head = f"apiVersion: {group}.cluster.x-k8s.io/v1beta2\nkind: {kind}\nmetadata: {{name: c}}\nspec:\n"
-
-    def text(body: str) -> str:
-        return head + ("  template:\n    spec:\n      " if template else "  ") + body + "\n"
-
-    assert outcome("CAPSA-IDENT-003", text("region: eu-west-1")) == "fail"
-    assert (
-        outcome(
-            "CAPSA-IDENT-003",
-            text("identityRef: {kind: AWSClusterControllerIdentity, name: default}"),
-        )
-        == "fail"
-    )
-    assert (
-        outcome(
-            "CAPSA-IDENT-003", text("identityRef: {kind: AWSClusterRoleIdentity, name: team-a}")
-        )
-        == "pass"
-    )
-
-
 @pytest.mark.parametrize("kind", MACHINES)
 def test_ident_004_default_control_plane_profile(kind: str) -> None:
     bad = aws_machine(

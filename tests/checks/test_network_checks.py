@@ -19,7 +19,7 @@ CASES = [
     ("CAPSA-NET-001", "bastion: {enabled: true, allowedCIDRBlocks: [0.0.0.0/0]}", "fail"),
     ("CAPSA-NET-001", "bastion: {enabled: true, allowedCIDRBlocks: [203.0.113.0/24]}", "pass"),
     ("CAPSA-NET-001", "bastion: {enabled: true, disableIngressRules: true}", "pass"),
-    ("CAPSA-NET-001", "region: eu-west-1", "pass"),
+    ("CAPSA-NET-001", "region: eu-west-1", "n/a"),
     ("CAPSA-NET-002", "region: eu-west-1", "fail"),
     ("CAPSA-NET-002", "controlPlaneLoadBalancer: {scheme: internet-facing}", "fail"),
     ("CAPSA-NET-002", "controlPlaneLoadBalancer: {scheme: internal}", "pass"),

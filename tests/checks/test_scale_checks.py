@@ -53,7 +53,7 @@ MAX = "cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size"
 @pytest.mark.parametrize("api", ["v1beta1", "v1beta2"])
 @pytest.mark.parametrize(
     ("annotations", "expected"),
-    [({MIN: "1"}, "fail"), ({MIN: "1", MAX: "10"}, "pass"), ({}, "pass")],
+    [({MIN: "1"}, "fail"), ({MIN: "1", MAX: "10"}, "pass"), ({}, "n/a")],
 )
 def test_scale_003_autoscaler_max(
     kind: str, api: str, annotations: dict[str, str], expected: str

@@ -24,7 +24,7 @@ def _load(*names: str) -> list[Resource]:
 
 
 def _run(check_id: str, resources: list[Resource], **options: Any) -> dict[tuple[str, str], str]:
-    """(kind, name) -> pass | fail | unknown for every resource the check evaluates,
+    """(kind, name) -> pass | fail | unknown | n/a for every resource the check evaluates,
     through the engine with the context the topology builds (as `capsa scan` does)."""
     topology = build_topology(resources, **options)
     outcome = evaluate(
@@ -34,6 +34,7 @@ def _run(check_id: str, resources: list[Resource], **options: Any) -> dict[tuple
     results: dict[tuple[str, str], str] = {}
     for label, refs in (
         ("pass", [r.resource for r in outcome.passes]),
+        ("n/a", [r.resource for r in outcome.not_applicable]),
         ("unknown", [r.resource for r in outcome.unknown]),
         ("fail", [f.resource for f in outcome.findings]),
     ):
@@ -44,34 +45,52 @@ def _run(check_id: str, resources: list[Resource], **options: Any) -> dict[tuple
 
 def test_every_topo_check_is_topology_scoped() -> None:
     topology = [c for c in all_checks().values() if c.id.startswith("CAPSA-TOPO-")]
-    assert len(topology) == 8
+    assert len(topology) == 7
     assert all(c.scope == "topology" for c in topology)
 
 
-# --- CAPSA-TOPO-001: default control-plane instance profile ------------------------------
+# --- default control-plane instance profile: CAPSA-IDENT-004 owns the fact ---------------
+# (CAPSA-TOPO-001 reported the same profile on the same line for control planes only; one
+# finding per fact, so it is gone and IDENT-004 is checked here on resolved topologies.)
 
 
-def test_topo_001_fires_on_control_plane_template_with_default_profile_v1beta1() -> None:
-    results = _run("CAPSA-TOPO-001", _load("v1beta1-kcp-cluster.yaml"))
+def test_default_profile_fires_on_the_control_plane_template_v1beta1() -> None:
+    results = _run("CAPSA-IDENT-004", _load("v1beta1-kcp-cluster.yaml"))
     assert results[("AWSMachineTemplate", "alpha-cp")] == "fail"
-    assert results[("AWSMachineTemplate", "alpha-md-0")] == "pass"
 
 
-def test_topo_001_silent_on_dedicated_profile_v1beta2() -> None:
-    results = _run("CAPSA-TOPO-001", _load("v1beta2-kcp-cluster.yaml"))
+def test_default_profile_silent_on_dedicated_profile_v1beta2() -> None:
+    results = _run("CAPSA-IDENT-004", _load("v1beta2-kcp-cluster.yaml"))
     assert results[("AWSMachineTemplate", "beta-cp")] == "pass"
 
 
-def test_topo_001_sees_the_profile_a_class_variable_patches_in() -> None:
+def test_default_profile_a_class_variable_patches_in_is_seen() -> None:
     resources = _load("clusterclass-v1beta1.yaml")
-    assert _run("CAPSA-TOPO-001", resources)[("AWSMachineTemplate", "aws-class-cp@gamma")] == "fail"
+    key = ("AWSMachineTemplate", "aws-class-cp@gamma")
+    assert _run("CAPSA-IDENT-004", resources)[key] == "fail"
     cluster = next(r for r in resources if r.kind == "Cluster")
     cluster.body["spec"]["topology"]["variables"][1]["value"] = "gamma-control-plane"
-    assert _run("CAPSA-TOPO-001", resources)[("AWSMachineTemplate", "aws-class-cp@gamma")] == "pass"
+    assert _run("CAPSA-IDENT-004", resources)[key] == "pass"
     cluster.body["spec"]["topology"]["variables"][1]["value"] = "__CAPSA_UNRESOLVED_CP_PROFILE__"
-    assert (
-        _run("CAPSA-TOPO-001", resources)[("AWSMachineTemplate", "aws-class-cp@gamma")] == "unknown"
+    assert _run("CAPSA-IDENT-004", resources)[key] == "unknown"
+
+
+def test_one_finding_per_fact_for_identity_and_profile() -> None:
+    """The controller identity and the default profile are each reported once per object
+    and line (they used to come twice, from an object and a topology check)."""
+    resources = _load("v1beta1-kcp-cluster.yaml")
+    topology = build_topology(resources)
+    result = evaluate(
+        topology.evaluation_resources(resources),
+        list(all_checks().values()),
+        topology.context_for,
     )
+    facts = [
+        (f.mitigation, f.resource.kind, f.resource.name, f.location.line)
+        for f in result.findings
+        if f.mitigation in ("STRIDE-INFODISCLOSE-1.M1", "STRIDE-INFODISCLOSE-1.M3")
+    ]
+    assert facts and len(facts) == len(set(facts)), facts
 
 
 # --- CAPSA-TOPO-002 / 003: identities -----------------------------------------------------
@@ -85,6 +104,29 @@ def test_topo_002_fires_when_identity_ref_is_absent() -> None:
 def test_topo_002_silent_on_role_identity() -> None:
     results = _run("CAPSA-TOPO-002", _load("v1beta2-kcp-cluster.yaml"))
     assert results[("AWSCluster", "beta")] == "pass"
+
+
+def _eks(identity: str) -> list[Resource]:
+    from checks_support import resources
+
+    text = (
+        "apiVersion: cluster.x-k8s.io/v1beta2\nkind: Cluster\n"
+        "metadata: {name: eks, namespace: team-a}\nspec:\n"
+        "  controlPlaneRef: {apiGroup: controlplane.cluster.x-k8s.io, "
+        "kind: AWSManagedControlPlane, name: eks}\n---\n"
+        "apiVersion: controlplane.cluster.x-k8s.io/v1beta2\nkind: AWSManagedControlPlane\n"
+        f"metadata: {{name: eks, namespace: team-a}}\nspec: {{region: eu-west-1{identity}}}\n"
+    )
+    return resources(text)
+
+
+def test_topo_002_covers_eks_control_planes() -> None:
+    """The controller identity on an EKS cluster is reported by the same check (it owns
+    the fact since CAPSA-IDENT-003, its object-level twin, is gone)."""
+    key = ("AWSManagedControlPlane", "eks")
+    assert _run("CAPSA-TOPO-002", _eks(""))[key] == "fail"
+    role = ", identityRef: {kind: AWSClusterRoleIdentity, name: eks-role}"
+    assert _run("CAPSA-TOPO-002", _eks(role))[key] == "pass"
 
 
 def test_topo_003_fires_on_static_identity_from_class_template() -> None:
@@ -151,7 +193,8 @@ def test_topo_005_silent_when_class_health_checks_are_capped() -> None:
 
 
 def test_topo_005_leaves_standalone_health_checks_to_object_checks() -> None:
-    assert _run("CAPSA-TOPO-005", _load("v1beta1-kcp-cluster.yaml"))[("Cluster", "alpha")] == "pass"
+    # a Cluster without a managed topology creates no health check: nothing to judge here
+    assert _run("CAPSA-TOPO-005", _load("v1beta1-kcp-cluster.yaml"))[("Cluster", "alpha")] == "n/a"
 
 
 # --- CAPSA-TOPO-006: credentials shipped by a ClusterResourceSet --------------------------
@@ -164,7 +207,8 @@ def test_topo_006_fires_on_embedded_credential_secret() -> None:
 
 def test_topo_006_silent_on_harmless_payload() -> None:
     results = _run("CAPSA-TOPO-006", _load("v1beta1-kcp-cluster.yaml"))
-    assert results[("ClusterResourceSet", "alpha-cni")] == "pass"
+    # it ships no Secret at all, so the check has nothing to judge (never a pass)
+    assert results[("ClusterResourceSet", "alpha-cni")] == "n/a"
 
 
 def test_topo_006_context_holds_key_names_never_values() -> None:
@@ -206,7 +250,7 @@ def test_topo_008_silent_when_the_taint_is_kept_or_not_a_topology() -> None:
     cluster = next(r for r in resources if r.kind == "Cluster")
     cluster.body["spec"]["topology"]["variables"][0]["value"] = True
     assert _run("CAPSA-TOPO-008", resources)[("Cluster", "delta")] == "pass"
-    assert _run("CAPSA-TOPO-008", _load("v1beta1-kcp-cluster.yaml"))[("Cluster", "alpha")] == "pass"
+    assert _run("CAPSA-TOPO-008", _load("v1beta1-kcp-cluster.yaml"))[("Cluster", "alpha")] == "n/a"
 
 
 def test_topo_008_silent_when_the_patch_keeps_the_control_plane_taint() -> None:

@@ -86,7 +86,9 @@ def test_capsa_only_functions_in_a_variable_are_refused_too() -> None:
 
 
 def test_variables_become_policy_variables_in_order() -> None:
-    check = all_checks()["CAPSA-AUDIT-002"]
+    check = all_checks()["CAPSA-AUDIT-001"].model_copy(
+        update={"variables": all_checks()["CAPSA-AUDIT-002"].variables}
+    )
     policy = export_policy(check)[0]
     assert [v["name"] for v in policy["spec"]["variables"]] == [
         "kubeadmSpec",
@@ -114,11 +116,32 @@ def test_every_exportable_check_compiles_with_only_object_and_standard_functions
         ["object", "variables"], [f for f in functions() if f.name in KUBERNETES_FUNCTIONS]
     )
     exported = [c for c in all_checks().values() if exportable(c) is None]
-    assert len(exported) == 48
+    assert len(exported) == 47
     for check in exported:
         for variable in check.variables:
             env.compile(variable.expression)
-        env.compile(check.expression)
+        policy = export_policy(check)[0]["spec"]
+        for part in (*policy.get("matchConditions", ()), *policy["validations"]):
+            env.compile(part["expression"])
+
+
+def test_applies_when_becomes_a_match_condition() -> None:
+    """No autoscaler annotation: the scan says not applicable, the policy does not match."""
+    check = all_checks()["CAPSA-SCALE-003"]
+    spec = export_policy(check)[0]["spec"]
+    assert spec["matchConditions"] == [
+        {"name": "applies", "expression": " ".join((check.applies_when or "").split())}
+    ]
+    assert spec["validations"][0]["expression"] == check.expression
+
+
+def test_applies_when_reading_variables_is_folded_into_the_validation() -> None:
+    """Match conditions cannot read policy variables: the condition guards the validation."""
+    check = all_checks()["CAPSA-SSH-004"]
+    assert "variables." in (check.applies_when or "")
+    spec = export_policy(check)[0]["spec"]
+    assert "matchConditions" not in spec
+    assert spec["validations"][0]["expression"].startswith(f"!({check.applies_when})")
 
 
 def test_every_exported_policy_round_trips_through_the_kubernetes_types() -> None:

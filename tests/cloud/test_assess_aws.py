@@ -63,11 +63,15 @@ def test_hardened_account_verifies_what_the_account_can_show(moto: MotoServer) -
         Fault(200, body=quota_answer("L-E9E9831D", 20)),
     )
     a = _assess()
-    assert _status(a, "STRIDE-REPUDIATE-02") is DeploymentStatus.VERIFIED
+    # A logging multi-region trail shows the calls are recorded, not that they are
+    # collected centrally and alerted on: partial evidence of the mitigation.
+    assert _status(a, "STRIDE-REPUDIATE-02") is DeploymentStatus.PARTLY_VERIFIED
     m = _mitigation(a, "STRIDE-REPUDIATE-02.M1")
     assert [p.resource.name for p in m.passed] == ["arn:aws:iam::123456789012:root"]
-    assert _mitigation(a, "STRIDE-INFODISCLOSE-1.M1").deployment_status is DeploymentStatus.VERIFIED
-    assert _mitigation(a, "STRIDE-TAMPER-2.M2").deployment_status is DeploymentStatus.VERIFIED
+    # Cloud checks are partial evidence until each says what a pass proves in full.
+    for mitigation in ("STRIDE-INFODISCLOSE-1.M1", "STRIDE-TAMPER-2.M2"):
+        status = _mitigation(a, mitigation).deployment_status
+        assert status is DeploymentStatus.PARTLY_VERIFIED, mitigation
 
 
 def test_denied_calls_leave_their_mitigations_not_assessable(moto: MotoServer) -> None:

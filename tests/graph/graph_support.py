@@ -17,17 +17,29 @@ def every_scope(deployment: Deployment) -> list[str]:
     return scopes
 
 
+def _deciding_checks() -> list[str]:
+    """Every check a technique says decides it (`decidedBy`), so synthetic evidence
+    counts wherever real evidence would."""
+    from capsa.graph.techniques import load_techniques
+
+    return sorted({c for t in load_techniques().techniques for c in t.decided_by})
+
+
 def evidence(
     deployment: Deployment, holds: Iterable[str] = (), violated: Iterable[str] = ()
 ) -> MitigationEvidence:
-    """Evidence where `holds` passed and `violated` failed in every scope."""
+    """Evidence where `holds` passed and `violated` failed in every scope (from a test
+    check and from every check a technique names as deciding it)."""
     records: dict[str, dict[str, list[EvidenceRef]]] = {}
+    checks = _deciding_checks()
     for scope in every_scope(deployment):
         per = records.setdefault(scope, {})
         for m in holds:
-            per.setdefault(m, []).append(EvidenceRef("CAPSA-T-PASS", "Kind x", "f.yaml:1", True))
+            for check in ("CAPSA-T-PASS", *checks):
+                per.setdefault(m, []).append(EvidenceRef(check, "Kind x", "f.yaml:1", True))
         for m in violated:
-            per.setdefault(m, []).append(EvidenceRef("CAPSA-T-FAIL", "Kind x", "f.yaml:2", False))
+            for check in ("CAPSA-T-FAIL", *checks):
+                per.setdefault(m, []).append(EvidenceRef(check, "Kind x", "f.yaml:2", False))
     return MitigationEvidence(records)
 
 

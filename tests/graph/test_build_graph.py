@@ -4,10 +4,11 @@ classes. Each technique's own firing and silent cases are its inline examples
 
 from __future__ import annotations
 
-from graph_support import evidence, techniques_in
+from graph_support import every_scope, evidence, techniques_in
 
 from capsa.graph.build import OPEN, Subject, build_graph
 from capsa.graph.deployment import ClusterSpec, Deployment, PoolSpec, generic
+from capsa.graph.evidence import EvidenceRef, MitigationEvidence
 from capsa.graph.techniques import load_techniques
 
 CATALOGUE = load_techniques()
@@ -19,7 +20,39 @@ def test_violated_mitigation_opens_the_edge_with_its_evidence() -> None:
     graph = build_graph(CATALOGUE, deployment, evidence(deployment, violated=["STRIDE-SPOOF-1.M5"]))
     imds = [e for e in graph.edges if e.technique == "pod-reaches-imds"]
     assert imds and all(e.status == OPEN for e in imds)
-    assert imds[0].refs[0].check_id == "CAPSA-T-FAIL"
+    # only the checks the technique names decide it (the IMDS settings, in manifests
+    # and as read from the account's instances)
+    assert {r.check_id for r in imds[0].refs} == {
+        "CAPSA-IMDS-001",
+        "CAPSA-IMDS-002",
+        "CAPSA-AWS-020",
+        "CAPSA-AWS-021",
+    }
+
+
+def test_a_broad_mitigations_other_checks_do_not_decide_a_narrow_edge() -> None:
+    """A pod reaching IMDS is decided by the IMDS settings: a finding of another check of
+    the same mitigation (an identity usable from every namespace) neither opens the edge
+    nor appears as its evidence, and its pass does not block it."""
+    deployment = generic()
+    scopes = every_scope(deployment)
+    identity_only = MitigationEvidence(
+        {
+            s: {"STRIDE-SPOOF-1.M5": [EvidenceRef("CAPSA-IDENT-001", "x", "i.yaml:8", False)]}
+            for s in scopes
+        }
+    )
+    graph = build_graph(CATALOGUE, deployment, identity_only)
+    imds = [e for e in graph.edges if e.technique == "pod-reaches-imds"]
+    assert imds and all(e.status == "assumed" and not e.refs for e in imds)
+    passing = MitigationEvidence(
+        {
+            s: {"STRIDE-SPOOF-1.M5": [EvidenceRef("CAPSA-IDENT-001", "x", "i.yaml:8", True)]}
+            for s in scopes
+        }
+    )
+    graph = build_graph(CATALOGUE, deployment, passing)
+    assert [e for e in graph.edges if e.technique == "pod-reaches-imds"]
 
 
 def test_roles_pick_the_machine_group() -> None:

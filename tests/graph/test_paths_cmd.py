@@ -57,3 +57,62 @@ def test_table_and_diagrams_without_manifests(tmp_path: Path) -> None:
 def test_unknown_entry_exits_2() -> None:
     result = RUNNER.invoke(app, ["--entry", "nope"])
     assert result.exit_code == 2
+
+
+def _shapes(paths: list[dict[str, object]]) -> set[tuple[object, ...]]:
+    return {
+        (
+            p["entry"],
+            p["target"],
+            tuple(s["technique"] for s in p["steps"]),  # type: ignore[attr-defined]
+            tuple(p["clusters"]),  # type: ignore[arg-type]
+        )
+        for p in paths
+    }
+
+
+def test_no_argument_assesses_the_same_bundled_example_as_assess() -> None:
+    """`capsa paths` and `capsa assess` with no arguments read the same example, so they
+    report the same paths and the same cut (they used to disagree: paths searched a
+    generic cluster)."""
+    from datetime import UTC, datetime
+
+    from capsa.assess.pipeline import AssessRequest
+    from capsa.assess.service import assess
+
+    result = RUNNER.invoke(app, ["--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assessment = assess(AssessRequest(now=datetime(2024, 5, 1, tzinfo=UTC)))
+    from_assess = [p.model_dump(by_alias=True) for p in assessment.paths]
+    assert doc["paths"] and _shapes(doc["paths"]) == _shapes(from_assess)
+    assert [c["mitigation"] for c in doc["cut"]] == [c.mitigation for c in assessment.cut]
+    uncut = {(u["entry"], u["target"]) for u in doc["uncuttable"]}
+    assert uncut == {(r.entry, r.target) for r in assessment.uncuttable}
+    assert doc["cut_closes_every_path"] is assessment.summary.cut_closes_every_path
+
+
+def test_generic_cluster_is_an_explicit_option() -> None:
+    result = RUNNER.invoke(app, ["--generic", "--format", "json", "--top", "1"])
+    assert result.exit_code == 0, result.output
+    clusters = {c for p in json.loads(result.stdout)["paths"] for c in p["clusters"]}
+    assert clusters == {"default/workload"}
+    refused = RUNNER.invoke(app, ["--generic", DEFAULTS])
+    assert refused.exit_code == 2 and "--generic" in refused.output
+
+
+def test_the_cut_says_closes_every_path_only_when_it_does() -> None:
+    open_ = RUNNER.invoke(app, ["--target", "ca-keys"])
+    assert open_.exit_code == 0, open_.output
+    assert "no checkable mitigation closes node-shell -> ca-keys via" in open_.stdout
+    assert "closes every path" not in open_.stdout
+    closed = RUNNER.invoke(app, ["--entry", "pod-create", "--target", "admin-kubeconfig"])
+    assert closed.exit_code == 0, closed.output
+    assert "the cut closes every path" in closed.stdout
+    assert "no checkable mitigation closes" not in closed.stdout
+    doc = json.loads(
+        RUNNER.invoke(
+            app, ["--entry", "pod-create", "--target", "admin-kubeconfig", "--format", "json"]
+        ).stdout
+    )
+    assert doc["cut_closes_every_path"] is True and doc["uncuttable"] == []

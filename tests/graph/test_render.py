@@ -29,7 +29,8 @@ def test_json_follows_the_contract() -> None:
     assert step["evidence"]["status"] in {"open", "assumed", "unmitigated"}
     assert doc["cut"]
     for item in doc["cut"]:
-        assert item["checks"] == [f"CHECK-{item['mitigation']}"]
+        # a cut mitigation lists the checks of every mitigation of the same control
+        assert f"CHECK-{item['mitigation']}" in item["checks"]
         assert item["effort"] > 0
         assert all(0 <= i < len(doc["paths"]) for i in item["paths_cut"])
     assert doc["cut_exact"] is True

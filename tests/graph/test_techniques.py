@@ -108,3 +108,23 @@ def test_every_problem_of_a_technique_file_is_reported_at_once() -> None:
         (20, "b-to-a: unknown mitigation id 'STRIDE-EOP-2.M7'"),
         (21, "b-to-a: no capability stands for 'nothing-stands-for-this'"),
     ]
+
+
+def test_deciding_checks_exist_and_evidence_a_blocking_mitigation() -> None:
+    """`decidedBy` names real checks (manifest, live or cloud), each evidencing one of the
+    technique's blocking mitigations (or the same control under another threat)."""
+    from capsa.checks.catalog import load_checks
+    from capsa.cloud.catalog import cloud_checks
+    from capsa.graph.controls import group_of
+    from capsa.live.catalog import live_checks
+
+    mitigation_of = {c.id: c.mitigation for c in load_checks()}
+    mitigation_of.update({c.id: c.mitigation for c in live_checks().values()})
+    mitigation_of.update({c.id: c.mitigation for c in cloud_checks()})
+    named = [t for t in load_techniques().techniques if t.decided_by]
+    assert named
+    for technique in named:
+        blocking = {m for b in technique.blocked_by for m in group_of(b)}
+        for check in technique.decided_by:
+            assert check in mitigation_of, (technique.id, check)
+            assert mitigation_of[check] in blocking, (technique.id, check)

@@ -48,8 +48,8 @@ def test_shipped_entries_pair_one_to_one_with_registered_functions() -> None:
     ids = builtin_ids()
     for check in checks.values():
         assert set(check.threats) <= ids.threats
-        assert ids.mitigations[check.mitigation] in check.threats
-        assert check.references and check.needs
+        assert not check.mitigation or ids.mitigations[check.mitigation] in check.threats
+        assert check.references and check.needs and check.applies_to in check.needs
 
 
 def test_a_good_entry_loads(tmp_path: Path) -> None:

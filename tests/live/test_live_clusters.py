@@ -22,7 +22,7 @@ def test_failed_remote_connection_probe_fires_for_v1beta2_conditions(
 ) -> None:
     findings = probe_failures(live(mgmt_resources))
     assert [f.resource.identity for f in findings] == ["cluster.x-k8s.io/Cluster/team-a/prod"]
-    assert findings[0].mitigation == "STRIDE-DOS-5.M1"
+    assert findings[0].mitigation == ""  # a lost probe shows the heartbeat working
     assert "2026-03-01T11:40:00Z" in findings[0].message
 
 
@@ -41,7 +41,7 @@ def test_old_ca_fires_and_young_ca_is_silent(mgmt_resources: list[Resource], now
     findings = ca_age(live(mgmt_resources, now))
     assert [f.resource.identity for f in findings] == ["cluster.x-k8s.io/Cluster/team-a/prod"]
     assert "729 days ago" in findings[0].message and "3650 days" in findings[0].message
-    assert findings[0].mitigation == "STRIDE-INFODISCLOSE-3.M1"
+    assert findings[0].mitigation == "STRIDE-INFODISCLOSE-3.M2"
     assert ca_age(live(mgmt_resources, now, max_ca_age=timedelta(days=800))) == []
 
 
@@ -73,7 +73,7 @@ def test_static_identity_in_use_fires_with_secret_age(
         "infrastructure.cluster.x-k8s.io/AWSClusterStaticIdentity//team-a-static"
     ]
     assert "team-a/prod" in findings[0].message and "638 days old" in findings[0].message
-    assert findings[0].mitigation == "STRIDE-INFODISCLOSE-4.M1"
+    assert findings[0].mitigation == "STRIDE-SPOOF-1.M1"
 
 
 def test_unused_static_identity_is_silent(mgmt_resources: list[Resource], now: datetime) -> None:
@@ -111,3 +111,35 @@ def test_fingerprints_are_stable_and_distinct(
     second = analyse(list(reversed(mgmt_resources)), now).findings
     assert [f.fingerprint for f in first] == [f.fingerprint for f in second]
     assert len({f.fingerprint for f in first}) == len(first)
+
+
+def test_a_live_check_without_a_finding_is_a_pass_only_when_it_judged_something(
+    mgmt_resources: list[Resource], now: datetime
+) -> None:
+    """No finding is evidence only when objects of the kind the check judges were read:
+    with none it is not applicable; with a kind it needs unreadable it is unknown."""
+    quiet = [r for r in mgmt_resources if r.kind not in ("Pod",)]
+    report = analyse(quiet, now, LiveOptions())
+    fired = {f.check_id for f in report.findings}
+    passed = {p.check_id for p in report.passes}
+    skipped = {n.check_id for n in report.not_applicable}
+    assert "CAPSA-LIVE-006" in skipped and "CAPSA-LIVE-006" not in passed | fired
+    assert not passed & fired
+    for result in report.passes:
+        assert result.reason and result.reason.startswith("no finding on")
+        assert result.location.path.startswith("cluster://")
+    unread = analyse(quiet, now, LiveOptions(), unread=["Pod"])
+    assert {u.check_id for u in unread.unknown} == {"CAPSA-LIVE-006"}
+
+
+def test_a_live_check_passes_on_a_clean_cluster(
+    mgmt_resources: list[Resource], now: datetime
+) -> None:
+    clusters = [r for r in mgmt_resources if r.kind == "Cluster"]
+    for cluster in clusters:  # every probe healthy
+        cluster.body.setdefault("status", {})["conditions"] = [
+            {"type": "RemoteConnectionProbe", "status": "True"}
+        ]
+    report = analyse(mgmt_resources, now, LiveOptions())
+    if "CAPSA-LIVE-008" not in {f.check_id for f in report.findings}:
+        assert "CAPSA-LIVE-008" in {p.check_id for p in report.passes}

@@ -31,3 +31,20 @@ def test_unreachable_cluster_is_reported_not_raised(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["paths", "--cluster", "--kubeconfig", str(missing)])
     assert "Traceback" not in result.output
     assert str(missing) in result.stderr
+
+
+def test_live_checks_evidence_mitigations_and_are_cut_candidates(
+    fake_api: FakeApiServer, kubeconfig: Path
+) -> None:
+    """With a live scan, a mitigation only live checks evidence can be chosen by the cut
+    (manifest-only evidence lists would never offer it)."""
+    from capsa.graph.service import evidence_checks
+    from capsa.scan.service import ScanRequest, scan
+
+    result = scan(ScanRequest(cluster=True, kubeconfig=str(kubeconfig)))
+    assert result.live_checks
+    checks = evidence_checks(result)
+    assert "CAPSA-LIVE-004" in checks["STRIDE-INFODISCLOSE-2.M1"]
+    assert "CAPSA-LIVE-001" in checks["STRIDE-SPOOF-1.M5"]
+    without = scan(ScanRequest(paths=[]))
+    assert not without.live_checks

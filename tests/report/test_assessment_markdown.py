@@ -27,7 +27,10 @@ def test_every_threat_has_a_deployment_status_and_anchor() -> None:
         assert f'<a id="threat-{threat}"></a>' in text
         block = text.split(f'<a id="threat-{threat}"></a>')[1].split("<a id=")[0]
         assert "**Deployment status:**" in block
-    assert "not assessable from the inputs given" in text
+        # each threat's status comes with its one-line reason
+        status_line = next(x for x in block.splitlines() if x.startswith("**Deployment status:**"))
+        assert " - " in status_line
+    assert "not assessable - M1 not assessable: no check evidences this mitigation" in text
 
 
 def test_violated_threat_lists_its_finding_with_file_and_line() -> None:

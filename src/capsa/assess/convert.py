@@ -17,6 +17,7 @@ from capsa.assess.model import (
     InputProblem,
     PathRecord,
     PathStepRecord,
+    UncuttableRoute,
 )
 from capsa.checks.findings import CheckResult, Finding
 from capsa.checks.model import Check
@@ -24,6 +25,7 @@ from capsa.cloud.model import CloudCheck
 from capsa.errors import Problem
 from capsa.graph.evidence import EvidenceRef
 from capsa.graph.search import AttackPath, Cut, Step
+from capsa.live.catalog import LiveCheck
 
 Shorten = Callable[[str], str]
 """Turns a manifest path into the one a report shows."""
@@ -53,6 +55,7 @@ def outcome(result: CheckResult) -> CheckOutcome:
         resource=result.resource,
         location=result.location,
         reason=result.reason or "",
+        by_default=result.by_default,
     )
 
 
@@ -63,6 +66,23 @@ def check_summary(check: Check | CloudCheck) -> CheckSummary:
         severity=check.severity,
         threats=list(check.threats),
         mitigation=check.mitigation,
+        evidence=check.evidence,
+        proves=" ".join(check.proves.split()),
+        source="cloud" if isinstance(check, CloudCheck) else "manifest",
+    )
+
+
+def live_check_summary(check: LiveCheck) -> CheckSummary:
+    """A live check as the Assessment lists checks: what a run with no finding shows is
+    always partial (the analysis sees one management cluster as read)."""
+    return CheckSummary(
+        id=check.id,
+        title=check.title,
+        severity=check.severity,
+        threats=list(check.threats),
+        mitigation=check.mitigation,
+        evidence="partial",
+        source="live",
     )
 
 
@@ -96,6 +116,13 @@ def path_record(path: AttackPath, shorten: Shorten) -> PathRecord:
         clusters=list(path.clusters),
         steps=[_step_record(s, shorten) for s in path.steps],
     )
+
+
+def uncuttable_routes(cut: Cut) -> list[UncuttableRoute]:
+    return [
+        UncuttableRoute(entry=r.entry, target=r.target, techniques=list(r.techniques))
+        for r in cut.routes
+    ]
 
 
 def cut_entries(cut: Cut) -> list[CutEntry]:

@@ -1,150 +1,99 @@
-"""Project gaps (DEV-01, DEV-02, DEV-SBOM) judged from a repository's governance files.
+"""The project-gaps section: the catalogue's project-hygiene threats, told in the gaps'
+own words from the same verdict the threat table shows.
 
-Without `--repo` there is nothing to look at, so every gap is "not-assessable". With it,
-each gap gets the observations that decide it, pointing at the files they came from.
+Nothing is judged here. The repository checks (`capsa.assess.repository_checks`) feed the
+per-mitigation status like every other source; a gap's status is its threat's status
+(violated: open, verified or accepted: addressed, partly verified: partly addressed,
+otherwise not assessable) and its evidence rows are its checks' results, so the two
+sections cannot disagree. Which threats are gaps comes from the catalogue's category.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Literal
 
-from capsa.assess.model import GapEvidence, ProjectGap
+from capsa.assess.model import (
+    CheckOutcome,
+    CheckSummary,
+    DeploymentStatus,
+    FindingRecord,
+    GapEvidence,
+    ProjectGap,
+    ThreatAssessment,
+)
 
-if TYPE_CHECKING:
-    from capsa.sources.repository import GovernanceFacts
+GAP_CATEGORY = "project-hygiene"
 
-STALE_AFTER = timedelta(days=365)
+GapStatus = Literal["open", "addressed", "partly-addressed", "not-assessable"]
 
-GAP_TITLES = {
-    "DEV-01": "Outdated OWNERS file",
-    "DEV-02": "Vulnerability report process is poorly defined",
-    "DEV-SBOM": "No SBOM for the project's artifacts",
+_GAP_STATUS: dict[DeploymentStatus, GapStatus] = {
+    DeploymentStatus.VIOLATED: "open",
+    DeploymentStatus.VERIFIED: "addressed",
+    DeploymentStatus.ACCEPTED: "addressed",
+    DeploymentStatus.PARTLY_VERIFIED: "partly-addressed",
+    DeploymentStatus.NOT_ASSESSABLE: "not-assessable",
 }
 
 
-def _age(now: datetime, then: datetime) -> timedelta:
-    """Age of a date, treating naive datetimes as UTC so git and caller dates compare."""
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
-    if then.tzinfo is None:
-        then = then.replace(tzinfo=UTC)
-    return now - then
+def _where(item: FindingRecord | CheckOutcome) -> str | None:
+    location = item.location
+    if location is None or location.path in ("", "."):
+        return None
+    return location.label
 
 
-def _dev01(facts: GovernanceFacts, now: datetime) -> tuple[str, list[GapEvidence]]:
-    has_owners = "OWNERS" in facts.files_found
-    approvers = facts.expand(facts.approvers)
-    evidence = [
-        GapEvidence(
-            check="OWNERS lists approvers",
-            ok=has_owners and bool(approvers),
-            detail=f"{len(approvers)} approver(s)" if has_owners else "no OWNERS file",
-            path="OWNERS" if has_owners else None,
-        ),
-        GapEvidence(
-            check="former maintainers moved to emeritus",
-            ok=bool(facts.emeritus_approvers) if has_owners else None,
-            detail=f"{len(facts.emeritus_approvers)} emeritus approver(s)",
-            path="OWNERS" if has_owners else None,
-        ),
-    ]
-    changed = facts.owners_aliases_changed
-    fresh: bool | None = None
-    if changed is not None:
-        fresh = _age(now, changed) <= STALE_AFTER
-        evidence.append(
-            GapEvidence(
-                check="OWNERS_ALIASES reviewed within a year",
-                ok=fresh,
-                detail=f"last changed {changed.date().isoformat()}",
-                path="OWNERS_ALIASES",
-            )
-        )
-    if not has_owners or not approvers or fresh is False:
-        return "open", evidence
-    return ("addressed" if fresh else "not-assessable"), evidence
-
-
-def _dev02(facts: GovernanceFacts, now: datetime) -> tuple[str, list[GapEvidence]]:
-    contacts = facts.security_contacts
-    evidence = [
-        GapEvidence(
-            check="SECURITY_CONTACTS names people",
-            ok=bool(contacts),
-            detail=f"{len(contacts)} contact(s)"
-            if "SECURITY_CONTACTS" in facts.files_found
-            else "no SECURITY_CONTACTS file",
-            path="SECURITY_CONTACTS" if "SECURITY_CONTACTS" in facts.files_found else None,
-        ),
-        GapEvidence(
-            check="a security policy says how to report privately",
-            ok=facts.security_policy is not None,
-            detail=facts.security_policy or "no SECURITY.md",
-            path=facts.security_policy,
-        ),
-    ]
-    changed = facts.security_contacts_changed
-    stale = changed is not None and _age(now, changed) > STALE_AFTER
-    if changed is not None:
-        evidence.append(
-            GapEvidence(
-                check="SECURITY_CONTACTS maintained within a year",
-                ok=not stale,
-                detail=f"last changed {changed.date().isoformat()}",
-                path="SECURITY_CONTACTS",
-            )
-        )
-    ok = bool(contacts) and facts.security_policy is not None and not stale
-    return ("addressed" if ok else "open"), evidence
-
-
-def _sbom(facts: GovernanceFacts, now: datetime) -> tuple[str, list[GapEvidence]]:
-    if not facts.sbom_evidence:
-        detail = "no SBOM step in build files and no SBOM artifact"
-        return "open", [GapEvidence(check="SBOM generated", ok=False, detail=detail)]
-    evidence = [
-        GapEvidence(
-            check="SBOM generated",
-            ok=True,
-            detail=e.text,
-            path=f"{e.path}:{e.line}" if e.line is not None else e.path,
-        )
-        for e in facts.sbom_evidence
-    ]
-    return "addressed", evidence
-
-
-_JUDGES = {"DEV-01": _dev01, "DEV-02": _dev02, "DEV-SBOM": _sbom}
+def _evidence(
+    threat: ThreatAssessment,
+    checks: Sequence[CheckSummary],
+    findings: Sequence[FindingRecord],
+) -> list[GapEvidence]:
+    titles = {c.id: c.title for c in checks}
+    by_fingerprint = {f.fingerprint: f for f in findings}
+    rows: list[GapEvidence] = []
+    for mitigation in threat.mitigations:
+        for fingerprint in mitigation.findings:
+            found = by_fingerprint.get(fingerprint)
+            if found is not None:
+                rows.append(
+                    GapEvidence(
+                        check=f"{found.check_id}: {found.title}",
+                        ok=False,
+                        detail=found.message,
+                        path=_where(found),
+                    )
+                )
+        for outcomes, ok in ((mitigation.passed, True), (mitigation.unknown, None)):
+            for outcome in outcomes:
+                rows.append(
+                    GapEvidence(
+                        check=f"{outcome.check_id}: {titles.get(outcome.check_id, '')}".rstrip(
+                            ": "
+                        ),
+                        ok=ok,
+                        detail=outcome.reason,
+                        path=_where(outcome),
+                    )
+                )
+    return rows
 
 
 def project_gaps(
-    facts: GovernanceFacts | None,
-    now: datetime,
-    descriptions: dict[str, tuple[str, str]] | None = None,
+    threats: Sequence[ThreatAssessment],
+    checks: Sequence[CheckSummary] = (),
+    findings: Sequence[FindingRecord] = (),
 ) -> list[ProjectGap]:
-    """One ProjectGap per known gap; `descriptions` (id → title, text) come from the catalogue."""
-    out: list[ProjectGap] = []
-    for gap_id, judge in _JUDGES.items():
-        title, text = (descriptions or {}).get(gap_id, (GAP_TITLES[gap_id], ""))
-        if facts is None or "not a directory" in {p.message for p in facts.problems}:
-            out.append(
-                ProjectGap(id=gap_id, title=title, description=text, status="not-assessable")
-            )
-            continue
-        status, evidence = judge(facts, now)
-        out.append(
-            ProjectGap(
-                id=gap_id,
-                title=title,
-                description=text,
-                status=status,
-                evidence=evidence,
-            )
+    """One ProjectGap per project-hygiene threat, with its threat's verdict and reason."""
+    return [
+        ProjectGap(
+            id=t.id,
+            title=t.title,
+            description=t.description,
+            status=_GAP_STATUS[t.deployment_status],
+            threat_status=t.deployment_status,
+            reason=t.reason,
+            evidence=_evidence(t, checks, findings),
         )
-    return out
-
-
-def gap_ids() -> Sequence[str]:
-    return tuple(_JUDGES)
+        for t in threats
+        if t.category == GAP_CATEGORY
+    ]

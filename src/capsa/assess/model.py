@@ -28,11 +28,19 @@ class _Frozen(FrozenModel):
 
 
 class DeploymentStatus(StrEnum):
-    """What the evidence says about a mitigation (or threat) in this deployment."""
+    """What the evidence says about a mitigation (or threat) in this deployment.
+
+    A mitigation is verified when a check that shows it whole passed and nothing failed
+    or stayed undecided; partly verified when the evidence shows part of it (checks that
+    prove only part, or undecided results beside the passes); accepted when its only
+    failures were suppressed with a reason. A threat is verified only when every
+    mitigation its assessed carriers hold is verified (or accepted) and no open attack
+    path uses a technique it covers (`capsa.assess.status`)."""
 
     VIOLATED = "violated"
-    ACCEPTED = "accepted"  # only failures left are explicitly suppressed
+    ACCEPTED = "accepted"  # only failures left are explicitly suppressed, with a reason
     VERIFIED = "verified"
+    PARTLY_VERIFIED = "partly-verified"
     NOT_ASSESSABLE = "not-assessable"
 
 
@@ -55,40 +63,65 @@ class FindingRecord(_Frozen):
 
 
 class CheckOutcome(_Frozen):
-    """A check that passed, or could not decide, on one resource."""
+    """A check that passed, could not decide, or did not apply, on one resource.
+    `by_default` (passes only) cites the upstream default the pass rests on."""
 
     check_id: str
     resource: ResourceRef
     location: Location | None = None
     reason: str = ""
+    by_default: str | None = None
+
+
+EvidenceExtent = Literal["full", "partial"]
+CheckSource = Literal["manifest", "live", "repository", "cloud"]
 
 
 class CheckSummary(_Frozen):
-    """One check and how it fared across all resources it matched."""
+    """One check and how it fared across all resources it matched. `mitigation` is empty
+    for hygiene checks that evidence no mitigation; `evidence` says whether a pass shows
+    the whole mitigation or part of it (`proves` says what); `source` is what it reads."""
 
     id: str
     title: str
     severity: Severity
     threats: list[str] = Field(default_factory=list)
     mitigation: str
+    evidence: EvidenceExtent = "partial"
+    proves: str = ""
+    source: CheckSource = "manifest"
     passed: int = 0
+    passed_by_default: int = 0
     failed: int = 0
     suppressed: int = 0
     unknown: int = 0
+    not_applicable: int = 0
+
+
+Carrier = Literal["deployment", "project", "platform"]
 
 
 class MitigationAssessment(_Frozen):
+    """One mitigation's status. `carrier` is who can put it in place and `required`
+    whether this assessment holds that carrier to it (the deployment always, the project
+    with --repo); `same_as` lists the mitigations of other threats recommending the same
+    control, whose checks count here too."""
+
     id: str
     text: str
     upstream_status: str = ""
     status_in_2022: str = ""
     status_note: str = ""
+    carrier: Carrier = "deployment"
+    required: bool = True
+    same_as: list[str] = Field(default_factory=list)
     checks: list[str] = Field(default_factory=list)
     deployment_status: DeploymentStatus
     reason: str
     findings: list[str] = Field(default_factory=list, description="fingerprints")
     passed: list[CheckOutcome] = Field(default_factory=list)
     unknown: list[CheckOutcome] = Field(default_factory=list)
+    not_applicable: list[CheckOutcome] = Field(default_factory=list)
 
 
 class TrackingDecision(_Frozen):
@@ -110,6 +143,15 @@ class ThreatAssessment(_Frozen):
     assets: list[str] = Field(default_factory=list)
     mitigations: list[MitigationAssessment] = Field(default_factory=list)
     deployment_status: DeploymentStatus
+    reason: str = ""
+    open_techniques: list[str] = Field(
+        default_factory=list, description="techniques of this threat on an open attack path"
+    )
+    related_findings: list[str] = Field(
+        default_factory=list,
+        description="fingerprints of findings of hygiene checks naming this threat "
+        "(they evidence no mitigation, so they decide no status)",
+    )
     tracking: TrackingDecision | None = None
 
 
@@ -123,12 +165,16 @@ class GapEvidence(_Frozen):
 
 
 class ProjectGap(_Frozen):
-    """A project-hygiene gap (DEV-01, DEV-02, DEV-SBOM) and what the repository shows."""
+    """A project-hygiene gap (a catalogue threat of the project-hygiene category) and what
+    the repository shows: the same verdict as the threat's (`threat_status`), in the
+    gap's own words (open, addressed, partly addressed, not assessable)."""
 
     id: str
     title: str
     description: str = ""
-    status: Literal["open", "addressed", "not-assessable"]
+    status: Literal["open", "addressed", "partly-addressed", "not-assessable"]
+    threat_status: DeploymentStatus | None = None
+    reason: str = ""
     evidence: list[GapEvidence] = Field(default_factory=list)
 
 
@@ -175,6 +221,20 @@ class CutEntry(_Frozen):
     paths_cut: int = 0
 
 
+class UncuttableRoute(_Frozen):
+    """An entry and a target joined by techniques no checkable mitigation blocks: no cut
+    closes it. `techniques` is one such route, in order."""
+
+    entry: str
+    target: str
+    techniques: list[str] = Field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        via = f" via {' > '.join(self.techniques)}" if self.techniques else ""
+        return f"{self.entry} -> {self.target}{via}"
+
+
 class InputProblem(_Frozen):
     """An input problem that did not stop the assessment (file, line, message)."""
 
@@ -212,8 +272,13 @@ class Summary(_Frozen):
     passes: int = 0
     unknown: int = 0
     resources: int = 0
+    not_applicable: int = 0
     open_paths: int = 0
     cut: list[str] = Field(default_factory=list)
+    cut_closes_every_path: bool = True
+    uncuttable: list[str] = Field(
+        default_factory=list, description="entry -> target pairs no checkable mitigation closes"
+    )
     errors: int = 0
 
 
@@ -229,10 +294,12 @@ class Assessment(_Frozen):
     findings: list[FindingRecord] = Field(default_factory=list)
     passes: list[CheckOutcome] = Field(default_factory=list)
     unknown: list[CheckOutcome] = Field(default_factory=list)
+    not_applicable: list[CheckOutcome] = Field(default_factory=list)
     gaps: list[ProjectGap] = Field(default_factory=list)
     candidates: list[CandidateThreat] = Field(default_factory=list)
     paths: list[PathRecord] = Field(default_factory=list)
     cut: list[CutEntry] = Field(default_factory=list)
+    uncuttable: list[UncuttableRoute] = Field(default_factory=list)
     errors: list[InputProblem] = Field(default_factory=list)
     summary: Summary = Field(default_factory=Summary)
     fmea: FmeaReport | None = None

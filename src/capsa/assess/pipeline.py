@@ -19,7 +19,7 @@ from capsa.assess.model import (
     FindingRecord,
     InputProblem,
     PathRecord,
-    ProjectGap,
+    UncuttableRoute,
 )
 from capsa.assess.status import ThreatInput
 from capsa.model.types import SystemModel
@@ -57,7 +57,6 @@ class AssessRequest:
 class ThreatStage:
     threats: Sequence[ThreatInput]
     candidates: Sequence[CandidateThreat] = ()
-    gap_text: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     warnings: Sequence[InputProblem] = ()
 
 
@@ -73,12 +72,30 @@ class ScanStage:
     errors: Sequence[InputProblem] = ()
     resources: int = 0
     result: ScanResult | None = None
+    not_applicable: Sequence[CheckOutcome] = ()
 
 
 @dataclass(frozen=True)
 class PathStage:
+    """Ranked paths and the cut; the routes no checkable mitigation closes; and, per
+    threat, the techniques realising it that lie on an open route."""
+
     paths: Sequence[PathRecord] = ()
     cut: Sequence[CutEntry] = ()
+    errors: Sequence[InputProblem] = ()
+    uncuttable: Sequence[UncuttableRoute] = ()
+    open_techniques: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RepositoryStage:
+    """The repository checks' results (none without --repo), recorded like the scan's."""
+
+    findings: Sequence[FindingRecord] = ()
+    passes: Sequence[CheckOutcome] = ()
+    unknown: Sequence[CheckOutcome] = ()
+    not_applicable: Sequence[CheckOutcome] = ()
+    checks: Sequence[CheckSummary] = ()
     errors: Sequence[InputProblem] = ()
 
 
@@ -98,6 +115,6 @@ class Stages:
     threats: Callable[[SystemModel, AssessRequest], ThreatStage]
     scan: Callable[[AssessRequest, Sequence[str]], ScanStage]
     paths: Callable[[SystemModel, ScanStage], PathStage]
-    gaps: Callable[[AssessRequest, datetime, Mapping[str, tuple[str, str]]], list[ProjectGap]]
+    repository: Callable[[AssessRequest, datetime], RepositoryStage]
     example_paths: Callable[[], Sequence[str]]
     fmea: Callable[[SystemModel, AssessRequest, ScanStage], FmeaStage] | None = None

@@ -1,4 +1,4 @@
-"""`assess(request)`: model → threats → scan → paths → one Assessment.
+"""`assess(request)`: model → threats → scan → paths → repository → one Assessment.
 
 The stages are passed in (`Stages`, see `capsa.assess.pipeline`), so the orchestration
 and the status rules are tested with small fakes; without them the real stages run
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from capsa import __version__
+from capsa.assess.gaps import project_gaps
 from capsa.assess.model import Assessment, Inputs
 from capsa.assess.pipeline import AssessRequest, Progress, ScanStage, Stages
 from capsa.assess.stages import default_stages
@@ -58,18 +59,26 @@ def assess(
     scan = stages.scan(request, paths)
     tell("paths")
     path_stage = stages.paths(model, scan)
-    tell("gaps")
-    gaps = stages.gaps(request, now, threat_stage.gap_text)
+    tell("repository")
+    repository = stages.repository(request, now)
     fmea = stages.fmea(model, request, scan) if stages.fmea is not None else None
 
+    findings = [*scan.findings, *repository.findings]
+    passes = [*scan.passes, *repository.passes]
+    unknown = [*scan.unknown, *repository.unknown]
+    not_applicable = [*scan.not_applicable, *repository.not_applicable]
+    checks = [*scan.checks, *repository.checks]
     evidence = Evidence(
-        findings=scan.findings,
-        passes=scan.passes,
-        unknown=scan.unknown,
-        check_mitigation={c.id: c.mitigation for c in scan.checks},
+        findings=findings,
+        passes=passes,
+        unknown=unknown,
+        not_applicable=not_applicable,
+        checks=checks,
+        carriers=frozenset({"deployment", "project"} if request.repo else {"deployment"}),
+        open_techniques=path_stage.open_techniques,
     )
     threats = [assess_threat(t, evidence) for t in threat_stage.threats]
-    errors = [*threat_stage.warnings, *scan.errors, *path_stage.errors]
+    errors = [*threat_stage.warnings, *scan.errors, *path_stage.errors, *repository.errors]
     errors.extend(fmea.errors if fmea is not None else ())
     tell("assessment")
     return Assessment(
@@ -78,24 +87,28 @@ def assess(
         inputs=_with_cloud(_inputs(request, paths), scan),
         model=model,
         threats=threats,
-        checks=summarize_checks(scan.checks, scan.findings, scan.passes, scan.unknown),
-        findings=list(scan.findings),
-        passes=list(scan.passes),
-        unknown=list(scan.unknown),
-        gaps=gaps,
+        checks=summarize_checks(checks, findings, passes, unknown, not_applicable),
+        findings=findings,
+        passes=passes,
+        unknown=unknown,
+        not_applicable=not_applicable,
+        gaps=project_gaps(threats, checks, findings),
         candidates=list(threat_stage.candidates),
         paths=list(path_stage.paths),
         cut=list(path_stage.cut),
+        uncuttable=list(path_stage.uncuttable),
         errors=errors,
         fmea=fmea.report if fmea is not None else None,
         summary=summarize(
             threats,
-            scan.findings,
-            scan.passes,
-            scan.unknown,
+            findings,
+            passes,
+            unknown,
             path_stage.paths,
             path_stage.cut,
             errors,
             scan.resources,
+            not_applicable=not_applicable,
+            uncuttable=path_stage.uncuttable,
         ),
     )

@@ -2,13 +2,14 @@
 
 Threats (catalogue, tracking decisions, the engine's candidates) come from
 `capsa.threats.service`; evidence from `capsa.scan` (suppressions included); attack
-paths from `capsa.graph.service`; project gaps from the repository's governance files
+paths from `capsa.graph.service`; repository evidence from the repository checks
+(`capsa.assess.repository_checks`) over the governance files
 (`capsa.sources.repository`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -19,25 +20,33 @@ from capsa.assess.convert import (
     check_summary,
     cut_entries,
     finding_record,
+    live_check_summary,
     outcome,
     path_record,
     problem,
+    uncuttable_routes,
 )
 from capsa.assess.fmea_stage import fmea_stage
-from capsa.assess.gaps import project_gaps
 from capsa.assess.model import (
     CandidateThreat,
     CheckOutcome,
     FindingRecord,
     InputProblem,
-    ProjectGap,
     TrackingDecision,
 )
-from capsa.assess.pipeline import AssessRequest, PathStage, ScanStage, Stages, ThreatStage
+from capsa.assess.pipeline import (
+    AssessRequest,
+    PathStage,
+    RepositoryStage,
+    ScanStage,
+    Stages,
+    ThreatStage,
+)
+from capsa.assess.repository_checks import run_repository_checks
 from capsa.assess.status import MitigationInput, ThreatInput
 from capsa.errors import InputError, Problem
 from capsa.examples import demo_path
-from capsa.graph.service import attack_paths, from_scan
+from capsa.graph.service import attack_paths, from_scan, threat_exposure
 from capsa.model.loader import load_model
 from capsa.model.types import SystemModel
 from capsa.scan.service import ScanRequest, scan
@@ -67,7 +76,8 @@ def threat_stage(model: SystemModel, request: AssessRequest) -> ThreatStage:
     # catalogue to builtin:capi-aws (and models extending it), which it tells by the ref.
     # Checks are linked to mitigations later, from each check's own `mitigation`.
     report = assess_threats(request.model, tracking=request.tracking)
-    in_2022 = {m.id: m.status_in2022 for t in report.catalogue.threats for m in t.mitigations}
+    known = {m.id: m for t in report.catalogue.threats for m in t.mitigations}
+    same = report.catalogue.same_control()
     threats = [
         ThreatInput(
             id=t.id,
@@ -84,7 +94,9 @@ def threat_stage(model: SystemModel, request: AssessRequest) -> ThreatStage:
                     upstream_status=m.upstream_status,
                     status_note=m.status_note,
                     checks=tuple(m.checks),
-                    status_in_2022=in_2022.get(m.id, ""),
+                    status_in_2022=known[m.id].status_in2022 if m.id in known else "",
+                    carrier=known[m.id].carrier.value if m.id in known else "deployment",
+                    same_as=tuple(sorted(same.get(m.id, frozenset()) - {m.id})),
                 )
                 for m in t.mitigations
             ),
@@ -105,11 +117,9 @@ def threat_stage(model: SystemModel, request: AssessRequest) -> ThreatStage:
         for g in report.generated
         if g.id in wanted
     ]
-    gap_text = {t.id: (t.title, t.description) for t in report.catalogue.threats if not t.is_stride}
     return ThreatStage(
         threats=threats,
         candidates=candidates,
-        gap_text=gap_text,
         warnings=[problem(w) for w in report.warnings],
     )
 
@@ -150,6 +160,7 @@ def _shorten(stage: ScanStage) -> ScanStage:
         findings=[fix_location(f) for f in stage.findings],
         passes=[fix_location(p) for p in stage.passes],
         unknown=[fix_location(u) for u in stage.unknown],
+        not_applicable=[fix_location(n) for n in stage.not_applicable],
         errors=[e.model_copy(update={"path": short_path(e.path, roots)}) for e in stage.errors],
     )
 
@@ -181,10 +192,12 @@ def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
         checks=[
             *(check_summary(c) for c in result.checks),
             *(check_summary(c) for c in result.cloud_checks),
+            *(live_check_summary(c) for c in result.live_checks),
         ],
         errors=[problem(p) for p in result.errors],
         resources=result.summary.resources,
         result=result,
+        not_applicable=[outcome(n) for n in result.not_applicable],
     )
     return _shorten(stage)
 
@@ -198,11 +211,14 @@ def path_stage(model: SystemModel, scan: ScanStage) -> PathStage:
         return PathStage()
     if scan.result.topology is None:
         return PathStage(errors=[_no_paths("the scan gave no topology to build a graph from")])
-    report = attack_paths(from_scan(scan.result), model=model).report
+    found = attack_paths(from_scan(scan.result), model=model)
+    report = found.report
     roots = _display_roots()
     return PathStage(
         paths=[path_record(p, lambda path: short_path(path, roots)) for p in report.paths],
         cut=cut_entries(report.cut),
+        uncuttable=uncuttable_routes(report.cut),
+        open_techniques=threat_exposure(found),
     )
 
 
@@ -210,14 +226,23 @@ def _no_paths(message: str) -> InputProblem:
     return InputProblem(path="capsa.graph", message=message)
 
 
-# --- project gaps ----------------------------------------------------------------------
+# --- repository ------------------------------------------------------------------------
 
 
-def gap_stage(
-    request: AssessRequest, now: datetime, text: Mapping[str, tuple[str, str]]
-) -> list[ProjectGap]:
-    facts = read_governance(request.repo) if request.repo else None
-    return project_gaps(facts, now, dict(text))
+def repository_stage(request: AssessRequest, now: datetime) -> RepositoryStage:
+    """The repository checks' results on `--repo` (nothing without it)."""
+    if not request.repo:
+        return RepositoryStage()
+    facts = read_governance(request.repo)
+    results = run_repository_checks(facts, now)
+    return RepositoryStage(
+        findings=results.findings,
+        passes=results.passes,
+        unknown=results.unknown,
+        not_applicable=results.not_applicable,
+        checks=results.checks,
+        errors=[problem(p) for p in results.problems],
+    )
 
 
 def _example_paths() -> list[str]:
@@ -230,7 +255,7 @@ def default_stages() -> Stages:
         threats=threat_stage,
         scan=scan_stage,
         paths=path_stage,
-        gaps=gap_stage,
+        repository=repository_stage,
         example_paths=_example_paths,
         fmea=partial(fmea_stage, display=short_path),
     )

@@ -1,16 +1,36 @@
-"""Deployment status from evidence: violated, accepted, verified or not assessable.
+"""Deployment status from evidence, for each mitigation and each threat.
 
-The rule is deliberately strict: a mitigation is only "verified" when at least one of its
-checks ran and passed and none failed, so the report never claims more than was seen.
+The rule (stated in every report's method section, `METHOD`):
+
+- A **mitigation** is *violated* when one of its checks has an open finding; *accepted*
+  when its only findings are suppressed with a recorded reason; *verified* when a check
+  whose pass shows the whole mitigation (`evidence: full`) passed, nothing failed and
+  nothing stayed undecided; *partly verified* when there are passes but only from checks
+  that show part of it, or undecided results beside them; otherwise *not assessable*,
+  with the reason. A "not applicable" result (the check's subject is absent) is never
+  evidence. Checks of a mitigation of another threat recommending the same control
+  (`sameAs` in the catalogue) count for both.
+- Who can carry a mitigation is data (`carrier` in the catalogue): the deployment, the
+  project (build, release, repository governance) or the cloud platform. An assessment
+  holds the deployment to its mitigations always and the project to its own only when a
+  repository was given (`--repo`); platform mitigations are never required.
+- A **threat** is *violated* when one of its mitigations is; *verified* only when every
+  mitigation an assessed carrier holds is verified (or accepted, then the threat is
+  *accepted*), at least one mitigation has evidence, and no open attack path uses a
+  technique the threat covers; *accepted* also when a tracking decision accepts or
+  transfers it with a justification; *partly verified* when some evidence exists but
+  not all of that; otherwise *not assessable*. Each threat carries a one-line reason.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from capsa.assess.model import (
+    Carrier,
     CheckOutcome,
+    CheckSummary,
     DeploymentStatus,
     FindingRecord,
     MitigationAssessment,
@@ -18,10 +38,29 @@ from capsa.assess.model import (
     TrackingDecision,
 )
 
+METHOD = (
+    "A mitigation is verified only when a check whose pass shows the whole mitigation "
+    "passed on the resources it applies to, none failed and none was undecided; checks "
+    "that show part of a mitigation make it at most partly verified, and a check whose "
+    "subject is absent (not applicable) is no evidence. A pass that rests on an upstream "
+    'default rather than an explicit setting is marked "by default" and cites the '
+    "default. A threat is verified only when every mitigation the assessed parties can "
+    "carry is verified (or accepted with a recorded reason) and no open attack path uses "
+    "a technique the threat covers; otherwise it is partly verified (some evidence, not "
+    "all), violated, accepted or not assessable. The deployment carries its own "
+    "mitigations; the project's (build, release, repository governance) count only when "
+    "a repository is assessed (--repo); those of the cloud platform are never required. "
+    "A mitigation upstream has not implemented is verified only by a check proving an "
+    "equivalent control the deployment added."
+)
+
+_ACCEPTING_DECISIONS = frozenset({"accepted", "transferred", "false-positive"})
+
 
 @dataclass(frozen=True)
 class MitigationInput:
-    """A catalogue mitigation before evidence is applied."""
+    """A catalogue mitigation before evidence is applied. `same_as` lists the other
+    mitigations recommending the same control (their checks count here too)."""
 
     id: str
     text: str
@@ -29,6 +68,8 @@ class MitigationInput:
     status_note: str = ""
     checks: tuple[str, ...] = ()
     status_in_2022: str = ""
+    carrier: Carrier = "deployment"
+    same_as: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -48,77 +89,215 @@ class ThreatInput:
 
 @dataclass(frozen=True)
 class Evidence:
-    """Everything the scan produced, plus which mitigation each check evidences."""
+    """Everything the checks produced, what each check evidences, who is assessed, and
+    which techniques of each threat lie on an open attack path."""
 
     findings: Sequence[FindingRecord] = ()
     passes: Sequence[CheckOutcome] = ()
     unknown: Sequence[CheckOutcome] = ()
-    check_mitigation: dict[str, str] = field(default_factory=dict)
+    not_applicable: Sequence[CheckOutcome] = ()
+    checks: Sequence[CheckSummary] = ()
+    carriers: frozenset[str] = frozenset({"deployment"})
+    open_techniques: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+    def check(self, check_id: str) -> CheckSummary | None:
+        return next((c for c in self.checks if c.id == check_id), None)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _ids(items: Iterable[str], limit: int = 3) -> str:
+    unique = sorted(set(items))
+    shown = ", ".join(unique[:limit])
+    return shown + (f" and {len(unique) - limit} more" if len(unique) > limit else "")
 
 
 def _checks_for(mitigation: MitigationInput, evidence: Evidence) -> list[str]:
+    group = {mitigation.id, *mitigation.same_as}
     linked = list(mitigation.checks)
-    for check_id, mitigation_id in sorted(evidence.check_mitigation.items()):
-        if mitigation_id == mitigation.id and check_id not in linked:
-            linked.append(check_id)
-    return linked
+    for check in evidence.checks:
+        if check.mitigation in group and check.id not in linked:
+            linked.append(check.id)
+    return sorted(linked)
+
+
+def _unassessed_reason(mitigation: MitigationInput, required: bool, checks: list[str]) -> str:
+    if checks:
+        return f"nothing in the inputs for its checks to judge, {_ids(checks)}"
+    if mitigation.carrier == "project":
+        if required:
+            return "carried by the project, and no repository check evidences it"
+        return "carried by the project, not assessed without --repo"
+    if mitigation.carrier == "platform":
+        return "carried by the cloud platform, which no deployment input evidences"
+    if mitigation.upstream_status == "not-implemented":
+        return "not implemented upstream, and no check proves an equivalent control"
+    return "no check evidences this mitigation"
+
+
+def _passed_reason(
+    passed: Sequence[CheckOutcome], full: bool, evidence: Evidence, mitigation: MitigationInput
+) -> str:
+    checks = sorted({p.check_id for p in passed})
+    text = f"{_ids(checks)} passed on {_plural(len(passed), 'resource')}"
+    defaults = [p for p in passed if p.by_default]
+    if defaults:
+        text += f" ({len(defaults)} by default)"
+    if not full:
+        shown = [evidence.check(c) for c in checks]
+        parts = sorted({c.proves for c in shown if c is not None and c.proves})
+        text += ", which shows only part of it"
+        if len(parts) == 1:
+            text += f": {parts[0]}"
+    elif mitigation.upstream_status == "not-implemented":
+        text = "an equivalent control the deployment added: " + text
+    return text
 
 
 def assess_mitigation(mitigation: MitigationInput, evidence: Evidence) -> MitigationAssessment:
     checks = _checks_for(mitigation, evidence)
     wanted = set(checks)
-    failed = [f for f in evidence.findings if f.check_id in wanted or f.mitigation == mitigation.id]
+    group = {mitigation.id, *mitigation.same_as}
+    failed = [f for f in evidence.findings if f.check_id in wanted or f.mitigation in group]
     open_ = [f for f in failed if not f.suppressed]
     passed = [p for p in evidence.passes if p.check_id in wanted]
     unknown = [u for u in evidence.unknown if u.check_id in wanted]
+    not_applicable = [n for n in evidence.not_applicable if n.check_id in wanted]
+    full = any(
+        (c := evidence.check(p.check_id)) is not None and c.evidence == "full" for p in passed
+    )
+    required = mitigation.carrier in evidence.carriers
     if open_:
         status = DeploymentStatus.VIOLATED
-        reason = f"{len(open_)} finding(s) of {len({f.check_id for f in open_})} check(s)"
+        reason = f"{_plural(len(open_), 'finding')} of {_ids(f.check_id for f in open_)}"
     elif failed:
         status = DeploymentStatus.ACCEPTED
-        reason = f"{len(failed)} finding(s), all suppressed"
-    elif passed:
+        reasons = sorted({f.suppression_reason or "no reason recorded" for f in failed})
+        reason = f"{_plural(len(failed), 'finding')} suppressed, {', '.join(reasons)}"
+    elif passed and full and not unknown:
         status = DeploymentStatus.VERIFIED
-        reason = f"{len(passed)} passing result(s), no failure"
+        reason = _passed_reason(passed, True, evidence, mitigation)
+    elif passed:
+        status = DeploymentStatus.PARTLY_VERIFIED
+        reason = _passed_reason(passed, full, evidence, mitigation)
         if unknown:
-            reason += f"; {len(unknown)} undecided"
+            reason += f", and {_plural(len(unknown), 'result')} undecided"
     elif unknown:
         status = DeploymentStatus.NOT_ASSESSABLE
-        reason = f"its checks could not decide ({len(unknown)} unknown result(s))"
-    elif checks:
+        why = sorted({u.reason for u in unknown if u.reason})
+        reason = f"its checks could not decide, {_plural(len(unknown), 'result')} unknown"
+        reason += f": {why[0]}" if len(why) == 1 else ""
+    elif not_applicable:
         status = DeploymentStatus.NOT_ASSESSABLE
-        reason = "no resource in the inputs matched its checks"
+        reason = "its checks did not apply, what they look at is absent from the inputs"
     else:
         status = DeploymentStatus.NOT_ASSESSABLE
-        reason = "no check evidences this mitigation"
+        reason = _unassessed_reason(mitigation, required, checks)
     return MitigationAssessment(
         id=mitigation.id,
         text=mitigation.text,
         upstream_status=mitigation.upstream_status,
         status_in_2022=mitigation.status_in_2022,
         status_note=mitigation.status_note,
+        carrier=mitigation.carrier,
+        required=required,
+        same_as=sorted(set(mitigation.same_as)),
         checks=checks,
         deployment_status=status,
         reason=reason,
         findings=[f.fingerprint for f in failed],
         passed=passed,
         unknown=unknown,
+        not_applicable=not_applicable,
     )
 
 
-def aggregate(statuses: Iterable[DeploymentStatus]) -> DeploymentStatus:
-    """A threat is as bad as its worst mitigation; verified needs one verified mitigation."""
-    seen = set(statuses)
-    for status in (DeploymentStatus.VIOLATED, DeploymentStatus.ACCEPTED):
-        if status in seen:
-            return status
-    if DeploymentStatus.VERIFIED in seen:
-        return DeploymentStatus.VERIFIED
-    return DeploymentStatus.NOT_ASSESSABLE
+def _short(mitigation_id: str, threat_id: str) -> str:
+    """`M5` for a mitigation of the threat at hand, the full id otherwise."""
+    prefix = f"{threat_id}."
+    return mitigation_id[len(prefix) :] if mitigation_id.startswith(prefix) else mitigation_id
+
+
+def _listing(mitigations: Sequence[MitigationAssessment], threat_id: str) -> str:
+    return ", ".join(_short(m.id, threat_id) for m in mitigations)
+
+
+def _grouped(mitigations: Sequence[MitigationAssessment], threat_id: str) -> list[str]:
+    """`M1, M4 not assessable: reason` per status and reason, in first-seen order."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for m in mitigations:
+        key = (m.deployment_status.value.replace("-", " "), m.reason)
+        groups.setdefault(key, []).append(_short(m.id, threat_id))
+    return [
+        f"{', '.join(ids)} {status}" + (f": {reason}" if reason else "")
+        for (status, reason), ids in groups.items()
+    ]
+
+
+def threat_status(
+    threat_id: str,
+    mitigations: Sequence[MitigationAssessment],
+    open_techniques: Sequence[str],
+    tracking: TrackingDecision | None = None,
+) -> tuple[DeploymentStatus, str]:
+    """The threat's status and its one-line reason, from its mitigations' statuses."""
+    by = {s: [m for m in mitigations if m.deployment_status is s] for s in DeploymentStatus}
+    path_note = f"an open attack path uses {_ids(open_techniques)}" if open_techniques else ""
+    violated = by[DeploymentStatus.VIOLATED]
+    if violated:
+        return DeploymentStatus.VIOLATED, "; ".join(_grouped(violated, threat_id))
+    if tracking is not None and tracking.decision in _ACCEPTING_DECISIONS:
+        note = tracking.note or "no justification recorded"
+        return DeploymentStatus.ACCEPTED, f"tracking decision {tracking.decision}: {note}"
+    required = [m for m in mitigations if m.required]
+    holding = (DeploymentStatus.VERIFIED, DeploymentStatus.ACCEPTED)
+    evidenced = [
+        m
+        for m in mitigations
+        if m.deployment_status in (*holding, DeploymentStatus.PARTLY_VERIFIED)
+    ]
+    missing = [m for m in required if m.deployment_status not in holding]
+    accepted = by[DeploymentStatus.ACCEPTED]
+    if evidenced and not missing and not open_techniques:
+        if accepted:
+            return (
+                DeploymentStatus.ACCEPTED,
+                "every mitigation it requires holds; " + "; ".join(_grouped(accepted, threat_id)),
+            )
+        return (
+            DeploymentStatus.VERIFIED,
+            f"every mitigation it requires is verified ({_listing(evidenced, threat_id)})",
+        )
+    gaps = _grouped(missing, threat_id)
+    if path_note:
+        gaps.append(path_note)
+    if evidenced:
+        prefix = "".join(
+            f"{_listing(ms, threat_id)} {status.value}; "
+            for status in holding
+            if (ms := [m for m in evidenced if m.deployment_status is status])
+        )
+        return DeploymentStatus.PARTLY_VERIFIED, prefix + "; ".join(gaps)
+    if not mitigations:
+        return DeploymentStatus.NOT_ASSESSABLE, "the assessment lists no mitigation for it"
+    if not required:
+        gaps = [*_grouped(mitigations, threat_id), *([path_note] if path_note else [])]
+    return DeploymentStatus.NOT_ASSESSABLE, "; ".join(gaps)
 
 
 def assess_threat(threat: ThreatInput, evidence: Evidence) -> ThreatAssessment:
     mitigations = [assess_mitigation(m, evidence) for m in threat.mitigations]
+    techniques = sorted(set(evidence.open_techniques.get(threat.id, ())))
+    status, reason = threat_status(threat.id, mitigations, techniques, threat.tracking)
+    linked = {c for m in mitigations for c in m.checks}
+    hygiene = {c.id for c in evidence.checks if not c.mitigation and threat.id in c.threats}
+    related = [
+        f.fingerprint
+        for f in evidence.findings
+        if f.check_id in hygiene and f.check_id not in linked and not f.suppressed
+    ]
     return ThreatAssessment(
         id=threat.id,
         category=threat.category,
@@ -128,6 +307,9 @@ def assess_threat(threat: ThreatInput, evidence: Evidence) -> ThreatAssessment:
         flows=list(threat.flows),
         assets=list(threat.assets),
         mitigations=mitigations,
-        deployment_status=aggregate(m.deployment_status for m in mitigations),
+        deployment_status=status,
+        reason=reason,
+        open_techniques=techniques,
+        related_findings=related,
         tracking=threat.tracking,
     )

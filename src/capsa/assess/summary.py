@@ -16,6 +16,7 @@ from capsa.assess.model import (
     Severity,
     Summary,
     ThreatAssessment,
+    UncuttableRoute,
 )
 
 
@@ -28,6 +29,8 @@ def summarize(
     cut: Sequence[CutEntry],
     errors: Sequence[InputProblem],
     resources: int,
+    not_applicable: Sequence[CheckOutcome] = (),
+    uncuttable: Sequence[UncuttableRoute] = (),
 ) -> Summary:
     by_status = Counter(t.deployment_status.value for t in threats)
     open_findings = [f for f in findings if not f.suppressed]
@@ -38,9 +41,12 @@ def summarize(
         suppressed=len(findings) - len(open_findings),
         passes=len(passes),
         unknown=len(unknown),
+        not_applicable=len(not_applicable),
         resources=resources,
         open_paths=len(paths),
         cut=[c.mitigation for c in cut],
+        cut_closes_every_path=not uncuttable,
+        uncuttable=[f"{r.entry} -> {r.target}" for r in uncuttable],
         errors=len(errors),
     )
 
@@ -50,19 +56,24 @@ def summarize_checks(
     findings: Sequence[FindingRecord],
     passes: Sequence[CheckOutcome],
     unknown: Sequence[CheckOutcome],
+    not_applicable: Sequence[CheckOutcome] = (),
 ) -> list[CheckSummary]:
     """Fill the per-check counters (checks with no result at all keep zeros)."""
     passed = Counter(p.check_id for p in passes)
+    by_default = Counter(p.check_id for p in passes if p.by_default)
     undecided = Counter(u.check_id for u in unknown)
+    skipped = Counter(n.check_id for n in not_applicable)
     failed = Counter(f.check_id for f in findings if not f.suppressed)
     suppressed = Counter(f.check_id for f in findings if f.suppressed)
     return [
         c.model_copy(
             update={
                 "passed": passed[c.id],
+                "passed_by_default": by_default[c.id],
                 "failed": failed[c.id],
                 "suppressed": suppressed[c.id],
                 "unknown": undecided[c.id],
+                "not_applicable": skipped[c.id],
             }
         )
         for c in known

@@ -2,7 +2,10 @@
 that matches its kind runs against it, and each outcome is a finding, a pass or unknown.
 
 Outcomes:
-- the expression is true → a pass (evidence that the mitigation holds for that object);
+- `appliesWhen` is false → "not applicable": the thing the check looks at is absent, so
+  the result is evidence of nothing (never a pass);
+- the expression is true → a pass (evidence that the mitigation holds for that object),
+  marked "by default" with the upstream default it rests on when `byDefault.when` holds;
 - false → a Finding located at the check's field (or the document when it is absent);
 - "unknown" when a field listed in `unknownWhen` is an unresolved variable, when the
   expression reads a field that is not there, or when it fails on a resource that has
@@ -17,9 +20,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from capsa.checks.findings import CheckResult, Finding, Location, ResourceRef, fingerprint
+from capsa.checks.findings import (
+    CheckResult,
+    Finding,
+    Location,
+    ResourceRef,
+    fingerprint,
+    shown,
+)
 from capsa.checks.model import Check, FieldPath
-from capsa.checks.program import compiled
+from capsa.checks.program import FAILS, NOT_APPLICABLE, PASSES, PASSES_BY_DEFAULT, compiled
 from capsa.errors import Problem
 from capsa.sources.resource import Resource
 from capsa.yamlio import LineDict, LineList, plain, position_of
@@ -39,6 +49,7 @@ class EvaluationResult:
     findings: list[Finding] = field(default_factory=list)
     passes: list[CheckResult] = field(default_factory=list)
     unknown: list[CheckResult] = field(default_factory=list)
+    not_applicable: list[CheckResult] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -152,10 +163,15 @@ class _Prepared:
     program: CompiledExpression
     field_paths: tuple[FieldPath, ...]
     unknown_paths: tuple[FieldPath, ...]
+    default_note: str | None
 
     @classmethod
     def of(cls, check: Check) -> _Prepared:
-        return cls(check, compiled(check), check.field_paths, check.unknown_paths)
+        note = None
+        if check.by_default is not None:
+            default = " ".join(check.by_default.default.split())
+            note = f"{default} ({check.by_default.reference})"
+        return cls(check, compiled(check), check.field_paths, check.unknown_paths, note)
 
 
 class _Index:
@@ -241,13 +257,22 @@ def evaluate(
                     reported,
                     check.id,
                     resource,
-                    f"could not be evaluated on {resource.kind} {resource.name}: {text}",
+                    f"could not be evaluated on {resource.kind} {shown(resource.name)}: {text}",
                 )
                 continue
-            if value is True:
+            outcome = _outcome(value)
+            if outcome == PASSES:
                 result.passes.append(CheckResult(check.id, ref, doc_location))
-            elif value is False:
+            elif outcome == PASSES_BY_DEFAULT:
+                result.passes.append(
+                    CheckResult(check.id, ref, doc_location, by_default=prep.default_note)
+                )
+            elif outcome == FAILS:
                 result.findings.append(_finding(prep, resource))
+            elif outcome == NOT_APPLICABLE:
+                result.not_applicable.append(
+                    CheckResult(check.id, ref, doc_location, "what the check looks at is absent")
+                )
             else:
                 _report_once(
                     result,
@@ -257,6 +282,18 @@ def evaluate(
                     f"returned {value!r} instead of true/false",
                 )
     return result
+
+
+def _outcome(value: object) -> int | None:
+    """The outcome code of a program's value: true/false from a plain expression, an int
+    from one composed with appliesWhen/byDefault; None for anything else."""
+    if value is True:
+        return PASSES
+    if value is False:
+        return FAILS
+    if type(value) is int and value in (FAILS, PASSES, PASSES_BY_DEFAULT, NOT_APPLICABLE):
+        return value
+    return None
 
 
 def _report_once(

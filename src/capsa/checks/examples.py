@@ -4,11 +4,12 @@ evaluates the check with the context that topology gives.
 
 An example labelled `fail` behaves as labelled when the check raises at least one
 finding, and exactly on the objects its `fires` names when it names some; one labelled
-`pass` when it raises none. Either way the engine must report no
-unknown outcome and no problem: an example that cannot be decided shows nothing. A
-`pass` example usually shows the check passing on an object (`ran`); one whose objects
-the check does not match shows it staying silent on other kinds, which only a check
-that fires on every object it matches needs.
+`pass` when it raises none and its outcome is the one it `expect`s: a pass on explicit
+settings (the default expectation), a pass by default, not applicable, or unknown. The
+engine must report no problem, and no unknown outcome unless that is what the example
+expects. A `pass` example usually shows the check passing on an object; one whose
+objects the check does not match shows it staying silent on other kinds, which only a
+check that fires on every object it matches needs.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from capsa.checks.engine import EvaluationResult, evaluate
-from capsa.checks.model import Check, Example
+from capsa.checks.model import Check, Example, Outcome
 from capsa.sources.resource import Origin, Resource
 
 Label = Literal["fail", "pass"]
@@ -38,30 +39,57 @@ class ExampleOutcome:
     problems: tuple[str, ...]
     flagged: tuple[str, ...] = ()
     expected: tuple[str, ...] = ()
+    by_default: int = 0
+    not_applicable: int = 0
+    expect: Outcome = "pass"
 
     @property
     def ran(self) -> bool:
         """Whether the check was evaluated on any of the example's objects."""
-        return bool(self.findings or self.passes or self.unknown)
+        return bool(self.findings or self.passes or self.unknown or self.not_applicable)
+
+    @property
+    def outcome(self) -> Outcome | None:
+        """The one outcome the example produced (None when its objects gave mixed ones,
+        or when the check matched none of them)."""
+        counts: tuple[tuple[Outcome, int], ...] = (
+            ("fail", self.findings),
+            ("pass", self.passes - self.by_default),
+            ("pass-by-default", self.by_default),
+            ("not-applicable", self.not_applicable),
+            ("unknown", len(self.unknown)),
+        )
+        seen = [outcome for outcome, count in counts if count]
+        return seen[0] if len(seen) == 1 else None
 
     @property
     def as_labelled(self) -> bool:
-        if self.unknown or self.problems:
+        if self.problems:
             return False
-        if self.label == "pass":
-            return self.findings == 0
-        return self.findings > 0 and (not self.expected or set(self.flagged) == set(self.expected))
+        if self.label == "fail":
+            named = not self.expected or set(self.flagged) == set(self.expected)
+            return self.expect == "fail" and self.findings > 0 and not self.unknown and named
+        if self.expect == "fail" or self.findings:
+            return False
+        if not self.ran:
+            return self.expect == "pass"  # silent on kinds the check does not match
+        return self.outcome == self.expect
 
     def explain(self) -> str:
         """One line for a test failure: which example, what it promised, what it did."""
         where = f"{self.check_id} examples.{self.label}[{self.index}]"
         note = f" ({self.note})" if self.note else ""
         did = f"{self.findings} finding(s), {self.passes} pass(es)"
+        if self.by_default:
+            did += f" ({self.by_default} by default)"
+        if self.not_applicable:
+            did += f", {self.not_applicable} not applicable"
         if self.expected:
             did += f", flagged {sorted(self.flagged)} (expected {sorted(self.expected)})"
         extra = "".join(f"; unknown: {u}" for u in self.unknown)
         extra += "".join(f"; problem: {p}" for p in self.problems)
-        return f"{where}{note}: expected to {self.label}, got {did}{extra}"
+        promised = self.label if self.label == "fail" else self.expect
+        return f"{where}{note}: expected {promised}, got {did}{extra}"
 
 
 def _resource(document: Mapping[str, Any], origin: Origin) -> Resource:
@@ -112,6 +140,9 @@ def run_examples(check: Check) -> list[ExampleOutcome]:
                     problems=tuple(p.message for p in result.problems),
                     flagged=tuple(f"{f.resource.kind}/{f.resource.name}" for f in result.findings),
                     expected=example.fires,
+                    by_default=sum(1 for p in result.passes if p.by_default),
+                    not_applicable=len(result.not_applicable),
+                    expect=example.expect or label,
                 )
             )
     return outcomes

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from capsa.sources.clusterctl_vars import UNRESOLVED_RE
+
 _RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 
 
@@ -65,9 +67,20 @@ class Severity(StrEnum):
         return self.value
 
 
+def shown(text: str) -> str:
+    """`text` as a user may see it: a clusterctl variable capsa could not resolve shows as
+    `${NAME}`, never as the internal marker that stands for it while scanning."""
+    if "__CAPSA_" not in text:
+        return text
+    return UNRESOLVED_RE.sub(lambda m: "${" + m.group(1) + "}", text)
+
+
 @dataclass(frozen=True)
 class ResourceRef:
-    """The identity of the resource a result is about (no body, no secret values)."""
+    """The identity of the resource a result is about (no body, no secret values).
+
+    The one place a resource's name becomes something reports show: names and namespaces
+    holding an unresolved clusterctl variable are stored as `${NAME}` (`shown`)."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = WIRE
 
@@ -75,6 +88,11 @@ class ResourceRef:
     kind: str
     namespace: str | None
     name: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", shown(self.name))
+        if self.namespace is not None:
+            object.__setattr__(self, "namespace", shown(self.namespace))
 
     @property
     def group(self) -> str:
@@ -132,12 +150,15 @@ def fingerprint(check_id: str, resource: ResourceRef, field: str) -> str:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """A check that ran on a resource without a violation: passed, or could not be decided."""
+    """A check that ran on a resource without a violation: passed, could not be decided,
+    or did not apply (its subject is absent). `by_default` is set on a pass that rests on
+    an upstream default: what upstream does, and where (repo@commit:path:line)."""
 
     check_id: str
     resource: ResourceRef
     location: Location
     reason: str | None = None
+    by_default: str | None = None
 
 
 @dataclass(frozen=True)

@@ -45,16 +45,26 @@ class Variable(FrozenModel):
     expression: str = Field(min_length=1)
 
 
+Outcome = Literal["fail", "pass", "pass-by-default", "not-applicable", "unknown"]
+"""What a check concludes on one object: a finding, a pass (on an explicit setting, or on
+an upstream default), not applicable (its subject is absent) or unknown."""
+
+SILENT_OUTCOMES: tuple[Outcome, ...] = ("pass", "pass-by-default", "not-applicable", "unknown")
+
+
 class Example(FrozenModel):
     """One input for a check: a single Kubernetes object, or (for topology checks) the
     objects that together make the situation. `note` says what the example shows;
     `fires` names ("Kind/name") the objects a firing example must be flagged on, when it
-    holds several."""
+    holds several. `expect` is the outcome a silent (`pass`) example must have: `pass`
+    by default; `pass-by-default`, `not-applicable` or `unknown` when that is what it
+    shows."""
 
     note: str = ""
     object_: dict[str, Any] | None = Field(default=None, alias="object")
     objects: tuple[dict[str, Any], ...] = ()
     fires: tuple[str, ...] = ()
+    expect: Outcome | None = None
 
     @model_validator(mode="after")
     def _one_form(self) -> Example:
@@ -66,6 +76,17 @@ class Example(FrozenModel):
     def documents(self) -> tuple[dict[str, Any], ...]:
         """The example's objects, whichever form it was written in."""
         return (self.object_,) if self.object_ is not None else self.objects
+
+
+class ByDefault(FrozenModel):
+    """When a pass rests on an upstream default rather than an explicit setting: `when`
+    is CEL (same bindings and variables as the expression) true when the deciding
+    setting is absent; `default` says what upstream does then, `reference` where
+    (repo@commit:path:line)."""
+
+    when: str = Field(min_length=1)
+    default: str = Field(min_length=1)
+    reference: str = Field(min_length=1)
 
 
 class Check(FrozenModel):
@@ -82,16 +103,29 @@ class Check(FrozenModel):
     `variables.<name>`); entries the data file takes from the shared library
     (`use: [...]`, `match.kindGroups`) arrive here already expanded, so a check is
     self-contained.
+
+    What a result means for the mitigation: `appliesWhen` (CEL) is false when the thing
+    the check looks at is absent, so the result is "not applicable" and never evidence;
+    `byDefault` marks passes that rest on an upstream default; `evidence` is `full` when
+    a pass shows the whole mitigation in place for the object, else `partial` (the
+    default), with `proves` saying what a pass does show. An empty `mitigation` means
+    the check evidences no mitigation of the assessment (hardening hygiene): its
+    findings are reported but decide no threat's status.
     """
 
     id: str = Field(pattern=CHECK_ID)
     title: str = Field(min_length=1)
     severity: Severity
     threats: tuple[str, ...] = Field(min_length=1)
-    mitigation: str = Field(min_length=1)
+    mitigation: str = ""
+    evidence: Literal["full", "partial"] = "partial"
+    proves: str = ""
     match: Match
     scope: Literal["object", "topology"]
     variables: tuple[Variable, ...] = ()
+    # Before `expression`, so its validator sees every part that may read a variable.
+    applies_when: str | None = Field(default=None, min_length=1)
+    by_default: ByDefault | None = None
     expression: str = Field(min_length=1)
     field: str = Field(min_length=1)
     message: str = Field(min_length=1)
@@ -113,10 +147,37 @@ class Check(FrozenModel):
     @classmethod
     def _reads_declared_variables(cls, value: str, info: ValidationInfo) -> str:
         declared = info.data.get("variables", ())
-        issues = cel_variables.reading_problems([(v.name, v.expression) for v in declared], value)
+        pairs = [(v.name, v.expression) for v in declared]
+        names = [name for name, _ in pairs]
+        parts = [("expression", value)]
+        if info.data.get("applies_when"):
+            parts.append(("appliesWhen", info.data["applies_when"]))
+        if info.data.get("by_default") is not None:
+            parts.append(("byDefault.when", info.data["by_default"].when))
+        issues = [
+            issue
+            for label, text in parts
+            for issue in cel_variables.undeclared_reads(text, label, names)
+        ]
+        every_part = "\n".join(text for _, text in parts)
+        issues.extend(
+            issue
+            for issue in cel_variables.reading_problems(pairs, every_part)
+            if issue.endswith("is declared but never read")
+        )
         if issues:
             raise ValueError("; ".join(issues))
         return value
+
+    @property
+    def outcome_parts(self) -> tuple[tuple[str, str], ...]:
+        """(label, CEL) of the expression, `appliesWhen` and `byDefault.when`, those set."""
+        parts = [("expression", self.expression)]
+        if self.applies_when is not None:
+            parts.append(("appliesWhen", self.applies_when))
+        if self.by_default is not None:
+            parts.append(("byDefault.when", self.by_default.when))
+        return tuple(parts)
 
     @property
     def field_paths(self) -> tuple[FieldPath, ...]:

@@ -16,12 +16,46 @@ from capsa.checks.variables import compose
 if TYPE_CHECKING:
     from capsa.cel import CompiledExpression
     from capsa.checks.model import Check
-__all__ = ["SCOPE_VARIABLES", "compiled", "environment", "part_problems", "program_text"]
+__all__ = [
+    "FAILS",
+    "NOT_APPLICABLE",
+    "PASSES",
+    "PASSES_BY_DEFAULT",
+    "SCOPE_VARIABLES",
+    "compiled",
+    "environment",
+    "outcome_expression",
+    "part_problems",
+    "program_text",
+]
+
+
+#: What a composed program returns when a check has `appliesWhen` or `byDefault`
+#: (a check without either returns the expression's own true or false).
+FAILS, PASSES, PASSES_BY_DEFAULT, NOT_APPLICABLE = 0, 1, 2, 3
+
+
+def outcome_expression(check: Check) -> str:
+    """The CEL deciding a check's outcome: the expression itself (true = pass) or, with
+    `appliesWhen`/`byDefault`, an int (FAILS, PASSES, PASSES_BY_DEFAULT, NOT_APPLICABLE).
+    Each part runs only when it decides: the expression only where the check applies,
+    `byDefault.when` only on a pass."""
+    if check.applies_when is None and check.by_default is None:
+        return check.expression
+    passed = (
+        f"(({check.by_default.when}) ? {PASSES_BY_DEFAULT} : {PASSES})"
+        if check.by_default is not None
+        else str(PASSES)
+    )
+    decided = f"(({check.expression}) ? {passed} : {FAILS})"
+    if check.applies_when is None:
+        return decided
+    return f"(({check.applies_when}) ? {decided} : {NOT_APPLICABLE})"
 
 
 def program_text(check: Check) -> str:
-    """The check's variables and expression as one CEL program."""
-    return compose([(v.name, v.expression) for v in check.variables], check.expression)
+    """The check's variables and outcome expression as one CEL program."""
+    return compose([(v.name, v.expression) for v in check.variables], outcome_expression(check))
 
 
 _COMPILED: dict[tuple[str, str], CompiledExpression] = {}
@@ -64,6 +98,10 @@ def part_problems(check: Check) -> list[tuple[tuple[str | int, ...], str]]:
     for name in shared:
         parts.append((("use",), f"variables.{name} (from the check library)", dict(pairs)[name]))
     parts.append((("expression",), "expression", check.expression))
+    if check.applies_when is not None:
+        parts.append((("appliesWhen",), "appliesWhen", check.applies_when))
+    if check.by_default is not None:
+        parts.append((("byDefault", "when"), "byDefault.when", check.by_default.when))
     found: list[tuple[tuple[str | int, ...], str]] = []
     for where, label, text in parts:
         try:

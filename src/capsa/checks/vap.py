@@ -4,8 +4,12 @@ management cluster rejects what the scanner would flag.
 The CEL goes in verbatim: object checks are written in the admission-policy convention
 (variable `object`, true when compliant, named `variables` read as `variables.<name>`)
 and use only functions Kubernetes also has, so the check's variables become the
-policy's `spec.variables` in the same order. Topology checks (they need `context`) and
-checks using capsa-only functions are refused.
+policy's `spec.variables` in the same order. A check's `appliesWhen` (the object holds
+what the check looks at) becomes a `matchCondition`, so the policy leaves other objects
+alone as the scan calls them not applicable; match conditions cannot read policy
+variables, so one that does is folded into the validation instead
+(`!(appliesWhen) || expression`). Topology checks (they need `context`) and checks
+using capsa-only functions are refused.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 
 from capsa.cel_k8s import uses_capsa_functions
 from capsa.checks.model import Check
+from capsa.checks.variables import referenced_names
 
 API_VERSION = "admissionregistration.k8s.io/v1"
 
@@ -37,13 +42,10 @@ def exportable(check: Check) -> str | None:
     """Why a check cannot be exported, or None when it can."""
     if check.scope != "object":
         return f"{check.id} is a {check.scope}-scope check: it needs other objects"
-    used = sorted(
-        {
-            name
-            for text in (*(v.expression for v in check.variables), check.expression)
-            for name in uses_capsa_functions(text)
-        }
-    )
+    texts = (*(v.expression for v in check.variables), check.expression)
+    if check.applies_when is not None:
+        texts = (*texts, check.applies_when)
+    used = sorted({name for text in texts for name in uses_capsa_functions(text)})
     if used:
         return f"{check.id} uses capsa-only functions: {', '.join(used)}"
     return None
@@ -90,11 +92,15 @@ def export_policy(check: Check, actions: Sequence[str] = ("Deny",)) -> list[dict
         "failurePolicy": "Fail",
         "matchConstraints": {"resourceRules": _rules(check)},
     }
+    validation = check.expression
+    applies = check.applies_when
+    if applies is not None and not referenced_names(applies):
+        spec["matchConditions"] = [{"name": "applies", "expression": " ".join(applies.split())}]
+    elif applies is not None:
+        validation = f"!({applies}) || ({check.expression})"
     if check.variables:
         spec["variables"] = [{"name": v.name, "expression": v.expression} for v in check.variables]
-    spec["validations"] = [
-        {"expression": check.expression, "message": message, "reason": "Invalid"}
-    ]
+    spec["validations"] = [{"expression": validation, "message": message, "reason": "Invalid"}]
     policy = {
         "apiVersion": API_VERSION,
         "kind": "ValidatingAdmissionPolicy",

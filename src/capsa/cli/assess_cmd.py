@@ -84,6 +84,20 @@ def write_all(assessment: Any, out: Path) -> list[Path]:
     return written
 
 
+def print_threats(assessment: Any, console: Console) -> None:
+    """One row per threat: its status and the one-line reason for it."""
+    from rich.table import Table
+
+    table = Table(title="threats", show_lines=False, expand=True)
+    table.add_column("threat", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("why", ratio=1)
+    for threat in assessment.threats:
+        status = threat.deployment_status.value.replace("-", " ")
+        table.add_row(threat.id, status, threat.reason)
+    console.print(table)
+
+
 def print_summary(assessment: Any, written: list[Path], console: Console) -> None:
     from rich.table import Table
 
@@ -92,7 +106,9 @@ def print_summary(assessment: Any, written: list[Path], console: Console) -> Non
     table.add_column("")
     table.add_column("")
     table.add_row(
-        "threats", ", ".join(f"{v} {k}" for k, v in s.threats_by_status.items() if v) or "none"
+        "threats",
+        ", ".join(f"{v} {k.replace('-', ' ')}" for k, v in s.threats_by_status.items() if v)
+        or "none",
     )
     table.add_row(
         "open findings",
@@ -103,6 +119,13 @@ def print_summary(assessment: Any, written: list[Path], console: Console) -> Non
     table.add_row("resources", str(s.resources))
     table.add_row("open attack paths", str(s.open_paths))
     table.add_row("recommended cut", ", ".join(s.cut) or "-")
+    if s.uncuttable:
+        table.add_row(
+            "left open",
+            "no checkable mitigation closes " + ", ".join(s.uncuttable),
+        )
+    elif s.cut:
+        table.add_row("left open", "none: the cut closes every path")
     cloud = assessment.inputs.cloud
     table.add_row("cloud evidence", "\n".join(cloud) or assessment.inputs.cloud_note or "-")
     if s.errors:
@@ -179,7 +202,7 @@ def assess(
         tracking=tracking,
         aws=account,
     )
-    steps = ("model", "threats", "scan", "paths", "gaps", "assessment")
+    steps = ("model", "threats", "scan", "paths", "repository", "assessment")
     err = Console(stderr=True)
     try:
         with Progress(
@@ -197,7 +220,9 @@ def assess(
         fail_input(error)
     except OSError as error:
         raise _usage(f"{error.filename or out}: {error.strerror}") from None
-    print_summary(result, written, Console())
+    console = Console()
+    print_threats(result, console)
+    print_summary(result, written, console)
     for problem in result.errors:
         sys.stderr.write(f"error: {problem.label}\n")
     raise typer.Exit(_exit_code(result, fail_on))

@@ -42,8 +42,8 @@ def paths(
     inputs: list[str] = typer.Argument(
         None, metavar="[PATH]...", help="Manifest files or directories ('-' for stdin)."
     ),
-    model: str | None = typer.Option(
-        None,
+    model: str = typer.Option(
+        "builtin:capi-aws",
         "--model",
         "-m",
         help="Model file or builtin:NAME; drops techniques it has no elements for.",
@@ -57,6 +57,12 @@ def paths(
     cluster: bool = typer.Option(
         False, "--cluster", help="Also read the live management cluster (read-only)."
     ),
+    generic: bool = typer.Option(
+        False,
+        "--generic",
+        help="Search one generic cluster standing for the model, every mitigation unknown, "
+        "instead of a deployment.",
+    ),
     kubeconfig: str | None = typer.Option(None, "--kubeconfig", help="kubeconfig file."),
     context: str | None = typer.Option(None, "--context", help="kubeconfig context."),
     aws: bool = typer.Option(False, "--aws", help=AWS_HELP),
@@ -69,24 +75,31 @@ def paths(
     output_format: PathsFormat = typer.Option(PathsFormat.TABLE, "--format", "-f"),
     output: str | None = typer.Option(None, "--output", "-o", help="Write to a file."),
 ) -> None:
-    """Find ranked attack paths in the deployment (or a generic cluster) and the cut."""
+    """Find ranked attack paths and the cut in the deployment given (with no input, the
+    bundled example `capsa assess` reads; with --generic, a generic cluster)."""
+    from capsa.examples import demo_path
     from capsa.graph import render
     from capsa.graph.search import what_if
     from capsa.graph.service import attack_paths, generic_scan, scan_manifests
+    from capsa.model.loader import load_model
 
     if not cluster and (kubeconfig or context):
         typer.echo("error: --kubeconfig and --context only apply with --cluster", err=True)
         raise typer.Exit(EXIT_UNUSABLE)
     account = aws_options(aws, aws_profile, aws_region)
+    if generic and (inputs or cluster or account is not None):
+        typer.echo(
+            "error: --generic searches no deployment: give no inputs, --cluster or --aws",
+            err=True,
+        )
+        raise typer.Exit(EXIT_UNUSABLE)
     try:
-        loaded = None
-        if model:
-            from capsa.model.loader import load_model
-
-            loaded = load_model(model)
-        if inputs or cluster or account is not None:
+        loaded = load_model(model)
+        if generic:
+            scan = generic_scan()
+        else:
             scan = scan_manifests(
-                inputs or (),
+                inputs or ([] if cluster or account is not None else [str(demo_path())]),
                 cluster=cluster,
                 kubeconfig=kubeconfig,
                 context=context,
@@ -94,8 +107,6 @@ def paths(
                 # suppressed findings stop counting as violations, as in scan and assess
                 ignore_file=DEFAULT_IGNORE_FILE if Path(DEFAULT_IGNORE_FILE).is_file() else None,
             )
-        else:
-            scan = generic_scan()
         result = attack_paths(
             scan,
             model=loaded,
@@ -141,11 +152,22 @@ def _print_table(
     from capsa.graph import render
 
     console = Console(file=io.StringIO(), width=200, record=True) if output else Console()
-    table = Table("#", "entry -> target", "score", "techniques", "clusters", "evidence")
+    if not report.paths:
+        console.print("no open attack path from the entry points to the targets")
+    # ids (capabilities, techniques, clusters, mitigations) wrap, never cut
+    table = Table(expand=True)
+    table.add_column("#", no_wrap=True)
+    table.add_column("entry -> target", overflow="fold", ratio=2)
+    table.add_column("score", no_wrap=True)
+    table.add_column("techniques", overflow="fold", ratio=3)
+    table.add_column("clusters", overflow="fold", ratio=2)
+    table.add_column("evidence", no_wrap=True)
     for row in render.path_rows(report):
         table.add_row(*row)
     console.print(table)
-    cut = Table("mitigation", "effort", "checks", "paths cut", title="Minimum cut")
+    cut = Table(title="Minimum cut")
+    for header in ("mitigation", "effort", "checks", "paths cut"):
+        cut.add_column(header, overflow="fold")
     for item in report.cut.mitigations:
         cut.add_row(
             item.mitigation,
@@ -156,8 +178,11 @@ def _print_table(
     console.print(cut)
     if not report.cut.exact:
         console.print("cut: search budget exceeded, greedy result shown (may not be minimal)")
-    for entry_id, target_id in report.cut.uncuttable:
-        console.print(f"no checked mitigation closes {entry_id} -> {target_id}")
+    for route in report.cut.routes:
+        via = " > ".join(route.techniques)
+        console.print(f"no checkable mitigation closes {route.entry} -> {route.target} via {via}")
+    if report.cut.mitigations and report.cut.closes_every_path:
+        console.print("the cut closes every path from the entry points to the targets")
     if removed is not None:
         console.print(f"assumed {', '.join(report.assumed)}: {len(removed)} path(s) removed")
         for path in removed:

@@ -71,6 +71,10 @@ class CloudCheck(FrozenModel):
     expression: str | None = None
     function: bool = False
     on_gap: Literal["unknown", "keep-failures"] = "unknown"
+    # As for manifest checks: `full` when a pass shows the mitigation whole, `partial`
+    # (the default) when it shows only part; `proves` says what a pass does show.
+    evidence: Literal["full", "partial"] = "partial"
+    proves: str = ""
     message: str = Field(min_length=1)
     remediation: str = Field(min_length=1)
     references: tuple[str, ...] = Field(min_length=1)

@@ -310,7 +310,7 @@ class _Builder:
         refs: list[EvidenceRef] = []
         holding: tuple[str, tuple[EvidenceRef, ...]] | None = None
         for mitigation in technique.blocked_by:
-            verdict = self.evidence.verdict(scopes, mitigation)
+            verdict = self.evidence.verdict(scopes, mitigation, technique.decided_by)
             if verdict.status is Status.HOLDS:
                 holding = (mitigation, verdict.refs)
                 break
@@ -392,15 +392,27 @@ def build_graph(
     return builder.build()
 
 
-def subjects_from_findings(findings: Iterable[Finding]) -> list[Subject]:
-    """RBAC subjects behind live findings of STRIDE-EOP-1 / STRIDE-INFODISCLOSE-3."""
+def subject_threats(catalogue: TechniqueCatalogue) -> frozenset[str]:
+    """Threats realised by the techniques an RBAC subject starts (capabilities of scope
+    `subject`): the findings of those threats on RBAC objects name the subjects."""
+    subject_caps = {c.id for c in catalogue.capabilities.values() if c.scope == "subject"}
+    return frozenset(
+        threat for t in catalogue.techniques if t.source in subject_caps for threat in t.threats
+    )
+
+
+def subjects_from_findings(
+    findings: Iterable[Finding], catalogue: TechniqueCatalogue
+) -> list[Subject]:
+    """RBAC subjects behind live findings of the threats subject techniques realise."""
     kinds = {"ServiceAccount", "User", "Group", "RoleBinding", "ClusterRoleBinding"}
+    wanted = subject_threats(catalogue)
     out: dict[str, Subject] = {}
     for finding in findings:
         resource = finding.resource
         if finding.suppressed or resource.kind not in kinds:
             continue
-        if not set(finding.threats) & {"STRIDE-EOP-1", "STRIDE-INFODISCLOSE-3"}:
+        if not set(finding.threats) & wanted:
             continue
         namespace = None if resource.kind == "ClusterRoleBinding" else resource.namespace
         subject = Subject(resource.kind, namespace, resource.name, finding.check_id)

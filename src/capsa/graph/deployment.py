@@ -1,36 +1,48 @@
 """What the attack graph is instantiated over: workload clusters, their machine groups,
 the cloud accounts and management namespaces they share.
 
-Built from the scanner's topology (`from_topology`) or, with no manifests, one generic
-cluster standing for what the model describes (`generic`). Also records which evidence
-scopes each resource belongs to, so check results can be attributed to clusters.
+Built from the scanner's topology (`from_topology`) or, on request, one generic cluster
+standing for what the model describes (`generic`). Also records which evidence scopes
+each resource belongs to, so check results can be attributed to clusters.
+
+A cluster is known by its identity, `namespace/name`, as reports show it (an unresolved
+clusterctl variable as `${NAME}`). Templates whose name is an unresolved variable are
+not one cluster: each file's cluster keeps its own key, `namespace/name@file`.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from capsa.capi.kinds import machine_template_refs
+from capsa.checks.findings import shown
 from capsa.graph.techniques import MANAGEMENT_ACCOUNT, Role
+from capsa.sources.clusterctl_vars import looks_unresolved
 
 if TYPE_CHECKING:
     from capsa.capi.clusters import ClusterView
     from capsa.capi.topology import Topology
+    from capsa.sources.resource import Resource
 
 MANAGEMENT_SCOPE = "management"
 CONTROL_PLANE_POOL = "control-plane"
 
 ResourceKey = tuple[str, str, str]
-"""(kind, namespace or "", name): how check results name the resource they are about."""
+"""(kind, namespace or "", name) as reports show them: how check results name the
+resource they are about."""
+
+PlacedKey = tuple[str, str, str, str]
+"""A ResourceKey and the file (or cluster URL) the resource was read from."""
 
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/")
 
 
 def resource_key(kind: str, namespace: str | None, name: str) -> ResourceKey:
-    return (kind, namespace or "", name)
+    return (kind, shown(namespace or ""), shown(name))
 
 
 def cluster_scope(cluster: str) -> str:
@@ -61,14 +73,21 @@ class ClusterSpec:
 
 @dataclass(frozen=True)
 class Deployment:
-    """Clusters to instantiate, and the evidence scopes of every known resource."""
+    """Clusters to instantiate, and the evidence scopes of every known resource: by
+    identity, and by identity and file where templates in several files share a name."""
 
     clusters: tuple[ClusterSpec, ...]
     scopes_of: Mapping[ResourceKey, tuple[str, ...]] = field(default_factory=dict)
+    scopes_at: Mapping[PlacedKey, tuple[str, ...]] = field(default_factory=dict)
 
-    def scopes_for(self, kind: str, namespace: str | None, name: str) -> tuple[str, ...]:
+    def scopes_for(
+        self, kind: str, namespace: str | None, name: str, path: str | None = None
+    ) -> tuple[str, ...]:
         """Evidence scopes a resource's results count in; management when in no cluster."""
-        found = self.scopes_of.get(resource_key(kind, namespace, name))
+        key = resource_key(kind, namespace, name)
+        found = self.scopes_at.get((*key, path)) if path is not None else None
+        if found is None:
+            found = self.scopes_of.get(key)
         if found is None and namespace is None:
             found = self.scopes_of.get(resource_key(kind, "default", name))
         return found or (MANAGEMENT_SCOPE,)
@@ -129,34 +148,70 @@ def _worker_pools(view: ClusterView) -> tuple[list[str], dict[ResourceKey, list[
     return pools, belongs
 
 
+def _unresolved(view: ClusterView) -> bool:
+    return looks_unresolved(view.name) or looks_unresolved(view.namespace)
+
+
+def cluster_keys(views: Sequence[ClusterView]) -> list[str]:
+    """The key of each view: `namespace/name` as shown; for a name or namespace that is an
+    unresolved variable, plus `@` and as much of the file's path as tells it apart."""
+    keys = [f"{shown(v.namespace)}/{shown(v.name)}" for v in views]
+    unresolved = [i for i, v in enumerate(views) if _unresolved(v)]
+    files = {i: PurePosixPath(views[i].cluster.origin.path).parts for i in unresolved}
+    depth = 1
+    while True:
+        placed = {
+            i: f"{keys[i]}@{'/'.join(files[i][-depth:])}" if files[i] else keys[i]
+            for i in unresolved
+        }
+        values = list(placed.values())
+        clashing = any(values.count(key) > 1 and len(files[i]) > depth for i, key in placed.items())
+        if not clashing:
+            break
+        depth += 1
+    return [placed.get(i, key) for i, key in enumerate(keys)]
+
+
 def from_topology(topology: Topology) -> Deployment:
-    """One ClusterSpec per resolved Cluster; resources outside clusters count for the
+    """One ClusterSpec per cluster identity (views of one identity merge; templates with
+    an unresolved name stay apart per file); resources outside clusters count for the
     management scope."""
-    clusters: list[ClusterSpec] = []
+    specs: dict[str, ClusterSpec] = {}
     scopes: dict[ResourceKey, list[str]] = {}
+    placed: dict[PlacedKey, list[str]] = {}
 
-    def add(key: ResourceKey, scope: str) -> None:
-        found = scopes.setdefault(key, [])
-        if scope not in found:
-            found.append(scope)
+    def add(res: Resource, scope: str) -> None:
+        key = resource_key(res.kind, res.namespace, res.name)
+        for found in (
+            scopes.setdefault(key, []),
+            placed.setdefault((*key, res.origin.path), []),
+        ):
+            if scope not in found:
+                found.append(scope)
 
-    for view in topology.clusters:
-        ckey = f"{view.namespace}/{view.name}"
+    for view, ckey in zip(topology.clusters, cluster_keys(topology.clusters), strict=True):
         worker_pools, belongs = _worker_pools(view)
         pools = [PoolSpec(CONTROL_PLANE_POOL, "control-plane")]
         pools += [PoolSpec(p, "worker") for p in worker_pools]
-        clusters.append(ClusterSpec(ckey, view.namespace, account_of(view), tuple(pools)))
+        known = specs.get(ckey)
+        if known is not None:
+            pools = [*known.pools, *(p for p in pools if p not in known.pools)]
+        specs[ckey] = ClusterSpec(ckey, shown(view.namespace), account_of(view), tuple(pools))
         every_pool = [pool_scope(ckey, p.name) for p in pools]
         for member in view.members:
             res = member.resource
-            key = resource_key(res.kind, res.namespace, res.name)
-            add(key, cluster_scope(ckey))
+            add(res, cluster_scope(ckey))
             if member.role == "control-plane":
-                add(key, pool_scope(ckey, CONTROL_PLANE_POOL))
+                add(res, pool_scope(ckey, CONTROL_PLANE_POOL))
             elif member.role == "worker":
-                for pool in belongs.get(key) or worker_pools:
-                    add(key, pool_scope(ckey, pool))
+                mine = belongs.get(resource_key(res.kind, res.namespace, res.name))
+                for pool in mine or worker_pools:
+                    add(res, pool_scope(ckey, pool))
             else:
                 for scope in every_pool:
-                    add(key, scope)
-    return Deployment(tuple(clusters), {k: tuple(v) for k, v in scopes.items()})
+                    add(res, scope)
+    return Deployment(
+        tuple(specs.values()),
+        {k: tuple(v) for k, v in scopes.items()},
+        {k: tuple(v) for k, v in placed.items()},
+    )

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from capsa.checks.findings import CheckResult, Finding, Location
+from capsa.graph.controls import group_of
 from capsa.graph.deployment import Deployment
 
 
@@ -57,7 +58,7 @@ class MitigationEvidence:
             for scope, per in (records or {}).items()
         }
         self.assumed: frozenset[str] = frozenset(assumed)
-        self._cache: dict[tuple[tuple[str, ...], str], Verdict] = {}
+        self._cache: dict[tuple[tuple[str, ...], str, tuple[str, ...]], Verdict] = {}
 
     def with_assumed(self, mitigations: Iterable[str]) -> MitigationEvidence:
         """The same evidence with `mitigations` taken to hold everywhere (what-if)."""
@@ -65,17 +66,22 @@ class MitigationEvidence:
         out._records = self._records
         return out
 
-    def verdict(self, scopes: Sequence[str], mitigation: str) -> Verdict:
-        """Merged verdict of `mitigation` over `scopes`."""
+    def verdict(
+        self, scopes: Sequence[str], mitigation: str, checks: Sequence[str] = ()
+    ) -> Verdict:
+        """Merged verdict of `mitigation` over `scopes`, from the results of `checks` only
+        when some are named (a technique's `decidedBy`)."""
         if mitigation in self.assumed:
             return Verdict(Status.HOLDS)
-        key = (tuple(scopes), mitigation)
+        key = (tuple(scopes), mitigation, tuple(checks))
         found = self._cache.get(key)
         if found is not None:
             return found
         refs: list[EvidenceRef] = []
         for scope in scopes:
             refs.extend(self._records.get(scope, {}).get(mitigation, ()))
+        if checks:
+            refs = [r for r in refs if r.check_id in checks]
         failed = tuple(r for r in refs if not r.passed)
         if failed:
             verdict = Verdict(Status.VIOLATED, failed)
@@ -111,7 +117,9 @@ def build_evidence(
 
     `check_mitigations` maps check id -> mitigation id for results that do not carry their
     mitigation themselves (passes). Suppressed findings are ignored: they neither violate
-    nor evidence a mitigation.
+    nor evidence a mitigation. A result counts for every mitigation recommending the same
+    control (`capsa.graph.controls`); results of checks that evidence no mitigation, and
+    not-applicable results (never passed in), count for none.
     """
     mitigation_of = dict(check_mitigations or {})
     records: dict[str, dict[str, list[EvidenceRef]]] = defaultdict(lambda: defaultdict(list))
@@ -126,8 +134,12 @@ def build_evidence(
             _location(item.location),
             passed,
         )
-        for scope in deployment.scopes_for(resource.kind, resource.namespace, resource.name):
-            records[scope][mitigation].append(ref)
+        scopes = deployment.scopes_for(
+            resource.kind, resource.namespace, resource.name, item.location.path
+        )
+        for scope in scopes:
+            for member in group_of(mitigation):
+                records[scope][member].append(ref)
 
     for finding in findings:
         if not finding.suppressed:

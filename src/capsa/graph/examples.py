@@ -15,20 +15,24 @@ from capsa.graph.evidence import EvidenceRef, MitigationEvidence
 from capsa.graph.techniques import Technique, TechniqueCatalogue, TechniqueExample
 
 EXAMPLE_SUBJECT = Subject("ServiceAccount", "default", "reader", "CAPSA-LIVE-001")
-_PASSED = EvidenceRef("example", "a passing check", None, True)
-_FAILED = EvidenceRef("example", "a failing check", None, False)
 
 
-def _evidence(deployment: Deployment, example: TechniqueExample) -> MitigationEvidence:
-    """Check results that make `holds` hold and `violated` fail in every scope."""
+def _evidence(
+    deployment: Deployment, example: TechniqueExample, technique: Technique
+) -> MitigationEvidence:
+    """Check results that make `holds` hold and `violated` fail in every scope, from a
+    check that decides the technique (its first `decidedBy`, if it names any)."""
+    check = technique.decided_by[0] if technique.decided_by else "example"
+    passed = EvidenceRef(check, "a passing check", None, True)
+    failed = EvidenceRef(check, "a failing check", None, False)
     scopes = [MANAGEMENT_SCOPE]
     for cluster in deployment.clusters:
         scopes.append(cluster_scope(cluster.key))
         scopes.extend(pool_scope(cluster.key, p.name) for p in cluster.pools)
     records = {
         scope: {
-            **{m: [_PASSED] for m in example.holds},
-            **{m: [_FAILED] for m in example.violated},
+            **{m: [passed] for m in example.holds},
+            **{m: [failed] for m in example.violated},
         }
         for scope in scopes
     }
@@ -44,7 +48,7 @@ def edge_outcomes(
     graph = build_graph(
         catalogue,
         deployment,
-        _evidence(deployment, example),
+        _evidence(deployment, example, technique),
         [EXAMPLE_SUBJECT],
         everything - set(example.absent) if example.absent else None,
     )

@@ -62,7 +62,11 @@ def report_dict(report: PathReport) -> dict[str, Any]:
         ],
         "cut_exact": report.cut.exact,
         "cut_effort": report.cut.total_effort,
-        "uncuttable": [{"entry": e, "target": t} for e, t in report.cut.uncuttable],
+        "cut_closes_every_path": report.cut.closes_every_path,
+        "uncuttable": [
+            {"entry": r.entry, "target": r.target, "techniques": list(r.techniques)}
+            for r in report.cut.routes
+        ],
     }
 
 

@@ -22,10 +22,15 @@ no paths; solve the hitting set over the paths collected so far (branch and boun
 `capsa.graph.hitting`); remove every edge the chosen mitigations block; if an entry still
 reaches a target, add that path's mitigation set and repeat; otherwise the choice closes
 every path and, being optimal for a subset of the constraints, is optimal overall. Only
-mitigations with at least one check are candidates (a cut must be verifiable). Entry and
-target pairs joined by edges no checked mitigation blocks cannot be cut; they are
-reported apart. If branch and bound exceeds its budget the greedy answer is returned and
-the cut is marked not exact.
+mitigations with at least one check are candidates (a cut must be verifiable), and a
+group of mitigations recommending the same control counts once (`capsa.graph.controls`).
+Entry and target pairs joined by edges no checked mitigation blocks cannot be cut; they
+are reported apart, each with one such route, so no report claims a cut closes every
+path when it does not. If branch and bound exceeds its budget the greedy answer is
+returned and the cut is marked not exact.
+
+**Open techniques.** The techniques on some route from an entry to a target of the
+searched graph (`route_techniques`): a threat one of them realises is not verified.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from dataclasses import dataclass, field
 from capsa.checks.catalog import checks_by_mitigation
 from capsa.errors import InputError, Problem
 from capsa.graph.build import AttackGraph, Edge
+from capsa.graph.controls import group_of, root_of, with_same_control
 from capsa.graph.evidence import EvidenceRef
 from capsa.graph.hitting import min_hitting_set
 
@@ -79,11 +85,27 @@ class CutMitigation:
 
 
 @dataclass(frozen=True)
+class UncuttableRoute:
+    """An entry and a target joined by edges no checked mitigation blocks, and the
+    techniques of one such route (the shortest found)."""
+
+    entry: str
+    target: str
+    techniques: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Cut:
     mitigations: tuple[CutMitigation, ...]
     total_effort: float
     exact: bool
     uncuttable: tuple[tuple[str, str], ...] = ()
+    routes: tuple[UncuttableRoute, ...] = ()
+
+    @property
+    def closes_every_path(self) -> bool:
+        """Whether applying the cut leaves no entry reaching a target."""
+        return not self.uncuttable
 
 
 @dataclass(frozen=True)
@@ -94,6 +116,7 @@ class PathReport:
     paths: tuple[AttackPath, ...]
     cut: Cut
     complete: bool = True
+    route_techniques: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -149,7 +172,7 @@ class _Searcher:
 
     def __init__(self, graph: AttackGraph, assumed: Iterable[str] = ()) -> None:
         self.graph = graph
-        self.assumed = frozenset(assumed)
+        self.assumed = frozenset(m for a in assumed for m in group_of(a))
         n = len(graph.nodes)
         self.adj: list[list[int]] = [[] for _ in range(n)]
         self.radj: list[list[int]] = [[] for _ in range(n)]
@@ -319,7 +342,35 @@ def _all_paths(
 
 
 def _cuttable(edge: Edge, candidates: frozenset[str]) -> frozenset[str]:
-    return candidates.intersection(edge.blocked_by)
+    return candidates.intersection(root_of(m) for m in edge.blocked_by)
+
+
+def route_techniques(
+    searcher: _Searcher, entries: Sequence[str], targets: Sequence[str]
+) -> tuple[str, ...]:
+    """Techniques of every edge that lies on some walk from an entry to a target."""
+    graph, edges = searcher.graph, searcher.graph.edges
+    starts = [s for e in entries for s in graph.entry_nodes(e)]
+    every = [True] * len(edges)
+    forward, _ = _reach(searcher, starts, every)
+    reached = set(forward) | set(starts)
+    sinks = [n for t in targets for n in graph.nodes_of(t)]
+    backward = set(sinks)
+    queue = deque(sinks)
+    while queue:
+        node = queue.popleft()
+        for e in searcher.radj[node]:
+            source = edges[e].source
+            if source not in backward:
+                backward.add(source)
+                queue.append(source)
+    found = {
+        edges[e].technique
+        for node in reached
+        for e in searcher.adj[node]
+        if edges[e].target in backward
+    }
+    return tuple(sorted(found))
 
 
 def _reach(
@@ -373,22 +424,27 @@ def _cut(
     graph, edges = searcher.graph, searcher.graph.edges
     entry_ids = _check_ids(graph, entries or default_entries(graph), "entry")
     target_ids = _check_ids(graph, targets or default_targets(graph), "target")
-    candidates = (
-        frozenset(m for m in graph.catalogue.mitigations() if checks.get(m)) - searcher.assumed
-    )
+    checks = with_same_control(checks)
+    candidates = frozenset(root_of(m) for m in graph.catalogue.mitigations() if checks.get(m)) - {
+        root_of(m) for m in searcher.assumed
+    }
     cuttable = [_cuttable(e, candidates) for e in edges]
     permanent = [not c for c in cuttable]
     sinks = {n for t in target_ids for n in graph.nodes_of(t)}
     # Group sources by the targets they reach over edges no checked mitigation blocks.
     groups: dict[frozenset[int], list[int]] = defaultdict(list)
-    uncuttable: set[tuple[str, str]] = set()
+    routes: dict[tuple[str, str], tuple[str, ...]] = {}
     for entry in entry_ids:
         for s in graph.entry_nodes(entry):
             parent, _ = _reach(searcher, [s], permanent)
             fixed = frozenset(n for n in parent if n in sinks)
             for n in fixed:
-                uncuttable.add((entry, graph.nodes[n].capability))
+                pair = (entry, graph.nodes[n].capability)
+                route = _route(parent, n, edges)
+                if pair not in routes or len(route) < len(routes[pair]):
+                    routes[pair] = route
             groups[fixed].append(s)
+    uncuttable = set(routes)
     weights = {m: graph.catalogue.effort(m) for m in candidates}
     constraints: list[frozenset[str]] = []
     chosen: frozenset[str] = frozenset()
@@ -413,11 +469,26 @@ def _cut(
         chosen, exact = solved.chosen, exact and solved.exact
     items = []
     for m in sorted(chosen, key=lambda m: (-weights[m], m)):
-        cut_paths = tuple(i for i, p in enumerate(paths) if any(m in s.blocked_by for s in p.steps))
+        cut_paths = tuple(
+            i
+            for i, p in enumerate(paths)
+            if any(m in {root_of(b) for b in s.blocked_by} for s in p.steps)
+        )
         items.append(CutMitigation(m, weights[m], tuple(sorted(checks.get(m, ()))), cut_paths))
     items.sort(key=lambda c: (-len(c.paths_cut), c.mitigation))
     total = round(sum(weights[m] for m in chosen), 6)
-    return Cut(tuple(items), total, exact, tuple(sorted(uncuttable)))
+    found = tuple(UncuttableRoute(e, t, routes[(e, t)]) for e, t in sorted(uncuttable))
+    return Cut(tuple(items), total, exact, tuple(sorted(uncuttable)), found)
+
+
+def _route(parent: Mapping[int, int], node: int, edges: Sequence[Edge]) -> tuple[str, ...]:
+    """Techniques of the BFS route that reached `node`, from its source on."""
+    out: list[str] = []
+    while node in parent:
+        edge = edges[parent[node]]
+        out.append(edge.technique)
+        node = edge.source
+    return tuple(reversed(out))
 
 
 def analyse(
@@ -436,13 +507,16 @@ def analyse(
     cut = _cut(
         searcher, entries, targets, checks if checks is not None else checks_by_mitigation(), paths
     )
+    entry_ids = tuple(_check_ids(graph, entries or default_entries(graph), "entry"))
+    target_ids = tuple(_check_ids(graph, targets or default_targets(graph), "target"))
     return PathReport(
-        tuple(_check_ids(graph, entries or default_entries(graph), "entry")),
-        tuple(_check_ids(graph, targets or default_targets(graph), "target")),
+        entry_ids,
+        target_ids,
         assumed,
         tuple(paths),
         cut,
         searcher.complete,
+        route_techniques(searcher, entry_ids, target_ids),
     )
 
 

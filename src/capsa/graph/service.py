@@ -1,8 +1,10 @@
-"""One call from a scan (or none) to ranked attack paths and the cut.
+"""One call from a scan to ranked attack paths and the cut.
 
 Turns a scan's results into per-scope mitigation evidence, instantiates the technique
-catalogue over the clusters found, and searches. Without manifests it searches one
-generic cluster from the model, with every mitigation unknown.
+catalogue over the clusters found, and searches. The checks that can evidence each
+mitigation (and so make it a cut candidate) are the scan's own: its manifest checks,
+and its live checks when a live scan supplied results. On request (`generic_scan`) it
+searches one generic cluster from the model instead, with every mitigation unknown.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from capsa.checks.catalog import checks_by_mitigation
 from capsa.errors import Problem
 from capsa.graph.build import AttackGraph, Subject, build_graph, subjects_from_findings
 from capsa.graph.cloud import with_cloud
+from capsa.graph.controls import checks_of
 from capsa.graph.deployment import Deployment, from_topology, generic
 from capsa.graph.evidence import MitigationEvidence, build_evidence
 from capsa.graph.search import PathReport, analyse
@@ -32,6 +36,17 @@ class Scan:
     subjects: tuple[Subject, ...]
     problems: tuple[Problem, ...]
     nothing_read: bool = False  # inputs were given but none could be used
+    checks: Mapping[str, tuple[str, ...]] | None = None  # mitigation -> checks; None: shipped
+
+
+def evidence_checks(result: ScanResult) -> dict[str, tuple[str, ...]]:
+    """Mitigation -> ids of the checks that ran and can evidence it: the manifest checks,
+    plus the live checks when a live scan ran and the cloud checks when cloud evidence
+    was read (equal controls merged)."""
+    pairs = [(c.id, c.mitigation) for c in result.checks]
+    pairs += [(c.id, c.mitigation) for c in result.live_checks]
+    pairs += [(c.id, c.mitigation) for c in result.cloud_checks]
+    return checks_of(pairs)
 
 
 @dataclass(frozen=True)
@@ -50,9 +65,17 @@ def from_scan(result: ScanResult) -> Scan:
     deployment = with_cloud(from_topology(result.topology), result.cloud_sources)
     mitigations = {c.id: c.mitigation for c in result.checks}
     mitigations.update({c.id: c.mitigation for c in result.cloud_checks})
+    mitigations.update({c.id: c.mitigation for c in result.live_checks})
     evidence = build_evidence(result.findings, result.passes, deployment, mitigations)
-    subjects = tuple(subjects_from_findings(result.findings))
-    return Scan(deployment, evidence, subjects, result.errors, result.nothing_read)
+    subjects = tuple(subjects_from_findings(result.findings, load_techniques()))
+    return Scan(
+        deployment,
+        evidence,
+        subjects,
+        result.errors,
+        result.nothing_read,
+        evidence_checks(result),
+    )
 
 
 def scan_manifests(
@@ -80,7 +103,9 @@ def scan_manifests(
 
 
 def generic_scan() -> Scan:
-    return Scan(generic(), MitigationEvidence(), (), ())
+    """One generic cluster standing for the model, every mitigation unknown (evidence
+    from nothing), the shipped manifest checks as cut candidates."""
+    return Scan(generic(), MitigationEvidence(), (), (), checks=dict(checks_by_mitigation()))
 
 
 def model_ids(model: SystemModel) -> set[str]:
@@ -107,5 +132,16 @@ def attack_paths(
         scan.subjects,
         model_ids(model) if model is not None else None,
     )
-    report = analyse(graph, entries, targets, top, assume, checks)
+    chosen = checks if checks is not None else scan.checks
+    report = analyse(graph, entries, targets, top, assume, chosen)
     return PathsResult(graph, report, scan)
+
+
+def threat_exposure(result: PathsResult) -> dict[str, tuple[str, ...]]:
+    """Threat id -> techniques realising it that lie on an open route from an entry to a
+    target (a threat with any is not verified)."""
+    out: dict[str, set[str]] = {}
+    for technique_id in result.report.route_techniques:
+        for threat in result.graph.catalogue.technique(technique_id).threats:
+            out.setdefault(threat, set()).add(technique_id)
+    return {threat: tuple(sorted(ids)) for threat, ids in sorted(out.items())}

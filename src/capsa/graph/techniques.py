@@ -67,7 +67,10 @@ class TechniqueExample(FrozenModel):
 
 
 class Technique(FrozenModel):
-    """An edge type between two capabilities."""
+    """An edge type between two capabilities. `decided_by` (optional) names the checks
+    whose results decide its blocking mitigations for this edge, when a mitigation is
+    broader than the edge (IMDS settings, not every check of "least privilege", decide
+    whether a pod reaches IMDS)."""
 
     id: str
     name: str
@@ -79,6 +82,7 @@ class Technique(FrozenModel):
     threats: tuple[str, ...]
     preconditions: tuple[str, ...] = ()
     blocked_by: tuple[str, ...] = ()
+    decided_by: tuple[str, ...] = ()
     evidence: Scope | None = None
     likelihood: float = Field(gt=0.0, le=1.0)
     examples: Examples[TechniqueExample] = Examples[TechniqueExample]()

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from capsa.checks.findings import Finding
+from capsa.checks.findings import CheckResult, Finding, Location, ResourceRef
 from capsa.live.catalog import LiveCheck, live_checks
 from capsa.live.index import LiveIndex
 from capsa.live.registry import LiveInput, LiveOptions, live_check, registered
@@ -26,10 +26,51 @@ CA_REUSE = (
 
 @dataclass(frozen=True)
 class LiveReport:
-    """Findings of every live check and what could not be assessed, with the reason."""
+    """Findings of every live check and what could not be assessed, with the reason;
+    per check with no finding, a pass (it judged objects of its `appliesTo` kind), not
+    applicable (there are none), or unknown (a kind it needs could not be read)."""
 
     findings: list[Finding]
     not_assessable: list[tuple[str, str]] = field(default_factory=list)
+    passes: list[CheckResult] = field(default_factory=list)
+    not_applicable: list[CheckResult] = field(default_factory=list)
+    unknown: list[CheckResult] = field(default_factory=list)
+
+
+def _where(resources: list[Resource]) -> str:
+    """`cluster://<context>` of the cluster the resources were read from."""
+    for resource in resources:
+        path = resource.origin.path
+        if path.startswith("cluster://"):
+            return "cluster://" + path[len("cluster://") :].split("/", 1)[0]
+    return "cluster://"
+
+
+def _outcomes(
+    checks: dict[str, LiveCheck],
+    index: LiveIndex,
+    fired: set[str],
+    gaps: dict[str, str],
+    where: str,
+) -> tuple[list[CheckResult], list[CheckResult], list[CheckResult]]:
+    passes: list[CheckResult] = []
+    not_applicable: list[CheckResult] = []
+    unknown: list[CheckResult] = []
+    location = Location(where, None)
+    for check in checks.values():
+        if check.id in fired or check.applies_to is None:
+            continue
+        judged = index.kind(check.applies_to)
+        ref = ResourceRef("", check.applies_to, None, f"every {check.applies_to} read")
+        if check.id in gaps:
+            unknown.append(CheckResult(check.id, ref, location, gaps[check.id]))
+        elif not judged:
+            reason = f"no {check.applies_to} in the cluster"
+            not_applicable.append(CheckResult(check.id, ref, location, reason))
+        else:
+            reason = f"no finding on {len(judged)} {check.applies_to} object(s)"
+            passes.append(CheckResult(check.id, ref, location, reason))
+    return passes, not_applicable, unknown
 
 
 def analyse(
@@ -39,18 +80,23 @@ def analyse(
     unread: Iterable[str] = (),
 ) -> LiveReport:
     """Run every live check. `unread` names kinds the reader could not list (not assessable)."""
-    live = LiveInput(LiveIndex.of(resources), now or datetime.now(UTC), options or LiveOptions())
+    read = list(resources)
+    live = LiveInput(LiveIndex.of(read), now or datetime.now(UTC), options or LiveOptions())
     checks = live_checks()
     analyses = registered()
     findings = [found for check_id in checks for found in analyses[check_id].function(live)]
     missing = set(unread)
     not_assessable = [CA_REUSE]
+    gaps: dict[str, str] = {}
     for check in checks.values():
-        gaps = sorted(k for k in check.needs if k in missing)
-        if gaps:
-            not_assessable.append((check.id, f"could not read {', '.join(gaps)}"))
+        unreadable = sorted(k for k in check.needs if k in missing)
+        if unreadable:
+            gaps[check.id] = f"could not read {', '.join(unreadable)}"
+            not_assessable.append((check.id, gaps[check.id]))
     findings.sort(key=lambda f: (f.check_id, f.resource.identity, f.fingerprint))
-    return LiveReport(findings, not_assessable)
+    fired = {f.check_id for f in findings}
+    passes, not_applicable, unknown = _outcomes(checks, live.index, fired, gaps, _where(read))
+    return LiveReport(findings, not_assessable, passes, not_applicable, unknown)
 
 
 __all__ = [

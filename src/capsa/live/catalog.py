@@ -67,14 +67,18 @@ class LiveExample(FrozenModel):
 
 
 class LiveCheck(FrozenModel):
-    """One live check: what it reports and why, and the kinds its analysis reads."""
+    """One live check: what it reports and why, and the kinds its analysis reads.
+    `applies_to` is the kind it judges: with none of it in the cluster the check is not
+    applicable, and without it a run with no finding is no evidence (never a pass). An
+    empty `mitigation` means it evidences no mitigation of the assessment."""
 
     id: str = Field(pattern=r"^CAPSA-LIVE-\d{3}$")
     title: str = Field(min_length=1)
     severity: Severity
     threats: tuple[str, ...] = Field(min_length=1)
-    mitigation: str = Field(min_length=1)
+    mitigation: str = ""
     needs: tuple[str, ...] = ()
+    applies_to: str | None = None
     remediation: str = Field(min_length=1)
     references: tuple[str, ...] = Field(min_length=1)
     examples: Examples[LiveExample] = Examples[LiveExample]()
@@ -101,7 +105,10 @@ def load_live_checks(
     for entry in entries:
         check, loc = entry.value, entry.loc
         ids.check_threats(file, (*loc, "threats"), check.threats, check.id)
-        ids.check_mitigation(file, (*loc, "mitigation"), check.mitigation, check.id, check.threats)
+        if check.mitigation:
+            ids.check_mitigation(
+                file, (*loc, "mitigation"), check.mitigation, check.id, check.threats
+            )
     known = registered() if functions is None else functions
     for entry in entries:
         if entry.value.id not in known:

@@ -12,13 +12,23 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from capsa.assess.model import Assessment, FindingRecord, PathRecord
+from capsa.assess.model import (
+    Assessment,
+    DeploymentStatus,
+    FindingRecord,
+    MitigationAssessment,
+    PathRecord,
+)
 from capsa.model.index import ModelIndex
 from capsa.model.types import ElementType, NamedFlow
 from capsa.report.assessment_text import (
+    METHOD_TEXT,
+    METHOD_TITLE,
     SECTIONS,
     STATUS_TEXT,
+    carrier_text,
     category_title,
+    cut_sentence,
     grouped_threats,
     scope_lines,
     title_of,
@@ -75,6 +85,13 @@ def _path_svg(path: PathRecord, number: int) -> str:
     return render_path_svg(chain, f"Attack path {number}: {path.entry} to {path.target}")
 
 
+def _defaults(m: MitigationAssessment) -> list[str]:
+    """The upstream defaults a mitigation's passes rest on, when the passes are evidence."""
+    if m.deployment_status not in (DeploymentStatus.VERIFIED, DeploymentStatus.PARTLY_VERIFIED):
+        return []
+    return sorted({p.by_default for p in m.passed if p.by_default})
+
+
 def _threat_findings(a: Assessment) -> dict[str, list[FindingRecord]]:
     out: dict[str, list[FindingRecord]] = {}
     for threat in a.threats:
@@ -126,6 +143,15 @@ def _context(a: Assessment) -> dict[str, Any]:
         ],
         "category_title": category_title,
         "plain_status": STATUS_TEXT.__getitem__,
+        "carrier_text": carrier_text,
+        "defaults_of": _defaults,
+        "cut_sentence": cut_sentence(a),
+        "method_title": METHOD_TITLE,
+        "method_text": METHOD_TEXT,
+        "related": {
+            t.id: [f for f in (a.finding(x) for x in t.related_findings) if f is not None]
+            for t in a.threats
+        },
         "css": Markup(_asset("assessment.css")),  # noqa: S704 - packaged stylesheet
         "js": Markup(_asset("assessment.js")),  # noqa: S704 - packaged script
         "fmea": fmea_context(a),

@@ -15,8 +15,12 @@ from capsa.assess.model import (
 )
 from capsa.model.types import ElementType
 from capsa.report.assessment_text import (
+    METHOD_TEXT,
+    METHOD_TITLE,
     SECTIONS,
+    carrier_text,
     check_anchor,
+    cut_sentence,
     grouped_threats,
     scope_lines,
     status_text,
@@ -56,9 +60,12 @@ def _overview(a: Assessment, lines: list[str]) -> None:
     lines.extend(table(["Finding severity", "Open findings"], rows))
     lines.append(
         f"Resources read: {s.resources}; passing results: {s.passes}; undecided: {s.unknown}; "
-        f"open attack paths: {s.open_paths}; input problems: {s.errors}."
+        f"not applicable: {s.not_applicable}; open attack paths: {s.open_paths}; "
+        f"input problems: {s.errors}."
     )
     lines.append("")
+    lines.extend([cell(cut_sentence(a)), ""])
+    lines.extend([f"### {METHOD_TITLE}", "", cell(METHOD_TEXT), ""])
 
 
 def _components(a: Assessment, lines: list[str]) -> None:
@@ -133,11 +140,24 @@ def _mitigation_rows(a: Assessment, m: MitigationAssessment) -> list[str]:
     if m.status_note:
         upstream += f". {m.status_note}"
     checks = ", ".join(f"[{cell(c)}](#{check_anchor(c)})" for c in m.checks) or "-"
+    status = f"{status_text(m.deployment_status)} - {cell(m.reason)}"
+    defaults = sorted({p.by_default for p in m.passed if p.by_default})
+    evidenced = m.deployment_status in (
+        DeploymentStatus.VERIFIED,
+        DeploymentStatus.PARTLY_VERIFIED,
+    )
+    if defaults and evidenced:
+        status += "<br>by default: " + "; ".join(cell(d) for d in defaults)
+    if m.not_applicable:
+        status += f"<br>not applicable on {len(m.not_applicable)} resource(s), not evidence"
+    if m.same_as:
+        status += "<br>same control as " + ", ".join(code(x) for x in m.same_as)
     return [
         code(m.id),
         cell(m.text),
         cell(upstream),
-        f"{status_text(m.deployment_status)} - {cell(m.reason)}",
+        cell(carrier_text(m)),
+        status,
         checks,
     ]
 
@@ -148,7 +168,9 @@ def _threat(a: Assessment, t: ThreatAssessment, lines: list[str]) -> None:
     lines.extend([f"#### {cell(t.id)}: {cell(t.title)}", ""])
     if t.description:
         lines.extend([cell(t.description), ""])
-    lines.extend([f"**Deployment status:** {status_text(t.deployment_status)}", ""])
+    lines.extend(
+        [f"**Deployment status:** {status_text(t.deployment_status)} - {cell(t.reason)}", ""]
+    )
     if t.tracking is not None:
         tr = t.tracking
         extra = "; ".join(x for x in (tr.owner, tr.reference, tr.note) if x)
@@ -156,7 +178,14 @@ def _threat(a: Assessment, t: ThreatAssessment, lines: list[str]) -> None:
     if t.mitigations:
         lines.extend(
             table(
-                ["Mitigation", "Recommended", "Upstream status", "Deployment status", "Checks"],
+                [
+                    "Mitigation",
+                    "Recommended",
+                    "Upstream status",
+                    "Carried by",
+                    "Deployment status",
+                    "Checks",
+                ],
                 (_mitigation_rows(a, m) for m in t.mitigations),
             )
         )
@@ -168,26 +197,38 @@ def _threat(a: Assessment, t: ThreatAssessment, lines: list[str]) -> None:
             f = a.finding(fingerprint)
             if f is not None:
                 rows.append(_finding_row(f, with_mitigation=True))
+    if t.open_techniques:
+        techniques = ", ".join(code(x) for x in t.open_techniques)
+        lines.extend([f"Open attack paths use its techniques: {techniques}.", ""])
     if rows:
         lines.append("Findings behind this status:")
         lines.append("")
         lines.extend(
             table(["Check", "Severity", "Resource", "Location", "Mitigation", "Message"], rows)
         )
-    elif t.deployment_status is DeploymentStatus.NOT_ASSESSABLE:
-        lines.extend(["Not assessable from the inputs given.", ""])
+    related = [f for f in (a.finding(x) for x in t.related_findings) if f is not None]
+    if related:
+        lines.append("Hardening findings naming this threat (they evidence no mitigation):")
+        lines.append("")
+        lines.extend(
+            table(
+                ["Check", "Severity", "Resource", "Location", "Message"],
+                (_finding_row(f) for f in related),
+            )
+        )
 
 
 def _threats(a: Assessment, lines: list[str]) -> None:
     _section(lines, 4)
     lines.extend(
         table(
-            ["Threat", "Title", "Deployment status"],
+            ["Threat", "Title", "Deployment status", "Why"],
             (
                 [
                     f"[{cell(t.id)}](#{threat_anchor(t.id)})",
                     cell(t.title),
                     status_text(t.deployment_status),
+                    cell(t.reason),
                 ]
                 for t in a.threats
             ),
@@ -204,6 +245,14 @@ def _checks(a: Assessment, lines: list[str]) -> None:
     if not a.checks:
         lines.extend(["No check was loaded.", ""])
         return
+    lines.extend(
+        [
+            "A check evidences one mitigation, in full (a pass shows it in place) or in part; "
+            "hardening checks evidence none. Passes by default rest on an upstream default; "
+            "not-applicable results are no evidence.",
+            "",
+        ]
+    )
     rows = []
     for c in a.checks:
         rows.append(
@@ -211,16 +260,30 @@ def _checks(a: Assessment, lines: list[str]) -> None:
                 f'<a id="{check_anchor(c.id)}"></a>{code(c.id)}',
                 cell(c.title),
                 cell(c.severity.value),
-                code(c.mitigation),
-                str(c.passed),
+                code(c.mitigation) if c.mitigation else "- (hardening)",
+                c.evidence if c.mitigation else "-",
+                str(c.passed)
+                + (f" ({c.passed_by_default} by default)" if c.passed_by_default else ""),
                 str(c.failed),
                 str(c.suppressed),
                 str(c.unknown),
+                str(c.not_applicable),
             ]
         )
     lines.extend(
         table(
-            ["Check", "Title", "Severity", "Mitigation", "Pass", "Fail", "Suppressed", "Unknown"],
+            [
+                "Check",
+                "Title",
+                "Severity",
+                "Mitigation",
+                "Evidence",
+                "Pass",
+                "Fail",
+                "Suppressed",
+                "Unknown",
+                "Not applicable",
+            ],
             rows,
         )
     )
@@ -288,9 +351,25 @@ def _paths(a: Assessment, lines: list[str]) -> None:
                 ),
             )
         )
-    if a.cut:
+    if a.cut or a.uncuttable:
         lines.extend(["### Recommended cut", ""])
-        lines.append("The fewest mitigations that, once they hold, close every path above:")
+        lines.extend([cell(cut_sentence(a)), ""])
+    if a.uncuttable:
+        lines.extend(
+            table(
+                ["Entry", "Target", "A route no checkable mitigation closes"],
+                (
+                    [cell(r.entry), cell(r.target), " > ".join(code(x) for x in r.techniques)]
+                    for r in a.uncuttable
+                ),
+            )
+        )
+    if a.cut:
+        lines.append(
+            "The fewest checkable mitigations that, once they hold, close every path they can:"
+            if a.uncuttable
+            else "The fewest mitigations that, once they hold, close every path above:"
+        )
         lines.append("")
         lines.extend(
             table(
@@ -315,15 +394,18 @@ def _gaps(a: Assessment, lines: list[str]) -> None:
         lines.extend([f"### {cell(gap.id)}: {cell(gap.title)}", ""])
         if gap.description:
             lines.extend([cell(gap.description), ""])
-        lines.extend([f"**Status:** {cell(gap.status)}", ""])
+        status = f"**Status:** {cell(gap.status)}"
+        if gap.reason:
+            status += f" - {cell(gap.reason)}"
+        lines.extend([status, ""])
         if gap.evidence:
             lines.extend(
                 table(
-                    ["Observation", "Holds", "Detail", "File"],
+                    ["Check", "Result", "Detail", "File"],
                     (
                         [
                             cell(e.check),
-                            {True: "yes", False: "no", None: "unknown"}[e.ok],
+                            {True: "passed", False: "finding", None: "undecided"}[e.ok],
                             cell(e.detail),
                             code(e.path) if e.path else "-",
                         ]
@@ -332,7 +414,7 @@ def _gaps(a: Assessment, lines: list[str]) -> None:
                 )
             )
         else:
-            lines.extend(["No repository evidence (pass `--repo DIR` to collect it).", ""])
+            lines.extend(["No repository evidence (assess a repository with `--repo DIR`).", ""])
 
 
 def _candidates(a: Assessment, lines: list[str]) -> None:

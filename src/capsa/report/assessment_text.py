@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from capsa.assess.model import Assessment, DeploymentStatus, ThreatAssessment
+from capsa.assess.model import (
+    Assessment,
+    DeploymentStatus,
+    MitigationAssessment,
+    ThreatAssessment,
+)
+from capsa.assess.status import METHOD
 
 SECTIONS = (
     "Overview and scope",
@@ -21,15 +27,17 @@ SECTIONS = (
 
 STATUS_TEXT = {
     DeploymentStatus.VIOLATED: "violated",
-    DeploymentStatus.ACCEPTED: "accepted (suppressed findings)",
+    DeploymentStatus.ACCEPTED: "accepted",
     DeploymentStatus.VERIFIED: "verified",
-    DeploymentStatus.NOT_ASSESSABLE: "not assessable from the inputs given",
+    DeploymentStatus.PARTLY_VERIFIED: "partly verified",
+    DeploymentStatus.NOT_ASSESSABLE: "not assessable",
 }
 
 STATUS_MARK = {
     DeploymentStatus.VIOLATED: "❌",
     DeploymentStatus.ACCEPTED: "⚠️",
     DeploymentStatus.VERIFIED: "✅",
+    DeploymentStatus.PARTLY_VERIFIED: "◐",
     DeploymentStatus.NOT_ASSESSABLE: "❔",
 }
 
@@ -54,6 +62,44 @@ _CATEGORY_TITLES = {
     "e": "Elevation of privilege",
     "project-hygiene": "Project hygiene",
 }
+
+
+METHOD_TITLE = "How the verdicts are decided"
+METHOD_TEXT = METHOD
+
+CARRIER_TEXT = {
+    "deployment": "deployment",
+    "project": "project",
+    "platform": "cloud platform",
+}
+
+
+def carrier_text(m: MitigationAssessment) -> str:
+    """Who carries a mitigation, and whether this assessment holds them to it."""
+    who = CARRIER_TEXT.get(m.carrier, m.carrier)
+    return f"{who}, required" if m.required else f"{who}, not required here"
+
+
+def cut_sentence(a: Assessment) -> str:
+    """What the recommended cut does, never claiming more than it closes."""
+    count = len(a.cut)
+    if a.uncuttable:
+        routes = "; ".join(r.label for r in a.uncuttable)
+        what = (
+            f"The recommended cut ({count} mitigation{'s' if count != 1 else ''}) leaves "
+            "paths open: "
+            if a.cut
+            else "No recommended cut: "
+        )
+        return what + f"no checkable mitigation closes {routes}."
+    if a.cut:
+        return (
+            f"The recommended cut ({count} mitigation{'s' if count != 1 else ''}) closes "
+            "every path from the entry points to the targets."
+        )
+    if a.paths:
+        return "No recommended cut was computed for the paths listed."
+    return "No open attack path was found, so no cut is needed."
 
 
 def category_title(category: str) -> str:

@@ -102,7 +102,10 @@ def _anchor(identifier: str) -> str:
 def _example_lines(label: str, examples: Sequence[Example]) -> list[str]:
     out: list[str] = []
     for example in examples:
-        summary = f"{label}: {example.note}" if example.note else label
+        shown = label
+        if example.expect and example.expect not in ("pass", "fail"):
+            shown = f"{label} ({example.expect})"
+        summary = f"{shown}: {example.note}" if example.note else shown
         if example.fires:
             summary += f" (flags {', '.join(example.fires)})"
         out.extend(["<details>", f"<summary>{html.escape(summary)}</summary>", ""])
@@ -123,10 +126,17 @@ def _check_lines(check: Check, shared: set[str], titles: Titles) -> list[str]:
         f"{k.group or 'core'}/{k.kind}" + (f" ({', '.join(k.versions)})" if k.versions else "")
         for k in check.match.kinds
     )
+    evidence = f"{check.evidence}: {_text(check.proves)}" if check.proves else check.evidence
     rows = [
         ("severity", check.severity.value),
         ("threats", "; ".join(titles.threat(t) for t in check.threats)),
-        ("mitigation", titles.mitigation(check.mitigation)),
+        (
+            "mitigation",
+            titles.mitigation(check.mitigation)
+            if check.mitigation
+            else "none (hardening: its results decide no threat's status)",
+        ),
+        ("a pass shows", _text(check.proves) if not check.mitigation else evidence),
         ("scope", scope),
         ("matches", kinds),
         ("providers", ", ".join(check.providers)),
@@ -143,7 +153,22 @@ def _check_lines(check: Check, shared: set[str], titles: Titles) -> list[str]:
     own = [v for v in check.variables if v.name not in shared]
     for variable in own:
         lines.extend([f"Variable `{variable.name}`:", "", *_cel(variable.expression), ""])
+    if check.applies_when is not None:
+        lines.extend(
+            ["Applies when (otherwise not applicable):", "", *_cel(check.applies_when), ""]
+        )
     lines.extend(["Compliant when:", "", *_cel(check.expression), ""])
+    if check.by_default is not None:
+        lines.extend(
+            ["A pass rests on an upstream default when:", "", *_cel(check.by_default.when)]
+        )
+        lines.extend(
+            [
+                "",
+                f"Default: {_text(check.by_default.default)} ({check.by_default.reference})",
+                "",
+            ]
+        )
     lines.extend([f"**Why it matters.** {_text(check.message)}", ""])
     lines.extend([f"**Fix.** {_text(check.remediation)}", ""])
     lines.extend(["**References.**", "", *(f"- {ref}" for ref in check.references), ""])
@@ -168,16 +193,25 @@ def checks_markdown(checks: Sequence[Check], library: Library, titles: Titles) -
         f"{len(ordered)} checks: "
         + ", ".join(f"{n} {scope}-level" for scope, n in sorted(counts.items()))
         + ". A check's CEL is true when the object complies (the ValidatingAdmissionPolicy "
-        "convention); each entry shows the examples a test runs through the engine.",
+        "convention); each entry shows the examples a test runs through the engine. A "
+        "check evidences one mitigation, in full or in part (what a pass shows); hardening "
+        "checks evidence none. `appliesWhen` false makes a result not applicable (never "
+        "evidence); `byDefault` marks passes that rest on an upstream default.",
         "",
         "## Index",
         "",
     ]
     lines.extend(
         table(
-            ["check", "severity", "scope", "title"],
+            ["check", "severity", "scope", "evidences", "title"],
             (
-                (f"[{c.id}](#{_anchor(c.id)})", c.severity.value, c.scope, cell(c.title))
+                (
+                    f"[{c.id}](#{_anchor(c.id)})",
+                    c.severity.value,
+                    c.scope,
+                    f"{c.mitigation} ({c.evidence})" if c.mitigation else "-",
+                    cell(c.title),
+                )
                 for c in ordered
             ),
         )
@@ -346,6 +380,10 @@ def techniques_markdown(catalogue: TechniqueCatalogue, titles: Titles) -> str:
                 for m in technique.blocked_by
             )
             lines.append("")
+            if technique.decided_by:
+                lines.extend(
+                    [f"Decided by the results of {', '.join(technique.decided_by)} only.", ""]
+                )
         else:
             lines.extend(["**Blocked by.** nothing a deployment can show.", ""])
         if technique.preconditions:

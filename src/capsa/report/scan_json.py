@@ -83,6 +83,7 @@ def to_json(result: ScanResult) -> dict[str, Any]:
         "findings": [_finding(f, how.get(f.fingerprint)) for f in result.findings],
         "errors": [_problem(p) for p in result.errors],
         "unknown": [_result(u) for u in result.unknown],
+        "notApplicable": [_result(n) for n in result.not_applicable],
         "suppressions": {
             "expired": [_expired(s) for s in result.expired_suppressions],
             "refused": [_refused(r) for r in result.refused_suppressions],

@@ -25,7 +25,8 @@ def render_markdown(result: ScanResult) -> str:
     lines += [
         "",
         f"{summary.open} open, {summary.suppressed} suppressed, {summary.baseline} in the "
-        f"baseline, {summary.unknown} unknown, {summary.passes} passed; {summary.files} "
+        f"baseline, {summary.unknown} unknown, {summary.passes} passed, "
+        f"{summary.not_applicable} not applicable; {summary.files} "
         f"file(s), {summary.documents} document(s), {summary.resources} resource(s), "
         f"{summary.checks} check(s), {summary.errors} input error(s).",
         "",

@@ -88,7 +88,8 @@ def print_table(result: ScanResult, console: Console) -> None:
     counts = ", ".join(f"{n} {s}" for s, n in summary.by_severity.items())
     console.print(
         f"{summary.open} open finding(s) ({counts}); {summary.suppressed} suppressed; "
-        f"{summary.baseline} in baseline; {summary.unknown} unknown; {summary.passes} passed. "
+        f"{summary.baseline} in baseline; {summary.unknown} unknown; {summary.passes} passed; "
+        f"{summary.not_applicable} not applicable. "
         f"{summary.files} file(s), {summary.documents} document(s), {summary.resources} "
         f"resource(s), {summary.checks} check(s); {summary.errors} error(s).",
         markup=False,

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from capsa.capi.topology import Topology
     from capsa.checks.model import Check
     from capsa.cloud.model import CloudCheck
+    from capsa.live.catalog import LiveCheck
     from capsa.sources.aws.facts import CloudFacts
 
 
@@ -44,6 +45,7 @@ class ScanSummary:
     unknown: int
     errors: int
     expired_suppressions: int
+    not_applicable: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +64,7 @@ class ScanSummary:
             "checksEvaluated": self.checks_evaluated,
             "passes": self.passes,
             "unknown": self.unknown,
+            "notApplicable": self.not_applicable,
             "errors": self.errors,
             "expiredSuppressions": self.expired_suppressions,
         }
@@ -70,7 +73,9 @@ class ScanSummary:
 @dataclass(frozen=True)
 class ScanResult:
     """Everything a scan produced, as data. `findings` holds open and suppressed findings
-    (see `Finding.suppressed`); findings hidden by the baseline are in `baselined`."""
+    (see `Finding.suppressed`); findings hidden by the baseline are in `baselined`.
+    `not_applicable` are results of checks whose subject was absent (never evidence);
+    `live_checks` are the live checks that ran (none without a live scan)."""
 
     findings: tuple[Finding, ...]
     passes: tuple[CheckResult, ...]
@@ -86,6 +91,8 @@ class ScanResult:
     cloud_checks: tuple[CloudCheck, ...] = ()  # those that ran (none without cloud evidence)
     cloud_sources: tuple[CloudFacts, ...] = ()  # the account and offline files read
     cloud_note: str | None = None  # said once when no cloud evidence was given
+    not_applicable: tuple[CheckResult, ...] = ()
+    live_checks: tuple[LiveCheck, ...] = ()
     nothing_read: bool = False
     strict: bool = False
 

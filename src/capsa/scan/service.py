@@ -18,7 +18,7 @@ from typing import TextIO
 from capsa.capi.topology import build_topology
 from capsa.checks.catalog import load_checks
 from capsa.checks.engine import evaluate
-from capsa.checks.findings import Finding, Severity
+from capsa.checks.findings import CheckResult, Finding, Severity
 from capsa.checks.model import Check
 from capsa.checks.suppressions import (
     apply_suppressions,
@@ -28,6 +28,7 @@ from capsa.checks.suppressions import (
 )
 from capsa.cloud.service import cloud_evidence
 from capsa.errors import InputError, Problem
+from capsa.live.catalog import LiveCheck
 from capsa.scan.result import ScanResult, ScanSummary
 from capsa.sources.aws.collect import AwsOptions
 from capsa.sources.aws.facts import CloudFacts
@@ -75,6 +76,9 @@ class _Read:
     problems: list[Problem] = field(default_factory=list)
     live_findings: list[Finding] = field(default_factory=list)
     cloud: list[CloudFacts] = field(default_factory=list)
+    live_passes: list[CheckResult] = field(default_factory=list)
+    live_unknown: list[CheckResult] = field(default_factory=list)
+    live_not_applicable: list[CheckResult] = field(default_factory=list)
     files: int = 0
     documents: int = 0
     skipped: int = 0
@@ -102,6 +106,10 @@ def _read(request: ScanRequest) -> _Read:
         read.live = bool(live.resources)
         report = analyse(live.resources, unread=[kind for kind, _ in live.not_assessable])
         read.live_findings.extend(report.findings)
+        if read.live:  # with nothing read, a live check judged nothing: no outcome at all
+            read.live_passes.extend(report.passes)
+            read.live_unknown.extend(report.unknown)
+            read.live_not_applicable.extend(report.not_applicable)
     read.cloud.extend(offline_facts(read.resources))
     read.problems.extend(offline_problems(read.resources))
     if request.aws is not None:
@@ -151,6 +159,7 @@ def _summary(
     evaluated: int,
     passes: int,
     unknown: int,
+    not_applicable: int,
     errors: int,
 ) -> ScanSummary:
     open_counts = Counter(f.severity.value for f in findings if not f.suppressed)
@@ -172,9 +181,16 @@ def _summary(
         checks_evaluated=evaluated,
         passes=passes,
         unknown=unknown,
+        not_applicable=not_applicable,
         errors=errors,
         expired_suppressions=expired,
     )
+
+
+def _live_checks() -> tuple[LiveCheck, ...]:
+    from capsa.live.catalog import live_checks
+
+    return tuple(live_checks().values())
 
 
 def scan(request: ScanRequest) -> ScanResult:
@@ -218,7 +234,9 @@ def _scan(request: ScanRequest) -> ScanResult:
     baselined = [f for f in outcome.findings if f.fingerprint in baseline]
     shown = {f.fingerprint for f in kept}
     applied = tuple(a for a in outcome.applied if a.fingerprint in shown)
-    evaluated = {r.check_id for r in (*evaluation.passes, *evaluation.unknown)}
+    evaluated = {
+        r.check_id for r in (*evaluation.passes, *evaluation.unknown, *evaluation.not_applicable)
+    }
     evaluated.update(f.check_id for f in evaluation.findings)
     errors = tuple(sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.message)))
     summary = _summary(
@@ -229,8 +247,9 @@ def _scan(request: ScanRequest) -> ScanResult:
         expired=len(outcome.expired),
         checks=len(checks) + (len(cloud.checks) if read.cloud else 0),
         evaluated=len(evaluated),
-        passes=len(evaluation.passes),
-        unknown=len(evaluation.unknown),
+        passes=len(evaluation.passes) + len(read.live_passes),
+        unknown=len(evaluation.unknown) + len(read.live_unknown),
+        not_applicable=len(evaluation.not_applicable) + len(read.live_not_applicable),
         errors=len(errors),
     )
     nothing_read = not read.cloud and (
@@ -239,8 +258,9 @@ def _scan(request: ScanRequest) -> ScanResult:
     )
     return ScanResult(
         findings=tuple(kept),
-        passes=tuple(evaluation.passes),
-        unknown=tuple(evaluation.unknown),
+        passes=(*evaluation.passes, *read.live_passes),
+        unknown=(*evaluation.unknown, *read.live_unknown),
+        not_applicable=(*evaluation.not_applicable, *read.live_not_applicable),
         errors=errors,
         summary=summary,
         expired_suppressions=outcome.expired,
@@ -248,6 +268,7 @@ def _scan(request: ScanRequest) -> ScanResult:
         refused_suppressions=outcome.refused,
         baselined=tuple(baselined),
         checks=checks,
+        live_checks=_live_checks() if read.live else (),
         topology=topology,
         cloud_checks=cloud.checks if read.cloud else (),
         cloud_sources=tuple(read.cloud),

@@ -17,7 +17,7 @@ from typing import Any
 
 from capsa.capi.clusters import ClusterView
 from capsa.capi.context import ROLE_CONTROL_PLANE, ROLE_WORKER, HealthCheck
-from capsa.checks.findings import Finding
+from capsa.checks.findings import Finding, shown
 from capsa.kube import dig
 from capsa.live.bootstrap import TTL_FLAG, parse_go_duration
 from capsa.scan.result import ScanResult
@@ -52,7 +52,7 @@ def _same(path: str) -> str:
 
 def _where(resource: Resource, display: Display) -> str:
     line = f":{resource.origin.line}" if resource.origin.line else ""
-    name = f"{resource.namespace or 'default'}/{resource.name}"
+    name = shown(f"{resource.namespace or 'default'}/{resource.name}")
     return f"{resource.kind} {name} ({display(resource.origin.path)}{line})"
 
 
@@ -86,7 +86,7 @@ class _Check:
     def label(self) -> str:
         if self.resource is not None:
             return _where(self.resource, self.display)
-        return f"{self.check.source} health check {self.check.name!r}"
+        return f"{self.check.source} health check {shown(self.check.name)!r}"
 
     def startup_timeout(self) -> int | None:
         """nodeStartupTimeout in seconds as written (v1beta2 or v1beta1), else None."""
@@ -188,5 +188,5 @@ def scopes(
         for role in ROLES:
             found = _role_settings(view, role, catalogue, display)
             values = {**catalogue.defaults(), **shared, **found}
-            out.append(Scope(f"{view.namespace}/{view.name}", role, values))
+            out.append(Scope(shown(f"{view.namespace}/{view.name}"), role, values))
     return out

@@ -15,7 +15,7 @@ import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
@@ -162,6 +162,12 @@ def _git_date(root: Path, name: str) -> datetime | None:
         return None
 
 
+_BUILD_NAMES = re.compile(
+    r"^(?:Makefile|\.goreleaser\.ya?ml|[^/]+\.mk|cloudbuild[^/]*\.yaml"
+    r"|\.github/workflows/[^/]+\.ya?ml)$"
+)
+
+
 def _build_files(root: Path) -> list[Path]:
     files = [root / "Makefile", root / ".goreleaser.yaml", root / ".goreleaser.yml"]
     files.extend(sorted(root.glob("*.mk")))
@@ -172,22 +178,21 @@ def _build_files(root: Path) -> list[Path]:
     return [f for f in files if f.is_file()]
 
 
-def _sbom_steps(root: Path, problems: list[Problem]) -> list[Evidence]:
+def _sbom_steps(texts: Mapping[str, str]) -> list[Evidence]:
     found: list[Evidence] = []
-    for path in _build_files(root):
-        text = _read(path, root, problems)
-        if text is None:
+    for path, text in texts.items():
+        if not _BUILD_NAMES.match(path):
             continue
         for number, line in enumerate(text.splitlines(), start=1):
             if line.lstrip().startswith("#"):
                 continue
             if _SBOM_WORDS.search(line):
-                found.append(Evidence(str(path.relative_to(root)), number, line.strip()[:200]))
+                found.append(Evidence(path, number, line.strip()[:200]))
     return found
 
 
-def _sbom_artifacts(root: Path) -> list[Evidence]:
-    found: list[Evidence] = []
+def _sbom_artifacts(root: Path) -> list[str]:
+    found: list[str] = []
     stack = [(root, 0)]
     while stack:
         folder, depth = stack.pop()
@@ -201,43 +206,49 @@ def _sbom_artifacts(root: Path) -> list[Evidence]:
             if entry.is_dir() and depth + 1 < _ARTIFACT_DEPTH:
                 stack.append((entry, depth + 1))
             elif entry.is_file() and _SBOM_ARTIFACT.search(entry.name):
-                found.append(Evidence(str(entry.relative_to(root)), None, "SBOM file"))
-    return sorted(found, key=lambda e: e.path)
+                found.append(entry.relative_to(root).as_posix())
+    return sorted(found)
 
 
-def read_governance(repo_path: str) -> GovernanceFacts:
-    """Governance facts of the repository checked out at `repo_path`."""
-    root = Path(repo_path)
-    problems: list[Problem] = []
-    if not root.is_dir():
-        problem = Problem(repo_path, None, None, "not a directory")
-        return GovernanceFacts(root=repo_path, problems=(problem,))
-    found: set[str] = set()
+def is_sbom_file(path: str) -> bool:
+    """Whether `path` (relative to the root) names an SBOM file capsa counts as evidence."""
+    parts = PurePosixPath(path).parts
+    return 0 < len(parts) <= _ARTIFACT_DEPTH and bool(_SBOM_ARTIFACT.search(parts[-1]))
 
-    contacts: tuple[str, ...] = ()
-    text = _read(root / "SECURITY_CONTACTS", root, problems)
-    if text is not None:
-        found.add("SECURITY_CONTACTS")
-        contacts = parse_security_contacts(text)
 
+@dataclass(frozen=True)
+class RepositoryFiles:
+    """What capsa reads from a repository: the text of its governance and build files
+    (by path relative to the root), the paths of SBOM files it holds, and when the
+    contact lists last changed in git (absent when unknown)."""
+
+    texts: Mapping[str, str] = field(default_factory=dict)
+    artifacts: tuple[str, ...] = ()
+    changed: Mapping[str, datetime] = field(default_factory=dict)
+    problems: tuple[Problem, ...] = ()
+
+
+def governance_from_files(root: str, files: RepositoryFiles) -> GovernanceFacts:
+    """Governance facts of a repository given as its files (read from disk by
+    `read_governance`, or written inline by a repository check's examples)."""
+    problems = list(files.problems)
+    texts = files.texts
+    found = {name for name in ("SECURITY_CONTACTS", "OWNERS", "OWNERS_ALIASES") if name in texts}
+    contacts = (
+        parse_security_contacts(texts["SECURITY_CONTACTS"]) if "SECURITY_CONTACTS" in texts else ()
+    )
     lists: dict[str, list[str]] = {"approvers": [], "reviewers": [], "emeritus_approvers": []}
-    text = _read(root / "OWNERS", root, problems)
-    if text is not None:
-        found.add("OWNERS")
-        lists = _owner_lists(_yaml_mapping(text, "OWNERS", problems))
-
+    if "OWNERS" in texts:
+        lists = _owner_lists(_yaml_mapping(texts["OWNERS"], "OWNERS", problems))
     aliases: dict[str, tuple[str, ...]] = {}
-    text = _read(root / "OWNERS_ALIASES", root, problems)
-    if text is not None:
-        found.add("OWNERS_ALIASES")
-        section = _yaml_mapping(text, "OWNERS_ALIASES", problems).get("aliases")
+    if "OWNERS_ALIASES" in texts:
+        section = _yaml_mapping(texts["OWNERS_ALIASES"], "OWNERS_ALIASES", problems).get("aliases")
         if isinstance(section, dict):
             aliases = {str(k): tuple(_handles(v)) for k, v in section.items()}
-
-    policy = next((p for p in _SECURITY_POLICY_PLACES if (root / p).is_file()), None)
-    evidence = _sbom_steps(root, problems) + _sbom_artifacts(root)
+    policy = next((p for p in _SECURITY_POLICY_PLACES if p in texts), None)
+    artifacts = [Evidence(path, None, "SBOM file") for path in files.artifacts]
     return GovernanceFacts(
-        root=repo_path,
+        root=root,
         security_contacts=contacts,
         approvers=tuple(lists["approvers"]),
         reviewers=tuple(lists["reviewers"]),
@@ -245,8 +256,36 @@ def read_governance(repo_path: str) -> GovernanceFacts:
         aliases=aliases,
         files_found=frozenset(found),
         security_policy=policy,
-        sbom_evidence=tuple(evidence),
-        security_contacts_changed=_git_date(root, "SECURITY_CONTACTS") if contacts else None,
-        owners_aliases_changed=_git_date(root, "OWNERS_ALIASES") if aliases else None,
+        sbom_evidence=tuple(_sbom_steps(texts) + artifacts),
+        security_contacts_changed=files.changed.get("SECURITY_CONTACTS") if contacts else None,
+        owners_aliases_changed=files.changed.get("OWNERS_ALIASES") if aliases else None,
         problems=tuple(problems),
     )
+
+
+def read_governance(repo_path: str) -> GovernanceFacts:
+    """Governance facts of the repository checked out at `repo_path`."""
+    root = Path(repo_path)
+    if not root.is_dir():
+        problem = Problem(repo_path, None, None, "not a directory")
+        return GovernanceFacts(root=repo_path, problems=(problem,))
+    problems: list[Problem] = []
+    texts: dict[str, str] = {}
+    for name in ("SECURITY_CONTACTS", "OWNERS", "OWNERS_ALIASES"):
+        text = _read(root / name, root, problems)
+        if text is not None:
+            texts[name] = text
+    for place in _SECURITY_POLICY_PLACES:
+        if (root / place).is_file():
+            texts.setdefault(place, "")  # only its presence matters
+    for path in _build_files(root):
+        text = _read(path, root, problems)
+        if text is not None:
+            texts[path.relative_to(root).as_posix()] = text
+    changed: dict[str, datetime] = {}
+    for name in ("SECURITY_CONTACTS", "OWNERS_ALIASES"):
+        date = _git_date(root, name) if name in texts else None
+        if date is not None:
+            changed[name] = date
+    files = RepositoryFiles(texts, tuple(_sbom_artifacts(root)), changed, tuple(problems))
+    return governance_from_files(repo_path, files)

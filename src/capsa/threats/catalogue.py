@@ -47,12 +47,28 @@ class UpstreamStatus(StrEnum):
     OUT_OF_SCOPE = "out-of-scope"
 
 
+class Carrier(StrEnum):
+    """Who can put a mitigation in place: the operator of a deployment (manifests, the
+    management cluster, the cloud account), the Cluster API project (build, release,
+    repository governance), or the cloud platform underneath (IAM, service endpoints)."""
+
+    DEPLOYMENT = "deployment"
+    PROJECT = "project"
+    PLATFORM = "platform"
+
+
 class Mitigation(FrozenModel):
+    """One recommended mitigation. `same_as` names the mitigation of another threat that
+    recommends the same control (the assessment repeats, e.g., "enforce Pod Security"
+    under four threats): evidence for one is evidence for the other."""
+
     id: str
     text: str
     upstream_status: UpstreamStatus
     status_in2022: str = Field(alias="statusIn2022")
     status_note: str = ""
+    carrier: Carrier = Carrier.DEPLOYMENT
+    same_as: str | None = None
     checks: tuple[str, ...] = ()
 
 
@@ -86,6 +102,15 @@ class Catalogue(FrozenModel):
                 if mitigation.id == mitigation_id:
                     return threat, mitigation
         return None
+
+    def same_control(self) -> dict[str, frozenset[str]]:
+        """Mitigation id -> every mitigation id recommending the same control (itself
+        included): the group of its `sameAs` target."""
+        canonical = {m.id: m.same_as or m.id for t in self.threats for m in t.mitigations}
+        groups: dict[str, set[str]] = {}
+        for mitigation_id, root in canonical.items():
+            groups.setdefault(root, set()).add(mitigation_id)
+        return {m: frozenset(groups[root]) for m, root in canonical.items()}
 
 
 @dataclass(frozen=True)
@@ -162,7 +187,33 @@ def _parse(ref: str) -> tuple[DataFile, Catalogue | None, list[Entry[CatalogueTh
                     f"mitigation id {mitigation.id!r}: {why}",
                 )
             seen.add(mitigation.id)
+    _check_same_as(file, entries)
     return file, catalogue, entries
+
+
+def _check_same_as(file: DataFile, entries: Sequence[Entry[CatalogueThreat]]) -> None:
+    """`sameAs` must name another mitigation of the catalogue that names none itself, so
+    every group of equal controls has one root."""
+    declared = {m.id: m.same_as for e in entries for m in e.value.mitigations}
+    for entry in entries:
+        for index, mitigation in enumerate(entry.value.mitigations):
+            target = mitigation.same_as
+            if target is None:
+                continue
+            why = (
+                "names itself"
+                if target == mitigation.id
+                else f"unknown mitigation {target!r}"
+                if target not in declared
+                else f"{target} names {declared[target]} itself; name that one"
+                if declared[target] is not None
+                else ""
+            )
+            if why:
+                file.report(
+                    (*entry.loc, "mitigations", index, "sameAs"),
+                    f"{mitigation.id}: sameAs {why}",
+                )
 
 
 @cache
