@@ -45,6 +45,7 @@ class BoundaryKind(StrEnum):
     CONTAINER = "container"
     NETWORK_SEGMENT = "network-segment"
     TRUST_DOMAIN = "trust-domain"
+    ZONE = "zone"  # a named trust zone that fits no other kind (a control plane, a DMZ)
 
 
 class Isolation(StrEnum):
