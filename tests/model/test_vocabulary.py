@@ -77,6 +77,12 @@ def test_old_models_load_without_the_new_fields() -> None:
             "element 'controller' attributes.reachableFrom names unknown boundary 'ghost'",
         ),
         (
+            "runsOn: node",
+            "runsOn: ghost",
+            "    attributes:",
+            "element 'controller' attributes.runsOn names unknown boundary 'ghost'",
+        ),
+        (
             "grantsWrite: [secret-values]",
             "grantsWrite: [ghost]",
             "grantsWrite: [ghost]",

@@ -233,6 +233,11 @@ class ElementAttributes(_Strict):
         description="ids of boundaries whose members can open a connection to this element "
         "(network segmentation); when set it replaces what `exposure` implies",
     )
+    runs_on: str | None = Field(
+        default=None,
+        description="id of the node (or host) boundary the element runs on when its "
+        "`boundary` is a logical one such as a namespace; it then shares that node",
+    )
     host_access: bool = Field(
         default=False,
         description="can act on its host (privileged container, host path, host network): "

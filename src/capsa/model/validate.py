@@ -111,6 +111,12 @@ def integrity_problems(model: SystemModel, path: str, doc: Any) -> Iterator[Prob
                 f"element {e.id!r} sits in unknown boundary {e.boundary!r}",
             )
         attrs = e.attributes
+        if attrs.runs_on is not None and attrs.runs_on not in boundaries:
+            yield Problem(
+                path,
+                *at("elements", e.id, "attributes"),
+                f"element {e.id!r} attributes.runsOn names unknown boundary {attrs.runs_on!r}",
+            )
         for field, ids, known, noun in (
             ("stores", attrs.stores, assets, "asset"),
             ("holdsCredentials", attrs.holds_credentials, assets, "asset"),
