@@ -107,6 +107,12 @@ def test_old_models_load_without_the_new_fields() -> None:
             "asset 'controller-token' scopeBoundary names unknown boundary 'ghost'",
         ),
         (
+            "returns: [secret-values]",
+            "returns: [ghost]",
+            "returns: [ghost]",
+            "data flow 'api-to-gate' returns unknown asset 'ghost'",
+        ),
+        (
             "targetChosenBy: [store-config]",
             "targetChosenBy: [ghost]",
             "targetChosenBy: [ghost]",

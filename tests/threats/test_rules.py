@@ -77,7 +77,7 @@ def test_bad_rule_file_is_reported_with_line(tmp_path: Path) -> None:
         "apiVersion: capsa.dev/v1alpha1\nkind: ThreatRules\nrules:\n"
         "  - id: broken\n    categories: [spoofing]\n    appliesTo: element\n"
         "    title: '{nope}'\n    applicable: 'element.type =='\n"
-        "    likelihood: low\n    impact: low\n    why: x\n"
+        "    likelihood: low\n    impact: low\n    why: x\n    rationale: r\n"
     )
     with pytest.raises(InputError) as info:
         load_rules(str(bad))
@@ -91,10 +91,10 @@ def test_every_problem_of_a_rules_file_is_reported_at_once(tmp_path: Path) -> No
         "apiVersion: capsa.dev/v1alpha1\nkind: ThreatRules\nrules:\n"
         "  - id: typo\n    categories: [spoofing]\n    appliesTo: element\n"
         "    title: t\n    applicable: 'true'\n    likelihood: sometimes\n    impact: low\n"
-        "    why: x\n"
+        "    why: x\n    rationale: r\n"
         "  - id: broken\n    categories: [spoofing]\n    appliesTo: element\n"
         "    title: '{nope}'\n    applicable: 'element.type =='\n"
-        "    likelihood: low\n    impact: low\n    why: x\n"
+        "    likelihood: low\n    impact: low\n    why: x\n    rationale: r\n"
         "    examples:\n      fail:\n        - subject: ghost\n"
         "          elements: [{id: a, name: A, type: process, boundary: nowhere}]\n"
     )
@@ -105,8 +105,8 @@ def test_every_problem_of_a_rules_file_is_reported_at_once(tmp_path: Path) -> No
     # placeholder, expression, an example element in a missing boundary, a missing subject
     assert found == [
         (9, "typo"),
-        (15, "rule broken"),
         (16, "rule broken"),
-        (22, "rule broken"),
-        (23, "element 'a' sits in unknown boundary 'nowhere'"),
+        (17, "rule broken"),
+        (24, "rule broken"),
+        (25, "element 'a' sits in unknown boundary 'nowhere'"),
     ]

@@ -6,6 +6,8 @@ Reads the lists into typed values; scoring lives with the test that asserts it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -17,6 +19,8 @@ from capsa.frozen import FrozenModel
 from capsa.model.loader import load_model
 from capsa.model.types import SystemModel
 from capsa.threats.catalogue import Category
+from capsa.threats.engine import GeneratedThreat, generate
+from capsa.threats.rules import load_rules
 
 ROOT = Path(__file__).parent / "validation"
 SYSTEMS = (
@@ -97,3 +101,45 @@ def model_ids(system_model: SystemModel) -> frozenset[str]:
             *(b.id for b in system_model.boundaries),
         ]
     )
+
+
+@dataclass(frozen=True)
+class Score:
+    """Recall of one system's published threats by the generated ones."""
+
+    system: str
+    hits: dict[str, tuple[str, ...]]  # published id → generated threat ids that match it
+    generated: tuple[GeneratedThreat, ...]
+
+    @property
+    def scored(self) -> tuple[PublishedThreat, ...]:
+        return published(self.system).scored
+
+    def recall(self, keep: Callable[[PublishedThreat], bool] = lambda t: True) -> float:
+        chosen = [t for t in self.scored if keep(t)]
+        return sum(1 for t in chosen if self.hits[t.id]) / len(chosen) if chosen else 1.0
+
+    def found(self, keep: Callable[[PublishedThreat], bool] = lambda t: True) -> tuple[int, int]:
+        chosen = [t for t in self.scored if keep(t)]
+        return sum(1 for t in chosen if self.hits[t.id]), len(chosen)
+
+    @property
+    def missed(self) -> tuple[PublishedThreat, ...]:
+        return tuple(t for t in self.scored if not self.hits[t.id])
+
+
+def matches(threat: PublishedThreat, generated: GeneratedThreat) -> bool:
+    """Same STRIDE category (or an accepted alternate) and a shared affected id: one of the
+    ids the generated threat is about is among those the published threat names."""
+    return bool(threat.categories & set(generated.categories)) and bool(
+        set(threat.affected) & set(generated.affected)
+    )
+
+
+@cache
+def score(system: str) -> Score:
+    generated = tuple(generate(model(system), load_rules()))
+    hits = {
+        t.id: tuple(g.id for g in generated if matches(t, g)) for t in published(system).threats
+    }
+    return Score(system, hits, generated)

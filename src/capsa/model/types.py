@@ -347,6 +347,11 @@ class DataFlow(_Strict):
     authentication: AuthMethod = AuthMethod.NONE
     encrypted: bool
     carries: list[str] = Field(default_factory=list, description="ids of data assets")
+    returns: list[str] = Field(
+        default_factory=list,
+        description="ids of assets the response brings back to the caller (against the "
+        "arrow); `carries` is then what the request sends",
+    )
     label: str = ""
     description: str = ""
     server_authenticated: bool | None = None

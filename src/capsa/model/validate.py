@@ -177,6 +177,13 @@ def integrity_problems(model: SystemModel, path: str, doc: Any) -> Iterator[Prob
                     *at("dataFlows", f.id, "carries"),
                     f"data flow {f.id!r} carries unknown asset {asset!r}",
                 )
+        for asset in f.returns:
+            if asset not in assets:
+                yield Problem(
+                    path,
+                    *at("dataFlows", f.id, "returns"),
+                    f"data flow {f.id!r} returns unknown asset {asset!r}",
+                )
         for asset in f.target_chosen_by:
             if asset not in assets:
                 yield Problem(
