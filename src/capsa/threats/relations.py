@@ -192,10 +192,17 @@ class Relations:
             )
             for a, cs in consumers.items()
         }
+        # assets untrusted parties may shape: those they may write, and data or logs that
+        # an exposed element writes (derived from the requests it takes); keys,
+        # configuration and policies an exposed element produces are its own
         self.influenced_assets = {
-            a
-            for a, ws in self.writers.items()
-            if any(w in self.network.untrusted or w in self.exposed for w in ws)
+            a.id
+            for a in model.assets
+            if any(w in self.network.untrusted for w in self.writers[a.id])
+            or (
+                a.kind in (AssetKind.DATA, AssetKind.LOG)
+                and any(w in self.exposed for w in self.writers[a.id])
+            )
         }
 
     def _issuance(self) -> None:
@@ -289,17 +296,33 @@ class Relations:
         return found
 
     def influenced_inputs(self, element_id: str) -> list[str]:
-        """Assets the element takes in whose writers include untrusted or exposed elements."""
+        """Assets the element takes in from where untrusted parties could have shaped them:
+        sent or returned by an untrusted or exposed element, read from a store that such an
+        element writes them into, or configuration such an element may write."""
         element = self.index.elements[element_id]
-        taken: set[str] = set(element.attributes.configured_by)
+        taken: set[str] = {
+            a for a in element.attributes.configured_by if a in self.influenced_assets
+        }
         for f in self.flows_in.get(element_id, []):
-            taken.update(sent(f))
+            taken.update(a for a in sent(f) if self._shaped_at(f.source, a))
         for f in self.flows_out.get(element_id, []):
-            taken.update(received(f))
+            taken.update(a for a in received(f) if self._shaped_at(f.target, a))
         return sorted(
             a
-            for a in taken & self.influenced_assets
+            for a in taken
             if element_id not in self.writers.get(a, ()) or len(self.writers[a]) > 1
+        )
+
+    def _shaped_at(self, other: str, asset_id: str) -> bool:
+        """Whether a copy of the asset coming from `other` may have been shaped by
+        untrusted parties."""
+        if other in self.network.untrusted:
+            return True
+        element = self.index.elements.get(other)
+        return (
+            element is not None
+            and asset_id in self.influenced_assets
+            and (asset_id in element.attributes.stores or other in self.exposed)
         )
 
     def host_controllers(self, element_id: str) -> list[str]:
@@ -502,9 +525,15 @@ class Relations:
             "direction": flow.direction.value if flow.direction else "",
             "returns_data": bool(received(flow)) or flow.direction is not Direction.PUSH,
             "sends_data": flow.direction is not Direction.PULL,
-            "source_needs": self._needs(received(flow), flow.source, rated=True),
+            # untrusted code depends on renewing its own credentials, not on the data it
+            # reaches (that flow is an attack path, not a dependency)
+            "source_needs": self._needs(
+                received(flow), flow.source, rated=flow.source not in self.network.untrusted
+            ),
             "target_needs": (flow.direction is not None or bool(flow.returns))
             and self._needs(sent(flow), flow.target, rated=False),
+            "untrusted_end": flow.source in self.network.untrusted
+            or flow.target in self.network.untrusted,
             "carries": carries,
             "max_sensitivity": max((a["sensitivity_rank"] for a in carries), default=0),
             "max_integrity": max((a["integrity_rank"] for a in carries), default=0),
