@@ -6,6 +6,7 @@ Reads the lists into typed values; scoring lives with the test that asserts it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -143,3 +144,29 @@ def score(system: str) -> Score:
         t.id: tuple(g.id for g in generated if matches(t, g)) for t in published(system).threats
     }
     return Score(system, hits, generated)
+
+
+SAMPLE_SIZE = 15
+
+
+class Judgement(FrozenModel):
+    threat: str
+    verdict: bool
+    reason: str = Field(min_length=10)
+
+
+class Judged(FrozenModel):
+    judged: tuple[Judgement, ...]
+
+
+@cache
+def judged(system: str) -> Judged:
+    text = (ROOT / system / "judged.yaml").read_text()
+    return Judged.model_validate(yaml.safe_load(text))
+
+
+def precision_sample(system: str) -> tuple[str, ...]:
+    """The generated threats to judge: those whose sha256(id) sorts first, so nobody
+    chooses them."""
+    ids = [g.id for g in score(system).generated]
+    return tuple(sorted(ids, key=lambda i: hashlib.sha256(i.encode()).hexdigest())[:SAMPLE_SIZE])
