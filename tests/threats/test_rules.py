@@ -60,6 +60,42 @@ def test_mitigated_when_reads_the_model() -> None:
     assert (found.mitigated, fixed.mitigated) == (False, True)
 
 
+def test_mfa_stated_on_the_login_flow_counts() -> None:
+    rules = load_rules()
+    model = build_model(
+        elements=[
+            element("admin", "actor", human=True, privileged=True),
+            element("api"),
+        ],
+        flows=[flow("login", "admin", "api", authentication="oidc", mfa=True)],
+    )
+    [threat] = [t for t in generate(model, rules) if t.rule == "privileged-human-without-mfa"]
+    assert threat.mitigated
+    without = model.model_copy(
+        update={"data_flows": [model.data_flows[0].model_copy(update={"mfa": None})]}
+    )
+    [open_one] = [t for t in generate(without, rules) if t.rule == "privileged-human-without-mfa"]
+    assert not open_one.mitigated
+
+
+def test_audit_threats_skip_managed_services_unless_they_do_not_log() -> None:
+    rules = [r for r in load_rules() if r.spec.id == "unaudited-privileged-call"]
+
+    def fired(**attrs: object) -> bool:
+        model = build_model(
+            elements=[
+                element("admin", "actor", human=True, privileged=True),
+                element("cloud-api", "service", **attrs),
+            ],
+            flows=[flow("call", "admin", "cloud-api", authentication="aws-sigv4")],
+        )
+        return bool(generate(model, rules))
+
+    assert fired()
+    assert not fired(managed=True)
+    assert fired(managed=True, audit_logging=False)
+
+
 def test_generated_threat_explains_itself_and_rates_severity() -> None:
     model = _untrusted_reaches(asset("cred", "critical", grants=["boss"]))
     [threat] = [
