@@ -84,11 +84,11 @@ def _impact(rule: CompiledRule, relations: Relations, subject: Subject) -> tuple
     return next(k for k, v in IMPACT.items() if v == value), value
 
 
-def _evaluate(rule: CompiledRule, program: Any, subject: Subject) -> bool:
+def _evaluate(rule: CompiledRule, program: Any, subject: Subject, activation: Any = None) -> bool:
     from capsa.cel import CelError
 
     try:
-        result = program.evaluate(subject.bindings)
+        result = program.evaluate(subject.bindings, activation)
     except CelError as exc:
         raise InputError(
             [Problem(rule.location, None, None, f"rule {rule.spec.id} on {subject.id}: {exc}")]
@@ -113,11 +113,13 @@ def affected_ids(rule: CompiledRule, subject: Subject) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for name in names for i in subject.lists.get(name, ())))
 
 
-def _threat(rule: CompiledRule, relations: Relations, subject: Subject) -> GeneratedThreat:
+def _threat(
+    rule: CompiledRule, relations: Relations, subject: Subject, activation: Any = None
+) -> GeneratedThreat:
     impact_name, impact = _impact(rule, relations, subject)
     likelihood = LIKELIHOOD[rule.spec.likelihood]
     categories = tuple(c.value for c in rule.spec.categories)
-    facts = subject.facts(relations)
+    facts = subject.facts(relations, rule.placeholders)
     affected = affected_ids(rule, subject)
     involved = tuple(
         dict.fromkeys((*subject.elements, *(i for i in affected if i in relations.index.elements)))
@@ -141,7 +143,7 @@ def _threat(rule: CompiledRule, relations: Relations, subject: Subject) -> Gener
         impact=impact_name,
         severity=severity(likelihood, impact),
         why=_fill(rule.spec.why, facts),
-        mitigated=_evaluate(rule, rule.mitigated_when, subject),
+        mitigated=_evaluate(rule, rule.mitigated_when, subject, activation),
         mitigations=tuple(
             Mitigation(f"{rule.spec.id}.M{k}", text)
             for k, text in enumerate(rule.spec.mitigations, start=1)
@@ -152,18 +154,38 @@ def _threat(rule: CompiledRule, relations: Relations, subject: Subject) -> Gener
 def generate(
     model: SystemModel, rules: Sequence[CompiledRule], relations: Relations | None = None
 ) -> list[GeneratedThreat]:
-    """Every threat the rules derive from the model, in rule then subject order."""
+    """Every threat the rules derive from the model, in rule then subject order.
+
+    Rules are evaluated subject by subject, so each subject's bindings are converted for
+    CEL once for all the rules of its kind."""
     relations = relations or Relations(model)
-    subjects: dict[AppliesTo, list[Subject]] = {}
-    threats: list[GeneratedThreat] = []
-    for rule in rules:
-        kind = rule.spec.applies_to
-        if kind not in subjects:
-            subjects[kind] = subjects_of(relations, kind)
-        for subject in subjects[kind]:
-            if _evaluate(rule, rule.applicable, subject):
-                threats.append(_threat(rule, relations, subject))
-    return threats
+    by_rule: dict[int, list[GeneratedThreat]] = {i: [] for i in range(len(rules))}
+    kinds: dict[AppliesTo, list[int]] = {}
+    for position, rule in enumerate(rules):
+        kinds.setdefault(rule.spec.applies_to, []).append(position)
+    for kind, positions in kinds.items():
+        for subject in subjects_of(relations, kind):
+            activations: dict[int, Any] = {}
+            for position in positions:
+                rule = rules[position]
+                env = rule.environment
+                if env is not None and id(env) not in activations:
+                    activations[id(env)] = _activation(rule, env, subject)
+                activation = activations.get(id(env)) if env is not None else None
+                if _evaluate(rule, rule.applicable, subject, activation):
+                    by_rule[position].append(_threat(rule, relations, subject, activation))
+    return [t for position in range(len(rules)) for t in by_rule[position]]
+
+
+def _activation(rule: CompiledRule, environment: Any, subject: Subject) -> Any:
+    from capsa.cel import CelError
+
+    try:
+        return environment.activation(subject.bindings)
+    except CelError as exc:
+        raise InputError(
+            [Problem(rule.location, None, None, f"rule {rule.spec.id} on {subject.id}: {exc}")]
+        ) from None
 
 
 def example_fires(rule: CompiledRule, example: RuleExample) -> bool:

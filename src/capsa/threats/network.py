@@ -72,6 +72,7 @@ class Network:
         self.untrusted = frozenset(e.id for e in index.model.elements if is_untrusted(e))
         self.untrusted_under = {b: members & self.untrusted for b, members in under.items()}
         self._callers: dict[str, tuple[frozenset[str], bool]] = {}
+        self._escapes: dict[str, frozenset[str]] = {}
 
     # ---- placement ----------------------------------------------------------------
 
@@ -153,12 +154,16 @@ class Network:
         pool = self.untrusted if common is None else self.untrusted_under[common]
         return frozenset(pool - {flow.source, flow.target})
 
-    def escape_targets(self, element_id: str) -> set[str]:
+    def escape_targets(self, element_id: str) -> frozenset[str]:
         """Elements an escape from this one reaches: members of the weakly isolated
         boundaries it sits in on its host."""
+        cached = self._escapes.get(element_id)
+        if cached is not None:
+            return cached
         found: set[str] = set()
         for b, others in self.colocated(element_id):
             boundary = self.index.boundaries[b]
             if effective_isolation(boundary.kind, boundary.isolation) is Isolation.WEAK:
                 found |= others
-        return found
+        self._escapes[element_id] = frozenset(found)
+        return self._escapes[element_id]

@@ -11,6 +11,7 @@ Everything is computed once per model and handed to CEL as plain data (the views
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cached_property
 from typing import Any
 
 from capsa.model.index import ModelIndex
@@ -27,7 +28,14 @@ from capsa.model.types import (
     SystemModel,
 )
 from capsa.threats.network import LOCAL_PROTOCOLS, SHELL_PROTOCOLS, Network, is_untrusted
-from capsa.threats.reach import ReachContext, attacker_reach, received, sent, surely_sent
+from capsa.threats.reach import (
+    ReachContext,
+    attacker_reach,
+    received,
+    sent,
+    shared_reach,
+    surely_sent,
+)
 
 __all__ = ["SENSITIVITY_RANK", "Relations", "is_untrusted"]
 
@@ -61,6 +69,11 @@ class Relations:
             self.flows_out.setdefault(f.source, []).append(f)
             self.flows_in.setdefault(f.target, []).append(f)
         self.crossings: dict[str, list[str]] = {f.id: index.crossings(f) for f in model.data_flows}
+        self.carrying: dict[str, list[DataFlow]] = {a.id: [] for a in model.assets}
+        for f in model.data_flows:
+            for asset_id in dict.fromkeys((*f.carries, *f.returns)):
+                if asset_id in self.carrying:
+                    self.carrying[asset_id].append(f)
         self._placements()
         self._authority()
         self._callers()
@@ -69,6 +82,7 @@ class Relations:
         self._reach()
         self._asset_views: dict[str, dict[str, Any]] = {}
         self._element_views: dict[str, dict[str, Any]] = {}
+        self.subject_cache: dict[Any, Any] = {}  # subjects.subjects_of: built once per model
 
     # ---- derived facts -------------------------------------------------------------
 
@@ -247,18 +261,11 @@ class Relations:
             for asset_id in sorted(reach.writes):
                 self.untrusted_writes[asset_id].append(start)
         # what compromising an element that untrusted input reaches yields
-        self.compromise_of: dict[str, set[str]] = {}
-        self.compromise_reachers: dict[str, list[str]] = {a.id: [] for a in model.assets}
-        self.compromise_via: dict[str, list[str]] = {a.id: [] for a in model.assets}
-        self.compromise_authority: dict[str, set[str]] = {}
-        for start in sorted(self.input_reached):
-            reach = attacker_reach(ctx, start)
-            self.compromise_of[start] = reach.assets
-            self.compromise_authority[start] = reach.authority
-            for asset_id in sorted(reach.assets):
-                self.compromise_reachers[asset_id].append(start)
-                if reach.via[asset_id] not in self.compromise_via[asset_id]:
-                    self.compromise_via[asset_id].append(reach.via[asset_id])
+        shared = shared_reach(ctx, sorted(self.input_reached))
+        self.compromise_of: dict[str, set[str]] = shared.assets_of
+        self.shared_reach = shared
+        self.compromise_reachers: dict[str, list[str]] = shared.starts_of
+        self.compromise_via: dict[str, list[str]] = shared.via_of
         # what untrusted code takes from weakly isolated neighbours by escaping
         self.escape_attackers: dict[str, list[str]] = {a.id: [] for a in model.assets}
         for start in self.untrusted:
@@ -369,14 +376,22 @@ class Relations:
     # ---- plain views -------------------------------------------------------------
 
     def name(self, item_id: str) -> str:
-        for table in (self.index.elements, self.index.assets, self.index.boundaries):
-            found = table.get(item_id)
-            if found is not None:
-                return found.name
-        flow = self.index.data_flows.get(item_id)
-        if flow is not None:
-            return flow.label or f"{self.name(flow.source)} → {self.name(flow.target)}"
-        return item_id
+        return self.names.get(item_id, item_id)
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        """Display name of every id; a flow without a label is named by its ends."""
+        index = self.index
+        out: dict[str, str] = {b: x.name for b, x in index.boundaries.items()}
+        out.update((a, x.name) for a, x in index.assets.items())
+        out.update((e, x.name) for e, x in index.elements.items())
+        for f, flow in index.data_flows.items():
+            out.setdefault(
+                f,
+                flow.label
+                or f"{out.get(flow.source, flow.source)} → {out.get(flow.target, flow.target)}",
+            )
+        return out
 
     def asset_view(self, asset: DataAsset) -> dict[str, Any]:
         view = self._asset_views.get(asset.id)
@@ -633,14 +648,16 @@ class Relations:
         """Elements a holder presents the credential to."""
         holders = set(self.held_by[asset.id])
         return _ordered(
-            f.target for f in self.model.data_flows if asset.id in sent(f) and f.source in holders
+            f.target for f in self.carrying[asset.id] if f.source in holders and asset.id in sent(f)
         )
 
     def delivery_flows(self, asset: DataAsset) -> list[str]:
         """Flows on which an issuer or a foreign holder hands the credential on."""
         senders = set(self.impersonators(asset))
-        out = []
-        for f in self.model.data_flows:
+        out: list[str] = []
+        if not senders:
+            return out
+        for f in self.carrying[asset.id]:
             pushes = asset.id in sent(f) and f.source in senders
             returns = asset.id in received(f) and f.target in senders
             if pushes or returns:

@@ -84,6 +84,12 @@ class CompiledRule:
     applicable: Any
     mitigated_when: Any
     location: str
+    environment: Any = None  # the CelEnvironment that compiled both expressions
+
+    @property
+    def placeholders(self) -> frozenset[str]:
+        """The facts its title and reason name."""
+        return frozenset(PLACEHOLDER.findall(self.spec.title + " " + self.spec.why))
 
 
 def _rules_file(ref: str) -> DataFile:
@@ -158,6 +164,14 @@ def load_rules(ref: str = BUILTIN_RULES) -> list[CompiledRule]:
                 file.report((*entry.loc, key), f"rule {spec.id}: {exc}")
         if len(programs) == 2:
             line, _ = file.position(entry.loc)
-            compiled.append(CompiledRule(spec, programs[0], programs[1], f"{file.path}:{line}"))
+            compiled.append(
+                CompiledRule(
+                    spec,
+                    programs[0],
+                    programs[1],
+                    f"{file.path}:{line}",
+                    environments[spec.applies_to],
+                )
+            )
     file.raise_problems()
     return compiled

@@ -7,8 +7,10 @@ or an `affects` entry that no subject of that kind has.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import partial
 from typing import Any
 
 from capsa.model.types import Isolation
@@ -106,6 +108,29 @@ def placeholders(kind: AppliesTo) -> frozenset[str]:
     return frozenset((*LISTS[kind], *TEXTS.get(kind, ())))
 
 
+class Lists(Mapping[str, tuple[str, ...]]):
+    """A subject's named id lists; a list given as a function is computed when first read
+    (some are costly and only the threats that name them need them)."""
+
+    def __init__(
+        self, lists: Mapping[str, tuple[str, ...] | Callable[[], tuple[str, ...]]]
+    ) -> None:
+        self._lists = dict(lists)
+
+    def __getitem__(self, name: str) -> tuple[str, ...]:
+        value = self._lists[name]
+        if callable(value):
+            value = value()
+            self._lists[name] = value
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._lists)
+
+    def __len__(self) -> int:
+        return len(self._lists)
+
+
 @dataclass(frozen=True)
 class Subject:
     """One thing a rule is applied to, with what CEL reads and the facts around it."""
@@ -113,20 +138,27 @@ class Subject:
     id: str
     kind: AppliesTo
     bindings: dict[str, Any]
-    lists: dict[str, tuple[str, ...]]
+    lists: Lists
     texts: dict[str, str]
     elements: tuple[str, ...]
     flows: tuple[str, ...]
     assets: tuple[str, ...]
 
-    def facts(self, relations: Relations) -> dict[str, str]:
-        """Placeholder values: each list as names, joined."""
-        out = {
-            name: ", ".join(relations.name(i) for i in ids) or "nothing"
-            for name, ids in self.lists.items()
-        }
-        out.update(self.texts)
+    def facts(self, relations: Relations, wanted: frozenset[str]) -> dict[str, str]:
+        """Placeholder values for the names a text uses: each list as names, joined."""
+        out = {name: _names(relations, self.lists[name]) for name in wanted if name in self.lists}
+        out.update((k, v) for k, v in self.texts.items() if k in wanted)
         return out
+
+
+SHOWN = 8  # names a text lists before "and N more"
+
+
+def _names(relations: Relations, ids: tuple[str, ...]) -> str:
+    if not ids:
+        return "nothing"
+    shown = ", ".join(relations.name(i) for i in ids[:SHOWN])
+    return shown if len(ids) <= SHOWN else f"{shown} and {len(ids) - SHOWN} more"
 
 
 def _t(ids: Any) -> tuple[str, ...]:
@@ -141,33 +173,38 @@ def element_subjects(relations: Relations) -> list[Subject]:
         targets = _t(f.target for f in relations.flows_out.get(eid, []))
         node = relations.network.node_of(eid)
         gains = relations.compromise_of.get(eid, set())
-        gained = relations.compromise_authority.get(eid, set()) - {eid}
         out.append(
             Subject(
                 id=eid,
                 kind=AppliesTo.ELEMENT,
                 bindings={"element": relations.element_view(eid)},
-                lists={
-                    "element": (eid,),
-                    "targets": targets,
-                    "stored": _t(a for a in attrs.stores if a in relations.index.assets),
-                    "held": _t(a for a in attrs.holds_credentials if a in relations.index.assets),
-                    "callers": tuple(relations.untrusted_callers[eid]),
-                    "forwarders": tuple(relations.influenced_callers[eid]),
-                    "influenced": tuple(relations.influenced_inputs(eid)),
-                    "configuration": _t(
-                        a for a in attrs.configured_by if a in relations.index.assets
-                    ),
-                    "decision_consumers": tuple(relations.decision_consumers(eid)),
-                    "node": (node,) if node else (),
-                    "host_controllers": tuple(relations.host_controllers(eid)),
-                    "colocated_untrusted": _t(
-                        sorted(relations.network.colocated_untrusted(eid, Isolation.WEAK))
-                    ),
-                    "artifacts": _t(a for a in attrs.runs_artifacts if a in relations.index.assets),
-                    "gains": _t(sorted(gains)),
-                    "gained_authority": _t(sorted(gained)),
-                },
+                lists=Lists(
+                    {
+                        "element": (eid,),
+                        "targets": targets,
+                        "stored": _t(a for a in attrs.stores if a in relations.index.assets),
+                        "held": _t(
+                            a for a in attrs.holds_credentials if a in relations.index.assets
+                        ),
+                        "callers": tuple(relations.untrusted_callers[eid]),
+                        "forwarders": tuple(relations.influenced_callers[eid]),
+                        "influenced": tuple(relations.influenced_inputs(eid)),
+                        "configuration": _t(
+                            a for a in attrs.configured_by if a in relations.index.assets
+                        ),
+                        "decision_consumers": tuple(relations.decision_consumers(eid)),
+                        "node": (node,) if node else (),
+                        "host_controllers": tuple(relations.host_controllers(eid)),
+                        "colocated_untrusted": _t(
+                            sorted(relations.network.colocated_untrusted(eid, Isolation.WEAK))
+                        ),
+                        "artifacts": _t(
+                            a for a in attrs.runs_artifacts if a in relations.index.assets
+                        ),
+                        "gains": _t(sorted(gains)),
+                        "gained_authority": partial(_gained_authority, relations, eid),
+                    }
+                ),
                 texts={},
                 elements=(eid, *[t for t in targets if t != eid]),
                 flows=tuple(f.id for f in relations.flows_out.get(eid, [])),
@@ -175,6 +212,10 @@ def element_subjects(relations: Relations) -> list[Subject]:
             )
         )
     return out
+
+
+def _gained_authority(relations: Relations, element_id: str) -> tuple[str, ...]:
+    return _t(sorted(relations.shared_reach.authority_of(element_id) - {element_id}))
 
 
 def flow_subjects(relations: Relations, crossing_only: bool) -> list[Subject]:
@@ -196,17 +237,21 @@ def flow_subjects(relations: Relations, crossing_only: bool) -> list[Subject]:
                     "source": relations.element_view(flow.source),
                     "target": relations.element_view(flow.target),
                 },
-                lists={
-                    "flow": (flow.id,),
-                    "source": (flow.source,),
-                    "target": (flow.target,),
-                    "assets": _t(a for a in (*flow.carries, *flow.returns) if a in index.assets),
-                    "crossings": tuple(crossed),
-                    "on_path": _t(sorted(relations.network.on_path(flow))),
-                    "chosen_by": chosen,
-                    "chooser_writers": _t(w for a in chosen for w in relations.writers[a]),
-                    "target_callers": tuple(relations.untrusted_callers[flow.target]),
-                },
+                lists=Lists(
+                    {
+                        "flow": (flow.id,),
+                        "source": (flow.source,),
+                        "target": (flow.target,),
+                        "assets": _t(
+                            a for a in (*flow.carries, *flow.returns) if a in index.assets
+                        ),
+                        "crossings": tuple(crossed),
+                        "on_path": _t(sorted(relations.network.on_path(flow))),
+                        "chosen_by": chosen,
+                        "chooser_writers": _t(w for a in chosen for w in relations.writers[a]),
+                        "target_callers": tuple(relations.untrusted_callers[flow.target]),
+                    }
+                ),
                 texts={},
                 elements=_t((flow.source, flow.target)),
                 flows=(flow.id,),
@@ -242,28 +287,32 @@ def asset_subjects(relations: Relations) -> list[Subject]:
                     "asset": relations.asset_view(asset),
                     "placement": relations.placement_view(asset),
                 },
-                lists={
-                    "asset": (aid,),
-                    "holders": tuple(holders),
-                    "reachers": tuple(reachers),
-                    "grants": tuple(grants),
-                    "via": tuple(relations.asset_via[aid]),
-                    "stores": tuple(relations.stored_at[aid]),
-                    "writers": tuple(writers),
-                    "untrusted_writers": untrusted_writers,
-                    "lesser_writers": _t(w for w in writers if relations.authority[w] < top),
-                    "consumers": tuple(consumers),
-                    "impersonators": tuple(relations.impersonators(asset)),
-                    "issuing_keys": tuple(relations.issuing_keys[aid]),
-                    "relying": tuple(relations.relying_parties(asset)),
-                    "delivery_flows": tuple(relations.delivery_flows(asset)),
-                    "compromised": tuple(relations.compromise_reachers[aid]),
-                    "compromise_via": tuple(relations.compromise_via[aid]),
-                    "escapers": tuple(escapers),
-                    "escape_holders": _t(
-                        h for h in holders if any(h in network.escape_targets(u) for u in escapers)
-                    ),
-                },
+                lists=Lists(
+                    {
+                        "asset": (aid,),
+                        "holders": tuple(holders),
+                        "reachers": tuple(reachers),
+                        "grants": tuple(grants),
+                        "via": tuple(relations.asset_via[aid]),
+                        "stores": tuple(relations.stored_at[aid]),
+                        "writers": tuple(writers),
+                        "untrusted_writers": untrusted_writers,
+                        "lesser_writers": _t(w for w in writers if relations.authority[w] < top),
+                        "consumers": tuple(consumers),
+                        "impersonators": tuple(relations.impersonators(asset)),
+                        "issuing_keys": tuple(relations.issuing_keys[aid]),
+                        "relying": tuple(relations.relying_parties(asset)),
+                        "delivery_flows": tuple(relations.delivery_flows(asset)),
+                        "compromised": tuple(relations.compromise_reachers[aid]),
+                        "compromise_via": tuple(relations.compromise_via[aid]),
+                        "escapers": tuple(escapers),
+                        "escape_holders": _t(
+                            h
+                            for h in holders
+                            if any(h in network.escape_targets(u) for u in escapers)
+                        ),
+                    }
+                ),
                 texts={
                     "lifetime": asset.lifetime.value,
                     "breadth": asset.breadth.value if asset.breadth else "unstated",
@@ -306,13 +355,15 @@ def boundary_subjects(relations: Relations) -> list[Subject]:
                         "exempt_count": len(boundary.exempt_from),
                     }
                 },
-                lists={
-                    "boundary": (bid,),
-                    "creators": creators,
-                    "credentials": tuple(credentials),
-                    "credential_holders": holders,
-                    "exempt_from": _t(e for e in boundary.exempt_from if e in index.elements),
-                },
+                lists=Lists(
+                    {
+                        "boundary": (bid,),
+                        "creators": creators,
+                        "credentials": tuple(credentials),
+                        "credential_holders": holders,
+                        "exempt_from": _t(e for e in boundary.exempt_from if e in index.elements),
+                    }
+                ),
                 texts={},
                 elements=_t((*creators, *holders)),
                 flows=(),
@@ -323,10 +374,21 @@ def boundary_subjects(relations: Relations) -> list[Subject]:
 
 
 def subjects_of(relations: Relations, kind: AppliesTo) -> list[Subject]:
-    if kind is AppliesTo.ELEMENT:
-        return element_subjects(relations)
-    if kind is AppliesTo.ASSET_PLACEMENT:
-        return asset_subjects(relations)
-    if kind is AppliesTo.BOUNDARY:
-        return boundary_subjects(relations)
-    return flow_subjects(relations, crossing_only=kind is AppliesTo.CROSSING)
+    """The subjects of one kind, built once per model (crossings reuse the flows)."""
+    cache: dict[AppliesTo, list[Subject]] = relations.subject_cache
+    if kind not in cache:
+        if kind is AppliesTo.ELEMENT:
+            cache[kind] = element_subjects(relations)
+        elif kind is AppliesTo.ASSET_PLACEMENT:
+            cache[kind] = asset_subjects(relations)
+        elif kind is AppliesTo.BOUNDARY:
+            cache[kind] = boundary_subjects(relations)
+        elif kind is AppliesTo.FLOW:
+            cache[kind] = flow_subjects(relations, crossing_only=False)
+        else:
+            cache[kind] = [
+                replace(s, kind=AppliesTo.CROSSING)
+                for s in subjects_of(relations, AppliesTo.FLOW)
+                if relations.crossings[s.id]
+            ]
+    return cache[kind]
