@@ -140,3 +140,12 @@ def test_bad_enum_values_name_the_field(tmp_path: Path) -> None:
     )
     found = _problems(tmp_path, text)
     assert {ln for ln, _ in found} == {_line(text, "breadth: wide"), _line(text, "sideways")}
+
+
+def test_derived_from_names_assets(tmp_path: Path) -> None:
+    text = TEXT.replace(
+        "    name: Secret values\n", "    name: Secret values\n    derivedFrom: [ghost]\n"
+    )
+    assert [m for _, m in _problems(tmp_path, text)] == [
+        "asset 'secret-values' derivedFrom names unknown asset 'ghost'"
+    ]

@@ -128,3 +128,65 @@ def test_the_caller_of_a_pull_obtains_what_comes_back() -> None:
     )
     reach = _reach(model, "pod")
     assert "secret" in reach.assets and "request" in reach.writes
+
+
+def _deployer(**rendered: Any) -> Relations:
+    """A deployer pulls rendered manifests and applies them with its own credential."""
+    return Relations(
+        build_model(
+            elements=[
+                element("dev", "actor", trusted=False),
+                element("git", "service", stores=["source"]),
+                element("cache", "datastore", stores=["rendered"]),
+                element("deployer", holds_credentials=["admin"]),
+                element("api", privileged=True),
+            ],
+            assets=[
+                asset("source", "internal", kind="configuration", writers=["dev"]),
+                asset("rendered", "internal", kind="configuration", **rendered),
+                asset("admin", "critical", grants=["deployer"], breadth="full"),
+            ],
+            flows=[
+                flow("pull", "deployer", "cache", direction="pull", carries=["rendered"]),
+                flow(
+                    "apply",
+                    "deployer",
+                    "api",
+                    authentication="bearer-token",
+                    direction="push",
+                    carries=["rendered"],
+                ),
+            ],
+        )
+    )
+
+
+def test_a_relay_that_applies_an_asset_with_its_credential_acts_on_it() -> None:
+    relations = _deployer()
+    assert relations.consumers["rendered"] == ["deployer"]
+    assert relations.writers["rendered"] == ["deployer"]
+
+
+def test_writers_of_what_an_asset_is_derived_from_shape_it() -> None:
+    relations = _deployer(derived_from=["source"])
+    assert relations.writers["rendered"] == ["deployer", "dev"]
+
+
+def test_an_unauthenticated_store_reached_over_the_network_can_be_written() -> None:
+    model = build_model(
+        boundaries=[{"id": "cluster", "name": "Cluster", "kind": "cluster"}],
+        elements=[
+            element("pod", boundary="cluster", runs_untrusted_workloads=True),
+            element(
+                "cache",
+                "datastore",
+                boundary="cluster",
+                exposure="cluster",
+                requires_authentication=["none"],
+                stores=["rendered"],
+            ),
+        ],
+        assets=[asset("rendered", "internal", kind="configuration")],
+    )
+    reach = _reach(model, "pod")
+    assert "rendered" in reach.assets and "rendered" in reach.writes

@@ -336,6 +336,11 @@ class DataAsset(_Strict):
     writers: list[str] = Field(
         default_factory=list, description="ids of elements that may create or change this asset"
     )
+    derived_from: list[str] = Field(
+        default_factory=list,
+        description="ids of assets this one is rendered, compiled or copied from: whoever "
+        "may write those shapes this one",
+    )
     notes: str = ""
 
 

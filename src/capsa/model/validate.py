@@ -146,6 +146,7 @@ def integrity_problems(model: SystemModel, path: str, doc: Any) -> Iterator[Prob
             ("grantsRead", a.grants_read, assets, "asset"),
             ("grantsWrite", a.grants_write, assets, "asset"),
             ("issues", a.issues, assets, "asset"),
+            ("derivedFrom", a.derived_from, assets, "asset"),
             ("writers", a.writers, elements, "element"),
         ):
             for ref in ids:

@@ -220,6 +220,7 @@ def attacker_reach(ctx: ReachContext, start: str) -> Reach:
         for asset_id in ctx.index.elements[endpoint].attributes.stores:
             if asset_id in ctx.assets:
                 obtain(asset_id, endpoint)
+                writes.add(asset_id)  # no authentication: what it keeps can be changed too
     while pending:
         item = pending.popleft()
         if isinstance(item, str):

@@ -197,6 +197,31 @@ class Relations:
             for asset_id in (*e.attributes.configured_by, *e.attributes.runs_artifacts):
                 if asset_id in consumers:
                     consumers[asset_id].add(e.id)
+        # an element that takes an asset in and pushes it on with its own credentials acts
+        # on it (a deployer applying manifests): it is steered by it like configuration
+        taken_in: dict[str, set[str]] = {e.id: set() for e in model.elements}
+        for f in model.data_flows:
+            if f.target in taken_in:
+                taken_in[f.target].update(sent(f))
+            if f.source in taken_in:
+                taken_in[f.source].update(received(f))
+        for f in model.data_flows:
+            if f.authentication.value in ("none", "local") or f.source not in taken_in:
+                continue
+            for asset_id in surely_sent(f):
+                if asset_id in consumers and asset_id in taken_in[f.source]:
+                    consumers[asset_id].add(f.source)
+        # whoever may write what an asset is derived from shapes it too
+        for _ in range(len(model.assets)):
+            changed = False
+            for a in model.assets:
+                for origin in a.derived_from:
+                    extra = writers.get(origin, set()) - writers[a.id]
+                    if extra:
+                        writers[a.id] |= extra
+                        changed = True
+            if not changed:
+                break
         self.writers = {
             a: _ordered(w for w in ws if w in index.elements) for a, ws in writers.items()
         }
