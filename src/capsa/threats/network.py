@@ -73,6 +73,7 @@ class Network:
         self.untrusted_under = {b: members & self.untrusted for b, members in under.items()}
         self._callers: dict[str, tuple[frozenset[str], bool]] = {}
         self._escapes: dict[str, frozenset[str]] = {}
+        self._on_path: dict[str, frozenset[str]] = {}
 
     # ---- placement ----------------------------------------------------------------
 
@@ -147,12 +148,16 @@ class Network:
     def on_path(self, flow: DataFlow) -> frozenset[str]:
         """Untrusted elements that share the network a flow travels over: those inside the
         innermost boundary around both ends (everyone, when no boundary holds both)."""
+        cached = self._on_path.get(flow.id)
+        if cached is not None:
+            return cached
         if flow.source not in self.host_chain or flow.target not in self.host_chain:
             return frozenset()
         target_chain = set(self.host_chain[flow.target])
         common = next((b for b in self.host_chain[flow.source] if b in target_chain), None)
         pool = self.untrusted if common is None else self.untrusted_under[common]
-        return frozenset(pool - {flow.source, flow.target})
+        self._on_path[flow.id] = frozenset(pool - {flow.source, flow.target})
+        return self._on_path[flow.id]
 
     def escape_targets(self, element_id: str) -> frozenset[str]:
         """Elements an escape from this one reaches: members of the weakly isolated

@@ -10,7 +10,7 @@ Everything is computed once per model and handed to CEL as plain data (the views
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any
 
@@ -55,12 +55,28 @@ def _ordered(ids: Iterable[str]) -> list[str]:
     return sorted(set(ids))
 
 
+def _memo(method: Callable[[Relations, str], list[str]]) -> Callable[[Relations, str], list[str]]:
+    """Per-element answers computed once: views and subject lists both ask."""
+    name = method.__name__
+
+    def wrapper(self: Relations, element_id: str) -> list[str]:
+        cache = self.memo.setdefault(name, {})
+        if element_id not in cache:
+            cache[element_id] = method(self, element_id)
+        return cache[element_id]
+
+    wrapper.__doc__ = method.__doc__
+    wrapper.__name__ = name
+    return wrapper
+
+
 class Relations:
     """Per-model computed relations, and the plain-data views CEL expressions read."""
 
     def __init__(self, model: SystemModel) -> None:
         self.index = index = ModelIndex(model)
         self.model = model
+        self.memo: dict[str, dict[str, list[str]]] = {}
         self.network = Network(index)
         self.untrusted = [e.id for e in model.elements if is_untrusted(e)]
         self.flows_out: dict[str, list[DataFlow]] = {}
@@ -327,6 +343,7 @@ class Relations:
         self._input_reached = found
         return found
 
+    @_memo
     def influenced_inputs(self, element_id: str) -> list[str]:
         """Assets the element takes in from where untrusted parties could have shaped them:
         sent or returned by an untrusted or exposed element, read from a store that such an
@@ -357,6 +374,7 @@ class Relations:
             and (asset_id in element.attributes.stores or other in self.exposed)
         )
 
+    @_memo
     def host_controllers(self, element_id: str) -> list[str]:
         """Elements other than this one that can take over its node: untrusted code that can
         act on the host (hostAccess), and whoever has a shell on a privileged element there."""
@@ -375,6 +393,7 @@ class Relations:
         found.discard(element_id)
         return sorted(found)
 
+    @_memo
     def decision_consumers(self, element_id: str) -> list[str]:
         """Callers that receive answers from the element (they act on its decisions)."""
         return _ordered(
