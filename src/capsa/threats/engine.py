@@ -168,6 +168,8 @@ def generate(
             activations: dict[int, Any] = {}
             for position in positions:
                 rule = rules[position]
+                if rule.guard is not None and not rule.guard(subject.bindings):
+                    continue  # its first condition fails: CEL would say false
                 env = rule.environment
                 if env is not None and id(env) not in activations:
                     activations[id(env)] = _activation(rule, env, subject)

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic.alias_generators import to_camel
 
 from capsa.model.types import AssetLifetime, AuthMethod, Breadth, Exposure, SystemModel
+from capsa.threats.cel_text import outside_strings, split_top
 from capsa.threats.engine import GeneratedThreat, generate
 from capsa.threats.relations import Relations
 from capsa.threats.rules import CompiledRule
@@ -30,7 +31,6 @@ from capsa.threats.subjects import (
 )
 
 _PATH = re.compile(r"\b(element|flow|source|target|asset|placement|boundary)((?:\.[a-z_]+)+)")
-_STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 
 # what each computed fact is derived from, and the subject list that shows the evidence
 COMPUTED: dict[str, tuple[str, str | None]] = {
@@ -172,46 +172,6 @@ class Explanation:
 # ---- splitting and reading expressions -----------------------------------------------
 
 
-def _outside_strings(text: str) -> str:
-    """The text with string literals blanked, so operators inside them are not seen."""
-    return _STRING.sub(lambda m: " " * len(m.group(0)), text)
-
-
-def _strip_parens(text: str) -> str:
-    text = text.strip()
-    while text.startswith("(") and text.endswith(")"):
-        blank = _outside_strings(text)
-        depth = 0
-        for i, ch in enumerate(blank):
-            depth += ch == "("
-            depth -= ch == ")"
-            if depth == 0 and i < len(text) - 1:
-                return text
-        text = text[1:-1].strip()
-    return text
-
-
-def split_top(text: str, operator: str) -> list[str]:
-    """Parts of an expression joined by `operator` at the outermost level."""
-    text = _strip_parens(text)
-    blank = _outside_strings(text)
-    parts, depth, start, i = [], 0, 0, 0
-    while i < len(blank):
-        ch = blank[i]
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif depth == 0 and blank.startswith(operator, i):
-            parts.append(text[start:i].strip())
-            start = i + len(operator)
-            i += len(operator)
-            continue
-        i += 1
-    parts.append(text[start:].strip())
-    return [_strip_parens(p) for p in parts if p.strip()]
-
-
 def _value_at(bindings: Mapping[str, Any], path: str) -> Any:
     current: Any = bindings
     for step in path.split("."):
@@ -288,7 +248,7 @@ def _conditions(
         except CelError:  # a part that does not stand alone is shown as not holding
             holds = False
         paths = dict.fromkeys(
-            m.group(1) + m.group(2) for m in _PATH.finditer(_outside_strings(part))
+            m.group(1) + m.group(2) for m in _PATH.finditer(outside_strings(part))
         )
         facts = tuple(
             Fact(p, _show(_value_at(subject.bindings, p)), _origin(p, subject, relations))

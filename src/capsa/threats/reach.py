@@ -241,14 +241,20 @@ class SharedReach:
     via_of: dict[str, list[str]]  # asset → elements it is obtained at
     _start_bit: dict[str, int]
     _authority_bits: dict[str, int]  # element → bitset of the starts gaining its authority
+    _by_start: dict[str, set[str]] = field(default_factory=dict)  # filled on first use
 
     def authority_of(self, start: str) -> set[str]:
-        """Elements whose authority compromising `start` yields (decoded on demand: it is
-        needed only for the threats that name it)."""
-        bit = self._start_bit.get(start)
-        if bit is None:
-            return set()
-        return {e for e, bits in self._authority_bits.items() if bits >> bit & 1}
+        """Elements whose authority compromising `start` yields (decoded on first use: only
+        the threats that name it need it)."""
+        if not self._by_start and self._start_bit:
+            starts = {bit: start for start, bit in self._start_bit.items()}
+            for element, bits in self._authority_bits.items():
+                while bits:
+                    lowest = bits & -bits
+                    self._by_start.setdefault(starts[lowest.bit_length() - 1], set()).add(element)
+                    bits ^= lowest
+            self._by_start.setdefault("", set())  # decoded, even when nothing was gained
+        return self._by_start.get(start, set())
 
 
 def shared_reach(ctx: ReachContext, starts: list[str]) -> SharedReach:

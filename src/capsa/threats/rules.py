@@ -19,6 +19,7 @@ from capsa.frozen import FrozenModel
 from capsa.model.types import Boundary, DataAsset, DataFlow, Element, Metadata, SystemModel
 from capsa.model.validate import integrity_problems
 from capsa.threats.catalogue import Category
+from capsa.threats.cel_text import Guard, guard
 from capsa.threats.subjects import LISTS, VARIABLES, AppliesTo, placeholders
 
 BUILTIN_RULES = "builtin:rules"
@@ -85,6 +86,7 @@ class CompiledRule:
     mitigated_when: Any
     location: str
     environment: Any = None  # the CelEnvironment that compiled both expressions
+    guard: Guard | None = None  # a Python check of `applicable`'s simple first part
 
     @property
     def placeholders(self) -> frozenset[str]:
@@ -171,6 +173,7 @@ def load_rules(ref: str = BUILTIN_RULES) -> list[CompiledRule]:
                     programs[1],
                     f"{file.path}:{line}",
                     environments[spec.applies_to],
+                    guard(spec.applicable),
                 )
             )
     file.raise_problems()
