@@ -67,6 +67,14 @@ class CelEnvironment:
             functions=decls,
         )
 
+    def activation(self, bindings: Mapping[str, Any]) -> Any:
+        """The bindings converted once, to evaluate many expressions of this environment
+        against (converting per expression costs more than evaluating)."""
+        try:
+            return self._env.Activation(data=dict(bindings))
+        except Exception as exc:  # the binding raises plain RuntimeError/ValueError
+            raise CelError(str(exc).strip()) from None
+
     def compile(self, expression: str) -> CompiledExpression:
         try:
             program = self._env.compile(expression)
@@ -87,9 +95,14 @@ class CompiledExpression:
         self._program = program
         self._cel = cel
 
-    def evaluate(self, bindings: Mapping[str, Any]) -> Any:
+    def evaluate(self, bindings: Mapping[str, Any], activation: Any = None) -> Any:
+        """Evaluate against the bindings, or against an `activation` of the environment
+        that compiled this expression (the same bindings, converted once)."""
         try:
-            value = self._program.eval(data=dict(bindings))
+            if activation is not None:
+                value = self._program.eval(activation=activation)
+            else:
+                value = self._program.eval(data=dict(bindings))
         except Exception as exc:
             raise CelError(str(exc).strip()) from None
         if value.type() == self._cel.Type.ERROR:

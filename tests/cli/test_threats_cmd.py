@@ -86,3 +86,47 @@ def test_unusable_model_exits_2(tmp_path: Path) -> None:
     bad.write_text("apiVersion: capsa.dev/v1alpha1\nkind: Nope\n")
     result = runner.invoke(app, ["--model", str(bad)])
     assert result.exit_code == 2 and "bad.yaml" in result.stderr
+
+
+def test_explain_a_generated_threat_names_rule_facts_and_a_change_that_removes_it() -> None:
+    result = runner.invoke(
+        app, ["--explain", "untrusted-gains-privileged-authority@admin-kubeconfig"]
+    )
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "rule untrusted-gains-privileged-authority" in text
+    assert "[true ] placement.reachable_by_untrusted" in text
+    assert "reachers: workload-pod (Workload pod)" in text
+    assert "Closest catalogue entry: STRIDE-EOP-2" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_explain_json_lists_the_changes_tried_and_their_effect() -> None:
+    result = runner.invoke(
+        app,
+        ["--explain", "privileged-human-without-mfa@cloud-admin", "--format", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert (data["kind"], data["source"], data["rule"]) == (
+        "ThreatExplanation",
+        "generated",
+        "privileged-human-without-mfa",
+    )
+    assert {"where": "element cloud-admin attributes.privileged", "set_to": "false"} in [
+        {k: c[k] for k in ("where", "set_to")} for c in data["changes"]
+    ]
+
+
+def test_explain_a_catalogue_threat_shows_the_generated_threats_behind_it() -> None:
+    result = runner.invoke(app, ["--explain", "STRIDE-EOP-3", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["source"] == "catalogue"
+    assert data["closest"] and all(c["threat"] for c in data["closest"])
+
+
+def test_explain_an_unknown_id_is_unusable_input() -> None:
+    result = runner.invoke(app, ["--explain", "no-such-rule@nowhere"])
+    assert result.exit_code == 2
+    assert "no threat 'no-such-rule@nowhere'" in result.output

@@ -12,6 +12,7 @@ from capsa.model.loader import load_model
 from capsa.model.types import SystemModel
 from capsa.threats.catalogue import load_catalogue
 from capsa.threats.engine import generate
+from capsa.threats.matching import match
 from capsa.threats.rules import load_rules
 from capsa.threats.service import assess_threats
 
@@ -33,6 +34,15 @@ def test_rules_recall_every_stride_threat(builtin: SystemModel) -> None:
     assert report.missed == ()
     candidates = set(report.candidates)
     assert candidates == {t.id for t in report.generated_threats if t.matched_catalogue_id is None}
+
+
+def test_most_entries_are_the_closest_match_of_some_generated_threat(
+    builtin: SystemModel,
+) -> None:
+    result = match(load_catalogue(builtin), generate(builtin, load_rules()))
+    assert result.closest >= 20
+    unmatched = set(result.matched_by) - {e for e in result.best.values() if e}
+    assert unmatched <= {"STRIDE-DOS-3", "STRIDE-DOS-6"}
 
 
 def test_unrelated_model_gets_no_catalogue() -> None:

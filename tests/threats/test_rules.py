@@ -60,6 +60,42 @@ def test_mitigated_when_reads_the_model() -> None:
     assert (found.mitigated, fixed.mitigated) == (False, True)
 
 
+def test_mfa_stated_on_the_login_flow_counts() -> None:
+    rules = load_rules()
+    model = build_model(
+        elements=[
+            element("admin", "actor", human=True, privileged=True),
+            element("api"),
+        ],
+        flows=[flow("login", "admin", "api", authentication="oidc", mfa=True)],
+    )
+    [threat] = [t for t in generate(model, rules) if t.rule == "privileged-human-without-mfa"]
+    assert threat.mitigated
+    without = model.model_copy(
+        update={"data_flows": [model.data_flows[0].model_copy(update={"mfa": None})]}
+    )
+    [open_one] = [t for t in generate(without, rules) if t.rule == "privileged-human-without-mfa"]
+    assert not open_one.mitigated
+
+
+def test_audit_threats_skip_managed_services_unless_they_do_not_log() -> None:
+    rules = [r for r in load_rules() if r.spec.id == "unaudited-privileged-call"]
+
+    def fired(**attrs: object) -> bool:
+        model = build_model(
+            elements=[
+                element("admin", "actor", human=True, privileged=True),
+                element("cloud-api", "service", **attrs),
+            ],
+            flows=[flow("call", "admin", "cloud-api", authentication="aws-sigv4")],
+        )
+        return bool(generate(model, rules))
+
+    assert fired()
+    assert not fired(managed=True)
+    assert fired(managed=True, audit_logging=False)
+
+
 def test_generated_threat_explains_itself_and_rates_severity() -> None:
     model = _untrusted_reaches(asset("cred", "critical", grants=["boss"]))
     [threat] = [
@@ -77,7 +113,7 @@ def test_bad_rule_file_is_reported_with_line(tmp_path: Path) -> None:
         "apiVersion: capsa.dev/v1alpha1\nkind: ThreatRules\nrules:\n"
         "  - id: broken\n    categories: [spoofing]\n    appliesTo: element\n"
         "    title: '{nope}'\n    applicable: 'element.type =='\n"
-        "    likelihood: low\n    impact: low\n    why: x\n"
+        "    likelihood: low\n    impact: low\n    why: x\n    rationale: r\n"
     )
     with pytest.raises(InputError) as info:
         load_rules(str(bad))
@@ -91,10 +127,10 @@ def test_every_problem_of_a_rules_file_is_reported_at_once(tmp_path: Path) -> No
         "apiVersion: capsa.dev/v1alpha1\nkind: ThreatRules\nrules:\n"
         "  - id: typo\n    categories: [spoofing]\n    appliesTo: element\n"
         "    title: t\n    applicable: 'true'\n    likelihood: sometimes\n    impact: low\n"
-        "    why: x\n"
+        "    why: x\n    rationale: r\n"
         "  - id: broken\n    categories: [spoofing]\n    appliesTo: element\n"
         "    title: '{nope}'\n    applicable: 'element.type =='\n"
-        "    likelihood: low\n    impact: low\n    why: x\n"
+        "    likelihood: low\n    impact: low\n    why: x\n    rationale: r\n"
         "    examples:\n      fail:\n        - subject: ghost\n"
         "          elements: [{id: a, name: A, type: process, boundary: nowhere}]\n"
     )
@@ -105,8 +141,8 @@ def test_every_problem_of_a_rules_file_is_reported_at_once(tmp_path: Path) -> No
     # placeholder, expression, an example element in a missing boundary, a missing subject
     assert found == [
         (9, "typo"),
-        (15, "rule broken"),
         (16, "rule broken"),
-        (22, "rule broken"),
-        (23, "element 'a' sits in unknown boundary 'nowhere'"),
+        (17, "rule broken"),
+        (24, "rule broken"),
+        (25, "element 'a' sits in unknown boundary 'nowhere'"),
     ]

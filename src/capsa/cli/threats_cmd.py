@@ -48,11 +48,21 @@ def threats(
         help="Warn instead of failing on tracking entries matching no threat.",
     ),
     output: str | None = typer.Option(None, "--output", "-o", help="Write to this file."),
+    explain: str | None = typer.Option(
+        None,
+        "--explain",
+        metavar="ID",
+        help="Explain one threat: the rule and facts behind it and what change removes it.",
+    ),
 ) -> None:
     """List threats with their mitigations and upstream status, and the catalogue recall."""
     from capsa.threats.render import report_data, report_markdown
     from capsa.threats.service import assess_threats
     from capsa.threats.tracking import default_tracking_path
+
+    if explain is not None:
+        _explain(model, explain, format, output)
+        return
 
     if generated and catalogue:
         typer.echo("error: choose at most one of --generated and --catalogue", err=True)
@@ -71,6 +81,21 @@ def threats(
         write_output(report_markdown(report, which), output)
     else:
         _table(report, which, output)
+
+
+def _explain(model: str, threat_id: str, format: OutputFormat, output: str | None) -> None:
+    """`--explain ID`: text (table and md) or the JSON document."""
+    from capsa.threats.render import explanation_data, explanation_text
+    from capsa.threats.service import explain_threat
+
+    try:
+        found = explain_threat(model, threat_id)
+    except InputError as error:
+        fail_input(error)
+    if format is OutputFormat.JSON:
+        write_output(json.dumps(explanation_data(found), indent=2), output)
+    else:
+        write_output(explanation_text(found).rstrip("\n"), output)
 
 
 def _table(report: ThreatReport, which: Selection, output: str | None) -> None:

@@ -38,6 +38,26 @@ class BoundaryKind(StrEnum):
     CLUSTER = "cluster"
     ORGANIZATION = "organization"
     WORKSTATION = "workstation"
+    NAMESPACE = "namespace"
+    TENANT = "tenant"
+    PROJECT = "project"
+    POD = "pod"
+    CONTAINER = "container"
+    NETWORK_SEGMENT = "network-segment"
+    TRUST_DOMAIN = "trust-domain"
+    ZONE = "zone"  # a named trust zone that fits no other kind (a control plane, a DMZ)
+
+
+class Isolation(StrEnum):
+    """How hard it is for code inside a boundary to reach its neighbours inside it.
+
+    strong: separate machines, accounts or VMs; weak: one kernel or one API shared (containers
+    on a node: a container escape or a host mount crosses it); none: a grouping only.
+    """
+
+    STRONG = "strong"
+    WEAK = "weak"
+    NONE = "none"
 
 
 class ClusterType(StrEnum):
@@ -52,8 +72,10 @@ class Exposure(StrEnum):
     INTERNET = "internet"
     VPC = "vpc"
     CLUSTER = "cluster"
+    NAMESPACE = "namespace"
     LINK_LOCAL = "link-local"
     NODE_LOCAL = "node-local"
+    POD_LOCAL = "pod-local"
     NONE = "none"
 
 
@@ -68,6 +90,10 @@ class AuthMethod(StrEnum):
     PASSWORD = "password"  # noqa: S105
     MFA = "mfa"
     LOCAL = "local"
+    API_KEY = "api-key"
+    SSH_KEY = "ssh-key"
+    SOURCE_ADDRESS = "source-address"  # an IP allow-list: the network address is the identity
+    ATTESTATION = "attestation"  # the caller is identified out of band (kernel, platform)
 
 
 class Protocol(StrEnum):
@@ -79,6 +105,12 @@ class Protocol(StrEnum):
     SSH = "ssh"
     LOCAL_EXEC = "local-exec"
     FILE = "file"
+    TCP = "tcp"
+    UDP = "udp"
+    SQL = "sql"
+    QUEUE = "queue"
+    UNIX_SOCKET = "unix-socket"
+    SIGNAL = "signal"
 
 
 class Sensitivity(StrEnum):
@@ -96,6 +128,38 @@ class AssetKind(StrEnum):
     DATA = "data"
     ARTIFACT = "artifact"
     LOG = "log"
+    POLICY = "policy"  # rules, authorization models, webhook configurations: what is allowed
+    TRUST_ANCHOR = "trust-anchor"  # CA bundles and keys a verifier trusts
+
+
+class Rating(StrEnum):
+    """How much harm a loss of integrity or availability of an asset does."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class Breadth(StrEnum):
+    """How much a credential (or a policy) allows within its scope.
+
+    narrow: what its holder's task needs and no more; broad: more than the task needs
+    (wildcards, every namespace, write where read would do, a token-minting right);
+    full: everything within the scope (admin, root, sign any identity, allow-all default).
+    """
+
+    NARROW = "narrow"
+    BROAD = "broad"
+    FULL = "full"
+
+
+class Direction(StrEnum):
+    """Which way a flow's data moves relative to its arrow (`from` is the side that calls)."""
+
+    PUSH = "push"  # the caller sends the data
+    PULL = "pull"  # the caller asks and the data comes back against the arrow
+    BOTH = "both"
 
 
 class AssetLifetime(StrEnum):
@@ -116,6 +180,24 @@ class Boundary(_Strict):
     parent: str | None = None
     description: str = ""
     cluster_types: list[ClusterType] = Field(default_factory=list)
+    isolation: Isolation | None = Field(
+        default=None,
+        description="how well members are kept apart from each other; unset: weak for a "
+        "node, none for a pod, otherwise not assumed",
+    )
+    workload_creators: list[str] = Field(
+        default_factory=list,
+        description="ids of elements that can start code (pods, jobs, containers) inside",
+    )
+    identities_shared: bool | None = Field(
+        default=None,
+        description="code started inside may run with any credential held inside (unset: "
+        "true for a namespace, whose pods may mount any of its service accounts)",
+    )
+    exempt_from: list[str] = Field(
+        default_factory=list,
+        description="ids of policy decision points that do not apply inside this boundary",
+    )
     notes: str = ""
 
 
@@ -146,6 +228,49 @@ class ElementAttributes(_Strict):
     third_party: bool = False
     cloud_provider: str | None = None
     tags: list[str] = Field(default_factory=list)
+    reachable_from: list[str] = Field(
+        default_factory=list,
+        description="ids of boundaries whose members can open a connection to this element "
+        "(network segmentation); when set it replaces what `exposure` implies",
+    )
+    runs_on: str | None = Field(
+        default=None,
+        description="id of the node (or host) boundary the element runs on when its "
+        "`boundary` is a logical one such as a namespace; it then shares that node",
+    )
+    host_access: bool = Field(
+        default=False,
+        description="can act on its host (privileged container, host path, host network): "
+        "whoever controls it controls what shares its node",
+    )
+    runs_artifacts: list[str] = Field(
+        default_factory=list,
+        description="ids of artifact assets (images, binaries, plugins) this element executes",
+    )
+    writers: list[str] = Field(
+        default_factory=list,
+        description="ids of elements that may change what this store or service keeps",
+    )
+    configured_by: list[str] = Field(
+        default_factory=list,
+        description="ids of configuration or policy assets that decide what this element does",
+    )
+    policy_decision_point: bool = Field(
+        default=False,
+        description="answers allow/deny questions that other components act on",
+    )
+    fail_open: bool | None = Field(
+        default=None,
+        description="when it is unavailable or slow, the callers go ahead as if it allowed",
+    )
+    rate_limited: bool | None = Field(
+        default=None, description="limits how many requests each caller can make"
+    )
+    managed: bool = Field(
+        default=False,
+        description="run by a provider that keeps its own audit trail (unless auditLogging "
+        "is false)",
+    )
 
 
 class Element(_Strict):
@@ -165,9 +290,56 @@ class DataAsset(_Strict):
     sensitivity: Sensitivity
     description: str = ""
     lifetime: AssetLifetime = AssetLifetime.NOT_APPLICABLE
-    scope: Literal["instance", "cluster", "account", "fleet", "global"] | None = None
+    scope: (
+        Literal[
+            "instance",
+            "node",
+            "namespace",
+            "tenant",
+            "project",
+            "cluster",
+            "account",
+            "trust-domain",
+            "organization",
+            "fleet",
+            "global",
+        ]
+        | None
+    ) = None
     grants: list[str] = Field(
         default_factory=list, description="element ids whose authority this credential carries"
+    )
+    integrity: Rating | None = Field(
+        default=None, description="harm done when the asset is altered or forged"
+    )
+    availability: Rating | None = Field(
+        default=None, description="harm done when the asset is lost or cannot be reached"
+    )
+    breadth: Breadth | None = Field(
+        default=None, description="how much this credential or policy allows within its scope"
+    )
+    scope_boundary: str | None = Field(
+        default=None, description="id of the boundary the credential's authority is confined to"
+    )
+    grants_read: list[str] = Field(
+        default_factory=list, description="ids of assets whoever holds this credential may read"
+    )
+    grants_write: list[str] = Field(
+        default_factory=list,
+        description="ids of assets whoever holds this credential may create or change",
+    )
+    issues: list[str] = Field(
+        default_factory=list,
+        description="ids of credentials this key or credential can create (a CA key, a "
+        "token-minting right, an identity provider's signing key)",
+    )
+    writers: list[str] = Field(
+        default_factory=list, description="ids of elements that may create or change this asset"
+    )
+    derived_from: list[str] = Field(
+        default_factory=list,
+        description="ids of assets this one is rendered, compiled or copied from: whoever "
+        "may write those shapes this one",
     )
     notes: str = ""
 
@@ -180,9 +352,30 @@ class DataFlow(_Strict):
     authentication: AuthMethod = AuthMethod.NONE
     encrypted: bool
     carries: list[str] = Field(default_factory=list, description="ids of data assets")
+    returns: list[str] = Field(
+        default_factory=list,
+        description="ids of assets the response brings back to the caller (against the "
+        "arrow); `carries` is then what the request sends",
+    )
     label: str = ""
     description: str = ""
     server_authenticated: bool | None = None
+    direction: Direction | None = Field(
+        default=None,
+        description="which way `carries` moves: push (from → to), pull (the caller at "
+        "`from` receives them), both; unset: not stated",
+    )
+    signed: bool | None = Field(
+        default=None,
+        description="the payload carries a signature the receiver checks (signed webhooks)",
+    )
+    mfa: bool | None = Field(
+        default=None, description="the login behind this flow requires a second factor"
+    )
+    target_chosen_by: list[str] = Field(
+        default_factory=list,
+        description="ids of configuration assets that decide where this flow goes",
+    )
     notes: str = ""
 
 

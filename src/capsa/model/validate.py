@@ -91,6 +91,19 @@ def integrity_problems(model: SystemModel, path: str, doc: Any) -> Iterator[Prob
             chain.append(current)
             current = boundaries[current].parent
 
+    for b in model.boundaries:
+        for field, ids in (
+            ("workloadCreators", b.workload_creators),
+            ("exemptFrom", b.exempt_from),
+        ):
+            for ref in ids:
+                if ref not in elements:
+                    yield Problem(
+                        path,
+                        *at("boundaries", b.id, field),
+                        f"boundary {b.id!r} {field} names unknown element {ref!r}",
+                    )
+
     for e in model.elements:
         if e.boundary is not None and e.boundary not in boundaries:
             yield Problem(
@@ -99,17 +112,27 @@ def integrity_problems(model: SystemModel, path: str, doc: Any) -> Iterator[Prob
                 f"element {e.id!r} sits in unknown boundary {e.boundary!r}",
             )
         attrs = e.attributes
-        for field, ids in (
-            ("stores", attrs.stores),
-            ("holdsCredentials", attrs.holds_credentials),
-            ("suppliesArtifacts", attrs.supplies_artifacts),
+        if attrs.runs_on is not None and attrs.runs_on not in boundaries:
+            yield Problem(
+                path,
+                *at("elements", e.id, "attributes"),
+                f"element {e.id!r} attributes.runsOn names unknown boundary {attrs.runs_on!r}",
+            )
+        for field, ids, known, noun in (
+            ("stores", attrs.stores, assets, "asset"),
+            ("holdsCredentials", attrs.holds_credentials, assets, "asset"),
+            ("suppliesArtifacts", attrs.supplies_artifacts, assets, "asset"),
+            ("runsArtifacts", attrs.runs_artifacts, assets, "asset"),
+            ("configuredBy", attrs.configured_by, assets, "asset"),
+            ("writers", attrs.writers, elements, "element"),
+            ("reachableFrom", attrs.reachable_from, set(boundaries), "boundary"),
         ):
-            for asset in ids:
-                if asset not in assets:
+            for ref in ids:
+                if ref not in known:
                     yield Problem(
                         path,
                         *at("elements", e.id, "attributes"),
-                        f"element {e.id!r} attributes.{field} names unknown asset {asset!r}",
+                        f"element {e.id!r} attributes.{field} names unknown {noun} {ref!r}",
                     )
 
     for a in model.assets:
@@ -120,6 +143,26 @@ def integrity_problems(model: SystemModel, path: str, doc: Any) -> Iterator[Prob
                     *at("assets", a.id, "grants"),
                     f"asset {a.id!r} grants the authority of unknown element {granted!r}",
                 )
+        for field, ids, known, noun in (
+            ("grantsRead", a.grants_read, assets, "asset"),
+            ("grantsWrite", a.grants_write, assets, "asset"),
+            ("issues", a.issues, assets, "asset"),
+            ("derivedFrom", a.derived_from, assets, "asset"),
+            ("writers", a.writers, elements, "element"),
+        ):
+            for ref in ids:
+                if ref not in known:
+                    yield Problem(
+                        path,
+                        *at("assets", a.id, field),
+                        f"asset {a.id!r} {field} names unknown {noun} {ref!r}",
+                    )
+        if a.scope_boundary is not None and a.scope_boundary not in boundaries:
+            yield Problem(
+                path,
+                *at("assets", a.id, "scopeBoundary"),
+                f"asset {a.id!r} scopeBoundary names unknown boundary {a.scope_boundary!r}",
+            )
 
     for f in model.data_flows:
         for field, ref in (("from", f.source), ("to", f.target)):
@@ -135,6 +178,20 @@ def integrity_problems(model: SystemModel, path: str, doc: Any) -> Iterator[Prob
                     path,
                     *at("dataFlows", f.id, "carries"),
                     f"data flow {f.id!r} carries unknown asset {asset!r}",
+                )
+        for asset in f.returns:
+            if asset not in assets:
+                yield Problem(
+                    path,
+                    *at("dataFlows", f.id, "returns"),
+                    f"data flow {f.id!r} returns unknown asset {asset!r}",
+                )
+        for asset in f.target_chosen_by:
+            if asset not in assets:
+                yield Problem(
+                    path,
+                    *at("dataFlows", f.id, "targetChosenBy"),
+                    f"data flow {f.id!r} targetChosenBy names unknown asset {asset!r}",
                 )
 
     for flow in model.flows:

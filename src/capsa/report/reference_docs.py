@@ -268,11 +268,14 @@ def _rule_lines(rule: RuleSpec) -> list[str]:
         ("likelihood", rule.likelihood),
         ("impact", rule.impact),
     ]
+    if rule.affects:
+        rows.append(("about", ", ".join(rule.affects)))
     lines = [f"### {rule.id}", "", f"*{cell(rule.title)}*", ""]
+    lines.extend([f"**Why this is a threat.** {_text(rule.rationale)}", ""])
     lines.extend(table(["property", "value"], [(name, cell(value)) for name, value in rows]))
     lines.extend(["Applies when:", "", *_cel(rule.applicable), ""])
     lines.extend(["Mitigated in the model when:", "", *_cel(rule.mitigated_when), ""])
-    lines.extend([f"**Why.** {_text(rule.why)}", ""])
+    lines.extend([f"**Reason given for a threat.** {_text(rule.why)}", ""])
     if rule.mitigations:
         lines.extend(["**Mitigations.**", "", *(f"- {_text(m)}" for m in rule.mitigations), ""])
     lines.extend(_examples_of(rule))
@@ -287,10 +290,12 @@ def rules_markdown(rules: Iterable[RuleSpec]) -> str:
         "",
         "# Threat rules",
         "",
-        f"{len(ordered)} generic STRIDE rules. They read element, flow and asset attributes "
-        "and computed relations, never ids, so they apply to any model; a rule's severity is "
+        f"{len(ordered)} generic STRIDE rules. They read element, flow, asset and boundary "
+        "attributes and computed relations, never ids, so they apply to any model "
+        "(docs/model.md lists the vocabulary, docs/engine.md how the relations are "
+        "computed and how the rules score on published threat models); a rule's severity is "
         "its likelihood times its impact. Titles and reasons fill `{placeholders}` from the "
-        "facts that made the rule apply.",
+        "facts that made the rule apply; `about` names the facts a threat is about.",
         "",
         "## Index",
         "",

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from capsa.errors import InputError, Problem
 from capsa.model.types import SystemModel
 from capsa.threats.relations import SENSITIVITY_RANK, Relations
-from capsa.threats.rules import PLACEHOLDER, AppliesTo, CompiledRule, RuleExample
+from capsa.threats.rules import PLACEHOLDER, CompiledRule, RuleExample
+from capsa.threats.subjects import DEFAULT_AFFECTS, AppliesTo, Subject, subjects_of
 
 LIKELIHOOD = {"low": 1, "medium": 2, "high": 3}
 IMPACT = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 # sensitivity rank (1..5) → impact (1..4)
 IMPACT_OF_SENSITIVITY = {1: 1, 2: 1, 3: 2, 4: 3, 5: 4}
+RATING_IMPACT = {"low": 1, "medium": 2, "high": 3, "critical": 4}
 
 
 def severity(likelihood: int, impact: int) -> str:
@@ -48,6 +50,7 @@ class GeneratedThreat:
     elements: tuple[str, ...]
     flows: tuple[str, ...]
     assets: tuple[str, ...]
+    affected: tuple[str, ...]
     likelihood: str
     impact: str
     severity: str
@@ -56,140 +59,36 @@ class GeneratedThreat:
     mitigations: tuple[Mitigation, ...]
 
 
-def _names(relations: Relations, ids: Iterable[str]) -> str:
-    names = [relations.name(i) for i in ids]
-    return ", ".join(names) if names else "nothing"
-
-
 def _fill(template: str, facts: Mapping[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: facts.get(m.group(1), m.group(0)), template)
 
 
-@dataclass(frozen=True)
-class _Subject:
-    id: str
-    bindings: dict[str, Any]
-    facts: dict[str, str]
-    elements: tuple[str, ...]
-    flows: tuple[str, ...]
-    assets: tuple[str, ...]
-
-
-def _element_subjects(relations: Relations) -> list[_Subject]:
-    out = []
-    for element in relations.model.elements:
-        flows_out = relations.flows_out.get(element.id, [])
-        targets = list(dict.fromkeys(f.target for f in flows_out))
-        stored = element.attributes.stores
-        out.append(
-            _Subject(
-                element.id,
-                {"element": relations.element_view(element.id)},
-                {
-                    "element": element.name,
-                    "targets": _names(relations, targets),
-                    "stored": ", ".join(
-                        relations.index.assets[a].name
-                        for a in stored
-                        if a in relations.index.assets
-                    )
-                    or "nothing",
-                },
-                (element.id, *[t for t in targets if t != element.id]),
-                tuple(f.id for f in flows_out),
-                tuple(stored),
-            )
+def _impact(rule: CompiledRule, relations: Relations, subject: Subject) -> tuple[str, int]:
+    """The rule's impact, or from the assets involved: confidentiality for "asset", the
+    integrity or availability rating for "asset-integrity" / "asset-availability" (falling
+    back to confidentiality when no asset is rated)."""
+    spec = rule.spec.impact
+    if spec not in ("asset", "asset-integrity", "asset-availability"):
+        return spec, IMPACT[spec]
+    assets = [relations.index.assets[a] for a in subject.assets if a in relations.index.assets]
+    value = 0
+    if spec == "asset-integrity":
+        value = max((RATING_IMPACT[a.integrity.value] for a in assets if a.integrity), default=0)
+    elif spec == "asset-availability":
+        value = max(
+            (RATING_IMPACT[a.availability.value] for a in assets if a.availability), default=0
         )
-    return out
-
-
-def _flow_subjects(relations: Relations, crossing_only: bool) -> list[_Subject]:
-    out = []
-    for flow in relations.model.data_flows:
-        crossed = relations.crossings[flow.id]
-        if crossing_only and not crossed:
-            continue
-        if (
-            flow.source not in relations.index.elements
-            or flow.target not in relations.index.elements
-        ):
-            continue
-        out.append(
-            _Subject(
-                flow.id,
-                {
-                    "flow": relations.flow_view(flow),
-                    "source": relations.element_view(flow.source),
-                    "target": relations.element_view(flow.target),
-                },
-                {
-                    "flow": flow.label
-                    or f"{relations.name(flow.source)} → {relations.name(flow.target)}",
-                    "source": relations.name(flow.source),
-                    "target": relations.name(flow.target),
-                    "assets": ", ".join(
-                        relations.index.assets[a].name
-                        for a in flow.carries
-                        if a in relations.index.assets
-                    )
-                    or "no declared assets",
-                    "crossings": ", ".join(relations.index.boundaries[b].name for b in crossed)
-                    or "no boundary",
-                },
-                tuple(dict.fromkeys((flow.source, flow.target))),
-                (flow.id,),
-                tuple(flow.carries),
-            )
-        )
-    return out
-
-
-def _asset_subjects(relations: Relations) -> list[_Subject]:
-    out = []
-    for asset in relations.model.assets:
-        holders = relations.placements[asset.id]
-        reachers = relations.asset_reachers[asset.id]
-        grants = [g for g in asset.grants if g in relations.index.elements]
-        out.append(
-            _Subject(
-                asset.id,
-                {
-                    "asset": relations.asset_view(asset),
-                    "placement": relations.placement_view(asset),
-                },
-                {
-                    "asset": asset.name,
-                    "holders": _names(relations, holders),
-                    "reachers": _names(relations, reachers),
-                    "grants": _names(relations, grants),
-                    "lifetime": asset.lifetime.value,
-                    "via": _names(relations, relations.asset_via[asset.id]),
-                },
-                tuple(dict.fromkeys((*reachers, *relations.asset_via[asset.id], *grants))),
-                (),
-                (asset.id,),
-            )
-        )
-    return out
-
-
-def _impact(rule: CompiledRule, relations: Relations, subject: _Subject) -> tuple[str, int]:
-    if rule.spec.impact != "asset":
-        return rule.spec.impact, IMPACT[rule.spec.impact]
-    ranks = [
-        SENSITIVITY_RANK[relations.index.assets[a].sensitivity.value]
-        for a in subject.assets
-        if a in relations.index.assets
-    ]
-    value = IMPACT_OF_SENSITIVITY[max(ranks, default=1)]
+    if value == 0:
+        ranks = [SENSITIVITY_RANK[a.sensitivity.value] for a in assets]
+        value = IMPACT_OF_SENSITIVITY[max(ranks, default=1)]
     return next(k for k, v in IMPACT.items() if v == value), value
 
 
-def _evaluate(rule: CompiledRule, program: Any, subject: _Subject) -> bool:
+def _evaluate(rule: CompiledRule, program: Any, subject: Subject, activation: Any = None) -> bool:
     from capsa.cel import CelError
 
     try:
-        result = program.evaluate(subject.bindings)
+        result = program.evaluate(subject.bindings, activation)
     except CelError as exc:
         raise InputError(
             [Problem(rule.location, None, None, f"rule {rule.spec.id} on {subject.id}: {exc}")]
@@ -208,51 +107,87 @@ def _evaluate(rule: CompiledRule, program: Any, subject: _Subject) -> bool:
     return result
 
 
+def affected_ids(rule: CompiledRule, subject: Subject) -> tuple[str, ...]:
+    """The ids a threat is about: the lists its rule names in `affects`, in order."""
+    names = rule.spec.affects or DEFAULT_AFFECTS[subject.kind]
+    return tuple(dict.fromkeys(i for name in names for i in subject.lists.get(name, ())))
+
+
+def _threat(
+    rule: CompiledRule, relations: Relations, subject: Subject, activation: Any = None
+) -> GeneratedThreat:
+    impact_name, impact = _impact(rule, relations, subject)
+    likelihood = LIKELIHOOD[rule.spec.likelihood]
+    categories = tuple(c.value for c in rule.spec.categories)
+    facts = subject.facts(relations, rule.placeholders)
+    affected = affected_ids(rule, subject)
+    involved = tuple(
+        dict.fromkeys((*subject.elements, *(i for i in affected if i in relations.index.elements)))
+    )
+    return GeneratedThreat(
+        id=f"{rule.spec.id}@{subject.id}",
+        rule=rule.spec.id,
+        category=categories[0],
+        categories=categories,
+        title=_fill(rule.spec.title, facts),
+        subject=subject.id,
+        elements=involved,
+        flows=tuple(
+            dict.fromkeys(
+                (*subject.flows, *(i for i in affected if i in relations.index.data_flows))
+            )
+        ),
+        assets=subject.assets,
+        affected=affected,
+        likelihood=rule.spec.likelihood,
+        impact=impact_name,
+        severity=severity(likelihood, impact),
+        why=_fill(rule.spec.why, facts),
+        mitigated=_evaluate(rule, rule.mitigated_when, subject, activation),
+        mitigations=tuple(
+            Mitigation(f"{rule.spec.id}.M{k}", text)
+            for k, text in enumerate(rule.spec.mitigations, start=1)
+        ),
+    )
+
+
 def generate(
     model: SystemModel, rules: Sequence[CompiledRule], relations: Relations | None = None
 ) -> list[GeneratedThreat]:
-    """Every threat the rules derive from the model, in rule then subject order."""
+    """Every threat the rules derive from the model, in rule then subject order.
+
+    Rules are evaluated subject by subject, so each subject's bindings are converted for
+    CEL once for all the rules of its kind."""
     relations = relations or Relations(model)
-    subjects: dict[AppliesTo, list[_Subject]] = {}
-    threats: list[GeneratedThreat] = []
-    for rule in rules:
-        kind = rule.spec.applies_to
-        if kind not in subjects:
-            if kind is AppliesTo.ELEMENT:
-                subjects[kind] = _element_subjects(relations)
-            elif kind is AppliesTo.ASSET_PLACEMENT:
-                subjects[kind] = _asset_subjects(relations)
-            else:
-                subjects[kind] = _flow_subjects(relations, crossing_only=kind is AppliesTo.CROSSING)
-        for subject in subjects[kind]:
-            if not _evaluate(rule, rule.applicable, subject):
-                continue
-            impact_name, impact = _impact(rule, relations, subject)
-            likelihood = LIKELIHOOD[rule.spec.likelihood]
-            categories = tuple(c.value for c in rule.spec.categories)
-            threats.append(
-                GeneratedThreat(
-                    id=f"{rule.spec.id}@{subject.id}",
-                    rule=rule.spec.id,
-                    category=categories[0],
-                    categories=categories,
-                    title=_fill(rule.spec.title, subject.facts),
-                    subject=subject.id,
-                    elements=subject.elements,
-                    flows=subject.flows,
-                    assets=subject.assets,
-                    likelihood=rule.spec.likelihood,
-                    impact=impact_name,
-                    severity=severity(likelihood, impact),
-                    why=_fill(rule.spec.why, subject.facts),
-                    mitigated=_evaluate(rule, rule.mitigated_when, subject),
-                    mitigations=tuple(
-                        Mitigation(f"{rule.spec.id}.M{k}", text)
-                        for k, text in enumerate(rule.spec.mitigations, start=1)
-                    ),
-                )
-            )
-    return threats
+    by_rule: dict[int, list[GeneratedThreat]] = {i: [] for i in range(len(rules))}
+    kinds: dict[AppliesTo, list[int]] = {}
+    for position, rule in enumerate(rules):
+        kinds.setdefault(rule.spec.applies_to, []).append(position)
+    for kind, positions in kinds.items():
+        for subject in subjects_of(relations, kind):
+            activations: dict[int, Any] = {}
+            for position in positions:
+                rule = rules[position]
+                if rule.guard is not None and not rule.guard(subject.bindings):
+                    continue  # its first condition fails: CEL would say false
+                env = rule.environment
+                if env is not None and id(env) not in activations:
+                    activations[id(env)] = _activation(rule, env, subject)
+                activation = activations.get(id(env)) if env is not None else None
+                if _evaluate(rule, rule.applicable, subject, activation):
+                    by_rule[position].append(_threat(rule, relations, subject, activation))
+    return [t for position in range(len(rules)) for t in by_rule[position]]
+
+
+def _activation(rule: CompiledRule, environment: Any, subject: Subject) -> Any:
+    from capsa.cel import CelError
+
+    try:
+        return environment.activation(subject.bindings)
+    except CelError as exc:
+        raise InputError(
+            [Problem(rule.location, None, None, f"rule {rule.spec.id} on {subject.id}: {exc}")]
+        ) from None
 
 
 def example_fires(rule: CompiledRule, example: RuleExample) -> bool:

@@ -28,6 +28,12 @@ class Match:
     def missed(self) -> list[str]:
         return [cid for cid, by in self.matched_by.items() if not by]
 
+    @property
+    def closest(self) -> int:
+        """Catalogue entries that are the closest match of at least one generated threat
+        (stricter than `matched`, where any overlapping threat counts)."""
+        return len({entry for entry in self.best.values() if entry is not None})
+
 
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0

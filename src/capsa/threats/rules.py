@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import Field
@@ -20,41 +19,21 @@ from capsa.frozen import FrozenModel
 from capsa.model.types import Boundary, DataAsset, DataFlow, Element, Metadata, SystemModel
 from capsa.model.validate import integrity_problems
 from capsa.threats.catalogue import Category
+from capsa.threats.cel_text import Guard, guard
+from capsa.threats.subjects import LISTS, VARIABLES, AppliesTo, placeholders
 
 BUILTIN_RULES = "builtin:rules"
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 _NOT_A_MAPPING = "a rules file must be a YAML mapping with apiVersion, kind and rules"
 
 
-class AppliesTo(StrEnum):
-    ELEMENT = "element"
-    FLOW = "flow"
-    CROSSING = "crossing"
-    ASSET_PLACEMENT = "asset-placement"
-
-
 Level = Literal["low", "medium", "high", "critical"]
-
-VARIABLES: dict[AppliesTo, tuple[str, ...]] = {
-    AppliesTo.ELEMENT: ("element",),
-    AppliesTo.FLOW: ("flow", "source", "target"),
-    AppliesTo.CROSSING: ("flow", "source", "target"),
-    AppliesTo.ASSET_PLACEMENT: ("asset", "placement"),
-}
-
-PLACEHOLDERS: dict[AppliesTo, frozenset[str]] = {
-    AppliesTo.ELEMENT: frozenset({"element", "targets", "stored"}),
-    AppliesTo.FLOW: frozenset({"flow", "source", "target", "assets", "crossings"}),
-    AppliesTo.CROSSING: frozenset({"flow", "source", "target", "assets", "crossings"}),
-    AppliesTo.ASSET_PLACEMENT: frozenset(
-        {"asset", "holders", "reachers", "grants", "lifetime", "via"}
-    ),
-}
+AssetImpact = Literal["asset", "asset-integrity", "asset-availability"]
 
 
 class RuleExample(FrozenModel):
-    """A tiny system (in the model file's own format) and the element, flow or asset id
-    the rule is about in it."""
+    """A tiny system (in the model file's own format) and the element, flow, asset or
+    boundary id the rule is about in it."""
 
     subject: str
     boundaries: tuple[Boundary, ...] = ()
@@ -79,11 +58,15 @@ class RuleSpec(FrozenModel):
     categories: tuple[Category, ...] = Field(min_length=1)
     applies_to: AppliesTo
     title: str
+    rationale: str = Field(min_length=1, description="why this is a threat, for any system")
     applicable: str
     mitigated_when: str = "false"
     likelihood: Literal["low", "medium", "high"]
-    impact: Level | Literal["asset"]
+    impact: Level | AssetImpact
     why: str
+    affects: tuple[str, ...] = Field(
+        default=(), description="names of the subject's id lists the threat is about"
+    )
     mitigations: tuple[str, ...] = ()
     examples: Examples[RuleExample] = Examples[RuleExample]()
 
@@ -102,6 +85,13 @@ class CompiledRule:
     applicable: Any
     mitigated_when: Any
     location: str
+    environment: Any = None  # the CelEnvironment that compiled both expressions
+    guard: Guard | None = None  # a Python check of `applicable`'s simple first part
+
+    @property
+    def placeholders(self) -> frozenset[str]:
+        """The facts its title and reason name."""
+        return frozenset(PLACEHOLDER.findall(self.spec.title + " " + self.spec.why))
 
 
 def _rules_file(ref: str) -> DataFile:
@@ -112,7 +102,7 @@ def _rules_file(ref: str) -> DataFile:
 
 def _check_texts(file: DataFile, entry: Entry[RuleSpec]) -> None:
     spec = entry.value
-    allowed = PLACEHOLDERS[spec.applies_to]
+    allowed = placeholders(spec.applies_to)
     for field in ("title", "why"):
         for name in PLACEHOLDER.findall(getattr(spec, field)):
             if name not in allowed:
@@ -120,6 +110,14 @@ def _check_texts(file: DataFile, entry: Entry[RuleSpec]) -> None:
                     (*entry.loc, field),
                     f"rule {spec.id}: unknown placeholder {{{name}}}; use one of {sorted(allowed)}",
                 )
+    lists = LISTS[spec.applies_to]
+    for name in spec.affects:
+        if name not in lists:
+            file.report(
+                (*entry.loc, "affects"),
+                f"rule {spec.id}: affects names {name!r}, which a {spec.applies_to.value} "
+                f"subject does not have; use some of {list(lists)}",
+            )
 
 
 def _check_examples(file: DataFile, entry: Entry[RuleSpec]) -> None:
@@ -134,6 +132,8 @@ def _check_examples(file: DataFile, entry: Entry[RuleSpec]) -> None:
                 ids = {a.id for a in model.assets}
             elif spec.applies_to is AppliesTo.ELEMENT:
                 ids = {e.id for e in model.elements}
+            elif spec.applies_to is AppliesTo.BOUNDARY:
+                ids = {b.id for b in model.boundaries}
             else:
                 ids = {f.id for f in model.data_flows}
             if example.subject not in ids:
@@ -166,6 +166,15 @@ def load_rules(ref: str = BUILTIN_RULES) -> list[CompiledRule]:
                 file.report((*entry.loc, key), f"rule {spec.id}: {exc}")
         if len(programs) == 2:
             line, _ = file.position(entry.loc)
-            compiled.append(CompiledRule(spec, programs[0], programs[1], f"{file.path}:{line}"))
+            compiled.append(
+                CompiledRule(
+                    spec,
+                    programs[0],
+                    programs[1],
+                    f"{file.path}:{line}",
+                    environments[spec.applies_to],
+                    guard(spec.applicable),
+                )
+            )
     file.raise_problems()
     return compiled

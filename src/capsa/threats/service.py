@@ -17,6 +17,7 @@ from capsa.threats.catalogue import (
     load_catalogue,
 )
 from capsa.threats.engine import GeneratedThreat, generate
+from capsa.threats.explain import Explanation
 from capsa.threats.matching import match
 from capsa.threats.relations import Relations
 from capsa.threats.rules import BUILTIN_RULES, load_rules
@@ -195,3 +196,72 @@ def assess_threats(
         catalogue=catalogue,
         generated=tuple(generated),
     )
+
+
+@dataclass(frozen=True)
+class GeneratedExplanation:
+    """A generated threat explained, with the catalogue entry it is closest to."""
+
+    explanation: Explanation
+    matched_catalogue_id: str | None
+    names: dict[str, str]
+
+
+@dataclass(frozen=True)
+class CatalogueExplanation:
+    """A catalogue threat: it comes from the assessment and stays; these generated threats
+    re-derive it (closest first), each with what would remove it."""
+
+    entry: ThreatEntry
+    closest: tuple[Explanation, ...]
+    also_matched_by: tuple[str, ...]
+    names: dict[str, str]
+
+
+def explain_threat(
+    model: SystemModel | str, threat_id: str, *, rules_ref: str = BUILTIN_RULES, limit: int = 3
+) -> GeneratedExplanation | CatalogueExplanation:
+    """Explain one threat of the report; InputError when the id is not in it."""
+    from capsa.threats.explain import explain
+
+    report = assess_threats(model, rules_ref=rules_ref)
+    _, system = _resolve_model(model)
+    rules = load_rules(rules_ref)
+    names = _names(system)
+    entry = next((t for t in report.threats if t.id == threat_id), None)
+    if entry is None:
+        known = ", ".join(sorted({t.id.split("@")[0] for t in report.threats})[:12])
+        raise InputError(
+            [
+                Problem(
+                    str(model if isinstance(model, str) else system.metadata.name),
+                    None,
+                    None,
+                    f"no threat {threat_id!r} in this model; `capsa threats` lists the ids "
+                    f"(rules and entries include: {known}, ...)",
+                )
+            ]
+        )
+    if entry.source == "generated":
+        found = explain(system, rules, threat_id)
+        assert found is not None  # the report derived it from the same rules and model
+        return GeneratedExplanation(found, entry.matched_catalogue_id, names)
+    closest_ids = [
+        t.id
+        for t in report.generated_threats
+        if t.matched_catalogue_id == threat_id and t.id in entry.matched_by
+    ]
+    closest = tuple(
+        e for e in (explain(system, rules, i) for i in closest_ids[:limit]) if e is not None
+    )
+    others = tuple(i for i in entry.matched_by if i not in closest_ids[:limit])
+    return CatalogueExplanation(entry, closest, others, names)
+
+
+def _names(system: SystemModel) -> dict[str, str]:
+    out: dict[str, str] = {e.id: e.name for e in system.elements}
+    out.update({a.id: a.name for a in system.assets})
+    out.update({b.id: b.name for b in system.boundaries})
+    for flow in system.data_flows:
+        out[flow.id] = flow.label or flow.id
+    return out
