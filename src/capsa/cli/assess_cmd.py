@@ -6,7 +6,6 @@ heavy (pydantic models, the pipeline, jinja2) is imported when a command runs.
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -19,10 +18,13 @@ from capsa.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     EXIT_UNUSABLE,
+    err,
     fail_input,
     parse_vars,
     write_output,
 )
+from capsa.display import display_path
+from capsa.terminal import console
 
 app = typer.Typer(help="Write, re-render and compare the self-assessment.", no_args_is_help=True)
 
@@ -51,7 +53,7 @@ OUTPUT_FILES = ("assessment.md", "assessment.html", "results.sarif", "assessment
 
 
 def _usage(message: str) -> typer.Exit:
-    sys.stderr.write(f"error: {message}\n")
+    err(f"error: {message}")
     return typer.Exit(EXIT_UNUSABLE)
 
 
@@ -168,10 +170,12 @@ def assess(
         tracking=tracking,
     )
     steps = ("model", "threats", "scan", "paths", "gaps", "assessment")
-    err = Console(stderr=True)
     try:
         with Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            console=console(stderr=True),
+            transient=True,
         ) as bar:
             task = bar.add_task("assessing", total=len(steps))
 
@@ -185,9 +189,9 @@ def assess(
         fail_input(error)
     except OSError as error:
         raise _usage(f"{error.filename or out}: {error.strerror}") from None
-    print_summary(result, written, Console())
+    print_summary(result, written, console())
     for problem in result.errors:
-        sys.stderr.write(f"error: {problem.label}\n")
+        err(f"error: {problem.label}")
     raise typer.Exit(_exit_code(result, fail_on))
 
 
@@ -196,17 +200,20 @@ def load_assessment(path: str) -> Any:
     from pydantic import ValidationError
 
     from capsa.assess.model import Assessment
+    from capsa.errors import InputError
+    from capsa.reader import MAX_FILE_BYTES, read_text
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _usage(f"{path}: cannot read: {exc}") from None
+        text = read_text(path, what="assessment", limit=MAX_FILE_BYTES)
+    except InputError as error:
+        fail_input(error)
     try:
         return Assessment.model_validate_json(text)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "document"
-        raise _usage(f"{path}: not a capsa/v1 assessment ({where}: {first['msg']})") from None
+        shown = display_path(path)
+        raise _usage(f"{shown}: not a capsa/v1 assessment ({where}: {first['msg']})") from None
 
 
 @app.command("report")
@@ -232,7 +239,7 @@ def diff(
     if fmt is DiffFormat.JSON:
         write_output(result.model_dump_json(indent=2, by_alias=True), None)
         return
-    _print_diff(result, Console())
+    _print_diff(result, console())
 
 
 def _print_diff(result: Any, console: Console) -> None:

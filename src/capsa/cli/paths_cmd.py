@@ -17,11 +17,13 @@ import typer
 from capsa.cli.common import (
     DEFAULT_IGNORE_FILE,
     EXIT_UNUSABLE,
+    err,
     fail_input,
     print_problems,
     write_output,
 )
 from capsa.errors import InputError
+from capsa.terminal import console
 
 if TYPE_CHECKING:
     from capsa.graph.search import AttackPath, PathReport
@@ -67,7 +69,7 @@ def paths(
     from capsa.graph.service import attack_paths, generic_scan, scan_manifests
 
     if not cluster and (kubeconfig or context):
-        typer.echo("error: --kubeconfig and --context only apply with --cluster", err=True)
+        err("error: --kubeconfig and --context only apply with --cluster")
         raise typer.Exit(EXIT_UNUSABLE)
     try:
         loaded = None
@@ -102,7 +104,7 @@ def paths(
     if scan.problems:
         print_problems(scan.problems)
     if scan.nothing_read:
-        typer.echo("error: nothing could be read from the given inputs", err=True)
+        err("error: nothing could be read from the given inputs")
         raise typer.Exit(EXIT_UNUSABLE)
     report = result.report
     if output_format is PathsFormat.JSON:
@@ -125,16 +127,15 @@ def _print_table(
 ) -> None:
     import io
 
-    from rich.console import Console
     from rich.table import Table
 
     from capsa.graph import render
 
-    console = Console(file=io.StringIO(), width=200, record=True) if output else Console()
+    out = console(file=io.StringIO(), width=200, record=True) if output else console()
     table = Table("#", "entry -> target", "score", "techniques", "clusters", "evidence")
     for row in render.path_rows(report):
         table.add_row(*row)
-    console.print(table)
+    out.print(table)
     cut = Table("mitigation", "effort", "checks", "paths cut", title="Minimum cut")
     for item in report.cut.mitigations:
         cut.add_row(
@@ -143,14 +144,14 @@ def _print_table(
             ", ".join(item.checks),
             ", ".join(str(i) for i in item.paths_cut),
         )
-    console.print(cut)
+    out.print(cut)
     if not report.cut.exact:
-        console.print("cut: search budget exceeded, greedy result shown (may not be minimal)")
+        out.print("cut: search budget exceeded, greedy result shown (may not be minimal)")
     for entry_id, target_id in report.cut.uncuttable:
-        console.print(f"no checked mitigation closes {entry_id} -> {target_id}")
+        out.print(f"no checked mitigation closes {entry_id} -> {target_id}")
     if removed is not None:
-        console.print(f"assumed {', '.join(report.assumed)}: {len(removed)} path(s) removed")
+        out.print(f"assumed {', '.join(report.assumed)}: {len(removed)} path(s) removed")
         for path in removed:
-            console.print(f"  - {path.entry} -> {path.target}: {' > '.join(path.shape)}")
+            out.print(f"  - {path.entry} -> {path.target}: {' > '.join(path.shape)}")
     if output is not None:
-        write_output(console.export_text(), output)
+        write_output(out.export_text(), output)

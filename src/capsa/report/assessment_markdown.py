@@ -25,15 +25,7 @@ from capsa.report.assessment_text import (
     threat_anchor,
     title_of,
 )
-
-
-def cell(text: object) -> str:
-    """Make any value safe inside a Markdown table cell."""
-    raw = "" if text is None else str(text)
-    raw = " ".join(raw.split())
-    for char in ("\\", "|", "<", ">", "`", "*", "_", "[", "]"):
-        raw = raw.replace(char, "\\" + char)
-    return raw
+from capsa.report.markdown_cells import cell
 
 
 def code(text: str) -> str:
