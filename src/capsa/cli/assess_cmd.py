@@ -132,6 +132,12 @@ def assess(
     cluster: bool = typer.Option(False, "--cluster", help="Also read the live management cluster."),
     kubeconfig: str | None = typer.Option(None, "--kubeconfig", help="Kubeconfig for --cluster."),
     context: str | None = typer.Option(None, "--context", help="Kubeconfig context for --cluster."),
+    timeout: float | None = typer.Option(
+        None,
+        "--timeout",
+        min=1,
+        help="Seconds the whole live read may take (with --cluster; default 180).",
+    ),
     repo: str | None = typer.Option(None, "--repo", help="Project repository for DEV-* gaps."),
     out: Path = typer.Option(Path("capsa-report"), "--out", "-o", help="Output directory."),
     fail_on: FailOn = typer.Option(
@@ -153,8 +159,8 @@ def assess(
     from capsa.assess.service import assess as run_assessment
     from capsa.errors import InputError
 
-    if not cluster and (kubeconfig or context):
-        raise _usage("--kubeconfig and --context only apply with --cluster")
+    if not cluster and (kubeconfig or context or timeout is not None):
+        raise _usage("--kubeconfig, --context and --timeout only apply with --cluster")
     if ignore_file is None and Path(DEFAULT_IGNORE_FILE).is_file():
         ignore_file = DEFAULT_IGNORE_FILE  # the same default `capsa scan` uses
     request = AssessRequest(
@@ -163,6 +169,7 @@ def assess(
         cluster=cluster,
         kubeconfig=kubeconfig,
         context=context,
+        cluster_timeout=timeout,
         repo=repo,
         variables=parse_vars(var),
         vars_file=vars_file,

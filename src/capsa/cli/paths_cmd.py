@@ -60,6 +60,12 @@ def paths(
     ),
     kubeconfig: str | None = typer.Option(None, "--kubeconfig", help="kubeconfig file."),
     context: str | None = typer.Option(None, "--context", help="kubeconfig context."),
+    timeout: float | None = typer.Option(
+        None,
+        "--timeout",
+        min=1,
+        help="Seconds the whole live read may take (with --cluster; default 180).",
+    ),
     output_format: PathsFormat = typer.Option(PathsFormat.TABLE, "--format", "-f"),
     output: str | None = typer.Option(None, "--output", "-o", help="Write to a file."),
 ) -> None:
@@ -68,8 +74,8 @@ def paths(
     from capsa.graph.search import what_if
     from capsa.graph.service import attack_paths, generic_scan, scan_manifests
 
-    if not cluster and (kubeconfig or context):
-        err("error: --kubeconfig and --context only apply with --cluster")
+    if not cluster and (kubeconfig or context or timeout is not None):
+        err("error: --kubeconfig, --context and --timeout only apply with --cluster")
         raise typer.Exit(EXIT_UNUSABLE)
     try:
         loaded = None
@@ -83,6 +89,7 @@ def paths(
                 cluster=cluster,
                 kubeconfig=kubeconfig,
                 context=context,
+                cluster_timeout=timeout,
                 # suppressed findings stop counting as violations, as in scan and assess
                 ignore_file=DEFAULT_IGNORE_FILE if Path(DEFAULT_IGNORE_FILE).is_file() else None,
             )

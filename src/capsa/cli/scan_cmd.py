@@ -140,6 +140,12 @@ def scan(
     namespace: list[str] = typer.Option(
         [], "--namespace", "-n", help="Only these namespaces of the cluster (repeatable)."
     ),
+    timeout: float | None = typer.Option(
+        None,
+        "--timeout",
+        min=1,
+        help="Seconds the whole live read may take (with --cluster; default 180).",
+    ),
 ) -> None:
     """Scan Cluster API manifests (and/or a live management cluster) against the checks of
     the security self-assessment."""
@@ -149,8 +155,8 @@ def scan(
     if not paths and not cluster:
         err("error: give at least one PATH, or --cluster")
         raise typer.Exit(EXIT_UNUSABLE)
-    if not cluster and (kubeconfig or context or namespace):
-        err("error: --kubeconfig, --context and --namespace only apply with --cluster")
+    if not cluster and (kubeconfig or context or namespace or timeout is not None):
+        err("error: --kubeconfig, --context, --namespace and --timeout only apply with --cluster")
         raise typer.Exit(EXIT_UNUSABLE)
     variables = parse_vars(var)
     if ignore_file is None and Path(DEFAULT_IGNORE_FILE).is_file():
@@ -166,6 +172,7 @@ def scan(
         kubeconfig=kubeconfig,
         context=context,
         namespaces=tuple(namespace),
+        cluster_timeout=timeout,
     )
     try:
         result = run_scan(request)

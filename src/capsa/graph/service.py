@@ -60,6 +60,7 @@ def scan_manifests(
     kubeconfig: str | None = None,
     context: str | None = None,
     ignore_file: str | None = None,
+    cluster_timeout: float | None = None,
 ) -> Scan:
     """Scan manifests (and, with `cluster`, a live management cluster) the way `capsa scan`
     does — suppressions, live-only checks and all — and turn the result into evidence."""
@@ -70,6 +71,7 @@ def scan_manifests(
         kubeconfig=kubeconfig,
         context=context,
         ignore_file=ignore_file,
+        cluster_timeout=cluster_timeout,
     )
     return from_scan(scan(request))
 

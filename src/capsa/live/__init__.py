@@ -30,6 +30,8 @@ class LiveReport:
 
     findings: list[Finding]
     not_assessable: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    """Live checks whose analysis raised on the data read (check id, why)."""
 
 
 def analyse(
@@ -42,15 +44,23 @@ def analyse(
     live = LiveInput(LiveIndex.of(resources), now or datetime.now(UTC), options or LiveOptions())
     checks = live_checks()
     analyses = registered()
-    findings = [found for check_id in checks for found in analyses[check_id].function(live)]
+    findings: list[Finding] = []
+    failed: list[tuple[str, str]] = []
+    for check_id in checks:
+        try:  # a server can answer anything: one analysis meeting odd data must not end the scan
+            findings.extend(analyses[check_id].function(live))
+        except Exception as error:
+            failed.append(
+                (check_id, f"its analysis failed on the data read ({type(error).__name__})")
+            )
     missing = set(unread)
-    not_assessable = [CA_REUSE]
+    not_assessable = [CA_REUSE, *failed]
     for check in checks.values():
         gaps = sorted(k for k in check.needs if k in missing)
         if gaps:
             not_assessable.append((check.id, f"could not read {', '.join(gaps)}"))
     findings.sort(key=lambda f: (f.check_id, f.resource.identity, f.fingerprint))
-    return LiveReport(findings, not_assessable)
+    return LiveReport(findings, not_assessable, failed)
 
 
 __all__ = [

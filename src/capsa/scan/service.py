@@ -49,6 +49,7 @@ class ScanRequest:
     kubeconfig: str | None = None
     context: str | None = None
     namespaces: Sequence[str] = ()
+    cluster_timeout: float | None = None
     today: date | None = None
     stdin: TextIO | None = None
     checks: Sequence[Check] | None = None
@@ -88,14 +89,27 @@ def _read(request: ScanRequest) -> _Read:
     if request.cluster:
         # Only a live scan needs these; lightkube alone takes ~0.1 s to import.
         from capsa.live import analyse
-        from capsa.sources.cluster import read_cluster
+        from capsa.sources.cluster import read_cluster, read_problems
+        from capsa.sources.cluster_http import LiveLimits
 
-        live = read_cluster(request.kubeconfig, request.context, list(request.namespaces))
+        limits = LiveLimits()
+        if request.cluster_timeout is not None:
+            limits = LiveLimits(deadline=request.cluster_timeout)
+        live = read_cluster(
+            request.kubeconfig, request.context, list(request.namespaces), limits=limits
+        )
         read.resources.extend(live.resources)
         read.problems.extend(live.problems)
-        read.live = bool(live.resources)
-        report = analyse(live.resources, unread=[kind for kind, _ in live.not_assessable])
-        read.live_findings.extend(report.findings)
+        where = f"cluster://{live.context}" if live.context else (request.kubeconfig or "cluster")
+        read.problems.extend(read_problems(live, where))
+        read.live = not live.unusable
+        if read.live:
+            report = analyse(live.resources, unread=[kind for kind, _ in live.not_assessable])
+            read.live_findings.extend(report.findings)
+            read.problems.extend(
+                Problem(where, None, None, f"live check {check_id} not run: {why}")
+                for check_id, why in report.failed
+            )
     return read
 
 
@@ -209,8 +223,13 @@ def _scan(request: ScanRequest) -> ScanResult:
         unknown=len(evaluation.unknown),
         errors=len(errors),
     )
-    nothing_read = (not read.resources and bool(errors)) or (
-        not read.live and (read.files == 0 if request.paths else not request.cluster)
+    files_read = bool(request.paths) and read.files > 0
+    # an unreadable cluster is unusable input even beside readable files: the scan asked
+    # for its evidence and got none (the problems say what could not be read)
+    nothing_read = (
+        (not read.resources and bool(errors))
+        or not (files_read or read.live)
+        or (request.cluster and not read.live)
     )
     return ScanResult(
         findings=tuple(kept),
