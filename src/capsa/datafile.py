@@ -35,6 +35,7 @@ from capsa.yamlio import (
     TooDeep,
     build_document,
     key_position_of,
+    may_have_aliases,
     position_of,
     refusal,
     yaml_problem,
@@ -115,10 +116,11 @@ def _parse_one(text: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        why = refusal(node, "&" in text)
+        aliases = may_have_aliases(text)  # without any, the depth check while building is enough
+        why = refusal(node, aliases) if aliases else None
         if why is not None:
             raise _Refused(node.start_mark.line + 1, why.replace("; document skipped", ""))
-        return build_document(loader, node, max_depth=MAX_DEPTH)
+        return build_document(loader, node, max_depth=MAX_DEPTH, aliases=aliases)
     finally:
         loader.dispose()
 

@@ -354,6 +354,16 @@ def exceeds_depth(root: yaml.Node, limit: int) -> bool:
 
 # --- guards, checked on the composed node graph before anything is built -------------
 
+_ALIAS_TOKEN = re.compile(r"(?:^|[\s\[{,:])\*\S", re.M)
+
+
+def may_have_aliases(text: str) -> bool:
+    """False only when `text` holds no alias (`*name` at the start of a token), so no node
+    can be shared and the alias guards can be skipped. Errs towards True: `a *b` in a
+    quoted string counts."""
+    return _ALIAS_TOKEN.search(text) is not None
+
+
 MAX_DEPTH = 200
 """Deepest nesting accepted: generous for deep CRD schemas; recursive walkers break near 500."""
 MAX_ALIAS_RATIO = 10
@@ -460,6 +470,8 @@ _CONSTRUCTOR_TEXT = (
      "a mapping key must be a plain value, not a list or mapping"),
     (re.compile(r"failed to (?:decode|convert) base64 data"), "!!binary value is not valid base64"),
     (re.compile(r"found unconstructable recursive node"), "alias refers to its own parent"),
+    (re.compile(rf"expected a mapping or list of mappings for merging, but found {_NODE_WORDS}"),
+     None),
 )  # fmt: skip
 _COMPOSER_TEXT = (
     (re.compile(r"found undefined alias"),
@@ -468,6 +480,11 @@ _COMPOSER_TEXT = (
     (re.compile(r"expected a single document in the stream"),
      "expected a single document, found another after '---'"),
 )  # fmt: skip
+
+
+_UNDESCRIBED = (
+    "a value here cannot be read (the parser's own message may quote it, so it is not shown)"
+)
 
 
 def _known(text: str, table: tuple[tuple[re.Pattern[str], str | None], ...]) -> str | None:
@@ -513,7 +530,7 @@ def describe_yaml_error(exc: yaml.YAMLError, text: str | None = None) -> YamlFau
         message = _known(context, _COMPOSER_TEXT) or _known(problem, _COMPOSER_TEXT)
     else:
         message = next((t for t in (problem, context) if t and _CONSTANT_TEXT.fullmatch(t)), None)
-    return YamlFault(line, column, message or "invalid YAML")
+    return YamlFault(line, column, message or _UNDESCRIBED)
 
 
 def yaml_problem(

@@ -178,7 +178,10 @@ def scan(
         result = run_scan(request)
     except InputError as error:
         fail_input(error)
-    _emit(result, fmt, output)
+    if result.nothing_read and fmt is ScanFormat.TABLE and output is None:
+        print_problems(result.errors)  # no table saying "No open findings" about nothing
+    else:
+        _emit(result, fmt, output)
     if result.nothing_read:
         err("error: nothing could be read from the given inputs")
     raise typer.Exit(_exit_code(result, fail_on))

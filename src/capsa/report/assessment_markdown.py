@@ -6,6 +6,7 @@ newline in a message cannot break the table; locations are written `path:line`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from capsa.assess.model import (
@@ -29,10 +30,14 @@ from capsa.report.markdown_cells import cell
 
 
 def code(text: str) -> str:
-    """Inline code that survives backticks and pipes in the text."""
+    """Inline code that survives backticks and pipes in the text: the fence is longer than
+    any run of backticks inside, so no text can close the span early."""
     clean = " ".join(text.split()).replace("|", "¦")
-    fence = "``" if "`" in clean else "`"
-    return f"{fence} {clean} {fence}" if fence == "``" else f"`{clean}`"
+    longest = max((len(run) for run in re.findall(r"`+", clean)), default=0)
+    if not longest:
+        return f"`{clean}`"
+    fence = "`" * (longest + 1)
+    return f"{fence} {clean} {fence}"
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:

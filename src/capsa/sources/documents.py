@@ -26,6 +26,7 @@ from capsa.yamlio import (
     Position,
     TooDeep,
     build_document,
+    may_have_aliases,
     refusal,
     yaml_problem,
 )
@@ -163,7 +164,7 @@ def load_documents(
     problem lines are not: they stay on `text`'s lines)."""
     docs: list[tuple[int, Any]] = []
     problems: list[Problem] = []
-    has_anchors = "&" in text
+    has_anchors = may_have_aliases(text)
     wants_literals = "ConfigMap" in text or "Secret" in text
     base_line = 0
     chunk = text
