@@ -351,3 +351,11 @@ def test_requests_are_logged_and_only_gets(hostile_api: FakeApiServer, kubeconfi
     assert result.requests and all(method == "GET" for method, _ in result.requests)
     assert {r.method for r in hostile_api.requests} == {"GET"}
     assert isinstance(hostile_api.requests[0], Request)
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "0.5"])
+@pytest.mark.parametrize("command", ["scan", "paths", "assess"])
+def test_a_timeout_that_would_never_end_is_refused(value: str, command: str) -> None:
+    result = run(command, "--cluster", "--timeout", value)
+    assert result.exit_code == 2
+    assert "give a number of seconds" in result.output

@@ -18,8 +18,10 @@ from capsa.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     EXIT_UNUSABLE,
+    TIMEOUT_HELP,
     err,
     fail_input,
+    live_timeout,
     parse_vars,
     write_output,
 )
@@ -133,10 +135,7 @@ def assess(
     kubeconfig: str | None = typer.Option(None, "--kubeconfig", help="Kubeconfig for --cluster."),
     context: str | None = typer.Option(None, "--context", help="Kubeconfig context for --cluster."),
     timeout: float | None = typer.Option(
-        None,
-        "--timeout",
-        min=1,
-        help="Seconds the whole live read may take (with --cluster; default 180).",
+        None, "--timeout", callback=live_timeout, help=TIMEOUT_HELP
     ),
     repo: str | None = typer.Option(None, "--repo", help="Project repository for DEV-* gaps."),
     out: Path = typer.Option(Path("capsa-report"), "--out", "-o", help="Output directory."),

@@ -9,6 +9,7 @@ tables, whose strings are never read as rich markup (`[/bold]` in a name is just
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from collections.abc import Iterable
@@ -62,6 +63,16 @@ def write_output(text: str, output: str | None) -> None:
             raise typer.Exit(EXIT_UNUSABLE) from None
     else:
         _write(sys.stdout, safe if safe.endswith("\n") else safe + "\n")
+
+
+def live_timeout(value: float | None) -> float | None:
+    """--timeout: a finite number of seconds, at least 1 (`nan` or `inf` would never end)."""
+    if value is not None and not (math.isfinite(value) and value >= 1):
+        raise typer.BadParameter("give a number of seconds, at least 1")
+    return value
+
+
+TIMEOUT_HELP = "Seconds the whole live read may take (with --cluster; default 180)."
 
 
 def parse_vars(pairs: Iterable[str]) -> dict[str, str]:

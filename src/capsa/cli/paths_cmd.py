@@ -17,8 +17,10 @@ import typer
 from capsa.cli.common import (
     DEFAULT_IGNORE_FILE,
     EXIT_UNUSABLE,
+    TIMEOUT_HELP,
     err,
     fail_input,
+    live_timeout,
     print_problems,
     write_output,
 )
@@ -61,10 +63,7 @@ def paths(
     kubeconfig: str | None = typer.Option(None, "--kubeconfig", help="kubeconfig file."),
     context: str | None = typer.Option(None, "--context", help="kubeconfig context."),
     timeout: float | None = typer.Option(
-        None,
-        "--timeout",
-        min=1,
-        help="Seconds the whole live read may take (with --cluster; default 180).",
+        None, "--timeout", callback=live_timeout, help=TIMEOUT_HELP
     ),
     output_format: PathsFormat = typer.Option(PathsFormat.TABLE, "--format", "-f"),
     output: str | None = typer.Option(None, "--output", "-o", help="Write to a file."),

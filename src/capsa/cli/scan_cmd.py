@@ -22,8 +22,10 @@ from capsa.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     EXIT_UNUSABLE,
+    TIMEOUT_HELP,
     err,
     fail_input,
+    live_timeout,
     parse_vars,
     print_problems,
     write_output,
@@ -141,10 +143,7 @@ def scan(
         [], "--namespace", "-n", help="Only these namespaces of the cluster (repeatable)."
     ),
     timeout: float | None = typer.Option(
-        None,
-        "--timeout",
-        min=1,
-        help="Seconds the whole live read may take (with --cluster; default 180).",
+        None, "--timeout", callback=live_timeout, help=TIMEOUT_HELP
     ),
 ) -> None:
     """Scan Cluster API manifests (and/or a live management cluster) against the checks of
