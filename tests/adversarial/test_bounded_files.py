@@ -209,3 +209,13 @@ def test_a_model_alias_bomb_is_refused(tmp_path: Path) -> None:
     model = tmp_path / "bomb.yaml"
     model.write_text(GOOD_MODEL.read_text() + "x-bomb:\n" + "\n".join(f"  {r}" for r in rows))
     assert_unusable(run("model", "validate", str(model)), "alias")
+
+
+def test_an_extends_chain_is_bounded(tmp_path: Path) -> None:
+    for index in range(60):
+        parent = f"extends: m{index + 1}.yaml\n" if index < 59 else ""
+        (tmp_path / f"m{index}.yaml").write_text(
+            "apiVersion: capsa.dev/v1alpha1\nkind: SystemModel\n"
+            f"metadata: {{name: m{index}}}\n{parent}"
+        )
+    assert_unusable(run("model", "validate", str(tmp_path / "m0.yaml")), "longer than 32")
