@@ -122,7 +122,7 @@ def _located(problems: list[Any], path: str, text: str) -> None:
         assert problem.message
 
 
-@bounded(200)
+@bounded(120)
 @given(ANY_TEXT)
 def test_manifest_documents_never_raise(text: str) -> None:
     docs, problems = load_documents(text, "f.yaml")
@@ -167,7 +167,7 @@ DOLLARS = st.text(alphabet="${}:-=+?/#%^,_ aZ9\n'\"\\", max_size=80)
 NAMES = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}", fullmatch=True)
 
 
-@bounded(200)
+@bounded(120)
 @given(DOLLARS | ANY_TEXT, st.dictionaries(NAMES, st.just(CANARY) | st.text(max_size=20)))
 def test_substitution_never_raises_nor_shows_a_value(text: str, variables: dict[str, str]) -> None:
     result = substitute(text, variables, path="t.yaml")
