@@ -35,7 +35,20 @@ STAGES = (
 )
 # Shared by every stage; they import no stage at all.
 FOUNDATIONS = frozenset(
-    {"capsa", "errors", "frozen", "datafile", "yamlio", "cel", "cel_k8s", "kube", "examples"}
+    {
+        "capsa",
+        "errors",
+        "frozen",
+        "datafile",
+        "yamlio",
+        "reader",
+        "display",
+        "terminal",
+        "cel",
+        "cel_k8s",
+        "kube",
+        "examples",
+    }
 )
 ENTRY_POINT = "__main__"  # `python -m capsa`: runs the CLI
 

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from capsa.cel import CelFunction
+from capsa.yamlio import LineLoader
 
 #: Largest YAML text `parseYAML` will parse, and most nodes it will return.
 MAX_YAML_CHARS = 1024 * 1024
@@ -90,9 +91,9 @@ def parse_yaml(text: str) -> Any:
     too large). Uses the safe C loader: no tags, no object construction."""
     if len(text) > MAX_YAML_CHARS:
         return None
-    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
+        # capsa's safe loader: a value its type cannot hold is a YAMLError, not a crash
+        data = yaml.load(text, Loader=LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError:
         return None
     except RecursionError:

@@ -12,27 +12,37 @@ entry does not hide an unknown id in the next.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
+from capsa import reader
+from capsa.display import display_path
 from capsa.errors import InputError, Problem
 from capsa.frozen import FrozenModel
+from capsa.reader import MAX_DATA_FILE_BYTES
 from capsa.yamlio import (
+    MAX_DEPTH,
     LineDict,
     LineList,
     LineLoader,
+    TooDeep,
     build_document,
     key_position_of,
+    may_have_aliases,
     position_of,
+    refusal,
+    yaml_problem,
 )
 
 Loc = tuple[int | str, ...]
+Syntax = Literal["yaml", "json"]
 #: Rewrites one raw entry before validation: (the entry to validate, [(where, message)]).
 Prepare = Callable[[dict[str, Any]], tuple[dict[str, Any], list[tuple[Loc, str]]]]
 """A path into a document: mapping keys and list indexes."""
@@ -70,24 +80,16 @@ class Examples(FrozenModel, Generic[X]):
         return (("fail", self.fail), ("pass", self.pass_))
 
 
-def read_text(path: str | Path, what: str = "file", display: str | None = None) -> str:
-    """The UTF-8 text of a file; InputError (no traceback) when it cannot be read."""
-    shown = display if display is not None else str(path)
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise InputError([Problem(shown, None, None, f"cannot read {what}: {reason}")]) from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(
-            [
-                Problem(
-                    shown, None, None, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8"
-                )
-            ]
-        ) from None
+def read_text(
+    path: str | Path,
+    what: str = "file",
+    display: str | None = None,
+    *,
+    limit: int = MAX_DATA_FILE_BYTES,
+) -> str:
+    """The UTF-8 text of a file through `capsa.reader` (regular files only, size-capped);
+    InputError (no traceback) when it cannot be read."""
+    return reader.read_text(path, what=what, limit=limit, display=display)
 
 
 def builtin_text(package: str, *parts: str) -> tuple[str, str]:
@@ -97,24 +99,60 @@ def builtin_text(package: str, *parts: str) -> tuple[str, str]:
     return display, found.read_text("utf-8")
 
 
+class _Refused(Exception):
+    """A document the guards refuse to build (`capsa.yamlio.refusal`)."""
+
+    def __init__(self, line: int, why: str) -> None:
+        super().__init__(why)
+        self.line = line
+        self.why = why
+
+
 def _parse_one(text: str) -> Any:
     """One YAML document as a LineDict/LineList tree (yamlio's single-pass builder, a few
     times faster than PyYAML's constructor on these files); None when empty."""
     loader = LineLoader(text)
     try:
         node = loader.get_single_node()
-        return None if node is None else build_document(loader, node)
+        if node is None:
+            return None
+        aliases = may_have_aliases(text)  # without any, the depth check while building is enough
+        why = refusal(node, aliases) if aliases else None
+        if why is not None:
+            raise _Refused(node.start_mark.line + 1, why.replace("; document skipped", ""))
+        return build_document(loader, node, max_depth=MAX_DEPTH, aliases=aliases)
     finally:
         loader.dispose()
 
 
-def _yaml_problem(path: str, exc: yaml.YAMLError) -> Problem:
-    if isinstance(exc, yaml.MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        what = exc.problem or exc.context or "invalid YAML"
-        return Problem(path, line, col, f"YAML syntax error: {what}")
-    return Problem(path, None, None, f"YAML error: {exc}")
+TOO_DEEP = f"nested too deeply (more than {MAX_DEPTH} levels)"
+
+
+def _parse_yaml(path: str, text: str) -> Any:
+    try:
+        return _parse_one(text)
+    except yaml.YAMLError as exc:
+        raise InputError([yaml_problem(path, exc, text, prefix="YAML syntax error")]) from None
+    except _Refused as refused:
+        raise InputError([Problem(path, refused.line, None, refused.why)]) from None
+    except TooDeep:
+        raise InputError([Problem(path, None, None, TOO_DEEP)]) from None
+
+
+def _parse_json(path: str, text: str) -> Any:
+    """JSON as plain containers. Its error texts are constants (`Expecting value`), so
+    they are shown; a number over Python's digit limit or nesting past the recursion
+    limit is named as such."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            [Problem(path, exc.lineno, exc.colno, f"not valid JSON: {exc.msg}")]
+        ) from None
+    except RecursionError:
+        raise InputError([Problem(path, None, None, TOO_DEEP)]) from None
+    except ValueError:
+        raise InputError([Problem(path, None, None, "not valid JSON: a number too long")]) from None
 
 
 @dataclass
@@ -129,20 +167,26 @@ class DataFile:
 
     @classmethod
     def parse(
-        cls, path: str, text: str, *, expect: type | None = LineDict, what: str = ""
+        cls,
+        path: str,
+        text: str,
+        *,
+        expect: type | None = LineDict,
+        what: str = "",
+        syntax: Syntax = "yaml",
     ) -> DataFile:
-        """Parse `text`; raise InputError when it is not YAML or (with `expect`) its top
-        level is not a mapping (LineDict) or list (LineList). An empty document is None,
-        accepted only when `expect` is None or LineList (no entries)."""
-        try:
-            root = _parse_one(text)
-        except yaml.YAMLError as exc:
-            raise InputError([_yaml_problem(path, exc)]) from None
+        """Parse `text`; raise InputError when it is not YAML (or, with `syntax="json"`,
+        JSON: plain containers, no positions) or (with `expect`) its top level is not a
+        mapping (LineDict, or dict for JSON) or list (LineList). An empty document is
+        None, accepted only when `expect` is None or LineList (no entries)."""
+        root = _parse_json(path, text) if syntax == "json" else _parse_yaml(path, text)
         if expect is not None and not isinstance(root, expect):
             if root is None and expect is LineList:
                 root = LineList()
             else:
-                shape = "a YAML mapping" if expect is LineDict else "a YAML list"
+                shape = "a mapping"
+                if expect is LineList or expect is LineDict:
+                    shape = "a YAML list" if expect is LineList else "a YAML mapping"
                 message = what or f"the file must be {shape}"
                 raise InputError([Problem(path, 1, 1, message)])
         return cls(path, root)
@@ -156,10 +200,13 @@ class DataFile:
         what: str = "",
         display: str | None = None,
         noun: str = "file",
+        syntax: Syntax = "yaml",
+        limit: int = MAX_DATA_FILE_BYTES,
     ) -> DataFile:
-        """Read and parse a file from disk (see `parse`)."""
-        shown = display if display is not None else str(path)
-        return cls.parse(shown, read_text(path, noun, shown), expect=expect, what=what)
+        """Read a file through `capsa.reader` and parse it (see `parse`)."""
+        shown = display if display is not None else display_path(path)
+        text = read_text(path, noun, shown, limit=limit)
+        return cls.parse(shown, text, expect=expect, what=what, syntax=syntax)
 
     @classmethod
     def builtin(

@@ -7,11 +7,14 @@ Nothing here can construct Python objects from tags: it is a SafeLoader.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
+
+from capsa.errors import Problem
 
 try:  # the C loader is ~4x faster; fall back only where libyaml is missing
     _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -54,8 +57,57 @@ _SEQ_TAG = yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG
 _FLATTEN_TAGS = frozenset({"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"})
 
 
+#: What PyYAML's scalar constructors raise for text their type cannot hold (`!!int X`,
+#: `2024-02-30`, a 5000-digit integer, `0b_`, `!!bool X`, `!!timestamp X`, `!!map [a]`).
+_BUILD_FAILURES = (ValueError, TypeError, KeyError, AttributeError, OverflowError, IndexError)
+
+
+class ValueNotBuilt(yaml.constructor.ConstructorError):
+    """A node whose text its (explicit or resolved) YAML type cannot hold. Carries the
+    type's name only: the node's text may be a secret and never enters the message."""
+
+    def __init__(self, node: yaml.Node) -> None:
+        tag = str(node.tag or "")
+        short = tag[len(_CORE_PREFIX) :] if tag.startswith(_CORE_PREFIX) else ""
+        noun = _TYPE_NOUNS.get(short, "the type its tag names")
+        named = f" (YAML type !!{short})" if short in _TYPE_NOUNS else ""
+        hint = "quote it if it is meant as text"
+        if not isinstance(node, yaml.ScalarNode):
+            hint = "check its tag"
+        super().__init__(
+            None, None, f"value cannot be read as {noun}{named}; {hint}", node.start_mark
+        )
+
+
+_CORE_PREFIX = "tag:yaml.org,2002:"
+_TYPE_NOUNS = {
+    "int": "an integer",
+    "float": "a number",
+    "bool": "true or false",
+    "null": "null",
+    "timestamp": "a date or time",
+    "binary": "base64 data",
+    "str": "text",
+    "map": "a mapping",
+    "seq": "a list",
+    "set": "a set",
+    "omap": "an ordered map",
+    "pairs": "a list of pairs",
+    "merge": "a merge key",
+    "value": "a value key",
+}
+
+
 class LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """SafeLoader that builds LineDict / LineList instead of dict / list."""
+    """SafeLoader that builds LineDict / LineList instead of dict / list. A value its type
+    cannot hold raises `ValueNotBuilt` (a YAMLError with the node's position) instead of
+    the ValueError, KeyError or TypeError PyYAML's constructors let through."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except _BUILD_FAILURES:
+            raise ValueNotBuilt(node) from None
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         """The resolver's own answer, minus its per-call list building: the C parser asks
@@ -298,6 +350,195 @@ def exceeds_depth(root: yaml.Node, limit: int) -> bool:
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((child, depth + 1) for child in node.value if type(child) is not scalar)
     return False
+
+
+# --- guards, checked on the composed node graph before anything is built -------------
+
+_ALIAS_TOKEN = re.compile(r"(?:^|[\s\[{,:])\*\S", re.M)
+
+
+def may_have_aliases(text: str) -> bool:
+    """False only when `text` holds no alias (`*name` at the start of a token), so no node
+    can be shared and the alias guards can be skipped. Errs towards True: `a *b` in a
+    quoted string counts."""
+    return _ALIAS_TOKEN.search(text) is not None
+
+
+MAX_DEPTH = 200
+"""Deepest nesting accepted: generous for deep CRD schemas; recursive walkers break near 500."""
+MAX_ALIAS_RATIO = 10
+"""Alias expansion beyond this many times the written nodes (plus `ALIAS_SLACK`) is refused."""
+ALIAS_SLACK = 10_000
+TOO_DEEP = f"nested deeper than {MAX_DEPTH} levels; document skipped"
+
+
+def _measure_aliases(root: yaml.Node) -> tuple[int, int, bool]:
+    """(deepest nesting, nodes after alias expansion, has a cycle) without recursion."""
+    depth: dict[int, int] = {}
+    size: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if done:
+            on_path.discard(key)
+            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            return 0, 0, True
+        on_path.add(key)
+        stack.append((node, True))
+        for child in children:
+            if id(child) in on_path:
+                return 0, 0, True
+            if id(child) not in size:
+                stack.append((child, False))
+    return depth[id(root)], size[id(root)], False
+
+
+def _count_nodes(root: yaml.Node) -> int:
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in node.value for n in pair)
+    return len(seen)
+
+
+def refusal(node: yaml.Node, has_anchors: bool) -> str | None:
+    """Why a composed document must not be built, or None when it is safe: nesting deeper
+    than `MAX_DEPTH`, an alias inside its own anchor, or alias expansion beyond
+    `MAX_ALIAS_RATIO` times the written nodes (plus `ALIAS_SLACK`): a "billion laughs"."""
+    if not has_anchors:  # no aliases: the node graph is a tree, only depth can hurt
+        if exceeds_depth(node, MAX_DEPTH):
+            return TOO_DEEP
+        return None
+    deepest, expanded, cyclic = _measure_aliases(node)
+    if cyclic:
+        return "YAML alias refers to its own parent (recursive structure); document skipped"
+    if deepest > MAX_DEPTH:
+        return TOO_DEEP
+    written = _count_nodes(node)
+    if expanded > MAX_ALIAS_RATIO * written + ALIAS_SLACK:
+        return (
+            f"YAML aliases expand {written} written nodes to {expanded} "
+            "(alias bomb?); document skipped"
+        )
+    return None
+
+
+# --- describing YAML errors ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YamlFault:
+    """Where a YAML error is (1-based, when known) and what kind of problem it is, in
+    words that never quote the input."""
+
+    line: int | None
+    column: int | None
+    message: str
+
+
+# libyaml's own problem texts are constants; this shape (words, punctuation and quoted
+# one- to three-character tokens or <token names>) is what they look like. Text of any
+# other shape may carry the input and is never shown.
+_CONSTANT_TEXT = re.compile(r"(?:[A-Za-z ,;()-]|<[a-z ]+>|'(?:<[a-z ]+>|[^\sA-Za-z0-9']{1,3})')+")
+_NODE_WORDS = r"(?:scalar|sequence|mapping)"
+_CONSTRUCTOR_TEXT = (
+    (re.compile(r"could not determine a constructor for the tag"),
+     "unknown tag: an unquoted value starting with '!' is read as a YAML tag; quote the value"),
+    (re.compile(rf"expected an? {_NODE_WORDS}(?: node)?, but found {_NODE_WORDS}"), None),
+    (re.compile(r"expected a mapping of length 1, but found \w+"), None),
+    (re.compile(r"expected a single mapping item, but found \d+ items"), None),
+    (re.compile(r"found (?:an )?un(?:hashable|acceptable) key"),
+     "a mapping key must be a plain value, not a list or mapping"),
+    (re.compile(r"failed to (?:decode|convert) base64 data"), "!!binary value is not valid base64"),
+    (re.compile(r"found unconstructable recursive node"), "alias refers to its own parent"),
+    (re.compile(rf"expected a mapping or list of mappings for merging, but found {_NODE_WORDS}"),
+     None),
+)  # fmt: skip
+_COMPOSER_TEXT = (
+    (re.compile(r"found undefined alias"),
+     "undefined alias: an unquoted value starting with '*' is read as an alias; quote the value"),
+    (re.compile(r"found duplicate anchor"), "duplicate anchor name"),
+    (re.compile(r"expected a single document in the stream"),
+     "expected a single document, found another after '---'"),
+)  # fmt: skip
+
+
+_UNDESCRIBED = (
+    "a value here cannot be read (the parser's own message may quote it, so it is not shown)"
+)
+
+
+def _known(text: str, table: tuple[tuple[re.Pattern[str], str | None], ...]) -> str | None:
+    for pattern, message in table:
+        if pattern.fullmatch(text):
+            return message if message is not None else text
+        if message is not None and pattern.match(text):
+            return message
+    return None
+
+
+def _line_of(text: str | None, index: int | None) -> int | None:
+    if text is None or index is None or index < 0:
+        return None
+    return text.count("\n", 0, index) + 1
+
+
+def describe_yaml_error(exc: yaml.YAMLError, text: str | None = None) -> YamlFault:
+    """Line, column and kind of a YAML error, never the offending text.
+
+    PyYAML's messages quote what they could not read — a tag (`!x`, `!<…>`, `%`-escaped),
+    an alias name, a value given to `!!int` — and an unquoted value starting with `!` or
+    `*` may well be a password. Known messages are translated; libyaml's constant texts
+    are passed on only when they have the shape of a constant; anything else becomes
+    "invalid YAML". `text` (the parsed text) lets a reader error be placed on its line.
+    """
+    if isinstance(exc, yaml.reader.ReaderError):
+        where = _line_of(text, getattr(exc, "position", None))
+        return YamlFault(
+            where, None, "character not allowed in YAML (a control or invalid character)"
+        )
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return YamlFault(None, None, "invalid YAML")
+    mark = exc.problem_mark or exc.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+    problem, context = exc.problem or "", exc.context or ""
+    message: str | None
+    if isinstance(exc, ValueNotBuilt):
+        message = problem  # built from the node's type alone
+    elif isinstance(exc, yaml.constructor.ConstructorError):
+        message = _known(problem, _CONSTRUCTOR_TEXT)
+    elif isinstance(exc, yaml.composer.ComposerError):
+        message = _known(context, _COMPOSER_TEXT) or _known(problem, _COMPOSER_TEXT)
+    else:
+        message = next((t for t in (problem, context) if t and _CONSTANT_TEXT.fullmatch(t)), None)
+    return YamlFault(line, column, message or _UNDESCRIBED)
+
+
+def yaml_problem(
+    path: str, exc: yaml.YAMLError, text: str | None = None, *, prefix: str = "invalid YAML"
+) -> Problem:
+    """The Problem of a YAML error in file `path` (see `describe_yaml_error`)."""
+    fault = describe_yaml_error(exc, text)
+    return Problem(path, fault.line, fault.column, f"{prefix}: {fault.message}")
 
 
 def load_all_with_lines(text: str) -> Iterator[tuple[int, Any]]:

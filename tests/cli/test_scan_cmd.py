@@ -12,6 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from capsa.cli import scan_cmd
+from capsa.cli.guard import SafeGroup
 
 runner = CliRunner()
 
@@ -44,7 +45,7 @@ stringData:
 
 @pytest.fixture
 def app() -> typer.Typer:
-    root = typer.Typer(pretty_exceptions_enable=False)
+    root = typer.Typer(cls=SafeGroup, pretty_exceptions_enable=False)
     scan_cmd.register(root)
     return root
 

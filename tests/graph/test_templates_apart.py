@@ -107,6 +107,8 @@ def test_unresolved_names_show_as_variables_in_every_format(
 ) -> None:
     text = outputs[name]
     assert MARKER not in text, name
+    if name.endswith(" md"):  # Markdown escapes `_`; a reader sees the name unescaped
+        text = text.replace("\\_", "_")
     assert "${CLUSTER_NAME}" in text, name
 
 

@@ -3,16 +3,21 @@
 Serves discovery (APIVersions, APIGroupList, APIResourceList), paged lists with
 `limit`/`continue`, PartialObjectMetadataList for the metadata Accept header, and Status
 objects for errors. Faults (403, 404, 429 with Retry-After, 500, 410 on a continue token,
-slow answers) can be injected per path. Every request is logged with its method and headers.
+slow answers) can be injected per path, or on every path a rule matches (`inject_where`).
+The hostile mode: a fault may replace the answer's JSON (`json`), add headers, or take
+over the wire entirely (`wire`: see the `trickle`, `endless_chunks` and `gzip_bomb`
+writers) to play a server that misbehaves below HTTP. Every request is logged with its
+method and headers.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import threading
-import time
-from collections.abc import Iterable
+import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -104,6 +109,11 @@ class Request:
     authorization: str
 
 
+Wire = Callable[[BaseHTTPRequestHandler, threading.Event], None]
+"""Writes a whole answer (status line included) itself; stops when the Event is set."""
+FOREVER = 10**9
+
+
 @dataclass
 class Fault:
     status: int
@@ -111,6 +121,65 @@ class Fault:
     retry_after: str | None = None
     only_with_continue: bool = False
     delay: float = 0.0
+    json: Any = None
+    """Answer with this document (any JSON value, or a function of the Request giving
+    one) instead of the real one."""
+    headers: dict[str, str] = field(default_factory=dict)
+    wire: Wire | None = None
+
+
+def trickle(payload: bytes, every: float, *, in_headers: bool = False) -> Wire:
+    """Send `payload` one byte every `every` seconds (forever, if it is long enough):
+    in the body after honest headers, or from the very first header byte."""
+
+    def write(handler: BaseHTTPRequestHandler, stop: threading.Event) -> None:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        if not in_headers:
+            head += f"Content-Length: {len(payload)}\r\n\r\n".encode()
+            handler.wfile.write(head)
+            handler.wfile.flush()
+            data = payload
+        else:
+            data = head + b"X-Slow: " + b"a" * 10_000_000
+        for byte in data:
+            if stop.wait(every):
+                return
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+
+    return write
+
+
+def endless_chunks(chunk: bytes = b" " * 65536) -> Wire:
+    """A 200 answer in chunked encoding that never ends."""
+
+    def write(handler: BaseHTTPRequestHandler, stop: threading.Event) -> None:
+        handler.wfile.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n"
+        )
+        frame = f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
+        while not stop.is_set():
+            handler.wfile.write(frame)
+
+    return write
+
+
+def gzip_bomb(expanded: int = 1 << 30) -> Wire:
+    """A small gzip answer that inflates to `expanded` bytes of zeros."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = b"\x00" * (1 << 20)
+    parts = [compressor.compress(block) for _ in range(expanded // len(block))]
+    body = b"".join(parts) + compressor.flush()
+
+    def write(handler: BaseHTTPRequestHandler, stop: threading.Event) -> None:
+        handler.wfile.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+
+    return write
 
 
 def status_body(code: int, reason: str, message: str) -> dict[str, Any]:
@@ -157,6 +226,8 @@ class FakeApiServer:
     honour_metadata_accept: bool = True
     requests: list[Request] = field(default_factory=list)
     faults: dict[str, list[Fault]] = field(default_factory=dict)
+    rules: list[tuple[Callable[[str], bool], Fault]] = field(default_factory=list)
+    stopping: threading.Event = field(default_factory=threading.Event)
     _store: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     _httpd: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
@@ -183,6 +254,10 @@ class FakeApiServer:
     def inject(self, path: str, fault: Fault) -> None:
         self.faults.setdefault(path, []).append(fault)
 
+    def inject_where(self, matches: Callable[[str], bool], fault: Fault) -> None:
+        """`fault` on every request whose path `matches` (until its `times` run out)."""
+        self.rules.append((matches, fault))
+
     def start(self) -> str:
         handler = self._handler_class()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -194,6 +269,7 @@ class FakeApiServer:
         return self.url
 
     def stop(self) -> None:
+        self.stopping.set()  # ends trickles and endless answers still being written
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -237,7 +313,13 @@ class FakeApiServer:
                 code, body, headers = server.handle(
                     self.command, self.path, dict(self.headers.items())
                 )
-                payload = json.dumps(body).encode()
+                if callable(body):
+                    # the client giving up mid-answer is what a hostile answer is for
+                    with contextlib.suppress(OSError):
+                        body(self, server.stopping)
+                    self.close_connection = True
+                    return
+                payload = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
@@ -252,7 +334,7 @@ class FakeApiServer:
 
     def handle(
         self, method: str, raw_path: str, headers: dict[str, str]
-    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+    ) -> tuple[int, Any, dict[str, str]]:
         parts = urlsplit(raw_path)
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         lower = {k.lower(): v for k, v in headers.items()}
@@ -268,8 +350,14 @@ class FakeApiServer:
             return 405, status_body(405, "MethodNotAllowed", "read-only fake"), {}
         if fault is not None:
             if fault.delay:
-                time.sleep(fault.delay)
+                self.stopping.wait(fault.delay)
             extra = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+            extra.update(fault.headers)
+            if fault.wire is not None:
+                return fault.status, fault.wire, extra
+            if fault.json is not None:
+                body = fault.json(request) if callable(fault.json) else fault.json
+                return fault.status, body, extra
             if fault.status != 200:
                 message = f"injected {fault.status}"
                 if fault.status == 410:
@@ -279,6 +367,12 @@ class FakeApiServer:
         return self._route(request)
 
     def _take_fault(self, request: Request) -> Fault | None:
+        for matches, rule in self.rules:
+            if rule.times > 0 and matches(request.path):
+                if rule.only_with_continue and "continue" not in request.query:
+                    continue
+                rule.times -= 1
+                return rule
         queue = self.faults.get(request.path)
         if not queue:
             return None

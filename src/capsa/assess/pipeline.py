@@ -40,6 +40,7 @@ class AssessRequest:
     kubeconfig: str | None = None
     context: str | None = None
     namespaces: Sequence[str] = ()
+    cluster_timeout: float | None = None
     repo: str | None = None
     variables: Mapping[str, str] = field(default_factory=dict)
     vars_file: str | None = None

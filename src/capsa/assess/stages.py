@@ -178,6 +178,7 @@ def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
             kubeconfig=request.kubeconfig,
             context=request.context,
             namespaces=list(request.namespaces),
+            cluster_timeout=request.cluster_timeout,
             today=today,
             aws=request.aws,
         )

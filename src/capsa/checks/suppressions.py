@@ -21,7 +21,6 @@ Inline: `metadata.annotations["capsa.dev/ignore"] = "CHECK=reason[,CHECK2=reason
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -30,12 +29,14 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
+from pydantic import BaseModel, Field
 
 from capsa.checks.findings import Finding, Severity
+from capsa.datafile import DataFile, Loc
 from capsa.errors import InputError, Problem
+from capsa.reader import MAX_FILE_BYTES
 from capsa.sources.resource import Resource
-from capsa.yamlio import LineDict, LineList, key_position_of, load_one_with_lines, position_of
+from capsa.yamlio import LineDict, position_of
 
 API_VERSION = "capsa.dev/v1alpha1"
 KIND = "Suppressions"
@@ -123,11 +124,8 @@ class SuppressionOutcome:
 
 
 # --- the suppressions file -------------------------------------------------------------
-
-
-def _line(root: Any, path: tuple[int | str, ...], *, key: bool = False) -> int | None:
-    found = key_position_of(root, path) if key else position_of(root, path)
-    return found[0] if found and found[0] > 0 else None
+# Read through `capsa.datafile`: the bounded reader, the guarded YAML parser with
+# positions, and YAML errors described without quoting the file.
 
 
 def _as_date(value: Any) -> date | None:
@@ -149,91 +147,57 @@ def _text(value: Any) -> str | None:
     return None
 
 
-def _resource_selector(
-    entry: LineDict, root: Any, at: tuple[int | str, ...], name: str, problems: list[Problem]
-) -> dict[str, str | None]:
+def _resource_selector(file: DataFile, at: Loc) -> dict[str, str | None]:
     selector: dict[str, str | None] = dict.fromkeys(_RESOURCE_KEYS)
-    raw = entry.get("resource")
+    raw = file.get((*at, "resource"))
     if raw is None:
         return selector
     if not isinstance(raw, dict):
-        problems.append(
-            Problem(name, _line(root, (*at, "resource")), None, "resource must be a mapping")
-        )
+        file.report((*at, "resource"), "resource must be a mapping")
         return selector
     for key, value in raw.items():
-        where = _line(root, (*at, "resource", key), key=True)
+        where: Loc = (*at, "resource", key)
         if key not in _RESOURCE_KEYS:
-            problems.append(
-                Problem(
-                    name, where, None, f"resource.{key}: unknown key (use kind, namespace, name)"
-                )
-            )
+            file.report(where, f"resource.{key}: unknown key (use kind, namespace, name)", key=True)
         elif not isinstance(value, str) or not value:
-            problems.append(
-                Problem(name, where, None, f"resource.{key} must be a non-empty string")
-            )
+            file.report(where, f"resource.{key} must be a non-empty string", key=True)
         else:
             selector[str(key)] = value
     return selector
 
 
-def _entry(root: Any, index: int, name: str, problems: list[Problem]) -> Suppression | None:
-    at: tuple[int | str, ...] = ("suppressions", index)
-    entry = root["suppressions"][index]
-    here = _line(root, at)
+def _entry(file: DataFile, index: int) -> Suppression | None:
+    at: Loc = ("suppressions", index)
+    entry = file.get(at)
+    line = file.position(at)[0]
     if not isinstance(entry, LineDict):
-        problems.append(Problem(name, here, None, "a suppression must be a mapping"))
+        file.report(at, "a suppression must be a mapping")
         return None
-    before = len(problems)
+    before = len(file.problems)
+    allowed = ", ".join((*_REQUIRED, *_OPTIONAL))
     for key in entry:
         if key not in _REQUIRED and key not in _OPTIONAL:
-            allowed = ", ".join((*_REQUIRED, *_OPTIONAL))
-            problems.append(
-                Problem(
-                    name,
-                    _line(root, (*at, key), key=True),
-                    None,
-                    f"{key}: unknown key (allowed: {allowed})",
-                )
-            )
+            file.report((*at, key), f"{key}: unknown key (allowed: {allowed})", key=True)
     for key in _REQUIRED:
         if key not in entry:
-            problems.append(Problem(name, here, None, f"{key} is required"))
+            file.report(at, f"{key} is required")
     check = _text(entry.get("check"))
     reason = _text(entry.get("reason"))
     approver = _text(entry.get("approver"))
     expires = _as_date(entry.get("expires"))
     for key, value in (("check", check), ("reason", reason), ("approver", approver)):
         if key in entry and value is None:
-            problems.append(
-                Problem(name, _line(root, (*at, key)), None, f"{key} must be a non-empty string")
-            )
+            file.report((*at, key), f"{key} must be a non-empty string")
     if "expires" in entry and expires is None:
-        problems.append(
-            Problem(
-                name, _line(root, (*at, "expires")), None, "expires must be a date (YYYY-MM-DD)"
-            )
-        )
+        file.report((*at, "expires"), "expires must be a date (YYYY-MM-DD)")
     allow = entry.get("allowCritical", False)
     if not isinstance(allow, bool):
-        problems.append(
-            Problem(
-                name,
-                _line(root, (*at, "allowCritical")),
-                None,
-                "allowCritical must be true or false",
-            )
-        )
-    selector = _resource_selector(entry, root, at, name, problems)
-    if (
-        len(problems) > before
-        or check is None
-        or reason is None
-        or approver is None
-        or expires is None
-    ):
+        file.report((*at, "allowCritical"), "allowCritical must be true or false")
+    selector = _resource_selector(file, at)
+    if len(file.problems) > before or None in (check, reason, approver, expires):
         return None
+    assert check is not None and reason is not None and approver is not None
+    assert expires is not None
     return Suppression(
         check=check,
         kind=selector["kind"],
@@ -243,59 +207,40 @@ def _entry(root: Any, index: int, name: str, problems: list[Problem]) -> Suppres
         expires=expires,
         approver=approver,
         allow_critical=bool(allow),
-        path=name,
-        line=here,
+        path=file.path,
+        line=line,
     )
+
+
+def _suppressions(file: DataFile) -> list[Suppression]:
+    root = file.root
+    if root.get("apiVersion") != API_VERSION:
+        file.report(("apiVersion",), f"apiVersion must be {API_VERSION}")
+    if root.get("kind") != KIND:
+        file.report(("kind",), f"kind must be {KIND}")
+    for key in root:
+        if key not in ("apiVersion", "kind", "suppressions", "metadata"):
+            file.report((key,), f"{key}: unknown key", key=True)
+    entries = root.get("suppressions") or []
+    if not isinstance(entries, list):
+        file.report(("suppressions",), "suppressions must be a list")
+        entries = []
+    found = [_entry(file, i) for i in range(len(entries))]
+    file.raise_problems()
+    return [s for s in found if s is not None]
+
+
+_NOT_SUPPRESSIONS = f"expected a mapping with kind: {KIND}"
 
 
 def parse_suppressions(text: str, name: str) -> list[Suppression]:
     """Suppressions of a file's text; raises InputError listing every problem with its line."""
-    try:
-        root = load_one_with_lines(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(error, "problem", None) or "cannot parse"
-        raise InputError([Problem(name, line, None, f"invalid YAML: {problem}")]) from None
-    if not isinstance(root, LineDict):
-        raise InputError([Problem(name, 1, None, f"expected a mapping with kind: {KIND}")])
-    problems: list[Problem] = []
-    if root.get("apiVersion") != API_VERSION:
-        problems.append(
-            Problem(name, _line(root, ("apiVersion",)), None, f"apiVersion must be {API_VERSION}")
-        )
-    if root.get("kind") != KIND:
-        problems.append(Problem(name, _line(root, ("kind",)), None, f"kind must be {KIND}"))
-    for key in root:
-        if key not in ("apiVersion", "kind", "suppressions", "metadata"):
-            problems.append(
-                Problem(name, _line(root, (key,), key=True), None, f"{key}: unknown key")
-            )
-    entries = root.get("suppressions", [])
-    if entries is None:
-        entries = []
-    if not isinstance(entries, LineList | list):
-        problems.append(
-            Problem(name, _line(root, ("suppressions",)), None, "suppressions must be a list")
-        )
-        entries = []
-    found = [_entry(root, i, name, problems) for i in range(len(entries))]
-    if problems:
-        raise InputError(problems)
-    return [s for s in found if s is not None]
+    return _suppressions(DataFile.parse(name, text, what=_NOT_SUPPRESSIONS))
 
 
 def load_suppressions(path: str | Path) -> list[Suppression]:
     """Read a suppressions file; a missing, unreadable or invalid file is an InputError."""
-    name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise InputError(
-            [Problem(name, None, None, f"cannot read suppressions: {reason}")]
-        ) from None
-    return parse_suppressions(text, name)
+    return _suppressions(DataFile.load(path, what=_NOT_SUPPRESSIONS, noun="suppressions"))
 
 
 # --- inline annotations ---------------------------------------------------------------
@@ -431,38 +376,29 @@ def apply_suppressions(
 # --- baselines ------------------------------------------------------------------------
 
 
+class _BaselineFinding(BaseModel):
+    """What a baseline needs of each finding of a previous JSON report."""
+
+    fingerprint: str = Field(min_length=1)
+
+
+class _Baseline(BaseModel):
+    """A previous `capsa scan --format json` output, read for its fingerprints only."""
+
+    schema_: Literal["capsa/v1"] = Field(alias="schema")
+    findings: list[_BaselineFinding]
+
+
 def load_baseline(path: str | Path) -> frozenset[str]:
-    """Fingerprints of a previous `capsa scan --format json` output."""
-    name = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise InputError([Problem(name, None, None, f"cannot read baseline: {reason}")]) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise InputError(
-            [Problem(name, error.lineno, error.colno, f"baseline is not JSON: {error.msg}")]
-        ) from None
-    except RecursionError:
-        message = "baseline is nested too deeply to be a capsa JSON output"
-        raise InputError([Problem(name, None, None, message)]) from None
-    if not isinstance(data, dict) or data.get("schema") != BASELINE_SCHEMA:
-        message = f'a baseline is a capsa JSON output ("schema": "{BASELINE_SCHEMA}")'
-        raise InputError([Problem(name, 1, None, message)])
-    findings = data.get("findings")
-    if not isinstance(findings, list):
-        raise InputError([Problem(name, None, None, "baseline has no findings list")])
-    return frozenset(_fingerprints(findings, name))
-
-
-def _fingerprints(findings: Iterable[Any], name: str) -> list[str]:
-    out: list[str] = []
-    for index, item in enumerate(findings):
-        value = item.get("fingerprint") if isinstance(item, dict) else None
-        if not isinstance(value, str) or not value:
-            message = f"findings[{index}] has no fingerprint"
-            raise InputError([Problem(name, None, None, message)])
-        out.append(value)
-    return out
+    """Fingerprints of a previous `capsa scan --format json` output (read through
+    `capsa.datafile`: bounded, JSON errors with line and column)."""
+    what = f'a baseline is a capsa JSON output ("schema": "{BASELINE_SCHEMA}")'
+    file = DataFile.load(
+        path, expect=dict, what=what, noun="baseline", syntax="json", limit=MAX_FILE_BYTES
+    )
+    if file.root.get("schema") != BASELINE_SCHEMA:
+        raise InputError([Problem(file.path, 1, None, what)])
+    baseline = file.validate(_Baseline)
+    file.raise_problems()
+    assert baseline is not None
+    return frozenset(f.fingerprint for f in baseline.findings)

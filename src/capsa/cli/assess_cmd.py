@@ -6,7 +6,6 @@ heavy (pydantic models, the pipeline, jinja2) is imported when a command runs.
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -20,10 +19,15 @@ from capsa.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     EXIT_UNUSABLE,
+    TIMEOUT_HELP,
+    err,
     fail_input,
+    live_timeout,
     parse_vars,
     write_output,
 )
+from capsa.display import display_path
+from capsa.terminal import console
 
 app = typer.Typer(help="Write, re-render and compare the self-assessment.", no_args_is_help=True)
 
@@ -52,7 +56,7 @@ OUTPUT_FILES = ("assessment.md", "assessment.html", "results.sarif", "assessment
 
 
 def _usage(message: str) -> typer.Exit:
-    sys.stderr.write(f"error: {message}\n")
+    err(f"error: {message}")
     return typer.Exit(EXIT_UNUSABLE)
 
 
@@ -163,6 +167,9 @@ def assess(
     aws_region: list[str] = typer.Option(
         [], "--aws-region", help="Region for --aws (repeatable; default: the configured one)."
     ),
+    timeout: float | None = typer.Option(
+        None, "--timeout", callback=live_timeout, help=TIMEOUT_HELP
+    ),
     repo: str | None = typer.Option(None, "--repo", help="Project repository for DEV-* gaps."),
     out: Path = typer.Option(Path("capsa-report"), "--out", "-o", help="Output directory."),
     fail_on: FailOn = typer.Option(
@@ -184,8 +191,8 @@ def assess(
     from capsa.assess.service import assess as run_assessment
     from capsa.errors import InputError
 
-    if not cluster and (kubeconfig or context):
-        raise _usage("--kubeconfig and --context only apply with --cluster")
+    if not cluster and (kubeconfig or context or timeout is not None):
+        raise _usage("--kubeconfig, --context and --timeout only apply with --cluster")
     if ignore_file is None and Path(DEFAULT_IGNORE_FILE).is_file():
         ignore_file = DEFAULT_IGNORE_FILE  # the same default `capsa scan` uses
     account = aws_options(aws, aws_profile, aws_region)
@@ -195,6 +202,7 @@ def assess(
         cluster=cluster,
         kubeconfig=kubeconfig,
         context=context,
+        cluster_timeout=timeout,
         repo=repo,
         variables=parse_vars(var),
         vars_file=vars_file,
@@ -203,10 +211,12 @@ def assess(
         aws=account,
     )
     steps = ("model", "threats", "scan", "paths", "repository", "assessment")
-    err = Console(stderr=True)
     try:
         with Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), console=err, transient=True
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            console=console(stderr=True),
+            transient=True,
         ) as bar:
             task = bar.add_task("assessing", total=len(steps))
 
@@ -220,11 +230,11 @@ def assess(
         fail_input(error)
     except OSError as error:
         raise _usage(f"{error.filename or out}: {error.strerror}") from None
-    console = Console()
-    print_threats(result, console)
-    print_summary(result, written, console)
+    screen = console()
+    print_threats(result, screen)
+    print_summary(result, written, screen)
     for problem in result.errors:
-        sys.stderr.write(f"error: {problem.label}\n")
+        err(f"error: {problem.label}")
     raise typer.Exit(_exit_code(result, fail_on))
 
 
@@ -233,17 +243,20 @@ def load_assessment(path: str) -> Any:
     from pydantic import ValidationError
 
     from capsa.assess.model import Assessment
+    from capsa.errors import InputError
+    from capsa.reader import MAX_FILE_BYTES, read_text
 
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise _usage(f"{path}: cannot read: {exc}") from None
+        text = read_text(path, what="assessment", limit=MAX_FILE_BYTES)
+    except InputError as error:
+        fail_input(error)
     try:
         return Assessment.model_validate_json(text)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "document"
-        raise _usage(f"{path}: not a capsa/v1 assessment ({where}: {first['msg']})") from None
+        shown = display_path(path)
+        raise _usage(f"{shown}: not a capsa/v1 assessment ({where}: {first['msg']})") from None
 
 
 @app.command("report")
@@ -269,7 +282,7 @@ def diff(
     if fmt is DiffFormat.JSON:
         write_output(result.model_dump_json(indent=2, by_alias=True), None)
         return
-    _print_diff(result, Console())
+    _print_diff(result, console())
 
 
 def _print_diff(result: Any, console: Console) -> None:

@@ -1,14 +1,23 @@
-"""Small helpers every command shares: printing problems and exiting with the contract codes."""
+"""What every command shares: the exit-code contract and the only ways text reaches the
+terminal or an output file.
+
+Everything shown passes through `capsa.display.terminal_safe`, so a resource name, file
+name or server message cannot carry terminal escape sequences: `err` for messages on
+standard error, `write_output` for reports, and `console()` (`capsa.terminal`) for rich
+tables, whose strings are never read as rich markup (`[/bold]` in a name is just text).
+"""
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from collections.abc import Iterable
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 
+from capsa.display import display_path, one_line, terminal_safe
 from capsa.errors import InputError, Problem
 
 EXIT_OK = 0
@@ -18,9 +27,14 @@ DEFAULT_IGNORE_FILE = ".capsa-ignore.yaml"  # read by scan and assess when prese
 _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+def err(message: str) -> None:
+    """One line on standard error, made safe for the terminal."""
+    _write(sys.stderr, terminal_safe(message) + "\n")
+
+
 def print_problems(problems: Iterable[Problem]) -> None:
     for problem in problems:
-        sys.stderr.write(f"error: {problem}\n")
+        err(f"error: {problem}")
 
 
 def fail_input(error: InputError) -> NoReturn:
@@ -29,17 +43,36 @@ def fail_input(error: InputError) -> NoReturn:
     raise typer.Exit(EXIT_UNUSABLE)
 
 
+def _write(stream: Any, text: str) -> None:
+    """Write and flush, so a full disk or a closed pipe is met here, not at exit."""
+    stream.write(text)
+    stream.flush()
+
+
 def write_output(text: str, output: str | None) -> None:
-    """Write to a file when asked, else to stdout; an unwritable file exits 2, never a traceback."""
+    """Write to a file when asked, else to stdout; an unwritable file exits 2, never a
+    traceback. Control characters from inputs are escaped (JSON stays valid JSON)."""
+    safe = terminal_safe(text)
     if output:
         try:
             with open(output, "w", encoding="utf-8") as handle:
-                handle.write(text)
-        except OSError as error:
-            sys.stderr.write(f"error: {output}: cannot write: {error.strerror or error}\n")
+                handle.write(safe)
+        except (OSError, ValueError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+            err(f"error: {display_path(output)}: cannot write: {reason}")
             raise typer.Exit(EXIT_UNUSABLE) from None
     else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        _write(sys.stdout, safe if safe.endswith("\n") else safe + "\n")
+
+
+def live_timeout(value: float | None) -> float | None:
+    """--timeout: a finite number of seconds, at least 1 (`nan` or `inf` would never end)."""
+    if value is not None and not (math.isfinite(value) and value >= 1):
+        raise typer.BadParameter("give a number of seconds, at least 1")
+    return value
+
+
+TIMEOUT_HELP = "Seconds the whole live read may take (with --cluster; default 180)."
 
 
 def parse_vars(pairs: Iterable[str]) -> dict[str, str]:
@@ -48,9 +81,11 @@ def parse_vars(pairs: Iterable[str]) -> dict[str, str]:
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not _VAR_NAME.match(name):
-            sys.stderr.write(
-                f"error: --var {pair!r}: expected NAME=value, NAME made of letters, digits "
-                "and _ (not starting with a digit)\n"
+            # the value may be a secret: name only what is before the `=`, never after it
+            shown = one_line(name[:60]) if sep else "(no '=')"
+            err(
+                f"error: --var {shown}=…: expected NAME=value, NAME made of letters, digits "
+                "and _ (not starting with a digit)"
             )
             raise typer.Exit(EXIT_UNUSABLE)
         out[name] = value

@@ -7,8 +7,10 @@ import typer
 
 from capsa import __version__
 from capsa.cli import assess_cmd, aws_cmd, fmea_cmd, model_cmd, paths_cmd, scan_cmd, threats_cmd
+from capsa.cli.guard import SafeGroup
 
 app = typer.Typer(
+    cls=SafeGroup,
     name="capsa",
     help="Cluster API Security Assessment: the SIG Security self-assessment, executable.",
     no_args_is_help=True,

@@ -7,8 +7,10 @@ from enum import StrEnum
 
 import typer
 
-from capsa.cli.common import fail_input, write_output
+from capsa.cli.common import err, fail_input, write_output
+from capsa.display import terminal_safe
 from capsa.errors import InputError
+from capsa.terminal import console
 
 app = typer.Typer(help="Work with system models (threat model as code).", no_args_is_help=True)
 
@@ -36,47 +38,48 @@ def _load(ref: str):  # type: ignore[no-untyped-def]  # returns SystemModel; imp
 def validate(model: str = MODEL_ARG) -> None:
     """Check a model file: schema, references, duplicate ids, boundary cycles."""
     loaded = _load(model)
-    typer.echo(
+    write_output(
         f"ok: {model} ({loaded.metadata.name}): {len(loaded.elements)} elements, "
         f"{len(loaded.boundaries)} boundaries, {len(loaded.assets)} assets, "
-        f"{len(loaded.data_flows)} data flows, {len(loaded.flows)} named flows"
+        f"{len(loaded.data_flows)} data flows, {len(loaded.flows)} named flows",
+        None,
     )
 
 
 @app.command()
 def show(model: str = MODEL_OPT) -> None:
     """Summarise a model: its boundaries, elements and named flows."""
-    from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from capsa.model.index import ModelIndex
 
     loaded = _load(model)
     index = ModelIndex(loaded)
-    console = Console()
-    console.print(f"[bold]{loaded.metadata.title or loaded.metadata.name}[/bold]")
+    out = console()
+    out.print(Text(terminal_safe(loaded.metadata.title or loaded.metadata.name), style="bold"))
     boundaries = Table("boundary", "kind", "inside", "cluster types", title="Trust boundaries")
     for b in loaded.boundaries:
         types = ", ".join(t.value for t in b.cluster_types)
         boundaries.add_row(b.id, b.kind.value, b.parent or "-", types or "-")
-    console.print(boundaries)
+    out.print(boundaries)
     elements = Table("element", "type", "boundary", "exposure", "stores", title="Elements")
     for e in loaded.elements:
         exposure = e.attributes.exposure.value if e.attributes.exposure else "-"
         elements.add_row(
             e.id, e.type.value, e.boundary or "-", exposure, ", ".join(e.attributes.stores) or "-"
         )
-    console.print(elements)
+    out.print(elements)
     flows = Table("data flow", "from", "to", "protocol", "crosses", title="Data flows")
     for f in loaded.data_flows:
         flows.add_row(
             f.id, f.source, f.target, f.protocol.value, ", ".join(index.crossings(f)) or "-"
         )
-    console.print(flows)
+    out.print(flows)
     named = Table("flow", "name", "steps", title="Named flows")
     for nf in loaded.flows:
         named.add_row(nf.id, nf.name, str(len(nf.steps)))
-    console.print(named)
+    out.print(named)
 
 
 @app.command()
@@ -105,7 +108,7 @@ def flows(
     loaded = _load(model)
     known = [f.id for f in loaded.flows]
     if flow is not None and flow not in known:
-        typer.echo(f"error: no named flow {flow!r}; known: {', '.join(known)}", err=True)
+        err(f"error: no named flow {flow!r}; known: {', '.join(known)}")
         raise typer.Exit(2)
     chosen = [flow] if flow else known
     parts = []

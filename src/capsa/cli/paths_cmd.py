@@ -18,11 +18,15 @@ from capsa.cli.aws_cmd import AWS_HELP, aws_options
 from capsa.cli.common import (
     DEFAULT_IGNORE_FILE,
     EXIT_UNUSABLE,
+    TIMEOUT_HELP,
+    err,
     fail_input,
+    live_timeout,
     print_problems,
     write_output,
 )
 from capsa.errors import InputError
+from capsa.terminal import console
 
 if TYPE_CHECKING:
     from capsa.graph.search import AttackPath, PathReport
@@ -72,6 +76,9 @@ def paths(
     aws_region: list[str] = typer.Option(
         [], "--aws-region", help="Region for --aws (repeatable; default: the configured one)."
     ),
+    timeout: float | None = typer.Option(
+        None, "--timeout", callback=live_timeout, help=TIMEOUT_HELP
+    ),
     output_format: PathsFormat = typer.Option(PathsFormat.TABLE, "--format", "-f"),
     output: str | None = typer.Option(None, "--output", "-o", help="Write to a file."),
 ) -> None:
@@ -83,8 +90,8 @@ def paths(
     from capsa.graph.service import attack_paths, generic_scan, scan_manifests
     from capsa.model.loader import load_model
 
-    if not cluster and (kubeconfig or context):
-        typer.echo("error: --kubeconfig and --context only apply with --cluster", err=True)
+    if not cluster and (kubeconfig or context or timeout is not None):
+        err("error: --kubeconfig, --context and --timeout only apply with --cluster")
         raise typer.Exit(EXIT_UNUSABLE)
     account = aws_options(aws, aws_profile, aws_region)
     if generic and (inputs or cluster or account is not None):
@@ -104,6 +111,7 @@ def paths(
                 kubeconfig=kubeconfig,
                 context=context,
                 aws=account,
+                cluster_timeout=timeout,
                 # suppressed findings stop counting as violations, as in scan and assess
                 ignore_file=DEFAULT_IGNORE_FILE if Path(DEFAULT_IGNORE_FILE).is_file() else None,
             )
@@ -123,7 +131,7 @@ def paths(
     if scan.problems:
         print_problems(scan.problems)
     if scan.nothing_read:
-        typer.echo("error: nothing could be read from the given inputs", err=True)
+        err("error: nothing could be read from the given inputs")
         raise typer.Exit(EXIT_UNUSABLE)
     report = result.report
     if output_format is PathsFormat.JSON:
@@ -146,14 +154,13 @@ def _print_table(
 ) -> None:
     import io
 
-    from rich.console import Console
     from rich.table import Table
 
     from capsa.graph import render
 
-    console = Console(file=io.StringIO(), width=200, record=True) if output else Console()
+    out = console(file=io.StringIO(), width=200, record=True) if output else console()
     if not report.paths:
-        console.print("no open attack path from the entry points to the targets")
+        out.print("no open attack path from the entry points to the targets")
     # ids (capabilities, techniques, clusters, mitigations) wrap, never cut
     table = Table(expand=True)
     table.add_column("#", no_wrap=True)
@@ -164,7 +171,7 @@ def _print_table(
     table.add_column("evidence", no_wrap=True)
     for row in render.path_rows(report):
         table.add_row(*row)
-    console.print(table)
+    out.print(table)
     cut = Table(title="Minimum cut")
     for header in ("mitigation", "effort", "checks", "paths cut"):
         cut.add_column(header, overflow="fold")
@@ -175,17 +182,17 @@ def _print_table(
             ", ".join(item.checks),
             ", ".join(str(i) for i in item.paths_cut),
         )
-    console.print(cut)
+    out.print(cut)
     if not report.cut.exact:
-        console.print("cut: search budget exceeded, greedy result shown (may not be minimal)")
+        out.print("cut: search budget exceeded, greedy result shown (may not be minimal)")
     for route in report.cut.routes:
         via = " > ".join(route.techniques)
-        console.print(f"no checkable mitigation closes {route.entry} -> {route.target} via {via}")
+        out.print(f"no checkable mitigation closes {route.entry} -> {route.target} via {via}")
     if report.cut.mitigations and report.cut.closes_every_path:
-        console.print("the cut closes every path from the entry points to the targets")
+        out.print("the cut closes every path from the entry points to the targets")
     if removed is not None:
-        console.print(f"assumed {', '.join(report.assumed)}: {len(removed)} path(s) removed")
+        out.print(f"assumed {', '.join(report.assumed)}: {len(removed)} path(s) removed")
         for path in removed:
-            console.print(f"  - {path.entry} -> {path.target}: {' > '.join(path.shape)}")
+            out.print(f"  - {path.entry} -> {path.target}: {' > '.join(path.shape)}")
     if output is not None:
-        write_output(console.export_text(), output)
+        write_output(out.export_text(), output)

@@ -11,7 +11,6 @@ or any input error under --strict).
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,12 +23,16 @@ from capsa.cli.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     EXIT_UNUSABLE,
+    TIMEOUT_HELP,
+    err,
     fail_input,
+    live_timeout,
     parse_vars,
     print_problems,
     write_output,
 )
 from capsa.errors import InputError
+from capsa.terminal import console
 
 if TYPE_CHECKING:
     from capsa.checks.model import Check
@@ -73,11 +76,9 @@ def _write(text: str, output: str | None) -> None:
 
 def _emit(result: ScanResult, fmt: ScanFormat, output: str | None) -> None:
     if fmt is ScanFormat.TABLE and output is None:
-        from rich.console import Console
-
         from capsa.report.scan_table import print_table
 
-        print_table(result, Console(soft_wrap=False))
+        print_table(result, console(soft_wrap=False))
         return
     if fmt is ScanFormat.TABLE:
         from capsa.report.scan_table import render_table
@@ -149,6 +150,9 @@ def scan(
     aws_region: list[str] = typer.Option(
         [], "--aws-region", help="Region for --aws (repeatable; default: the configured one)."
     ),
+    timeout: float | None = typer.Option(
+        None, "--timeout", callback=live_timeout, help=TIMEOUT_HELP
+    ),
 ) -> None:
     """Scan Cluster API manifests (and/or a live management cluster) against the checks of
     the security self-assessment."""
@@ -157,12 +161,10 @@ def scan(
 
     account = aws_options(aws, aws_profile, aws_region)
     if not paths and not cluster and account is None:
-        sys.stderr.write("error: give at least one PATH, or --cluster, or --aws\n")
+        err("error: give at least one PATH, or --cluster, or --aws")
         raise typer.Exit(EXIT_UNUSABLE)
-    if not cluster and (kubeconfig or context or namespace):
-        sys.stderr.write(
-            "error: --kubeconfig, --context and --namespace only apply with --cluster\n"
-        )
+    if not cluster and (kubeconfig or context or namespace or timeout is not None):
+        err("error: --kubeconfig, --context, --namespace and --timeout only apply with --cluster")
         raise typer.Exit(EXIT_UNUSABLE)
     variables = parse_vars(var)
     if ignore_file is None and Path(DEFAULT_IGNORE_FILE).is_file():
@@ -179,17 +181,18 @@ def scan(
         context=context,
         namespaces=tuple(namespace),
         aws=account,
+        cluster_timeout=timeout,
     )
     try:
         result = run_scan(request)
     except InputError as error:
         fail_input(error)
-    except Exception as error:  # a bug must still end with a message and exit 2
-        sys.stderr.write(f"error: internal error ({type(error).__name__}); please report it\n")
-        raise typer.Exit(EXIT_UNUSABLE) from None
-    _emit(result, fmt, output)
+    if result.nothing_read and fmt is ScanFormat.TABLE and output is None:
+        print_problems(result.errors)  # no table saying "No open findings" about nothing
+    else:
+        _emit(result, fmt, output)
     if result.nothing_read:
-        sys.stderr.write("error: nothing could be read from the given paths\n")
+        err("error: nothing could be read from the given inputs")
     raise typer.Exit(_exit_code(result, fail_on))
 
 
@@ -239,7 +242,6 @@ def list_checks(
 
         _write(json.dumps([_check_dict(c) for c in checks], indent=2), None)
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"{len(checks)} checks")
@@ -253,7 +255,7 @@ def list_checks(
             ", ".join(check.threats),
             " ".join(check.title.split()),
         )
-    Console().print(table)
+    console().print(table)
 
 
 @checks_app.command("show")
@@ -266,7 +268,7 @@ def show_check(check_id: str = typer.Argument(..., metavar="ID", help="A check i
 
         close = difflib.get_close_matches(check_id.upper(), list(checks), n=3)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        sys.stderr.write(f"error: unknown check {check_id!r}{hint}\n")
+        err(f"error: unknown check {check_id!r}{hint}")
         raise typer.Exit(EXIT_UNUSABLE)
     data = _check_dict(check)
     kinds = ", ".join(f"{k.get('group')}/{k['kind']}" for k in data["kinds"])
@@ -315,12 +317,12 @@ def export(
     wanted = {c.strip().upper() for c in only}
     unknown = sorted(wanted - {c.id for c in checks})
     if unknown:
-        sys.stderr.write(f"error: unknown check(s): {', '.join(unknown)}\n")
+        err(f"error: unknown check(s): {', '.join(unknown)}")
         raise typer.Exit(EXIT_UNUSABLE)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        sys.stderr.write(f"error: {out}: cannot create directory: {error.strerror}\n")
+        err(f"error: {out}: cannot create directory: {error.strerror}")
         raise typer.Exit(EXIT_UNUSABLE) from None
     written = 0
     for check in checks:
@@ -329,12 +331,12 @@ def export(
         try:
             documents = export_policy(check, tuple(a.value for a in action))
         except NotExportable as reason:
-            sys.stderr.write(f"skipped: {reason}\n")
+            err(f"skipped: {reason}")
             continue
         text = yaml.safe_dump_all(documents, sort_keys=False, width=100)
         _write(text, str(out / f"{check.id.lower()}.yaml"))
         written += 1
-    typer.echo(f"wrote {written} policy file(s) to {out}")
+    write_output(f"wrote {written} policy file(s) to {out}", None)
 
 
 def register(root: typer.Typer) -> None:

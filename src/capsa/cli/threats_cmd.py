@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from capsa.cli.common import EXIT_UNUSABLE, fail_input, write_output
+from capsa.cli.common import EXIT_UNUSABLE, err, fail_input, write_output
 from capsa.errors import InputError
+from capsa.terminal import console
 
 if TYPE_CHECKING:
     from capsa.threats.render import Selection
@@ -65,7 +66,7 @@ def threats(
         return
 
     if generated and catalogue:
-        typer.echo("error: choose at most one of --generated and --catalogue", err=True)
+        err("error: choose at most one of --generated and --catalogue")
         raise typer.Exit(EXIT_UNUSABLE)
     which: Selection = "generated" if generated else "catalogue" if catalogue else "all"
     tracking_path = tracking if tracking is not None else default_tracking_path(model)
@@ -74,7 +75,7 @@ def threats(
     except InputError as error:
         fail_input(error)
     for warning in report.warnings:
-        typer.echo(f"warning: {warning}", err=True)
+        err(f"warning: {warning}")
     if format is OutputFormat.JSON:
         write_output(json.dumps(report_data(report, which), indent=2), output)
     elif format is OutputFormat.MD:
@@ -99,12 +100,11 @@ def _explain(model: str, threat_id: str, format: OutputFormat, output: str | Non
 
 
 def _table(report: ThreatReport, which: Selection, output: str | None) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     from capsa.threats.render import select
 
-    console = Console(record=output is not None, width=160 if output else None)
+    out = console(record=output is not None, width=160 if output else None)
     table = Table(
         "id", "category", "source", "severity", "matches", "decision", "title", title="Threats"
     )
@@ -121,10 +121,10 @@ def _table(report: ThreatReport, which: Selection, output: str | None) -> None:
             e.tracking.decision.value if e.tracking else "-",
             e.title,
         )
-    console.print(table)
+    out.print(table)
     missed = f" (missed: {', '.join(report.missed)})" if report.missed else ""
-    console.print(
+    out.print(
         f"recall: {report.recall_matched}/{report.recall_total}{missed}; candidates: {len(report.candidates)}"
     )
     if output:
-        write_output(console.export_text(), output)
+        write_output(out.export_text(), output)

@@ -87,6 +87,7 @@ def scan_manifests(
     context: str | None = None,
     ignore_file: str | None = None,
     aws: AwsOptions | None = None,
+    cluster_timeout: float | None = None,
 ) -> Scan:
     """Scan manifests (and, with `cluster`, a live management cluster) the way `capsa scan`
     does — suppressions, live-only checks and all — and turn the result into evidence."""
@@ -98,6 +99,7 @@ def scan_manifests(
         context=context,
         ignore_file=ignore_file,
         aws=aws,
+        cluster_timeout=cluster_timeout,
     )
     return from_scan(scan(request))
 

@@ -35,6 +35,8 @@ class LiveReport:
     passes: list[CheckResult] = field(default_factory=list)
     not_applicable: list[CheckResult] = field(default_factory=list)
     unknown: list[CheckResult] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    """Live checks whose analysis raised on the data read (check id, why)."""
 
 
 def _where(resources: list[Resource]) -> str:
@@ -84,10 +86,19 @@ def analyse(
     live = LiveInput(LiveIndex.of(read), now or datetime.now(UTC), options or LiveOptions())
     checks = live_checks()
     analyses = registered()
-    findings = [found for check_id in checks for found in analyses[check_id].function(live)]
+    findings: list[Finding] = []
+    failed: list[tuple[str, str]] = []
+    for check_id in checks:
+        try:  # a server can answer anything: one analysis meeting odd data must not end the scan
+            findings.extend(analyses[check_id].function(live))
+        except Exception as error:
+            failed.append(
+                (check_id, f"its analysis failed on the data read ({type(error).__name__})")
+            )
     missing = set(unread)
-    not_assessable = [CA_REUSE]
-    gaps: dict[str, str] = {}
+    not_assessable = [CA_REUSE, *failed]
+    # an analysis that failed on the data judged nothing: unknown, never a pass
+    gaps: dict[str, str] = dict(failed)
     for check in checks.values():
         unreadable = sorted(k for k in check.needs if k in missing)
         if unreadable:
@@ -96,7 +107,7 @@ def analyse(
     findings.sort(key=lambda f: (f.check_id, f.resource.identity, f.fingerprint))
     fired = {f.check_id for f in findings}
     passes, not_applicable, unknown = _outcomes(checks, live.index, fired, gaps, _where(read))
-    return LiveReport(findings, not_assessable, passes, not_applicable, unknown)
+    return LiveReport(findings, not_assessable, passes, not_applicable, unknown, failed)
 
 
 __all__ = [

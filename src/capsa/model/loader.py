@@ -15,6 +15,8 @@ from capsa.yamlio import LineDict
 
 BUILTIN_PREFIX = "builtin:"
 _MERGED_LISTS = ("boundaries", "elements", "assets", "dataFlows", "flows")
+MAX_EXTENDS = 32
+"""Models one `extends` chain may hold: deep enough for any real layering, and bounded."""
 
 
 def builtin_names() -> list[str]:
@@ -124,6 +126,9 @@ def load_model(ref: str, _seen: tuple[str, ...] = ()) -> SystemModel:
         parent_ref_resolved = _resolve_relative(parent_ref, ref)
         if _canonical(parent_ref_resolved) in {_canonical(r) for r in (*_seen, ref)}:
             file.report(("extends",), f"extends loops back to {parent_ref!r}", key=True)
+            file.raise_problems()
+        if len(_seen) + 1 >= MAX_EXTENDS:
+            file.report(("extends",), f"extends chain longer than {MAX_EXTENDS} models", key=True)
             file.raise_problems()
         try:
             parent = load_model(parent_ref_resolved, (*_seen, ref))

@@ -1,8 +1,11 @@
 """Markdown table cells and inline code that survive any text (pipes, newlines, backticks),
-shared by every Markdown writer."""
+shared by every Markdown writer (the scan report, the assessment, the FMEA and the
+reference pages), so a name like `<script>`, a pipe or a newline in a resource name
+cannot break a table or inject HTML."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 
@@ -16,10 +19,14 @@ def cell(text: object) -> str:
 
 
 def code(text: str) -> str:
-    """Inline code that survives backticks and pipes in the text."""
+    """Inline code that survives backticks and pipes in the text: the fence is longer than
+    any run of backticks inside, so no text can close the span early."""
     clean = " ".join(text.split()).replace("|", "¦")
-    fence = "``" if "`" in clean else "`"
-    return f"{fence} {clean} {fence}" if fence == "``" else f"`{clean}`"
+    longest = max((len(run) for run in re.findall(r"`+", clean)), default=0)
+    if not longest:
+        return f"`{clean}`"
+    fence = "`" * (longest + 1)
+    return f"{fence} {clean} {fence}"
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from capsa.checks.variables import split_outside_strings
-from capsa.report.assessment_markdown import cell, table
+from capsa.report.assessment_markdown import table
+from capsa.report.markdown_text import cell
 from capsa.yamlio import plain
 
 if TYPE_CHECKING:

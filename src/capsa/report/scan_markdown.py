@@ -4,12 +4,8 @@ the open findings, and every suppressed or baseline-hidden critical finding by n
 from __future__ import annotations
 
 from capsa.checks.findings import Finding
+from capsa.report.markdown_text import cell as _cell
 from capsa.scan.result import ScanResult
-
-
-def _cell(text: object) -> str:
-    """Text safe inside a Markdown table cell."""
-    return " ".join(str(text).split()).replace("\\", "\\\\").replace("|", "\\|")
 
 
 def _location(finding: Finding) -> str:

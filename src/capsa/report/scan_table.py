@@ -11,6 +11,7 @@ from rich.text import Text
 
 from capsa.checks.findings import Finding, Severity
 from capsa.scan.result import ScanResult
+from capsa.terminal import console as safe_console
 
 _STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -100,6 +101,6 @@ def print_table(result: ScanResult, console: Console) -> None:
 def render_table(result: ScanResult, width: int = 160) -> str:
     """The report as plain text (no colour), for --output files and tests."""
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, color_system=None, force_terminal=False)
+    console = safe_console(file=buffer, width=width, color_system=None, force_terminal=False)
     print_table(result, console)
     return buffer.getvalue()

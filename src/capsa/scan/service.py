@@ -54,6 +54,7 @@ class ScanRequest:
     kubeconfig: str | None = None
     context: str | None = None
     namespaces: Sequence[str] = ()
+    cluster_timeout: float | None = None
     today: date | None = None
     stdin: TextIO | None = None
     checks: Sequence[Check] | None = None
@@ -76,6 +77,7 @@ class _Read:
     problems: list[Problem] = field(default_factory=list)
     live_findings: list[Finding] = field(default_factory=list)
     cloud: list[CloudFacts] = field(default_factory=list)
+    account_read: bool = False  # an AWS account answered (--aws)
     live_passes: list[CheckResult] = field(default_factory=list)
     live_unknown: list[CheckResult] = field(default_factory=list)
     live_not_applicable: list[CheckResult] = field(default_factory=list)
@@ -98,18 +100,30 @@ def _read(request: ScanRequest) -> _Read:
     if request.cluster:
         # Only a live scan needs these; lightkube alone takes ~0.1 s to import.
         from capsa.live import analyse
-        from capsa.sources.cluster import read_cluster
+        from capsa.sources.cluster import read_cluster, read_problems
+        from capsa.sources.cluster_http import LiveLimits
 
-        live = read_cluster(request.kubeconfig, request.context, list(request.namespaces))
+        limits = LiveLimits()
+        if request.cluster_timeout is not None:
+            limits = LiveLimits(deadline=request.cluster_timeout)
+        live = read_cluster(
+            request.kubeconfig, request.context, list(request.namespaces), limits=limits
+        )
         read.resources.extend(live.resources)
         read.problems.extend(live.problems)
-        read.live = bool(live.resources)
-        report = analyse(live.resources, unread=[kind for kind, _ in live.not_assessable])
-        read.live_findings.extend(report.findings)
-        if read.live:  # with nothing read, a live check judged nothing: no outcome at all
+        where = f"cluster://{live.context}" if live.context else (request.kubeconfig or "cluster")
+        read.problems.extend(read_problems(live, where))
+        read.live = not live.unusable
+        if read.live:
+            report = analyse(live.resources, unread=[kind for kind, _ in live.not_assessable])
+            read.live_findings.extend(report.findings)
             read.live_passes.extend(report.passes)
             read.live_unknown.extend(report.unknown)
             read.live_not_applicable.extend(report.not_applicable)
+            read.problems.extend(
+                Problem(where, None, None, f"live check {check_id} not run: {why}")
+                for check_id, why in report.failed
+            )
     read.cloud.extend(offline_facts(read.resources))
     read.problems.extend(offline_problems(read.resources))
     if request.aws is not None:
@@ -125,6 +139,8 @@ def _read_aws(options: AwsOptions, read: _Read) -> None:
         read.cloud.append(read_account(options))
     except InputError as error:
         read.problems.extend(error.problems)
+    else:
+        read.account_read = True
 
 
 def _unique(findings: Sequence[Finding]) -> list[Finding]:
@@ -252,9 +268,14 @@ def _scan(request: ScanRequest) -> ScanResult:
         not_applicable=len(evaluation.not_applicable) + len(read.live_not_applicable),
         errors=len(errors),
     )
-    nothing_read = not read.cloud and (
-        (not read.resources and bool(errors))
-        or (not read.live and (read.files == 0 if request.paths else not request.cluster))
+    files_read = bool(request.paths) and read.files > 0
+    # an unreadable cluster or account is unusable input even beside readable files: the
+    # scan asked for its evidence and got none (the problems say what could not be read)
+    nothing_read = (
+        (not read.resources and not read.account_read and bool(errors))
+        or not (files_read or read.live or read.account_read)
+        or (request.cluster and not read.live)
+        or (request.aws is not None and not read.account_read)
     )
     return ScanResult(
         findings=tuple(kept),

@@ -104,6 +104,10 @@ def _objects(
         return
     if kind == "List" or (kind.endswith("List") and isinstance(doc.get("items"), list)):
         items = doc.get("items")
+        if items is not None and not isinstance(items, list):
+            message = f"{kind}: items must be a list of objects; nothing in it was read"
+            tally.problems.append(Problem(path, line, None, message))
+            return
         positions = getattr(items, "item_positions", [])
         for index, item in enumerate(items if isinstance(items, list) else []):
             item_line = positions[index][0] if index < len(positions) else line

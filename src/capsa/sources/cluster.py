@@ -1,7 +1,9 @@
 """A live management cluster as a source of Resources, read-only and with Secrets as metadata.
 
-Uses lightkube's kubeconfig handling (contexts, tokens, client certificates, exec plugins,
-TLS settings) to build the HTTP client, then sends only GETs through `ReadOnlyApi`.
+Builds the HTTP client from the kubeconfig (`cluster_config`: contexts, tokens, client
+certificates, exec plugins, TLS settings), then sends only GETs through `ReadOnlyApi`,
+within `LiveLimits` (a deadline for the whole read, caps on pages, bytes and retries).
+Objects whose metadata lacks the shape Kubernetes guarantees are skipped and counted.
 Secrets are listed as `PartialObjectMetadataList`: names, labels, annotations (minus
 `kubectl.kubernetes.io/last-applied-configuration`, which can embed data), owner references
 and creation times. A Secret's `type` is not part of its metadata, so it is never known here.
@@ -12,12 +14,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from capsa.display import display_path, one_line
 from capsa.errors import Problem
+from capsa.sources.cluster_config import KubeconfigError, connect
 from capsa.sources.cluster_discovery import ServedKind, discover
-from capsa.sources.cluster_http import ApiFailure, ReadOnlyApi, RetryPolicy
+from capsa.sources.cluster_http import (
+    ApiFailure,
+    LiveLimits,
+    ReadOnlyApi,
+    ReadStopped,
+    RetryPolicy,
+    is_dns_label,
+)
 from capsa.sources.cluster_list import list_kind
 from capsa.sources.resource import Origin, Resource
 
@@ -28,13 +39,45 @@ _POD_KEEP = ("apiVersion", "kind", "metadata", "status")
 
 @dataclass(frozen=True)
 class ClusterReadResult:
-    """Everything read from one cluster, what could not be read, and every request sent."""
+    """Everything read from one cluster, what could not be read, and every request sent.
+    `kinds_read` and `kinds_failed` count the lists attempted; `stopped` says why the
+    read ended early (deadline, server gone), if it did."""
 
     resources: list[Resource]
     problems: list[Problem]
     not_assessable: list[tuple[str, str]]
     requests: list[tuple[str, str]]
     context: str = ""
+    kinds_read: int = 0
+    kinds_failed: int = 0
+    stopped: str | None = None
+
+    @property
+    def unusable(self) -> bool:
+        """True when nothing of the cluster could be read: the read gives no evidence."""
+        return not self.resources or self.kinds_read == 0
+
+
+def _clean_metadata(item: dict[str, Any]) -> dict[str, Any] | None:
+    """The item's metadata when it has the shape Kubernetes guarantees (a mapping with a
+    name, string labels and annotations); None for an item that cannot be used."""
+    meta = item.get("metadata")
+    if not isinstance(meta, dict):
+        return None
+    name, namespace = meta.get("name"), meta.get("namespace")
+    if not isinstance(name, str) or not name or not isinstance(namespace, str | None):
+        return None
+    clean = dict(meta)
+    clean.pop("managedFields", None)
+    for key in ("labels", "annotations"):
+        value = clean.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, dict):
+            clean.pop(key)
+            continue
+        clean[key] = {k: v for k, v in value.items() if isinstance(k, str) and isinstance(v, str)}
+    return clean
 
 
 @dataclass
@@ -46,18 +89,41 @@ class _Reader:
     resources: list[Resource] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     not_assessable: list[tuple[str, str]] = field(default_factory=list)
+    kinds_read: int = 0
+    kinds_failed: int = 0
 
     def read(self, kind: ServedKind, namespaces: Sequence[str | None]) -> list[Resource]:
-        """List one kind in each namespace given; failures are recorded, never raised."""
+        """List one kind in each namespace given; failures are recorded, never raised
+        (except ReadStopped: the whole read ends)."""
         found: list[Resource] = []
         secret = kind.group == "" and kind.plural == "secrets"
+        failed = False
         for namespace in namespaces if kind.namespaced else [None]:
             try:
                 items = list_kind(self.api, kind, namespace, self.page_size, metadata_only=secret)
+            except ReadStopped:
+                raise
             except ApiFailure as exc:
                 self._failed(kind, namespace, exc)
+                failed = True
                 continue
-            found.extend(self._resource(kind, item) for item in items)
+            skipped = 0
+            for item in items:
+                resource = self._resource(kind, item)
+                if resource is None:
+                    skipped += 1
+                else:
+                    found.append(resource)
+            if skipped:
+                message = (
+                    f"{skipped} {kind.kind} object(s) without a usable name or metadata skipped"
+                )
+                path = f"{self.where}{kind.list_path(namespace)}"
+                self.problems.append(Problem(path, None, None, message))
+        if failed:
+            self.kinds_failed += 1
+        else:
+            self.kinds_read += 1
         self.resources.extend(found)
         return found
 
@@ -72,11 +138,12 @@ class _Reader:
             self.problems.append(Problem(f"{self.where}{exc.path}", None, None, reason))
         self.not_assessable.append((kind.kind, reason))
 
-    def _resource(self, kind: ServedKind, item: dict[str, Any]) -> Resource:
-        meta = dict(item.get("metadata") or {})
-        meta.pop("managedFields", None)
+    def _resource(self, kind: ServedKind, item: dict[str, Any]) -> Resource | None:
+        meta = _clean_metadata(item)
+        if meta is None:
+            return None
         if kind.kind == "Secret":
-            annotations = {k: v for k, v in (meta.get("annotations") or {}).items()}
+            annotations = dict(meta.get("annotations") or {})
             annotations.pop(LAST_APPLIED, None)
             if annotations:
                 meta["annotations"] = annotations
@@ -92,49 +159,16 @@ class _Reader:
         body["apiVersion"] = kind.api_version
         body["kind"] = kind.kind
         namespace = meta.get("namespace") if kind.namespaced else None
-        name = str(meta.get("name", ""))
+        name = str(meta["name"])
         origin = Origin(f"cluster://{self.context}/{namespace or ''}/{kind.kind}/{name}")
         return Resource(kind.api_version, kind.kind, namespace, name, body, origin)
-
-
-def _client(kubeconfig: str | None, context: str | None, timeout: float) -> tuple[Any, str]:
-    """Build lightkube's HTTP client for the chosen context; raises ValueError with a reason."""
-    import httpx2
-    import yaml
-    from lightkube.config import client_adapter
-    from lightkube.config.kubeconfig import KubeConfig
-    from lightkube.core.exceptions import ConfigError
-
-    try:
-        config = KubeConfig.from_file(kubeconfig) if kubeconfig else KubeConfig.from_env()
-        single = config.get(context)
-        if single is None:
-            raise ValueError("kubeconfig has no current context; pass --context")
-        if single.user is None:
-            raise ValueError(f"context {single.context_name!r} names no user")
-        params = client_adapter.ConnectionParams(timeout=httpx2.Timeout(timeout))
-        return client_adapter.Client(single, params), str(single.context_name)
-    except ConfigError as exc:
-        raise ValueError(str(exc)) from None
-    except yaml.MarkedYAMLError as exc:  # its text quotes the line, which may hold a token
-        mark = exc.problem_mark or exc.context_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ValueError(
-            f"kubeconfig cannot be used: not valid YAML{where}: {exc.problem or exc.context}"
-        ) from None
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"kubeconfig is malformed ({type(exc).__name__}: {exc})") from None
-    except Exception as exc:  # yaml, msgspec and ssl errors from a broken file
-        if isinstance(exc, ValueError):
-            raise
-        raise ValueError(f"kubeconfig cannot be used ({type(exc).__name__}: {exc})") from None
 
 
 def _provider_namespaces(resources: Iterable[Resource]) -> list[str]:
     """Namespaces running Cluster API controllers: labelled Deployments and clusterctl Providers."""
     found: set[str] = set()
     for res in resources:
-        if res.namespace is None:
+        if res.namespace is None or not is_dns_label(res.namespace):
             continue
         labels = (res.body.get("metadata") or {}).get("labels") or {}
         if (res.kind == "Deployment" and PROVIDER_LABEL in labels) or (
@@ -144,52 +178,121 @@ def _provider_namespaces(resources: Iterable[Resource]) -> list[str]:
     return sorted(found)
 
 
+def _bad_namespaces(namespaces: Sequence[str]) -> list[Problem]:
+    return [
+        Problem(
+            "--namespace",
+            None,
+            None,
+            f"{one_line(ns[:70])!r} is not a namespace name (a DNS label: lowercase letters, "
+            "digits and '-', at most 63 characters); nothing was requested",
+        )
+        for ns in namespaces
+        if not is_dns_label(ns)
+    ]
+
+
 def read_cluster(
     kubeconfig: str | None,
     context: str | None,
     namespaces: Sequence[str] = (),
     page_size: int = 500,
     *,
-    timeout: float = 10.0,
+    timeout: float | None = None,
     retry: RetryPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    limits: LiveLimits | None = None,
 ) -> ClusterReadResult:
     """Read the Cluster API, provider and security-relevant core objects of a cluster.
 
     `namespaces` limits namespaced kinds to those namespaces (cluster-scoped kinds are
-    always read). Nothing is raised for unusable input or API failures: they come back as
-    problems and not-assessable kinds, next to the log of every (GET) request sent.
+    always read); a name that is not a DNS label is refused before any request.
+    `timeout` overrides the per-operation (idle) timeout of `limits`. Nothing is raised
+    for unusable input or API failures: they come back as problems and not-assessable
+    kinds, next to the log of every (GET) request sent.
     """
-    where = kubeconfig or "kubeconfig"
+    bounds = limits or LiveLimits()
+    if timeout is not None:
+        bounds = replace(bounds, idle_timeout=timeout, request_timeout=max(timeout, 1.0))
+    where = display_path(kubeconfig or "kubeconfig")
+    refused = _bad_namespaces(namespaces)
+    if refused:
+        return ClusterReadResult([], refused, [], [])
     try:
-        client, context_name = _client(kubeconfig, context, timeout)
-    except ValueError as exc:
+        connection = connect(kubeconfig, context, bounds)
+    except KubeconfigError as exc:
         return ClusterReadResult([], [Problem(where, None, None, str(exc))], [], [])
-    api = ReadOnlyApi(client, retry or RetryPolicy(), sleep)
+    api = ReadOnlyApi(connection.client, retry or RetryPolicy(), sleep, bounds, connection.window)
+    context_name = connection.context
     reader = _Reader(api, context_name, f"cluster://{context_name}", max(1, page_size))
+    stopped: str | None = None
     try:
-        try:
-            found = discover(api)
-        except ApiFailure as exc:
-            message = f"cannot discover the API: {exc.code or exc.reason}: {exc.message}"
-            reader.problems.append(Problem(f"{reader.where}{exc.path}", None, None, message))
-            return ClusterReadResult([], reader.problems, [], api.log, context_name)
-        for label, reason in found.unreadable:
-            reader.not_assessable.append((label, f"discovery failed: {reason}"))
-        scope: list[str | None] = list(namespaces) if namespaces else [None]
-        pods: ServedKind | None = None
-        for kind in found.kinds:
-            if kind.group == "" and kind.plural == "pods":
-                pods = kind
-                continue
-            reader.read(kind, scope)
+        stopped = _read_all(api, reader, namespaces)
+    finally:
+        connection.client.close()
+    return ClusterReadResult(
+        reader.resources,
+        reader.problems,
+        reader.not_assessable,
+        api.log,
+        context_name,
+        reader.kinds_read,
+        reader.kinds_failed,
+        stopped,
+    )
+
+
+def _read_all(api: ReadOnlyApi, reader: _Reader, namespaces: Sequence[str]) -> str | None:
+    """Discover and list every kind; returns why the read stopped early, if it did."""
+    try:
+        found = discover(api)
+    except ApiFailure as exc:
+        message = f"cannot discover the API: {exc.code or exc.reason}: {exc.message}"
+        reader.problems.append(Problem(f"{reader.where}{exc.path}", None, None, message))
+        return message if isinstance(exc, ReadStopped) else None
+    for label, reason in found.unreadable:
+        reader.not_assessable.append((label, f"discovery failed: {reason}"))
+    if not found.kinds:
+        message = "discovery found none of the kinds capsa reads"
+        reader.problems.append(Problem(reader.where, None, None, message))
+        return None
+    scope: list[str | None] = list(namespaces) if namespaces else [None]
+    pods = next((k for k in found.kinds if k.group == "" and k.plural == "pods"), None)
+    pending = [k for k in found.kinds if k is not pods]
+    try:
+        while pending:
+            reader.read(pending[0], scope)
+            pending.pop(0)
         if pods is not None:
+            pending = [pods]
             provider_ns = _provider_namespaces(reader.resources)
             if namespaces:
                 provider_ns = [ns for ns in provider_ns if ns in namespaces]
             reader.read(pods, list(provider_ns))
-    finally:
-        client.close()
-    return ClusterReadResult(
-        reader.resources, reader.problems, reader.not_assessable, api.log, context_name
+            pending = []
+    except ReadStopped as stop:
+        reason = f"{stop.reason}: {stop.message}"
+        for kind in pending:
+            reader.not_assessable.append((kind.kind, f"not read: the read stopped ({reason})"))
+            reader.kinds_failed += 1
+        left = ", ".join(k.kind for k in pending) or "none"
+        message = f"live read stopped early ({reason}); kinds not read: {left}"
+        reader.problems.append(Problem(reader.where, None, None, message))
+        return reason
+    return None
+
+
+def read_problems(result: ClusterReadResult, where: str) -> list[Problem]:
+    """What a scan must say about a live read besides its own problems: that nothing could
+    be read (the scan is then unusable), or which kinds are missing from a partial read."""
+    if result.unusable:
+        failed = sorted({kind for kind, _ in result.not_assessable})
+        detail = f": {', '.join(failed)} could not be read" if failed else ""
+        return [Problem(where, None, None, f"nothing could be read from the cluster{detail}")]
+    missing = sorted({f"{kind} ({why})" for kind, why in result.not_assessable})
+    if not missing:
+        return []
+    shown = "; ".join(missing[:12]) + (
+        f"; and {len(missing) - 12} more" if len(missing) > 12 else ""
     )
+    return [Problem(where, None, None, f"partial read, not assessed: {shown}")]

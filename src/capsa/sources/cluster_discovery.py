@@ -3,14 +3,28 @@
 Walks `/api`, `/apis` and each group version's resource list the way kubectl does, keeps the
 kinds an assessment needs, and picks the newest served version of each kind (GA before
 beta before alpha, higher numbers first).
+
+Discovery answers come from the server and go into later URLs, so every name is checked
+before use: a group must be a DNS subdomain, a version look like `v1beta2`, a plural be a
+DNS label and a kind a plain identifier; any other entry is skipped and counted as
+malformed, never requested.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from capsa.sources.cluster_http import ApiFailure, ReadOnlyApi
+from capsa.sources.cluster_http import (
+    ApiFailure,
+    ApiPath,
+    ReadOnlyApi,
+    ReadStopped,
+    is_api_version,
+    is_dns_label,
+    is_dns_subdomain,
+)
 
 CAPI_GROUPS = frozenset(
     {
@@ -33,6 +47,7 @@ WANTED_BUILTIN: dict[str, frozenset[str]] = {
 }
 
 _VERSION = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
+_KIND = re.compile(r"[A-Za-z][A-Za-z0-9]{0,62}")
 
 
 @dataclass(frozen=True)
@@ -49,12 +64,13 @@ class ServedKind:
     def api_version(self) -> str:
         return f"{self.group}/{self.version}" if self.group else self.version
 
-    def list_path(self, namespace: str | None) -> str:
-        """The collection URL, cluster-wide when `namespace` is None."""
-        base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+    def list_path(self, namespace: str | None) -> ApiPath:
+        """The collection URL, cluster-wide when `namespace` is None (built from validated
+        parts: a namespace that is not a DNS label raises ValueError)."""
+        base = ApiPath.group(self.group, self.version) if self.group else ApiPath.core(self.version)
         if namespace is not None and self.namespaced:
-            return f"{base}/namespaces/{namespace}/{self.plural}"
-        return f"{base}/{self.plural}"
+            return base.child("namespaces", namespace, self.plural)
+        return base.child(self.plural)
 
 
 @dataclass(frozen=True)
@@ -82,49 +98,104 @@ def _wanted(group: str, plural: str) -> bool:
     return plural in WANTED_BUILTIN.get(group, frozenset())
 
 
+def _resources(doc: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    """The entries of an APIResourceList, and how many were not even mappings."""
+    entries = doc.get("resources")
+    if not isinstance(entries, list):
+        return [], 1 if entries is not None else 0
+    good = [e for e in entries if isinstance(e, dict)]
+    return good, len(entries) - len(good)
+
+
 def _read_group_version(
     api: ReadOnlyApi, group: str, version: str, seen: dict[tuple[str, str], ServedKind]
-) -> None:
-    path = f"/apis/{group}/{version}" if group else f"/api/{version}"
-    doc = api.get_json(path)
-    for entry in doc.get("resources") or []:
-        if not isinstance(entry, dict):
+) -> int:
+    """Record the wanted kinds one group version serves; returns the malformed entries."""
+    path = ApiPath.group(group, version) if group else ApiPath.core(version)
+    entries, malformed = _resources(api.get_json(path))
+    for entry in entries:
+        plural, kind, verbs = entry.get("name"), entry.get("kind"), entry.get("verbs")
+        if isinstance(plural, str) and "/" in plural:
+            continue  # a subresource
+        if not (
+            isinstance(plural, str)
+            and is_dns_label(plural)
+            and isinstance(kind, str)
+            and _KIND.fullmatch(kind)
+            and isinstance(verbs, list)
+        ):
+            malformed += 1
             continue
-        plural = str(entry.get("name", ""))
-        verbs = entry.get("verbs") or []
-        if "/" in plural or "list" not in verbs or not _wanted(group, plural):
+        if "list" not in verbs or not _wanted(group, plural):
             continue
         key = (group, plural)
         if key not in seen:  # versions are visited newest first
-            seen[key] = ServedKind(
-                group, version, str(entry.get("kind", "")), plural, bool(entry.get("namespaced"))
-            )
+            seen[key] = ServedKind(group, version, kind, plural, entry.get("namespaced") is True)
+    return malformed
+
+
+def _versions(values: Any) -> tuple[list[str], int]:
+    """Valid version strings of a discovery list, and how many entries were not."""
+    if not isinstance(values, list):
+        return [], 1 if values is not None else 0
+    good = [v for v in values if isinstance(v, str) and is_api_version(v)]
+    return good, len(values) - len(good)
+
+
+def _groups(doc: dict[str, Any]) -> tuple[list[tuple[str, list[str]]], int]:
+    """(group, versions) of an APIGroupList, and how many entries were malformed."""
+    raw = doc.get("groups")
+    if not isinstance(raw, list):
+        return [], 1 if raw is not None else 0
+    out: list[tuple[str, list[str]]] = []
+    malformed = 0
+    for group in raw:
+        name = group.get("name") if isinstance(group, dict) else None
+        listed = group.get("versions") if isinstance(group, dict) else None
+        if not isinstance(name, str) or not is_dns_subdomain(name) or not isinstance(listed, list):
+            malformed += 1
+            continue
+        versions, bad = _versions(
+            [v.get("version") if isinstance(v, dict) else None for v in listed]
+        )
+        malformed += bad
+        out.append((name, versions))
+    return out, malformed
 
 
 def discover(api: ReadOnlyApi) -> Discovery:
-    """Find the kinds to read. Raises ApiFailure only when `/api` itself cannot be read."""
+    """Find the kinds to read. Raises ApiFailure only when `/api` itself cannot be read
+    or names no valid version."""
     seen: dict[tuple[str, str], ServedKind] = {}
     unreadable: list[tuple[str, str]] = []
-    core = api.get_json("/api")
-    targets: list[tuple[str, str]] = [("", str(v)) for v in core.get("versions") or []]
+    core = api.get_json(ApiPath.core())
+    core_versions, malformed = _versions(core.get("versions"))
+    if not core_versions:
+        raise ApiFailure("/api", 200, "BadResponse", "discovery answer names no API version")
+    targets: list[tuple[str, str]] = [("", v) for v in core_versions]
     try:
-        groups = api.get_json("/apis").get("groups") or []
+        groups, bad = _groups(api.get_json(ApiPath.group()))
+        malformed += bad
+    except ReadStopped:
+        raise
     except ApiFailure as exc:
         groups = []
         unreadable.append(("/apis", f"{exc.code or exc.reason}: {exc.message}"))
-    for group in groups:
-        name = str(group.get("name", ""))
+    for name, versions in groups:
         if name not in CAPI_GROUPS and name not in WANTED_BUILTIN:
             continue
-        versions = [str(v.get("version", "")) for v in group.get("versions") or []]
         targets.extend((name, v) for v in sorted(versions, key=version_rank, reverse=True))
     for group_name, version in targets:
         try:
-            _read_group_version(api, group_name, version, seen)
+            malformed += _read_group_version(api, group_name, version, seen)
+        except ReadStopped:
+            raise
         except ApiFailure as exc:
             if exc.code == 404:  # the group version went away between calls: nothing served
                 continue
             label = f"{group_name}/{version}" if group_name else version
             unreadable.append((label, f"{exc.code or exc.reason}: {exc.message}"))
+    if malformed:
+        unreadable.append(("discovery", f"{malformed} malformed entries skipped"))
     ordered = sorted(seen.values(), key=lambda k: (k.group, k.plural))
     return Discovery(tuple(ordered), tuple(unreadable))

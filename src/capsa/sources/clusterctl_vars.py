@@ -28,14 +28,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-from capsa.errors import Problem
+from capsa.datafile import DataFile
+from capsa.display import display_path
+from capsa.errors import InputError, Problem
+from capsa.reader import MAX_DATA_FILE_BYTES, read_text
 from capsa.sources.clusterctl_config import SETTINGS, variables_section
-from capsa.yamlio import load_one_with_lines
 
 UNRESOLVED_PREFIX = "__CAPSA_UNRESOLVED_"
 VALUE_PREFIX = "__CAPSA_VALUE_"
@@ -459,20 +458,18 @@ def _looks_like_env(text: str) -> bool:
 def load_vars_file(path: str) -> tuple[dict[str, str], list[Problem]]:
     """Read variables from a YAML mapping (a clusterctl config or e2e config works too:
     its `variables:` section is used) or from KEY=VALUE lines."""
+    shown = display_path(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return {}, [Problem(path, None, None, f"cannot read variables file: {exc}")]
+        text = read_text(path, what="variables file", limit=MAX_DATA_FILE_BYTES, display=shown)
+    except InputError as error:
+        return {}, list(error.problems)
     if _looks_like_env(text):
-        return _from_env_lines(text, path)
+        return _from_env_lines(text, shown)
     try:
-        data = load_one_with_lines(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = mark.line + 1 if mark is not None else None
-        return {}, [Problem(path, line, None, f"invalid YAML: {exc.problem}")]
-    except yaml.YAMLError as exc:
-        return {}, [Problem(path, None, None, f"invalid YAML: {exc}")]
+        data = DataFile.parse(shown, text, expect=None).root
+    except InputError as error:
+        return {}, list(error.problems)
+    path = shown
     if data is None:
         return {}, []
     if not isinstance(data, dict):

@@ -1,6 +1,6 @@
 """YAML text to built documents, safely, each with the line it starts on.
 
-Every document is composed first and checked by the guards (`capsa.sources.guards`)
+Every document is composed first and checked by the guards (`capsa.yamlio.refusal`)
 before anything is built. A YAML error is reported with its line (naming Helm templates
 and tab indentation as such) and reading resumes at the next `---`, so one broken
 document does not hide the rest of the file. ConfigMap/Secret payloads written as
@@ -17,8 +17,19 @@ import yaml
 
 from capsa.errors import Problem
 from capsa.sources.clusterctl_vars import VALUE_PREFIX
-from capsa.sources.guards import MAX_DEPTH, TOO_DEEP, refusal
-from capsa.yamlio import LineDict, LineLoader, Placement, Position, TooDeep, build_document
+from capsa.yamlio import (
+    MAX_DEPTH,
+    TOO_DEEP,
+    LineDict,
+    LineLoader,
+    Placement,
+    Position,
+    TooDeep,
+    build_document,
+    may_have_aliases,
+    refusal,
+    yaml_problem,
+)
 
 # a Go template action outside any quotes: `{{ .Values.x }}`, `{{- if ... }}`, `{{ include ...`
 _HELM_ACTION = re.compile(r"^[^'\"#\n]*\{\{-?\s*(?:\.|-|\$|/\*|[a-z]+\b)", re.M)
@@ -110,8 +121,6 @@ def _line_text(text: str, index: int) -> str:
 
 def _yaml_problem(path: str, exc: yaml.YAMLError, text: str, base_line: int) -> Problem:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line = mark.line + 1 + base_line if mark is not None else None
-    column = mark.column + 1 if mark is not None else None
     if "{{" in text:
         helm = _HELM_ACTION.search(text)
         if helm is not None:
@@ -119,10 +128,12 @@ def _yaml_problem(path: str, exc: yaml.YAMLError, text: str, base_line: int) -> 
             return Problem(
                 path, where, None, "looks like a Helm template; render it with helm template first"
             )
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    problem = yaml_problem(path, exc, text)
+    line = problem.line + base_line if problem.line is not None else None
+    message = problem.message
     if mark is not None and "\t" in _line_text(text, mark.line):
-        problem += " (a tab is used for indentation; YAML needs spaces)"
-    return Problem(path, line, column, f"invalid YAML: {problem}")
+        message += " (a tab is used for indentation; YAML needs spaces)"
+    return Problem(path, line, problem.column, message)
 
 
 def _next_document(text: str, after_line: int) -> int | None:
@@ -136,6 +147,15 @@ def _next_document(text: str, after_line: int) -> int | None:
     return match.start() if match else None
 
 
+MAX_DOCUMENTS = 10_000
+"""Documents read from one file (or payload): a million tiny documents would otherwise
+cost minutes and gigabytes; a real multi-document file holds hundreds."""
+
+
+class _TooMany(Exception):
+    """More than MAX_DOCUMENTS documents."""
+
+
 def load_documents(
     text: str, path: str, placement: Placement | None = None
 ) -> tuple[list[tuple[int, Any]], list[Problem]]:
@@ -144,10 +164,12 @@ def load_documents(
     problem lines are not: they stay on `text`'s lines)."""
     docs: list[tuple[int, Any]] = []
     problems: list[Problem] = []
-    has_anchors = "&" in text
+    has_anchors = may_have_aliases(text)
     wants_literals = "ConfigMap" in text or "Secret" in text
     base_line = 0
     chunk = text
+    seen = 0
+    line = 1
     while True:
         loader = LineLoader(chunk)
         failed_at: int | None = None
@@ -155,6 +177,9 @@ def load_documents(
             while loader.check_node():
                 node = loader.get_node()
                 line = node.start_mark.line + 1 + base_line
+                seen += 1
+                if seen > MAX_DOCUMENTS:
+                    raise _TooMany
                 if has_anchors:  # aliases: measure expansion and cycles before building
                     why = refusal(node, has_anchors)
                     if why is not None:
@@ -182,9 +207,16 @@ def load_documents(
                     _attach_literals(doc, _literal_starts(node, chunk), base_line)
                 docs.append((line, doc))
         except yaml.YAMLError as exc:
-            problems.append(_yaml_problem(path, exc, chunk, base_line))
-            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-            failed_at = mark.line + 1 if mark is not None else None
+            problem = _yaml_problem(path, exc, chunk, base_line)
+            problems.append(problem)
+            failed_at = problem.line - base_line if problem.line is not None else None
+        except _TooMany:
+            message = (
+                f"more than {MAX_DOCUMENTS} YAML documents in one file; the rest is not read "
+                "(split the file)"
+            )
+            problems.append(Problem(path, line, None, message))
+            break
         finally:
             loader.dispose()
         if failed_at is None or any(p.message.startswith("looks like a Helm") for p in problems):

@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
+from capsa.display import display_path
 from capsa.errors import Problem
 from capsa.sources.classify import Tally, to_resources
 from capsa.sources.clusterctl_vars import substitute
@@ -69,6 +70,18 @@ def _read_text(text: str, path: str, variables: Mapping[str, str], tally: Tally)
     )
 
 
+MAX_PROBLEMS_PER_FILE = 100
+"""Problems kept per file; the rest are counted in one closing problem."""
+
+
+def _cap_problems(problems: list[Problem], start: int, path: str) -> None:
+    """Keep the first MAX_PROBLEMS_PER_FILE problems added since `start`; say how many more."""
+    extra = len(problems) - start - MAX_PROBLEMS_PER_FILE
+    if extra > 0:
+        del problems[start + MAX_PROBLEMS_PER_FILE :]
+        problems.append(Problem(path, None, None, f"{extra} more problems in this file not shown"))
+
+
 def read_manifests(
     paths: Sequence[str],
     variables: Mapping[str, str] | None = None,
@@ -99,16 +112,19 @@ def _read_all(
     tally = Tally(problems=problems)
     files = 0
     for path in expand_paths(paths, problems):
+        shown = display_path(path)  # what reports name: text even for a non-UTF-8 file name
         if path == "-":
             text, problem = read_stdin(stdin or sys.stdin, max_bytes)
         else:
-            text, problem = read_file(path, max_bytes)
+            text, problem = read_file(path, max_bytes, shown)
         if problem is not None:
             problems.append(problem)
         if text is None:
             continue
         files += 1
-        _read_text(text, path, variables, tally)
+        before = len(problems)
+        _read_text(text, shown, variables, tally)
+        _cap_problems(problems, before, shown)
     resources, embedded_problems = expand_embedded(tally.resources)
     problems.extend(embedded_problems)
     for res in resources:

@@ -18,9 +18,10 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
-from capsa.errors import Problem
+from capsa.datafile import DataFile
+from capsa.display import display_path
+from capsa.errors import InputError, Problem
+from capsa.reader import read_text
 
 MAX_GOVERNANCE_BYTES = 1_000_000
 _SECURITY_POLICY_PLACES = ("SECURITY.md", ".github/SECURITY.md", "docs/SECURITY.md")
@@ -70,16 +71,13 @@ class GovernanceFacts:
 
 
 def _read(path: Path, root: Path, problems: list[Problem]) -> str | None:
-    if not path.is_file():
+    if not os.path.lexists(path):
         return None
-    rel = str(path.relative_to(root))
+    rel = display_path(path.relative_to(root))
     try:
-        if path.stat().st_size > MAX_GOVERNANCE_BYTES:
-            problems.append(Problem(rel, None, None, "file too large to read"))
-            return None
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        problems.append(Problem(rel, None, None, f"cannot read: {exc}"))
+        return read_text(path, limit=MAX_GOVERNANCE_BYTES, display=rel)
+    except InputError as error:
+        problems.extend(error.problems)
         return None
 
 
@@ -95,11 +93,9 @@ def parse_security_contacts(text: str) -> tuple[str, ...]:
 
 def _yaml_mapping(text: str, rel: str, problems: list[Problem]) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problems.append(Problem(rel, line, None, f"invalid YAML: {getattr(exc, 'problem', exc)}"))
+        data = DataFile.parse(rel, text, expect=None).root
+    except InputError as error:
+        problems.extend(error.problems)
         return {}
     if data is None:
         return {}

@@ -9,9 +9,11 @@ symlinks but never entering the same directory twice; hidden directories (`.git`
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from capsa.display import display_path
 from capsa.errors import Problem
 
 _YAML_SUFFIXES = (".yaml", ".yml")
@@ -28,7 +30,7 @@ def _walk(root: Path, problems: list[Problem]) -> Iterator[Path]:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
             problems.append(
-                Problem(str(folder), None, None, f"cannot list directory: {exc.strerror}")
+                Problem(display_path(folder), None, None, f"cannot list directory: {exc.strerror}")
             )
             continue
         if (info.st_dev, info.st_ino) in seen:
@@ -48,6 +50,18 @@ def _walk(root: Path, problems: list[Problem]) -> Iterator[Path]:
         stack.extend(reversed(subdirs))
 
 
+def _what_is(path: Path) -> tuple[bool, str | None]:
+    """(is a directory, why it cannot be read at all) — without raising for names the
+    system refuses (too long, embedded NUL, a loop of symlinks)."""
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode), None
+    except FileNotFoundError:
+        return False, None if os.path.islink(path) else "no such file or directory"
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "invalid path"
+        return False, f"cannot read: {reason}"
+
+
 def expand_paths(paths: Sequence[str], problems: list[Problem]) -> Iterator[str]:
     seen: set[str] = set()
     for raw in paths:
@@ -55,10 +69,11 @@ def expand_paths(paths: Sequence[str], problems: list[Problem]) -> Iterator[str]
             yield raw
             continue
         path = Path(raw)
-        found = _walk(path, problems) if path.is_dir() else iter([path])
-        if not path.is_dir() and not path.is_symlink() and not path.exists():
-            problems.append(Problem(raw, None, None, "no such file or directory"))
+        is_dir, unreadable = _what_is(path)
+        if unreadable is not None:
+            problems.append(Problem(display_path(raw), None, None, unreadable))
             continue
+        found = _walk(path, problems) if is_dir else iter([path])
         for file in found:
             key = os.path.realpath(file)
             if key not in seen:

@@ -1,0 +1,57 @@
+"""Text that came from inputs, made safe to show: on a terminal, in a file name, in JSON.
+
+Resource names, file names and API server messages are chosen by whoever wrote the
+input. Shown raw they can move the cursor, recolour or clear the terminal (ESC and the
+C1 controls), hide text (carriage return, backspace) or reorder what the reader sees
+(bidirectional overrides, "Trojan Source"). `terminal_safe` is the one function that
+neutralises them; every path to a terminal (`capsa.cli.output`) goes through it. Each
+such character becomes its `\\uXXXX` escape, which keeps JSON output valid JSON.
+
+`display_path` turns a file name holding bytes that are not UTF-8 (Python keeps them as
+lone surrogates) into text any encoder accepts, writing those bytes as `\\xNN`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_KEEP = frozenset({"\n", "\t"})
+_UNSAFE = (
+    [chr(c) for c in range(0x00, 0x20)]
+    + [chr(0x7F)]
+    + [chr(c) for c in range(0x80, 0xA0)]
+    + ["\u061c", "\u200e", "\u200f", "\u2028", "\u2029"]
+    + [chr(c) for c in range(0x202A, 0x202F)]
+    + [chr(c) for c in range(0x2066, 0x206A)]
+)
+_TABLE = {ord(ch): f"\\u{ord(ch):04x}" for ch in _UNSAFE if ch not in _KEEP}
+_SURROGATES = range(0xD800, 0xE000)
+
+
+def terminal_safe(text: str) -> str:
+    """`text` with every control, bidirectional-override and lone-surrogate character
+    replaced by its visible `\\uXXXX` escape; newlines and tabs are kept."""
+    safe = text.translate(_TABLE)
+    if any(ord(ch) in _SURROGATES for ch in safe):
+        safe = "".join(f"\\u{ord(ch):04x}" if ord(ch) in _SURROGATES else ch for ch in safe)
+    return safe
+
+
+def one_line(text: str) -> str:
+    """`terminal_safe`, with newlines and tabs escaped too (for a value inside a message)."""
+    return terminal_safe(text).replace("\n", "\\n").replace("\t", "\\t")
+
+
+def display_path(path: str | Path | os.PathLike[str]) -> str:
+    """A path as text every encoder accepts: bytes that are not UTF-8 become `\\xNN`."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            raw = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+        return raw.decode("utf-8", "backslashreplace")
+    return text

@@ -1,0 +1,63 @@
+"""The rich console every table and line capsa prints goes through.
+
+Strings are never read as rich markup (a resource named `[/bold]x` is just text) and
+every character `capsa.display.terminal_safe` names — ESC, C0 and C1 controls,
+bidirectional overrides — is shown as its `\\uXXXX` escape: in strings (`render_str`),
+in `Text` objects before they are laid out, and in every segment rendered, whatever
+built it. rich's own control segments (cursor moves of a progress bar) pass untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from rich.console import Console
+from rich.segment import Segment
+from rich.text import Text
+
+from capsa.display import terminal_safe
+
+
+def _safe_text(text: Text) -> Text:
+    plain = text.plain
+    safe = terminal_safe(plain)
+    if safe == plain:
+        return text
+    return Text(
+        safe,
+        style=text.style,
+        justify=text.justify,
+        overflow=text.overflow,
+        no_wrap=text.no_wrap,
+        end=text.end,
+    )
+
+
+class SafeConsole(Console):
+    """A rich Console that shows text from inputs as written, never as markup or as
+    terminal control sequences."""
+
+    def __init__(self, **options: Any) -> None:
+        options.setdefault("markup", False)
+        options.setdefault("highlight", False)
+        options.setdefault("emoji", False)
+        super().__init__(**options)
+
+    def render_str(self, text: str, **options: Any) -> Text:
+        options["markup"] = False
+        return super().render_str(terminal_safe(text), **options)
+
+    def render(self, renderable: Any, options: Any = None) -> Iterator[Segment]:
+        if isinstance(renderable, Text):
+            renderable = _safe_text(renderable)
+        for segment in super().render(renderable, options):
+            if segment.control or not segment.text:
+                yield segment
+            else:
+                yield Segment(terminal_safe(segment.text), segment.style, segment.control)
+
+
+def console(**options: Any) -> Console:
+    """A SafeConsole (`stderr=True` for messages, `file=` to render into a buffer)."""
+    return SafeConsole(**options)
