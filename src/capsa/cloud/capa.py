@@ -26,10 +26,12 @@ ROLE_KINDS = ("controllers", "control-plane", "nodes")
 
 @dataclass(frozen=True)
 class RoleUse:
-    """Who uses a role: the clusters and CAPA role tags of the instances running with it."""
+    """Who uses a role: the clusters and CAPA role tags of the instances running with
+    it, and the instances with no CAPA cluster tag that run with it too."""
 
     clusters: frozenset[str]
     instance_roles: frozenset[str]
+    outsiders: frozenset[str] = frozenset()
 
 
 def role_uses(facts: CloudFacts) -> dict[str, RoleUse]:
@@ -37,6 +39,7 @@ def role_uses(facts: CloudFacts) -> dict[str, RoleUse]:
     profiles = {p.arn: p.roles for p in facts.instance_profiles}
     clusters: dict[str, set[str]] = defaultdict(set)
     kinds: dict[str, set[str]] = defaultdict(set)
+    outsiders: dict[str, set[str]] = defaultdict(set)
     for instance in facts.instances:
         if instance.state not in ("running", "pending", "stopping", "stopped"):
             continue
@@ -44,12 +47,14 @@ def role_uses(facts: CloudFacts) -> dict[str, RoleUse]:
         for role in profiles.get(instance.instance_profile or "", ()):
             if cluster:
                 clusters[role].add(cluster)
+            else:
+                outsiders[role].add(instance.id)
             tag = role_of(instance.tags)
             if tag:
                 kinds[role].add(tag)
     return {
-        arn: RoleUse(frozenset(clusters[arn]), frozenset(kinds[arn]))
-        for arn in set(clusters) | set(kinds)
+        arn: RoleUse(frozenset(clusters[arn]), frozenset(kinds[arn]), frozenset(outsiders[arn]))
+        for arn in set(clusters) | set(kinds) | set(outsiders)
     }
 
 

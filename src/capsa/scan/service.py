@@ -238,6 +238,7 @@ def _scan(request: ScanRequest) -> ScanResult:
     evaluation.findings.extend(cloud.findings)
     evaluation.passes.extend(cloud.passes)
     evaluation.unknown.extend(cloud.unknown)
+    evaluation.not_applicable.extend(cloud.not_applicable)
     problems = [*read.problems, *topology.problems, *evaluation.problems, *cloud.problems]
 
     inline, inline_problems = collect_inline([*read.resources, *targets])
