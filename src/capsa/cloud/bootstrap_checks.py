@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from capsa.cloud import capa
-from capsa.cloud.iam import grants, missing_policies, policies_of
+from capsa.cloud.iam import missing_policies
 from capsa.cloud.registry import CloudInput, Outcome, absent, cloud_check
 from capsa.sources.aws.facts import Secret, Where, cluster_of, role_of
 
@@ -71,22 +71,13 @@ def lingering_bootstrap_data(inp: CloudInput) -> Iterator[Outcome]:
 @cloud_check("CAPSA-AWS-011")
 def who_can_delete_the_api_load_balancer(inp: CloudInput) -> Iterator[Outcome]:
     facts = inp.facts
-    controllers = set(capa.controllers_role_arns(facts))
     principals = (*facts.roles, *facts.users)
     judged = False
     for lb in facts.load_balancers:
         if cluster_of(lb.tags) is None or role_of(lb.tags) not in ("apiserver", None):
             continue
         judged = True
-        others = []
-        for principal in principals:
-            if principal.arn in controllers:
-                continue
-            found = grants(
-                policies_of(principal, facts), "elasticloadbalancing:DeleteLoadBalancer", lb.arn
-            )
-            if any(not g.conditional for g in found):
-                others.append(principal.arn)
+        others = [p.arn for p in capa.load_balancer_deleters(facts, lb)]
         where = Where(path=f"aws://{facts.account or 'unknown'}/{lb.region}")
         if others:
             shown = ", ".join(others[:4]) + (

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from capsa.sources.aws.facts import CloudFacts, Principal, cluster_of, role_of
+from capsa.cloud.iam import grants, policies_of
+from capsa.sources.aws.facts import CloudFacts, LoadBalancer, Principal, cluster_of, role_of
 
 SUFFIX = ".cluster-api-provider-aws.sigs.k8s.io"
 #: A UUID no cluster uses: a grant covering it covers every cluster's bootstrap data
@@ -130,3 +131,20 @@ def controllers_role_arns(facts: CloudFacts) -> list[str]:
 
 def instance_probe(facts: CloudFacts) -> str:
     return f"arn:{partition(facts)}:ec2:{region(facts)}:{account(facts)}:instance/*"
+
+
+def load_balancer_deleters(facts: CloudFacts, lb: LoadBalancer) -> list[Principal]:
+    """Roles and users besides the controllers role holding an unconditional
+    elasticloadbalancing:DeleteLoadBalancer on `lb`."""
+    controllers = set(controllers_role_arns(facts))
+    return [
+        principal
+        for principal in (*facts.roles, *facts.users)
+        if principal.arn not in controllers
+        and any(
+            not g.conditional
+            for g in grants(
+                policies_of(principal, facts), "elasticloadbalancing:DeleteLoadBalancer", lb.arn
+            )
+        )
+    ]

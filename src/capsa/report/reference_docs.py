@@ -377,6 +377,8 @@ def techniques_markdown(catalogue: TechniqueCatalogue, titles: Titles) -> str:
         ]
         if technique.from_account:
             rows.append(("from account", technique.from_account))
+        if technique.named_by:
+            rows.append(("principals named by", ", ".join(technique.named_by)))
         lines.extend([f"### {technique.id}", "", cell(technique.name), ""])
         lines.extend(table(["property", "value"], [(name, cell(value)) for name, value in rows]))
         if technique.blocked_by:
