@@ -4,9 +4,11 @@ edges that manifests leave assumed. Without cloud evidence none of this appears.
 
 from __future__ import annotations
 
+import json
+
 from cloud_support import REGION
 from motoserver import MotoServer
-from seed import SUFFIX, seed_default, seed_hardened
+from seed import SUFFIX, clients, seed_default, seed_hardened
 
 from capsa.examples import demo_path
 from capsa.graph.build import AttackGraph
@@ -146,3 +148,44 @@ def test_without_cloud_evidence_no_principal_and_the_edges_stay_assumed() -> Non
     assert "management-cut-off" not in found.report.targets
     for technique in ("node-role-reads-bootstrap-secrets", "read-lingering-bootstrap-secret"):
         assert set(_edges(found.graph, technique).values()) == {"assumed"}, technique
+
+
+def test_a_principal_that_may_assume_the_controllers_role_enters(moto: MotoServer) -> None:
+    seed_hardened(moto.endpoint)
+    iam = clients(moto.endpoint)["iam"]
+    # someone widened the controllers role's trust to the whole account
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+             "Action": "sts:AssumeRole"},
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+             "Action": "sts:AssumeRole"},
+        ],
+    }  # fmt: skip
+    iam.update_assume_role_policy(RoleName=f"controllers{SUFFIX}", PolicyDocument=json.dumps(trust))
+    scan = _scan()
+    assert scan.principals == ()  # trusting the account alone lets nobody in
+    iam.create_user(UserName="ops")
+    iam.put_user_policy(
+        UserName="ops",
+        PolicyName="assume",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}],
+            }
+        ),
+    )
+    scan = _scan()
+    ops = f"arn:aws:iam::{ACCOUNT}:user/ops"
+    assert [(p.arn, p.checks) for p in scan.principals] == [(ops, {"CAPSA-AWS-007"})]
+    found = attack_paths(scan)
+    assert _edges(found.graph, "principal-assumes-controllers-role") == {
+        f"principal/{ops}:cloud-principal": "open"
+    }
+    assert any(
+        p.entry == "cloud-principal" and p.target == "cloud-admin-creds" for p in found.report.paths
+    )
+    # the cut can close it: remove the grant (SPOOF-1.M5, as CAPSA-AWS-007 shows)
+    assert "STRIDE-SPOOF-1.M5" in [m.mitigation for m in found.report.cut.mitigations]

@@ -16,7 +16,7 @@ from capsa.cloud.iam import (
     unscoped_writes,
 )
 from capsa.cloud.registry import CloudInput, Outcome, absent, cloud_check
-from capsa.sources.aws.facts import CloudFacts, Principal, cluster_of
+from capsa.sources.aws.facts import CloudFacts, Principal, account_of_arn, cluster_of
 
 ROLE = "IAMRole"
 USER = "IAMUser"
@@ -208,3 +208,77 @@ def clusters_share_the_account(inp: CloudInput) -> Iterator[Outcome]:
         )
     else:
         yield Outcome("pass", "AWSAccount", arn, f"only cluster {clusters[0]} runs in this account")
+
+
+def _trust_match(role: Principal, principal: Principal, trusted: tuple[str, ...]) -> str | None:
+    """How `trusted` (a role's trust policy principals) covers `principal`: "named" when
+    it names its ARN, "account" when it trusts its account (or everyone), else None."""
+    if principal.arn in trusted:
+        return "named"
+    account = account_of_arn(principal.arn)
+    partition = principal.arn.split(":")[1] if principal.arn.count(":") > 1 else "aws"
+    forms = {"*", *([account, f"arn:{partition}:iam::{account}:root"] if account else [])}
+    return "account" if forms & set(trusted) else None
+
+
+@cloud_check("CAPSA-AWS-007")
+def assumes_the_controllers_role(inp: CloudInput) -> Iterator[Outcome]:
+    """IAM's rule for a role in the same account: a trust policy naming the principal's
+    ARN lets it assume the role on its own; one trusting the account (or everyone) needs
+    sts:AssumeRole in the principal's own policies as well."""
+    facts = inp.facts
+    controllers = [r for r in facts.roles if capa.named_kind(r) == "controllers"]
+    if not controllers:
+        yield absent(facts, "controllers role (by clusterawsadm's name)")
+        return
+    decided = False
+    for principal in (*facts.roles, *facts.users):
+        if principal in controllers:
+            continue
+        policies = policies_of(principal, facts)
+        for role in controllers:
+            how = _trust_match(role, principal, role.trusted_accounts)
+            if how == "named":
+                text = f"The trust policy of {role.arn} names it."
+                yield Outcome("fail", _kind(principal), principal.arn, text, principal.where)
+                decided = True
+                break
+            conditional = _trust_match(role, principal, role.trusted_under_condition)
+            if how is None and conditional is None:
+                continue
+            found = grants(policies, "sts:AssumeRole", role.arn)
+            if how is None:  # trusted only under a condition capsa does not evaluate
+                found = [g for g in found if g.conditional] or found
+                if found:
+                    text = (
+                        f"undecided: {role.arn} trusts it only under a condition, and it "
+                        "holds sts:AssumeRole on the role; capsa does not evaluate conditions"
+                    )
+                    yield Outcome("unknown", _kind(principal), principal.arn, text, principal.where)
+                    decided = True
+                    break
+                continue
+            if found:
+                yield _decide(
+                    principal,
+                    facts,
+                    found,
+                    f"May assume {role.arn}, whose trust policy trusts its account",
+                )
+                decided = True
+                break
+    if not decided:
+        trusting = [r.arn for r in controllers if r.trusted_accounts or r.trusted_under_condition]
+        unread = [p.arn for p in (*facts.roles, *facts.users) if missing_policies(p, facts)]
+        if trusting and unread:
+            text = f"undecided: the policies of {', '.join(unread[:3])} were not all read"
+            yield Outcome("unknown", "AWSAccount", _account_arn(facts), text)
+        else:
+            shown = (
+                "its trust policy trusts" if len(controllers) == 1 else "their trust policies trust"
+            )
+            text = (
+                f"no role or user may assume {', '.join(r.arn for r in controllers)} "
+                f"({shown} {'services only' if not trusting else 'no principal here that may'})"
+            )
+            yield Outcome("pass", "AWSAccount", _account_arn(facts), text)
