@@ -29,8 +29,11 @@ VERIFIED = DeploymentStatus.VERIFIED
 #: one, and in the demo (manifests only, no AWS). DOS-5's mitigations (heartbeats, an
 #: alert on deletion) are not visible in an account: its cloud findings (deletion
 #: protection, who may delete) are hardening, listed beside it, deciding nothing.
+#: SPOOF-4's one mitigation (host attestation) is not implemented upstream: the
+#: account shows who could exploit it (an open path from the principals), not a fix.
 THREATS: dict[str, tuple[DeploymentStatus, DeploymentStatus, DeploymentStatus]] = {
     "STRIDE-SPOOF-1": (V, P, V),
+    "STRIDE-SPOOF-4": (N, N, N),
     "STRIDE-TAMPER-2": (V, P, V),
     "STRIDE-REPUDIATE-01": (V, P, V),
     "STRIDE-REPUDIATE-02": (V, P, N),
@@ -102,6 +105,11 @@ def test_default_account_violates_the_cloud_threats(moto: MotoServer) -> None:
     dos5 = next(t for t in a.threats if t.id == "STRIDE-DOS-5")
     related = {f.check_id for f in a.findings if f.fingerprint in dos5.related_findings}
     assert related == {"CAPSA-AWS-011", "CAPSA-AWS-030"}
+    # the principals the account names are on the open paths the threats report
+    opened = {t.id: set(t.open_techniques) for t in a.threats}
+    assert "principal-deletes-api-load-balancer" in opened["STRIDE-DOS-5"]
+    assert "principal-reads-bootstrap-secrets" in opened["STRIDE-SPOOF-4"]
+    assert "principal-passes-controllers-role" in opened["STRIDE-SPOOF-1"]
     # the attack graph sees the account: an edge opened by a cloud finding names the ARN
     evidence = [e for p in a.paths for s in p.steps for e in s.evidence]
     assert any("arn:aws:" in line for line in evidence)
@@ -179,6 +187,8 @@ def test_demo_without_aws_says_once_that_no_cloud_evidence_was_given(tmp_path: P
     assert markdown.count(NO_CLOUD_EVIDENCE) == 1
     a = Assessment.model_validate_json((out / "assessment.json").read_text(encoding="utf-8"))
     assert {t: _status(a, t) for t in THREATS} == {t: row[2] for t, row in THREATS.items()}
+    # no cloud evidence, no cloud principal on any open path
+    assert not [t.id for t in a.threats if any("principal-" in o for o in t.open_techniques)]
     assert a.inputs.cloud == [] and a.inputs.cloud_note == NO_CLOUD_EVIDENCE
     assert not [f for f in a.findings if f.check_id.startswith("CAPSA-AWS-")]
     assert not [u for u in a.unknown if u.check_id.startswith("CAPSA-AWS-")]
