@@ -17,6 +17,7 @@ become entry points of the graph; suppressed findings name none.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from capsa.checks.findings import Finding
 from capsa.cloud.capa import load_balancer_deleters
@@ -33,7 +34,12 @@ from capsa.graph.deployment import (
     resource_key,
 )
 from capsa.graph.techniques import MANAGEMENT_ACCOUNT, TechniqueCatalogue
+from capsa.kube import dig
 from capsa.sources.aws.facts import CloudFacts, Principal, account_of_arn, cluster_of, role_of
+
+if TYPE_CHECKING:
+    from capsa.capi.topology import Topology
+    from capsa.sources.resource import Resource
 
 CLOUD_NAMESPACE = "aws"  # namespace of clusters known only from the account's tags
 _WORKERS = "workers"
@@ -61,9 +67,39 @@ def _group_scopes(cluster: ClusterSpec, role: str | None) -> list[str]:
     return scopes
 
 
-def with_cloud(deployment: Deployment, sources: Sequence[CloudFacts]) -> Deployment:
+#: Where machine kinds name their instance profile (v1beta2, capa@2cf09d7
+#: api/v1beta2/awsmachine_types.go:130-132; AWSMachinePool's launch template,
+#: exp/api/v1beta2/types.go:68-70).
+_PROFILE_FIELDS = (
+    ("spec", "template", "spec", "iamInstanceProfile"),
+    ("spec", "iamInstanceProfile"),
+    ("spec", "awsLaunchTemplate", "iamInstanceProfile"),
+)
+
+
+def _profiles_named(topology: Topology | None) -> list[tuple[Resource, str]]:
+    """(machine resource, instance profile name) for every machine template, machine or
+    pool of a cluster that names its instance profile."""
+    if topology is None:
+        return []
+    found: list[tuple[Resource, str]] = []
+    for view in topology.clusters:
+        for member in view.members:
+            for fields in _PROFILE_FIELDS:
+                name = dig(member.resource.body, *fields)
+                if isinstance(name, str) and name:
+                    found.append((member.resource, name))
+                    break
+    return found
+
+
+def with_cloud(
+    deployment: Deployment, sources: Sequence[CloudFacts], topology: Topology | None = None
+) -> Deployment:
     """`deployment` with the evidence scopes of every tagged cloud resource (and, when
-    the manifests gave no cluster, the clusters the account's tags name)."""
+    the manifests gave no cluster, the clusters the account's tags name). A role whose
+    instance profile the manifests' machines name counts for those machines' groups too,
+    so offline facts (clusterawsadm files) decide the groups that run with them."""
     if not sources:
         return deployment
     clusters = deployment.clusters or _clusters_from_tags(sources)
@@ -102,6 +138,14 @@ def with_cloud(deployment: Deployment, sources: Sequence[CloudFacts]) -> Deploym
         for secret in facts.secrets:
             kind = "SecretsManagerSecret" if secret.store == "secretsmanager" else "SSMParameter"
             add(kind, secret.arn, cluster_of(secret.tags), None)
+        by_profile = {k: p.roles for p in facts.instance_profiles for k in (p.name, p.arn)}
+        for machine, profile in _profiles_named(topology):
+            groups = deployment.scopes_for(
+                machine.kind, machine.namespace, machine.name, machine.origin.path
+            )
+            for role_arn in by_profile.get(profile, ()):
+                known = scopes.setdefault(resource_key("IAMRole", None, role_arn), [])
+                known.extend(g for g in groups if g != MANAGEMENT_SCOPE and g not in known)
     return Deployment(clusters, {k: tuple(v) for k, v in scopes.items()})
 
 

@@ -69,7 +69,7 @@ def from_scan(result: ScanResult) -> Scan:
     generic cluster is searched, every mitigation unknown."""
     if result.topology is None:
         return Scan(generic(), MitigationEvidence(), (), result.errors, True)
-    deployment = with_cloud(from_topology(result.topology), result.cloud_sources)
+    deployment = with_cloud(from_topology(result.topology), result.cloud_sources, result.topology)
     mitigations = {c.id: c.mitigation for c in result.checks}
     mitigations.update({c.id: c.mitigation for c in result.cloud_checks})
     mitigations.update({c.id: c.mitigation for c in result.live_checks})
