@@ -126,6 +126,10 @@ def test_cloud_facts_decide_edges_both_ways(moto: MotoServer) -> None:
         "aws/mgmt:bootstrap-data": "blocked",
     }
     assert set(_edges(graph, "control-plane-role-has-controller-policy").values()) == {"open"}
+    assert set(_edges(graph, "pod-reaches-imds").values()) == {"open"}  # IMDSv1, hop 2
+    # mgmt and workload share the account: the account's own result opens the snapshot
+    assert set(_edges(graph, "snapshot-management-disk").values()) == {"open"}
+    assert f"AWSAccount arn:aws:iam::{ACCOUNT}:root" in _refs(graph, "snapshot-management-disk")
 
     moto.reset()
     seed_hardened(moto.endpoint)
@@ -138,6 +142,8 @@ def test_cloud_facts_decide_edges_both_ways(moto: MotoServer) -> None:
     assert any(f"arn:aws:iam::{ACCOUNT}:role/workload-nodes" in r for r in refs)
     assert set(_edges(graph, "read-lingering-bootstrap-secret").values()) == {"blocked"}
     assert set(_edges(graph, "control-plane-role-has-controller-policy").values()) == {"blocked"}
+    assert set(_edges(graph, "pod-reaches-imds").values()) == {"blocked"}
+    assert set(_edges(graph, "snapshot-management-disk").values()) == {"blocked"}
 
 
 def test_without_cloud_evidence_no_principal_and_the_edges_stay_assumed() -> None:
