@@ -82,14 +82,17 @@ def build_topology(
     resources: Sequence[Resource], management_vpc_ids: Iterable[str] = ()
 ) -> Topology:
     """Resolve every Cluster among `resources` and prepare each resource's context.
+    Fragments (kustomize patch files) take no part: they get the context of no cluster.
 
     `management_vpc_ids` are VPC ids known to host the management cluster (e.g. read from
     a live cluster); workload clusters placed in them are flagged by the network check.
     """
-    index = ResourceIndex(resources)
-    found = resolve_clusters(resources, index)
+    # a kustomize patch file holds a fragment of its base, not an object of any cluster
+    whole = [r for r in resources if r.fragment_of is None]
+    index = ResourceIndex(whole)
+    found = resolve_clusters(whole, index)
     namespaces = _namespace_facts(index)
-    contexts = _contexts(found.views, resources, index, namespaces, set(management_vpc_ids))
+    contexts = _contexts(found.views, whole, index, namespaces, set(management_vpc_ids))
     return Topology(
         clusters=found.views,
         problems=found.problems,

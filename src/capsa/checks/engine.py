@@ -10,6 +10,11 @@ Outcomes:
 - "unknown" when a field listed in `unknownWhen` is an unresolved variable, when the
   expression reads a field that is not there, or when it fails on a resource that has
   unresolved values. Unknown is never a pass.
+
+A fragment (a kustomize patch file, `capsa.sources.kustomize`) holds only what its patch
+changes, so it may add evidence but never "lacks" anything: a failure counts only when the
+fragment itself sets the field the finding points at; otherwise, and for passes that rest
+on an absent setting or on cross-object context, the result is unknown (its base decides).
 Other runtime errors become Problems, reported once per check and file.
 """
 
@@ -261,6 +266,11 @@ def evaluate(
                 )
                 continue
             outcome = _outcome(value)
+            if resource.fragment_of is not None:
+                why = _fragment_unknown(prep, resource, outcome)
+                if why is not None:
+                    result.unknown.append(CheckResult(check.id, ref, doc_location, why))
+                    continue
             if outcome == PASSES:
                 result.passes.append(CheckResult(check.id, ref, doc_location))
             elif outcome == PASSES_BY_DEFAULT:
@@ -282,6 +292,31 @@ def evaluate(
                     f"returned {value!r} instead of true/false",
                 )
     return result
+
+
+def _sets_field(resource: Resource, prepared: _Prepared) -> bool:
+    """True when the body sets one of the check's `field` alternatives to a value of its
+    own. A map or list there does not count: a patch merges into the base's, so what the
+    check missed in it may well be in the base."""
+    for pattern in prepared.field_paths:
+        for concrete in _expand(resource.body, pattern):
+            node = _walk(resource.body, concrete) if concrete else _ABSENT
+            if node is not _ABSENT and not isinstance(node, dict | list):
+                return True
+    return False
+
+
+def _fragment_unknown(prepared: _Prepared, resource: Resource, outcome: int | None) -> str | None:
+    """Why an outcome on a fragment says nothing about the built object (None when it
+    does: a failure or a pass on a field the patch itself sets)."""
+    base = f"a kustomize patch listed by {resource.fragment_of}"
+    if prepared.check.scope == "topology":
+        return f"{base}: its cluster is known only once the overlay is built"
+    if outcome == PASSES_BY_DEFAULT:
+        return f"{base}: the setting is absent from the patch; its base decides"
+    if outcome in (FAILS, PASSES) and not _sets_field(resource, prepared):
+        return f"{base}: the patch does not set {prepared.check.field}; its base decides"
+    return None
 
 
 def _outcome(value: object) -> int | None:

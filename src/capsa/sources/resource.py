@@ -24,7 +24,9 @@ class Origin:
 class Resource:
     """A Kubernetes object as read. `body` is the parsed YAML (LineDict/LineList when from
     a file, so field lines can be looked up); `unknown_paths` lists fields whose value is an
-    unresolved clusterctl variable and must be treated as unknown, never as compliant."""
+    unresolved clusterctl variable and must be treated as unknown, never as compliant.
+    `fragment_of` names the kustomization that lists the resource's file as a patch: the
+    document holds only what the patch changes (`capsa.sources.kustomize`)."""
 
     api_version: str
     kind: str
@@ -33,6 +35,7 @@ class Resource:
     body: dict[str, Any]
     origin: Origin
     unknown_paths: frozenset[tuple[str | int, ...]] = field(default_factory=frozenset)
+    fragment_of: str | None = None
 
     # Cached: checks, topology and the graph ask for these hundreds of thousands of times
     # on a large scan. cached_property writes the instance __dict__, so frozen is kept.
