@@ -7,9 +7,13 @@ Outcomes:
 - the expression is true → a pass (evidence that the mitigation holds for that object),
   marked "by default" with the upstream default it rests on when `byDefault.when` holds;
 - false → a Finding located at the check's field (or the document when it is absent);
-- "unknown" when a field listed in `unknownWhen` is an unresolved variable, when the
-  expression reads a field that is not there, or when it fails on a resource that has
-  unresolved values. Unknown is never a pass.
+- "unknown" when a field listed in `unknownWhen` is an unresolved variable (or was set
+  by a ClusterClass patch capsa cannot evaluate), when the expression reads a field that
+  is not there, or when it fails on a resource that has unresolved values. The reason
+  names the variables to set (`--var NAME=...`) or the patch. When every unresolved
+  value sits inside one item of a list (`files[]`, `users[]`), only that item is
+  unknown: the check still fails if it fails both with the item as read and without it.
+  Unknown is never a pass.
 
 A fragment (a kustomize patch file, `capsa.sources.kustomize`) holds only what its patch
 changes, so it may add evidence but never "lacks" anything: a failure counts only when the
@@ -20,6 +24,7 @@ Other runtime errors become Problems, reported once per check and file.
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +41,7 @@ from capsa.checks.findings import (
 from capsa.checks.model import Check, FieldPath
 from capsa.checks.program import FAILS, NOT_APPLICABLE, PASSES, PASSES_BY_DEFAULT, compiled
 from capsa.errors import Problem
+from capsa.sources.clusterctl_vars import UNRESOLVED_RE
 from capsa.sources.resource import Resource
 from capsa.yamlio import LineDict, LineList, plain, position_of
 
@@ -148,14 +154,67 @@ def _matches_unknown(pattern: FieldPath, unknown: tuple[str | int, ...]) -> bool
     return True
 
 
-def _is_unknown(resource: Resource, prepared: _Prepared) -> bool:
+def _unknown_matches(
+    resource: Resource, prepared: _Prepared
+) -> list[tuple[FieldPath, tuple[str | int, ...]]]:
+    """The (declared, unresolved) path pairs that overlap for this check and resource."""
     if not prepared.unknown_paths or not resource.unknown_paths:
-        return False
-    return any(
-        _matches_unknown(pattern, have)
+        return []
+    return [
+        (pattern, have)
         for pattern in prepared.unknown_paths
         for have in resource.unknown_paths
-    )
+        if _matches_unknown(pattern, have)
+    ]
+
+
+_FLAG_MAPS = frozenset({"extraArgs", "kubeletExtraArgs"})
+"""v1beta1 maps whose entries are the items of v1beta2 `{name, value}` lists."""
+
+
+def _list_item(pattern: FieldPath, have: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+    """The item an unresolved path sits in: one of `files[]`, one flag of a v1beta2
+    `extraArgs` list or of a v1beta1 `extraArgs` map: the first list index of `have` that
+    the declared path reaches through a `*` or lies below it, or a flag map's key. None
+    when the value is not inside an item."""
+    for position, step in enumerate(have):
+        below = position >= len(pattern)
+        if below and position > 0 and have[position - 1] in _FLAG_MAPS:
+            return have[: position + 1]
+        if not isinstance(step, int):
+            continue
+        if below or pattern[position] == "*":
+            return have[: position + 1]
+        return None
+    return None
+
+
+def unknown_reason(resource: Resource, paths: Sequence[tuple[str | int, ...]]) -> str:
+    """What would decide a result left unknown by `paths`: the clusterctl variables to set
+    (`--var NAME=...`), or why a ClusterClass patch could not be applied."""
+    names: list[str] = []
+    other: list[str] = []
+    for path in paths:
+        why = resource.unknown_reasons.get(path)
+        if why is not None:
+            if why not in other:
+                other.append(why)
+            continue
+        node = _walk(resource.body, path)
+        texts = [str(path[-1]) if path else ""]
+        if isinstance(node, str):
+            texts.append(node)
+        for text in texts:
+            for match in UNRESOLVED_RE.finditer(text):
+                if match.group(1) not in names:
+                    names.append(match.group(1))
+    parts: list[str] = []
+    if names:
+        shown_names = ", ".join("${" + n + "}" for n in names)
+        flags = " ".join(f"--var {n}=..." for n in names)
+        parts.append(f"unresolved {shown_names}: set {flags}")
+    parts.extend(other)
+    return "; ".join(parts) or "a field it reads is unresolved"
 
 
 @dataclass(frozen=True)
@@ -240,21 +299,28 @@ def evaluate(
         doc_location = Location(resource.origin.path, resource.origin.line, resource.origin.carrier)
         for check in matching:
             prep = prepared[id(check)]
-            if _is_unknown(resource, prep):
-                result.unknown.append(
-                    CheckResult(check.id, ref, doc_location, "a field it reads is unresolved")
-                )
-                continue
             bindings: dict[str, Any] = {"object": document}
             if check.scope == "topology" and context_for is not None:
                 if context is None:
                     context = context_for(resource)
                 bindings["context"] = context
+            matches = _unknown_matches(resource, prep)
+            if matches:
+                if _fails_without(prep, bindings, [_list_item(p, h) for p, h in matches]):
+                    result.findings.append(_finding(prep, resource))
+                else:
+                    why = unknown_reason(resource, [have for _, have in matches])
+                    result.unknown.append(CheckResult(check.id, ref, doc_location, why))
+                continue
             try:
                 value = prep.program.evaluate(bindings)
             except CelError as error:
                 text = str(error)
-                if any(marker in text for marker in _MISSING_FIELD) or resource.unknown_paths:
+                if resource.unknown_paths:
+                    why = unknown_reason(resource, sorted(resource.unknown_paths, key=str))
+                    result.unknown.append(CheckResult(check.id, ref, doc_location, why))
+                    continue
+                if any(marker in text for marker in _MISSING_FIELD):
                     result.unknown.append(CheckResult(check.id, ref, doc_location, text))
                     continue
                 _report_once(
@@ -267,9 +333,9 @@ def evaluate(
                 continue
             outcome = _outcome(value)
             if resource.fragment_of is not None:
-                why = _fragment_unknown(prep, resource, outcome)
-                if why is not None:
-                    result.unknown.append(CheckResult(check.id, ref, doc_location, why))
+                partial = _fragment_unknown(prep, resource, outcome)
+                if partial is not None:
+                    result.unknown.append(CheckResult(check.id, ref, doc_location, partial))
                     continue
             if outcome == PASSES:
                 result.passes.append(CheckResult(check.id, ref, doc_location))
@@ -292,6 +358,59 @@ def evaluate(
                     f"returned {value!r} instead of true/false",
                 )
     return result
+
+
+def _flag_name(document: Any, item: tuple[str | int, ...]) -> str | None:
+    """The flag an item is, when it is one (a v1beta1 map key, a v1beta2 `{name}`)."""
+    if len(item) >= 2 and item[-2] in _FLAG_MAPS:
+        if isinstance(item[-1], str):
+            return item[-1]
+        entry = _walk(document, item)
+        name = entry.get("name") if isinstance(entry, dict) else None
+        return name if isinstance(name, str) else ""
+    return None
+
+
+def _reads_flag(prepared: _Prepared, name: str | None) -> bool:
+    """True when the check's CEL names the flag (so an unknown value of it may decide)."""
+    if name is None:
+        return False
+    check = prepared.check
+    texts = [check.expression, check.applies_when or "", *(v.expression for v in check.variables)]
+    return not name or any(name in text for text in texts)
+
+
+def _fails_without(
+    prepared: _Prepared,
+    bindings: Mapping[str, Any],
+    items: Sequence[tuple[str | int, ...] | None],
+) -> bool:
+    """True when the check fails whatever the unresolved list items hold: it fails both
+    with them as read and with them left out. Only when every unresolved value sits
+    inside a list item (one of `files[]`, `users[]`); otherwise the result is unknown."""
+    from capsa.cel import CelError
+
+    if not items or any(item is None for item in items):
+        return False
+    document = bindings["object"]
+    without = copy.deepcopy(document)
+    chosen = {i for i in items if i is not None}
+    if any(_reads_flag(prepared, _flag_name(document, item)) for item in chosen):
+        return False  # the unresolved value is a flag the check reads
+    for item in sorted(chosen, key=lambda i: -i[-1] if isinstance(i[-1], int) else 0):
+        container = _walk(without, item[:-1])
+        step = item[-1]
+        if isinstance(container, list) and isinstance(step, int) and 0 <= step < len(container):
+            del container[step]
+        elif isinstance(container, dict):
+            container.pop(step, None)
+    try:
+        return all(
+            _outcome(prepared.program.evaluate({**bindings, "object": doc})) == FAILS
+            for doc in (document, without)
+        )
+    except CelError:
+        return False
 
 
 def _sets_field(resource: Resource, prepared: _Prepared) -> bool:

@@ -26,7 +26,9 @@ class Resource:
     a file, so field lines can be looked up); `unknown_paths` lists fields whose value is an
     unresolved clusterctl variable and must be treated as unknown, never as compliant.
     `fragment_of` names the kustomization that lists the resource's file as a patch: the
-    document holds only what the patch changes (`capsa.sources.kustomize`)."""
+    document holds only what the patch changes (`capsa.sources.kustomize`).
+    `unknown_reasons` says, for unknown paths whose cause is not a clusterctl variable
+    (a ClusterClass patch capsa cannot evaluate), what would decide them."""
 
     api_version: str
     kind: str
@@ -36,6 +38,7 @@ class Resource:
     origin: Origin
     unknown_paths: frozenset[tuple[str | int, ...]] = field(default_factory=frozenset)
     fragment_of: str | None = None
+    unknown_reasons: dict[tuple[str | int, ...], str] = field(default_factory=dict, compare=False)
 
     # Cached: checks, topology and the graph ask for these hundreds of thousands of times
     # on a large scan. cached_property writes the instance __dict__, so frozen is kept.
