@@ -23,10 +23,11 @@ from capsa.capi.patches import (
     copy_tree,
     evaluate_enabled_if,
     lookup_variable,
+    pointer_steps,
 )
 from capsa.errors import Problem
 from capsa.kube import dig
-from capsa.sources.clusterctl_vars import looks_unresolved
+from capsa.sources.clusterctl_vars import display, looks_unresolved
 from capsa.sources.resource import Origin, Resource
 from capsa.yamlio import plain, position_of
 
@@ -45,16 +46,26 @@ class Target:
     worker_class: str = ""
     worker_name: str = ""
     unknown: set[tuple[str | int, ...]] = field(default_factory=set)
+    reasons: dict[tuple[str | int, ...], str] = field(default_factory=dict)
     applied: list[AppliedPatch] = field(default_factory=list)
 
-    def virtual(self, cluster: Resource) -> Resource:
-        """The patched template as a Resource of its own, named per Cluster."""
+    def undecided(self, path: tuple[str | int, ...], reason: str) -> None:
+        """Mark `path` as set by something capsa cannot evaluate, saying what."""
+        self.unknown.add(path)
+        self.reasons.setdefault(path, reason)
+
+    def virtual(self, cluster: Resource | None) -> Resource:
+        """The patched template as a Resource of its own, named per Cluster (None: the
+        class's own template, judged with only what the class itself says)."""
         suffix = f".{self.worker_name}" if self.worker_name else ""
+        name = self.template.name
+        if cluster is not None:
+            name = f"{self.template.name}@{cluster.name}{suffix}"
         return Resource(
             api_version=self.template.api_version,
             kind=self.template.kind,
-            namespace=namespace_of(cluster),
-            name=f"{self.template.name}@{cluster.name}{suffix}",
+            namespace=self.template.namespace if cluster is None else namespace_of(cluster),
+            name=name,
             body=self.body,
             origin=Origin(
                 path=self.template.origin.path,
@@ -62,6 +73,7 @@ class Target:
                 carrier=self.template.origin.carrier,
             ),
             unknown_paths=frozenset(self.template.unknown_paths | self.unknown),
+            unknown_reasons={**self.template.unknown_reasons, **self.reasons},
         )
 
 
@@ -196,7 +208,8 @@ def _collect_targets(
                 _problem(
                     cluster_class,
                     ("spec",),
-                    f"ClusterClass {cluster_class.name}: {what} {ref.kind} {ref.name!r} "
+                    f"ClusterClass {display(cluster_class.name)}: {what} {ref.kind} "
+                    f"{display(ref.name)!r} "
                     "is not among the inputs",
                 )
             )
@@ -240,8 +253,8 @@ def _collect_targets(
                 _problem(
                     cluster,
                     ("spec", "topology", "workers", key, position, "class"),
-                    f"Cluster {cluster.name}: worker class {entry['class']!r} is not defined "
-                    f"in ClusterClass {cluster_class.name}",
+                    f"Cluster {display(cluster.name)}: worker class {display(entry['class'])!r} "
+                    f"is not defined in ClusterClass {display(cluster_class.name)}",
                 )
             )
             continue
@@ -302,12 +315,14 @@ def _value_for(
     value = lookup_variable(variables, variable)
     if value is MISSING:
         return None, False, f"variable {variable!r} has no value"
-    return copy_tree(value), variable.split(".", 1)[0] in unknown_vars, None
+    unresolved = isinstance(value, str) and looks_unresolved(value)
+    return copy_tree(value), unresolved or variable.split(".", 1)[0] in unknown_vars, None
 
 
 def _apply_patches(cluster: Resource, cluster_class: Resource, result: ClassResolution) -> None:
     patches = dig(cluster_class.body, "spec", "patches")
     class_name = cluster_class.name
+    shown_class = display(class_name)
     cp_replicas = dig(cluster.body, "spec", "topology", "controlPlane", "replicas")
     contexts: dict[int, tuple[dict[str, Any], set[str]]] = {}
     worker_positions: dict[tuple[str, str], int] = {}
@@ -334,6 +349,12 @@ def _apply_patches(cluster: Resource, cluster_class: Resource, result: ClassReso
         name = str(patch.get("name", ""))
         if "external" in patch:
             result.not_evaluated.append(SkippedPatch(name, "external patch (runtime extension)"))
+            why = (
+                f"ClusterClass {shown_class} external patch {name!r} (a runtime extension "
+                "capsa does not call) may set any field; the built object decides"
+            )
+            for target in result.targets:
+                target.undecided(("spec",), why)
             continue
         definitions = patch.get("definitions")
         enabled_if = patch.get("enabledIf")
@@ -355,13 +376,55 @@ def _apply_patches(cluster: Resource, cluster_class: Resource, result: ClassReso
                         result.not_evaluated.append(
                             SkippedPatch(name, f"enabledIf {enabled_if.strip()!r} not evaluated")
                         )
+                        why = (
+                            f"ClusterClass {shown_class} patch {name!r} applies only if "
+                            f"{enabled_if.strip()!r}, which capsa could not decide"
+                            + _variables_named(used & unknown_vars)
+                        )
+                        _undecided_operations(operations, target, why)
                         continue
                     if not enabled:
                         continue
-                _apply_operations(name, operations, target, variables, unknown_vars, result)
+                _apply_operations(
+                    f"ClusterClass {shown_class} patch {name!r}",
+                    name,
+                    operations,
+                    target,
+                    variables,
+                    unknown_vars,
+                    result,
+                )
+
+
+def _variables_named(names: set[str]) -> str:
+    if not names:
+        return ""
+    shown = ", ".join(sorted(names))
+    return f" (it reads the Cluster variable(s) {shown}, whose value is unresolved)"
+
+
+def _op_path(pointer: str) -> tuple[str | int, ...] | None:
+    """A JSON pointer as a field path (`/-` appends: its list is what changes)."""
+    try:
+        steps = pointer_steps(pointer)
+    except PatchError:
+        return None
+    if steps and steps[-1] == "-":
+        steps = steps[:-1]
+    return tuple(int(s) if s.isdigit() else s for s in steps)
+
+
+def _undecided_operations(operations: list[Any], target: Target, why: str) -> None:
+    """Every field the operations would touch is unknown on `target`."""
+    for operation in operations:
+        path = operation.get("path") if isinstance(operation, Mapping) else None
+        concrete = _op_path(path) if isinstance(path, str) else None
+        if concrete:
+            target.undecided(concrete, why)
 
 
 def _apply_operations(
+    label: str,
     name: str,
     operations: list[Any],
     target: Target,
@@ -382,6 +445,9 @@ def _apply_operations(
         )
         if reason is not None:
             result.not_evaluated.append(SkippedPatch(name, f"{path}: {reason}"))
+            concrete_path = _op_path(path)
+            if concrete_path:
+                target.undecided(concrete_path, f"{label} sets {path} from a {_why(reason)}")
             continue
         try:
             concrete = apply_operation(target.body, op, path, value)
@@ -389,8 +455,27 @@ def _apply_operations(
             result.not_evaluated.append(SkippedPatch(name, f"{path}: {exc}"))
             continue
         if unknown:
-            target.unknown.add(tuple(concrete))
+            source = operation.get("valueFrom")
+            variable = source.get("variable") if isinstance(source, Mapping) else None
+            target.undecided(
+                tuple(concrete),
+                f"{label} sets {path} from the Cluster variable {variable}, whose value is "
+                "unresolved",
+            )
         target.applied.append(AppliedPatch(name, op, path))
+
+
+def _why(reason: str) -> str:
+    """What a patch value comes from, for the unknown result's reason."""
+    if reason == "Go-template value":
+        return "Go template (valueFrom.template), which capsa does not run"
+    if reason.startswith("variable "):
+        name = reason.split("'")[1] if "'" in reason else reason
+        return (
+            f"variable {name} that has no default and that no Cluster among the inputs "
+            "sets (set it in the Cluster's spec.topology.variables)"
+        )
+    return f"value capsa cannot read ({reason})"
 
 
 def resolve_cluster_class(

@@ -196,10 +196,8 @@ def unknown_reason(resource: Resource, paths: Sequence[tuple[str | int, ...]]) -
     other: list[str] = []
     for path in paths:
         why = resource.unknown_reasons.get(path)
-        if why is not None:
-            if why not in other:
-                other.append(why)
-            continue
+        if why is not None and why not in other:
+            other.append(why)
         node = _walk(resource.body, path)
         texts = [str(path[-1]) if path else ""]
         if isinstance(node, str):
