@@ -184,3 +184,60 @@ def test_the_class_beside_the_cluster_is_the_one_it_uses(tmp_path: Path) -> None
     )
     assert not result.errors
     assert "cp-machines@${CLUSTER_NAME}" in _imds(result)[0]
+
+
+def _bastion_class(api: str, value: str) -> str:
+    ref = "ref" if api == "v1beta1" else "templateRef"
+    return f"""\
+apiVersion: cluster.x-k8s.io/{api}
+kind: ClusterClass
+metadata: {{name: aws}}
+spec:
+  infrastructure:
+    {ref}: {{apiVersion: {AWS}, kind: AWSClusterTemplate, name: infra}}
+  variables:
+    - name: bastionEnabled
+      schema: {{openAPIV3Schema: {{type: boolean, default: false}}}}
+  patches:
+    - name: bastion
+      definitions:
+        - selector:
+            apiVersion: {AWS}
+            kind: AWSClusterTemplate
+            matchResources: {{infrastructureCluster: true}}
+          jsonPatches:
+            - op: add
+              path: /spec/template/spec/bastion/enabled
+              {value}
+---
+apiVersion: {AWS}
+kind: AWSClusterTemplate
+metadata: {{name: infra}}
+spec:
+  template:
+    spec:
+      region: eu-west-1
+"""
+
+
+@pytest.mark.parametrize("api", ["v1beta1", "v1beta2"])
+def test_a_finding_on_a_field_a_cluster_variable_set_points_at_the_variable(
+    tmp_path: Path, api: str
+) -> None:
+    variables = "    variables:\n      - name: bastionEnabled\n        value: true\n"
+    result = _scan(
+        tmp_path,
+        cc=_bastion_class(api, "valueFrom: {variable: bastionEnabled}"),
+        c=_cluster(api, variables=variables),
+    )
+    (finding,) = [f for f in result.findings if f.check_id == "CAPSA-NET-001"]
+    assert (Path(finding.location.path).name, finding.location.line) == ("c.yaml", 10)
+
+
+def test_a_finding_on_a_field_a_literal_patch_set_points_at_the_patch(tmp_path: Path) -> None:
+    result = _scan(tmp_path, cc=_bastion_class("v1beta1", "value: true"))
+    (finding,) = [f for f in result.findings if f.check_id == "CAPSA-NET-001"]
+    assert (Path(finding.location.path).name, finding.location.line) == (
+        "cc.yaml",
+        20,
+    )  # the op's value

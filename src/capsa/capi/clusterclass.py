@@ -47,6 +47,7 @@ class Target:
     worker_name: str = ""
     unknown: set[tuple[str | int, ...]] = field(default_factory=set)
     reasons: dict[tuple[str | int, ...], str] = field(default_factory=dict)
+    origins: dict[tuple[str | int, ...], tuple[str, int]] = field(default_factory=dict)
     applied: list[AppliedPatch] = field(default_factory=list)
 
     def undecided(self, path: tuple[str | int, ...], reason: str) -> None:
@@ -74,6 +75,7 @@ class Target:
             ),
             unknown_paths=frozenset(self.template.unknown_paths | self.unknown),
             unknown_reasons={**self.template.unknown_reasons, **self.reasons},
+            field_origins=dict(self.origins),
         )
 
 
@@ -94,10 +96,27 @@ def _is_unknown(resource: Resource, path: tuple[str | int, ...], value: Any) -> 
     return path in resource.unknown_paths or (isinstance(value, str) and looks_unresolved(value))
 
 
+Where = dict[str, tuple[str, int]]
+"""Where each variable's value was written (file, line): a finding on a field a patch set
+from it points there."""
+
+
+def _at(resource: Resource, node: Any, path: tuple[str | int, ...]) -> tuple[str, int] | None:
+    position = position_of(node, path)
+    if resource.origin.carrier is not None or position is None or position[0] <= 0:
+        return None
+    return resource.origin.path, position[0]
+
+
 def _variables(
-    cluster: Resource, cluster_class: Resource, overrides: Any, override_path: tuple[str | int, ...]
+    cluster: Resource,
+    cluster_class: Resource,
+    overrides: Any,
+    override_path: tuple[str | int, ...],
+    where: Where,
 ) -> tuple[dict[str, Any], set[str]]:
-    """Class defaults, then the Cluster's values, then per-worker overrides."""
+    """Class defaults, then the Cluster's values, then per-worker overrides (`where` is
+    filled with the place each value was written)."""
     values: dict[str, Any] = {}
     unknown: set[str] = set()
     definitions = dig(cluster_class.body, "spec", "variables")
@@ -107,6 +126,9 @@ def _variables(
         default = dig(definition, "schema", "openAPIV3Schema", "default")
         if default is not None:
             values[definition["name"]] = default
+            found = _at(cluster_class, definition, ("schema", "openAPIV3Schema", "default"))
+            if found is not None:
+                where[definition["name"]] = found
     sources: list[tuple[Any, tuple[str | int, ...]]] = [
         (
             dig(cluster.body, "spec", "topology", "variables"),
@@ -123,6 +145,9 @@ def _variables(
             ):
                 name = entry["name"]
                 values[name] = entry["value"]
+                found = _at(cluster, cluster.body, (*base, i, "value"))
+                if found is not None:
+                    where[name] = found
                 if _is_unknown(cluster, (*base, i, "value"), entry["value"]):
                     unknown.add(name)
                 else:
@@ -324,23 +349,24 @@ def _apply_patches(cluster: Resource, cluster_class: Resource, result: ClassReso
     class_name = cluster_class.name
     shown_class = display(class_name)
     cp_replicas = dig(cluster.body, "spec", "topology", "controlPlane", "replicas")
-    contexts: dict[int, tuple[dict[str, Any], set[str]]] = {}
+    contexts: dict[int, tuple[dict[str, Any], set[str], Where]] = {}
     worker_positions: dict[tuple[str, str], int] = {}
     counters: dict[str, int] = {}
     for pool, entry in kinds.topology_workers(cluster.body):
         worker_positions[(pool, str(entry.get("name", entry["class"])))] = counters.get(pool, 0)
         counters[pool] = counters.get(pool, 0) + 1
 
-    def variables_for(target: Target) -> tuple[dict[str, Any], set[str]]:
+    def variables_for(target: Target) -> tuple[dict[str, Any], set[str], Where]:
         if id(target) not in contexts:
             overrides: Any = None
             override_path: tuple[str | int, ...] = ()
             if target.pool:
                 position = worker_positions.get((target.pool, target.worker_name), -1)
                 overrides, override_path = _worker_entry_overrides(cluster, target.pool, position)
-            values, unknown = _variables(cluster, cluster_class, overrides, override_path)
+            where: Where = {}
+            values, unknown = _variables(cluster, cluster_class, overrides, override_path, where)
             values["builtin"] = _builtins(cluster, class_name, target, cp_replicas)
-            contexts[id(target)] = (values, unknown)
+            contexts[id(target)] = (values, unknown, where)
         return contexts[id(target)]
 
     for patch in patches if isinstance(patches, list) else []:
@@ -366,7 +392,7 @@ def _apply_patches(cluster: Resource, cluster_class: Resource, result: ClassReso
             for target in result.targets:
                 if not _selector_matches(selector, target):
                     continue
-                variables, unknown_vars = variables_for(target)
+                variables, unknown_vars, where = variables_for(target)
                 if isinstance(enabled_if, str):
                     used = {m.group(1) for m in _VAR_IN_TEMPLATE.finditer(enabled_if)}
                     enabled = (
@@ -390,8 +416,7 @@ def _apply_patches(cluster: Resource, cluster_class: Resource, result: ClassReso
                     name,
                     operations,
                     target,
-                    variables,
-                    unknown_vars,
+                    (variables, unknown_vars, where, cluster_class),
                     result,
                 )
 
@@ -428,10 +453,12 @@ def _apply_operations(
     name: str,
     operations: list[Any],
     target: Target,
-    variables: Mapping[str, Any],
-    unknown_vars: set[str],
+    inputs: tuple[Mapping[str, Any], set[str], Where, Resource],
     result: ClassResolution,
 ) -> None:
+    """Apply `operations` to `target`; `inputs` are the variables, those unresolved, where
+    each was written, and the class (where literal values are written)."""
+    variables, unknown_vars, where, cluster_class = inputs
     for operation in operations:
         if not isinstance(operation, Mapping):
             continue
@@ -454,9 +481,16 @@ def _apply_operations(
         except PatchError as exc:
             result.not_evaluated.append(SkippedPatch(name, f"{path}: {exc}"))
             continue
+        source = operation.get("valueFrom")
+        variable = source.get("variable") if isinstance(source, Mapping) else None
+        origin = (
+            where.get(variable.split(".", 1)[0])
+            if isinstance(variable, str)
+            else _at(cluster_class, operation, ("value",))
+        )
+        if origin is not None:
+            target.origins[tuple(concrete)] = origin
         if unknown:
-            source = operation.get("valueFrom")
-            variable = source.get("variable") if isinstance(source, Mapping) else None
             target.undecided(
                 tuple(concrete),
                 f"{label} sets {path} from the Cluster variable {variable}, whose value is "

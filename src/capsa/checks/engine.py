@@ -116,6 +116,39 @@ def _depth(body: Any, path: tuple[str | int, ...]) -> int:
     return len(path)
 
 
+def _best_path(
+    resource: Resource, field_paths: Sequence[FieldPath]
+) -> tuple[str | int, ...] | None:
+    """Among the `field` alternatives, the concrete path that exists deepest in the
+    document (first wins on ties), cut to the part that exists."""
+    best: tuple[str | int, ...] | None = None
+    best_depth = -1
+    for pattern in field_paths:
+        for concrete in _expand(resource.body, pattern):
+            depth = _depth(resource.body, concrete)
+            if depth == len(concrete) and depth > 0:
+                return concrete
+            if depth > best_depth:
+                best, best_depth = concrete[:depth], depth
+    return best
+
+
+def _patched_origin(
+    resource: Resource, path: tuple[str | int, ...] | None
+) -> tuple[str, int] | None:
+    """Where the value at `path` (or the nearest enclosing or enclosed field a ClusterClass
+    patch set) was written, when a patch set it."""
+    origins = resource.field_origins
+    if not origins or path is None:
+        return None
+    for end in range(len(path), 0, -1):
+        found = origins.get(path[:end])
+        if found is not None:
+            return found
+    below = sorted(k for k in origins if k[: len(path)] == path)
+    return origins[below[0]] if below else None
+
+
 def field_line(
     resource: Resource, check: Check, field_paths: Sequence[FieldPath] | None = None
 ) -> int | None:
@@ -123,25 +156,25 @@ def field_line(
     path that exists deepest in the document (first wins on ties); the document line when
     positions are unknown (embedded or live resources). `field_paths` are the check's own,
     already split (to spare re-splitting them for every finding)."""
+    return field_location(resource, check, field_paths)[1]
+
+
+def field_location(
+    resource: Resource, check: Check, field_paths: Sequence[FieldPath] | None = None
+) -> tuple[str, int | None]:
+    """(file, line) of the field a finding is about (see `field_line`). A field a
+    ClusterClass patch set points where its value was written (the Cluster variable or
+    the class), not at the template that lacks it."""
     if resource.origin.carrier is not None or not isinstance(resource.body, LineDict | LineList):
-        return resource.origin.line
-    best: tuple[str | int, ...] | None = None
-    best_depth = -1
-    for pattern in check.field_paths if field_paths is None else field_paths:
-        for concrete in _expand(resource.body, pattern):
-            depth = _depth(resource.body, concrete)
-            if depth == len(concrete) and depth > 0:
-                best = concrete
-                best_depth = len(concrete) + 1_000  # a full match beats any prefix
-                break
-            if depth > best_depth:
-                best, best_depth = concrete, depth
-        if best_depth >= 1_000:
-            break
-    position = position_of(resource.body, best) if best is not None else None
+        return resource.origin.path, resource.origin.line
+    best = _best_path(resource, check.field_paths if field_paths is None else field_paths)
+    patched = _patched_origin(resource, best)
+    if patched is not None:
+        return patched
+    position = position_of(resource.body, best) if best else None
     if position is None or position[0] <= 0:
-        return resource.origin.line
-    return position[0]
+        return resource.origin.path, resource.origin.line
+    return resource.origin.path, position[0]
 
 
 def _matches_unknown(pattern: FieldPath, unknown: tuple[str | int, ...]) -> bool:
@@ -255,8 +288,8 @@ class _Index:
 def _finding(prepared: _Prepared, resource: Resource) -> Finding:
     check = prepared.check
     ref = _ref(resource)
-    line = field_line(resource, check, prepared.field_paths)
-    location = Location(resource.origin.path, line, resource.origin.carrier)
+    path, line = field_location(resource, check, prepared.field_paths)
+    location = Location(path, line, resource.origin.carrier)
     return Finding(
         fingerprint=fingerprint(check.id, ref, check.field),
         check_id=check.id,

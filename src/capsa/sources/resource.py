@@ -28,7 +28,10 @@ class Resource:
     `fragment_of` names the kustomization that lists the resource's file as a patch: the
     document holds only what the patch changes (`capsa.sources.kustomize`).
     `unknown_reasons` says, for unknown paths whose cause is not a clusterctl variable
-    (a ClusterClass patch capsa cannot evaluate), what would decide them."""
+    (a ClusterClass patch capsa cannot evaluate), what would decide them.
+    `field_origins` says where a field set by a ClusterClass patch was written (the
+    Cluster variable or class default it came from, as file and line): findings on it
+    point there, not at the template."""
 
     api_version: str
     kind: str
@@ -39,6 +42,9 @@ class Resource:
     unknown_paths: frozenset[tuple[str | int, ...]] = field(default_factory=frozenset)
     fragment_of: str | None = None
     unknown_reasons: dict[tuple[str | int, ...], str] = field(default_factory=dict, compare=False)
+    field_origins: dict[tuple[str | int, ...], tuple[str, int]] = field(
+        default_factory=dict, compare=False
+    )
 
     # Cached: checks, topology and the graph ask for these hundreds of thousands of times
     # on a large scan. cached_property writes the instance __dict__, so frozen is kept.
