@@ -28,7 +28,7 @@ from capsa.capi.patches import (
 from capsa.errors import Problem
 from capsa.kube import dig
 from capsa.sources.clusterctl_vars import display, looks_unresolved
-from capsa.sources.resource import Origin, Resource
+from capsa.sources.resource import FieldOrigin, Origin, Resource
 from capsa.yamlio import plain, position_of
 
 _VAR_IN_TEMPLATE = re.compile(r"\.([A-Za-z_][\w]*)")
@@ -47,7 +47,7 @@ class Target:
     worker_name: str = ""
     unknown: set[tuple[str | int, ...]] = field(default_factory=set)
     reasons: dict[tuple[str | int, ...], str] = field(default_factory=dict)
-    origins: dict[tuple[str | int, ...], tuple[str, int]] = field(default_factory=dict)
+    origins: dict[tuple[str | int, ...], FieldOrigin] = field(default_factory=dict)
     applied: list[AppliedPatch] = field(default_factory=list)
 
     def undecided(self, path: tuple[str | int, ...], reason: str) -> None:
@@ -476,6 +476,7 @@ def _apply_operations(
             if concrete_path:
                 target.undecided(concrete_path, f"{label} sets {path} from a {_why(reason)}")
             continue
+        created = _missing_prefixes(target.body, path)
         try:
             concrete = apply_operation(target.body, op, path, value)
         except PatchError as exc:
@@ -489,7 +490,8 @@ def _apply_operations(
             else _at(cluster_class, operation, ("value",))
         )
         if origin is not None:
-            target.origins[tuple(concrete)] = origin
+            for made in (*created, tuple(concrete)):
+                target.origins.setdefault(made, (*origin, tuple(concrete)))
         if unknown:
             target.undecided(
                 tuple(concrete),
@@ -497,6 +499,21 @@ def _apply_operations(
                 "unresolved",
             )
         target.applied.append(AppliedPatch(name, op, path))
+
+
+def _missing_prefixes(body: Any, pointer: str) -> list[tuple[str | int, ...]]:
+    """The enclosing fields of `pointer` that do not exist yet (an `add` creates them): a
+    finding on one of them is about what the patch wrote."""
+    steps = _op_path(pointer) or ()
+    node = body
+    for depth, step in enumerate(steps[:-1]):
+        if isinstance(node, Mapping) and step in node and node[step] is not None:
+            node = node[step]
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+        else:
+            return [steps[: end + 1] for end in range(depth, len(steps) - 1)]
+    return []
 
 
 def _why(reason: str) -> str:

@@ -134,19 +134,31 @@ def _best_path(
 
 
 def _patched_origin(
-    resource: Resource, path: tuple[str | int, ...] | None
+    resource: Resource, path: tuple[str | int, ...] | None, reads: Sequence[FieldPath]
 ) -> tuple[str, int] | None:
-    """Where the value at `path` (or the nearest enclosing or enclosed field a ClusterClass
-    patch set) was written, when a patch set it."""
+    """Where the value at `path` (or the nearest enclosing field a ClusterClass patch set
+    or created) was written, when a patch wrote a field the check reads (`reads`, its
+    unknownWhen paths): a patch that only created the enclosing map for something else
+    is not what the finding is about."""
     origins = resource.field_origins
     if not origins or path is None:
         return None
     for end in range(len(path), 0, -1):
         found = origins.get(path[:end])
-        if found is not None:
-            return found
-    below = sorted(k for k in origins if k[: len(path)] == path)
-    return origins[below[0]] if below else None
+        if found is None:
+            continue
+        where, line, wrote = found
+        if any(_covers(pattern, wrote) for pattern in reads):
+            return where, line
+        return None
+    return None
+
+
+def _covers(pattern: FieldPath, path: tuple[str | int, ...]) -> bool:
+    """True when `path` lies at or under the declared `pattern` (`*` any step)."""
+    return len(path) >= len(pattern) and all(
+        want == "*" or str(want) == str(have) for want, have in zip(pattern, path, strict=False)
+    )
 
 
 def field_line(
@@ -168,7 +180,7 @@ def field_location(
     if resource.origin.carrier is not None or not isinstance(resource.body, LineDict | LineList):
         return resource.origin.path, resource.origin.line
     best = _best_path(resource, check.field_paths if field_paths is None else field_paths)
-    patched = _patched_origin(resource, best)
+    patched = _patched_origin(resource, best, check.unknown_paths)
     if patched is not None:
         return patched
     position = position_of(resource.body, best) if best else None

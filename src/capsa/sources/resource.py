@@ -20,6 +20,10 @@ class Origin:
     carrier: str | None = None
 
 
+FieldOrigin = tuple[str, int, tuple[str | int, ...]]
+"""Where a patched value was written (file, line) and the field the patch wrote."""
+
+
 @dataclass(frozen=True)
 class Resource:
     """A Kubernetes object as read. `body` is the parsed YAML (LineDict/LineList when from
@@ -30,8 +34,8 @@ class Resource:
     `unknown_reasons` says, for unknown paths whose cause is not a clusterctl variable
     (a ClusterClass patch capsa cannot evaluate), what would decide them.
     `field_origins` says where a field set by a ClusterClass patch was written (the
-    Cluster variable or class default it came from, as file and line): findings on it
-    point there, not at the template."""
+    Cluster variable or class default it came from, as file and line, and the field the
+    patch wrote): findings on it point there, not at the template."""
 
     api_version: str
     kind: str
@@ -42,7 +46,7 @@ class Resource:
     unknown_paths: frozenset[tuple[str | int, ...]] = field(default_factory=frozenset)
     fragment_of: str | None = None
     unknown_reasons: dict[tuple[str | int, ...], str] = field(default_factory=dict, compare=False)
-    field_origins: dict[tuple[str | int, ...], tuple[str, int]] = field(
+    field_origins: dict[tuple[str | int, ...], FieldOrigin] = field(
         default_factory=dict, compare=False
     )
 
