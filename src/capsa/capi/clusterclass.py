@@ -507,12 +507,11 @@ def _missing_prefixes(body: Any, pointer: str) -> list[tuple[str | int, ...]]:
     steps = _op_path(pointer) or ()
     node = body
     for depth, step in enumerate(steps[:-1]):
-        if isinstance(node, Mapping) and step in node and node[step] is not None:
-            node = node[step]
-        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
-            node = node[step]
-        else:
+        in_map = isinstance(node, Mapping) and step in node and node[step] is not None
+        in_list = isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
+        if not (in_map or in_list):
             return [steps[: end + 1] for end in range(depth, len(steps) - 1)]
+        node = node[step]
     return []
 
 
