@@ -50,7 +50,9 @@ class Topology:
     _contexts: Mapping[ResourceKey, CheckContext] = field(repr=False)
     _replaced: frozenset[ResourceKey] = field(repr=False)
     _namespaces: Mapping[str, NamespaceFacts] = field(repr=False)
-    _bootstrap: Mapping[tuple[str, str, str], tuple[str, ...]] = field(default_factory=dict, repr=False)
+    _bootstrap: Mapping[tuple[str, str, str], tuple[str, ...]] = field(
+        default_factory=dict, repr=False
+    )
     _bindings: dict[ResourceKey, dict[str, Any]] = field(
         default_factory=dict, repr=False, compare=False
     )
