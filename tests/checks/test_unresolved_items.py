@@ -112,3 +112,16 @@ def test_an_empty_default_resolves_to_empty(tmp_path: Path) -> None:
     )
     lines, unknown = _run(tmp_path, "CAPSA-SSH-002", text)
     assert lines == [] and unknown == []
+
+
+def test_an_empty_default_means_not_set_where_the_provider_reads_it_so(tmp_path: Path) -> None:
+    """CAPA looks an AMI up when ami.id is empty, exactly as when it is absent."""
+    text = (
+        "apiVersion: infrastructure.cluster.x-k8s.io/v1beta2\nkind: AWSMachineTemplate\n"
+        "metadata: {name: w}\nspec:\n  template:\n    spec:\n"
+        '      ami:\n        id: ${AMI_ID:=""}\n'
+    )
+    lines, unknown = _run(tmp_path, "CAPSA-IMG-002", text)
+    assert lines and unknown == []
+    lines, unknown = _run(tmp_path, "CAPSA-IMG-002", text.replace('${AMI_ID:=""}', "${AMI_ID}"))
+    assert lines == [] and unknown == ["unresolved ${AMI_ID}: set --var AMI_ID=..."]
