@@ -78,6 +78,14 @@ def test_a_credential_from_an_unresolved_variable_is_unknown_and_named(tmp_path:
     )
 
 
+def test_unresolved_values_under_harmless_key_names_still_pass(tmp_path: Path) -> None:
+    """capsa sees of a Secret value only whether it is empty; when neither outcome
+    changes the verdict, the unresolved value does not leave it unknown."""
+    text = "apiVersion: v1\nkind: Secret\nmetadata: {name: app}\nstringData:\n"
+    text += "  key_id: ${KEY_ID}\n  endpoint: ${ENDPOINT}\n"
+    assert _scanned(tmp_path, text) == "pass"
+
+
 def _scanned(tmp_path: Path, text: str) -> str:
     """CAPSA-CRED-001's outcome on `text` read as `capsa scan` reads it (redaction too)."""
     path = tmp_path / "secret.yaml"

@@ -42,6 +42,7 @@ from capsa.checks.model import Check, FieldPath
 from capsa.checks.program import FAILS, NOT_APPLICABLE, PASSES, PASSES_BY_DEFAULT, compiled
 from capsa.errors import Problem
 from capsa.sources.clusterctl_vars import UNRESOLVED_RE
+from capsa.sources.redact import REDACTED
 from capsa.sources.resource import Resource
 from capsa.yamlio import LineDict, LineList, plain, position_of
 
@@ -349,7 +350,12 @@ def evaluate(
                 bindings["context"] = context
             matches = _unknown_matches(resource, prep)
             if matches:
-                if _fails_without(prep, bindings, [_list_item(p, h) for p, h in matches]):
+                secret = _secret_outcome(resource, prep, bindings, [h for _, h in matches])
+                if secret == PASSES:
+                    result.passes.append(CheckResult(check.id, ref, doc_location))
+                elif secret == FAILS or _fails_without(
+                    prep, bindings, [_list_item(p, h) for p, h in matches]
+                ):
                     result.findings.append(_finding(prep, resource))
                 else:
                     why = unknown_reason(resource, [have for _, have in matches])
@@ -401,6 +407,36 @@ def evaluate(
                     f"returned {value!r} instead of true/false",
                 )
     return result
+
+
+def _secret_outcome(
+    resource: Resource,
+    prepared: _Prepared,
+    bindings: Mapping[str, Any],
+    paths: Sequence[tuple[str | int, ...]],
+) -> int | None:
+    """A Secret's values are redacted as they are read: all a check can see of one is
+    whether it is empty. So an unresolved value under data/stringData is decided by
+    trying both: the same outcome either way is the outcome; None otherwise."""
+    from capsa.cel import CelError
+
+    if resource.kind != "Secret" or not all(
+        len(p) == 2 and p[0] in ("data", "stringData") for p in paths
+    ):
+        return None
+    outcomes = set()
+    for probe in ("", REDACTED):
+        document = copy.deepcopy(bindings["object"])
+        for field, key in paths:
+            section = document.get(field)
+            if isinstance(section, dict) and key in section:
+                section[key] = probe
+        try:
+            outcomes.add(_outcome(prepared.program.evaluate({**bindings, "object": document})))
+        except CelError:
+            return None
+    found = outcomes.pop() if len(outcomes) == 1 else None
+    return found if found in (PASSES, FAILS) else None
 
 
 def _flag_name(document: Any, item: tuple[str | int, ...]) -> str | None:
