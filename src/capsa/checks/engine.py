@@ -427,8 +427,8 @@ def _secret_outcome(
     outcomes = set()
     for probe in ("", REDACTED):
         document = copy.deepcopy(bindings["object"])
-        for field, key in paths:
-            section = document.get(field)
+        for where, key in paths:
+            section = document.get(where)
             if isinstance(section, dict) and key in section:
                 section[key] = probe
         try:
