@@ -50,6 +50,9 @@ class Topology:
     _contexts: Mapping[ResourceKey, CheckContext] = field(repr=False)
     _replaced: frozenset[ResourceKey] = field(repr=False)
     _namespaces: Mapping[str, NamespaceFacts] = field(repr=False)
+    _bootstrap: Mapping[tuple[str, str, str], tuple[str, ...]] = field(
+        default_factory=dict, repr=False
+    )
     _bindings: dict[ResourceKey, dict[str, Any]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -59,7 +62,10 @@ class Topology:
         empty cluster and role "". A template shared by several clusters gets the first
         cluster's context."""
         found = self._contexts.get(resource_key(resource))
-        return found if found is not None else _outside(resource, self._namespaces)
+        context = found if found is not None else _outside(resource, self._namespaces)
+        key = (resource.origin.path, resource.kind, _template_name(resource))
+        bootstrap = self._bootstrap.get(key)
+        return replace(context, bootstrap_kinds=bootstrap) if bootstrap else context
 
     def context_for(self, resource: Resource) -> dict[str, Any]:
         """`context_of` as the CEL `context` binding (made once per resource; treat it as
@@ -82,14 +88,17 @@ def build_topology(
     resources: Sequence[Resource], management_vpc_ids: Iterable[str] = ()
 ) -> Topology:
     """Resolve every Cluster among `resources` and prepare each resource's context.
+    Fragments (kustomize patch files) take no part: they get the context of no cluster.
 
     `management_vpc_ids` are VPC ids known to host the management cluster (e.g. read from
     a live cluster); workload clusters placed in them are flagged by the network check.
     """
-    index = ResourceIndex(resources)
-    found = resolve_clusters(resources, index)
+    # a kustomize patch file holds a fragment of its base, not an object of any cluster
+    whole = [r for r in resources if r.fragment_of is None]
+    index = ResourceIndex(whole)
+    found = resolve_clusters(whole, index)
     namespaces = _namespace_facts(index)
-    contexts = _contexts(found.views, resources, index, namespaces, set(management_vpc_ids))
+    contexts = _contexts(found.views, whole, index, namespaces, set(management_vpc_ids))
     return Topology(
         clusters=found.views,
         problems=found.problems,
@@ -97,7 +106,39 @@ def build_topology(
         _contexts=contexts,
         _replaced=found.replaced,
         _namespaces=namespaces,
+        _bootstrap=_bootstrap_kinds(index),
     )
+
+
+def _template_name(resource: Resource) -> str:
+    """The name a pool's infrastructureRef uses (a ClusterClass copy is `name@cluster`)."""
+    return resource.name.split("@", 1)[0]
+
+
+def _bootstrap_kinds(index: ResourceIndex) -> dict[tuple[str, str, str], tuple[str, ...]]:
+    """(file, infrastructure kind, name) -> the bootstrap config kinds of the
+    MachineDeployments, MachinePools and ClusterClass worker classes of that file whose
+    machines it makes (copies of templates repeat names, so the file is part of the key)."""
+    found: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for pool in index.of_kind("MachineDeployment", "MachinePool"):
+        if pool.group != kinds.CORE_GROUP:
+            continue
+        infra = kinds.ref_from(dig(pool.body, "spec", "template", "spec", "infrastructureRef"))
+        config = kinds.ref_from(
+            dig(pool.body, "spec", "template", "spec", "bootstrap", "configRef")
+        )
+        if infra is not None and config is not None:
+            found[(pool.origin.path, infra.kind, infra.name)].add(config.kind)
+    for cluster_class in index.of_kind("ClusterClass"):
+        for worker in kinds.class_workers(cluster_class.body):
+            if worker.infrastructure is not None and worker.bootstrap is not None:
+                key = (
+                    cluster_class.origin.path,
+                    worker.infrastructure.kind,
+                    worker.infrastructure.name,
+                )
+                found[key].add(worker.bootstrap.kind)
+    return {key: tuple(sorted(value)) for key, value in found.items()}
 
 
 # --- contexts --------------------------------------------------------------------------

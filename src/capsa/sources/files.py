@@ -9,6 +9,7 @@ on; one broken file never hides another's resources. The steps each have their m
 - `documents` (with `guards`): YAML text to documents, refusing YAML bombs;
 - `classify` (with `markers`): which documents are Kubernetes objects, and the
   Resources they become, unresolved variables recorded as unknown;
+- `kustomize`: documents of files a kustomization lists as patches marked as fragments;
 - `embedded`: manifests inside ClusterResourceSet ConfigMaps/Secrets;
 - `redact`: Secret values replaced as soon as they are read.
 
@@ -30,6 +31,7 @@ from capsa.sources.clusterctl_vars import substitute
 from capsa.sources.decode import read_file, read_stdin
 from capsa.sources.documents import load_documents
 from capsa.sources.embedded import expand_embedded
+from capsa.sources.kustomize import mark_fragments
 from capsa.sources.markers import may_hold_markers
 from capsa.sources.redact import is_secret, redact_secret
 from capsa.sources.resource import Origin, Resource
@@ -125,7 +127,8 @@ def _read_all(
         before = len(problems)
         _read_text(text, shown, variables, tally)
         _cap_problems(problems, before, shown)
-    resources, embedded_problems = expand_embedded(tally.resources)
+    whole = mark_fragments(tally.resources, tally.kustomizations)
+    resources, embedded_problems = expand_embedded(whole)
     problems.extend(embedded_problems)
     for res in resources:
         if is_secret(res.body):
