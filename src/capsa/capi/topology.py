@@ -33,6 +33,7 @@ from capsa.capi.context import (
 )
 from capsa.capi.index import ResourceIndex, ResourceKey, namespace_of, resource_key
 from capsa.capi.payload import describe, embedded_objects
+from capsa.capi.rbac import RbacFacts, rbac_facts
 from capsa.errors import Problem
 from capsa.kube import dig, labels_of
 from capsa.sources.clusterctl_vars import looks_unresolved
@@ -50,6 +51,7 @@ class Topology:
     _contexts: Mapping[ResourceKey, CheckContext] = field(repr=False)
     _replaced: frozenset[ResourceKey] = field(repr=False)
     _namespaces: Mapping[str, NamespaceFacts] = field(repr=False)
+    _rbac: Mapping[ResourceKey, RbacFacts] = field(default_factory=dict, repr=False)
     _bindings: dict[ResourceKey, dict[str, Any]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -58,8 +60,11 @@ class Topology:
         """Where `resource` sits in the topology. Resources outside any cluster get an
         empty cluster and role "". A template shared by several clusters gets the first
         cluster's context."""
-        found = self._contexts.get(resource_key(resource))
-        return found if found is not None else _outside(resource, self._namespaces)
+        key = resource_key(resource)
+        found = self._contexts.get(key)
+        context = found if found is not None else _outside(resource, self._namespaces)
+        rbac = self._rbac.get(key)
+        return context if rbac is None else replace(context, rbac=rbac)
 
     def context_for(self, resource: Resource) -> dict[str, Any]:
         """`context_of` as the CEL `context` binding (made once per resource; treat it as
@@ -97,6 +102,7 @@ def build_topology(
         _contexts=contexts,
         _replaced=found.replaced,
         _namespaces=namespaces,
+        _rbac=rbac_facts(resources),
     )
 
 
