@@ -116,7 +116,7 @@ def test_every_exportable_check_compiles_with_only_object_and_standard_functions
         ["object", "variables"], [f for f in functions() if f.name in KUBERNETES_FUNCTIONS]
     )
     exported = [c for c in all_checks().values() if exportable(c) is None]
-    assert len(exported) == 47
+    assert len(exported) == 63
     for check in exported:
         for variable in check.variables:
             env.compile(variable.expression)

@@ -37,6 +37,17 @@ NEED_TEXT: Mapping[str, str] = {
 }
 
 
+#: The same, as the tail of "N mitigations ..." in a summary.
+NEED_COUNTED: Mapping[str, str] = {
+    "cloud": "need the cloud account",
+    "live": "need a live cluster",
+    "repository": "need the project's repositories",
+    "platform": "are carried by the cloud platform",
+    "process": "are processes no object shows",
+    "upstream": "are not built upstream",
+}
+
+
 class Gap(FrozenModel):
     """A mitigation no manifest can evidence: what would (`needs`), and why (`why`)."""
 
