@@ -1,4 +1,4 @@
-"""RBAC in manifests is judged by the live check's own logic (capsa.rbac): the same
+"""RBAC in manifests is judged by the live check's own logic (capsa.capi.access): the same
 objects give the same verdicts whether read from git or from a cluster."""
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from capsa.capi.access import EXEC_PODS, READ_SECRETS, rule_allows
 from capsa.capi.topology import build_topology
 from capsa.checks.catalog import load_checks
 from capsa.checks.engine import evaluate
 from capsa.live.index import LiveIndex
 from capsa.live.rbac import secret_readers
 from capsa.live.registry import LiveInput
-from capsa.rbac import EXEC_PODS, READ_SECRETS, rule_allows
 from capsa.sources.resource import Origin, Resource
 
 RBAC = "rbac.authorization.k8s.io/v1"

@@ -1,4 +1,4 @@
-"""RBAC shipped in manifests, judged with the live checks' logic (`capsa.rbac`).
+"""RBAC shipped in manifests, judged with the live checks' logic (`capsa.capi.access`).
 
 The management cluster's namespaces that matter are those the inputs put Clusters in
 (Secrets there hold CA keys, admin kubeconfigs and bootstrap data) and, for pod rights
@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from capsa.capi import kinds
+from capsa.capi.access import READ_SECRETS, RIGHTS, Access, Right, controller_service_accounts
+from capsa.capi.access import exposures as rbac_exposures
+from capsa.capi.access import grants as rbac_grants
 from capsa.capi.index import ResourceKey, namespace_of, resource_key
 from capsa.kube import containers, dig, labels_of
-from capsa.rbac import READ_SECRETS, RIGHTS, Access, Right, controller_service_accounts
-from capsa.rbac import exposures as rbac_exposures
-from capsa.rbac import grants as rbac_grants
 from capsa.sources.resource import Resource
 
 PROVIDER_LABEL = "cluster.x-k8s.io/provider"

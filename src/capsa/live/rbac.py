@@ -1,18 +1,13 @@
 """Who can read cluster Secrets, and who can create Cluster API objects without a quota.
 
-RBAC is resolved by `capsa.rbac`, the same code the manifest checks use (aggregation,
+RBAC is resolved by `capsa.capi.access`, the same code the manifest checks use (aggregation,
 wildcards, exempt subjects); this module says who the controllers are in a live cluster
 (the ServiceAccounts of the provider Deployments) and words the findings.
 """
 
 from __future__ import annotations
 
-from capsa.checks.findings import Finding
-from capsa.kube import selector_matches
-from capsa.live.finding import finding
-from capsa.live.index import LiveIndex, dig, meta
-from capsa.live.registry import LiveInput, live_check
-from capsa.rbac import (
+from capsa.capi.access import (
     READ_SECRETS,
     Grant,
     Subject,
@@ -21,8 +16,13 @@ from capsa.rbac import (
     is_exempt,
     rule_allows,
 )
-from capsa.rbac import effective_cluster_roles as _effective_cluster_roles
-from capsa.rbac import grants as _grants
+from capsa.capi.access import effective_cluster_roles as _effective_cluster_roles
+from capsa.capi.access import grants as _grants
+from capsa.checks.findings import Finding
+from capsa.kube import selector_matches
+from capsa.live.finding import finding
+from capsa.live.index import LiveIndex, dig, meta
+from capsa.live.registry import LiveInput, live_check
 
 CAPI_GROUP = "cluster.x-k8s.io"
 MACHINE_PLURALS = frozenset({"machines", "machinesets", "machinedeployments", "machinepools"})
