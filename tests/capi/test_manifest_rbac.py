@@ -147,7 +147,7 @@ def test_provider_kustomize_source_manager_is_a_controller() -> None:
         "spec": {
             "template": {
                 "spec": {
-                    "serviceAccountName": "manager",
+                    "serviceAccountName": "capz-manager",
                     "containers": [
                         {"name": "manager", "image": "controller:latest", "command": ["/manager"]}
                     ],
@@ -167,11 +167,36 @@ def test_provider_kustomize_source_manager_is_a_controller() -> None:
             "manager-rolebinding",
             "ClusterRole",
             "manager-role",
-            {"kind": "ServiceAccount", "name": "manager", "namespace": "system"},
+            {"kind": "ServiceAccount", "name": "capz-manager", "namespace": "system"},
         ),
     ]
     assert _manifest_flags("CAPSA-RBAC-001", docs) == {"manager-rolebinding": "fail"}
     assert _manifest_flags("CAPSA-RBAC-001", [*docs, manager]) == {"manager-rolebinding": "pass"}
+
+
+@pytest.mark.parametrize(
+    ("name", "namespace", "expected"),
+    [
+        ("controller-manager", "system", "pass"),  # kubebuilder's scaffold, as CAPA ships it
+        ("manager", "system", "pass"),
+        ("controller-manager", "team-a", "fail"),  # a real namespace: no placeholder
+    ],
+)
+def test_kubebuilder_scaffold_service_accounts(name: str, namespace: str, expected: str) -> None:
+    docs = [
+        _cluster("team-a"),
+        _role(
+            "ClusterRole", "r", [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]
+        ),
+        _binding(
+            "ClusterRoleBinding",
+            "b",
+            "ClusterRole",
+            "r",
+            {"kind": "ServiceAccount", "name": name, "namespace": namespace},
+        ),
+    ]
+    assert _manifest_flags("CAPSA-RBAC-001", docs) == {"b": expected}
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,9 @@ the controller's ServiceAccount and cloud credentials). Objects a ClusterResourc
 carries are applied to workload clusters, so they take no part here. Controllers are
 the ServiceAccounts of the Deployments clusterctl labels as a provider's
 (`cluster.x-k8s.io/provider`), that run in a clusterctl Provider's namespace, that run a
-Cluster API project's image, or that are a provider's kustomize source before clusterctl
-renames it (kubebuilder's layout: namespace `system`, command `/manager`).
+Cluster API project's image, or that are a provider's kustomize source before kustomize
+renames it (kubebuilder's layout: namespace `system`, command `/manager`), plus
+kubebuilder's scaffolded manager ServiceAccounts in that placeholder namespace.
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from capsa.capi import kinds
-from capsa.capi.access import READ_SECRETS, RIGHTS, Access, Right, controller_service_accounts
+from capsa.capi.access import (
+    READ_SECRETS,
+    RIGHTS,
+    Access,
+    Right,
+    Subject,
+    controller_service_accounts,
+)
 from capsa.capi.access import exposures as rbac_exposures
 from capsa.capi.access import grants as rbac_grants
 from capsa.capi.index import ResourceKey, namespace_of, resource_key
@@ -29,6 +37,7 @@ PROVIDER_LABEL = "cluster.x-k8s.io/provider"
 CLUSTERCTL_GROUP = "clusterctl.cluster.x-k8s.io"
 BINDING_KINDS = frozenset({"RoleBinding", "ClusterRoleBinding"})
 KUSTOMIZE_NAMESPACE = "system"  # kubebuilder's placeholder, replaced by kustomize
+KUBEBUILDER_MANAGERS = ("manager", "controller-manager")
 
 
 @dataclass(frozen=True)
@@ -136,7 +145,9 @@ def rbac_facts(resources: Sequence[Resource]) -> dict[ResourceKey, RbacFacts]:
     clusters = cluster_namespaces(here)
     deployments = controller_deployments(here)
     controller_namespaces = {namespace_of(d) for d in deployments}
-    controllers = controller_service_accounts(deployments)
+    controllers = controller_service_accounts(deployments) | {
+        Subject("ServiceAccount", name, KUSTOMIZE_NAMESPACE) for name in KUBEBUILDER_MANAGERS
+    }
     all_grants = list(rbac_grants(here))
     reaches: dict[ResourceKey, dict[str, tuple[str, ...]]] = {}
     given: dict[ResourceKey, list[AccessFacts]] = {}
