@@ -3,8 +3,8 @@ and the context cross-object checks see for each resource (`capsa.capi.context`)
 
 Each member of a cluster sees the cluster's shared facts plus its own role, namespace,
 VPC and (for a ClusterResourceSet) payload; objects in no cluster see what is knowable
-on their own (their namespace; an AWSCluster's identity; a ClusterResourceSet's
-payload).
+on their own (their namespace; an AWSCluster's identity; the identity an
+AWSClusterRoleIdentity is assumed from; a ClusterResourceSet's payload).
 """
 
 from __future__ import annotations
@@ -239,7 +239,31 @@ def _contexts(
                     ),
                 )
             contexts[key] = context
+        elif resource.kind == "AWSClusterRoleIdentity":
+            contexts[key] = _assumed_from(resource, index, namespaces)
     return contexts
+
+
+def _assumed_from(
+    identity: Resource, index: ResourceIndex, namespaces: Mapping[str, NamespaceFacts]
+) -> CheckContext:
+    """A role identity's context: `identity`/`identityRef` are the identity it is assumed
+    from (its sourceIdentityRef), when it names one."""
+    context = _outside(identity, namespaces)
+    ref = kinds.ref_from(dig(identity.body, "spec", "sourceIdentityRef"))
+    if ref is None:
+        return context
+    source = index.resolve(ref, None, identity)
+    return replace(
+        context,
+        identity=plain(source.body) if source is not None else None,
+        identity_ref=IdentityRefFacts(
+            kind=ref.kind,
+            name=ref.name,
+            found=source is not None,
+            chain=tuple(identity_chain(source, index)),
+        ),
+    )
 
 
 def _shared_context(view: ClusterView, namespaces: Mapping[str, NamespaceFacts]) -> CheckContext:
