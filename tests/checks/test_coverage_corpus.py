@@ -16,7 +16,7 @@ from capsa.checks.engine import EvaluationResult, evaluate
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 NEW = ("CAPSA-RBAC-", "CAPSA-BOOT-005", "CAPSA-IDENT-005", "CAPSA-IDENT-006", "CAPSA-EKS-",
-       "CAPSA-AZ-", "CAPSA-VSPHERE-", "CAPSA-GC-")  # fmt: skip
+       "CAPSA-AZ-", "CAPSA-VSP-", "CAPSA-GC-")  # fmt: skip
 
 
 @cache
