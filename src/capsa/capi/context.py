@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from capsa.capi.payload import CarriedObject
+from capsa.capi.rbac import RbacFacts
 
 ROLE_CONTROL_PLANE = "control-plane"
 ROLE_WORKER = "worker"
@@ -186,6 +187,7 @@ class CheckContext:
     """Bootstrap config kinds of the MachineDeployments/MachinePools whose machines this
     infrastructure template (or pool) makes: `NodeadmConfig` means EKS nodes, which join
     without a kubeadm token, with or without a Cluster among the inputs."""
+    rbac: RbacFacts = field(default_factory=RbacFacts)
 
     def binding(self) -> dict[str, Any]:
         """The CEL `context` variable: plain maps, lists and scalars, camelCase keys."""
@@ -206,4 +208,5 @@ class CheckContext:
                 "notEvaluated": [s.binding() for s in self.skipped_patches],
             },
             "bootstrapKinds": list(self.bootstrap_kinds),
+            "rbac": self.rbac.binding(),
         }

@@ -3,8 +3,8 @@ and the context cross-object checks see for each resource (`capsa.capi.context`)
 
 Each member of a cluster sees the cluster's shared facts plus its own role, namespace,
 VPC and (for a ClusterResourceSet) payload; objects in no cluster see what is knowable
-on their own (their namespace; an AWSCluster's identity; a ClusterResourceSet's
-payload).
+on their own (their namespace; an AWSCluster's identity; the identity an
+AWSClusterRoleIdentity is assumed from; a ClusterResourceSet's payload).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from capsa.capi.context import (
 )
 from capsa.capi.index import ResourceIndex, ResourceKey, namespace_of, resource_key
 from capsa.capi.payload import describe, embedded_objects
+from capsa.capi.rbac import RbacFacts, rbac_facts
 from capsa.errors import Problem
 from capsa.kube import dig, labels_of
 from capsa.sources.clusterctl_vars import looks_unresolved
@@ -53,6 +54,7 @@ class Topology:
     _bootstrap: Mapping[tuple[str, str, str], tuple[str, ...]] = field(
         default_factory=dict, repr=False
     )
+    _rbac: Mapping[ResourceKey, RbacFacts] = field(default_factory=dict, repr=False)
     _bindings: dict[ResourceKey, dict[str, Any]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -61,11 +63,16 @@ class Topology:
         """Where `resource` sits in the topology. Resources outside any cluster get an
         empty cluster and role "". A template shared by several clusters gets the first
         cluster's context."""
-        found = self._contexts.get(resource_key(resource))
+        key = resource_key(resource)
+        found = self._contexts.get(key)
         context = found if found is not None else _outside(resource, self._namespaces)
-        key = (resource.origin.path, resource.kind, _template_name(resource))
-        bootstrap = self._bootstrap.get(key)
-        return replace(context, bootstrap_kinds=bootstrap) if bootstrap else context
+        bootstrap = self._bootstrap.get(
+            (resource.origin.path, resource.kind, _template_name(resource))
+        )
+        if bootstrap:
+            context = replace(context, bootstrap_kinds=bootstrap)
+        rbac = self._rbac.get(key)
+        return context if rbac is None else replace(context, rbac=rbac)
 
     def context_for(self, resource: Resource) -> dict[str, Any]:
         """`context_of` as the CEL `context` binding (made once per resource; treat it as
@@ -107,6 +114,7 @@ def build_topology(
         _replaced=found.replaced,
         _namespaces=namespaces,
         _bootstrap=_bootstrap_kinds(index),
+        _rbac=rbac_facts(resources),
     )
 
 
@@ -274,7 +282,31 @@ def _contexts(
                     ),
                 )
             contexts[key] = context
+        elif resource.kind == "AWSClusterRoleIdentity":
+            contexts[key] = _assumed_from(resource, index, namespaces)
     return contexts
+
+
+def _assumed_from(
+    identity: Resource, index: ResourceIndex, namespaces: Mapping[str, NamespaceFacts]
+) -> CheckContext:
+    """A role identity's context: `identity`/`identityRef` are the identity it is assumed
+    from (its sourceIdentityRef), when it names one."""
+    context = _outside(identity, namespaces)
+    ref = kinds.ref_from(dig(identity.body, "spec", "sourceIdentityRef"))
+    if ref is None:
+        return context
+    source = index.resolve(ref, None, identity)
+    return replace(
+        context,
+        identity=plain(source.body) if source is not None else None,
+        identity_ref=IdentityRefFacts(
+            kind=ref.kind,
+            name=ref.name,
+            found=source is not None,
+            chain=tuple(identity_chain(source, index)),
+        ),
+    )
 
 
 def _shared_context(view: ClusterView, namespaces: Mapping[str, NamespaceFacts]) -> CheckContext:
