@@ -196,8 +196,7 @@ def _collect_targets(
                 _problem(
                     cluster_class,
                     ("spec",),
-                    f"ClusterClass {cluster_class.name}: {what} {ref.kind} {ref.name!r} "
-                    "is not among the inputs",
+                    f"ClusterClass {cluster_class.name}: {what} {ref.not_found()}",
                 )
             )
         return found

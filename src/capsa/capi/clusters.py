@@ -155,8 +155,7 @@ class _Builder:
             self.problem(
                 referrer,
                 path,
-                f"{referrer.kind} {referrer.name}: {what} {ref.kind} {ref.name!r} "
-                "is not among the inputs",
+                f"{referrer.kind} {referrer.name}: {what} {ref.not_found()}",
             )
         return found
 

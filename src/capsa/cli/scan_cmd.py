@@ -11,6 +11,8 @@ or any input error under --strict).
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,14 +26,19 @@ from capsa.cli.common import (
     EXIT_OK,
     EXIT_UNUSABLE,
     TIMEOUT_HELP,
+    detail,
     err,
     fail_input,
     live_timeout,
+    note,
     parse_vars,
     print_problems,
     write_output,
 )
-from capsa.errors import InputError
+from capsa.cli.options import FAIL_ON_METAVAR, FailOn, refuse_flag_values
+from capsa.cli.outputs import Target, plan, written_summary
+from capsa.display import display_path
+from capsa.errors import InputError, Problem
 from capsa.terminal import console
 
 if TYPE_CHECKING:
@@ -50,18 +57,13 @@ class ScanFormat(StrEnum):
     JSON = "json"
     SARIF = "sarif"
     MD = "md"
+    JUNIT = "junit"
+    POLICYREPORT = "policyreport"
 
 
 class ListFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
-
-
-class FailOn(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
 
 
 class Action(StrEnum):
@@ -74,30 +76,55 @@ def _write(text: str, output: str | None) -> None:
     write_output(text if text.endswith("\n") else text + "\n", output)
 
 
-def _emit(result: ScanResult, fmt: ScanFormat, output: str | None) -> None:
-    if fmt is ScanFormat.TABLE and output is None:
-        from capsa.report.scan_table import print_table
-
-        print_table(result, console(soft_wrap=False))
-        return
-    if fmt is ScanFormat.TABLE:
+def render_scan(result: ScanResult, fmt: str) -> str:
+    """One output format of a scan."""
+    if fmt == ScanFormat.TABLE:
         from capsa.report.scan_table import render_table
 
-        text = render_table(result)
-    elif fmt is ScanFormat.JSON:
+        return render_table(result)
+    if fmt == ScanFormat.JSON:
         from capsa.report.scan_json import render_json
 
-        text = render_json(result)
-    elif fmt is ScanFormat.SARIF:
+        return render_json(result)
+    if fmt == ScanFormat.SARIF:
         from capsa.report.sarif import render_sarif
 
-        text = render_sarif(result)
-    else:
-        from capsa.report.scan_markdown import render_markdown
+        return render_sarif(result)
+    if fmt == ScanFormat.JUNIT:
+        from capsa.report.scan_junit import render_junit
 
-        text = render_markdown(result)
-    _write(text, output)
-    print_problems(result.errors)
+        return render_junit(result)
+    if fmt == ScanFormat.POLICYREPORT:
+        from capsa.report.policy_report import render_policy_reports
+
+        return render_policy_reports(result)
+    from capsa.report.scan_markdown import render_markdown
+
+    return render_markdown(result)
+
+
+def _emit(result: ScanResult, targets: list[Target]) -> None:
+    for target in targets:
+        if target.fmt == ScanFormat.TABLE and target.path is None:
+            from capsa.report.scan_table import print_table
+
+            print_table(result, console(soft_wrap=False))
+            continue
+        _write(render_scan(result, target.fmt), target.path)
+    print_problems([*result.errors, *result.notes])
+    if any(t.path is not None for t in targets):
+        note(f"capsa: {_one_line(result)}; {written_summary(targets)}")
+
+
+def _one_line(result: ScanResult) -> str:
+    """`N open finding(s) (2 high, 1 low), ...` for standard error after writing files."""
+    s = result.summary
+    by = ", ".join(f"{n} {sev}" for sev, n in s.by_severity.items() if n)
+    counts = f"{s.open} open finding(s)" + (f" ({by})" if by else "")
+    return (
+        f"{counts}, {s.suppressed} suppressed, {s.unknown} undecided in "
+        f"{s.resources} resource(s) from {s.files} file(s); {s.errors} input error(s)"
+    )
 
 
 def _exit_code(result: ScanResult, fail_on: FailOn) -> int:
@@ -105,57 +132,149 @@ def _exit_code(result: ScanResult, fail_on: FailOn) -> int:
 
     if result.unusable:
         return EXIT_UNUSABLE
+    if fail_on is FailOn.NONE:
+        return EXIT_OK
     worst = result.worst_open()
     return EXIT_FINDINGS if worst is not None and worst >= Severity(fail_on.value) else EXIT_OK
+
+
+def missing_paths(paths: list[str] | None) -> None:
+    """Exit 2 before anything is printed when a named input does not exist."""
+    refuse_flag_values(paths)
+    unusable = False
+    for path in paths or ():
+        if path == "-":
+            continue
+        try:
+            os.lstat(path)
+        except FileNotFoundError:
+            reason = "no such file or directory"
+        except OSError as error:
+            reason = f"cannot read: {error.strerror or type(error).__name__}"
+        except ValueError:
+            reason = "cannot read: invalid path"
+        else:
+            continue
+        err(f"error: {display_path(path)}: {reason}")
+        unusable = True
+    if unusable:
+        raise typer.Exit(EXIT_UNUSABLE)
 
 
 def scan(
     paths: list[str] = typer.Argument(
         None,
-        metavar="[PATH]...",
+        metavar="PATH",
         help="Manifest files or directories; - reads standard input.",
     ),
-    fmt: ScanFormat = typer.Option(ScanFormat.TABLE, "--format", "-f", help="Output format."),
-    output: str | None = typer.Option(None, "--output", "-o", help="Write the report here."),
-    fail_on: FailOn = typer.Option(
-        FailOn.HIGH, "--fail-on", help="Exit 1 when an open finding is at least this severe."
+    fmt: ScanFormat | None = typer.Option(
+        None,
+        "--format",
+        "-f",
+        case_sensitive=False,
+        help="Output format (default: table; with -o, from the file's extension).",
+    ),
+    output: list[str] = typer.Option(
+        [],
+        "--output",
+        "-o",
+        metavar="[FORMAT:]FILE",
+        help="Write a report here (repeatable; - is standard output): -o results.sarif "
+        "-o report.json -o - writes both files and the table.",
+    ),
+    fail_on: FailOn | None = typer.Option(
+        None,
+        "--fail-on",
+        case_sensitive=False,
+        metavar=FAIL_ON_METAVAR,
+        help="Exit 1 when an open finding is at or above this severity; none never fails. "
+        "Default: high.",
+    ),
+    check: list[str] = typer.Option(
+        [], "--check", metavar="ID|GLOB", help="Run only these checks (repeatable)."
+    ),
+    skip_check: list[str] = typer.Option(
+        [], "--skip-check", metavar="ID|GLOB", help="Do not run these checks (repeatable)."
+    ),
+    severity: str | None = typer.Option(
+        None,
+        "--severity",
+        metavar="low|medium|high|critical",
+        help="Show only findings at or above this severity. Default: low.",
+    ),
+    skip_path: list[str] = typer.Option(
+        [], "--skip-path", metavar="GLOB", help="Do not read files matching this (repeatable)."
     ),
     var: list[str] = typer.Option(
         [], "--var", metavar="NAME=VALUE", help="A clusterctl variable value (repeatable)."
     ),
     vars_file: list[str] = typer.Option(
-        [], "--vars-file", help="clusterctl variables file (YAML or NAME=VALUE lines)."
+        [],
+        "--vars-file",
+        metavar="FILE",
+        help="clusterctl variables file (YAML or NAME=VALUE lines; repeatable).",
     ),
     ignore_file: str | None = typer.Option(
         None,
         "--ignore-file",
-        help=f"Suppressions file (default: ./{DEFAULT_IGNORE_FILE} when it exists).",
+        metavar="FILE",
+        help=f"Suppressions file (default: {DEFAULT_IGNORE_FILE} next to the config file or "
+        "in the working directory, when it exists).",
     ),
     baseline: str | None = typer.Option(
-        None, "--baseline", help="A previous JSON report; findings in it are hidden."
+        None,
+        "--baseline",
+        metavar="FILE",
+        help="A previous JSON report; findings in it are hidden.",
     ),
-    strict: bool = typer.Option(False, "--strict", help="Exit 2 on any input error."),
+    config_file: str | None = typer.Option(
+        None,
+        "--config",
+        metavar="FILE",
+        help="Configuration file (default: .capsa.yaml or pyproject.toml \\[tool.capsa], "
+        "looked up from the first PATH upwards).",
+    ),
+    strict: bool = typer.Option(False, "--strict/--no-strict", help="Exit 2 on any input error."),
     cluster: bool = typer.Option(
         False, "--cluster", help="Read the live management cluster (read-only, GET only)."
     ),
-    kubeconfig: str | None = typer.Option(None, "--kubeconfig", help="kubeconfig for --cluster."),
-    context: str | None = typer.Option(None, "--context", help="kubeconfig context."),
+    kubeconfig: str | None = typer.Option(
+        None, "--kubeconfig", metavar="FILE", help="kubeconfig for --cluster."
+    ),
+    context: str | None = typer.Option(
+        None, "--context", metavar="NAME", help="kubeconfig context."
+    ),
     namespace: list[str] = typer.Option(
-        [], "--namespace", "-n", help="Only these namespaces of the cluster (repeatable)."
+        [],
+        "--namespace",
+        "-n",
+        metavar="NAME",
+        help="Only these namespaces of the cluster (repeatable).",
     ),
     aws: bool = typer.Option(False, "--aws", help=AWS_HELP),
     aws_profile: str | None = typer.Option(
-        None, "--aws-profile", help="AWS profile for --aws (default: the standard chain)."
+        None,
+        "--aws-profile",
+        metavar="NAME",
+        help="AWS profile for --aws (default: the standard chain).",
     ),
     aws_region: list[str] = typer.Option(
-        [], "--aws-region", help="Region for --aws (repeatable; default: the configured one)."
+        [],
+        "--aws-region",
+        metavar="REGION",
+        help="Region for --aws (repeatable; default: the configured one).",
     ),
     timeout: float | None = typer.Option(
-        None, "--timeout", callback=live_timeout, help=TIMEOUT_HELP
+        None, "--timeout", metavar="SECONDS", callback=live_timeout, help=TIMEOUT_HELP
     ),
 ) -> None:
     """Scan Cluster API manifests (and/or a live management cluster) against the checks of
-    the security self-assessment."""
+    the security self-assessment.
+
+    Exit codes: 0 nothing open at or above --fail-on; 1 open findings at or above it; 2
+    unusable input (a missing path, nothing readable, an unreachable cluster, any input
+    error under --strict) or a usage error."""
+    from capsa.cli.config import resolve
     from capsa.scan.service import ScanRequest
     from capsa.scan.service import scan as run_scan
 
@@ -166,15 +285,48 @@ def scan(
     if not cluster and (kubeconfig or context or namespace or timeout is not None):
         err("error: --kubeconfig, --context, --namespace and --timeout only apply with --cluster")
         raise typer.Exit(EXIT_UNUSABLE)
-    variables = parse_vars(var)
-    if ignore_file is None and Path(DEFAULT_IGNORE_FILE).is_file():
-        ignore_file = DEFAULT_IGNORE_FILE
+    missing_paths(paths)
+    severity = _severity(severity)
+    targets = plan(output, fmt.value if fmt else None, ScanFormat.TABLE.value, set(ScanFormat))
+    try:
+        config = resolve(
+            paths or [],
+            {
+                "failOn": fail_on,
+                "severity": severity,
+                "checks": check,
+                "skipChecks": skip_check,
+                "skipPaths": skip_path,
+                "variables": parse_vars(var),
+                "varsFiles": vars_file,
+                "ignoreFile": ignore_file,
+                "baseline": baseline,
+            },
+            default_fail_on=FailOn.HIGH,
+            config_file=config_file,
+        )
+        checks = _selected_checks(config.value("checks"), config.value("skipChecks"))
+    except InputError as error:
+        fail_input(error)
+    read_paths = list(paths or ())
+    skipped_problems: list[Problem] = []
+    if config.value("skipPaths") and read_paths:
+        from capsa.cli.selection import expand_skipping
+
+        read_paths, skipped_problems, skipped = expand_skipping(
+            read_paths, config.value("skipPaths")
+        )
+        detail(f"capsa: --skip-path left out {skipped} file(s)")
+        if not read_paths and not cluster and account is None:
+            print_problems(skipped_problems)
+            err("error: every file was skipped by --skip-path")
+            raise typer.Exit(EXIT_UNUSABLE)
     request = ScanRequest(
-        paths=tuple(paths or ()),
-        variables=variables,
-        vars_files=tuple(vars_file),
-        ignore_file=ignore_file,
-        baseline=baseline,
+        paths=tuple(read_paths),
+        variables=config.value("variables"),
+        vars_files=tuple(config.value("varsFiles")),
+        ignore_file=config.value("ignoreFile"),
+        baseline=config.value("baseline"),
         strict=strict,
         cluster=cluster,
         kubeconfig=kubeconfig,
@@ -182,18 +334,62 @@ def scan(
         namespaces=tuple(namespace),
         aws=account,
         cluster_timeout=timeout,
+        checks=checks,
     )
     try:
         result = run_scan(request)
     except InputError as error:
         fail_input(error)
-    if result.nothing_read and fmt is ScanFormat.TABLE and output is None:
-        print_problems(result.errors)  # no table saying "No open findings" about nothing
-    else:
-        _emit(result, fmt, output)
+    if skipped_problems:
+        result = dataclasses.replace(result, errors=(*skipped_problems, *result.errors))
     if result.nothing_read:
+        # no report saying "No open findings" about nothing: the reasons, then exit 2
+        print_problems([*result.errors, *result.notes])
         err("error: nothing could be read from the given inputs")
-    raise typer.Exit(_exit_code(result, fail_on))
+        raise typer.Exit(EXIT_UNUSABLE)
+    from capsa.cli.selection import at_or_above, only_selected
+
+    result = only_selected(result, config.value("checks"), config.value("skipChecks"))
+    result = at_or_above(result, config.value("severity"))
+    _emit(result, targets)
+    raise typer.Exit(_exit_code(result, FailOn(config.value("failOn"))))
+
+
+def _severity(value: str | None) -> str | None:
+    if value is None:
+        return None
+    lowered = value.strip().lower()
+    if lowered not in ("low", "medium", "high", "critical"):
+        raise typer.BadParameter(
+            f"{value!r} is not one of low, medium, high, critical", param_hint="--severity"
+        )
+    return lowered
+
+
+def _selected_checks(only: list[str], skip: list[str]) -> list[Check] | None:
+    """The manifest checks to run; None (every shipped check) without a selection. A
+    pattern that names no check at all is an error (live and cloud check ids count)."""
+    if not only and not skip:
+        return None
+    from capsa.checks.catalog import load_checks
+    from capsa.cli.selection import select_checks, unmatched
+
+    checks = load_checks()
+    known = [c.id for c in checks] + _other_check_ids()
+    unknown = unmatched([*only, *skip], known)
+    if unknown:
+        raise InputError(
+            [Problem("--check/--skip-check", None, None, f"{p!r} names no check") for p in unknown]
+        )
+    return select_checks(checks, only, skip)
+
+
+def _other_check_ids() -> list[str]:
+    """Ids of the live and cloud checks, which --check may name too."""
+    from capsa.cloud.catalog import cloud_checks
+    from capsa.live.catalog import live_checks
+
+    return [*live_checks(), *(c.id for c in cloud_checks())]
 
 
 # --- checks -------------------------------------------------------------------------
@@ -233,14 +429,26 @@ def _check_dict(check: Check) -> dict[str, Any]:
 
 @checks_app.command("list")
 def list_checks(
-    fmt: ListFormat = typer.Option(ListFormat.TABLE, "--format", "-f", help="Output format."),
+    fmt: ListFormat = typer.Option(
+        ListFormat.TABLE, "--format", "-f", case_sensitive=False, help="Output format."
+    ),
+    output: str | None = typer.Option(
+        None, "--output", "-o", metavar="FILE", help="Write to this file."
+    ),
 ) -> None:
     """List every check: id, severity, threats and title."""
     checks = _load_checks()
     if fmt is ListFormat.JSON:
         import json
 
-        _write(json.dumps([_check_dict(c) for c in checks], indent=2), None)
+        from capsa import SCHEMA
+
+        document = {
+            "schema": SCHEMA,
+            "kind": "CheckList",
+            "checks": [_check_dict(c) for c in checks],
+        }
+        _write(json.dumps(document, indent=2), output)
         return
     from rich.table import Table
 
@@ -255,11 +463,23 @@ def list_checks(
             ", ".join(check.threats),
             " ".join(check.title.split()),
         )
-    console().print(table)
+    if output is None:
+        console().print(table)
+        return
+    import io
+
+    recorder = console(file=io.StringIO(), width=160, record=True)
+    recorder.print(table)
+    write_output(recorder.export_text(), output)
 
 
 @checks_app.command("show")
-def show_check(check_id: str = typer.Argument(..., metavar="ID", help="A check id.")) -> None:
+def show_check(
+    check_id: str = typer.Argument(..., metavar="ID", help="A check id."),
+    output: str | None = typer.Option(
+        None, "--output", "-o", metavar="FILE", help="Write to this file."
+    ),
+) -> None:
     """Explain one check: what it matches, its CEL, why it matters and how to fix it."""
     checks = {c.id: c for c in _load_checks()}
     check = checks.get(check_id.strip().upper())
@@ -294,7 +514,7 @@ def show_check(check_id: str = typer.Argument(..., metavar="ID", help="A check i
         "references:",
         *(f"  - {ref}" for ref in check.references),
     ]
-    _write("\n".join(lines), None)
+    _write("\n".join(lines), output)
 
 
 # --- policy -------------------------------------------------------------------------
@@ -302,20 +522,33 @@ def show_check(check_id: str = typer.Argument(..., metavar="ID", help="A check i
 
 @policy_app.command("export")
 def export(
-    out: Path = typer.Option(..., "--out", help="Directory to write the policy files into."),
-    action: list[Action] = typer.Option(
-        [Action.DENY], "--action", help="validationActions of the bindings (repeatable)."
+    output: Path | None = typer.Option(
+        None, "--output", "-o", metavar="DIR", help="Directory to write the policy files into."
     ),
-    only: list[str] = typer.Option([], "--check", help="Export only these check ids."),
+    out: Path | None = typer.Option(None, "--out", hidden=True, help="Old name of --output."),
+    action: list[Action] = typer.Option(
+        [Action.DENY],
+        "--action",
+        case_sensitive=False,
+        help="validationActions of the bindings (repeatable).",
+    ),
+    only: list[str] = typer.Option(
+        [], "--check", metavar="ID|GLOB", help="Export only these checks (repeatable)."
+    ),
 ) -> None:
     """Write each object-level check as a ValidatingAdmissionPolicy and its binding."""
     import yaml
 
     from capsa.checks.vap import NotExportable, export_policy
+    from capsa.cli.selection import check_selected, unmatched
 
+    if output is None and out is None:
+        err("error: give the directory to write into with -o/--output DIR")
+        raise typer.Exit(EXIT_UNUSABLE)
+    out = output if output is not None else out
+    assert out is not None
     checks = _load_checks()
-    wanted = {c.strip().upper() for c in only}
-    unknown = sorted(wanted - {c.id for c in checks})
+    unknown = unmatched(only, [c.id for c in checks])
     if unknown:
         err(f"error: unknown check(s): {', '.join(unknown)}")
         raise typer.Exit(EXIT_UNUSABLE)
@@ -326,7 +559,7 @@ def export(
         raise typer.Exit(EXIT_UNUSABLE) from None
     written = 0
     for check in checks:
-        if wanted and check.id not in wanted:
+        if not check_selected(check.id, only, ()):
             continue
         try:
             documents = export_policy(check, tuple(a.value for a in action))
