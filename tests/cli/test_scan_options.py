@@ -244,3 +244,38 @@ def test_a_wrong_key_in_the_config_file_names_file_and_line(repo: Path) -> None:
     assert result.exit_code == 2
     assert ".capsa.yaml:2" in result.stderr and "skipCheck" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_moving_the_scanned_folder_keeps_fingerprints_and_diff_calls_it_moved(
+    repo: Path, tmp_path: Path
+) -> None:
+    first = json.loads(_scan(str(repo / "clusters"), "-f", "json", "--fail-on", "none").stdout)
+    old = tmp_path / "old"
+    assert (
+        runner.invoke(app, ["-q", "assess", str(repo / "clusters"), "-o", str(old)]).exit_code == 0
+    )
+    moved = tmp_path / "renamed" / "manifests"
+    moved.parent.mkdir()
+    (repo / "clusters").rename(moved)
+    second = json.loads(_scan(str(moved), "-f", "json", "--fail-on", "none").stdout)
+    assert first["findings"] and sorted(f["fingerprint"] for f in first["findings"]) == sorted(
+        f["fingerprint"] for f in second["findings"]
+    )
+    new = tmp_path / "new"
+    assert runner.invoke(app, ["-q", "assess", str(moved), "-o", str(new)]).exit_code == 0
+    diff = runner.invoke(
+        app,
+        [
+            "diff",
+            str(old / "assessment.json"),
+            str(new / "assessment.json"),
+            "-f",
+            "json",
+            "--fail-on",
+            "new",
+        ],
+    )
+    assert diff.exit_code == 0, diff.output  # nothing new: the files only moved
+    data = json.loads(diff.stdout)
+    assert data["new"] == [] and data["fixed"] == [] and data["changed"] == []
+    assert data["moved"] and all(m["after"]["path"] != m["before"]["path"] for m in data["moved"])
