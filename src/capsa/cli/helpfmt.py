@@ -13,6 +13,14 @@ from typing import Any, get_args, get_origin
 from typer import core
 
 _NAMES = {str: "TEXT", int: "INTEGER", float: "NUMBER", bool: "BOOLEAN"}
+# what an option of this name holds, where its command did not say
+_BY_NAME = {
+    "output": "FILE",
+    "model": "FILE|builtin:NAME",
+    "tracking": "FILE",
+    "kubeconfig": "FILE",
+    "context": "NAME",
+}
 
 
 def _element(annotation: Any) -> Any:
@@ -31,6 +39,8 @@ def value_label(param: Any) -> str | None:
         return None
     if param.metavar is not None:
         return str(param.metavar)
+    if param.name in _BY_NAME:
+        return _BY_NAME[param.name]
     element = _element(param.type_descriptor.annotation)
     if isinstance(element, type) and issubclass(element, Enum):
         return "|".join(str(member.value) for member in element)

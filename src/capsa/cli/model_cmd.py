@@ -85,7 +85,9 @@ def show(model: str = MODEL_OPT) -> None:
 @app.command()
 def render(
     model: str = MODEL_OPT,
-    format: DiagramFormat = typer.Option(DiagramFormat.MERMAID, "--format", "-f"),
+    format: DiagramFormat = typer.Option(
+        DiagramFormat.MERMAID, "--format", "-f", case_sensitive=False, help="Output format."
+    ),
     output: str | None = typer.Option(None, "--output", "-o", help="Write to a file."),
 ) -> None:
     """Draw the data-flow diagram, trust boundaries as subgraphs."""
