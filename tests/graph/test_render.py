@@ -54,3 +54,10 @@ def test_table_rows_name_the_shape() -> None:
     rows = path_rows(REPORT)
     assert rows[0][1] == "pod-create -> admin-kubeconfig"
     assert "control-plane-admin-conf" in rows[0][3]
+
+
+def test_table_rows_number_paths_from_1_like_the_json_and_html() -> None:
+    rows = path_rows(REPORT)
+    doc = json.loads(to_json(REPORT))
+    assert [r[0] for r in rows] == [str(p["number"]) for p in doc["paths"]]
+    assert rows[0][0] == "1"
