@@ -209,6 +209,8 @@ def test_version_quiet_verbose_no_color_and_completion(tmp_path: Path) -> None:
         app, ["-v", "scan", manifests, "--skip-path", "nothing-*", "-o", str(out)]
     )
     assert "--skip-path left out 0 file(s)" in verbose.stderr
+    assert "configuration file:" in verbose.stderr
+    assert "configuration file:" not in loud.stderr
     plain = runner.invoke(app, ["--no-color", "model", "show"], color=True)
     assert plain.exit_code == 0 and "\x1b[" not in plain.stdout
     completion = runner.invoke(app, ["--show-completion", "bash"])

@@ -308,6 +308,7 @@ def scan(
         checks = _selected_checks(config.value("checks"), config.value("skipChecks"))
     except InputError as error:
         fail_input(error)
+    detail(f"capsa: configuration file: {config.file or 'none found'}")
     read_paths = list(paths or ())
     skipped_problems: list[Problem] = []
     if config.value("skipPaths") and read_paths:
