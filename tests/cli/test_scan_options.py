@@ -279,3 +279,21 @@ def test_moving_the_scanned_folder_keeps_fingerprints_and_diff_calls_it_moved(
     data = json.loads(diff.stdout)
     assert data["new"] == [] and data["fixed"] == [] and data["changed"] == []
     assert data["moved"] and all(m["after"]["path"] != m["before"]["path"] for m in data["moved"])
+
+
+def test_scan_json_with_suppressions_matches_its_schema(repo: Path) -> None:
+    """The suppression parts of the scan contract, filled: an applied and an expired one."""
+    Path(".capsa-ignore.yaml").write_text(
+        "apiVersion: capsa.dev/v1alpha1\nkind: Suppressions\nsuppressions:\n"
+        "  - check: CAPSA-IMDS-001\n"
+        "    resource: {kind: AWSMachineTemplate, namespace: team-a, name: workers}\n"
+        "    reason: legacy AMI\n    expires: 2999-01-01\n    approver: sec@example.com\n"
+        "  - check: CAPSA-IDENT-001\n    resource: {kind: AWSClusterControllerIdentity}\n"
+        "    reason: old\n    expires: 2001-01-01\n    approver: sec@example.com\n"
+    )
+    document = json.loads(_scan("clusters", "-f", "json", "--fail-on", "none").stdout)
+    suppressed = [f for f in document["findings"] if f["suppressed"]]
+    assert suppressed and suppressed[0]["suppression"]["reason"] == "legacy AMI"
+    assert document["suppressions"]["expired"][0]["check"] == "CAPSA-IDENT-001"
+    schema = json.loads((ROOT / "schemas" / "scan-report.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(document)
