@@ -116,6 +116,20 @@ def test_every_json_output_matches_its_schema(
     _valid(_json(*args), schema)
 
 
+def test_threats_with_tracking_decisions_match_their_schema(tmp_path: Path) -> None:
+    tracking = tmp_path / "capsa-tracking.yaml"
+    tracking.write_text(
+        "apiVersion: capsa.dev/v1alpha1\nkind: ThreatTracking\ndecisions:\n"
+        "  - threat: STRIDE-DOS-*\n    decision: accepted\n    justification: quotas elsewhere\n"
+        "  - threat: STRIDE-DOS-5\n    decision: mitigated\n    justification: probe alerts\n"
+        "    ticket: OPS-12\n    date: 2026-03-01\n    reviewer: dana\n"
+    )
+    document = _json("threats", "-f", "json", "--tracking", str(tracking))
+    decided = [t for t in document["threats"] if t["tracking"]]
+    assert {t["tracking"]["decision"] for t in decided} == {"accepted", "mitigated"}
+    _valid(document, "threat-report.json")
+
+
 def test_assessment_and_diff_match_their_schemas(assessment: Path) -> None:
     _valid(json.loads(assessment.read_text()), "assessment.json")
     _valid(_json("diff", str(assessment), str(assessment), "-f", "json"), "assessment-diff.json")
