@@ -215,10 +215,10 @@ def test_version_quiet_verbose_no_color_and_completion(tmp_path: Path) -> None:
     assert version.exit_code == 0 and version.stdout.startswith("capsa ")
     manifests = str(ROOT / "src/capsa/examples")
     out = tmp_path / "r.json"
-    loud = runner.invoke(app, ["scan", manifests, "-o", str(out), "--fail-on", "none"])
-    assert "open finding(s)" in loud.stderr
     quiet = runner.invoke(app, ["scan", manifests, "-o", str(out), "--fail-on", "none", "-q"])
     assert quiet.exit_code == 0 and quiet.stderr == ""
+    loud = runner.invoke(app, ["scan", manifests, "-o", str(out), "--fail-on", "none"])
+    assert "open finding(s)" in loud.stderr  # -q lasts one run
     verbose = runner.invoke(
         app, ["-v", "scan", manifests, "--skip-path", "nothing-*", "-o", str(out)]
     )
