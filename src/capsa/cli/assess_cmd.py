@@ -256,7 +256,7 @@ def assess(
     from capsa.assess.pipeline import AssessRequest
     from capsa.assess.service import assess as run_assessment
     from capsa.cli.config import resolve
-    from capsa.cli.scan_cmd import missing_paths
+    from capsa.cli.options import missing_paths
     from capsa.errors import InputError
 
     missing_paths(paths)

@@ -83,7 +83,7 @@ def fmea(
 ) -> None:
     """Inject every fault at every step of the named flows and rank the failure modes."""
     from capsa.assess.stages import short_path
-    from capsa.cli.scan_cmd import missing_paths
+    from capsa.cli.options import missing_paths
     from capsa.model.loader import load_model
     from capsa.scan.service import ScanRequest, scan
     from capsa.sim.links import check_model_links

@@ -7,6 +7,7 @@ open finding at or above it. Values are matched without regard to case (`HIGH` =
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import typer
 
 from capsa.cli.common import EXIT_UNUSABLE, err
+from capsa.display import display_path
 
 
 class FailOn(StrEnum):
@@ -53,3 +55,26 @@ def refuse_flag_values(paths: Sequence[str] | None) -> None:
                 "value (write --strict, or --no-strict to turn it off)"
             )
             raise typer.Exit(EXIT_UNUSABLE)
+
+
+def missing_paths(paths: list[str] | None) -> None:
+    """Exit 2 before anything is printed when a named input does not exist."""
+    refuse_flag_values(paths)
+    unusable = False
+    for path in paths or ():
+        if path == "-":
+            continue
+        try:
+            os.lstat(path)
+        except FileNotFoundError:
+            reason = "no such file or directory"
+        except OSError as error:
+            reason = f"cannot read: {error.strerror or type(error).__name__}"
+        except ValueError:
+            reason = "cannot read: invalid path"
+        else:
+            continue
+        err(f"error: {display_path(path)}: {reason}")
+        unusable = True
+    if unusable:
+        raise typer.Exit(EXIT_UNUSABLE)

@@ -88,7 +88,7 @@ def paths(
 ) -> None:
     """Find ranked attack paths and the cut in the deployment given (with no input, the
     bundled example `capsa assess` reads; with --generic, a generic cluster)."""
-    from capsa.cli.scan_cmd import missing_paths
+    from capsa.cli.options import missing_paths
     from capsa.examples import demo_path
     from capsa.graph import render
     from capsa.graph.search import what_if

@@ -1,21 +1,17 @@
-"""`capsa scan`, `capsa checks list|show` and `capsa policy export`.
-
-Mount with `register(app)`: it adds the `scan` command and the `checks` and `policy`
-groups to the root Typer app. Only typer and rich are imported here; the scanner, the
-check engine and the writers load when a command runs.
+"""`capsa scan`; `register(app)` also mounts `capsa checks` and `capsa policy`
+(`checks_cmd`) on the root Typer app. Only typer and rich are imported here; the scanner,
+the check engine and the writers load when a command runs.
 
 Exit codes: 0 nothing open at or above --fail-on; 1 open findings at or above it;
-2 usage error, unusable suppressions/baseline, or unusable input (nothing could be read,
-or any input error under --strict).
+2 usage error, unusable suppressions/baseline/configuration, or unusable input (a
+missing path, nothing could be read, or any input error under --strict).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 from enum import StrEnum
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -35,21 +31,14 @@ from capsa.cli.common import (
     print_problems,
     write_output,
 )
-from capsa.cli.options import FAIL_ON_METAVAR, FailOn, refuse_flag_values
+from capsa.cli.options import FAIL_ON_METAVAR, FailOn, missing_paths
 from capsa.cli.outputs import Target, plan, written_summary
-from capsa.display import display_path
 from capsa.errors import InputError, Problem
 from capsa.terminal import console
 
 if TYPE_CHECKING:
     from capsa.checks.model import Check
     from capsa.scan.result import ScanResult
-
-
-checks_app = typer.Typer(help="List and explain the checks capsa runs.", no_args_is_help=True)
-policy_app = typer.Typer(
-    help="Export checks as admission policies for a management cluster.", no_args_is_help=True
-)
 
 
 class ScanFormat(StrEnum):
@@ -59,17 +48,6 @@ class ScanFormat(StrEnum):
     MD = "md"
     JUNIT = "junit"
     POLICYREPORT = "policyreport"
-
-
-class ListFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-
-
-class Action(StrEnum):
-    DENY = "Deny"
-    WARN = "Warn"
-    AUDIT = "Audit"
 
 
 def _write(text: str, output: str | None) -> None:
@@ -136,29 +114,6 @@ def _exit_code(result: ScanResult, fail_on: FailOn) -> int:
         return EXIT_OK
     worst = result.worst_open()
     return EXIT_FINDINGS if worst is not None and worst >= Severity(fail_on.value) else EXIT_OK
-
-
-def missing_paths(paths: list[str] | None) -> None:
-    """Exit 2 before anything is printed when a named input does not exist."""
-    refuse_flag_values(paths)
-    unusable = False
-    for path in paths or ():
-        if path == "-":
-            continue
-        try:
-            os.lstat(path)
-        except FileNotFoundError:
-            reason = "no such file or directory"
-        except OSError as error:
-            reason = f"cannot read: {error.strerror or type(error).__name__}"
-        except ValueError:
-            reason = "cannot read: invalid path"
-        else:
-            continue
-        err(f"error: {display_path(path)}: {reason}")
-        unusable = True
-    if unusable:
-        raise typer.Exit(EXIT_UNUSABLE)
 
 
 def scan(
@@ -393,188 +348,10 @@ def _other_check_ids() -> list[str]:
     return [*live_checks(), *(c.id for c in cloud_checks())]
 
 
-# --- checks -------------------------------------------------------------------------
-
-
-def _load_checks() -> list[Check]:
-    from capsa.checks.catalog import load_checks
-
-    try:
-        return load_checks()
-    except InputError as error:
-        fail_input(error)
-
-
-def _check_dict(check: Check) -> dict[str, Any]:
-    from capsa.checks.vap import exportable
-
-    return {
-        "id": check.id,
-        "title": " ".join(check.title.split()),
-        "severity": check.severity.value,
-        "threats": list(check.threats),
-        "mitigation": check.mitigation,
-        "scope": check.scope,
-        "kinds": [k.model_dump(exclude_none=True) for k in check.match.kinds],
-        "providers": list(check.providers),
-        "field": " ".join(check.field.split()),
-        "variables": [{"name": v.name, "expression": v.expression} for v in check.variables],
-        "expression": check.expression,
-        "message": " ".join(check.message.split()),
-        "remediation": " ".join(check.remediation.split()),
-        "references": list(check.references),
-        "unknownWhen": list(check.unknown_when),
-        "exportable": exportable(check) is None,
-    }
-
-
-@checks_app.command("list")
-def list_checks(
-    fmt: ListFormat = typer.Option(
-        ListFormat.TABLE, "--format", "-f", case_sensitive=False, help="Output format."
-    ),
-    output: str | None = typer.Option(
-        None, "--output", "-o", metavar="FILE", help="Write to this file."
-    ),
-) -> None:
-    """List every check: id, severity, threats and title."""
-    checks = _load_checks()
-    if fmt is ListFormat.JSON:
-        import json
-
-        from capsa import SCHEMA
-
-        document = {
-            "schema": SCHEMA,
-            "kind": "CheckList",
-            "checks": [_check_dict(c) for c in checks],
-        }
-        _write(json.dumps(document, indent=2), output)
-        return
-    from rich.table import Table
-
-    table = Table(title=f"{len(checks)} checks")
-    for column in ("id", "severity", "scope", "threats", "title"):
-        table.add_column(column, overflow="fold")
-    for check in checks:
-        table.add_row(
-            check.id,
-            check.severity.value,
-            check.scope,
-            ", ".join(check.threats),
-            " ".join(check.title.split()),
-        )
-    if output is None:
-        console().print(table)
-        return
-    import io
-
-    recorder = console(file=io.StringIO(), width=160, record=True)
-    recorder.print(table)
-    write_output(recorder.export_text(), output)
-
-
-@checks_app.command("show")
-def show_check(
-    check_id: str = typer.Argument(..., metavar="ID", help="A check id."),
-    output: str | None = typer.Option(
-        None, "--output", "-o", metavar="FILE", help="Write to this file."
-    ),
-) -> None:
-    """Explain one check: what it matches, its CEL, why it matters and how to fix it."""
-    checks = {c.id: c for c in _load_checks()}
-    check = checks.get(check_id.strip().upper())
-    if check is None:
-        import difflib
-
-        close = difflib.get_close_matches(check_id.upper(), list(checks), n=3)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        err(f"error: unknown check {check_id!r}{hint}")
-        raise typer.Exit(EXIT_UNUSABLE)
-    data = _check_dict(check)
-    kinds = ", ".join(f"{k.get('group')}/{k['kind']}" for k in data["kinds"])
-    lines = [
-        f"{check.id}: {data['title']}",
-        f"severity:    {data['severity']}",
-        f"threats:     {', '.join(check.threats)}",
-        f"mitigation:  {check.mitigation}",
-        f"scope:       {check.scope}",
-        f"matches:     {kinds}",
-        f"providers:   {', '.join(check.providers)}",
-        f"field:       {data['field']}",
-        f"exportable:  {'yes' if data['exportable'] else 'no'}",
-        "",
-        *(f"variables.{v.name} = {' '.join(v.expression.split())}" for v in check.variables),
-        "expression (true when compliant):",
-        *(f"  {line}" for line in check.expression.strip().splitlines()),
-        "",
-        f"why: {data['message']}",
-        "",
-        f"fix: {data['remediation']}",
-        "",
-        "references:",
-        *(f"  - {ref}" for ref in check.references),
-    ]
-    _write("\n".join(lines), output)
-
-
-# --- policy -------------------------------------------------------------------------
-
-
-@policy_app.command("export")
-def export(
-    output: Path | None = typer.Option(
-        None, "--output", "-o", metavar="DIR", help="Directory to write the policy files into."
-    ),
-    out: Path | None = typer.Option(None, "--out", hidden=True, help="Old name of --output."),
-    action: list[Action] = typer.Option(
-        [Action.DENY],
-        "--action",
-        case_sensitive=False,
-        help="validationActions of the bindings (repeatable).",
-    ),
-    only: list[str] = typer.Option(
-        [], "--check", metavar="ID|GLOB", help="Export only these checks (repeatable)."
-    ),
-) -> None:
-    """Write each object-level check as a ValidatingAdmissionPolicy and its binding."""
-    import yaml
-
-    from capsa.checks.vap import NotExportable, export_policy
-    from capsa.cli.selection import check_selected, unmatched
-
-    if output is None and out is None:
-        err("error: give the directory to write into with -o/--output DIR")
-        raise typer.Exit(EXIT_UNUSABLE)
-    out = output if output is not None else out
-    assert out is not None
-    checks = _load_checks()
-    unknown = unmatched(only, [c.id for c in checks])
-    if unknown:
-        err(f"error: unknown check(s): {', '.join(unknown)}")
-        raise typer.Exit(EXIT_UNUSABLE)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        err(f"error: {out}: cannot create directory: {error.strerror}")
-        raise typer.Exit(EXIT_UNUSABLE) from None
-    written = 0
-    for check in checks:
-        if not check_selected(check.id, only, ()):
-            continue
-        try:
-            documents = export_policy(check, tuple(a.value for a in action))
-        except NotExportable as reason:
-            err(f"skipped: {reason}")
-            continue
-        text = yaml.safe_dump_all(documents, sort_keys=False, width=100)
-        _write(text, str(out / f"{check.id.lower()}.yaml"))
-        written += 1
-    write_output(f"wrote {written} policy file(s) to {out}", None)
-
-
 def register(root: typer.Typer) -> None:
     """Add `scan`, `checks` and `policy` to the root app."""
+    from capsa.cli import checks_cmd
+
     root.command("scan")(scan)
-    root.add_typer(checks_app, name="checks")
-    root.add_typer(policy_app, name="policy")
+    root.add_typer(checks_cmd.checks_app, name="checks")
+    root.add_typer(checks_cmd.policy_app, name="policy")
