@@ -51,6 +51,8 @@ app = typer.Typer(
     cls=RootGroup,
     name="capsa",
     help="Cluster API Security Assessment: the SIG Security self-assessment, executable.",
+    epilog="Exit codes: 0 success; 1 findings at or above --fail-on (and nothing else); "
+    "2 unusable input, usage error or internal error.",
     no_args_is_help=True,
     add_completion=True,
     pretty_exceptions_enable=False,
@@ -89,10 +91,7 @@ def main(
     ),
 ) -> None:
     """Model the system, derive threats, check a deployment, find attack paths, write the
-    assessment.
-
-    Exit codes: 0 success; 1 findings at or above --fail-on (and nothing else); 2 unusable
-    input, usage error or internal error."""
+    assessment."""
     Verbosity.level = -1 if quiet else verbose
     if no_color:
         os.environ["NO_COLOR"] = "1"

@@ -226,9 +226,7 @@ def scan(
     """Scan Cluster API manifests (and/or a live management cluster) against the checks of
     the security self-assessment.
 
-    Exit codes: 0 nothing open at or above --fail-on; 1 open findings at or above it; 2
-    unusable input (a missing path, nothing readable, an unreachable cluster, any input
-    error under --strict) or a usage error."""
+    Exit codes: 0 nothing open at or above --fail-on; 1 open findings at or above it; 2 unusable input (a missing path, nothing readable, an unreachable cluster, any input error under --strict) or a usage error."""
     from capsa.cli.config import resolve
     from capsa.scan.service import ScanRequest
     from capsa.scan.service import scan as run_scan
