@@ -192,6 +192,8 @@ def test_a_flag_value_is_not_read_as_a_path(tmp_path: Path) -> None:
 def test_every_writing_command_takes_dash_o(tmp_path: Path) -> None:
     for args in (
         ["model", "schema"],
+        ["model", "show"],
+        ["aws", "policy"],
         ["threats"],
         ["checks", "list"],
         ["checks", "show", "CAPSA-IMDS-001"],
