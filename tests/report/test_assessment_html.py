@@ -58,7 +58,7 @@ def test_anchors_per_threat_and_check() -> None:
 
 def test_diagrams_are_inline_svg() -> None:
     html = _html()
-    assert '<svg xmlns="http://www.w3.org/2000/svg" class="dfd"' in html
+    assert re.search(r"<svg class=\"dfd\"[^>]*xmlns=\"http://www.w3.org/2000/svg\"", html)
     assert 'class="attack-path"' in html
 
 
