@@ -62,7 +62,7 @@ def test_html_section_has_a_diagram_and_a_table_per_flow() -> None:
     demo = _demo()
     assert demo.fmea is not None
     html = render_assessment_html(demo)
-    section = html[html.index(f'<section id="failure-modes') :]
+    section = html[html.index('<section id="failure-modes') :]
     assert section.count('class="sequence"') == 4
     assert section.count('class="sortable cards" id="fmea-') == 4
     top = demo.fmea.ranked("flow-3")[0].id

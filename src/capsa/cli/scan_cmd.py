@@ -74,16 +74,16 @@ def _write(text: str, output: str | None) -> None:
     write_output(text if text.endswith("\n") else text + "\n", output)
 
 
-def _emit(result: ScanResult, fmt: ScanFormat, output: str | None) -> None:
+def _emit(result: ScanResult, fmt: ScanFormat, output: str | None, compact: bool = False) -> None:
     if fmt is ScanFormat.TABLE and output is None:
         from capsa.report.scan_table import print_table
 
-        print_table(result, console(soft_wrap=False))
+        print_table(result, console(soft_wrap=False), compact)
         return
     if fmt is ScanFormat.TABLE:
         from capsa.report.scan_table import render_table
 
-        text = render_table(result)
+        text = render_table(result, compact=compact)
     elif fmt is ScanFormat.JSON:
         from capsa.report.scan_json import render_json
 
@@ -135,6 +135,9 @@ def scan(
         None, "--baseline", help="A previous JSON report; findings in it are hidden."
     ),
     strict: bool = typer.Option(False, "--strict", help="Exit 2 on any input error."),
+    compact: bool = typer.Option(
+        False, "--compact", help="Table format: one line per finding, without title and fix."
+    ),
     cluster: bool = typer.Option(
         False, "--cluster", help="Read the live management cluster (read-only, GET only)."
     ),
@@ -190,7 +193,7 @@ def scan(
     if result.nothing_read and fmt is ScanFormat.TABLE and output is None:
         print_problems(result.errors)  # no table saying "No open findings" about nothing
     else:
-        _emit(result, fmt, output)
+        _emit(result, fmt, output, compact)
     if result.nothing_read:
         err("error: nothing could be read from the given inputs")
     raise typer.Exit(_exit_code(result, fail_on))

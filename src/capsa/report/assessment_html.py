@@ -40,6 +40,7 @@ from capsa.report.assessment_text import (
     grouped_threats,
     reason_label,
     scope_lines,
+    status_2022,
     title_of,
 )
 from capsa.report.fmea_html import fmea_context
@@ -116,7 +117,6 @@ def _threat_findings(a: Assessment) -> dict[str, list[FindingRecord]]:
 def _context(a: Assessment) -> dict[str, Any]:
     from markupsafe import Markup
 
-    from capsa.report.sequence import render_sequence
     from capsa.report.svg import render_dfd_svg
 
     index = ModelIndex(a.model)
@@ -127,7 +127,6 @@ def _context(a: Assessment) -> dict[str, Any]:
             "name": f.name,
             "description": f.description,
             "steps": _steps(index, f),
-            "mermaid": render_sequence(a.model, f.id),
         }
         for f in a.model.flows
     ]
@@ -157,6 +156,7 @@ def _context(a: Assessment) -> dict[str, Any]:
         "violated": violated_threats(a),
         "appendices": [_Section(t, _anchor(t)) for t in APPENDICES],
         "reason_label": reason_label,
+        "status_2022": status_2022,
         "not_assessable": NOT_ASSESSABLE,
         "severities": [s.value for s in sorted(Severity, key=lambda s: -s.rank)],
         "status_options": [(s.value, STATUS_TEXT[s]) for s in DeploymentStatus],
@@ -174,6 +174,7 @@ def _context(a: Assessment) -> dict[str, Any]:
         "css": Markup(_asset("assessment.css")),  # noqa: S704 - packaged stylesheet
         "js": Markup(_asset("assessment.js")),  # noqa: S704 - packaged script
         "fmea": fmea_context(a, top=FMEA_TOP),
+        "fmea_flows": {f.id for f in a.fmea.flows} if a.fmea is not None else set(),
     }
 
 

@@ -32,6 +32,7 @@ from capsa.report.assessment_text import (
     grouped_threats,
     reason_label,
     scope_lines,
+    status_2022,
     status_text,
     threat_anchor,
     title_of,
@@ -231,10 +232,10 @@ def _location(f: FindingRecord) -> str:
 def _mitigation_rows(a: Assessment, m: MitigationAssessment) -> list[str]:
     upstream = m.upstream_status or "-"
     if m.status_in_2022:
-        upstream += f"; in 2022: {m.status_in_2022}"
+        upstream += f"; in 2022: {status_2022(m.status_in_2022)}"
     if m.status_note:
         upstream += f". {m.status_note}"
-    checks = ", ".join(f"[{cell(c)}](#{check_anchor(c)})" for c in m.checks) or "-"
+    checks = ", ".join(cell(c) for c in m.checks) or "-"
     label = (
         reason_label(m.reason) if m.deployment_status is DeploymentStatus.NOT_ASSESSABLE else None
     )
@@ -300,7 +301,10 @@ def _threat(a: Assessment, t: ThreatAssessment, lines: list[str]) -> None:
         techniques = ", ".join(code(x) for x in t.open_techniques)
         lines.extend([f"Open attack paths use its techniques: {techniques}.", ""])
     if findings:
-        lines.append("Findings behind this status (messages under [Findings](#findings-by-check)):")
+        lines.append(
+            "Findings behind this status (resources and messages under "
+            "[Findings](#findings-by-check)):"
+        )
         lines.append("")
         lines.extend(_finding_line(f) for f in findings)
         lines.append("")
@@ -314,10 +318,7 @@ def _threat(a: Assessment, t: ThreatAssessment, lines: list[str]) -> None:
 
 def _finding_line(f: FindingRecord) -> str:
     suppressed = " (suppressed)" if f.suppressed else ""
-    return (
-        f"- [{cell(f.check_id)}](#{check_anchor(f.check_id)}) {cell(f.severity.value)}"
-        f"{suppressed}: {cell(f.resource.label)} at {_location(f)} ({code(f.mitigation)})"
-    )
+    return f"- {cell(f.check_id)} {cell(f.severity.value)}{suppressed}: {_location(f)}"
 
 
 def _threats(a: Assessment, lines: list[str]) -> None:
@@ -488,11 +489,15 @@ def _paths(a: Assessment, lines: list[str], paths: PathDigest) -> None:
             ]
         )
         lines.extend(
-            f"- path {p.number} to {code(p.path.target)} (score {p.path.score:g}): "
-            + " > ".join(cell(p_step.step.technique) for p_step in _steps_of(paths, p.steps))
-            for p in group.paths
+            [
+                "Paths (in ["
+                + APPENDICES[1]
+                + f"](#{_anchor(APPENDICES[1])})): "
+                + ", ".join(str(p.number) for p in group.paths)
+                + ".",
+                "",
+            ]
         )
-        lines.append("")
 
 
 def _steps_of(paths: PathDigest, numbers: tuple[int, ...]) -> list[NumberedStep]:
@@ -530,8 +535,10 @@ def _appendices(a: Assessment, lines: list[str], paths: PathDigest) -> None:
                     f"{cell(p.path.entry)} → {cell(p.path.target)}",
                     f"{p.path.score:g}",
                     ", ".join(cell(c) for c in p.path.clusters) or "-",
-                    p.chain,
-                    ", ".join(code(m) for m in p.closed_by) or "-",
+                    " > ".join(
+                        f"{cell(n.step.technique)} ({n.label})" for n in _steps_of(paths, p.steps)
+                    ),
+                    ", ".join(cell(m) for m in p.closed_by) or "-",
                 ]
                 for p in paths.paths
             ),
@@ -603,7 +610,7 @@ def _errors(a: Assessment, lines: list[str]) -> None:
 
 # Failure modes shown per flow in the assessment; the rest are in assessment.json and in
 # `capsa fmea`, which prints them all.
-FMEA_TOP = 8
+FMEA_TOP = 5
 
 
 def _fmea(a: Assessment, lines: list[str]) -> None:

@@ -145,6 +145,16 @@ def cut_sentence(a: Assessment) -> str:
     return "No open attack path was found, so no cut is needed."
 
 
+# The 2022 document's status column offered every choice and ticked none for many
+# mitigations; the catalogue keeps that text verbatim, the reports say it in two words.
+_LEFT_OPEN = "implemented / planned / to be implemented / End User Guidance (left open)"
+
+
+def status_2022(text: str) -> str:
+    """A mitigation's status in the 2022 document, as the reports show it."""
+    return "left open" if text.strip() == _LEFT_OPEN else text
+
+
 def reason_label(reason: str) -> str | None:
     """The short name of a repeated not-assessable reason, None for any other reason."""
     for text, label, _ in NOT_ASSESSABLE:
