@@ -95,10 +95,25 @@ def print_groups(console: Console, groups: Sequence[Group], compact: bool = Fals
     """Print each group as a header line and its entries, at the console's width."""
     width = console.width
     for group in groups:
-        console.print(Text(group.header, style="bold"), soft_wrap=True)  # a path stays whole
+        print_wrapped(console, group.header, style="bold")
         columns = _widths(group.entries)
         for entry in group.entries:
             for line in entry_lines(entry, width, columns, compact):
                 console.print(line, overflow="ignore", crop=False, soft_wrap=True)
         if group.note:
             console.print(Text(INDENT + group.note), overflow="fold")
+
+
+def print_wrapped(console: Console, text: str, style: str = "", indent: str = "") -> None:
+    """A line of prose wrapped at spaces only (ids and paths stay whole), continuation
+    lines indented."""
+    lines = textwrap.wrap(
+        text,
+        width=max(console.width, 40),
+        initial_indent=indent,
+        subsequent_indent=indent + "    ",
+        break_on_hyphens=False,
+        break_long_words=False,
+    ) or [""]
+    for line in lines:
+        console.print(Text(line, style=style or ""), soft_wrap=True)
