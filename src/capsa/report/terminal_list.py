@@ -79,8 +79,8 @@ def entry_lines(
     lines = [first]
     if entry.head:
         prefix = first.plain + "  "
-        wrapped = _wrap(entry.head, width, prefix)
-        if len(wrapped[0]) > len(prefix) and len(wrapped[0]) <= width:
+        wrapped = _wrap(entry.head, width, prefix) if len(prefix) + 20 <= width else []
+        if wrapped and len(prefix) < len(wrapped[0]) <= width:
             first.append(wrapped[0][len(first.plain) :])
             lines.extend(Text(line) for line in wrapped[1:])
         else:  # the head's first word does not fit beside the id: it starts below
