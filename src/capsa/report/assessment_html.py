@@ -178,12 +178,18 @@ def _context(a: Assessment) -> dict[str, Any]:
     }
 
 
+_BREAK_AFTER = re.compile(r"(?<=[:/@ ])")
+
+
 def breakable(text: str) -> Any:
-    """An id that may wrap only after `:` or `/` on a narrow screen (never inside a word);
-    the <wbr> hints add no characters, so a copied id is unchanged."""
+    """An id or path that may wrap only after `:`, `/`, `@` or a space, never inside a
+    word (nor at its hyphens): each piece is a no-wrap span, so a copied id is unchanged."""
     from markupsafe import Markup, escape
 
-    return Markup(str(escape(text)).replace(":", ":<wbr>").replace("/", "/<wbr>"))  # noqa: S704
+    pieces = [p for p in _BREAK_AFTER.split(text) if p]
+    return Markup(  # noqa: S704 - every piece is escaped
+        "<wbr>".join(f'<span class="nb">{escape(p)}</span>' for p in pieces)
+    )
 
 
 def render_assessment_html(assessment: Assessment) -> str:
