@@ -239,7 +239,7 @@ def _mitigation_rows(a: Assessment, m: MitigationAssessment) -> list[str]:
     label = (
         reason_label(m.reason) if m.deployment_status is DeploymentStatus.NOT_ASSESSABLE else None
     )
-    reason = f"*{cell(label)}*" if label else cell(m.reason)
+    reason = f"[{cell(label)}](#why-a-mitigation-is-not-assessable)" if label else cell(m.reason)
     status = f"{status_text(m.deployment_status)} - {reason}"
     defaults = sorted({p.by_default for p in m.passed if p.by_default})
     evidenced = m.deployment_status in (
