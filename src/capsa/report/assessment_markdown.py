@@ -474,7 +474,10 @@ def _paths(a: Assessment, lines: list[str], paths: PathDigest) -> None:
     )
     for group in paths.groups:
         clusters = ", ".join(cell(c) for c in group.clusters) or "shared infrastructure"
-        closing = "; ".join(f"{code(m)} closes {k}" for m, k in group.closing()) or "none"
+        closing = (
+            "; ".join(f"{code(m)} closes {k} of {len(group.paths)}" for m, k in group.closing())
+            or "none"
+        )
         lines.extend(
             [
                 f"#### From {cell(group.entry)}",

@@ -28,6 +28,8 @@ _DROP = (
     re.compile(r' font-family="[^"]*"'),
     re.compile(r' xml:space="preserve"'),
     re.compile(r'<polygon fill="white" stroke="none" points="[^"]*"/>\n?'),
+    re.compile(r' id="(?:node|edge|graph)\d+"'),  # Graphviz's own numbering; capsa's ids stay
+    re.compile(r"(?<=>)\n+(?=\n)"),
 )
 _GEOMETRY = re.compile(r'( (?:x|y|cx|cy|rx|ry|points|d|transform|viewBox|font-size)=")([^"]*)"')
 _NUMBER = re.compile(r"-?\d+\.\d+")

@@ -114,7 +114,7 @@ def path_group_dot(
 
     Nodes are labelled by capability, so paths through different clusters that take the
     same steps draw once; the technique labels the edge."""
-    lines = ["digraph path {", "rankdir=TB;", *_HEAD, 'node [shape=box, style="filled,rounded"];']
+    lines = ["digraph path {", "rankdir=TB;", *_HEAD, 'node [shape=box, style="filled"];']
     nodes: dict[str, None] = {}
     edges: dict[tuple[str, str], list[str]] = {}
     for source, target_node, technique in steps:
