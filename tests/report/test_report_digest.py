@@ -104,8 +104,15 @@ def test_html_folds_each_group_and_keeps_every_path_and_step() -> None:
     assert html.count('class="path-group"') == len(digest(a).groups)
     for n in range(1, len(a.paths) + 1):
         assert f'id="path-{n}"' in html
-    for n in range(1, len(digest(a).steps) + 1):
-        assert f'id="step-{n}"' in html
+    d = digest(a)
+    for group in d.groups:  # each group folds its own full step table
+        fold = html.split(f'id="{group.anchor}"')[1].split("</article>")[0]
+        assert "<details" in fold
+        for step in group.steps:
+            assert f'id="{group.anchor}-s{step.number}"' in fold
+            assert step.step.technique in fold
+    shown = {s.number for g in d.groups for s in g.steps}
+    assert shown == {s.number for s in d.steps}
     assert html.index('id="cut"') < html.index('class="path-group"')
 
 
