@@ -28,8 +28,11 @@ def _demo() -> Assessment:
     return assess(AssessRequest(now=NOW))
 
 
+FMEA = SECTIONS.index("Failure modes and fault injection (FMEA)")
+
+
 def _section(text: str) -> str:
-    return text[text.index(f"## 12. {SECTIONS[11]}") :]
+    return text[text.index(f"## {FMEA + 1}. {SECTIONS[FMEA]}") :]
 
 
 def test_the_example_assessment_carries_the_fmea_with_evidence() -> None:
@@ -41,9 +44,13 @@ def test_the_example_assessment_carries_the_fmea_with_evidence() -> None:
 
 
 def test_markdown_section_ranks_failure_modes_and_marks_the_failing_step() -> None:
-    section = _section(render_assessment_markdown(_demo()))
-    assert section.count("```mermaid") == 4
-    assert section.count("✗") == 4
+    text = render_assessment_markdown(_demo())
+    section = _section(text)
+    # the flows are drawn once, in the Flows section, their failing steps marked there
+    assert section.count("```mermaid") == 0
+    flows = text[text.index("## 9. Flows") : text.index(f"## {FMEA + 1}.")]
+    assert flows.count("```mermaid") == 4 and flows.count("✗") == 4
+    assert "lower-priority failure modes are in the JSON" in section
     rpns = [
         int(r)
         for r in re.findall(r"^\| `flow-3:[^`]+` \|.*\| (\d+) \|[^|]*\|[^|]*\|$", section, re.M)
@@ -52,11 +59,14 @@ def test_markdown_section_ranks_failure_modes_and_marks_the_failing_step() -> No
 
 
 def test_html_section_has_a_diagram_and_a_table_per_flow() -> None:
-    html = render_assessment_html(_demo())
-    section = html[html.index(f"12. {SECTIONS[11]}") :]
+    demo = _demo()
+    assert demo.fmea is not None
+    html = render_assessment_html(demo)
+    section = html[html.index('<section id="failure-modes') :]
     assert section.count('class="sequence"') == 4
-    assert section.count('class="sortable" id="fmea-') == 4
-    assert 'id="fm-flow-3:2:cleanup-never-runs/skipped"' in section
+    assert section.count('class="sortable cards" id="fmea-') == 4
+    top = demo.fmea.ranked("flow-3")[0].id
+    assert f'id="fm-{top}"' in section
 
 
 def test_saved_assessment_rerenders_the_fmea() -> None:

@@ -51,7 +51,9 @@ def test_flows_all_one_and_unknown() -> None:
 def test_show_lists_crossings() -> None:
     result = runner.invoke(app, ["model", "show", "--model", SMALL])
     assert result.exit_code == 0
-    assert "user-to-web" in result.stdout and "Named flows" in result.stdout
+    assert "user-to-web" in result.stdout and "named flows" in result.stdout
+    flow = result.stdout.split("user-to-web", 1)[1].split("data flows from", 1)[0]
+    assert "crosses" in flow  # from the internet into the data centre
 
 
 def test_schema_is_json_schema_of_the_format() -> None:

@@ -1,17 +1,26 @@
-"""assessment.html in headless Chromium with no network: it paints, shows the diagram, and
-its finding filter works (applied on load from `?filter=`). Skips only without chromium."""
+"""assessment.html in headless Chromium with no network: it paints; the data-flow
+diagram's labels are neither clipped nor overlapping; the cut comes before the first path;
+the text, severity and status filters work; the page works 400 px wide with the
+navigation in reach; print media hides the controls, opens every fold and breaks pages
+before sections. Measurements run in the page: a small script appended to a copy of the
+report writes them as JSON into the DOM Chromium dumps. Skips only without chromium."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import struct
 import subprocess
 import zlib
+from datetime import UTC, datetime
+from html import escape
 from pathlib import Path
+from typing import Any
 
 import pytest
 from assessment_fixtures import F
 
+from capsa.assess.model import Assessment, DeploymentStatus
 from capsa.report.assessment_html import render_assessment_html
 
 CHROMIUM = next(
@@ -114,47 +123,258 @@ def test_screenshot_is_not_blank(tmp_path: Path) -> None:
     assert dark > 500, "no text or header was painted"
 
 
-def test_dom_has_diagram_and_filter_applies_on_load(tmp_path: Path) -> None:
-    page = _page(tmp_path)
+RESULT = "capsa-test-result"
+
+
+def _measure(tmp: Path, html: str, script: str, width: int = 1400, query: str = "") -> Any:
+    """Run `script` (a function body returning a JSON-able value) in a copy of the page once
+    it has loaded, at `width` px, and return what it returned.
+
+    Headless Chromium's window is at least 500 px wide, so a narrower page is measured in
+    an iframe of that width (srcdoc frames share their parent's origin, so the result can
+    be written into the parent's DOM, which is what Chromium dumps)."""
+    framed = width < 500
+    target = "parent.document" if framed else "document"
+    probe = (
+        "<script>window.addEventListener('load', function () {"
+        f"var out; try {{ out = (function () {{ {script} }})(); }}"
+        "catch (e) { out = {probeError: String(e)}; }"
+        f"var pre = {target}.createElement('pre');"
+        f"pre.id = '{RESULT}'; pre.textContent = JSON.stringify(out);"
+        f"{target}.body.appendChild(pre);}});</script></body>"
+    )
+    probed = html.replace("</body>", probe, 1)
+    if framed:
+        probed = (
+            "<!DOCTYPE html><html><body style='margin:0'>"
+            f'<iframe width="{width}" height="900" style="border:0" '
+            f'srcdoc="{escape(probed, quote=True)}"></iframe></body></html>'
+        )
+    page = tmp / f"probe-{width}.html"
+    page.write_text(probed, encoding="utf-8")
     result = _chromium(
-        tmp_path, "--virtual-time-budget=5000", "--dump-dom", page.as_uri() + "?filter=CAPSA-IMG"
+        tmp,
+        f"--window-size={max(width, 500)},900",
+        "--virtual-time-budget=8000",
+        "--dump-dom",
+        page.as_uri() + query,
     )
     dom = result.stdout
-    assert '<svg xmlns="http://www.w3.org/2000/svg" class="dfd"' in dom, result.stderr[-2000:]
-    assert 'class="flowedge"' in dom
-    table = dom.split('id="finding-table"')[1].split("</table>")[0]
-    assert 'data-shown="1"' in table.split(">")[0]
-    rows = table.split("<tr")[2:]
-    visible = [r for r in rows if " hidden" not in r.split(">")[0]]
-    assert len(rows) == 2 and len(visible) == 1
-    assert "image tag not pinned" in visible[0]
+    marker = f'<pre id="{RESULT}">'
+    assert marker in dom, result.stderr[-2000:]
+    text = dom.split(marker, 1)[1].split("</pre>", 1)[0]
+    got = json.loads(text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+    assert not (isinstance(got, dict) and "probeError" in got), got
+    return got
 
 
-def test_without_filter_every_finding_is_shown(tmp_path: Path) -> None:
-    page = _page(tmp_path)
-    dom = _chromium(tmp_path, "--virtual-time-budget=5000", "--dump-dom", page.as_uri()).stdout
-    table = dom.split('id="finding-table"')[1].split("</table>")[0]
-    rows = table.split("<tr")[2:]
-    assert len(rows) == 2 and not [r for r in rows if " hidden" in r.split(">")[0]]
-
-
-def test_example_assessment_page_draws_the_model_and_filters(tmp_path: Path) -> None:
-    from datetime import UTC, datetime
-
+@pytest.fixture(scope="module")
+def demo() -> Assessment:
     from capsa.assess.pipeline import AssessRequest
     from capsa.assess.service import assess
 
-    demo = assess(AssessRequest(now=datetime(2024, 5, 1, tzinfo=UTC)))
-    page = tmp_path / "assessment.html"
-    page.write_text(render_assessment_html(demo), encoding="utf-8")
-    result = _chromium(
-        tmp_path, "--virtual-time-budget=5000", "--dump-dom", page.as_uri() + "?filter=CAPSA-IMDS"
+    return assess(AssessRequest(now=datetime(2024, 5, 1, tzinfo=UTC)))
+
+
+@pytest.fixture(scope="module")
+def demo_html(demo: Assessment) -> str:
+    return render_assessment_html(demo)
+
+
+def test_filter_applies_on_load_from_the_query(tmp_path: Path) -> None:
+    html = _page(tmp_path).read_text(encoding="utf-8")
+    rows = _measure(
+        tmp_path,
+        html,
+        "return Array.from(document.querySelectorAll('#finding-table tbody tr'))"
+        ".map(function (r) { return [r.hidden, r.textContent]; });",
+        query="?filter=CAPSA-IMG",
     )
-    dom = result.stdout
-    assert dom.count('class="flowedge"') == len(demo.model.data_flows), result.stderr[-2000:]
-    assert dom.count('class="attack-path"') == len(demo.paths)
-    table = dom.split('id="finding-table"')[1].split("</table>")[0]
-    rows = table.split("<tr")[2:]
-    visible = [r for r in rows if " hidden" not in r.split(">")[0]]
-    imds = [f for f in demo.findings if f.check_id.startswith("CAPSA-IMDS")]
-    assert len(rows) == len(demo.findings) and len(visible) == len(imds) > 0
+    assert len(rows) == 2
+    visible = [text for hidden, text in rows if not hidden]
+    assert len(visible) == 1 and "image tag not pinned" in visible[0]
+
+
+_BOXES = """
+function box(el) { var r = el.getBoundingClientRect();
+  return [r.left, r.top, r.right, r.bottom]; }
+var svg = document.querySelector('svg.dfd');
+var out = {texts: [], nodes: [], clusters: [], edges: svg.querySelectorAll('g.flowedge').length,
+  classes: []};
+svg.querySelectorAll('text').forEach(function (t) { out.texts.push([t.textContent, box(t)]); });
+svg.querySelectorAll('g.element').forEach(function (g) {
+  var shape = g.querySelector('polygon, path, ellipse');
+  out.nodes.push([g.id, box(shape), Array.from(g.querySelectorAll('text')).map(box)]);
+});
+svg.querySelectorAll('g.boundary').forEach(function (g) {
+  out.clusters.push([g.id, box(g.querySelector('polygon, path')),
+    Array.from(g.querySelectorAll('text')).map(box)]);
+});
+svg.querySelectorAll('g.flowedge').forEach(function (g) { out.classes.push(g.getAttribute('class')); });
+return out;
+"""
+
+
+def _inside(inner: list[float], outer: list[float]) -> bool:
+    return (
+        inner[0] >= outer[0] - 0.5
+        and inner[1] >= outer[1] - 0.5
+        and inner[2] <= outer[2] + 0.5
+        and inner[3] <= outer[3] + 0.5
+    )
+
+
+def _overlap(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5
+
+
+def test_data_flow_diagram_labels_are_whole_and_apart(
+    tmp_path: Path, demo: Assessment, demo_html: str
+) -> None:
+    got = _measure(tmp_path, demo_html, _BOXES)
+    names = {text for text, _ in got["texts"]}
+    assert {e.name for e in demo.model.elements} <= names  # no name is cut
+    for node, shape, texts in got["nodes"]:
+        assert texts, node
+        for text in texts:
+            assert _inside(text, shape), f"{node}: label clipped by its box"
+    for cluster, outline, texts in got["clusters"]:
+        for text in texts:
+            assert _inside(text, outline), f"{cluster}: title outside its boundary"
+    labels = got["texts"]
+    clashes = [
+        (a[0], b[0]) for i, a in enumerate(labels) for b in labels[i + 1 :] if _overlap(a[1], b[1])
+    ]
+    assert not clashes, clashes
+    flows = {c for classes in got["classes"] for c in classes.split()}
+    assert {f"flow-{f.id}" for f in demo.model.data_flows} <= flows  # every flow drawn
+
+
+def test_cut_is_shown_before_the_first_path(tmp_path: Path, demo_html: str) -> None:
+    got = _measure(
+        tmp_path,
+        demo_html,
+        "var cut = document.getElementById('cut').getBoundingClientRect();"
+        "var first = document.querySelector('.path-group').getBoundingClientRect();"
+        "var table = document.getElementById('cut-table').getBoundingClientRect();"
+        "return [cut.top, cut.height, first.top, table.height];",
+    )
+    cut_top, cut_height, first_path, table_height = got
+    assert cut_height > 0 and table_height > 0
+    assert cut_top < first_path
+
+
+_FILTER = """
+function pick(table, key, value) {
+  var box = document.querySelector('.filters[data-table="' + table + '"]');
+  var select = box.querySelector('select[data-key="' + key + '"]');
+  select.value = value; select.dispatchEvent(new Event('change'));
+  var rows = Array.from(document.querySelectorAll('#' + table + ' tbody tr'));
+  var shown = rows.filter(function (r) { return !r.hidden && r.offsetParent !== null; });
+  var out = shown.map(function (r) { return r.getAttribute('data-' + key); });
+  select.value = ''; select.dispatchEvent(new Event('change'));
+  return out;
+}
+var input = document.querySelector('.filters[data-table="finding-table"] input');
+input.value = 'CAPSA-IMDS'; input.dispatchEvent(new Event('input'));
+var both = pick('finding-table', 'severity', 'high').length;
+input.value = ''; input.dispatchEvent(new Event('input'));
+return {high: pick('finding-table', 'severity', 'high'),
+  medium: pick('finding-table', 'severity', 'medium'),
+  open: pick('finding-table', 'status', 'open'),
+  violated: pick('threat-table', 'status', 'violated'),
+  unassessable: pick('threat-table', 'status', 'not-assessable'),
+  checksHigh: pick('check-table', 'severity', 'high'),
+  imdsHigh: both,
+  all: document.querySelectorAll('#finding-table tbody tr:not([hidden])').length};
+"""
+
+
+def test_severity_and_status_filters(tmp_path: Path, demo: Assessment, demo_html: str) -> None:
+    got = _measure(tmp_path, demo_html, _FILTER)
+    by_severity = {
+        s: [f for f in demo.findings if f.severity.value == s] for s in ("high", "medium")
+    }
+    assert got["high"] == ["high"] * len(by_severity["high"]) and got["high"]
+    assert got["medium"] == ["medium"] * len(by_severity["medium"]) and got["medium"]
+    assert len(got["open"]) == sum(1 for f in demo.findings if not f.suppressed)
+    violated = [t for t in demo.threats if t.deployment_status is DeploymentStatus.VIOLATED]
+    assert got["violated"] == ["violated"] * len(violated) and violated
+    unassessable = [
+        t for t in demo.threats if t.deployment_status is DeploymentStatus.NOT_ASSESSABLE
+    ]
+    assert len(got["unassessable"]) == len(unassessable)
+    assert len(got["checksHigh"]) == sum(1 for c in demo.checks if c.severity.value == "high")
+    imds_high = [
+        f
+        for f in demo.findings
+        if f.severity.value == "high" and f.check_id.startswith("CAPSA-IMDS")
+    ]
+    assert got["imdsHigh"] == len(imds_high) > 0  # text and severity combine
+    assert got["all"] == len(demo.findings)  # clearing the filters shows every row again
+
+
+_NARROW = """
+window.scrollTo(0, document.body.scrollHeight / 2);
+var nav = document.getElementById('toc').getBoundingClientRect();
+var row = document.querySelector('#finding-table tbody tr');
+var cell = row.cells[2];
+var wide = Array.from(document.querySelectorAll('main > section *')).filter(function (el) {
+  if (el.closest('.diagram, nav')) { return false; }
+  var r = el.getBoundingClientRect(); return r.width > 0 && r.right > window.innerWidth + 1;
+}).map(function (el) { return el.tagName + '.' + el.className + ' ' + el.textContent.slice(0, 40); });
+return {scrollWidth: document.documentElement.scrollWidth, inner: document.documentElement.clientWidth,
+  navTop: nav.top, navHeight: nav.height, scrolled: window.scrollY,
+  rowDisplay: getComputedStyle(row).display, label: getComputedStyle(cell, '::before').content,
+  overflowing: wide.slice(0, 5),
+  diagramScrolls: getComputedStyle(document.querySelector('#dfd')).overflowX};
+"""
+
+
+def test_page_is_usable_400_px_wide(tmp_path: Path, demo_html: str) -> None:
+    got = _measure(tmp_path, demo_html, _NARROW, width=400)
+    assert got["scrollWidth"] <= got["inner"], "the page scrolls sideways"
+    assert not got["overflowing"], got["overflowing"]
+    assert got["rowDisplay"] == "block" and "Resource" in got["label"]  # rows read as cards
+    assert got["scrolled"] > 1000 and got["navTop"] == 0 and got["navHeight"] > 0  # sticky nav
+    assert got["diagramScrolls"] == "auto"  # a wide diagram scrolls in its own box
+
+
+_PRINT = """
+var sheet = Array.from(document.styleSheets[0].cssRules).filter(function (r) {
+  return r.media && r.media.mediaText === 'print'; })[0];
+var rules = Array.from(sheet.cssRules).map(function (r) { return r.cssText; }).join(' ');
+var style = document.createElement('style'); style.textContent = rules;
+document.head.appendChild(style);
+window.dispatchEvent(new Event('beforeprint'));
+var closed = Array.from(document.querySelectorAll('details')).filter(function (d) { return !d.open; });
+var sections = Array.from(document.querySelectorAll('main > section'));
+var out = {navDisplay: getComputedStyle(document.getElementById('toc')).display,
+  filtersDisplay: getComputedStyle(document.querySelector('.filters')).display,
+  closed: closed.length, details: document.querySelectorAll('details').length,
+  breaks: sections.slice(1).map(function (s) { return getComputedStyle(s).breakBefore; })};
+window.dispatchEvent(new Event('afterprint'));
+out.closedAfter = Array.from(document.querySelectorAll('details')).filter(function (d) {
+  return !d.open; }).length;
+return out;
+"""
+
+
+def test_print_media_hides_controls_opens_folds_and_breaks_pages(
+    tmp_path: Path, demo_html: str
+) -> None:
+    got = _measure(tmp_path, demo_html, _PRINT)
+    assert got["navDisplay"] == "none" and got["filtersDisplay"] == "none"
+    assert got["details"] > 0 and got["closed"] == 0  # every fold prints open
+    assert got["closedAfter"] == got["details"]  # and closes again afterwards
+    assert got["breaks"] and set(got["breaks"]) == {"page"}
+
+
+def test_page_prints_to_pdf(tmp_path: Path, demo_html: str) -> None:
+    page = tmp_path / "assessment.html"
+    page.write_text(demo_html, encoding="utf-8")
+    pdf = tmp_path / "assessment.pdf"
+    result = _chromium(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
+    assert pdf.exists(), result.stderr[-2000:]
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and data.count(b"/Type /Page") > 13  # a page per section

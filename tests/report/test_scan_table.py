@@ -74,9 +74,37 @@ def test_open_findings_are_listed_with_location_and_fix(tmp_path: Path) -> None:
     text = render_table(_result(tmp_path, ignore=False), width=400)
     assert "critical" in text and "CAPSA-TEST-001" in text and "AWSCluster/team-a/prod" in text
     assert "Set spec.bastion.allowedCIDRBlocks." in text
-    assert f"{tmp_path / 'm.yaml'}:" in text
+    assert f"{tmp_path / 'm.yaml'} (2 findings)" in text  # one header line per file
     assert "1 critical, 1 high" in text
     assert text.index("CAPSA-TEST-001") < text.index("CAPSA-IMDS-001")  # worst first
+
+
+def test_at_80_columns_findings_are_grouped_by_file_and_ids_are_whole(tmp_path: Path) -> None:
+    result = _result(tmp_path, ignore=False)
+    text = render_table(result, width=80)
+    lines = text.splitlines()
+    unwrapped = text.replace("\n    ", " ")  # a long header continues indented by four
+    headers = [line for line in unwrapped.splitlines() if line.startswith(str(tmp_path))]
+    assert headers == [f"{tmp_path / 'm.yaml'} (2 findings)"]
+    for finding in result.open_findings:
+        entry = next(line for line in lines if f" {finding.check_id} " in line)
+        assert f"{finding.location.line}  {finding.severity.value}" in entry  # line, severity
+        assert finding.check_id in entry.split()  # the id is one whole word
+    assert max(len(line) for line in lines if " " in line.strip()) <= 80
+
+
+def test_compact_leaves_out_the_title_and_fix_only(tmp_path: Path) -> None:
+    result = _result(tmp_path, ignore=False)
+    full = render_table(result, width=80)
+    compact = render_table(result, width=80, compact=True)
+    assert "Set spec.bastion.allowedCIDRBlocks." in full
+    assert "Set spec.bastion.allowedCIDRBlocks." not in compact
+    for finding in result.open_findings:
+        assert finding.check_id in compact and finding.resource.name in compact
+    ids = {f.check_id for f in result.open_findings}
+    entries = [line for line in compact.splitlines() if ids & set(line.split())]
+    assert len(entries) == len(result.open_findings)  # one line each
+    assert len(compact.splitlines()) < len(full.splitlines())
 
 
 def test_hidden_criticals_expired_entries_and_errors_are_named(tmp_path: Path) -> None:

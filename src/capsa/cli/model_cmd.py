@@ -8,7 +8,6 @@ from enum import StrEnum
 import typer
 
 from capsa.cli.common import err, fail_input, write_output
-from capsa.display import terminal_safe
 from capsa.errors import InputError
 from capsa.terminal import console
 
@@ -52,41 +51,17 @@ def show(
     output: str | None = typer.Option(
         None, "--output", "-o", metavar="FILE", help="Write to a file."
     ),
+    compact: bool = typer.Option(
+        False, "--compact", help="One line per element and flow, without what they store or cross."
+    ),
 ) -> None:
-    """Summarise a model: its boundaries, elements and named flows."""
+    """Summarise a model: elements by trust boundary, data flows, named flows."""
     import io
 
-    from rich.table import Table
-    from rich.text import Text
+    from capsa.report.terminal_views import print_model
 
-    from capsa.model.index import ModelIndex
-
-    loaded = _load(model)
-    index = ModelIndex(loaded)
-    out = console(file=io.StringIO(), width=160, record=True) if output else console()
-    out.print(Text(terminal_safe(loaded.metadata.title or loaded.metadata.name), style="bold"))
-    boundaries = Table("boundary", "kind", "inside", "cluster types", title="Trust boundaries")
-    for b in loaded.boundaries:
-        types = ", ".join(t.value for t in b.cluster_types)
-        boundaries.add_row(b.id, b.kind.value, b.parent or "-", types or "-")
-    out.print(boundaries)
-    elements = Table("element", "type", "boundary", "exposure", "stores", title="Elements")
-    for e in loaded.elements:
-        exposure = e.attributes.exposure.value if e.attributes.exposure else "-"
-        elements.add_row(
-            e.id, e.type.value, e.boundary or "-", exposure, ", ".join(e.attributes.stores) or "-"
-        )
-    out.print(elements)
-    flows = Table("data flow", "from", "to", "protocol", "crosses", title="Data flows")
-    for f in loaded.data_flows:
-        flows.add_row(
-            f.id, f.source, f.target, f.protocol.value, ", ".join(index.crossings(f)) or "-"
-        )
-    out.print(flows)
-    named = Table("flow", "name", "steps", title="Named flows")
-    for nf in loaded.flows:
-        named.add_row(nf.id, nf.name, str(len(nf.steps)))
-    out.print(named)
+    out = console(file=io.StringIO(), width=100, record=True) if output else console()
+    print_model(out, _load(model), compact)
     if output:
         write_output(out.export_text(), output)
 

@@ -85,6 +85,9 @@ def paths(
     output: str | None = typer.Option(
         None, "--output", "-o", metavar="FILE", help="Write to a file."
     ),
+    compact: bool = typer.Option(
+        False, "--compact", help="Table format: one line per path, without its techniques."
+    ),
 ) -> None:
     """Find ranked attack paths and the cut in the deployment given (with no input, the
     bundled example `capsa assess` reads; with --generic, a generic cluster)."""
@@ -152,53 +155,18 @@ def paths(
     elif output_format is PathsFormat.DOT:
         write_output(render.to_dot(report), output)
     else:
-        _print_table(report, removed, output)
+        _print_table(report, removed, output, compact)
 
 
 def _print_table(
-    report: PathReport, removed: Sequence[AttackPath] | None, output: str | None
+    report: PathReport, removed: Sequence[AttackPath] | None, output: str | None, compact: bool
 ) -> None:
+    """Paths grouped by entry point, then the cut (80 columns, every id whole)."""
     import io
 
-    from rich.table import Table
+    from capsa.report.terminal_views import print_paths
 
-    from capsa.graph import render
-
-    out = console(file=io.StringIO(), width=200, record=True) if output else console()
-    if not report.paths:
-        out.print("no open attack path from the entry points to the targets")
-    # ids (capabilities, techniques, clusters, mitigations) wrap, never cut
-    table = Table(expand=True)
-    table.add_column("#", no_wrap=True)
-    table.add_column("entry -> target", overflow="fold", ratio=2)
-    table.add_column("score", no_wrap=True)
-    table.add_column("techniques", overflow="fold", ratio=3)
-    table.add_column("clusters", overflow="fold", ratio=2)
-    table.add_column("evidence", no_wrap=True)
-    for row in render.path_rows(report):
-        table.add_row(*row)
-    out.print(table)
-    cut = Table(title="Minimum cut")
-    for header in ("mitigation", "effort", "checks", "paths cut"):
-        cut.add_column(header, overflow="fold")
-    for item in report.cut.mitigations:
-        cut.add_row(
-            item.mitigation,
-            f"{item.effort:g}",
-            ", ".join(item.checks),
-            ", ".join(str(i + 1) for i in item.paths_cut),
-        )
-    out.print(cut)
-    if not report.cut.exact:
-        out.print("cut: search budget exceeded, greedy result shown (may not be minimal)")
-    for route in report.cut.routes:
-        via = " > ".join(route.techniques)
-        out.print(f"no checkable mitigation closes {route.entry} -> {route.target} via {via}")
-    if report.cut.mitigations and report.cut.closes_every_path:
-        out.print("the cut closes every path from the entry points to the targets")
-    if removed is not None:
-        out.print(f"assumed {', '.join(report.assumed)}: {len(removed)} path(s) removed")
-        for path in removed:
-            out.print(f"  - {path.entry} -> {path.target}: {' > '.join(path.shape)}")
+    out = console(file=io.StringIO(), width=100, record=True) if output else console()
+    print_paths(out, report, removed, compact)
     if output is not None:
         write_output(out.export_text(), output)

@@ -54,12 +54,12 @@ def _write(text: str, output: str | None) -> None:
     write_output(text if text.endswith("\n") else text + "\n", output)
 
 
-def render_scan(result: ScanResult, fmt: str) -> str:
+def render_scan(result: ScanResult, fmt: str, compact: bool = False) -> str:
     """One output format of a scan."""
     if fmt == ScanFormat.TABLE:
         from capsa.report.scan_table import render_table
 
-        return render_table(result)
+        return render_table(result, compact=compact)
     if fmt == ScanFormat.JSON:
         from capsa.report.scan_json import render_json
 
@@ -81,14 +81,14 @@ def render_scan(result: ScanResult, fmt: str) -> str:
     return render_markdown(result)
 
 
-def _emit(result: ScanResult, targets: list[Target]) -> None:
+def _emit(result: ScanResult, targets: list[Target], compact: bool = False) -> None:
     for target in targets:
         if target.fmt == ScanFormat.TABLE and target.path is None:
             from capsa.report.scan_table import print_table
 
-            print_table(result, console(soft_wrap=False))
+            print_table(result, console(soft_wrap=False), compact)
             continue
-        _write(render_scan(result, target.fmt), target.path)
+        _write(render_scan(result, target.fmt, compact), target.path)
     print_problems([*result.errors, *result.notes])
     if any(t.path is not None for t in targets):
         note(f"capsa: {_one_line(result)}; {written_summary(targets)}")
@@ -190,6 +190,9 @@ def scan(
         "looked up from the first PATH upwards).",
     ),
     strict: bool = typer.Option(False, "--strict/--no-strict", help="Exit 2 on any input error."),
+    compact: bool = typer.Option(
+        False, "--compact", help="Table format: one line per finding, without title and fix."
+    ),
     cluster: bool = typer.Option(
         False, "--cluster", help="Read the live management cluster (read-only, GET only)."
     ),
@@ -305,7 +308,7 @@ def scan(
 
     result = only_selected(result, config.value("checks"), config.value("skipChecks"))
     result = at_or_above(result, config.value("severity"))
-    _emit(result, targets)
+    _emit(result, targets, compact)
     raise typer.Exit(_exit_code(result, FailOn(config.value("failOn"))))
 
 

@@ -55,6 +55,9 @@ def threats(
         metavar="ID",
         help="Explain one threat: the rule and facts behind it and what change removes it.",
     ),
+    compact: bool = typer.Option(
+        False, "--compact", help="Table format: one line per threat, without rule and matches."
+    ),
 ) -> None:
     """List threats with their mitigations and upstream status, and the catalogue recall."""
     from capsa.threats.render import report_data, report_markdown
@@ -81,7 +84,7 @@ def threats(
     elif format is OutputFormat.MD:
         write_output(report_markdown(report, which), output)
     else:
-        _table(report, which, output)
+        _table(report, which, output, compact)
 
 
 def _explain(model: str, threat_id: str, format: OutputFormat, output: str | None) -> None:
@@ -99,32 +102,12 @@ def _explain(model: str, threat_id: str, format: OutputFormat, output: str | Non
         write_output(explanation_text(found).rstrip("\n"), output)
 
 
-def _table(report: ThreatReport, which: Selection, output: str | None) -> None:
-    from rich.table import Table
-
+def _table(report: ThreatReport, which: Selection, output: str | None, compact: bool) -> None:
+    """Threats grouped by category, one line each with its id whole (80 columns)."""
+    from capsa.report.terminal_views import print_threats
     from capsa.threats.render import select
 
-    out = console(record=output is not None, width=160 if output else None)
-    table = Table(
-        "id", "category", "source", "severity", "matches", "decision", "title", title="Threats"
-    )
-    for e in select(report, which):
-        matched = e.matched_catalogue_id or (
-            "candidate" if e.source == "generated" else str(len(e.matched_by))
-        )
-        table.add_row(
-            e.id,
-            e.category,
-            e.source,
-            e.severity or "-",
-            matched,
-            e.tracking.decision.value if e.tracking else "-",
-            e.title,
-        )
-    out.print(table)
-    missed = f" (missed: {', '.join(report.missed)})" if report.missed else ""
-    out.print(
-        f"recall: {report.recall_matched}/{report.recall_total}{missed}; candidates: {len(report.candidates)}"
-    )
+    out = console(record=output is not None, width=100 if output else None)
+    print_threats(out, report, select(report, which), compact)
     if output:
         write_output(out.export_text(), output)

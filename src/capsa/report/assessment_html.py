@@ -1,8 +1,12 @@
 """assessment.html: the same assessment as one self-contained page (no network at all).
 
-Jinja2 autoescapes every value; the only raw markup is capsa's own CSS, JS and the SVG
-drawn by capsa.report.svg (which escapes its labels). Tables sort and filter with a few
-lines of inline JS; `?filter=TEXT` (or `#filter=TEXT`) pre-fills every filter on load.
+The page reads like assessment.md (summary and actions first, then verdicts, paths with
+the cut before them, evidence, the system, appendices) with the diagrams laid out by
+Graphviz and embedded as SVG. Jinja2 autoescapes every value; the only raw markup is
+capsa's own CSS, JS and that SVG (labels reach Graphviz quoted, and it escapes them).
+Tables sort and filter (text, severity, status) with a few lines of inline JS;
+`?filter=TEXT` (or `#filter=TEXT`) pre-fills every text filter on load. The layout
+works from 400 px wide up and prints (every folded detail opens for printing).
 """
 
 from __future__ import annotations
@@ -17,23 +21,30 @@ from capsa.assess.model import (
     DeploymentStatus,
     FindingRecord,
     MitigationAssessment,
-    PathRecord,
+    Severity,
 )
 from capsa.model.index import ModelIndex
 from capsa.model.types import ElementType, NamedFlow
+from capsa.report.actions import risks, top_actions, violated_threats
+from capsa.report.assessment_markdown import FMEA_TOP
 from capsa.report.assessment_text import (
+    APPENDICES,
     METHOD_TEXT,
     METHOD_TITLE,
+    NOT_ASSESSABLE,
     SECTIONS,
     STATUS_TEXT,
     carrier_text,
     category_title,
     cut_sentence,
     grouped_threats,
+    reason_label,
     scope_lines,
+    status_2022,
     title_of,
 )
 from capsa.report.fmea_html import fmea_context
+from capsa.report.path_groups import PathGroup, digest
 
 
 @dataclass(frozen=True)
@@ -74,15 +85,13 @@ def _steps(index: ModelIndex, flow: NamedFlow, prefix: str = "", depth: int = 0)
     return out
 
 
-def _path_svg(path: PathRecord, number: int) -> str:
-    from capsa.report.svg import render_path_svg
+def _group_svg(group: PathGroup) -> str:
+    from capsa.report.svg import render_path_group_svg
 
-    chain = [(s.source, s.technique) for s in path.steps]
-    if path.steps:
-        chain.append((path.steps[-1].target, ""))
-    else:
-        chain = [(path.entry, ""), (path.target, "")]
-    return render_path_svg(chain, f"Attack path {number}: {path.entry} to {path.target}")
+    steps = [(n.step.source, n.step.target, n.step.technique) for n in group.steps]
+    return render_path_group_svg(
+        steps, group.entry, group.targets, f"Attack paths from {group.entry}"
+    )
 
 
 def _defaults(m: MitigationAssessment) -> list[str]:
@@ -108,17 +117,16 @@ def _threat_findings(a: Assessment) -> dict[str, list[FindingRecord]]:
 def _context(a: Assessment) -> dict[str, Any]:
     from markupsafe import Markup
 
-    from capsa.report.sequence import render_sequence
     from capsa.report.svg import render_dfd_svg
 
     index = ModelIndex(a.model)
+    paths = digest(a)
     flows = [
         {
             "id": f.id,
             "name": f.name,
             "description": f.description,
             "steps": _steps(index, f),
-            "mermaid": render_sequence(a.model, f.id),
         }
         for f in a.model.flows
     ]
@@ -137,10 +145,21 @@ def _context(a: Assessment) -> dict[str, Any]:
         "groups": grouped_threats(a),
         "threat_findings": _threat_findings(a),
         "findings": findings,
-        "paths": [
-            {"path": p, "svg": Markup(_path_svg(p, n))}  # noqa: S704 - capsa's own escaped SVG
-            for n, p in enumerate(a.paths, start=1)
-        ],
+        "digest": paths,
+        "group_svg": {
+            g.entry: Markup(_group_svg(g))  # noqa: S704 - Graphviz's escaped SVG
+            for g in paths.groups
+        },
+        "step_of": lambda n: paths.steps[n - 1],
+        "actions": top_actions(a),
+        "risks": risks(a),
+        "violated": violated_threats(a),
+        "appendices": [_Section(t, _anchor(t)) for t in APPENDICES],
+        "reason_label": reason_label,
+        "status_2022": status_2022,
+        "not_assessable": NOT_ASSESSABLE,
+        "severities": [s.value for s in sorted(Severity, key=lambda s: -s.rank)],
+        "status_options": [(s.value, STATUS_TEXT[s]) for s in DeploymentStatus],
         "category_title": category_title,
         "plain_status": STATUS_TEXT.__getitem__,
         "carrier_text": carrier_text,
@@ -154,8 +173,23 @@ def _context(a: Assessment) -> dict[str, Any]:
         },
         "css": Markup(_asset("assessment.css")),  # noqa: S704 - packaged stylesheet
         "js": Markup(_asset("assessment.js")),  # noqa: S704 - packaged script
-        "fmea": fmea_context(a),
+        "fmea": fmea_context(a, top=FMEA_TOP),
+        "fmea_flows": {f.id for f in a.fmea.flows} if a.fmea is not None else set(),
     }
+
+
+_BREAK_AFTER = re.compile(r"(?<=[:/@ ])")
+
+
+def breakable(text: str) -> Any:
+    """An id or path that may wrap only after `:`, `/`, `@` or a space, never inside a
+    word (nor at its hyphens): each piece is a no-wrap span, so a copied id is unchanged."""
+    from markupsafe import Markup, escape
+
+    pieces = [p for p in _BREAK_AFTER.split(text) if p]
+    return Markup(  # noqa: S704 - every piece is escaped
+        "<wbr>".join(f'<span class="nb">{escape(p)}</span>' for p in pieces)
+    )
 
 
 def render_assessment_html(assessment: Assessment) -> str:
@@ -168,5 +202,6 @@ def render_assessment_html(assessment: Assessment) -> str:
         lstrip_blocks=False,
         keep_trailing_newline=True,
     )
+    env.filters["wbr"] = breakable
     template = env.get_template("assessment.html.j2")
     return template.render(**_context(assessment))

@@ -1,5 +1,10 @@
-"""assessment.md: the self-assessment in its own structure, rendering on GitHub as is.
+"""assessment.md: the self-assessment for a reader, rendering on GitHub as is.
 
+The executive summary comes first (what is at risk, the five actions that matter most,
+what the cut does), then a table of contents, the verdicts, the attack paths (cut first,
+paths grouped by entry and target with every distinct step written once in an appendix)
+and the evidence. Text that would repeat on every row is said once: a finding's message
+under its check, a not-assessable reason as a short name explained in one legend.
 Diagrams are Mermaid fences (GitHub draws them); every table cell is escaped so a pipe or
 newline in a message cannot break the table; locations are written `path:line`.
 """
@@ -14,15 +19,20 @@ from capsa.assess.model import (
     ThreatAssessment,
 )
 from capsa.model.types import ElementType
+from capsa.report.actions import risks, top_actions, violated_threats
 from capsa.report.assessment_text import (
+    APPENDICES,
     METHOD_TEXT,
     METHOD_TITLE,
+    NOT_ASSESSABLE,
     SECTIONS,
     carrier_text,
     check_anchor,
     cut_sentence,
     grouped_threats,
+    reason_label,
     scope_lines,
+    status_2022,
     status_text,
     threat_anchor,
     title_of,
@@ -30,6 +40,13 @@ from capsa.report.assessment_text import (
 from capsa.report.markdown_text import cell as cell  # re-exported: other writers import it here
 from capsa.report.markdown_text import code as code
 from capsa.report.markdown_text import table as table
+from capsa.report.path_groups import NumberedStep, PathDigest, digest
+
+
+def _anchor(title: str) -> str:
+    """GitHub's heading anchor: lower case, punctuation dropped, spaces to hyphens."""
+    kept = "".join(c for c in title.lower() if c.isalnum() or c in " -")
+    return kept.replace(" ", "-")
 
 
 def _mermaid(text: str) -> list[str]:
@@ -40,8 +57,78 @@ def _section(lines: list[str], index: int) -> None:
     lines.extend([f"## {index + 1}. {SECTIONS[index]}", ""])
 
 
-def _overview(a: Assessment, lines: list[str]) -> None:
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _summary(a: Assessment, lines: list[str]) -> None:
     _section(lines, 0)
+    s = a.summary
+    violated = violated_threats(a)
+    lines.append(
+        f"**{len(violated)} of {len(a.threats)} threats are violated** by open findings; "
+        + "; ".join(
+            f"{n} {status.replace('-', ' ')}"
+            for status, n in s.threats_by_status.items()
+            if status != "violated" and n
+        )
+        + ". Open findings: "
+        + (", ".join(f"{n} {sev}" for sev, n in s.findings_by_severity.items() if n) or "none")
+        + f". Open attack paths: {s.open_paths}."
+    )
+    lines.append("")
+    at_risk = risks(a)
+    if at_risk:
+        lines.extend(["**What is at risk** (targets the open attack paths reach):", ""])
+        for r in at_risk:
+            lines.append(
+                f"- {code(r.target)}: {_plural(r.paths, 'path')} from "
+                + ", ".join(code(e) for e in r.entries)
+                + (f"; clusters {', '.join(cell(c) for c in r.clusters)}" if r.clusters else "")
+            )
+        lines.append("")
+    actions = top_actions(a)
+    if actions:
+        lines.extend([f"**The {len(actions)} most important actions, in order:**", ""])
+        for n, action in enumerate(actions, start=1):
+            m = action.mitigation
+            checks = sorted({f.check_id for f in action.findings})
+            fixes = (
+                f"fixes {_plural(len(action.findings), 'finding')} of "
+                + ", ".join(f"[{cell(c)}](#{check_anchor(c)})" for c in checks)
+                if action.findings
+                else "fixes no open finding"
+            )
+            closes = (
+                f"closes {_plural(len(action.paths), 'path')} "
+                f"({', '.join(str(p) for p in action.paths)})"
+                if action.paths
+                else "closes no open path"
+            )
+            cut = " (in the recommended cut)" if action.in_cut else ""
+            lines.append(
+                f"{n}. {code(m.id)}{cut}: {cell(m.text)} It {fixes}; it {closes}. "
+                f"[{cell(action.threat.id)}](#{threat_anchor(action.threat.id)})"
+            )
+        lines.append("")
+    lines.extend([cell(cut_sentence(a)), ""])
+
+
+def _contents(a: Assessment, lines: list[str]) -> None:
+    lines.extend(
+        [
+            "**Contents:** "
+            + " · ".join(
+                f"[{n}. {t}](#{_anchor(f'{n}. {t}')})" for n, t in enumerate(SECTIONS, start=1)
+            )
+            + (" · " + " · ".join(f"[{t}](#{_anchor(t)})" for t in APPENDICES) if a.paths else ""),
+            "",
+        ]
+    )
+
+
+def _overview(a: Assessment, lines: list[str]) -> None:
+    _section(lines, 1)
     lines.append(
         f"Generated by capsa {cell(a.capsa_version)} on "
         f"{a.generated_at.isoformat(timespec='seconds')} from the system model "
@@ -53,23 +140,28 @@ def _overview(a: Assessment, lines: list[str]) -> None:
     lines.extend(f"- {cell(line)}" for line in scope_lines(a))
     lines.append("")
     s = a.summary
-    rows = [[cell(k), str(v)] for k, v in s.threats_by_status.items()]
-    lines.extend(table(["Threat status", "Threats"], rows))
-    rows = [[cell(k), str(v)] for k, v in s.findings_by_severity.items()]
-    rows.append(["suppressed", str(s.suppressed)])
-    lines.extend(table(["Finding severity", "Open findings"], rows))
+    lines.append(
+        "Threats: "
+        + ", ".join(f"{v} {cell(k)}" for k, v in s.threats_by_status.items())
+        + ". Open findings: "
+        + ", ".join(f"{v} {cell(k)}" for k, v in s.findings_by_severity.items())
+        + f"; suppressed: {s.suppressed}."
+    )
+    lines.append("")
     lines.append(
         f"Resources read: {s.resources}; passing results: {s.passes}; undecided: {s.unknown}; "
         f"not applicable: {s.not_applicable}; open attack paths: {s.open_paths}; "
         f"input problems: {s.errors}."
     )
     lines.append("")
-    lines.extend([cell(cut_sentence(a)), ""])
     lines.extend([f"### {METHOD_TITLE}", "", cell(METHOD_TEXT), ""])
+    lines.extend(["### Why a mitigation is not assessable", ""])
+    lines.extend("- **" + cell(label) + "**: " + cell(text) for _, label, text in NOT_ASSESSABLE)
+    lines.append("")
 
 
 def _components(a: Assessment, lines: list[str]) -> None:
-    _section(lines, 1)
+    _section(lines, 6)
     boundaries = {b.id: b.name for b in a.model.boundaries}
     people = [e for e in a.model.elements if e.type is ElementType.ACTOR]
     others = [e for e in a.model.elements if e.type is not ElementType.ACTOR]
@@ -110,23 +202,27 @@ def _components(a: Assessment, lines: list[str]) -> None:
 def _diagram(a: Assessment, lines: list[str]) -> None:
     from capsa.report.diagrams import render_mermaid
 
-    _section(lines, 2)
+    _section(lines, 7)
     lines.append("Trust boundaries are drawn as nested boxes; arrows are data flows.")
     lines.append("")
     lines.extend(_mermaid(render_mermaid(a.model)))
 
 
 def _flows(a: Assessment, lines: list[str]) -> None:
+    """Each named flow as a sequence diagram; with an FMEA, its failing steps are marked
+    here (the FMEA section does not draw them again)."""
+    from capsa.report.fmea_text import failing_steps
     from capsa.report.sequence import render_sequence
 
-    _section(lines, 3)
+    _section(lines, 8)
     if not a.model.flows:
         lines.extend(["The model names no flows.", ""])
     for flow in a.model.flows:
         lines.extend([f"### {cell(flow.name)}", ""])
         if flow.description:
             lines.extend([cell(flow.description), ""])
-        lines.extend(_mermaid(render_sequence(a.model, flow.id)))
+        marks = failing_steps(a.fmea, flow.id) if a.fmea is not None else None
+        lines.extend(_mermaid(render_sequence(a.model, flow.id, marks)))
 
 
 def _location(f: FindingRecord) -> str:
@@ -136,11 +232,15 @@ def _location(f: FindingRecord) -> str:
 def _mitigation_rows(a: Assessment, m: MitigationAssessment) -> list[str]:
     upstream = m.upstream_status or "-"
     if m.status_in_2022:
-        upstream += f"; in 2022: {m.status_in_2022}"
+        upstream += f"; in 2022: {status_2022(m.status_in_2022)}"
     if m.status_note:
         upstream += f". {m.status_note}"
-    checks = ", ".join(f"[{cell(c)}](#{check_anchor(c)})" for c in m.checks) or "-"
-    status = f"{status_text(m.deployment_status)} - {cell(m.reason)}"
+    checks = ", ".join(cell(c) for c in m.checks) or "-"
+    label = (
+        reason_label(m.reason) if m.deployment_status is DeploymentStatus.NOT_ASSESSABLE else None
+    )
+    reason = f"[{cell(label)}](#why-a-mitigation-is-not-assessable)" if label else cell(m.reason)
+    status = f"{status_text(m.deployment_status)} - {reason}"
     defaults = sorted({p.by_default for p in m.passed if p.by_default})
     evidenced = m.deployment_status in (
         DeploymentStatus.VERIFIED,
@@ -191,35 +291,38 @@ def _threat(a: Assessment, t: ThreatAssessment, lines: list[str]) -> None:
         )
     else:
         lines.extend(["The assessment lists no mitigation for this threat.", ""])
-    rows: list[list[str]] = []
+    findings: list[FindingRecord] = []
     for m in t.mitigations:
         for fingerprint in m.findings:
             f = a.finding(fingerprint)
-            if f is not None:
-                rows.append(_finding_row(f, with_mitigation=True))
+            if f is not None and f not in findings:
+                findings.append(f)
     if t.open_techniques:
         techniques = ", ".join(code(x) for x in t.open_techniques)
         lines.extend([f"Open attack paths use its techniques: {techniques}.", ""])
-    if rows:
-        lines.append("Findings behind this status:")
-        lines.append("")
-        lines.extend(
-            table(["Check", "Severity", "Resource", "Location", "Mitigation", "Message"], rows)
+    if findings:
+        lines.append(
+            "Findings behind this status (resources and messages under "
+            "[Findings](#findings-by-check)):"
         )
+        lines.append("")
+        lines.extend(_finding_line(f) for f in findings)
+        lines.append("")
     related = [f for f in (a.finding(x) for x in t.related_findings) if f is not None]
     if related:
         lines.append("Hardening findings naming this threat (they evidence no mitigation):")
         lines.append("")
-        lines.extend(
-            table(
-                ["Check", "Severity", "Resource", "Location", "Message"],
-                (_finding_row(f) for f in related),
-            )
-        )
+        lines.extend(_finding_line(f) for f in related)
+        lines.append("")
+
+
+def _finding_line(f: FindingRecord) -> str:
+    suppressed = " (suppressed)" if f.suppressed else ""
+    return f"- {cell(f.check_id)} {cell(f.severity.value)}{suppressed}: {_location(f)}"
 
 
 def _threats(a: Assessment, lines: list[str]) -> None:
-    _section(lines, 4)
+    _section(lines, 2)
     lines.extend(
         table(
             ["Threat", "Title", "Deployment status", "Why"],
@@ -289,71 +392,36 @@ def _checks(a: Assessment, lines: list[str]) -> None:
     )
 
 
-def _finding_row(f: FindingRecord, with_mitigation: bool = False) -> list[str]:
-    row = [
-        f"[{cell(f.check_id)}](#{check_anchor(f.check_id)})",
-        cell(f.severity.value) + (" (suppressed)" if f.suppressed else ""),
-        cell(f.resource.label),
-        _location(f),
-    ]
-    if with_mitigation:
-        row.append(code(f.mitigation))
-    row.append(cell(f.message))
-    return row
-
-
 def _findings(a: Assessment, lines: list[str]) -> None:
-    _section(lines, 6)
+    """Findings grouped by check: the message and remediation once, then every resource."""
+    _section(lines, 4)
+    lines.append('<a id="findings-by-check"></a>')
+    lines.append("")
     if not a.findings:
         lines.extend(["No check failed.", ""])
         return
     ordered = sorted(a.findings, key=lambda f: (f.suppressed, -f.severity.rank, f.check_id))
-    lines.extend(
-        table(
-            ["Check", "Severity", "Resource", "Location", "Message", "Remediation"],
-            ([*_finding_row(f), cell(f.remediation)] for f in ordered),
+    groups: dict[tuple[str, str, str], list[FindingRecord]] = {}
+    for f in ordered:
+        groups.setdefault((f.check_id, f.message, f.remediation), []).append(f)
+    for (check_id, message, remediation), members in groups.items():
+        first = members[0]
+        lines.append(
+            f"**[{cell(check_id)}](#{check_anchor(check_id)})** {cell(first.severity.value)}: "
+            f"{cell(first.title)} ({_plural(len(members), 'finding')}). {cell(message)} "
+            f"*Fix:* {cell(remediation)}"
         )
-    )
-    notes = [
-        f"- {code(f.fingerprint[:12])} suppressed: {cell(f.suppression_reason)}"
-        for f in ordered
-        if f.suppressed and f.suppression_reason
-    ]
-    if notes:
-        lines.extend([*notes, ""])
+        lines.append("")
+        for f in members:
+            note = ""
+            if f.suppressed:
+                note = f" (suppressed: {cell(f.suppression_reason or 'no reason given')})"
+            lines.append(f"- {cell(f.resource.label)} at {_location(f)}{note}")
+        lines.append("")
 
 
-def _paths(a: Assessment, lines: list[str]) -> None:
-    _section(lines, 7)
-    if not a.paths:
-        lines.extend(["No open attack path was found from the entry points to the targets.", ""])
-    for number, path in enumerate(a.paths, start=1):
-        lines.extend(
-            [
-                f"### Path {number}: {cell(path.entry)} → {cell(path.target)} "
-                f"(score {path.score:g})",
-                "",
-            ]
-        )
-        lines.extend(
-            table(
-                ["From", "To", "Technique", "Threats", "Blocked by (not holding)", "Evidence"],
-                (
-                    [
-                        cell(s.source),
-                        cell(s.target),
-                        cell(s.technique),
-                        ", ".join(f"[{cell(x)}](#{threat_anchor(x)})" for x in s.threats) or "-",
-                        ", ".join(code(x) for x in s.blocked_by) or "-",
-                        ", ".join(code(x.text) for x in s.evidence) or s.status or "-",
-                    ]
-                    for s in path.steps
-                ),
-            )
-        )
-    if a.cut or a.uncuttable:
-        lines.extend(["### Recommended cut", ""])
-        lines.extend([cell(cut_sentence(a)), ""])
+def _cut(a: Assessment, lines: list[str]) -> None:
+    lines.extend(["### Recommended cut", "", cell(cut_sentence(a)), ""])
     if a.uncuttable:
         lines.extend(
             table(
@@ -368,7 +436,7 @@ def _paths(a: Assessment, lines: list[str]) -> None:
         lines.append(
             "The fewest checkable mitigations that, once they hold, close every path they can:"
             if a.uncuttable
-            else "The fewest mitigations that, once they hold, close every path above:"
+            else "The fewest mitigations that, once they hold, close every path below:"
         )
         lines.append("")
         lines.extend(
@@ -386,8 +454,103 @@ def _paths(a: Assessment, lines: list[str]) -> None:
         )
 
 
+def _paths(a: Assessment, lines: list[str], paths: PathDigest) -> None:
+    _section(lines, 3)
+    if not a.paths:
+        lines.extend(["No open attack path was found from the entry points to the targets.", ""])
+    if a.cut or a.uncuttable:
+        _cut(a, lines)
+    if not a.paths:
+        return
+    lines.extend(
+        [
+            f"### {_plural(len(a.paths), 'open path')} in {_plural(len(paths.groups), 'group')}",
+            "",
+            "One group per entry point: what the attacker starts with. A path is its chain of steps; each step "
+            f"(S1, S2, …) is written once in [{APPENDICES[0]}](#{_anchor(APPENDICES[0])}) "
+            "with its threats, the mitigations that would block it and the evidence.",
+            "",
+        ]
+    )
+    for group in paths.groups:
+        clusters = ", ".join(cell(c) for c in group.clusters) or "shared infrastructure"
+        closing = (
+            "; ".join(f"{code(m)} closes {k} of {len(group.paths)}" for m, k in group.closing())
+            or "none"
+        )
+        lines.extend(
+            [
+                f"#### From {cell(group.entry)}",
+                "",
+                f"{_plural(len(group.paths), 'path')} to "
+                + ", ".join(code(t) for t in group.targets)
+                + f", best score {group.best_score:g}; "
+                f"clusters: {clusters}. Closed by the cut: {closing}"
+                + (f"; left open: {group.left_open}" if group.left_open else "")
+                + ".",
+                "",
+            ]
+        )
+        lines.extend(
+            [
+                "Paths (in ["
+                + APPENDICES[1]
+                + f"](#{_anchor(APPENDICES[1])})): "
+                + ", ".join(str(p.number) for p in group.paths)
+                + ".",
+                "",
+            ]
+        )
+
+
+def _steps_of(paths: PathDigest, numbers: tuple[int, ...]) -> list[NumberedStep]:
+    return [paths.steps[n - 1] for n in numbers]
+
+
+def _appendices(a: Assessment, lines: list[str], paths: PathDigest) -> None:
+    if not a.paths:
+        return
+    lines.extend([f"## {APPENDICES[0]}", ""])
+    lines.extend(
+        table(
+            ["Step", "From", "To", "Technique", "Threats", "Blocked by (not holding)", "Evidence"],
+            (
+                [
+                    f'<a id="step-{n.number}"></a>{n.label}',
+                    cell(n.step.source),
+                    cell(n.step.target),
+                    cell(n.step.technique),
+                    ", ".join(f"[{cell(x)}](#{threat_anchor(x)})" for x in n.step.threats) or "-",
+                    ", ".join(code(x) for x in n.step.blocked_by) or "-",
+                    "; ".join(cell(x.text) for x in n.step.evidence) or n.step.status or "-",
+                ]
+                for n in paths.steps
+            ),
+        )
+    )
+    lines.extend([f"## {APPENDICES[1]}", ""])
+    lines.extend(
+        table(
+            ["#", "Entry → target", "Score", "Clusters", "Steps", "Closed by"],
+            (
+                [
+                    str(p.number),
+                    f"{cell(p.path.entry)} → {cell(p.path.target)}",
+                    f"{p.path.score:g}",
+                    ", ".join(cell(c) for c in p.path.clusters) or "-",
+                    " > ".join(
+                        f"{cell(n.step.technique)} ({n.label})" for n in _steps_of(paths, p.steps)
+                    ),
+                    ", ".join(cell(m) for m in p.closed_by) or "-",
+                ]
+                for p in paths.paths
+            ),
+        )
+    )
+
+
 def _gaps(a: Assessment, lines: list[str]) -> None:
-    _section(lines, 8)
+    _section(lines, 9)
     if not a.gaps:
         lines.extend(["No project gap is listed.", ""])
     for gap in a.gaps:
@@ -418,7 +581,7 @@ def _gaps(a: Assessment, lines: list[str]) -> None:
 
 
 def _candidates(a: Assessment, lines: list[str]) -> None:
-    _section(lines, 9)
+    _section(lines, 10)
     if not a.candidates:
         lines.extend(["The engine derived no threat beyond the catalogue.", ""])
         return
@@ -440,7 +603,7 @@ def _candidates(a: Assessment, lines: list[str]) -> None:
 
 
 def _errors(a: Assessment, lines: list[str]) -> None:
-    _section(lines, 10)
+    _section(lines, 11)
     if not a.errors:
         lines.extend(["None.", ""])
         return
@@ -448,31 +611,40 @@ def _errors(a: Assessment, lines: list[str]) -> None:
     lines.append("")
 
 
+# Failure modes shown per flow in the assessment; the rest are in assessment.json and in
+# `capsa fmea`, which prints them all.
+FMEA_TOP = 5
+
+
 def _fmea(a: Assessment, lines: list[str]) -> None:
     from capsa.report.fmea_markdown import fmea_markdown_lines
 
-    _section(lines, 11)
+    _section(lines, 12)
     if a.fmea is None:
         lines.extend(["No FMEA was run for this assessment (see the input problems).", ""])
         return
-    lines.extend(fmea_markdown_lines(a.fmea, a.model, level=2))
+    lines.extend(fmea_markdown_lines(a.fmea, a.model, level=2, diagrams=False, top=FMEA_TOP))
 
 
 def render_assessment_markdown(assessment: Assessment) -> str:
+    paths = digest(assessment)
     lines = [f"# {cell(title_of(assessment))}: security self-assessment", ""]
+    _summary(assessment, lines)
+    _contents(assessment, lines)
+    _overview(assessment, lines)
+    _threats(assessment, lines)
+    _paths(assessment, lines, paths)
     for part in (
-        _overview,
+        _findings,
+        _checks,
         _components,
         _diagram,
         _flows,
-        _threats,
-        _checks,
-        _findings,
-        _paths,
         _gaps,
         _candidates,
         _errors,
         _fmea,
     ):
         part(assessment, lines)
+    _appendices(assessment, lines, paths)
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -10,19 +10,62 @@ from capsa.assess.model import (
 )
 from capsa.assess.status import METHOD
 
+# What matters first: the summary and the actions, then the verdicts and the paths, then
+# the evidence behind them, the system they were derived from, and the appendices.
 SECTIONS = (
-    "Overview and scope",
+    "Executive summary",
+    "Scope and method",
+    "Threats",
+    "Attack paths and recommended cut",
+    "Findings",
+    "Checks",
     "Components and personas",
     "Data-flow diagram",
     "Flows",
-    "Threats",
-    "Checks",
-    "Findings",
-    "Attack paths and recommended cut",
     "Project gaps",
     "Candidate threats from the engine",
     "Input problems",
     "Failure modes and fault injection (FMEA)",
+)
+APPENDICES = ("Appendix A: attack path steps", "Appendix B: every attack path")
+
+# Why a mitigation is not assessable: the status reasons `capsa.assess.status` writes
+# again and again, each shown in tables as a short name and explained once.
+NOT_ASSESSABLE = (
+    (
+        "no check evidences this mitigation",
+        "no check",
+        "capsa has no check whose result "
+        "shows this mitigation in place or missing; verify it by hand or track it.",
+    ),
+    (
+        "not implemented upstream, and no check proves an equivalent control",
+        "not implemented upstream",
+        "Cluster API does not implement it, and no check shows "
+        "an equivalent control the deployment added.",
+    ),
+    (
+        "carried by the project, not assessed without --repo",
+        "project (needs --repo)",
+        "the Cluster API project carries it; pass the project's repository with --repo to "
+        "assess it.",
+    ),
+    (
+        "carried by the project, and no repository check evidences it",
+        "project, no check",
+        "the project carries it and no repository check shows it.",
+    ),
+    (
+        "carried by the cloud platform, which no deployment input evidences",
+        "cloud platform",
+        "the cloud provider carries it (IAM, SDK); no deployment input can show it.",
+    ),
+    (
+        "nothing in the inputs for its checks to judge",
+        "nothing to judge",
+        "its checks exist but found no object in the inputs they apply to (or only "
+        "not-applicable ones, which are never evidence).",
+    ),
 )
 
 STATUS_TEXT = {
@@ -100,6 +143,24 @@ def cut_sentence(a: Assessment) -> str:
     if a.paths:
         return "No recommended cut was computed for the paths listed."
     return "No open attack path was found, so no cut is needed."
+
+
+# The 2022 document's status column offered every choice and ticked none for many
+# mitigations; the catalogue keeps that text verbatim, the reports say it in two words.
+_LEFT_OPEN = "implemented / planned / to be implemented / End User Guidance (left open)"
+
+
+def status_2022(text: str) -> str:
+    """A mitigation's status in the 2022 document, as the reports show it."""
+    return "left open" if text.strip() == _LEFT_OPEN else text
+
+
+def reason_label(reason: str) -> str | None:
+    """The short name of a repeated not-assessable reason, None for any other reason."""
+    for text, label, _ in NOT_ASSESSABLE:
+        if reason == text or reason.startswith(text + ","):
+            return label
+    return None
 
 
 def category_title(category: str) -> str:

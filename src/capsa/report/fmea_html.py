@@ -28,10 +28,12 @@ class FlowView:
     svg: Any
     marks: dict[str, str]
     modes: list[FailureMode]
+    more: int
 
 
-def fmea_context(a: Assessment) -> dict[str, Any]:
-    """The template's `fmea` variable; `report` is None when no FMEA was run."""
+def fmea_context(a: Assessment, top: int | None = None) -> dict[str, Any]:
+    """The template's `fmea` variable; `report` is None when no FMEA was run. `top` keeps
+    the highest-priority failure modes of each flow (the rest stay in the JSON)."""
     from markupsafe import Markup
 
     from capsa.report.sequence_svg import render_sequence_svg
@@ -44,13 +46,16 @@ def fmea_context(a: Assessment) -> dict[str, Any]:
     for flow in report.flows:
         marks = failing_steps(report, flow.id)
         svg = render_sequence_svg(a.model, flow.id, marks) if flow.id in known else ""
+        modes = report.ranked(flow.id)
+        shown = modes[:top] if top is not None else modes
         flows.append(
             FlowView(
                 record=flow,
                 title=flow_title(flow),
                 svg=Markup(svg),  # noqa: S704 - capsa's own escaped SVG
                 marks=marks,
-                modes=report.ranked(flow.id),
+                modes=shown,
+                more=len(modes) - len(shown),
             )
         )
     return {

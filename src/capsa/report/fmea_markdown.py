@@ -75,9 +75,14 @@ def _row(mode: FailureMode) -> list[str]:
 
 
 def fmea_markdown_lines(
-    report: FmeaReport, model: SystemModel, level: int = 2, top: int | None = None
+    report: FmeaReport,
+    model: SystemModel,
+    level: int = 2,
+    top: int | None = None,
+    diagrams: bool = True,
 ) -> list[str]:
-    """The FMEA body; flow headings at `level` + 1."""
+    """The FMEA body; flow headings at `level` + 1. `diagrams=False` leaves the sequence
+    diagrams to the caller (the assessment draws them, marked, in its Flows section)."""
     heading = "#" * (level + 1)
     lines = [INTRO, "", summary_line(report) + ".", "", f"{heading} Deployment settings", ""]
     lines.extend(_settings_lines(report))
@@ -91,7 +96,7 @@ def fmea_markdown_lines(
             left = "; ".join(f"{r.product} from step {r.step} ({r.why})" for r in flow.by_design)
             lines.extend([f"Left even without a fault: {cell(left)}.", ""])
         marks = failing_steps(report, flow.id)
-        if flow.id in known:
+        if diagrams and flow.id in known:
             lines.extend(["```mermaid", render_sequence(model, flow.id, marks).rstrip(), "```", ""])
         modes = report.ranked(flow.id)
         if not modes:
@@ -116,7 +121,11 @@ def fmea_markdown_lines(
         )
         if len(modes) > len(shown):
             lines.extend(
-                [f"{len(modes) - len(shown)} lower-priority failure modes are in the JSON.", ""]
+                [
+                    f"{len(modes) - len(shown)} lower-priority failure modes are in the JSON "
+                    "(and in `capsa fmea`).",
+                    "",
+                ]
             )
     if any(m.assumed for m in report.modes):
         lines.extend([cell(ASSUMED_NOTE), ""])

@@ -1,15 +1,17 @@
-"""The terminal view of a scan: open findings worst first, then what was suppressed,
-hidden by the baseline, or could not be read, and the counts."""
+"""The terminal view of a scan: open findings grouped by file (one header line per file,
+one line per finding: line, severity, check id whole, resource; the title and fix
+wrapped beneath unless `compact`), then what was suppressed, hidden by the baseline, or
+could not be read, and the counts. Readable at 80 columns (capsa.report.terminal_list)."""
 
 from __future__ import annotations
 
 import io
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from capsa.checks.findings import Finding, Severity
+from capsa.report.terminal_list import Entry, Group, print_groups
 from capsa.scan.result import ScanResult
 from capsa.terminal import console as safe_console
 
@@ -31,26 +33,37 @@ def _where(path: str, line: int | None, carrier: str | None = None) -> str:
     return f"{place} (in {carrier})" if carrier else place
 
 
-def findings_table(result: ScanResult) -> Table:
-    table = Table(title="Findings", show_lines=False, expand=False)
-    for column in ("severity", "check", "resource", "location", "message"):
-        table.add_column(column, overflow="fold")
+def finding_groups(result: ScanResult) -> list[Group]:
+    """Open findings by file (files in name order), each file's worst first, then by line."""
+    by_file: dict[str, list[Finding]] = {}
     for finding in result.open_findings:
-        loc = finding.location
-        table.add_row(  # Text, not str: names and paths from inputs are never markup
-            Text(finding.severity.value, style=_STYLE[finding.severity]),
-            Text(finding.check_id),
-            Text(_resource(finding)),
-            Text(_where(loc.path, loc.line, loc.carrier)),
-            Text(f"{finding.title}. Fix: {finding.remediation}"),
+        by_file.setdefault(finding.location.path, []).append(finding)
+    groups = []
+    for path in sorted(by_file):
+        findings = sorted(
+            by_file[path],
+            key=lambda f: (-f.severity.rank, f.location.line or 0, f.check_id),
         )
-    return table
+        entries = [
+            Entry(
+                key=f.check_id,
+                head=_resource(f) + (f" (in {f.location.carrier})" if f.location.carrier else ""),
+                tag=f.severity.value,
+                tag_style=_STYLE[f.severity],
+                where=str(f.location.line) if f.location.line is not None else "-",
+                details=(f"{f.title}. Fix: {f.remediation}",),
+            )
+            for f in findings
+        ]
+        count = len(findings)
+        groups.append(Group(f"{path} ({count} finding{'s' if count != 1 else ''})", entries))
+    return groups
 
 
-def print_table(result: ScanResult, console: Console) -> None:
+def print_table(result: ScanResult, console: Console, compact: bool = False) -> None:
     """Print the whole report on `console`."""
     if result.open_findings:
-        console.print(findings_table(result))
+        print_groups(console, finding_groups(result), compact)
     else:
         console.print("No open findings.")
     summary = result.summary
@@ -98,9 +111,9 @@ def print_table(result: ScanResult, console: Console) -> None:
     )
 
 
-def render_table(result: ScanResult, width: int = 160) -> str:
+def render_table(result: ScanResult, width: int = 100, compact: bool = False) -> str:
     """The report as plain text (no colour), for --output files and tests."""
     buffer = io.StringIO()
     console = safe_console(file=buffer, width=width, color_system=None, force_terminal=False)
-    print_table(result, console)
+    print_table(result, console, compact)
     return buffer.getvalue()

@@ -28,15 +28,27 @@
       });
     });
   }
-  function applyFilter(table, text) {
-    var query = text.trim().toLowerCase();
-    var shown = 0;
+  // A row shows when its text holds the query and each chosen select value equals the
+  // row's data-<key> attribute (data-severity, data-status).
+  function applyFilters(box, table) {
+    var input = box.querySelector("input.filter");
+    var query = input ? input.value.trim().toLowerCase() : "";
+    var wanted = [];
+    Array.prototype.forEach.call(box.querySelectorAll("select[data-key]"), function (select) {
+      if (select.value) { wanted.push([select.getAttribute("data-key"), select.value]); }
+    });
+    var shown = 0, total = table.tBodies[0].rows.length;
     Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
       var match = query === "" || row.textContent.toLowerCase().indexOf(query) !== -1;
+      wanted.forEach(function (pair) {
+        if (row.getAttribute("data-" + pair[0]) !== pair[1]) { match = false; }
+      });
       row.hidden = !match;
       if (match) { shown += 1; }
     });
     table.setAttribute("data-shown", String(shown));
+    var count = box.querySelector(".shown");
+    if (count) { count.textContent = shown === total ? "" : shown + " of " + total + " shown"; }
   }
   function initialFilter() {
     var params = new URLSearchParams(window.location.search);
@@ -46,15 +58,54 @@
     }
     return value || "";
   }
+  // Folded details open for printing (and close again after), so a PDF holds everything.
+  var opened = [];
+  window.addEventListener("beforeprint", function () {
+    opened = Array.prototype.filter.call(document.querySelectorAll("details"), function (d) {
+      return !d.open;
+    });
+    opened.forEach(function (d) { d.open = true; });
+  });
+  window.addEventListener("afterprint", function () {
+    opened.forEach(function (d) { d.open = false; });
+    opened = [];
+  });
+  // A link into a folded part opens it.
+  function reveal() {
+    var id = decodeURIComponent(window.location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    for (var node = target; node; node = node.parentElement) {
+      if (node.tagName === "DETAILS") { node.open = true; }
+    }
+  }
+  // On a narrow screen a table.cards row reads as a card; each cell is labelled with its
+  // column's heading (copied here rather than repeated in every cell of the file).
+  function labelCells(table) {
+    var heads = table.tHead ? table.tHead.rows[0].cells : [];
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+      Array.prototype.forEach.call(row.cells, function (cell, index) {
+        if (heads[index]) { cell.setAttribute("data-label", heads[index].textContent); }
+      });
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("table.cards"), labelCells);
     Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), makeSortable);
     var start = initialFilter();
-    Array.prototype.forEach.call(document.querySelectorAll("input.filter"), function (input) {
-      var table = document.getElementById(input.getAttribute("data-table"));
+    Array.prototype.forEach.call(document.querySelectorAll(".filters"), function (box) {
+      var table = document.getElementById(box.getAttribute("data-table"));
       if (!table) { return; }
-      input.addEventListener("input", function () { applyFilter(table, input.value); });
-      input.value = start;
-      applyFilter(table, start);
+      var input = box.querySelector("input.filter");
+      if (input) {
+        input.value = start;
+        input.addEventListener("input", function () { applyFilters(box, table); });
+      }
+      Array.prototype.forEach.call(box.querySelectorAll("select"), function (select) {
+        select.addEventListener("change", function () { applyFilters(box, table); });
+      });
+      applyFilters(box, table);
     });
+    window.addEventListener("hashchange", reveal);
+    reveal();
   });
 })();

@@ -1,0 +1,119 @@
+"""Grouped lists for the terminal: readable at 80 columns, ids never cut.
+
+Tables with many columns squeeze every column at 80 columns (what CI logs get) until ids
+break mid-word. capsa's terminal views print instead one header line per group (a file,
+a category, a boundary, an entry point) and one entry per line: an optional position,
+a tag (a severity, a status), the id a user copies, whole, then the rest (which wraps
+with a hanging indent when it does not fit). Prose (titles, fixes) follows indented;
+`compact` leaves the prose out, so an entry takes one line wherever names allow, and
+nothing an entry names is ever shortened.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from rich.console import Console
+from rich.text import Text
+
+INDENT = "  "
+DETAIL = "      "
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of a group: `where` (a line number, a rank), `tag`, `key` (the id, whole),
+    `head` (the rest of the line) and `details` (lines of prose shown in full mode)."""
+
+    key: str
+    head: str = ""
+    tag: str = ""
+    where: str = ""
+    tag_style: str = ""
+    details: Sequence[str] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Group:
+    header: str
+    entries: Sequence[Entry]
+    note: str = ""
+
+
+# Keys up to this long are padded into one column; a longer key keeps its own length.
+KEY_COLUMN = 28
+
+
+def _widths(entries: Sequence[Entry]) -> tuple[int, int, int]:
+    where = max((len(e.where) for e in entries), default=0)
+    tag = max((len(e.tag) for e in entries), default=0)
+    key = max((len(e.key) for e in entries if len(e.key) <= KEY_COLUMN), default=0)
+    return where, tag, key
+
+
+def _wrap(text: str, width: int, first: str = DETAIL) -> list[str]:
+    return textwrap.wrap(
+        text,
+        width=max(width, len(first) + 20),
+        initial_indent=first,
+        subsequent_indent=DETAIL,
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
+
+
+def entry_lines(
+    entry: Entry, width: int, columns: tuple[int, int, int], compact: bool = False
+) -> list[Text]:
+    """The lines of one entry: the first holds the id whole, whatever the width."""
+    where_w, tag_w, key_w = columns
+    first = Text(INDENT)
+    if where_w:
+        first.append(entry.where.rjust(where_w) + "  ")
+    if tag_w:
+        first.append(entry.tag.ljust(tag_w), style=entry.tag_style or None)
+        first.append("  ")
+    first.append(entry.key.ljust(key_w) if entry.head else entry.key)
+    lines = [first]
+    if entry.head:
+        prefix = first.plain + "  "
+        wrapped = _wrap(entry.head, width, prefix) if len(prefix) + 20 <= width else []
+        if wrapped and len(prefix) < len(wrapped[0]) <= width:
+            first.append(wrapped[0][len(first.plain) :])
+            lines.extend(Text(line) for line in wrapped[1:])
+        else:  # the head's first word does not fit beside the id: it starts below
+            lines.extend(Text(line) for line in _wrap(entry.head, width))
+    if not compact:
+        for detail in entry.details:
+            lines.extend(Text(line) for line in _wrap(detail, width))
+    return lines
+
+
+def print_groups(console: Console, groups: Sequence[Group], compact: bool = False) -> None:
+    """Print each group as a header line and its entries, at the console's width."""
+    width = console.width
+    for group in groups:
+        print_wrapped(console, group.header, style="bold")
+        columns = _widths(group.entries)
+        for entry in group.entries:
+            for line in entry_lines(entry, width, columns, compact):
+                console.print(line, overflow="ignore", crop=False, soft_wrap=True)
+        if group.note:
+            console.print(Text(INDENT + group.note), overflow="fold")
+
+
+def print_wrapped(console: Console, text: str, style: str = "", indent: str = "") -> None:
+    """A line of prose wrapped at spaces only (ids and paths stay whole), continuation
+    lines indented."""
+    lines = textwrap.wrap(
+        text,
+        width=max(console.width, 40),
+        initial_indent=indent,
+        subsequent_indent=indent + "    ",
+        break_on_hyphens=False,
+        break_long_words=False,
+    ) or [""]
+    for line in lines:
+        console.print(Text(line, style=style or ""), soft_wrap=True)

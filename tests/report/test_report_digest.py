@@ -1,0 +1,131 @@
+"""What the reports lead with and how they fold paths: nothing an assessment holds is lost.
+
+The executive summary's actions come from the cut and the violated mitigations and say
+which findings each fixes and which paths each closes; attack paths are grouped by entry
+point with each distinct step written once, and every path can be read back, step by
+step, from the step list; repeated not-assessable reasons become short names."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from functools import cache
+
+from assessment_fixtures import F
+
+from capsa.assess.model import Assessment, DeploymentStatus
+from capsa.report.actions import risks, top_actions
+from capsa.report.assessment_html import render_assessment_html
+from capsa.report.assessment_markdown import render_assessment_markdown
+from capsa.report.assessment_text import APPENDICES, reason_label, status_2022
+from capsa.report.path_groups import closes, digest
+
+
+@cache
+def _demo() -> Assessment:
+    from capsa.assess.pipeline import AssessRequest
+    from capsa.assess.service import assess
+
+    return assess(AssessRequest(now=datetime(2024, 5, 1, tzinfo=UTC)))
+
+
+def test_every_path_reads_back_from_the_numbered_steps() -> None:
+    a = _demo()
+    d = digest(a)
+    assert len(d.paths) == len(a.paths) > 0
+    assert len(d.steps) < sum(len(p.steps) for p in a.paths)  # steps repeat across paths
+    for numbered, path in zip(d.paths, a.paths, strict=True):
+        rebuilt = [d.steps[n - 1].step for n in numbered.steps]
+        assert rebuilt == list(path.steps)
+    keys = [(s.step.source, s.step.target, s.step.technique) for s in d.steps]
+    assert len(keys) == len(set(keys))  # each distinct step once
+
+
+def test_groups_partition_the_paths_by_entry_and_agree_with_the_cut() -> None:
+    a = _demo()
+    d = digest(a)
+    numbers = sorted(p.number for g in d.groups for p in g.paths)
+    assert numbers == list(range(1, len(a.paths) + 1))
+    for group in d.groups:
+        assert {p.path.entry for p in group.paths} == {group.entry}
+        assert set(group.targets) == {p.path.target for p in group.paths}
+    for cut in a.cut:
+        closed = [p for p in d.paths if cut.mitigation in p.closed_by]
+        assert len(closed) == cut.paths_cut
+    left = sum(g.left_open for g in d.groups)
+    assert left == sum(1 for p in d.paths if not p.closed_by)
+
+
+def test_actions_lead_with_the_cut_and_name_findings_and_paths() -> None:
+    a = _demo()
+    actions = top_actions(a)
+    assert 0 < len(actions) <= 5
+    cut = {c.mitigation: c.paths_cut for c in a.cut}
+    in_cut = [x for x in actions if x.in_cut]
+    assert actions[: len(in_cut)] == in_cut  # cut mitigations first
+    assert [len(x.paths) for x in in_cut] == sorted((len(x.paths) for x in in_cut), reverse=True)
+    for action in actions:
+        m = action.mitigation
+        if action.in_cut:
+            assert len(action.paths) == cut[m.id]
+        else:
+            assert m.deployment_status is DeploymentStatus.VIOLATED
+        assert all(closes(m.id, a.paths[n - 1]) for n in action.paths)
+        assert {f.fingerprint for f in action.findings} <= set(m.findings)
+        assert not any(f.suppressed for f in action.findings)
+    groups = [{x.mitigation.id, *x.mitigation.same_as} for x in actions]
+    assert all(not (g & h) for i, g in enumerate(groups) for h in groups[i + 1 :])
+
+
+def test_without_paths_the_actions_are_the_violated_mitigations_worst_first() -> None:
+    a = F.make_assessment([F.finding()], with_paths=False)
+    actions = top_actions(a)
+    assert actions and all(not x.in_cut and not x.paths for x in actions)
+    assert all(x.mitigation.deployment_status is DeploymentStatus.VIOLATED for x in actions)
+    assert not risks(a)
+
+
+def test_markdown_leads_with_the_summary_and_shows_the_cut_before_the_paths() -> None:
+    a = _demo()
+    text = render_assessment_markdown(a)
+    assert text.index("## 1. Executive summary") < text.index("**Contents:**")
+    assert text.index("**Contents:**") < text.index("## 2. Scope and method")
+    assert "most important actions, in order" in text
+    section = text.split("## 4. Attack paths")[1].split("\n## 5.")[0]
+    assert section.index("### Recommended cut") < section.index("#### From ")
+    appendix = text.split(f"## {APPENDICES[1]}")[1]
+    rows = re.findall(r"^\| (\d+) \|", appendix, flags=re.MULTILINE)
+    assert [int(r) for r in rows] == list(range(1, len(a.paths) + 1))  # every path
+
+
+def test_html_folds_each_group_and_keeps_every_path_and_step() -> None:
+    a = _demo()
+    html = render_assessment_html(a)
+    assert html.count('class="path-group"') == len(digest(a).groups)
+    for n in range(1, len(a.paths) + 1):
+        assert f'id="path-{n}"' in html
+    d = digest(a)
+    for group in d.groups:  # each group folds its own full step table
+        fold = html.split(f'id="{group.anchor}"')[1].split("</article>")[0]
+        assert "<details" in fold
+        for step in group.steps:
+            assert f'id="{group.anchor}-s{step.number}"' in fold
+            assert step.step.technique in fold
+    shown = {s.number for g in d.groups for s in g.steps}
+    assert shown == {s.number for s in d.steps}
+    assert html.index('id="cut"') < html.index('class="path-group"')
+
+
+def test_repeated_reasons_become_short_names_explained_once() -> None:
+    assert reason_label("no check evidences this mitigation") == "no check"
+    assert reason_label("nothing in the inputs for its checks to judge, CAPSA-NET-005") == (
+        "nothing to judge"
+    )
+    assert reason_label("1 finding of CAPSA-PSA-001") is None
+    assert status_2022(
+        "implemented / planned / to be implemented / End User Guidance (left open)"
+    ) == ("left open")
+    assert status_2022("Implemented (AWS)") == "Implemented (AWS)"
+    text = render_assessment_markdown(_demo())
+    assert text.count("capsa has no check whose result shows this mitigation") == 1
+    assert "[no check](#why-a-mitigation-is-not-assessable)" in text

@@ -1,0 +1,99 @@
+"""`capsa threats`, `capsa paths` and `capsa model show` at 80 columns: one header line per
+group, one entry per item with its id whole (never wrapped or shortened), lines within 80
+columns unless a single id is longer, and `--compact` leaving out only the detail lines."""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+
+from capsa.graph.search import PathReport
+from capsa.model.loader import load_model
+from capsa.report.terminal_list import Entry, Group, print_groups
+from capsa.report.terminal_views import print_model, print_paths, print_threats
+from capsa.terminal import console
+from capsa.threats.service import ThreatReport, assess_threats
+
+
+def _text(draw: object, compact: bool = False) -> str:
+    buffer = io.StringIO()
+    out = console(file=buffer, width=80, color_system=None, force_terminal=False)
+    draw(out, compact)  # type: ignore[operator]
+    return buffer.getvalue()
+
+
+def _fits(text: str) -> None:
+    for line in text.splitlines():
+        assert len(line) <= 80 or " " not in line.strip(), line  # only an unbreakable id may
+
+
+@cache
+def _threats() -> ThreatReport:
+    return assess_threats("builtin:capi-aws", None)
+
+
+@cache
+def _paths() -> PathReport:
+    from capsa.examples import demo_path
+    from capsa.graph.service import attack_paths, scan_manifests
+
+    return attack_paths(scan_manifests([str(demo_path())])).report
+
+
+def test_threat_ids_are_whole_and_grouped_by_category() -> None:
+    report = _threats()
+    entries = report.threats
+    text = _text(lambda out, compact: print_threats(out, report, entries, compact))
+    _fits(text)
+    words = {w for line in text.splitlines() for w in line.split()}
+    assert {e.id for e in entries} <= words  # generated ids (rule@subject) included
+    assert any("@" in e.id and len(e.id) > 40 for e in entries)
+    headers = [line for line in text.splitlines() if line and not line.startswith(" ")]
+    assert "Spoofing" in headers[0]
+
+
+def test_compact_threats_take_one_line_each_where_the_title_fits() -> None:
+    report = _threats()
+    entries = report.threats
+    full = _text(lambda out, compact: print_threats(out, report, entries, compact))
+    compact = _text(lambda out, c: print_threats(out, report, entries, c), compact=True)
+    assert "derived by" in full and "derived by" not in compact
+    assert len(compact.splitlines()) < len(full.splitlines())
+
+
+def test_paths_are_grouped_by_entry_then_the_cut() -> None:
+    report = _paths()
+    assert report.paths
+    text = _text(lambda out, compact: print_paths(out, report, None, compact))
+    _fits(text)
+    lines = text.splitlines()
+    for entry in {p.entry for p in report.paths}:
+        assert any(line.startswith(f"from {entry}:") for line in lines)
+    for number, path in enumerate(report.paths, start=1):  # numbered from 1, as the JSON
+        line = next(x for x in lines if x.split()[:1] == [f"#{number}"])
+        assert f"-> {path.target}" in line  # number, evidence, target on one line
+    assert text.index("Minimum cut") > text.index("from ")
+    compact = _text(lambda out, c: print_paths(out, report, None, c), compact=True)
+    technique = report.paths[0].steps[0].technique
+    assert technique in text and technique not in compact.split("Minimum cut")[0]
+
+
+def test_model_show_lists_elements_by_boundary_and_flows_by_source() -> None:
+    model = load_model("builtin:capi-aws")
+    text = _text(lambda out, compact: print_model(out, model, compact))
+    _fits(text)
+    words = {w for line in text.splitlines() for w in line.split()}
+    assert {e.id for e in model.elements} <= words
+    assert {f.id for f in model.data_flows} <= words
+    assert {f"{b.id}:" for b in model.boundaries} <= words
+    compact = _text(lambda out, c: print_model(out, model, c), compact=True)
+    assert "stores " in text and "stores " not in compact
+
+
+def test_an_id_longer_than_the_line_is_printed_whole() -> None:
+    key = "x" * 120
+    buffer = io.StringIO()
+    out = console(file=buffer, width=80, color_system=None, force_terminal=False)
+    print_groups(out, [Group("group", [Entry(key=key, head="a title", tag="high")])])
+    lines = buffer.getvalue().splitlines()
+    assert any(key in line for line in lines) and "a title" in buffer.getvalue()
