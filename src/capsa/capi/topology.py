@@ -78,18 +78,42 @@ class Topology:
         return out
 
 
+@dataclass(frozen=True)
+class SharedFacts:
+    """Facts that span every cluster of an input: the namespaces' quotas and which
+    clusters share a VPC. A scan that resolves a part of its input at a time computes
+    them once over the whole and hands them to each part."""
+
+    namespaces: Mapping[str, NamespaceFacts]
+    vpc_users: Mapping[str, tuple[str, ...]]
+
+
+def shared_facts(topology: Topology) -> SharedFacts:
+    """The facts of `topology` that other parts of the same input must see alike."""
+    return SharedFacts(dict(topology._namespaces), _vpc_users(topology.clusters))
+
+
 def build_topology(
-    resources: Sequence[Resource], management_vpc_ids: Iterable[str] = ()
+    resources: Sequence[Resource],
+    management_vpc_ids: Iterable[str] = (),
+    *,
+    index: ResourceIndex | None = None,
+    shared: SharedFacts | None = None,
 ) -> Topology:
     """Resolve every Cluster among `resources` and prepare each resource's context.
 
     `management_vpc_ids` are VPC ids known to host the management cluster (e.g. read from
     a live cluster); workload clusters placed in them are flagged by the network check.
+    `index` replaces the index built over `resources`; `shared` replaces the facts that
+    span the whole input (when `resources` are a part of it).
     """
-    index = ResourceIndex(resources)
+    index = index if index is not None else ResourceIndex(resources)
     found = resolve_clusters(resources, index)
-    namespaces = _namespace_facts(index)
-    contexts = _contexts(found.views, resources, index, namespaces, set(management_vpc_ids))
+    namespaces = dict(shared.namespaces) if shared is not None else _namespace_facts(index)
+    vpc_users = shared.vpc_users if shared is not None else _vpc_users(found.views)
+    contexts = _contexts(
+        found.views, resources, index, namespaces, set(management_vpc_ids), vpc_users
+    )
     return Topology(
         clusters=found.views,
         problems=found.problems,
@@ -170,25 +194,28 @@ def _payload(crs: Resource, index: ResourceIndex) -> tuple[PayloadEntry, ...]:
     return tuple(out)
 
 
+def _vpc_users(views: Sequence[ClusterView]) -> dict[str, tuple[str, ...]]:
+    """The clusters (`namespace/name`) placed in each VPC, in view order."""
+    users: dict[str, list[str]] = defaultdict(list)
+    for view in views:
+        vpc = _vpc_id(view)
+        if vpc:
+            users[vpc].append(f"{view.namespace}/{view.name}")
+    return {vpc: tuple(names) for vpc, names in users.items()}
+
+
 def _contexts(
     views: Sequence[ClusterView],
     resources: Sequence[Resource],
     index: ResourceIndex,
     namespaces: Mapping[str, NamespaceFacts],
     management_vpcs: set[str],
+    vpc_users: Mapping[str, Sequence[str]],
 ) -> dict[ResourceKey, CheckContext]:
-    vpc_users: dict[str, list[str]] = defaultdict(list)
-    view_vpcs: dict[int, str] = {}
-    for i, view in enumerate(views):
-        vpc = _vpc_id(view)
-        view_vpcs[i] = vpc
-        if vpc:
-            vpc_users[vpc].append(f"{view.namespace}/{view.name}")
-
     contexts: dict[ResourceKey, CheckContext] = {}
-    for i, view in enumerate(views):
+    for view in views:
         shared = _shared_context(view, namespaces)
-        vpc = view_vpcs[i]
+        vpc = _vpc_id(view)
         me = f"{view.namespace}/{view.name}"
         vpc_facts = VpcFacts(
             id=vpc,
