@@ -99,3 +99,26 @@ def test_a_reference_into_another_file_brings_that_file(tmp_path: Path) -> None:
     assert first.groups == len(list(tmp_path.iterdir()))
     assert not [p for p in first.problems if "not among the inputs" in p.message]
     assert sorted(map(repr, first.evaluation.passes)) == sorted(map(repr, whole.passes))
+
+
+def test_two_jobs_give_the_serial_result_in_the_same_order(tmp_path: Path) -> None:
+    paths = _copies(DEMO, tmp_path, 2)
+    if CORPUS.is_dir():
+        paths.append(str(CORPUS / "cluster-api-provider-aws"))
+    serial = scan(ScanRequest(paths=paths, today=TODAY, keep_topology=False))
+    parallel = scan(ScanRequest(paths=paths, today=TODAY, keep_topology=False, jobs=2))
+    assert serial.findings
+    for name in ("findings", "passes", "unknown", "not_applicable", "errors", "summary"):
+        assert getattr(parallel, name) == getattr(serial, name), name
+
+
+def test_the_spill_is_removed_after_the_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    scan(ScanRequest(paths=[str(DEMO)], today=TODAY, keep_topology=False))
+    assert list((tmp_path / "tmp").iterdir()) == []

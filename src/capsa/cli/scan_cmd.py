@@ -153,9 +153,18 @@ def scan(
     timeout: float | None = typer.Option(
         None, "--timeout", callback=live_timeout, help=TIMEOUT_HELP
     ),
+    jobs: int | None = typer.Option(
+        None,
+        "--jobs",
+        "-j",
+        min=1,
+        help="Processes that read and evaluate files (default: every core). The result "
+        "is the same for any number.",
+    ),
 ) -> None:
     """Scan Cluster API manifests (and/or a live management cluster) against the checks of
     the security self-assessment."""
+    from capsa.scan.pool import default_jobs
     from capsa.scan.service import ScanRequest
     from capsa.scan.service import scan as run_scan
 
@@ -182,6 +191,8 @@ def scan(
         namespaces=tuple(namespace),
         aws=account,
         cluster_timeout=timeout,
+        keep_topology=False,  # reports of a scan need no topology: memory follows a group
+        jobs=jobs if jobs is not None else default_jobs(),
     )
     try:
         result = run_scan(request)

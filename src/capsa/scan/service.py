@@ -63,6 +63,7 @@ class ScanRequest:
     # False: the result carries no topology, and files are scanned group by group
     # (memory follows the largest group); the attack graph and the FMEA need it kept
     keep_topology: bool = True
+    jobs: int = 1  # processes for a grouped scan (results identical for any number)
 
 
 def _variables(request: ScanRequest, problems: list[Problem]) -> dict[str, str]:
@@ -236,7 +237,7 @@ def _grouped(request: ScanRequest, checks: Sequence[Check]) -> _Evaluated:
 
     read = _Read()
     variables = _variables(request, read.problems)
-    done = scan_groups(request.paths, variables, request.stdin, checks)
+    done = scan_groups(request.paths, variables, request.stdin, checks, jobs=request.jobs)
     first = done.first
     read.problems.extend(first.problems)
     read.cloud.extend(first.cloud)

@@ -2,15 +2,16 @@
 
 The first pass parses every file once and writes its resources here (pickled, one
 record per file, Secret values already redacted); the second loads the records a group
-needs, which costs a fraction of parsing again. The store is a private temporary file
-this process creates, writes and deletes: it is never an input, and nothing outside
-the process reads it.
+needs, which costs a fraction of parsing again. The store is a private temporary
+directory (mode 0700) this process creates and removes; worker processes of the same
+scan read and write it. It is never an input: nothing outside the scan reads it.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import shutil
 import tempfile
 from types import TracebackType
 
@@ -18,34 +19,32 @@ from capsa.sources.resource import Resource
 
 
 class Spill:
-    """An append-only store of resource lists by key, in one unlinked temporary file."""
+    """Resource lists by key (a short name made of letters, digits and dashes)."""
 
-    def __init__(self) -> None:
-        handle, path = tempfile.mkstemp(prefix="capsa-spill-")
-        os.unlink(path)  # gone from the file system at once; the descriptor keeps it
-        self._fd = handle
-        self._end = 0
-        self._where: dict[object, tuple[int, int]] = {}
+    def __init__(self, root: str | None = None) -> None:
+        self.root = root if root is not None else tempfile.mkdtemp(prefix="capsa-spill-")
+        self._owner = root is None
 
-    def put(self, key: object, resources: list[Resource]) -> None:
+    def put(self, key: str, resources: list[Resource]) -> None:
         blob = pickle.dumps(resources, protocol=pickle.HIGHEST_PROTOCOL)
-        os.pwrite(self._fd, blob, self._end)
-        self._where[key] = (self._end, len(blob))
-        self._end += len(blob)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+        handle = os.open(os.path.join(self.root, key), flags, 0o600)
+        with os.fdopen(handle, "wb") as out:
+            out.write(blob)
 
-    def get(self, key: object) -> list[Resource]:
+    def get(self, key: str) -> list[Resource]:
         """The resources stored under `key` (an empty list for an unknown key)."""
-        where = self._where.get(key)
-        if where is None:
+        try:
+            with open(os.path.join(self.root, key), "rb") as record:
+                blob = record.read()
+        except FileNotFoundError:
             return []
-        offset, size = where
-        loaded: list[Resource] = pickle.loads(os.pread(self._fd, size, offset))  # noqa: S301 - our own record
+        loaded: list[Resource] = pickle.loads(blob)  # noqa: S301 - written by this scan
         return loaded
 
     def close(self) -> None:
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        if self._owner:
+            shutil.rmtree(self.root, ignore_errors=True)
 
     def __enter__(self) -> Spill:
         return self

@@ -128,14 +128,19 @@ def read_chunks(
         if walk_problems:
             yield FileChunk("", problems=walk_problems)
             walk_problems = []
-        yield _read_one(path, variables or {}, stdin, max_bytes)
+        yield read_one(path, variables or {}, stdin=stdin, max_bytes=max_bytes)
     if walk_problems:
         yield FileChunk("", problems=walk_problems)
 
 
-def _read_one(
-    path: str, variables: Mapping[str, str], stdin: TextIO | None, max_bytes: int
+def read_one(
+    path: str,
+    variables: Mapping[str, str],
+    *,
+    stdin: TextIO | None = None,
+    max_bytes: int = 20_000_000,
 ) -> FileChunk:
+    """One file (or `-`, standard input) read into a chunk."""
     shown = display_path(path)  # what reports name: text even for a non-UTF-8 file name
     if path == "-":
         text, problem = read_stdin(stdin or sys.stdin, max_bytes)
