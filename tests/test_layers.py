@@ -40,6 +40,7 @@ FOUNDATIONS = frozenset(
         "errors",
         "frozen",
         "datafile",
+        "functions",
         "yamlio",
         "reader",
         "display",

@@ -7,7 +7,8 @@ returns a typed record: nothing goes through a dict.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Literal, Protocol
 
 from capsa.assess.model import (
     CheckOutcome,
@@ -19,8 +20,7 @@ from capsa.assess.model import (
     PathStepRecord,
     UncuttableRoute,
 )
-from capsa.checks.findings import CheckResult, Finding
-from capsa.checks.model import Check
+from capsa.checks.findings import CheckResult, Finding, Severity
 from capsa.cloud.model import CloudCheck
 from capsa.errors import Problem
 from capsa.graph.evidence import EvidenceRef
@@ -59,7 +59,30 @@ def outcome(result: CheckResult) -> CheckOutcome:
     )
 
 
-def check_summary(check: Check | CloudCheck) -> CheckSummary:
+class _Evidencing(Protocol):
+    """What every kind of check says about the mitigation it evidences."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def severity(self) -> Severity: ...
+    @property
+    def threats(self) -> Sequence[str]: ...
+    @property
+    def mitigation(self) -> str: ...
+    @property
+    def evidence(self) -> Literal["full", "partial"]: ...
+    @property
+    def proves(self) -> str: ...
+
+
+def check_summary(
+    check: _Evidencing, source: Literal["manifest", "cloud", "repository"] | None = None
+) -> CheckSummary:
+    """A check as the Assessment lists it; the source is read off the check's type unless
+    given."""
     return CheckSummary(
         id=check.id,
         title=check.title,
@@ -68,7 +91,7 @@ def check_summary(check: Check | CloudCheck) -> CheckSummary:
         mitigation=check.mitigation,
         evidence=check.evidence,
         proves=" ".join(check.proves.split()),
-        source="cloud" if isinstance(check, CloudCheck) else "manifest",
+        source=source or ("cloud" if isinstance(check, CloudCheck) else "manifest"),
     )
 
 

@@ -20,6 +20,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from capsa.assess.convert import check_summary
 from capsa.assess.model import (
     CheckOutcome,
     CheckSummary,
@@ -242,19 +243,6 @@ class RepositoryResults:
     problems: tuple[Problem, ...] = ()
 
 
-def summary_of(check: RepositoryCheck) -> CheckSummary:
-    return CheckSummary(
-        id=check.id,
-        title=check.title,
-        severity=check.severity,
-        threats=list(check.threats),
-        mitigation=check.mitigation,
-        evidence=check.evidence,
-        proves=" ".join(check.proves.split()),
-        source="repository",
-    )
-
-
 def run_repository_checks(
     facts: GovernanceFacts,
     now: datetime,
@@ -296,7 +284,7 @@ def run_repository_checks(
             outcome.verdict
         ].append(result)
     return RepositoryResults(
-        checks=tuple(summary_of(c) for c in chosen.values()),
+        checks=tuple(check_summary(c, "repository") for c in chosen.values()),
         findings=tuple(findings),
         passes=tuple(passes),
         unknown=tuple(unknown),

@@ -16,7 +16,7 @@ from capsa.cloud.engine import compiled
 from capsa.cloud.model import CloudCheck
 from capsa.cloud.registry import Registration, registered
 from capsa.datafile import DataFile
-from capsa.errors import Problem
+from capsa.functions import report_orphans
 from capsa.threats.catalogue import builtin_ids
 from capsa.yamlio import LineList
 
@@ -55,17 +55,7 @@ def load_cloud_checks(
             )
     wanted = {e.value.id for e in entries if e.value.function}
     written = {item.get("id") for item in file.root if isinstance(item, dict)}
-    for check_id, registration in sorted(known.items()):
-        if check_id not in wanted and check_id not in written:
-            file.problems.append(
-                Problem(
-                    file.path,
-                    None,
-                    None,
-                    f"{registration.where} is registered as {check_id}, which has no entry "
-                    "here: add the entry or remove the registration",
-                )
-            )
+    report_orphans(file, known, wanted | written)
     file.raise_problems()
     return sorted((e.value for e in entries), key=lambda c: c.id)
 

@@ -6,14 +6,12 @@ refuses an entry with `function: true` and no function, or a function without an
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import cache
 from typing import Literal
 
+from capsa import functions
 from capsa.sources.aws.facts import CloudFacts, Where
 
 #: The CNCF account CAPA looks machine images up in by default (capa@2cf09d7
@@ -50,34 +48,10 @@ class Outcome:
 CloudFunction = Callable[[CloudInput], Iterable[Outcome]]
 
 
-@dataclass(frozen=True)
-class Registration:
-    check_id: str
-    function: CloudFunction
-    where: str
+Registration = functions.Registration[CloudFunction]
 
-
-_REGISTRY: dict[str, Registration] = {}
-
-
-def cloud_check(check_id: str) -> Callable[[CloudFunction], CloudFunction]:
-    """Register the decorated function as the analysis of cloud check `check_id`."""
-
-    def register(function: CloudFunction) -> CloudFunction:
-        where = f"{function.__module__}.{getattr(function, '__qualname__', function)}"
-        known = _REGISTRY.get(check_id)
-        if known is not None and known.where != where:
-            raise ValueError(f"{check_id} is registered twice: {known.where} and {where}")
-        _REGISTRY[check_id] = Registration(check_id, function, where)
-        return function
-
-    return register
-
-
-@cache
-def registered() -> dict[str, Registration]:
-    """Every registered function by check id, after importing each module of the package."""
-    package = importlib.import_module("capsa.cloud")
-    for info in pkgutil.iter_modules(package.__path__, "capsa.cloud."):
-        importlib.import_module(info.name)
-    return dict(_REGISTRY)
+_REGISTRY: functions.FunctionRegistry[CloudFunction] = functions.FunctionRegistry("capsa.cloud")
+#: `@cloud_check(id)` registers the decorated function as the logic of cloud check `id`.
+cloud_check = _REGISTRY.register
+#: Every registered function by check id, after importing each module of the package.
+registered = _REGISTRY.registered

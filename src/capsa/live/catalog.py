@@ -20,8 +20,8 @@ from pydantic import AfterValidator, AwareDatetime, Field, field_validator
 
 from capsa.checks.findings import Finding, Severity
 from capsa.datafile import DataFile, Examples
-from capsa.errors import Problem
 from capsa.frozen import FrozenModel
+from capsa.functions import report_orphans
 from capsa.live.index import LiveIndex
 from capsa.live.registry import LiveInput, LiveOptions, Registration, registered
 from capsa.sources.resource import Origin, Resource
@@ -118,18 +118,7 @@ def load_live_checks(
                 f"@live_check({entry.value.id!r})",
             )
     # ids as written, so an entry with a schema error does not also count as missing
-    written = {item.get("id") for item in file.root if isinstance(item, dict)}
-    for check_id, registration in sorted(known.items()):
-        if check_id not in written:
-            file.problems.append(
-                Problem(
-                    file.path,
-                    None,
-                    None,
-                    f"{registration.where} is registered as {check_id}, which has no entry "
-                    "here: add the entry or remove the registration",
-                )
-            )
+    report_orphans(file, known, {item.get("id") for item in file.root if isinstance(item, dict)})
     file.raise_problems()
     return {e.value.id: e.value for e in entries}
 

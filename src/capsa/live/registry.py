@@ -9,13 +9,11 @@ without a function and a function without an entry.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 
+from capsa import functions
 from capsa.checks.findings import Finding
 from capsa.live.index import LiveIndex
 
@@ -40,41 +38,10 @@ class LiveInput:
 LiveAnalysis = Callable[[LiveInput], Iterable[Finding]]
 
 
-@dataclass(frozen=True)
-class Registration:
-    """One analysis function and where it is defined (for error messages)."""
+Registration = functions.Registration[LiveAnalysis]
 
-    check_id: str
-    function: LiveAnalysis
-    where: str
-
-
-_REGISTRY: dict[str, Registration] = {}
-
-
-def live_check(check_id: str) -> Callable[[LiveAnalysis], LiveAnalysis]:
-    """Register the decorated function as the analysis of live check `check_id`."""
-
-    def register(function: LiveAnalysis) -> LiveAnalysis:
-        where = f"{function.__module__}.{getattr(function, '__qualname__', function)}"
-        known = _REGISTRY.get(check_id)
-        if known is not None and known.where != where:
-            raise ValueError(f"{check_id} is registered twice: {known.where} and {where}")
-        _REGISTRY[check_id] = Registration(check_id, function, where)
-        return function
-
-    return register
-
-
-def _modules() -> Iterator[str]:
-    package = importlib.import_module(__package__ or "capsa.live")
-    for info in pkgutil.iter_modules(package.__path__, f"{package.__name__}."):
-        yield info.name
-
-
-@cache
-def registered() -> dict[str, Registration]:
-    """Every registered analysis by check id, after importing each module of the package."""
-    for name in _modules():
-        importlib.import_module(name)
-    return dict(_REGISTRY)
+_REGISTRY: functions.FunctionRegistry[LiveAnalysis] = functions.FunctionRegistry("capsa.live")
+#: `@live_check(id)` registers the decorated function as the analysis of live check `id`.
+live_check = _REGISTRY.register
+#: Every registered analysis by check id, after importing each module of the package.
+registered = _REGISTRY.registered
