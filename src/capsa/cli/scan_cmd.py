@@ -161,6 +161,12 @@ def scan(
         help="Processes that read and evaluate files (default: every core). The result "
         "is the same for any number.",
     ),
+    cache_dir: str | None = typer.Option(
+        None,
+        "--cache-dir",
+        help="Keep what each file and group gave here; a re-scan then re-reads only what "
+        "changed (keyed by file content, variables and check set). Off unless given.",
+    ),
 ) -> None:
     """Scan Cluster API manifests (and/or a live management cluster) against the checks of
     the security self-assessment."""
@@ -193,6 +199,7 @@ def scan(
         cluster_timeout=timeout,
         keep_topology=False,  # reports of a scan need no topology: memory follows a group
         jobs=jobs if jobs is not None else default_jobs(),
+        cache_dir=cache_dir,
     )
     try:
         result = run_scan(request)

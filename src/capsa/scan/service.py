@@ -64,6 +64,7 @@ class ScanRequest:
     # (memory follows the largest group); the attack graph and the FMEA need it kept
     keep_topology: bool = True
     jobs: int = 1  # processes for a grouped scan (results identical for any number)
+    cache_dir: str | None = None  # incremental cache of a grouped scan (None: no cache)
 
 
 def _variables(request: ScanRequest, problems: list[Problem]) -> dict[str, str]:
@@ -237,7 +238,14 @@ def _grouped(request: ScanRequest, checks: Sequence[Check]) -> _Evaluated:
 
     read = _Read()
     variables = _variables(request, read.problems)
-    done = scan_groups(request.paths, variables, request.stdin, checks, jobs=request.jobs)
+    done = scan_groups(
+        request.paths,
+        variables,
+        request.stdin,
+        checks,
+        jobs=request.jobs,
+        cache_dir=request.cache_dir,
+    )
     first = done.first
     read.problems.extend(first.problems)
     read.cloud.extend(first.cloud)

@@ -26,11 +26,16 @@ class Spill:
         self._owner = root is None
 
     def put(self, key: str, resources: list[Resource]) -> None:
+        """Store `resources` under `key`; written aside and renamed into place, so a
+        worker reading the key meanwhile sees the whole record or none."""
         blob = pickle.dumps(resources, protocol=pickle.HIGHEST_PROTOCOL)
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
-        handle = os.open(os.path.join(self.root, key), flags, 0o600)
+        handle, temporary = tempfile.mkstemp(dir=self.root, prefix=".part-")
         with os.fdopen(handle, "wb") as out:
             out.write(blob)
+        os.replace(temporary, os.path.join(self.root, key))
+
+    def has(self, key: str) -> bool:
+        return os.path.exists(os.path.join(self.root, key))
 
     def get(self, key: str) -> list[Resource]:
         """The resources stored under `key` (an empty list for an unknown key)."""

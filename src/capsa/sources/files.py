@@ -141,11 +141,26 @@ def read_one(
     max_bytes: int = 20_000_000,
 ) -> FileChunk:
     """One file (or `-`, standard input) read into a chunk."""
+    shown, text, problem = read_text(path, stdin=stdin, max_bytes=max_bytes)
+    return chunk_of(shown, text, problem, variables)
+
+
+def read_text(
+    path: str, *, stdin: TextIO | None = None, max_bytes: int = 20_000_000
+) -> tuple[str, str | None, Problem | None]:
+    """(path shown, text or None, problem) of one file or `-`."""
     shown = display_path(path)  # what reports name: text even for a non-UTF-8 file name
     if path == "-":
         text, problem = read_stdin(stdin or sys.stdin, max_bytes)
     else:
         text, problem = read_file(path, max_bytes, shown)
+    return shown, text, problem
+
+
+def chunk_of(
+    shown: str, text: str | None, problem: Problem | None, variables: Mapping[str, str]
+) -> FileChunk:
+    """The chunk a file's text (from `read_text`) gives."""
     chunk = FileChunk(shown)
     if problem is not None:
         chunk.problems.append(problem)
