@@ -86,11 +86,13 @@ class SharedFacts:
 
     namespaces: Mapping[str, NamespaceFacts]
     vpc_users: Mapping[str, tuple[str, ...]]
+    cluster_order: Mapping[ResourceKey, int]  # each Cluster's place among the whole's
 
 
 def shared_facts(topology: Topology) -> SharedFacts:
     """The facts of `topology` that other parts of the same input must see alike."""
-    return SharedFacts(dict(topology._namespaces), _vpc_users(topology.clusters))
+    order = {resource_key(view.cluster): i for i, view in enumerate(topology.clusters)}
+    return SharedFacts(dict(topology._namespaces), _vpc_users(topology.clusters), order)
 
 
 def build_topology(
@@ -109,13 +111,15 @@ def build_topology(
     """
     index = index if index is not None else ResourceIndex(resources)
     found = resolve_clusters(resources, index)
+    views = found.views
+    if shared is not None:  # a part: clusters in the whole's order (the first claims first)
+        order = shared.cluster_order
+        views = tuple(sorted(views, key=lambda v: order.get(resource_key(v.cluster), len(order))))
     namespaces = dict(shared.namespaces) if shared is not None else _namespace_facts(index)
-    vpc_users = shared.vpc_users if shared is not None else _vpc_users(found.views)
-    contexts = _contexts(
-        found.views, resources, index, namespaces, set(management_vpc_ids), vpc_users
-    )
+    vpc_users = shared.vpc_users if shared is not None else _vpc_users(views)
+    contexts = _contexts(views, resources, index, namespaces, set(management_vpc_ids), vpc_users)
     return Topology(
-        clusters=found.views,
+        clusters=views,
         problems=found.problems,
         resolved_resources=found.resolved,
         _contexts=contexts,

@@ -3,13 +3,15 @@
 The real resolution (`build_topology`) runs once over every file's skeleton with an
 index that records each reference it follows. A file's *closure* is every file it
 depends on: the targets its objects' references resolve to; for a Cluster, every member
-of its view, the ClusterResourceSet it would pick per name in its namespace and the
-first Cluster of the same namespace and name (which fixes the clusters' order); for an
-object some Cluster claims, the first Cluster that claims it (whose context it gets).
+of its view and, per name in its namespace that some ClusterResourceSet selecting it
+bears, the one it would pick; for an object some Cluster claims, the first Cluster that
+claims it (whose context it gets).
 
 A closed set of files resolves every one of its objects exactly as the whole input
 does: each answer the whole input gives is in the set, and a lookup in a subset that
-keeps input order finds the same first match. A group owns some files, loads their
+keeps input order finds the same first match. The clusters of a part are put in the
+whole's order (`SharedFacts.cluster_order`), so the first to claim a shared template
+is the same. A group owns some files, loads their
 closure, and evaluates only what it owns; groups are packed in read order up to a
 budget of resources, so memory follows the largest group, not the input.
 """
@@ -17,13 +19,14 @@ budget of resources, so memory follows the largest group, not the input.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from capsa.capi import kinds
 from capsa.capi.index import ResourceIndex, namespace_of, resource_key
 from capsa.capi.kinds import ObjectRef
 from capsa.capi.topology import SharedFacts, build_topology, shared_facts
+from capsa.kube import dig, labels_of, selector_is_empty, selector_matches
 from capsa.sources.resource import Resource
 
 GROUP_BUDGET = 2_000
@@ -81,7 +84,6 @@ def plan_groups(
 
     for near, found in index.followed:
         link(near, found)
-    heads: dict[tuple[str, str], Resource] = {}
     resource_sets: dict[tuple[str, str], list[Resource]] = defaultdict(list)
     for crs in index.of_kind("ClusterResourceSet"):
         if crs.group == kinds.ADDONS_GROUP:
@@ -89,19 +91,24 @@ def plan_groups(
     claimed: dict[object, Resource] = {}
     for view in topology.clusters:
         cluster = view.cluster
-        heads.setdefault((view.namespace, cluster.name), cluster)
-        link(cluster, heads[(view.namespace, cluster.name)])
         for member in view.members:
             link(cluster, member.resource)
             claimed.setdefault(resource_key(member.resource), cluster)
+        labels = labels_of(cluster.body)
         for (namespace, _), same_named in resource_sets.items():
-            if namespace == view.namespace:
-                same_file = [r for r in same_named if r.origin.path == cluster.origin.path]
-                link(cluster, (same_file or same_named)[0])
+            if namespace != view.namespace or not any(_selects(r, labels) for r in same_named):
+                continue  # no same-named set selects it: no subset can pick one that does
+            same_file = [r for r in same_named if r.origin.path == cluster.origin.path]
+            link(cluster, (same_file or same_named)[0])
     for view in topology.clusters:
         for member in view.members:
             link(member.resource, claimed[resource_key(member.resource)])
     return Plan(_pack(needs, sizes, budget), shared_facts(topology))
+
+
+def _selects(crs: Resource, labels: Mapping[str, str]) -> bool:
+    selector = dig(crs.body, "spec", "clusterSelector")
+    return not selector_is_empty(selector) and selector_matches(selector, labels)
 
 
 def _closure(start: int, needs: Sequence[set[int]]) -> set[int]:
