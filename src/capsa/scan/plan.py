@@ -18,9 +18,11 @@ budget of resources, so memory follows the largest group, not the input.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from capsa.capi import kinds
 from capsa.capi.index import ResourceIndex, namespace_of, resource_key
@@ -29,7 +31,7 @@ from capsa.capi.topology import SharedFacts, build_topology, shared_facts
 from capsa.kube import dig, labels_of, selector_is_empty, selector_matches
 from capsa.sources.resource import Resource
 
-GROUP_BUDGET = 2_000
+GROUP_BUDGET = 1_000
 """Resources a group may load before the next file starts a new group."""
 
 
@@ -88,6 +90,8 @@ def plan_groups(
     for crs in index.of_kind("ClusterResourceSet"):
         if crs.group == kinds.ADDONS_GROUP:
             resource_sets[(namespace_of(crs), crs.name)].append(crs)
+    selectors = {key: _distinct_selectors(sets) for key, sets in resource_sets.items()}
+    selected: dict[tuple[tuple[str, str], str], bool] = {}
     claimed: dict[object, Resource] = {}
     for view in topology.clusters:
         cluster = view.cluster
@@ -95,8 +99,14 @@ def plan_groups(
             link(cluster, member.resource)
             claimed.setdefault(resource_key(member.resource), cluster)
         labels = labels_of(cluster.body)
-        for (namespace, _), same_named in resource_sets.items():
-            if namespace != view.namespace or not any(_selects(r, labels) for r in same_named):
+        label_key = json.dumps(labels, sort_keys=True, default=str)
+        for key, same_named in resource_sets.items():
+            if key[0] != view.namespace:
+                continue
+            memo = (key, label_key)
+            if memo not in selected:
+                selected[memo] = any(selector_matches(s, labels) for s in selectors[key])
+            if not selected[memo]:
                 continue  # no same-named set selects it: no subset can pick one that does
             same_file = [r for r in same_named if r.origin.path == cluster.origin.path]
             link(cluster, (same_file or same_named)[0])
@@ -106,9 +116,15 @@ def plan_groups(
     return Plan(_pack(needs, sizes, budget), shared_facts(topology))
 
 
-def _selects(crs: Resource, labels: Mapping[str, str]) -> bool:
-    selector = dig(crs.body, "spec", "clusterSelector")
-    return not selector_is_empty(selector) and selector_matches(selector, labels)
+def _distinct_selectors(resource_sets: Sequence[Resource]) -> list[Mapping[str, Any]]:
+    """The different non-empty cluster selectors of same-named sets (copies of a template
+    repeat one), since Cluster API reads an empty selector as selecting nothing."""
+    seen: dict[str, Mapping[str, Any]] = {}
+    for crs in resource_sets:
+        selector = dig(crs.body, "spec", "clusterSelector")
+        if isinstance(selector, Mapping) and not selector_is_empty(selector):
+            seen.setdefault(json.dumps(selector, sort_keys=True, default=str), selector)
+    return list(seen.values())
 
 
 def _closure(start: int, needs: Sequence[set[int]]) -> set[int]:
