@@ -231,6 +231,9 @@ def evaluate(
             continue
         document = plain(resource.body)
         context: Mapping[str, Any] | None = None
+        # the bindings converted to CEL once per resource and scope, not once per check
+        # (the conversion costs more than most checks' evaluation)
+        activations: dict[str, Any] = {}
         ref = _ref(resource)
         doc_location = Location(resource.origin.path, resource.origin.line, resource.origin.carrier)
         for check in matching:
@@ -245,8 +248,10 @@ def evaluate(
                 if context is None:
                     context = context_for(resource)
                 bindings["context"] = context
+            if check.scope not in activations:
+                activations[check.scope] = _activation(check.scope, bindings)
             try:
-                value = prep.program.evaluate(bindings)
+                value = prep.program.evaluate(bindings, activations[check.scope])
             except CelError as error:
                 text = str(error)
                 if any(marker in text for marker in _MISSING_FIELD) or resource.unknown_paths:
@@ -282,6 +287,19 @@ def evaluate(
                     f"returned {value!r} instead of true/false",
                 )
     return result
+
+
+def _activation(scope: str, bindings: Mapping[str, Any]) -> Any:
+    """The bindings as an activation of the scope's environment (which compiled every
+    check of that scope), or None when they do not convert: each check then evaluates
+    on the bindings themselves and reports the error as it would."""
+    from capsa.cel import CelError
+    from capsa.checks.environment import environment
+
+    try:
+        return environment(scope).activation(bindings)
+    except CelError:
+        return None
 
 
 def _outcome(value: object) -> int | None:
