@@ -43,9 +43,11 @@ else:
     options = {options!r}
     result = scan(ScanRequest(paths=[folder], **options))
 seconds = time.perf_counter() - start
-self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({{"seconds": seconds, "self": self_kb // 1024, "child": child_kb // 1024}}))
+me = resource.getrusage(resource.RUSAGE_SELF)
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+print(json.dumps({{"seconds": seconds, "cpu": cpu, "self": me.ru_maxrss // 1024,
+                  "child": kids.ru_maxrss // 1024}}))
 """
 
 
@@ -75,11 +77,12 @@ def _edit_one(folder: Path) -> None:
     first.write_text(first.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
 
 
-def _line(label: str, run: dict[str, float], floor: float) -> str:
-    workers = f"  workers peak {run['child']:5.0f} MB" if run["child"] else ""
+def _line(label: str, run: dict[str, float], floor: dict[str, float]) -> str:
+    workers = f"  workers {run['child']:4.0f} MB" if run["child"] else ""
     return (
-        f"  {label:<28} {run['seconds']:7.2f} s  {run['seconds'] / floor:5.2f}x  "
-        f"peak {run['self']:5.0f} MB{workers}"
+        f"  {label:<27}{run['seconds']:7.2f} s {run['seconds'] / floor['seconds']:5.2f}x"
+        f" {run['cpu']:7.2f} s {run['cpu'] / floor['cpu']:5.2f}x"
+        f"  peak {run['self']:4.0f} MB{workers}"
     )
 
 
@@ -89,7 +92,9 @@ def main() -> None:
         return
     sizes = [int(n) for n in os.environ.get("CAPSA_SCALE_COPIES", "1,5,20").split(",")]
     rounds = int(os.environ.get("CAPSA_SCALE_ROUNDS", "1"))
-    print("scale: wall, ratio to the C loader (files + CRS payloads) in the same run, peak RSS")
+    print("scale: wall and CPU time (process and workers), each with its ratio to the C loader")
+    print("(files + CRS payloads) in the same run, and peak RSS; CPU ratios are the steadier")
+    print("on a shared machine")
     for copies in sizes:
         with tempfile.TemporaryDirectory(prefix="capsa-scale-") as tmp:
             folder = Path(tmp) / "repo"
@@ -103,13 +108,12 @@ def main() -> None:
             _edit_one(folder)
             warm = measure(folder, "scan", cache)
             print(f"x{copies}: {len(files)} files")
-            base = floor["seconds"]
-            print(_line("C loader + CRS payloads", floor, base))
-            print(_line("whole scan (topology kept)", whole, base))
-            print(_line("grouped scan, serial", serial, base))
-            print(_line("grouped scan, --jobs 2", jobs2, base))
-            print(_line("cold run with --cache-dir", cold, base))
-            print(_line("warm re-scan after 1 edit", warm, base))
+            print(_line("C loader + CRS payloads", floor, floor))
+            print(_line("whole scan (topology kept)", whole, floor))
+            print(_line("grouped scan, serial", serial, floor))
+            print(_line("grouped scan, --jobs 2", jobs2, floor))
+            print(_line("cold run with --cache-dir", cold, floor))
+            print(_line("warm re-scan after 1 edit", warm, floor))
             if copies == sizes[-1]:
                 started = time.perf_counter()
                 checkov = run_checkov(folder)
@@ -117,7 +121,8 @@ def main() -> None:
                     print("  checkov not installed; not measured")
                 else:
                     took = time.perf_counter() - started
-                    print(f"  {'checkov':<28} {took:7.2f} s  {took / base:5.2f}x")
+                    ratio = took / floor["seconds"]
+                    print(f"  {'checkov':<27}{took:7.2f} s {ratio:5.2f}x")
 
 
 if __name__ == "__main__":
