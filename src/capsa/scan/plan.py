@@ -31,8 +31,11 @@ from capsa.capi.topology import SharedFacts, build_topology, shared_facts
 from capsa.kube import dig, labels_of, selector_is_empty, selector_matches
 from capsa.sources.resource import Resource
 
-GROUP_BUDGET = 1_000
-"""Resources a group may load before the next file starts a new group."""
+GROUP_BUDGET = 2_500
+"""Resources a group may load before the next file starts a new group. Measured on the
+corpus x20 (CPU time): 1,000 loads each object 4.7 times over (closures repeat in
+every group), 2,500 cuts the scan's time by a tenth at the same peak memory; smaller
+groups make a warm re-scan cheaper (x5: 3.3 s at 250, 9.7 s at 4,000)."""
 
 
 class RecordingIndex(ResourceIndex):
