@@ -5,6 +5,11 @@ entry/target pair and the minimum cut, on one core; then runs plain networkx
 (`shortest_simple_paths`, Yen's algorithm, on the same whole graph with the same costs)
 for the same pairs and reports the ratio.
 
+Then the same fleet with 500 cloud principals as entry points (half able to reach the
+controllers' credentials, half to read bootstrap secrets and delete the API load balancer
+of every cluster in their account): build + search + cut, as a ratio to the fleet without
+them.
+
 Run: `python -m benchmarks paths` (networkx takes minutes on all pairs; time it on three
 pairs and extrapolate with `python -m benchmarks.bench_paths --quick` or
 CAPSA_BENCH_QUICK=1).
@@ -18,7 +23,7 @@ import sys
 import time
 
 from capsa.checks.catalog import checks_by_mitigation
-from capsa.graph.build import AttackGraph, build_graph
+from capsa.graph.build import AttackGraph, CloudPrincipal, build_graph
 from capsa.graph.deployment import (
     MANAGEMENT_SCOPE,
     ClusterSpec,
@@ -34,6 +39,7 @@ from capsa.graph.techniques import load_techniques
 CLUSTERS = 1_000
 WORKER_POOLS = 7
 TOP = 20
+PRINCIPALS = 500
 
 
 def fleet() -> tuple[Deployment, MitigationEvidence]:
@@ -64,6 +70,46 @@ def fleet() -> tuple[Deployment, MitigationEvidence]:
                 per.setdefault(mitigation, []).append(ref)
     records[MANAGEMENT_SCOPE] = {}
     return Deployment(tuple(clusters)), MitigationEvidence(records)
+
+
+def principals(deployment: Deployment) -> list[CloudPrincipal]:
+    """PRINCIPALS IAM users spread over the accounts: odd ones may take the controllers'
+    credentials, even ones read bootstrap secrets and delete every API load balancer of
+    their account's clusters."""
+    accounts = sorted({c.account for c in deployment.clusters})
+    members = {a: tuple(c.key for c in deployment.clusters if c.account == a) for a in accounts}
+    out = []
+    for i in range(PRINCIPALS):
+        account = accounts[i % len(accounts)]
+        odd = i % 2 == 1
+        checks = ("CAPSA-AWS-004", "CAPSA-AWS-007") if odd else ("CAPSA-AWS-002", "CAPSA-AWS-011")
+        arn = f"arn:aws:iam::{account}:user/u{i:03d}"
+        out.append(
+            CloudPrincipal(
+                "IAMUser", arn, account, frozenset(checks), () if odd else members[account]
+            )
+        )
+    return out
+
+
+def _with_principals(
+    deployment: Deployment,
+    evidence: MitigationEvidence,
+    checks: dict[str, tuple[str, ...]],
+    base: float,
+) -> None:
+    catalogue = load_techniques()
+    found = principals(deployment)
+    started = time.perf_counter()
+    graph = build_graph(catalogue, deployment, evidence, principals=found)
+    report = analyse(graph, top=TOP, checks=checks)
+    total = time.perf_counter() - started
+    print(
+        f"with {len(found)} cloud principals: {len(graph.nodes):,} nodes, {len(graph.edges):,} "
+        f"edges; build + top-{TOP} per pair + cut: {total:.2f} s ({len(report.paths)} path "
+        f"shapes, {len(report.cut.routes)} routes no cut closes); ratio to the fleet without "
+        f"them {total / base:.2f}x"
+    )
 
 
 def _networkx_paths(graph: AttackGraph, pairs: list[tuple[str, str]]) -> float:
@@ -120,6 +166,7 @@ def main(argv: list[str] | None = None) -> None:
         f"({len(report.paths)} path shapes, cut {len(report.cut.mitigations)} mitigations, "
         f"exact={report.cut.exact}, complete={report.complete})"
     )
+    _with_principals(deployment, evidence, dict(checks), total)
     pairs = [(e, t) for e in default_entries(graph) for t in default_targets(graph) if e != t]
     quick = "--quick" in args or bool(os.environ.get("CAPSA_BENCH_QUICK"))
     timed = pairs[:3] if quick else pairs

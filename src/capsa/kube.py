@@ -1,5 +1,5 @@
 """Reading Kubernetes objects held as plain trees (parsed YAML or API JSON): the value at
-a path, an object's labels, and label selectors.
+a path, an object's labels, label selectors and a pod spec's containers.
 
 Shared by the manifest stages (`capsa.capi`) and the live analyses (`capsa.live`), which
 read the same kinds of objects from different sources.
@@ -7,7 +7,7 @@ read the same kinds of objects from different sources.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 
@@ -67,3 +67,11 @@ def selector_matches(selector: Any, labels: Mapping[str, str]) -> bool:
         if op == "DoesNotExist" and key in labels:
             return False
     return True
+
+
+def containers(pod_spec: Any) -> Iterator[dict[str, Any]]:
+    """Init and regular containers of a pod spec."""
+    for key in ("initContainers", "containers"):
+        for container in dig(pod_spec, key) or []:
+            if isinstance(container, dict):
+                yield container

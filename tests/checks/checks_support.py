@@ -44,8 +44,13 @@ def all_checks() -> dict[str, Check]:
 
 
 def run(check_id: str, text: str, **kwargs: object) -> EvaluationResult:
-    """Evaluate one shipped check over the resources of `text`."""
-    return evaluate(resources(text, **kwargs), [all_checks()[check_id]])  # type: ignore[arg-type]
+    """Evaluate one shipped check over the resources of `text`, with the context the
+    topology gives (so topology-scope checks run as in `capsa scan`)."""
+    from capsa.capi.topology import build_topology
+
+    found = resources(text, **kwargs)  # type: ignore[arg-type]
+    topology = build_topology(found)
+    return evaluate(found, [all_checks()[check_id]], topology.context_for)
 
 
 def outcome(check_id: str, text: str, **kwargs: object) -> str:

@@ -43,10 +43,20 @@ def test_ident_001_vsphere_empty_selector_means_all() -> None:
         )
         == "pass"
     )
-    # on CAPA an empty selector matches nothing
-    assert (
-        outcome("CAPSA-IDENT-001", identity("AWSClusterRoleIdentity", "{selector: {}}")) == "pass"
-    )
+
+
+@pytest.mark.parametrize("value", ["{selector: {}}", "{list: null}", "{list: null, selector: {}}"])
+def test_ident_001_aws_zero_value_admits_every_namespace(value: str) -> None:
+    """CAPA compares allowedNamespaces with its zero value (session.go), so an empty
+    selector admits every namespace although the field's doc says none."""
+    assert outcome("CAPSA-IDENT-001", identity("AWSClusterRoleIdentity", value)) == "fail"
+
+
+@pytest.mark.parametrize("value", ["{list: []}", "{selector: {matchLabels: {}}}"])
+def test_ident_001_aws_non_zero_empty_values_admit_none(value: str) -> None:
+    """An empty but non-nil list or label map differs from the zero value, and an empty
+    selector then matches nothing."""
+    assert outcome("CAPSA-IDENT-001", identity("AWSClusterRoleIdentity", value)) == "pass"
 
 
 def test_ident_002_static_identity() -> None:

@@ -17,6 +17,7 @@ ENTRY = """\
   severity: low
   threats: [{threat}]
   mitigation: {mitigation}
+  proves: p
   match: {{facts: instances}}
   needs: [instances]
   {body}
@@ -95,3 +96,19 @@ def test_expression_and_function_are_exclusive(tmp_path: Path) -> None:
     )
     with pytest.raises(InputError, match="either `expression`"):
         load_cloud_checks(path, functions={})
+
+
+def test_a_check_with_a_mitigation_says_what_a_pass_proves(tmp_path: Path) -> None:
+    entry = ENTRY.format(
+        id="CAPSA-AWS-904",
+        threat="STRIDE-SPOOF-1",
+        mitigation="STRIDE-SPOOF-1.M5",
+        body="expression: 'true'",
+    ).replace("  proves: p\n", "")
+    with pytest.raises(InputError) as raised:
+        load_cloud_checks(write(tmp_path, entry), functions={})
+    assert "say in `proves` what a pass shows" in str(raised.value)
+    hardening = entry.replace("  mitigation: STRIDE-SPOOF-1.M5\n", "")
+    assert [c.mitigation for c in load_cloud_checks(write(tmp_path, hardening), functions={})] == [
+        ""
+    ]

@@ -108,3 +108,33 @@ def test_a_replaced_action_database_is_reported(monkeypatch: object) -> None:
     assert cloud_evidence([facts]).problems == ()
     monkeypatch.setattr(constants, "DATASTORE_FILE_PATH", "/home/someone/.policy_sentry/x.json")
     assert cloud_evidence([facts]).problems == (REPLACED_DATABASE,)
+
+
+def test_trust_under_a_condition_is_kept_apart() -> None:
+    from capsa.sources.aws import policydoc
+
+    document = {
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}},
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}},
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+                "Condition": {"StringEquals": {"sts:ExternalId": "x"}},
+            },
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+            },
+            {"Effect": "Deny", "Principal": {"AWS": "arn:aws:iam::777788889999:root"}},
+        ]
+    }
+    assert policydoc.trusted(document) == (
+        ("ec2.amazonaws.com",),
+        ("arn:aws:iam::111122223333:root",),
+    )
+    assert policydoc.trusted_under_condition(document) == (
+        "arn:aws:iam::444455556666:root",
+        "*",
+    )

@@ -10,12 +10,15 @@ from capsa.graph.render import path_rows, to_dot, to_json, to_mermaid
 from capsa.graph.search import analyse
 from capsa.graph.techniques import load_techniques
 
+# every mitigation checked, by a check of its own and by those techniques name as deciding
+# them (a mitigation cuts a technique with `decidedBy` only through one of those)
+DECIDERS = tuple(sorted({c for t in load_techniques().techniques for c in t.decided_by}))
 REPORT = analyse(
     build_graph(load_techniques(), generic()),
     ["pod-create"],
     ["admin-kubeconfig"],
     top=2,
-    checks={m: (f"CHECK-{m}",) for m in load_techniques().mitigations()},
+    checks={m: (f"CHECK-{m}", *DECIDERS) for m in load_techniques().mitigations()},
 )
 
 

@@ -114,3 +114,36 @@ def test_evidence_that_holds_removes_paths_like_an_assumption() -> None:
     by_evidence = {p.shape for p in find_paths(held, top=20)}
     by_assumption = {p.shape for p in find_paths(assumed, top=20, assume=["STRIDE-SPOOF-1.M5"])}
     assert by_evidence == by_assumption
+
+
+DECIDED = """\
+capabilities:
+  - {id: a, name: A, scope: cluster, entry: true}
+  - {id: b, name: B, scope: cluster, target: true}
+techniques:
+  - id: a-to-b
+    name: A to B
+    from: a
+    to: b
+    threats: [STRIDE-SPOOF-1]
+    blockedBy: [STRIDE-SPOOF-1.M5]
+    decidedBy: [CAPSA-AWS-002]
+    likelihood: 0.5
+"""
+
+
+def test_a_mitigation_cuts_a_decided_technique_only_through_a_deciding_check() -> None:
+    from capsa.graph.techniques import parse_techniques
+
+    catalogue = parse_techniques(DECIDED, "t.yaml")
+    graph = build_graph(catalogue, generic())
+    # SPOOF-1.M5 has a check, but not one that decides this edge: no cut can close it
+    other = analyse(graph, checks={"STRIDE-SPOOF-1.M5": ("CAPSA-IMDS-001",)})
+    assert not other.cut.closes_every_path
+    assert [(r.entry, r.target) for r in other.cut.routes] == [("a", "b")]
+    # the deciding check ran: the mitigation closes it
+    deciding = analyse(graph, checks={"STRIDE-SPOOF-1.M5": ("CAPSA-AWS-002",)})
+    assert deciding.cut.closes_every_path
+    assert [m.mitigation for m in deciding.cut.mitigations] == ["STRIDE-SPOOF-1.M5"]
+    assert deciding.cut.mitigations[0].paths_cut == (0,)
+    assert other.paths and not any(m.paths_cut for m in other.cut.mitigations)

@@ -35,7 +35,20 @@ def test_builtin_catalogue_loads_and_names_known_ids() -> None:
         "admin-kubeconfig",
         "cloud-admin-creds",
         "management-etcd",
+        "management-cut-off",
     }
+
+
+def test_a_technique_from_a_principal_names_the_checks_that_name_principals() -> None:
+    text = MINIMAL.replace("scope: cluster, entry", "scope: principal, entry")
+    with pytest.raises(InputError) as raised:
+        parse_techniques(text, "t.yaml")
+    assert "a-to-b: a technique from a principal needs `namedBy` checks" in str(raised.value)
+    named = text.replace("    likelihood: 0.5", "    namedBy: [CAPSA-AWS-004]\n    likelihood: 0.5")
+    assert parse_techniques(named, "t.yaml").technique("a-to-b").named_by == ("CAPSA-AWS-004",)
+    with pytest.raises(InputError) as raised:
+        parse_techniques(named.replace("scope: principal", "scope: cluster"), "t.yaml")
+    assert "namedBy needs a principal capability" in str(raised.value)
 
 
 def test_minimal_catalogue_parses() -> None:
@@ -101,7 +114,7 @@ def test_every_problem_of_a_technique_file_is_reported_at_once() -> None:
     assert found == [
         (
             2,
-            "a: scope: Input should be 'global', 'account', 'namespace', 'subject', 'cluster' or 'pool'",
+            "a: scope: Input should be 'global', 'account', 'namespace', 'subject', 'principal', 'cluster' or 'pool'",
         ),
         (16, "b-to-a: unknown threat id 'STRIDE-EOP-9'"),
         (20, "b-to-a: a fail example cannot show the edge blocked"),

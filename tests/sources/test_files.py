@@ -167,3 +167,21 @@ def test_missing_path_is_a_problem_and_others_still_read(tmp_path: Path) -> None
     result = read_manifests([str(tmp_path / "absent.yaml"), str(good)])
     assert [r.name for r in result.resources] == ["ok"]
     assert [p.message for p in result.problems] == ["no such file or directory"]
+
+
+def test_empty_secret_values_and_whole_variables_survive_redaction(tmp_path: Path) -> None:
+    """Neither is secret: emptiness says the key holds nothing, and the marker names the
+    variable a user must set."""
+    text = (
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n"
+        'stringData:\n  key_id: ""\n  access_key:\n  credentials: ${AWS_CREDS}\n'
+        "  mixed: prefix-${AWS_CREDS}\n  real: s3cr3t\n"
+    )
+    (res,) = read_manifests([str(write(tmp_path / "s.yaml", text))]).resources
+    assert res.body["stringData"] == {
+        "key_id": "",
+        "access_key": "",
+        "credentials": "__CAPSA_UNRESOLVED_AWS_CREDS__",
+        "mixed": "<redacted>",
+        "real": "<redacted>",
+    }

@@ -23,11 +23,12 @@ from capsa.capi.patches import (
     copy_tree,
     evaluate_enabled_if,
     lookup_variable,
+    pointer_steps,
 )
 from capsa.errors import Problem
 from capsa.kube import dig
-from capsa.sources.clusterctl_vars import looks_unresolved
-from capsa.sources.resource import Origin, Resource
+from capsa.sources.clusterctl_vars import display, looks_unresolved
+from capsa.sources.resource import FieldOrigin, Origin, Resource
 from capsa.yamlio import plain, position_of
 
 _VAR_IN_TEMPLATE = re.compile(r"\.([A-Za-z_][\w]*)")
@@ -45,16 +46,27 @@ class Target:
     worker_class: str = ""
     worker_name: str = ""
     unknown: set[tuple[str | int, ...]] = field(default_factory=set)
+    reasons: dict[tuple[str | int, ...], str] = field(default_factory=dict)
+    origins: dict[tuple[str | int, ...], FieldOrigin] = field(default_factory=dict)
     applied: list[AppliedPatch] = field(default_factory=list)
 
-    def virtual(self, cluster: Resource) -> Resource:
-        """The patched template as a Resource of its own, named per Cluster."""
+    def undecided(self, path: tuple[str | int, ...], reason: str) -> None:
+        """Mark `path` as set by something capsa cannot evaluate, saying what."""
+        self.unknown.add(path)
+        self.reasons.setdefault(path, reason)
+
+    def virtual(self, cluster: Resource | None) -> Resource:
+        """The patched template as a Resource of its own, named per Cluster (None: the
+        class's own template, judged with only what the class itself says)."""
         suffix = f".{self.worker_name}" if self.worker_name else ""
+        name = self.template.name
+        if cluster is not None:
+            name = f"{self.template.name}@{cluster.name}{suffix}"
         return Resource(
             api_version=self.template.api_version,
             kind=self.template.kind,
-            namespace=namespace_of(cluster),
-            name=f"{self.template.name}@{cluster.name}{suffix}",
+            namespace=self.template.namespace if cluster is None else namespace_of(cluster),
+            name=name,
             body=self.body,
             origin=Origin(
                 path=self.template.origin.path,
@@ -62,6 +74,8 @@ class Target:
                 carrier=self.template.origin.carrier,
             ),
             unknown_paths=frozenset(self.template.unknown_paths | self.unknown),
+            unknown_reasons={**self.template.unknown_reasons, **self.reasons},
+            field_origins=dict(self.origins),
         )
 
 
@@ -82,10 +96,27 @@ def _is_unknown(resource: Resource, path: tuple[str | int, ...], value: Any) -> 
     return path in resource.unknown_paths or (isinstance(value, str) and looks_unresolved(value))
 
 
+Where = dict[str, tuple[str, int]]
+"""Where each variable's value was written (file, line): a finding on a field a patch set
+from it points there."""
+
+
+def _at(resource: Resource, node: Any, path: tuple[str | int, ...]) -> tuple[str, int] | None:
+    position = position_of(node, path)
+    if resource.origin.carrier is not None or position is None or position[0] <= 0:
+        return None
+    return resource.origin.path, position[0]
+
+
 def _variables(
-    cluster: Resource, cluster_class: Resource, overrides: Any, override_path: tuple[str | int, ...]
+    cluster: Resource,
+    cluster_class: Resource,
+    overrides: Any,
+    override_path: tuple[str | int, ...],
+    where: Where,
 ) -> tuple[dict[str, Any], set[str]]:
-    """Class defaults, then the Cluster's values, then per-worker overrides."""
+    """Class defaults, then the Cluster's values, then per-worker overrides (`where` is
+    filled with the place each value was written)."""
     values: dict[str, Any] = {}
     unknown: set[str] = set()
     definitions = dig(cluster_class.body, "spec", "variables")
@@ -95,6 +126,9 @@ def _variables(
         default = dig(definition, "schema", "openAPIV3Schema", "default")
         if default is not None:
             values[definition["name"]] = default
+            found = _at(cluster_class, definition, ("schema", "openAPIV3Schema", "default"))
+            if found is not None:
+                where[definition["name"]] = found
     sources: list[tuple[Any, tuple[str | int, ...]]] = [
         (
             dig(cluster.body, "spec", "topology", "variables"),
@@ -111,6 +145,9 @@ def _variables(
             ):
                 name = entry["name"]
                 values[name] = entry["value"]
+                found = _at(cluster, cluster.body, (*base, i, "value"))
+                if found is not None:
+                    where[name] = found
                 if _is_unknown(cluster, (*base, i, "value"), entry["value"]):
                     unknown.add(name)
                 else:
@@ -196,7 +233,8 @@ def _collect_targets(
                 _problem(
                     cluster_class,
                     ("spec",),
-                    f"ClusterClass {cluster_class.name}: {what} {ref.kind} {ref.name!r} "
+                    f"ClusterClass {display(cluster_class.name)}: {what} {ref.kind} "
+                    f"{display(ref.name)!r} "
                     "is not among the inputs",
                 )
             )
@@ -240,8 +278,8 @@ def _collect_targets(
                 _problem(
                     cluster,
                     ("spec", "topology", "workers", key, position, "class"),
-                    f"Cluster {cluster.name}: worker class {entry['class']!r} is not defined "
-                    f"in ClusterClass {cluster_class.name}",
+                    f"Cluster {display(cluster.name)}: worker class {display(entry['class'])!r} "
+                    f"is not defined in ClusterClass {display(cluster_class.name)}",
                 )
             )
             continue
@@ -302,30 +340,33 @@ def _value_for(
     value = lookup_variable(variables, variable)
     if value is MISSING:
         return None, False, f"variable {variable!r} has no value"
-    return copy_tree(value), variable.split(".", 1)[0] in unknown_vars, None
+    unresolved = isinstance(value, str) and looks_unresolved(value)
+    return copy_tree(value), unresolved or variable.split(".", 1)[0] in unknown_vars, None
 
 
 def _apply_patches(cluster: Resource, cluster_class: Resource, result: ClassResolution) -> None:
     patches = dig(cluster_class.body, "spec", "patches")
     class_name = cluster_class.name
+    shown_class = display(class_name)
     cp_replicas = dig(cluster.body, "spec", "topology", "controlPlane", "replicas")
-    contexts: dict[int, tuple[dict[str, Any], set[str]]] = {}
+    contexts: dict[int, tuple[dict[str, Any], set[str], Where]] = {}
     worker_positions: dict[tuple[str, str], int] = {}
     counters: dict[str, int] = {}
     for pool, entry in kinds.topology_workers(cluster.body):
         worker_positions[(pool, str(entry.get("name", entry["class"])))] = counters.get(pool, 0)
         counters[pool] = counters.get(pool, 0) + 1
 
-    def variables_for(target: Target) -> tuple[dict[str, Any], set[str]]:
+    def variables_for(target: Target) -> tuple[dict[str, Any], set[str], Where]:
         if id(target) not in contexts:
             overrides: Any = None
             override_path: tuple[str | int, ...] = ()
             if target.pool:
                 position = worker_positions.get((target.pool, target.worker_name), -1)
                 overrides, override_path = _worker_entry_overrides(cluster, target.pool, position)
-            values, unknown = _variables(cluster, cluster_class, overrides, override_path)
+            where: Where = {}
+            values, unknown = _variables(cluster, cluster_class, overrides, override_path, where)
             values["builtin"] = _builtins(cluster, class_name, target, cp_replicas)
-            contexts[id(target)] = (values, unknown)
+            contexts[id(target)] = (values, unknown, where)
         return contexts[id(target)]
 
     for patch in patches if isinstance(patches, list) else []:
@@ -334,6 +375,12 @@ def _apply_patches(cluster: Resource, cluster_class: Resource, result: ClassReso
         name = str(patch.get("name", ""))
         if "external" in patch:
             result.not_evaluated.append(SkippedPatch(name, "external patch (runtime extension)"))
+            why = (
+                f"ClusterClass {shown_class} external patch {name!r} (a runtime extension "
+                "capsa does not call) may set any field; the built object decides"
+            )
+            for target in result.targets:
+                target.undecided(("spec",), why)
             continue
         definitions = patch.get("definitions")
         enabled_if = patch.get("enabledIf")
@@ -345,7 +392,7 @@ def _apply_patches(cluster: Resource, cluster_class: Resource, result: ClassReso
             for target in result.targets:
                 if not _selector_matches(selector, target):
                     continue
-                variables, unknown_vars = variables_for(target)
+                variables, unknown_vars, where = variables_for(target)
                 if isinstance(enabled_if, str):
                     used = {m.group(1) for m in _VAR_IN_TEMPLATE.finditer(enabled_if)}
                     enabled = (
@@ -355,20 +402,63 @@ def _apply_patches(cluster: Resource, cluster_class: Resource, result: ClassReso
                         result.not_evaluated.append(
                             SkippedPatch(name, f"enabledIf {enabled_if.strip()!r} not evaluated")
                         )
+                        why = (
+                            f"ClusterClass {shown_class} patch {name!r} applies only if "
+                            f"{enabled_if.strip()!r}, which capsa could not decide"
+                            + _variables_named(used & unknown_vars)
+                        )
+                        _undecided_operations(operations, target, why)
                         continue
                     if not enabled:
                         continue
-                _apply_operations(name, operations, target, variables, unknown_vars, result)
+                _apply_operations(
+                    f"ClusterClass {shown_class} patch {name!r}",
+                    name,
+                    operations,
+                    target,
+                    (variables, unknown_vars, where, cluster_class),
+                    result,
+                )
+
+
+def _variables_named(names: set[str]) -> str:
+    if not names:
+        return ""
+    shown = ", ".join(sorted(names))
+    return f" (it reads the Cluster variable(s) {shown}, whose value is unresolved)"
+
+
+def _op_path(pointer: str) -> tuple[str | int, ...] | None:
+    """A JSON pointer as a field path (`/-` appends: its list is what changes)."""
+    try:
+        steps = pointer_steps(pointer)
+    except PatchError:
+        return None
+    if steps and steps[-1] == "-":
+        steps = steps[:-1]
+    return tuple(int(s) if s.isdigit() else s for s in steps)
+
+
+def _undecided_operations(operations: list[Any], target: Target, why: str) -> None:
+    """Every field the operations would touch is unknown on `target`."""
+    for operation in operations:
+        path = operation.get("path") if isinstance(operation, Mapping) else None
+        concrete = _op_path(path) if isinstance(path, str) else None
+        if concrete:
+            target.undecided(concrete, why)
 
 
 def _apply_operations(
+    label: str,
     name: str,
     operations: list[Any],
     target: Target,
-    variables: Mapping[str, Any],
-    unknown_vars: set[str],
+    inputs: tuple[Mapping[str, Any], set[str], Where, Resource],
     result: ClassResolution,
 ) -> None:
+    """Apply `operations` to `target`; `inputs` are the variables, those unresolved, where
+    each was written, and the class (where literal values are written)."""
+    variables, unknown_vars, where, cluster_class = inputs
     for operation in operations:
         if not isinstance(operation, Mapping):
             continue
@@ -382,15 +472,60 @@ def _apply_operations(
         )
         if reason is not None:
             result.not_evaluated.append(SkippedPatch(name, f"{path}: {reason}"))
+            concrete_path = _op_path(path)
+            if concrete_path:
+                target.undecided(concrete_path, f"{label} sets {path} from a {_why(reason)}")
             continue
+        created = _missing_prefixes(target.body, path)
         try:
             concrete = apply_operation(target.body, op, path, value)
         except PatchError as exc:
             result.not_evaluated.append(SkippedPatch(name, f"{path}: {exc}"))
             continue
+        source = operation.get("valueFrom")
+        variable = source.get("variable") if isinstance(source, Mapping) else None
+        origin = (
+            where.get(variable.split(".", 1)[0])
+            if isinstance(variable, str)
+            else _at(cluster_class, operation, ("value",))
+        )
+        if origin is not None:
+            for made in (*created, tuple(concrete)):
+                target.origins.setdefault(made, (*origin, tuple(concrete)))
         if unknown:
-            target.unknown.add(tuple(concrete))
+            target.undecided(
+                tuple(concrete),
+                f"{label} sets {path} from the Cluster variable {variable}, whose value is "
+                "unresolved",
+            )
         target.applied.append(AppliedPatch(name, op, path))
+
+
+def _missing_prefixes(body: Any, pointer: str) -> list[tuple[str | int, ...]]:
+    """The enclosing fields of `pointer` that do not exist yet (an `add` creates them): a
+    finding on one of them is about what the patch wrote."""
+    steps = _op_path(pointer) or ()
+    node = body
+    for depth, step in enumerate(steps[:-1]):
+        in_map = isinstance(node, Mapping) and step in node and node[step] is not None
+        in_list = isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node)
+        if not (in_map or in_list):
+            return [steps[: end + 1] for end in range(depth, len(steps) - 1)]
+        node = node[step]
+    return []
+
+
+def _why(reason: str) -> str:
+    """What a patch value comes from, for the unknown result's reason."""
+    if reason == "Go-template value":
+        return "Go template (valueFrom.template), which capsa does not run"
+    if reason.startswith("variable "):
+        name = reason.split("'")[1] if "'" in reason else reason
+        return (
+            f"variable {name} that has no default and that no Cluster among the inputs "
+            "sets (set it in the Cluster's spec.topology.variables)"
+        )
+    return f"value capsa cannot read ({reason})"
 
 
 def resolve_cluster_class(

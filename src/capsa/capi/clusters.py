@@ -28,7 +28,13 @@ from capsa.capi.context import (
 from capsa.capi.index import ResourceIndex, ResourceKey, namespace_of, resource_key
 from capsa.errors import Problem
 from capsa.kube import dig, labels_of, selector_is_empty, selector_matches
-from capsa.sources.clusterctl_vars import looks_unresolved
+from capsa.sources.clusterctl_vars import (
+    MARKER_SUFFIX,
+    UNRESOLVED_PREFIX,
+    UNRESOLVED_RE,
+    display,
+    looks_unresolved,
+)
 from capsa.sources.resource import Resource
 from capsa.yamlio import position_of
 
@@ -85,6 +91,10 @@ class Resolution:
     problems: tuple[Problem, ...]
 
 
+UNRESOLVED_CLUSTER_NAME = f"{UNRESOLVED_PREFIX}CLUSTER_NAME{MARKER_SUFFIX}"
+"""The name a ClusterClass's templates see when no Cluster among the inputs uses it."""
+
+
 def resolve_clusters(resources: Sequence[Resource], index: ResourceIndex) -> Resolution:
     """Resolve every Cluster among `resources` (indexed in `index`)."""
     builder = _Builder(resources, index)
@@ -118,7 +128,48 @@ def resolve_clusters(resources: Sequence[Resource], index: ResourceIndex) -> Res
                     for m in view.members
                     if m.resource.kind.endswith("Template")
                 )
+    used = {
+        resource_key(m.resource)
+        for view in views
+        for m in view.members
+        if m.resource.kind == "ClusterClass"
+    }
+    for cluster_class in index.of_kind("ClusterClass"):
+        if cluster_class.group == kinds.CORE_GROUP and resource_key(cluster_class) not in used:
+            for template in _class_alone(cluster_class, index, replaced):
+                resolved.append(template)
     return Resolution(tuple(views), tuple(resolved), frozenset(replaced), tuple(builder.problems))
+
+
+def _class_alone(
+    cluster_class: Resource, index: ResourceIndex, replaced: set[ResourceKey]
+) -> list[Resource]:
+    """The templates of a ClusterClass no Cluster among the inputs uses, judged after the
+    class's own patches: each worker class instantiated once, variables at their class
+    defaults; what a patch sets from a variable without one (or from anything capsa
+    cannot evaluate) is unknown, never the raw template's absence. Templates a Cluster
+    already resolved are left alone (`replaced` is extended with those judged here)."""
+    workers: dict[str, list[dict[str, str]]] = {"machineDeployments": [], "machinePools": []}
+    for worker in kinds.class_workers(cluster_class.body):
+        pool = "machineDeployments" if worker.pool == "machineDeployment" else "machinePools"
+        workers[pool].append({"class": worker.name, "name": worker.name})
+    phantom = Resource(
+        api_version=f"{kinds.CORE_GROUP}/v1beta1",
+        kind="Cluster",
+        namespace=cluster_class.namespace,
+        name=UNRESOLVED_CLUSTER_NAME,
+        body={"spec": {"topology": {"class": cluster_class.name, "workers": workers}}},
+        origin=cluster_class.origin,
+    )
+    resolution = resolve_cluster_class(phantom, cluster_class, index)
+    out: list[Resource] = []
+    for target in resolution.targets:
+        key = resource_key(target.template)
+        if key in replaced:
+            continue
+        replaced.add(key)
+        out.append(target.virtual(None))
+    return out
 
 
 @dataclass
@@ -155,7 +206,8 @@ class _Builder:
             self.problem(
                 referrer,
                 path,
-                f"{referrer.kind} {referrer.name}: {what} {ref.kind} {ref.name!r} "
+                f"{referrer.kind} {display(referrer.name)}: {what} {ref.kind} "
+                f"{display(ref.name)!r} "
                 "is not among the inputs",
             )
         return found
@@ -255,6 +307,32 @@ def _resolve_direct(builder: _Builder, cluster: Resource, parts: _ClusterParts) 
             parts.members.append(Member(parts.cp_machine_template, ROLE_CONTROL_PLANE))
 
 
+def _ambiguous_class(builder: _Builder, cluster: Resource, class_name: str) -> bool:
+    """True (and a problem said) when several ClusterClasses in other files carry the
+    class name a Cluster asks for and none sits in its own file: picking one would be a
+    guess (copies of templates often name theirs `${CLUSTER_CLASS_NAME}` alike)."""
+    candidates = [
+        c for c in builder.index.named("ClusterClass", class_name) if c.group == kinds.CORE_GROUP
+    ]
+    if any(c.origin.path == cluster.origin.path for c in candidates):
+        return False
+    files = sorted({c.origin.path for c in candidates})
+    if len(files) < 2:
+        return False
+    hint = ""
+    found = UNRESOLVED_RE.search(class_name)
+    if found is not None:
+        hint = f"; set --var {found.group(1)}=... to choose"
+    builder.problem(
+        cluster,
+        ("spec", "topology"),
+        f"Cluster {display(cluster.name)}: {len(files)} ClusterClasses named "
+        f"{display(class_name)!r} are among the inputs ({', '.join(files)}); none was "
+        f"applied{hint}",
+    )
+    return True
+
+
 def _resolve_class(builder: _Builder, cluster: Resource, parts: _ClusterParts) -> str | None:
     """A topology-managed Cluster: find its ClusterClass and apply it."""
     found = kinds.cluster_class_of(cluster.body)
@@ -266,6 +344,8 @@ def _resolve_class(builder: _Builder, cluster: Resource, parts: _ClusterParts) -
     )
     if class_namespace is not None and looks_unresolved(class_namespace):
         ref = kinds.ObjectRef(kind="ClusterClass", name=class_name, group=kinds.CORE_GROUP)
+    if _ambiguous_class(builder, cluster, class_name):
+        return class_name
     cluster_class = builder.resolve(cluster, ref, ("spec", "topology"), "topology class")
     if cluster_class is None:
         return class_name

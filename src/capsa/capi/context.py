@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from capsa.capi.payload import CarriedObject
+from capsa.capi.rbac import RbacFacts
 
 ROLE_CONTROL_PLANE = "control-plane"
 ROLE_WORKER = "worker"
@@ -182,6 +183,11 @@ class CheckContext:
     vpc: VpcFacts = field(default_factory=VpcFacts)
     applied_patches: tuple[AppliedPatch, ...] = ()
     skipped_patches: tuple[SkippedPatch, ...] = ()
+    bootstrap_kinds: tuple[str, ...] = ()
+    """Bootstrap config kinds of the MachineDeployments/MachinePools whose machines this
+    infrastructure template (or pool) makes: `NodeadmConfig` means EKS nodes, which join
+    without a kubeadm token, with or without a Cluster among the inputs."""
+    rbac: RbacFacts = field(default_factory=RbacFacts)
 
     def binding(self) -> dict[str, Any]:
         """The CEL `context` variable: plain maps, lists and scalars, camelCase keys."""
@@ -201,4 +207,6 @@ class CheckContext:
                 "applied": [a.binding() for a in self.applied_patches],
                 "notEvaluated": [s.binding() for s in self.skipped_patches],
             },
+            "bootstrapKinds": list(self.bootstrap_kinds),
+            "rbac": self.rbac.binding(),
         }

@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from capsa.capi.kinds import ObjectRef
+from capsa.sources.clusterctl_vars import looks_unresolved
 from capsa.sources.resource import Resource
 
 DEFAULT_NAMESPACE = "default"
@@ -64,6 +65,10 @@ class ResourceIndex:
         # Same-named carriers in other files (copies of a template) carry their own objects.
         return list(self._by_carrier.get((label, carrier.origin.path), ()))
 
+    def named(self, kind: str, name: str) -> list[Resource]:
+        """Every resource of `kind` called `name`, in input order."""
+        return [entry[0] for entry in self._by_kind_name.get((kind, name), ())]
+
     def of_kind(self, *kinds: str) -> list[Resource]:
         """All resources of the given kinds, in input order per kind."""
         out: list[Resource] = []
@@ -80,6 +85,8 @@ class ResourceIndex:
         """The object `ref` names. `namespace` None means cluster-scoped (any namespace
         matches); `near` is the referrer, whose file is preferred."""
         wanted = None if namespace is None else ref.namespace or namespace
+        if wanted is not None and looks_unresolved(wanted):
+            wanted = None  # `${NAMESPACE}`: any namespace may be the one meant
         if near is not None:
             same_file = self._by_kind_name_path.get((ref.kind, ref.name, near.origin.path), ())
             found = _first(same_file, ref.group, wanted)

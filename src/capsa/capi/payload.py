@@ -55,16 +55,18 @@ def _texts(carrier: Mapping[str, Any]) -> list[str]:
 
 
 def _keys(obj: Mapping[str, Any]) -> tuple[str, ...]:
+    """Key names that hold something: a key with an empty value carries no data (the EBS
+    CSI driver's placeholder Secret names access keys and leaves them empty)."""
     keys: list[str] = []
     for field in ("data", "stringData", "binaryData"):
         section = obj.get(field)
         if isinstance(section, Mapping):
-            keys.extend(str(k) for k in section)
+            keys.extend(str(k) for k, v in section.items() if v is not None and v != "")
     return tuple(sorted(set(keys)))
 
 
 def describe(obj: Mapping[str, Any]) -> CarriedObject | None:
-    """Kind, apiVersion, name, namespace and key names of one carried object."""
+    """Kind, apiVersion, name, namespace and the names of its non-empty keys."""
     if not isinstance(obj.get("kind"), str):
         return None
     raw_meta = obj.get("metadata")

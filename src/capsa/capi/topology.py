@@ -3,8 +3,8 @@ and the context cross-object checks see for each resource (`capsa.capi.context`)
 
 Each member of a cluster sees the cluster's shared facts plus its own role, namespace,
 VPC and (for a ClusterResourceSet) payload; objects in no cluster see what is knowable
-on their own (their namespace; an AWSCluster's identity; a ClusterResourceSet's
-payload).
+on their own (their namespace; an AWSCluster's identity; the identity an
+AWSClusterRoleIdentity is assumed from; a ClusterResourceSet's payload).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from capsa.capi.context import (
 )
 from capsa.capi.index import ResourceIndex, ResourceKey, namespace_of, resource_key
 from capsa.capi.payload import describe, embedded_objects
+from capsa.capi.rbac import RbacFacts, rbac_facts
 from capsa.errors import Problem
 from capsa.kube import dig, labels_of
 from capsa.sources.clusterctl_vars import looks_unresolved
@@ -50,6 +51,10 @@ class Topology:
     _contexts: Mapping[ResourceKey, CheckContext] = field(repr=False)
     _replaced: frozenset[ResourceKey] = field(repr=False)
     _namespaces: Mapping[str, NamespaceFacts] = field(repr=False)
+    _bootstrap: Mapping[tuple[str, str, str], tuple[str, ...]] = field(
+        default_factory=dict, repr=False
+    )
+    _rbac: Mapping[ResourceKey, RbacFacts] = field(default_factory=dict, repr=False)
     _bindings: dict[ResourceKey, dict[str, Any]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -58,8 +63,16 @@ class Topology:
         """Where `resource` sits in the topology. Resources outside any cluster get an
         empty cluster and role "". A template shared by several clusters gets the first
         cluster's context."""
-        found = self._contexts.get(resource_key(resource))
-        return found if found is not None else _outside(resource, self._namespaces)
+        key = resource_key(resource)
+        found = self._contexts.get(key)
+        context = found if found is not None else _outside(resource, self._namespaces)
+        bootstrap = self._bootstrap.get(
+            (resource.origin.path, resource.kind, _template_name(resource))
+        )
+        if bootstrap:
+            context = replace(context, bootstrap_kinds=bootstrap)
+        rbac = self._rbac.get(key)
+        return context if rbac is None else replace(context, rbac=rbac)
 
     def context_for(self, resource: Resource) -> dict[str, Any]:
         """`context_of` as the CEL `context` binding (made once per resource; treat it as
@@ -87,12 +100,15 @@ class SharedFacts:
     namespaces: Mapping[str, NamespaceFacts]
     vpc_users: Mapping[str, tuple[str, ...]]
     cluster_order: Mapping[ResourceKey, int]  # each Cluster's place among the whole's
+    rbac: Mapping[ResourceKey, RbacFacts]  # per binding: RBAC is judged across the input
 
 
 def shared_facts(topology: Topology) -> SharedFacts:
     """The facts of `topology` that other parts of the same input must see alike."""
     order = {resource_key(view.cluster): i for i, view in enumerate(topology.clusters)}
-    return SharedFacts(dict(topology._namespaces), _vpc_users(topology.clusters), order)
+    return SharedFacts(
+        dict(topology._namespaces), _vpc_users(topology.clusters), order, dict(topology._rbac)
+    )
 
 
 def build_topology(
@@ -103,21 +119,24 @@ def build_topology(
     shared: SharedFacts | None = None,
 ) -> Topology:
     """Resolve every Cluster among `resources` and prepare each resource's context.
+    Fragments (kustomize patch files) take no part: they get the context of no cluster.
 
     `management_vpc_ids` are VPC ids known to host the management cluster (e.g. read from
     a live cluster); workload clusters placed in them are flagged by the network check.
     `index` replaces the index built over `resources`; `shared` replaces the facts that
     span the whole input (when `resources` are a part of it).
     """
-    index = index if index is not None else ResourceIndex(resources)
-    found = resolve_clusters(resources, index)
+    # a kustomize patch file holds a fragment of its base, not an object of any cluster
+    whole = [r for r in resources if r.fragment_of is None]
+    index = index if index is not None else ResourceIndex(whole)
+    found = resolve_clusters(whole, index)
     views = found.views
     if shared is not None:  # a part: clusters in the whole's order (the first claims first)
         order = shared.cluster_order
         views = tuple(sorted(views, key=lambda v: order.get(resource_key(v.cluster), len(order))))
     namespaces = dict(shared.namespaces) if shared is not None else _namespace_facts(index)
     vpc_users = shared.vpc_users if shared is not None else _vpc_users(views)
-    contexts = _contexts(views, resources, index, namespaces, set(management_vpc_ids), vpc_users)
+    contexts = _contexts(views, whole, index, namespaces, set(management_vpc_ids), vpc_users)
     return Topology(
         clusters=views,
         problems=found.problems,
@@ -125,7 +144,40 @@ def build_topology(
         _contexts=contexts,
         _replaced=found.replaced,
         _namespaces=namespaces,
+        _bootstrap=_bootstrap_kinds(index),
+        _rbac=shared.rbac if shared is not None else rbac_facts(resources),
     )
+
+
+def _template_name(resource: Resource) -> str:
+    """The name a pool's infrastructureRef uses (a ClusterClass copy is `name@cluster`)."""
+    return resource.name.split("@", 1)[0]
+
+
+def _bootstrap_kinds(index: ResourceIndex) -> dict[tuple[str, str, str], tuple[str, ...]]:
+    """(file, infrastructure kind, name) -> the bootstrap config kinds of the
+    MachineDeployments, MachinePools and ClusterClass worker classes of that file whose
+    machines it makes (copies of templates repeat names, so the file is part of the key)."""
+    found: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for pool in index.of_kind("MachineDeployment", "MachinePool"):
+        if pool.group != kinds.CORE_GROUP:
+            continue
+        infra = kinds.ref_from(dig(pool.body, "spec", "template", "spec", "infrastructureRef"))
+        config = kinds.ref_from(
+            dig(pool.body, "spec", "template", "spec", "bootstrap", "configRef")
+        )
+        if infra is not None and config is not None:
+            found[(pool.origin.path, infra.kind, infra.name)].add(config.kind)
+    for cluster_class in index.of_kind("ClusterClass"):
+        for worker in kinds.class_workers(cluster_class.body):
+            if worker.infrastructure is not None and worker.bootstrap is not None:
+                key = (
+                    cluster_class.origin.path,
+                    worker.infrastructure.kind,
+                    worker.infrastructure.name,
+                )
+                found[key].add(worker.bootstrap.kind)
+    return {key: tuple(sorted(value)) for key, value in found.items()}
 
 
 # --- contexts --------------------------------------------------------------------------
@@ -264,7 +316,31 @@ def _contexts(
                     ),
                 )
             contexts[key] = context
+        elif resource.kind == "AWSClusterRoleIdentity":
+            contexts[key] = _assumed_from(resource, index, namespaces)
     return contexts
+
+
+def _assumed_from(
+    identity: Resource, index: ResourceIndex, namespaces: Mapping[str, NamespaceFacts]
+) -> CheckContext:
+    """A role identity's context: `identity`/`identityRef` are the identity it is assumed
+    from (its sourceIdentityRef), when it names one."""
+    context = _outside(identity, namespaces)
+    ref = kinds.ref_from(dig(identity.body, "spec", "sourceIdentityRef"))
+    if ref is None:
+        return context
+    source = index.resolve(ref, None, identity)
+    return replace(
+        context,
+        identity=plain(source.body) if source is not None else None,
+        identity_ref=IdentityRefFacts(
+            kind=ref.kind,
+            name=ref.name,
+            found=source is not None,
+            chain=tuple(identity_chain(source, index)),
+        ),
+    )
 
 
 def _shared_context(view: ClusterView, namespaces: Mapping[str, NamespaceFacts]) -> CheckContext:

@@ -7,14 +7,24 @@ Outcomes:
 - the expression is true → a pass (evidence that the mitigation holds for that object),
   marked "by default" with the upstream default it rests on when `byDefault.when` holds;
 - false → a Finding located at the check's field (or the document when it is absent);
-- "unknown" when a field listed in `unknownWhen` is an unresolved variable, when the
-  expression reads a field that is not there, or when it fails on a resource that has
-  unresolved values. Unknown is never a pass.
+- "unknown" when a field listed in `unknownWhen` is an unresolved variable (or was set
+  by a ClusterClass patch capsa cannot evaluate), when the expression reads a field that
+  is not there, or when it fails on a resource that has unresolved values. The reason
+  names the variables to set (`--var NAME=...`) or the patch. When every unresolved
+  value sits inside one item of a list (`files[]`, `users[]`), only that item is
+  unknown: the check still fails if it fails both with the item as read and without it.
+  Unknown is never a pass.
+
+A fragment (a kustomize patch file, `capsa.sources.kustomize`) holds only what its patch
+changes, so it may add evidence but never "lacks" anything: a failure counts only when the
+fragment itself sets the field the finding points at; otherwise, and for passes that rest
+on an absent setting or on cross-object context, the result is unknown (its base decides).
 Other runtime errors become Problems, reported once per check and file.
 """
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +41,8 @@ from capsa.checks.findings import (
 from capsa.checks.model import Check, FieldPath
 from capsa.checks.program import FAILS, NOT_APPLICABLE, PASSES, PASSES_BY_DEFAULT, compiled
 from capsa.errors import Problem
+from capsa.sources.clusterctl_vars import UNRESOLVED_RE
+from capsa.sources.redact import REDACTED
 from capsa.sources.resource import Resource
 from capsa.yamlio import LineDict, LineList, plain, position_of
 
@@ -105,6 +117,51 @@ def _depth(body: Any, path: tuple[str | int, ...]) -> int:
     return len(path)
 
 
+def _best_path(
+    resource: Resource, field_paths: Sequence[FieldPath]
+) -> tuple[str | int, ...] | None:
+    """Among the `field` alternatives, the concrete path that exists deepest in the
+    document (first wins on ties), cut to the part that exists."""
+    best: tuple[str | int, ...] | None = None
+    best_depth = -1
+    for pattern in field_paths:
+        for concrete in _expand(resource.body, pattern):
+            depth = _depth(resource.body, concrete)
+            if depth == len(concrete) and depth > 0:
+                return concrete
+            if depth > best_depth:
+                best, best_depth = concrete[:depth], depth
+    return best
+
+
+def _patched_origin(
+    resource: Resource, path: tuple[str | int, ...] | None, reads: Sequence[FieldPath]
+) -> tuple[str, int] | None:
+    """Where the value at `path` (or the nearest enclosing field a ClusterClass patch set
+    or created) was written, when a patch wrote a field the check reads (`reads`, its
+    unknownWhen paths): a patch that only created the enclosing map for something else
+    is not what the finding is about."""
+    origins = resource.field_origins
+    if not origins or path is None:
+        return None
+    for end in range(len(path), 0, -1):
+        found = origins.get(path[:end])
+        if found is None:
+            continue
+        where, line, wrote = found
+        if any(_covers(pattern, wrote) for pattern in reads):
+            return where, line
+        return None
+    return None
+
+
+def _covers(pattern: FieldPath, path: tuple[str | int, ...]) -> bool:
+    """True when `path` lies at or under the declared `pattern` (`*` any step)."""
+    return len(path) >= len(pattern) and all(
+        want == "*" or str(want) == str(have) for want, have in zip(pattern, path, strict=False)
+    )
+
+
 def field_line(
     resource: Resource, check: Check, field_paths: Sequence[FieldPath] | None = None
 ) -> int | None:
@@ -112,25 +169,25 @@ def field_line(
     path that exists deepest in the document (first wins on ties); the document line when
     positions are unknown (embedded or live resources). `field_paths` are the check's own,
     already split (to spare re-splitting them for every finding)."""
+    return field_location(resource, check, field_paths)[1]
+
+
+def field_location(
+    resource: Resource, check: Check, field_paths: Sequence[FieldPath] | None = None
+) -> tuple[str, int | None]:
+    """(file, line) of the field a finding is about (see `field_line`). A field a
+    ClusterClass patch set points where its value was written (the Cluster variable or
+    the class), not at the template that lacks it."""
     if resource.origin.carrier is not None or not isinstance(resource.body, LineDict | LineList):
-        return resource.origin.line
-    best: tuple[str | int, ...] | None = None
-    best_depth = -1
-    for pattern in check.field_paths if field_paths is None else field_paths:
-        for concrete in _expand(resource.body, pattern):
-            depth = _depth(resource.body, concrete)
-            if depth == len(concrete) and depth > 0:
-                best = concrete
-                best_depth = len(concrete) + 1_000  # a full match beats any prefix
-                break
-            if depth > best_depth:
-                best, best_depth = concrete, depth
-        if best_depth >= 1_000:
-            break
-    position = position_of(resource.body, best) if best is not None else None
+        return resource.origin.path, resource.origin.line
+    best = _best_path(resource, check.field_paths if field_paths is None else field_paths)
+    patched = _patched_origin(resource, best, check.unknown_paths)
+    if patched is not None:
+        return patched
+    position = position_of(resource.body, best) if best else None
     if position is None or position[0] <= 0:
-        return resource.origin.line
-    return position[0]
+        return resource.origin.path, resource.origin.line
+    return resource.origin.path, position[0]
 
 
 def _matches_unknown(pattern: FieldPath, unknown: tuple[str | int, ...]) -> bool:
@@ -143,14 +200,65 @@ def _matches_unknown(pattern: FieldPath, unknown: tuple[str | int, ...]) -> bool
     return True
 
 
-def _is_unknown(resource: Resource, prepared: _Prepared) -> bool:
+def _unknown_matches(
+    resource: Resource, prepared: _Prepared
+) -> list[tuple[FieldPath, tuple[str | int, ...]]]:
+    """The (declared, unresolved) path pairs that overlap for this check and resource."""
     if not prepared.unknown_paths or not resource.unknown_paths:
-        return False
-    return any(
-        _matches_unknown(pattern, have)
+        return []
+    return [
+        (pattern, have)
         for pattern in prepared.unknown_paths
         for have in resource.unknown_paths
-    )
+        if _matches_unknown(pattern, have)
+    ]
+
+
+_FLAG_MAPS = frozenset({"extraArgs", "kubeletExtraArgs"})
+"""v1beta1 maps whose entries are the items of v1beta2 `{name, value}` lists."""
+
+
+def _list_item(pattern: FieldPath, have: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+    """The item an unresolved path sits in: one of `files[]`, one flag of a v1beta2
+    `extraArgs` list or of a v1beta1 `extraArgs` map: the first list index of `have` that
+    the declared path reaches through a `*` or lies below it, or a flag map's key. None
+    when the value is not inside an item."""
+    for position, step in enumerate(have):
+        below = position >= len(pattern)
+        if below and position > 0 and have[position - 1] in _FLAG_MAPS:
+            return have[: position + 1]
+        if not isinstance(step, int):
+            continue
+        if below or pattern[position] == "*":
+            return have[: position + 1]
+        return None
+    return None
+
+
+def unknown_reason(resource: Resource, paths: Sequence[tuple[str | int, ...]]) -> str:
+    """What would decide a result left unknown by `paths`: the clusterctl variables to set
+    (`--var NAME=...`), or why a ClusterClass patch could not be applied."""
+    names: list[str] = []
+    other: list[str] = []
+    for path in paths:
+        why = resource.unknown_reasons.get(path)
+        if why is not None and why not in other:
+            other.append(why)
+        node = _walk(resource.body, path)
+        texts = [str(path[-1]) if path else ""]
+        if isinstance(node, str):
+            texts.append(node)
+        for text in texts:
+            for match in UNRESOLVED_RE.finditer(text):
+                if match.group(1) not in names:
+                    names.append(match.group(1))
+    parts: list[str] = []
+    if names:
+        shown_names = ", ".join("${" + n + "}" for n in names)
+        flags = " ".join(f"--var {n}=..." for n in names)
+        parts.append(f"unresolved {shown_names}: set {flags}")
+    parts.extend(other)
+    return "; ".join(parts) or "a field it reads is unresolved"
 
 
 @dataclass(frozen=True)
@@ -193,8 +301,8 @@ class _Index:
 def _finding(prepared: _Prepared, resource: Resource) -> Finding:
     check = prepared.check
     ref = _ref(resource)
-    line = field_line(resource, check, prepared.field_paths)
-    location = Location(resource.origin.path, line, resource.origin.carrier)
+    path, line = field_location(resource, check, prepared.field_paths)
+    location = Location(path, line, resource.origin.carrier)
     return Finding(
         fingerprint=fingerprint(check.id, ref, check.field),
         check_id=check.id,
@@ -238,23 +346,35 @@ def evaluate(
         doc_location = Location(resource.origin.path, resource.origin.line, resource.origin.carrier)
         for check in matching:
             prep = prepared[id(check)]
-            if _is_unknown(resource, prep):
-                result.unknown.append(
-                    CheckResult(check.id, ref, doc_location, "a field it reads is unresolved")
-                )
-                continue
             bindings: dict[str, Any] = {"object": document}
             if check.scope == "topology" and context_for is not None:
                 if context is None:
                     context = context_for(resource)
                 bindings["context"] = context
+            matches = _unknown_matches(resource, prep)
+            if matches:
+                secret = _secret_outcome(resource, prep, bindings, [h for _, h in matches])
+                if secret == PASSES:
+                    result.passes.append(CheckResult(check.id, ref, doc_location))
+                elif secret == FAILS or _fails_without(
+                    prep, bindings, [_list_item(p, h) for p, h in matches]
+                ):
+                    result.findings.append(_finding(prep, resource))
+                else:
+                    why = unknown_reason(resource, [have for _, have in matches])
+                    result.unknown.append(CheckResult(check.id, ref, doc_location, why))
+                continue
             if check.scope not in activations:
                 activations[check.scope] = _activation(check.scope, bindings)
             try:
                 value = prep.program.evaluate(bindings, activations[check.scope])
             except CelError as error:
                 text = str(error)
-                if any(marker in text for marker in _MISSING_FIELD) or resource.unknown_paths:
+                if resource.unknown_paths:
+                    why = unknown_reason(resource, sorted(resource.unknown_paths, key=str))
+                    result.unknown.append(CheckResult(check.id, ref, doc_location, why))
+                    continue
+                if any(marker in text for marker in _MISSING_FIELD):
                     result.unknown.append(CheckResult(check.id, ref, doc_location, text))
                     continue
                 _report_once(
@@ -266,6 +386,11 @@ def evaluate(
                 )
                 continue
             outcome = _outcome(value)
+            if resource.fragment_of is not None:
+                partial = _fragment_unknown(prep, resource, outcome)
+                if partial is not None:
+                    result.unknown.append(CheckResult(check.id, ref, doc_location, partial))
+                    continue
             if outcome == PASSES:
                 result.passes.append(CheckResult(check.id, ref, doc_location))
             elif outcome == PASSES_BY_DEFAULT:
@@ -287,6 +412,114 @@ def evaluate(
                     f"returned {value!r} instead of true/false",
                 )
     return result
+
+
+def _secret_outcome(
+    resource: Resource,
+    prepared: _Prepared,
+    bindings: Mapping[str, Any],
+    paths: Sequence[tuple[str | int, ...]],
+) -> int | None:
+    """A Secret's values are redacted as they are read: all a check can see of one is
+    whether it is empty. So an unresolved value under data/stringData is decided by
+    trying both: the same outcome either way is the outcome; None otherwise."""
+    from capsa.cel import CelError
+
+    if resource.kind != "Secret" or not all(
+        len(p) == 2 and p[0] in ("data", "stringData") for p in paths
+    ):
+        return None
+    outcomes = set()
+    for probe in ("", REDACTED):
+        document = copy.deepcopy(bindings["object"])
+        for where, key in paths:
+            section = document.get(where)
+            if isinstance(section, dict) and key in section:
+                section[key] = probe
+        try:
+            outcomes.add(_outcome(prepared.program.evaluate({**bindings, "object": document})))
+        except CelError:
+            return None
+    found = outcomes.pop() if len(outcomes) == 1 else None
+    return found if found in (PASSES, FAILS) else None
+
+
+def _flag_name(document: Any, item: tuple[str | int, ...]) -> str | None:
+    """The flag an item is, when it is one (a v1beta1 map key, a v1beta2 `{name}`)."""
+    if len(item) >= 2 and item[-2] in _FLAG_MAPS:
+        if isinstance(item[-1], str):
+            return item[-1]
+        entry = _walk(document, item)
+        name = entry.get("name") if isinstance(entry, dict) else None
+        return name if isinstance(name, str) else ""
+    return None
+
+
+def _reads_flag(prepared: _Prepared, name: str | None) -> bool:
+    """True when the check's CEL names the flag (so an unknown value of it may decide)."""
+    if name is None:
+        return False
+    check = prepared.check
+    texts = [check.expression, check.applies_when or "", *(v.expression for v in check.variables)]
+    return not name or any(name in text for text in texts)
+
+
+def _fails_without(
+    prepared: _Prepared,
+    bindings: Mapping[str, Any],
+    items: Sequence[tuple[str | int, ...] | None],
+) -> bool:
+    """True when the check fails whatever the unresolved list items hold: it fails both
+    with them as read and with them left out. Only when every unresolved value sits
+    inside a list item (one of `files[]`, `users[]`); otherwise the result is unknown."""
+    from capsa.cel import CelError
+
+    if not items or any(item is None for item in items):
+        return False
+    document = bindings["object"]
+    without = copy.deepcopy(document)
+    chosen = {i for i in items if i is not None}
+    if any(_reads_flag(prepared, _flag_name(document, item)) for item in chosen):
+        return False  # the unresolved value is a flag the check reads
+    for item in sorted(chosen, key=lambda i: -i[-1] if isinstance(i[-1], int) else 0):
+        container = _walk(without, item[:-1])
+        step = item[-1]
+        if isinstance(container, list) and isinstance(step, int) and 0 <= step < len(container):
+            del container[step]
+        elif isinstance(container, dict):
+            container.pop(step, None)
+    try:
+        return all(
+            _outcome(prepared.program.evaluate({**bindings, "object": doc})) == FAILS
+            for doc in (document, without)
+        )
+    except CelError:
+        return False
+
+
+def _sets_field(resource: Resource, prepared: _Prepared) -> bool:
+    """True when the body sets one of the check's `field` alternatives to a value of its
+    own. A map or list there does not count: a patch merges into the base's, so what the
+    check missed in it may well be in the base."""
+    for pattern in prepared.field_paths:
+        for concrete in _expand(resource.body, pattern):
+            node = _walk(resource.body, concrete) if concrete else _ABSENT
+            if node is not _ABSENT and not isinstance(node, dict | list):
+                return True
+    return False
+
+
+def _fragment_unknown(prepared: _Prepared, resource: Resource, outcome: int | None) -> str | None:
+    """Why an outcome on a fragment says nothing about the built object (None when it
+    does: a failure or a pass on a field the patch itself sets)."""
+    base = f"a kustomize patch listed by {resource.fragment_of}"
+    if prepared.check.scope == "topology":
+        return f"{base}: its cluster is known only once the overlay is built"
+    if outcome == PASSES_BY_DEFAULT:
+        return f"{base}: the setting is absent from the patch; its base decides"
+    if outcome in (FAILS, PASSES) and not _sets_field(resource, prepared):
+        return f"{base}: the patch does not set {prepared.check.field}; its base decides"
+    return None
 
 
 def _activation(scope: str, bindings: Mapping[str, Any]) -> Any:

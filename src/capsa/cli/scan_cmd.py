@@ -304,6 +304,7 @@ def show_check(check_id: str = typer.Argument(..., metavar="ID", help="A check i
         *(f"variables.{v.name} = {' '.join(v.expression.split())}" for v in check.variables),
         "expression (true when compliant):",
         *(f"  {line}" for line in check.expression.strip().splitlines()),
+        *_conditions(check),
         "",
         f"why: {data['message']}",
         "",
@@ -313,6 +314,23 @@ def show_check(check_id: str = typer.Argument(..., metavar="ID", help="A check i
         *(f"  - {ref}" for ref in check.references),
     ]
     _write("\n".join(lines), None)
+
+
+def _conditions(check: Check) -> list[str]:
+    """When a result is not applicable, and when a pass rests on an upstream default."""
+    lines: list[str] = []
+    if check.applies_when is not None:
+        lines += [
+            "applies when (otherwise not applicable):",
+            f"  {' '.join(check.applies_when.split())}",
+        ]
+    if check.by_default is not None:
+        lines += [
+            "passes by default when:",
+            f"  {' '.join(check.by_default.when.split())}",
+            f"  ({' '.join(check.by_default.default.split())}; {check.by_default.reference})",
+        ]
+    return lines
 
 
 # --- policy -------------------------------------------------------------------------

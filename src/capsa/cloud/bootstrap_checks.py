@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from capsa.cloud import capa
-from capsa.cloud.iam import grants, policies_of
-from capsa.cloud.registry import CloudInput, Outcome, cloud_check
+from capsa.cloud.iam import missing_policies
+from capsa.cloud.registry import CloudInput, Outcome, absent, cloud_check
 from capsa.sources.aws.facts import Secret, Where, cluster_of, role_of
 
 _LIVE = ("pending", "running", "stopping", "stopped")
@@ -58,29 +58,26 @@ def lingering_bootstrap_data(inp: CloudInput) -> Iterator[Outcome]:
             yield Outcome("fail", kind, secret.arn, text, where)
         else:
             yield Outcome("pass", kind, secret.arn, f"{instance.id} is still booting", where)
-    if not capa_secrets and any(cluster_of(i.tags) for i in facts.instances):
+    if capa_secrets:
+        return
+    if any(cluster_of(i.tags) for i in facts.instances):
         arn = f"arn:aws:iam::{facts.account or 'unknown'}:root"
         regions = ", ".join(facts.regions) or "the regions read"
         yield Outcome("pass", "AWSAccount", arn, f"no bootstrap data left in {regions}")
+    else:  # no cluster here: no bootstrap data to outlive a boot
+        yield absent(facts, "CAPA-tagged instance and no bootstrap secret or parameter")
 
 
 @cloud_check("CAPSA-AWS-011")
 def who_can_delete_the_api_load_balancer(inp: CloudInput) -> Iterator[Outcome]:
     facts = inp.facts
-    controllers = set(capa.controllers_role_arns(facts))
     principals = (*facts.roles, *facts.users)
+    judged = False
     for lb in facts.load_balancers:
         if cluster_of(lb.tags) is None or role_of(lb.tags) not in ("apiserver", None):
             continue
-        others = []
-        for principal in principals:
-            if principal.arn in controllers:
-                continue
-            found = grants(
-                policies_of(principal, facts), "elasticloadbalancing:DeleteLoadBalancer", lb.arn
-            )
-            if any(not g.conditional for g in found):
-                others.append(principal.arn)
+        judged = True
+        others = [p.arn for p in capa.load_balancer_deleters(facts, lb)]
         where = Where(path=f"aws://{facts.account or 'unknown'}/{lb.region}")
         if others:
             shown = ", ".join(others[:4]) + (
@@ -89,7 +86,12 @@ def who_can_delete_the_api_load_balancer(inp: CloudInput) -> Iterator[Outcome]:
             yield Outcome(
                 "fail", "LoadBalancer", lb.arn, f"Besides the controllers: {shown}.", where
             )
+        elif unread := [p.arn for p in principals if missing_policies(p, facts)]:
+            text = f"undecided: the policies of {', '.join(unread[:3])} were not all read"
+            yield Outcome("unknown", "LoadBalancer", lb.arn, text, where)
         else:
             yield Outcome(
                 "pass", "LoadBalancer", lb.arn, "only the controllers may delete it", where
             )
+    if not judged:
+        yield absent(facts, "CAPA-tagged API load balancer")

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from capsa.sources.aws.facts import CloudFacts, Principal, cluster_of, role_of
+from capsa.cloud.iam import grants, policies_of
+from capsa.sources.aws.facts import CloudFacts, LoadBalancer, Principal, cluster_of, role_of
 
 SUFFIX = ".cluster-api-provider-aws.sigs.k8s.io"
 #: A UUID no cluster uses: a grant covering it covers every cluster's bootstrap data
@@ -26,10 +27,12 @@ ROLE_KINDS = ("controllers", "control-plane", "nodes")
 
 @dataclass(frozen=True)
 class RoleUse:
-    """Who uses a role: the clusters and CAPA role tags of the instances running with it."""
+    """Who uses a role: the clusters and CAPA role tags of the instances running with
+    it, and the instances with no CAPA cluster tag that run with it too."""
 
     clusters: frozenset[str]
     instance_roles: frozenset[str]
+    outsiders: frozenset[str] = frozenset()
 
 
 def role_uses(facts: CloudFacts) -> dict[str, RoleUse]:
@@ -37,6 +40,7 @@ def role_uses(facts: CloudFacts) -> dict[str, RoleUse]:
     profiles = {p.arn: p.roles for p in facts.instance_profiles}
     clusters: dict[str, set[str]] = defaultdict(set)
     kinds: dict[str, set[str]] = defaultdict(set)
+    outsiders: dict[str, set[str]] = defaultdict(set)
     for instance in facts.instances:
         if instance.state not in ("running", "pending", "stopping", "stopped"):
             continue
@@ -44,12 +48,14 @@ def role_uses(facts: CloudFacts) -> dict[str, RoleUse]:
         for role in profiles.get(instance.instance_profile or "", ()):
             if cluster:
                 clusters[role].add(cluster)
+            else:
+                outsiders[role].add(instance.id)
             tag = role_of(instance.tags)
             if tag:
                 kinds[role].add(tag)
     return {
-        arn: RoleUse(frozenset(clusters[arn]), frozenset(kinds[arn]))
-        for arn in set(clusters) | set(kinds)
+        arn: RoleUse(frozenset(clusters[arn]), frozenset(kinds[arn]), frozenset(outsiders[arn]))
+        for arn in set(clusters) | set(kinds) | set(outsiders)
     }
 
 
@@ -125,3 +131,20 @@ def controllers_role_arns(facts: CloudFacts) -> list[str]:
 
 def instance_probe(facts: CloudFacts) -> str:
     return f"arn:{partition(facts)}:ec2:{region(facts)}:{account(facts)}:instance/*"
+
+
+def load_balancer_deleters(facts: CloudFacts, lb: LoadBalancer) -> list[Principal]:
+    """Roles and users besides the controllers role holding an unconditional
+    elasticloadbalancing:DeleteLoadBalancer on `lb`."""
+    controllers = set(controllers_role_arns(facts))
+    return [
+        principal
+        for principal in (*facts.roles, *facts.users)
+        if principal.arn not in controllers
+        and any(
+            not g.conditional
+            for g in grants(
+                policies_of(principal, facts), "elasticloadbalancing:DeleteLoadBalancer", lb.arn
+            )
+        )
+    ]

@@ -41,7 +41,10 @@ def load_cloud_checks(
     for entry in entries:
         check, loc = entry.value, entry.loc
         ids.check_threats(file, (*loc, "threats"), check.threats, check.id)
-        ids.check_mitigation(file, (*loc, "mitigation"), check.mitigation, check.id, check.threats)
+        if check.mitigation:  # empty: hardening, evidences no mitigation
+            ids.check_mitigation(
+                file, (*loc, "mitigation"), check.mitigation, check.id, check.threats
+            )
         if check.expression is not None:
             try:
                 compiled(check)

@@ -7,7 +7,9 @@ Per check:
 - a gap in a needed kind → one unknown result on the account: "not assessable: missing
   permission X" (and the check still runs on what was read, e.g. other regions);
 - otherwise its CEL runs on every matching fact (true = compliant; a field the facts
-  lack = unknown, never a pass), or its registered function decides.
+  lack = unknown, never a pass), or its registered function decides;
+- nothing for it to judge (no cluster instance, no API load balancer in the facts read)
+  → one "not applicable" result on the account, never a pass.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 from capsa.cel import CelEnvironment, CelError, CompiledExpression
 from capsa.checks.findings import CheckResult, Finding, Location, ResourceRef, fingerprint
 from capsa.cloud.model import CloudCheck, CloudMatch
-from capsa.cloud.registry import CloudInput, CloudOptions, Outcome, registered
+from capsa.cloud.registry import CloudInput, CloudOptions, Outcome, absent, registered
 from capsa.sources.aws.facts import CloudFacts, Where, cluster_of, role_of
 
 API_VERSION = "aws/v1"
@@ -33,6 +35,7 @@ class CloudResults:
     findings: list[Finding] = field(default_factory=list)
     passes: list[CheckResult] = field(default_factory=list)
     unknown: list[CheckResult] = field(default_factory=list)
+    not_applicable: list[CheckResult] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # checks with no evidence given
 
 
@@ -123,6 +126,24 @@ def subjects(facts: CloudFacts, match: CloudMatch) -> Iterator[Subject]:
 # --- running checks ---------------------------------------------------------------------
 
 
+_NOUNS = {
+    "instances": "instance",
+    "securityGroups": "security group",
+    "loadBalancers": "load balancer",
+    "quotas": "service quota",
+}
+
+
+def _subject_text(match: CloudMatch) -> str:
+    noun = _NOUNS.get(match.facts, match.facts)
+    parts = [f"{'/'.join(match.roles)} " if match.roles else "", noun]
+    if match.cluster_owned:
+        parts.insert(0, "CAPA-tagged ")
+    if match.states:
+        parts.append(f" in state {' or '.join(match.states)}")
+    return "".join(parts)
+
+
 def _evaluate(check: CloudCheck, inp: CloudInput) -> Iterator[Outcome]:
     program = compiled(check)
     account = {
@@ -133,7 +154,9 @@ def _evaluate(check: CloudCheck, inp: CloudInput) -> Iterator[Outcome]:
         ],
         "maxInstanceVcpus": inp.options.max_instance_vcpus,
     }
+    judged = False
     for subject in subjects(inp.facts, check.match):
+        judged = True
         where = Where(path=location(inp.facts, None, subject.region).path)
         try:
             value = program.evaluate({"object": subject.body, "account": account})
@@ -150,6 +173,8 @@ def _evaluate(check: CloudCheck, inp: CloudInput) -> Iterator[Outcome]:
             yield Outcome("fail", subject.kind, subject.arn, "", where)
         else:
             yield Outcome("unknown", subject.kind, subject.arn, f"expression gave {value!r}", where)
+    if not judged:
+        yield absent(inp.facts, _subject_text(check.match))
 
 
 def outcomes(check: CloudCheck, inp: CloudInput) -> list[Outcome]:
@@ -201,6 +226,9 @@ def run_checks(
                 )
             elif outcome.verdict == "pass":
                 results.passes.append(CheckResult(check.id, ref, where, outcome.detail or None))
+            elif outcome.verdict == "not-applicable":
+                result = CheckResult(check.id, ref, where, outcome.detail or None)
+                results.not_applicable.append(result)
             else:
                 results.unknown.append(CheckResult(check.id, ref, where, outcome.detail or None))
     return results

@@ -15,8 +15,8 @@ from capsa.cloud.iam import (
     policies_of,
     unscoped_writes,
 )
-from capsa.cloud.registry import CloudInput, Outcome, cloud_check
-from capsa.sources.aws.facts import CloudFacts, Principal, cluster_of
+from capsa.cloud.registry import CloudInput, Outcome, absent, cloud_check
+from capsa.sources.aws.facts import CloudFacts, Principal, account_of_arn, cluster_of
 
 ROLE = "IAMRole"
 USER = "IAMUser"
@@ -65,9 +65,11 @@ def _decide(
 @cloud_check("CAPSA-AWS-001")
 def control_plane_has_controller_powers(inp: CloudInput) -> Iterator[Outcome]:
     facts = inp.facts
+    judged = False
     for role, kinds in capa.capa_roles(facts):
         if "control-plane" not in kinds:
             continue
+        judged = True
         policies = policies_of(role, facts)
         launch = grants(policies, "ec2:RunInstances", capa.instance_probe(facts))
         passing = [
@@ -82,12 +84,17 @@ def control_plane_has_controller_powers(inp: CloudInput) -> Iterator[Outcome]:
             both,
             "The control-plane role may launch instances and pass the controllers role to them",
         )
+    if not judged:
+        yield absent(facts, "control-plane role (by clusterawsadm's name or a running instance)")
 
 
 @cloud_check("CAPSA-AWS-002")
 def reads_every_bootstrap_secret(inp: CloudInput) -> Iterator[Outcome]:
     facts = inp.facts
-    for role, _kinds in capa.capa_roles(facts):
+    roles = capa.capa_roles(facts)
+    if not roles:
+        yield absent(facts, "CAPA role (by clusterawsadm's name or a running instance)")
+    for role, _kinds in roles:
         policies = policies_of(role, facts)
         found = grants(policies, "secretsmanager:GetSecretValue", capa.other_cluster_secret(facts))
         found += grants(policies, "ssm:GetParameter", capa.other_cluster_parameter(facts))
@@ -102,7 +109,10 @@ def reads_every_bootstrap_secret(inp: CloudInput) -> Iterator[Outcome]:
 @cloud_check("CAPSA-AWS-003")
 def unscoped_write_actions(inp: CloudInput) -> Iterator[Outcome]:
     facts = inp.facts
-    for role, _kinds in capa.capa_roles(facts):
+    roles = capa.capa_roles(facts)
+    if not roles:
+        yield absent(facts, "CAPA role (by clusterawsadm's name or a running instance)")
+    for role, _kinds in roles:
         policies = policies_of(role, facts)
         found = list(unscoped_writes(policies, ("ec2", "elasticloadbalancing", "secretsmanager")))
         if found:
@@ -121,11 +131,15 @@ def unscoped_write_actions(inp: CloudInput) -> Iterator[Outcome]:
 def pass_role_reaches_controllers(inp: CloudInput) -> Iterator[Outcome]:
     facts = inp.facts
     targets = capa.controllers_role_arns(facts)
-    for principal in (*facts.roles, *facts.users):
+    # the controllers role passing itself gains nothing it does not hold already
+    principals = tuple(p for p in (*facts.roles, *facts.users) if p.arn not in targets)
+    judged = False
+    for principal in principals:
         policies = policies_of(principal, facts)
         passing = [g for arn in targets for g in grants(policies, "iam:PassRole", arn)]
         if not allows_action(policies, "iam:PassRole"):
-            continue  # passes no role at all: nothing to judge
+            continue  # passes no role at all: judged below, with the others
+        judged = True
         launch = grants(policies, "ec2:RunInstances", capa.instance_probe(facts))
         found = [*passing, *launch] if passing and launch else []
         yield _decide(
@@ -135,39 +149,136 @@ def pass_role_reaches_controllers(inp: CloudInput) -> Iterator[Outcome]:
             "May launch an instance and pass it the controllers role "
             f"({', '.join(targets)}), so it can act with the controllers' permissions",
         )
+    if not principals:
+        yield absent(facts, "IAM role or user besides the controllers role")
+    elif not judged:
+        missing = [p.arn for p in principals if missing_policies(p, facts)]
+        if missing:
+            text = f"undecided: the policies of {', '.join(missing[:3])} were not all read"
+            yield Outcome("unknown", "AWSAccount", _account_arn(facts), text)
+        else:
+            text = f"none of the {len(principals)} roles and users may pass a role"
+            yield Outcome("pass", "AWSAccount", _account_arn(facts), text)
+
+
+def _account_arn(facts: CloudFacts) -> str:
+    return f"arn:aws:iam::{facts.account or 'unknown'}:root"
 
 
 @cloud_check("CAPSA-AWS-005")
 def roles_shared_between_clusters(inp: CloudInput) -> Iterator[Outcome]:
+    """A role is the cluster's own when every instance running with it belongs to that
+    one cluster: an instance of another cluster, or one CAPA did not tag (a management
+    cluster CAPA did not create, a tool), shares its credentials."""
     facts = inp.facts
     uses = capa.role_uses(facts)
+    judged = False
     for role in facts.roles:
         use = uses.get(role.arn)
         if use is None or not use.clusters:
             continue
+        judged = True
+        clusters = ", ".join(sorted(use.clusters))
         if len(use.clusters) > 1:
-            text = f"Instances of clusters {', '.join(sorted(use.clusters))} run with this role."
+            text = f"Instances of clusters {clusters} run with this role."
+            yield Outcome("fail", ROLE, role.arn, text, role.where)
+        elif use.outsiders:
+            shown = ", ".join(sorted(use.outsiders)[:3])
+            text = (
+                f"Instances of cluster {clusters} and instances of no CAPA cluster "
+                f"({shown}) run with this role."
+            )
             yield Outcome("fail", ROLE, role.arn, text, role.where)
         else:
-            yield Outcome(
-                "pass",
-                ROLE,
-                role.arn,
-                f"used by cluster {next(iter(use.clusters))} only",
-                role.where,
-            )
+            yield Outcome("pass", ROLE, role.arn, f"used by cluster {clusters} only", role.where)
+    if not judged:
+        yield absent(facts, "role that CAPA-tagged instances run with")
 
 
 @cloud_check("CAPSA-AWS-006")
 def clusters_share_the_account(inp: CloudInput) -> Iterator[Outcome]:
     facts = inp.facts
     clusters = sorted({c for i in facts.instances if (c := cluster_of(i.tags)) is not None})
+    arn = _account_arn(facts)
     if not clusters:
-        return
-    arn = f"arn:aws:iam::{facts.account or 'unknown'}:root"
-    if len(clusters) > 1:
+        yield absent(facts, "CAPA-tagged instance")
+    elif len(clusters) > 1:
         yield Outcome(
             "fail", "AWSAccount", arn, f"Clusters {', '.join(clusters)} run in this account."
         )
     else:
         yield Outcome("pass", "AWSAccount", arn, f"only cluster {clusters[0]} runs in this account")
+
+
+def _trust_match(role: Principal, principal: Principal, trusted: tuple[str, ...]) -> str | None:
+    """How `trusted` (a role's trust policy principals) covers `principal`: "named" when
+    it names its ARN, "account" when it trusts its account (or everyone), else None."""
+    if principal.arn in trusted:
+        return "named"
+    account = account_of_arn(principal.arn)
+    partition = principal.arn.split(":")[1] if principal.arn.count(":") > 1 else "aws"
+    forms = {"*", *([account, f"arn:{partition}:iam::{account}:root"] if account else [])}
+    return "account" if forms & set(trusted) else None
+
+
+@cloud_check("CAPSA-AWS-007")
+def assumes_the_controllers_role(inp: CloudInput) -> Iterator[Outcome]:
+    """IAM's rule for a role in the same account: a trust policy naming the principal's
+    ARN lets it assume the role on its own; one trusting the account (or everyone) needs
+    sts:AssumeRole in the principal's own policies as well."""
+    facts = inp.facts
+    controllers = [r for r in facts.roles if capa.named_kind(r) == "controllers"]
+    if not controllers:
+        yield absent(facts, "controllers role (by clusterawsadm's name)")
+        return
+    decided = False
+    for principal in (*facts.roles, *facts.users):
+        if principal in controllers:
+            continue
+        policies = policies_of(principal, facts)
+        for role in controllers:
+            how = _trust_match(role, principal, role.trusted_accounts)
+            if how == "named":
+                text = f"The trust policy of {role.arn} names it."
+                yield Outcome("fail", _kind(principal), principal.arn, text, principal.where)
+                decided = True
+                break
+            conditional = _trust_match(role, principal, role.trusted_under_condition)
+            if how is None and conditional is None:
+                continue
+            found = grants(policies, "sts:AssumeRole", role.arn)
+            if how is None:  # trusted only under a condition capsa does not evaluate
+                found = [g for g in found if g.conditional] or found
+                if found:
+                    text = (
+                        f"undecided: {role.arn} trusts it only under a condition, and it "
+                        "holds sts:AssumeRole on the role; capsa does not evaluate conditions"
+                    )
+                    yield Outcome("unknown", _kind(principal), principal.arn, text, principal.where)
+                    decided = True
+                    break
+                continue
+            if found:
+                yield _decide(
+                    principal,
+                    facts,
+                    found,
+                    f"May assume {role.arn}, whose trust policy trusts its account",
+                )
+                decided = True
+                break
+    if not decided:
+        trusting = [r.arn for r in controllers if r.trusted_accounts or r.trusted_under_condition]
+        unread = [p.arn for p in (*facts.roles, *facts.users) if missing_policies(p, facts)]
+        if trusting and unread:
+            text = f"undecided: the policies of {', '.join(unread[:3])} were not all read"
+            yield Outcome("unknown", "AWSAccount", _account_arn(facts), text)
+        else:
+            shown = (
+                "its trust policy trusts" if len(controllers) == 1 else "their trust policies trust"
+            )
+            text = (
+                f"no role or user may assume {', '.join(r.arn for r in controllers)} "
+                f"({shown} {'services only' if not trusting else 'no principal here that may'})"
+            )
+            yield Outcome("pass", "AWSAccount", _account_arn(facts), text)

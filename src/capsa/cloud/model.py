@@ -38,9 +38,12 @@ class CloudMatch(FrozenModel):
 
 
 class CloudExample(FrozenModel):
-    """Facts a check is tried on. Kinds not listed in `collected` count as read."""
+    """Facts a check is tried on. Kinds not listed in `collected` count as read. A
+    silent example may say what it `expect`s: a pass, not applicable (nothing to
+    judge) or unknown; without it, any outcome but a finding will do."""
 
     note: str = ""
+    expect: Literal["pass", "not-applicable", "unknown"] | None = None
     facts: CloudFacts
 
     @field_validator("facts", mode="before")
@@ -65,7 +68,9 @@ class CloudCheck(FrozenModel):
     title: str = Field(min_length=1)
     severity: Severity
     threats: tuple[str, ...] = Field(min_length=1)
-    mitigation: str = Field(min_length=1)
+    # Empty: the check evidences no mitigation (hardening; its findings are listed beside
+    # the threats it names and decide no status).
+    mitigation: str = ""
     match: CloudMatch
     needs: tuple[FactKind, ...] = Field(min_length=1)
     expression: str | None = None
@@ -89,4 +94,6 @@ class CloudCheck(FrozenModel):
     def _expression_or_function(self) -> CloudCheck:
         if (self.expression is None) == (not self.function):
             raise ValueError("give either `expression` (CEL) or `function: true`")
+        if self.mitigation and not self.proves.strip():
+            raise ValueError("say in `proves` what a pass shows of its mitigation")
         return self

@@ -36,13 +36,24 @@ class CloudInput:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a check concluded about one cloud resource (named by its ARN)."""
+    """What a check concluded about one cloud resource (named by its ARN). A check whose
+    subject is absent from the facts (no cluster instance, no API load balancer) says
+    `not-applicable` once, on the account: never evidence, never a pass."""
 
-    verdict: Literal["fail", "pass", "unknown"]
+    verdict: Literal["fail", "pass", "unknown", "not-applicable"]
     kind: str
     arn: str
     detail: str = ""
     where: Where | None = None
+
+
+def absent(facts: CloudFacts, what: str) -> Outcome:
+    """The one not-applicable outcome, on the account, of a check that found `what` it
+    looks at nowhere in the facts read."""
+    regions = ", ".join(facts.regions)
+    where = f" in {regions}" if regions else ""
+    arn = f"arn:aws:iam::{facts.account or 'unknown'}:root"
+    return Outcome("not-applicable", "AWSAccount", arn, f"no {what}{where}")
 
 
 CloudFunction = Callable[[CloudInput], Iterable[Outcome]]

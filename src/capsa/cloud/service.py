@@ -27,6 +27,7 @@ class CloudEvidence:
     findings: tuple[Finding, ...] = ()
     passes: tuple[CheckResult, ...] = ()
     unknown: tuple[CheckResult, ...] = ()
+    not_applicable: tuple[CheckResult, ...] = ()
     checks: tuple[CloudCheck, ...] = ()
     sources: tuple[str, ...] = ()
     note: str | None = None
@@ -53,15 +54,18 @@ def cloud_evidence(
     findings: list[Finding] = []
     passes: list[CheckResult] = []
     unknown: list[CheckResult] = []
+    not_applicable: list[CheckResult] = []
     for facts in sources:
         results = run_checks(checks, facts, options)
         findings.extend(results.findings)
         passes.extend(results.passes)
         unknown.extend(results.unknown)
+        not_applicable.extend(results.not_applicable)
     return CloudEvidence(
         tuple(findings),
         tuple(passes),
         tuple(unknown),
+        tuple(not_applicable),
         checks,
         tuple(f.source for f in sources),
         problems=() if database_is_bundled() else (REPLACED_DATABASE,),

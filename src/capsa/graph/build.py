@@ -1,9 +1,12 @@
 """Instantiate the technique catalogue over a deployment: the attack graph.
 
 Every capability is instantiated once per instance of its scope (per machine group, per
-cluster, per account, per management namespace, per RBAC subject, or once). Node ids
-carry the instance: `ns/cluster/pool:cap`, `ns/cluster:cap`, `account/<id>:cap`,
-`namespace/<ns>:cap`, `subject/<kind>/<ns>/<name>:cap`, or just `cap`. Shared nodes
+cluster, per account, per management namespace, per RBAC subject, per cloud principal,
+or once). Node ids carry the instance: `ns/cluster/pool:cap`, `ns/cluster:cap`,
+`account/<id>:cap`, `namespace/<ns>:cap`, `subject/<kind>/<ns>/<name>:cap`,
+`principal/<arn>:cap`, or just `cap`. A cloud principal (an IAM role or user) exists only
+when cloud evidence names it, and starts only the techniques whose `namedBy` checks
+named it, towards its own account or the clusters that evidence names. Shared nodes
 (management etcd and Secrets, accounts, namespaces, maintainer accounts) join the
 per-cluster sub-graphs.
 
@@ -60,6 +63,24 @@ class Subject:
     @property
     def key(self) -> str:
         return f"{self.kind}/{self.namespace or '*'}/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class CloudPrincipal:
+    """An IAM role or user that cloud checks found able to start a technique: `checks`
+    are the checks whose findings name it, `account` the graph account it acts in,
+    `clusters` the cluster keys a cluster-level technique of it reaches (the clusters
+    whose API load balancer it may delete)."""
+
+    kind: str
+    arn: str
+    account: str
+    checks: frozenset[str]
+    clusters: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return self.arn
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +192,7 @@ class _Context:
     account: str | None = None
     namespace: str | None = None
     subject: Subject | None = None
+    principal: CloudPrincipal | None = None
 
 
 def _node_id(cap: Capability, ctx: _Context) -> str | None:
@@ -183,6 +205,8 @@ def _node_id(cap: Capability, ctx: _Context) -> str | None:
         return f"namespace/{ctx.namespace}:{cap.id}" if ctx.namespace is not None else None
     if scope == "subject":
         return f"subject/{ctx.subject.key}:{cap.id}" if ctx.subject is not None else None
+    if scope == "principal":
+        return f"principal/{ctx.principal.key}:{cap.id}" if ctx.principal is not None else None
     if scope == "cluster":
         return f"{ctx.cluster.key}:{cap.id}" if ctx.cluster is not None else None
     if ctx.cluster is None or ctx.pool is None:
@@ -198,14 +222,20 @@ class _Builder:
         evidence: MitigationEvidence,
         subjects: Sequence[Subject],
         allowed: set[str] | None,
+        principals: Sequence[CloudPrincipal] = (),
     ) -> None:
         self.cat = catalogue
         self.dep = deployment
         self.evidence = evidence
         self.subjects = list(subjects)
+        self.principals = list(principals)
         self.allowed = allowed
         self.graph = AttackGraph(catalogue)
-        self.accounts = sorted({c.account for c in deployment.clusters} | {MANAGEMENT_ACCOUNT})
+        self.accounts = sorted(
+            {c.account for c in deployment.clusters}
+            | {MANAGEMENT_ACCOUNT}
+            | {p.account for p in self.principals}
+        )
         self.namespaces = sorted({c.namespace for c in deployment.clusters})
         self.signature: dict[str, list[tuple[str, ...]]] = {}
 
@@ -222,6 +252,9 @@ class _Builder:
             for subject in self.subjects:
                 for namespace in [subject.namespace] if subject.namespace else self.namespaces:
                     yield _Context(subject=subject, namespace=namespace)
+        elif scope == "principal":
+            for principal in self.principals:
+                yield _Context(account=principal.account, principal=principal)
         else:
             for cluster in self.dep.clusters:
                 base = _Context(cluster, None, cluster.account, cluster.namespace)
@@ -263,7 +296,36 @@ class _Builder:
             )
         )
 
+    def principal_contexts(self, technique: Technique, target: Capability) -> Iterable[_Context]:
+        """Where a principal's technique leads: its account, or each cluster the
+        evidence names for it; only for principals its `namedBy` checks named."""
+        wanted = set(technique.named_by)
+        by_key = {c.key: c for c in self.dep.clusters}
+        for principal in self.principals:
+            if not wanted & principal.checks:
+                continue
+            if target.scope in ("cluster", "pool"):
+                for key in principal.clusters:
+                    cluster = by_key.get(key)
+                    if cluster is None:
+                        continue
+                    base = _Context(
+                        cluster, None, cluster.account, cluster.namespace, principal=principal
+                    )
+                    if target.scope == "cluster":
+                        yield base
+                    else:
+                        for pool in cluster.pools:
+                            yield _Context(
+                                cluster, pool, cluster.account, cluster.namespace, None, principal
+                            )
+            else:
+                yield _Context(account=principal.account, principal=principal)
+
     def evidence_scopes(self, technique: Technique, scope: str, ctx: _Context) -> tuple[str, ...]:
+        if ctx.principal is not None and technique.evidence is None:
+            # the principal's own results decide: where its IAM resource was attributed
+            return self.dep.scopes_for(ctx.principal.kind, None, ctx.principal.arn)
         wanted = technique.evidence or scope
         if SCOPE_RANK[wanted] > SCOPE_RANK[scope]:
             wanted = scope
@@ -285,7 +347,11 @@ class _Builder:
         if not (self.usable(source) and self.usable(target)):
             return
         scope = self.cat.edge_scope(technique)
-        for ctx in self.contexts(scope):
+        if source.scope == "principal":
+            contexts: Iterable[_Context] = self.principal_contexts(technique, target)
+        else:
+            contexts = self.contexts(scope)
+        for ctx in contexts:
             if ctx.pool is not None and not self._roles_match(technique, source, target, ctx):
                 continue
             if technique.from_account is not None and ctx.account != technique.from_account:
@@ -384,11 +450,15 @@ def build_graph(
     evidence: MitigationEvidence | None = None,
     subjects: Sequence[Subject] = (),
     model_ids: Iterable[str] | None = None,
+    principals: Sequence[CloudPrincipal] = (),
 ) -> AttackGraph:
     """The attack graph of `deployment`. `model_ids` (element and asset ids of a system
-    model) drops capabilities the model has nothing for; None keeps all."""
+    model) drops capabilities the model has nothing for; None keeps all. `principals`
+    are the cloud principals cloud evidence named (none: no principal entry points)."""
     allowed = set(model_ids) if model_ids is not None else None
-    builder = _Builder(catalogue, deployment, evidence or MitigationEvidence(), subjects, allowed)
+    builder = _Builder(
+        catalogue, deployment, evidence or MitigationEvidence(), subjects, allowed, principals
+    )
     return builder.build()
 
 

@@ -1,5 +1,6 @@
 """Run a technique's inline example: build the attack graph of one generic workload
-cluster under the example's evidence and model, and say what became of the edge.
+cluster (with one RBAC subject and one cloud principal) under the example's evidence and
+model, and say what became of the edge.
 
 The outcome is the status every instance of the technique's edge has (open, assumed,
 unmitigated), or `blocked` when a holding mitigation removed it, or `absent` when it was
@@ -9,12 +10,25 @@ the role it needs exists).
 
 from __future__ import annotations
 
-from capsa.graph.build import Subject, build_graph
+from capsa.graph.build import CloudPrincipal, Subject, build_graph
 from capsa.graph.deployment import MANAGEMENT_SCOPE, Deployment, cluster_scope, generic, pool_scope
 from capsa.graph.evidence import EvidenceRef, MitigationEvidence
-from capsa.graph.techniques import Technique, TechniqueCatalogue, TechniqueExample
+from capsa.graph.techniques import (
+    MANAGEMENT_ACCOUNT,
+    Technique,
+    TechniqueCatalogue,
+    TechniqueExample,
+)
 
 EXAMPLE_SUBJECT = Subject("ServiceAccount", "default", "reader", "CAPSA-LIVE-001")
+
+
+def example_principal(catalogue: TechniqueCatalogue, clusters: tuple[str, ...]) -> CloudPrincipal:
+    """One IAM user named by every check a principal technique lists, reaching `clusters`."""
+    checks = frozenset(c for t in catalogue.techniques for c in t.named_by)
+    return CloudPrincipal(
+        "IAMUser", "arn:aws:iam::111122223333:user/ops", MANAGEMENT_ACCOUNT, checks, clusters
+    )
 
 
 def _evidence(
@@ -51,6 +65,7 @@ def edge_outcomes(
         _evidence(deployment, example, technique),
         [EXAMPLE_SUBJECT],
         everything - set(example.absent) if example.absent else None,
+        [example_principal(catalogue, tuple(c.key for c in deployment.clusters))],
     )
     statuses = {e.status for e in graph.edges if e.technique == technique.id}
     if statuses:

@@ -24,7 +24,9 @@ reaches a target, add that path's mitigation set and repeat; otherwise the choic
 every path and, being optimal for a subset of the constraints, is optimal overall. Only
 mitigations with at least one check are candidates (a cut must be verifiable), and a
 group of mitigations recommending the same control counts once (`capsa.graph.controls`).
-Entry and target pairs joined by edges no checked mitigation blocks cannot be cut; they
+A technique with `decidedBy` is cut by one of its mitigations only when one of those
+checks ran (a check of the mitigation that cannot decide the edge cannot show it
+closed). Entry and target pairs joined by edges no checked mitigation blocks cannot be cut; they
 are reported apart, each with one such route, so no report claims a cut closes every
 path when it does not. If branch and bound exceeds its budget the greedy answer is
 returned and the cut is marked not exact.
@@ -135,8 +137,10 @@ def default_entries(graph: AttackGraph) -> list[str]:
 
 
 def default_targets(graph: AttackGraph) -> list[str]:
-    present = {n.capability for n in graph.nodes}
-    return [c.id for c in graph.catalogue.capabilities.values() if c.target and c.id in present]
+    """Target capabilities some edge leads to (one only a cloud principal reaches is no
+    target without cloud evidence)."""
+    reached = {graph.nodes[e.target].capability for e in graph.edges}
+    return [c.id for c in graph.catalogue.capabilities.values() if c.target and c.id in reached]
 
 
 def _check_ids(graph: AttackGraph, ids: Iterable[str], what: str) -> list[str]:
@@ -341,8 +345,32 @@ def _all_paths(
     return out
 
 
-def _cuttable(edge: Edge, candidates: frozenset[str]) -> frozenset[str]:
-    return candidates.intersection(root_of(m) for m in edge.blocked_by)
+def _cuttable_step(
+    technique: str,
+    blocked_by: Sequence[str],
+    decided_by: Mapping[str, frozenset[str]],
+    checks: Mapping[str, Sequence[str]],
+) -> set[str]:
+    deciders = decided_by.get(technique)
+    return {
+        root_of(m) for m in blocked_by if not deciders or deciders.intersection(checks.get(m, ()))
+    }
+
+
+def _cuttable(
+    edge: Edge,
+    candidates: frozenset[str],
+    decided_by: Mapping[str, frozenset[str]],
+    checks: Mapping[str, Sequence[str]],
+) -> frozenset[str]:
+    """Checked mitigations that can close `edge`: of its blockers, those with a check
+    that decides its technique (any check, when the technique names none)."""
+    deciders = decided_by.get(edge.technique)
+    if not deciders:
+        return candidates.intersection(root_of(m) for m in edge.blocked_by)
+    return candidates.intersection(
+        root_of(m) for m in edge.blocked_by if deciders.intersection(checks.get(m, ()))
+    )
 
 
 def route_techniques(
@@ -428,7 +456,8 @@ def _cut(
     candidates = frozenset(root_of(m) for m in graph.catalogue.mitigations() if checks.get(m)) - {
         root_of(m) for m in searcher.assumed
     }
-    cuttable = [_cuttable(e, candidates) for e in edges]
+    decided_by = {t.id: frozenset(t.decided_by) for t in graph.catalogue.techniques if t.decided_by}
+    cuttable = [_cuttable(e, candidates, decided_by, checks) for e in edges]
     permanent = [not c for c in cuttable]
     sinks = {n for t in target_ids for n in graph.nodes_of(t)}
     # Group sources by the targets they reach over edges no checked mitigation blocks.
@@ -472,7 +501,9 @@ def _cut(
         cut_paths = tuple(
             i
             for i, p in enumerate(paths)
-            if any(m in {root_of(b) for b in s.blocked_by} for s in p.steps)
+            if any(
+                m in _cuttable_step(s.technique, s.blocked_by, decided_by, checks) for s in p.steps
+            )
         )
         items.append(CutMitigation(m, weights[m], tuple(sorted(checks.get(m, ()))), cut_paths))
     items.sort(key=lambda c: (-len(c.paths_cut), c.mitigation))

@@ -14,8 +14,14 @@ from dataclasses import dataclass
 
 from capsa.checks.catalog import checks_by_mitigation
 from capsa.errors import Problem
-from capsa.graph.build import AttackGraph, Subject, build_graph, subjects_from_findings
-from capsa.graph.cloud import with_cloud
+from capsa.graph.build import (
+    AttackGraph,
+    CloudPrincipal,
+    Subject,
+    build_graph,
+    subjects_from_findings,
+)
+from capsa.graph.cloud import cloud_principals, with_cloud
 from capsa.graph.controls import checks_of
 from capsa.graph.deployment import Deployment, from_topology, generic
 from capsa.graph.evidence import MitigationEvidence, build_evidence
@@ -37,6 +43,7 @@ class Scan:
     problems: tuple[Problem, ...]
     nothing_read: bool = False  # inputs were given but none could be used
     checks: Mapping[str, tuple[str, ...]] | None = None  # mitigation -> checks; None: shipped
+    principals: tuple[CloudPrincipal, ...] = ()  # IAM roles/users cloud findings name
 
 
 def evidence_checks(result: ScanResult) -> dict[str, tuple[str, ...]]:
@@ -62,12 +69,14 @@ def from_scan(result: ScanResult) -> Scan:
     generic cluster is searched, every mitigation unknown."""
     if result.topology is None:
         return Scan(generic(), MitigationEvidence(), (), result.errors, True)
-    deployment = with_cloud(from_topology(result.topology), result.cloud_sources)
+    deployment = with_cloud(from_topology(result.topology), result.cloud_sources, result.topology)
     mitigations = {c.id: c.mitigation for c in result.checks}
     mitigations.update({c.id: c.mitigation for c in result.cloud_checks})
     mitigations.update({c.id: c.mitigation for c in result.live_checks})
     evidence = build_evidence(result.findings, result.passes, deployment, mitigations)
-    subjects = tuple(subjects_from_findings(result.findings, load_techniques()))
+    catalogue = load_techniques()
+    subjects = tuple(subjects_from_findings(result.findings, catalogue))
+    principals = cloud_principals(result.findings, result.cloud_sources, deployment, catalogue)
     return Scan(
         deployment,
         evidence,
@@ -75,6 +84,7 @@ def from_scan(result: ScanResult) -> Scan:
         result.errors,
         result.nothing_read,
         evidence_checks(result),
+        principals,
     )
 
 
@@ -133,6 +143,7 @@ def attack_paths(
         scan.evidence,
         scan.subjects,
         model_ids(model) if model is not None else None,
+        scan.principals,
     )
     chosen = checks if checks is not None else scan.checks
     report = analyse(graph, entries, targets, top, assume, chosen)

@@ -20,7 +20,7 @@ from capsa.datafile import DataFile, Entry, Examples
 from capsa.frozen import FrozenModel
 from capsa.threats.catalogue import CatalogueIds, builtin_ids
 
-Scope = Literal["global", "account", "namespace", "subject", "cluster", "pool"]
+Scope = Literal["global", "account", "namespace", "subject", "principal", "cluster", "pool"]
 Role = Literal["control-plane", "worker"]
 EdgeOutcome = Literal["open", "assumed", "unmitigated", "blocked", "absent"]
 FIRING: frozenset[str] = frozenset({"open", "assumed", "unmitigated"})
@@ -35,6 +35,7 @@ SCOPE_RANK: Mapping[str, int] = {
     "account": 1,
     "namespace": 1,
     "subject": 2,
+    "principal": 2,
     "cluster": 2,
     "pool": 3,
 }
@@ -83,6 +84,9 @@ class Technique(FrozenModel):
     preconditions: tuple[str, ...] = ()
     blocked_by: tuple[str, ...] = ()
     decided_by: tuple[str, ...] = ()
+    # From a `principal` capability: the cloud checks whose findings name the IAM roles
+    # and users that may start it (each becomes an entry point only then).
+    named_by: tuple[str, ...] = ()
     evidence: Scope | None = None
     likelihood: float = Field(gt=0.0, le=1.0)
     examples: Examples[TechniqueExample] = Examples[TechniqueExample]()
@@ -187,6 +191,13 @@ def _technique_problems(
         elif role is not None and end_cap is not None and end_cap.scope != "pool":
             file.report((*loc, end), f"{tech.id}: {end}Role needs a pool capability")
     source = caps.get(tech.source)
+    from_principal = source is not None and source.scope == "principal"
+    if from_principal and not tech.named_by:
+        file.report(
+            (*loc, "from"), f"{tech.id}: a technique from a principal needs `namedBy` checks"
+        )
+    elif tech.named_by and source is not None and not from_principal:
+        file.report((*loc, "namedBy"), f"{tech.id}: namedBy needs a principal capability")
     if tech.from_account is not None and source is not None and source.scope != "account":
         file.report((*loc, "fromAccount"), f"{tech.id}: fromAccount needs an account capability")
     ids.check_threats(file, (*loc, "threats"), tech.threats, tech.id)

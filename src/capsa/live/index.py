@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from capsa.kube import containers as containers
 from capsa.kube import dig as dig
 from capsa.sources.resource import Resource
 
@@ -86,11 +87,3 @@ class LiveIndex:
         for dep in self.kind("Deployment"):
             if PROVIDER_LABEL in labels(dep) or dep.namespace in namespaces:
                 yield dep
-
-
-def containers(pod_spec: Any) -> Iterator[dict[str, Any]]:
-    """Init and regular containers of a pod spec."""
-    for key in ("initContainers", "containers"):
-        for container in dig(pod_spec, key) or []:
-            if isinstance(container, dict):
-                yield container

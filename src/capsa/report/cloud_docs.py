@@ -86,7 +86,16 @@ def cloud_checks_markdown(
         rows = [
             ("severity", check.severity.value),
             ("threats", ", ".join(titles.threat(t) for t in check.threats)),
-            ("mitigation", titles.mitigation(check.mitigation)),
+            (
+                "mitigation",
+                titles.mitigation(check.mitigation)
+                if check.mitigation
+                else "none (hardening: its results decide no threat's status)",
+            ),
+            (
+                "a pass shows",
+                f"{check.evidence}: {' '.join(check.proves.split())}" if check.mitigation else "-",
+            ),
             ("facts", check.match.model_dump_json(by_alias=True, exclude_defaults=True)),
             ("needs", ", ".join(check.needs)),
             ("on a read gap", check.on_gap),

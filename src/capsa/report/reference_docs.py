@@ -377,6 +377,8 @@ def techniques_markdown(catalogue: TechniqueCatalogue, titles: Titles) -> str:
         ]
         if technique.from_account:
             rows.append(("from account", technique.from_account))
+        if technique.named_by:
+            rows.append(("principals named by", ", ".join(technique.named_by)))
         lines.extend([f"### {technique.id}", "", cell(technique.name), ""])
         lines.extend(table(["property", "value"], [(name, cell(value)) for name, value in rows]))
         if technique.blocked_by:
@@ -405,21 +407,41 @@ def techniques_markdown(catalogue: TechniqueCatalogue, titles: Titles) -> str:
 
 def render_all() -> dict[str, str]:
     """{file name under docs/: content} for every generated reference page."""
+    from capsa.assess.repository_checks import repository_checks
     from capsa.checks.catalog import load_checks
+    from capsa.checks.coverage import shipped_gaps
     from capsa.checks.library import shipped_library
     from capsa.cloud.catalog import cloud_checks
     from capsa.graph.techniques import load_techniques
+    from capsa.live.catalog import live_checks
+    from capsa.report import coverage_docs
     from capsa.report.cloud_docs import SOURCE, cloud_checks_markdown
     from capsa.report.fault_docs import faults_markdown
     from capsa.sim.faults import load_faults
     from capsa.sim.settings import load_settings
     from capsa.sources.aws.guard import required_actions
+    from capsa.threats.catalogue import builtin_catalogue
     from capsa.threats.rules import load_rules
 
     titles = catalogue_titles()
     cloud_header = GENERATED.format(source=SOURCE)
+    checks = load_checks()
+    others = coverage_docs.OtherChecks(
+        live=coverage_docs.by_mitigation((c.id, c.mitigation) for c in live_checks().values()),
+        cloud=coverage_docs.by_mitigation((c.id, c.mitigation) for c in cloud_checks()),
+        repository=coverage_docs.by_mitigation(
+            (c.id, c.mitigation) for c in repository_checks().values()
+        ),
+    )
     return {
-        "checks.md": checks_markdown(load_checks(), shipped_library(), titles),
+        "checks.md": checks_markdown(checks, shipped_library(), titles),
+        "coverage.md": coverage_docs.coverage_markdown(
+            builtin_catalogue(),
+            checks,
+            others,
+            shipped_gaps(),
+            GENERATED.format(source=coverage_docs.SOURCE),
+        ),
         "cloud-checks.md": cloud_checks_markdown(
             cloud_checks(), required_actions(), titles, cloud_header
         ),

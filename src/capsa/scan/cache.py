@@ -57,6 +57,7 @@ class CachedFile:
     candidates: list[tuple[int, Resource]]
     secret_problems: dict[int, list[Problem]]
     noted: CachedNoted
+    kustomizations: list[tuple[str, dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,11 @@ def shared_key(shared: SharedFacts) -> str:
         name: [f.has_resource_quota, list(f.quota_counts)]
         for name, f in sorted(shared.namespaces.items())
     }
-    return digest(namespaces, {k: list(v) for k, v in sorted(shared.vpc_users.items())})
+    rbac = sorted(repr(item) for item in shared.rbac.items())
+    order = sorted(repr(item) for item in shared.cluster_order.items())
+    return digest(
+        namespaces, {k: list(v) for k, v in sorted(shared.vpc_users.items())}, rbac, order
+    )
 
 
 class Cache:

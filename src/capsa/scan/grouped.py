@@ -18,7 +18,7 @@ import pickle
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TextIO
+from typing import Any, TextIO
 
 from capsa import __version__
 from capsa.capi.topology import SharedFacts, build_topology
@@ -45,8 +45,10 @@ from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.aws.offline import offline_facts, offline_problems
 from capsa.sources.embedded import expand_carrier, is_carrier
 from capsa.sources.files import FileChunk, chunk_of, read_one, read_text
+from capsa.sources.kustomize import mark_fragments, patch_files
 from capsa.sources.resource import Resource
 from capsa.sources.walk import expand_paths
+from capsa.yamlio import plain
 
 PICKLE = pickle.HIGHEST_PROTOCOL
 COLLECT_EVERY = 64
@@ -98,6 +100,7 @@ class FileRecord:
     candidates: list[tuple[int, Resource]]  # position in the file, skeleton
     secret_problems: dict[int, list[Problem]]  # by position
     noted: Noted
+    kustomizations: list[tuple[str, dict[Any, Any]]]
     key: str | None = None
     spilled: bool = True
 
@@ -138,6 +141,7 @@ def _spill_chunk(number: int, chunk: FileChunk, spill: Spill) -> FileRecord:
         candidates,
         secret_problems,
         _note(chunk.resources),
+        chunk.kustomizations,
     )
 
 
@@ -173,6 +177,7 @@ def _to_cache(record: FileRecord) -> CachedFile:
         candidates=record.candidates,
         secret_problems=record.secret_problems,
         noted=_noted_to_cache(noted),
+        kustomizations=[(path, plain(doc)) for path, doc in record.kustomizations],
     )
 
 
@@ -202,6 +207,7 @@ def _from_cache(cached: CachedFile, key: str) -> FileRecord:
         cached.candidates,
         cached.secret_problems,
         _noted_from_cache(cached.noted),
+        [(path, dict(doc)) for path, doc in cached.kustomizations],
         key=key,
         spilled=False,
     )
@@ -232,7 +238,7 @@ def _carry(item: tuple[Carriers, str, str | None], reading: Reading) -> tuple[li
             return cached.problems, _noted_from_cache(cached.noted)
     noted, problems = _carry_now(number, parse, parsed, source, reading)
     if cache is not None and key is not None:
-        entry = CachedFile("", problems, 0, 0, [], [], {}, _noted_to_cache(noted))
+        entry = CachedFile("", problems, 0, 0, [], [], {}, _noted_to_cache(noted), [])
         cache.save_file(key, entry)
     return problems, noted
 
@@ -274,6 +280,7 @@ class FirstPass:
     problems: list[Problem] = field(default_factory=list)
     inline: dict[str, InlineSuppressions] = field(default_factory=dict)
     cloud: list[CloudFacts] = field(default_factory=list)
+    kustomizations: list[tuple[str, dict[Any, Any]]] = field(default_factory=list)
     files: int = 0
     documents: int = 0
     skipped: int = 0
@@ -316,6 +323,7 @@ def first_pass(paths: Sequence[str], reading: Reading, jobs: int = 1) -> FirstPa
         first.documents += record.documents
         first.skipped += record.skipped
         refs |= record.refs
+        first.kustomizations.extend(record.kustomizations)
         first.add(record.noted)
     _add_carried(first, reading, refs, kept, jobs)
     return first
@@ -367,6 +375,8 @@ def load_group(group: Group, first: FirstPass, reading: Reading) -> list[Resourc
     resources: list[Resource] = []
     for number in group.loads:
         resources.extend(spill.get(f"file-{first.keys[number]}"))
+    # files a kustomization lists as patches hold fragments (the whole input's list)
+    resources = mark_fragments(resources, first.kustomizations)
     for number in group.loads:
         resources.extend(spill.get(f"carried-{first.keys[number]}"))
     return resources
@@ -486,21 +496,29 @@ def scan_groups(
     budget: int | None = None,
     jobs: int = 1,
     cache_dir: str | None = None,
-) -> GroupedScan:
-    """Pass one, the plan and pass two over every group, merged in group order."""
+) -> GroupedScan | None:
+    """Pass one, the plan and pass two over every group, merged in group order. None
+    when the input holds kustomize patch files: their fragments are not yet planned for,
+    and the caller scans the whole input at once instead."""
     cache = Cache(cache_dir) if cache_dir is not None else None
     with Spill() as spill:
         reading = Reading(variables, spill.root, cache, stdin)
         first = first_pass(paths, reading, jobs)
+        if patch_files(first.kustomizations):
+            return None
         file_of = {path: n for n, path in enumerate(first.paths)}
         skeletons = [r for blob in first.skeletons for r in pickle.loads(blob)]  # noqa: S301
         first.skeletons = []
+        skeletons = _mark(skeletons, first)
         planned = plan_groups(skeletons, file_of, first.sizes, budget or GROUP_BUDGET)
         del skeletons  # planning was their only use
         gc.collect(0)
         context = None
         if cache is not None:
-            context = digest(FORMAT, __version__, checks_key(checks), shared_key(planned.shared))
+            patches = sorted(patch_files(first.kustomizations).items())
+            context = digest(
+                FORMAT, __version__, checks_key(checks), shared_key(planned.shared), patches
+            )
         work = partial(
             _evaluate_packed,
             first=first,
@@ -521,6 +539,12 @@ def scan_groups(
         for identity, entry in done.inline.items():
             inline.setdefault(identity, entry)
     return GroupedScan(first, merged, problems, inline, len(planned.groups))
+
+
+def _mark(skeletons: list[Resource], first: FirstPass) -> list[Resource]:
+    """Skeletons of objects read from patch files marked as fragments (carried objects
+    never are: their origin names a carrier)."""
+    return mark_fragments(skeletons, first.kustomizations)
 
 
 def merge(into: EvaluationResult, part: EvaluationResult) -> None:

@@ -78,7 +78,7 @@ def plan_groups(
     """Groups over files 0..len(sizes)-1. `skeletons` are every resource's skeleton in
     read order (embedded objects last), `file_of` maps a path to its file number and
     `sizes` counts each file's resources."""
-    index = RecordingIndex(skeletons)
+    index = RecordingIndex([s for s in skeletons if s.fragment_of is None])
     topology = build_topology(skeletons, index=index)
     needs: list[set[int]] = [set() for _ in sizes]
 
@@ -93,6 +93,9 @@ def plan_groups(
     for crs in index.of_kind("ClusterResourceSet"):
         if crs.group == kinds.ADDONS_GROUP:
             resource_sets[(namespace_of(crs), crs.name)].append(crs)
+    classes: dict[str, list[Resource]] = defaultdict(list)
+    for cluster_class in index.of_kind("ClusterClass"):
+        classes[cluster_class.name].append(cluster_class)
     selectors = {key: _distinct_selectors(sets) for key, sets in resource_sets.items()}
     selected: dict[tuple[tuple[str, str], str], bool] = {}
     claimed: dict[object, Resource] = {}
@@ -101,6 +104,9 @@ def plan_groups(
         for member in view.members:
             link(cluster, member.resource)
             claimed.setdefault(resource_key(member.resource), cluster)
+        # a class named by several ClusterClasses is applied by none: every one is needed
+        for cluster_class in classes.get(view.topology_class or "", ()):
+            link(cluster, cluster_class)
         labels = labels_of(cluster.body)
         label_key = json.dumps(labels, sort_keys=True, default=str)
         for key, same_named in resource_sets.items():

@@ -39,6 +39,13 @@ BULK_KEYS = frozenset(
 settings, tags and firewall rules): the bulk of a Cluster API spec."""
 
 
+RBAC_KINDS = frozenset(
+    {"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "Deployment", "Provider"}
+)
+"""Kinds the static RBAC analysis (`capsa.capi.rbac`) reads whole: it judges every
+binding against every Cluster's namespace and controller of the input."""
+
+
 def _prune(node: Any) -> Any:
     if isinstance(node, dict):
         return {k: _prune(v) for k, v in node.items() if k not in BULK_KEYS}
@@ -61,6 +68,8 @@ def skeleton(resource: Resource) -> Resource:
     for key in ("apiVersion", "kind", "type"):
         if key in body:
             small[key] = body[key]
+    if resource.kind in RBAC_KINDS:
+        small = dict(plain(body))
     keeps_spec = resource.group.endswith(CAPI_GROUP_SUFFIX) or resource.kind == "ResourceQuota"
     if keeps_spec and "spec" in body:
         small["spec"] = _prune(plain(body["spec"]))
@@ -72,4 +81,5 @@ def skeleton(resource: Resource) -> Resource:
         body=small,
         origin=resource.origin,
         unknown_paths=resource.unknown_paths,
+        fragment_of=resource.fragment_of,
     )

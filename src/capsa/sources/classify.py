@@ -46,6 +46,7 @@ class Tally:
     problems: list[Problem] = field(default_factory=list)
     documents: int = 0
     skipped: int = 0
+    kustomizations: list[tuple[str, dict[Any, Any]]] = field(default_factory=list)
 
 
 def _is_kustomize(doc: dict[Any, Any], file_name: str) -> bool:
@@ -88,7 +89,11 @@ def _objects(
             Problem(path, line, None, f"not a Kubernetes object (a YAML {shown}); skipped")
         )
         return
-    if _is_kustomize(doc, file_name) or clusterctl_config.is_config(doc):
+    if _is_kustomize(doc, file_name):
+        tally.skipped += 1
+        tally.kustomizations.append((path, doc))  # its patch files are fragments
+        return
+    if clusterctl_config.is_config(doc):
         tally.skipped += 1
         return
     if cloudformation.is_template(doc):  # read for its IAM resources (capsa.sources.aws)

@@ -490,6 +490,11 @@ def load_vars_file(path: str) -> tuple[dict[str, str], list[Problem]]:
     return values, problems
 
 
+def display(text: str) -> str:
+    """`text` as a user wrote it: capsa's markers for unresolved variables read `${NAME}`."""
+    return UNRESOLVED_RE.sub(lambda m: "${" + m.group(1) + "}", text)
+
+
 def looks_unresolved(value: str) -> bool:
     """True when a string still holds a variable no source could resolve.
 

@@ -9,6 +9,7 @@ on; one broken file never hides another's resources. The steps each have their m
 - `documents` (with `guards`): YAML text to documents, refusing YAML bombs;
 - `classify` (with `markers`): which documents are Kubernetes objects, and the
   Resources they become, unresolved variables recorded as unknown;
+- `kustomize`: documents of files a kustomization lists as patches marked as fragments;
 - `embedded`: manifests inside ClusterResourceSet ConfigMaps/Secrets;
 - `redact`: Secret values replaced as soon as they are read.
 
@@ -21,7 +22,7 @@ import gc
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 from capsa.display import display_path
 from capsa.errors import Problem
@@ -30,6 +31,7 @@ from capsa.sources.clusterctl_vars import substitute
 from capsa.sources.decode import read_file, read_stdin
 from capsa.sources.documents import load_documents
 from capsa.sources.embedded import expand_carrier, is_carrier, referenced
+from capsa.sources.kustomize import mark_fragments
 from capsa.sources.markers import may_hold_markers
 from capsa.sources.redact import is_secret, redact_secret
 from capsa.sources.resource import Origin, Resource
@@ -111,6 +113,8 @@ class FileChunk:
     read: bool = False  # the file could be read (counts as a file read)
     refs: set[tuple[str, str | None, str]] = field(default_factory=set)
     candidates: list[Candidate] = field(default_factory=list)
+    # kustomizations read here: the files they list as patches hold fragments
+    kustomizations: list[tuple[str, dict[Any, Any]]] = field(default_factory=list)
 
 
 def read_chunks(
@@ -170,6 +174,7 @@ def chunk_of(
     tally = Tally(problems=chunk.problems)
     _read_text(text, shown, variables, tally)
     _cap_problems(chunk.problems, 0 if problem is None else 1, shown)
+    chunk.kustomizations = tally.kustomizations
     chunk.resources, chunk.documents, chunk.skipped = (
         tally.resources,
         tally.documents,
@@ -234,7 +239,8 @@ def read_manifests(
 
 
 def _assemble(chunks: Sequence[FileChunk]) -> SourceResult:
-    resources = [res for chunk in chunks for res in chunk.resources]
+    kustomizations = [k for chunk in chunks for k in chunk.kustomizations]
+    resources = mark_fragments([r for chunk in chunks for r in chunk.resources], kustomizations)
     problems = [p for chunk in chunks for p in chunk.problems]
     for candidate in carriers(chunks):
         found, found_problems = candidate.expand()

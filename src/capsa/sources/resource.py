@@ -20,11 +20,22 @@ class Origin:
     carrier: str | None = None
 
 
+FieldOrigin = tuple[str, int, tuple[str | int, ...]]
+"""Where a patched value was written (file, line) and the field the patch wrote."""
+
+
 @dataclass(frozen=True)
 class Resource:
     """A Kubernetes object as read. `body` is the parsed YAML (LineDict/LineList when from
     a file, so field lines can be looked up); `unknown_paths` lists fields whose value is an
-    unresolved clusterctl variable and must be treated as unknown, never as compliant."""
+    unresolved clusterctl variable and must be treated as unknown, never as compliant.
+    `fragment_of` names the kustomization that lists the resource's file as a patch: the
+    document holds only what the patch changes (`capsa.sources.kustomize`).
+    `unknown_reasons` says, for unknown paths whose cause is not a clusterctl variable
+    (a ClusterClass patch capsa cannot evaluate), what would decide them.
+    `field_origins` says where a field set by a ClusterClass patch was written (the
+    Cluster variable or class default it came from, as file and line, and the field the
+    patch wrote): findings on it point there, not at the template."""
 
     api_version: str
     kind: str
@@ -33,6 +44,11 @@ class Resource:
     body: dict[str, Any]
     origin: Origin
     unknown_paths: frozenset[tuple[str | int, ...]] = field(default_factory=frozenset)
+    fragment_of: str | None = None
+    unknown_reasons: dict[tuple[str | int, ...], str] = field(default_factory=dict, compare=False)
+    field_origins: dict[tuple[str | int, ...], FieldOrigin] = field(
+        default_factory=dict, compare=False
+    )
 
     # Cached: checks, topology and the graph ask for these hundreds of thousands of times
     # on a large scan. cached_property writes the instance __dict__, so frozen is kept.

@@ -125,6 +125,9 @@ def facts_from_template(resource: Resource) -> CloudFacts:
                 name=name,
                 trusted_services=services,
                 trusted_accounts=accounts,
+                trusted_under_condition=policydoc.trusted_under_condition(
+                    props.get("AssumeRolePolicyDocument")
+                ),
                 managed_policies=tuple(dict.fromkeys([*attached.get(arn, []), *managed])),
                 inline_policies=inline,
                 instance_profiles=tuple(p.arn for p in profiles if arn in p.roles),

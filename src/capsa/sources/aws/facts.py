@@ -93,7 +93,8 @@ class Principal(FrozenModel):
     name: str
     kind: Literal["role", "user"] = "role"
     trusted_services: tuple[str, ...] = ()
-    trusted_accounts: tuple[str, ...] = ()
+    trusted_accounts: tuple[str, ...] = ()  # AWS principals trusted without a Condition
+    trusted_under_condition: tuple[str, ...] = ()  # AWS principals trusted under one
     managed_policies: tuple[str, ...] = ()
     inline_policies: tuple[Policy, ...] = ()
     instance_profiles: tuple[str, ...] = ()

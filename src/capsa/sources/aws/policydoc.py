@@ -63,21 +63,39 @@ def statements(raw: Any) -> tuple[Statement, ...]:
 
 
 def trusted(raw: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(services, AWS principals) an assume-role policy allows to assume the role."""
+    """(services, AWS principals) an assume-role policy allows to assume the role; AWS
+    principals only from statements without a Condition (`trusted_under_condition`)."""
     services: list[str] = []
     accounts: list[str] = []
+    for item, principal in _trust_statements(raw):
+        if principal == "*":
+            if not item.get("Condition"):
+                accounts.append("*")
+            continue
+        services.extend(_strings(principal.get("Service")))
+        if not item.get("Condition"):
+            accounts.extend(_strings(principal.get("AWS")))
+    return _unique(services), _unique(accounts)
+
+
+def trusted_under_condition(raw: Any) -> tuple[str, ...]:
+    """AWS principals an assume-role policy trusts only under a Condition (capsa does not
+    evaluate conditions: such a trust is neither granted nor refused)."""
+    found: list[str] = []
+    for item, principal in _trust_statements(raw):
+        if not item.get("Condition"):
+            continue
+        found.extend(["*"] if principal == "*" else _strings(principal.get("AWS")))
+    return _unique(found)
+
+
+def _trust_statements(raw: Any) -> Iterable[tuple[dict[str, Any], Any]]:
     for item in _as_list(document(raw).get("Statement")):
         if not isinstance(item, dict) or item.get("Effect") != "Allow":
             continue
         principal = item.get("Principal")
-        if principal == "*":
-            accounts.append("*")
-            continue
-        if not isinstance(principal, dict):
-            continue
-        services.extend(_strings(principal.get("Service")))
-        accounts.extend(_strings(principal.get("AWS")))
-    return _unique(services), _unique(accounts)
+        if principal == "*" or isinstance(principal, dict):
+            yield item, principal
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:

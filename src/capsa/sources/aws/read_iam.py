@@ -60,6 +60,9 @@ def read_iam(reader: Reader, out: dict[str, Any]) -> None:
                     name=role.get("RoleName", _name_of(arn)),
                     trusted_services=services,
                     trusted_accounts=accounts,
+                    trusted_under_condition=policydoc.trusted_under_condition(
+                        role.get("AssumeRolePolicyDocument")
+                    ),
                     managed_policies=tuple(
                         p["PolicyArn"] for p in role.get("AttachedManagedPolicies", ())
                     ),

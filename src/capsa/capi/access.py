@@ -1,0 +1,278 @@
+"""Kubernetes RBAC resolved the way the authorizer does, for any source of objects.
+
+One implementation serves the live checks (`capsa.live.rbac`, objects read from the
+management cluster) and the manifest checks (`capsa.capi.rbac`, objects shipped in git):
+bindings resolve to their role's rules, ClusterRole aggregation is applied transitively
+through label selectors, and `*` in apiGroups, resources or verbs matches everything.
+Each risky right (read Secrets, create pods, exec into pods, impersonate) is judged
+against the namespaces that matter: a RoleBinding reaches its own namespace, a
+ClusterRoleBinding every one. Subjects expected to hold such rights (the Cluster API
+controllers' ServiceAccounts, system:masters, the control plane's default bindings) are
+exempt; which ServiceAccounts are controllers is the caller's knowledge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from capsa.kube import dig, labels_of, selector_matches
+from capsa.sources.resource import Resource
+
+RBAC_GROUP = "rbac.authorization.k8s.io"
+READ = frozenset({"get", "list", "watch"})
+BOOTSTRAP_LABEL = ("kubernetes.io/bootstrapping", "rbac-defaults")
+CONTROLLER_PREFIXES = ("capi-", "capa-")
+
+
+@dataclass(frozen=True)
+class Subject:
+    kind: str
+    name: str
+    namespace: str = ""
+
+    def __str__(self) -> str:
+        if self.kind == "ServiceAccount":
+            return f"ServiceAccount {self.namespace}/{self.name}"
+        return f"{self.kind} {self.name}"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Rules a binding gives its subjects, in one namespace or (None) in all of them."""
+
+    binding: Resource
+    namespace: str | None
+    role: str
+    rules: tuple[dict[str, Any], ...]
+    subjects: tuple[Subject, ...]
+
+
+@dataclass(frozen=True)
+class Right:
+    """A permission that hands over what a namespace holding Clusters protects: `verbs`
+    on any of `resources` in `group`."""
+
+    name: str
+    verbs: frozenset[str]
+    group: str
+    resources: tuple[str, ...]
+    what: str
+
+
+READ_SECRETS = Right("read-secrets", READ, "", ("secrets",), "Secrets")
+CREATE_PODS = Right("create-pods", frozenset({"create"}), "", ("pods",), "pods")
+# Exec is `create` on pods/exec; API servers before the
+# AuthorizePodWebsocketUpgradeCreatePermission gate (Kubernetes 1.35) also let `get`
+# open an exec stream over WebSockets, so both count.
+EXEC_PODS = Right(
+    "exec-pods", frozenset({"create", "get"}), "", ("pods/exec", "pods/attach"), "pods/exec"
+)
+IMPERSONATE = Right(
+    "impersonate",
+    frozenset({"impersonate"}),
+    "",
+    ("users", "groups", "serviceaccounts"),
+    "users, groups or ServiceAccounts",
+)
+RIGHTS: tuple[Right, ...] = (READ_SECRETS, CREATE_PODS, EXEC_PODS, IMPERSONATE)
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one grant allows of one right where it matters."""
+
+    grant: Grant
+    right: Right
+    namespaces: tuple[str, ...]
+    verbs: tuple[str, ...]
+    resource_names: tuple[str, ...]
+    wildcard: bool
+    subjects: tuple[Subject, ...]
+
+    @property
+    def unrestricted(self) -> bool:
+        """True when some rule grants the right on every object, not only named ones."""
+        return not self.resource_names
+
+    def describe(self, subject: Subject) -> str:
+        """One sentence: who can do what, where, and through which binding."""
+        what = (
+            self.right.what
+            if self.unrestricted
+            else f"the {self.right.what} {', '.join(self.resource_names)}"
+        )
+        how = " (through a wildcard rule)" if self.wildcard else ""
+        binding = self.grant.binding
+        return (
+            f"{subject} can {'/'.join(self.verbs)} {what} in {', '.join(self.namespaces)} via "
+            f"{binding.kind} {binding.name} -> {self.grant.role}{how}"
+        )
+
+
+def _rules(res: Resource) -> list[dict[str, Any]]:
+    return [r for r in res.body.get("rules") or [] if isinstance(r, dict)]
+
+
+def _of_kind(resources: Iterable[Resource], kind: str) -> list[Resource]:
+    return [r for r in resources if r.kind == kind and r.group in (RBAC_GROUP, "")]
+
+
+def effective_cluster_roles(
+    cluster_roles: Iterable[Resource],
+) -> dict[str, tuple[dict[str, Any], ...]]:
+    """Each ClusterRole's rules plus those of every role its aggregationRule selects."""
+    roles = {r.name: r for r in cluster_roles}
+
+    def collect(name: str, seen: set[str]) -> list[dict[str, Any]]:
+        if name in seen or name not in roles:
+            return []
+        seen.add(name)
+        role = roles[name]
+        out = list(_rules(role))
+        for selector in dig(role.body, "aggregationRule", "clusterRoleSelectors") or []:
+            for other in roles.values():
+                if other.name != name and selector_matches(selector, labels_of(other.body)):
+                    out.extend(collect(other.name, seen))
+        return out
+
+    return {name: tuple(collect(name, set())) for name in roles}
+
+
+def _subjects(binding: Resource) -> tuple[Subject, ...]:
+    out: list[Subject] = []
+    for s in binding.body.get("subjects") or []:
+        if not isinstance(s, dict):
+            continue
+        kind, name = str(s.get("kind", "")), str(s.get("name", ""))
+        namespace = str(
+            s.get("namespace") or (binding.namespace if kind == "ServiceAccount" else "")
+        )
+        out.append(Subject(kind, name, namespace if kind == "ServiceAccount" else ""))
+    return tuple(out)
+
+
+def grants(resources: Sequence[Resource]) -> Iterator[Grant]:
+    """Every RoleBinding and ClusterRoleBinding among `resources`, resolved to its rules.
+    A RoleBinding without a namespace is in `default`, where kubectl would create it."""
+    cluster_roles = effective_cluster_roles(_of_kind(resources, "ClusterRole"))
+    roles = {((r.namespace or "default"), r.name): r for r in _of_kind(resources, "Role")}
+    bindings = _of_kind(resources, "RoleBinding") + _of_kind(resources, "ClusterRoleBinding")
+    for binding in bindings:
+        ref = binding.body.get("roleRef") or {}
+        ref_kind, ref_name = str(ref.get("kind", "")), str(ref.get("name", ""))
+        namespace = (binding.namespace or "default") if binding.kind == "RoleBinding" else None
+        if ref_kind == "ClusterRole":
+            rules = cluster_roles.get(ref_name, ())
+        else:
+            role = roles.get((namespace or "", ref_name))
+            rules = tuple(_rules(role)) if role else ()
+        yield Grant(binding, namespace, f"{ref_kind} {ref_name}", rules, _subjects(binding))
+
+
+def rule_allows(rule: dict[str, Any], verbs: Iterable[str], group: str, plural: str) -> set[str]:
+    """The verbs of `verbs` this rule grants on group/plural (empty when it grants none)."""
+    groups = {str(g) for g in rule.get("apiGroups") or []}
+    plurals = {str(r) for r in rule.get("resources") or []}
+    # As the authorizer's ResourceMatches: "*" is every resource and subresource,
+    # "*/exec" a subresource of any resource.
+    sub = plural.split("/", 1)[1] if "/" in plural else ""
+    covered = "*" in plurals or plural in plurals or (bool(sub) and f"*/{sub}" in plurals)
+    if not ("*" in groups or group in groups) or not covered:
+        return set()
+    granted = {str(v) for v in rule.get("verbs") or []}
+    return set(verbs) if "*" in granted else set(verbs) & granted
+
+
+def is_wildcard(rule: dict[str, Any]) -> bool:
+    return any("*" in (rule.get(key) or []) for key in ("apiGroups", "resources", "verbs"))
+
+
+def controller_service_accounts(deployments: Iterable[Resource]) -> set[Subject]:
+    """ServiceAccounts the given controller Deployments run as."""
+    found: set[Subject] = set()
+    for dep in deployments:
+        sa = dig(dep.body, "spec", "template", "spec", "serviceAccountName")
+        found.add(Subject("ServiceAccount", str(sa or "default"), dep.namespace or ""))
+    return found
+
+
+def is_exempt(subject: Subject, binding: Resource, controllers: set[Subject]) -> bool:
+    """Subjects that are expected to hold these rights."""
+    if subject.kind == "Group" and subject.name == "system:masters":
+        return True
+    if subject in controllers:
+        return True
+    if subject.kind == "ServiceAccount" and _looks_like_controller(subject):
+        return True
+    if labels_of(binding.body).get(BOOTSTRAP_LABEL[0]) == BOOTSTRAP_LABEL[1]:
+        kube_sa = subject.kind == "ServiceAccount" and subject.namespace == "kube-system"
+        return kube_sa or subject.name.startswith("system:")
+    return False
+
+
+def _looks_like_controller(subject: Subject) -> bool:
+    return subject.name.startswith(CONTROLLER_PREFIXES) and subject.namespace.startswith(
+        CONTROLLER_PREFIXES
+    )
+
+
+def access(grant: Grant, right: Right, targets: Iterable[str]) -> Access | None:
+    """What `grant` allows of `right` in the `targets` namespaces (None when nothing)."""
+    wanted = set(targets)
+    scope = sorted(wanted) if grant.namespace is None else [grant.namespace]
+    scope = [ns for ns in scope if ns in wanted]
+    if not scope:
+        return None
+    verbs: set[str] = set()
+    named: set[str] = set()
+    unrestricted = wildcard = False
+    for rule in grant.rules:
+        allowed: set[str] = set()
+        for plural in right.resources:
+            allowed |= rule_allows(rule, right.verbs, right.group, plural)
+        if not allowed:
+            continue
+        verbs |= allowed
+        wildcard = wildcard or is_wildcard(rule)
+        names = {str(n) for n in rule.get("resourceNames") or []}
+        unrestricted = unrestricted or not names
+        named |= names
+    if not verbs:
+        return None
+    return Access(
+        grant=grant,
+        right=right,
+        namespaces=tuple(scope),
+        verbs=tuple(sorted(verbs)),
+        resource_names=() if unrestricted else tuple(sorted(named)),
+        wildcard=wildcard,
+        subjects=grant.subjects,
+    )
+
+
+def exposures(
+    all_grants: Iterable[Grant],
+    right: Right,
+    targets: Iterable[str],
+    controllers: set[Subject],
+) -> Iterator[Access]:
+    """Each grant that gives `right` in `targets` to a subject that is not exempt, with
+    only those subjects."""
+    wanted = tuple(targets)
+    for grant in all_grants:
+        found = access(grant, right, wanted)
+        if found is None:
+            continue
+        open_to = tuple(s for s in grant.subjects if not is_exempt(s, grant.binding, controllers))
+        if open_to:
+            yield Access(
+                found.grant,
+                found.right,
+                found.namespaces,
+                found.verbs,
+                found.resource_names,
+                found.wildcard,
+                open_to,
+            )

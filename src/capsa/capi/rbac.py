@@ -1,0 +1,165 @@
+"""RBAC shipped in manifests, judged with the live checks' logic (`capsa.capi.access`).
+
+The management cluster's namespaces that matter are those the inputs put Clusters in
+(Secrets there hold CA keys, admin kubeconfigs and bootstrap data) and, for pod rights
+and impersonation, also those the Cluster API controllers run in (a pod there can mount
+the controller's ServiceAccount and cloud credentials). Objects a ClusterResourceSet
+carries are applied to workload clusters, so they take no part here. Controllers are
+the ServiceAccounts of the Deployments clusterctl labels as a provider's
+(`cluster.x-k8s.io/provider`), that run in a clusterctl Provider's namespace, that run a
+Cluster API project's image, or that are a provider's kustomize source before kustomize
+renames it (kubebuilder's layout: namespace `system`, command `/manager`), plus
+kubebuilder's scaffolded manager ServiceAccounts in that placeholder namespace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from capsa.capi import kinds
+from capsa.capi.access import (
+    READ_SECRETS,
+    RIGHTS,
+    Access,
+    Right,
+    Subject,
+    controller_service_accounts,
+)
+from capsa.capi.access import exposures as rbac_exposures
+from capsa.capi.access import grants as rbac_grants
+from capsa.capi.index import ResourceKey, namespace_of, resource_key
+from capsa.kube import containers, dig, labels_of
+from capsa.sources.resource import Resource
+
+PROVIDER_LABEL = "cluster.x-k8s.io/provider"
+CLUSTERCTL_GROUP = "clusterctl.cluster.x-k8s.io"
+BINDING_KINDS = frozenset({"RoleBinding", "ClusterRoleBinding"})
+KUSTOMIZE_NAMESPACE = "system"  # kubebuilder's placeholder, replaced by kustomize
+KUBEBUILDER_MANAGERS = ("manager", "controller-manager")
+
+
+@dataclass(frozen=True)
+class AccessFacts:
+    """One risky right a binding gives to subjects that are not exempt."""
+
+    right: str
+    subjects: tuple[str, ...]
+    namespaces: tuple[str, ...]
+    verbs: tuple[str, ...]
+    resource_names: tuple[str, ...]
+    wildcard: bool
+
+    @classmethod
+    def of(cls, item: Access) -> AccessFacts:
+        return cls(
+            right=item.right.name,
+            subjects=tuple(str(s) for s in item.subjects),
+            namespaces=item.namespaces,
+            verbs=item.verbs,
+            resource_names=item.resource_names,
+            wildcard=item.wildcard,
+        )
+
+    def binding(self) -> dict[str, Any]:
+        return {
+            "right": self.right,
+            "subjects": list(self.subjects),
+            "namespaces": list(self.namespaces),
+            "verbs": list(self.verbs),
+            "resourceNames": list(self.resource_names),
+            "wildcard": self.wildcard,
+        }
+
+
+@dataclass(frozen=True)
+class RbacFacts:
+    """What a binding reaches and gives: `reaches` maps each right's name to the
+    namespaces that matter for it which the binding applies in (empty: the binding
+    cannot matter for that right), `access` the rights it gives to non-exempt subjects."""
+
+    reaches: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    access: tuple[AccessFacts, ...] = ()
+
+    def binding(self) -> dict[str, Any]:
+        return {
+            "reaches": {r.name: list(self.reaches.get(r.name, ())) for r in RIGHTS},
+            "access": [a.binding() for a in self.access],
+        }
+
+
+def _live_here(resources: Sequence[Resource]) -> list[Resource]:
+    """Objects applied to the management cluster: not those a ClusterResourceSet carries."""
+    return [r for r in resources if r.origin.carrier is None]
+
+
+def cluster_namespaces(resources: Sequence[Resource]) -> set[str]:
+    return {
+        namespace_of(r) for r in resources if r.kind == "Cluster" and r.group == kinds.CORE_GROUP
+    }
+
+
+def _runs_provider_code(deployment: Resource) -> bool:
+    """A Cluster API project's image (registry.k8s.io/cluster-api*/..., the staging
+    registries), or kubebuilder's source layout of a provider manager."""
+    for container in containers(dig(deployment.body, "spec", "template", "spec")):
+        image = str(container.get("image") or "")
+        if "/cluster-api" in image or "k8s-staging-cluster-api" in image:
+            return True
+        command = container.get("command")
+        if namespace_of(deployment) == KUSTOMIZE_NAMESPACE and command == ["/manager"]:
+            return True
+    return False
+
+
+def controller_deployments(resources: Sequence[Resource]) -> list[Resource]:
+    """Deployments of Cluster API providers: labelled by clusterctl, in the namespace of
+    a clusterctl Provider inventory entry, or running provider code."""
+    provider_namespaces = {
+        namespace_of(r) for r in resources if r.kind == "Provider" and r.group == CLUSTERCTL_GROUP
+    }
+    return [
+        r
+        for r in resources
+        if r.kind == "Deployment"
+        and (
+            PROVIDER_LABEL in labels_of(r.body)
+            or namespace_of(r) in provider_namespaces
+            or _runs_provider_code(r)
+        )
+    ]
+
+
+def targets_of(right: Right, clusters: set[str], controllers: set[str]) -> set[str]:
+    """Namespaces where `right` hands over what Cluster API protects."""
+    return set(clusters) if right is READ_SECRETS else clusters | controllers
+
+
+def rbac_facts(resources: Sequence[Resource]) -> dict[ResourceKey, RbacFacts]:
+    """Per binding among `resources`, what it reaches and gives."""
+    here = _live_here(resources)
+    bindings = [r for r in here if r.kind in BINDING_KINDS]
+    if not bindings:
+        return {}
+    clusters = cluster_namespaces(here)
+    deployments = controller_deployments(here)
+    controller_namespaces = {namespace_of(d) for d in deployments}
+    controllers = controller_service_accounts(deployments) | {
+        Subject("ServiceAccount", name, KUSTOMIZE_NAMESPACE) for name in KUBEBUILDER_MANAGERS
+    }
+    all_grants = list(rbac_grants(here))
+    reaches: dict[ResourceKey, dict[str, tuple[str, ...]]] = {}
+    given: dict[ResourceKey, list[AccessFacts]] = {}
+    for right in RIGHTS:
+        targets = targets_of(right, clusters, controller_namespaces)
+        for grant in all_grants:
+            key = resource_key(grant.binding)
+            scope = sorted(targets) if grant.namespace is None else [grant.namespace]
+            reaches.setdefault(key, {})[right.name] = tuple(ns for ns in scope if ns in targets)
+        for item in rbac_exposures(all_grants, right, targets, controllers):
+            given.setdefault(resource_key(item.grant.binding), []).append(AccessFacts.of(item))
+    return {
+        key: RbacFacts(reaches=reach, access=tuple(given.get(key, ())))
+        for key, reach in reaches.items()
+    }

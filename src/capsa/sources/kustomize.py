@@ -1,0 +1,76 @@
+"""Kustomize patch files are fragments, not objects.
+
+A file that a kustomization lists under `patches`, `patchesStrategicMerge` or
+`patchesJson6902` holds only the fields it changes in its base: judged as a whole
+object it would "lack" everything else. capsa does not build overlays (a kustomize build
+can run plugins and fetch remote bases, and loses the positions findings point at), so it
+marks such documents as fragments instead; the checks then let a fragment add evidence
+only where it sets the field itself (`capsa.checks.engine`), and the topology leaves
+fragments out (`capsa.capi.topology`).
+
+Paths are resolved against the kustomization's directory. Copies of a repository that
+flatten its tree into one directory, naming each file after its path with `/` replaced by
+`__` (as mirrors and test corpora do), are resolved the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from capsa.sources.resource import Resource
+
+_FLAT = "__"
+
+
+def _patch_entries(doc: Mapping[Any, Any]) -> Iterator[str]:
+    """The file paths a kustomization names as patches (inline patches name none)."""
+    for entry in doc.get("patchesStrategicMerge") or ():
+        if isinstance(entry, str) and "\n" not in entry:  # a string may be an inline patch
+            yield entry
+    for key in ("patches", "patchesJson6902"):
+        for entry in doc.get(key) or ():
+            if isinstance(entry, Mapping) and isinstance(entry.get("path"), str):
+                yield entry["path"]
+
+
+def _candidates(kustomization: str, entry: str) -> Iterator[str]:
+    """Where the file `entry` of `kustomization` may be: beside it, or under its flattened
+    name when the kustomization's own name is a flattened path."""
+    folder, name = os.path.split(kustomization)
+    yield os.path.normpath(os.path.join(folder, entry))
+    if _FLAT in name:
+        logical = posixpath.normpath(
+            posixpath.join(name.rsplit(_FLAT, 1)[0].replace(_FLAT, "/"), entry)
+        )
+        if not logical.startswith("../"):
+            yield os.path.normpath(os.path.join(folder, logical.replace("/", _FLAT)))
+
+
+def patch_files(kustomizations: Iterable[tuple[str, Mapping[Any, Any]]]) -> dict[str, str]:
+    """Each patch file's normalised path, with the kustomization that lists it."""
+    found: dict[str, str] = {}
+    for path, doc in kustomizations:
+        for entry in _patch_entries(doc):
+            for candidate in _candidates(path, entry):
+                found.setdefault(candidate, path)
+    return found
+
+
+def mark_fragments(
+    resources: Sequence[Resource], kustomizations: Iterable[tuple[str, Mapping[Any, Any]]]
+) -> list[Resource]:
+    """`resources` with those read from a listed patch file marked as fragments."""
+    patches = patch_files(kustomizations)
+    if not patches:
+        return list(resources)
+    out: list[Resource] = []
+    for resource in resources:
+        owner = None
+        if resource.origin.carrier is None:
+            owner = patches.get(os.path.normpath(resource.origin.path))
+        out.append(resource if owner is None else replace(resource, fragment_of=owner))
+    return out

@@ -1,0 +1,296 @@
+"""RBAC in manifests is judged by the live check's own logic (capsa.capi.access): the same
+objects give the same verdicts whether read from git or from a cluster."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from capsa.capi.access import EXEC_PODS, READ_SECRETS, rule_allows
+from capsa.capi.topology import build_topology
+from capsa.checks.catalog import load_checks
+from capsa.checks.engine import evaluate
+from capsa.live.index import LiveIndex
+from capsa.live.rbac import secret_readers
+from capsa.live.registry import LiveInput
+from capsa.sources.resource import Origin, Resource
+
+RBAC = "rbac.authorization.k8s.io/v1"
+CHECKS = {c.id: c for c in load_checks() if c.id.startswith("CAPSA-RBAC-")}
+
+
+def _res(doc: dict[str, Any], carrier: str | None = None) -> Resource:
+    meta = doc.get("metadata", {})
+    return Resource(
+        api_version=doc["apiVersion"],
+        kind=doc["kind"],
+        namespace=meta.get("namespace"),
+        name=meta["name"],
+        body=doc,
+        origin=Origin("mgmt.yaml", 1, carrier),
+    )
+
+
+def _cluster(ns: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "cluster.x-k8s.io/v1beta2",
+        "kind": "Cluster",
+        "metadata": {"name": f"c-{ns}", "namespace": ns},
+    }
+
+
+def _role(
+    kind: str,
+    name: str,
+    rules: list[dict[str, Any]],
+    ns: str | None = None,
+    labels: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name, "labels": labels or {}}
+    if ns:
+        meta["namespace"] = ns
+    return {"apiVersion": RBAC, "kind": kind, "metadata": meta, "rules": rules}
+
+
+def _binding(
+    kind: str, name: str, role_kind: str, role: str, subject: dict[str, Any], ns: str | None = None
+) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name}
+    if ns:
+        meta["namespace"] = ns
+    return {
+        "apiVersion": RBAC,
+        "kind": kind,
+        "metadata": meta,
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": role_kind, "name": role},
+        "subjects": [subject],
+    }
+
+
+def _manifest_flags(check_id: str, docs: list[dict[str, Any]]) -> dict[str, str]:
+    """binding name -> fail | pass | n/a for one RBAC check over the documents."""
+    resources = [_res(d) for d in docs]
+    topology = build_topology(resources)
+    result = evaluate(
+        topology.evaluation_resources(resources), [CHECKS[check_id]], topology.context_for
+    )
+    assert not result.problems and not result.unknown
+    out = {f.resource.name: "fail" for f in result.findings}
+    out.update({p.resource.name: "pass" for p in result.passes})
+    out.update({n.resource.name: "n/a" for n in result.not_applicable})
+    return out
+
+
+def _live_flagged(docs: list[dict[str, Any]]) -> set[str]:
+    live = LiveInput(LiveIndex.of([_res(d) for d in docs]), datetime(2026, 3, 1, tzinfo=UTC))
+    return {f.resource.name for f in secret_readers(live)}
+
+
+USER = {"kind": "User", "name": "eve"}
+GROUP = {"kind": "Group", "name": "ops", "apiGroup": "rbac.authorization.k8s.io"}
+
+
+def test_aggregated_role_reaches_secrets_for_a_group_both_ways() -> None:
+    docs = [
+        _cluster("team-a"),
+        _role("ClusterRole", "ops", [])
+        | {"aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"agg": "ops"}}]}},
+        _role(
+            "ClusterRole",
+            "ops-secrets",
+            [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["watch"]}],
+            labels={"agg": "ops"},
+        ),
+        _binding("ClusterRoleBinding", "ops", "ClusterRole", "ops", GROUP),
+    ]
+    assert _manifest_flags("CAPSA-RBAC-001", docs) == {"ops": "fail"}
+    assert _live_flagged(docs) == {"ops"}
+
+
+def test_objects_a_cluster_resource_set_carries_are_not_judged() -> None:
+    carried = [
+        _res(
+            _role(
+                "ClusterRole",
+                "csi",
+                [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}],
+            ),
+            carrier="ConfigMap/default/csi",
+        ),
+        _res(
+            _binding(
+                "ClusterRoleBinding",
+                "csi",
+                "ClusterRole",
+                "csi",
+                {"kind": "ServiceAccount", "name": "csi", "namespace": "kube-system"},
+            ),
+            carrier="ConfigMap/default/csi",
+        ),
+    ]
+    resources = [_res(_cluster("default")), *carried]
+    topology = build_topology(resources)
+    result = evaluate(resources, [CHECKS["CAPSA-RBAC-001"]], topology.context_for)
+    assert not result.findings
+    assert [n.resource.name for n in result.not_applicable] == ["csi"]
+
+
+def test_provider_kustomize_source_manager_is_a_controller() -> None:
+    manager = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "controller-manager", "namespace": "system"},
+        "spec": {
+            "template": {
+                "spec": {
+                    "serviceAccountName": "capz-manager",
+                    "containers": [
+                        {"name": "manager", "image": "controller:latest", "command": ["/manager"]}
+                    ],
+                }
+            }
+        },
+    }
+    docs = [
+        _cluster("default"),
+        _role(
+            "ClusterRole",
+            "manager-role",
+            [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list"]}],
+        ),
+        _binding(
+            "ClusterRoleBinding",
+            "manager-rolebinding",
+            "ClusterRole",
+            "manager-role",
+            {"kind": "ServiceAccount", "name": "capz-manager", "namespace": "system"},
+        ),
+    ]
+    assert _manifest_flags("CAPSA-RBAC-001", docs) == {"manager-rolebinding": "fail"}
+    assert _manifest_flags("CAPSA-RBAC-001", [*docs, manager]) == {"manager-rolebinding": "pass"}
+
+
+@pytest.mark.parametrize(
+    ("name", "namespace", "expected"),
+    [
+        ("controller-manager", "system", "pass"),  # kubebuilder's scaffold, as CAPA ships it
+        ("manager", "system", "pass"),
+        ("controller-manager", "team-a", "fail"),  # a real namespace: no placeholder
+    ],
+)
+def test_kubebuilder_scaffold_service_accounts(name: str, namespace: str, expected: str) -> None:
+    docs = [
+        _cluster("team-a"),
+        _role(
+            "ClusterRole", "r", [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]
+        ),
+        _binding(
+            "ClusterRoleBinding",
+            "b",
+            "ClusterRole",
+            "r",
+            {"kind": "ServiceAccount", "name": name, "namespace": namespace},
+        ),
+    ]
+    assert _manifest_flags("CAPSA-RBAC-001", docs) == {"b": expected}
+
+
+@pytest.mark.parametrize(
+    ("resources", "verb", "allowed"),
+    [
+        (["pods/exec"], "create", True),
+        (["*/exec"], "create", True),
+        (["*"], "get", True),
+        (["pods"], "create", False),
+        (["pods/*"], "create", False),  # not an RBAC form: the authorizer ignores it
+    ],
+)
+def test_exec_subresource_matching_follows_the_authorizer(
+    resources: list[str], verb: str, allowed: bool
+) -> None:
+    rule = {"apiGroups": [""], "resources": resources, "verbs": [verb]}
+    assert bool(rule_allows(rule, EXEC_PODS.verbs, "", "pods/exec")) is allowed
+
+
+def test_impersonation_and_exec_fire_in_controller_namespaces() -> None:
+    controller = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": "capa-controller-manager",
+            "namespace": "capa-system",
+            "labels": {"cluster.x-k8s.io/provider": "infrastructure-aws"},
+        },
+        "spec": {"template": {"spec": {"containers": [{"name": "m", "image": "x:1"}]}}},
+    }
+    docs = [
+        controller,
+        _role(
+            "Role",
+            "debug",
+            [{"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["get"]}],
+            ns="capa-system",
+        ),
+        _binding("RoleBinding", "debug", "Role", "debug", USER, ns="capa-system"),
+    ]
+    assert _manifest_flags("CAPSA-RBAC-003", docs) == {"debug": "fail"}
+    # Secrets there are not judged by RBAC-001 (no Cluster in capa-system), as live.
+    assert _manifest_flags("CAPSA-RBAC-001", docs) == {"debug": "n/a"}
+
+
+_VERBS = st.lists(
+    st.sampled_from(["get", "list", "watch", "create", "*", "delete"]),
+    min_size=1,
+    max_size=3,
+    unique=True,
+)
+_RES = st.lists(
+    st.sampled_from(["secrets", "pods", "*", "configmaps"]), min_size=1, max_size=2, unique=True
+)
+_GROUPS = st.sampled_from([[""], ["*"], ["apps"]])
+_SUBJECT = st.sampled_from(
+    [
+        USER,
+        GROUP,
+        {"kind": "Group", "name": "system:masters"},
+        {"kind": "ServiceAccount", "name": "capi-manager", "namespace": "capi-system"},
+        {"kind": "ServiceAccount", "name": "ci", "namespace": "team-a"},
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    verbs=_VERBS,
+    res=_RES,
+    groups=_GROUPS,
+    subject=_SUBJECT,
+    cluster_wide=st.booleans(),
+    binding_ns=st.sampled_from(["team-a", "team-b"]),
+)
+def test_manifest_and_live_agree_on_secret_readers(
+    verbs: list[str],
+    res: list[str],
+    groups: list[str],
+    subject: dict[str, Any],
+    cluster_wide: bool,
+    binding_ns: str,
+) -> None:
+    rule = {"apiGroups": groups, "resources": res, "verbs": verbs}
+    kind = "ClusterRoleBinding" if cluster_wide else "RoleBinding"
+    docs = [
+        _cluster("team-a"),
+        _role("ClusterRole", "r", [rule]),
+        _binding(kind, "b", "ClusterRole", "r", subject, None if cluster_wide else binding_ns),
+    ]
+    manifest = _manifest_flags("CAPSA-RBAC-001", docs).get("b")
+    live = "b" in _live_flagged(docs)
+    assert (manifest == "fail") is live
+    reads = bool(rule_allows(rule, READ_SECRETS.verbs, "", "secrets"))
+    reaches = cluster_wide or binding_ns == "team-a"
+    assert manifest == ("n/a" if not reaches else "fail" if live else "pass")
+    assert not live or reads
