@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/capsa assess --out capsa-report
+	$(BIN)/capsa assess -o capsa-report
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -32,9 +32,10 @@ test: lint types unit
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
-# Reference pages generated from the data (tests fail when they are stale).
+# Reference pages and output JSON Schemas generated from the code (tests fail when stale).
 docs: $(STAMP)
 	$(BIN)/python -m capsa.report.reference_docs --out docs
+	$(BIN)/python -m capsa.report.output_schemas schemas
 
 clean:
 	rm -rf $(VENV) capsa-report .mypy_cache .pytest_cache .ruff_cache

@@ -215,7 +215,7 @@ def test_paths_outputs(manifests: Path, fmt: str) -> None:
 
 def test_policy_export(tmp_path: Path) -> None:
     out = tmp_path / "policies"
-    _run(["policy", "export", "--out", str(out)], "policy export")
+    _run(["policy", "export", "-o", str(out)], "policy export")
     for path, text in _texts(out):
         _assert_clean(path, text)
 

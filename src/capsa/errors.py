@@ -8,12 +8,15 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, order=True)
 class Problem:
-    """One thing wrong with an input: where it is and what to do about it."""
+    """One thing wrong with an input: where it is and what to do about it. A note
+    (`is_note`) is something skipped on purpose, such as a YAML file that is not a
+    Kubernetes object: told to the user, never counted as an input error."""
 
     path: str
     line: int | None
     column: int | None
     message: str
+    is_note: bool = False
 
     def __str__(self) -> str:
         where = self.path

@@ -73,7 +73,7 @@ def test_unbuildable_values_in_manifests_are_located_and_the_rest_is_scanned(
 
 @pytest.mark.parametrize(
     "command",
-    [["assess", "--out", "OUT"], ["paths", "--format", "json"], ["scan", "--format", "sarif"]],
+    [["assess", "-o", "OUT"], ["paths", "--format", "json"], ["scan", "--format", "sarif"]],
     ids=lambda c: c[0],
 )
 def test_unbuildable_values_in_manifests_for_every_command(
@@ -131,7 +131,7 @@ def test_unbuildable_values_in_other_files(
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("assessment")
-    assert run("assess", "--out", str(out)).exit_code == 0
+    assert run("assess", "-o", str(out)).exit_code == 0
     return out / "assessment.json"
 
 

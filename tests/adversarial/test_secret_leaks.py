@@ -294,7 +294,7 @@ def test_baseline(tmp_path: Path, document: object) -> None:
 
 def test_report_from_a_tampered_assessment(tmp_path: Path) -> None:
     out = tmp_path / "report"
-    assert run("assess", "--out", str(out)).exit_code == 0
+    assert run("assess", "-o", str(out)).exit_code == 0
     saved = out / "assessment.json"
     doc = json.loads(saved.read_text())
     doc["summary"] = CANARY

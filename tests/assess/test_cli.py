@@ -25,7 +25,7 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Recorder:
 
 def _assess(tmp_path: Path, *args: str) -> tuple[int, str, Path]:
     out = tmp_path / "report"
-    result = runner.invoke(app, ["assess", "--out", str(out), *args])
+    result = runner.invoke(app, ["assess", "-o", str(out), *args])
     return result.exit_code, result.output, out
 
 
@@ -103,3 +103,36 @@ def test_diff_lists_new_fixed_and_status_changes(tmp_path: Path, fake: Recorder)
     assert table.exit_code == 0 and "fixed" in table.output and "new" in table.output
     same = runner.invoke(app, ["diff", str(old / "assessment.json"), str(old / "assessment.json")])
     assert "no difference" in same.output
+
+
+def test_report_from_a_scan_json_says_what_it_expected(tmp_path: Path) -> None:
+    scan = tmp_path / "scan.json"
+    scan.write_text('{"schema": "capsa/v1", "kind": "ScanReport", "findings": [], "summary": {}}')
+    result = runner.invoke(app, ["report", "--from", str(scan)])
+    assert result.exit_code == 2
+    assert "this is a capsa ScanReport, expected an assessment.json" in result.stderr
+    assert "output of `capsa scan`: run `capsa assess`" in result.stderr
+
+
+def test_diff_fail_on_new_gates_on_new_open_findings(tmp_path: Path, fake: Recorder) -> None:
+    _, _, old = _assess(tmp_path / "old")
+    args = ["diff", str(old / "assessment.json")]
+    same = runner.invoke(app, [*args, str(old / "assessment.json"), "--fail-on", "new"])
+    assert same.exit_code == 0, same.output
+    fake.findings = [
+        finding(fingerprint="c" * 64, check_id="CAPSA-IMG-001", mitigation="STRIDE-TAMPER-2.M1")
+    ]
+    _, _, new = _assess(tmp_path / "new")
+    later = [*args, str(new / "assessment.json")]
+    assert runner.invoke(app, [*later, "--fail-on", "NEW"]).exit_code == 1
+    assert runner.invoke(app, [*later]).exit_code == 0  # default: none
+    assert runner.invoke(app, [*later, "--fail-on", "critical"]).exit_code == 0
+    assert runner.invoke(app, [*later, "--fail-on", "low"]).exit_code == 1
+
+
+def test_assess_formats_chooses_the_reports_written(tmp_path: Path, fake: Recorder) -> None:
+    code, output, out = _assess(tmp_path, "--formats", "SARIF,json")
+    assert code == 0, output
+    assert sorted(p.name for p in out.iterdir()) == ["assessment.json", "results.sarif"]
+    bad = runner.invoke(app, ["assess", "-o", str(tmp_path / "x"), "--formats", "pdf"])
+    assert bad.exit_code == 2 and "'pdf' is not one of md, html, sarif, json" in bad.stderr

@@ -47,10 +47,15 @@ def test_a_path_step_shows_its_check_results_with_short_paths_or_its_status() ->
     )
     path = AttackPath("pod", "creds", 0.25, steps, ("ns/c",))
     record = path_record(path, _shorten)
-    assert [s.evidence for s in record.steps] == [
+    assert [[e.text for e in s.evidence] for s in record.steps] == [
         ["CAPSA-IMDS-001 failed on AWSMachineTemplate ns/md at m.yaml:7"],
-        ["assumed"],
+        [],
     ]
+    assert [s.status for s in record.steps] == ["open", "assumed"]
+    assert (record.steps[0].evidence[0].check, record.steps[0].evidence[0].passed) == (
+        "CAPSA-IMDS-001",
+        False,
+    )
     data = json.loads(record.model_dump_json(by_alias=True))
     assert list(data) == ["entry", "target", "score", "clusters", "steps"]
     assert data["steps"][0]["from"] == "pod" and data["steps"][0]["blockedBy"] == ["M1"]

@@ -49,3 +49,18 @@ def test_suppression_is_a_change() -> None:
     new = make_assessment([finding(suppressed=True)])
     result = diff_assessments(old, new)
     assert result.changed[0].changes["suppressed"] == ("False", "True")
+
+
+def test_a_finding_that_only_moved_is_listed_as_moved() -> None:
+    before = finding(fingerprint="a" * 64, path="old-folder/workers.yaml", line=3)
+    after = finding(fingerprint="a" * 64, path="new-folder/workers.yaml", line=9)
+    result = diff_assessments(make_assessment([before]), make_assessment([after]))
+    assert not (result.new or result.fixed or result.changed)
+    [move] = result.moved
+    assert (move.before.label, move.after.label) == (
+        "old-folder/workers.yaml:3",
+        "new-folder/workers.yaml:9",
+    )
+    assert not result.empty
+    data = result.model_dump(by_alias=True)
+    assert data["moved"][0]["check"] == before.check_id and "checkId" not in data["moved"][0]

@@ -80,3 +80,17 @@ def test_an_entry_without_a_judge_or_with_unknown_ids_is_refused(tmp_path: objec
     assert any("has no judge" in m for m in messages)
     assert any("not under one of" in m for m in messages)
     assert all(p.line for p in caught.value.problems)
+
+
+def test_fingerprints_do_not_depend_on_the_checkout_folder() -> None:
+    """Moving or renaming the repository keeps its findings' fingerprints (and names it)."""
+    import dataclasses
+
+    example = RepositoryExample(files={"OWNERS": "approvers: []"})
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    here = example.facts()
+    moved = dataclasses.replace(here, root="/elsewhere/renamed-checkout")
+    before = run_repository_checks(here, now).findings
+    after = run_repository_checks(moved, now).findings
+    assert before and [f.fingerprint for f in before] == [f.fingerprint for f in after]
+    assert {f.resource.name for f in after} == {"renamed-checkout"}

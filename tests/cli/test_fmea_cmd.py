@@ -94,7 +94,7 @@ def test_kubeconfig_without_cluster_is_a_usage_error() -> None:
 def test_inputs_that_cannot_be_read(tmp_path: Path) -> None:
     result = runner.invoke(app, ["fmea", str(tmp_path / "missing.yaml")])
     assert result.exit_code == 2
-    assert "nothing could be read" in result.stderr
+    assert "missing.yaml: no such file or directory" in result.stderr
 
 
 def test_a_user_model_with_an_unknown_threat_points_at_the_line(tmp_path: Path) -> None:

@@ -122,7 +122,8 @@ def test_unusable_input_exits_2_only_when_strict_or_nothing_read(
     assert json.loads(lenient.stdout)["errors"][0]["line"] == 2
     assert runner.invoke(app, ["scan", good, str(broken), "--strict"]).exit_code == 2
     missing = runner.invoke(app, ["scan", str(tmp_path / "absent.yaml")])
-    assert missing.exit_code == 2 and "nothing could be read" in missing.stderr
+    assert missing.exit_code == 2 and "absent.yaml: no such file or directory" in missing.stderr
+    assert missing.stdout == ""  # no table saying "No open findings" before the error
     assert "Traceback" not in missing.output
 
 
@@ -186,7 +187,9 @@ spec:
 def test_checks_list_and_show(app: typer.Typer) -> None:
     listed = runner.invoke(app, ["checks", "list", "--format", "json"])
     assert listed.exit_code == 0
-    checks = {c["id"]: c for c in json.loads(listed.stdout)}
+    document = json.loads(listed.stdout)
+    assert (document["schema"], document["kind"]) == ("capsa/v1", "CheckList")
+    checks = {c["id"]: c for c in document["checks"]}
     imds = checks["CAPSA-IMDS-001"]
     assert imds["severity"] == "high" and imds["exportable"] is True
     assert [v["name"] for v in imds["variables"]] == ["machineSpec"]
@@ -211,14 +214,14 @@ def test_policy_export_writes_a_policy_and_binding_per_object_check(
     app: typer.Typer, tmp_path: Path
 ) -> None:
     out = tmp_path / "policies"
-    result = runner.invoke(app, ["policy", "export", "--out", str(out), "--action", "Warn"])
+    result = runner.invoke(app, ["policy", "export", "-o", str(out), "--action", "Warn"])
     assert result.exit_code == 0, result.output
     written = sorted(p.name for p in out.iterdir())
     assert "capsa-imds-001.yaml" in written
     policy, binding = yaml.safe_load_all((out / "capsa-imds-001.yaml").read_text())
     assert policy["kind"] == "ValidatingAdmissionPolicy"
     assert binding["spec"] == {"policyName": "capsa-imds-001", "validationActions": ["Warn"]}
-    listed = json.loads(runner.invoke(app, ["checks", "list", "-f", "json"]).stdout)
+    listed = json.loads(runner.invoke(app, ["checks", "list", "-f", "json"]).stdout)["checks"]
     topology = [c["id"] for c in listed if c["scope"] == "topology"]
     for check_id in topology:
         assert f"{check_id.lower()}.yaml" not in written
@@ -228,9 +231,9 @@ def test_policy_export_writes_a_policy_and_binding_per_object_check(
 
 def test_policy_export_of_one_check_and_an_unknown_one(app: typer.Typer, tmp_path: Path) -> None:
     out = tmp_path / "one"
-    one = runner.invoke(app, ["policy", "export", "--out", str(out), "--check", "CAPSA-IMDS-001"])
+    one = runner.invoke(app, ["policy", "export", "-o", str(out), "--check", "CAPSA-IMDS-001"])
     assert one.exit_code == 0 and [p.name for p in out.iterdir()] == ["capsa-imds-001.yaml"]
-    bad = runner.invoke(app, ["policy", "export", "--out", str(out), "--check", "CAPSA-NOPE-001"])
+    bad = runner.invoke(app, ["policy", "export", "-o", str(out), "--check", "CAPSA-NOPE-001"])
     assert bad.exit_code == 2 and "CAPSA-NOPE-001" in bad.stderr
 
 

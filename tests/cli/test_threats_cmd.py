@@ -30,7 +30,7 @@ def test_json_has_schema_threats_and_recall() -> None:
     assert data["summary"]["recall"] == {"matched": 22, "total": 22, "missed": []}
     spoof = next(t for t in data["threats"] if t["id"] == "STRIDE-SPOOF-1")
     assert spoof["source"] == "catalogue" and spoof["mitigations"][0]["id"] == "STRIDE-SPOOF-1.M1"
-    assert spoof["mitigations"][0]["upstream_status"] == "partial"
+    assert spoof["mitigations"][0]["upstreamStatus"] == "partial"
     generated = [t for t in data["threats"] if t["source"] == "generated"]
     assert generated and all(t["rule"] and t["severity"] and t["why"] for t in generated)
     assert {
@@ -40,7 +40,7 @@ def test_json_has_schema_threats_and_recall() -> None:
         "elements",
         "flows",
         "assets",
-        "matched_catalogue_id",
+        "matchedCatalogueId",
         "tracking",
     } <= set(generated[0])
 
@@ -113,8 +113,8 @@ def test_explain_json_lists_the_changes_tried_and_their_effect() -> None:
         "generated",
         "privileged-human-without-mfa",
     )
-    assert {"where": "element cloud-admin attributes.privileged", "set_to": "false"} in [
-        {k: c[k] for k in ("where", "set_to")} for c in data["changes"]
+    assert {"where": "element cloud-admin attributes.privileged", "setTo": "false"} in [
+        {k: c[k] for k in ("where", "setTo")} for c in data["changes"]
     ]
 
 

@@ -44,7 +44,7 @@ THREATS: dict[str, tuple[DeploymentStatus, DeploymentStatus, DeploymentStatus]] 
     "STRIDE-DOS-1": (V, P, N),
     "STRIDE-DOS-5": (N, N, N),
     "STRIDE-EOP-1": (V, P, V),
-    "STRIDE-EOP-3": (V, V, N),
+    "STRIDE-EOP-3": (V, V, V),  # demo: its role identity has no session policy (IDENT-006)
 }
 
 
@@ -111,7 +111,7 @@ def test_default_account_violates_the_cloud_threats(moto: MotoServer) -> None:
     assert "principal-reads-bootstrap-secrets" in opened["STRIDE-SPOOF-4"]
     assert "principal-passes-controllers-role" in opened["STRIDE-SPOOF-1"]
     # the attack graph sees the account: an edge opened by a cloud finding names the ARN
-    evidence = [e for p in a.paths for s in p.steps for e in s.evidence]
+    evidence = [e.text for p in a.paths for s in p.steps for e in s.evidence]
     assert any("arn:aws:" in line for line in evidence)
     assert moto.recorder.leaks == []
 
@@ -181,7 +181,7 @@ def test_cli_assess_with_aws(moto: MotoServer, tmp_path: Path) -> None:
 
 def test_demo_without_aws_says_once_that_no_cloud_evidence_was_given(tmp_path: Path) -> None:
     out = tmp_path / "report"
-    result = CliRunner().invoke(app, ["assess", "--out", str(out)])
+    result = CliRunner().invoke(app, ["assess", "-o", str(out)])
     assert result.exit_code == 0, result.output
     markdown = (out / "assessment.md").read_text(encoding="utf-8")
     assert markdown.count(NO_CLOUD_EVIDENCE) == 1

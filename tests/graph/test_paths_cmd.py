@@ -38,10 +38,9 @@ def test_assume_reports_removed_paths() -> None:
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert doc["assumed"] == ["STRIDE-SPOOF-1.M5"]
-    assert doc["removed_by_assumed"]
+    assert doc["removedByAssumed"]
     assert all(
-        "pod-reaches-imds" in [s["technique"] for s in p["steps"]]
-        for p in doc["removed_by_assumed"]
+        "pod-reaches-imds" in [s["technique"] for s in p["steps"]] for p in doc["removedByAssumed"]
     )
 
 
@@ -89,7 +88,7 @@ def test_no_argument_assesses_the_same_bundled_example_as_assess() -> None:
     assert [c["mitigation"] for c in doc["cut"]] == [c.mitigation for c in assessment.cut]
     uncut = {(u["entry"], u["target"]) for u in doc["uncuttable"]}
     assert uncut == {(r.entry, r.target) for r in assessment.uncuttable}
-    assert doc["cut_closes_every_path"] is assessment.summary.cut_closes_every_path
+    assert doc["cutClosesEveryPath"] is assessment.summary.cut_closes_every_path
 
 
 def test_generic_cluster_is_an_explicit_option() -> None:
@@ -115,4 +114,4 @@ def test_the_cut_says_closes_every_path_only_when_it_does() -> None:
             app, ["--entry", "pod-create", "--target", "admin-kubeconfig", "--format", "json"]
         ).stdout
     )
-    assert doc["cut_closes_every_path"] is True and doc["uncuttable"] == []
+    assert doc["cutClosesEveryPath"] is True and doc["uncuttable"] == []

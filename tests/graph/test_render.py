@@ -26,17 +26,21 @@ def test_json_follows_the_contract() -> None:
     doc = json.loads(to_json(REPORT))
     assert doc["schema"] == "capsa/v1"
     path = doc["paths"][0]
-    assert {"entry", "target", "score", "clusters", "steps"} <= set(path)
+    assert {"number", "entry", "target", "score", "clusters", "steps"} <= set(path)
+    assert [p["number"] for p in doc["paths"]] == list(range(1, len(doc["paths"]) + 1))
     step = path["steps"][0]
-    assert {"from", "to", "technique", "threats", "blocked_by", "evidence"} <= set(step)
-    assert step["evidence"]["status"] in {"open", "assumed", "unmitigated"}
+    assert {"from", "to", "technique", "threats", "blockedBy", "status", "evidence"} <= set(step)
+    assert step["status"] in {"open", "assumed", "unmitigated"}
+    assert isinstance(step["evidence"], list)
     assert doc["cut"]
     for item in doc["cut"]:
         # a cut mitigation lists the checks of every mitigation of the same control
         assert f"CHECK-{item['mitigation']}" in item["checks"]
         assert item["effort"] > 0
-        assert all(0 <= i < len(doc["paths"]) for i in item["paths_cut"])
-    assert doc["cut_exact"] is True
+        # paths are numbered from 1, as in the table and the HTML report
+        assert all(1 <= n <= len(doc["paths"]) for n in item["paths"])
+        assert item["pathsCut"] == len(item["paths"])
+    assert doc["cutExact"] is True
 
 
 def test_mermaid_and_dot_draw_every_step() -> None:
@@ -53,3 +57,10 @@ def test_table_rows_name_the_shape() -> None:
     rows = path_rows(REPORT)
     assert rows[0][1] == "pod-create -> admin-kubeconfig"
     assert "control-plane-admin-conf" in rows[0][3]
+
+
+def test_table_rows_number_paths_from_1_like_the_json_and_html() -> None:
+    rows = path_rows(REPORT)
+    doc = json.loads(to_json(REPORT))
+    assert [r[0] for r in rows] == [str(p["number"]) for p in doc["paths"]]
+    assert rows[0][0] == "1"

@@ -16,14 +16,16 @@ from capsa.assess.model import (
     CutEntry,
     FindingRecord,
     InputProblem,
+    PathEvidence,
     PathRecord,
     PathStepRecord,
     UncuttableRoute,
 )
-from capsa.checks.findings import CheckResult, Finding, Severity
+from capsa.checks.findings import CheckResult, Finding, Location, Severity
 from capsa.cloud.model import CloudCheck
 from capsa.errors import Problem
 from capsa.graph.evidence import EvidenceRef
+from capsa.graph.render import evidence_label
 from capsa.graph.search import AttackPath, Cut, Step
 from capsa.live.catalog import LiveCheck
 
@@ -115,9 +117,20 @@ def problem(item: Problem) -> InputProblem:
 
 def evidence_text(ref: EvidenceRef, shorten: Shorten) -> str:
     """One check result behind an attack edge, as a report line."""
-    verdict = "passed" if ref.passed else "failed"
-    where = f" at {shorten(ref.location)}" if ref.location else ""
-    return f"{ref.check_id} {verdict} on {ref.resource}{where}"
+    return evidence_label(ref, shorten(ref.location) if ref.location else None)
+
+
+def _evidence(ref: EvidenceRef, shorten: Shorten) -> PathEvidence:
+    where = ref.where
+    if where is not None:
+        where = Location(shorten(where.path), where.line, where.carrier)
+    return PathEvidence(
+        check=ref.check_id,
+        passed=ref.passed,
+        resource=ref.resource_ref,
+        location=where,
+        text=evidence_text(ref, shorten),
+    )
 
 
 def _step_record(step: Step, shorten: Shorten) -> PathStepRecord:
@@ -127,7 +140,8 @@ def _step_record(step: Step, shorten: Shorten) -> PathStepRecord:
         technique=step.technique,
         threats=list(step.threats),
         blocked_by=list(step.blocked_by),
-        evidence=[evidence_text(r, shorten) for r in step.refs] or [str(step.status)],
+        status=str(step.status),
+        evidence=[_evidence(r, shorten) for r in step.refs],
     )
 
 
@@ -150,6 +164,11 @@ def uncuttable_routes(cut: Cut) -> list[UncuttableRoute]:
 
 def cut_entries(cut: Cut) -> list[CutEntry]:
     return [
-        CutEntry(mitigation=m.mitigation, checks=list(m.checks), paths_cut=len(m.paths_cut))
+        CutEntry(
+            mitigation=m.mitigation,
+            checks=list(m.checks),
+            paths_cut=len(m.paths_cut),
+            paths=[i + 1 for i in m.paths_cut],
+        )
         for m in cut.mitigations
     ]

@@ -1,8 +1,9 @@
 """Compare two assessments: findings by fingerprint, threats and mitigations by status.
 
-Fingerprints ignore line numbers and ordering, so moving a manifest around does not show
-up as fixed-and-new; a finding whose severity, message, location or suppression changed
-is reported as changed instead.
+Fingerprints ignore line numbers, ordering and where the scanned folder lives, so moving a
+manifest around does not show up as fixed-and-new: a finding whose only difference is its
+location is `moved`; one whose severity, message, mitigation or suppression changed is
+`changed` (with the location too, when it moved as well).
 """
 
 from __future__ import annotations
@@ -11,10 +12,19 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from capsa.assess.model import Assessment, FindingRecord, Location, ResourceRef
+from capsa import SCHEMA
+from capsa.assess.model import Assessment, FindingRecord, Location, ResourceRef, check_field
 from capsa.frozen import FrozenModel
 
-_COMPARED = ("severity", "message", "location", "suppressed", "suppression_reason", "mitigation")
+# attribute -> the key a change is reported under (the finding's own JSON name)
+_COMPARED = {
+    "severity": "severity",
+    "message": "message",
+    "location": "location",
+    "suppressed": "suppressed",
+    "suppression_reason": "suppressionReason",
+    "mitigation": "mitigation",
+}
 
 
 class _Frozen(FrozenModel):
@@ -24,10 +34,23 @@ class _Frozen(FrozenModel):
 
 
 class FindingChange(_Frozen):
+    """A finding in both assessments whose fields differ: each changed field's key maps
+    to [before, after] as text."""
+
     fingerprint: str
-    check_id: str
+    check_id: str = check_field()
     resource: str
     changes: dict[str, tuple[str, str]] = Field(default_factory=dict)
+
+
+class FindingMove(_Frozen):
+    """A finding that only moved: same check, resource and verdict, another file or line."""
+
+    fingerprint: str
+    check_id: str = check_field()
+    resource: str
+    before: Location
+    after: Location
 
 
 class StatusChange(_Frozen):
@@ -38,16 +61,17 @@ class StatusChange(_Frozen):
 
 
 class AssessmentDiff(_Frozen):
-    schema_: str = Field("capsa/v1", alias="schema")
+    schema_: str = Field(SCHEMA, alias="schema")
     kind: str = "AssessmentDiff"
     new: list[FindingRecord] = Field(default_factory=list)
     fixed: list[FindingRecord] = Field(default_factory=list)
     changed: list[FindingChange] = Field(default_factory=list)
+    moved: list[FindingMove] = Field(default_factory=list)
     status_changes: list[StatusChange] = Field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.new or self.fixed or self.changed or self.status_changes)
+        return not (self.new or self.fixed or self.changed or self.moved or self.status_changes)
 
 
 def _text(value: object) -> str:
@@ -60,10 +84,10 @@ def _text(value: object) -> str:
 
 def _finding_changes(old: FindingRecord, new: FindingRecord) -> dict[str, tuple[str, str]]:
     out: dict[str, tuple[str, str]] = {}
-    for name in _COMPARED:
+    for name, key in _COMPARED.items():
         before, after = getattr(old, name), getattr(new, name)
         if before != after:
-            out[name] = (_text(before), _text(after))
+            out[key] = (_text(before), _text(after))
     return out
 
 
@@ -83,10 +107,21 @@ def _by_fingerprint(findings: Sequence[FindingRecord]) -> dict[str, FindingRecor
 def diff_assessments(old: Assessment, new: Assessment) -> AssessmentDiff:
     before, after = _by_fingerprint(old.findings), _by_fingerprint(new.findings)
     changed: list[FindingChange] = []
+    moved: list[FindingMove] = []
     for fingerprint in sorted(before.keys() & after.keys()):
         changes = _finding_changes(before[fingerprint], after[fingerprint])
-        if changes:
-            f = after[fingerprint]
+        f = after[fingerprint]
+        if set(changes) == {"location"}:
+            moved.append(
+                FindingMove(
+                    fingerprint=fingerprint,
+                    check_id=f.check_id,
+                    resource=f.resource.label,
+                    before=before[fingerprint].location,
+                    after=f.location,
+                )
+            )
+        elif changes:
             changed.append(
                 FindingChange(
                     fingerprint=fingerprint,
@@ -106,6 +141,7 @@ def diff_assessments(old: Assessment, new: Assessment) -> AssessmentDiff:
         new=sorted((after[k] for k in after.keys() - before.keys()), key=order),
         fixed=sorted((before[k] for k in before.keys() - after.keys()), key=order),
         changed=changed,
+        moved=moved,
         status_changes=status_changes,
     )
 

@@ -10,7 +10,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import AliasChoices, ConfigDict, Field, field_validator
+
+from capsa import SCHEMA as SCHEMA
 
 # One scale, one resource identity and one location for scan and assessment.
 from capsa.checks.findings import Location as Location
@@ -20,7 +22,14 @@ from capsa.frozen import FrozenModel
 from capsa.model.types import SystemModel
 from capsa.sim.records import FmeaReport
 
-SCHEMA = "capsa/v1"
+
+def check_field() -> str:
+    """A check id, written `check` like in the scan output (read also as the older
+    `checkId`, so assessments saved before the names were unified still load)."""
+    return Field(  # type: ignore[no-any-return]
+        validation_alias=AliasChoices("check", "checkId", "check_id"),
+        serialization_alias="check",
+    )
 
 
 class _Frozen(FrozenModel):
@@ -48,7 +57,7 @@ class FindingRecord(_Frozen):
     """A violated check on one resource; metadata only, never a field's value."""
 
     fingerprint: str
-    check_id: str
+    check_id: str = check_field()
     title: str
     severity: Severity
     threats: list[str] = Field(default_factory=list)
@@ -66,7 +75,7 @@ class CheckOutcome(_Frozen):
     """A check that passed, could not decide, or did not apply, on one resource.
     `by_default` (passes only) cites the upstream default the pass rests on."""
 
-    check_id: str
+    check_id: str = check_field()
     resource: ResourceRef
     location: Location | None = None
     reason: str = ""
@@ -189,17 +198,40 @@ class CandidateThreat(_Frozen):
     targets: list[str] = Field(default_factory=list)
 
 
+class PathEvidence(_Frozen):
+    """One check result behind an attack edge, in the same shape as `capsa paths` writes
+    it: the check, whether it passed, the resource and location, and the line people read
+    (`text`, with display paths), so a saved assessment.json re-renders without the graph."""
+
+    check: str = ""
+    passed: bool = False
+    resource: ResourceRef | None = None
+    location: Location | None = None
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class PathStepRecord(_Frozen):
-    """One step of an attack path as the Assessment keeps it: the evidence is text (the
-    check results behind the edge, with display paths, or the edge's status), so a saved
-    assessment.json re-renders without the graph."""
+    """One step of an attack path as the Assessment keeps it: the edge's `status` (open,
+    assumed, ...) and the check results behind it."""
 
     source: str = Field(alias="from")
     target: str = Field(alias="to")
     technique: str
     threats: list[str] = Field(default_factory=list)
     blocked_by: list[str] = Field(default_factory=list)
-    evidence: list[str] = Field(default_factory=list)
+    status: str = ""
+    evidence: list[PathEvidence] = Field(default_factory=list)
+
+    @field_validator("evidence", mode="before")
+    @classmethod
+    def _text_evidence(cls, value: object) -> object:
+        """Assessments saved before evidence had a shape held one line of text per item."""
+        if isinstance(value, list):
+            return [{"text": item} if isinstance(item, str) else item for item in value]
+        return value
 
 
 class PathRecord(_Frozen):
@@ -219,6 +251,9 @@ class CutEntry(_Frozen):
     mitigation: str
     checks: list[str] = Field(default_factory=list)
     paths_cut: int = 0
+    paths: list[int] = Field(
+        default_factory=list, description="the numbers (from 1) of the listed paths it closes"
+    )
 
 
 class UncuttableRoute(_Frozen):

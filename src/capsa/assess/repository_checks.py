@@ -243,6 +243,11 @@ class RepositoryResults:
     problems: tuple[Problem, ...] = ()
 
 
+# The identity a repository finding's fingerprint uses: not the folder's name, so moving or
+# renaming the checkout keeps every fingerprint (the file path is relative to its root).
+ANY_REPOSITORY = ResourceRef("", "Repository", None, "")
+
+
 def run_repository_checks(
     facts: GovernanceFacts,
     now: datetime,
@@ -263,7 +268,7 @@ def run_repository_checks(
         if outcome.verdict == "fail":
             findings.append(
                 FindingRecord(
-                    fingerprint=fingerprint(check.id, resource, outcome.path or ""),
+                    fingerprint=fingerprint(check.id, ANY_REPOSITORY, outcome.path or ""),
                     check_id=check.id,
                     title=check.title,
                     severity=check.severity,

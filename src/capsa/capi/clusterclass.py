@@ -233,9 +233,7 @@ def _collect_targets(
                 _problem(
                     cluster_class,
                     ("spec",),
-                    f"ClusterClass {display(cluster_class.name)}: {what} {ref.kind} "
-                    f"{display(ref.name)!r} "
-                    "is not among the inputs",
+                    f"ClusterClass {display(cluster_class.name)}: {what} {ref.not_found()}",
                 )
             )
         return found

@@ -206,9 +206,7 @@ class _Builder:
             self.problem(
                 referrer,
                 path,
-                f"{referrer.kind} {display(referrer.name)}: {what} {ref.kind} "
-                f"{display(ref.name)!r} "
-                "is not among the inputs",
+                f"{referrer.kind} {display(referrer.name)}: {what} {ref.not_found()}",
             )
         return found
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from capsa.kube import dig
+from capsa.sources.clusterctl_vars import UNRESOLVED_RE
 
 CORE_GROUP = "cluster.x-k8s.io"
 BOOTSTRAP_GROUP = "bootstrap.cluster.x-k8s.io"
@@ -80,6 +81,19 @@ class ObjectRef:
     name: str
     group: str | None = None
     namespace: str | None = None
+
+    def not_found(self) -> str:
+        """Why this reference found nothing, for `... is not among the inputs` messages:
+        when its name holds a clusterctl variable without a value, that is the cause."""
+        unresolved = sorted(set(UNRESOLVED_RE.findall(f"{self.name} {self.namespace or ''}")))
+        if not unresolved:
+            return f"{self.kind} {self.name!r} is not among the inputs"
+        names = ", ".join(unresolved)
+        shown = UNRESOLVED_RE.sub(lambda m: "${" + m.group(1) + "}", self.name)
+        return (
+            f"{self.kind} {shown!r} cannot be resolved: the clusterctl variable {names} has "
+            f"no value (give it with --var {unresolved[0]}=VALUE or --vars-file)"
+        )
 
 
 def ref_from(value: Any) -> ObjectRef | None:

@@ -31,6 +31,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from capsa import READABLE_SCHEMAS
 from capsa.checks.findings import Finding, Severity
 from capsa.datafile import DataFile, Loc
 from capsa.errors import InputError, Problem
@@ -41,7 +42,7 @@ from capsa.yamlio import LineDict, position_of
 API_VERSION = "capsa.dev/v1alpha1"
 KIND = "Suppressions"
 ANNOTATION = "capsa.dev/ignore"
-BASELINE_SCHEMA = "capsa/v1"
+BASELINE_SCHEMAS = READABLE_SCHEMAS
 
 _REQUIRED = ("check", "reason", "expires", "approver")
 _OPTIONAL = ("resource", "allowCritical")
@@ -392,11 +393,11 @@ class _Baseline(BaseModel):
 def load_baseline(path: str | Path) -> frozenset[str]:
     """Fingerprints of a previous `capsa scan --format json` output (read through
     `capsa.datafile`: bounded, JSON errors with line and column)."""
-    what = f'a baseline is a capsa JSON output ("schema": "{BASELINE_SCHEMA}")'
+    what = f'a baseline is a capsa scan JSON output ("schema": "{BASELINE_SCHEMAS[-1]}")'
     file = DataFile.load(
         path, expect=dict, what=what, noun="baseline", syntax="json", limit=MAX_FILE_BYTES
     )
-    if file.root.get("schema") != BASELINE_SCHEMA:
+    if file.root.get("schema") not in BASELINE_SCHEMAS:
         raise InputError([Problem(file.path, 1, None, what)])
     baseline = file.validate(_Baseline)
     file.raise_problems()

@@ -20,24 +20,18 @@ from capsa.cli.common import (
     EXIT_OK,
     EXIT_UNUSABLE,
     TIMEOUT_HELP,
+    Verbosity,
     err,
     fail_input,
     live_timeout,
     parse_vars,
     write_output,
 )
+from capsa.cli.options import FAIL_ON_METAVAR, DiffFailOn, FailOn
 from capsa.display import display_path
 from capsa.terminal import console
 
 app = typer.Typer(help="Write, re-render and compare the self-assessment.", no_args_is_help=True)
-
-
-class FailOn(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-    NONE = "none"
 
 
 class ReportFormat(StrEnum):
@@ -53,6 +47,29 @@ class DiffFormat(StrEnum):
 
 
 OUTPUT_FILES = ("assessment.md", "assessment.html", "results.sarif", "assessment.json")
+FILE_OF = {
+    ReportFormat.MD: "assessment.md",
+    ReportFormat.HTML: "assessment.html",
+    ReportFormat.SARIF: "results.sarif",
+    ReportFormat.JSON: "assessment.json",
+}
+
+
+def parse_formats(text: str) -> list[ReportFormat]:
+    """`--formats md,html`: the reports to write, in the order given (case-insensitive)."""
+    chosen: list[ReportFormat] = []
+    for part in text.split(","):
+        name = part.strip().lower()
+        if not name:
+            continue
+        if name not in {f.value for f in ReportFormat}:
+            known = ", ".join(f.value for f in ReportFormat)
+            raise typer.BadParameter(f"{part.strip()!r} is not one of {known}")
+        if ReportFormat(name) not in chosen:
+            chosen.append(ReportFormat(name))
+    if not chosen:
+        raise typer.BadParameter("name at least one of md, html, json, sarif")
+    return chosen
 
 
 def _usage(message: str) -> typer.Exit:
@@ -77,12 +94,12 @@ def render(assessment: Any, fmt: ReportFormat) -> str:
     return str(assessment.to_json())
 
 
-def write_all(assessment: Any, out: Path) -> list[Path]:
+def write_all(assessment: Any, out: Path, formats: list[ReportFormat] | None = None) -> list[Path]:
+    """Write the reports asked for (default: all four) into `out`."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    formats = (ReportFormat.MD, ReportFormat.HTML, ReportFormat.SARIF, ReportFormat.JSON)
-    for name, fmt in zip(OUTPUT_FILES, formats, strict=True):
-        target = out / name
+    for fmt in formats or list(FILE_OF):
+        target = out / FILE_OF[fmt]
         target.write_text(render(assessment, fmt), encoding="utf-8")
         written.append(target)
     return written
@@ -138,7 +155,8 @@ def print_summary(assessment: Any, written: list[Path], console: Console) -> Non
     console.print(table)
 
 
-def _exit_code(assessment: Any, fail_on: FailOn) -> int:
+def exit_code(assessment: Any, fail_on: FailOn) -> int:
+    """1 when an open finding of the assessment is at or above `fail_on`."""
     if fail_on is FailOn.NONE:
         return EXIT_OK
     from capsa.assess.model import Severity
@@ -152,49 +170,112 @@ def _exit_code(assessment: Any, fail_on: FailOn) -> int:
 @app.command("assess")
 def assess(
     paths: list[str] = typer.Argument(
-        None, help="Manifest files or directories ('-' for stdin). None: the bundled example."
+        None,
+        metavar="PATH",
+        help="Manifest files or directories ('-' for stdin). None: the bundled example.",
     ),
     model: str = typer.Option(
-        "builtin:capi-aws", "--model", "-m", help="Model file or builtin:NAME."
+        "builtin:capi-aws", "--model", "-m", metavar="FILE", help="Model file or builtin:NAME."
     ),
     cluster: bool = typer.Option(False, "--cluster", help="Also read the live management cluster."),
-    kubeconfig: str | None = typer.Option(None, "--kubeconfig", help="Kubeconfig for --cluster."),
-    context: str | None = typer.Option(None, "--context", help="Kubeconfig context for --cluster."),
+    kubeconfig: str | None = typer.Option(
+        None, "--kubeconfig", metavar="FILE", help="Kubeconfig for --cluster."
+    ),
+    context: str | None = typer.Option(
+        None, "--context", metavar="NAME", help="Kubeconfig context for --cluster."
+    ),
     aws: bool = typer.Option(False, "--aws", help=AWS_HELP),
     aws_profile: str | None = typer.Option(
-        None, "--aws-profile", help="AWS profile for --aws (default: the standard chain)."
+        None,
+        "--aws-profile",
+        metavar="NAME",
+        help="AWS profile for --aws (default: the standard chain).",
     ),
     aws_region: list[str] = typer.Option(
-        [], "--aws-region", help="Region for --aws (repeatable; default: the configured one)."
+        [],
+        "--aws-region",
+        metavar="REGION",
+        help="Region for --aws (repeatable; default: the configured one).",
     ),
     timeout: float | None = typer.Option(
-        None, "--timeout", callback=live_timeout, help=TIMEOUT_HELP
+        None, "--timeout", metavar="SECONDS", callback=live_timeout, help=TIMEOUT_HELP
     ),
-    repo: str | None = typer.Option(None, "--repo", help="Project repository for DEV-* gaps."),
-    out: Path = typer.Option(Path("capsa-report"), "--out", "-o", help="Output directory."),
-    fail_on: FailOn = typer.Option(
-        FailOn.NONE, "--fail-on", help="Exit 1 if an open finding is at or above this severity."
+    repo: str | None = typer.Option(
+        None, "--repo", metavar="DIR", help="Project repository for DEV-* gaps."
     ),
-    var: list[str] = typer.Option([], "--var", help="clusterctl variable NAME=VALUE (repeatable)."),
-    vars_file: str | None = typer.Option(None, "--vars-file", help="YAML file of variables."),
+    output: Path | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        metavar="DIR",
+        help="Directory the reports are written to. Default: capsa-report.",
+    ),
+    out: Path | None = typer.Option(None, "--out", hidden=True, help="Old name of --output."),
+    formats: str = typer.Option(
+        "md,html,json,sarif",
+        "--formats",
+        metavar="md,html,json,sarif",
+        help="The reports to write (comma-separated).",
+    ),
+    fail_on: FailOn | None = typer.Option(
+        None,
+        "--fail-on",
+        case_sensitive=False,
+        metavar=FAIL_ON_METAVAR,
+        help="Exit 1 when an open finding is at or above this severity; none never fails. "
+        "Default: none.",
+    ),
+    var: list[str] = typer.Option(
+        [], "--var", metavar="NAME=VALUE", help="clusterctl variable (repeatable)."
+    ),
+    vars_file: str | None = typer.Option(
+        None, "--vars-file", metavar="FILE", help="YAML file of variables."
+    ),
     ignore_file: str | None = typer.Option(
         None,
         "--ignore-file",
-        help=f"Suppressions file (default: ./{DEFAULT_IGNORE_FILE} when it exists).",
+        metavar="FILE",
+        help=f"Suppressions file (default: {DEFAULT_IGNORE_FILE} next to the config file or "
+        "in the working directory, when it exists).",
     ),
-    tracking: str | None = typer.Option(None, "--tracking", help="Threat tracking decisions."),
+    config_file: str | None = typer.Option(
+        None,
+        "--config",
+        metavar="FILE",
+        help="Configuration file (default: .capsa.yaml or pyproject.toml \\[tool.capsa], "
+        "looked up from the first PATH upwards).",
+    ),
+    tracking: str | None = typer.Option(
+        None, "--tracking", metavar="FILE", help="Threat tracking decisions."
+    ),
 ) -> None:
-    """Run model → threats → scan → paths and write assessment.md/.html/.json and results.sarif."""
+    """Run model → threats → scan → paths and write assessment.md/.html/.json and
+    results.sarif (or the --formats chosen) into the output directory."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from capsa.assess.pipeline import AssessRequest
     from capsa.assess.service import assess as run_assessment
+    from capsa.cli.config import resolve
+    from capsa.cli.options import missing_paths
     from capsa.errors import InputError
 
+    missing_paths(paths)
+    chosen_formats = parse_formats(formats)
+    target_dir = output or out or Path("capsa-report")
     if not cluster and (kubeconfig or context or timeout is not None):
         raise _usage("--kubeconfig, --context and --timeout only apply with --cluster")
-    if ignore_file is None and Path(DEFAULT_IGNORE_FILE).is_file():
-        ignore_file = DEFAULT_IGNORE_FILE  # the same default `capsa scan` uses
+    try:
+        config = resolve(
+            paths or [],
+            {"failOn": fail_on, "ignoreFile": ignore_file, "variables": parse_vars(var)},
+            default_fail_on=FailOn.NONE,
+            config_file=config_file,
+        )
+    except InputError as error:
+        fail_input(error)
+    ignore_file = config.value("ignoreFile")
+    if vars_file is None and config.value("varsFiles"):
+        vars_file = config.value("varsFiles")[0]
     account = aws_options(aws, aws_profile, aws_region)
     request = AssessRequest(
         paths=list(paths or []),
@@ -204,7 +285,7 @@ def assess(
         context=context,
         cluster_timeout=timeout,
         repo=repo,
-        variables=parse_vars(var),
+        variables=config.value("variables"),
         vars_file=vars_file,
         ignore_file=ignore_file,
         tracking=tracking,
@@ -225,23 +306,45 @@ def assess(
 
             result = run_assessment(request, progress=tell)
             bar.update(task, description="writing reports", completed=len(steps))
-            written = write_all(result, out)
+            written = write_all(result, target_dir, chosen_formats)
     except InputError as error:
         fail_input(error)
     except OSError as error:
-        raise _usage(f"{error.filename or out}: {error.strerror}") from None
-    screen = console()
-    print_threats(result, screen)
-    print_summary(result, written, screen)
+        raise _usage(f"{error.filename or target_dir}: {error.strerror}") from None
+    if Verbosity.level >= 0:  # -q: the reports are in the files; say nothing more
+        screen = console()
+        print_threats(result, screen)
+        print_summary(result, written, screen)
     for problem in result.errors:
         err(f"error: {problem.label}")
-    raise typer.Exit(_exit_code(result, fail_on))
+    raise typer.Exit(exit_code(result, FailOn(config.value("failOn"))))
+
+
+def _kind_of(text: str) -> tuple[str | None, str | None]:
+    """(schema, kind) of a JSON document, when it is a JSON object that says them."""
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    schema, kind = data.get("schema"), data.get("kind")
+    if kind is None and "findings" in data and "summary" in data:
+        kind = "ScanReport"  # scan output of capsa before outputs named their kind
+    return (
+        schema if isinstance(schema, str) else None,
+        kind if isinstance(kind, str) else None,
+    )
 
 
 def load_assessment(path: str) -> Any:
-    """Read an assessment.json; unusable input exits 2 with the file named."""
+    """Read an assessment.json; unusable input exits 2 with the file named and what was
+    expected instead of what it holds."""
     from pydantic import ValidationError
 
+    from capsa import READABLE_SCHEMAS
     from capsa.assess.model import Assessment
     from capsa.errors import InputError
     from capsa.reader import MAX_FILE_BYTES, read_text
@@ -250,20 +353,37 @@ def load_assessment(path: str) -> Any:
         text = read_text(path, what="assessment", limit=MAX_FILE_BYTES)
     except InputError as error:
         fail_input(error)
+    shown = display_path(path)
+    expected = (
+        f"expected an assessment.json written by `capsa assess` "
+        f'("schema": "{READABLE_SCHEMAS[-1]}", "kind": "Assessment")'
+    )
+    schema, kind = _kind_of(text)
+    if kind is not None and kind != "Assessment":
+        hint = ""
+        if kind == "ScanReport":
+            hint = "; it is the output of `capsa scan`: run `capsa assess` to write one"
+        raise _usage(f"{shown}: this is a capsa {kind}, {expected}{hint}")
     try:
         return Assessment.model_validate_json(text)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "document"
-        shown = display_path(path)
-        raise _usage(f"{shown}: not a capsa/v1 assessment ({where}: {first['msg']})") from None
+        found = f" (it says schema {schema!r})" if schema not in (None, *READABLE_SCHEMAS) else ""
+        raise _usage(f"{shown}: {expected}{found}; {where}: {first['msg']}") from None
 
 
 @app.command("report")
 def report(
-    source: str = typer.Option(..., "--from", help="An assessment.json written by capsa assess."),
-    fmt: ReportFormat = typer.Option(ReportFormat.MD, "--format", "-f"),
-    output: str | None = typer.Option(None, "--output", "-o", help="Write to a file."),
+    source: str = typer.Option(
+        ..., "--from", metavar="FILE", help="An assessment.json written by capsa assess."
+    ),
+    fmt: ReportFormat = typer.Option(
+        ReportFormat.MD, "--format", "-f", case_sensitive=False, help="Output format."
+    ),
+    output: str | None = typer.Option(
+        None, "--output", "-o", metavar="FILE", help="Write to a file."
+    ),
 ) -> None:
     """Re-render a saved assessment without rescanning."""
     write_output(render(load_assessment(source), fmt), output)
@@ -271,18 +391,43 @@ def report(
 
 @app.command("diff")
 def diff(
-    old: str = typer.Argument(..., help="The earlier assessment.json."),
-    new: str = typer.Argument(..., help="The later assessment.json."),
-    fmt: DiffFormat = typer.Option(DiffFormat.TABLE, "--format", "-f"),
+    old: str = typer.Argument(..., metavar="OLD", help="The earlier assessment.json."),
+    new: str = typer.Argument(..., metavar="NEW", help="The later assessment.json."),
+    fmt: DiffFormat = typer.Option(
+        DiffFormat.TABLE, "--format", "-f", case_sensitive=False, help="Output format."
+    ),
+    output: str | None = typer.Option(
+        None, "--output", "-o", metavar="FILE", help="Write to a file."
+    ),
+    fail_on: DiffFailOn = typer.Option(
+        DiffFailOn.NONE,
+        "--fail-on",
+        case_sensitive=False,
+        metavar=FAIL_ON_METAVAR + "|new",
+        help="Exit 1 when NEW has an open finding at or above this severity, or (new) when "
+        "it has an open finding OLD did not have; none never fails.",
+    ),
 ) -> None:
-    """New, fixed and changed findings (by fingerprint) and threat/mitigation status changes."""
+    """New, fixed, changed and moved findings (by fingerprint) and threat/mitigation status
+    changes. A finding whose only difference is its file or line is listed as moved, not
+    as fixed and new."""
     from capsa.assess.diff import diff_assessments
 
-    result = diff_assessments(load_assessment(old), load_assessment(new))
+    before, after = load_assessment(old), load_assessment(new)
+    result = diff_assessments(before, after)
     if fmt is DiffFormat.JSON:
-        write_output(result.model_dump_json(indent=2, by_alias=True), None)
-        return
-    _print_diff(result, console())
+        write_output(result.model_dump_json(indent=2, by_alias=True), output)
+    elif output is not None:
+        import io
+
+        recorder = console(file=io.StringIO(), width=160, record=True)
+        _print_diff(result, recorder)
+        write_output(recorder.export_text(), output)
+    else:
+        _print_diff(result, console())
+    if fail_on is DiffFailOn.NEW:
+        raise typer.Exit(EXIT_FINDINGS if any(not f.suppressed for f in result.new) else EXIT_OK)
+    raise typer.Exit(exit_code(after, FailOn(fail_on.value)))
 
 
 def _print_diff(result: Any, console: Console) -> None:
@@ -299,6 +444,8 @@ def _print_diff(result: Any, console: Console) -> None:
     for c in result.changed:
         detail = "; ".join(f"{k}: {a} → {b}" for k, (a, b) in c.changes.items())
         findings.add_row("changed", c.check_id, "", c.resource, detail)
+    for m in result.moved:
+        findings.add_row("moved", m.check_id, "", m.resource, f"{m.before.label} → {m.after.label}")
     if findings.row_count:
         console.print(findings)
     if result.status_changes:

@@ -36,8 +36,13 @@ def aws_options(aws: bool, profile: str | None, regions: list[str]) -> AwsOption
 
 
 @app.command("policy")
-def policy() -> None:
+def policy(
+    output: str | None = typer.Option(
+        None, "--output", "-o", metavar="FILE", help="Write to this file."
+    ),
+) -> None:
     """Print the minimal read-only IAM policy `--aws` needs (the calls capsa makes)."""
+    from capsa.cli.common import write_output
     from capsa.sources.aws.guard import policy_text
 
-    sys.stdout.write(policy_text())
+    write_output(policy_text(), output)

@@ -27,14 +27,37 @@ DEFAULT_IGNORE_FILE = ".capsa-ignore.yaml"  # read by scan and assess when prese
 _VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+class Verbosity:
+    """How much goes to standard error besides errors: set once by the root command's
+    `-q/--quiet` (errors only) and `-v/--verbose` (details too)."""
+
+    level = 0
+
+
 def err(message: str) -> None:
     """One line on standard error, made safe for the terminal."""
     _write(sys.stderr, terminal_safe(message) + "\n")
 
 
+def note(message: str) -> None:
+    """A line worth knowing that is not an error (hidden by -q)."""
+    if Verbosity.level >= 0:
+        err(message)
+
+
+def detail(message: str) -> None:
+    """A line only -v asks for."""
+    if Verbosity.level > 0:
+        err(message)
+
+
 def print_problems(problems: Iterable[Problem]) -> None:
+    """Errors always; notes (a skipped file that is not a Kubernetes object) unless -q."""
     for problem in problems:
-        err(f"error: {problem}")
+        if problem.is_note:
+            note(f"note: {problem}")
+        else:
+            err(f"error: {problem}")
 
 
 def fail_input(error: InputError) -> NoReturn:

@@ -29,46 +29,68 @@ class FmeaFormat(StrEnum):
     MD = "md"
 
 
-class FailOn(StrEnum):
+class OutcomeFailOn(StrEnum):
+    """fmea gates on how flows end, not on finding severities: `none` as everywhere, then
+    the outcomes from the milder up."""
+
     NONE = "none"
     RESIDUE = "residue"
     COMPROMISED = "compromised"
 
 
-_WORST = {FailOn.RESIDUE: "leaves-residue", FailOn.COMPROMISED: "completes-compromised"}
+_WORST = {
+    OutcomeFailOn.RESIDUE: "leaves-residue",
+    OutcomeFailOn.COMPROMISED: "completes-compromised",
+}
 
 
 def fmea(
     inputs: list[str] = typer.Argument(
-        None, metavar="[PATH]...", help="Manifests whose settings decide occurrence ('-': stdin)."
+        None, metavar="PATH", help="Manifests whose settings decide occurrence ('-': stdin)."
     ),
     model: str = typer.Option(
-        "builtin:capi-aws", "--model", "-m", help="Model file or builtin:NAME."
+        "builtin:capi-aws", "--model", "-m", metavar="FILE", help="Model file or builtin:NAME."
     ),
-    flow: list[str] = typer.Option(None, "--flow", help="Only this named flow (repeatable)."),
-    fault: list[str] = typer.Option(None, "--fault", help="Only this fault kind (repeatable)."),
-    output_format: FmeaFormat = typer.Option(FmeaFormat.TABLE, "--format", "-f"),
-    output: str | None = typer.Option(None, "--output", "-o", help="Write to a file."),
+    flow: list[str] = typer.Option(
+        None, "--flow", metavar="ID", help="Only this named flow (repeatable)."
+    ),
+    fault: list[str] = typer.Option(
+        None, "--fault", metavar="KIND", help="Only this fault kind (repeatable)."
+    ),
+    output_format: FmeaFormat = typer.Option(
+        FmeaFormat.TABLE, "--format", "-f", case_sensitive=False, help="Output format."
+    ),
+    output: str | None = typer.Option(
+        None, "--output", "-o", metavar="FILE", help="Write to a file."
+    ),
     top: int | None = typer.Option(None, "--top", min=1, help="Rows per flow (table, md)."),
-    fail_on: FailOn = typer.Option(
-        FailOn.NONE,
+    fail_on: OutcomeFailOn = typer.Option(
+        OutcomeFailOn.NONE,
         "--fail-on",
-        help="Exit 1 when a failure mode leaves residue, or (compromised) ends compromised.",
+        case_sensitive=False,
+        help="Exit 1 when a failure mode leaves residue (residue: or worse), or ends "
+        "compromised (compromised); none never fails.",
     ),
     cluster: bool = typer.Option(
         False, "--cluster", help="Also read the live management cluster (read-only)."
     ),
-    kubeconfig: str | None = typer.Option(None, "--kubeconfig", help="kubeconfig file."),
-    context: str | None = typer.Option(None, "--context", help="kubeconfig context."),
+    kubeconfig: str | None = typer.Option(
+        None, "--kubeconfig", metavar="FILE", help="kubeconfig file."
+    ),
+    context: str | None = typer.Option(
+        None, "--context", metavar="NAME", help="kubeconfig context."
+    ),
 ) -> None:
     """Inject every fault at every step of the named flows and rank the failure modes."""
     from capsa.assess.stages import short_path
+    from capsa.cli.options import missing_paths
     from capsa.model.loader import load_model
     from capsa.scan.service import ScanRequest, scan
     from capsa.sim.links import check_model_links
     from capsa.sim.service import run_fmea
     from capsa.sim.state import Outcome
 
+    missing_paths(inputs)
     if not cluster and (kubeconfig or context):
         sys.stderr.write("error: --kubeconfig and --context only apply with --cluster\n")
         raise typer.Exit(EXIT_UNUSABLE)

@@ -17,7 +17,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from capsa.cli.common import EXIT_UNUSABLE, err, print_problems
+from capsa.cli.common import EXIT_UNUSABLE, Verbosity, err, print_problems
 from capsa.errors import InputError
 
 REPORT_HINT = (
@@ -48,6 +48,7 @@ class SafeGroup(TyperGroup):
     (other than a deliberate exit) into a message on standard error and exit 2."""
 
     def invoke(self, ctx: Any) -> Any:
+        Verbosity.level = 0  # each run starts at the default; the root's -q/-v set it anew
         try:
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, SystemExit):

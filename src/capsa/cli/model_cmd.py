@@ -47,8 +47,15 @@ def validate(model: str = MODEL_ARG) -> None:
 
 
 @app.command()
-def show(model: str = MODEL_OPT) -> None:
+def show(
+    model: str = MODEL_OPT,
+    output: str | None = typer.Option(
+        None, "--output", "-o", metavar="FILE", help="Write to a file."
+    ),
+) -> None:
     """Summarise a model: its boundaries, elements and named flows."""
+    import io
+
     from rich.table import Table
     from rich.text import Text
 
@@ -56,7 +63,7 @@ def show(model: str = MODEL_OPT) -> None:
 
     loaded = _load(model)
     index = ModelIndex(loaded)
-    out = console()
+    out = console(file=io.StringIO(), width=160, record=True) if output else console()
     out.print(Text(terminal_safe(loaded.metadata.title or loaded.metadata.name), style="bold"))
     boundaries = Table("boundary", "kind", "inside", "cluster types", title="Trust boundaries")
     for b in loaded.boundaries:
@@ -80,12 +87,16 @@ def show(model: str = MODEL_OPT) -> None:
     for nf in loaded.flows:
         named.add_row(nf.id, nf.name, str(len(nf.steps)))
     out.print(named)
+    if output:
+        write_output(out.export_text(), output)
 
 
 @app.command()
 def render(
     model: str = MODEL_OPT,
-    format: DiagramFormat = typer.Option(DiagramFormat.MERMAID, "--format", "-f"),
+    format: DiagramFormat = typer.Option(
+        DiagramFormat.MERMAID, "--format", "-f", case_sensitive=False, help="Output format."
+    ),
     output: str | None = typer.Option(None, "--output", "-o", help="Write to a file."),
 ) -> None:
     """Draw the data-flow diagram, trust boundaries as subgraphs."""

@@ -44,7 +44,7 @@ class PathsFormat(StrEnum):
 @app.command()
 def paths(
     inputs: list[str] = typer.Argument(
-        None, metavar="[PATH]...", help="Manifest files or directories ('-' for stdin)."
+        None, metavar="PATH", help="Manifest files or directories ('-' for stdin)."
     ),
     model: str = typer.Option(
         "builtin:capi-aws",
@@ -79,17 +79,23 @@ def paths(
     timeout: float | None = typer.Option(
         None, "--timeout", callback=live_timeout, help=TIMEOUT_HELP
     ),
-    output_format: PathsFormat = typer.Option(PathsFormat.TABLE, "--format", "-f"),
-    output: str | None = typer.Option(None, "--output", "-o", help="Write to a file."),
+    output_format: PathsFormat = typer.Option(
+        PathsFormat.TABLE, "--format", "-f", case_sensitive=False, help="Output format."
+    ),
+    output: str | None = typer.Option(
+        None, "--output", "-o", metavar="FILE", help="Write to a file."
+    ),
 ) -> None:
     """Find ranked attack paths and the cut in the deployment given (with no input, the
     bundled example `capsa assess` reads; with --generic, a generic cluster)."""
+    from capsa.cli.options import missing_paths
     from capsa.examples import demo_path
     from capsa.graph import render
     from capsa.graph.search import what_if
     from capsa.graph.service import attack_paths, generic_scan, scan_manifests
     from capsa.model.loader import load_model
 
+    missing_paths(inputs)
     if not cluster and (kubeconfig or context or timeout is not None):
         err("error: --kubeconfig, --context and --timeout only apply with --cluster")
         raise typer.Exit(EXIT_UNUSABLE)
@@ -139,7 +145,7 @@ def paths(
 
         doc = render.report_dict(report)
         if removed is not None:
-            doc["removed_by_assumed"] = [render.path_dict(p) for p in removed]
+            doc["removedByAssumed"] = [render.path_dict(p) for p in removed]
         write_output(json.dumps(doc, indent=2), output)
     elif output_format is PathsFormat.MERMAID:
         write_output(render.to_mermaid(report), output)
@@ -180,7 +186,7 @@ def _print_table(
             item.mitigation,
             f"{item.effort:g}",
             ", ".join(item.checks),
-            ", ".join(str(i) for i in item.paths_cut),
+            ", ".join(str(i + 1) for i in item.paths_cut),
         )
     out.print(cut)
     if not report.cut.exact:

@@ -1,19 +1,17 @@
-"""`capsa scan`, `capsa checks list|show` and `capsa policy export`.
-
-Mount with `register(app)`: it adds the `scan` command and the `checks` and `policy`
-groups to the root Typer app. Only typer and rich are imported here; the scanner, the
-check engine and the writers load when a command runs.
+"""`capsa scan`; `register(app)` also mounts `capsa checks` and `capsa policy`
+(`checks_cmd`) on the root Typer app. Only typer and rich are imported here; the scanner,
+the check engine and the writers load when a command runs.
 
 Exit codes: 0 nothing open at or above --fail-on; 1 open findings at or above it;
-2 usage error, unusable suppressions/baseline, or unusable input (nothing could be read,
-or any input error under --strict).
+2 usage error, unusable suppressions/baseline/configuration, or unusable input (a
+missing path, nothing could be read, or any input error under --strict).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from enum import StrEnum
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -24,14 +22,18 @@ from capsa.cli.common import (
     EXIT_OK,
     EXIT_UNUSABLE,
     TIMEOUT_HELP,
+    detail,
     err,
     fail_input,
     live_timeout,
+    note,
     parse_vars,
     print_problems,
     write_output,
 )
-from capsa.errors import InputError
+from capsa.cli.options import FAIL_ON_METAVAR, FailOn, missing_paths
+from capsa.cli.outputs import Target, plan, written_summary
+from capsa.errors import InputError, Problem
 from capsa.terminal import console
 
 if TYPE_CHECKING:
@@ -39,65 +41,68 @@ if TYPE_CHECKING:
     from capsa.scan.result import ScanResult
 
 
-checks_app = typer.Typer(help="List and explain the checks capsa runs.", no_args_is_help=True)
-policy_app = typer.Typer(
-    help="Export checks as admission policies for a management cluster.", no_args_is_help=True
-)
-
-
 class ScanFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
     SARIF = "sarif"
     MD = "md"
-
-
-class ListFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-
-
-class FailOn(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-    CRITICAL = "critical"
-
-
-class Action(StrEnum):
-    DENY = "Deny"
-    WARN = "Warn"
-    AUDIT = "Audit"
+    JUNIT = "junit"
+    POLICYREPORT = "policyreport"
 
 
 def _write(text: str, output: str | None) -> None:
     write_output(text if text.endswith("\n") else text + "\n", output)
 
 
-def _emit(result: ScanResult, fmt: ScanFormat, output: str | None) -> None:
-    if fmt is ScanFormat.TABLE and output is None:
-        from capsa.report.scan_table import print_table
-
-        print_table(result, console(soft_wrap=False))
-        return
-    if fmt is ScanFormat.TABLE:
+def render_scan(result: ScanResult, fmt: str) -> str:
+    """One output format of a scan."""
+    if fmt == ScanFormat.TABLE:
         from capsa.report.scan_table import render_table
 
-        text = render_table(result)
-    elif fmt is ScanFormat.JSON:
+        return render_table(result)
+    if fmt == ScanFormat.JSON:
         from capsa.report.scan_json import render_json
 
-        text = render_json(result)
-    elif fmt is ScanFormat.SARIF:
+        return render_json(result)
+    if fmt == ScanFormat.SARIF:
         from capsa.report.sarif import render_sarif
 
-        text = render_sarif(result)
-    else:
-        from capsa.report.scan_markdown import render_markdown
+        return render_sarif(result)
+    if fmt == ScanFormat.JUNIT:
+        from capsa.report.scan_junit import render_junit
 
-        text = render_markdown(result)
-    _write(text, output)
-    print_problems(result.errors)
+        return render_junit(result)
+    if fmt == ScanFormat.POLICYREPORT:
+        from capsa.report.policy_report import render_policy_reports
+
+        return render_policy_reports(result)
+    from capsa.report.scan_markdown import render_markdown
+
+    return render_markdown(result)
+
+
+def _emit(result: ScanResult, targets: list[Target]) -> None:
+    for target in targets:
+        if target.fmt == ScanFormat.TABLE and target.path is None:
+            from capsa.report.scan_table import print_table
+
+            print_table(result, console(soft_wrap=False))
+            continue
+        _write(render_scan(result, target.fmt), target.path)
+    print_problems([*result.errors, *result.notes])
+    if any(t.path is not None for t in targets):
+        note(f"capsa: {_one_line(result)}; {written_summary(targets)}")
+
+
+def _one_line(result: ScanResult) -> str:
+    """`N open finding(s) (2 high, 1 low), ...` for standard error after writing files."""
+    s = result.summary
+    by = ", ".join(f"{n} {sev}" for sev, n in s.by_severity.items() if n)
+    counts = f"{s.open} open finding(s)" + (f" ({by})" if by else "")
+    return (
+        f"{counts}, {s.suppressed} suppressed, {s.unknown} undecided in "
+        f"{s.resources} resource(s) from {s.files} file(s); {s.errors} input error(s)"
+    )
 
 
 def _exit_code(result: ScanResult, fail_on: FailOn) -> int:
@@ -105,6 +110,8 @@ def _exit_code(result: ScanResult, fail_on: FailOn) -> int:
 
     if result.unusable:
         return EXIT_UNUSABLE
+    if fail_on is FailOn.NONE:
+        return EXIT_OK
     worst = result.worst_open()
     return EXIT_FINDINGS if worst is not None and worst >= Severity(fail_on.value) else EXIT_OK
 
@@ -112,46 +119,108 @@ def _exit_code(result: ScanResult, fail_on: FailOn) -> int:
 def scan(
     paths: list[str] = typer.Argument(
         None,
-        metavar="[PATH]...",
+        metavar="PATH",
         help="Manifest files or directories; - reads standard input.",
     ),
-    fmt: ScanFormat = typer.Option(ScanFormat.TABLE, "--format", "-f", help="Output format."),
-    output: str | None = typer.Option(None, "--output", "-o", help="Write the report here."),
-    fail_on: FailOn = typer.Option(
-        FailOn.HIGH, "--fail-on", help="Exit 1 when an open finding is at least this severe."
+    fmt: ScanFormat | None = typer.Option(
+        None,
+        "--format",
+        "-f",
+        case_sensitive=False,
+        help="Output format (default: table; with -o, from the file's extension).",
+    ),
+    output: list[str] = typer.Option(
+        [],
+        "--output",
+        "-o",
+        metavar="[FORMAT:]FILE",
+        help="Write a report here (repeatable; - is standard output): -o results.sarif "
+        "-o report.json -o - writes both files and the table.",
+    ),
+    fail_on: FailOn | None = typer.Option(
+        None,
+        "--fail-on",
+        case_sensitive=False,
+        metavar=FAIL_ON_METAVAR,
+        help="Exit 1 when an open finding is at or above this severity; none never fails. "
+        "Default: high.",
+    ),
+    check: list[str] = typer.Option(
+        [], "--check", metavar="ID|GLOB", help="Run only these checks (repeatable)."
+    ),
+    skip_check: list[str] = typer.Option(
+        [], "--skip-check", metavar="ID|GLOB", help="Do not run these checks (repeatable)."
+    ),
+    severity: str | None = typer.Option(
+        None,
+        "--severity",
+        metavar="low|medium|high|critical",
+        help="Show only findings at or above this severity. Default: low.",
+    ),
+    skip_path: list[str] = typer.Option(
+        [], "--skip-path", metavar="GLOB", help="Do not read files matching this (repeatable)."
     ),
     var: list[str] = typer.Option(
         [], "--var", metavar="NAME=VALUE", help="A clusterctl variable value (repeatable)."
     ),
     vars_file: list[str] = typer.Option(
-        [], "--vars-file", help="clusterctl variables file (YAML or NAME=VALUE lines)."
+        [],
+        "--vars-file",
+        metavar="FILE",
+        help="clusterctl variables file (YAML or NAME=VALUE lines; repeatable).",
     ),
     ignore_file: str | None = typer.Option(
         None,
         "--ignore-file",
-        help=f"Suppressions file (default: ./{DEFAULT_IGNORE_FILE} when it exists).",
+        metavar="FILE",
+        help=f"Suppressions file (default: {DEFAULT_IGNORE_FILE} next to the config file or "
+        "in the working directory, when it exists).",
     ),
     baseline: str | None = typer.Option(
-        None, "--baseline", help="A previous JSON report; findings in it are hidden."
+        None,
+        "--baseline",
+        metavar="FILE",
+        help="A previous JSON report; findings in it are hidden.",
     ),
-    strict: bool = typer.Option(False, "--strict", help="Exit 2 on any input error."),
+    config_file: str | None = typer.Option(
+        None,
+        "--config",
+        metavar="FILE",
+        help="Configuration file (default: .capsa.yaml or pyproject.toml \\[tool.capsa], "
+        "looked up from the first PATH upwards).",
+    ),
+    strict: bool = typer.Option(False, "--strict/--no-strict", help="Exit 2 on any input error."),
     cluster: bool = typer.Option(
         False, "--cluster", help="Read the live management cluster (read-only, GET only)."
     ),
-    kubeconfig: str | None = typer.Option(None, "--kubeconfig", help="kubeconfig for --cluster."),
-    context: str | None = typer.Option(None, "--context", help="kubeconfig context."),
+    kubeconfig: str | None = typer.Option(
+        None, "--kubeconfig", metavar="FILE", help="kubeconfig for --cluster."
+    ),
+    context: str | None = typer.Option(
+        None, "--context", metavar="NAME", help="kubeconfig context."
+    ),
     namespace: list[str] = typer.Option(
-        [], "--namespace", "-n", help="Only these namespaces of the cluster (repeatable)."
+        [],
+        "--namespace",
+        "-n",
+        metavar="NAME",
+        help="Only these namespaces of the cluster (repeatable).",
     ),
     aws: bool = typer.Option(False, "--aws", help=AWS_HELP),
     aws_profile: str | None = typer.Option(
-        None, "--aws-profile", help="AWS profile for --aws (default: the standard chain)."
+        None,
+        "--aws-profile",
+        metavar="NAME",
+        help="AWS profile for --aws (default: the standard chain).",
     ),
     aws_region: list[str] = typer.Option(
-        [], "--aws-region", help="Region for --aws (repeatable; default: the configured one)."
+        [],
+        "--aws-region",
+        metavar="REGION",
+        help="Region for --aws (repeatable; default: the configured one).",
     ),
     timeout: float | None = typer.Option(
-        None, "--timeout", callback=live_timeout, help=TIMEOUT_HELP
+        None, "--timeout", metavar="SECONDS", callback=live_timeout, help=TIMEOUT_HELP
     ),
     jobs: int | None = typer.Option(
         None,
@@ -169,7 +238,10 @@ def scan(
     ),
 ) -> None:
     """Scan Cluster API manifests (and/or a live management cluster) against the checks of
-    the security self-assessment."""
+    the security self-assessment.
+
+    Exit codes: 0 nothing open at or above --fail-on; 1 open findings at or above it; 2 unusable input (a missing path, nothing readable, an unreachable cluster, any input error under --strict) or a usage error."""
+    from capsa.cli.config import resolve
     from capsa.scan.pool import default_jobs
     from capsa.scan.service import ScanRequest
     from capsa.scan.service import scan as run_scan
@@ -181,15 +253,49 @@ def scan(
     if not cluster and (kubeconfig or context or namespace or timeout is not None):
         err("error: --kubeconfig, --context, --namespace and --timeout only apply with --cluster")
         raise typer.Exit(EXIT_UNUSABLE)
-    variables = parse_vars(var)
-    if ignore_file is None and Path(DEFAULT_IGNORE_FILE).is_file():
-        ignore_file = DEFAULT_IGNORE_FILE
+    missing_paths(paths)
+    severity = _severity(severity)
+    targets = plan(output, fmt.value if fmt else None, ScanFormat.TABLE.value, set(ScanFormat))
+    try:
+        config = resolve(
+            paths or [],
+            {
+                "failOn": fail_on,
+                "severity": severity,
+                "checks": check,
+                "skipChecks": skip_check,
+                "skipPaths": skip_path,
+                "variables": parse_vars(var),
+                "varsFiles": vars_file,
+                "ignoreFile": ignore_file,
+                "baseline": baseline,
+            },
+            default_fail_on=FailOn.HIGH,
+            config_file=config_file,
+        )
+        checks = _selected_checks(config.value("checks"), config.value("skipChecks"))
+    except InputError as error:
+        fail_input(error)
+    detail(f"capsa: configuration file: {config.file or 'none found'}")
+    read_paths = list(paths or ())
+    skipped_problems: list[Problem] = []
+    if config.value("skipPaths") and read_paths:
+        from capsa.cli.selection import expand_skipping
+
+        read_paths, skipped_problems, skipped = expand_skipping(
+            read_paths, config.value("skipPaths")
+        )
+        detail(f"capsa: --skip-path left out {skipped} file(s)")
+        if not read_paths and not cluster and account is None:
+            print_problems(skipped_problems)
+            err("error: every file was skipped by --skip-path")
+            raise typer.Exit(EXIT_UNUSABLE)
     request = ScanRequest(
-        paths=tuple(paths or ()),
-        variables=variables,
-        vars_files=tuple(vars_file),
-        ignore_file=ignore_file,
-        baseline=baseline,
+        paths=tuple(read_paths),
+        variables=config.value("variables"),
+        vars_files=tuple(config.value("varsFiles")),
+        ignore_file=config.value("ignoreFile"),
+        baseline=config.value("baseline"),
         strict=strict,
         cluster=cluster,
         kubeconfig=kubeconfig,
@@ -197,6 +303,7 @@ def scan(
         namespaces=tuple(namespace),
         aws=account,
         cluster_timeout=timeout,
+        checks=checks,
         keep_topology=False,  # reports of a scan need no topology: memory follows a group
         jobs=jobs if jobs is not None else default_jobs(),
         cache_dir=cache_dir,
@@ -205,178 +312,62 @@ def scan(
         result = run_scan(request)
     except InputError as error:
         fail_input(error)
-    if result.nothing_read and fmt is ScanFormat.TABLE and output is None:
-        print_problems(result.errors)  # no table saying "No open findings" about nothing
-    else:
-        _emit(result, fmt, output)
+    if skipped_problems:
+        result = dataclasses.replace(result, errors=(*skipped_problems, *result.errors))
     if result.nothing_read:
+        # no report saying "No open findings" about nothing: the reasons, then exit 2
+        print_problems([*result.errors, *result.notes])
         err("error: nothing could be read from the given inputs")
-    raise typer.Exit(_exit_code(result, fail_on))
+        raise typer.Exit(EXIT_UNUSABLE)
+    from capsa.cli.selection import at_or_above, only_selected
+
+    result = only_selected(result, config.value("checks"), config.value("skipChecks"))
+    result = at_or_above(result, config.value("severity"))
+    _emit(result, targets)
+    raise typer.Exit(_exit_code(result, FailOn(config.value("failOn"))))
 
 
-# --- checks -------------------------------------------------------------------------
-
-
-def _load_checks() -> list[Check]:
-    from capsa.checks.catalog import load_checks
-
-    try:
-        return load_checks()
-    except InputError as error:
-        fail_input(error)
-
-
-def _check_dict(check: Check) -> dict[str, Any]:
-    from capsa.checks.vap import exportable
-
-    return {
-        "id": check.id,
-        "title": " ".join(check.title.split()),
-        "severity": check.severity.value,
-        "threats": list(check.threats),
-        "mitigation": check.mitigation,
-        "scope": check.scope,
-        "kinds": [k.model_dump(exclude_none=True) for k in check.match.kinds],
-        "providers": list(check.providers),
-        "field": " ".join(check.field.split()),
-        "variables": [{"name": v.name, "expression": v.expression} for v in check.variables],
-        "expression": check.expression,
-        "message": " ".join(check.message.split()),
-        "remediation": " ".join(check.remediation.split()),
-        "references": list(check.references),
-        "unknownWhen": list(check.unknown_when),
-        "exportable": exportable(check) is None,
-    }
-
-
-@checks_app.command("list")
-def list_checks(
-    fmt: ListFormat = typer.Option(ListFormat.TABLE, "--format", "-f", help="Output format."),
-) -> None:
-    """List every check: id, severity, threats and title."""
-    checks = _load_checks()
-    if fmt is ListFormat.JSON:
-        import json
-
-        _write(json.dumps([_check_dict(c) for c in checks], indent=2), None)
-        return
-    from rich.table import Table
-
-    table = Table(title=f"{len(checks)} checks")
-    for column in ("id", "severity", "scope", "threats", "title"):
-        table.add_column(column, overflow="fold")
-    for check in checks:
-        table.add_row(
-            check.id,
-            check.severity.value,
-            check.scope,
-            ", ".join(check.threats),
-            " ".join(check.title.split()),
+def _severity(value: str | None) -> str | None:
+    if value is None:
+        return None
+    lowered = value.strip().lower()
+    if lowered not in ("low", "medium", "high", "critical"):
+        raise typer.BadParameter(
+            f"{value!r} is not one of low, medium, high, critical", param_hint="--severity"
         )
-    console().print(table)
+    return lowered
 
 
-@checks_app.command("show")
-def show_check(check_id: str = typer.Argument(..., metavar="ID", help="A check id.")) -> None:
-    """Explain one check: what it matches, its CEL, why it matters and how to fix it."""
-    checks = {c.id: c for c in _load_checks()}
-    check = checks.get(check_id.strip().upper())
-    if check is None:
-        import difflib
+def _selected_checks(only: list[str], skip: list[str]) -> list[Check] | None:
+    """The manifest checks to run; None (every shipped check) without a selection. A
+    pattern that names no check at all is an error (live and cloud check ids count)."""
+    if not only and not skip:
+        return None
+    from capsa.checks.catalog import load_checks
+    from capsa.cli.selection import select_checks, unmatched
 
-        close = difflib.get_close_matches(check_id.upper(), list(checks), n=3)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        err(f"error: unknown check {check_id!r}{hint}")
-        raise typer.Exit(EXIT_UNUSABLE)
-    data = _check_dict(check)
-    kinds = ", ".join(f"{k.get('group')}/{k['kind']}" for k in data["kinds"])
-    lines = [
-        f"{check.id}: {data['title']}",
-        f"severity:    {data['severity']}",
-        f"threats:     {', '.join(check.threats)}",
-        f"mitigation:  {check.mitigation}",
-        f"scope:       {check.scope}",
-        f"matches:     {kinds}",
-        f"providers:   {', '.join(check.providers)}",
-        f"field:       {data['field']}",
-        f"exportable:  {'yes' if data['exportable'] else 'no'}",
-        "",
-        *(f"variables.{v.name} = {' '.join(v.expression.split())}" for v in check.variables),
-        "expression (true when compliant):",
-        *(f"  {line}" for line in check.expression.strip().splitlines()),
-        *_conditions(check),
-        "",
-        f"why: {data['message']}",
-        "",
-        f"fix: {data['remediation']}",
-        "",
-        "references:",
-        *(f"  - {ref}" for ref in check.references),
-    ]
-    _write("\n".join(lines), None)
-
-
-def _conditions(check: Check) -> list[str]:
-    """When a result is not applicable, and when a pass rests on an upstream default."""
-    lines: list[str] = []
-    if check.applies_when is not None:
-        lines += [
-            "applies when (otherwise not applicable):",
-            f"  {' '.join(check.applies_when.split())}",
-        ]
-    if check.by_default is not None:
-        lines += [
-            "passes by default when:",
-            f"  {' '.join(check.by_default.when.split())}",
-            f"  ({' '.join(check.by_default.default.split())}; {check.by_default.reference})",
-        ]
-    return lines
-
-
-# --- policy -------------------------------------------------------------------------
-
-
-@policy_app.command("export")
-def export(
-    out: Path = typer.Option(..., "--out", help="Directory to write the policy files into."),
-    action: list[Action] = typer.Option(
-        [Action.DENY], "--action", help="validationActions of the bindings (repeatable)."
-    ),
-    only: list[str] = typer.Option([], "--check", help="Export only these check ids."),
-) -> None:
-    """Write each object-level check as a ValidatingAdmissionPolicy and its binding."""
-    import yaml
-
-    from capsa.checks.vap import NotExportable, export_policy
-
-    checks = _load_checks()
-    wanted = {c.strip().upper() for c in only}
-    unknown = sorted(wanted - {c.id for c in checks})
+    checks = load_checks()
+    known = [c.id for c in checks] + _other_check_ids()
+    unknown = unmatched([*only, *skip], known)
     if unknown:
-        err(f"error: unknown check(s): {', '.join(unknown)}")
-        raise typer.Exit(EXIT_UNUSABLE)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        err(f"error: {out}: cannot create directory: {error.strerror}")
-        raise typer.Exit(EXIT_UNUSABLE) from None
-    written = 0
-    for check in checks:
-        if wanted and check.id not in wanted:
-            continue
-        try:
-            documents = export_policy(check, tuple(a.value for a in action))
-        except NotExportable as reason:
-            err(f"skipped: {reason}")
-            continue
-        text = yaml.safe_dump_all(documents, sort_keys=False, width=100)
-        _write(text, str(out / f"{check.id.lower()}.yaml"))
-        written += 1
-    write_output(f"wrote {written} policy file(s) to {out}", None)
+        raise InputError(
+            [Problem("--check/--skip-check", None, None, f"{p!r} names no check") for p in unknown]
+        )
+    return select_checks(checks, only, skip)
+
+
+def _other_check_ids() -> list[str]:
+    """Ids of the live and cloud checks, which --check may name too."""
+    from capsa.cloud.catalog import cloud_checks
+    from capsa.live.catalog import live_checks
+
+    return [*live_checks(), *(c.id for c in cloud_checks())]
 
 
 def register(root: typer.Typer) -> None:
     """Add `scan`, `checks` and `policy` to the root app."""
+    from capsa.cli import checks_cmd
+
     root.command("scan")(scan)
-    root.add_typer(checks_app, name="checks")
-    root.add_typer(policy_app, name="policy")
+    root.add_typer(checks_cmd.checks_app, name="checks")
+    root.add_typer(checks_cmd.policy_app, name="policy")

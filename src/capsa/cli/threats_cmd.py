@@ -36,7 +36,7 @@ def threats(
         "builtin:capi-aws", "--model", "-m", help="Model file or builtin:NAME."
     ),
     format: OutputFormat = typer.Option(
-        OutputFormat.TABLE, "--format", "-f", help="Output format."
+        OutputFormat.TABLE, "--format", "-f", case_sensitive=False, help="Output format."
     ),
     generated: bool = typer.Option(False, "--generated", help="Only threats derived by the rules."),
     catalogue: bool = typer.Option(False, "--catalogue", help="Only the assessment's catalogue."),

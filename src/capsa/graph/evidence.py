@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
-from capsa.checks.findings import CheckResult, Finding, Location
+from capsa.checks.findings import CheckResult, Finding, Location, ResourceRef
 from capsa.graph.controls import group_of
 from capsa.graph.deployment import Deployment
 
@@ -28,12 +28,15 @@ class Status(StrEnum):
 
 @dataclass(frozen=True, order=True)
 class EvidenceRef:
-    """One check result behind a verdict."""
+    """One check result behind a verdict: labels for people, and the resource and
+    location themselves for JSON (not compared: the labels already identify them)."""
 
     check_id: str
     resource: str
     location: str | None
     passed: bool
+    resource_ref: ResourceRef | None = field(default=None, compare=False)
+    where: Location | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -133,6 +136,8 @@ def build_evidence(
             resource.label,
             _location(item.location),
             passed,
+            resource,
+            item.location,
         )
         scopes = deployment.scopes_for(
             resource.kind, resource.namespace, resource.name, item.location.path

@@ -1,4 +1,6 @@
-"""Attack-path reports as JSON (schema capsa/v1), Mermaid, Graphviz DOT and text rows."""
+"""Attack-path reports as JSON (`schemas/attack-paths.json`), Mermaid, Graphviz DOT and
+text rows. Paths are numbered from 1 everywhere people or tools refer to them: the table's
+`#`, the JSON `number` and a cut's `paths`, and the HTML report."""
 
 from __future__ import annotations
 
@@ -6,19 +8,28 @@ import json
 import re
 from typing import Any
 
+from capsa import SCHEMA
 from capsa.graph.evidence import EvidenceRef
 from capsa.graph.search import AttackPath, PathReport, Step, WhatIf
 
-SCHEMA = "capsa/v1"
 
-
-def _ref(ref: EvidenceRef) -> dict[str, Any]:
+def evidence_dict(ref: EvidenceRef) -> dict[str, Any]:
+    """One check result behind a step, in the scan contract's names."""
     return {
         "check": ref.check_id,
-        "resource": ref.resource,
-        "location": ref.location,
         "passed": ref.passed,
+        "resource": ref.resource_ref.as_dict() if ref.resource_ref else None,
+        "location": ref.where.as_dict() if ref.where else None,
+        "text": evidence_label(ref),
     }
+
+
+def evidence_label(ref: EvidenceRef, location: str | None = None) -> str:
+    """`CHECK passed|failed on Kind ns/name at path:line`, how people read a result."""
+    verdict = "passed" if ref.passed else "failed"
+    where = location if location is not None else ref.location
+    at = f" at {where}" if where else ""
+    return f"{ref.check_id} {verdict} on {ref.resource}{at}"
 
 
 def _step(step: Step) -> dict[str, Any]:
@@ -27,42 +38,49 @@ def _step(step: Step) -> dict[str, Any]:
         "to": step.target,
         "technique": step.technique,
         "threats": list(step.threats),
-        "blocked_by": list(step.blocked_by),
-        "evidence": {"status": step.status, "findings": [_ref(r) for r in step.refs]},
+        "blockedBy": list(step.blocked_by),
+        "status": step.status,
+        "evidence": [evidence_dict(r) for r in step.refs],
     }
 
 
-def path_dict(path: AttackPath) -> dict[str, Any]:
-    return {
-        "entry": path.entry,
-        "target": path.target,
-        "score": path.score,
-        "clusters": list(path.clusters),
-        "steps": [_step(s) for s in path.steps],
-    }
+def path_dict(path: AttackPath, number: int | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {} if number is None else {"number": number}
+    out.update(
+        {
+            "entry": path.entry,
+            "target": path.target,
+            "score": path.score,
+            "clusters": list(path.clusters),
+            "steps": [_step(s) for s in path.steps],
+        }
+    )
+    return out
 
 
 def report_dict(report: PathReport) -> dict[str, Any]:
     """The JSON document of a report."""
     return {
         "schema": SCHEMA,
+        "kind": "AttackPaths",
         "entries": list(report.entries),
         "targets": list(report.targets),
         "assumed": list(report.assumed),
         "complete": report.complete,
-        "paths": [path_dict(p) for p in report.paths],
+        "paths": [path_dict(p, i) for i, p in enumerate(report.paths, start=1)],
         "cut": [
             {
                 "mitigation": c.mitigation,
                 "effort": c.effort,
                 "checks": list(c.checks),
-                "paths_cut": list(c.paths_cut),
+                "pathsCut": len(c.paths_cut),
+                "paths": [i + 1 for i in c.paths_cut],
             }
             for c in report.cut.mitigations
         ],
-        "cut_exact": report.cut.exact,
-        "cut_effort": report.cut.total_effort,
-        "cut_closes_every_path": report.cut.closes_every_path,
+        "cutExact": report.cut.exact,
+        "cutEffort": report.cut.total_effort,
+        "cutClosesEveryPath": report.cut.closes_every_path,
         "uncuttable": [
             {"entry": r.entry, "target": r.target, "techniques": list(r.techniques)}
             for r in report.cut.routes
@@ -77,6 +95,7 @@ def to_json(report: PathReport) -> str:
 def what_if_dict(result: WhatIf) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
+        "kind": "WhatIf",
         "assumed": list(result.assumed),
         "removed": [path_dict(p) for p in result.removed],
         "remaining": [path_dict(p) for p in result.after],
@@ -137,9 +156,9 @@ def to_dot(report: PathReport) -> str:
 
 
 def path_rows(report: PathReport) -> list[tuple[str, str, str, str, str, str]]:
-    """(#, entry -> target, score, techniques, clusters, evidence) per path."""
+    """(#, entry -> target, score, techniques, clusters, evidence) per path; # from 1."""
     rows = []
-    for i, path in enumerate(report.paths):
+    for i, path in enumerate(report.paths, start=1):
         statuses = {s.status for s in path.steps}
         evidence = "open" if "open" in statuses else "assumed" if "assumed" in statuses else "-"
         clusters = ", ".join(path.clusters[:3]) + (

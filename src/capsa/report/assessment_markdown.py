@@ -345,7 +345,7 @@ def _paths(a: Assessment, lines: list[str]) -> None:
                         cell(s.technique),
                         ", ".join(f"[{cell(x)}](#{threat_anchor(x)})" for x in s.threats) or "-",
                         ", ".join(code(x) for x in s.blocked_by) or "-",
-                        ", ".join(code(x) for x in s.evidence) or "-",
+                        ", ".join(code(x.text) for x in s.evidence) or s.status or "-",
                     ]
                     for s in path.steps
                 ),

@@ -1,7 +1,8 @@
-"""The `capsa/v1` JSON document of a scan: what CI jobs, baselines and other tools read.
+"""The JSON document of a scan (`schemas/scan-report.json`): what CI jobs, baselines and
+other tools read.
 
-Stable shape: `schema`, `findings[]`, `errors[]`, `summary`; fields may be added, never
-renamed. Findings hidden by a baseline are counted in `summary.baseline`, not listed, so
+Stable shape: `schema`, `kind`, `findings[]`, `errors[]`, `notes[]`, `summary`; fields may
+be added, never renamed. Its names are the contract every other capsa JSON output follows. Findings hidden by a baseline are counted in `summary.baseline`, not listed, so
 this output can itself serve as the next baseline together with the listed findings.
 """
 
@@ -10,13 +11,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from capsa import __version__
+from capsa import SCHEMA, __version__
 from capsa.checks.findings import CheckResult, Finding
 from capsa.checks.suppressions import AppliedSuppression, RefusedSuppression, Suppression
 from capsa.errors import Problem
 from capsa.scan.result import ScanResult
-
-SCHEMA = "capsa/v1"
 
 
 def _problem(problem: Problem) -> dict[str, Any]:
@@ -79,9 +78,11 @@ def to_json(result: ScanResult) -> dict[str, Any]:
     how = {a.fingerprint: a for a in result.suppressions}
     return {
         "schema": SCHEMA,
+        "kind": "ScanReport",
         "tool": {"name": "capsa", "version": __version__},
         "findings": [_finding(f, how.get(f.fingerprint)) for f in result.findings],
         "errors": [_problem(p) for p in result.errors],
+        "notes": [_problem(p) for p in result.notes],
         "unknown": [_result(u) for u in result.unknown],
         "notApplicable": [_result(n) for n in result.not_applicable],
         "suppressions": {

@@ -95,6 +95,7 @@ class ScanResult:
     live_checks: tuple[LiveCheck, ...] = ()
     nothing_read: bool = False
     strict: bool = False
+    notes: tuple[Problem, ...] = ()  # skipped on purpose (not a Kubernetes object), not errors
 
     @property
     def open_findings(self) -> tuple[Finding, ...]:

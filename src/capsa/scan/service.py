@@ -305,7 +305,9 @@ def _scan(request: ScanRequest) -> ScanResult:
         r.check_id for r in (*evaluation.passes, *evaluation.unknown, *evaluation.not_applicable)
     }
     evaluated.update(f.check_id for f in evaluation.findings)
-    errors = tuple(sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.message)))
+    ordered = sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.message))
+    errors = tuple(p for p in ordered if not p.is_note)
+    notes = tuple(p for p in ordered if p.is_note)
     summary = _summary(
         read,
         kept,
@@ -334,6 +336,7 @@ def _scan(request: ScanRequest) -> ScanResult:
         unknown=(*evaluation.unknown, *read.live_unknown),
         not_applicable=(*evaluation.not_applicable, *read.live_not_applicable),
         errors=errors,
+        notes=notes,
         summary=summary,
         expired_suppressions=outcome.expired,
         suppressions=applied,

@@ -86,7 +86,7 @@ def _objects(
     if not isinstance(doc, dict):
         shown = "list" if isinstance(doc, list) else "scalar"
         tally.problems.append(
-            Problem(path, line, None, f"not a Kubernetes object (a YAML {shown}); skipped")
+            Problem(path, line, None, f"not a Kubernetes object (a YAML {shown}); skipped", True)
         )
         return
     if _is_kustomize(doc, file_name):
@@ -102,7 +102,7 @@ def _objects(
     kind, api_version = doc.get("kind"), doc.get("apiVersion")
     if kind is None or api_version is None:
         message = "not a Kubernetes object (no apiVersion/kind); skipped"
-        tally.problems.append(Problem(path, line, None, message))
+        tally.problems.append(Problem(path, line, None, message, is_note=True))
         return
     if not isinstance(kind, str) or not isinstance(api_version, str) or not kind:
         tally.problems.append(Problem(path, line, None, "apiVersion and kind must be text"))

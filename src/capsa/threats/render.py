@@ -53,25 +53,25 @@ def threat_data(entry: ThreatEntry) -> dict[str, Any]:
             {
                 "id": m.id,
                 "text": m.text,
-                "upstream_status": m.upstream_status or None,
-                "status_note": m.status_note,
+                "upstreamStatus": m.upstream_status or None,
+                "statusNote": m.status_note,
                 "checks": list(m.checks),
             }
             for m in entry.mitigations
         ],
         "source": entry.source,
         "rule": entry.rule,
-        "matched_catalogue_id": entry.matched_catalogue_id,
-        "matched_by": list(entry.matched_by),
+        "matchedCatalogueId": entry.matched_catalogue_id,
+        "matchedBy": list(entry.matched_by),
         "severity": entry.severity,
         "why": entry.why,
-        "mitigated_in_model": entry.mitigated_in_model,
+        "mitigatedInModel": entry.mitigated_in_model,
         "tracking": _tracking(entry),
     }
 
 
 def report_data(report: ThreatReport, which: Selection = "all") -> dict[str, Any]:
-    """The `capsa/v1` JSON document."""
+    """The JSON document (`schemas/threat-report.json`)."""
     chosen = select(report, which)
     decisions = Counter(e.tracking.decision.value if e.tracking else "untracked" for e in chosen)
     return {
@@ -88,8 +88,8 @@ def report_data(report: ThreatReport, which: Selection = "all") -> dict[str, Any
             "catalogue": len(report.catalogue_threats),
             "generated": len(report.generated_threats),
             "candidates": list(report.candidates),
-            "by_category": dict(sorted(Counter(e.category for e in chosen).items())),
-            "by_severity": dict(sorted(Counter(e.severity for e in chosen if e.severity).items())),
+            "byCategory": dict(sorted(Counter(e.category for e in chosen).items())),
+            "bySeverity": dict(sorted(Counter(e.severity for e in chosen if e.severity).items())),
             "tracking": dict(sorted(decisions.items())),
             "warnings": [str(p) for p in report.warnings],
         },
@@ -250,16 +250,16 @@ def _explanation_data(e: Explanation) -> dict[str, Any]:
     return {
         "threat": e.threat.id,
         "rule": e.rule.spec.id,
-        "rule_location": e.rule.location,
+        "ruleLocation": e.rule.location,
         "subject": {"kind": e.subject_kind, "id": e.threat.subject},
         "categories": list(e.threat.categories),
         "severity": e.threat.severity,
         "mitigated": e.threat.mitigated,
         "rationale": " ".join(e.rule.spec.rationale.split()),
         "applicable": [_condition_data(c) for c in e.applicable],
-        "mitigated_when": [_condition_data(c) for c in e.mitigated_when],
+        "mitigatedWhen": [_condition_data(c) for c in e.mitigated_when],
         "evidence": {name: list(ids) for name, ids in e.evidence},
-        "changes": [{"where": c.where, "set_to": c.edit, "effect": c.effect} for c in e.changes],
+        "changes": [{"where": c.where, "setTo": c.edit, "effect": c.effect} for c in e.changes],
     }
 
 
@@ -272,10 +272,10 @@ def _condition_data(c: Condition) -> dict[str, Any]:
 
 
 def explanation_data(found: GeneratedExplanation | CatalogueExplanation) -> dict[str, Any]:
-    """The `capsa/v1` JSON document of an explanation."""
+    """The JSON document of an explanation (`schemas/threat-explanation.json`)."""
     if isinstance(found, GeneratedExplanation):
         body = _explanation_data(found.explanation)
-        body["matched_catalogue_id"] = found.matched_catalogue_id
+        body["matchedCatalogueId"] = found.matched_catalogue_id
         return {"schema": SCHEMA, "kind": "ThreatExplanation", "source": "generated", **body}
     return {
         "schema": SCHEMA,
@@ -284,5 +284,5 @@ def explanation_data(found: GeneratedExplanation | CatalogueExplanation) -> dict
         "threat": found.entry.id,
         "title": found.entry.title,
         "closest": [_explanation_data(e) for e in found.closest],
-        "also_matched_by": list(found.also_matched_by),
+        "alsoMatchedBy": list(found.also_matched_by),
     }

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from capsa import SCHEMA as SCHEMA
 from capsa.errors import InputError, Problem
 from capsa.model.types import SystemModel
 from capsa.threats.catalogue import (
@@ -23,7 +24,6 @@ from capsa.threats.relations import Relations
 from capsa.threats.rules import BUILTIN_RULES, load_rules
 from capsa.threats.tracking import Tracking, TrackingEntry, load_tracking
 
-SCHEMA = "capsa/v1"
 AUTO = "auto"
 BUILTIN_MODEL_NAME = "capi-aws"  # metadata.name of builtin:capi-aws
 

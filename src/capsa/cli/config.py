@@ -1,0 +1,211 @@
+"""The project configuration: defaults a team keeps next to its manifests, so every run in
+CI and on a laptop uses the same fail-on, selection, variables and ignore file.
+
+Looked up from the scanned path upwards (the first PATH, else the working directory) to
+the repository root (the first folder holding `.git`): in each folder `.capsa.yaml` (or
+`.capsa.yml`) first, then `[tool.capsa]` of `pyproject.toml`; the nearest one wins and
+only one is read. `--config FILE` names one explicitly. Command-line options override it;
+`capsa config show` prints each effective setting and where it came from.
+
+Keys are camelCase in YAML; pyproject.toml may write them kebab-case (`fail-on`). Paths
+in the file (`ignoreFile`, `varsFiles`, `baseline`) are relative to the file's folder.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError
+
+from capsa.cli.common import DEFAULT_IGNORE_FILE
+from capsa.cli.options import FailOn
+from capsa.datafile import DataFile
+from capsa.display import display_path
+from capsa.errors import InputError, Problem
+from capsa.frozen import FrozenModel
+from capsa.reader import MAX_DATA_FILE_BYTES, read_text
+
+YAML_NAMES = (".capsa.yaml", ".capsa.yml")
+PYPROJECT = "pyproject.toml"
+
+
+class ConfigFile(FrozenModel):
+    """What `.capsa.yaml` / `[tool.capsa]` may set (every key optional)."""
+
+    fail_on: FailOn | None = None
+    severity: str | None = Field(default=None, pattern="^(low|medium|high|critical)$")
+    checks: list[str] | None = None
+    skip_checks: list[str] | None = None
+    skip_paths: list[str] | None = None
+    variables: dict[str, str] | None = None
+    vars_files: list[str] | None = None
+    ignore_file: str | None = None
+    baseline: str | None = None
+
+
+# setting name (as printed and in the file) -> ConfigFile attribute
+SETTINGS = {
+    "failOn": "fail_on",
+    "severity": "severity",
+    "checks": "checks",
+    "skipChecks": "skip_checks",
+    "skipPaths": "skip_paths",
+    "variables": "variables",
+    "varsFiles": "vars_files",
+    "ignoreFile": "ignore_file",
+    "baseline": "baseline",
+}
+_PATH_SETTINGS = ("ignore_file", "baseline")
+
+
+@dataclass(frozen=True)
+class Setting:
+    value: Any
+    source: str  # "default", "command line", or the file (and table) it was read from
+
+
+@dataclass(frozen=True)
+class Config:
+    """The effective settings of one run and where each came from."""
+
+    settings: Mapping[str, Setting]
+    file: str | None = None  # the configuration file read, if any
+
+    def value(self, name: str) -> Any:
+        return self.settings[name].value
+
+
+def _is_repository_root(folder: Path) -> bool:
+    return (folder / ".git").exists()
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest configuration file from `start` upwards to the repository root."""
+    folder = start if start.is_dir() else start.parent
+    folder = folder.absolute()
+    for candidate in (folder, *folder.parents):
+        for name in YAML_NAMES:
+            if (candidate / name).is_file():
+                return candidate / name
+        pyproject = candidate / PYPROJECT
+        if pyproject.is_file() and _has_tool_table(pyproject):
+            return pyproject
+        if _is_repository_root(candidate):
+            return None
+    return None
+
+
+def _has_tool_table(path: Path) -> bool:
+    try:
+        text = read_text(path, what="pyproject.toml", limit=MAX_DATA_FILE_BYTES)
+        data = tomllib.loads(text)
+    except (InputError, tomllib.TOMLDecodeError):
+        return False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and isinstance(tool.get("capsa"), dict)
+
+
+def _camel(key: str) -> str:
+    return re.sub(r"-([a-z])", lambda m: m.group(1).upper(), key)
+
+
+def _shown(path: Path) -> str:
+    """The file as the user would name it: relative to the working directory when below it."""
+    absolute = path.absolute()
+    here = Path.cwd()
+    return display_path(absolute.relative_to(here) if absolute.is_relative_to(here) else path)
+
+
+def load_file(path: Path) -> tuple[ConfigFile, str]:
+    """The settings of one file and the label its settings are attributed to."""
+    shown = _shown(path)
+    if path.name == PYPROJECT:
+        text = read_text(path, what="pyproject.toml", limit=MAX_DATA_FILE_BYTES)
+        try:
+            table = tomllib.loads(text).get("tool", {}).get("capsa", {})
+        except tomllib.TOMLDecodeError as error:
+            raise InputError([Problem(shown, None, None, f"not valid TOML: {error}")]) from None
+        data = {_camel(str(k)): v for k, v in table.items()}
+        try:
+            return ConfigFile.model_validate(data), f"{shown} [tool.capsa]"
+        except ValidationError as error:
+            problems = [
+                Problem(
+                    shown,
+                    None,
+                    None,
+                    f"[tool.capsa] {'.'.join(str(p) for p in e['loc'])}: {e['msg']}",
+                )
+                for e in error.errors()
+            ]
+            raise InputError(problems) from None
+    file = DataFile.load(path, what="a capsa configuration file is a YAML mapping", display=shown)
+    loaded = file.validate(ConfigFile)
+    file.raise_problems()
+    assert loaded is not None
+    return loaded, shown
+
+
+def _relative_to(base: Path, value: Any, attribute: str) -> Any:
+    if attribute in _PATH_SETTINGS and isinstance(value, str):
+        return str(base / value) if not Path(value).is_absolute() else value
+    if attribute == "vars_files" and isinstance(value, list):
+        return [str(base / v) if not Path(v).is_absolute() else v for v in value]
+    return value
+
+
+def _defaults(fail_on: FailOn) -> dict[str, Setting]:
+    ignore = DEFAULT_IGNORE_FILE if Path(DEFAULT_IGNORE_FILE).is_file() else None
+    return {
+        "failOn": Setting(fail_on, "default"),
+        "severity": Setting("low", "default"),
+        "checks": Setting([], "default"),
+        "skipChecks": Setting([], "default"),
+        "skipPaths": Setting([], "default"),
+        "variables": Setting({}, "default"),
+        "varsFiles": Setting([], "default"),
+        "ignoreFile": Setting(ignore, "default" if ignore is None else "default (./ exists)"),
+        "baseline": Setting(None, "default"),
+    }
+
+
+def resolve(
+    paths: Sequence[str],
+    overrides: Mapping[str, Any],
+    *,
+    default_fail_on: FailOn,
+    config_file: str | None = None,
+) -> Config:
+    """Defaults, then the configuration file, then the command line (`overrides`: setting
+    name -> value, None or empty meaning "not given")."""
+    settings = _defaults(default_fail_on)
+    start = Path(next((p for p in paths if p != "-"), "."))
+    chosen = Path(config_file) if config_file else find_config(start)
+    if config_file and not chosen.is_file():  # type: ignore[union-attr]
+        raise InputError([Problem(display_path(config_file), None, None, "no such file")])
+    file_label = None
+    if chosen is not None:
+        loaded, file_label = load_file(chosen)
+        base = chosen.absolute().parent
+        for name, attribute in SETTINGS.items():
+            value = getattr(loaded, attribute)
+            if value is not None:
+                settings[name] = Setting(_relative_to(base, value, attribute), file_label)
+        if loaded.ignore_file is None and (base / DEFAULT_IGNORE_FILE).is_file():
+            settings["ignoreFile"] = Setting(
+                str(base / DEFAULT_IGNORE_FILE), f"default (next to {file_label})"
+            )
+    for name, value in overrides.items():
+        if value is None or value == [] or value == {}:
+            continue
+        if name == "variables" and settings["variables"].value:
+            merged = {**settings["variables"].value, **value}
+            settings[name] = Setting(merged, f"command line over {settings[name].source}")
+            continue
+        settings[name] = Setting(value, "command line")
+    return Config(settings, None if chosen is None else _shown(chosen))

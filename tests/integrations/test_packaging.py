@@ -1,0 +1,54 @@
+"""The wheel carries every data file and runs `capsa assess` from a clean environment."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from integration_support import ROOT, run
+
+pytestmark = pytest.mark.slow
+
+
+def _package_data() -> set[str]:
+    """Every file of the capsa package that is not Python source, as the wheel names it."""
+    listed = subprocess.run(
+        ["git", "ls-files", "src/capsa"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    return {name.removeprefix("src/") for name in listed if not name.endswith(".py")}
+
+
+def test_the_wheel_holds_every_data_file(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    data = _package_data()
+    assert {n for n in data if "/checks/data/" in n}, "no check data found in the sources"
+    assert data <= names, sorted(data - names)
+    for needed in (
+        "capsa/threats/data/catalogue.yaml",
+        "capsa/model/builtin/capi-aws.yaml",
+        "capsa/report/templates/assessment.html.j2",
+    ):
+        assert needed in names
+
+
+def test_the_installed_wheel_runs_assess_outside_the_repository(
+    installed: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "report"
+    result = run([str(installed / "capsa"), "assess", "-o", str(out), "-q"], cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "assessment.html",
+        "assessment.json",
+        "assessment.md",
+        "results.sarif",
+    ]
+    data = json.loads((out / "assessment.json").read_text())
+    assert data["kind"] == "Assessment" and data["findings"]
+    # the interpreter is the clean environment's, not this repository's
+    assert str(ROOT) not in (installed / "capsa").read_text().splitlines()[0]
+    version = run([str(installed / "capsa"), "--version"], cwd=tmp_path)
+    assert version.stdout.startswith("capsa ")
