@@ -91,30 +91,61 @@ class Topology:
         return out
 
 
+@dataclass(frozen=True)
+class SharedFacts:
+    """Facts that span every cluster of an input: the namespaces' quotas and which
+    clusters share a VPC. A scan that resolves a part of its input at a time computes
+    them once over the whole and hands them to each part."""
+
+    namespaces: Mapping[str, NamespaceFacts]
+    vpc_users: Mapping[str, tuple[str, ...]]
+    cluster_order: Mapping[ResourceKey, int]  # each Cluster's place among the whole's
+    rbac: Mapping[ResourceKey, RbacFacts]  # per binding: RBAC is judged across the input
+
+
+def shared_facts(topology: Topology) -> SharedFacts:
+    """The facts of `topology` that other parts of the same input must see alike."""
+    order = {resource_key(view.cluster): i for i, view in enumerate(topology.clusters)}
+    return SharedFacts(
+        dict(topology._namespaces), _vpc_users(topology.clusters), order, dict(topology._rbac)
+    )
+
+
 def build_topology(
-    resources: Sequence[Resource], management_vpc_ids: Iterable[str] = ()
+    resources: Sequence[Resource],
+    management_vpc_ids: Iterable[str] = (),
+    *,
+    index: ResourceIndex | None = None,
+    shared: SharedFacts | None = None,
 ) -> Topology:
     """Resolve every Cluster among `resources` and prepare each resource's context.
     Fragments (kustomize patch files) take no part: they get the context of no cluster.
 
     `management_vpc_ids` are VPC ids known to host the management cluster (e.g. read from
     a live cluster); workload clusters placed in them are flagged by the network check.
+    `index` replaces the index built over `resources`; `shared` replaces the facts that
+    span the whole input (when `resources` are a part of it).
     """
     # a kustomize patch file holds a fragment of its base, not an object of any cluster
     whole = [r for r in resources if r.fragment_of is None]
-    index = ResourceIndex(whole)
+    index = index if index is not None else ResourceIndex(whole)
     found = resolve_clusters(whole, index)
-    namespaces = _namespace_facts(index)
-    contexts = _contexts(found.views, whole, index, namespaces, set(management_vpc_ids))
+    views = found.views
+    if shared is not None:  # a part: clusters in the whole's order (the first claims first)
+        order = shared.cluster_order
+        views = tuple(sorted(views, key=lambda v: order.get(resource_key(v.cluster), len(order))))
+    namespaces = dict(shared.namespaces) if shared is not None else _namespace_facts(index)
+    vpc_users = shared.vpc_users if shared is not None else _vpc_users(views)
+    contexts = _contexts(views, whole, index, namespaces, set(management_vpc_ids), vpc_users)
     return Topology(
-        clusters=found.views,
+        clusters=views,
         problems=found.problems,
         resolved_resources=found.resolved,
         _contexts=contexts,
         _replaced=found.replaced,
         _namespaces=namespaces,
         _bootstrap=_bootstrap_kinds(index),
-        _rbac=rbac_facts(resources),
+        _rbac=shared.rbac if shared is not None else rbac_facts(resources),
     )
 
 
@@ -219,25 +250,28 @@ def _payload(crs: Resource, index: ResourceIndex) -> tuple[PayloadEntry, ...]:
     return tuple(out)
 
 
+def _vpc_users(views: Sequence[ClusterView]) -> dict[str, tuple[str, ...]]:
+    """The clusters (`namespace/name`) placed in each VPC, in view order."""
+    users: dict[str, list[str]] = defaultdict(list)
+    for view in views:
+        vpc = _vpc_id(view)
+        if vpc:
+            users[vpc].append(f"{view.namespace}/{view.name}")
+    return {vpc: tuple(names) for vpc, names in users.items()}
+
+
 def _contexts(
     views: Sequence[ClusterView],
     resources: Sequence[Resource],
     index: ResourceIndex,
     namespaces: Mapping[str, NamespaceFacts],
     management_vpcs: set[str],
+    vpc_users: Mapping[str, Sequence[str]],
 ) -> dict[ResourceKey, CheckContext]:
-    vpc_users: dict[str, list[str]] = defaultdict(list)
-    view_vpcs: dict[int, str] = {}
-    for i, view in enumerate(views):
-        vpc = _vpc_id(view)
-        view_vpcs[i] = vpc
-        if vpc:
-            vpc_users[vpc].append(f"{view.namespace}/{view.name}")
-
     contexts: dict[ResourceKey, CheckContext] = {}
-    for i, view in enumerate(views):
+    for view in views:
         shared = _shared_context(view, namespaces)
-        vpc = view_vpcs[i]
+        vpc = _vpc_id(view)
         me = f"{view.namespace}/{view.name}"
         vpc_facts = VpcFacts(
             id=vpc,

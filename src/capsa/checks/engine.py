@@ -339,6 +339,9 @@ def evaluate(
             continue
         document = plain(resource.body)
         context: Mapping[str, Any] | None = None
+        # the bindings converted to CEL once per resource and scope, not once per check
+        # (the conversion costs more than most checks' evaluation)
+        activations: dict[str, Any] = {}
         ref = _ref(resource)
         doc_location = Location(resource.origin.path, resource.origin.line, resource.origin.carrier)
         for check in matching:
@@ -361,8 +364,10 @@ def evaluate(
                     why = unknown_reason(resource, [have for _, have in matches])
                     result.unknown.append(CheckResult(check.id, ref, doc_location, why))
                 continue
+            if check.scope not in activations:
+                activations[check.scope] = _activation(check.scope, bindings)
             try:
-                value = prep.program.evaluate(bindings)
+                value = prep.program.evaluate(bindings, activations[check.scope])
             except CelError as error:
                 text = str(error)
                 if resource.unknown_paths:
@@ -515,6 +520,19 @@ def _fragment_unknown(prepared: _Prepared, resource: Resource, outcome: int | No
     if outcome in (FAILS, PASSES) and not _sets_field(resource, prepared):
         return f"{base}: the patch does not set {prepared.check.field}; its base decides"
     return None
+
+
+def _activation(scope: str, bindings: Mapping[str, Any]) -> Any:
+    """The bindings as an activation of the scope's environment (which compiled every
+    check of that scope), or None when they do not convert: each check then evaluates
+    on the bindings themselves and reports the error as it would."""
+    from capsa.cel import CelError
+    from capsa.checks.environment import environment
+
+    try:
+        return environment(scope).activation(bindings)
+    except CelError:
+        return None
 
 
 def _outcome(value: object) -> int | None:

@@ -225,12 +225,27 @@ def scan(
     timeout: float | None = typer.Option(
         None, "--timeout", metavar="SECONDS", callback=live_timeout, help=TIMEOUT_HELP
     ),
+    jobs: int | None = typer.Option(
+        None,
+        "--jobs",
+        "-j",
+        min=1,
+        help="Processes that read and evaluate files (default: every core). The result "
+        "is the same for any number.",
+    ),
+    cache_dir: str | None = typer.Option(
+        None,
+        "--cache-dir",
+        help="Keep what each file and group gave here; a re-scan then re-reads only what "
+        "changed (keyed by file content, variables and check set). Off unless given.",
+    ),
 ) -> None:
     """Scan Cluster API manifests (and/or a live management cluster) against the checks of
     the security self-assessment.
 
     Exit codes: 0 nothing open at or above --fail-on; 1 open findings at or above it; 2 unusable input (a missing path, nothing readable, an unreachable cluster, any input error under --strict) or a usage error."""
     from capsa.cli.config import resolve
+    from capsa.scan.pool import default_jobs
     from capsa.scan.service import ScanRequest
     from capsa.scan.service import scan as run_scan
 
@@ -292,6 +307,9 @@ def scan(
         aws=account,
         cluster_timeout=timeout,
         checks=checks,
+        keep_topology=False,  # reports of a scan need no topology: memory follows a group
+        jobs=jobs if jobs is not None else default_jobs(),
+        cache_dir=cache_dir,
     )
     try:
         result = run_scan(request)

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TextIO
 
-from capsa.capi.topology import build_topology
+from capsa.capi.topology import Topology, build_topology
 from capsa.checks.catalog import load_checks
-from capsa.checks.engine import evaluate
+from capsa.checks.engine import EvaluationResult, evaluate
 from capsa.checks.findings import CheckResult, Finding, Severity
 from capsa.checks.model import Check
 from capsa.checks.suppressions import (
+    InlineSuppressions,
     apply_suppressions,
     collect_inline,
     load_baseline,
@@ -59,6 +60,11 @@ class ScanRequest:
     stdin: TextIO | None = None
     checks: Sequence[Check] | None = None
     aws: AwsOptions | None = None  # read this AWS account (None: no live cloud read)
+    # False: the result carries no topology, and files are scanned group by group
+    # (memory follows the largest group); the attack graph and the FMEA need it kept
+    keep_topology: bool = True
+    jobs: int = 1  # processes for a grouped scan (results identical for any number)
+    cache_dir: str | None = None  # incremental cache of a grouped scan (None: no cache)
 
 
 def _variables(request: ScanRequest, problems: list[Problem]) -> dict[str, str]:
@@ -82,6 +88,7 @@ class _Read:
     live_unknown: list[CheckResult] = field(default_factory=list)
     live_not_applicable: list[CheckResult] = field(default_factory=list)
     files: int = 0
+    resource_count: int = 0
     documents: int = 0
     skipped: int = 0
     live: bool = False
@@ -192,7 +199,7 @@ def _summary(
         files=read.files,
         documents=read.documents,
         documents_skipped=read.skipped,
-        resources=len(read.resources),
+        resources=read.resource_count,
         checks=checks,
         checks_evaluated=evaluated,
         passes=passes,
@@ -225,24 +232,67 @@ def scan(request: ScanRequest) -> ScanResult:
             gc.enable()
 
 
+def _grouped(request: ScanRequest, checks: Sequence[Check]) -> _Evaluated | None:
+    """Files scanned group by group; a live cluster or account read is added whole."""
+    from capsa.scan.grouped import scan_groups
+
+    read = _Read()
+    variables = _variables(request, read.problems)
+    done = scan_groups(
+        request.paths,
+        variables,
+        request.stdin,
+        checks,
+        jobs=request.jobs,
+        cache_dir=request.cache_dir,
+    )
+    if done is None:
+        return None
+    first = done.first
+    read.problems.extend(first.problems)
+    read.cloud.extend(first.cloud)
+    read.files, read.documents, read.skipped = first.files, first.documents, first.skipped
+    read.resource_count = first.resources
+    if request.aws is not None:
+        _read_aws(request.aws, read)
+    return _Evaluated(read, None, done.evaluation, done.problems, done.inline)
+
+
+def _whole(request: ScanRequest, checks: Sequence[Check]) -> _Evaluated:
+    """Every input resolved and evaluated at once, the topology kept."""
+    read = _read(request)
+    read.resource_count = len(read.resources)
+    topology = build_topology(read.resources)
+    targets = topology.evaluation_resources(read.resources)
+    evaluation = evaluate(targets, checks, topology.context_for)
+    inline, inline_problems = collect_inline([*read.resources, *targets])
+    return _Evaluated(read, topology, evaluation, [*topology.problems, *inline_problems], inline)
+
+
+@dataclass
+class _Evaluated:
+    read: _Read
+    topology: Topology | None
+    evaluation: EvaluationResult
+    problems: list[Problem]  # the topology's and inline annotations'
+    inline: Mapping[str, InlineSuppressions]
+
+
 def _scan(request: ScanRequest) -> ScanResult:
     suppressions = load_suppressions(request.ignore_file) if request.ignore_file else []
     baseline = load_baseline(request.baseline) if request.baseline else frozenset[str]()
     checks = tuple(load_checks() if request.checks is None else request.checks)
 
-    read = _read(request)
-    topology = build_topology(read.resources)
-    targets = topology.evaluation_resources(read.resources)
-    evaluation = evaluate(targets, checks, topology.context_for)
+    grouped = not request.keep_topology and not request.cluster
+    parts = _grouped(request, checks) if grouped else None
+    done = parts if parts is not None else _whole(request, checks)
+    read, topology, evaluation, inline = done.read, done.topology, done.evaluation, done.inline
     cloud = cloud_evidence(read.cloud)
     evaluation.findings.extend(cloud.findings)
     evaluation.passes.extend(cloud.passes)
     evaluation.unknown.extend(cloud.unknown)
     evaluation.not_applicable.extend(cloud.not_applicable)
-    problems = [*read.problems, *topology.problems, *evaluation.problems, *cloud.problems]
-
-    inline, inline_problems = collect_inline([*read.resources, *targets])
-    problems.extend(inline_problems)
+    problems = [*read.problems, *done.problems, *evaluation.problems, *cloud.problems]
     found = sorted(_unique([*evaluation.findings, *read.live_findings]), key=_order)
     today = request.today or datetime.now(UTC).date()
     outcome = apply_suppressions(found, suppressions, inline, today)
@@ -275,7 +325,7 @@ def _scan(request: ScanRequest) -> ScanResult:
     # an unreadable cluster or account is unusable input even beside readable files: the
     # scan asked for its evidence and got none (the problems say what could not be read)
     nothing_read = (
-        (not read.resources and not read.account_read and bool(errors))
+        (not read.resource_count and not read.account_read and bool(errors))
         or not (files_read or read.live or read.account_read)
         or (request.cluster and not read.live)
         or (request.aws is not None and not read.account_read)

@@ -34,7 +34,7 @@ def _ref_key(kind: str, namespace: str | None, name: str) -> tuple[str, str | No
     return (kind, namespace, name)
 
 
-def _referenced(resources: Iterable[Resource]) -> set[tuple[str, str | None, str]]:
+def referenced(resources: Iterable[Resource]) -> set[tuple[str, str | None, str]]:
     refs: set[tuple[str, str | None, str]] = set()
     for res in resources:
         if res.kind != "ClusterResourceSet" or res.group != CRS_GROUP:
@@ -48,7 +48,7 @@ def _referenced(resources: Iterable[Resource]) -> set[tuple[str, str | None, str
     return refs
 
 
-def _is_carrier(res: Resource, refs: set[tuple[str, str | None, str]]) -> bool:
+def is_carrier(res: Resource, refs: set[tuple[str, str | None, str]]) -> bool:
     if res.api_version != "v1" or res.kind not in ("ConfigMap", "Secret"):
         return False
     if res.kind == "Secret" and res.body.get("type") == RESOURCE_SET_SECRET_TYPE:
@@ -119,30 +119,45 @@ def parse_documents(
     return tally.resources, problems
 
 
+def expand_carrier(carrier: Resource) -> tuple[list[Resource], list[Problem]]:
+    """The objects one carrier's payloads hold, and the problems parsing them. Call it
+    before the carrier is redacted: a Secret's payloads are read from its values."""
+    out: list[Resource] = []
+    problems: list[Problem] = []
+    seen: set[tuple[str, Origin]] = set()
+    for key, text, key_pos, literal, error in _payloads(carrier):
+        ns = carrier.namespace or ""
+        label = f"{carrier.kind}/{ns}/{carrier.name}:{key}"
+        if error is not None or text is None:
+            problems.append(Problem(carrier.origin.path, key_pos[0], None, f"{label}: {error}"))
+            continue
+        origin = Origin(path=carrier.origin.path, line=key_pos[0], carrier=label)
+        found, found_problems = parse_documents(text, origin, _mover(key_pos, literal))
+        problems.extend(found_problems)
+        for res in found:
+            if (res.identity, res.origin) not in seen:
+                seen.add((res.identity, res.origin))
+                out.append(res)
+    return out, problems
+
+
 def expand_embedded(resources: list[Resource]) -> tuple[list[Resource], list[Problem]]:
     """Return `resources` plus the objects embedded in ClusterResourceSet carriers.
 
     Idempotent: objects already present (same identity and origin) are not added again,
     so running it on output of `read_manifests` (which already expands) changes nothing.
     """
-    refs = _referenced(resources)
+    refs = referenced(resources)
     seen = {(r.identity, r.origin) for r in resources}
     out = list(resources)
     problems: list[Problem] = []
     for carrier in resources:
-        if carrier.origin.carrier is not None or not _is_carrier(carrier, refs):
+        if carrier.origin.carrier is not None or not is_carrier(carrier, refs):
             continue
-        for key, text, key_pos, literal, error in _payloads(carrier):
-            ns = carrier.namespace or ""
-            label = f"{carrier.kind}/{ns}/{carrier.name}:{key}"
-            if error is not None or text is None:
-                problems.append(Problem(carrier.origin.path, key_pos[0], None, f"{label}: {error}"))
-                continue
-            origin = Origin(path=carrier.origin.path, line=key_pos[0], carrier=label)
-            found, found_problems = parse_documents(text, origin, _mover(key_pos, literal))
-            problems.extend(found_problems)
-            for res in found:
-                if (res.identity, res.origin) not in seen:
-                    seen.add((res.identity, res.origin))
-                    out.append(res)
+        found, found_problems = expand_carrier(carrier)
+        problems.extend(found_problems)
+        for res in found:
+            if (res.identity, res.origin) not in seen:
+                seen.add((res.identity, res.origin))
+                out.append(res)
     return out, problems

@@ -1,0 +1,129 @@
+"""Scale: the shared corpus copied x1, x5 and x20, scanned every way, each run in a fresh
+process so its peak memory is its own.
+
+Prints, per size and in one run: PyYAML's C loader parsing the same files plus the
+ClusterResourceSet payloads capsa parses (the floor), the scan that keeps the whole input
+and its topology (`keep_topology=True`, as `capsa paths`/`assess` run it, and every
+scan before grouping), the grouped scan serially and with `--jobs 2`, and a warm
+incremental re-scan after editing one file (`--cache-dir`, cold run first); wall time,
+ratio to the floor measured in the same run, and peak RSS (`resource.getrusage`: the
+process itself, and its largest worker). checkov on the same folder when installed.
+
+Sizes: CAPSA_SCALE_COPIES (default "1,5,20"); rounds per measure: CAPSA_SCALE_ROUNDS
+(default 1; the fastest is kept). On a shared machine timings are noisy: compare the
+ratios of one run, and repeat.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.bench_scan import CORPUS, replicate, run_checkov
+
+ROOT = Path(__file__).resolve().parents[1]
+
+_CHILD = """
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+from pathlib import Path
+folder, how = {folder!r}, {how!r}
+start = time.perf_counter()
+if how == "cloader":
+    from benchmarks.bench_parse import c_loader_parse
+    files = sorted(p for p in Path(folder).rglob("*") if p.suffix in (".yaml", ".yml"))
+    c_loader_parse(files, payloads=True)
+else:
+    from capsa.scan.service import ScanRequest, scan
+    options = {options!r}
+    result = scan(ScanRequest(paths=[folder], **options))
+seconds = time.perf_counter() - start
+me = resource.getrusage(resource.RUSAGE_SELF)
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+print(json.dumps({{"seconds": seconds, "cpu": cpu, "self": me.ru_maxrss // 1024,
+                  "child": kids.ru_maxrss // 1024}}))
+"""
+
+
+def measure(folder: Path, how: str, options: dict[str, object] | None = None) -> dict[str, float]:
+    """One run in a fresh interpreter: seconds, peak RSS of it and of its largest child."""
+    code = _CHILD.format(root=str(ROOT), folder=str(folder), how=how, options=options or {})
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=3600
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def best(rounds: int, folder: Path, how: str, options: dict[str, object]) -> dict[str, float]:
+    """The fastest of `rounds` runs (its own peak memory with it)."""
+    runs = [measure(folder, how, options) for _ in range(rounds)]
+    return min(runs, key=lambda r: r["seconds"])
+
+
+def _edit_one(folder: Path) -> None:
+    """Change one manifest the way a user would: a value of a cluster's infrastructure."""
+    for path in sorted(folder.rglob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        if "kind: AWSCluster\n" in text and "region:" in text:
+            path.write_text(text.replace("region:", "region: eu-west-1 #", 1), encoding="utf-8")
+            return
+    first = sorted(folder.rglob("*.yaml"))[0]
+    first.write_text(first.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+
+
+def _line(label: str, run: dict[str, float], floor: dict[str, float]) -> str:
+    workers = f"  workers {run['child']:4.0f} MB" if run["child"] else ""
+    return (
+        f"  {label:<27}{run['seconds']:7.2f} s {run['seconds'] / floor['seconds']:5.2f}x"
+        f" {run['cpu']:7.2f} s {run['cpu'] / floor['cpu']:5.2f}x"
+        f"  peak {run['self']:4.0f} MB{workers}"
+    )
+
+
+def main() -> None:
+    if not CORPUS.is_dir():
+        print(f"corpus not found at {CORPUS}; scale benchmark skipped")
+        return
+    sizes = [int(n) for n in os.environ.get("CAPSA_SCALE_COPIES", "1,5,20").split(",")]
+    rounds = int(os.environ.get("CAPSA_SCALE_ROUNDS", "1"))
+    print("scale: wall and CPU time (process and workers), each with its ratio to the C loader")
+    print("(files + CRS payloads) in the same run, and peak RSS; CPU ratios are the steadier")
+    print("on a shared machine")
+    for copies in sizes:
+        with tempfile.TemporaryDirectory(prefix="capsa-scale-") as tmp:
+            folder = Path(tmp) / "repo"
+            files = replicate(CORPUS, folder, copies)
+            floor = best(rounds, folder, "cloader", {})
+            whole = best(rounds, folder, "scan", {"keep_topology": True})
+            serial = best(rounds, folder, "scan", {"keep_topology": False})
+            jobs2 = best(rounds, folder, "scan", {"keep_topology": False, "jobs": 2})
+            cache = {"keep_topology": False, "cache_dir": str(Path(tmp) / "cache")}
+            cold = measure(folder, "scan", cache)
+            _edit_one(folder)
+            warm = measure(folder, "scan", cache)
+            print(f"x{copies}: {len(files)} files")
+            print(_line("C loader + CRS payloads", floor, floor))
+            print(_line("whole scan (topology kept)", whole, floor))
+            print(_line("grouped scan, serial", serial, floor))
+            print(_line("grouped scan, --jobs 2", jobs2, floor))
+            print(_line("cold run with --cache-dir", cold, floor))
+            print(_line("warm re-scan after 1 edit", warm, floor))
+            if copies == sizes[-1]:
+                started = time.perf_counter()
+                checkov = run_checkov(folder)
+                if checkov is None:
+                    print("  checkov not installed; not measured")
+                else:
+                    took = time.perf_counter() - started
+                    ratio = took / floor["seconds"]
+                    print(f"  {'checkov':<27}{took:7.2f} s {ratio:5.2f}x")
+
+
+if __name__ == "__main__":
+    main()

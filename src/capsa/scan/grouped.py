@@ -1,0 +1,555 @@
+"""Manifests scanned group by group, with memory that follows the largest group.
+
+Pass one reads every file once (`capsa.sources.files.read_one`), keeps a small record of
+it (skeletons, counts, problems, inline suppressions, offline cloud facts) and spills
+its parsed resources to disk. Once every ClusterResourceSet is known, the carriers'
+payloads are added as the whole read would add them (after every file's own objects).
+`plan_groups` then decides which files are evaluated together; pass two loads each
+group's files from the spill, resolves that part of the topology with the facts shared
+across the input, and runs the checks on the objects the group owns. Each step's work
+runs on `run_ordered` (a process pool with `jobs` > 1) and is merged in input order, so
+every number of jobs gives the same result.
+"""
+
+from __future__ import annotations
+
+import gc
+import pickle
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, TextIO
+
+from capsa import __version__
+from capsa.capi.topology import SharedFacts, build_topology
+from capsa.checks.engine import EvaluationResult, evaluate
+from capsa.checks.model import Check
+from capsa.checks.suppressions import InlineSuppressions, collect_inline
+from capsa.errors import Problem
+from capsa.scan.cache import (
+    FORMAT,
+    Cache,
+    CachedFile,
+    CachedGroup,
+    CachedNoted,
+    checks_key,
+    digest,
+    shared_key,
+    variables_key,
+)
+from capsa.scan.plan import GROUP_BUDGET, Group, plan_groups
+from capsa.scan.pool import run_ordered
+from capsa.scan.skeleton import skeleton
+from capsa.scan.spill import Spill
+from capsa.sources.aws.facts import CloudFacts
+from capsa.sources.aws.offline import offline_facts, offline_problems
+from capsa.sources.embedded import expand_carrier, is_carrier
+from capsa.sources.files import FileChunk, chunk_of, read_one, read_text
+from capsa.sources.kustomize import mark_fragments, patch_files
+from capsa.sources.resource import Resource
+from capsa.sources.walk import expand_paths
+from capsa.yamlio import plain
+
+PICKLE = pickle.HIGHEST_PROTOCOL
+COLLECT_EVERY = 64
+"""Files handled between two collections of the youngest generation. The scan pauses
+the collector, yet parsing leaves a few reference cycles per file (the YAML parser's
+own objects); collecting what was allocated since the last time frees them at a small
+cost (a full collection would walk the whole heap each time)."""
+
+Refs = set[tuple[str, str | None, str]]
+
+
+@dataclass
+class Noted:
+    """What pass one keeps of some resources: their skeletons (pickled: one block
+    instead of many small objects scattered among freed parse trees, which would pin the
+    heap's pages), offline cloud facts, inline suppressions and the problems of both."""
+
+    skeletons: bytes
+    cloud: list[CloudFacts]
+    inline: dict[str, InlineSuppressions]
+    problems: list[Problem]
+    count: int
+
+
+def _note(resources: Sequence[Resource]) -> Noted:
+    inline, problems = collect_inline(resources)
+    return Noted(
+        pickle.dumps([skeleton(r) for r in resources], PICKLE),
+        offline_facts(resources),
+        inline,
+        [*offline_problems(resources), *problems],
+        len(resources),
+    )
+
+
+@dataclass
+class FileRecord:
+    """Pass one's record of one file. A Secret that may carry manifests has its payloads
+    parsed before its values are redacted; they wait in the spill with their problems
+    here until every ClusterResourceSet is known. `key` is the file's cache key (None
+    without a cache); `spilled` says whether its resources are in the spill already."""
+
+    path: str
+    read: bool
+    problems: list[Problem]
+    documents: int
+    skipped: int
+    refs: Refs
+    candidates: list[tuple[int, Resource]]  # position in the file, skeleton
+    secret_problems: dict[int, list[Problem]]  # by position
+    noted: Noted
+    kustomizations: list[tuple[str, dict[Any, Any]]]
+    key: str | None = None
+    spilled: bool = True
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How files are read: the variables, the spill, the cache (if any) and stdin."""
+
+    variables: Mapping[str, str]
+    root: str
+    cache: Cache | None = None
+    stdin: TextIO | None = None
+
+    @property
+    def variables_key(self) -> str:
+        return variables_key(self.variables)
+
+
+def _spill_chunk(number: int, chunk: FileChunk, spill: Spill) -> FileRecord:
+    spill.put(f"file-{number}", chunk.resources)
+    positions = {id(r): i for i, r in enumerate(chunk.resources)}
+    candidates: list[tuple[int, Resource]] = []
+    secret_problems: dict[int, list[Problem]] = {}
+    for candidate in chunk.candidates:
+        at = positions[id(candidate.resource)]
+        candidates.append((at, skeleton(candidate.resource)))
+        if candidate.secret_payload is not None:
+            carried, problems = candidate.secret_payload
+            spill.put(f"secret-{number}-{at}", carried)
+            secret_problems[at] = problems
+    return FileRecord(
+        chunk.path,
+        chunk.read,
+        chunk.problems,
+        chunk.documents,
+        chunk.skipped,
+        chunk.refs,
+        candidates,
+        secret_problems,
+        _note(chunk.resources),
+        chunk.kustomizations,
+    )
+
+
+def _record_file(item: tuple[int, str], reading: Reading) -> FileRecord:
+    number, path = item
+    shown, text, problem = read_text(path, stdin=reading.stdin)
+    cache = reading.cache if path != "-" else None
+    key = None
+    if cache is not None and text is not None:
+        key = cache.file_key(text.encode("utf-8"), shown, reading.variables_key)
+        cached = cache.load_file(key)
+        if cached is not None:
+            return _from_cache(cached, key)
+    record = _spill_chunk(
+        number, chunk_of(shown, text, problem, reading.variables), Spill(reading.root)
+    )
+    record.key = key
+    if cache is not None and key is not None:
+        cache.save_file(key, _to_cache(record))
+    if number % COLLECT_EVERY == COLLECT_EVERY - 1:
+        gc.collect(0)
+    return record
+
+
+def _to_cache(record: FileRecord) -> CachedFile:
+    noted = record.noted
+    return CachedFile(
+        path=record.path,
+        problems=record.problems,
+        documents=record.documents,
+        skipped=record.skipped,
+        refs=sorted(record.refs, key=repr),
+        candidates=record.candidates,
+        secret_problems=record.secret_problems,
+        noted=_noted_to_cache(noted),
+        kustomizations=[(path, plain(doc)) for path, doc in record.kustomizations],
+    )
+
+
+def _noted_to_cache(noted: Noted) -> CachedNoted:
+    skeletons: list[Resource] = pickle.loads(noted.skeletons)  # noqa: S301 - made by this scan
+    return CachedNoted(skeletons, noted.cloud, noted.inline, noted.problems, noted.count)
+
+
+def _noted_from_cache(cached: CachedNoted) -> Noted:
+    return Noted(
+        pickle.dumps(cached.skeletons, PICKLE),
+        cached.cloud,
+        cached.inline,
+        cached.problems,
+        cached.count,
+    )
+
+
+def _from_cache(cached: CachedFile, key: str) -> FileRecord:
+    return FileRecord(
+        cached.path,
+        True,
+        cached.problems,
+        cached.documents,
+        cached.skipped,
+        set(cached.refs),
+        cached.candidates,
+        cached.secret_problems,
+        _noted_from_cache(cached.noted),
+        [(path, dict(doc)) for path, doc in cached.kustomizations],
+        key=key,
+        spilled=False,
+    )
+
+
+def ensure_spilled(number: int, source: str, reading: Reading) -> None:
+    """Parse a file pass one answered from the cache, when a group needs its objects."""
+    spill = Spill(reading.root)
+    if spill.has(f"file-{number}"):
+        return
+    _spill_chunk(number, read_one(source, reading.variables), spill)
+
+
+Carriers = tuple[int, tuple[int, ...], tuple[int, ...]]
+"""A file's record number, the positions of its ConfigMap carriers (parsed now) and of
+its Secret carriers (parsed in pass one)."""
+
+
+def _carry(item: tuple[Carriers, str, str | None], reading: Reading) -> tuple[list[Problem], Noted]:
+    """The objects a file's carriers ship, stored as the file's second record."""
+    (number, parse, parsed), source, file_key = item
+    cache = reading.cache
+    key = None
+    if cache is not None and file_key is not None:
+        key = digest("carried", file_key, parse, parsed)
+        cached = cache.load_file(key)
+        if cached is not None:
+            return cached.problems, _noted_from_cache(cached.noted)
+    noted, problems = _carry_now(number, parse, parsed, source, reading)
+    if cache is not None and key is not None:
+        entry = CachedFile("", problems, 0, 0, [], [], {}, _noted_to_cache(noted), [])
+        cache.save_file(key, entry)
+    return problems, noted
+
+
+def _carry_now(
+    number: int, parse: Sequence[int], parsed: Sequence[int], source: str, reading: Reading
+) -> tuple[Noted, list[Problem]]:
+    ensure_spilled(number, source, reading)
+    spill = Spill(reading.root)
+    carried: list[Resource] = []
+    problems: list[Problem] = []
+    own = spill.get(f"file-{number}") if parse else []
+    for at in sorted([*parse, *parsed]):
+        if at in parsed:
+            carried.extend(spill.get(f"secret-{number}-{at}"))
+            continue
+        found, found_problems = expand_carrier(own[at])
+        carried.extend(found)
+        problems.extend(found_problems)
+    spill.put(f"carried-{number}", carried)
+    noted = _note(carried)
+    del own, carried
+    if number % COLLECT_EVERY == COLLECT_EVERY - 1:
+        gc.collect(0)
+    return noted, problems
+
+
+@dataclass
+class FirstPass:
+    """What pass one keeps of the whole input: small, whatever its size."""
+
+    paths: list[str] = field(default_factory=list)  # file number → path shown
+    sources: list[str] = field(default_factory=list)  # file number → path to read
+    keys: list[int] = field(default_factory=list)  # file number → its records' number
+    cache_keys: list[str | None] = field(default_factory=list)  # file number → cache key
+    carriers: dict[int, Carriers] = field(default_factory=dict)  # by file number
+    sizes: list[int] = field(default_factory=list)  # file number → resources (with carried)
+    skeletons: list[bytes] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    inline: dict[str, InlineSuppressions] = field(default_factory=dict)
+    cloud: list[CloudFacts] = field(default_factory=list)
+    kustomizations: list[tuple[str, dict[Any, Any]]] = field(default_factory=list)
+    files: int = 0
+    documents: int = 0
+    skipped: int = 0
+    resources: int = 0
+    cached_files: int = 0
+
+    def add(self, noted: Noted) -> None:
+        self.skeletons.append(noted.skeletons)
+        self.cloud.extend(noted.cloud)
+        self.problems.extend(noted.problems)
+        for identity, entry in noted.inline.items():
+            self.inline.setdefault(identity, entry)
+        self.resources += noted.count
+
+
+def first_pass(paths: Sequence[str], reading: Reading, jobs: int = 1) -> FirstPass:
+    """Read every file once into the spill (or take its record from the cache), keeping
+    only what planning and counting need. Standard input is read here; files on `jobs`
+    processes."""
+    first = FirstPass()
+    files = list(expand_paths(paths, first.problems))
+    if "-" in files:
+        jobs = 1  # standard input is this process's own
+    records = run_ordered(partial(_record_file, reading=reading), list(enumerate(files)), jobs)
+    refs: Refs = set()
+    kept: list[tuple[int, FileRecord]] = []
+    for key, record in enumerate(records):
+        first.problems.extend(record.problems)
+        if not record.read:
+            continue
+        number = len(first.paths)
+        kept.append((number, record))
+        first.keys.append(key)
+        first.sources.append(files[key])
+        first.cache_keys.append(record.key)
+        first.paths.append(record.path)
+        first.sizes.append(record.noted.count)
+        first.files += 1
+        first.cached_files += not record.spilled
+        first.documents += record.documents
+        first.skipped += record.skipped
+        refs |= record.refs
+        first.kustomizations.extend(record.kustomizations)
+        first.add(record.noted)
+    _add_carried(first, reading, refs, kept, jobs)
+    return first
+
+
+def _add_carried(
+    first: FirstPass,
+    reading: Reading,
+    refs: Refs,
+    kept: Sequence[tuple[int, FileRecord]],
+    jobs: int,
+) -> None:
+    """Objects carried by the candidates that are carriers, in read order (after every
+    file's own objects, as the whole read adds them)."""
+    items: list[tuple[Carriers, str, str | None]] = []
+    numbers: list[int] = []
+    for number, record in kept:
+        parse: list[int] = []
+        parsed: list[int] = []
+        for at, stub in record.candidates:
+            if not is_carrier(stub, refs):
+                continue
+            if at in record.secret_problems:
+                parsed.append(at)
+                first.problems.extend(record.secret_problems[at])
+            else:
+                parse.append(at)
+        if parse or parsed:
+            carriers = (first.keys[number], tuple(parse), tuple(parsed))
+            first.carriers[number] = carriers
+            items.append((carriers, first.sources[number], first.cache_keys[number]))
+            numbers.append(number)
+    done = run_ordered(partial(_carry, reading=reading), items, jobs)
+    for number, (problems, noted) in zip(numbers, done, strict=True):
+        first.problems.extend(problems)
+        first.sizes[number] += noted.count
+        first.add(noted)
+
+
+def load_group(group: Group, first: FirstPass, reading: Reading) -> list[Resource]:
+    """A group's resources in read order: its files' own objects, then carried ones."""
+    spill = Spill(reading.root)
+    for number in group.loads:
+        key = first.keys[number]
+        ensure_spilled(key, first.sources[number], reading)
+        carriers = first.carriers.get(number)
+        if carriers is not None and not spill.has(f"carried-{key}"):
+            _carry_now(key, carriers[1], carriers[2], first.sources[number], reading)
+    resources: list[Resource] = []
+    for number in group.loads:
+        resources.extend(spill.get(f"file-{first.keys[number]}"))
+    # files a kustomization lists as patches hold fragments (the whole input's list)
+    resources = mark_fragments(resources, first.kustomizations)
+    for number in group.loads:
+        resources.extend(spill.get(f"carried-{first.keys[number]}"))
+    return resources
+
+
+@dataclass
+class GroupOutcome:
+    """What evaluating one group gave: plain, picklable, small."""
+
+    evaluation: EvaluationResult
+    problems: list[Problem]
+    inline: dict[str, InlineSuppressions]
+    inline_problems: list[Problem]
+
+
+def evaluate_group(
+    group: Group, first: FirstPass, reading: Reading, shared: SharedFacts, checks: Sequence[Check]
+) -> GroupOutcome:
+    """Resolve a group's files and run `checks` on the objects it owns."""
+    resources = load_group(group, first, reading)
+    topology = build_topology(resources, shared=shared)
+    owned = {first.paths[n] for n in group.owned}
+    resolved = {
+        id(r)
+        for view in topology.clusters
+        if view.cluster.origin.path in owned
+        for r in view.resolved
+    }
+    everything = {id(r) for r in topology.resolved_resources}
+    targets = [
+        r
+        for r in topology.evaluation_resources(resources)
+        if (id(r) in resolved) or (id(r) not in everything and r.origin.path in owned)
+    ]
+    evaluation = evaluate(targets, checks, topology.context_for)
+    inline, inline_problems = collect_inline([r for r in targets if id(r) in resolved])
+    return GroupOutcome(evaluation, list(topology.problems), inline, inline_problems)
+
+
+def _group_key(group: Group, first: FirstPass, context: str) -> str | None:
+    files: list[object] = []
+    for number in group.loads:
+        key = first.cache_keys[number]
+        if key is None:
+            return None  # standard input is never cached
+        files.append([key, number in group.owned, first.carriers.get(number, (0, (), ()))[1:]])
+    return digest(context, files)
+
+
+def _evaluate_packed(
+    group: Group,
+    first: FirstPass,
+    reading: Reading,
+    shared: SharedFacts,
+    checks: Sequence[Check],
+    context: str | None,
+) -> bytes:
+    """`evaluate_group` (or its cached result), pickled at once: a group's results are
+    then one block in the scan's memory until the merge, not objects scattered among
+    freed trees."""
+    cache = reading.cache
+    key = _group_key(group, first, context) if cache is not None and context else None
+    if cache is not None and key is not None:
+        cached = cache.load_group(key)
+        if cached is not None:
+            return pickle.dumps(_outcome_from_cache(cached), PICKLE)
+    outcome = evaluate_group(group, first, reading, shared, checks)
+    if cache is not None and key is not None:
+        cache.save_group(key, _outcome_to_cache(outcome))
+    packed = pickle.dumps(outcome, PICKLE)
+    del outcome
+    gc.collect(0)
+    return packed
+
+
+def _outcome_to_cache(outcome: GroupOutcome) -> CachedGroup:
+    evaluation = outcome.evaluation
+    return CachedGroup(
+        evaluation.findings,
+        evaluation.passes,
+        evaluation.unknown,
+        evaluation.not_applicable,
+        evaluation.problems,
+        outcome.problems,
+        outcome.inline,
+        outcome.inline_problems,
+    )
+
+
+def _outcome_from_cache(cached: CachedGroup) -> GroupOutcome:
+    evaluation = EvaluationResult(
+        cached.findings,
+        cached.passes,
+        cached.unknown,
+        cached.not_applicable,
+        cached.evaluation_problems,
+    )
+    return GroupOutcome(evaluation, cached.problems, cached.inline, cached.inline_problems)
+
+
+@dataclass
+class GroupedScan:
+    """The whole input scanned group by group: pass one's record and the merged results."""
+
+    first: FirstPass
+    evaluation: EvaluationResult
+    problems: list[Problem]  # the topology's and inline annotations' problems
+    inline: dict[str, InlineSuppressions]
+    groups: int
+
+
+def scan_groups(
+    paths: Sequence[str],
+    variables: Mapping[str, str],
+    stdin: TextIO | None,
+    checks: Sequence[Check],
+    budget: int | None = None,
+    jobs: int = 1,
+    cache_dir: str | None = None,
+) -> GroupedScan | None:
+    """Pass one, the plan and pass two over every group, merged in group order. None
+    when the input holds kustomize patch files: their fragments are not yet planned for,
+    and the caller scans the whole input at once instead."""
+    cache = Cache(cache_dir) if cache_dir is not None else None
+    with Spill() as spill:
+        reading = Reading(variables, spill.root, cache, stdin)
+        first = first_pass(paths, reading, jobs)
+        if patch_files(first.kustomizations):
+            return None
+        file_of = {path: n for n, path in enumerate(first.paths)}
+        skeletons = [r for blob in first.skeletons for r in pickle.loads(blob)]  # noqa: S301
+        first.skeletons = []
+        skeletons = _mark(skeletons, first)
+        planned = plan_groups(skeletons, file_of, first.sizes, budget or GROUP_BUDGET)
+        del skeletons  # planning was their only use
+        gc.collect(0)
+        context = None
+        if cache is not None:
+            patches = sorted(patch_files(first.kustomizations).items())
+            context = digest(
+                FORMAT, __version__, checks_key(checks), shared_key(planned.shared), patches
+            )
+        work = partial(
+            _evaluate_packed,
+            first=first,
+            reading=reading,
+            shared=planned.shared,
+            checks=checks,
+            context=context,
+        )
+        outcomes = run_ordered(work, planned.groups, jobs)
+    merged = EvaluationResult()
+    problems: list[Problem] = []
+    inline = dict(first.inline)
+    for blob in outcomes:
+        done: GroupOutcome = pickle.loads(blob)  # noqa: S301 - made by this scan
+        merge(merged, done.evaluation)
+        problems.extend(done.problems)
+        problems.extend(done.inline_problems)
+        for identity, entry in done.inline.items():
+            inline.setdefault(identity, entry)
+    return GroupedScan(first, merged, problems, inline, len(planned.groups))
+
+
+def _mark(skeletons: list[Resource], first: FirstPass) -> list[Resource]:
+    """Skeletons of objects read from patch files marked as fragments (carried objects
+    never are: their origin names a carrier)."""
+    return mark_fragments(skeletons, first.kustomizations)
+
+
+def merge(into: EvaluationResult, part: EvaluationResult) -> None:
+    into.findings.extend(part.findings)
+    into.passes.extend(part.passes)
+    into.unknown.extend(part.unknown)
+    into.not_applicable.extend(part.not_applicable)
+    into.problems.extend(part.problems)

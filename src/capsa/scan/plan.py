@@ -1,0 +1,164 @@
+"""Which files a scan evaluates together, decided from the skeletons of the whole input.
+
+The real resolution (`build_topology`) runs once over every file's skeleton with an
+index that records each reference it follows. A file's *closure* is every file it
+depends on: the targets its objects' references resolve to; for a Cluster, every member
+of its view and, per name in its namespace that some ClusterResourceSet selecting it
+bears, the one it would pick; for an object some Cluster claims, the first Cluster that
+claims it (whose context it gets).
+
+A closed set of files resolves every one of its objects exactly as the whole input
+does: each answer the whole input gives is in the set, and a lookup in a subset that
+keeps input order finds the same first match. The clusters of a part are put in the
+whole's order (`SharedFacts.cluster_order`), so the first to claim a shared template
+is the same. A group owns some files, loads their
+closure, and evaluates only what it owns; groups are packed in read order up to a
+budget of resources, so memory follows the largest group, not the input.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from capsa.capi import kinds
+from capsa.capi.index import ResourceIndex, namespace_of, resource_key
+from capsa.capi.kinds import ObjectRef
+from capsa.capi.topology import SharedFacts, build_topology, shared_facts
+from capsa.kube import dig, labels_of, selector_is_empty, selector_matches
+from capsa.sources.resource import Resource
+
+GROUP_BUDGET = 2_500
+"""Resources a group may load before the next file starts a new group. Measured on the
+corpus x20 (CPU time): 1,000 loads each object 4.7 times over (closures repeat in
+every group), 2,500 cuts the scan's time by a tenth at the same peak memory; smaller
+groups make a warm re-scan cheaper (x5: 3.3 s at 250, 9.7 s at 4,000)."""
+
+
+class RecordingIndex(ResourceIndex):
+    """A ResourceIndex that remembers, for each lookup that found something, who asked
+    (`near`) and what it found."""
+
+    def __init__(self, resources: Sequence[Resource]) -> None:
+        super().__init__(resources)
+        self.followed: list[tuple[Resource, Resource]] = []
+
+    def resolve(
+        self, ref: ObjectRef, namespace: str | None, near: Resource | None = None
+    ) -> Resource | None:
+        found = super().resolve(ref, namespace, near)
+        if found is not None and near is not None:
+            self.followed.append((near, found))
+        return found
+
+
+@dataclass(frozen=True)
+class Group:
+    """Files (by read position) a group evaluates, and every file it loads for them."""
+
+    owned: tuple[int, ...]
+    loads: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    groups: tuple[Group, ...]
+    shared: SharedFacts
+
+
+def plan_groups(
+    skeletons: Sequence[Resource],
+    file_of: dict[str, int],
+    sizes: Sequence[int],
+    budget: int = GROUP_BUDGET,
+) -> Plan:
+    """Groups over files 0..len(sizes)-1. `skeletons` are every resource's skeleton in
+    read order (embedded objects last), `file_of` maps a path to its file number and
+    `sizes` counts each file's resources."""
+    index = RecordingIndex([s for s in skeletons if s.fragment_of is None])
+    topology = build_topology(skeletons, index=index)
+    needs: list[set[int]] = [set() for _ in sizes]
+
+    def link(source: Resource, target: Resource) -> None:
+        a, b = file_of.get(source.origin.path), file_of.get(target.origin.path)
+        if a is not None and b is not None and a != b:
+            needs[a].add(b)
+
+    for near, found in index.followed:
+        link(near, found)
+    resource_sets: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+    for crs in index.of_kind("ClusterResourceSet"):
+        if crs.group == kinds.ADDONS_GROUP:
+            resource_sets[(namespace_of(crs), crs.name)].append(crs)
+    classes: dict[str, list[Resource]] = defaultdict(list)
+    for cluster_class in index.of_kind("ClusterClass"):
+        classes[cluster_class.name].append(cluster_class)
+    selectors = {key: _distinct_selectors(sets) for key, sets in resource_sets.items()}
+    selected: dict[tuple[tuple[str, str], str], bool] = {}
+    claimed: dict[object, Resource] = {}
+    for view in topology.clusters:
+        cluster = view.cluster
+        for member in view.members:
+            link(cluster, member.resource)
+            claimed.setdefault(resource_key(member.resource), cluster)
+        # a class named by several ClusterClasses is applied by none: every one is needed
+        for cluster_class in classes.get(view.topology_class or "", ()):
+            link(cluster, cluster_class)
+        labels = labels_of(cluster.body)
+        label_key = json.dumps(labels, sort_keys=True, default=str)
+        for key, same_named in resource_sets.items():
+            if key[0] != view.namespace:
+                continue
+            memo = (key, label_key)
+            if memo not in selected:
+                selected[memo] = any(selector_matches(s, labels) for s in selectors[key])
+            if not selected[memo]:
+                continue  # no same-named set selects it: no subset can pick one that does
+            same_file = [r for r in same_named if r.origin.path == cluster.origin.path]
+            link(cluster, (same_file or same_named)[0])
+    for view in topology.clusters:
+        for member in view.members:
+            link(member.resource, claimed[resource_key(member.resource)])
+    return Plan(_pack(needs, sizes, budget), shared_facts(topology))
+
+
+def _distinct_selectors(resource_sets: Sequence[Resource]) -> list[Mapping[str, Any]]:
+    """The different non-empty cluster selectors of same-named sets (copies of a template
+    repeat one), since Cluster API reads an empty selector as selecting nothing."""
+    seen: dict[str, Mapping[str, Any]] = {}
+    for crs in resource_sets:
+        selector = dig(crs.body, "spec", "clusterSelector")
+        if isinstance(selector, Mapping) and not selector_is_empty(selector):
+            seen.setdefault(json.dumps(selector, sort_keys=True, default=str), selector)
+    return list(seen.values())
+
+
+def _closure(start: int, needs: Sequence[set[int]]) -> set[int]:
+    seen = {start}
+    todo = [start]
+    while todo:
+        for nxt in needs[todo.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def _pack(needs: Sequence[set[int]], sizes: Sequence[int], budget: int) -> tuple[Group, ...]:
+    groups: list[Group] = []
+    owned: list[int] = []
+    loads: set[int] = set()
+    for file in range(len(sizes)):
+        closure = _closure(file, needs)
+        merged = loads | closure
+        if owned and sum(sizes[f] for f in merged) > budget:
+            groups.append(Group(tuple(owned), tuple(sorted(loads))))
+            owned, merged = [], closure
+        owned.append(file)
+        loads = merged
+    if owned:
+        groups.append(Group(tuple(owned), tuple(sorted(loads))))
+    return tuple(groups)

@@ -1,0 +1,53 @@
+"""Work spread over processes, results in the order of the work.
+
+`run_ordered(work, items, jobs)` calls `work(item)` for every item and returns the
+results in item order, whatever order they finish in, so a scan with any number of jobs
+gives the same result as a serial one. One job (or one item) runs in this process. More
+use a pool of forked processes: the work function and what it reads are inherited, not
+sent, and only each item and its result cross the process boundary. Where fork is not
+available, or other threads run in this process (a forked child could inherit a lock
+one of them holds), the work runs serially.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_WORK: Callable[[object], object] | None = None
+
+
+def default_jobs() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _call(item: object) -> object:
+    assert _WORK is not None  # set before the pool forks
+    return _WORK(item)
+
+
+def run_ordered(work: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R]:
+    global _WORK
+    serial = jobs <= 1 or len(items) <= 1 or threading.active_count() > 1
+    if serial or "fork" not in multiprocessing.get_all_start_methods():
+        return [work(item) for item in items]
+    _WORK = work  # type: ignore[assignment]
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=min(jobs, len(items)), mp_context=context) as pool:
+            # files come by the thousand: hand them out in batches; groups one by one
+            batch = max(1, len(items) // (jobs * 16))
+            return list(pool.map(_call, items, chunksize=batch))  # type: ignore[arg-type]
+    finally:
+        _WORK = None

@@ -1,0 +1,154 @@
+"""The incremental cache (`cache_dir`): a re-scan gives exactly what a scan without the
+cache gives, after an edit, a removed file, a changed variable or a damaged entry, and
+re-reads only what the change affects."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import capsa.scan.grouped as grouped
+from capsa.scan.result import ScanResult
+from capsa.scan.service import ScanRequest, scan
+
+TODAY = date(2026, 3, 1)
+DEMO = Path(__file__).resolve().parents[2] / "src" / "capsa" / "examples" / "capa-demo"
+
+
+def _seen(result: ScanResult) -> tuple[object, ...]:
+    return (
+        result.findings,
+        result.passes,
+        result.unknown,
+        result.not_applicable,
+        result.errors,
+        result.summary,
+    )
+
+
+def _scan(folder: Path, cache: Path | None, **extra: Any) -> ScanResult:
+    return scan(
+        ScanRequest(
+            paths=[str(folder)],
+            today=TODAY,
+            keep_topology=False,
+            cache_dir=str(cache) if cache else None,
+            **extra,
+        )
+    )
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    target = tmp_path / "demo"
+    shutil.copytree(DEMO, target)
+    return target
+
+
+class _Counter:
+    """Counts calls of a module function while delegating to it."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+        self.calls = 0
+        original: Callable[..., Any] = getattr(grouped, name)
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(grouped, name, counted)
+
+
+def test_a_warm_scan_reads_nothing_and_gives_the_same_result(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plain = _scan(demo, None)
+    cold = _scan(demo, tmp_path / "cache")
+    parses = _Counter(monkeypatch, "chunk_of")
+    evaluations = _Counter(monkeypatch, "evaluate_group")
+    warm = _scan(demo, tmp_path / "cache")
+    assert plain.findings
+    assert _seen(cold) == _seen(plain) and _seen(warm) == _seen(plain)
+    assert parses.calls == 0 and evaluations.calls == 0
+
+
+def test_after_an_edit_only_the_edited_file_is_parsed_again(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = grouped.scan_groups
+    monkeypatch.setattr(grouped, "scan_groups", lambda *a, **k: original(*a, **{**k, "budget": 1}))
+    _scan(demo, tmp_path / "cache")
+    cluster = demo / "sandbox" / "cluster.yaml"
+    cluster.write_text(
+        cluster.read_text(encoding="utf-8").replace("enabled: true", "enabled: false"),
+        encoding="utf-8",
+    )
+    parses = _Counter(monkeypatch, "chunk_of")
+    rereads = _Counter(monkeypatch, "read_one")
+    evaluations = _Counter(monkeypatch, "evaluate_group")
+    warm = _scan(demo, tmp_path / "cache")
+    counts = (parses.calls, rereads.calls, evaluations.calls)
+    assert _seen(warm) == _seen(_scan(demo, None))
+    files = len(list(demo.rglob("*.yaml")))
+    # pass one parses the edited file; pass two re-reads the files of the groups that
+    # load it and evaluates only those groups
+    assert counts[0] == 1
+    assert counts[1] < files - 1
+    assert 0 < counts[2] < files
+
+
+def test_a_removed_file_is_gone_from_the_result(demo: Path, tmp_path: Path) -> None:
+    before = _scan(demo, tmp_path / "cache")
+    (demo / "sandbox" / "workers.yaml").unlink()
+    after = _scan(demo, tmp_path / "cache")
+    assert _seen(after) == _seen(_scan(demo, None))
+    assert after.summary.files == before.summary.files - 1
+    assert not [f for f in after.findings if f.location.path.endswith("sandbox/workers.yaml")]
+
+
+def test_a_changed_variable_is_not_answered_from_the_cache(demo: Path, tmp_path: Path) -> None:
+    cluster = demo / "sandbox" / "cluster.yaml"
+    cluster.write_text(
+        cluster.read_text(encoding="utf-8").replace("enabled: true", "enabled: ${BASTION:=true}"),
+        encoding="utf-8",
+    )
+    variables = {"BASTION": "false"}
+    _scan(demo, tmp_path / "cache")
+    warm = _scan(demo, tmp_path / "cache", variables=variables)
+    assert _seen(warm) == _seen(_scan(demo, None, variables=variables))
+    assert _seen(warm) != _seen(_scan(demo, None))
+
+
+def test_a_damaged_entry_is_a_miss(demo: Path, tmp_path: Path) -> None:
+    _scan(demo, tmp_path / "cache")
+    for entry in (tmp_path / "cache").rglob("*"):
+        if entry.is_file():
+            entry.write_text('{"findings": "not a list"', encoding="utf-8")
+    assert _seen(_scan(demo, tmp_path / "cache")) == _seen(_scan(demo, None))
+
+
+def test_two_jobs_with_the_cache_give_the_serial_result(demo: Path, tmp_path: Path) -> None:
+    serial = _scan(demo, None)
+    assert _seen(_scan(demo, tmp_path / "cache", jobs=2)) == _seen(serial)
+    assert _seen(_scan(demo, tmp_path / "cache", jobs=2)) == _seen(serial)
+
+
+def test_the_cli_scans_with_jobs_and_a_cache(demo: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from capsa.cli.main import app
+
+    argv = ["scan", str(demo), "--format", "json", "--jobs", "2"]
+    runner = CliRunner()
+    plain = runner.invoke(app, argv)
+    cached = [runner.invoke(app, [*argv, "--cache-dir", str(tmp_path / "c")]) for _ in range(2)]
+    assert plain.exit_code in (0, 1) and '"findings"' in plain.stdout
+    assert [c.stdout for c in cached] == [plain.stdout, plain.stdout]
+    assert any(p.is_file() for p in (tmp_path / "c").rglob("*"))
+    bad = runner.invoke(app, ["scan", str(demo), "--jobs", "0"])
+    assert bad.exit_code == 2
