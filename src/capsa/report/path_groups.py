@@ -109,7 +109,7 @@ def digest(a: Assessment) -> PathDigest:
     numbers: dict[StepKey, int] = {}
     steps: list[NumberedStep] = []
     paths: list[NumberedPath] = []
-    cut = [c.mitigation for c in a.cut]
+    closing = {c.mitigation: set(closed_paths(a, c.mitigation)) for c in a.cut}
     for number, path in enumerate(a.paths, start=1):
         chain: list[int] = []
         for step in path.steps:
@@ -118,7 +118,7 @@ def digest(a: Assessment) -> PathDigest:
                 numbers[key] = len(steps) + 1
                 steps.append(NumberedStep(numbers[key], step))
             chain.append(numbers[key])
-        closed_by = tuple(m for m in cut if number in closed_paths(a, m))
+        closed_by = tuple(m for m, numbers in closing.items() if number in numbers)
         paths.append(NumberedPath(number, path, tuple(chain), closed_by))
     grouped: dict[str, list[NumberedPath]] = {}
     for p in paths:
@@ -127,7 +127,7 @@ def digest(a: Assessment) -> PathDigest:
     for entry, members in grouped.items():
         targets = tuple(dict.fromkeys(p.path.target for p in members))
         clusters = tuple(dict.fromkeys(c for p in members for c in p.path.clusters))
-        closed = tuple(m for m in cut if any(m in p.closed_by for p in members))
+        closed = tuple(m for m in closing if any(m in p.closed_by for p in members))
         used = sorted({n for p in members for n in p.steps})
         groups.append(
             PathGroup(
