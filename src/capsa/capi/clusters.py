@@ -89,14 +89,23 @@ class Resolution:
     resolved: tuple[Resource, ...]
     replaced: frozenset[ResourceKey]
     problems: tuple[Problem, ...]
+    used_classes: frozenset[ResourceKey] = frozenset()
+    alone: Mapping[ResourceKey, ResourceKey] = field(default_factory=dict)
+    """Each template judged with an unused class (`_class_alone`) -> that class."""
 
 
 UNRESOLVED_CLUSTER_NAME = f"{UNRESOLVED_PREFIX}CLUSTER_NAME{MARKER_SUFFIX}"
 """The name a ClusterClass's templates see when no Cluster among the inputs uses it."""
 
 
-def resolve_clusters(resources: Sequence[Resource], index: ResourceIndex) -> Resolution:
-    """Resolve every Cluster among `resources` (indexed in `index`)."""
+def resolve_clusters(
+    resources: Sequence[Resource],
+    index: ResourceIndex,
+    used_classes: frozenset[ResourceKey] | None = None,
+) -> Resolution:
+    """Resolve every Cluster among `resources` (indexed in `index`). `used_classes`
+    replaces the ClusterClasses some Cluster uses (a part of an input is told the
+    whole's, so it judges alone only the classes the whole judges alone)."""
     builder = _Builder(resources, index)
     clusters = _clusters_by_name(index)
 
@@ -128,17 +137,29 @@ def resolve_clusters(resources: Sequence[Resource], index: ResourceIndex) -> Res
                     for m in view.members
                     if m.resource.kind.endswith("Template")
                 )
-    used = {
-        resource_key(m.resource)
-        for view in views
-        for m in view.members
-        if m.resource.kind == "ClusterClass"
-    }
+    used = used_classes
+    if used is None:
+        used = frozenset(
+            resource_key(m.resource)
+            for view in views
+            for m in view.members
+            if m.resource.kind == "ClusterClass"
+        )
+    alone: dict[ResourceKey, ResourceKey] = {}
     for cluster_class in index.of_kind("ClusterClass"):
-        if cluster_class.group == kinds.CORE_GROUP and resource_key(cluster_class) not in used:
+        class_key = resource_key(cluster_class)
+        if cluster_class.group == kinds.CORE_GROUP and class_key not in used:
             for template in _class_alone(cluster_class, index, replaced):
                 resolved.append(template)
-    return Resolution(tuple(views), tuple(resolved), frozenset(replaced), tuple(builder.problems))
+                alone[resource_key(template)] = class_key
+    return Resolution(
+        tuple(views),
+        tuple(resolved),
+        frozenset(replaced),
+        tuple(builder.problems),
+        used,
+        alone,
+    )
 
 
 def _class_alone(

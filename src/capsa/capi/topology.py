@@ -58,6 +58,8 @@ class Topology:
     _bindings: dict[ResourceKey, dict[str, Any]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    _used_classes: frozenset[ResourceKey] = field(default_factory=frozenset, repr=False)
+    _alone: Mapping[ResourceKey, ResourceKey] = field(default_factory=dict, repr=False)
 
     def context_of(self, resource: Resource) -> CheckContext:
         """Where `resource` sits in the topology. Resources outside any cluster get an
@@ -83,6 +85,11 @@ class Topology:
             found = self._bindings[key] = self.context_of(resource).binding()
         return found
 
+    def alone_class(self, resource: Resource) -> ResourceKey | None:
+        """The unused ClusterClass a resolved template was judged with (None: it was
+        resolved for a Cluster, or is no resolved template)."""
+        return self._alone.get(resource_key(resource))
+
     def evaluation_resources(self, resources: Sequence[Resource]) -> list[Resource]:
         """What checks should run on: the inputs, with every ClusterClass template that a
         Cluster uses replaced by its per-cluster resolved (patched) versions."""
@@ -101,13 +108,24 @@ class SharedFacts:
     vpc_users: Mapping[str, tuple[str, ...]]
     cluster_order: Mapping[ResourceKey, int]  # each Cluster's place among the whole's
     rbac: Mapping[ResourceKey, RbacFacts]  # per binding: RBAC is judged across the input
+    # which ClusterClasses some Cluster uses, the templates the whole replaces by resolved
+    # copies, and which unused class each template judged alone belongs to
+    used_classes: frozenset[ResourceKey] = frozenset()
+    replaced: frozenset[ResourceKey] = frozenset()
+    alone: Mapping[ResourceKey, ResourceKey] = field(default_factory=dict)
 
 
 def shared_facts(topology: Topology) -> SharedFacts:
     """The facts of `topology` that other parts of the same input must see alike."""
     order = {resource_key(view.cluster): i for i, view in enumerate(topology.clusters)}
     return SharedFacts(
-        dict(topology._namespaces), _vpc_users(topology.clusters), order, dict(topology._rbac)
+        dict(topology._namespaces),
+        _vpc_users(topology.clusters),
+        order,
+        dict(topology._rbac),
+        topology._used_classes,
+        topology._replaced,
+        dict(topology._alone),
     )
 
 
@@ -129,7 +147,7 @@ def build_topology(
     # a kustomize patch file holds a fragment of its base, not an object of any cluster
     whole = [r for r in resources if r.fragment_of is None]
     index = index if index is not None else ResourceIndex(whole)
-    found = resolve_clusters(whole, index)
+    found = resolve_clusters(whole, index, shared.used_classes if shared is not None else None)
     views = found.views
     if shared is not None:  # a part: clusters in the whole's order (the first claims first)
         order = shared.cluster_order
@@ -146,6 +164,8 @@ def build_topology(
         _namespaces=namespaces,
         _bootstrap=_bootstrap_kinds(index),
         _rbac=shared.rbac if shared is not None else rbac_facts(resources),
+        _used_classes=found.used_classes,
+        _alone=found.alone,
     )
 
 

@@ -21,7 +21,8 @@ from functools import partial
 from typing import Any, TextIO
 
 from capsa import __version__
-from capsa.capi.topology import SharedFacts, build_topology
+from capsa.capi.index import resource_key
+from capsa.capi.topology import SharedFacts, Topology, build_topology
 from capsa.checks.engine import EvaluationResult, evaluate
 from capsa.checks.model import Check
 from capsa.checks.suppressions import InlineSuppressions, collect_inline
@@ -399,21 +400,42 @@ def evaluate_group(
     resources = load_group(group, first, reading)
     topology = build_topology(resources, shared=shared)
     owned = {first.paths[n] for n in group.owned}
-    resolved = {
-        id(r)
-        for view in topology.clusters
-        if view.cluster.origin.path in owned
-        for r in view.resolved
-    }
-    everything = {id(r) for r in topology.resolved_resources}
-    targets = [
-        r
-        for r in topology.evaluation_resources(resources)
-        if (id(r) in resolved) or (id(r) not in everything and r.origin.path in owned)
-    ]
+    targets = _owned_targets(resources, topology, owned, shared)
+    resolved = {id(r) for r in topology.resolved_resources}
     evaluation = evaluate(targets, checks, topology.context_for)
     inline, inline_problems = collect_inline([r for r in targets if id(r) in resolved])
     return GroupOutcome(evaluation, list(topology.problems), inline, inline_problems)
+
+
+def _owned_targets(
+    resources: Sequence[Resource], topology: Topology, owned: set[str], shared: SharedFacts
+) -> list[Resource]:
+    """What the whole input evaluates that this group owns: a Cluster's resolved
+    templates go with the Cluster's file, templates judged with an unused ClusterClass
+    with the class's file (the whole's attribution: a part may see a class as unused, or
+    reach a template first through another class), every other object with its own
+    file unless the whole replaces it by resolved copies."""
+    in_views: set[int] = set()
+    targets: list[Resource] = []
+    for view in topology.clusters:
+        mine = view.cluster.origin.path in owned
+        for r in view.resolved:
+            in_views.add(id(r))
+            if mine:
+                targets.append(r)
+    for r in topology.resolved_resources:
+        if id(r) in in_views:
+            continue
+        judged_with = shared.alone.get(resource_key(r))
+        if judged_with is not None and judged_with[1] in owned:
+            class_key = topology.alone_class(r)
+            if class_key == judged_with:
+                targets.append(r)
+    replaced = shared.replaced
+    targets.extend(
+        r for r in resources if r.origin.path in owned and resource_key(r) not in replaced
+    )
+    return targets
 
 
 def _group_key(group: Group, first: FirstPass, context: str) -> str | None:
@@ -496,16 +518,12 @@ def scan_groups(
     budget: int | None = None,
     jobs: int = 1,
     cache_dir: str | None = None,
-) -> GroupedScan | None:
-    """Pass one, the plan and pass two over every group, merged in group order. None
-    when the input holds kustomize patch files: their fragments are not yet planned for,
-    and the caller scans the whole input at once instead."""
+) -> GroupedScan:
+    """Pass one, the plan and pass two over every group, merged in group order."""
     cache = Cache(cache_dir) if cache_dir is not None else None
     with Spill() as spill:
         reading = Reading(variables, spill.root, cache, stdin)
         first = first_pass(paths, reading, jobs)
-        if patch_files(first.kustomizations):
-            return None
         file_of = {path: n for n, path in enumerate(first.paths)}
         skeletons = [r for blob in first.skeletons for r in pickle.loads(blob)]  # noqa: S301
         first.skeletons = []
