@@ -100,9 +100,11 @@ def shared_key(shared: SharedFacts) -> str:
     }
     rbac = sorted(repr(item) for item in shared.rbac.items())
     order = sorted(repr(item) for item in shared.cluster_order.items())
-    return digest(
-        namespaces, {k: list(v) for k, v in sorted(shared.vpc_users.items())}, rbac, order
-    )
+    classes = sorted(map(repr, shared.used_classes))
+    replaced = sorted(map(repr, shared.replaced))
+    alone = sorted(repr(item) for item in shared.alone.items())
+    vpcs = {k: list(v) for k, v in sorted(shared.vpc_users.items())}
+    return digest(namespaces, vpcs, rbac, order, classes, replaced, alone)
 
 
 class Cache:
