@@ -166,11 +166,13 @@ def _kustomize_tree(root: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("budget", [None, 1])
+@pytest.mark.parametrize(("budget", "copies"), [(None, 1), (1, 1), (None, 2), (1, 2)])
 def test_grouped_scan_equals_whole_scan_with_kustomize_patches(
-    budget: int | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    budget: int | None, copies: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for n in range(2):  # copies repeat every name
+    """One copy: the Cluster's class (in another file) is applied; two: every name
+    repeats, and a class defined in two other files is applied by neither."""
+    for n in range(copies):
         _kustomize_tree(tmp_path / f"copy{n}")
     shutil.copytree(DEMO, tmp_path / "demo")
     whole = scan(ScanRequest(paths=[str(tmp_path)], today=TODAY))

@@ -18,6 +18,7 @@ from capsa.capi import kinds
 from capsa.capi.clusterclass import as_instance
 from capsa.capi.clusters import (
     ClusterView,
+    InputWide,
     identity_chain,
     identity_ref_of,
     resolve_clusters,
@@ -58,7 +59,7 @@ class Topology:
     _bindings: dict[ResourceKey, dict[str, Any]] = field(
         default_factory=dict, repr=False, compare=False
     )
-    _used_classes: frozenset[ResourceKey] = field(default_factory=frozenset, repr=False)
+    _wide: InputWide | None = field(default=None, repr=False)
     _alone: Mapping[ResourceKey, ResourceKey] = field(default_factory=dict, repr=False)
 
     def context_of(self, resource: Resource) -> CheckContext:
@@ -108,9 +109,9 @@ class SharedFacts:
     vpc_users: Mapping[str, tuple[str, ...]]
     cluster_order: Mapping[ResourceKey, int]  # each Cluster's place among the whole's
     rbac: Mapping[ResourceKey, RbacFacts]  # per binding: RBAC is judged across the input
-    # which ClusterClasses some Cluster uses, the templates the whole replaces by resolved
-    # copies, and which unused class each template judged alone belongs to
-    used_classes: frozenset[ResourceKey] = frozenset()
+    # what resolving a part must know of the whole (`InputWide`), the templates the whole
+    # replaces by resolved copies, and which unused class judged each template alone
+    wide: InputWide | None = None
     replaced: frozenset[ResourceKey] = frozenset()
     alone: Mapping[ResourceKey, ResourceKey] = field(default_factory=dict)
 
@@ -123,7 +124,7 @@ def shared_facts(topology: Topology) -> SharedFacts:
         _vpc_users(topology.clusters),
         order,
         dict(topology._rbac),
-        topology._used_classes,
+        topology._wide,
         topology._replaced,
         dict(topology._alone),
     )
@@ -147,7 +148,7 @@ def build_topology(
     # a kustomize patch file holds a fragment of its base, not an object of any cluster
     whole = [r for r in resources if r.fragment_of is None]
     index = index if index is not None else ResourceIndex(whole)
-    found = resolve_clusters(whole, index, shared.used_classes if shared is not None else None)
+    found = resolve_clusters(whole, index, shared.wide if shared is not None else None)
     views = found.views
     if shared is not None:  # a part: clusters in the whole's order (the first claims first)
         order = shared.cluster_order
@@ -164,7 +165,7 @@ def build_topology(
         _namespaces=namespaces,
         _bootstrap=_bootstrap_kinds(index),
         _rbac=shared.rbac if shared is not None else rbac_facts(resources),
-        _used_classes=found.used_classes,
+        _wide=found.wide,
         _alone=found.alone,
     )
 

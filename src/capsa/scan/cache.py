@@ -100,7 +100,10 @@ def shared_key(shared: SharedFacts) -> str:
     }
     rbac = sorted(repr(item) for item in shared.rbac.items())
     order = sorted(repr(item) for item in shared.cluster_order.items())
-    classes = sorted(map(repr, shared.used_classes))
+    wide = shared.wide
+    classes = (
+        [sorted(map(repr, wide.used_classes)), sorted(wide.class_files.items())] if wide else []
+    )
     replaced = sorted(map(repr, shared.replaced))
     alone = sorted(repr(item) for item in shared.alone.items())
     vpcs = {k: list(v) for k, v in sorted(shared.vpc_users.items())}
