@@ -136,6 +136,7 @@ def build_topology(
     *,
     index: ResourceIndex | None = None,
     shared: SharedFacts | None = None,
+    rbac: Mapping[ResourceKey, RbacFacts] | None = None,
 ) -> Topology:
     """Resolve every Cluster among `resources` and prepare each resource's context.
     Fragments (kustomize patch files) take no part: they get the context of no cluster.
@@ -143,7 +144,8 @@ def build_topology(
     `management_vpc_ids` are VPC ids known to host the management cluster (e.g. read from
     a live cluster); workload clusters placed in them are flagged by the network check.
     `index` replaces the index built over `resources`; `shared` replaces the facts that
-    span the whole input (when `resources` are a part of it).
+    span the whole input (when `resources` are a part of it); `rbac` the RBAC analysis
+    of `resources` when it was made apart.
     """
     # a kustomize patch file holds a fragment of its base, not an object of any cluster
     whole = [r for r in resources if r.fragment_of is None]
@@ -164,10 +166,20 @@ def build_topology(
         _replaced=found.replaced,
         _namespaces=namespaces,
         _bootstrap=_bootstrap_kinds(index),
-        _rbac=shared.rbac if shared is not None else rbac_facts(resources),
+        _rbac=_rbac_of(resources, shared, rbac),
         _wide=found.wide,
         _alone=found.alone,
     )
+
+
+def _rbac_of(
+    resources: Sequence[Resource],
+    shared: SharedFacts | None,
+    rbac: Mapping[ResourceKey, RbacFacts] | None,
+) -> Mapping[ResourceKey, RbacFacts]:
+    if shared is not None:
+        return shared.rbac
+    return rbac if rbac is not None else rbac_facts(resources)
 
 
 def _template_name(resource: Resource) -> str:

@@ -1,7 +1,8 @@
 """What running a check produces: findings (violations) and per-resource results.
 
 These are plain frozen dataclasses so report writers, suppressions and baselines can
-consume them without importing pydantic or the CEL engine. `ResourceRef` and `Location`
+consume them without importing pydantic or the CEL engine; with slots, since a large
+scan keeps hundreds of thousands of them. `ResourceRef` and `Location`
 are also the Assessment's own records: `WIRE` tells pydantic, when a model holds them,
 to read and write them with camelCase keys like every capsa/v1 document.
 """
@@ -75,7 +76,7 @@ def shown(text: str) -> str:
     return UNRESOLVED_RE.sub(lambda m: "${" + m.group(1) + "}", text)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResourceRef:
     """The identity of the resource a result is about (no body, no secret values).
 
@@ -118,7 +119,7 @@ class ResourceRef:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Location:
     """Where a user edits to fix a finding. `carrier` names the ConfigMap/Secret an embedded
     resource travels in; then `line` is the carrier's document line."""
@@ -148,7 +149,7 @@ def fingerprint(check_id: str, resource: ResourceRef, field: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CheckResult:
     """A check that ran on a resource without a violation: passed, could not be decided,
     or did not apply (its subject is absent). `by_default` is set on a pass that rests on
@@ -161,7 +162,7 @@ class CheckResult:
     by_default: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One violation of one check by one resource."""
 

@@ -33,12 +33,13 @@ from capsa.errors import Problem
 from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.resource import Resource
 
-FORMAT = "capsa-cache-v1"
+FORMAT = "capsa-cache-v2"
 
 
 @dataclass(frozen=True)
 class CachedNoted:
     skeletons: list[Resource]
+    rbac: list[Resource]
     cloud: list[CloudFacts]
     inline: dict[str, InlineSuppressions]
     problems: list[Problem]

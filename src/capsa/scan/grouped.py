@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 from capsa import __version__
 from capsa.capi.index import resource_key
+from capsa.capi.rbac import rbac_facts
 from capsa.capi.topology import SharedFacts, Topology, build_topology
 from capsa.checks.engine import EvaluationResult, evaluate
 from capsa.checks.model import Check
@@ -40,7 +41,7 @@ from capsa.scan.cache import (
 )
 from capsa.scan.plan import GROUP_BUDGET, Group, plan_groups
 from capsa.scan.pool import run_ordered
-from capsa.scan.skeleton import skeleton
+from capsa.scan.skeleton import skeleton, split
 from capsa.scan.spill import Spill
 from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.aws.offline import offline_facts, offline_problems
@@ -68,6 +69,7 @@ class Noted:
     heap's pages), offline cloud facts, inline suppressions and the problems of both."""
 
     skeletons: bytes
+    rbac: bytes  # the skeletons the RBAC analysis reads (`skeleton.split`)
     cloud: list[CloudFacts]
     inline: dict[str, InlineSuppressions]
     problems: list[Problem]
@@ -76,12 +78,30 @@ class Noted:
 
 def _note(resources: Sequence[Resource]) -> Noted:
     inline, problems = collect_inline(resources)
-    return Noted(
-        pickle.dumps([skeleton(r) for r in resources], PICKLE),
+    return _noted(
+        [skeleton(r) for r in resources],
         offline_facts(resources),
         inline,
         [*offline_problems(resources), *problems],
         len(resources),
+    )
+
+
+def _noted(
+    skeletons: list[Resource],
+    cloud: list[CloudFacts],
+    inline: dict[str, InlineSuppressions],
+    problems: list[Problem],
+    count: int,
+) -> Noted:
+    for_topology, for_rbac = split(skeletons)
+    return Noted(
+        pickle.dumps(for_topology, PICKLE),
+        pickle.dumps(for_rbac, PICKLE),
+        cloud,
+        inline,
+        problems,
+        count,
     )
 
 
@@ -184,12 +204,14 @@ def _to_cache(record: FileRecord) -> CachedFile:
 
 def _noted_to_cache(noted: Noted) -> CachedNoted:
     skeletons: list[Resource] = pickle.loads(noted.skeletons)  # noqa: S301 - made by this scan
-    return CachedNoted(skeletons, noted.cloud, noted.inline, noted.problems, noted.count)
+    rbac: list[Resource] = pickle.loads(noted.rbac)  # noqa: S301 - made by this scan
+    return CachedNoted(skeletons, rbac, noted.cloud, noted.inline, noted.problems, noted.count)
 
 
 def _noted_from_cache(cached: CachedNoted) -> Noted:
     return Noted(
         pickle.dumps(cached.skeletons, PICKLE),
+        pickle.dumps(cached.rbac, PICKLE),
         cached.cloud,
         cached.inline,
         cached.problems,
@@ -278,6 +300,7 @@ class FirstPass:
     carriers: dict[int, Carriers] = field(default_factory=dict)  # by file number
     sizes: list[int] = field(default_factory=list)  # file number → resources (with carried)
     skeletons: list[bytes] = field(default_factory=list)
+    rbac: list[bytes] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     inline: dict[str, InlineSuppressions] = field(default_factory=dict)
     cloud: list[CloudFacts] = field(default_factory=list)
@@ -290,6 +313,7 @@ class FirstPass:
 
     def add(self, noted: Noted) -> None:
         self.skeletons.append(noted.skeletons)
+        self.rbac.append(noted.rbac)
         self.cloud.extend(noted.cloud)
         self.problems.extend(noted.problems)
         for identity, entry in noted.inline.items():
@@ -525,10 +549,9 @@ def scan_groups(
         reading = Reading(variables, spill.root, cache, stdin)
         first = first_pass(paths, reading, jobs)
         file_of = {path: n for n, path in enumerate(first.paths)}
-        skeletons = [r for blob in first.skeletons for r in pickle.loads(blob)]  # noqa: S301
-        first.skeletons = []
-        skeletons = _mark(skeletons, first)
-        planned = plan_groups(skeletons, file_of, first.sizes, budget or GROUP_BUDGET)
+        rbac = rbac_facts(_unpack(first.rbac))
+        skeletons = _mark(_unpack(first.skeletons), first)
+        planned = plan_groups(skeletons, file_of, first.sizes, budget or GROUP_BUDGET, rbac)
         del skeletons  # planning was their only use
         gc.collect(0)
         context = None
@@ -549,14 +572,24 @@ def scan_groups(
     merged = EvaluationResult()
     problems: list[Problem] = []
     inline = dict(first.inline)
-    for blob in outcomes:
-        done: GroupOutcome = pickle.loads(blob)  # noqa: S301 - made by this scan
+    outcomes.reverse()  # each group's block is freed once merged
+    while outcomes:
+        done: GroupOutcome = pickle.loads(outcomes.pop())  # noqa: S301 - made by this scan
         merge(merged, done.evaluation)
         problems.extend(done.problems)
         problems.extend(done.inline_problems)
         for identity, entry in done.inline.items():
             inline.setdefault(identity, entry)
     return GroupedScan(first, merged, problems, inline, len(planned.groups))
+
+
+def _unpack(blobs: list[bytes]) -> list[Resource]:
+    """Every skeleton of `blobs`, each file's block freed as soon as it is read."""
+    skeletons: list[Resource] = []
+    blobs.reverse()
+    while blobs:
+        skeletons.extend(pickle.loads(blobs.pop()))  # noqa: S301 - made by this scan
+    return skeletons
 
 
 def _mark(skeletons: list[Resource], first: FirstPass) -> list[Resource]:

@@ -29,8 +29,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from capsa.capi import kinds
-from capsa.capi.index import Nearby, ResourceIndex, namespace_of, resource_key
+from capsa.capi.index import Nearby, ResourceIndex, ResourceKey, namespace_of, resource_key
 from capsa.capi.kinds import ObjectRef
+from capsa.capi.rbac import RbacFacts
 from capsa.capi.topology import SharedFacts, build_topology, shared_facts
 from capsa.kube import dig, labels_of, selector_is_empty, selector_matches
 from capsa.sources.resource import Resource
@@ -78,12 +79,14 @@ def plan_groups(
     file_of: dict[str, int],
     sizes: Sequence[int],
     budget: int = GROUP_BUDGET,
+    rbac: Mapping[ResourceKey, RbacFacts] | None = None,
 ) -> Plan:
     """Groups over files 0..len(sizes)-1. `skeletons` are every resource's skeleton in
     read order (embedded objects last), `file_of` maps a path to its file number and
-    `sizes` counts each file's resources."""
+    `sizes` counts each file's resources. `rbac` is the input's RBAC analysis when it
+    was made apart (the skeletons then carry no RBAC bodies)."""
     index = RecordingIndex([s for s in skeletons if s.fragment_of is None])
-    topology = build_topology(skeletons, index=index)
+    topology = build_topology(skeletons, index=index, rbac=rbac)
     needs: list[set[int]] = [set() for _ in sizes]
 
     def link(source: Resource, target: Resource) -> None:

@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where a resource was read: a file (path, line of its document) or a cluster URL.
 
