@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from capsa.slotted import Slotted
 from capsa.sources.clusterctl_vars import UNRESOLVED_RE
 
 _RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
@@ -77,7 +78,7 @@ def shown(text: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class ResourceRef:
+class ResourceRef(Slotted):
     """The identity of the resource a result is about (no body, no secret values).
 
     The one place a resource's name becomes something reports show: names and namespaces
@@ -120,7 +121,7 @@ class ResourceRef:
 
 
 @dataclass(frozen=True, slots=True)
-class Location:
+class Location(Slotted):
     """Where a user edits to fix a finding. `carrier` names the ConfigMap/Secret an embedded
     resource travels in; then `line` is the carrier's document line."""
 
@@ -150,7 +151,7 @@ def fingerprint(check_id: str, resource: ResourceRef, field: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class CheckResult:
+class CheckResult(Slotted):
     """A check that ran on a resource without a violation: passed, could not be decided,
     or did not apply (its subject is absent). `by_default` is set on a pass that rests on
     an upstream default: what upstream does, and where (repo@commit:path:line)."""
@@ -163,7 +164,7 @@ class CheckResult:
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(Slotted):
     """One violation of one check by one resource."""
 
     fingerprint: str
