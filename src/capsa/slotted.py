@@ -26,4 +26,5 @@ class Slotted:
 
     def __reduce__(self) -> tuple[Any, ...]:
         cls = type(self)
-        return _restore, (cls, tuple(getattr(self, name) for name in cls.__slots__))
+        names: tuple[str, ...] = cls.__slots__
+        return _restore, (cls, tuple(getattr(self, name) for name in names))
