@@ -69,6 +69,7 @@ def _deployment_spec(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _prune(node: Any) -> Any:
+    """A plain copy of `node` without the bulk keys (never copying the bulk itself)."""
     if isinstance(node, dict):
         return {k: _prune(v) for k, v in node.items() if k not in BULK_KEYS}
     if isinstance(node, list):
@@ -96,7 +97,7 @@ def skeleton(resource: Resource) -> Resource:
         small["spec"] = _deployment_spec(body)
     keeps_spec = resource.group.endswith(CAPI_GROUP_SUFFIX) or resource.kind == "ResourceQuota"
     if keeps_spec and "spec" in body:
-        small["spec"] = _prune(plain(body["spec"]))
+        small["spec"] = _prune(body["spec"])
     return Resource(
         api_version=resource.api_version,
         kind=resource.kind,
