@@ -239,7 +239,12 @@ def _payload(crs: Resource, index: ResourceIndex) -> tuple[PayloadEntry, ...]:
             kinds.ObjectRef(kind=kind, name=name, group=""), namespace_of(crs), crs
         )
         if carrier is None:
-            out.append(PayloadEntry(kind, name, found=False))
+            # a ConfigMap/Secret a kustomize generator makes from files among the inputs
+            generated = index.generated(kind, name, crs.namespace)
+            described = [d for r in generated if (d := describe(r.body)) is not None]
+            out.extend(PayloadEntry(kind, name, True, obj) for obj in described)
+            if not generated:
+                out.append(PayloadEntry(kind, name, found=False))
             continue
         # Sources parse carrier payloads before Secret values are redacted; use those
         # objects, and decode the carrier itself only when no source expanded it.

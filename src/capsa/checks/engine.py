@@ -178,7 +178,8 @@ def field_location(
     """(file, line) of the field a finding is about (see `field_line`). A field a
     ClusterClass patch set points where its value was written (the Cluster variable or
     the class), not at the template that lacks it."""
-    if resource.origin.carrier is not None or not isinstance(resource.body, LineDict | LineList):
+    embedded = resource.origin.carrier is not None and resource.origin.generated is None
+    if embedded or not isinstance(resource.body, LineDict | LineList):
         return resource.origin.path, resource.origin.line
     best = _best_path(resource, check.field_paths if field_paths is None else field_paths)
     patched = _patched_origin(resource, best, check.unknown_paths)

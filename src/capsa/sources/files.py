@@ -10,6 +10,8 @@ on; one broken file never hides another's resources. The steps each have their m
 - `classify` (with `markers`): which documents are Kubernetes objects, and the
   Resources they become, unresolved variables recorded as unknown;
 - `kustomize`: documents of files a kustomization lists as patches marked as fragments;
+- `generators`: documents of files a kustomize generator turns into ConfigMap/Secret
+  data moved into that generated object's payload;
 - `embedded`: manifests inside ClusterResourceSet ConfigMaps/Secrets;
 - `redact`: Secret values replaced as soon as they are read.
 
@@ -31,6 +33,7 @@ from capsa.sources.clusterctl_vars import substitute
 from capsa.sources.decode import read_file, read_stdin
 from capsa.sources.documents import load_documents
 from capsa.sources.embedded import expand_carrier, is_carrier, referenced
+from capsa.sources.generators import mark_payloads
 from capsa.sources.kustomize import mark_fragments
 from capsa.sources.markers import may_hold_markers
 from capsa.sources.redact import is_secret, redact_secret
@@ -241,6 +244,10 @@ def read_manifests(
 def _assemble(chunks: Sequence[FileChunk]) -> SourceResult:
     kustomizations = [k for chunk in chunks for k in chunk.kustomizations]
     resources = mark_fragments([r for chunk in chunks for r in chunk.resources], kustomizations)
+    refs: set[tuple[str, str | None, str]] = set()
+    for chunk in chunks:
+        refs |= chunk.refs
+    resources = mark_payloads(resources, kustomizations, refs)
     problems = [p for chunk in chunks for p in chunk.problems]
     for candidate in carriers(chunks):
         found, found_problems = candidate.expand()

@@ -13,11 +13,15 @@ class Origin:
 
     `carrier` names the object a resource was embedded in (e.g. the ClusterResourceSet
     ConfigMap that ships it), so findings point at the file a user can edit.
+    `generated` is set on objects read from a file a kustomize generator turns into
+    ConfigMap/Secret data: that generated object's `Kind/namespace/name`
+    (`capsa.sources.generators`). Their positions are the file's own.
     """
 
     path: str
     line: int | None = None
     carrier: str | None = None
+    generated: str | None = None
 
 
 FieldOrigin = tuple[str, int, tuple[str | int, ...]]
