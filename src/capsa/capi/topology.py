@@ -71,6 +71,8 @@ class Topology:
         )
         if bootstrap:
             context = replace(context, bootstrap_kinds=bootstrap)
+        if resource.value_facts:
+            context = replace(context, value_facts=resource.value_facts)
         rbac = self._rbac.get(key)
         return context if rbac is None else replace(context, rbac=rbac)
 

@@ -13,6 +13,8 @@ on; one broken file never hides another's resources. The steps each have their m
 - `generators`: documents of files a kustomize generator turns into ConfigMap/Secret
   data moved into that generated object's payload;
 - `embedded`: manifests inside ClusterResourceSet ConfigMaps/Secrets;
+- `value_facts`: the yes/no facts checks need from ConfigMap/Secret values (the vSphere
+  insecure flag), read before
 - `redact`: Secret values replaced as soon as they are read.
 
 A file with no document is reported; Helm templates are named as such.
@@ -38,6 +40,7 @@ from capsa.sources.kustomize import mark_fragments
 from capsa.sources.markers import may_hold_markers
 from capsa.sources.redact import is_secret, redact_secret
 from capsa.sources.resource import Origin, Resource
+from capsa.sources.value_facts import with_value_facts
 from capsa.sources.walk import expand_paths
 
 
@@ -179,7 +182,7 @@ def chunk_of(
     _cap_problems(chunk.problems, 0 if problem is None else 1, shown)
     chunk.kustomizations = tally.kustomizations
     chunk.resources, chunk.documents, chunk.skipped = (
-        tally.resources,
+        [with_value_facts(r) for r in tally.resources],  # before Secrets are redacted
         tally.documents,
         tally.skipped,
     )
