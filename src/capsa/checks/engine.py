@@ -39,7 +39,14 @@ from capsa.checks.findings import (
     shown,
 )
 from capsa.checks.model import Check, FieldPath
-from capsa.checks.program import FAILS, NOT_APPLICABLE, PASSES, PASSES_BY_DEFAULT, compiled
+from capsa.checks.program import (
+    FAILS,
+    NOT_APPLICABLE,
+    PASSES,
+    PASSES_BY_DEFAULT,
+    UNDECIDED,
+    compiled,
+)
 from capsa.errors import Problem
 from capsa.sources.clusterctl_vars import UNRESOLVED_RE
 from capsa.sources.redact import REDACTED
@@ -273,14 +280,20 @@ class _Prepared:
     field_paths: tuple[FieldPath, ...]
     unknown_paths: tuple[FieldPath, ...]
     default_note: str | None
+    undecided_note: str | None = None
 
     @classmethod
     def of(cls, check: Check) -> _Prepared:
-        note = None
+        note = undecided = None
         if check.by_default is not None:
             default = " ".join(check.by_default.default.split())
             note = f"{default} ({check.by_default.reference})"
-        return cls(check, compiled(check), check.field_paths, check.unknown_paths, note)
+        if check.undecided is not None:
+            reason = " ".join(check.undecided.reason.split())
+            undecided = f"{reason} ({check.undecided.reference})"
+        return cls(
+            check, compiled(check), check.field_paths, check.unknown_paths, note, undecided
+        )
 
 
 class _Index:
@@ -400,6 +413,10 @@ def evaluate(
                 )
             elif outcome == FAILS:
                 result.findings.append(_finding(prep, resource))
+            elif outcome == UNDECIDED:
+                result.unknown.append(
+                    CheckResult(check.id, ref, doc_location, prep.undecided_note)
+                )
             elif outcome == NOT_APPLICABLE:
                 result.not_applicable.append(
                     CheckResult(check.id, ref, doc_location, "what the check looks at is absent")
@@ -543,7 +560,13 @@ def _outcome(value: object) -> int | None:
         return PASSES
     if value is False:
         return FAILS
-    if type(value) is int and value in (FAILS, PASSES, PASSES_BY_DEFAULT, NOT_APPLICABLE):
+    if type(value) is int and value in (
+        FAILS,
+        PASSES,
+        PASSES_BY_DEFAULT,
+        NOT_APPLICABLE,
+        UNDECIDED,
+    ):
         return value
     return None
 
