@@ -291,9 +291,7 @@ class _Prepared:
         if check.undecided is not None:
             reason = " ".join(check.undecided.reason.split())
             undecided = f"{reason} ({check.undecided.reference})"
-        return cls(
-            check, compiled(check), check.field_paths, check.unknown_paths, note, undecided
-        )
+        return cls(check, compiled(check), check.field_paths, check.unknown_paths, note, undecided)
 
 
 class _Index:
@@ -414,9 +412,7 @@ def evaluate(
             elif outcome == FAILS:
                 result.findings.append(_finding(prep, resource))
             elif outcome == UNDECIDED:
-                result.unknown.append(
-                    CheckResult(check.id, ref, doc_location, prep.undecided_note)
-                )
+                result.unknown.append(CheckResult(check.id, ref, doc_location, prep.undecided_note))
             elif outcome == NOT_APPLICABLE:
                 result.not_applicable.append(
                     CheckResult(check.id, ref, doc_location, "what the check looks at is absent")

@@ -159,12 +159,8 @@ def _check_lines(check: Check, shared: set[str], titles: Titles) -> list[str]:
             ["Applies when (otherwise not applicable):", "", *_cel(check.applies_when), ""]
         )
     if check.undecided is not None:
-        lines.extend(
-            ["Undecided from manifests when:", "", *_cel(check.undecided.when), ""]
-        )
-        lines.extend(
-            [f"Then: {_text(check.undecided.reason)} ({check.undecided.reference})", ""]
-        )
+        lines.extend(["Undecided from manifests when:", "", *_cel(check.undecided.when), ""])
+        lines.extend([f"Then: {_text(check.undecided.reason)} ({check.undecided.reference})", ""])
     lines.extend(["Compliant when:", "", *_cel(check.expression), ""])
     if check.by_default is not None:
         lines.extend(
