@@ -57,6 +57,11 @@ def test_the_flag_in_ini_and_yaml(text: str, insecure: bool) -> None:
         "",
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n",
         "[server]\ninsecure-flag = true\n",  # no vSphere section
+        # the AWS cloud provider's config shares the [Global] name, not vSphere's keys
+        "[Global]\nZone = eu-west-1a\nKubernetesClusterTag = prod\n",
+        "global:\n  zone: eu-west-1a\n",
+        # manifests that carry a configuration are not themselves one
+        'apiVersion: v1\nkind: ConfigMap\ndata:\n  c: |\n    [VirtualCenter "vc"]\n',
         "just text",
         "a: *unknown\n",
     ],

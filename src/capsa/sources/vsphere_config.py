@@ -37,6 +37,11 @@ MAX_CONFIG_BYTES = 1024 * 1024
 _SECTION = re.compile(r'^\s*\[\s*([A-Za-z][A-Za-z0-9-]*)(?:\s+"[^"\n]*")?\s*\]\s*(?:[;#].*)?$')
 _VARIABLE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9-]*)\s*(?:=\s*(.*?))?\s*$")
 _INI_SECTIONS = frozenset({"global", "virtualcenter"})
+_VSPHERE_GLOBAL_KEYS = frozenset({"insecure-flag", "thumbprint", "datacenters"})
+"""Keys only vSphere's [Global] has: the AWS and other cloud configs share the section
+name, not these."""
+_YAML_GLOBAL_KEYS = frozenset({"insecureFlag", "thumbprint", "datacenters"})
+_MANIFEST = re.compile(r"(?m)^(?:apiVersion|kind):")
 _TRUE = frozenset({"true", "yes", "on", "1"})
 _FALSE = frozenset({"false", "no", "off", "0"})
 
@@ -53,8 +58,8 @@ class InsecureFlag:
 
 def insecure_flag(text: str) -> InsecureFlag | None:
     """The flag of a vSphere CPI/CSI configuration, or None when `text` is not one."""
-    if not text or len(text) > MAX_CONFIG_BYTES:
-        return None
+    if not text or len(text) > MAX_CONFIG_BYTES or _MANIFEST.search(text):
+        return None  # Kubernetes manifests (a carrier's payload) are no configuration
     parsed = _yaml(text)
     if isinstance(parsed, Mapping):
         return _from_yaml(parsed)
@@ -75,12 +80,14 @@ def _yaml(text: str) -> Any:
 
 def _from_yaml(doc: Mapping[Any, Any]) -> InsecureFlag | None:
     sections: list[Any] = []
-    if "global" in doc:
-        sections.append(doc["global"])
+    top = doc.get("global")
+    if isinstance(top, Mapping):
+        sections.append(top)
     vcenters = doc.get("vcenter")
     if isinstance(vcenters, Mapping):
         sections.extend(vcenters.values())
-    if not sections and "vcenter" not in doc:
+    vsphere = "vcenter" in doc or (isinstance(top, Mapping) and bool(_YAML_GLOBAL_KEYS & set(top)))
+    if not vsphere:
         return None
     flags = [s.get("insecureFlag") for s in sections if isinstance(s, Mapping)]
     return _decide([_yaml_value(v) for v in flags])
@@ -108,12 +115,14 @@ def _from_ini(text: str) -> InsecureFlag | None:
         header = _SECTION.match(line)
         if header is not None:
             section = header.group(1).lower()
-            recognised = recognised or section in _INI_SECTIONS
+            recognised = recognised or section == "virtualcenter"
             continue
         variable = _VARIABLE.match(line)
         if variable is None or section not in _INI_SECTIONS:
             continue
-        if variable.group(1).lower() == "insecure-flag":
+        name = variable.group(1).lower()
+        recognised = recognised or name in _VSPHERE_GLOBAL_KEYS
+        if name == "insecure-flag":
             values.append(_ini_value(variable.group(2)))
     return _decide(values) if recognised else None
 
