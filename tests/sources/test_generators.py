@@ -181,6 +181,19 @@ def test_plain_rbac_beside_a_generator_keeps_firing(tmp_path: Path) -> None:
     assert admin.location.path.endswith("admin.yaml")
 
 
+def test_a_file_also_listed_as_a_resource_stays_an_object(tmp_path: Path) -> None:
+    root = _tree(tmp_path)
+    text = (root / "kustomization.yaml").read_text()
+    text = text.replace(
+        "resources: [cluster.yaml, crs.yaml]", "resources: [cluster.yaml, crs.yaml, addon.yaml]"
+    )
+    (root / "kustomization.yaml").write_text(text)
+    result = _scan(root)
+    assert [n for n, _ in _fired(result, "CAPSA-RBAC-001")] == ["addon-admin"]
+    (image,) = _fired(result, "CAPSA-IMG-001")
+    assert image[1] is None
+
+
 def test_the_same_file_without_any_generator_is_management_rbac(tmp_path: Path) -> None:
     (tmp_path / "cluster.yaml").write_text(CLUSTER)
     (tmp_path / "addon.yaml").write_text(ADDON)

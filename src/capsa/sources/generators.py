@@ -151,7 +151,18 @@ def describe(made: Generated, refs: Refs) -> str:
         why = "kustomize adds a content hash to its name, which no ClusterResourceSet names"
     else:
         why = "no ClusterResourceSet among the inputs names it"
-    return f"{where}; not applied to this cluster, destination unknown ({why})"
+    return f"{where}; data kustomize does not apply as objects, destination unknown ({why})"
+
+
+def _resource_files(kustomizations: Iterable[tuple[str, Mapping[Any, Any]]]) -> set[str]:
+    """Files some kustomization lists under `resources`: applied as objects, whatever
+    else also ships them as data."""
+    found: set[str] = set()
+    for path, doc in kustomizations:
+        for entry in doc.get("resources") or ():
+            if isinstance(entry, str) and "://" not in entry:
+                found.update(candidates(path, entry))
+    return found
 
 
 def mark_payloads(
@@ -161,10 +172,14 @@ def mark_payloads(
 ) -> list[Resource]:
     """`resources` with those read from a generator's file moved into the payload of the
     generated ConfigMap/Secret (a file listed by several generators goes with the first
-    one a ClusterResourceSet carries, else the first)."""
-    files = generated_files(kustomizations)
+    one a ClusterResourceSet carries, else the first). A file a kustomization also lists
+    under `resources` stays an object: that kustomization applies it."""
+    listed = list(kustomizations)
+    files = generated_files(listed)
     if not files:
         return list(resources)
+    for applied in _resource_files(listed):
+        files.pop(applied, None)
     out: list[Resource] = []
     for resource in resources:
         origin = resource.origin
