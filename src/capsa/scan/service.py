@@ -232,7 +232,7 @@ def scan(request: ScanRequest) -> ScanResult:
             gc.enable()
 
 
-def _grouped(request: ScanRequest, checks: Sequence[Check]) -> _Evaluated:
+def _grouped(request: ScanRequest, checks: Sequence[Check]) -> _Evaluated | None:
     """Files scanned group by group; a live cluster or account read is added whole."""
     from capsa.scan.grouped import scan_groups
 
@@ -246,6 +246,8 @@ def _grouped(request: ScanRequest, checks: Sequence[Check]) -> _Evaluated:
         jobs=request.jobs,
         cache_dir=request.cache_dir,
     )
+    if done is None:
+        return None
     first = done.first
     read.problems.extend(first.problems)
     read.cloud.extend(first.cloud)
@@ -282,7 +284,8 @@ def _scan(request: ScanRequest) -> ScanResult:
     checks = tuple(load_checks() if request.checks is None else request.checks)
 
     grouped = not request.keep_topology and not request.cluster
-    done = _grouped(request, checks) if grouped else _whole(request, checks)
+    parts = _grouped(request, checks) if grouped else None
+    done = parts if parts is not None else _whole(request, checks)
     read, topology, evaluation, inline = done.read, done.topology, done.evaluation, done.inline
     cloud = cloud_evidence(read.cloud)
     evaluation.findings.extend(cloud.findings)
