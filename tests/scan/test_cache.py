@@ -189,3 +189,95 @@ def test_a_class_that_gains_a_cluster_is_no_longer_judged_alone(
     used = _scan(folder, tmp_path / "cache")
     assert _seen(used) == _seen(_scan(folder, None))
     assert {f.resource.name for f in alone.findings} != {f.resource.name for f in used.findings}
+
+
+ADDON = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: addon-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: ServiceAccount, name: addon, namespace: kube-system}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: addon, namespace: kube-system}
+spec:
+  template:
+    spec:
+      containers: [{name: addon, image: "example.com/addon:v1.2.3"}]
+"""
+
+RESOURCE_SET = """\
+apiVersion: addons.cluster.x-k8s.io/v1beta2
+kind: ClusterResourceSet
+metadata: {name: addon-set}
+spec:
+  clusterSelector: {matchLabels: {addon: "true"}}
+  resources: [{kind: ConfigMap, name: NAME}]
+"""
+
+GENERATOR = (
+    "configMapGenerator:\n  - name: addon-components\n    files: [z-addon.yaml]\n"
+    "generatorOptions: {disableNameSuffixHash: true}\n"
+)
+
+
+def _addon_tree(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "a-cluster.yaml").write_text(
+        "apiVersion: cluster.x-k8s.io/v1beta2\nkind: Cluster\n"
+        "metadata: {name: prod, labels: {addon: 'true'}}\n",
+        encoding="utf-8",
+    )
+    (folder / "b-crs.yaml").write_text(
+        RESOURCE_SET.replace("NAME", "addon-components"), encoding="utf-8"
+    )
+    (folder / "z-addon.yaml").write_text(ADDON, encoding="utf-8")
+    (folder / "kustomization.yaml").write_text(
+        "resources: [a-cluster.yaml, b-crs.yaml]\n", encoding="utf-8"
+    )
+
+
+def _addon_carriers(result: ScanResult) -> set[str | None]:
+    return {f.location.carrier for f in result.findings if f.resource.name.startswith("addon")}
+
+
+@pytest.mark.parametrize(
+    ("edit", "before", "after"),
+    [
+        # a generator starts listing the file: its objects become the set's payload
+        ("add-generator", None, "applies it to workload clusters"),
+        # the generator hashes the name now: no set names it any more
+        ("hash-the-name", "applies it to workload clusters", "destination unknown"),
+        # the set names another ConfigMap (the add-on and kustomization files unchanged)
+        ("set-names-another", "applies it to workload clusters", "destination unknown"),
+    ],
+)
+def test_a_cached_file_follows_what_kustomizations_make_of_it(
+    edit: str, before: str | None, after: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The add-on file's text is unchanged and its group (every file its own) loads only
+    it; whether it is a payload, and where that payload goes, lives in other files."""
+    original = grouped.scan_groups
+    monkeypatch.setattr(grouped, "scan_groups", lambda *a, **k: original(*a, **{**k, "budget": 1}))
+    folder = tmp_path / "addon"
+    _addon_tree(folder)
+    kustomization = folder / "kustomization.yaml"
+    if edit != "add-generator":
+        kustomization.write_text(kustomization.read_text(encoding="utf-8") + GENERATOR)
+    first = _scan(folder, tmp_path / "cache")
+    if edit == "add-generator":
+        kustomization.write_text(kustomization.read_text(encoding="utf-8") + GENERATOR)
+    elif edit == "hash-the-name":
+        text = kustomization.read_text(encoding="utf-8")
+        kustomization.write_text(
+            text.replace("generatorOptions: {disableNameSuffixHash: true}\n", "")
+        )
+    else:
+        (folder / "b-crs.yaml").write_text(RESOURCE_SET.replace("NAME", "other"))
+    warm = _scan(folder, tmp_path / "cache")
+    assert _seen(warm) == _seen(_scan(folder, None))
+    (was,) = _addon_carriers(first)
+    (now,) = _addon_carriers(warm)
+    assert (was is None) if before is None else (was is not None and before in was)
+    assert now is not None and after in now

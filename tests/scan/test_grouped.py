@@ -37,9 +37,7 @@ def _results(result: ScanResult) -> tuple[object, ...]:
     )
 
 
-def _both(
-    paths: list[str], budget: int | None, monkeypatch: pytest.MonkeyPatch, grouped_run: bool = True
-) -> None:
+def _both(paths: list[str], budget: int | None, monkeypatch: pytest.MonkeyPatch) -> ScanResult:
     if budget is not None:
         original = grouped.scan_groups
         monkeypatch.setattr(
@@ -48,11 +46,10 @@ def _both(
     whole = scan(ScanRequest(paths=paths, today=TODAY))
     parts = scan(ScanRequest(paths=paths, today=TODAY, keep_topology=False))
     assert whole.topology is not None
-    # an input with files a kustomize generator ships as data is scanned whole (their
-    # payloads are not planned for yet); kustomize patch files are planned for
-    assert (parts.topology is None) is grouped_run
+    assert parts.topology is None, "the input must be scanned group by group"
     assert whole.findings, "the input must give findings for the comparison to mean much"
     assert _results(parts) == _results(whole)
+    return whole
 
 
 def _copies(source: Path, target: Path, copies: int) -> list[str]:
@@ -79,11 +76,14 @@ def test_grouped_scan_equals_whole_scan_on_copies(
 def test_grouped_scan_equals_whole_scan_on_the_corpus(
     budget: int | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The corpus holds kustomize overlays (patch files are fragments) and ClusterClasses
-    no Cluster uses (judged alone), in files apart from their templates."""
+    """The corpus holds kustomize overlays (patch files are fragments), kustomize
+    generator files (payloads of generated ConfigMaps) and ClusterClasses no Cluster uses
+    (judged alone), in files apart from their templates."""
     if not CORPUS.is_dir():
         pytest.skip("shared corpus not available")
-    _both([str(CORPUS)], budget, monkeypatch, grouped_run=False)
+    whole = _both([str(CORPUS)], budget, monkeypatch)
+    carried = [f for f in whole.findings if "configMapGenerator" in (f.location.carrier or "")]
+    assert carried, "the corpus's generator files must be read as payloads"
 
 
 def test_grouped_scan_equals_whole_scan_on_corpus_copies(
@@ -91,7 +91,7 @@ def test_grouped_scan_equals_whole_scan_on_corpus_copies(
 ) -> None:
     if not CORPUS.is_dir():
         pytest.skip("shared corpus not available")
-    _both(_copies(CORPUS / "cluster-api-provider-aws", tmp_path, 2), 1, monkeypatch, False)
+    _both(_copies(CORPUS / "cluster-api-provider-aws", tmp_path, 2), 1, monkeypatch)
 
 
 CLASS_FIXTURE = DEMO.parents[3] / "tests" / "capi" / "fixtures" / "clusterclass-v1beta2.yaml"
@@ -225,3 +225,106 @@ def test_the_spill_is_removed_after_the_scan(
     monkeypatch.setattr(tempfile, "tempdir", None)
     scan(ScanRequest(paths=[str(DEMO)], today=TODAY, keep_topology=False))
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+ADDON = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: addon-everything}
+rules: [{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: addon-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: addon-everything}
+subjects: [{kind: ServiceAccount, name: addon, namespace: kube-system}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: addon, namespace: kube-system}
+spec:
+  template:
+    spec:
+      containers: [{name: addon, image: "example.com/addon:v1.2.3"}]
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: addon-cloud, namespace: kube-system}
+stringData: {access_key: example-not-a-real-key}
+"""
+
+RESOURCE_SET = """\
+apiVersion: addons.cluster.x-k8s.io/v1beta2
+kind: ClusterResourceSet
+metadata: {name: addon-set}
+spec:
+  clusterSelector: {matchLabels: {addon: "true"}}
+  resources: [{kind: ConfigMap, name: addon-components}]
+"""
+
+LABELLED_CLUSTER = """\
+apiVersion: cluster.x-k8s.io/v1beta2
+kind: Cluster
+metadata: {name: prod, labels: {addon: "true"}}
+"""
+
+GENERATOR_CASES = {
+    # the set names the generated ConfigMap: its files are the workload's payload
+    "carried": ("", "generatorOptions: {disableNameSuffixHash: true}\n"),
+    # no set names it: destination unknown
+    "unreferenced": ("crs", "generatorOptions: {disableNameSuffixHash: true}\n"),
+    # kustomize hashes the name, which the set does not name: destination unknown
+    "hashed": ("", ""),
+    # a kustomization also lists the file as a resource: objects again
+    "also-a-resource": ("resource", "generatorOptions: {disableNameSuffixHash: true}\n"),
+}
+
+
+def _generator_tree(root: Path, case: str) -> None:
+    """A Cluster, a ClusterResourceSet and an add-on file in files of their own (the set
+    read first, the add-on last), and a kustomization whose configMapGenerator lists it."""
+    leave_out, options = GENERATOR_CASES[case]
+    root.mkdir(parents=True)
+    (root / "a-cluster.yaml").write_text(LABELLED_CLUSTER, encoding="utf-8")
+    resources = ["a-cluster.yaml"]
+    if leave_out != "crs":
+        (root / "b-crs.yaml").write_text(RESOURCE_SET, encoding="utf-8")
+        resources.append("b-crs.yaml")
+    (root / "z-addon.yaml").write_text(ADDON, encoding="utf-8")
+    if leave_out == "resource":
+        resources.append("z-addon.yaml")
+    (root / "kustomization.yaml").write_text(
+        f"resources: [{', '.join(resources)}]\n"
+        f"configMapGenerator:\n  - name: addon-components\n    files: [z-addon.yaml]\n{options}",
+        encoding="utf-8",
+    )
+
+
+@pytest.mark.parametrize("case", sorted(GENERATOR_CASES))
+@pytest.mark.parametrize(("budget", "copies"), [(None, 1), (1, 1), (5, 1), (1, 2)])
+def test_grouped_scan_equals_whole_scan_with_generator_files(
+    case: str, budget: int | None, copies: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files a configMapGenerator lists are payloads in every group as in the whole: with
+    every file its own group (budget 1) or a few per group (5), the set's group loads the
+    add-on file that feeds the ConfigMap it names; with two copies, both copies' files
+    (a generated object is found by name, not per file)."""
+    for n in range(copies):
+        _generator_tree(tmp_path / f"copy{n}", case)
+    whole = _both([str(tmp_path)], budget, monkeypatch)
+    carriers = {f.location.carrier for f in whole.findings if f.resource.name == "addon"}
+    admin = [f for f in whole.findings if f.resource.name == "addon-admin"]
+    set_sees_secret = [f for f in whole.findings if f.check_id == "CAPSA-TOPO-006"]
+    if case == "also-a-resource":
+        assert carriers == {None}
+        assert admin
+        return
+    assert not admin, "a payload's binding is not management-cluster RBAC"
+    assert len(carriers) == copies  # each names its own kustomization
+    said = (
+        "a ClusterResourceSet applies it to workload clusters"
+        if case == "carried"
+        else "destination unknown"
+    )
+    assert all(c is not None and said in c for c in carriers)
+    assert bool(set_sees_secret) is (case == "carried")

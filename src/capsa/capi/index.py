@@ -74,10 +74,13 @@ class ResourceIndex:
         # Same-named carriers in other files (copies of a template) carry their own objects.
         return list(self._by_carrier.get((label, carrier.origin.path), ()))
 
-    def generated(self, kind: str, name: str, namespace: str | None) -> list[Resource]:
+    def generated(
+        self, kind: str, name: str, namespace: str | None, near: Resource | None = None
+    ) -> list[Resource]:
         """Objects read from files a kustomize generator turns into the ConfigMap/Secret
         `kind`/`name` (`capsa.sources.generators`); a namespace left out on either side
-        names the same object, as for carriers."""
+        names the same object, as for carriers. `near` (who asks) is for indexes that
+        record lookups (`scan.plan.RecordingIndex`)."""
         return [
             resource
             for resource, generated_ns in self._generated.get((kind, name), ())

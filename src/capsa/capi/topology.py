@@ -275,7 +275,7 @@ def _payload(crs: Resource, index: ResourceIndex) -> tuple[PayloadEntry, ...]:
         )
         if carrier is None:
             # a ConfigMap/Secret a kustomize generator makes from files among the inputs
-            generated = index.generated(kind, name, crs.namespace)
+            generated = index.generated(kind, name, crs.namespace, crs)
             described = [d for r in generated if (d := describe(r.body)) is not None]
             out.extend(PayloadEntry(kind, name, True, obj) for obj in described)
             if not generated:

@@ -47,7 +47,7 @@ from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.aws.offline import offline_facts, offline_problems
 from capsa.sources.embedded import expand_carrier, is_carrier
 from capsa.sources.files import FileChunk, chunk_of, read_one, read_text
-from capsa.sources.generators import generator_files
+from capsa.sources.generators import generated_files, mark_payloads, resource_files
 from capsa.sources.kustomize import mark_fragments, patch_files
 from capsa.sources.resource import Resource
 from capsa.sources.walk import expand_paths
@@ -306,6 +306,7 @@ class FirstPass:
     inline: dict[str, InlineSuppressions] = field(default_factory=dict)
     cloud: list[CloudFacts] = field(default_factory=list)
     kustomizations: list[tuple[str, dict[Any, Any]]] = field(default_factory=list)
+    refs: Refs = field(default_factory=set)  # every ClusterResourceSet reference
     files: int = 0
     documents: int = 0
     skipped: int = 0
@@ -351,6 +352,7 @@ def first_pass(paths: Sequence[str], reading: Reading, jobs: int = 1) -> FirstPa
         refs |= record.refs
         first.kustomizations.extend(record.kustomizations)
         first.add(record.noted)
+    first.refs = refs
     _add_carried(first, reading, refs, kept, jobs)
     return first
 
@@ -401,8 +403,9 @@ def load_group(group: Group, first: FirstPass, reading: Reading) -> list[Resourc
     resources: list[Resource] = []
     for number in group.loads:
         resources.extend(spill.get(f"file-{first.keys[number]}"))
-    # files a kustomization lists as patches hold fragments (the whole input's list)
-    resources = mark_fragments(resources, first.kustomizations)
+    # files a kustomization lists as patches hold fragments, files a generator lists
+    # payloads (the whole input's kustomizations and ClusterResourceSet references)
+    resources = _mark(resources, first)
     for number in group.loads:
         resources.extend(spill.get(f"carried-{first.keys[number]}"))
     return resources
@@ -543,28 +546,26 @@ def scan_groups(
     budget: int | None = None,
     jobs: int = 1,
     cache_dir: str | None = None,
-) -> GroupedScan | None:
-    """Pass one, the plan and pass two over every group, merged in group order. None
-    when the input holds files a kustomize generator ships as data: their payloads (found
-    by the generated object's name, not by a reference the plan records) are not yet
-    planned for, and the caller scans the whole input at once instead."""
+) -> GroupedScan:
+    """Pass one, the plan and pass two over every group, merged in group order."""
     cache = Cache(cache_dir) if cache_dir is not None else None
     with Spill() as spill:
         reading = Reading(variables, spill.root, cache, stdin)
         first = first_pass(paths, reading, jobs)
-        if generator_files(first.kustomizations):
-            return None
         file_of = {path: n for n, path in enumerate(first.paths)}
-        rbac = rbac_facts(_unpack(first.rbac))
+        rbac = rbac_facts(_mark(_unpack(first.rbac), first, fragments=False))
         skeletons = _mark(_unpack(first.skeletons), first)
         planned = plan_groups(skeletons, file_of, first.sizes, budget or GROUP_BUDGET, rbac)
         del skeletons  # planning was their only use
         gc.collect(0)
         context = None
         if cache is not None:
-            patches = sorted(patch_files(first.kustomizations).items())
             context = digest(
-                FORMAT, __version__, checks_key(checks), shared_key(planned.shared), patches
+                FORMAT,
+                __version__,
+                checks_key(checks),
+                shared_key(planned.shared),
+                _kustomize_key(first),
             )
         work = partial(
             _evaluate_packed,
@@ -598,10 +599,30 @@ def _unpack(blobs: list[bytes]) -> list[Resource]:
     return skeletons
 
 
-def _mark(skeletons: list[Resource], first: FirstPass) -> list[Resource]:
-    """Skeletons of objects read from patch files marked as fragments (carried objects
-    never are: their origin names a carrier)."""
-    return mark_fragments(skeletons, first.kustomizations)
+def _mark(resources: list[Resource], first: FirstPass, fragments: bool = True) -> list[Resource]:
+    """Objects (or their skeletons) read from patch files marked as fragments and those
+    read from generator files as payloads of the generated ConfigMap/Secret, as the whole
+    read marks them (carried objects never are: their origin names a carrier). The RBAC
+    analysis reads fragments as the whole does (`fragments=False`)."""
+    if fragments:
+        resources = mark_fragments(resources, first.kustomizations)
+    return mark_payloads(resources, first.kustomizations, first.refs)
+
+
+def _kustomize_key(first: FirstPass) -> list[object]:
+    """What marking a file needs beyond its own text: which files kustomizations list as
+    patches and as generator files (with what they become), and the ClusterResourceSet
+    references that decide where a generated object goes. A cached group is then reused
+    only while these agree, though they live in files the group may not load."""
+    patches = sorted(patch_files(first.kustomizations).items())
+    generated = generated_files(first.kustomizations)
+    if not generated:
+        return [patches]
+    made = sorted((path, [repr(m) for m in found]) for path, found in generated.items())
+    names = {(m.kind, m.name) for found in generated.values() for m in found}
+    refs = sorted((r for r in first.refs if (r[0], r[2]) in names), key=repr)
+    resources = sorted(resource_files(first.kustomizations))
+    return [patches, made, refs, resources]
 
 
 def merge(into: EvaluationResult, part: EvaluationResult) -> None:

@@ -232,7 +232,7 @@ def scan(request: ScanRequest) -> ScanResult:
             gc.enable()
 
 
-def _grouped(request: ScanRequest, checks: Sequence[Check]) -> _Evaluated | None:
+def _grouped(request: ScanRequest, checks: Sequence[Check]) -> _Evaluated:
     """Files scanned group by group; a live cluster or account read is added whole."""
     from capsa.scan.grouped import scan_groups
 
@@ -246,8 +246,6 @@ def _grouped(request: ScanRequest, checks: Sequence[Check]) -> _Evaluated | None
         jobs=request.jobs,
         cache_dir=request.cache_dir,
     )
-    if done is None:
-        return None
     first = done.first
     read.problems.extend(first.problems)
     read.cloud.extend(first.cloud)

@@ -154,7 +154,7 @@ def describe(made: Generated, refs: Refs) -> str:
     return f"{where}; data kustomize does not apply as objects, destination unknown ({why})"
 
 
-def _resource_files(kustomizations: Iterable[tuple[str, Mapping[Any, Any]]]) -> set[str]:
+def resource_files(kustomizations: Iterable[tuple[str, Mapping[Any, Any]]]) -> set[str]:
     """Files some kustomization lists under `resources`: applied as objects, whatever
     else also ships them as data."""
     found: set[str] = set()
@@ -178,7 +178,7 @@ def mark_payloads(
     files = generated_files(listed)
     if not files:
         return list(resources)
-    for applied in _resource_files(listed):
+    for applied in resource_files(listed):
         files.pop(applied, None)
     out: list[Resource] = []
     for resource in resources:
@@ -193,8 +193,3 @@ def mark_payloads(
         carried = replace(origin, carrier=describe(chosen, refs), generated=chosen.object())
         out.append(replace(resource, origin=carried))
     return out
-
-
-def generator_files(kustomizations: Iterable[tuple[str, Mapping[Any, Any]]]) -> set[str]:
-    """The paths generators list (for the scan to know the input holds payload files)."""
-    return set(generated_files(kustomizations))
