@@ -288,6 +288,11 @@ class Inputs(_Frozen):
     """What was assessed. Variable values are never stored (they may be secrets)."""
 
     paths: list[str] = Field(default_factory=list)
+    root: str | None = Field(
+        default=None,
+        description="the scan root every finding's location.path is relative to (relative "
+        "to the working directory when inside it, else absolute; none for the bundled example)",
+    )
     model: str = "builtin:capi-aws"
     cluster: str | None = None
     repo: str | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from capsa import __version__
 from capsa.assess.gaps import project_gaps
@@ -17,6 +18,7 @@ from capsa.assess.pipeline import AssessRequest, Progress, ScanStage, Stages
 from capsa.assess.stages import default_stages
 from capsa.assess.status import Evidence, assess_threat
 from capsa.assess.summary import summarize, summarize_checks
+from capsa.sources.root import shown_root
 
 
 def _inputs(request: AssessRequest, paths: Sequence[str]) -> Inputs:
@@ -33,13 +35,17 @@ def _inputs(request: AssessRequest, paths: Sequence[str]) -> Inputs:
     )
 
 
-def _with_cloud(inputs: Inputs, scan: ScanStage) -> Inputs:
-    """The cloud sources the scan read, or (once) why the cloud checks did not run."""
+def _from_scan(inputs: Inputs, scan: ScanStage) -> Inputs:
+    """The scan root, and the cloud sources the scan read or (once) why the cloud checks
+    did not run."""
     result = scan.result
     if result is None:
         return inputs
     sources = [f.source for f in result.cloud_sources]
-    return inputs.model_copy(update={"cloud": sources, "cloud_note": result.cloud_note})
+    root = shown_root(Path(result.root)) if result.root and not inputs.example else None
+    return inputs.model_copy(
+        update={"root": root, "cloud": sources, "cloud_note": result.cloud_note}
+    )
 
 
 def assess(
@@ -84,7 +90,7 @@ def assess(
     return Assessment(
         capsa_version=__version__,
         generated_at=now,
-        inputs=_with_cloud(_inputs(request, paths), scan),
+        inputs=_from_scan(_inputs(request, paths), scan),
         model=model,
         threats=threats,
         checks=summarize_checks(checks, findings, passes, unknown, not_applicable),

@@ -10,11 +10,8 @@ paths from `capsa.graph.service`; repository evidence from the repository checks
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
-from functools import partial
 from pathlib import Path
-from typing import TypeVar
 
 from capsa.assess.convert import (
     check_summary,
@@ -29,8 +26,6 @@ from capsa.assess.convert import (
 from capsa.assess.fmea_stage import fmea_stage
 from capsa.assess.model import (
     CandidateThreat,
-    CheckOutcome,
-    FindingRecord,
     InputProblem,
     TrackingDecision,
 )
@@ -51,6 +46,7 @@ from capsa.model.loader import load_model
 from capsa.model.types import SystemModel
 from capsa.scan.service import ScanRequest, scan
 from capsa.sources.repository import read_governance
+from capsa.sources.root import relative_to_root
 from capsa.threats.service import assess_threats
 from capsa.threats.tracking import TrackingEntry
 
@@ -127,42 +123,14 @@ def threat_stage(model: SystemModel, request: AssessRequest) -> ThreatStage:
 # --- scan ------------------------------------------------------------------------------
 
 
-def _display_roots() -> list[Path]:
-    """Folders shown relative: the bundled example's parent, then the working directory."""
-    return [demo_path().parent, Path.cwd()]
-
-
 def short_path(path: str, roots: Sequence[Path] | None = None) -> str:
-    """A manifest path relative to where the user is, so reports are portable."""
-    if "://" in path or not path:
-        return path
-    absolute = Path(path).absolute()
-    for root in roots if roots is not None else _display_roots():
-        if absolute.is_relative_to(root):
-            return absolute.relative_to(root).as_posix()
+    """A manifest path relative to the first of `roots` (default: the working directory)
+    it is below, so reports are portable."""
+    for root in roots if roots is not None else [Path.cwd()]:
+        shorter = relative_to_root(path, root)
+        if shorter != path:
+            return shorter
     return path
-
-
-_Located = TypeVar("_Located", FindingRecord, CheckOutcome)
-
-
-def _shorten(stage: ScanStage) -> ScanStage:
-    roots = _display_roots()
-
-    def fix_location(item: _Located) -> _Located:
-        if item.location is None:
-            return item
-        location = replace(item.location, path=short_path(item.location.path, roots))
-        return item.model_copy(update={"location": location})
-
-    return replace(
-        stage,
-        findings=[fix_location(f) for f in stage.findings],
-        passes=[fix_location(p) for p in stage.passes],
-        unknown=[fix_location(u) for u in stage.unknown],
-        not_applicable=[fix_location(n) for n in stage.not_applicable],
-        errors=[e.model_copy(update={"path": short_path(e.path, roots)}) for e in stage.errors],
-    )
 
 
 def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
@@ -200,7 +168,7 @@ def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
         result=result,
         not_applicable=[outcome(n) for n in result.not_applicable],
     )
-    return _shorten(stage)
+    return stage
 
 
 # --- attack paths ----------------------------------------------------------------------
@@ -214,7 +182,7 @@ def path_stage(model: SystemModel, scan: ScanStage) -> PathStage:
         return PathStage(errors=[_no_paths("the scan gave no topology to build a graph from")])
     found = attack_paths(from_scan(scan.result), model=model)
     report = found.report
-    roots = _display_roots()
+    roots = [Path(scan.result.root)] if scan.result.root else []
     return PathStage(
         paths=[path_record(p, lambda path: short_path(path, roots)) for p in report.paths],
         cut=cut_entries(report.cut),
@@ -258,5 +226,5 @@ def default_stages() -> Stages:
         paths=path_stage,
         repository=repository_stage,
         example_paths=_example_paths,
-        fmea=partial(fmea_stage, display=short_path),
+        fmea=fmea_stage,
     )

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
+from functools import partial
+from pathlib import Path
 
 import typer
 
@@ -89,6 +91,7 @@ def fmea(
     from capsa.sim.links import check_model_links
     from capsa.sim.service import run_fmea
     from capsa.sim.state import Outcome
+    from capsa.sources.root import relative_to_root
 
     missing_paths(inputs)
     if not cluster and (kubeconfig or context):
@@ -117,7 +120,11 @@ def fmea(
             flows=flow or (),
             faults=fault or (),
             model_label=model,
-            display=short_path,
+            display=(
+                partial(relative_to_root, root=Path(result.root))
+                if result is not None and result.root
+                else short_path
+            ),
         )
     except InputError as error:
         fail_input(error)

@@ -3,9 +3,12 @@ the open findings, and every suppressed or baseline-hidden critical finding by n
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from capsa.checks.findings import Finding
 from capsa.report.markdown_text import cell as _cell
 from capsa.scan.result import ScanResult
+from capsa.sources.root import shown_root
 
 
 def _location(finding: Finding) -> str:
@@ -27,6 +30,8 @@ def render_markdown(result: ScanResult) -> str:
         f"{summary.checks} check(s), {summary.errors} input error(s).",
         "",
     ]
+    if result.root:
+        lines += [f"Locations are relative to `{shown_root(Path(result.root))}`.", ""]
     if result.open_findings:
         lines += [
             "## Findings",

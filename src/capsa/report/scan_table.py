@@ -6,6 +6,7 @@ could not be read, and the counts. Readable at 80 columns (capsa.report.terminal
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
@@ -13,6 +14,7 @@ from rich.text import Text
 from capsa.checks.findings import Finding, Severity
 from capsa.report.terminal_list import Entry, Group, print_groups
 from capsa.scan.result import ScanResult
+from capsa.sources.root import shown_root
 from capsa.terminal import console as safe_console
 
 _STYLE = {
@@ -99,6 +101,12 @@ def print_table(result: ScanResult, console: Console, compact: bool = False) -> 
         )
     for problem in result.errors:
         console.print(Text(f"error: {problem}", style="red"))
+    if result.root:
+        console.print(
+            f"Paths are relative to {shown_root(Path(result.root))}.",
+            markup=False,
+            highlight=False,
+        )
     counts = ", ".join(f"{n} {s}" for s, n in summary.by_severity.items())
     console.print(
         f"{summary.open} open finding(s) ({counts}); {summary.suppressed} suppressed; "

@@ -96,6 +96,7 @@ class ScanResult:
     nothing_read: bool = False
     strict: bool = False
     notes: tuple[Problem, ...] = ()  # skipped on purpose (not a Kubernetes object), not errors
+    root: str | None = None  # the absolute scan root every file location is relative to
 
     @property
     def open_findings(self) -> tuple[Finding, ...]:

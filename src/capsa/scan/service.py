@@ -30,6 +30,7 @@ from capsa.checks.suppressions import (
 from capsa.cloud.service import cloud_evidence
 from capsa.errors import InputError, Problem
 from capsa.live.catalog import LiveCheck
+from capsa.scan.locations import rebased
 from capsa.scan.result import ScanResult, ScanSummary
 from capsa.sources.aws.collect import AwsOptions
 from capsa.sources.aws.facts import CloudFacts
@@ -37,6 +38,7 @@ from capsa.sources.aws.offline import offline_facts, offline_problems
 from capsa.sources.clusterctl_vars import load_vars_file
 from capsa.sources.files import read_manifests
 from capsa.sources.resource import Resource
+from capsa.sources.root import scan_root
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class ScanRequest:
     keep_topology: bool = True
     jobs: int = 1  # processes for a grouped scan (results identical for any number)
     cache_dir: str | None = None  # incremental cache of a grouped scan (None: no cache)
+    root: str | None = None  # locations relative to this (None: the paths' own root)
 
 
 def _variables(request: ScanRequest, problems: list[Problem]) -> dict[str, str]:
@@ -330,7 +333,7 @@ def _scan(request: ScanRequest) -> ScanResult:
         or (request.cluster and not read.live)
         or (request.aws is not None and not read.account_read)
     )
-    return ScanResult(
+    result = ScanResult(
         findings=tuple(kept),
         passes=(*evaluation.passes, *read.live_passes),
         unknown=(*evaluation.unknown, *read.live_unknown),
@@ -351,3 +354,4 @@ def _scan(request: ScanRequest) -> ScanResult:
         nothing_read=nothing_read,
         strict=request.strict,
     )
+    return rebased(result, scan_root(request.paths, request.root))

@@ -1,0 +1,39 @@
+"""Every location of a scan result made relative to its scan root (`capsa.sources.root`),
+once, after the scan: the checks, suppressions and the cache work on the files' real
+paths, and every finding and result a report shows is portable. Input problems keep the
+path as the user named it: they are read at the terminal, beside the command typed, and
+may name files that are not scanned (a vars file, the ignore file)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TypeVar
+
+from capsa.checks.findings import CheckResult, Finding
+from capsa.scan.result import ScanResult
+from capsa.sources.root import relative_to_root
+
+_Located = TypeVar("_Located", Finding, CheckResult)
+
+
+def rebased(result: ScanResult, root: Path | None) -> ScanResult:
+    """`result` with every finding's and check result's location relative to `root`."""
+    if root is None:
+        return result
+
+    def move(item: _Located) -> _Located:
+        path = relative_to_root(item.location.path, root)
+        if path == item.location.path:
+            return item
+        return dataclasses.replace(item, location=dataclasses.replace(item.location, path=path))
+
+    return dataclasses.replace(
+        result,
+        root=root.as_posix(),
+        findings=tuple(move(f) for f in result.findings),
+        passes=tuple(move(r) for r in result.passes),
+        unknown=tuple(move(r) for r in result.unknown),
+        not_applicable=tuple(move(r) for r in result.not_applicable),
+        baselined=tuple(move(f) for f in result.baselined),
+    )
