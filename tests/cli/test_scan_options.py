@@ -21,33 +21,6 @@ ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / "schemas" / "vendor"
 runner = CliRunner()
 
-IMDS_OPEN = """apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
-kind: AWSMachineTemplate
-metadata: {name: workers, namespace: team-a}
-spec:
-  template:
-    spec: {instanceType: t3.large}
-"""
-IDENTITY_OPEN = """apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
-kind: AWSClusterControllerIdentity
-metadata: {name: default}
-spec:
-  allowedNamespaces: {}
-"""
-
-
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A repository with two manifests, one of them under test/, and no configuration."""
-    root = tmp_path / "repo"
-    (root / ".git").mkdir(parents=True)
-    (root / "clusters").mkdir()
-    (root / "clusters" / "workers.yaml").write_text(IMDS_OPEN)
-    (root / "clusters" / "test").mkdir()
-    (root / "clusters" / "test" / "identity.yaml").write_text(IDENTITY_OPEN)
-    monkeypatch.chdir(root)
-    return root
-
 
 def _scan(*args: str) -> Any:
     return runner.invoke(app, ["scan", *args])

@@ -10,6 +10,7 @@ paths from `capsa.graph.service`; repository evidence from the repository checks
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -44,9 +45,10 @@ from capsa.examples import demo_path
 from capsa.graph.service import attack_paths, from_scan, threat_exposure
 from capsa.model.loader import load_model
 from capsa.model.types import SystemModel
+from capsa.scan.selection import expand_skipping, without_excluded
 from capsa.scan.service import ScanRequest, scan
 from capsa.sources.repository import read_governance
-from capsa.sources.root import relative_to_root
+from capsa.sources.root import relative_to_root, scan_root
 from capsa.threats.service import assess_threats
 from capsa.threats.tracking import TrackingEntry
 
@@ -133,14 +135,27 @@ def short_path(path: str, roots: Sequence[Path] | None = None) -> str:
     return path
 
 
+_ALL_SKIPPED = "every file was skipped by --skip-path"
+
+
 def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
-    """The shared scan (suppressions included), converted to the Assessment's records."""
+    """The shared scan (suppressions included), converted to the Assessment's records:
+    the files --skip-path leaves out are not read, and the checks the selection leaves out
+    count as not run (the attack paths see no evidence of theirs either)."""
     today = request.now.date() if request.now is not None else None
+    selection = request.selection
+    root = scan_root(paths, request.root)
+    read, skip_problems, skipped = list(paths), list[Problem](), 0
+    if selection.skip_paths and paths:
+        read, skip_problems, skipped = expand_skipping(paths, selection.skip_paths)
+        if not read and not request.cluster and request.aws is None:
+            raise InputError([*skip_problems, Problem("inputs", None, None, _ALL_SKIPPED)])
     result = scan(
         ScanRequest(
-            paths=list(paths),
+            paths=read,
+            root=None if root is None else str(root),
             variables=dict(request.variables),
-            vars_files=[request.vars_file] if request.vars_file else [],
+            vars_files=list(request.vars_files),
             ignore_file=request.ignore_file,
             cluster=request.cluster,
             kubeconfig=request.kubeconfig,
@@ -154,6 +169,8 @@ def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
     if result.unusable:
         found = list(result.errors) or [Problem("inputs", None, None, "nothing could be read")]
         raise InputError(found)
+    result = without_excluded(result, selection)
+    result = replace(result, errors=(*skip_problems, *result.errors))
     stage = ScanStage(
         findings=[finding_record(f) for f in result.findings],
         passes=[outcome(p) for p in result.passes],
@@ -167,6 +184,7 @@ def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
         resources=result.summary.resources,
         result=result,
         not_applicable=[outcome(n) for n in result.not_applicable],
+        skipped_files=skipped,
     )
     return stage
 

@@ -22,6 +22,7 @@ from capsa.cli.common import (
     print_problems,
     write_output,
 )
+from capsa.cli.options import cluster_option, context_option, kubeconfig_option
 from capsa.errors import InputError
 
 
@@ -73,15 +74,9 @@ def fmea(
         help="Exit 1 when a failure mode leaves residue (residue: or worse), or ends "
         "compromised (compromised); none never fails.",
     ),
-    cluster: bool = typer.Option(
-        False, "--cluster", help="Also read the live management cluster (read-only)."
-    ),
-    kubeconfig: str | None = typer.Option(
-        None, "--kubeconfig", metavar="FILE", help="kubeconfig file."
-    ),
-    context: str | None = typer.Option(
-        None, "--context", metavar="NAME", help="kubeconfig context."
-    ),
+    cluster: bool = cluster_option("Also read the live management cluster (read-only)."),
+    kubeconfig: str | None = kubeconfig_option(),
+    context: str | None = context_option(),
 ) -> None:
     """Inject every fault at every step of the named flows and rank the failure modes."""
     from capsa.assess.stages import short_path
