@@ -99,7 +99,7 @@ def test_a_bad_object_is_found_at_its_field_and_a_good_one_passes(tmp_path: Path
     assert finding.check_id == "CAPSA-IMDS-001"
     assert finding.resource.name == "workers"
     # httpTokens is absent: the finding points into spec.template.spec, where it belongs
-    assert (finding.location.path, finding.location.line) == (path.name, 9)
+    assert (finding.location.path, finding.location.line) == (str(path), 9)
     assert [p.resource.name for p in result.passes] == ["hardened"]
     assert result.summary.by_severity == {"critical": 0, "high": 1, "medium": 0, "low": 0}
     assert (result.summary.files, result.summary.documents, result.summary.resources) == (1, 2, 2)
@@ -243,7 +243,7 @@ data:
 """ + "".join("    " + line + "\n" for line in IMDSV1_TEMPLATE.splitlines())
     result = _scan(_write(tmp_path, "crs.yaml", carrier))
     (finding,) = result.findings
-    assert finding.location.path == "crs.yaml"
+    assert finding.location.path == str(tmp_path / "crs.yaml")
     assert finding.location.carrier is not None and "payload" in finding.location.carrier
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 
 from capsa.assess.convert import (
     check_summary,
@@ -45,10 +44,11 @@ from capsa.examples import demo_path
 from capsa.graph.service import attack_paths, from_scan, threat_exposure
 from capsa.model.loader import load_model
 from capsa.model.types import SystemModel
+from capsa.scan.locations import rebased
 from capsa.scan.selection import expand_skipping, without_excluded
 from capsa.scan.service import ScanRequest, scan
 from capsa.sources.repository import read_governance
-from capsa.sources.root import relative_to_root, scan_root
+from capsa.sources.root import scan_root
 from capsa.threats.service import assess_threats
 from capsa.threats.tracking import TrackingEntry
 
@@ -125,16 +125,6 @@ def threat_stage(model: SystemModel, request: AssessRequest) -> ThreatStage:
 # --- scan ------------------------------------------------------------------------------
 
 
-def short_path(path: str, roots: Sequence[Path] | None = None) -> str:
-    """A manifest path relative to the first of `roots` (default: the working directory)
-    it is below, so reports are portable."""
-    for root in roots if roots is not None else [Path.cwd()]:
-        shorter = relative_to_root(path, root)
-        if shorter != path:
-            return shorter
-    return path
-
-
 _ALL_SKIPPED = "every file was skipped by --skip-path"
 
 
@@ -171,10 +161,11 @@ def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
         raise InputError(found)
     result = without_excluded(result, selection)
     result = replace(result, errors=(*skip_problems, *result.errors))
+    shown = rebased(result)  # the records are portable; the graph reads the real paths
     stage = ScanStage(
-        findings=[finding_record(f) for f in result.findings],
-        passes=[outcome(p) for p in result.passes],
-        unknown=[outcome(u) for u in result.unknown],
+        findings=[finding_record(f) for f in shown.findings],
+        passes=[outcome(p) for p in shown.passes],
+        unknown=[outcome(u) for u in shown.unknown],
         checks=[
             *(check_summary(c) for c in result.checks),
             *(check_summary(c) for c in result.cloud_checks),
@@ -183,7 +174,7 @@ def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
         errors=[problem(p) for p in result.errors],
         resources=result.summary.resources,
         result=result,
-        not_applicable=[outcome(n) for n in result.not_applicable],
+        not_applicable=[outcome(n) for n in shown.not_applicable],
         skipped_files=skipped,
     )
     return stage
@@ -200,13 +191,16 @@ def path_stage(model: SystemModel, scan: ScanStage) -> PathStage:
         return PathStage(errors=[_no_paths("the scan gave no topology to build a graph from")])
     found = attack_paths(from_scan(scan.result), model=model)
     report = found.report
-    roots = [Path(scan.result.root)] if scan.result.root else []
     return PathStage(
-        paths=[path_record(p, lambda path: short_path(path, roots)) for p in report.paths],
+        paths=[path_record(p, _as_shown) for p in report.paths],  # relative to the root
         cut=cut_entries(report.cut),
         uncuttable=uncuttable_routes(report.cut),
         open_techniques=threat_exposure(found),
     )
+
+
+def _as_shown(path: str) -> str:
+    return path
 
 
 def _no_paths(message: str) -> InputProblem:

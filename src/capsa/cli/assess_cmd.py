@@ -13,6 +13,7 @@ from typing import Any
 import typer
 from rich.console import Console
 
+from capsa.cli import options as opt
 from capsa.cli.aws_cmd import aws_options
 from capsa.cli.common import (
     EXIT_FINDINGS,
@@ -21,31 +22,9 @@ from capsa.cli.common import (
     Verbosity,
     err,
     fail_input,
-    parse_vars,
     write_output,
 )
-from capsa.cli.options import (
-    FAIL_ON_METAVAR,
-    DiffFailOn,
-    FailOn,
-    aws_option,
-    aws_profile_option,
-    aws_region_option,
-    check_option,
-    cluster_option,
-    config_option,
-    context_option,
-    fail_on_option,
-    ignore_file_option,
-    kubeconfig_option,
-    root_option,
-    severity_option,
-    skip_check_option,
-    skip_path_option,
-    timeout_option,
-    var_option,
-    vars_file_option,
-)
+from capsa.cli.options import FAIL_ON_METAVAR, DiffFailOn, FailOn
 from capsa.display import display_path
 from capsa.terminal import console
 
@@ -195,13 +174,13 @@ def assess(
     model: str = typer.Option(
         "builtin:capi-aws", "--model", "-m", metavar="FILE", help="Model file or builtin:NAME."
     ),
-    cluster: bool = cluster_option("Also read the live management cluster (read-only)."),
-    kubeconfig: str | None = kubeconfig_option(),
-    context: str | None = context_option(),
-    aws: bool = aws_option(),
-    aws_profile: str | None = aws_profile_option(),
-    aws_region: list[str] = aws_region_option(),
-    timeout: float | None = timeout_option(),
+    cluster: bool = opt.cluster_option("Also read the live management cluster (read-only)."),
+    kubeconfig: str | None = opt.kubeconfig_option(),
+    context: str | None = opt.context_option(),
+    aws: bool = opt.aws_option(),
+    aws_profile: str | None = opt.aws_profile_option(),
+    aws_region: list[str] = opt.aws_region_option(),
+    timeout: float | None = opt.timeout_option(),
     repo: str | None = typer.Option(
         None, "--repo", metavar="DIR", help="Project repository for DEV-* gaps."
     ),
@@ -219,18 +198,18 @@ def assess(
         metavar="md,html,json,sarif",
         help="The reports to write (comma-separated).",
     ),
-    fail_on: FailOn | None = fail_on_option(FailOn.NONE),
-    check: list[str] = check_option(),
-    skip_check: list[str] = skip_check_option(),
-    severity: str | None = severity_option(
+    fail_on: FailOn | None = opt.fail_on_option(FailOn.NONE),
+    check: list[str] = opt.check_option(),
+    skip_check: list[str] = opt.skip_check_option(),
+    severity: str | None = opt.severity_option(
         "Assess with only the checks at or above this severity; the others count as not run."
     ),
-    skip_path: list[str] = skip_path_option(),
-    var: list[str] = var_option(),
-    vars_file: list[str] = vars_file_option(),
-    ignore_file: str | None = ignore_file_option(),
-    config_file: str | None = config_option(),
-    root: str | None = root_option(),
+    skip_path: list[str] = opt.skip_path_option(),
+    var: list[str] = opt.var_option(),
+    vars_file: list[str] = opt.vars_file_option(),
+    ignore_file: str | None = opt.ignore_file_option(),
+    config_file: str | None = opt.config_option(),
+    root: str | None = opt.root_option(),
     tracking: str | None = typer.Option(
         None, "--tracking", metavar="FILE", help="Threat tracking decisions."
     ),
@@ -238,15 +217,15 @@ def assess(
     """Run model → threats → scan → paths and write assessment.md/.html/.json and
     results.sarif (or the --formats chosen) into the output directory.
 
-    A mitigation whose checks --check, --skip-check or --severity leave out is not
-    assessed (never verified or violated) and says which option left them out; files
-    --skip-path leaves out are counted in the report's scope."""
+    A mitigation whose checks --check, --skip-check or --severity leave out is not assessed (never verified or violated) and says which option left them out; the files --skip-path leaves out are counted in the report's scope.
+
+    Exit codes: 0 nothing open at or above --fail-on; 1 open findings at or above it; 2 unusable input (a missing path, nothing readable, an unreachable cluster), a broken configuration or a usage error."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from capsa.assess.pipeline import AssessRequest
     from capsa.assess.repository_checks import repository_checks
     from capsa.assess.service import assess as run_assessment
-    from capsa.cli.config import resolve, selection_of
+    from capsa.cli.config import given, resolve, selection_of
     from capsa.cli.options import missing_paths
     from capsa.errors import InputError
 
@@ -259,13 +238,7 @@ def assess(
         config = resolve(
             paths or [],
             {
-                "failOn": fail_on,
-                "severity": severity,
-                "checks": check,
-                "skipChecks": skip_check,
-                "skipPaths": skip_path,
-                "variables": parse_vars(var),
-                "varsFiles": vars_file,
+                **given(fail_on, check, skip_check, severity, skip_path, var, vars_file),
                 "ignoreFile": ignore_file,
                 "root": root,
             },

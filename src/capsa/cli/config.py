@@ -182,6 +182,29 @@ def _defaults(fail_on: FailOn) -> dict[str, Setting]:
     }
 
 
+def given(
+    fail_on: FailOn | None,
+    checks: list[str],
+    skip_checks: list[str],
+    severity: str | None,
+    skip_paths: list[str],
+    variables: list[str],
+    vars_files: list[str],
+) -> dict[str, Any]:
+    """The settings the options scan and assess share, as `resolve` takes them."""
+    from capsa.cli.common import parse_vars
+
+    return {
+        "failOn": fail_on,
+        "severity": severity,
+        "checks": checks,
+        "skipChecks": skip_checks,
+        "skipPaths": skip_paths,
+        "variables": parse_vars(variables),
+        "varsFiles": vars_files,
+    }
+
+
 def resolve(
     paths: Sequence[str],
     overrides: Mapping[str, Any],

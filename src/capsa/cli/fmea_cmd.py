@@ -79,7 +79,6 @@ def fmea(
     context: str | None = context_option(),
 ) -> None:
     """Inject every fault at every step of the named flows and rank the failure modes."""
-    from capsa.assess.stages import short_path
     from capsa.cli.options import missing_paths
     from capsa.model.loader import load_model
     from capsa.scan.service import ScanRequest, scan
@@ -118,7 +117,7 @@ def fmea(
             display=(
                 partial(relative_to_root, root=Path(result.root))
                 if result is not None and result.root
-                else short_path
+                else None
             ),
         )
     except InputError as error:

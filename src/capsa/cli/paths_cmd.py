@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from capsa.cli import options as opt
 from capsa.cli.aws_cmd import aws_options
 from capsa.cli.common import (
     DEFAULT_IGNORE_FILE,
@@ -22,15 +23,6 @@ from capsa.cli.common import (
     fail_input,
     print_problems,
     write_output,
-)
-from capsa.cli.options import (
-    aws_option,
-    aws_profile_option,
-    aws_region_option,
-    cluster_option,
-    context_option,
-    kubeconfig_option,
-    timeout_option,
 )
 from capsa.errors import InputError
 from capsa.terminal import console
@@ -65,19 +57,19 @@ def paths(
     assume: list[str] = typer.Option(
         None, "--assume", help="Mitigation id to treat as applied (repeatable): what-if."
     ),
-    cluster: bool = cluster_option("Also read the live management cluster (read-only)."),
+    cluster: bool = opt.cluster_option("Also read the live management cluster (read-only)."),
     generic: bool = typer.Option(
         False,
         "--generic",
         help="Search one generic cluster standing for the model, every mitigation unknown, "
         "instead of a deployment.",
     ),
-    kubeconfig: str | None = kubeconfig_option(),
-    context: str | None = context_option(),
-    aws: bool = aws_option(),
-    aws_profile: str | None = aws_profile_option(),
-    aws_region: list[str] = aws_region_option(),
-    timeout: float | None = timeout_option(),
+    kubeconfig: str | None = opt.kubeconfig_option(),
+    context: str | None = opt.context_option(),
+    aws: bool = opt.aws_option(),
+    aws_profile: str | None = opt.aws_profile_option(),
+    aws_region: list[str] = opt.aws_region_option(),
+    timeout: float | None = opt.timeout_option(),
     output_format: PathsFormat = typer.Option(
         PathsFormat.TABLE, "--format", "-f", case_sensitive=False, help="Output format."
     ),

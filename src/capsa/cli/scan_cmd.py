@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from capsa.cli import options as opt
 from capsa.cli.aws_cmd import aws_options
 from capsa.cli.common import (
     EXIT_FINDINGS,
@@ -24,31 +25,10 @@ from capsa.cli.common import (
     err,
     fail_input,
     note,
-    parse_vars,
     print_problems,
     write_output,
 )
-from capsa.cli.options import (
-    FailOn,
-    aws_option,
-    aws_profile_option,
-    aws_region_option,
-    check_option,
-    cluster_option,
-    config_option,
-    context_option,
-    fail_on_option,
-    ignore_file_option,
-    kubeconfig_option,
-    missing_paths,
-    root_option,
-    severity_option,
-    skip_check_option,
-    skip_path_option,
-    timeout_option,
-    var_option,
-    vars_file_option,
-)
+from capsa.cli.options import FailOn, missing_paths
 from capsa.cli.outputs import Target, plan, written_summary
 from capsa.errors import InputError, Problem
 from capsa.terminal import console
@@ -154,29 +134,29 @@ def scan(
         help="Write a report here (repeatable; - is standard output): -o results.sarif "
         "-o report.json -o - writes both files and the table.",
     ),
-    fail_on: FailOn | None = fail_on_option(FailOn.HIGH),
-    check: list[str] = check_option(),
-    skip_check: list[str] = skip_check_option(),
-    severity: str | None = severity_option("Show only findings at or above this severity."),
-    skip_path: list[str] = skip_path_option(),
-    var: list[str] = var_option(),
-    vars_file: list[str] = vars_file_option(),
-    ignore_file: str | None = ignore_file_option(),
+    fail_on: FailOn | None = opt.fail_on_option(FailOn.HIGH),
+    check: list[str] = opt.check_option(),
+    skip_check: list[str] = opt.skip_check_option(),
+    severity: str | None = opt.severity_option("Show only findings at or above this severity."),
+    skip_path: list[str] = opt.skip_path_option(),
+    var: list[str] = opt.var_option(),
+    vars_file: list[str] = opt.vars_file_option(),
+    ignore_file: str | None = opt.ignore_file_option(),
     baseline: str | None = typer.Option(
         None,
         "--baseline",
         metavar="FILE",
         help="A previous JSON report; findings in it are hidden.",
     ),
-    config_file: str | None = config_option(),
-    root: str | None = root_option(),
+    config_file: str | None = opt.config_option(),
+    root: str | None = opt.root_option(),
     strict: bool = typer.Option(False, "--strict/--no-strict", help="Exit 2 on any input error."),
     compact: bool = typer.Option(
         False, "--compact", help="Table format: one line per finding, without title and fix."
     ),
-    cluster: bool = cluster_option("Read the live management cluster (read-only, GET only)."),
-    kubeconfig: str | None = kubeconfig_option(),
-    context: str | None = context_option(),
+    cluster: bool = opt.cluster_option("Read the live management cluster (read-only, GET only)."),
+    kubeconfig: str | None = opt.kubeconfig_option(),
+    context: str | None = opt.context_option(),
     namespace: list[str] = typer.Option(
         [],
         "--namespace",
@@ -184,10 +164,10 @@ def scan(
         metavar="NAME",
         help="Only these namespaces of the cluster (repeatable).",
     ),
-    aws: bool = aws_option(),
-    aws_profile: str | None = aws_profile_option(),
-    aws_region: list[str] = aws_region_option(),
-    timeout: float | None = timeout_option(),
+    aws: bool = opt.aws_option(),
+    aws_profile: str | None = opt.aws_profile_option(),
+    aws_region: list[str] = opt.aws_region_option(),
+    timeout: float | None = opt.timeout_option(),
     jobs: int | None = typer.Option(
         None,
         "--jobs",
@@ -207,7 +187,7 @@ def scan(
     the security self-assessment.
 
     Exit codes: 0 nothing open at or above --fail-on; 1 open findings at or above it; 2 unusable input (a missing path, nothing readable, an unreachable cluster, any input error under --strict) or a usage error."""
-    from capsa.cli.config import resolve
+    from capsa.cli.config import given, resolve
     from capsa.scan.pool import default_jobs
     from capsa.scan.service import ScanRequest
     from capsa.scan.service import scan as run_scan
@@ -225,16 +205,10 @@ def scan(
         config = resolve(
             paths or [],
             {
-                "failOn": fail_on,
-                "severity": severity,
-                "checks": check,
-                "skipChecks": skip_check,
-                "skipPaths": skip_path,
-                "variables": parse_vars(var),
-                "varsFiles": vars_file,
+                **given(fail_on, check, skip_check, severity, skip_path, var, vars_file),
                 "ignoreFile": ignore_file,
-                "baseline": baseline,
                 "root": root,
+                "baseline": baseline,
             },
             default_fail_on=FailOn.HIGH,
             config_file=config_file,
@@ -290,7 +264,9 @@ def scan(
 
     result = only_selected(result, config.value("checks"), config.value("skipChecks"))
     result = at_or_above(result, config.value("severity"))
-    _emit(result, targets, compact)
+    from capsa.scan.locations import rebased
+
+    _emit(rebased(result), targets, compact)
     raise typer.Exit(_exit_code(result, FailOn(config.value("failOn"))))
 
 

@@ -18,6 +18,7 @@ from capsa.checks.findings import Finding, Severity
 from capsa.checks.model import Check
 from capsa.checks.suppressions import AppliedSuppression
 from capsa.errors import Problem
+from capsa.scan.locations import rebased
 from capsa.scan.result import ScanResult
 from capsa.sources.root import relative_to_root
 
@@ -205,6 +206,7 @@ def _notification(problem: Problem, root: Path | None) -> dict[str, Any]:
 
 def to_sarif(result: ScanResult) -> dict[str, Any]:
     """The SARIF log. File URIs are relative to the scan root, published as `SCANROOT`."""
+    result = rebased(result)  # locations relative to the scan root
     base = Path(result.root) if result.root else None
     rules = [_check_rule(c) for c in result.checks]
     index = {c.id: i for i, c in enumerate(result.checks)}

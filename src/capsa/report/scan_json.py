@@ -17,6 +17,7 @@ from capsa import SCHEMA, __version__
 from capsa.checks.findings import CheckResult, Finding
 from capsa.checks.suppressions import AppliedSuppression, RefusedSuppression, Suppression
 from capsa.errors import Problem
+from capsa.scan.locations import rebased
 from capsa.scan.result import ScanResult
 from capsa.sources.root import shown_root
 
@@ -78,6 +79,7 @@ def _refused(entry: RefusedSuppression) -> dict[str, Any]:
 
 def to_json(result: ScanResult) -> dict[str, Any]:
     """The scan as JSON-ready plain data (no Secret values ever reach a Finding)."""
+    result = rebased(result)  # locations relative to the scan root
     how = {a.fingerprint: a for a in result.suppressions}
     return {
         "schema": SCHEMA,

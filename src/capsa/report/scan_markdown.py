@@ -7,6 +7,7 @@ from pathlib import Path
 
 from capsa.checks.findings import Finding
 from capsa.report.markdown_text import cell as _cell
+from capsa.scan.locations import rebased
 from capsa.scan.result import ScanResult
 from capsa.sources.root import shown_root
 
@@ -18,6 +19,7 @@ def _location(finding: Finding) -> str:
 
 
 def render_markdown(result: ScanResult) -> str:
+    result = rebased(result)  # locations relative to the scan root
     summary = result.summary
     lines = ["# capsa scan", "", "| severity | open |", "| --- | ---: |"]
     lines += [f"| {severity} | {count} |" for severity, count in summary.by_severity.items()]

@@ -13,6 +13,7 @@ from rich.text import Text
 
 from capsa.checks.findings import Finding, Severity
 from capsa.report.terminal_list import Entry, Group, print_groups
+from capsa.scan.locations import rebased
 from capsa.scan.result import ScanResult
 from capsa.sources.root import shown_root
 from capsa.terminal import console as safe_console
@@ -64,6 +65,7 @@ def finding_groups(result: ScanResult) -> list[Group]:
 
 def print_table(result: ScanResult, console: Console, compact: bool = False) -> None:
     """Print the whole report on `console`."""
+    result = rebased(result)  # locations relative to the scan root
     if result.open_findings:
         print_groups(console, finding_groups(result), compact)
     else:

@@ -1,6 +1,9 @@
 """Every location of a scan result made relative to its scan root (`capsa.sources.root`),
-once, after the scan: the checks, suppressions and the cache work on the files' real
-paths, and every finding and result a report shows is portable. Input problems keep the
+where a report is written (scan's outputs, the assessment's records): the checks,
+suppressions, the cache, the attack graph and the FMEA work on the files' real paths,
+which the topology's resources carry too, and every finding and result a report shows
+is portable. Every scan writer calls `rebased` itself (it is idempotent), so a report
+is relative whoever asks for it. Input problems keep the
 path as the user named it: they are read at the terminal, beside the command typed, and
 may name files that are not scanned (a vars file, the ignore file)."""
 
@@ -17,10 +20,11 @@ from capsa.sources.root import relative_to_root
 _Located = TypeVar("_Located", Finding, CheckResult)
 
 
-def rebased(result: ScanResult, root: Path | None) -> ScanResult:
-    """`result` with every finding's and check result's location relative to `root`."""
-    if root is None:
+def rebased(result: ScanResult) -> ScanResult:
+    """`result` with every finding's and check result's location relative to its root."""
+    if result.root is None or result.relative:
         return result
+    root = Path(result.root)
 
     def move(item: _Located) -> _Located:
         path = relative_to_root(item.location.path, root)
@@ -30,7 +34,7 @@ def rebased(result: ScanResult, root: Path | None) -> ScanResult:
 
     return dataclasses.replace(
         result,
-        root=root.as_posix(),
+        relative=True,
         findings=tuple(move(f) for f in result.findings),
         passes=tuple(move(r) for r in result.passes),
         unknown=tuple(move(r) for r in result.unknown),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import TextIO
 
@@ -30,7 +30,6 @@ from capsa.checks.suppressions import (
 from capsa.cloud.service import cloud_evidence
 from capsa.errors import InputError, Problem
 from capsa.live.catalog import LiveCheck
-from capsa.scan.locations import rebased
 from capsa.scan.result import ScanResult, ScanSummary
 from capsa.sources.aws.collect import AwsOptions
 from capsa.sources.aws.facts import CloudFacts
@@ -354,4 +353,5 @@ def _scan(request: ScanRequest) -> ScanResult:
         nothing_read=nothing_read,
         strict=request.strict,
     )
-    return rebased(result, scan_root(request.paths, request.root))
+    root = scan_root(request.paths, request.root)
+    return result if root is None else replace(result, root=root.as_posix())
