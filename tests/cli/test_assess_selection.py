@@ -49,6 +49,16 @@ def test_a_skipped_check_leaves_its_mitigation_not_assessed_and_says_why(repo: P
     assert not [c for c in data["checks"] if c["id"].startswith("CAPSA-IMDS-")]
 
 
+def test_the_terminal_summary_says_what_the_selection_left_out(repo: Path) -> None:
+    args = ["assess", "clusters", "-o", "out", "--formats", "json", "--skip-path", "test"]
+    table = runner.invoke(app, [*args, "--skip-check", "CAPSA-IMDS-*"]).stdout
+    shown = " ".join(table.replace("│", " ").split())  # the cell's wrapped lines, joined
+    assert (
+        "selection 2 check(s) left out, their mitigations not assessed; 1 file(s) unread" in shown
+    )
+    assert "--skip-check CAPSA-IMDS-* --skip-path test" in shown
+
+
 def test_check_keeps_only_the_named_checks(repo: Path) -> None:
     assert _assess("--check", "CAPSA-IMDS-001").exit_code == 0
     data = _document()

@@ -279,7 +279,7 @@ def test_the_scan_root_of_files_and_of_several_paths(repo: Path) -> None:
         "test/identity.yaml",
     }
     table = _scan("clusters", "--fail-on", "none").stdout
-    assert "Paths are relative to clusters." in table
+    assert "Paths are relative to the scan root clusters/" in table
 
 
 def test_scan_json_with_suppressions_matches_its_schema(repo: Path) -> None:

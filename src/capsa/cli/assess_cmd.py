@@ -146,6 +146,11 @@ def print_summary(assessment: Any, written: list[Path], console: Console) -> Non
         table.add_row("left open", "none: the cut closes every path")
     cloud = assessment.inputs.cloud
     table.add_row("cloud evidence", "\n".join(cloud) or assessment.inputs.cloud_note or "-")
+    inputs = assessment.inputs
+    if inputs.selection:
+        left_out = f"{len(inputs.excluded_checks)} check(s) left out, their mitigations not "
+        left_out += f"assessed; {inputs.skipped_files} file(s) unread"
+        table.add_row("selection", left_out + "\n" + "\n".join(inputs.selection))
     if s.errors:
         table.add_row("input problems", str(s.errors))
     table.add_row("written", "\n".join(str(p) for p in written))

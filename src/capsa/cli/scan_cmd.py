@@ -179,6 +179,7 @@ def scan(
     cache_dir: str | None = typer.Option(
         None,
         "--cache-dir",
+        metavar="DIR",
         help="Keep what each file and group gave here; a re-scan then re-reads only what "
         "changed (keyed by file content, variables and check set). Off unless given.",
     ),

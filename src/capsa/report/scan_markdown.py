@@ -33,7 +33,10 @@ def render_markdown(result: ScanResult) -> str:
         "",
     ]
     if result.root:
-        lines += [f"Locations are relative to `{shown_root(Path(result.root))}`.", ""]
+        lines += [
+            f"Locations are relative to the scan root `{shown_root(Path(result.root)).rstrip('/')}/`.",
+            "",
+        ]
     if result.open_findings:
         lines += [
             "## Findings",

@@ -105,7 +105,7 @@ def print_table(result: ScanResult, console: Console, compact: bool = False) -> 
         console.print(Text(f"error: {problem}", style="red"))
     if result.root:
         console.print(
-            f"Paths are relative to {shown_root(Path(result.root))}.",
+            f"Paths are relative to the scan root {shown_root(Path(result.root)).rstrip('/')}/",
             markup=False,
             highlight=False,
         )
