@@ -117,7 +117,9 @@ def test_markdown_of_the_example_has_every_section_and_threat(demo: Assessment) 
 
 
 def test_paths_are_shown_relative_to_the_example(demo: Assessment) -> None:
-    assert all(f.location.path.startswith("capa-demo/") for f in demo.findings)
+    assert all(
+        f.location.path.startswith(("management/", "prod/", "sandbox/")) for f in demo.findings
+    )
 
 
 def test_same_inputs_give_the_same_assessment(demo: Assessment) -> None:

@@ -40,7 +40,7 @@ def test_the_example_assessment_carries_the_fmea_with_evidence() -> None:
     assert fmea is not None
     assert [f.id for f in fmea.flows] == ["ec2-instance-start", "flow-1", "flow-2", "flow-3"]
     basis = [s.basis for p in fmea.profiles for s in p.settings if s.source == "evidence"]
-    assert any(b.endswith("(capa-demo/prod/workers.yaml:66)") for b in basis)
+    assert any(b.endswith("(prod/workers.yaml:66)") for b in basis)
 
 
 def test_markdown_section_ranks_failure_modes_and_marks_the_failing_step() -> None:

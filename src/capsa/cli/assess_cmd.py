@@ -13,18 +13,15 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from capsa.cli.aws_cmd import AWS_HELP, aws_options
+from capsa.cli import options as opt
+from capsa.cli.aws_cmd import aws_options
 from capsa.cli.common import (
-    DEFAULT_IGNORE_FILE,
     EXIT_FINDINGS,
     EXIT_OK,
     EXIT_UNUSABLE,
-    TIMEOUT_HELP,
     Verbosity,
     err,
     fail_input,
-    live_timeout,
-    parse_vars,
     write_output,
 )
 from capsa.cli.options import FAIL_ON_METAVAR, DiffFailOn, FailOn
@@ -149,6 +146,11 @@ def print_summary(assessment: Any, written: list[Path], console: Console) -> Non
         table.add_row("left open", "none: the cut closes every path")
     cloud = assessment.inputs.cloud
     table.add_row("cloud evidence", "\n".join(cloud) or assessment.inputs.cloud_note or "-")
+    inputs = assessment.inputs
+    if inputs.selection:
+        left_out = f"{len(inputs.excluded_checks)} check(s) left out, their mitigations not "
+        left_out += f"assessed; {inputs.skipped_files} file(s) unread"
+        table.add_row("selection", left_out + "\n" + "\n".join(inputs.selection))
     if s.errors:
         table.add_row("input problems", str(s.errors))
     table.add_row("written", "\n".join(str(p) for p in written))
@@ -177,29 +179,13 @@ def assess(
     model: str = typer.Option(
         "builtin:capi-aws", "--model", "-m", metavar="FILE", help="Model file or builtin:NAME."
     ),
-    cluster: bool = typer.Option(False, "--cluster", help="Also read the live management cluster."),
-    kubeconfig: str | None = typer.Option(
-        None, "--kubeconfig", metavar="FILE", help="Kubeconfig for --cluster."
-    ),
-    context: str | None = typer.Option(
-        None, "--context", metavar="NAME", help="Kubeconfig context for --cluster."
-    ),
-    aws: bool = typer.Option(False, "--aws", help=AWS_HELP),
-    aws_profile: str | None = typer.Option(
-        None,
-        "--aws-profile",
-        metavar="NAME",
-        help="AWS profile for --aws (default: the standard chain).",
-    ),
-    aws_region: list[str] = typer.Option(
-        [],
-        "--aws-region",
-        metavar="REGION",
-        help="Region for --aws (repeatable; default: the configured one).",
-    ),
-    timeout: float | None = typer.Option(
-        None, "--timeout", metavar="SECONDS", callback=live_timeout, help=TIMEOUT_HELP
-    ),
+    cluster: bool = opt.cluster_option("Also read the live management cluster (read-only)."),
+    kubeconfig: str | None = opt.kubeconfig_option(),
+    context: str | None = opt.context_option(),
+    aws: bool = opt.aws_option(),
+    aws_profile: str | None = opt.aws_profile_option(),
+    aws_region: list[str] = opt.aws_region_option(),
+    timeout: float | None = opt.timeout_option(),
     repo: str | None = typer.Option(
         None, "--repo", metavar="DIR", help="Project repository for DEV-* gaps."
     ),
@@ -217,45 +203,34 @@ def assess(
         metavar="md,html,json,sarif",
         help="The reports to write (comma-separated).",
     ),
-    fail_on: FailOn | None = typer.Option(
-        None,
-        "--fail-on",
-        case_sensitive=False,
-        metavar=FAIL_ON_METAVAR,
-        help="Exit 1 when an open finding is at or above this severity; none never fails. "
-        "Default: none.",
+    fail_on: FailOn | None = opt.fail_on_option(FailOn.NONE),
+    check: list[str] = opt.check_option(),
+    skip_check: list[str] = opt.skip_check_option(),
+    severity: str | None = opt.severity_option(
+        "Assess with only the checks at or above this severity; the others count as not run."
     ),
-    var: list[str] = typer.Option(
-        [], "--var", metavar="NAME=VALUE", help="clusterctl variable (repeatable)."
-    ),
-    vars_file: str | None = typer.Option(
-        None, "--vars-file", metavar="FILE", help="YAML file of variables."
-    ),
-    ignore_file: str | None = typer.Option(
-        None,
-        "--ignore-file",
-        metavar="FILE",
-        help=f"Suppressions file (default: {DEFAULT_IGNORE_FILE} next to the config file or "
-        "in the working directory, when it exists).",
-    ),
-    config_file: str | None = typer.Option(
-        None,
-        "--config",
-        metavar="FILE",
-        help="Configuration file (default: .capsa.yaml or pyproject.toml \\[tool.capsa], "
-        "looked up from the first PATH upwards).",
-    ),
+    skip_path: list[str] = opt.skip_path_option(),
+    var: list[str] = opt.var_option(),
+    vars_file: list[str] = opt.vars_file_option(),
+    ignore_file: str | None = opt.ignore_file_option(),
+    config_file: str | None = opt.config_option(),
+    root: str | None = opt.root_option(),
     tracking: str | None = typer.Option(
         None, "--tracking", metavar="FILE", help="Threat tracking decisions."
     ),
 ) -> None:
     """Run model → threats → scan → paths and write assessment.md/.html/.json and
-    results.sarif (or the --formats chosen) into the output directory."""
+    results.sarif (or the --formats chosen) into the output directory.
+
+    A mitigation whose checks --check, --skip-check or --severity leave out is not assessed (never verified or violated) and says which option left them out; the files --skip-path leaves out are counted in the report's scope.
+
+    Exit codes: 0 nothing open at or above --fail-on; 1 open findings at or above it; 2 unusable input (a missing path, nothing readable, an unreachable cluster), a broken configuration or a usage error."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from capsa.assess.pipeline import AssessRequest
+    from capsa.assess.repository_checks import repository_checks
     from capsa.assess.service import assess as run_assessment
-    from capsa.cli.config import resolve
+    from capsa.cli.config import given, resolve, selection_of
     from capsa.cli.options import missing_paths
     from capsa.errors import InputError
 
@@ -267,15 +242,17 @@ def assess(
     try:
         config = resolve(
             paths or [],
-            {"failOn": fail_on, "ignoreFile": ignore_file, "variables": parse_vars(var)},
+            {
+                **given(fail_on, check, skip_check, severity, skip_path, var, vars_file),
+                "ignoreFile": ignore_file,
+                "root": root,
+            },
             default_fail_on=FailOn.NONE,
             config_file=config_file,
         )
+        selection = selection_of(config, list(repository_checks()))
     except InputError as error:
         fail_input(error)
-    ignore_file = config.value("ignoreFile")
-    if vars_file is None and config.value("varsFiles"):
-        vars_file = config.value("varsFiles")[0]
     account = aws_options(aws, aws_profile, aws_region)
     request = AssessRequest(
         paths=list(paths or []),
@@ -286,10 +263,12 @@ def assess(
         cluster_timeout=timeout,
         repo=repo,
         variables=config.value("variables"),
-        vars_file=vars_file,
-        ignore_file=ignore_file,
+        vars_files=tuple(config.value("varsFiles")),
+        ignore_file=config.value("ignoreFile"),
         tracking=tracking,
         aws=account,
+        root=config.value("root"),
+        selection=selection,
     )
     steps = ("model", "threats", "scan", "paths", "repository", "assessment")
     try:

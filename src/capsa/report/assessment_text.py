@@ -201,14 +201,24 @@ def scope_lines(assessment: Assessment) -> list[str]:
         out.append("Manifests: the example deployment bundled with capsa (capa-demo)")
     for path in inputs.paths:
         out.append(f"Manifests: {path}")
+    if inputs.root:
+        out.append(f"Locations relative to: {inputs.root}")
+    out.extend(f"Selection: {line}" for line in inputs.selection)
+    if inputs.skipped_files:
+        out.append(f"Files left unread by --skip-path: {inputs.skipped_files}")
+    if inputs.excluded_checks:
+        out.append(
+            f"Checks left out ({len(inputs.excluded_checks)}; their mitigations are not "
+            f"assessed): {', '.join(inputs.excluded_checks)}"
+        )
     if inputs.cluster is not None:
         out.append(f"Live management cluster: {inputs.cluster or 'current kubeconfig context'}")
     if inputs.repo:
         out.append(f"Project repository: {inputs.repo}")
     if inputs.variables:
         out.append(f"Variables set (names only): {', '.join(inputs.variables)}")
-    if inputs.vars_file:
-        out.append(f"Variables file: {inputs.vars_file}")
+    for vars_file in [*([inputs.vars_file] if inputs.vars_file else []), *inputs.vars_files]:
+        out.append(f"Variables file: {vars_file}")
     if inputs.ignore_file:
         out.append(f"Suppressions: {inputs.ignore_file}")
     if inputs.tracking:
