@@ -46,13 +46,28 @@ class DiffFormat(StrEnum):
     JSON = "json"
 
 
-OUTPUT_FILES = ("assessment.md", "assessment.html", "results.sarif", "assessment.json")
 FILE_OF = {
     ReportFormat.MD: "assessment.md",
     ReportFormat.HTML: "assessment.html",
     ReportFormat.SARIF: "results.sarif",
     ReportFormat.JSON: "assessment.json",
 }
+# Markdown and HTML are a main report plus companion documents beside it
+# (`capsa.report.companions`), written together: the main report links to them.
+WITH_COMPANIONS = (ReportFormat.MD, ReportFormat.HTML)
+STEM = "assessment"
+
+
+def files_of(fmt: ReportFormat, stem: str = STEM) -> list[str]:
+    """Every file one format writes, main report first."""
+    from capsa.report.companions import KEYS, MAIN, file_name
+
+    if fmt not in WITH_COMPANIONS:
+        return [FILE_OF[fmt]]
+    return [file_name(stem, key, fmt.value) for key in (MAIN, *KEYS)]
+
+
+OUTPUT_FILES = tuple(name for fmt in FILE_OF for name in files_of(fmt))
 
 
 def parse_formats(text: str) -> list[ReportFormat]:
@@ -77,31 +92,40 @@ def _usage(message: str) -> typer.Exit:
     return typer.Exit(EXIT_UNUSABLE)
 
 
-def render(assessment: Any, fmt: ReportFormat) -> str:
-    """One output format of an Assessment."""
+def render_documents(
+    assessment: Any, fmt: ReportFormat, stem: str = STEM
+) -> dict[str, str]:
+    """One output format of an Assessment as its files (name → text), main report first."""
     if fmt is ReportFormat.MD:
-        from capsa.report.assessment_markdown import render_assessment_markdown
+        from capsa.report.assessment_markdown import render_assessment_markdown_documents
 
-        return render_assessment_markdown(assessment)
+        return render_assessment_markdown_documents(assessment, stem)
     if fmt is ReportFormat.HTML:
-        from capsa.report.assessment_html import render_assessment_html
+        from capsa.report.assessment_html import render_assessment_html_documents
 
-        return render_assessment_html(assessment)
+        return render_assessment_html_documents(assessment, stem)
     if fmt is ReportFormat.SARIF:
         from capsa.report.assessment_sarif import render_assessment_sarif
 
-        return render_assessment_sarif(assessment)
-    return str(assessment.to_json())
+        return {FILE_OF[fmt]: render_assessment_sarif(assessment)}
+    return {FILE_OF[fmt]: str(assessment.to_json())}
+
+
+def render(assessment: Any, fmt: ReportFormat) -> str:
+    """The main document of one output format."""
+    return next(iter(render_documents(assessment, fmt).values()))
 
 
 def write_all(assessment: Any, out: Path, formats: list[ReportFormat] | None = None) -> list[Path]:
-    """Write the reports asked for (default: all four) into `out`."""
+    """Write the reports asked for (default: all four, Markdown and HTML each with their
+    companions) into `out`."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for fmt in formats or list(FILE_OF):
-        target = out / FILE_OF[fmt]
-        target.write_text(render(assessment, fmt), encoding="utf-8")
-        written.append(target)
+        for name, text in render_documents(assessment, fmt).items():
+            target = out / name
+            target.write_text(text, encoding="utf-8")
+            written.append(target)
     return written
 
 
