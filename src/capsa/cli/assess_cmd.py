@@ -92,9 +92,7 @@ def _usage(message: str) -> typer.Exit:
     return typer.Exit(EXIT_UNUSABLE)
 
 
-def render_documents(
-    assessment: Any, fmt: ReportFormat, stem: str = STEM
-) -> dict[str, str]:
+def render_documents(assessment: Any, fmt: ReportFormat, stem: str = STEM) -> dict[str, str]:
     """One output format of an Assessment as its files (name → text), main report first."""
     if fmt is ReportFormat.MD:
         from capsa.report.assessment_markdown import render_assessment_markdown_documents
@@ -127,6 +125,26 @@ def write_all(assessment: Any, out: Path, formats: list[ReportFormat] | None = N
             target.write_text(text, encoding="utf-8")
             written.append(target)
     return written
+
+
+def written_lines(written: list[Path]) -> list[str]:
+    """The files written, a line each, a main report's companions on one line under it."""
+    from capsa.report.companions import KEYS
+
+    lines: list[str] = []
+    for path in written:
+        key = path.stem.rpartition("-")[2]
+        if key in KEYS and path.stem.endswith(f"{STEM}-{key}"):
+            if lines and lines[-1].startswith("  + "):
+                lines[-1] += f", {key}"
+            else:
+                lines.append(f"  + {key}")
+        else:
+            lines.append(str(path))
+    return [
+        line.replace("  + ", "  + companions: ", 1) if line.startswith("  + ") else line
+        for line in lines
+    ]
 
 
 def print_threats(assessment: Any, console: Console) -> None:
@@ -175,7 +193,7 @@ def print_summary(assessment: Any, written: list[Path], console: Console) -> Non
     table.add_row("cloud evidence", "\n".join(cloud) or assessment.inputs.cloud_note or "-")
     if s.errors:
         table.add_row("input problems", str(s.errors))
-    table.add_row("written", "\n".join(str(p) for p in written))
+    table.add_row("written", "\n".join(written_lines(written)))
     console.print(table)
 
 
@@ -239,7 +257,8 @@ def assess(
         "md,html,json,sarif",
         "--formats",
         metavar="md,html,json,sarif",
-        help="The reports to write (comma-separated).",
+        help="The reports to write (comma-separated); md and html each come with their "
+        "companion documents (threats, paths, findings, system, fmea) beside them.",
     ),
     fail_on: FailOn | None = typer.Option(
         None,
@@ -274,7 +293,8 @@ def assess(
     ),
 ) -> None:
     """Run model → threats → scan → paths and write assessment.md/.html/.json and
-    results.sarif (or the --formats chosen) into the output directory."""
+    results.sarif (or the --formats chosen) into the output directory; the Markdown and
+    HTML reports link to their companion documents written beside them."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from capsa.assess.pipeline import AssessRequest
@@ -406,11 +426,31 @@ def report(
         ReportFormat.MD, "--format", "-f", case_sensitive=False, help="Output format."
     ),
     output: str | None = typer.Option(
-        None, "--output", "-o", metavar="FILE", help="Write to a file."
+        None,
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write to a file (md and html: with their companion documents beside it, "
+        "named after it).",
     ),
 ) -> None:
-    """Re-render a saved assessment without rescanning."""
-    write_output(render(load_assessment(source), fmt), output)
+    """Re-render a saved assessment without rescanning. Markdown and HTML are a main report
+    that links to companion documents (FILE-threats.md, -paths, -findings, -system, -fmea):
+    with -o they are written beside FILE; on standard output only the main report is."""
+    assessment = load_assessment(source)
+    stem = Path(output).stem if output and output != "-" else STEM
+    documents = list(render_documents(assessment, fmt, stem).items())
+    to_stdout = output is None or output == "-"
+    write_output(documents[0][1], None if to_stdout else output)
+    if len(documents) > 1 and to_stdout:
+        err(
+            f"note: the {fmt.value} report links to {len(documents) - 1} companion documents; "
+            "write it with -o FILE to get them beside it"
+        )
+    elif output is not None and not to_stdout:
+        folder = Path(output).parent
+        for name, text in documents[1:]:
+            write_output(text, str(folder / name))
 
 
 @app.command("diff")

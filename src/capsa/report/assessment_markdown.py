@@ -211,7 +211,8 @@ def _findings(a: Assessment, links: Links, lines: list[str]) -> None:
                 link(cell(check_id), links.to("check", check_id)),
                 cell(members[0].severity.value),
                 cell(members[0].title),
-                str(open_) + (f" ({len(members) - open_} suppressed)" if open_ < len(members) else ""),
+                str(open_)
+                + (f" ({len(members) - open_} suppressed)" if open_ < len(members) else ""),
                 ", ".join(code(x) for x in files),
             ]
         )
@@ -288,7 +289,9 @@ def _paths(a: Assessment, links: Links, lines: list[str], paths: PathDigest) -> 
                 + ".",
                 "",
                 "Paths: "
-                + ", ".join(link(str(p.number), links.to("path", str(p.number))) for p in group.paths)
+                + ", ".join(
+                    link(str(p.number), links.to("path", str(p.number))) for p in group.paths
+                )
                 + ".",
                 "",
             ]
@@ -338,9 +341,7 @@ def _errors(a: Assessment, lines: list[str]) -> None:
 def _details(links: Links, lines: list[str]) -> None:
     _section(lines, 7)
     lines.extend(["Written beside this report, in the same folder:", ""])
-    lines.extend(
-        f"- {link(cell(c.title), links.doc(c.key))}: {cell(c.about)}." for c in COMPANIONS
-    )
+    lines.extend(f"- {link(cell(c.title), links.doc(c.key))}: {cell(c.about)}." for c in COMPANIONS)
     lines.append("")
 
 
@@ -374,10 +375,7 @@ def render_assessment_markdown_documents(
         "fmea": lambda here, lines: fmea_body(a, here, lines),
     }
     for key in KEYS:
-        here = links.on(key)
-        docs[links.doc(key)] = companion_document(
-            a, here, lambda lines, key=key, here=here: bodies[key](here, lines)
-        )
+        docs[links.doc(key)] = companion_document(a, links.on(key), bodies[key])
     return docs
 
 

@@ -60,9 +60,7 @@ def _header(a: Assessment, links: Links) -> list[str]:
         f"# {cell(title_of(a))}: {cell(here.title.lower())}",
         "",
         f"Part of the security self-assessment: {cell(here.about)}. "
-        f"Back to the {link('main report', links.doc(MAIN))}; also "
-        + ", ".join(others)
-        + ".",
+        f"Back to the {link('main report', links.doc(MAIN))}; also " + ", ".join(others) + ".",
         "",
     ]
 
@@ -227,8 +225,7 @@ def paths_body(a: Assessment, links: Links, lines: list[str], paths: PathDigest)
                         link(f"{cell(n.step.technique)} ({n.label})", f"#step-{n.number}")
                         for n in _steps_of(paths, p.steps)
                     ),
-                    ", ".join(link(code(m), links.to("mitigation", m)) for m in p.closed_by)
-                    or "-",
+                    ", ".join(link(code(m), links.to("mitigation", m)) for m in p.closed_by) or "-",
                 ]
                 for p in paths.paths
             ),
@@ -244,8 +241,7 @@ def paths_body(a: Assessment, links: Links, lines: list[str], paths: PathDigest)
                     cell(n.step.source),
                     cell(n.step.target),
                     cell(n.step.technique),
-                    ", ".join(link(cell(x), links.to("threat", x)) for x in n.step.threats)
-                    or "-",
+                    ", ".join(link(cell(x), links.to("threat", x)) for x in n.step.threats) or "-",
                     ", ".join(code(x) for x in n.step.blocked_by) or "-",
                     "; ".join(cell(x.text) for x in n.step.evidence) or n.step.status or "-",
                 ]
@@ -416,7 +412,10 @@ def fmea_body(a: Assessment, links: Links, lines: list[str]) -> None:
     lines.extend(
         [
             "Each flow is drawn, its failing steps marked, in "
-            + link("the system", links.to("flow", a.fmea.flows[0].id) if a.fmea.flows else links.doc("system"))
+            + link(
+                "the system",
+                links.to("flow", a.fmea.flows[0].id) if a.fmea.flows else links.doc("system"),
+            )
             + ".",
             "",
         ]
@@ -425,8 +424,9 @@ def fmea_body(a: Assessment, links: Links, lines: list[str]) -> None:
 
 
 def companion_document(
-    a: Assessment, links: Links, body: Callable[[list[str]], None]
+    a: Assessment, links: Links, body: Callable[[Links, list[str]], None]
 ) -> str:
+    """One companion: its header, then `body` written with links from its own page."""
     lines = _header(a, links)
-    body(lines)
+    body(links, lines)
     return "\n".join(lines).rstrip("\n") + "\n"
