@@ -102,3 +102,9 @@ def test_the_main_html_leads_with_summary_actions_cut_and_verdicts() -> None:
         html.index('id="finding-summary"'),
     ]
     assert order == sorted(order)
+
+
+def test_no_page_repeats_an_id() -> None:
+    for name, html in render_assessment_html_documents(_demo()).items():
+        ids = re.findall(r'\sid="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), (name, sorted({i for i in ids if ids.count(i) > 1}))

@@ -69,7 +69,7 @@ HOME = {
     "check": "findings",
     "finding": "findings",
     "findings-by-check": "findings",
-    "element": "system",
+    "component": "system",
     "flow": "system",
     "dfd": "system",
     "fmea": "fmea",
