@@ -191,7 +191,7 @@ def _page_context(a: Assessment, key: str, base: dict[str, Any]) -> dict[str, An
         }
     else:
         extra["companion"] = companion(key)
-        extra["page_title"] = companion(key).title.lower()
+        extra["page_title"] = companion(key).title
     if key == "system":
         extra["dfd_svg"] = Markup(render_dfd_svg(a.model))  # noqa: S704 - capsa's escaped SVG
         extra["flows"] = base["flows_of"]()

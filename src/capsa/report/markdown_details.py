@@ -46,8 +46,8 @@ def link(text: str, href: str) -> str:
     return f"[{text}]({href})"
 
 
-def not_assessable_legend() -> list[str]:
-    lines = ["### Why a mitigation is not assessable", ""]
+def not_assessable_legend(level: str = "###") -> list[str]:
+    lines = [f"{level} Why a mitigation is not assessable", ""]
     lines.extend("- **" + cell(label) + "**: " + cell(text) for _, label, text in NOT_ASSESSABLE)
     lines.append("")
     return lines
@@ -57,7 +57,7 @@ def _header(a: Assessment, links: Links) -> list[str]:
     here = companion(links.page)
     others = [link(cell(c.title), links.doc(c.key)) for c in COMPANIONS if c.key != links.page]
     return [
-        f"# {cell(title_of(a))}: {cell(here.title.lower())}",
+        f"# {cell(title_of(a))}: {cell(here.title)}",
         "",
         f"Part of the security self-assessment: {cell(here.about)}. "
         f"Back to the {link('main report', links.doc(MAIN))}; also " + ", ".join(others) + ".",
@@ -165,11 +165,11 @@ def _threat(a: Assessment, links: Links, t: ThreatAssessment, lines: list[str]) 
 
 
 def threats_body(a: Assessment, links: Links, lines: list[str]) -> None:
-    lines.extend(not_assessable_legend())
     for category, threats in grouped_threats(a):
         lines.extend([f"## {cell(category)}", ""])
         for threat in threats:
             _threat(a, links, threat, lines)
+    lines.extend(not_assessable_legend("##"))
     lines.extend(["## Candidate threats from the engine", ""])
     if not a.candidates:
         lines.extend(["The engine derived no threat beyond the catalogue.", ""])
