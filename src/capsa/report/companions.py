@@ -20,6 +20,7 @@ class Companion:
     key: str
     title: str
     about: str
+    short: str  # its name in a page's navigation bar
 
 
 COMPANIONS = (
@@ -29,30 +30,35 @@ COMPANIONS = (
         "every threat with its mitigations: the upstream status in 2022 and today, who "
         "carries each, its deployment status and the findings behind it; the engine's "
         "candidate threats",
+        "Threats",
     ),
     Companion(
         "paths",
         "Attack paths in detail",
         "every open path, numbered, and every distinct step with the objects it joins, its "
         "technique, threats, blocking mitigations and evidence",
+        "Paths",
     ),
     Companion(
         "findings",
         "Findings and checks",
         "every finding with its resource, location, fix and fingerprint, filterable by "
         "severity and status; every check with its results",
+        "Findings and checks",
     ),
     Companion(
         "system",
         "The system",
         "personas, components and trust boundaries, the data-flow diagram and the named "
         "flows as sequence diagrams",
+        "System",
     ),
     Companion(
         "fmea",
         "Failure modes (FMEA)",
         "every fault injected at every step of the named flows, the deployment settings "
         "that decide the outcome, and every failure mode by priority",
+        "FMEA",
     ),
 )
 
