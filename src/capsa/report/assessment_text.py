@@ -167,14 +167,6 @@ def status_text(status: DeploymentStatus) -> str:
     return f"{STATUS_MARK[status]} {STATUS_TEXT[status]}"
 
 
-def threat_anchor(threat_id: str) -> str:
-    return f"threat-{threat_id}"
-
-
-def check_anchor(check_id: str) -> str:
-    return f"check-{check_id}"
-
-
 def grouped_threats(assessment: Assessment) -> list[tuple[str, list[ThreatAssessment]]]:
     """Threats grouped by category, in the order categories first appear."""
     groups: dict[str, list[ThreatAssessment]] = {}
