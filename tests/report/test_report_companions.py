@@ -77,6 +77,11 @@ def test_links_are_relative_and_name_the_page_only_when_it_is_another() -> None:
     assert links.to("findings-by-check") == "audit-findings.md#findings-by-check"
     assert links.doc("main") == "audit.md"
     assert [c.key for c in COMPANIONS] == list(KEYS)
+    spaced = Links("audit 2024", "html")
+    assert spaced.to("check", "CAPSA-IMG-001") == "audit%202024-findings.html#check-CAPSA-IMG-001"
+    names = render_assessment_markdown_documents(_fixture(), "audit 2024")
+    assert "audit 2024-paths.md" in names  # the files keep their names
+    assert "](audit%202024-threats.md#threat-" in names["audit 2024.md"]
 
 
 def test_the_demo_main_reports_are_under_a_third_of_the_measured_size() -> None:

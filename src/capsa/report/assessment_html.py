@@ -43,7 +43,7 @@ from capsa.report.assessment_text import (
     status_2022,
     title_of,
 )
-from capsa.report.companions import COMPANIONS, KEYS, MAIN, Links, companion
+from capsa.report.companions import COMPANIONS, KEYS, MAIN, Links, companion, file_name
 from capsa.report.fmea_html import fmea_context
 from capsa.report.path_groups import PathDigest, PathGroup, digest
 
@@ -243,7 +243,9 @@ def render_assessment_html_documents(
             "assessment.html.j2" if key == MAIN else f"assessment-{key}.html.j2"
         )
         context = _page_context(assessment, key, base)
-        out[here.doc(key)] = template.render(**context, page=key, links=here, at=here.to)
+        out[file_name(stem, key, "html")] = template.render(
+            **context, page=key, links=here, at=here.to
+        )
     return out
 
 

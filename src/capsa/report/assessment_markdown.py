@@ -25,7 +25,7 @@ from capsa.report.assessment_text import (
     status_text,
     title_of,
 )
-from capsa.report.companions import COMPANIONS, KEYS, MAIN, Links
+from capsa.report.companions import COMPANIONS, KEYS, MAIN, Links, file_name
 from capsa.report.markdown_details import (
     companion_document,
     findings_body,
@@ -366,7 +366,7 @@ def render_assessment_markdown_documents(
     a = assessment
     paths = digest(a)
     links = Links(stem, "md")
-    docs = {links.doc(MAIN): _main(a, links, paths)}
+    docs = {file_name(stem, MAIN, "md"): _main(a, links, paths)}
     bodies: dict[str, Callable[[Links, list[str]], None]] = {
         "threats": lambda here, lines: threats_body(a, here, lines),
         "paths": lambda here, lines: paths_body(a, here, lines, paths),
@@ -375,7 +375,7 @@ def render_assessment_markdown_documents(
         "fmea": lambda here, lines: fmea_body(a, here, lines),
     }
     for key in KEYS:
-        docs[links.doc(key)] = companion_document(a, links.on(key), bodies[key])
+        docs[file_name(stem, key, "md")] = companion_document(a, links.on(key), bodies[key])
     return docs
 
 

@@ -11,6 +11,7 @@ step, every finding and check, the system, the FMEA. Each anchor kind (`threat-â
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import quote
 
 MAIN = "main"
 
@@ -101,8 +102,9 @@ class Links:
     page: str = MAIN
 
     def doc(self, key: str) -> str:
-        """The file of document `key`, relative to this one (they share a folder)."""
-        return file_name(self.stem, key, self.ext)
+        """The link to document `key`, relative to this one (they share a folder); a name
+        with spaces or other reserved characters is percent-encoded."""
+        return quote(file_name(self.stem, key, self.ext))
 
     def to(self, kind: str, ident: str = "") -> str:
         """The link to anchor `kind-ident` (or `kind` alone), in whichever document holds it."""
