@@ -25,6 +25,7 @@ CANARIES = (
     "CANARY-CONFIGMAP-CARRIED-8d",
     "CANARY-BROKEN-PAYLOAD-3e6c",
     "CANARY-VARIABLE-VALUE-7a0b",
+    "CANARY-VSPHERE-CONF-PASSWORD-19be",
 )
 
 
@@ -123,6 +124,16 @@ stringData:
     [default]
     aws_secret_access_key = CANARY-INLINE-STRING-9c1e77
   from-variable: ${{LEAKY_SECRET}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {{name: vsphere-config, namespace: team-s}}
+stringData:
+  csi-vsphere.conf: |
+    [Global]
+    insecure-flag = "true"
+    [VirtualCenter "vcenter.example.invalid"]
+    password = "CANARY-VSPHERE-CONF-PASSWORD-19be"
 """
 
 
@@ -162,6 +173,7 @@ def test_the_fixture_really_carries_the_canaries(manifests: Path) -> None:
         "CANARY-CRS-STRING-INNER-2f",
         "CANARY-CONFIGMAP-CARRIED-8d",
         "CANARY-BROKEN-PAYLOAD-3e6c",
+        "CANARY-VSPHERE-CONF-PASSWORD-19be",
     ]
     assert all(c in text for c in plain)
     assert _b64("CANARY-INLINE-DATA-4b1d0e") in text
@@ -186,6 +198,10 @@ def test_the_carried_secrets_are_scanned(manifests: Path) -> None:
         "ConfigMap/team-s/carrier-configmap",
     }
     assert any("carrier-broken" in e["message"] for e in doc["errors"])
+    # the vSphere configuration's insecure flag was read (its password beside it never is)
+    assert [f["resource"]["name"] for f in doc["findings"] if f["check"] == "CAPSA-VSP-003"] == [
+        "vsphere-config"
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "sarif", "md"])

@@ -74,3 +74,15 @@ def test_the_page_lists_every_mitigation_with_its_checks_and_reason() -> None:
         if check.mitigation:
             assert f"{check.id} ({check.evidence})" in page
     assert "| aws |" in page and "| vsphere |" in page and "| azure |" in page
+
+
+def test_the_page_names_where_a_check_cannot_decide_and_what_decides() -> None:
+    page = render_all()["coverage.md"]
+    section = page.split("## Where a manifest check cannot decide", 1)[1].split("## Per threat")[0]
+    undecided = [c for c in load_checks() if c.undecided is not None]
+    assert {"CAPSA-IMDS-001", "CAPSA-IMDS-002"} <= {c.id for c in undecided}
+    for check in undecided:
+        assert check.undecided is not None
+        row = next(line for line in section.splitlines() if line.startswith(f"| {check.id} |"))
+        assert check.undecided.reference in row
+    assert "launchtemplate.go:633-645" in section and "ImdsSupport" in section

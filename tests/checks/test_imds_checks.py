@@ -20,6 +20,14 @@ def machine(kind: str, options: str) -> str:
 
 
 KINDS = ["AWSMachine", "AWSMachineTemplate", "AWSMachinePool", "AWSManagedMachinePool"]
+POOLS = {"AWSMachinePool", "AWSManagedMachinePool"}
+
+
+def absent(kind: str, machines: str) -> str:
+    """The outcome with no instanceMetadataOptions: CAPA's default on machines
+    (SetDefaults_AWSMachineSpec); on pools CAPA writes no metadata options into the
+    launch template (launchtemplate.go:633-645), so the AMI and the account decide."""
+    return "unknown" if kind in POOLS else machines
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -34,7 +42,8 @@ KINDS = ["AWSMachine", "AWSMachineTemplate", "AWSMachinePool", "AWSManagedMachin
     ],
 )
 def test_imds_001_imdsv1(kind: str, options: str, expected: str) -> None:
-    assert outcome("CAPSA-IMDS-001", machine(kind, options)) == expected
+    want = absent(kind, expected) if not options else expected
+    assert outcome("CAPSA-IMDS-001", machine(kind, options)) == want
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -49,7 +58,31 @@ def test_imds_001_imdsv1(kind: str, options: str, expected: str) -> None:
     ],
 )
 def test_imds_002_hop_limit(kind: str, options: str, expected: str) -> None:
-    assert outcome("CAPSA-IMDS-002", machine(kind, options)) == expected
+    want = absent(kind, expected) if not options else expected
+    assert outcome("CAPSA-IMDS-002", machine(kind, options)) == want
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_imds_002_a_hop_limit_left_out_rests_on_a_default_only_where_capa_sets_it(
+    kind: str,
+) -> None:
+    from checks_support import run
+
+    result = run("CAPSA-IMDS-002", machine(kind, "{httpTokens: required}"))
+    (passed,) = result.passes
+    assert passed.by_default is not None and "CRD default" in passed.by_default
+
+
+def test_imds_an_eks_pool_without_a_launch_template_names_what_decides() -> None:
+    from checks_support import run
+
+    text = f"apiVersion: {GROUP}\nkind: AWSManagedMachinePool\nmetadata: {{name: m}}\n"
+    text += "spec: {amiType: AL2023_x86_64_STANDARD}\n"
+    for check in ("CAPSA-IMDS-001", "CAPSA-IMDS-002"):
+        (unknown,) = run(check, text).unknown
+        assert unknown.reason is not None
+        assert "ImdsSupport" in unknown.reason and "capsa scan --aws" in unknown.reason
+        assert "launchtemplate.go:633-645" in unknown.reason
 
 
 def test_imds_unresolved_variable_is_unknown_not_pass() -> None:

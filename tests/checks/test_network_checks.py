@@ -46,15 +46,35 @@ def test_aws_network_checks(check_id: str, body: str, expected: str, template: b
     assert outcome(check_id, cluster(body, template)) == expected
 
 
+VSPHERE = "infrastructure.cluster.x-k8s.io"
+
+
+@pytest.mark.parametrize("version", ["v1beta1", "v1beta2"])
 @pytest.mark.parametrize(
-    ("spec", "expected"),
+    ("kind", "spec", "expected"),
     [
-        ("server: vc.example", "fail"),
-        ("thumbprint: ''", "fail"),
-        ("thumbprint: 'AA:BB'\n  insecure: true", "fail"),
-        ("thumbprint: 'AA:BB'", "pass"),
+        ("VSphereCluster", "server: vc.example", "fail"),
+        ("VSphereCluster", "thumbprint: ''", "fail"),
+        # CAPV has no `insecure` field (session.go:233 reads the thumbprint alone)
+        ("VSphereCluster", "thumbprint: 'AA:BB'\n  insecure: true", "pass"),
+        ("VSphereCluster", "server: vc.example\n  insecure: false", "fail"),
+        ("VSphereCluster", "thumbprint: 'AA:BB'", "pass"),
+        ("VSphereClusterTemplate", "template:\n    spec: {server: vc.example}", "fail"),
+        ("VSphereClusterTemplate", "template:\n    spec: {thumbprint: 'AA:BB'}", "pass"),
+        ("VSphereVM", "server: vc.example\n  template: ubuntu", "fail"),
+        ("VSphereVM", "template: ubuntu\n  thumbprint: 'AA:BB'", "pass"),
+        # a machine without its own thumbprint takes its cluster's (vimmachine.go:394-395)
+        ("VSphereMachine", "template: ubuntu", "none"),
     ],
 )
-def test_net_005_vsphere_thumbprint(spec: str, expected: str) -> None:
-    text = f"apiVersion: infrastructure.cluster.x-k8s.io/v1beta1\nkind: VSphereCluster\nmetadata: {{name: v}}\nspec:\n  {spec}\n"
+def test_net_005_vsphere_thumbprint(version: str, kind: str, spec: str, expected: str) -> None:
+    text = (
+        f"apiVersion: {VSPHERE}/{version}\nkind: {kind}\nmetadata: {{name: v}}\nspec:\n  {spec}\n"
+    )
     assert outcome("CAPSA-NET-005", text) == expected
+
+
+def test_net_005_an_unresolved_thumbprint_is_unknown() -> None:
+    text = f"apiVersion: {VSPHERE}/v1beta2\nkind: VSphereCluster\nmetadata: {{name: v}}\n"
+    text += "spec:\n  thumbprint: '${VSPHERE_TLS_THUMBPRINT}'\n"
+    assert outcome("CAPSA-NET-005", text, unknown=[("spec", "thumbprint")]) == "unknown"

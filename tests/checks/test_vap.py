@@ -71,7 +71,7 @@ def _object_check(**changes: object) -> Check:
 
 
 def test_checks_using_capsa_only_functions_are_refused() -> None:
-    check = _object_check(variables=[], expression="parseYAML('a: 1') != null")
+    check = _object_check(variables=[], undecided=None, expression="parseYAML('a: 1') != null")
     with pytest.raises(NotExportable, match="parseYAML"):
         export_policy(check)
 
@@ -79,6 +79,7 @@ def test_checks_using_capsa_only_functions_are_refused() -> None:
 def test_capsa_only_functions_in_a_variable_are_refused_too() -> None:
     check = _object_check(
         variables=[{"name": "parsed", "expression": "parseYAML('a: 1')"}],
+        undecided=None,
         expression="variables.parsed != null",
     )
     with pytest.raises(NotExportable, match="parseYAML"):

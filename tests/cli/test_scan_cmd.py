@@ -200,12 +200,14 @@ def test_checks_list_and_show(app: typer.Typer) -> None:
     assert "mitigation:  STRIDE-SPOOF-1.M5" in shown.stdout
     assert "httpTokens" in shown.stdout
     assert "variables.machineSpec = object.?spec" in shown.stdout
-    # when a result is not applicable (an EKS managed pool without a launch template)
-    assert "applies when (otherwise not applicable):" in shown.stdout
+    # when the manifests cannot decide (a pool CAPA leaves to the AMI and the account)
+    assert "undecided from manifests when:" in shown.stdout
     assert "AWSManagedMachinePool" in shown.stdout
     by_default = runner.invoke(app, ["checks", "show", "CAPSA-IMDS-002"])
     assert "passes by default when:" in by_default.stdout
-    assert "CAPA defaults httpPutResponseHopLimit to 1" in by_default.stdout
+    assert "CAPA sets httpPutResponseHopLimit 1" in by_default.stdout
+    applies = runner.invoke(app, ["checks", "show", "CAPSA-RBAC-001"])
+    assert "applies when (otherwise not applicable):" in applies.stdout
     unknown = runner.invoke(app, ["checks", "show", "CAPSA-IMDS-01"])
     assert unknown.exit_code == 2 and "did you mean CAPSA-IMDS-001" in unknown.stderr
 

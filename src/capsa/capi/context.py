@@ -16,6 +16,7 @@ from typing import Any
 
 from capsa.capi.payload import CarriedObject
 from capsa.capi.rbac import RbacFacts
+from capsa.sources.resource import ValueFact
 
 ROLE_CONTROL_PLANE = "control-plane"
 ROLE_WORKER = "worker"
@@ -188,6 +189,8 @@ class CheckContext:
     infrastructure template (or pool) makes: `NodeadmConfig` means EKS nodes, which join
     without a kubeadm token, with or without a Cluster among the inputs."""
     rbac: RbacFacts = field(default_factory=RbacFacts)
+    value_facts: tuple[ValueFact, ...] = ()
+    """Yes/no facts read from the object's own ConfigMap/Secret values as it was read."""
 
     def binding(self) -> dict[str, Any]:
         """The CEL `context` variable: plain maps, lists and scalars, camelCase keys."""
@@ -209,4 +212,7 @@ class CheckContext:
             },
             "bootstrapKinds": list(self.bootstrap_kinds),
             "rbac": self.rbac.binding(),
+            "valueFacts": [
+                {"name": f.name, "key": f.key, "value": f.value} for f in self.value_facts
+            ],
         }

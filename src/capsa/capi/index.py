@@ -48,6 +48,7 @@ class ResourceIndex:
         self._by_kind_name_path: dict[tuple[str, str, str], list[_Entry]] = defaultdict(list)
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
         self._by_carrier: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+        self._generated: dict[tuple[str, str], list[tuple[Resource, str]]] = defaultdict(list)
         for resource in resources:
             entry = (resource, resource.group, namespace_of(resource))
             self._by_kind_name[(resource.kind, resource.name)].append(entry)
@@ -57,6 +58,9 @@ class ResourceIndex:
             if resource.origin.carrier:
                 label = resource.origin.carrier.split(":", 1)[0]
                 self._by_carrier[(label, resource.origin.path)].append(resource)
+            if resource.origin.generated:
+                kind, namespace, name = resource.origin.generated.split("/", 2)
+                self._generated[(kind, name)].append((resource, namespace))
 
     def carried_by(self, carrier: Resource) -> list[Resource]:
         """Objects the sources already parsed out of a ConfigMap/Secret payload (their
@@ -64,6 +68,16 @@ class ResourceIndex:
         label = f"{carrier.kind}/{carrier.namespace or ''}/{carrier.name}"
         # Same-named carriers in other files (copies of a template) carry their own objects.
         return list(self._by_carrier.get((label, carrier.origin.path), ()))
+
+    def generated(self, kind: str, name: str, namespace: str | None) -> list[Resource]:
+        """Objects read from files a kustomize generator turns into the ConfigMap/Secret
+        `kind`/`name` (`capsa.sources.generators`); a namespace left out on either side
+        names the same object, as for carriers."""
+        return [
+            resource
+            for resource, generated_ns in self._generated.get((kind, name), ())
+            if namespace is None or generated_ns in ("", namespace)
+        ]
 
     def named(self, kind: str, name: str) -> list[Resource]:
         """Every resource of `kind` called `name`, in input order."""

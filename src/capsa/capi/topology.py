@@ -71,6 +71,8 @@ class Topology:
         )
         if bootstrap:
             context = replace(context, bootstrap_kinds=bootstrap)
+        if resource.value_facts:
+            context = replace(context, value_facts=resource.value_facts)
         rbac = self._rbac.get(key)
         return context if rbac is None else replace(context, rbac=rbac)
 
@@ -239,7 +241,12 @@ def _payload(crs: Resource, index: ResourceIndex) -> tuple[PayloadEntry, ...]:
             kinds.ObjectRef(kind=kind, name=name, group=""), namespace_of(crs), crs
         )
         if carrier is None:
-            out.append(PayloadEntry(kind, name, found=False))
+            # a ConfigMap/Secret a kustomize generator makes from files among the inputs
+            generated = index.generated(kind, name, crs.namespace)
+            described = [d for r in generated if (d := describe(r.body)) is not None]
+            out.extend(PayloadEntry(kind, name, True, obj) for obj in described)
+            if not generated:
+                out.append(PayloadEntry(kind, name, found=False))
             continue
         # Sources parse carrier payloads before Secret values are redacted; use those
         # objects, and decode the carrier itself only when no source expanded it.

@@ -39,7 +39,14 @@ from capsa.checks.findings import (
     shown,
 )
 from capsa.checks.model import Check, FieldPath
-from capsa.checks.program import FAILS, NOT_APPLICABLE, PASSES, PASSES_BY_DEFAULT, compiled
+from capsa.checks.program import (
+    FAILS,
+    NOT_APPLICABLE,
+    PASSES,
+    PASSES_BY_DEFAULT,
+    UNDECIDED,
+    compiled,
+)
 from capsa.errors import Problem
 from capsa.sources.clusterctl_vars import UNRESOLVED_RE
 from capsa.sources.redact import REDACTED
@@ -178,7 +185,8 @@ def field_location(
     """(file, line) of the field a finding is about (see `field_line`). A field a
     ClusterClass patch set points where its value was written (the Cluster variable or
     the class), not at the template that lacks it."""
-    if resource.origin.carrier is not None or not isinstance(resource.body, LineDict | LineList):
+    embedded = resource.origin.carrier is not None and resource.origin.generated is None
+    if embedded or not isinstance(resource.body, LineDict | LineList):
         return resource.origin.path, resource.origin.line
     best = _best_path(resource, check.field_paths if field_paths is None else field_paths)
     patched = _patched_origin(resource, best, check.unknown_paths)
@@ -272,14 +280,18 @@ class _Prepared:
     field_paths: tuple[FieldPath, ...]
     unknown_paths: tuple[FieldPath, ...]
     default_note: str | None
+    undecided_note: str | None = None
 
     @classmethod
     def of(cls, check: Check) -> _Prepared:
-        note = None
+        note = undecided = None
         if check.by_default is not None:
             default = " ".join(check.by_default.default.split())
             note = f"{default} ({check.by_default.reference})"
-        return cls(check, compiled(check), check.field_paths, check.unknown_paths, note)
+        if check.undecided is not None:
+            reason = " ".join(check.undecided.reason.split())
+            undecided = f"{reason} ({check.undecided.reference})"
+        return cls(check, compiled(check), check.field_paths, check.unknown_paths, note, undecided)
 
 
 class _Index:
@@ -399,6 +411,8 @@ def evaluate(
                 )
             elif outcome == FAILS:
                 result.findings.append(_finding(prep, resource))
+            elif outcome == UNDECIDED:
+                result.unknown.append(CheckResult(check.id, ref, doc_location, prep.undecided_note))
             elif outcome == NOT_APPLICABLE:
                 result.not_applicable.append(
                     CheckResult(check.id, ref, doc_location, "what the check looks at is absent")
@@ -542,7 +556,13 @@ def _outcome(value: object) -> int | None:
         return PASSES
     if value is False:
         return FAILS
-    if type(value) is int and value in (FAILS, PASSES, PASSES_BY_DEFAULT, NOT_APPLICABLE):
+    if type(value) is int and value in (
+        FAILS,
+        PASSES,
+        PASSES_BY_DEFAULT,
+        NOT_APPLICABLE,
+        UNDECIDED,
+    ):
         return value
     return None
 

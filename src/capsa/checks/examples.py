@@ -21,6 +21,7 @@ from typing import Any, Literal
 from capsa.checks.engine import EvaluationResult, evaluate
 from capsa.checks.model import Check, Example, Outcome
 from capsa.sources.resource import Origin, Resource
+from capsa.sources.value_facts import with_value_facts
 
 Label = Literal["fail", "pass"]
 
@@ -96,7 +97,7 @@ def _resource(document: Mapping[str, Any], origin: Origin) -> Resource:
     metadata = document.get("metadata")
     metadata = metadata if isinstance(metadata, Mapping) else {}
     namespace = metadata.get("namespace")
-    return Resource(
+    read = Resource(
         api_version=str(document.get("apiVersion", "")),
         kind=str(document.get("kind", "")),
         namespace=str(namespace) if namespace is not None else None,
@@ -104,6 +105,7 @@ def _resource(document: Mapping[str, Any], origin: Origin) -> Resource:
         body=dict(document),
         origin=origin,
     )
+    return with_value_facts(read)  # as the sources read ConfigMap/Secret values
 
 
 def evaluate_example(check: Check, example: Example, where: str) -> EvaluationResult:

@@ -89,6 +89,17 @@ class ByDefault(FrozenModel):
     reference: str = Field(min_length=1)
 
 
+class Undecided(FrozenModel):
+    """When the inputs cannot decide a check: `when` is CEL (same bindings and variables
+    as the expression), evaluated where the check applies, true when the deciding
+    setting lies outside the manifests; `reason` says which input decides (shown on the
+    unknown result) and `reference` the upstream code that makes it so."""
+
+    when: str = Field(min_length=1)
+    reason: str = Field(min_length=1)
+    reference: str = Field(min_length=1)
+
+
 class Check(FrozenModel):
     """One rule. `expression` is CEL over `object` (and `context` for topology checks) and
     is true when the object complies, as in a ValidatingAdmissionPolicy.
@@ -126,6 +137,7 @@ class Check(FrozenModel):
     # Before `expression`, so its validator sees every part that may read a variable.
     applies_when: str | None = Field(default=None, min_length=1)
     by_default: ByDefault | None = None
+    undecided: Undecided | None = None
     expression: str = Field(min_length=1)
     field: str = Field(min_length=1)
     message: str = Field(min_length=1)
@@ -154,6 +166,8 @@ class Check(FrozenModel):
             parts.append(("appliesWhen", info.data["applies_when"]))
         if info.data.get("by_default") is not None:
             parts.append(("byDefault.when", info.data["by_default"].when))
+        if info.data.get("undecided") is not None:
+            parts.append(("undecided.when", info.data["undecided"].when))
         issues = [
             issue
             for label, text in parts
@@ -171,12 +185,15 @@ class Check(FrozenModel):
 
     @property
     def outcome_parts(self) -> tuple[tuple[str, str], ...]:
-        """(label, CEL) of the expression, `appliesWhen` and `byDefault.when`, those set."""
+        """(label, CEL) of the expression, `appliesWhen`, `byDefault.when` and
+        `undecided.when`, those set."""
         parts = [("expression", self.expression)]
         if self.applies_when is not None:
             parts.append(("appliesWhen", self.applies_when))
         if self.by_default is not None:
             parts.append(("byDefault.when", self.by_default.when))
+        if self.undecided is not None:
+            parts.append(("undecided.when", self.undecided.when))
         return tuple(parts)
 
     @property

@@ -22,6 +22,7 @@ __all__ = [
     "PASSES",
     "PASSES_BY_DEFAULT",
     "SCOPE_VARIABLES",
+    "UNDECIDED",
     "compiled",
     "environment",
     "outcome_expression",
@@ -30,17 +31,17 @@ __all__ = [
 ]
 
 
-#: What a composed program returns when a check has `appliesWhen` or `byDefault`
-#: (a check without either returns the expression's own true or false).
-FAILS, PASSES, PASSES_BY_DEFAULT, NOT_APPLICABLE = 0, 1, 2, 3
+#: What a composed program returns when a check has `appliesWhen`, `byDefault` or
+#: `undecided` (a check without any returns the expression's own true or false).
+FAILS, PASSES, PASSES_BY_DEFAULT, NOT_APPLICABLE, UNDECIDED = 0, 1, 2, 3, 4
 
 
 def outcome_expression(check: Check) -> str:
     """The CEL deciding a check's outcome: the expression itself (true = pass) or, with
-    `appliesWhen`/`byDefault`, an int (FAILS, PASSES, PASSES_BY_DEFAULT, NOT_APPLICABLE).
-    Each part runs only when it decides: the expression only where the check applies,
-    `byDefault.when` only on a pass."""
-    if check.applies_when is None and check.by_default is None:
+    `appliesWhen`/`byDefault`/`undecided`, an int (FAILS, PASSES, PASSES_BY_DEFAULT,
+    NOT_APPLICABLE, UNDECIDED). Each part runs only when it decides: `undecided.when` and
+    then the expression only where the check applies, `byDefault.when` only on a pass."""
+    if check.applies_when is None and check.by_default is None and check.undecided is None:
         return check.expression
     passed = (
         f"(({check.by_default.when}) ? {PASSES_BY_DEFAULT} : {PASSES})"
@@ -48,6 +49,8 @@ def outcome_expression(check: Check) -> str:
         else str(PASSES)
     )
     decided = f"(({check.expression}) ? {passed} : {FAILS})"
+    if check.undecided is not None:
+        decided = f"(({check.undecided.when}) ? {UNDECIDED} : {decided})"
     if check.applies_when is None:
         return decided
     return f"(({check.applies_when}) ? {decided} : {NOT_APPLICABLE})"
@@ -102,6 +105,8 @@ def part_problems(check: Check) -> list[tuple[tuple[str | int, ...], str]]:
         parts.append((("appliesWhen",), "appliesWhen", check.applies_when))
     if check.by_default is not None:
         parts.append((("byDefault", "when"), "byDefault.when", check.by_default.when))
+    if check.undecided is not None:
+        parts.append((("undecided", "when"), "undecided.when", check.undecided.when))
     found: list[tuple[tuple[str | int, ...], str]] = []
     for where, label, text in parts:
         try:

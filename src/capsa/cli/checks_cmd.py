@@ -161,7 +161,8 @@ def show_check(
 
 
 def _conditions(check: Check) -> list[str]:
-    """When a result is not applicable, and when a pass rests on an upstream default."""
+    """When a result is not applicable, when a pass rests on an upstream default, and
+    when the manifests cannot decide."""
     lines: list[str] = []
     if check.applies_when is not None:
         lines += [
@@ -173,6 +174,12 @@ def _conditions(check: Check) -> list[str]:
             "passes by default when:",
             f"  {' '.join(check.by_default.when.split())}",
             f"  ({' '.join(check.by_default.default.split())}; {check.by_default.reference})",
+        ]
+    if check.undecided is not None:
+        lines += [
+            "undecided from manifests when:",
+            f"  {' '.join(check.undecided.when.split())}",
+            f"  ({' '.join(check.undecided.reason.split())}; {check.undecided.reference})",
         ]
     return lines
 

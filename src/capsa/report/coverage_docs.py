@@ -56,6 +56,34 @@ def _providers(checks: Sequence[Check]) -> list[str]:
     return [p for p in PROVIDERS if p in found]
 
 
+def _undecided_section(checks: Sequence[Check]) -> list[str]:
+    """Where a manifest check cannot decide on a shape it matches (its `undecided`
+    part): the check, its providers, what decides instead, and the upstream code."""
+    undecided = [c for c in checks if c.undecided is not None]
+    if not undecided:
+        return []
+    lines = [
+        "## Where a manifest check cannot decide",
+        "",
+        "Shapes a check matches whose deciding setting lies outside the manifests: the "
+        "result there is unknown, naming the input that decides (from each check's "
+        "`undecided`).",
+        "",
+    ]
+    rows = [
+        [
+            check.id,
+            ", ".join(check.providers),
+            cell(" ".join(check.undecided.reason.split())),
+            cell(check.undecided.reference),
+        ]
+        for check in sorted(undecided, key=lambda c: c.id)
+        if check.undecided is not None
+    ]
+    lines.extend(table(["check", "providers", "undecided because", "upstream"], rows))
+    return lines
+
+
 def coverage_markdown(
     catalogue: Catalogue,
     checks: Sequence[Check],
@@ -63,7 +91,8 @@ def coverage_markdown(
     gaps: Mapping[str, Gap],
     header: str,
 ) -> str:
-    """The page: a summary, providers, then one table per threat."""
+    """The page: a summary, providers, where checks cannot decide, then one table per
+    threat."""
     from capsa.checks.coverage import NEED_COUNTED, NEED_TEXT
 
     direct: dict[str, list[Check]] = defaultdict(list)
@@ -127,6 +156,7 @@ def coverage_markdown(
         covered = sorted({c.mitigation for c in relevant if c.mitigation})
         rows.append([provider, str(len(covered)), str(len(relevant))])
     lines.extend(table(["provider", "mitigations", "manifest checks"], rows))
+    lines.extend(_undecided_section(checks))
     lines.extend(["## Per threat", ""])
     for threat in catalogue.threats:
         title = " ".join(threat.title.split())

@@ -158,6 +158,9 @@ def _check_lines(check: Check, shared: set[str], titles: Titles) -> list[str]:
         lines.extend(
             ["Applies when (otherwise not applicable):", "", *_cel(check.applies_when), ""]
         )
+    if check.undecided is not None:
+        lines.extend(["Undecided from manifests when:", "", *_cel(check.undecided.when), ""])
+        lines.extend([f"Then: {_text(check.undecided.reason)} ({check.undecided.reference})", ""])
     lines.extend(["Compliant when:", "", *_cel(check.expression), ""])
     if check.by_default is not None:
         lines.extend(
@@ -197,7 +200,9 @@ def checks_markdown(checks: Sequence[Check], library: Library, titles: Titles) -
         "convention); each entry shows the examples a test runs through the engine. A "
         "check evidences one mitigation, in full or in part (what a pass shows); hardening "
         "checks evidence none. `appliesWhen` false makes a result not applicable (never "
-        "evidence); `byDefault` marks passes that rest on an upstream default.",
+        "evidence); `byDefault` marks passes that rest on an upstream default; "
+        "`undecided` makes a result unknown where the deciding setting lies outside the "
+        "manifests, naming the input that decides.",
         "",
         "## Index",
         "",

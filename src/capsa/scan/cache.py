@@ -33,7 +33,7 @@ from capsa.errors import Problem
 from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.resource import Resource
 
-FORMAT = "capsa-cache-v1"
+FORMAT = "capsa-cache-v2"
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,7 @@ def shared_key(shared: SharedFacts) -> str:
 
 
 class Cache:
-    """Entries under `<root>/capsa-cache-v1/{files,groups}/`."""
+    """Entries under `<root>/capsa-cache-v2/{files,groups}/`."""
 
     def __init__(self, root: str) -> None:
         self.root = Path(root) / FORMAT

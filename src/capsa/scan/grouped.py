@@ -45,6 +45,7 @@ from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.aws.offline import offline_facts, offline_problems
 from capsa.sources.embedded import expand_carrier, is_carrier
 from capsa.sources.files import FileChunk, chunk_of, read_one, read_text
+from capsa.sources.generators import generator_files
 from capsa.sources.kustomize import mark_fragments, patch_files
 from capsa.sources.resource import Resource
 from capsa.sources.walk import expand_paths
@@ -498,13 +499,14 @@ def scan_groups(
     cache_dir: str | None = None,
 ) -> GroupedScan | None:
     """Pass one, the plan and pass two over every group, merged in group order. None
-    when the input holds kustomize patch files: their fragments are not yet planned for,
-    and the caller scans the whole input at once instead."""
+    when the input holds kustomize patch files or files a kustomize generator ships as
+    data: their fragments and payloads are not yet planned for, and the caller scans the
+    whole input at once instead."""
     cache = Cache(cache_dir) if cache_dir is not None else None
     with Spill() as spill:
         reading = Reading(variables, spill.root, cache, stdin)
         first = first_pass(paths, reading, jobs)
-        if patch_files(first.kustomizations):
+        if patch_files(first.kustomizations) or generator_files(first.kustomizations):
             return None
         file_of = {path: n for n, path in enumerate(first.paths)}
         skeletons = [r for blob in first.skeletons for r in pickle.loads(blob)]  # noqa: S301

@@ -23,6 +23,7 @@ from capsa.sources.documents import PayloadMap, load_documents
 from capsa.sources.markers import may_hold_markers
 from capsa.sources.redact import REDACTED, is_secret, redact_secret
 from capsa.sources.resource import Origin, Resource
+from capsa.sources.value_facts import with_value_facts
 from capsa.yamlio import LineDict, Placement, Position
 
 RESOURCE_SET_SECRET_TYPE = "addons.cluster.x-k8s.io/resource-set"  # noqa: S105 - a type name
@@ -113,10 +114,11 @@ def parse_documents(
         )
         for p in [*raw_problems, *tally.problems]
     ]
-    for res in tally.resources:
+    found = [with_value_facts(res) for res in tally.resources]  # before redaction
+    for res in found:
         if is_secret(res.body):
             redact_secret(res.body)
-    return tally.resources, problems
+    return found, problems
 
 
 def expand_carrier(carrier: Resource) -> tuple[list[Resource], list[Problem]]:

@@ -10,7 +10,11 @@ on; one broken file never hides another's resources. The steps each have their m
 - `classify` (with `markers`): which documents are Kubernetes objects, and the
   Resources they become, unresolved variables recorded as unknown;
 - `kustomize`: documents of files a kustomization lists as patches marked as fragments;
+- `generators`: documents of files a kustomize generator turns into ConfigMap/Secret
+  data moved into that generated object's payload;
 - `embedded`: manifests inside ClusterResourceSet ConfigMaps/Secrets;
+- `value_facts`: the yes/no facts checks need from ConfigMap/Secret values (the vSphere
+  insecure flag), read before
 - `redact`: Secret values replaced as soon as they are read.
 
 A file with no document is reported; Helm templates are named as such.
@@ -31,10 +35,12 @@ from capsa.sources.clusterctl_vars import substitute
 from capsa.sources.decode import read_file, read_stdin
 from capsa.sources.documents import load_documents
 from capsa.sources.embedded import expand_carrier, is_carrier, referenced
+from capsa.sources.generators import mark_payloads
 from capsa.sources.kustomize import mark_fragments
 from capsa.sources.markers import may_hold_markers
 from capsa.sources.redact import is_secret, redact_secret
 from capsa.sources.resource import Origin, Resource
+from capsa.sources.value_facts import with_value_facts
 from capsa.sources.walk import expand_paths
 
 
@@ -176,7 +182,7 @@ def chunk_of(
     _cap_problems(chunk.problems, 0 if problem is None else 1, shown)
     chunk.kustomizations = tally.kustomizations
     chunk.resources, chunk.documents, chunk.skipped = (
-        tally.resources,
+        [with_value_facts(r) for r in tally.resources],  # before Secrets are redacted
         tally.documents,
         tally.skipped,
     )
@@ -241,6 +247,10 @@ def read_manifests(
 def _assemble(chunks: Sequence[FileChunk]) -> SourceResult:
     kustomizations = [k for chunk in chunks for k in chunk.kustomizations]
     resources = mark_fragments([r for chunk in chunks for r in chunk.resources], kustomizations)
+    refs: set[tuple[str, str | None, str]] = set()
+    for chunk in chunks:
+        refs |= chunk.refs
+    resources = mark_payloads(resources, kustomizations, refs)
     problems = [p for chunk in chunks for p in chunk.problems]
     for candidate in carriers(chunks):
         found, found_problems = candidate.expand()

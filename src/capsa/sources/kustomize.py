@@ -37,7 +37,7 @@ def _patch_entries(doc: Mapping[Any, Any]) -> Iterator[str]:
                 yield entry["path"]
 
 
-def _candidates(kustomization: str, entry: str) -> Iterator[str]:
+def candidates(kustomization: str, entry: str) -> Iterator[str]:
     """Where the file `entry` of `kustomization` may be: beside it, or under its flattened
     name when the kustomization's own name is a flattened path."""
     folder, name = os.path.split(kustomization)
@@ -55,7 +55,7 @@ def patch_files(kustomizations: Iterable[tuple[str, Mapping[Any, Any]]]) -> dict
     found: dict[str, str] = {}
     for path, doc in kustomizations:
         for entry in _patch_entries(doc):
-            for candidate in _candidates(path, entry):
+            for candidate in candidates(path, entry):
                 found.setdefault(candidate, path)
     return found
 

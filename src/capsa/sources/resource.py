@@ -13,11 +13,26 @@ class Origin:
 
     `carrier` names the object a resource was embedded in (e.g. the ClusterResourceSet
     ConfigMap that ships it), so findings point at the file a user can edit.
+    `generated` is set on objects read from a file a kustomize generator turns into
+    ConfigMap/Secret data: that generated object's `Kind/namespace/name`
+    (`capsa.sources.generators`). Their positions are the file's own.
     """
 
     path: str
     line: int | None = None
     carrier: str | None = None
+    generated: str | None = None
+
+
+@dataclass(frozen=True)
+class ValueFact:
+    """A yes/no fact read from one data value of a ConfigMap or Secret before its text
+    was dropped (`capsa.sources.value_facts`): its `name`, the data `key` it was read
+    from, and the answer. Nothing else of the value is kept."""
+
+    name: str
+    key: str
+    value: bool
 
 
 FieldOrigin = tuple[str, int, tuple[str | int, ...]]
@@ -35,7 +50,9 @@ class Resource:
     (a ClusterClass patch capsa cannot evaluate), what would decide them.
     `field_origins` says where a field set by a ClusterClass patch was written (the
     Cluster variable or class default it came from, as file and line, and the field the
-    patch wrote): findings on it point there, not at the template."""
+    patch wrote): findings on it point there, not at the template.
+    `value_facts` are the yes/no answers read from ConfigMap/Secret values as they were
+    read (a Secret's values are redacted right after)."""
 
     api_version: str
     kind: str
@@ -49,6 +66,7 @@ class Resource:
     field_origins: dict[tuple[str | int, ...], FieldOrigin] = field(
         default_factory=dict, compare=False
     )
+    value_facts: tuple[ValueFact, ...] = ()
 
     # Cached: checks, topology and the graph ask for these hundreds of thousands of times
     # on a large scan. cached_property writes the instance __dict__, so frozen is kept.
