@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint types unit bench docs clean
+.PHONY: demo test lint types unit bench bench-deps docs clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -32,10 +32,17 @@ test: lint types unit
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
+# Baselines the benchmarks compare with, in a virtualenv of their own (never capsa's
+# dependencies): checkov, run offline by benchmarks/bench_scan.py.
+bench-deps:
+	$(PY) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install --quiet --upgrade pip
+	.venv-bench/bin/python -m pip install --quiet checkov
+
 # Reference pages and output JSON Schemas generated from the code (tests fail when stale).
 docs: $(STAMP)
 	$(BIN)/python -m capsa.report.reference_docs --out docs
 	$(BIN)/python -m capsa.report.output_schemas schemas
 
 clean:
-	rm -rf $(VENV) capsa-report .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-bench capsa-report .mypy_cache .pytest_cache .ruff_cache

@@ -7,7 +7,10 @@ and its topology (`keep_topology=True`, as `capsa paths`/`assess` run it, and ev
 scan before grouping), the grouped scan serially and with `--jobs 2`, and a warm
 incremental re-scan after editing one file (`--cache-dir`, cold run first); wall time,
 ratio to the floor measured in the same run, and peak RSS (`resource.getrusage`: the
-process itself, and its largest worker). checkov on the same folder when installed.
+process itself, and its largest worker). checkov on the same folder when installed
+(`make bench-deps` puts it in `.venv-bench`; run offline, see `bench_scan.checkov_command`),
+with its own time, CPU and peak. The load average is printed with each size: the
+machine may be shared, and CPU time is the steadier figure then.
 
 Sizes: CAPSA_SCALE_COPIES (default "1,5,20"); rounds per measure: CAPSA_SCALE_ROUNDS
 (default 1; the fastest is kept). On a shared machine timings are noisy: compare the
@@ -21,10 +24,9 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from benchmarks.bench_scan import CORPUS, replicate, run_checkov
+from benchmarks.bench_scan import CORPUS, checkov_binary, replicate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,6 +40,11 @@ if how == "cloader":
     from benchmarks.bench_parse import c_loader_parse
     files = sorted(p for p in Path(folder).rglob("*") if p.suffix in (".yaml", ".yml"))
     c_loader_parse(files, payloads=True)
+elif how == "checkov":
+    import subprocess
+    from benchmarks.bench_scan import checkov_binary, checkov_command
+    argv, env = checkov_command(checkov_binary(), Path(folder))
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
 else:
     from capsa.scan.service import ScanRequest, scan
     options = {options!r}
@@ -77,12 +84,19 @@ def _edit_one(folder: Path) -> None:
     first.write_text(first.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
 
 
-def _line(label: str, run: dict[str, float], floor: dict[str, float]) -> str:
-    workers = f"  workers {run['child']:4.0f} MB" if run["child"] else ""
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def _line(label: str, run: dict[str, float], floor: dict[str, float], tool: bool = False) -> str:
+    """One measure; `tool`: an outside program, whose peak is the wrapper's child's."""
+    peak = run["child"] if tool else run["self"]
+    workers = f"  workers {run['child']:4.0f} MB" if run["child"] and not tool else ""
     return (
         f"  {label:<27}{run['seconds']:7.2f} s {run['seconds'] / floor['seconds']:5.2f}x"
         f" {run['cpu']:7.2f} s {run['cpu'] / floor['cpu']:5.2f}x"
-        f"  peak {run['self']:4.0f} MB{workers}"
+        f"  peak {peak:4.0f} MB{workers}"
     )
 
 
@@ -95,10 +109,12 @@ def main() -> None:
     print("scale: wall and CPU time (process and workers), each with its ratio to the C loader")
     print("(files + CRS payloads) in the same run, and peak RSS; CPU ratios are the steadier")
     print("on a shared machine")
+    checkov = checkov_binary()
     for copies in sizes:
         with tempfile.TemporaryDirectory(prefix="capsa-scale-") as tmp:
             folder = Path(tmp) / "repo"
             files = replicate(CORPUS, folder, copies)
+            before = _load()
             floor = best(rounds, folder, "cloader", {})
             whole = best(rounds, folder, "scan", {"keep_topology": True})
             serial = best(rounds, folder, "scan", {"keep_topology": False})
@@ -107,22 +123,23 @@ def main() -> None:
             cold = measure(folder, "scan", cache)
             _edit_one(folder)
             warm = measure(folder, "scan", cache)
-            print(f"x{copies}: {len(files)} files")
+            baseline = measure(folder, "checkov", {}) if checkov is not None else None
+            print(f"x{copies}: {len(files)} files; {before} before, {_load()} after")
             print(_line("C loader + CRS payloads", floor, floor))
             print(_line("whole scan (topology kept)", whole, floor))
             print(_line("grouped scan, serial", serial, floor))
             print(_line("grouped scan, --jobs 2", jobs2, floor))
             print(_line("cold run with --cache-dir", cold, floor))
             print(_line("warm re-scan after 1 edit", warm, floor))
-            if copies == sizes[-1]:
-                started = time.perf_counter()
-                checkov = run_checkov(folder)
-                if checkov is None:
-                    print("  checkov not installed; not measured")
-                else:
-                    took = time.perf_counter() - started
-                    ratio = took / floor["seconds"]
-                    print(f"  {'checkov':<27}{took:7.2f} s {ratio:5.2f}x")
+            if baseline is None:
+                print("  checkov not installed (make bench-deps installs it); not measured")
+            else:
+                print(_line("checkov --skip-download", baseline, floor, tool=True))
+                print(
+                    f"  {'capsa serial vs checkov':<27}"
+                    f"{baseline['seconds'] / serial['seconds']:7.2f}x faster (wall) "
+                    f"{baseline['cpu'] / serial['cpu']:5.2f}x (CPU)"
+                )
 
 
 if __name__ == "__main__":

@@ -70,18 +70,41 @@ def best_of(rounds: int, run: Callable[[], object], budget: float = 30.0) -> tup
     return best, value
 
 
+BENCH_VENV = Path(__file__).resolve().parents[1] / ".venv-bench"
+"""Where `make bench-deps` installs checkov: a virtualenv of its own, since checkov is a
+baseline to compare with, not a dependency of capsa (its own pins would clash)."""
+
+
+def checkov_binary() -> str | None:
+    """checkov from CAPSA_CHECKOV, `.venv-bench` (`make bench-deps`) or PATH."""
+    named = os.environ.get("CAPSA_CHECKOV")
+    if named:
+        return named if Path(named).is_file() else None
+    local = BENCH_VENV / "bin" / "checkov"
+    if local.is_file():
+        return str(local)
+    return shutil.which("checkov")
+
+
+def checkov_command(binary: str, folder: Path) -> tuple[list[str], dict[str, str]]:
+    """checkov's Kubernetes scan of `folder`, offline: `--skip-download` and
+    BC_SKIP_MAPPING=TRUE stop it fetching guidelines and policies from its platform
+    (checkov 3.3 main.py: either sets `bc_integration.skip_download`), so a machine
+    without network access measures the scan alone. CHECKOV_NO_OUTPUT skips printing
+    its report, as capsa's measured scan prints none."""
+    argv = [binary, "--framework", "kubernetes", "-d", str(folder), "--quiet", "--compact"]
+    env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_NO_OUTPUT": "TRUE"}
+    return [*argv, "--skip-download"], env
+
+
 def run_checkov(folder: Path) -> float | None:
     """Seconds checkov takes on `folder`, or None when it is not installed."""
-    binary = shutil.which("checkov")
+    binary = checkov_binary()
     if binary is None:
         return None
+    argv, env = checkov_command(binary, folder)
     start = time.perf_counter()
-    subprocess.run(
-        [binary, "--framework", "kubernetes", "-d", str(folder), "--quiet", "--compact"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        check=False,
-    )
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
     return time.perf_counter() - start
 
 

@@ -39,6 +39,7 @@ FOUNDATIONS = frozenset(
         "capsa",
         "errors",
         "frozen",
+        "slotted",
         "datafile",
         "functions",
         "yamlio",

@@ -152,3 +152,40 @@ def test_the_cli_scans_with_jobs_and_a_cache(demo: Path, tmp_path: Path) -> None
     assert any(p.is_file() for p in (tmp_path / "c").rglob("*"))
     bad = runner.invoke(app, ["scan", str(demo), "--jobs", "0"])
     assert bad.exit_code == 2
+
+
+CLASS_FIXTURE = DEMO.parents[3] / "tests" / "capi" / "fixtures" / "clusterclass-v1beta2.yaml"
+
+
+def test_a_new_kustomization_turns_a_cached_file_into_a_fragment(
+    demo: Path, tmp_path: Path
+) -> None:
+    """The patch file's own text is unchanged, yet its objects become fragments."""
+    _scan(demo, tmp_path / "cache")
+    (demo / "sandbox" / "kustomization.yaml").write_text(
+        "patchesStrategicMerge: [workers.yaml]\n", encoding="utf-8"
+    )
+    warm = _scan(demo, tmp_path / "cache")
+    assert _seen(warm) == _seen(_scan(demo, None))
+    assert [u for u in warm.unknown if "kustomize patch" in (u.reason or "")]
+
+
+def test_a_class_that_gains_a_cluster_is_no_longer_judged_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The class's file is unchanged and its group (every file its own) loads the same
+    files; whether a Cluster uses the class decides how its templates are judged (once
+    per Cluster, or alone at variable defaults)."""
+    original = grouped.scan_groups
+    monkeypatch.setattr(grouped, "scan_groups", lambda *a, **k: original(*a, **{**k, "budget": 1}))
+    folder = tmp_path / "classes"
+    folder.mkdir()
+    documents = CLASS_FIXTURE.read_text(encoding="utf-8").split("\n---\n")
+    (folder / "class.yaml").write_text("\n---\n".join(documents[1:]), encoding="utf-8")
+    cluster = folder / "cluster.yaml"
+    cluster.write_text(documents[0].replace("dev-class", "other-class"), encoding="utf-8")
+    alone = _scan(folder, tmp_path / "cache")
+    cluster.write_text(documents[0], encoding="utf-8")
+    used = _scan(folder, tmp_path / "cache")
+    assert _seen(used) == _seen(_scan(folder, None))
+    assert {f.resource.name for f in alone.findings} != {f.resource.name for f in used.findings}

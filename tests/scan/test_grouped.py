@@ -48,7 +48,8 @@ def _both(
     whole = scan(ScanRequest(paths=paths, today=TODAY))
     parts = scan(ScanRequest(paths=paths, today=TODAY, keep_topology=False))
     assert whole.topology is not None
-    # an input with kustomize patch files is scanned whole (fragments are not planned for)
+    # an input with files a kustomize generator ships as data is scanned whole (their
+    # payloads are not planned for yet); kustomize patch files are planned for
     assert (parts.topology is None) is grouped_run
     assert whole.findings, "the input must give findings for the comparison to mean much"
     assert _results(parts) == _results(whole)
@@ -74,10 +75,15 @@ def test_grouped_scan_equals_whole_scan_on_copies(
     _both(_copies(DEMO, tmp_path, 3), budget, monkeypatch)
 
 
-def test_grouped_scan_equals_whole_scan_on_the_corpus(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("budget", [None, 1])
+def test_grouped_scan_equals_whole_scan_on_the_corpus(
+    budget: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The corpus holds kustomize overlays (patch files are fragments) and ClusterClasses
+    no Cluster uses (judged alone), in files apart from their templates."""
     if not CORPUS.is_dir():
         pytest.skip("shared corpus not available")
-    _both([str(CORPUS)], 1, monkeypatch, grouped_run=False)
+    _both([str(CORPUS)], budget, monkeypatch, grouped_run=False)
 
 
 def test_grouped_scan_equals_whole_scan_on_corpus_copies(
@@ -86,6 +92,99 @@ def test_grouped_scan_equals_whole_scan_on_corpus_copies(
     if not CORPUS.is_dir():
         pytest.skip("shared corpus not available")
     _both(_copies(CORPUS / "cluster-api-provider-aws", tmp_path, 2), 1, monkeypatch, False)
+
+
+CLASS_FIXTURE = DEMO.parents[3] / "tests" / "capi" / "fixtures" / "clusterclass-v1beta2.yaml"
+
+PATCHES = {
+    "imds.yaml": """\
+apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
+kind: AWSMachineTemplate
+metadata: {name: dev-class-worker, namespace: team-d}
+spec:
+  template:
+    spec:
+      instanceMetadataOptions: {httpTokens: optional}
+""",
+    "cluster.yaml": """\
+apiVersion: cluster.x-k8s.io/v1beta2
+kind: Cluster
+metadata: {name: delta, namespace: team-d}
+spec:
+  topology:
+    classRef: {name: idle-class}
+""",
+    "kcp.yaml": """\
+apiVersion: controlplane.cluster.x-k8s.io/v1beta2
+kind: KubeadmControlPlaneTemplate
+metadata: {name: dev-class-cp, namespace: team-d}
+spec:
+  template:
+    spec:
+      kubeadmConfigSpec:
+        clusterConfiguration:
+          apiServer:
+            extraArgs:
+              - {name: profiling, value: "true"}
+""",
+}
+
+
+def _kustomize_tree(root: Path) -> None:
+    """A ClusterClass a Cluster uses, one no Cluster uses, each in files apart from its
+    templates; an overlay whose patch files repeat the names of the class's templates
+    and Cluster (fragments); and a flattened mirror of an overlay (`a__b.yaml`)."""
+    documents = CLASS_FIXTURE.read_text(encoding="utf-8").split("\n---\n")
+    cluster, cluster_class, templates = documents[0], documents[1], documents[2:]
+    used = root / "used"
+    used.mkdir(parents=True)
+    (used / "cluster.yaml").write_text(cluster, encoding="utf-8")
+    (used / "class.yaml").write_text(cluster_class, encoding="utf-8")
+    (used / "templates.yaml").write_text("\n---\n".join(templates), encoding="utf-8")
+    (used / "kustomization.yaml").write_text(
+        "resources: [cluster.yaml, class.yaml, templates.yaml]\n", encoding="utf-8"
+    )
+    idle = root / "idle"
+    idle.mkdir()
+    for name in ("class.yaml", "templates.yaml"):
+        text = (used / name).read_text(encoding="utf-8")
+        text = text.replace("dev-class", "idle-class").replace("team-d", "team-e")
+        (idle / name).write_text(text, encoding="utf-8")
+    overlay = root / "overlay"
+    (overlay / "patches").mkdir(parents=True)
+    for name, text in PATCHES.items():
+        (overlay / "patches" / name).write_text(text, encoding="utf-8")
+    (overlay / "kustomization.yaml").write_text(
+        "resources: [../used]\npatches:\n- path: patches/imds.yaml\n"
+        "patchesStrategicMerge: [patches/cluster.yaml, patches/kcp.yaml]\n",
+        encoding="utf-8",
+    )
+    flat = root / "flat"
+    flat.mkdir()
+    (flat / "e2e__ignition__kustomization.yaml").write_text(
+        "resources: [../base]\npatchesStrategicMerge: [patches/imds.yaml]\n", encoding="utf-8"
+    )
+    (flat / "e2e__ignition__patches__imds.yaml").write_text(PATCHES["imds.yaml"], encoding="utf-8")
+    (flat / "e2e__base__templates.yaml").write_text(
+        (used / "templates.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+
+
+@pytest.mark.parametrize(("budget", "copies"), [(None, 1), (1, 1), (None, 2), (1, 2)])
+def test_grouped_scan_equals_whole_scan_with_kustomize_patches(
+    budget: int | None, copies: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One copy: the Cluster's class (in another file) is applied; two: every name
+    repeats, and a class defined in two other files is applied by neither."""
+    for n in range(copies):
+        _kustomize_tree(tmp_path / f"copy{n}")
+    shutil.copytree(DEMO, tmp_path / "demo")
+    whole = scan(ScanRequest(paths=[str(tmp_path)], today=TODAY))
+    fragments = [u for u in whole.unknown if "kustomize patch" in (u.reason or "")]
+    assert fragments, "the patch files must be read as fragments"
+    alone = [f for f in whole.findings if "/idle/" in f.location.path]
+    assert alone, "the unused class's templates must be judged"
+    _both([str(tmp_path)], budget, monkeypatch)
 
 
 def test_a_reference_into_another_file_brings_that_file(tmp_path: Path) -> None:
@@ -100,7 +199,6 @@ def test_a_reference_into_another_file_brings_that_file(tmp_path: Path) -> None:
         )
     whole = scan(ScanRequest(paths=[str(tmp_path)], today=TODAY))
     first = grouped.scan_groups([str(tmp_path)], {}, None, whole.checks, budget=1)
-    assert first is not None
     assert first.groups == len(list(tmp_path.iterdir()))
     assert not [p for p in first.problems if "not among the inputs" in p.message]
     assert sorted(map(repr, first.evaluation.passes)) == sorted(map(repr, whole.passes))

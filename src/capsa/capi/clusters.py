@@ -25,7 +25,7 @@ from capsa.capi.context import (
     IdentityRefFacts,
     SkippedPatch,
 )
-from capsa.capi.index import ResourceIndex, ResourceKey, namespace_of, resource_key
+from capsa.capi.index import Nearby, ResourceIndex, ResourceKey, namespace_of, resource_key
 from capsa.errors import Problem
 from capsa.kube import dig, labels_of, selector_is_empty, selector_matches
 from capsa.sources.clusterctl_vars import (
@@ -89,16 +89,34 @@ class Resolution:
     resolved: tuple[Resource, ...]
     replaced: frozenset[ResourceKey]
     problems: tuple[Problem, ...]
+    wide: InputWide | None = None
+    alone: Mapping[ResourceKey, ResourceKey] = field(default_factory=dict)
+    """Each template judged with an unused class (`_class_alone`) -> that class."""
+
+
+@dataclass(frozen=True)
+class InputWide:
+    """What resolving a part of an input must know of the whole: the ClusterClasses some
+    Cluster uses (the others are judged alone) and the files that define a class of each
+    name (several, none beside the Cluster: none is applied)."""
+
+    used_classes: frozenset[ResourceKey]
+    class_files: Mapping[str, tuple[str, ...]]
 
 
 UNRESOLVED_CLUSTER_NAME = f"{UNRESOLVED_PREFIX}CLUSTER_NAME{MARKER_SUFFIX}"
 """The name a ClusterClass's templates see when no Cluster among the inputs uses it."""
 
 
-def resolve_clusters(resources: Sequence[Resource], index: ResourceIndex) -> Resolution:
-    """Resolve every Cluster among `resources` (indexed in `index`)."""
-    builder = _Builder(resources, index)
+def resolve_clusters(
+    resources: Sequence[Resource], index: ResourceIndex, wide: InputWide | None = None
+) -> Resolution:
+    """Resolve every Cluster among `resources` (indexed in `index`). A part of an input
+    is given the whole's `wide` facts, so it decides as the whole does."""
+    class_files = wide.class_files if wide is not None else _class_files(index)
+    builder = _Builder(resources, index, class_files)
     clusters = _clusters_by_name(index)
+    nearby = {key: Nearby(same) for key, same in clusters.items()}
 
     owned: dict[ResourceKey, list[Resource]] = defaultdict(list)
     for resource in index.of_kind(
@@ -106,14 +124,15 @@ def resolve_clusters(resources: Sequence[Resource], index: ResourceIndex) -> Res
     ):
         if resource.group != kinds.CORE_GROUP:
             continue
-        owner = _owner_cluster(resource, clusters)
+        owner = _owner_cluster(resource, nearby)
         if owner is not None:
             owned[resource_key(owner)].append(resource)
 
-    resource_sets: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+    by_name: dict[tuple[str, str], list[Resource]] = defaultdict(list)
     for crs in index.of_kind("ClusterResourceSet"):
         if crs.group == kinds.ADDONS_GROUP:
-            resource_sets[(namespace_of(crs), crs.name)].append(crs)
+            by_name[(namespace_of(crs), crs.name)].append(crs)
+    resource_sets = {key: Nearby(same) for key, same in by_name.items()}
     views: list[ClusterView] = []
     resolved: list[Resource] = []
     replaced: set[ResourceKey] = set()
@@ -128,17 +147,37 @@ def resolve_clusters(resources: Sequence[Resource], index: ResourceIndex) -> Res
                     for m in view.members
                     if m.resource.kind.endswith("Template")
                 )
-    used = {
-        resource_key(m.resource)
-        for view in views
-        for m in view.members
-        if m.resource.kind == "ClusterClass"
-    }
+    used = wide.used_classes if wide is not None else None
+    if used is None:
+        used = frozenset(
+            resource_key(m.resource)
+            for view in views
+            for m in view.members
+            if m.resource.kind == "ClusterClass"
+        )
+    alone: dict[ResourceKey, ResourceKey] = {}
     for cluster_class in index.of_kind("ClusterClass"):
-        if cluster_class.group == kinds.CORE_GROUP and resource_key(cluster_class) not in used:
+        class_key = resource_key(cluster_class)
+        if cluster_class.group == kinds.CORE_GROUP and class_key not in used:
             for template in _class_alone(cluster_class, index, replaced):
                 resolved.append(template)
-    return Resolution(tuple(views), tuple(resolved), frozenset(replaced), tuple(builder.problems))
+                alone[resource_key(template)] = class_key
+    return Resolution(
+        tuple(views),
+        tuple(resolved),
+        frozenset(replaced),
+        tuple(builder.problems),
+        InputWide(used, class_files),
+        alone,
+    )
+
+
+def _class_files(index: ResourceIndex) -> dict[str, tuple[str, ...]]:
+    files: dict[str, set[str]] = defaultdict(set)
+    for cluster_class in index.of_kind("ClusterClass"):
+        if cluster_class.group == kinds.CORE_GROUP:
+            files[cluster_class.name].add(cluster_class.origin.path)
+    return {name: tuple(sorted(paths)) for name, paths in files.items()}
 
 
 def _class_alone(
@@ -176,6 +215,7 @@ def _class_alone(
 class _Builder:
     resources: Sequence[Resource]
     index: ResourceIndex
+    class_files: Mapping[str, tuple[str, ...]]
     problems: list[Problem] = field(default_factory=list)
 
     def problem(self, resource: Resource, path: tuple[str | int, ...], message: str) -> None:
@@ -220,7 +260,7 @@ def _clusters_by_name(index: ResourceIndex) -> dict[tuple[str, str], list[Resour
 
 
 def _owner_cluster(
-    resource: Resource, clusters: Mapping[tuple[str, str], list[Resource]]
+    resource: Resource, clusters: Mapping[tuple[str, str], Nearby]
 ) -> Resource | None:
     name = dig(resource.body, "spec", "clusterName")
     if not isinstance(name, str):
@@ -228,10 +268,8 @@ def _owner_cluster(
         name = labels.get(kinds.CLUSTER_NAME_LABEL) if isinstance(labels, Mapping) else None
     if not isinstance(name, str):
         return None
-    candidates = clusters.get((namespace_of(resource), name), [])
-    same_file = [c for c in candidates if c.origin.path == resource.origin.path]
-    chosen = same_file or candidates
-    return chosen[0] if chosen else None
+    candidates = clusters.get((namespace_of(resource), name))
+    return candidates.nearest(resource.origin.path) if candidates is not None else None
 
 
 def identity_ref_of(
@@ -309,13 +347,8 @@ def _ambiguous_class(builder: _Builder, cluster: Resource, class_name: str) -> b
     """True (and a problem said) when several ClusterClasses in other files carry the
     class name a Cluster asks for and none sits in its own file: picking one would be a
     guess (copies of templates often name theirs `${CLUSTER_CLASS_NAME}` alike)."""
-    candidates = [
-        c for c in builder.index.named("ClusterClass", class_name) if c.group == kinds.CORE_GROUP
-    ]
-    if any(c.origin.path == cluster.origin.path for c in candidates):
-        return False
-    files = sorted({c.origin.path for c in candidates})
-    if len(files) < 2:
+    files = builder.class_files.get(class_name, ())
+    if len(files) < 2 or cluster.origin.path in files:
         return False
     hint = ""
     found = UNRESOLVED_RE.search(class_name)
@@ -395,7 +428,7 @@ def _build_view(
     builder: _Builder,
     cluster: Resource,
     owned: Mapping[ResourceKey, list[Resource]],
-    resource_sets: Mapping[tuple[str, str], list[Resource]],
+    resource_sets: Mapping[tuple[str, str], Nearby],
 ) -> ClusterView:
     parts = _ClusterParts(members=[Member(cluster, ROLE_CLUSTER)])
     topology_class = _resolve_class(builder, cluster, parts)
@@ -416,12 +449,14 @@ def _build_view(
 
     labels = labels_of(cluster.body)
     namespace = namespace_of(cluster)
-    for (crs_namespace, _), same_named in resource_sets.items():
+    for (crs_namespace, _), nearby in resource_sets.items():
         if crs_namespace != namespace:
             continue
         # A namespace holds one ClusterResourceSet per name; among copies of a template,
-        # the one written beside the Cluster is the one that applies to it.
-        crs = next((r for r in same_named if r.origin.path == cluster.origin.path), same_named[0])
+        # the one written nearest the Cluster is the one that applies to it.
+        crs = nearby.nearest(cluster.origin.path)
+        if crs is None:
+            continue
         # Cluster API reads an empty clusterSelector as selecting no Cluster.
         selector = dig(crs.body, "spec", "clusterSelector")
         if not selector_is_empty(selector) and selector_matches(selector, labels):

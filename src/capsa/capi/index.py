@@ -1,14 +1,18 @@
 """Finding the object a reference names among the resources that were read.
 
 Inputs are often many clusterctl templates at once, where every file names its objects
-`${CLUSTER_NAME}` in the same (default) namespace. A reference therefore prefers a target
-from the referrer's own file, then any file.
+`${CLUSTER_NAME}` in the same (default) namespace, or copies of one tree (an overlay per
+environment). A reference therefore prefers a target from the referrer's own file, then
+the nearest file (`nearest`: the most leading folders in common, so a kustomize base's
+files go with the base beside them rather than with a copy elsewhere), then input order.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
 from capsa.capi.kinds import ObjectRef
 from capsa.sources.clusterctl_vars import looks_unresolved
@@ -48,6 +52,7 @@ class ResourceIndex:
         self._by_kind_name_path: dict[tuple[str, str, str], list[_Entry]] = defaultdict(list)
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
         self._by_carrier: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+        self._nearby: dict[tuple[str, str, str | None, str | None], Nearby] = {}
         self._generated: dict[tuple[str, str], list[tuple[Resource, str]]] = defaultdict(list)
         for resource in resources:
             entry = (resource, resource.group, namespace_of(resource))
@@ -101,21 +106,72 @@ class ResourceIndex:
         wanted = None if namespace is None else ref.namespace or namespace
         if wanted is not None and looks_unresolved(wanted):
             wanted = None  # `${NAMESPACE}`: any namespace may be the one meant
-        if near is not None:
-            same_file = self._by_kind_name_path.get((ref.kind, ref.name, near.origin.path), ())
-            found = _first(same_file, ref.group, wanted)
-            if found is not None:
-                return found
-        return _first(self._by_kind_name.get((ref.kind, ref.name), ()), ref.group, wanted)
+        everywhere = self._by_kind_name.get((ref.kind, ref.name), ())
+        if near is None:
+            return next(_matching(everywhere, ref.group, wanted), None)
+        same_file = self._by_kind_name_path.get((ref.kind, ref.name, near.origin.path), ())
+        found = next(_matching(same_file, ref.group, wanted), None)
+        if found is not None:
+            return found
+        key = (ref.kind, ref.name, ref.group, wanted)
+        nearby = self._nearby.get(key)
+        if nearby is None:
+            matching = list(_matching(everywhere, ref.group, wanted))
+            if len(matching) <= 1:
+                return matching[0] if matching else None
+            nearby = self._nearby[key] = Nearby(matching)
+        return nearby.nearest(near.origin.path)
 
 
-def _first(entries: Sequence[_Entry], group: str | None, namespace: str | None) -> Resource | None:
-    """The first resource (input order) of `group` (None: any) in `namespace` (None: any);
-    a resource without a group matches any group."""
+def _matching(
+    entries: Sequence[_Entry], group: str | None, namespace: str | None
+) -> Iterator[Resource]:
+    """The resources (input order) of `group` (None: any) in `namespace` (None: any); a
+    resource without a group matches any group."""
     for resource, resource_group, resource_namespace in entries:
         if group is not None and resource_group and resource_group != group:
             continue
         if namespace is not None and resource_namespace != namespace:
             continue
-        return resource
-    return None
+        yield resource
+
+
+_FOLDER = re.compile(r"/|__")
+"""Folder separators: `/`, and `__` of mirrors that flatten a tree into one folder by
+naming each file after its path (as `capsa.sources.kustomize` reads them too)."""
+
+
+@lru_cache(maxsize=65536)
+def _folders(path: str) -> tuple[str, ...]:
+    return tuple(_FOLDER.split(path)[:-1])
+
+
+class Nearby:
+    """Candidates (in input order) by their file and by every leading run of its folders,
+    so the one nearest a path is found in as many steps as the path has folders, however
+    many copies there are."""
+
+    def __init__(self, candidates: Sequence[Resource]) -> None:
+        self._by_path: dict[str, Resource] = {}
+        self._by_folders: dict[tuple[str, ...], Resource] = {}
+        for candidate in candidates:
+            path = candidate.origin.path
+            self._by_path.setdefault(path, candidate)
+            folders = _folders(path)
+            for length in range(len(folders), -1, -1):
+                if folders[:length] in self._by_folders:
+                    break  # an earlier candidate holds this run, and so every shorter one
+                self._by_folders[folders[:length]] = candidate
+
+    def nearest(self, path: str) -> Resource | None:
+        """The candidate read from `path` itself, else the one whose file shares the most
+        leading folders with it; the first in input order among equals."""
+        found = self._by_path.get(path)
+        if found is not None:
+            return found
+        here = _folders(path)
+        for length in range(len(here), -1, -1):
+            found = self._by_folders.get(here[:length])
+            if found is not None:
+                return found
+        return None

@@ -18,6 +18,7 @@ from capsa.capi import kinds
 from capsa.capi.clusterclass import as_instance
 from capsa.capi.clusters import (
     ClusterView,
+    InputWide,
     identity_chain,
     identity_ref_of,
     resolve_clusters,
@@ -58,6 +59,8 @@ class Topology:
     _bindings: dict[ResourceKey, dict[str, Any]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    _wide: InputWide | None = field(default=None, repr=False)
+    _alone: Mapping[ResourceKey, ResourceKey] = field(default_factory=dict, repr=False)
 
     def context_of(self, resource: Resource) -> CheckContext:
         """Where `resource` sits in the topology. Resources outside any cluster get an
@@ -85,6 +88,11 @@ class Topology:
             found = self._bindings[key] = self.context_of(resource).binding()
         return found
 
+    def alone_class(self, resource: Resource) -> ResourceKey | None:
+        """The unused ClusterClass a resolved template was judged with (None: it was
+        resolved for a Cluster, or is no resolved template)."""
+        return self._alone.get(resource_key(resource))
+
     def evaluation_resources(self, resources: Sequence[Resource]) -> list[Resource]:
         """What checks should run on: the inputs, with every ClusterClass template that a
         Cluster uses replaced by its per-cluster resolved (patched) versions."""
@@ -103,13 +111,24 @@ class SharedFacts:
     vpc_users: Mapping[str, tuple[str, ...]]
     cluster_order: Mapping[ResourceKey, int]  # each Cluster's place among the whole's
     rbac: Mapping[ResourceKey, RbacFacts]  # per binding: RBAC is judged across the input
+    # what resolving a part must know of the whole (`InputWide`), the templates the whole
+    # replaces by resolved copies, and which unused class judged each template alone
+    wide: InputWide | None = None
+    replaced: frozenset[ResourceKey] = frozenset()
+    alone: Mapping[ResourceKey, ResourceKey] = field(default_factory=dict)
 
 
 def shared_facts(topology: Topology) -> SharedFacts:
     """The facts of `topology` that other parts of the same input must see alike."""
     order = {resource_key(view.cluster): i for i, view in enumerate(topology.clusters)}
     return SharedFacts(
-        dict(topology._namespaces), _vpc_users(topology.clusters), order, dict(topology._rbac)
+        dict(topology._namespaces),
+        _vpc_users(topology.clusters),
+        order,
+        dict(topology._rbac),
+        topology._wide,
+        topology._replaced,
+        dict(topology._alone),
     )
 
 
@@ -119,6 +138,7 @@ def build_topology(
     *,
     index: ResourceIndex | None = None,
     shared: SharedFacts | None = None,
+    rbac: Mapping[ResourceKey, RbacFacts] | None = None,
 ) -> Topology:
     """Resolve every Cluster among `resources` and prepare each resource's context.
     Fragments (kustomize patch files) take no part: they get the context of no cluster.
@@ -126,12 +146,13 @@ def build_topology(
     `management_vpc_ids` are VPC ids known to host the management cluster (e.g. read from
     a live cluster); workload clusters placed in them are flagged by the network check.
     `index` replaces the index built over `resources`; `shared` replaces the facts that
-    span the whole input (when `resources` are a part of it).
+    span the whole input (when `resources` are a part of it); `rbac` the RBAC analysis
+    of `resources` when it was made apart.
     """
     # a kustomize patch file holds a fragment of its base, not an object of any cluster
     whole = [r for r in resources if r.fragment_of is None]
     index = index if index is not None else ResourceIndex(whole)
-    found = resolve_clusters(whole, index)
+    found = resolve_clusters(whole, index, shared.wide if shared is not None else None)
     views = found.views
     if shared is not None:  # a part: clusters in the whole's order (the first claims first)
         order = shared.cluster_order
@@ -147,8 +168,20 @@ def build_topology(
         _replaced=found.replaced,
         _namespaces=namespaces,
         _bootstrap=_bootstrap_kinds(index),
-        _rbac=shared.rbac if shared is not None else rbac_facts(resources),
+        _rbac=_rbac_of(resources, shared, rbac),
+        _wide=found.wide,
+        _alone=found.alone,
     )
+
+
+def _rbac_of(
+    resources: Sequence[Resource],
+    shared: SharedFacts | None,
+    rbac: Mapping[ResourceKey, RbacFacts] | None,
+) -> Mapping[ResourceKey, RbacFacts]:
+    if shared is not None:
+        return shared.rbac
+    return rbac if rbac is not None else rbac_facts(resources)
 
 
 def _template_name(resource: Resource) -> str:

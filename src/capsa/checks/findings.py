@@ -1,7 +1,8 @@
 """What running a check produces: findings (violations) and per-resource results.
 
 These are plain frozen dataclasses so report writers, suppressions and baselines can
-consume them without importing pydantic or the CEL engine. `ResourceRef` and `Location`
+consume them without importing pydantic or the CEL engine; with slots, since a large
+scan keeps hundreds of thousands of them. `ResourceRef` and `Location`
 are also the Assessment's own records: `WIRE` tells pydantic, when a model holds them,
 to read and write them with camelCase keys like every capsa/v1 document.
 """
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from capsa.slotted import Slotted
 from capsa.sources.clusterctl_vars import UNRESOLVED_RE
 
 _RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
@@ -75,8 +77,8 @@ def shown(text: str) -> str:
     return UNRESOLVED_RE.sub(lambda m: "${" + m.group(1) + "}", text)
 
 
-@dataclass(frozen=True)
-class ResourceRef:
+@dataclass(frozen=True, slots=True)
+class ResourceRef(Slotted):
     """The identity of the resource a result is about (no body, no secret values).
 
     The one place a resource's name becomes something reports show: names and namespaces
@@ -118,8 +120,8 @@ class ResourceRef:
         }
 
 
-@dataclass(frozen=True)
-class Location:
+@dataclass(frozen=True, slots=True)
+class Location(Slotted):
     """Where a user edits to fix a finding. `carrier` names the ConfigMap/Secret an embedded
     resource travels in; then `line` is the carrier's document line."""
 
@@ -148,8 +150,8 @@ def fingerprint(check_id: str, resource: ResourceRef, field: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True)
-class CheckResult:
+@dataclass(frozen=True, slots=True)
+class CheckResult(Slotted):
     """A check that ran on a resource without a violation: passed, could not be decided,
     or did not apply (its subject is absent). `by_default` is set on a pass that rests on
     an upstream default: what upstream does, and where (repo@commit:path:line)."""
@@ -161,8 +163,8 @@ class CheckResult:
     by_default: str | None = None
 
 
-@dataclass(frozen=True)
-class Finding:
+@dataclass(frozen=True, slots=True)
+class Finding(Slotted):
     """One violation of one check by one resource."""
 
     fingerprint: str

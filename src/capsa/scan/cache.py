@@ -39,6 +39,7 @@ FORMAT = "capsa-cache-v2"
 @dataclass(frozen=True)
 class CachedNoted:
     skeletons: list[Resource]
+    rbac: list[Resource]
     cloud: list[CloudFacts]
     inline: dict[str, InlineSuppressions]
     problems: list[Problem]
@@ -100,9 +101,14 @@ def shared_key(shared: SharedFacts) -> str:
     }
     rbac = sorted(repr(item) for item in shared.rbac.items())
     order = sorted(repr(item) for item in shared.cluster_order.items())
-    return digest(
-        namespaces, {k: list(v) for k, v in sorted(shared.vpc_users.items())}, rbac, order
+    wide = shared.wide
+    classes = (
+        [sorted(map(repr, wide.used_classes)), sorted(wide.class_files.items())] if wide else []
     )
+    replaced = sorted(map(repr, shared.replaced))
+    alone = sorted(repr(item) for item in shared.alone.items())
+    vpcs = {k: list(v) for k, v in sorted(shared.vpc_users.items())}
+    return digest(namespaces, vpcs, rbac, order, classes, replaced, alone)
 
 
 class Cache:

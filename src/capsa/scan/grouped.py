@@ -21,7 +21,9 @@ from functools import partial
 from typing import Any, TextIO
 
 from capsa import __version__
-from capsa.capi.topology import SharedFacts, build_topology
+from capsa.capi.index import resource_key
+from capsa.capi.rbac import rbac_facts
+from capsa.capi.topology import SharedFacts, Topology, build_topology
 from capsa.checks.engine import EvaluationResult, evaluate
 from capsa.checks.model import Check
 from capsa.checks.suppressions import InlineSuppressions, collect_inline
@@ -39,7 +41,7 @@ from capsa.scan.cache import (
 )
 from capsa.scan.plan import GROUP_BUDGET, Group, plan_groups
 from capsa.scan.pool import run_ordered
-from capsa.scan.skeleton import skeleton
+from capsa.scan.skeleton import skeleton, split
 from capsa.scan.spill import Spill
 from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.aws.offline import offline_facts, offline_problems
@@ -68,6 +70,7 @@ class Noted:
     heap's pages), offline cloud facts, inline suppressions and the problems of both."""
 
     skeletons: bytes
+    rbac: bytes  # the skeletons the RBAC analysis reads (`skeleton.split`)
     cloud: list[CloudFacts]
     inline: dict[str, InlineSuppressions]
     problems: list[Problem]
@@ -76,12 +79,30 @@ class Noted:
 
 def _note(resources: Sequence[Resource]) -> Noted:
     inline, problems = collect_inline(resources)
-    return Noted(
-        pickle.dumps([skeleton(r) for r in resources], PICKLE),
+    return _noted(
+        [skeleton(r) for r in resources],
         offline_facts(resources),
         inline,
         [*offline_problems(resources), *problems],
         len(resources),
+    )
+
+
+def _noted(
+    skeletons: list[Resource],
+    cloud: list[CloudFacts],
+    inline: dict[str, InlineSuppressions],
+    problems: list[Problem],
+    count: int,
+) -> Noted:
+    for_topology, for_rbac = split(skeletons)
+    return Noted(
+        pickle.dumps(for_topology, PICKLE),
+        pickle.dumps(for_rbac, PICKLE),
+        cloud,
+        inline,
+        problems,
+        count,
     )
 
 
@@ -184,12 +205,14 @@ def _to_cache(record: FileRecord) -> CachedFile:
 
 def _noted_to_cache(noted: Noted) -> CachedNoted:
     skeletons: list[Resource] = pickle.loads(noted.skeletons)  # noqa: S301 - made by this scan
-    return CachedNoted(skeletons, noted.cloud, noted.inline, noted.problems, noted.count)
+    rbac: list[Resource] = pickle.loads(noted.rbac)  # noqa: S301 - made by this scan
+    return CachedNoted(skeletons, rbac, noted.cloud, noted.inline, noted.problems, noted.count)
 
 
 def _noted_from_cache(cached: CachedNoted) -> Noted:
     return Noted(
         pickle.dumps(cached.skeletons, PICKLE),
+        pickle.dumps(cached.rbac, PICKLE),
         cached.cloud,
         cached.inline,
         cached.problems,
@@ -278,6 +301,7 @@ class FirstPass:
     carriers: dict[int, Carriers] = field(default_factory=dict)  # by file number
     sizes: list[int] = field(default_factory=list)  # file number → resources (with carried)
     skeletons: list[bytes] = field(default_factory=list)
+    rbac: list[bytes] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     inline: dict[str, InlineSuppressions] = field(default_factory=dict)
     cloud: list[CloudFacts] = field(default_factory=list)
@@ -290,6 +314,7 @@ class FirstPass:
 
     def add(self, noted: Noted) -> None:
         self.skeletons.append(noted.skeletons)
+        self.rbac.append(noted.rbac)
         self.cloud.extend(noted.cloud)
         self.problems.extend(noted.problems)
         for identity, entry in noted.inline.items():
@@ -400,21 +425,42 @@ def evaluate_group(
     resources = load_group(group, first, reading)
     topology = build_topology(resources, shared=shared)
     owned = {first.paths[n] for n in group.owned}
-    resolved = {
-        id(r)
-        for view in topology.clusters
-        if view.cluster.origin.path in owned
-        for r in view.resolved
-    }
-    everything = {id(r) for r in topology.resolved_resources}
-    targets = [
-        r
-        for r in topology.evaluation_resources(resources)
-        if (id(r) in resolved) or (id(r) not in everything and r.origin.path in owned)
-    ]
+    targets = _owned_targets(resources, topology, owned, shared)
+    resolved = {id(r) for r in topology.resolved_resources}
     evaluation = evaluate(targets, checks, topology.context_for)
     inline, inline_problems = collect_inline([r for r in targets if id(r) in resolved])
     return GroupOutcome(evaluation, list(topology.problems), inline, inline_problems)
+
+
+def _owned_targets(
+    resources: Sequence[Resource], topology: Topology, owned: set[str], shared: SharedFacts
+) -> list[Resource]:
+    """What the whole input evaluates that this group owns: a Cluster's resolved
+    templates go with the Cluster's file, templates judged with an unused ClusterClass
+    with the class's file (the whole's attribution: a part may see a class as unused, or
+    reach a template first through another class), every other object with its own
+    file unless the whole replaces it by resolved copies."""
+    in_views: set[int] = set()
+    targets: list[Resource] = []
+    for view in topology.clusters:
+        mine = view.cluster.origin.path in owned
+        for r in view.resolved:
+            in_views.add(id(r))
+            if mine:
+                targets.append(r)
+    for r in topology.resolved_resources:
+        if id(r) in in_views:
+            continue
+        judged_with = shared.alone.get(resource_key(r))
+        if judged_with is not None and judged_with[1] in owned:
+            class_key = topology.alone_class(r)
+            if class_key == judged_with:
+                targets.append(r)
+    replaced = shared.replaced
+    targets.extend(
+        r for r in resources if r.origin.path in owned and resource_key(r) not in replaced
+    )
+    return targets
 
 
 def _group_key(group: Group, first: FirstPass, context: str) -> str | None:
@@ -499,20 +545,19 @@ def scan_groups(
     cache_dir: str | None = None,
 ) -> GroupedScan | None:
     """Pass one, the plan and pass two over every group, merged in group order. None
-    when the input holds kustomize patch files or files a kustomize generator ships as
-    data: their fragments and payloads are not yet planned for, and the caller scans the
-    whole input at once instead."""
+    when the input holds files a kustomize generator ships as data: their payloads (found
+    by the generated object's name, not by a reference the plan records) are not yet
+    planned for, and the caller scans the whole input at once instead."""
     cache = Cache(cache_dir) if cache_dir is not None else None
     with Spill() as spill:
         reading = Reading(variables, spill.root, cache, stdin)
         first = first_pass(paths, reading, jobs)
-        if patch_files(first.kustomizations) or generator_files(first.kustomizations):
+        if generator_files(first.kustomizations):
             return None
         file_of = {path: n for n, path in enumerate(first.paths)}
-        skeletons = [r for blob in first.skeletons for r in pickle.loads(blob)]  # noqa: S301
-        first.skeletons = []
-        skeletons = _mark(skeletons, first)
-        planned = plan_groups(skeletons, file_of, first.sizes, budget or GROUP_BUDGET)
+        rbac = rbac_facts(_unpack(first.rbac))
+        skeletons = _mark(_unpack(first.skeletons), first)
+        planned = plan_groups(skeletons, file_of, first.sizes, budget or GROUP_BUDGET, rbac)
         del skeletons  # planning was their only use
         gc.collect(0)
         context = None
@@ -533,14 +578,24 @@ def scan_groups(
     merged = EvaluationResult()
     problems: list[Problem] = []
     inline = dict(first.inline)
-    for blob in outcomes:
-        done: GroupOutcome = pickle.loads(blob)  # noqa: S301 - made by this scan
+    outcomes.reverse()  # each group's block is freed once merged
+    while outcomes:
+        done: GroupOutcome = pickle.loads(outcomes.pop())  # noqa: S301 - made by this scan
         merge(merged, done.evaluation)
         problems.extend(done.problems)
         problems.extend(done.inline_problems)
         for identity, entry in done.inline.items():
             inline.setdefault(identity, entry)
     return GroupedScan(first, merged, problems, inline, len(planned.groups))
+
+
+def _unpack(blobs: list[bytes]) -> list[Resource]:
+    """Every skeleton of `blobs`, each file's block freed as soon as it is read."""
+    skeletons: list[Resource] = []
+    blobs.reverse()
+    while blobs:
+        skeletons.extend(pickle.loads(blobs.pop()))  # noqa: S301 - made by this scan
+    return skeletons
 
 
 def _mark(skeletons: list[Resource], first: FirstPass) -> list[Resource]:

@@ -9,7 +9,11 @@ claims it (whose context it gets).
 
 A closed set of files resolves every one of its objects exactly as the whole input
 does: each answer the whole input gives is in the set, and a lookup in a subset that
-keeps input order finds the same first match. The clusters of a part are put in the
+keeps input order finds the same nearest, first match (`capi.index.Nearby`). What a
+lookup decides from every candidate without using one (several same-named
+ClusterClasses: none applied; which classes some Cluster uses) travels in the shared
+facts instead of making every such file a dependency, so copies of one tree stay
+apart. The clusters of a part are put in the
 whole's order (`SharedFacts.cluster_order`), so the first to claim a shared template
 is the same. A group owns some files, loads their
 closure, and evaluates only what it owns; groups are packed in read order up to a
@@ -25,8 +29,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from capsa.capi import kinds
-from capsa.capi.index import ResourceIndex, namespace_of, resource_key
+from capsa.capi.index import Nearby, ResourceIndex, ResourceKey, namespace_of, resource_key
 from capsa.capi.kinds import ObjectRef
+from capsa.capi.rbac import RbacFacts
 from capsa.capi.topology import SharedFacts, build_topology, shared_facts
 from capsa.kube import dig, labels_of, selector_is_empty, selector_matches
 from capsa.sources.resource import Resource
@@ -74,12 +79,14 @@ def plan_groups(
     file_of: dict[str, int],
     sizes: Sequence[int],
     budget: int = GROUP_BUDGET,
+    rbac: Mapping[ResourceKey, RbacFacts] | None = None,
 ) -> Plan:
     """Groups over files 0..len(sizes)-1. `skeletons` are every resource's skeleton in
     read order (embedded objects last), `file_of` maps a path to its file number and
-    `sizes` counts each file's resources."""
+    `sizes` counts each file's resources. `rbac` is the input's RBAC analysis when it
+    was made apart (the skeletons then carry no RBAC bodies)."""
     index = RecordingIndex([s for s in skeletons if s.fragment_of is None])
-    topology = build_topology(skeletons, index=index)
+    topology = build_topology(skeletons, index=index, rbac=rbac)
     needs: list[set[int]] = [set() for _ in sizes]
 
     def link(source: Resource, target: Resource) -> None:
@@ -93,10 +100,8 @@ def plan_groups(
     for crs in index.of_kind("ClusterResourceSet"):
         if crs.group == kinds.ADDONS_GROUP:
             resource_sets[(namespace_of(crs), crs.name)].append(crs)
-    classes: dict[str, list[Resource]] = defaultdict(list)
-    for cluster_class in index.of_kind("ClusterClass"):
-        classes[cluster_class.name].append(cluster_class)
     selectors = {key: _distinct_selectors(sets) for key, sets in resource_sets.items()}
+    nearby = {key: Nearby(sets) for key, sets in resource_sets.items()}
     selected: dict[tuple[tuple[str, str], str], bool] = {}
     claimed: dict[object, Resource] = {}
     for view in topology.clusters:
@@ -104,12 +109,9 @@ def plan_groups(
         for member in view.members:
             link(cluster, member.resource)
             claimed.setdefault(resource_key(member.resource), cluster)
-        # a class named by several ClusterClasses is applied by none: every one is needed
-        for cluster_class in classes.get(view.topology_class or "", ()):
-            link(cluster, cluster_class)
         labels = labels_of(cluster.body)
         label_key = json.dumps(labels, sort_keys=True, default=str)
-        for key, same_named in resource_sets.items():
+        for key in resource_sets:
             if key[0] != view.namespace:
                 continue
             memo = (key, label_key)
@@ -117,8 +119,9 @@ def plan_groups(
                 selected[memo] = any(selector_matches(s, labels) for s in selectors[key])
             if not selected[memo]:
                 continue  # no same-named set selects it: no subset can pick one that does
-            same_file = [r for r in same_named if r.origin.path == cluster.origin.path]
-            link(cluster, (same_file or same_named)[0])
+            chosen = nearby[key].nearest(cluster.origin.path)
+            if chosen is not None:
+                link(cluster, chosen)
     for view in topology.clusters:
         for member in view.members:
             link(member.resource, claimed[resource_key(member.resource)])

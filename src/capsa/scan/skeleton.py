@@ -9,8 +9,10 @@ whole input's skeletons stay a small fraction of its trees.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from capsa.kube import dig
 from capsa.sources.resource import Resource
 from capsa.yamlio import plain
 
@@ -39,14 +41,35 @@ BULK_KEYS = frozenset(
 settings, tags and firewall rules): the bulk of a Cluster API spec."""
 
 
-RBAC_KINDS = frozenset(
-    {"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "Deployment", "Provider"}
-)
+RBAC_KINDS = frozenset({"Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "Provider"})
 """Kinds the static RBAC analysis (`capsa.capi.rbac`) reads whole: it judges every
 binding against every Cluster's namespace and controller of the input."""
 
+CONTAINER_KEYS = ("image", "command")
+"""What the RBAC analysis reads of a Deployment's containers to tell a Cluster API
+controller (`capsa.capi.rbac.controller_deployments`), besides its labels, namespace
+and service account."""
+
+
+def _deployment_spec(body: dict[str, Any]) -> dict[str, Any]:
+    pod = plain(dig(body, "spec", "template", "spec"))
+    if not isinstance(pod, dict):
+        return {}
+    kept: dict[str, Any] = {}
+    if "serviceAccountName" in pod:
+        kept["serviceAccountName"] = pod["serviceAccountName"]
+    for key in ("initContainers", "containers"):
+        found = pod.get(key)
+        if isinstance(found, list):
+            kept[key] = [
+                {k: c[k] for k in CONTAINER_KEYS if k in c} if isinstance(c, dict) else c
+                for c in found
+            ]
+    return {"template": {"spec": kept}}
+
 
 def _prune(node: Any) -> Any:
+    """A plain copy of `node` without the bulk keys (never copying the bulk itself)."""
     if isinstance(node, dict):
         return {k: _prune(v) for k, v in node.items() if k not in BULK_KEYS}
     if isinstance(node, list):
@@ -70,9 +93,11 @@ def skeleton(resource: Resource) -> Resource:
             small[key] = body[key]
     if resource.kind in RBAC_KINDS:
         small = dict(plain(body))
+    elif resource.kind == "Deployment":
+        small["spec"] = _deployment_spec(body)
     keeps_spec = resource.group.endswith(CAPI_GROUP_SUFFIX) or resource.kind == "ResourceQuota"
     if keeps_spec and "spec" in body:
-        small["spec"] = _prune(plain(body["spec"]))
+        small["spec"] = _prune(body["spec"])
     return Resource(
         api_version=resource.api_version,
         kind=resource.kind,
@@ -83,3 +108,24 @@ def skeleton(resource: Resource) -> Resource:
         unknown_paths=resource.unknown_paths,
         fragment_of=resource.fragment_of,
     )
+
+
+RBAC_READS = RBAC_KINDS | {"Deployment", "Cluster"}
+"""Kinds the RBAC analysis reads at all (a Cluster for its namespace)."""
+
+
+def split(skeletons: list[Resource]) -> tuple[list[Resource], list[Resource]]:
+    """`skeletons` for resolving the topology (what only the RBAC analysis reads cut to
+    names and labels) and for the RBAC analysis, which runs first on its own: the two
+    are never in memory whole at once."""
+    topology: list[Resource] = []
+    rbac: list[Resource] = []
+    for item in skeletons:
+        if item.kind in RBAC_READS:
+            rbac.append(item)
+        if item.kind in RBAC_KINDS or item.kind == "Deployment":
+            small: dict[str, Any] = {"metadata": _metadata(item.body)}
+            small.update((k, item.body[k]) for k in ("apiVersion", "kind") if k in item.body)
+            item = replace(item, body=small)
+        topology.append(item)
+    return topology, rbac

@@ -29,10 +29,14 @@ class Spill:
         """Store `resources` under `key`; written aside and renamed into place, so a
         worker reading the key meanwhile sees the whole record or none."""
         blob = pickle.dumps(resources, protocol=pickle.HIGHEST_PROTOCOL)
-        handle, temporary = tempfile.mkstemp(dir=self.root, prefix=".part-")
+        final = os.path.join(self.root, key)
+        # the directory is this scan's own (0700): a name per process is enough, and
+        # cheaper than mkstemp's random names
+        temporary = f"{final}.part-{os.getpid()}"
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(handle, "wb") as out:
             out.write(blob)
-        os.replace(temporary, os.path.join(self.root, key))
+        os.replace(temporary, final)
 
     def has(self, key: str) -> bool:
         return os.path.exists(os.path.join(self.root, key))

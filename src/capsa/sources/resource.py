@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from capsa.slotted import Slotted
 
-@dataclass(frozen=True)
-class Origin:
+
+@dataclass(frozen=True, slots=True)
+class Origin(Slotted):
     """Where a resource was read: a file (path, line of its document) or a cluster URL.
 
     `carrier` names the object a resource was embedded in (e.g. the ClusterResourceSet

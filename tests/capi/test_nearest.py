@@ -1,0 +1,126 @@
+"""Copies of one tree (an overlay per environment, a base beside each flavour) repeat
+every name: an object whose file holds no match for what it names goes with the match
+nearest it (the most leading folders in common), not with the first copy read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from capsa.capi.index import Nearby, ResourceIndex
+from capsa.capi.kinds import ObjectRef
+from capsa.capi.topology import build_topology
+from capsa.sources.files import read_manifests
+from capsa.sources.resource import Origin, Resource
+
+CLUSTER = """\
+apiVersion: cluster.x-k8s.io/v1beta1
+kind: Cluster
+metadata: {name: "${CLUSTER_NAME}", labels: {cni: calico}}
+spec:
+  infrastructureRef: {apiVersion: infrastructure.cluster.x-k8s.io/v1beta2,
+    kind: AWSCluster, name: "${CLUSTER_NAME}"}
+---
+apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
+kind: AWSCluster
+metadata: {name: "${CLUSTER_NAME}"}
+spec: {region: eu-west-1}
+"""
+
+POOL = """\
+apiVersion: cluster.x-k8s.io/v1beta1
+kind: MachineDeployment
+metadata: {name: "${CLUSTER_NAME}-md-0"}
+spec:
+  clusterName: "${CLUSTER_NAME}"
+  template:
+    spec:
+      clusterName: "${CLUSTER_NAME}"
+      infrastructureRef: {apiVersion: infrastructure.cluster.x-k8s.io/v1beta2,
+        kind: AWSMachineTemplate, name: "${CLUSTER_NAME}-md-0"}
+"""
+
+ADDONS = """\
+apiVersion: addons.cluster.x-k8s.io/v1beta1
+kind: ClusterResourceSet
+metadata: {name: crs-cni}
+spec:
+  clusterSelector: {matchLabels: {cni: calico}}
+  resources: [{kind: ConfigMap, name: cni}]
+"""
+
+CONFIG = """\
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cni}
+data: {cni.yaml: "kind: Namespace"}
+"""
+
+
+def _tree(root: Path, layout: str) -> None:
+    """Two copies (`a`, `b`) of a base: the Cluster, its pools, its addons and their
+    ConfigMap each in a file of their own, as folders or as a flattened mirror."""
+    for copy in ("a", "b"):
+        for name, text in (
+            ("cluster", CLUSTER),
+            ("pool", POOL),
+            ("addons", ADDONS),
+            ("config", CONFIG),
+        ):
+            if layout == "folders":
+                path = root / copy / "base" / f"{name}.yaml"
+            else:
+                path = root / f"{copy}__base__{name}.yaml"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+
+
+def _copy_of(path: str) -> str:
+    return "b" if "/b/" in path or "/b__" in path else "a"
+
+
+def test_copies_in_folders_and_flattened_mirrors_keep_to_their_own_copy(tmp_path: Path) -> None:
+    for layout in ("folders", "flat"):
+        root = tmp_path / layout
+        _tree(root, layout)
+        resources = read_manifests([str(root)]).resources
+        topology = build_topology(resources)
+        assert len(topology.clusters) == 2
+        for view in topology.clusters:
+            own = _copy_of(view.cluster.origin.path)
+            kinds = {m.resource.kind: _copy_of(m.resource.origin.path) for m in view.members}
+            assert kinds["MachineDeployment"] == own, layout
+            assert kinds["ClusterResourceSet"] == own, layout
+            payload = topology.context_of(
+                next(m.resource for m in view.members if m.resource.kind == "ClusterResourceSet")
+            ).resource_set_payload
+            assert payload and all(entry.found for entry in payload)
+
+
+def _at(path: str) -> Resource:
+    return Resource(
+        api_version="v1",
+        kind="ConfigMap",
+        namespace="default",
+        name="cni",
+        body={},
+        origin=Origin(path=path, line=1),
+    )
+
+
+def test_the_nearest_wins_and_input_order_breaks_ties() -> None:
+    first, second, third = _at("x/a/one.yaml"), _at("x/b/one.yaml"), _at("x/b/two.yaml")
+    nearby = Nearby([first, second, third])
+    assert nearby.nearest("x/b/two.yaml") is third  # its own file
+    assert nearby.nearest("x/b/three.yaml") is second  # same folder, first read
+    assert nearby.nearest("x/c/one.yaml") is first  # equally far: the first read
+    assert nearby.nearest("y/one.yaml") is first
+    assert Nearby([]).nearest("x/a/one.yaml") is None
+
+
+def test_a_reference_resolves_to_the_nearest_copy() -> None:
+    near = _at("x/b/crs.yaml")
+    index = ResourceIndex([_at("x/a/cm.yaml"), _at("x/b/cm.yaml")])
+    found = index.resolve(ObjectRef(kind="ConfigMap", name="cni", group=""), "default", near)
+    assert found is not None and found.origin.path == "x/b/cm.yaml"
+    alone = index.resolve(ObjectRef(kind="ConfigMap", name="cni", group=""), "default")
+    assert alone is not None and alone.origin.path == "x/a/cm.yaml"  # no referrer: first
