@@ -43,13 +43,28 @@ class DiffFormat(StrEnum):
     JSON = "json"
 
 
-OUTPUT_FILES = ("assessment.md", "assessment.html", "results.sarif", "assessment.json")
 FILE_OF = {
     ReportFormat.MD: "assessment.md",
     ReportFormat.HTML: "assessment.html",
     ReportFormat.SARIF: "results.sarif",
     ReportFormat.JSON: "assessment.json",
 }
+# Markdown and HTML are a main report plus companion documents beside it
+# (`capsa.report.companions`), written together: the main report links to them.
+WITH_COMPANIONS = (ReportFormat.MD, ReportFormat.HTML)
+STEM = "assessment"
+
+
+def files_of(fmt: ReportFormat, stem: str = STEM) -> list[str]:
+    """Every file one format writes, main report first."""
+    from capsa.report.companions import KEYS, MAIN, file_name
+
+    if fmt not in WITH_COMPANIONS:
+        return [FILE_OF[fmt]]
+    return [file_name(stem, key, fmt.value) for key in (MAIN, *KEYS)]
+
+
+OUTPUT_FILES = tuple(name for fmt in FILE_OF for name in files_of(fmt))
 
 
 def parse_formats(text: str) -> list[ReportFormat]:
@@ -74,32 +89,59 @@ def _usage(message: str) -> typer.Exit:
     return typer.Exit(EXIT_UNUSABLE)
 
 
-def render(assessment: Any, fmt: ReportFormat) -> str:
-    """One output format of an Assessment."""
+def render_documents(assessment: Any, fmt: ReportFormat, stem: str = STEM) -> dict[str, str]:
+    """One output format of an Assessment as its files (name → text), main report first."""
     if fmt is ReportFormat.MD:
-        from capsa.report.assessment_markdown import render_assessment_markdown
+        from capsa.report.assessment_markdown import render_assessment_markdown_documents
 
-        return render_assessment_markdown(assessment)
+        return render_assessment_markdown_documents(assessment, stem)
     if fmt is ReportFormat.HTML:
-        from capsa.report.assessment_html import render_assessment_html
+        from capsa.report.assessment_html import render_assessment_html_documents
 
-        return render_assessment_html(assessment)
+        return render_assessment_html_documents(assessment, stem)
     if fmt is ReportFormat.SARIF:
         from capsa.report.assessment_sarif import render_assessment_sarif
 
-        return render_assessment_sarif(assessment)
-    return str(assessment.to_json())
+        return {FILE_OF[fmt]: render_assessment_sarif(assessment)}
+    return {FILE_OF[fmt]: str(assessment.to_json())}
+
+
+def render(assessment: Any, fmt: ReportFormat) -> str:
+    """The main document of one output format."""
+    return next(iter(render_documents(assessment, fmt).values()))
 
 
 def write_all(assessment: Any, out: Path, formats: list[ReportFormat] | None = None) -> list[Path]:
-    """Write the reports asked for (default: all four) into `out`."""
+    """Write the reports asked for (default: all four, Markdown and HTML each with their
+    companions) into `out`."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for fmt in formats or list(FILE_OF):
-        target = out / FILE_OF[fmt]
-        target.write_text(render(assessment, fmt), encoding="utf-8")
-        written.append(target)
+        for name, text in render_documents(assessment, fmt).items():
+            target = out / name
+            target.write_text(text, encoding="utf-8")
+            written.append(target)
     return written
+
+
+def written_lines(written: list[Path]) -> list[str]:
+    """The files written, a line each, a main report's companions on one line under it."""
+    from capsa.report.companions import KEYS
+
+    lines: list[str] = []
+    for path in written:
+        key = path.stem.rpartition("-")[2]
+        if key in KEYS and path.stem.endswith(f"{STEM}-{key}"):
+            if lines and lines[-1].startswith("  + "):
+                lines[-1] += f", {key}"
+            else:
+                lines.append(f"  + {key}")
+        else:
+            lines.append(str(path))
+    return [
+        line.replace("  + ", "  + companions: ", 1) if line.startswith("  + ") else line
+        for line in lines
+    ]
 
 
 def print_threats(assessment: Any, console: Console) -> None:
@@ -153,7 +195,7 @@ def print_summary(assessment: Any, written: list[Path], console: Console) -> Non
         table.add_row("selection", left_out + "\n" + "\n".join(inputs.selection))
     if s.errors:
         table.add_row("input problems", str(s.errors))
-    table.add_row("written", "\n".join(str(p) for p in written))
+    table.add_row("written", "\n".join(written_lines(written)))
     console.print(table)
 
 
@@ -201,7 +243,8 @@ def assess(
         "md,html,json,sarif",
         "--formats",
         metavar="md,html,json,sarif",
-        help="The reports to write (comma-separated).",
+        help="The reports to write (comma-separated); md and html each come with their "
+        "companion documents (threats, paths, findings, system, fmea) beside them.",
     ),
     fail_on: FailOn | None = opt.fail_on_option(FailOn.NONE),
     check: list[str] = opt.check_option(),
@@ -220,7 +263,8 @@ def assess(
     ),
 ) -> None:
     """Run model → threats → scan → paths and write assessment.md/.html/.json and
-    results.sarif (or the --formats chosen) into the output directory.
+    results.sarif (or the --formats chosen) into the output directory; the Markdown and
+    HTML reports link to their companion documents written beside them.
 
     A mitigation whose checks --check, --skip-check or --severity leave out is not assessed (never verified or violated) and says which option left them out; the files --skip-path leaves out are counted in the report's scope.
 
@@ -361,11 +405,31 @@ def report(
         ReportFormat.MD, "--format", "-f", case_sensitive=False, help="Output format."
     ),
     output: str | None = typer.Option(
-        None, "--output", "-o", metavar="FILE", help="Write to a file."
+        None,
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write to a file (md and html: with their companion documents beside it, "
+        "named after it).",
     ),
 ) -> None:
-    """Re-render a saved assessment without rescanning."""
-    write_output(render(load_assessment(source), fmt), output)
+    """Re-render a saved assessment without rescanning. Markdown and HTML are a main report
+    that links to companion documents (FILE-threats.md, -paths, -findings, -system, -fmea):
+    with -o they are written beside FILE; on standard output only the main report is."""
+    assessment = load_assessment(source)
+    stem = Path(output).stem if output and output != "-" else STEM
+    documents = list(render_documents(assessment, fmt, stem).items())
+    to_stdout = output is None or output == "-"
+    write_output(documents[0][1], None if to_stdout else output)
+    if len(documents) > 1 and to_stdout:
+        err(
+            f"note: the {fmt.value} report links to {len(documents) - 1} companion documents; "
+            "write it with -o FILE to get them beside it"
+        )
+    elif output is not None and not to_stdout:
+        folder = Path(output).parent
+        for name, text in documents[1:]:
+            write_output(text, str(folder / name))
 
 
 @app.command("diff")

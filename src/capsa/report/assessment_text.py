@@ -10,24 +10,19 @@ from capsa.assess.model import (
 )
 from capsa.assess.status import METHOD
 
-# What matters first: the summary and the actions, then the verdicts and the paths, then
-# the evidence behind them, the system they were derived from, and the appendices.
+# What matters first: the summary and the actions, then the verdicts, the paths with the
+# cut before them and the findings; the rest is in the companion documents
+# (`capsa.report.companions`), which the last section lists.
 SECTIONS = (
     "Executive summary",
     "Scope and method",
     "Threats",
     "Attack paths and recommended cut",
     "Findings",
-    "Checks",
-    "Components and personas",
-    "Data-flow diagram",
-    "Flows",
     "Project gaps",
-    "Candidate threats from the engine",
     "Input problems",
-    "Failure modes and fault injection (FMEA)",
+    "In detail",
 )
-APPENDICES = ("Appendix A: attack path steps", "Appendix B: every attack path")
 
 # Why a mitigation is not assessable: the status reasons `capsa.assess.status` writes
 # again and again, each shown in tables as a short name and explained once.
@@ -170,14 +165,6 @@ def category_title(category: str) -> str:
 
 def status_text(status: DeploymentStatus) -> str:
     return f"{STATUS_MARK[status]} {STATUS_TEXT[status]}"
-
-
-def threat_anchor(threat_id: str) -> str:
-    return f"threat-{threat_id}"
-
-
-def check_anchor(check_id: str) -> str:
-    return f"check-{check_id}"
 
 
 def grouped_threats(assessment: Assessment) -> list[tuple[str, list[ThreatAssessment]]]:
