@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from capsa.cli.assess_cmd import OUTPUT_FILES
 from capsa.cli.main import app
 
 RUNNER = CliRunner()
@@ -215,12 +216,18 @@ def test_assess_outputs_and_rerendering(manifests: Path, tmp_path: Path) -> None
     out = tmp_path / "report"
     _run(["assess", str(manifests), "--out", str(out), *VAR], "assess")
     written = dict(_texts(out))
-    assert len(written) == 4
+    assert len(written) == len(OUTPUT_FILES) == 14  # md and html with their companions
     for path, text in written.items():
         _assert_clean(path, text)
     saved = str(out / "assessment.json")
     for fmt in ("md", "html", "sarif", "json"):
         _run(["report", "--from", saved, "--format", fmt], f"report {fmt}")
+        again = tmp_path / "again" / fmt
+        again.mkdir(parents=True)
+        target = str(again / f"assessment.{fmt}")
+        _run(["report", "--from", saved, "--format", fmt, "-o", target], f"report {fmt} -o")
+        for path, text in _texts(again):  # the companions written beside it too
+            _assert_clean(path, text)
     _run(["diff", saved, saved, "--format", "json"], "diff")
 
 

@@ -115,10 +115,15 @@ def test_assessment_outputs(tmp_path: Path) -> None:
     result = run("assess", str(path), "--out", str(out))
     assert_clean(result)
     _no_raw_controls(result.output)
-    markdown = (out / "assessment.md").read_text()
-    prose = re.sub(r"(`+).*?\1", "", markdown)  # code spans show text, never HTML
-    assert "\\<img src=x" in prose and not re.search(r"(?<!\\)<img", prose)
-    assert "<img src=x" not in (out / "assessment.html").read_text()
+    shown_in = []
+    for markdown in sorted(out.glob("*.md")):  # the main report and its companions
+        prose = re.sub(r"(`+).*?\1", "", markdown.read_text())  # code spans show text only
+        assert not re.search(r"(?<!\\)<img", prose), markdown.name
+        if "\\<img src=x" in prose:
+            shown_in.append(markdown.name)
+    assert "assessment-findings.md" in shown_in
+    for page in sorted(out.glob("*.html")):
+        assert "<img src=x" not in page.read_text(), page.name
     shown = run("report", "--from", str(out / "assessment.json"), "--format", "md")
     assert_clean(shown)
     _no_raw_controls(shown.stdout)

@@ -11,7 +11,7 @@ from fake_stages import Recorder
 from typer.testing import CliRunner
 
 import capsa.assess.service
-from capsa.cli.assess_cmd import OUTPUT_FILES, app
+from capsa.cli.assess_cmd import FILE_OF, OUTPUT_FILES, ReportFormat, app, files_of
 
 runner = CliRunner()
 
@@ -33,7 +33,9 @@ def test_assess_writes_four_files_and_a_summary(tmp_path: Path, fake: Recorder) 
     code, output, out = _assess(tmp_path)
     assert code == 0, output
     assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUT_FILES)
+    assert len(OUTPUT_FILES) == 14  # md and html: the main report and five companions each
     assert "open attack paths" in output and "STRIDE-SPOOF-1.M1" in output
+    assert "+ companions: threats, paths, findings, system, fmea" in output
     data = json.loads((out / "assessment.json").read_text())
     assert data["schema"] == "capsa/v1" and data["inputs"]["example"] is True
 
@@ -62,18 +64,33 @@ def test_kubeconfig_without_cluster_is_a_usage_error(tmp_path: Path, fake: Recor
 def test_report_from_json_re_renders_identically(tmp_path: Path, fake: Recorder) -> None:
     _, _, out = _assess(tmp_path)
     source = str(out / "assessment.json")
-    for fmt, name in (
-        ("md", "assessment.md"),
-        ("html", "assessment.html"),
-        ("sarif", "results.sarif"),
-        ("json", "assessment.json"),
-    ):
-        target = tmp_path / f"again.{fmt}"
+    again = tmp_path / "again"
+    again.mkdir()
+    for fmt in ReportFormat:
+        name = FILE_OF[fmt]
         result = runner.invoke(
-            app, ["report", "--from", source, "--format", fmt, "-o", str(target)]
+            app, ["report", "--from", source, "--format", fmt.value, "-o", str(again / name)]
         )
         assert result.exit_code == 0, result.output
-        assert target.read_text() == (out / name).read_text(), fmt
+        for written in files_of(fmt):  # the main report and its companions, beside it
+            assert (again / written).read_text() == (out / written).read_text(), written
+    assert sorted(p.name for p in again.iterdir()) == sorted(OUTPUT_FILES)
+
+
+def test_report_names_companions_after_its_file(tmp_path: Path, fake: Recorder) -> None:
+    _, _, out = _assess(tmp_path)
+    target = tmp_path / "audit.md"
+    result = runner.invoke(
+        app, ["report", "--from", str(out / "assessment.json"), "-o", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.glob("audit*")) == sorted(
+        files_of(ReportFormat.MD, "audit")
+    )
+    assert "](audit-threats.md#threat-" in target.read_text()
+    shown = runner.invoke(app, ["report", "--from", str(out / "assessment.json")])
+    assert shown.exit_code == 0 and shown.stdout == (out / "assessment.md").read_text()
+    assert "write it with -o FILE to get them beside it" in shown.stderr
 
 
 def test_report_rejects_a_file_that_is_not_an_assessment(tmp_path: Path) -> None:
@@ -134,5 +151,8 @@ def test_assess_formats_chooses_the_reports_written(tmp_path: Path, fake: Record
     code, output, out = _assess(tmp_path, "--formats", "SARIF,json")
     assert code == 0, output
     assert sorted(p.name for p in out.iterdir()) == ["assessment.json", "results.sarif"]
+    code, output, html = _assess(tmp_path / "html", "--formats", "html")
+    assert code == 0, output
+    assert sorted(p.name for p in html.iterdir()) == sorted(files_of(ReportFormat.HTML))
     bad = runner.invoke(app, ["assess", "-o", str(tmp_path / "x"), "--formats", "pdf"])
     assert bad.exit_code == 2 and "'pdf' is not one of md, html, sarif, json" in bad.stderr

@@ -106,18 +106,25 @@ def test_nothing_is_verified_without_a_passing_check(demo: Assessment) -> None:
 
 
 def test_markdown_of_the_example_has_every_section_and_threat(demo: Assessment) -> None:
-    text = render_assessment_markdown(demo)
+    from capsa.report.assessment_markdown import render_assessment_markdown_documents
+
+    docs = render_assessment_markdown_documents(demo)
+    text = docs["assessment.md"]
     assert re.findall(r"^## \d+\. (.+)$", text, flags=re.MULTILINE) == list(SECTIONS)
     for threat in demo.threats:
-        assert f'<a id="threat-{threat.id}"></a>' in text
+        assert f"(assessment-threats.md#threat-{threat.id})" in text
+        assert f'<a id="threat-{threat.id}"></a>' in docs["assessment-threats.md"]
     # the data-flow diagram and each flow once, its failing steps marked (FMEA)
-    assert text.count("```mermaid") == 1 + len(demo.model.flows) == 5
-    flows = text.split("## 9. Flows")[1].split("\n## ")[0]
+    system = docs["assessment-system.md"]
+    assert system.count("```mermaid") == 1 + len(demo.model.flows) == 5
+    flows = system.split("## Flows")[1]
     assert flows.count("✗") >= len(demo.model.flows)
 
 
 def test_paths_are_shown_relative_to_the_example(demo: Assessment) -> None:
-    assert all(f.location.path.startswith("capa-demo/") for f in demo.findings)
+    assert all(
+        f.location.path.startswith(("management/", "prod/", "sandbox/")) for f in demo.findings
+    )
 
 
 def test_same_inputs_give_the_same_assessment(demo: Assessment) -> None:
@@ -129,16 +136,23 @@ def test_same_inputs_give_the_same_assessment(demo: Assessment) -> None:
 def test_html_of_the_example_references_nothing_outside_itself(demo: Assessment) -> None:
     from html.parser import HTMLParser
 
-    from capsa.report.assessment_html import render_assessment_html
-
-    refs: list[str] = []
+    from capsa.report.assessment_html import render_assessment_html_documents
 
     class Refs(HTMLParser):
-        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-            refs.extend(v for k, v in attrs if k in {"src", "href", "xlink:href"} and v)
+        def __init__(self) -> None:
+            super().__init__()
+            self.refs: list[str] = []
 
-    html = render_assessment_html(demo)
-    Refs().feed(html)
-    assert refs and all(r.startswith("#") for r in refs)
-    ids = set(re.findall(r'\bid="([^"]+)"', html))
-    assert all(r[1:] in ids for r in refs), "every in-page link has its anchor"
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            self.refs.extend(v for k, v in attrs if k in {"src", "href", "xlink:href"} and v)
+
+    pages = render_assessment_html_documents(demo)
+    for name, html in pages.items():
+        parser = Refs()
+        parser.feed(html)
+        assert parser.refs
+        for ref in parser.refs:  # an anchor of this page or of a page written beside it
+            page, _, anchor = ref.partition("#")
+            assert page == "" or page in pages, (name, ref)
+            ids = set(re.findall(r'\bid="([^"]+)"', pages[page or name]))
+            assert not anchor or anchor in ids, f"{name}: {ref} has no anchor"

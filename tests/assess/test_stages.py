@@ -10,7 +10,7 @@ import pytest
 from capsa.assess.model import DeploymentStatus
 from capsa.assess.pipeline import AssessRequest
 from capsa.assess.service import assess
-from capsa.assess.stages import scan_stage, short_path
+from capsa.assess.stages import scan_stage
 from capsa.errors import InputError
 from capsa.examples import demo_path
 
@@ -55,13 +55,6 @@ def test_expired_suppression_stops_suppressing(tmp_path: Path) -> None:
 def test_unreadable_manifest_path_is_unusable_input(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         scan_stage(AssessRequest(paths=[str(tmp_path / "missing")]), [str(tmp_path / "missing")])
-
-
-def test_short_path_is_relative_to_the_first_matching_root(tmp_path: Path) -> None:
-    inside = tmp_path / "a" / "b.yaml"
-    assert short_path(f"{inside}:3", [tmp_path]) == "a/b.yaml:3"
-    assert short_path("/elsewhere/c.yaml", [tmp_path]) == "/elsewhere/c.yaml"
-    assert short_path("cluster://kind-mgmt/api", [tmp_path]) == "cluster://kind-mgmt/api"
 
 
 def test_example_scan_has_findings_passes_and_every_check(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 
 from capsa.checks.catalog import load_checks
@@ -129,3 +129,17 @@ def kubelet_args(api: str, pairs: dict[str, str], config: str = "joinConfigurati
     if api == "v1beta1":
         return head + "".join(f"      {k}: {v}\n" for k, v in pairs.items())
     return head + "".join(f"    - {{name: {k}, value: {v}}}\n" for k, v in pairs.items())
+
+
+def kubeadm_control_plane(api: str, flags: Mapping[str, str]) -> str:
+    """A KubeadmControlPlane whose API server takes `flags`, written as `api` writes
+    extraArgs: a map in v1beta1, a list of {name, value} in v1beta2 (values quoted)."""
+    if api == "v1beta1":
+        args = [f'          {name}: "{value}"' for name, value in flags.items()]
+    else:
+        args = [f'          - {{name: {name}, value: "{value}"}}' for name, value in flags.items()]
+    return (
+        f"apiVersion: controlplane.cluster.x-k8s.io/{api}\nkind: KubeadmControlPlane\n"
+        "metadata: {name: cp}\nspec:\n  kubeadmConfigSpec:\n    clusterConfiguration:\n"
+        "      apiServer:\n        extraArgs:\n" + "".join(line + "\n" for line in args)
+    )

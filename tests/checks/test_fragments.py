@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.checks.checks_support import kubeadm_control_plane
 
 from capsa.scan.result import ScanResult
 from capsa.scan.service import ScanRequest, scan
@@ -83,35 +84,11 @@ def test_the_same_document_outside_any_kustomization_is_judged_whole(tmp_path: P
     assert _on(_scan(tmp_path), "CAPSA-IMDS-001", "alone.yaml")
 
 
-KCP_V1BETA1 = """\
-apiVersion: controlplane.cluster.x-k8s.io/v1beta1
-kind: KubeadmControlPlane
-metadata: {name: cp}
-spec:
-  kubeadmConfigSpec:
-    clusterConfiguration:
-      apiServer:
-        extraArgs: {cloud-provider: external}
-"""
-
-KCP_V1BETA2 = """\
-apiVersion: controlplane.cluster.x-k8s.io/v1beta2
-kind: KubeadmControlPlane
-metadata: {name: cp}
-spec:
-  kubeadmConfigSpec:
-    clusterConfiguration:
-      apiServer:
-        extraArgs:
-          - {name: cloud-provider, value: external}
-"""
-
-
-@pytest.mark.parametrize("patch", [KCP_V1BETA1, KCP_V1BETA2], ids=["v1beta1", "v1beta2"])
-def test_extra_args_in_a_patch_merge_into_the_base(tmp_path: Path, patch: str) -> None:
+@pytest.mark.parametrize("api", ["v1beta1", "v1beta2"])
+def test_extra_args_in_a_patch_merge_into_the_base(tmp_path: Path, api: str) -> None:
     """A patch adding one apiserver flag says nothing about the flags the base carries."""
     (tmp_path / "kustomization.yaml").write_text("patchesStrategicMerge: [kcp.yaml]\n")
-    (tmp_path / "kcp.yaml").write_text(patch)
+    (tmp_path / "kcp.yaml").write_text(kubeadm_control_plane(api, {"cloud-provider": "external"}))
     result = _scan(tmp_path)
     for check in ("CAPSA-AUDIT-001", "CAPSA-APISRV-001"):
         assert _on(result, check, "kcp.yaml") == [], check

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.checks.checks_support import all_checks
+from tests.checks.checks_support import all_checks, kubeadm_control_plane
 
 from capsa.checks.engine import evaluate
 from capsa.sources.files import read_manifests
@@ -60,45 +60,21 @@ def test_only_the_unresolved_item_is_unknown_and_names_its_variable(
     assert unknown == ["unresolved ${OPS_KEY}: set --var OPS_KEY=..."]
 
 
-FLAGS_V1BETA1 = """\
-apiVersion: controlplane.cluster.x-k8s.io/v1beta1
-kind: KubeadmControlPlane
-metadata: {name: cp}
-spec:
-  kubeadmConfigSpec:
-    clusterConfiguration:
-      apiServer:
-        extraArgs:
-          cloud-provider: ${CLOUD}
-          profiling: "true"
-"""
-
-FLAGS_V1BETA2 = """\
-apiVersion: controlplane.cluster.x-k8s.io/v1beta2
-kind: KubeadmControlPlane
-metadata: {name: cp}
-spec:
-  kubeadmConfigSpec:
-    clusterConfiguration:
-      apiServer:
-        extraArgs:
-          - {name: cloud-provider, value: "${CLOUD}"}
-          - {name: profiling, value: "true"}
-"""
+FLAGS = {"cloud-provider": "${CLOUD}", "profiling": "true"}
 
 
-@pytest.mark.parametrize("text", [FLAGS_V1BETA1, FLAGS_V1BETA2], ids=["v1beta1", "v1beta2"])
-def test_one_unresolved_flag_leaves_the_others_decided(tmp_path: Path, text: str) -> None:
+@pytest.mark.parametrize("api", ["v1beta1", "v1beta2"])
+def test_one_unresolved_flag_leaves_the_others_decided(tmp_path: Path, api: str) -> None:
     """profiling is on whatever cloud-provider turns out to be."""
-    lines, unknown = _run(tmp_path, "CAPSA-APISRV-003", text)
+    lines, unknown = _run(tmp_path, "CAPSA-APISRV-003", kubeadm_control_plane(api, FLAGS))
     assert lines and not unknown
 
 
-@pytest.mark.parametrize("text", [FLAGS_V1BETA1, FLAGS_V1BETA2], ids=["v1beta1", "v1beta2"])
+@pytest.mark.parametrize("api", ["v1beta1", "v1beta2"])
 def test_an_unresolved_value_of_the_flag_the_check_reads_is_unknown(
-    tmp_path: Path, text: str
+    tmp_path: Path, api: str
 ) -> None:
-    text = text.replace('"true"', '"${PROFILING}"')
+    text = kubeadm_control_plane(api, {**FLAGS, "profiling": "${PROFILING}"})
     lines, unknown = _run(tmp_path, "CAPSA-APISRV-003", text)
     assert lines == []
     assert unknown and "--var PROFILING=..." in unknown[0]

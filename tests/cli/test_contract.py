@@ -230,7 +230,8 @@ def test_version_quiet_verbose_no_color_and_completion(tmp_path: Path) -> None:
     plain = runner.invoke(app, ["--no-color", "model", "show"], color=True)
     assert plain.exit_code == 0 and "\x1b[" not in plain.stdout
     completion = runner.invoke(app, ["--show-completion", "bash"])
-    assert completion.exit_code == 0 and "_CAPSA_COMPLETE" in completion.stdout
+    assert completion.exit_code == 0, (completion.output, completion.exception)
+    assert "_CAPSA_COMPLETE" in completion.stdout
 
 
 def test_typer_apps_mounted_alone_still_parse() -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import typer
 import yaml
+from cli_support import IMDS_OPEN
 from typer.testing import CliRunner
 
 from capsa.cli import scan_cmd
@@ -16,13 +17,7 @@ from capsa.cli.guard import SafeGroup
 
 runner = CliRunner()
 
-IMDSV1 = """apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
-kind: AWSMachineTemplate
-metadata: {name: workers, namespace: team-a}
-spec:
-  template:
-    spec: {instanceType: t3.large}
-"""
+IMDSV1 = IMDS_OPEN
 HARDENED = """apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
 kind: AWSMachineTemplate
 metadata: {name: hardened, namespace: team-a}

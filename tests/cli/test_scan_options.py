@@ -5,6 +5,7 @@ missing and skipped inputs, and the project configuration file."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -19,33 +20,6 @@ from capsa.cli.main import app
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / "schemas" / "vendor"
 runner = CliRunner()
-
-IMDS_OPEN = """apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
-kind: AWSMachineTemplate
-metadata: {name: workers, namespace: team-a}
-spec:
-  template:
-    spec: {instanceType: t3.large}
-"""
-IDENTITY_OPEN = """apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
-kind: AWSClusterControllerIdentity
-metadata: {name: default}
-spec:
-  allowedNamespaces: {}
-"""
-
-
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A repository with two manifests, one of them under test/, and no configuration."""
-    root = tmp_path / "repo"
-    (root / ".git").mkdir(parents=True)
-    (root / "clusters").mkdir()
-    (root / "clusters" / "workers.yaml").write_text(IMDS_OPEN)
-    (root / "clusters" / "test").mkdir()
-    (root / "clusters" / "test" / "identity.yaml").write_text(IDENTITY_OPEN)
-    monkeypatch.chdir(root)
-    return root
 
 
 def _scan(*args: str) -> Any:
@@ -81,7 +55,7 @@ def test_severity_hides_what_is_below_it_and_the_exit_code_follows(repo: Path) -
 
 def test_skip_path_leaves_files_unread(repo: Path) -> None:
     kept = json.loads(_scan("clusters", "-f", "json", "--skip-path", "test").stdout)
-    assert {f["location"]["path"] for f in kept["findings"]} == {"clusters/workers.yaml"}
+    assert {f["location"]["path"] for f in kept["findings"]} == {"workers.yaml"}
     assert kept["summary"]["files"] == 1
     by_name = json.loads(_scan("clusters", "-f", "json", "--skip-path", "identity.yaml").stdout)
     assert by_name["summary"]["files"] == 1
@@ -112,7 +86,7 @@ def test_junit_lists_failures_skips_and_passes(repo: Path) -> None:
     [case] = imds.findall("testcase")
     failure = case.find("failure")
     assert failure is not None and failure.get("type") == "high"
-    assert "clusters/workers.yaml" in (failure.text or "")
+    assert "workers.yaml" in (failure.text or "")
     total = sum(int(s.get("tests", "0")) for s in suites.values())
     assert int(root.get("tests", "0")) == total
     failures = sum(len(s.findall("testcase/failure")) for s in suites.values())
@@ -246,39 +220,66 @@ def test_a_wrong_key_in_the_config_file_names_file_and_line(repo: Path) -> None:
     assert "Traceback" not in result.output
 
 
-def test_moving_the_scanned_folder_keeps_fingerprints_and_diff_calls_it_moved(
-    repo: Path, tmp_path: Path
+def test_a_copied_folder_scanned_from_elsewhere_is_unchanged(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Locations are relative to the scan root: the same folder, copied to another place
+    and scanned from another working directory, gives equal findings, and `diff` sees no
+    change and no move."""
     first = json.loads(_scan(str(repo / "clusters"), "-f", "json", "--fail-on", "none").stdout)
     old = tmp_path / "old"
     assert (
         runner.invoke(app, ["-q", "assess", str(repo / "clusters"), "-o", str(old)]).exit_code == 0
     )
-    moved = tmp_path / "renamed" / "manifests"
-    moved.parent.mkdir()
-    (repo / "clusters").rename(moved)
-    second = json.loads(_scan(str(moved), "-f", "json", "--fail-on", "none").stdout)
-    assert first["findings"] and sorted(f["fingerprint"] for f in first["findings"]) == sorted(
-        f["fingerprint"] for f in second["findings"]
-    )
+    copy = tmp_path / "elsewhere" / "manifests"
+    shutil.copytree(repo / "clusters", copy)
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    second = json.loads(_scan("manifests", "-f", "json", "--fail-on", "none").stdout)
+    assert first["findings"]
+    assert [(f["fingerprint"], f["location"]) for f in first["findings"]] == [
+        (f["fingerprint"], f["location"]) for f in second["findings"]
+    ]
+    assert {f["location"]["path"] for f in second["findings"]} >= {"workers.yaml"}
+    assert (first["root"], second["root"]) == ("clusters", "manifests")
     new = tmp_path / "new"
-    assert runner.invoke(app, ["-q", "assess", str(moved), "-o", str(new)]).exit_code == 0
-    diff = runner.invoke(
-        app,
-        [
-            "diff",
-            str(old / "assessment.json"),
-            str(new / "assessment.json"),
-            "-f",
-            "json",
-            "--fail-on",
-            "new",
-        ],
-    )
-    assert diff.exit_code == 0, diff.output  # nothing new: the files only moved
+    assert runner.invoke(app, ["-q", "assess", "manifests", "-o", str(new)]).exit_code == 0
+    arguments = [str(old / "assessment.json"), str(new / "assessment.json"), "-f", "json"]
+    diff = runner.invoke(app, ["diff", *arguments, "--fail-on", "new"])
+    assert diff.exit_code == 0, diff.output
     data = json.loads(diff.stdout)
-    assert data["new"] == [] and data["fixed"] == [] and data["changed"] == []
-    assert data["moved"] and all(m["after"]["path"] != m["before"]["path"] for m in data["moved"])
+    assert data["new"] == data["fixed"] == data["changed"] == data["moved"] == []
+
+
+def test_a_moved_file_is_still_listed_as_moved(repo: Path, tmp_path: Path) -> None:
+    """Inside the scan root a file that moves is a real move: diff says so, and no more."""
+    old = tmp_path / "old"
+    assert runner.invoke(app, ["-q", "assess", "clusters", "-o", str(old)]).exit_code == 0
+    (repo / "clusters" / "prod").mkdir()
+    (repo / "clusters" / "workers.yaml").rename(repo / "clusters" / "prod" / "workers.yaml")
+    new = tmp_path / "new"
+    assert runner.invoke(app, ["-q", "assess", "clusters", "-o", str(new)]).exit_code == 0
+    arguments = [str(old / "assessment.json"), str(new / "assessment.json"), "-f", "json"]
+    data = json.loads(runner.invoke(app, ["diff", *arguments]).stdout)
+    assert data["new"] == data["fixed"] == []
+    assert {(m["before"]["path"], m["after"]["path"]) for m in data["moved"]} == {
+        ("workers.yaml", "prod/workers.yaml")
+    }
+
+
+def test_the_scan_root_of_files_and_of_several_paths(repo: Path) -> None:
+    """One file: its folder; several paths: the deepest folder holding them all."""
+    one = json.loads(_scan("clusters/workers.yaml", "-f", "json", "--fail-on", "none").stdout)
+    assert one["root"] == "clusters"
+    assert {f["location"]["path"] for f in one["findings"]} == {"workers.yaml"}
+    both = _scan("clusters/workers.yaml", "clusters/test", "-f", "json", "--fail-on", "none")
+    data = json.loads(both.stdout)
+    assert data["root"] == "clusters"
+    assert {f["location"]["path"] for f in data["findings"]} == {
+        "workers.yaml",
+        "test/identity.yaml",
+    }
+    table = _scan("clusters", "--fail-on", "none").stdout
+    assert "Paths are relative to the scan root clusters/" in table
 
 
 def test_scan_json_with_suppressions_matches_its_schema(repo: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.cloud.iam_files import SUFFIX, iam_template
 
 from capsa.scan.service import ScanRequest, scan
 
@@ -13,36 +14,8 @@ CORPUS = (
     Path(__file__).resolve().parents[2]
     / "../shared/corpus/cluster-api-provider-aws/cmd__clusterawsadm__cloudformation__bootstrap__fixtures__default.yaml"
 )
-SUFFIX = ".cluster-api-provider-aws.sigs.k8s.io"
+TEMPLATE = iam_template(f"control-plane{SUFFIX}", policy="managed")
 
-TEMPLATE = """\
-AWSTemplateFormatVersion: 2010-09-09
-Resources:
-  Controllers:
-    Type: AWS::IAM::ManagedPolicy
-    Properties:
-      ManagedPolicyName: controllers{suffix}
-      PolicyDocument:
-        Version: 2012-10-17
-        Statement:
-        - Action: [ec2:RunInstances]
-          Effect: Allow
-          Resource: ['*']
-        - Action: [iam:PassRole]
-          Effect: Allow
-          Resource: ['arn:*:iam::*:role/*{suffix}']
-      Roles:
-      - Ref: ControlPlaneRole
-  ControlPlaneRole:
-    Type: AWS::IAM::Role
-    Properties:
-      RoleName: control-plane{suffix}
-      AssumeRolePolicyDocument:
-        Statement:
-        - Action: [sts:AssumeRole]
-          Effect: Allow
-          Principal: {{Service: [ec2.amazonaws.com]}}
-"""
 
 CONFIG = """\
 apiVersion: bootstrap.aws.infrastructure.cluster.x-k8s.io/v1beta1
@@ -64,10 +37,10 @@ def _findings(path: Path) -> dict[str, list[tuple[str, str]]]:
 
 def test_cloudformation_template_in_a_scan(tmp_path: Path) -> None:
     path = tmp_path / "bootstrap.yaml"
-    path.write_text(TEMPLATE.format(suffix=SUFFIX), encoding="utf-8")
+    path.write_text(TEMPLATE, encoding="utf-8")
     found = _findings(path)
-    # the control-plane role (line 18 of the template) carries the controllers' powers
-    assert found["CAPSA-AWS-001"] == [(f"control-plane{SUFFIX}", f"{path}:18")]
+    # the control-plane role (line 3 of the template) carries the controllers' powers
+    assert found["CAPSA-AWS-001"] == [(f"control-plane{SUFFIX}", f"{path}:3")]
     result = scan(ScanRequest(paths=(str(path),)))
     assert result.errors == ()
     assert [f.source for f in result.cloud_sources] == [f"CloudFormation template {path}"]
@@ -75,9 +48,7 @@ def test_cloudformation_template_in_a_scan(tmp_path: Path) -> None:
 
 def test_without_the_attachment_nothing_fires(tmp_path: Path) -> None:
     path = tmp_path / "bootstrap.yaml"
-    text = TEMPLATE.format(suffix=SUFFIX).replace(
-        "      Roles:\n      - Ref: ControlPlaneRole\n", ""
-    )
+    text = iam_template(f"control-plane{SUFFIX}", policy="managed", attached=False)
     path.write_text(text, encoding="utf-8")
     result = scan(ScanRequest(paths=(str(path),)))
     assert not [f for f in result.findings if f.check_id == "CAPSA-AWS-001"]

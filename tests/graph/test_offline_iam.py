@@ -7,6 +7,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from tests.cloud.iam_files import SUFFIX, iam_template
+
 from capsa.graph.service import attack_paths, scan_manifests
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -15,34 +17,8 @@ TECHNIQUE = "control-plane-role-has-controller-policy"
 # The role behind the fixture's control-plane profile (prod-control-plane), named as
 # clusterawsadm names a control-plane role with namePrefix "prod-", may launch instances
 # and pass them the controllers role.
-TEMPLATE = """\
-AWSTemplateFormatVersion: 2010-09-09
-Resources:
-  ControlPlaneRole:
-    Type: AWS::IAM::Role
-    Properties:
-      RoleName: prod-control-plane.cluster-api-provider-aws.sigs.k8s.io
-      AssumeRolePolicyDocument:
-        Statement:
-        - Action: [sts:AssumeRole]
-          Effect: Allow
-          Principal: {Service: [ec2.amazonaws.com]}
-      Policies:
-      - PolicyName: too-much
-        PolicyDocument:
-          Statement:
-          - Action: [ec2:RunInstances]
-            Effect: Allow
-            Resource: ['*']
-          - Action: [iam:PassRole]
-            Effect: Allow
-            Resource: ['arn:*:iam::*:role/*.cluster-api-provider-aws.sigs.k8s.io']
-  ControlPlaneProfile:
-    Type: AWS::IAM::InstanceProfile
-    Properties:
-      InstanceProfileName: prod-control-plane
-      Roles: [{Ref: ControlPlaneRole}]
-"""
+ROLE = f"prod-control-plane{SUFFIX}"
+TEMPLATE = iam_template(ROLE, profile="prod-control-plane")
 
 
 def _statuses(paths: list[str]) -> dict[str, set[str]]:
@@ -73,7 +49,7 @@ def test_a_template_naming_the_profile_decides_the_control_plane_edge(tmp_path: 
 def test_a_template_for_other_profiles_changes_nothing(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES / "hardened", tmp_path / "cluster")
     (tmp_path / "iam.yaml").write_text(
-        TEMPLATE.replace("InstanceProfileName: prod-control-plane", "InstanceProfileName: other"),
+        iam_template(ROLE, profile="other"),
         encoding="utf-8",
     )
     found = _statuses([str(tmp_path / "cluster"), str(tmp_path / "iam.yaml")])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,21 @@ def test_scan_step_writes_sarif_and_keeps_the_exit_code(
     assert "CAPSA-" in process.stdout  # the table in the job log
     last, _, _ = run_step("Exit as capsa did", {}, tmp_path, tmp_path, outputs=outputs)
     assert last.returncode == int(status)
+
+
+def test_sarif_uris_are_relative_to_the_repository_top(installed: Path, tmp_path: Path) -> None:
+    """Code scanning reads a relative URI from the repository's top and ignores
+    originalUriBaseIds, so a subfolder scan must still name `clusters/...`."""
+    shutil.copytree(DEMO, tmp_path / "clusters")
+    inputs = {"paths": "clusters", "fail-on": "none", "sarif": "capsa.sarif"}
+    process, outputs, _ = run_step("Run capsa", inputs, tmp_path, tmp_path, str(installed))
+    assert outputs["status"] == "0", process.stderr
+    run = json.loads((tmp_path / "capsa.sarif").read_text())["runs"][0]
+    uris = {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]
+    }
+    assert uris and all(u.startswith("clusters/") for u in uris), uris
+    assert run["originalUriBaseIds"]["SCANROOT"]["uri"] == tmp_path.as_uri() + "/"
 
 
 def test_assess_step_uploads_the_assessments_sarif(installed: Path, tmp_path: Path) -> None:

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from integration_support import ROOT, run
 
+from capsa.cli.assess_cmd import OUTPUT_FILES
+
 pytestmark = pytest.mark.slow
 
 
@@ -30,6 +32,8 @@ def test_the_wheel_holds_every_data_file(wheel: Path) -> None:
         "capsa/threats/data/catalogue.yaml",
         "capsa/model/builtin/capi-aws.yaml",
         "capsa/report/templates/assessment.html.j2",
+        "capsa/report/templates/_page.html.j2",
+        "capsa/report/templates/assessment-paths.html.j2",
     ):
         assert needed in names
 
@@ -40,12 +44,8 @@ def test_the_installed_wheel_runs_assess_outside_the_repository(
     out = tmp_path / "report"
     result = run([str(installed / "capsa"), "assess", "-o", str(out), "-q"], cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert sorted(p.name for p in out.iterdir()) == [
-        "assessment.html",
-        "assessment.json",
-        "assessment.md",
-        "results.sarif",
-    ]
+    written = sorted(p.name for p in out.iterdir())
+    assert written == sorted(OUTPUT_FILES)  # the four reports, md and html with companions
     data = json.loads((out / "assessment.json").read_text())
     assert data["kind"] == "Assessment" and data["findings"]
     # the interpreter is the clean environment's, not this repository's

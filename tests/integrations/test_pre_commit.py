@@ -9,16 +9,11 @@ from pathlib import Path
 
 import pytest
 from integration_support import ROOT, run
+from tests.cli.cli_support import IMDS_OPEN
 
 pytestmark = pytest.mark.slow
 
-OPEN = """apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
-kind: AWSMachineTemplate
-metadata: {name: workers, namespace: team-a}
-spec:
-  template:
-    spec: {instanceType: t3.large}
-"""
+OPEN = IMDS_OPEN
 CLOSED = """apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
 kind: AWSMachineTemplate
 metadata: {name: workers, namespace: team-a}
@@ -87,6 +82,8 @@ def test_the_installed_capsa_hook_fails_open_findings(tmp_path: Path, env: dict[
     code, output = _try("capsa-scan-installed", hooks, bad, env)
     assert code == 1, output
     assert "CAPSA-IMDS-001" in output and "Failed" in output
+    assert "clusters/workers.yaml" in output  # from the repository's top (--root .)
+    assert "deprecated" not in output.lower(), output
     good = _repository(tmp_path / "good", {"clusters/workers.yaml": CLOSED})
     code, output = _try("capsa-scan-installed", hooks, good, env)
     assert code == 0, output
@@ -102,3 +99,4 @@ def test_the_python_hook_installs_capsa_itself(tmp_path: Path, env: dict[str, st
     code, output = _try("capsa-scan", hooks, bad, without_capsa)
     assert code == 1, output
     assert "CAPSA-IMDS-001" in output
+    assert "deprecated" not in output.lower(), output

@@ -1,5 +1,5 @@
-"""assessment.md: the section list in order, every threat with a status, findings with
-file:line, GitHub-safe tables and Mermaid fences."""
+"""assessment.md and its companions: the section list in order, every threat with a status,
+findings with file:line, GitHub-safe tables, Mermaid fences, relative links that resolve."""
 
 from __future__ import annotations
 
@@ -7,13 +7,42 @@ import re
 
 from assessment_fixtures import F
 
-from capsa.report.assessment_markdown import cell, render_assessment_markdown
+from capsa.report.assessment_markdown import (
+    cell,
+    render_assessment_markdown_documents,
+)
 from capsa.report.assessment_text import SECTIONS
 
 
-def _render() -> str:
+def _docs() -> dict[str, str]:
     a = F.make_assessment([F.finding()], [F.passed("CAPSA-IMG-001")])
-    return str(render_assessment_markdown(a))
+    return render_assessment_markdown_documents(a)
+
+
+def _render() -> str:
+    return _docs()["assessment.md"]
+
+
+def _all() -> str:
+    return "\n".join(_docs().values())
+
+
+def test_links_between_the_documents_resolve() -> None:
+    docs = _docs()
+    assert list(docs) == [
+        "assessment.md",
+        "assessment-threats.md",
+        "assessment-paths.md",
+        "assessment-findings.md",
+        "assessment-system.md",
+        "assessment-fmea.md",
+    ]
+    for name, text in docs.items():
+        for target in re.findall(r"\]\(([^)]+)\)", text):
+            page, _, anchor = target.partition("#")
+            assert page == "" or page in docs, (name, target)
+            if anchor and anchor.startswith(("threat-", "mitigation-", "check-", "path-", "step-")):
+                assert f'<a id="{anchor}"></a>' in docs[page or name], (name, target)
 
 
 def test_sections_appear_in_order() -> None:
@@ -22,7 +51,7 @@ def test_sections_appear_in_order() -> None:
 
 
 def test_every_threat_has_a_deployment_status_and_anchor() -> None:
-    text = _render()
+    text = _docs()["assessment-threats.md"]
     for threat in ("STRIDE-SPOOF-1", "STRIDE-TAMPER-2", "STRIDE-DOS-5"):
         assert f'<a id="threat-{threat}"></a>' in text
         block = text.split(f'<a id="threat-{threat}"></a>')[1].split("<a id=")[0]
@@ -34,21 +63,22 @@ def test_every_threat_has_a_deployment_status_and_anchor() -> None:
 
 
 def test_violated_threat_lists_its_finding_with_file_and_line() -> None:
-    text = _render()
-    block = text.split('<a id="threat-STRIDE-SPOOF-1"></a>')[1].split("\n### ")[0]
+    text = _docs()["assessment-threats.md"]
+    block = text.split('<a id="threat-STRIDE-SPOOF-1"></a>')[1].split("\n## ")[0]
     assert "violated" in block
     assert "`prod/workers.yaml:12`" in block
 
 
 def test_tables_have_a_constant_column_count() -> None:
-    for table in re.findall(r"(?:^\|.*\|\n)+", _render(), flags=re.MULTILINE):
+    for table in re.findall(r"(?:^\|.*\|\n)+", _all(), flags=re.MULTILINE):
         rows = table.strip("\n").split("\n")
         counts = {len(re.findall(r"(?<!\\)\|", row)) for row in rows}
         assert len(counts) == 1, rows
 
 
 def test_mermaid_fences_are_closed_and_typed() -> None:
-    text = _render()
+    assert "```" not in _render()  # the diagrams are in the system companion
+    text = _docs()["assessment-system.md"]
     blocks = re.findall(r"^```mermaid\n(.*?)^```$", text, flags=re.MULTILINE | re.DOTALL)
     assert len(blocks) == 2
     assert blocks[0].startswith("flowchart")
@@ -61,6 +91,8 @@ def test_cell_escapes_table_breakers_and_html() -> None:
 
 
 def test_empty_assessment_says_so_instead_of_empty_tables() -> None:
-    text = render_assessment_markdown(F.make_assessment(with_paths=False))
-    assert "No check failed." in text
-    assert "No open attack path" in text
+    docs = render_assessment_markdown_documents(F.make_assessment(with_paths=False))
+    for name in ("assessment.md", "assessment-findings.md"):
+        assert "No check failed." in docs[name]
+    for name in ("assessment.md", "assessment-paths.md"):
+        assert "No open attack path" in docs[name]

@@ -58,4 +58,4 @@ def test_same_alert_keys_and_levels_as_the_scan_sarif() -> None:
     check = next(c for c in assessment.checks if c.id == result["ruleId"])
     assert rule["properties"]["security-severity"] == SECURITY_SCORE[check.severity]
     artifact = result["locations"][0]["physicalLocation"]["artifactLocation"]
-    assert artifact == {"uri": "team%20a/workers.yaml", "uriBaseId": "%SRCROOT%"}
+    assert artifact == {"uri": "team%20a/workers.yaml", "uriBaseId": "SCANROOT"}

@@ -10,7 +10,7 @@ from capsa.model.loader import load_model
 from capsa.model.types import SystemModel
 from capsa.report.fmea_table import render_fmea_table
 from capsa.report.sequence import MARK_FILL, render_sequence
-from capsa.report.sequence_svg import render_sequence_svg
+from capsa.report.sequence_svg import SHARED_DEFS, render_sequence_svg
 from capsa.sim.service import run_fmea
 
 
@@ -44,6 +44,10 @@ def test_svg_marks_the_row_and_names_every_participant_whole() -> None:
     for element in ("workload-controller-manager", "imds", "kubeadm-bootstrap-controller"):
         assert ModelIndex(_model()).elements[element].name in shown
     assert render_sequence_svg(_model(), "flow-3", {"7": "a <b> & c"}) == svg
+    assert 'id="sqarrow"' in svg  # standalone: its own arrow head
+    inline = render_sequence_svg(_model(), "flow-3", {"7": "a <b> & c"}, standalone=False)
+    assert "sqarrow" in inline and 'id="sqarrow"' not in inline and "<style>" not in inline
+    assert 'id="sqarrow"' in SHARED_DEFS  # which the page carries once
 
 
 def test_table_top_limits_rows_and_says_how_many_more() -> None:

@@ -15,9 +15,14 @@ from assessment_fixtures import F
 
 from capsa.assess.model import Assessment, DeploymentStatus
 from capsa.report.actions import risks, top_actions
-from capsa.report.assessment_html import render_assessment_html
-from capsa.report.assessment_markdown import render_assessment_markdown
-from capsa.report.assessment_text import APPENDICES, reason_label, status_2022
+from capsa.report.assessment_html import (
+    render_assessment_html,
+    render_assessment_html_documents,
+)
+from capsa.report.assessment_markdown import (
+    render_assessment_markdown_documents,
+)
+from capsa.report.assessment_text import reason_label, status_2022
 from capsa.report.path_groups import closes, digest
 
 
@@ -87,33 +92,39 @@ def test_without_paths_the_actions_are_the_violated_mitigations_worst_first() ->
 
 def test_markdown_leads_with_the_summary_and_shows_the_cut_before_the_paths() -> None:
     a = _demo()
-    text = render_assessment_markdown(a)
+    docs = render_assessment_markdown_documents(a)
+    text = docs["assessment.md"]
     assert text.index("## 1. Executive summary") < text.index("**Contents:**")
     assert text.index("**Contents:**") < text.index("## 2. Scope and method")
     assert "most important actions, in order" in text
     section = text.split("## 4. Attack paths")[1].split("\n## 5.")[0]
     assert section.index("### Recommended cut") < section.index("#### From ")
-    appendix = text.split(f"## {APPENDICES[1]}")[1]
-    rows = re.findall(r"^\| (\d+) \|", appendix, flags=re.MULTILINE)
+    for n in range(1, len(a.paths) + 1):  # each group names its paths, linked
+        assert f"[{n}](assessment-paths.md#path-{n})" in section
+    every = docs["assessment-paths.md"].split("## Every attack path")[1].split("## Every step")[0]
+    rows = re.findall(r'^\| <a id="path-(\d+)"></a>\d+ \|', every, flags=re.MULTILINE)
     assert [int(r) for r in rows] == list(range(1, len(a.paths) + 1))  # every path
 
 
-def test_html_folds_each_group_and_keeps_every_path_and_step() -> None:
+def test_html_draws_each_group_and_its_companion_keeps_every_path_and_step() -> None:
     a = _demo()
     html = render_assessment_html(a)
-    assert html.count('class="path-group"') == len(digest(a).groups)
-    for n in range(1, len(a.paths) + 1):
-        assert f'id="path-{n}"' in html
     d = digest(a)
-    for group in d.groups:  # each group folds its own full step table
-        fold = html.split(f'id="{group.anchor}"')[1].split("</article>")[0]
-        assert "<details" in fold
+    assert html.count('class="path-group"') == len(d.groups)
+    assert html.count('class="attack-path"') == len(d.groups)
+    assert html.index('id="cut"') < html.index('class="path-group"')
+    paths = render_assessment_html_documents(a)["assessment-paths.html"]
+    for n in range(1, len(a.paths) + 1):
+        assert f'id="path-{n}"' in paths
+        assert f'href="assessment-paths.html#path-{n}"' in html  # linked from the main page
+    for group in d.groups:  # each group has its full step table
+        assert f'href="assessment-paths.html#{group.anchor}"' in html
+        part = paths.split(f'id="{group.anchor}"')[1].split("</section>")[0]
         for step in group.steps:
-            assert f'id="{group.anchor}-s{step.number}"' in fold
-            assert step.step.technique in fold
+            assert f'id="{group.anchor}-s{step.number}"' in part
+            assert step.step.technique in part
     shown = {s.number for g in d.groups for s in g.steps}
     assert shown == {s.number for s in d.steps}
-    assert html.index('id="cut"') < html.index('class="path-group"')
 
 
 def test_repeated_reasons_become_short_names_explained_once() -> None:
@@ -126,6 +137,7 @@ def test_repeated_reasons_become_short_names_explained_once() -> None:
         "implemented / planned / to be implemented / End User Guidance (left open)"
     ) == ("left open")
     assert status_2022("Implemented (AWS)") == "Implemented (AWS)"
-    text = render_assessment_markdown(_demo())
-    assert text.count("capsa has no check whose result shows this mitigation") == 1
-    assert "[no check](#why-a-mitigation-is-not-assessable)" in text
+    docs = render_assessment_markdown_documents(_demo())
+    for text in (docs["assessment.md"], docs["assessment-threats.md"]):
+        assert text.count("capsa has no check whose result shows this mitigation") == 1
+    assert "[no check](#why-a-mitigation-is-not-assessable)" in docs["assessment-threats.md"]

@@ -13,7 +13,7 @@ from jsonschema import Draft7Validator  # type: ignore[import-untyped]
 
 from capsa.checks.catalog import load_checks
 from capsa.checks.model import Check
-from capsa.report.sarif import FINGERPRINT_KEY, SRCROOT, reference_url, render_sarif, to_sarif
+from capsa.report.sarif import FINGERPRINT_KEY, ROOT_ID, reference_url, render_sarif, to_sarif
 from capsa.scan.result import ScanResult
 from capsa.scan.service import ScanRequest, scan
 
@@ -62,13 +62,18 @@ spec:
 """
 
 
-def _result(tmp_path: Path) -> ScanResult:
+def _result(tmp_path: Path, root: Path | None = None) -> ScanResult:
     folder = tmp_path / "deploy dir"
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     (folder / "machines.yaml").write_text(MANIFESTS, encoding="utf-8")
     (folder / "broken.yaml").write_text("kind: [\n", encoding="utf-8")
     imds = next(c for c in load_checks() if c.id == "CAPSA-IMDS-001")
-    request = ScanRequest(paths=[str(folder)], today=date(2026, 3, 1), checks=(imds, LOW_CHECK))
+    request = ScanRequest(
+        paths=[str(folder)],
+        today=date(2026, 3, 1),
+        checks=(imds, LOW_CHECK),
+        root=str(root or tmp_path),
+    )
     return scan(request)
 
 
@@ -80,13 +85,13 @@ def _validate(log: dict[str, Any]) -> None:
 
 
 def test_the_log_is_valid_sarif(tmp_path: Path) -> None:
-    log = json.loads(render_sarif(_result(tmp_path), base_dir=tmp_path))
+    log = json.loads(render_sarif(_result(tmp_path)))
     assert log["version"] == "2.1.0"
     _validate(log)
 
 
 def test_rules_carry_metadata_and_results_point_at_them(tmp_path: Path) -> None:
-    run = to_sarif(_result(tmp_path), base_dir=tmp_path)["runs"][0]
+    run = to_sarif(_result(tmp_path))["runs"][0]
     rules = run["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules] == ["CAPSA-IMDS-001", "CAPSA-TEST-002"]
     low = rules[1]
@@ -101,29 +106,42 @@ def test_rules_carry_metadata_and_results_point_at_them(tmp_path: Path) -> None:
 
 
 def test_levels_follow_severity(tmp_path: Path) -> None:
-    run = to_sarif(_result(tmp_path), base_dir=tmp_path)["runs"][0]
+    run = to_sarif(_result(tmp_path))["runs"][0]
     levels = {(r["ruleId"], r["level"]) for r in run["results"]}
     assert ("CAPSA-IMDS-001", "error") in levels  # high
     assert ("CAPSA-TEST-002", "note") in levels  # low
 
 
-def test_locations_are_relative_to_the_base_and_url_encoded(tmp_path: Path) -> None:
-    run = to_sarif(_result(tmp_path), base_dir=tmp_path)["runs"][0]
-    assert run["originalUriBaseIds"][SRCROOT]["uri"] == tmp_path.as_uri() + "/"
+def test_locations_are_relative_to_the_scan_root_and_url_encoded(tmp_path: Path) -> None:
+    run = to_sarif(_result(tmp_path))["runs"][0]
+    assert run["originalUriBaseIds"][ROOT_ID]["uri"] == tmp_path.as_uri() + "/"
     physical = run["results"][0]["locations"][0]["physicalLocation"]
     assert physical["artifactLocation"] == {
         "uri": "deploy%20dir/machines.yaml",
-        "uriBaseId": SRCROOT,
+        "uriBaseId": ROOT_ID,
     }
     assert physical["region"]["startLine"] >= 1
 
-    elsewhere = to_sarif(_result(tmp_path / "x"), base_dir=tmp_path / "y")["runs"][0]
+    elsewhere = to_sarif(_result(tmp_path / "x", root=tmp_path / "y"))["runs"][0]
     uri = elsewhere["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert uri["uri"].startswith("file:///") and "uriBaseId" not in uri
 
 
+def test_a_moved_folder_gives_the_same_results(tmp_path: Path) -> None:
+    """Without --root the root is the scanned folder: the same folder scanned at another
+    place gives the same results; only SCANROOT itself says where it was."""
+    here = to_sarif(_result(tmp_path / "a", root=tmp_path / "a" / "deploy dir"))["runs"][0]
+    there = to_sarif(_result(tmp_path / "b", root=tmp_path / "b" / "deploy dir"))["runs"][0]
+    assert here["results"] == there["results"]
+    assert here["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"] == {
+        "uri": "machines.yaml",
+        "uriBaseId": ROOT_ID,
+    }
+    assert here["originalUriBaseIds"] != there["originalUriBaseIds"]
+
+
 def test_suppressed_findings_are_marked_not_dropped(tmp_path: Path) -> None:
-    run = to_sarif(_result(tmp_path), base_dir=tmp_path)["runs"][0]
+    run = to_sarif(_result(tmp_path))["runs"][0]
     suppressed = [r for r in run["results"] if "suppressions" in r]
     assert suppressed
     assert all(
@@ -135,7 +153,7 @@ def test_suppressed_findings_are_marked_not_dropped(tmp_path: Path) -> None:
 
 
 def test_input_errors_become_notifications(tmp_path: Path) -> None:
-    invocation = to_sarif(_result(tmp_path), base_dir=tmp_path)["runs"][0]["invocations"][0]
+    invocation = to_sarif(_result(tmp_path))["runs"][0]["invocations"][0]
     assert invocation["executionSuccessful"] is True
     (note,) = invocation["toolExecutionNotifications"]
     assert note["level"] == "error"
@@ -171,7 +189,7 @@ def test_findings_of_checks_outside_the_set_get_their_own_rule(tmp_path: Path) -
         location=Location("cluster://mgmt/apis/rbac.authorization.k8s.io/v1/clusterroles", None),
     )
     piped = replace(base.findings[0], location=Location("-", 4))
-    log = to_sarif(replace(base, findings=(live, piped)), base_dir=tmp_path)
+    log = to_sarif(replace(base, findings=(live, piped)))
     _validate(log)
     run = log["runs"][0]
     assert run["tool"]["driver"]["rules"][-1]["id"] == "CAPSA-LIVE-001"

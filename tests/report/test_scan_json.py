@@ -71,7 +71,7 @@ def test_findings_have_the_documented_fields(tmp_path: Path) -> None:
         "namespace": "team-a",
         "name": "workers",
     }
-    assert first["location"] == {"path": str(tmp_path / "m.yaml"), "line": 6}
+    assert first["location"] == {"path": "m.yaml", "line": 6}  # relative to the root
     assert first["severity"] == "high" and first["suppressed"] is False
 
 

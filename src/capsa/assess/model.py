@@ -288,16 +288,31 @@ class Inputs(_Frozen):
     """What was assessed. Variable values are never stored (they may be secrets)."""
 
     paths: list[str] = Field(default_factory=list)
+    root: str | None = Field(
+        default=None,
+        description="the scan root every finding's location.path is relative to (relative "
+        "to the working directory when inside it, else absolute; none for the bundled example)",
+    )
     model: str = "builtin:capi-aws"
     cluster: str | None = None
     repo: str | None = None
     variables: list[str] = Field(default_factory=list, description="names only")
-    vars_file: str | None = None
+    vars_file: str | None = Field(default=None, description="written by earlier capsa")
+    vars_files: list[str] = Field(default_factory=list)
     ignore_file: str | None = None
     tracking: str | None = None
     example: bool = False
     cloud: list[str] = Field(default_factory=list, description="cloud evidence sources read")
     cloud_note: str | None = None
+    selection: list[str] = Field(
+        default_factory=list,
+        description="the options that left checks or files out, as given, with their source",
+    )
+    excluded_checks: list[str] = Field(
+        default_factory=list,
+        description="checks the selection left out (their mitigations are not assessed)",
+    )
+    skipped_files: int = Field(default=0, description="files --skip-path left unread")
 
 
 class Summary(_Frozen):

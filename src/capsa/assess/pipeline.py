@@ -24,6 +24,7 @@ from capsa.assess.model import (
 from capsa.assess.status import ThreatInput
 from capsa.model.types import SystemModel
 from capsa.scan.result import ScanResult
+from capsa.scan.selection import Selection
 from capsa.sim.records import FmeaReport
 from capsa.sources.aws.collect import AwsOptions
 
@@ -43,11 +44,13 @@ class AssessRequest:
     cluster_timeout: float | None = None
     repo: str | None = None
     variables: Mapping[str, str] = field(default_factory=dict)
-    vars_file: str | None = None
+    vars_files: Sequence[str] = ()
     ignore_file: str | None = None
     tracking: str | None = None
     now: datetime | None = None
     aws: AwsOptions | None = None
+    root: str | None = None  # locations relative to this (None: the folder the paths name)
+    selection: Selection = field(default_factory=Selection)  # checks and files left out
 
     @property
     def uses_example(self) -> bool:
@@ -74,6 +77,7 @@ class ScanStage:
     resources: int = 0
     result: ScanResult | None = None
     not_applicable: Sequence[CheckOutcome] = ()
+    skipped_files: int = 0  # files --skip-path left unread
 
 
 @dataclass(frozen=True)

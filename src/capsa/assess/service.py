@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from capsa import __version__
 from capsa.assess.gaps import project_gaps
-from capsa.assess.model import Assessment, Inputs
+from capsa.assess.model import Assessment, CheckSummary, Inputs
 from capsa.assess.pipeline import AssessRequest, Progress, ScanStage, Stages
 from capsa.assess.stages import default_stages
-from capsa.assess.status import Evidence, assess_threat
+from capsa.assess.status import Evidence, ThreatInput, assess_threat
 from capsa.assess.summary import summarize, summarize_checks
+from capsa.scan.selection import Selection
+from capsa.sources.root import shown_root
 
 
 def _inputs(request: AssessRequest, paths: Sequence[str]) -> Inputs:
@@ -26,20 +29,46 @@ def _inputs(request: AssessRequest, paths: Sequence[str]) -> Inputs:
         cluster=(request.context or "") if request.cluster else None,
         repo=request.repo,
         variables=sorted(request.variables),
-        vars_file=request.vars_file,
+        vars_files=list(request.vars_files),
+        selection=request.selection.described(),
         ignore_file=request.ignore_file,
         tracking=request.tracking,
         example=request.uses_example and bool(paths),
     )
 
 
-def _with_cloud(inputs: Inputs, scan: ScanStage) -> Inputs:
-    """The cloud sources the scan read, or (once) why the cloud checks did not run."""
+def _from_scan(inputs: Inputs, scan: ScanStage) -> Inputs:
+    """The scan root, and the cloud sources the scan read or (once) why the cloud checks
+    did not run."""
     result = scan.result
     if result is None:
         return inputs
     sources = [f.source for f in result.cloud_sources]
-    return inputs.model_copy(update={"cloud": sources, "cloud_note": result.cloud_note})
+    root = shown_root(Path(result.root)) if result.root and not inputs.example else None
+    return inputs.model_copy(
+        update={"root": root, "cloud": sources, "cloud_note": result.cloud_note}
+    )
+
+
+def _excluded(
+    selection: Selection, checks: Sequence[CheckSummary], threats: Sequence[ThreatInput]
+) -> dict[str, str]:
+    """Every check the selection leaves out -> the option that did: those that ran (by id
+    or severity) and those the catalogue's mitigations name (by id)."""
+    if selection.empty:
+        return {}
+    out: dict[str, str] = {}
+    for check in checks:
+        why = selection.excluded_by(check.id, check.severity.value)
+        if why is not None:
+            out[check.id] = why
+    for threat in threats:
+        for mitigation in threat.mitigations:
+            for check_id in mitigation.checks:
+                why = selection.excluded_by(check_id, None)
+                if check_id not in out and why is not None:
+                    out[check_id] = why
+    return out
 
 
 def assess(
@@ -63,17 +92,22 @@ def assess(
     repository = stages.repository(request, now)
     fmea = stages.fmea(model, request, scan) if stages.fmea is not None else None
 
-    findings = [*scan.findings, *repository.findings]
-    passes = [*scan.passes, *repository.passes]
-    unknown = [*scan.unknown, *repository.unknown]
-    not_applicable = [*scan.not_applicable, *repository.not_applicable]
-    checks = [*scan.checks, *repository.checks]
+    every_check = [*scan.checks, *repository.checks]
+    excluded = _excluded(request.selection, every_check, threat_stage.threats)
+    findings = [f for f in (*scan.findings, *repository.findings) if f.check_id not in excluded]
+    passes = [p for p in (*scan.passes, *repository.passes) if p.check_id not in excluded]
+    unknown = [u for u in (*scan.unknown, *repository.unknown) if u.check_id not in excluded]
+    not_applicable = [
+        n for n in (*scan.not_applicable, *repository.not_applicable) if n.check_id not in excluded
+    ]
+    checks = [c for c in every_check if c.id not in excluded]
     evidence = Evidence(
+        excluded=excluded,
         findings=findings,
         passes=passes,
         unknown=unknown,
         not_applicable=not_applicable,
-        checks=checks,
+        checks=every_check,
         carriers=frozenset({"deployment", "project"} if request.repo else {"deployment"}),
         open_techniques=path_stage.open_techniques,
     )
@@ -84,7 +118,9 @@ def assess(
     return Assessment(
         capsa_version=__version__,
         generated_at=now,
-        inputs=_with_cloud(_inputs(request, paths), scan),
+        inputs=_from_scan(_inputs(request, paths), scan).model_copy(
+            update={"excluded_checks": sorted(excluded), "skipped_files": scan.skipped_files}
+        ),
         model=model,
         threats=threats,
         checks=summarize_checks(checks, findings, passes, unknown, not_applicable),

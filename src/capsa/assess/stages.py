@@ -12,9 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from functools import partial
-from pathlib import Path
-from typing import TypeVar
 
 from capsa.assess.convert import (
     check_summary,
@@ -29,8 +26,6 @@ from capsa.assess.convert import (
 from capsa.assess.fmea_stage import fmea_stage
 from capsa.assess.model import (
     CandidateThreat,
-    CheckOutcome,
-    FindingRecord,
     InputProblem,
     TrackingDecision,
 )
@@ -49,8 +44,11 @@ from capsa.examples import demo_path
 from capsa.graph.service import attack_paths, from_scan, threat_exposure
 from capsa.model.loader import load_model
 from capsa.model.types import SystemModel
+from capsa.scan.locations import rebased
+from capsa.scan.selection import expand_skipping, without_excluded
 from capsa.scan.service import ScanRequest, scan
 from capsa.sources.repository import read_governance
+from capsa.sources.root import scan_root
 from capsa.threats.service import assess_threats
 from capsa.threats.tracking import TrackingEntry
 
@@ -127,52 +125,27 @@ def threat_stage(model: SystemModel, request: AssessRequest) -> ThreatStage:
 # --- scan ------------------------------------------------------------------------------
 
 
-def _display_roots() -> list[Path]:
-    """Folders shown relative: the bundled example's parent, then the working directory."""
-    return [demo_path().parent, Path.cwd()]
-
-
-def short_path(path: str, roots: Sequence[Path] | None = None) -> str:
-    """A manifest path relative to where the user is, so reports are portable."""
-    if "://" in path or not path:
-        return path
-    absolute = Path(path).absolute()
-    for root in roots if roots is not None else _display_roots():
-        if absolute.is_relative_to(root):
-            return absolute.relative_to(root).as_posix()
-    return path
-
-
-_Located = TypeVar("_Located", FindingRecord, CheckOutcome)
-
-
-def _shorten(stage: ScanStage) -> ScanStage:
-    roots = _display_roots()
-
-    def fix_location(item: _Located) -> _Located:
-        if item.location is None:
-            return item
-        location = replace(item.location, path=short_path(item.location.path, roots))
-        return item.model_copy(update={"location": location})
-
-    return replace(
-        stage,
-        findings=[fix_location(f) for f in stage.findings],
-        passes=[fix_location(p) for p in stage.passes],
-        unknown=[fix_location(u) for u in stage.unknown],
-        not_applicable=[fix_location(n) for n in stage.not_applicable],
-        errors=[e.model_copy(update={"path": short_path(e.path, roots)}) for e in stage.errors],
-    )
+_ALL_SKIPPED = "every file was skipped by --skip-path"
 
 
 def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
-    """The shared scan (suppressions included), converted to the Assessment's records."""
+    """The shared scan (suppressions included), converted to the Assessment's records:
+    the files --skip-path leaves out are not read, and the checks the selection leaves out
+    count as not run (the attack paths see no evidence of theirs either)."""
     today = request.now.date() if request.now is not None else None
+    selection = request.selection
+    root = scan_root(paths, request.root)
+    read, skip_problems, skipped = list(paths), list[Problem](), 0
+    if selection.skip_paths and paths:
+        read, skip_problems, skipped = expand_skipping(paths, selection.skip_paths)
+        if not read and not request.cluster and request.aws is None:
+            raise InputError([*skip_problems, Problem("inputs", None, None, _ALL_SKIPPED)])
     result = scan(
         ScanRequest(
-            paths=list(paths),
+            paths=read,
+            root=None if root is None else str(root),
             variables=dict(request.variables),
-            vars_files=[request.vars_file] if request.vars_file else [],
+            vars_files=list(request.vars_files),
             ignore_file=request.ignore_file,
             cluster=request.cluster,
             kubeconfig=request.kubeconfig,
@@ -186,10 +159,13 @@ def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
     if result.unusable:
         found = list(result.errors) or [Problem("inputs", None, None, "nothing could be read")]
         raise InputError(found)
+    result = without_excluded(result, selection)
+    result = replace(result, errors=(*skip_problems, *result.errors))
+    shown = rebased(result)  # the records are portable; the graph reads the real paths
     stage = ScanStage(
-        findings=[finding_record(f) for f in result.findings],
-        passes=[outcome(p) for p in result.passes],
-        unknown=[outcome(u) for u in result.unknown],
+        findings=[finding_record(f) for f in shown.findings],
+        passes=[outcome(p) for p in shown.passes],
+        unknown=[outcome(u) for u in shown.unknown],
         checks=[
             *(check_summary(c) for c in result.checks),
             *(check_summary(c) for c in result.cloud_checks),
@@ -198,9 +174,10 @@ def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
         errors=[problem(p) for p in result.errors],
         resources=result.summary.resources,
         result=result,
-        not_applicable=[outcome(n) for n in result.not_applicable],
+        not_applicable=[outcome(n) for n in shown.not_applicable],
+        skipped_files=skipped,
     )
-    return _shorten(stage)
+    return stage
 
 
 # --- attack paths ----------------------------------------------------------------------
@@ -214,13 +191,16 @@ def path_stage(model: SystemModel, scan: ScanStage) -> PathStage:
         return PathStage(errors=[_no_paths("the scan gave no topology to build a graph from")])
     found = attack_paths(from_scan(scan.result), model=model)
     report = found.report
-    roots = _display_roots()
     return PathStage(
-        paths=[path_record(p, lambda path: short_path(path, roots)) for p in report.paths],
+        paths=[path_record(p, _as_shown) for p in report.paths],  # relative to the root
         cut=cut_entries(report.cut),
         uncuttable=uncuttable_routes(report.cut),
         open_techniques=threat_exposure(found),
     )
+
+
+def _as_shown(path: str) -> str:
+    return path
 
 
 def _no_paths(message: str) -> InputProblem:
@@ -258,5 +238,5 @@ def default_stages() -> Stages:
         paths=path_stage,
         repository=repository_stage,
         example_paths=_example_paths,
-        fmea=partial(fmea_stage, display=short_path),
+        fmea=fmea_stage,
     )

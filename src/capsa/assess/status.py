@@ -9,7 +9,11 @@ The rule (stated in every report's method section, `METHOD`):
   that show part of it, or undecided results beside them; otherwise *not assessable*,
   with the reason. A "not applicable" result (the check's subject is absent) is never
   evidence. Checks of a mitigation of another threat recommending the same control
-  (`sameAs` in the catalogue) count for both.
+  (`sameAs` in the catalogue) count for both. A mitigation some of whose checks the
+  selection left out (`--check`, `--skip-check`, `--severity`: `Evidence.excluded`) is
+  *not assessable* whatever the others showed, its reason naming the option (and the
+  configuration file that set it) and what the checks that ran found: a verdict on part
+  of the evidence would hide what the left-out checks could have said.
 - Who can carry a mitigation is data (`carrier` in the catalogue): the deployment, the
   project (build, release, repository governance) or the cloud platform. An assessment
   holds the deployment to its mitigations always and the project to its own only when a
@@ -51,7 +55,9 @@ METHOD = (
     "mitigations; the project's (build, release, repository governance) count only when "
     "a repository is assessed (--repo); those of the cloud platform are never required. "
     "A mitigation upstream has not implemented is verified only by a check proving an "
-    "equivalent control the deployment added."
+    "equivalent control the deployment added. A mitigation some of whose checks the run "
+    "left out (--check, --skip-check, --severity) is not assessed, whatever the others "
+    "showed, and names the option that left them out."
 )
 
 _ACCEPTING_DECISIONS = frozenset({"accepted", "transferred", "false-positive"})
@@ -99,6 +105,8 @@ class Evidence:
     checks: Sequence[CheckSummary] = ()
     carriers: frozenset[str] = frozenset({"deployment"})
     open_techniques: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # checks the selection left out (--check, --skip-check, --severity) -> the option
+    excluded: Mapping[str, str] = field(default_factory=dict)
 
     def check(self, check_id: str) -> CheckSummary | None:
         return next((c for c in self.checks if c.id == check_id), None)
@@ -156,6 +164,23 @@ def _passed_reason(
     return text
 
 
+def _left_out_reason(
+    left_out: Sequence[str],
+    evidence: Evidence,
+    open_: Sequence[FindingRecord],
+    passed: Sequence[CheckOutcome],
+) -> str:
+    """Why a mitigation is not assessed when the selection left some of its checks out,
+    and what the checks that did run showed (never a verdict: the rest could differ)."""
+    options = "; ".join(sorted({evidence.excluded[c] for c in left_out}))
+    reason = f"{_ids(left_out)} left out by {options}, so no verdict"
+    if open_:
+        reason += f"; the checks that ran found {_plural(len(open_), 'finding')}"
+    elif passed:
+        reason += f"; {_ids(p.check_id for p in passed)} passed where they ran"
+    return reason
+
+
 def assess_mitigation(mitigation: MitigationInput, evidence: Evidence) -> MitigationAssessment:
     checks = _checks_for(mitigation, evidence)
     wanted = set(checks)
@@ -169,7 +194,11 @@ def assess_mitigation(mitigation: MitigationInput, evidence: Evidence) -> Mitiga
         (c := evidence.check(p.check_id)) is not None and c.evidence == "full" for p in passed
     )
     required = mitigation.carrier in evidence.carriers
-    if open_:
+    left_out = [c for c in checks if c in evidence.excluded]
+    if left_out:
+        status = DeploymentStatus.NOT_ASSESSABLE
+        reason = _left_out_reason(left_out, evidence, open_, passed)
+    elif open_:
         status = DeploymentStatus.VIOLATED
         reason = f"{_plural(len(open_), 'finding')} of {_ids(f.check_id for f in open_)}"
     elif failed:

@@ -13,18 +13,15 @@ from typing import Any
 import typer
 from rich.console import Console
 
-from capsa.cli.aws_cmd import AWS_HELP, aws_options
+from capsa.cli import options as opt
+from capsa.cli.aws_cmd import aws_options
 from capsa.cli.common import (
-    DEFAULT_IGNORE_FILE,
     EXIT_FINDINGS,
     EXIT_OK,
     EXIT_UNUSABLE,
-    TIMEOUT_HELP,
     Verbosity,
     err,
     fail_input,
-    live_timeout,
-    parse_vars,
     write_output,
 )
 from capsa.cli.options import FAIL_ON_METAVAR, DiffFailOn, FailOn
@@ -46,13 +43,28 @@ class DiffFormat(StrEnum):
     JSON = "json"
 
 
-OUTPUT_FILES = ("assessment.md", "assessment.html", "results.sarif", "assessment.json")
 FILE_OF = {
     ReportFormat.MD: "assessment.md",
     ReportFormat.HTML: "assessment.html",
     ReportFormat.SARIF: "results.sarif",
     ReportFormat.JSON: "assessment.json",
 }
+# Markdown and HTML are a main report plus companion documents beside it
+# (`capsa.report.companions`), written together: the main report links to them.
+WITH_COMPANIONS = (ReportFormat.MD, ReportFormat.HTML)
+STEM = "assessment"
+
+
+def files_of(fmt: ReportFormat, stem: str = STEM) -> list[str]:
+    """Every file one format writes, main report first."""
+    from capsa.report.companions import KEYS, MAIN, file_name
+
+    if fmt not in WITH_COMPANIONS:
+        return [FILE_OF[fmt]]
+    return [file_name(stem, key, fmt.value) for key in (MAIN, *KEYS)]
+
+
+OUTPUT_FILES = tuple(name for fmt in FILE_OF for name in files_of(fmt))
 
 
 def parse_formats(text: str) -> list[ReportFormat]:
@@ -77,32 +89,59 @@ def _usage(message: str) -> typer.Exit:
     return typer.Exit(EXIT_UNUSABLE)
 
 
-def render(assessment: Any, fmt: ReportFormat) -> str:
-    """One output format of an Assessment."""
+def render_documents(assessment: Any, fmt: ReportFormat, stem: str = STEM) -> dict[str, str]:
+    """One output format of an Assessment as its files (name → text), main report first."""
     if fmt is ReportFormat.MD:
-        from capsa.report.assessment_markdown import render_assessment_markdown
+        from capsa.report.assessment_markdown import render_assessment_markdown_documents
 
-        return render_assessment_markdown(assessment)
+        return render_assessment_markdown_documents(assessment, stem)
     if fmt is ReportFormat.HTML:
-        from capsa.report.assessment_html import render_assessment_html
+        from capsa.report.assessment_html import render_assessment_html_documents
 
-        return render_assessment_html(assessment)
+        return render_assessment_html_documents(assessment, stem)
     if fmt is ReportFormat.SARIF:
         from capsa.report.assessment_sarif import render_assessment_sarif
 
-        return render_assessment_sarif(assessment)
-    return str(assessment.to_json())
+        return {FILE_OF[fmt]: render_assessment_sarif(assessment)}
+    return {FILE_OF[fmt]: str(assessment.to_json())}
+
+
+def render(assessment: Any, fmt: ReportFormat) -> str:
+    """The main document of one output format."""
+    return next(iter(render_documents(assessment, fmt).values()))
 
 
 def write_all(assessment: Any, out: Path, formats: list[ReportFormat] | None = None) -> list[Path]:
-    """Write the reports asked for (default: all four) into `out`."""
+    """Write the reports asked for (default: all four, Markdown and HTML each with their
+    companions) into `out`."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for fmt in formats or list(FILE_OF):
-        target = out / FILE_OF[fmt]
-        target.write_text(render(assessment, fmt), encoding="utf-8")
-        written.append(target)
+        for name, text in render_documents(assessment, fmt).items():
+            target = out / name
+            target.write_text(text, encoding="utf-8")
+            written.append(target)
     return written
+
+
+def written_lines(written: list[Path]) -> list[str]:
+    """The files written, a line each, a main report's companions on one line under it."""
+    from capsa.report.companions import KEYS
+
+    lines: list[str] = []
+    for path in written:
+        key = path.stem.rpartition("-")[2]
+        if key in KEYS and path.stem.endswith(f"{STEM}-{key}"):
+            if lines and lines[-1].startswith("  + "):
+                lines[-1] += f", {key}"
+            else:
+                lines.append(f"  + {key}")
+        else:
+            lines.append(str(path))
+    return [
+        line.replace("  + ", "  + companions: ", 1) if line.startswith("  + ") else line
+        for line in lines
+    ]
 
 
 def print_threats(assessment: Any, console: Console) -> None:
@@ -149,9 +188,14 @@ def print_summary(assessment: Any, written: list[Path], console: Console) -> Non
         table.add_row("left open", "none: the cut closes every path")
     cloud = assessment.inputs.cloud
     table.add_row("cloud evidence", "\n".join(cloud) or assessment.inputs.cloud_note or "-")
+    inputs = assessment.inputs
+    if inputs.selection:
+        left_out = f"{len(inputs.excluded_checks)} check(s) left out, their mitigations not "
+        left_out += f"assessed; {inputs.skipped_files} file(s) unread"
+        table.add_row("selection", left_out + "\n" + "\n".join(inputs.selection))
     if s.errors:
         table.add_row("input problems", str(s.errors))
-    table.add_row("written", "\n".join(str(p) for p in written))
+    table.add_row("written", "\n".join(written_lines(written)))
     console.print(table)
 
 
@@ -177,29 +221,13 @@ def assess(
     model: str = typer.Option(
         "builtin:capi-aws", "--model", "-m", metavar="FILE", help="Model file or builtin:NAME."
     ),
-    cluster: bool = typer.Option(False, "--cluster", help="Also read the live management cluster."),
-    kubeconfig: str | None = typer.Option(
-        None, "--kubeconfig", metavar="FILE", help="Kubeconfig for --cluster."
-    ),
-    context: str | None = typer.Option(
-        None, "--context", metavar="NAME", help="Kubeconfig context for --cluster."
-    ),
-    aws: bool = typer.Option(False, "--aws", help=AWS_HELP),
-    aws_profile: str | None = typer.Option(
-        None,
-        "--aws-profile",
-        metavar="NAME",
-        help="AWS profile for --aws (default: the standard chain).",
-    ),
-    aws_region: list[str] = typer.Option(
-        [],
-        "--aws-region",
-        metavar="REGION",
-        help="Region for --aws (repeatable; default: the configured one).",
-    ),
-    timeout: float | None = typer.Option(
-        None, "--timeout", metavar="SECONDS", callback=live_timeout, help=TIMEOUT_HELP
-    ),
+    cluster: bool = opt.cluster_option("Also read the live management cluster (read-only)."),
+    kubeconfig: str | None = opt.kubeconfig_option(),
+    context: str | None = opt.context_option(),
+    aws: bool = opt.aws_option(),
+    aws_profile: str | None = opt.aws_profile_option(),
+    aws_region: list[str] = opt.aws_region_option(),
+    timeout: float | None = opt.timeout_option(),
     repo: str | None = typer.Option(
         None, "--repo", metavar="DIR", help="Project repository for DEV-* gaps."
     ),
@@ -215,47 +243,38 @@ def assess(
         "md,html,json,sarif",
         "--formats",
         metavar="md,html,json,sarif",
-        help="The reports to write (comma-separated).",
+        help="The reports to write (comma-separated); md and html each come with their "
+        "companion documents (threats, paths, findings, system, fmea) beside them.",
     ),
-    fail_on: FailOn | None = typer.Option(
-        None,
-        "--fail-on",
-        case_sensitive=False,
-        metavar=FAIL_ON_METAVAR,
-        help="Exit 1 when an open finding is at or above this severity; none never fails. "
-        "Default: none.",
+    fail_on: FailOn | None = opt.fail_on_option(FailOn.NONE),
+    check: list[str] = opt.check_option(),
+    skip_check: list[str] = opt.skip_check_option(),
+    severity: str | None = opt.severity_option(
+        "Assess with only the checks at or above this severity; the others count as not run."
     ),
-    var: list[str] = typer.Option(
-        [], "--var", metavar="NAME=VALUE", help="clusterctl variable (repeatable)."
-    ),
-    vars_file: str | None = typer.Option(
-        None, "--vars-file", metavar="FILE", help="YAML file of variables."
-    ),
-    ignore_file: str | None = typer.Option(
-        None,
-        "--ignore-file",
-        metavar="FILE",
-        help=f"Suppressions file (default: {DEFAULT_IGNORE_FILE} next to the config file or "
-        "in the working directory, when it exists).",
-    ),
-    config_file: str | None = typer.Option(
-        None,
-        "--config",
-        metavar="FILE",
-        help="Configuration file (default: .capsa.yaml or pyproject.toml \\[tool.capsa], "
-        "looked up from the first PATH upwards).",
-    ),
+    skip_path: list[str] = opt.skip_path_option(),
+    var: list[str] = opt.var_option(),
+    vars_file: list[str] = opt.vars_file_option(),
+    ignore_file: str | None = opt.ignore_file_option(),
+    config_file: str | None = opt.config_option(),
+    root: str | None = opt.root_option(),
     tracking: str | None = typer.Option(
         None, "--tracking", metavar="FILE", help="Threat tracking decisions."
     ),
 ) -> None:
     """Run model → threats → scan → paths and write assessment.md/.html/.json and
-    results.sarif (or the --formats chosen) into the output directory."""
+    results.sarif (or the --formats chosen) into the output directory; the Markdown and
+    HTML reports link to their companion documents written beside them.
+
+    A mitigation whose checks --check, --skip-check or --severity leave out is not assessed (never verified or violated) and says which option left them out; the files --skip-path leaves out are counted in the report's scope.
+
+    Exit codes: 0 nothing open at or above --fail-on; 1 open findings at or above it; 2 unusable input (a missing path, nothing readable, an unreachable cluster), a broken configuration or a usage error."""
     from rich.progress import Progress, SpinnerColumn, TextColumn
 
     from capsa.assess.pipeline import AssessRequest
+    from capsa.assess.repository_checks import repository_checks
     from capsa.assess.service import assess as run_assessment
-    from capsa.cli.config import resolve
+    from capsa.cli.config import given, resolve, selection_of
     from capsa.cli.options import missing_paths
     from capsa.errors import InputError
 
@@ -267,15 +286,17 @@ def assess(
     try:
         config = resolve(
             paths or [],
-            {"failOn": fail_on, "ignoreFile": ignore_file, "variables": parse_vars(var)},
+            {
+                **given(fail_on, check, skip_check, severity, skip_path, var, vars_file),
+                "ignoreFile": ignore_file,
+                "root": root,
+            },
             default_fail_on=FailOn.NONE,
             config_file=config_file,
         )
+        selection = selection_of(config, list(repository_checks()))
     except InputError as error:
         fail_input(error)
-    ignore_file = config.value("ignoreFile")
-    if vars_file is None and config.value("varsFiles"):
-        vars_file = config.value("varsFiles")[0]
     account = aws_options(aws, aws_profile, aws_region)
     request = AssessRequest(
         paths=list(paths or []),
@@ -286,10 +307,12 @@ def assess(
         cluster_timeout=timeout,
         repo=repo,
         variables=config.value("variables"),
-        vars_file=vars_file,
-        ignore_file=ignore_file,
+        vars_files=tuple(config.value("varsFiles")),
+        ignore_file=config.value("ignoreFile"),
         tracking=tracking,
         aws=account,
+        root=config.value("root"),
+        selection=selection,
     )
     steps = ("model", "threats", "scan", "paths", "repository", "assessment")
     try:
@@ -382,11 +405,31 @@ def report(
         ReportFormat.MD, "--format", "-f", case_sensitive=False, help="Output format."
     ),
     output: str | None = typer.Option(
-        None, "--output", "-o", metavar="FILE", help="Write to a file."
+        None,
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write to a file (md and html: with their companion documents beside it, "
+        "named after it).",
     ),
 ) -> None:
-    """Re-render a saved assessment without rescanning."""
-    write_output(render(load_assessment(source), fmt), output)
+    """Re-render a saved assessment without rescanning. Markdown and HTML are a main report
+    that links to companion documents (FILE-threats.md, -paths, -findings, -system, -fmea):
+    with -o they are written beside FILE; on standard output only the main report is."""
+    assessment = load_assessment(source)
+    stem = Path(output).stem if output and output != "-" else STEM
+    documents = list(render_documents(assessment, fmt, stem).items())
+    to_stdout = output is None or output == "-"
+    write_output(documents[0][1], None if to_stdout else output)
+    if len(documents) > 1 and to_stdout:
+        err(
+            f"note: the {fmt.value} report links to {len(documents) - 1} companion documents; "
+            "write it with -o FILE to get them beside it"
+        )
+    elif output is not None and not to_stdout:
+        folder = Path(output).parent
+        for name, text in documents[1:]:
+            write_output(text, str(folder / name))
 
 
 @app.command("diff")

@@ -1,4 +1,5 @@
-"""`capsa aws policy` and the `--aws` options shared by scan, paths and assess.
+"""`capsa aws policy`, and `aws_options`, which turns the `--aws` options scan, paths and
+assess share (declared in `capsa.cli.options`) into an account to read.
 
 Only typer is imported here; boto3 loads when an account is read.
 """
@@ -16,11 +17,6 @@ if TYPE_CHECKING:
     from capsa.sources.aws.collect import AwsOptions
 
 app = typer.Typer(help="What capsa needs to read an AWS account.", no_args_is_help=True)
-
-AWS_HELP = (
-    "Read the AWS account (read-only: an explicit allowlist of Describe/List/Get calls; "
-    "credentials, profile and endpoint from the standard AWS configuration)."
-)
 
 
 def aws_options(aws: bool, profile: str | None, regions: list[str]) -> AwsOptions | None:

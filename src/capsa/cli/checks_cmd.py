@@ -207,7 +207,7 @@ def export(
     import yaml
 
     from capsa.checks.vap import NotExportable, export_policy
-    from capsa.cli.selection import check_selected, unmatched
+    from capsa.scan.selection import check_selected, unmatched
 
     if output is None and out is None:
         err("error: give the directory to write into with -o/--output DIR")

@@ -95,9 +95,6 @@ def live_timeout(value: float | None) -> float | None:
     return value
 
 
-TIMEOUT_HELP = "Seconds the whole live read may take (with --cluster; default 180)."
-
-
 def parse_vars(pairs: Iterable[str]) -> dict[str, str]:
     """--var NAME=VALUE pairs (the value may contain '='); a malformed one exits 2."""
     out: dict[str, str] = {}

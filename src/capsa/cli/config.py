@@ -8,7 +8,9 @@ only one is read. `--config FILE` names one explicitly. Command-line options ove
 `capsa config show` prints each effective setting and where it came from.
 
 Keys are camelCase in YAML; pyproject.toml may write them kebab-case (`fail-on`). Paths
-in the file (`ignoreFile`, `varsFiles`, `baseline`) are relative to the file's folder.
+in the file (`ignoreFile`, `varsFiles`, `baseline`, `root`) are relative to the file's
+folder: `root: .` in a repository's `.capsa.yaml` reports every location from the
+repository's top.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, ValidationError
 
@@ -29,6 +31,9 @@ from capsa.display import display_path
 from capsa.errors import InputError, Problem
 from capsa.frozen import FrozenModel
 from capsa.reader import MAX_DATA_FILE_BYTES, read_text
+
+if TYPE_CHECKING:
+    from capsa.scan.selection import Selection
 
 YAML_NAMES = (".capsa.yaml", ".capsa.yml")
 PYPROJECT = "pyproject.toml"
@@ -46,6 +51,7 @@ class ConfigFile(FrozenModel):
     vars_files: list[str] | None = None
     ignore_file: str | None = None
     baseline: str | None = None
+    root: str | None = None
 
 
 # setting name (as printed and in the file) -> ConfigFile attribute
@@ -59,8 +65,9 @@ SETTINGS = {
     "varsFiles": "vars_files",
     "ignoreFile": "ignore_file",
     "baseline": "baseline",
+    "root": "root",
 }
-_PATH_SETTINGS = ("ignore_file", "baseline")
+_PATH_SETTINGS = ("ignore_file", "baseline", "root")
 
 
 @dataclass(frozen=True)
@@ -171,6 +178,30 @@ def _defaults(fail_on: FailOn) -> dict[str, Setting]:
         "varsFiles": Setting([], "default"),
         "ignoreFile": Setting(ignore, "default" if ignore is None else "default (./ exists)"),
         "baseline": Setting(None, "default"),
+        "root": Setting(None, "default (the folder the PATHs name)"),
+    }
+
+
+def given(
+    fail_on: FailOn | None,
+    checks: list[str],
+    skip_checks: list[str],
+    severity: str | None,
+    skip_paths: list[str],
+    variables: list[str],
+    vars_files: list[str],
+) -> dict[str, Any]:
+    """The settings the options scan and assess share, as `resolve` takes them."""
+    from capsa.cli.common import parse_vars
+
+    return {
+        "failOn": fail_on,
+        "severity": severity,
+        "checks": checks,
+        "skipChecks": skip_checks,
+        "skipPaths": skip_paths,
+        "variables": parse_vars(variables),
+        "varsFiles": vars_files,
     }
 
 
@@ -209,3 +240,31 @@ def resolve(
             continue
         settings[name] = Setting(value, "command line")
     return Config(settings, None if chosen is None else _shown(chosen))
+
+
+# the selection settings and the option each stands for
+_SELECTION_OPTIONS = {
+    "checks": "--check",
+    "skipChecks": "--skip-check",
+    "severity": "--severity",
+    "skipPaths": "--skip-path",
+}
+
+
+def selection_of(config: Config, extra_ids: Sequence[str] = ()) -> Selection:
+    """The selection of one run, each option with where it was set; a --check or
+    --skip-check pattern that names no check (of scan's, or `extra_ids`) is an error."""
+    from capsa.scan.selection import Selection, every_check_id, refuse_unknown
+
+    only, skip = config.value("checks"), config.value("skipChecks")
+    if only or skip:
+        refuse_unknown([*only, *skip], [*every_check_id(), *extra_ids])
+    return Selection(
+        checks=tuple(only),
+        skip_checks=tuple(skip),
+        severity=config.value("severity"),
+        skip_paths=tuple(config.value("skipPaths")),
+        sources={
+            option: config.settings[name].source for name, option in _SELECTION_OPTIONS.items()
+        },
+    )

@@ -9,13 +9,18 @@ from typing import Any
 import typer
 
 from capsa.cli.common import fail_input, write_output
-from capsa.cli.options import FAIL_ON_METAVAR, FailOn
+from capsa.cli.options import FailOn, config_option, fail_on_option
 from capsa.errors import InputError
 
 app = typer.Typer(
     help="The project configuration (.capsa.yaml, pyproject.toml \\[tool.capsa]).",
     no_args_is_help=True,
 )
+
+
+class ConfigCommand(StrEnum):
+    SCAN = "scan"
+    ASSESS = "assess"
 
 
 class ShowFormat(StrEnum):
@@ -38,15 +43,15 @@ def show(
     paths: list[str] = typer.Argument(
         None, metavar="PATH", help="Where the scan would start (default: the working directory)."
     ),
-    config_file: str | None = typer.Option(
-        None, "--config", metavar="FILE", help="Read this configuration file instead."
-    ),
-    fail_on: FailOn | None = typer.Option(
-        None,
-        "--fail-on",
+    command: ConfigCommand = typer.Option(
+        ConfigCommand.SCAN,
+        "--command",
         case_sensitive=False,
-        metavar=FAIL_ON_METAVAR,
-        help="As given to scan: shows the override.",
+        help="The command whose settings to show (their defaults differ: fail-on).",
+    ),
+    config_file: str | None = config_option(),
+    fail_on: FailOn | None = fail_on_option(
+        None, "As a run would be given it: shows the override."
     ),
     fmt: ShowFormat = typer.Option(
         ShowFormat.TABLE, "--format", "-f", case_sensitive=False, help="Output format."
@@ -55,15 +60,19 @@ def show(
         None, "--output", "-o", metavar="FILE", help="Write to this file."
     ),
 ) -> None:
-    """Print the effective settings of `capsa scan` (defaults, the configuration file
-    found from PATH upwards, the command line) and where each came from. Variable values
-    are never printed, only their names."""
+    """Print the effective settings of `capsa scan` (or --command assess: fail-on
+    defaults to none there) from the defaults, the configuration file found from PATH
+    upwards and the command line, and where each came from. Variable values are never
+    printed, only their names."""
     from capsa import SCHEMA
     from capsa.cli.config import resolve
 
     try:
         config = resolve(
-            paths or [], {"failOn": fail_on}, default_fail_on=FailOn.HIGH, config_file=config_file
+            paths or [],
+            {"failOn": fail_on},
+            default_fail_on=FailOn.NONE if command is ConfigCommand.ASSESS else FailOn.HIGH,
+            config_file=config_file,
         )
     except InputError as error:
         fail_input(error)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
+from functools import partial
+from pathlib import Path
 
 import typer
 
@@ -20,6 +22,7 @@ from capsa.cli.common import (
     print_problems,
     write_output,
 )
+from capsa.cli.options import cluster_option, context_option, kubeconfig_option
 from capsa.errors import InputError
 
 
@@ -71,24 +74,18 @@ def fmea(
         help="Exit 1 when a failure mode leaves residue (residue: or worse), or ends "
         "compromised (compromised); none never fails.",
     ),
-    cluster: bool = typer.Option(
-        False, "--cluster", help="Also read the live management cluster (read-only)."
-    ),
-    kubeconfig: str | None = typer.Option(
-        None, "--kubeconfig", metavar="FILE", help="kubeconfig file."
-    ),
-    context: str | None = typer.Option(
-        None, "--context", metavar="NAME", help="kubeconfig context."
-    ),
+    cluster: bool = cluster_option("Also read the live management cluster (read-only)."),
+    kubeconfig: str | None = kubeconfig_option(),
+    context: str | None = context_option(),
 ) -> None:
     """Inject every fault at every step of the named flows and rank the failure modes."""
-    from capsa.assess.stages import short_path
     from capsa.cli.options import missing_paths
     from capsa.model.loader import load_model
     from capsa.scan.service import ScanRequest, scan
     from capsa.sim.links import check_model_links
     from capsa.sim.service import run_fmea
     from capsa.sim.state import Outcome
+    from capsa.sources.root import relative_to_root
 
     missing_paths(inputs)
     if not cluster and (kubeconfig or context):
@@ -117,7 +114,11 @@ def fmea(
             flows=flow or (),
             faults=fault or (),
             model_label=model,
-            display=short_path,
+            display=(
+                partial(relative_to_root, root=Path(result.root))
+                if result is not None and result.root
+                else None
+            ),
         )
     except InputError as error:
         fail_input(error)

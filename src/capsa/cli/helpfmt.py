@@ -7,9 +7,11 @@ called once by `capsa.cli.main`, so every command's help goes through it.
 
 from __future__ import annotations
 
+import inspect
 from enum import Enum
 from typing import Any, get_args, get_origin
 
+import typer
 from typer import core
 
 _NAMES = {str: "TEXT", int: "INTEGER", float: "NUMBER", bool: "BOOLEAN"}
@@ -47,6 +49,16 @@ def value_label(param: Any) -> str | None:
     if param.type_descriptor.is_path:
         return "PATH"
     return _NAMES.get(element, "TEXT")
+
+
+def one_line_summaries(app: typer.Typer) -> None:
+    """Give each command the first paragraph of its docstring, joined into one line, as
+    its summary in the parent's command list (typer keeps the docstring's line breaks
+    there, which reads as ragged lines at 80 columns)."""
+    for info in app.registered_commands:
+        if info.short_help is None and info.callback is not None and info.callback.__doc__:
+            first = inspect.cleandoc(info.callback.__doc__).split("\n\n")[0]
+            info.short_help = " ".join(first.split())
 
 
 def _display_type_rich(self: Any, ctx: Any) -> str | None:

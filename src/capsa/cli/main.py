@@ -67,6 +67,7 @@ app.command("fmea")(fmea_cmd.fmea)
 app.command("assess")(assess_cmd.assess)
 app.command("report")(assess_cmd.report)
 app.command("diff")(assess_cmd.diff)
+helpfmt.one_line_summaries(app)
 
 
 def _version(value: bool) -> None:
@@ -84,7 +85,12 @@ def main(
         False, "--quiet", "-q", help="Print only errors on standard error (no notes, summaries)."
     ),
     verbose: int = typer.Option(
-        0, "--verbose", "-v", count=True, help="Print more detail on standard error."
+        0,
+        "--verbose",
+        "-v",
+        count=True,
+        show_default=False,
+        help="Print more detail on standard error (-vv: more).",
     ),
     no_color: bool = typer.Option(
         False, "--no-color", help="No colour in terminal output (as NO_COLOR=1 does)."

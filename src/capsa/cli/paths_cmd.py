@@ -14,14 +14,13 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from capsa.cli.aws_cmd import AWS_HELP, aws_options
+from capsa.cli import options as opt
+from capsa.cli.aws_cmd import aws_options
 from capsa.cli.common import (
     DEFAULT_IGNORE_FILE,
     EXIT_UNUSABLE,
-    TIMEOUT_HELP,
     err,
     fail_input,
-    live_timeout,
     print_problems,
     write_output,
 )
@@ -58,27 +57,19 @@ def paths(
     assume: list[str] = typer.Option(
         None, "--assume", help="Mitigation id to treat as applied (repeatable): what-if."
     ),
-    cluster: bool = typer.Option(
-        False, "--cluster", help="Also read the live management cluster (read-only)."
-    ),
+    cluster: bool = opt.cluster_option("Also read the live management cluster (read-only)."),
     generic: bool = typer.Option(
         False,
         "--generic",
         help="Search one generic cluster standing for the model, every mitigation unknown, "
         "instead of a deployment.",
     ),
-    kubeconfig: str | None = typer.Option(None, "--kubeconfig", help="kubeconfig file."),
-    context: str | None = typer.Option(None, "--context", help="kubeconfig context."),
-    aws: bool = typer.Option(False, "--aws", help=AWS_HELP),
-    aws_profile: str | None = typer.Option(
-        None, "--aws-profile", help="AWS profile for --aws (default: the standard chain)."
-    ),
-    aws_region: list[str] = typer.Option(
-        [], "--aws-region", help="Region for --aws (repeatable; default: the configured one)."
-    ),
-    timeout: float | None = typer.Option(
-        None, "--timeout", callback=live_timeout, help=TIMEOUT_HELP
-    ),
+    kubeconfig: str | None = opt.kubeconfig_option(),
+    context: str | None = opt.context_option(),
+    aws: bool = opt.aws_option(),
+    aws_profile: str | None = opt.aws_profile_option(),
+    aws_region: list[str] = opt.aws_region_option(),
+    timeout: float | None = opt.timeout_option(),
     output_format: PathsFormat = typer.Option(
         PathsFormat.TABLE, "--format", "-f", case_sensitive=False, help="Output format."
     ),

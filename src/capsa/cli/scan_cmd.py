@@ -15,23 +15,20 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from capsa.cli.aws_cmd import AWS_HELP, aws_options
+from capsa.cli import options as opt
+from capsa.cli.aws_cmd import aws_options
 from capsa.cli.common import (
-    DEFAULT_IGNORE_FILE,
     EXIT_FINDINGS,
     EXIT_OK,
     EXIT_UNUSABLE,
-    TIMEOUT_HELP,
     detail,
     err,
     fail_input,
-    live_timeout,
     note,
-    parse_vars,
     print_problems,
     write_output,
 )
-from capsa.cli.options import FAIL_ON_METAVAR, FailOn, missing_paths
+from capsa.cli.options import FailOn, missing_paths
 from capsa.cli.outputs import Target, plan, written_summary
 from capsa.errors import InputError, Problem
 from capsa.terminal import console
@@ -137,71 +134,29 @@ def scan(
         help="Write a report here (repeatable; - is standard output): -o results.sarif "
         "-o report.json -o - writes both files and the table.",
     ),
-    fail_on: FailOn | None = typer.Option(
-        None,
-        "--fail-on",
-        case_sensitive=False,
-        metavar=FAIL_ON_METAVAR,
-        help="Exit 1 when an open finding is at or above this severity; none never fails. "
-        "Default: high.",
-    ),
-    check: list[str] = typer.Option(
-        [], "--check", metavar="ID|GLOB", help="Run only these checks (repeatable)."
-    ),
-    skip_check: list[str] = typer.Option(
-        [], "--skip-check", metavar="ID|GLOB", help="Do not run these checks (repeatable)."
-    ),
-    severity: str | None = typer.Option(
-        None,
-        "--severity",
-        metavar="low|medium|high|critical",
-        help="Show only findings at or above this severity. Default: low.",
-    ),
-    skip_path: list[str] = typer.Option(
-        [], "--skip-path", metavar="GLOB", help="Do not read files matching this (repeatable)."
-    ),
-    var: list[str] = typer.Option(
-        [], "--var", metavar="NAME=VALUE", help="A clusterctl variable value (repeatable)."
-    ),
-    vars_file: list[str] = typer.Option(
-        [],
-        "--vars-file",
-        metavar="FILE",
-        help="clusterctl variables file (YAML or NAME=VALUE lines; repeatable).",
-    ),
-    ignore_file: str | None = typer.Option(
-        None,
-        "--ignore-file",
-        metavar="FILE",
-        help=f"Suppressions file (default: {DEFAULT_IGNORE_FILE} next to the config file or "
-        "in the working directory, when it exists).",
-    ),
+    fail_on: FailOn | None = opt.fail_on_option(FailOn.HIGH),
+    check: list[str] = opt.check_option(),
+    skip_check: list[str] = opt.skip_check_option(),
+    severity: str | None = opt.severity_option("Show only findings at or above this severity."),
+    skip_path: list[str] = opt.skip_path_option(),
+    var: list[str] = opt.var_option(),
+    vars_file: list[str] = opt.vars_file_option(),
+    ignore_file: str | None = opt.ignore_file_option(),
     baseline: str | None = typer.Option(
         None,
         "--baseline",
         metavar="FILE",
         help="A previous JSON report; findings in it are hidden.",
     ),
-    config_file: str | None = typer.Option(
-        None,
-        "--config",
-        metavar="FILE",
-        help="Configuration file (default: .capsa.yaml or pyproject.toml \\[tool.capsa], "
-        "looked up from the first PATH upwards).",
-    ),
+    config_file: str | None = opt.config_option(),
+    root: str | None = opt.root_option(),
     strict: bool = typer.Option(False, "--strict/--no-strict", help="Exit 2 on any input error."),
     compact: bool = typer.Option(
         False, "--compact", help="Table format: one line per finding, without title and fix."
     ),
-    cluster: bool = typer.Option(
-        False, "--cluster", help="Read the live management cluster (read-only, GET only)."
-    ),
-    kubeconfig: str | None = typer.Option(
-        None, "--kubeconfig", metavar="FILE", help="kubeconfig for --cluster."
-    ),
-    context: str | None = typer.Option(
-        None, "--context", metavar="NAME", help="kubeconfig context."
-    ),
+    cluster: bool = opt.cluster_option("Read the live management cluster (read-only, GET only)."),
+    kubeconfig: str | None = opt.kubeconfig_option(),
+    context: str | None = opt.context_option(),
     namespace: list[str] = typer.Option(
         [],
         "--namespace",
@@ -209,22 +164,10 @@ def scan(
         metavar="NAME",
         help="Only these namespaces of the cluster (repeatable).",
     ),
-    aws: bool = typer.Option(False, "--aws", help=AWS_HELP),
-    aws_profile: str | None = typer.Option(
-        None,
-        "--aws-profile",
-        metavar="NAME",
-        help="AWS profile for --aws (default: the standard chain).",
-    ),
-    aws_region: list[str] = typer.Option(
-        [],
-        "--aws-region",
-        metavar="REGION",
-        help="Region for --aws (repeatable; default: the configured one).",
-    ),
-    timeout: float | None = typer.Option(
-        None, "--timeout", metavar="SECONDS", callback=live_timeout, help=TIMEOUT_HELP
-    ),
+    aws: bool = opt.aws_option(),
+    aws_profile: str | None = opt.aws_profile_option(),
+    aws_region: list[str] = opt.aws_region_option(),
+    timeout: float | None = opt.timeout_option(),
     jobs: int | None = typer.Option(
         None,
         "--jobs",
@@ -236,6 +179,7 @@ def scan(
     cache_dir: str | None = typer.Option(
         None,
         "--cache-dir",
+        metavar="DIR",
         help="Keep what each file and group gave here; a re-scan then re-reads only what "
         "changed (keyed by file content, variables and check set). Off unless given.",
     ),
@@ -244,7 +188,7 @@ def scan(
     the security self-assessment.
 
     Exit codes: 0 nothing open at or above --fail-on; 1 open findings at or above it; 2 unusable input (a missing path, nothing readable, an unreachable cluster, any input error under --strict) or a usage error."""
-    from capsa.cli.config import resolve
+    from capsa.cli.config import given, resolve
     from capsa.scan.pool import default_jobs
     from capsa.scan.service import ScanRequest
     from capsa.scan.service import scan as run_scan
@@ -257,20 +201,14 @@ def scan(
         err("error: --kubeconfig, --context, --namespace and --timeout only apply with --cluster")
         raise typer.Exit(EXIT_UNUSABLE)
     missing_paths(paths)
-    severity = _severity(severity)
     targets = plan(output, fmt.value if fmt else None, ScanFormat.TABLE.value, set(ScanFormat))
     try:
         config = resolve(
             paths or [],
             {
-                "failOn": fail_on,
-                "severity": severity,
-                "checks": check,
-                "skipChecks": skip_check,
-                "skipPaths": skip_path,
-                "variables": parse_vars(var),
-                "varsFiles": vars_file,
+                **given(fail_on, check, skip_check, severity, skip_path, var, vars_file),
                 "ignoreFile": ignore_file,
+                "root": root,
                 "baseline": baseline,
             },
             default_fail_on=FailOn.HIGH,
@@ -283,7 +221,7 @@ def scan(
     read_paths = list(paths or ())
     skipped_problems: list[Problem] = []
     if config.value("skipPaths") and read_paths:
-        from capsa.cli.selection import expand_skipping
+        from capsa.scan.selection import expand_skipping
 
         read_paths, skipped_problems, skipped = expand_skipping(
             read_paths, config.value("skipPaths")
@@ -310,6 +248,7 @@ def scan(
         keep_topology=False,  # reports of a scan need no topology: memory follows a group
         jobs=jobs if jobs is not None else default_jobs(),
         cache_dir=cache_dir,
+        root=_root(paths or [], config.value("root")),
     )
     try:
         result = run_scan(request)
@@ -322,23 +261,22 @@ def scan(
         print_problems([*result.errors, *result.notes])
         err("error: nothing could be read from the given inputs")
         raise typer.Exit(EXIT_UNUSABLE)
-    from capsa.cli.selection import at_or_above, only_selected
+    from capsa.scan.selection import at_or_above, only_selected
 
     result = only_selected(result, config.value("checks"), config.value("skipChecks"))
     result = at_or_above(result, config.value("severity"))
-    _emit(result, targets, compact)
+    from capsa.scan.locations import rebased
+
+    _emit(rebased(result), targets, compact)
     raise typer.Exit(_exit_code(result, FailOn(config.value("failOn"))))
 
 
-def _severity(value: str | None) -> str | None:
-    if value is None:
-        return None
-    lowered = value.strip().lower()
-    if lowered not in ("low", "medium", "high", "critical"):
-        raise typer.BadParameter(
-            f"{value!r} is not one of low, medium, high, critical", param_hint="--severity"
-        )
-    return lowered
+def _root(paths: list[str], explicit: str | None) -> str | None:
+    """The scan root of the PATHs as typed (before --skip-path lists their files)."""
+    from capsa.sources.root import scan_root
+
+    root = scan_root(paths, explicit)
+    return None if root is None else str(root)
 
 
 def _selected_checks(only: list[str], skip: list[str]) -> list[Check] | None:
@@ -347,24 +285,10 @@ def _selected_checks(only: list[str], skip: list[str]) -> list[Check] | None:
     if not only and not skip:
         return None
     from capsa.checks.catalog import load_checks
-    from capsa.cli.selection import select_checks, unmatched
+    from capsa.scan.selection import every_check_id, refuse_unknown, select_checks
 
-    checks = load_checks()
-    known = [c.id for c in checks] + _other_check_ids()
-    unknown = unmatched([*only, *skip], known)
-    if unknown:
-        raise InputError(
-            [Problem("--check/--skip-check", None, None, f"{p!r} names no check") for p in unknown]
-        )
-    return select_checks(checks, only, skip)
-
-
-def _other_check_ids() -> list[str]:
-    """Ids of the live and cloud checks, which --check may name too."""
-    from capsa.cloud.catalog import cloud_checks
-    from capsa.live.catalog import live_checks
-
-    return [*live_checks(), *(c.id for c in cloud_checks())]
+    refuse_unknown([*only, *skip], every_check_id())
+    return select_checks(load_checks(), only, skip)
 
 
 def register(root: typer.Typer) -> None:

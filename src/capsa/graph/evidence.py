@@ -10,14 +10,17 @@ with the management scope).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 from capsa.checks.findings import CheckResult, Finding, Location, ResourceRef
 from capsa.graph.controls import group_of
 from capsa.graph.deployment import Deployment
+from capsa.sources.root import relative_to_root
 
 
 class Status(StrEnum):
@@ -115,6 +118,7 @@ def build_evidence(
     passes: Iterable[CheckResult],
     deployment: Deployment,
     check_mitigations: Mapping[str, str] | None = None,
+    root: Path | None = None,
 ) -> MitigationEvidence:
     """Attribute a scan's findings and passes to scopes and mitigations.
 
@@ -122,7 +126,8 @@ def build_evidence(
     mitigation themselves (passes). Suppressed findings are ignored: they neither violate
     nor evidence a mitigation. A result counts for every mitigation recommending the same
     control (`capsa.graph.controls`); results of checks that evidence no mitigation, and
-    not-applicable results (never passed in), count for none.
+    not-applicable results (never passed in), count for none. Results are placed by
+    their file's real path; the evidence shows it relative to the scan `root`.
     """
     mitigation_of = dict(check_mitigations or {})
     records: dict[str, dict[str, list[EvidenceRef]]] = defaultdict(lambda: defaultdict(list))
@@ -131,14 +136,8 @@ def build_evidence(
         if not mitigation:
             return
         resource = item.resource
-        ref = EvidenceRef(
-            item.check_id,
-            resource.label,
-            _location(item.location),
-            passed,
-            resource,
-            item.location,
-        )
+        shown = dataclasses.replace(item.location, path=relative_to_root(item.location.path, root))
+        ref = EvidenceRef(item.check_id, resource.label, _location(shown), passed, resource, shown)
         scopes = deployment.scopes_for(
             resource.kind, resource.namespace, resource.name, item.location.path
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from capsa.checks.catalog import checks_by_mitigation
 from capsa.errors import Problem
@@ -73,7 +74,8 @@ def from_scan(result: ScanResult) -> Scan:
     mitigations = {c.id: c.mitigation for c in result.checks}
     mitigations.update({c.id: c.mitigation for c in result.cloud_checks})
     mitigations.update({c.id: c.mitigation for c in result.live_checks})
-    evidence = build_evidence(result.findings, result.passes, deployment, mitigations)
+    root = Path(result.root) if result.root else None
+    evidence = build_evidence(result.findings, result.passes, deployment, mitigations, root)
     catalogue = load_techniques()
     subjects = tuple(subjects_from_findings(result.findings, catalogue))
     principals = cloud_principals(result.findings, result.cloud_sources, deployment, catalogue)

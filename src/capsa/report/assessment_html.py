@@ -1,12 +1,14 @@
-"""assessment.html: the same assessment as one self-contained page (no network at all).
+"""assessment.html and its companion pages, each self-contained (no network at all).
 
-The page reads like assessment.md (summary and actions first, then verdicts, paths with
-the cut before them, evidence, the system, appendices) with the diagrams laid out by
-Graphviz and embedded as SVG. Jinja2 autoescapes every value; the only raw markup is
-capsa's own CSS, JS and that SVG (labels reach Graphviz quoted, and it escapes them).
-Tables sort and filter (text, severity, status) with a few lines of inline JS;
-`?filter=TEXT` (or `#filter=TEXT`) pre-fills every text filter on load. The layout
-works from 400 px wide up and prints (every folded detail opens for printing).
+The main page reads like assessment.md (summary and actions first, then the verdict per
+threat, the cut and the attack-path drawings, the findings by check); the companions
+(`capsa.report.companions`: threats in detail, paths, findings and checks, the system,
+the FMEA) carry the same styles and script and link each other by relative links.
+Diagrams are laid out by Graphviz and embedded as SVG. Jinja2 autoescapes every value;
+the only raw markup is capsa's own CSS, JS and that SVG (labels reach Graphviz quoted,
+and it escapes them). Tables sort and filter (text, severity, status) with a few lines
+of inline JS; `?filter=TEXT` (or `#filter=TEXT`) pre-fills every text filter on load.
+The layout works from 400 px wide up and prints (every folded detail opens for printing).
 """
 
 from __future__ import annotations
@@ -26,9 +28,7 @@ from capsa.assess.model import (
 from capsa.model.index import ModelIndex
 from capsa.model.types import ElementType, NamedFlow
 from capsa.report.actions import risks, top_actions, violated_threats
-from capsa.report.assessment_markdown import FMEA_TOP
 from capsa.report.assessment_text import (
-    APPENDICES,
     METHOD_TEXT,
     METHOD_TITLE,
     NOT_ASSESSABLE,
@@ -43,8 +43,9 @@ from capsa.report.assessment_text import (
     status_2022,
     title_of,
 )
+from capsa.report.companions import COMPANIONS, KEYS, MAIN, Links, companion, file_name
 from capsa.report.fmea_html import fmea_context
-from capsa.report.path_groups import PathGroup, digest
+from capsa.report.path_groups import PathDigest, PathGroup, digest
 
 
 @dataclass(frozen=True)
@@ -114,47 +115,44 @@ def _threat_findings(a: Assessment) -> dict[str, list[FindingRecord]]:
     return out
 
 
-def _context(a: Assessment) -> dict[str, Any]:
-    from markupsafe import Markup
+def _findings_by_check(findings: list[FindingRecord]) -> list[tuple[str, list[FindingRecord]]]:
+    grouped: dict[str, list[FindingRecord]] = {}
+    for f in findings:
+        grouped.setdefault(f.check_id, []).append(f)
+    return list(grouped.items())
 
-    from capsa.report.svg import render_dfd_svg
+
+def _context(a: Assessment) -> dict[str, Any]:
+    """What every page's template may read; each page renders only its own part."""
+    from markupsafe import Markup
 
     index = ModelIndex(a.model)
     paths = digest(a)
-    flows = [
-        {
-            "id": f.id,
-            "name": f.name,
-            "description": f.description,
-            "steps": _steps(index, f),
-        }
-        for f in a.model.flows
-    ]
     findings = sorted(a.findings, key=lambda f: (f.suppressed, -f.severity.rank, f.check_id))
     return {
         "a": a,
         "title": title_of(a),
         "generated": a.generated_at.isoformat(timespec="seconds"),
+        "companions": COMPANIONS,
         "sections": [_Section(t, _anchor(t)) for t in SECTIONS],
         "scope": scope_lines(a),
         "actors": [e for e in a.model.elements if e.type is ElementType.ACTOR],
         "components": [e for e in a.model.elements if e.type is not ElementType.ACTOR],
         "boundary_names": {b.id: b.name for b in a.model.boundaries},
-        "dfd_svg": Markup(render_dfd_svg(a.model)),  # noqa: S704 - capsa's own escaped SVG
-        "flows": flows,
+        "flows_of": lambda: [
+            {"id": f.id, "name": f.name, "description": f.description, "steps": _steps(index, f)}
+            for f in a.model.flows
+        ],
         "groups": grouped_threats(a),
+        "category_anchor": _anchor,
         "threat_findings": _threat_findings(a),
         "findings": findings,
+        "finding_checks": _findings_by_check(findings),
         "digest": paths,
-        "group_svg": {
-            g.entry: Markup(_group_svg(g))  # noqa: S704 - Graphviz's escaped SVG
-            for g in paths.groups
-        },
         "step_of": lambda n: paths.steps[n - 1],
         "actions": top_actions(a),
         "risks": risks(a),
         "violated": violated_threats(a),
-        "appendices": [_Section(t, _anchor(t)) for t in APPENDICES],
         "reason_label": reason_label,
         "status_2022": status_2022,
         "not_assessable": NOT_ASSESSABLE,
@@ -173,9 +171,33 @@ def _context(a: Assessment) -> dict[str, Any]:
         },
         "css": Markup(_asset("assessment.css")),  # noqa: S704 - packaged stylesheet
         "js": Markup(_asset("assessment.js")),  # noqa: S704 - packaged script
-        "fmea": fmea_context(a, top=FMEA_TOP),
         "fmea_flows": {f.id for f in a.fmea.flows} if a.fmea is not None else set(),
     }
+
+
+def _page_context(a: Assessment, key: str, base: dict[str, Any]) -> dict[str, Any]:
+    """The drawings and tables only `key`'s page shows, laid out only when it is rendered."""
+    from markupsafe import Markup
+
+    from capsa.report.svg import render_dfd_svg
+
+    extra: dict[str, Any] = {}
+    paths: PathDigest = base["digest"]
+    if key == MAIN:
+        extra["page_title"] = "security self-assessment"
+        extra["group_svg"] = {
+            g.entry: Markup(_group_svg(g))  # noqa: S704 - Graphviz's escaped SVG
+            for g in paths.groups
+        }
+    else:
+        extra["companion"] = companion(key)
+        extra["page_title"] = companion(key).title
+    if key == "system":
+        extra["dfd_svg"] = Markup(render_dfd_svg(a.model))  # noqa: S704 - capsa's escaped SVG
+        extra["flows"] = base["flows_of"]()
+    if key == "fmea":
+        extra["fmea"] = fmea_context(a)
+    return {**base, **extra}
 
 
 _BREAK_AFTER = re.compile(r"(?<=[:/@ ])")
@@ -183,16 +205,17 @@ _BREAK_AFTER = re.compile(r"(?<=[:/@ ])")
 
 def breakable(text: str) -> Any:
     """An id or path that may wrap only after `:`, `/`, `@` or a space, never inside a
-    word (nor at its hyphens): each piece is a no-wrap span, so a copied id is unchanged."""
+    word: a piece holding a hyphen (where a browser would break) is kept whole by a
+    no-wrap `<n-b>` element, so a copied id is unchanged and the rest carries no markup."""
     from markupsafe import Markup, escape
 
     pieces = [p for p in _BREAK_AFTER.split(text) if p]
     return Markup(  # noqa: S704 - every piece is escaped
-        "<wbr>".join(f'<span class="nb">{escape(p)}</span>' for p in pieces)
+        "<wbr>".join(f"<n-b>{escape(p)}</n-b>" if "-" in p else str(escape(p)) for p in pieces)
     )
 
 
-def render_assessment_html(assessment: Assessment) -> str:
+def _environment() -> Any:
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(
@@ -203,5 +226,36 @@ def render_assessment_html(assessment: Assessment) -> str:
         keep_trailing_newline=True,
     )
     env.filters["wbr"] = breakable
-    template = env.get_template("assessment.html.j2")
-    return template.render(**_context(assessment))
+    return env
+
+
+def render_assessment_html_documents(
+    assessment: Assessment, stem: str = "assessment"
+) -> dict[str, str]:
+    """The main page and its companions, file name → HTML, main first."""
+    env = _environment()
+    base = _context(assessment)
+    links = Links(stem, "html")
+    out: dict[str, str] = {}
+    for key in (MAIN, *KEYS):
+        here = links.on(key)
+        template = env.get_template(
+            "assessment.html.j2" if key == MAIN else f"assessment-{key}.html.j2"
+        )
+        context = _page_context(assessment, key, base)
+        out[file_name(stem, key, "html")] = template.render(
+            **context, page=key, links=here, at=here.to
+        )
+    return out
+
+
+def render_assessment_html(assessment: Assessment) -> str:
+    """The main page alone (its companions: `render_assessment_html_documents`)."""
+    env = _environment()
+    links = Links("assessment", "html")
+    context = _page_context(assessment, MAIN, _context(assessment))
+    return str(
+        env.get_template("assessment.html.j2").render(
+            **context, page=MAIN, links=links, at=links.to
+        )
+    )

@@ -1,46 +1,46 @@
 """assessment.md: the self-assessment for a reader, rendering on GitHub as is.
 
 The executive summary comes first (what is at risk, the five actions that matter most,
-what the cut does), then a table of contents, the verdicts, the attack paths (cut first,
-paths grouped by entry and target with every distinct step written once in an appendix)
-and the evidence. Text that would repeat on every row is said once: a finding's message
-under its check, a not-assessable reason as a short name explained in one legend.
-Diagrams are Mermaid fences (GitHub draws them); every table cell is escaped so a pipe or
-newline in a message cannot break the table; locations are written `path:line`.
+what the cut does), then a table of contents, one verdict line per threat, the attack
+paths (cut first, paths grouped by entry point), the findings by check and the project
+gaps. The detail behind them is in companion documents beside it (`markdown_details`):
+each threat's mitigations, every path and step, every finding and check, the system with
+its Mermaid diagrams, the FMEA; the main report links to them. Text that would repeat
+on every row is said once; every table cell is escaped so a pipe or newline in a message
+cannot break the table; locations are written `path:line`.
 """
 
 from __future__ import annotations
 
-from capsa.assess.model import (
-    Assessment,
-    DeploymentStatus,
-    FindingRecord,
-    MitigationAssessment,
-    ThreatAssessment,
-)
-from capsa.model.types import ElementType
+from collections.abc import Callable
+
+from capsa.assess.model import Assessment, FindingRecord
 from capsa.report.actions import risks, top_actions, violated_threats
 from capsa.report.assessment_text import (
-    APPENDICES,
     METHOD_TEXT,
     METHOD_TITLE,
-    NOT_ASSESSABLE,
     SECTIONS,
-    carrier_text,
-    check_anchor,
     cut_sentence,
-    grouped_threats,
-    reason_label,
     scope_lines,
-    status_2022,
     status_text,
-    threat_anchor,
     title_of,
+)
+from capsa.report.companions import COMPANIONS, KEYS, MAIN, Links, file_name
+from capsa.report.markdown_details import (
+    companion_document,
+    findings_body,
+    fmea_body,
+    link,
+    not_assessable_legend,
+    paths_body,
+    plural,
+    system_body,
+    threats_body,
 )
 from capsa.report.markdown_text import cell as cell  # re-exported: other writers import it here
 from capsa.report.markdown_text import code as code
 from capsa.report.markdown_text import table as table
-from capsa.report.path_groups import NumberedStep, PathDigest, digest
+from capsa.report.path_groups import PathDigest, digest
 
 
 def _anchor(title: str) -> str:
@@ -49,19 +49,11 @@ def _anchor(title: str) -> str:
     return kept.replace(" ", "-")
 
 
-def _mermaid(text: str) -> list[str]:
-    return ["```mermaid", text.rstrip("\n"), "```", ""]
-
-
 def _section(lines: list[str], index: int) -> None:
     lines.extend([f"## {index + 1}. {SECTIONS[index]}", ""])
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def _summary(a: Assessment, lines: list[str]) -> None:
+def _summary(a: Assessment, links: Links, lines: list[str]) -> None:
     _section(lines, 0)
     s = a.summary
     violated = violated_threats(a)
@@ -82,7 +74,7 @@ def _summary(a: Assessment, lines: list[str]) -> None:
         lines.extend(["**What is at risk** (targets the open attack paths reach):", ""])
         for r in at_risk:
             lines.append(
-                f"- {code(r.target)}: {_plural(r.paths, 'path')} from "
+                f"- {code(r.target)}: {plural(r.paths, 'path')} from "
                 + ", ".join(code(e) for e in r.entries)
                 + (f"; clusters {', '.join(cell(c) for c in r.clusters)}" if r.clusters else "")
             )
@@ -94,45 +86,49 @@ def _summary(a: Assessment, lines: list[str]) -> None:
             m = action.mitigation
             checks = sorted({f.check_id for f in action.findings})
             fixes = (
-                f"fixes {_plural(len(action.findings), 'finding')} of "
-                + ", ".join(f"[{cell(c)}](#{check_anchor(c)})" for c in checks)
+                f"fixes {plural(len(action.findings), 'finding')} of "
+                + ", ".join(link(cell(c), links.to("check", c)) for c in checks)
                 if action.findings
                 else "fixes no open finding"
             )
             closes = (
-                f"closes {_plural(len(action.paths), 'path')} "
-                f"({', '.join(str(p) for p in action.paths)})"
+                f"closes {plural(len(action.paths), 'path')} ("
+                + ", ".join(link(str(p), links.to("path", str(p))) for p in action.paths)
+                + ")"
                 if action.paths
                 else "closes no open path"
             )
             cut = " (in the recommended cut)" if action.in_cut else ""
             lines.append(
-                f"{n}. {code(m.id)}{cut}: {cell(m.text)} It {fixes}; it {closes}. "
-                f"[{cell(action.threat.id)}](#{threat_anchor(action.threat.id)})"
+                f"{n}. {link(code(m.id), links.to('mitigation', m.id))}{cut}: {cell(m.text)} "
+                f"It {fixes}; it {closes}. "
+                f"[{cell(action.threat.id)}]({links.to('threat', action.threat.id)})"
             )
         lines.append("")
     lines.extend([cell(cut_sentence(a)), ""])
 
 
-def _contents(a: Assessment, lines: list[str]) -> None:
+def _contents(links: Links, lines: list[str]) -> None:
     lines.extend(
         [
             "**Contents:** "
             + " · ".join(
                 f"[{n}. {t}](#{_anchor(f'{n}. {t}')})" for n, t in enumerate(SECTIONS, start=1)
             )
-            + (" · " + " · ".join(f"[{t}](#{_anchor(t)})" for t in APPENDICES) if a.paths else ""),
+            + ". **In detail:** "
+            + " · ".join(link(cell(c.title), links.doc(c.key)) for c in COMPANIONS),
             "",
         ]
     )
 
 
-def _overview(a: Assessment, lines: list[str]) -> None:
+def _overview(a: Assessment, links: Links, lines: list[str]) -> None:
     _section(lines, 1)
     lines.append(
         f"Generated by capsa {cell(a.capsa_version)} on "
         f"{a.generated_at.isoformat(timespec='seconds')} from the system model "
-        f"*{cell(title_of(a))}* and the evidence listed below. Each threat of the SIG Security "
+        f"*{cell(title_of(a))}* ({link('components, data-flow diagram and flows', links.doc('system'))}) "
+        "and the evidence listed below. Each threat of the SIG Security "
         "Cluster API self-assessment is shown with the status its upstream authors gave each "
         "mitigation and with the status the evidence supports in this deployment."
     )
@@ -155,180 +151,26 @@ def _overview(a: Assessment, lines: list[str]) -> None:
     )
     lines.append("")
     lines.extend([f"### {METHOD_TITLE}", "", cell(METHOD_TEXT), ""])
-    lines.extend(["### Why a mitigation is not assessable", ""])
-    lines.extend("- **" + cell(label) + "**: " + cell(text) for _, label, text in NOT_ASSESSABLE)
-    lines.append("")
+    lines.extend(not_assessable_legend())
 
 
-def _components(a: Assessment, lines: list[str]) -> None:
-    _section(lines, 6)
-    boundaries = {b.id: b.name for b in a.model.boundaries}
-    people = [e for e in a.model.elements if e.type is ElementType.ACTOR]
-    others = [e for e in a.model.elements if e.type is not ElementType.ACTOR]
-    lines.extend(["### Personas and actors", ""])
-    lines.extend(
-        table(
-            ["Id", "Name", "Description"],
-            ([code(e.id), cell(e.name), cell(e.description)] for e in people),
-        )
-    )
-    lines.extend(["### Components", ""])
-    lines.extend(
-        table(
-            ["Id", "Name", "Type", "Trust boundary"],
-            (
-                [
-                    code(e.id),
-                    cell(e.name),
-                    cell(e.type.value),
-                    cell(boundaries.get(e.boundary or "", e.boundary or "-")),
-                ]
-                for e in others
-            ),
-        )
-    )
-    lines.extend(["### Trust boundaries", ""])
-    lines.extend(
-        table(
-            ["Id", "Name", "Kind", "Inside"],
-            (
-                [code(b.id), cell(b.name), cell(b.kind.value), cell(b.parent or "-")]
-                for b in a.model.boundaries
-            ),
-        )
-    )
-
-
-def _diagram(a: Assessment, lines: list[str]) -> None:
-    from capsa.report.diagrams import render_mermaid
-
-    _section(lines, 7)
-    lines.append("Trust boundaries are drawn as nested boxes; arrows are data flows.")
-    lines.append("")
-    lines.extend(_mermaid(render_mermaid(a.model)))
-
-
-def _flows(a: Assessment, lines: list[str]) -> None:
-    """Each named flow as a sequence diagram; with an FMEA, its failing steps are marked
-    here (the FMEA section does not draw them again)."""
-    from capsa.report.fmea_text import failing_steps
-    from capsa.report.sequence import render_sequence
-
-    _section(lines, 8)
-    if not a.model.flows:
-        lines.extend(["The model names no flows.", ""])
-    for flow in a.model.flows:
-        lines.extend([f"### {cell(flow.name)}", ""])
-        if flow.description:
-            lines.extend([cell(flow.description), ""])
-        marks = failing_steps(a.fmea, flow.id) if a.fmea is not None else None
-        lines.extend(_mermaid(render_sequence(a.model, flow.id, marks)))
-
-
-def _location(f: FindingRecord) -> str:
-    return code(f.location.label)
-
-
-def _mitigation_rows(a: Assessment, m: MitigationAssessment) -> list[str]:
-    upstream = m.upstream_status or "-"
-    if m.status_in_2022:
-        upstream += f"; in 2022: {status_2022(m.status_in_2022)}"
-    if m.status_note:
-        upstream += f". {m.status_note}"
-    checks = ", ".join(cell(c) for c in m.checks) or "-"
-    label = (
-        reason_label(m.reason) if m.deployment_status is DeploymentStatus.NOT_ASSESSABLE else None
-    )
-    reason = f"[{cell(label)}](#why-a-mitigation-is-not-assessable)" if label else cell(m.reason)
-    status = f"{status_text(m.deployment_status)} - {reason}"
-    defaults = sorted({p.by_default for p in m.passed if p.by_default})
-    evidenced = m.deployment_status in (
-        DeploymentStatus.VERIFIED,
-        DeploymentStatus.PARTLY_VERIFIED,
-    )
-    if defaults and evidenced:
-        status += "<br>by default: " + "; ".join(cell(d) for d in defaults)
-    if m.not_applicable:
-        status += f"<br>not applicable on {len(m.not_applicable)} resource(s), not evidence"
-    if m.same_as:
-        status += "<br>same control as " + ", ".join(code(x) for x in m.same_as)
-    return [
-        code(m.id),
-        cell(m.text),
-        cell(upstream),
-        cell(carrier_text(m)),
-        status,
-        checks,
-    ]
-
-
-def _threat(a: Assessment, t: ThreatAssessment, lines: list[str]) -> None:
-    lines.append(f'<a id="{threat_anchor(t.id)}"></a>')
-    lines.append("")
-    lines.extend([f"#### {cell(t.id)}: {cell(t.title)}", ""])
-    if t.description:
-        lines.extend([cell(t.description), ""])
-    lines.extend(
-        [f"**Deployment status:** {status_text(t.deployment_status)} - {cell(t.reason)}", ""]
-    )
-    if t.tracking is not None:
-        tr = t.tracking
-        extra = "; ".join(x for x in (tr.owner, tr.reference, tr.note) if x)
-        lines.extend([f"**Tracking decision:** {cell(tr.decision)} {cell(extra)}".rstrip(), ""])
-    if t.mitigations:
-        lines.extend(
-            table(
-                [
-                    "Mitigation",
-                    "Recommended",
-                    "Upstream status",
-                    "Carried by",
-                    "Deployment status",
-                    "Checks",
-                ],
-                (_mitigation_rows(a, m) for m in t.mitigations),
-            )
-        )
-    else:
-        lines.extend(["The assessment lists no mitigation for this threat.", ""])
-    findings: list[FindingRecord] = []
-    for m in t.mitigations:
-        for fingerprint in m.findings:
-            f = a.finding(fingerprint)
-            if f is not None and f not in findings:
-                findings.append(f)
-    if t.open_techniques:
-        techniques = ", ".join(code(x) for x in t.open_techniques)
-        lines.extend([f"Open attack paths use its techniques: {techniques}.", ""])
-    if findings:
-        lines.append(
-            "Findings behind this status (resources and messages under "
-            "[Findings](#findings-by-check)):"
-        )
-        lines.append("")
-        lines.extend(_finding_line(f) for f in findings)
-        lines.append("")
-    related = [f for f in (a.finding(x) for x in t.related_findings) if f is not None]
-    if related:
-        lines.append("Hardening findings naming this threat (they evidence no mitigation):")
-        lines.append("")
-        lines.extend(_finding_line(f) for f in related)
-        lines.append("")
-
-
-def _finding_line(f: FindingRecord) -> str:
-    suppressed = " (suppressed)" if f.suppressed else ""
-    return f"- {cell(f.check_id)} {cell(f.severity.value)}{suppressed}: {_location(f)}"
-
-
-def _threats(a: Assessment, lines: list[str]) -> None:
+def _threats(a: Assessment, links: Links, lines: list[str]) -> None:
     _section(lines, 2)
+    lines.extend(
+        [
+            "One line per threat: its status in this deployment and why. Each threat's "
+            "mitigations, their upstream status and the findings behind the verdict are in "
+            + link("Threats in detail", links.doc("threats"))
+            + ".",
+            "",
+        ]
+    )
     lines.extend(
         table(
             ["Threat", "Title", "Deployment status", "Why"],
             (
                 [
-                    f"[{cell(t.id)}](#{threat_anchor(t.id)})",
+                    f"[{cell(t.id)}]({links.to('threat', t.id)})",
                     cell(t.title),
                     status_text(t.deployment_status),
                     cell(t.reason),
@@ -337,90 +179,47 @@ def _threats(a: Assessment, lines: list[str]) -> None:
             ),
         )
     )
-    for category, threats in grouped_threats(a):
-        lines.extend([f"### {cell(category)}", ""])
-        for threat in threats:
-            _threat(a, threat, lines)
 
 
-def _checks(a: Assessment, lines: list[str]) -> None:
-    _section(lines, 5)
-    if not a.checks:
-        lines.extend(["No check was loaded.", ""])
-        return
-    lines.extend(
-        [
-            "A check evidences one mitigation, in full (a pass shows it in place) or in part; "
-            "hardening checks evidence none. Passes by default rest on an upstream default; "
-            "not-applicable results are no evidence.",
-            "",
-        ]
-    )
-    rows = []
-    for c in a.checks:
-        rows.append(
-            [
-                f'<a id="{check_anchor(c.id)}"></a>{code(c.id)}',
-                cell(c.title),
-                cell(c.severity.value),
-                code(c.mitigation) if c.mitigation else "- (hardening)",
-                c.evidence if c.mitigation else "-",
-                str(c.passed)
-                + (f" ({c.passed_by_default} by default)" if c.passed_by_default else ""),
-                str(c.failed),
-                str(c.suppressed),
-                str(c.unknown),
-                str(c.not_applicable),
-            ]
-        )
-    lines.extend(
-        table(
-            [
-                "Check",
-                "Title",
-                "Severity",
-                "Mitigation",
-                "Evidence",
-                "Pass",
-                "Fail",
-                "Suppressed",
-                "Unknown",
-                "Not applicable",
-            ],
-            rows,
-        )
-    )
-
-
-def _findings(a: Assessment, lines: list[str]) -> None:
-    """Findings grouped by check: the message and remediation once, then every resource."""
+def _findings(a: Assessment, links: Links, lines: list[str]) -> None:
+    """One row per check that failed: what is wrong and where; every resource, location
+    and fingerprint is in the findings companion."""
     _section(lines, 4)
-    lines.append('<a id="findings-by-check"></a>')
-    lines.append("")
     if not a.findings:
         lines.extend(["No check failed.", ""])
         return
+    lines.extend(
+        [
+            f"{plural(len(a.findings), 'finding')} of "
+            f"{plural(len({f.check_id for f in a.findings}), 'check')}, worst first. Every "
+            "resource, location, message and fix is in "
+            + link("Findings and checks", links.to("findings-by-check"))
+            + ".",
+            "",
+        ]
+    )
     ordered = sorted(a.findings, key=lambda f: (f.suppressed, -f.severity.rank, f.check_id))
-    groups: dict[tuple[str, str, str], list[FindingRecord]] = {}
+    by_check: dict[str, list[FindingRecord]] = {}
     for f in ordered:
-        groups.setdefault((f.check_id, f.message, f.remediation), []).append(f)
-    for (check_id, message, remediation), members in groups.items():
-        first = members[0]
-        lines.append(
-            f"**[{cell(check_id)}](#{check_anchor(check_id)})** {cell(first.severity.value)}: "
-            f"{cell(first.title)} ({_plural(len(members), 'finding')}). {cell(message)} "
-            f"*Fix:* {cell(remediation)}"
+        by_check.setdefault(f.check_id, []).append(f)
+    rows = []
+    for check_id, members in by_check.items():
+        open_ = sum(1 for f in members if not f.suppressed)
+        files = dict.fromkeys(f.location.path for f in members)
+        rows.append(
+            [
+                link(cell(check_id), links.to("check", check_id)),
+                cell(members[0].severity.value),
+                cell(members[0].title),
+                str(open_)
+                + (f" ({len(members) - open_} suppressed)" if open_ < len(members) else ""),
+                ", ".join(code(x) for x in files),
+            ]
         )
-        lines.append("")
-        for f in members:
-            note = ""
-            if f.suppressed:
-                note = f" (suppressed: {cell(f.suppression_reason or 'no reason given')})"
-            lines.append(f"- {cell(f.resource.label)} at {_location(f)}{note}")
-        lines.append("")
+    lines.extend(table(["Check", "Severity", "Title", "Open", "Files"], rows))
 
 
-def _cut(a: Assessment, lines: list[str]) -> None:
+def _cut(a: Assessment, links: Links, lines: list[str]) -> None:
     lines.extend(["### Recommended cut", "", cell(cut_sentence(a)), ""])
     if a.uncuttable:
         lines.extend(
@@ -444,8 +243,8 @@ def _cut(a: Assessment, lines: list[str]) -> None:
                 ["Mitigation", "Checks that verify it", "Paths closed"],
                 (
                     [
-                        code(c.mitigation),
-                        ", ".join(f"[{cell(x)}](#{check_anchor(x)})" for x in c.checks) or "-",
+                        link(code(c.mitigation), links.to("mitigation", c.mitigation)),
+                        ", ".join(link(cell(x), links.to("check", x)) for x in c.checks) or "-",
                         str(c.paths_cut),
                     ]
                     for c in a.cut
@@ -454,21 +253,21 @@ def _cut(a: Assessment, lines: list[str]) -> None:
         )
 
 
-def _paths(a: Assessment, lines: list[str], paths: PathDigest) -> None:
+def _paths(a: Assessment, links: Links, lines: list[str], paths: PathDigest) -> None:
     _section(lines, 3)
     if not a.paths:
         lines.extend(["No open attack path was found from the entry points to the targets.", ""])
     if a.cut or a.uncuttable:
-        _cut(a, lines)
+        _cut(a, links, lines)
     if not a.paths:
         return
     lines.extend(
         [
-            f"### {_plural(len(a.paths), 'open path')} in {_plural(len(paths.groups), 'group')}",
+            f"### {plural(len(a.paths), 'open path')} in {plural(len(paths.groups), 'group')}",
             "",
-            "One group per entry point: what the attacker starts with. A path is its chain of steps; each step "
-            f"(S1, S2, …) is written once in [{APPENDICES[0]}](#{_anchor(APPENDICES[0])}) "
-            "with its threats, the mitigations that would block it and the evidence.",
+            "One group per entry point: what the attacker starts with. Every path, step by "
+            "step, with the objects, techniques, threats, blocking mitigations and evidence, "
+            "is in " + link("Attack paths in detail", links.doc("paths")) + ".",
             "",
         ]
     )
@@ -482,75 +281,25 @@ def _paths(a: Assessment, lines: list[str], paths: PathDigest) -> None:
             [
                 f"#### From {cell(group.entry)}",
                 "",
-                f"{_plural(len(group.paths), 'path')} to "
+                f"{plural(len(group.paths), 'path')} to "
                 + ", ".join(code(t) for t in group.targets)
                 + f", best score {group.best_score:g}; "
                 f"clusters: {clusters}. Closed by the cut: {closing}"
                 + (f"; left open: {group.left_open}" if group.left_open else "")
                 + ".",
                 "",
-            ]
-        )
-        lines.extend(
-            [
-                "Paths (in ["
-                + APPENDICES[1]
-                + f"](#{_anchor(APPENDICES[1])})): "
-                + ", ".join(str(p.number) for p in group.paths)
+                "Paths: "
+                + ", ".join(
+                    link(str(p.number), links.to("path", str(p.number))) for p in group.paths
+                )
                 + ".",
                 "",
             ]
         )
 
 
-def _steps_of(paths: PathDigest, numbers: tuple[int, ...]) -> list[NumberedStep]:
-    return [paths.steps[n - 1] for n in numbers]
-
-
-def _appendices(a: Assessment, lines: list[str], paths: PathDigest) -> None:
-    if not a.paths:
-        return
-    lines.extend([f"## {APPENDICES[0]}", ""])
-    lines.extend(
-        table(
-            ["Step", "From", "To", "Technique", "Threats", "Blocked by (not holding)", "Evidence"],
-            (
-                [
-                    f'<a id="step-{n.number}"></a>{n.label}',
-                    cell(n.step.source),
-                    cell(n.step.target),
-                    cell(n.step.technique),
-                    ", ".join(f"[{cell(x)}](#{threat_anchor(x)})" for x in n.step.threats) or "-",
-                    ", ".join(code(x) for x in n.step.blocked_by) or "-",
-                    "; ".join(cell(x.text) for x in n.step.evidence) or n.step.status or "-",
-                ]
-                for n in paths.steps
-            ),
-        )
-    )
-    lines.extend([f"## {APPENDICES[1]}", ""])
-    lines.extend(
-        table(
-            ["#", "Entry → target", "Score", "Clusters", "Steps", "Closed by"],
-            (
-                [
-                    str(p.number),
-                    f"{cell(p.path.entry)} → {cell(p.path.target)}",
-                    f"{p.path.score:g}",
-                    ", ".join(cell(c) for c in p.path.clusters) or "-",
-                    " > ".join(
-                        f"{cell(n.step.technique)} ({n.label})" for n in _steps_of(paths, p.steps)
-                    ),
-                    ", ".join(cell(m) for m in p.closed_by) or "-",
-                ]
-                for p in paths.paths
-            ),
-        )
-    )
-
-
 def _gaps(a: Assessment, lines: list[str]) -> None:
-    _section(lines, 9)
+    _section(lines, 5)
     if not a.gaps:
         lines.extend(["No project gap is listed.", ""])
     for gap in a.gaps:
@@ -580,30 +329,8 @@ def _gaps(a: Assessment, lines: list[str]) -> None:
             lines.extend(["No repository evidence (assess a repository with `--repo DIR`).", ""])
 
 
-def _candidates(a: Assessment, lines: list[str]) -> None:
-    _section(lines, 10)
-    if not a.candidates:
-        lines.extend(["The engine derived no threat beyond the catalogue.", ""])
-        return
-    lines.extend(
-        table(
-            ["Id", "Rule", "Category", "Title", "Targets"],
-            (
-                [
-                    code(c.id),
-                    code(c.rule),
-                    cell(c.category),
-                    cell(c.title),
-                    ", ".join(code(t) for t in c.targets) or "-",
-                ]
-                for c in a.candidates
-            ),
-        )
-    )
-
-
 def _errors(a: Assessment, lines: list[str]) -> None:
-    _section(lines, 11)
+    _section(lines, 6)
     if not a.errors:
         lines.extend(["None.", ""])
         return
@@ -611,40 +338,47 @@ def _errors(a: Assessment, lines: list[str]) -> None:
     lines.append("")
 
 
-# Failure modes shown per flow in the assessment; the rest are in assessment.json and in
-# `capsa fmea`, which prints them all.
-FMEA_TOP = 5
+def _details(links: Links, lines: list[str]) -> None:
+    _section(lines, 7)
+    lines.extend(["Written beside this report, in the same folder:", ""])
+    lines.extend(f"- {link(cell(c.title), links.doc(c.key))}: {cell(c.about)}." for c in COMPANIONS)
+    lines.append("")
 
 
-def _fmea(a: Assessment, lines: list[str]) -> None:
-    from capsa.report.fmea_markdown import fmea_markdown_lines
+def _main(a: Assessment, links: Links, paths: PathDigest) -> str:
+    lines = [f"# {cell(title_of(a))}: security self-assessment", ""]
+    _summary(a, links, lines)
+    _contents(links, lines)
+    _overview(a, links, lines)
+    _threats(a, links, lines)
+    _paths(a, links, lines, paths)
+    _findings(a, links, lines)
+    _gaps(a, lines)
+    _errors(a, lines)
+    _details(links, lines)
+    return "\n".join(lines).rstrip("\n") + "\n"
 
-    _section(lines, 12)
-    if a.fmea is None:
-        lines.extend(["No FMEA was run for this assessment (see the input problems).", ""])
-        return
-    lines.extend(fmea_markdown_lines(a.fmea, a.model, level=2, diagrams=False, top=FMEA_TOP))
+
+def render_assessment_markdown_documents(
+    assessment: Assessment, stem: str = "assessment"
+) -> dict[str, str]:
+    """The main report and its companions, file name → text, main first."""
+    a = assessment
+    paths = digest(a)
+    links = Links(stem, "md")
+    docs = {file_name(stem, MAIN, "md"): _main(a, links, paths)}
+    bodies: dict[str, Callable[[Links, list[str]], None]] = {
+        "threats": lambda here, lines: threats_body(a, here, lines),
+        "paths": lambda here, lines: paths_body(a, here, lines, paths),
+        "findings": lambda here, lines: findings_body(a, here, lines),
+        "system": lambda here, lines: system_body(a, here, lines),
+        "fmea": lambda here, lines: fmea_body(a, here, lines),
+    }
+    for key in KEYS:
+        docs[file_name(stem, key, "md")] = companion_document(a, links.on(key), bodies[key])
+    return docs
 
 
 def render_assessment_markdown(assessment: Assessment) -> str:
-    paths = digest(assessment)
-    lines = [f"# {cell(title_of(assessment))}: security self-assessment", ""]
-    _summary(assessment, lines)
-    _contents(assessment, lines)
-    _overview(assessment, lines)
-    _threats(assessment, lines)
-    _paths(assessment, lines, paths)
-    for part in (
-        _findings,
-        _checks,
-        _components,
-        _diagram,
-        _flows,
-        _gaps,
-        _candidates,
-        _errors,
-        _fmea,
-    ):
-        part(assessment, lines)
-    _appendices(assessment, lines, paths)
-    return "\n".join(lines).rstrip("\n") + "\n"
+    """The main report alone (its companions: `render_assessment_markdown_documents`)."""
+    return next(iter(render_assessment_markdown_documents(assessment).values()))

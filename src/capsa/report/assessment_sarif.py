@@ -22,6 +22,7 @@ from capsa.report.sarif import (
     SARIF_VERSION,
     sarif_location,
     sarif_rule,
+    uri_base_ids,
 )
 
 # the key earlier assessments used; kept so existing alerts keep matching
@@ -44,14 +45,14 @@ def _rule(check_id: str, a: Assessment, finding: FindingRecord | None) -> dict[s
     )
 
 
-def _result(f: FindingRecord, rule_index: int, base: Path) -> dict[str, Any]:
+def _result(f: FindingRecord, rule_index: int) -> dict[str, Any]:
     note = f"embedded in {f.location.carrier}" if f.location.carrier else None
     result: dict[str, Any] = {
         "ruleId": f.check_id,
         "ruleIndex": rule_index,
         "level": LEVEL[f.severity],
         "message": {"text": f"{f.resource.label}: {f.message} Fix: {f.remediation}"},
-        "locations": [sarif_location(f.location.path, f.location.line, base, note)],
+        "locations": [sarif_location(f.location.path, f.location.line, note)],
         "partialFingerprints": {
             FINGERPRINT_KEY: f.fingerprint,
             LEGACY_FINGERPRINT_KEY: f.fingerprint,
@@ -71,9 +72,10 @@ def _result(f: FindingRecord, rule_index: int, base: Path) -> dict[str, Any]:
 
 
 def render_assessment_sarif(assessment: Assessment) -> str:
-    """The SARIF log. Relative finding paths (as the assessment stores them) stay relative,
-    under %SRCROOT%."""
-    base = Path(os.getcwd())
+    """The SARIF log. Finding paths (relative to the scan root, as the assessment stores
+    them) stay relative to `SCANROOT`, which is the recorded root resolved from the working
+    directory (left to the consumer for the bundled example)."""
+    root = Path(os.path.abspath(assessment.inputs.root)) if assessment.inputs.root else None
     first: dict[str, FindingRecord] = {}
     for finding in assessment.findings:
         first.setdefault(finding.check_id, finding)
@@ -92,7 +94,8 @@ def render_assessment_sarif(assessment: Assessment) -> str:
                         "rules": [_rule(i, assessment, first.get(i)) for i in ids],
                     }
                 },
-                "results": [_result(f, index[f.check_id], base) for f in assessment.findings],
+                **({"originalUriBaseIds": uri_base_ids(root)} if root is not None else {}),
+                "results": [_result(f, index[f.check_id]) for f in assessment.findings],
                 "properties": {"schema": assessment.schema_, "kind": "Assessment"},
             }
         ],

@@ -10,24 +10,19 @@ from capsa.assess.model import (
 )
 from capsa.assess.status import METHOD
 
-# What matters first: the summary and the actions, then the verdicts and the paths, then
-# the evidence behind them, the system they were derived from, and the appendices.
+# What matters first: the summary and the actions, then the verdicts, the paths with the
+# cut before them and the findings; the rest is in the companion documents
+# (`capsa.report.companions`), which the last section lists.
 SECTIONS = (
     "Executive summary",
     "Scope and method",
     "Threats",
     "Attack paths and recommended cut",
     "Findings",
-    "Checks",
-    "Components and personas",
-    "Data-flow diagram",
-    "Flows",
     "Project gaps",
-    "Candidate threats from the engine",
     "Input problems",
-    "Failure modes and fault injection (FMEA)",
+    "In detail",
 )
-APPENDICES = ("Appendix A: attack path steps", "Appendix B: every attack path")
 
 # Why a mitigation is not assessable: the status reasons `capsa.assess.status` writes
 # again and again, each shown in tables as a short name and explained once.
@@ -172,14 +167,6 @@ def status_text(status: DeploymentStatus) -> str:
     return f"{STATUS_MARK[status]} {STATUS_TEXT[status]}"
 
 
-def threat_anchor(threat_id: str) -> str:
-    return f"threat-{threat_id}"
-
-
-def check_anchor(check_id: str) -> str:
-    return f"check-{check_id}"
-
-
 def grouped_threats(assessment: Assessment) -> list[tuple[str, list[ThreatAssessment]]]:
     """Threats grouped by category, in the order categories first appear."""
     groups: dict[str, list[ThreatAssessment]] = {}
@@ -201,14 +188,24 @@ def scope_lines(assessment: Assessment) -> list[str]:
         out.append("Manifests: the example deployment bundled with capsa (capa-demo)")
     for path in inputs.paths:
         out.append(f"Manifests: {path}")
+    if inputs.root:
+        out.append(f"Locations relative to: {inputs.root}")
+    out.extend(f"Selection: {line}" for line in inputs.selection)
+    if inputs.skipped_files:
+        out.append(f"Files left unread by --skip-path: {inputs.skipped_files}")
+    if inputs.excluded_checks:
+        out.append(
+            f"Checks left out ({len(inputs.excluded_checks)}; their mitigations are not "
+            f"assessed): {', '.join(inputs.excluded_checks)}"
+        )
     if inputs.cluster is not None:
         out.append(f"Live management cluster: {inputs.cluster or 'current kubeconfig context'}")
     if inputs.repo:
         out.append(f"Project repository: {inputs.repo}")
     if inputs.variables:
         out.append(f"Variables set (names only): {', '.join(inputs.variables)}")
-    if inputs.vars_file:
-        out.append(f"Variables file: {inputs.vars_file}")
+    for vars_file in [*([inputs.vars_file] if inputs.vars_file else []), *inputs.vars_files]:
+        out.append(f"Variables file: {vars_file}")
     if inputs.ignore_file:
         out.append(f"Suppressions: {inputs.ignore_file}")
     if inputs.tracking:

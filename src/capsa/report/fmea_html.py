@@ -36,7 +36,7 @@ def fmea_context(a: Assessment, top: int | None = None) -> dict[str, Any]:
     the highest-priority failure modes of each flow (the rest stay in the JSON)."""
     from markupsafe import Markup
 
-    from capsa.report.sequence_svg import render_sequence_svg
+    from capsa.report.sequence_svg import SHARED_DEFS, render_sequence_svg
 
     report = a.fmea
     if report is None:
@@ -45,7 +45,11 @@ def fmea_context(a: Assessment, top: int | None = None) -> dict[str, Any]:
     flows = []
     for flow in report.flows:
         marks = failing_steps(report, flow.id)
-        svg = render_sequence_svg(a.model, flow.id, marks) if flow.id in known else ""
+        svg = (
+            render_sequence_svg(a.model, flow.id, marks, standalone=False)
+            if flow.id in known
+            else ""
+        )
         modes = report.ranked(flow.id)
         shown = modes[:top] if top is not None else modes
         flows.append(
@@ -63,6 +67,7 @@ def fmea_context(a: Assessment, top: int | None = None) -> dict[str, Any]:
         "intro": INTRO,
         "summary": summary_line(report),
         "flows": flows,
+        "defs": Markup(SHARED_DEFS),  # noqa: S704 - capsa's own constant SVG
         "assumed_note": ASSUMED_NOTE if any(m.assumed for m in report.modes) else "",
         "outcome_text": outcome_text,
         "scores": scores,

@@ -162,6 +162,7 @@ def scan_report() -> dict[str, Any]:
             {
                 **_header("ScanReport"),
                 "tool": _obj({"name": {"const": "capsa"}, "version": _STR}),
+                "root": _NSTR,
                 "findings": _arr(finding),
                 "errors": _arr(PROBLEM),
                 "notes": _arr(PROBLEM),

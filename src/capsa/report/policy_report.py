@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from capsa.checks.findings import CheckResult, Finding, ResourceRef
+from capsa.scan.locations import rebased
 from capsa.scan.result import ScanResult
 
 API_VERSION = "wgpolicyk8s.io/v1alpha2"
@@ -90,6 +91,7 @@ def _report_name(namespace: str | None) -> str:
 def policy_reports(result: ScanResult, now: datetime | None = None) -> list[dict[str, Any]]:
     """The report objects: PolicyReports by namespace (name order), then the
     ClusterPolicyReport (when any resource has no namespace)."""
+    result = rebased(result)  # locations relative to the scan root
     moment = now or datetime.now(UTC)
     stamp = {"seconds": int(moment.timestamp()), "nanos": 0}
     by_namespace: dict[str | None, list[dict[str, Any]]] = defaultdict(list)

@@ -18,11 +18,13 @@ from capsa.checks.findings import Finding, Severity
 from capsa.checks.model import Check
 from capsa.checks.suppressions import AppliedSuppression
 from capsa.errors import Problem
+from capsa.scan.locations import rebased
 from capsa.scan.result import ScanResult
+from capsa.sources.root import relative_to_root
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
-SRCROOT = "%SRCROOT%"
+ROOT_ID = "SCANROOT"
 FINGERPRINT_KEY = "capsaFingerprint/v1"
 # the SIG Security issue that tracks the Cluster API self-assessment
 INFORMATION_URI = "https://github.com/kubernetes/sig-security/issues/8"
@@ -116,25 +118,34 @@ def _finding_rule(finding: Finding) -> dict[str, Any]:
     )
 
 
-def _artifact(path: str, base: Path) -> dict[str, Any]:
-    """A relative URI under %SRCROOT% when the file is below `base`, else an absolute one."""
+def _artifact(path: str) -> dict[str, Any]:
+    """A URI relative to the scan root (`SCANROOT`) for a location the scan made relative
+    to it; an absolute file URI for a file outside it (`--root`); other origins as they
+    are."""
     if path == "-":
         return {"uri": "stdin"}
     if _URL_SCHEME.match(path):
         return {"uri": path}
-    absolute = Path(os.path.abspath(path))
-    try:
-        relative = absolute.relative_to(base)
-    except ValueError:
-        return {"uri": absolute.as_uri()}
-    return {"uri": quote(relative.as_posix()), "uriBaseId": SRCROOT}
+    if not os.path.isabs(path):
+        return {"uri": quote(Path(path).as_posix()), "uriBaseId": ROOT_ID}
+    return {"uri": Path(os.path.abspath(path)).as_uri()}
 
 
-def sarif_location(
-    path: str, line: int | None, base: Path, note: str | None = None
-) -> dict[str, Any]:
+def uri_base_ids(root: Path) -> dict[str, Any]:
+    """`run.originalUriBaseIds`: where `SCANROOT` is, absolute, for consumers that
+    resolve it (code scanning reads relative URIs from the repository's top instead, so
+    the GitHub Action scans with `--root .`)."""
+    return {
+        ROOT_ID: {
+            "uri": root.as_uri().rstrip("/") + "/",
+            "description": {"text": "The scan root: every relative location is below it."},
+        }
+    }
+
+
+def sarif_location(path: str, line: int | None, note: str | None = None) -> dict[str, Any]:
     """A physical location; lines below 1 (unknown) are left out rather than invented."""
-    physical: dict[str, Any] = {"artifactLocation": _artifact(path, base)}
+    physical: dict[str, Any] = {"artifactLocation": _artifact(path)}
     if line is not None and line >= 1:
         physical["region"] = {"startLine": line}
     location: dict[str, Any] = {"physicalLocation": physical}
@@ -163,9 +174,7 @@ def _suppression(how: AppliedSuppression | None, finding: Finding) -> dict[str, 
     return out
 
 
-def _result(
-    finding: Finding, index: int, base: Path, how: AppliedSuppression | None
-) -> dict[str, Any]:
+def _result(finding: Finding, index: int, how: AppliedSuppression | None) -> dict[str, Any]:
     carrier = finding.location.carrier
     note = f"embedded in {carrier}" if carrier else None
     result: dict[str, Any] = {
@@ -173,7 +182,7 @@ def _result(
         "ruleIndex": index,
         "level": LEVEL[finding.severity],
         "message": {"text": f"{finding.resource.label}: {finding.message}"},
-        "locations": [sarif_location(finding.location.path, finding.location.line, base, note)],
+        "locations": [sarif_location(finding.location.path, finding.location.line, note)],
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
         "properties": {
             "severity": finding.severity.value,
@@ -187,18 +196,18 @@ def _result(
     return result
 
 
-def _notification(problem: Problem, base: Path) -> dict[str, Any]:
+def _notification(problem: Problem, root: Path | None) -> dict[str, Any]:
     return {
         "level": "error",
         "message": {"text": problem.message},
-        "locations": [sarif_location(problem.path, problem.line, base)],
+        "locations": [sarif_location(relative_to_root(problem.path, root), problem.line)],
     }
 
 
-def to_sarif(result: ScanResult, base_dir: str | Path | None = None) -> dict[str, Any]:
-    """The SARIF log. File URIs are made relative to `base_dir` (default: the current
-    directory), published as the %SRCROOT% base."""
-    base = Path(os.path.abspath(base_dir if base_dir is not None else os.getcwd()))
+def to_sarif(result: ScanResult) -> dict[str, Any]:
+    """The SARIF log. File URIs are relative to the scan root, published as `SCANROOT`."""
+    result = rebased(result)  # locations relative to the scan root
+    base = Path(result.root) if result.root else None
     rules = [_check_rule(c) for c in result.checks]
     index = {c.id: i for i, c in enumerate(result.checks)}
     for finding in result.findings:
@@ -206,7 +215,7 @@ def to_sarif(result: ScanResult, base_dir: str | Path | None = None) -> dict[str
             index[finding.check_id] = len(rules)
             rules.append(_finding_rule(finding))
     how = {a.fingerprint: a for a in result.suppressions}
-    results = [_result(f, index[f.check_id], base, how.get(f.fingerprint)) for f in result.findings]
+    results = [_result(f, index[f.check_id], how.get(f.fingerprint)) for f in result.findings]
     invocation = {
         "executionSuccessful": not result.unusable,
         "toolExecutionNotifications": [_notification(p, base) for p in result.errors],
@@ -220,7 +229,7 @@ def to_sarif(result: ScanResult, base_dir: str | Path | None = None) -> dict[str
                 "rules": rules,
             }
         },
-        "originalUriBaseIds": {SRCROOT: {"uri": base.as_uri() + "/"}},
+        **({"originalUriBaseIds": uri_base_ids(base)} if base is not None else {}),
         "invocations": [invocation],
         "results": results,
         "properties": {"summary": result.summary.as_dict()},
@@ -228,7 +237,7 @@ def to_sarif(result: ScanResult, base_dir: str | Path | None = None) -> dict[str
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 
-def render_sarif(result: ScanResult, base_dir: str | Path | None = None) -> str:
+def render_sarif(result: ScanResult) -> str:
     import json
 
-    return json.dumps(to_sarif(result, base_dir), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(to_sarif(result), indent=2, ensure_ascii=False) + "\n"

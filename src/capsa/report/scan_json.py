@@ -1,7 +1,8 @@
 """The JSON document of a scan (`schemas/scan-report.json`): what CI jobs, baselines and
 other tools read.
 
-Stable shape: `schema`, `kind`, `findings[]`, `errors[]`, `notes[]`, `summary`; fields may
+Stable shape: `schema`, `kind`, `root` (the folder every `location.path` is relative
+to: relative to the working directory when inside it, else absolute), `findings[]`, `errors[]`, `notes[]`, `summary`; fields may
 be added, never renamed. Its names are the contract every other capsa JSON output follows. Findings hidden by a baseline are counted in `summary.baseline`, not listed, so
 this output can itself serve as the next baseline together with the listed findings.
 """
@@ -9,13 +10,16 @@ this output can itself serve as the next baseline together with the listed findi
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from capsa import SCHEMA, __version__
 from capsa.checks.findings import CheckResult, Finding
 from capsa.checks.suppressions import AppliedSuppression, RefusedSuppression, Suppression
 from capsa.errors import Problem
+from capsa.scan.locations import rebased
 from capsa.scan.result import ScanResult
+from capsa.sources.root import shown_root
 
 
 def _problem(problem: Problem) -> dict[str, Any]:
@@ -75,11 +79,13 @@ def _refused(entry: RefusedSuppression) -> dict[str, Any]:
 
 def to_json(result: ScanResult) -> dict[str, Any]:
     """The scan as JSON-ready plain data (no Secret values ever reach a Finding)."""
+    result = rebased(result)  # locations relative to the scan root
     how = {a.fingerprint: a for a in result.suppressions}
     return {
         "schema": SCHEMA,
         "kind": "ScanReport",
         "tool": {"name": "capsa", "version": __version__},
+        "root": shown_root(Path(result.root)) if result.root else None,
         "findings": [_finding(f, how.get(f.fingerprint)) for f in result.findings],
         "errors": [_problem(p) for p in result.errors],
         "notes": [_problem(p) for p in result.notes],

@@ -14,6 +14,7 @@ from xml.etree import ElementTree as ET
 
 from capsa import __version__
 from capsa.checks.findings import CheckResult, Finding, Location, ResourceRef
+from capsa.scan.locations import rebased
 from capsa.scan.result import ScanResult
 
 
@@ -51,6 +52,7 @@ def _failure(case: ET.Element, finding: Finding) -> None:
 
 
 def render_junit(result: ScanResult) -> str:
+    result = rebased(result)  # locations relative to the scan root
     findings: dict[str, list[Finding]] = defaultdict(list)
     passes: dict[str, list[CheckResult]] = defaultdict(list)
     unknown: dict[str, list[CheckResult]] = defaultdict(list)

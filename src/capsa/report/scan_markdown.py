@@ -3,9 +3,13 @@ the open findings, and every suppressed or baseline-hidden critical finding by n
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from capsa.checks.findings import Finding
 from capsa.report.markdown_text import cell as _cell
+from capsa.scan.locations import rebased
 from capsa.scan.result import ScanResult
+from capsa.sources.root import shown_root
 
 
 def _location(finding: Finding) -> str:
@@ -15,6 +19,7 @@ def _location(finding: Finding) -> str:
 
 
 def render_markdown(result: ScanResult) -> str:
+    result = rebased(result)  # locations relative to the scan root
     summary = result.summary
     lines = ["# capsa scan", "", "| severity | open |", "| --- | ---: |"]
     lines += [f"| {severity} | {count} |" for severity, count in summary.by_severity.items()]
@@ -27,6 +32,11 @@ def render_markdown(result: ScanResult) -> str:
         f"{summary.checks} check(s), {summary.errors} input error(s).",
         "",
     ]
+    if result.root:
+        lines += [
+            f"Locations are relative to the scan root `{shown_root(Path(result.root)).rstrip('/')}/`.",
+            "",
+        ]
     if result.open_findings:
         lines += [
             "## Findings",

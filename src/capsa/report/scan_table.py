@@ -6,13 +6,16 @@ could not be read, and the counts. Readable at 80 columns (capsa.report.terminal
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
 
 from capsa.checks.findings import Finding, Severity
 from capsa.report.terminal_list import Entry, Group, print_groups
+from capsa.scan.locations import rebased
 from capsa.scan.result import ScanResult
+from capsa.sources.root import shown_root
 from capsa.terminal import console as safe_console
 
 _STYLE = {
@@ -62,6 +65,7 @@ def finding_groups(result: ScanResult) -> list[Group]:
 
 def print_table(result: ScanResult, console: Console, compact: bool = False) -> None:
     """Print the whole report on `console`."""
+    result = rebased(result)  # locations relative to the scan root
     if result.open_findings:
         print_groups(console, finding_groups(result), compact)
     else:
@@ -99,6 +103,12 @@ def print_table(result: ScanResult, console: Console, compact: bool = False) -> 
         )
     for problem in result.errors:
         console.print(Text(f"error: {problem}", style="red"))
+    if result.root:
+        console.print(
+            f"Paths are relative to the scan root {shown_root(Path(result.root)).rstrip('/')}/",
+            markup=False,
+            highlight=False,
+        )
     counts = ", ".join(f"{n} {s}" for s, n in summary.by_severity.items())
     console.print(
         f"{summary.open} open finding(s) ({counts}); {summary.suppressed} suppressed; "

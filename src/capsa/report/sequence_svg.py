@@ -32,6 +32,14 @@ _ARROW = (
 )
 
 
+# A page drawing several sequences carries their style and arrow head once (one id per
+# page): `SHARED_DEFS` before them, each drawn with `standalone=False`.
+SHARED_DEFS = (
+    '<svg class="sequence-defs" width="0" height="0" aria-hidden="true" '
+    f'style="position:absolute">{_STYLE}{_ARROW}</svg>'
+)
+
+
 def _name_lines(name: str) -> list[str]:
     """A participant's name on up to two lines, broken at blanks."""
     words = name.split()
@@ -79,9 +87,13 @@ def _row(step: PlannedStep, y: float, x_of: Mapping[str, float], marked: bool) -
 
 
 def render_sequence_svg(
-    model: SystemModel, flow_id: str, marks: Mapping[str, str] | None = None
+    model: SystemModel,
+    flow_id: str,
+    marks: Mapping[str, str] | None = None,
+    standalone: bool = True,
 ) -> str:
-    """One named flow as an <svg>; steps in `marks` (number → note) are marked."""
+    """One named flow as an <svg>; steps in `marks` (number → note) are marked. Without
+    `standalone` the style and arrow head are left to `SHARED_DEFS` on the page."""
     marks = marks or {}
     index = ModelIndex(model)
     steps = plan_flow(index, flow_id)
@@ -122,5 +134,5 @@ def render_sequence_svg(
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="sequence" viewBox="0 0 {width} '
         f'{height}" width="{width}" height="{height}" role="img" aria-label="{label}">'
-        f"{_STYLE}{_ARROW}{''.join(body)}</svg>"
+        f"{_STYLE + _ARROW if standalone else ''}{''.join(body)}</svg>"
     )

@@ -96,6 +96,8 @@ class ScanResult:
     nothing_read: bool = False
     strict: bool = False
     notes: tuple[Problem, ...] = ()  # skipped on purpose (not a Kubernetes object), not errors
+    root: str | None = None  # the absolute scan root (locations are made relative to it)
+    relative: bool = False  # locations already made relative to `root` (`scan.locations`)
 
     @property
     def open_findings(self) -> tuple[Finding, ...]:

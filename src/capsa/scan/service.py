@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import TextIO
 
@@ -37,6 +37,7 @@ from capsa.sources.aws.offline import offline_facts, offline_problems
 from capsa.sources.clusterctl_vars import load_vars_file
 from capsa.sources.files import read_manifests
 from capsa.sources.resource import Resource
+from capsa.sources.root import scan_root
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class ScanRequest:
     keep_topology: bool = True
     jobs: int = 1  # processes for a grouped scan (results identical for any number)
     cache_dir: str | None = None  # incremental cache of a grouped scan (None: no cache)
+    root: str | None = None  # locations relative to this (None: the paths' own root)
 
 
 def _variables(request: ScanRequest, problems: list[Problem]) -> dict[str, str]:
@@ -328,7 +330,7 @@ def _scan(request: ScanRequest) -> ScanResult:
         or (request.cluster and not read.live)
         or (request.aws is not None and not read.account_read)
     )
-    return ScanResult(
+    result = ScanResult(
         findings=tuple(kept),
         passes=(*evaluation.passes, *read.live_passes),
         unknown=(*evaluation.unknown, *read.live_unknown),
@@ -349,3 +351,5 @@ def _scan(request: ScanRequest) -> ScanResult:
         nothing_read=nothing_read,
         strict=request.strict,
     )
+    root = scan_root(request.paths, request.root)
+    return result if root is None else replace(result, root=root.as_posix())

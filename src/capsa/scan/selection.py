@@ -1,25 +1,68 @@
-"""Which checks run, which files are read and which findings are shown.
+"""Which checks run, which files are read and which findings are shown, for `scan` and
+`assess` alike.
 
 `--check` / `--skip-check` take check ids or globs (`CAPSA-IMDS-*`, case-insensitive); a
 pattern that matches no check is an error, so a typo never silently runs everything.
 `--skip-path` globs match a file's path relative to the folder given on the command line,
-and its name (`**/test/*`, `*.tmpl.yaml`). `--severity` hides findings below a level from
-what is shown; exit codes still follow `--fail-on` on the shown findings.
+and its name (`**/test/*`, `*.tmpl.yaml`). `--severity`: in `scan`, findings below the
+level are hidden from what is shown (exit codes follow `--fail-on` on the shown findings);
+in `assess`, checks below it count as not run, like `--skip-check` (`Selection`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from capsa.errors import Problem
+from capsa.errors import InputError, Problem
 
 if TYPE_CHECKING:
     from capsa.checks.model import Check
     from capsa.scan.result import ScanResult
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The selection options as given (patterns, not yet matched), with where each came
+    from (`--skip-check` or `.capsa.yaml`), so a verdict can say what hid its evidence."""
+
+    checks: tuple[str, ...] = ()
+    skip_checks: tuple[str, ...] = ()
+    severity: str = "low"
+    skip_paths: tuple[str, ...] = ()
+    sources: Mapping[str, str] = field(default_factory=dict)  # option -> where it was set
+
+    @property
+    def empty(self) -> bool:
+        return not (self.checks or self.skip_checks or self.skip_paths) and self.severity == "low"
+
+    def _said(self, option: str, value: str) -> str:
+        where = self.sources.get(option, "command line")
+        return f"{option} {value}" + ("" if where == "command line" else f" (from {where})")
+
+    def described(self) -> list[str]:
+        """Each option that leaves something out, as a line: `--skip-check X (from F)`."""
+        lines = [self._said("--check", p) for p in self.checks]
+        lines += [self._said("--skip-check", p) for p in self.skip_checks]
+        if self.severity != "low":
+            lines.append(self._said("--severity", self.severity))
+        lines += [self._said("--skip-path", p) for p in self.skip_paths]
+        return lines
+
+    def excluded_by(self, check_id: str, severity: str | None) -> str | None:
+        """Why the selection leaves this check out (the option and value), or None."""
+        if self.checks and not any(_matches(check_id, p) for p in self.checks):
+            return self._said("--check", ",".join(self.checks))
+        for pattern in self.skip_checks:
+            if _matches(check_id, pattern):
+                return self._said("--skip-check", pattern)
+        if severity is not None and _RANK[severity] < _RANK[self.severity]:
+            return self._said("--severity", self.severity)
+        return None
 
 
 def _matches(check_id: str, pattern: str) -> bool:
@@ -30,6 +73,24 @@ def unmatched(patterns: Iterable[str], ids: Iterable[str]) -> list[str]:
     """The patterns that name no check at all."""
     known = list(ids)
     return [p for p in patterns if not any(_matches(i, p) for i in known)]
+
+
+def every_check_id() -> list[str]:
+    """Ids of every manifest, live and cloud check: what --check may name."""
+    from capsa.checks.catalog import load_checks
+    from capsa.cloud.catalog import cloud_checks
+    from capsa.live.catalog import live_checks
+
+    return [*(c.id for c in load_checks()), *live_checks(), *(c.id for c in cloud_checks())]
+
+
+def refuse_unknown(patterns: Iterable[str], known: Iterable[str]) -> None:
+    """InputError naming each --check/--skip-check pattern that names no check at all."""
+    unknown = unmatched(patterns, known)
+    if unknown:
+        raise InputError(
+            [Problem("--check/--skip-check", None, None, f"{p!r} names no check") for p in unknown]
+        )
 
 
 def check_selected(check_id: str, only: Sequence[str], skip: Sequence[str]) -> bool:
@@ -103,10 +164,29 @@ def only_selected(result: ScanResult, only: Sequence[str], skip: Sequence[str]) 
     outside the manifest check set, so their results are filtered here too."""
     if not only and not skip:
         return result
+    return keeping(result, lambda check_id: check_selected(check_id, only, skip))
 
-    def keep(check_id: str) -> bool:
-        return check_selected(check_id, only, skip)
 
+def check_severities(result: ScanResult) -> dict[str, str]:
+    """The severity of every check the result knows (manifest, cloud and live)."""
+    severities = {c.id: c.severity.value for c in result.checks}
+    severities.update({c.id: c.severity.value for c in result.cloud_checks})
+    severities.update({c.id: c.severity.value for c in result.live_checks})
+    return severities
+
+
+def without_excluded(result: ScanResult, selection: Selection) -> ScanResult:
+    """The result as if the checks `selection` leaves out (by id or severity) never ran."""
+    if selection.empty:
+        return result
+    severities = check_severities(result)
+    return keeping(
+        result, lambda check_id: selection.excluded_by(check_id, severities.get(check_id)) is None
+    )
+
+
+def keeping(result: ScanResult, keep: Callable[[str], bool]) -> ScanResult:
+    """The result with only the findings and results of the checks `keep` accepts."""
     findings = tuple(f for f in result.findings if keep(f.check_id))
     counts = {k: 0 for k in result.summary.by_severity}
     for f in findings:

@@ -1,0 +1,43 @@
+"""Every location of a scan result made relative to its scan root (`capsa.sources.root`),
+where a report is written (scan's outputs, the assessment's records): the checks,
+suppressions, the cache, the attack graph and the FMEA work on the files' real paths,
+which the topology's resources carry too, and every finding and result a report shows
+is portable. Every scan writer calls `rebased` itself (it is idempotent), so a report
+is relative whoever asks for it. Input problems keep the
+path as the user named it: they are read at the terminal, beside the command typed, and
+may name files that are not scanned (a vars file, the ignore file)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import TypeVar
+
+from capsa.checks.findings import CheckResult, Finding
+from capsa.scan.result import ScanResult
+from capsa.sources.root import relative_to_root
+
+_Located = TypeVar("_Located", Finding, CheckResult)
+
+
+def rebased(result: ScanResult) -> ScanResult:
+    """`result` with every finding's and check result's location relative to its root."""
+    if result.root is None or result.relative:
+        return result
+    root = Path(result.root)
+
+    def move(item: _Located) -> _Located:
+        path = relative_to_root(item.location.path, root)
+        if path == item.location.path:
+            return item
+        return dataclasses.replace(item, location=dataclasses.replace(item.location, path=path))
+
+    return dataclasses.replace(
+        result,
+        relative=True,
+        findings=tuple(move(f) for f in result.findings),
+        passes=tuple(move(r) for r in result.passes),
+        unknown=tuple(move(r) for r in result.unknown),
+        not_applicable=tuple(move(r) for r in result.not_applicable),
+        baselined=tuple(move(f) for f in result.baselined),
+    )
