@@ -328,3 +328,28 @@ def test_grouped_scan_equals_whole_scan_with_generator_files(
     )
     assert all(c is not None and said in c for c in carriers)
     assert bool(set_sees_secret) is (case == "carried")
+
+
+MANAGEMENT_BINDING = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: ops-everything}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: addon-everything}
+subjects: [{kind: User, name: ops}]
+"""
+
+
+@pytest.mark.parametrize("budget", [None, 1])
+def test_a_role_in_a_generator_file_grants_nothing_on_the_management_cluster(
+    budget: int | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A management binding naming a ClusterRole that only a payload file defines gets
+    nothing from it, in the plan's RBAC analysis as in the whole's; the same files with
+    no generator give the binding everything."""
+    _generator_tree(tmp_path / "addon", "carried")
+    (tmp_path / "addon" / "c-binding.yaml").write_text(MANAGEMENT_BINDING, encoding="utf-8")
+    whole = _both([str(tmp_path)], budget, monkeypatch)
+    assert not [f for f in whole.findings if f.resource.name == "ops-everything"]
+    (tmp_path / "addon" / "kustomization.yaml").unlink()
+    plain = scan(ScanRequest(paths=[str(tmp_path)], today=TODAY))
+    assert [f for f in plain.findings if f.resource.name == "ops-everything"]

@@ -553,7 +553,8 @@ def scan_groups(
         reading = Reading(variables, spill.root, cache, stdin)
         first = first_pass(paths, reading, jobs)
         file_of = {path: n for n, path in enumerate(first.paths)}
-        rbac = rbac_facts(_mark(_unpack(first.rbac), first, fragments=False))
+        # payload bindings are not the management cluster's: mark them before the analysis
+        rbac = rbac_facts(_mark(_unpack(first.rbac), first))
         skeletons = _mark(_unpack(first.skeletons), first)
         planned = plan_groups(skeletons, file_of, first.sizes, budget or GROUP_BUDGET, rbac)
         del skeletons  # planning was their only use
@@ -599,13 +600,11 @@ def _unpack(blobs: list[bytes]) -> list[Resource]:
     return skeletons
 
 
-def _mark(resources: list[Resource], first: FirstPass, fragments: bool = True) -> list[Resource]:
+def _mark(resources: list[Resource], first: FirstPass) -> list[Resource]:
     """Objects (or their skeletons) read from patch files marked as fragments and those
     read from generator files as payloads of the generated ConfigMap/Secret, as the whole
-    read marks them (carried objects never are: their origin names a carrier). The RBAC
-    analysis reads fragments as the whole does (`fragments=False`)."""
-    if fragments:
-        resources = mark_fragments(resources, first.kustomizations)
+    read marks them (carried objects never are: their origin names a carrier)."""
+    resources = mark_fragments(resources, first.kustomizations)
     return mark_payloads(resources, first.kustomizations, first.refs)
 
 
