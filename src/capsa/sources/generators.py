@@ -110,20 +110,45 @@ def generated_files(
     return found
 
 
-def _listed(path: str, files: Mapping[str, Sequence[Generated]]) -> Sequence[Generated]:
-    """What `path` is a payload of: listed itself, or inside a listed directory (also in
-    a flattened copy, where `dir/file` is named `dir__file`)."""
-    exact = files.get(path)
-    if exact:
-        return exact
-    folder, name = os.path.split(path)
-    for listed, made in files.items():
-        listed_folder, listed_name = os.path.split(listed)
-        if path.startswith(listed + os.sep) or (
-            listed_folder == folder and name.startswith(listed_name + _FLAT)
-        ):
-            return [replace(m, key=_inner_key(name, listed_name)) for m in made]
-    return ()
+class _Listing:
+    """The listed paths, looked up by a file's own path, its folders and its folder's
+    flattened names, so that finding what a file is a payload of costs the depth of its
+    path, not the number of listed paths (a copied corpus lists hundreds)."""
+
+    def __init__(self, files: Mapping[str, Sequence[Generated]]) -> None:
+        self.files = files
+        self.order = {listed: at for at, listed in enumerate(files)}
+        self.by_folder: dict[str, list[tuple[str, str]]] = {}
+        for listed in files:
+            folder, name = os.path.split(listed)
+            self.by_folder.setdefault(folder, []).append((listed, name))
+        self.seen: dict[str, Sequence[Generated]] = {}
+
+    def of(self, path: str) -> Sequence[Generated]:
+        if path not in self.seen:
+            self.seen[path] = self._find(path)
+        return self.seen[path]
+
+    def _find(self, path: str) -> Sequence[Generated]:
+        """What `path` is a payload of: listed itself, or inside a listed directory (also
+        in a flattened copy, where `dir/file` is named `dir__file`); among several
+        directories, the one listed first."""
+        exact = self.files.get(path)
+        if exact:
+            return exact
+        folder, name = os.path.split(path)
+        matches = [path[:at] for at, char in enumerate(path) if char == os.sep]
+        matches = [m for m in matches if m in self.files]
+        matches.extend(
+            listed
+            for listed, listed_name in self.by_folder.get(folder, ())
+            if name.startswith(listed_name + _FLAT)
+        )
+        if not matches:
+            return ()
+        listed = min(matches, key=self.order.__getitem__)
+        listed_name = os.path.split(listed)[1]
+        return [replace(m, key=_inner_key(name, listed_name)) for m in self.files[listed]]
 
 
 def _inner_key(name: str, listed_name: str) -> str:
@@ -180,12 +205,13 @@ def mark_payloads(
         return list(resources)
     for applied in resource_files(listed):
         files.pop(applied, None)
+    listing = _Listing(files)
     out: list[Resource] = []
     for resource in resources:
         origin = resource.origin
         made: Sequence[Generated] = ()
         if origin.carrier is None and resource.fragment_of is None:
-            made = _listed(os.path.normpath(origin.path), files)
+            made = listing.of(os.path.normpath(origin.path))
         if not made:
             out.append(resource)
             continue
