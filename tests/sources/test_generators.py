@@ -226,6 +226,25 @@ def test_flattened_copies_resolve_generator_paths(tmp_path: Path) -> None:
     assert all("a ClusterResourceSet applies it" in (r.origin.carrier or "") for r in carried)
 
 
+def test_a_file_in_two_listed_directories_goes_with_the_one_listed_first(tmp_path: Path) -> None:
+    (tmp_path / "kustomization.yaml").write_text(
+        "configMapGenerator:\n  - name: outer\n    files: [addons]\n"
+        "  - name: inner\n    files: [addons/sub]\n"
+        "generatorOptions: {disableNameSuffixHash: true}\n"
+    )
+    (tmp_path / "addons" / "sub").mkdir(parents=True)
+    (tmp_path / "addons" / "sub" / "addon.yaml").write_text(ADDON)
+    (tmp_path / "addons" / "other.yaml").write_text(ADDON)
+    (tmp_path / "addons-extra.yaml").write_text(ADDON)  # shares a prefix, lies outside
+    result = read_manifests([str(tmp_path)])
+    made = {r.origin.path.removeprefix(str(tmp_path)): r.origin.generated for r in result.resources}
+    assert made == {
+        "/addons/other.yaml": "ConfigMap//outer",
+        "/addons/sub/addon.yaml": "ConfigMap//outer",
+        "/addons-extra.yaml": None,
+    }
+
+
 def test_entries_kustomize_refuses_are_not_followed() -> None:
     files = generated_files(
         [
