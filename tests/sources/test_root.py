@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from capsa.sources.root import relative_to_root, scan_root, shown_root
+from capsa.sources.root import relative_to_root, scan_root, shown_path
 
 
 @pytest.fixture
@@ -36,8 +36,8 @@ def test_relative_paths_resolve_from_the_working_directory(
     root = scan_root(["a"])
     assert root == tree / "a"
     assert relative_to_root("a/x/one.yaml", root) == "x/one.yaml"
-    assert shown_root(tree / "a") == "a" and shown_root(tree) == "."
-    assert shown_root(Path("/")) == "/"
+    assert shown_path(tree / "a") == "a" and shown_path(tree) == "."
+    assert shown_path(Path("/")) == "/"
 
 
 def test_only_files_below_the_root_become_relative(tree: Path) -> None:

@@ -19,7 +19,7 @@ from capsa.assess.stages import default_stages
 from capsa.assess.status import Evidence, ThreatInput, assess_threat
 from capsa.assess.summary import summarize, summarize_checks
 from capsa.scan.selection import Selection
-from capsa.sources.root import shown_root
+from capsa.sources.root import shown_path
 
 
 def _inputs(request: AssessRequest, paths: Sequence[str]) -> Inputs:
@@ -44,7 +44,7 @@ def _from_scan(inputs: Inputs, scan: ScanStage) -> Inputs:
     if result is None:
         return inputs
     sources = [f.source for f in result.cloud_sources]
-    root = shown_root(Path(result.root)) if result.root and not inputs.example else None
+    root = shown_path(Path(result.root)) if result.root and not inputs.example else None
     return inputs.model_copy(
         update={"root": root, "cloud": sources, "cloud_note": result.cloud_note}
     )

@@ -31,6 +31,7 @@ from capsa.display import display_path
 from capsa.errors import InputError, Problem
 from capsa.frozen import FrozenModel
 from capsa.reader import MAX_DATA_FILE_BYTES, read_text
+from capsa.sources.root import shown_path
 
 if TYPE_CHECKING:
     from capsa.scan.selection import Selection
@@ -121,16 +122,9 @@ def _camel(key: str) -> str:
     return re.sub(r"-([a-z])", lambda m: m.group(1).upper(), key)
 
 
-def _shown(path: Path) -> str:
-    """The file as the user would name it: relative to the working directory when below it."""
-    absolute = path.absolute()
-    here = Path.cwd()
-    return display_path(absolute.relative_to(here) if absolute.is_relative_to(here) else path)
-
-
 def load_file(path: Path) -> tuple[ConfigFile, str]:
     """The settings of one file and the label its settings are attributed to."""
-    shown = _shown(path)
+    shown = shown_path(path)
     if path.name == PYPROJECT:
         text = read_text(path, what="pyproject.toml", limit=MAX_DATA_FILE_BYTES)
         try:
@@ -239,7 +233,7 @@ def resolve(
             settings[name] = Setting(merged, f"command line over {settings[name].source}")
             continue
         settings[name] = Setting(value, "command line")
-    return Config(settings, None if chosen is None else _shown(chosen))
+    return Config(settings, None if chosen is None else shown_path(chosen))
 
 
 # the selection settings and the option each stands for

@@ -19,7 +19,7 @@ from capsa.checks.suppressions import AppliedSuppression, RefusedSuppression, Su
 from capsa.errors import Problem
 from capsa.scan.locations import rebased
 from capsa.scan.result import ScanResult
-from capsa.sources.root import shown_root
+from capsa.sources.root import shown_path
 
 
 def _problem(problem: Problem) -> dict[str, Any]:
@@ -85,7 +85,7 @@ def to_json(result: ScanResult) -> dict[str, Any]:
         "schema": SCHEMA,
         "kind": "ScanReport",
         "tool": {"name": "capsa", "version": __version__},
-        "root": shown_root(Path(result.root)) if result.root else None,
+        "root": shown_path(Path(result.root)) if result.root else None,
         "findings": [_finding(f, how.get(f.fingerprint)) for f in result.findings],
         "errors": [_problem(p) for p in result.errors],
         "notes": [_problem(p) for p in result.notes],

@@ -9,7 +9,7 @@ from capsa.checks.findings import Finding
 from capsa.report.markdown_text import cell as _cell
 from capsa.scan.locations import rebased
 from capsa.scan.result import ScanResult
-from capsa.sources.root import shown_root
+from capsa.sources.root import shown_path
 
 
 def _location(finding: Finding) -> str:
@@ -34,7 +34,7 @@ def render_markdown(result: ScanResult) -> str:
     ]
     if result.root:
         lines += [
-            f"Locations are relative to the scan root `{shown_root(Path(result.root)).rstrip('/')}/`.",
+            f"Locations are relative to the scan root `{shown_path(Path(result.root)).rstrip('/')}/`.",
             "",
         ]
     if result.open_findings:

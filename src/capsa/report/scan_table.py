@@ -15,7 +15,7 @@ from capsa.checks.findings import Finding, Severity
 from capsa.report.terminal_list import Entry, Group, print_groups
 from capsa.scan.locations import rebased
 from capsa.scan.result import ScanResult
-from capsa.sources.root import shown_root
+from capsa.sources.root import shown_path
 from capsa.terminal import console as safe_console
 
 _STYLE = {
@@ -105,7 +105,7 @@ def print_table(result: ScanResult, console: Console, compact: bool = False) -> 
         console.print(Text(f"error: {problem}", style="red"))
     if result.root:
         console.print(
-            f"Paths are relative to the scan root {shown_root(Path(result.root)).rstrip('/')}/",
+            f"Paths are relative to the scan root {shown_path(Path(result.root)).rstrip('/')}/",
             markup=False,
             highlight=False,
         )

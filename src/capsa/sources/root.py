@@ -16,6 +16,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
+from capsa.display import display_path
+
 
 def _is_file_path(path: str) -> bool:
     return bool(path) and path != "-" and "://" not in path
@@ -47,10 +49,9 @@ def relative_to_root(path: str, root: Path | None) -> str:
     return PurePosixPath(*relative.parts).as_posix() if relative.parts else absolute.name
 
 
-def shown_root(root: Path) -> str:
-    """How the root is named to people: relative to the working directory when it is
-    inside it (`.`, `clusters`), else absolute."""
+def shown_path(path: Path) -> str:
+    """How a path is named to people: relative to the working directory when it is inside
+    it (`.`, `clusters`), else as given; bytes that are not UTF-8 escaped."""
+    absolute = path.absolute()
     here = Path.cwd()
-    if root.is_relative_to(here):
-        return root.relative_to(here).as_posix() or "."
-    return root.as_posix()
+    return display_path(absolute.relative_to(here) if absolute.is_relative_to(here) else path)
