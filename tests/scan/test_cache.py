@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.sources.generator_cases import LABELLED_CLUSTER, resource_set
 
 import capsa.scan.grouped as grouped
 from capsa.scan.result import ScanResult
@@ -207,15 +208,6 @@ spec:
       containers: [{name: addon, image: "example.com/addon:v1.2.3"}]
 """
 
-RESOURCE_SET = """\
-apiVersion: addons.cluster.x-k8s.io/v1beta2
-kind: ClusterResourceSet
-metadata: {name: addon-set}
-spec:
-  clusterSelector: {matchLabels: {addon: "true"}}
-  resources: [{kind: ConfigMap, name: NAME}]
-"""
-
 GENERATOR = (
     "configMapGenerator:\n  - name: addon-components\n    files: [z-addon.yaml]\n"
     "generatorOptions: {disableNameSuffixHash: true}\n"
@@ -224,14 +216,8 @@ GENERATOR = (
 
 def _addon_tree(folder: Path) -> None:
     folder.mkdir()
-    (folder / "a-cluster.yaml").write_text(
-        "apiVersion: cluster.x-k8s.io/v1beta2\nkind: Cluster\n"
-        "metadata: {name: prod, labels: {addon: 'true'}}\n",
-        encoding="utf-8",
-    )
-    (folder / "b-crs.yaml").write_text(
-        RESOURCE_SET.replace("NAME", "addon-components"), encoding="utf-8"
-    )
+    (folder / "a-cluster.yaml").write_text(LABELLED_CLUSTER, encoding="utf-8")
+    (folder / "b-crs.yaml").write_text(resource_set("addon-components"), encoding="utf-8")
     (folder / "z-addon.yaml").write_text(ADDON, encoding="utf-8")
     (folder / "kustomization.yaml").write_text(
         "resources: [a-cluster.yaml, b-crs.yaml]\n", encoding="utf-8"
@@ -274,7 +260,7 @@ def test_a_cached_file_follows_what_kustomizations_make_of_it(
             text.replace("generatorOptions: {disableNameSuffixHash: true}\n", "")
         )
     else:
-        (folder / "b-crs.yaml").write_text(RESOURCE_SET.replace("NAME", "other"))
+        (folder / "b-crs.yaml").write_text(resource_set("other"))
     warm = _scan(folder, tmp_path / "cache")
     assert _seen(warm) == _seen(_scan(folder, None))
     (was,) = _addon_carriers(first)

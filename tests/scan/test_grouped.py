@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from tests.sources.generator_cases import ADDON, LABELLED_CLUSTER, resource_set
 
 import capsa.scan.grouped as grouped
 from capsa.scan.result import ScanResult
@@ -227,47 +228,6 @@ def test_the_spill_is_removed_after_the_scan(
     assert list((tmp_path / "tmp").iterdir()) == []
 
 
-ADDON = """\
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: addon-everything}
-rules: [{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: addon-admin}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: addon-everything}
-subjects: [{kind: ServiceAccount, name: addon, namespace: kube-system}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: addon, namespace: kube-system}
-spec:
-  template:
-    spec:
-      containers: [{name: addon, image: "example.com/addon:v1.2.3"}]
----
-apiVersion: v1
-kind: Secret
-metadata: {name: addon-cloud, namespace: kube-system}
-stringData: {access_key: example-not-a-real-key}
-"""
-
-RESOURCE_SET = """\
-apiVersion: addons.cluster.x-k8s.io/v1beta2
-kind: ClusterResourceSet
-metadata: {name: addon-set}
-spec:
-  clusterSelector: {matchLabels: {addon: "true"}}
-  resources: [{kind: ConfigMap, name: addon-components}]
-"""
-
-LABELLED_CLUSTER = """\
-apiVersion: cluster.x-k8s.io/v1beta2
-kind: Cluster
-metadata: {name: prod, labels: {addon: "true"}}
-"""
-
 GENERATOR_CASES = {
     # the set names the generated ConfigMap: its files are the workload's payload
     "carried": ("", "generatorOptions: {disableNameSuffixHash: true}\n"),
@@ -288,7 +248,7 @@ def _generator_tree(root: Path, case: str) -> None:
     (root / "a-cluster.yaml").write_text(LABELLED_CLUSTER, encoding="utf-8")
     resources = ["a-cluster.yaml"]
     if leave_out != "crs":
-        (root / "b-crs.yaml").write_text(RESOURCE_SET, encoding="utf-8")
+        (root / "b-crs.yaml").write_text(resource_set("addon-components"), encoding="utf-8")
         resources.append("b-crs.yaml")
     (root / "z-addon.yaml").write_text(ADDON, encoding="utf-8")
     if leave_out == "resource":

@@ -8,52 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.sources.generator_cases import ADDON, CLUSTER, resource_set
 
 from capsa.scan.result import ScanResult
 from capsa.scan.service import ScanRequest, scan
 from capsa.sources.files import read_manifests
 from capsa.sources.generators import generated_files
-
-CLUSTER = "apiVersion: cluster.x-k8s.io/v1beta2\nkind: Cluster\nmetadata: {name: prod}\n"
-
-ADDON = """\
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: addon-everything}
-rules: [{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: addon-admin}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: addon-everything}
-subjects: [{kind: ServiceAccount, name: addon, namespace: kube-system}]
----
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: addon, namespace: kube-system}
-spec:
-  template:
-    spec:
-      containers:
-        - name: addon
-          image: example.com/addon:v1.2.3
----
-apiVersion: v1
-kind: Secret
-metadata: {name: addon-cloud, namespace: kube-system}
-stringData: {access_key: example-not-a-real-key}
-"""
-
-
-def _crs(name: str) -> str:
-    return f"""\
-apiVersion: addons.cluster.x-k8s.io/v1beta2
-kind: ClusterResourceSet
-metadata: {{name: addon-set}}
-spec:
-  clusterSelector: {{matchLabels: {{addon: "true"}}}}
-  resources: [{{kind: ConfigMap, name: {name}}}]
-"""
 
 
 def _tree(
@@ -68,7 +28,7 @@ def _tree(
     (root / "addon.yaml").write_text(ADDON)
     resources = ["cluster.yaml"]
     if crs is not None:
-        (root / "crs.yaml").write_text(_crs(crs))
+        (root / "crs.yaml").write_text(resource_set(crs))
         resources.append("crs.yaml")
     (root / "kustomization.yaml").write_text(
         f"resources: [{', '.join(resources)}]\n{prefix}"
@@ -218,7 +178,7 @@ def test_flattened_copies_resolve_generator_paths(tmp_path: Path) -> None:
         "    files: [../data/addon.yaml]\ngeneratorOptions: {disableNameSuffixHash: true}\n"
     )
     (tmp_path / "a__data__addon.yaml").write_text(ADDON)
-    (tmp_path / "a__b__crs.yaml").write_text(_crs("addon-components"))
+    (tmp_path / "a__b__crs.yaml").write_text(resource_set("addon-components"))
     (tmp_path / "cluster.yaml").write_text(CLUSTER)
     result = read_manifests([str(tmp_path)])
     carried = [r for r in result.resources if r.origin.path.endswith("a__data__addon.yaml")]
