@@ -8,14 +8,13 @@ key names, and drops the payload text as soon as it is parsed.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
+from capsa.sources.redact import decoded_secret_value
 from capsa.yamlio import load_all_with_lines
 
 #: Payloads larger than this are not parsed (a ClusterResourceSet object is capped far lower).
@@ -47,10 +46,9 @@ def _texts(carrier: Mapping[str, Any]) -> list[str]:
             if not encoded:
                 texts.append(value)
                 continue
-            try:
-                texts.append(base64.b64decode(value, validate=True).decode("utf-8"))
-            except (binascii.Error, ValueError):
-                continue
+            text = decoded_secret_value(value)
+            if text is not None:
+                texts.append(text)
     return [t for t in texts if len(t) <= MAX_PAYLOAD_BYTES]
 
 

@@ -13,15 +13,13 @@ inside a payload) has its `data`/`stringData` values replaced by `"<redacted>"`,
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterable
 
 from capsa.errors import Problem
 from capsa.sources.classify import Tally, to_resources
 from capsa.sources.documents import PayloadMap, load_documents
 from capsa.sources.markers import may_hold_markers
-from capsa.sources.redact import REDACTED, is_secret, redact_secret
+from capsa.sources.redact import REDACTED, decoded_secret_value, is_secret, redact_secret
 from capsa.sources.resource import Origin, Resource
 from capsa.sources.value_facts import with_value_facts
 from capsa.yamlio import LineDict, Placement, Position
@@ -78,9 +76,8 @@ def _payloads(
             if not isinstance(value, str) or value == REDACTED:
                 continue
             if carrier.kind == "Secret" and field == "data":
-                try:
-                    text = base64.b64decode(value, validate=True).decode("utf-8")
-                except (binascii.Error, ValueError):
+                text = decoded_secret_value(value)
+                if text is None:
                     yield str(key), None, key_pos, None, "not valid base64-encoded UTF-8 text"
                     continue
                 yield str(key), text, key_pos, None, None

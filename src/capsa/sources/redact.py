@@ -6,6 +6,8 @@ count it as a credential) and a value that is wholly one unresolved clusterctl v
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from capsa.sources.clusterctl_vars import UNRESOLVED_RE
@@ -36,3 +38,11 @@ def _kept(value: Any) -> Any:
     if isinstance(value, str) and UNRESOLVED_RE.fullmatch(value.strip()):
         return value.strip()
     return REDACTED
+
+
+def decoded_secret_value(value: str) -> str | None:
+    """A Secret's `data` value as text: base64 decoded to UTF-8, None when it is not."""
+    try:
+        return base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None

@@ -11,12 +11,11 @@ never kept here.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
+from capsa.sources.redact import decoded_secret_value
 from capsa.sources.resource import Resource, ValueFact
 from capsa.sources.vsphere_config import insecure_flag
 
@@ -33,12 +32,9 @@ def _values(body: Mapping[str, Any], secret: bool) -> Iterator[tuple[str, str]]:
         for key, value in section.items():
             if not isinstance(value, str) or not value:
                 continue
-            if secret and field == "data":
-                try:
-                    value = base64.b64decode(value, validate=True).decode("utf-8")
-                except (binascii.Error, ValueError):
-                    continue
-            yield str(key), value
+            text = decoded_secret_value(value) if secret and field == "data" else value
+            if text is not None:
+                yield str(key), text
 
 
 def with_value_facts(resource: Resource) -> Resource:
