@@ -6,15 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from capsa.checks.findings import CheckResult, Finding
-from capsa.cloud.catalog import cloud_checks
-from capsa.cloud.engine import run_checks
-from capsa.cloud.iam import database_is_bundled
-from capsa.cloud.model import CloudCheck
-from capsa.cloud.registry import CloudOptions
 from capsa.errors import Problem
-from capsa.sources.aws.facts import CloudFacts
+
+if TYPE_CHECKING:
+    from capsa.checks.findings import CheckResult, Finding
+    from capsa.cloud.model import CloudCheck
+    from capsa.cloud.registry import CloudOptions
+    from capsa.sources.aws.facts import CloudFacts
 
 NO_CLOUD_EVIDENCE = (
     "not assessable: no cloud evidence given (use --aws to read an AWS account, or scan "
@@ -48,8 +48,12 @@ def cloud_evidence(
 ) -> CloudEvidence:
     """Run the shipped cloud checks over each source; `note` says once when none was
     given (the checks then yield nothing, rather than one "unknown" each)."""
-    if not sources:  # nothing to judge: the checks are not even loaded
+    if not sources:  # nothing to judge: the checks are not even loaded (nor imported)
         return CloudEvidence(note=NO_CLOUD_EVIDENCE)
+    from capsa.cloud.catalog import cloud_checks
+    from capsa.cloud.engine import run_checks
+    from capsa.cloud.iam import database_is_bundled
+
     checks = cloud_checks()
     findings: list[Finding] = []
     passes: list[CheckResult] = []

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from capsa.capi.topology import Topology, build_topology
 from capsa.checks.catalog import load_checks
@@ -29,15 +29,17 @@ from capsa.checks.suppressions import (
 )
 from capsa.cloud.service import cloud_evidence
 from capsa.errors import InputError, Problem
-from capsa.live.catalog import LiveCheck
 from capsa.scan.result import ScanResult, ScanSummary
-from capsa.sources.aws.collect import AwsOptions
-from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.aws.offline import offline_facts, offline_problems
 from capsa.sources.clusterctl_vars import load_vars_file
 from capsa.sources.files import read_manifests
 from capsa.sources.resource import Resource
 from capsa.sources.root import scan_root
+
+if TYPE_CHECKING:
+    from capsa.live.catalog import LiveCheck
+    from capsa.sources.aws.collect import AwsOptions
+    from capsa.sources.aws.facts import CloudFacts
 
 
 @dataclass(frozen=True)

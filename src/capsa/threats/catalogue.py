@@ -13,14 +13,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
 from capsa.datafile import DataFile, Entry, Loc
 from capsa.errors import InputError, Problem
 from capsa.frozen import FrozenModel
-from capsa.model.types import SystemModel
+
+if TYPE_CHECKING:
+    from capsa.model.types import SystemModel
 
 BUILTIN_CATALOGUE = "builtin:catalogue"
 _NOT_A_MAPPING = "a catalogue must be a YAML mapping with apiVersion, kind and threats"
