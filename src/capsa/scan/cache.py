@@ -19,6 +19,7 @@ import os
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -75,8 +76,16 @@ class CachedGroup:
     inline_problems: list[Problem]
 
 
-_FILE = TypeAdapter(CachedFile)
-_GROUP = TypeAdapter(CachedGroup)
+@cache
+def _file_adapter() -> TypeAdapter[CachedFile]:
+    """Built on first use: building it costs ~15 ms, which a scan without a cache
+    directory should not pay."""
+    return TypeAdapter(CachedFile)
+
+
+@cache
+def _group_adapter() -> TypeAdapter[CachedGroup]:
+    return TypeAdapter(CachedGroup)
 
 
 def digest(*parts: object) -> str:
@@ -125,18 +134,18 @@ class Cache:
         return digest(FORMAT, __version__, hashlib.sha256(content).hexdigest(), shown, variables)
 
     def load_file(self, key: str) -> CachedFile | None:
-        found: CachedFile | None = self._load(self.root / "files" / key, _FILE)
+        found: CachedFile | None = self._load(self.root / "files" / key, _file_adapter())
         return found
 
     def save_file(self, key: str, entry: CachedFile) -> None:
-        self._save(self.root / "files" / key, _FILE.dump_json(entry))
+        self._save(self.root / "files" / key, _file_adapter().dump_json(entry))
 
     def load_group(self, key: str) -> CachedGroup | None:
-        found: CachedGroup | None = self._load(self.root / "groups" / key, _GROUP)
+        found: CachedGroup | None = self._load(self.root / "groups" / key, _group_adapter())
         return found
 
     def save_group(self, key: str, entry: CachedGroup) -> None:
-        self._save(self.root / "groups" / key, _GROUP.dump_json(entry))
+        self._save(self.root / "groups" / key, _group_adapter().dump_json(entry))
 
     def _load(self, path: Path, adapter: TypeAdapter[Any]) -> Any:
         try:

@@ -11,11 +11,9 @@ one of them holds), the work runs serially.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -39,8 +37,13 @@ def _call(item: object) -> object:
 
 def run_ordered(work: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R]:
     global _WORK
-    serial = jobs <= 1 or len(items) <= 1 or threading.active_count() > 1
-    if serial or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or len(items) <= 1 or threading.active_count() > 1:
+        return [work(item) for item in items]
+    # imported only for a pool: a serial run would pay ~30 ms for nothing
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return [work(item) for item in items]
     _WORK = work  # type: ignore[assignment]
     try:
