@@ -6,16 +6,26 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from capsa.yamlio import (
+    ALIAS_SLACK,
+    MAX_ALIAS_RATIO,
+    MAX_DEPTH,
+    TOO_DEEP,
     LineDict,
     LineList,
     LineLoader,
     Placement,
     TooDeep,
+    _count_nodes,
+    _measure_aliases,
     build_document,
     exceeds_depth,
     load_all_with_lines,
+    may_have_aliases,
+    refusal,
 )
 
 MIXED = """\
@@ -188,3 +198,79 @@ def test_resolver_agrees_with_pyyaml(scalar: str) -> None:
     finally:
         loader.dispose()
         reference.dispose()
+
+
+def _measured_refusal(node: yaml.Node) -> str | None:
+    """What `refusal` answers from the full alias measurement, with no shortcut."""
+    deepest, expanded, cyclic = _measure_aliases(node)
+    if cyclic:
+        return "cyclic"
+    if deepest > MAX_DEPTH:
+        return TOO_DEEP
+    if expanded > MAX_ALIAS_RATIO * _count_nodes(node) + ALIAS_SLACK:
+        return "bomb"
+    return None
+
+
+def _deep_anchored(levels: int) -> str:
+    """An anchored document `levels` deep, scalars counted, with no alias in it."""
+    return "a: &x " + "[" * (levels - 2) + "1" + "]" * (levels - 2) + "\nb: 'arn:*:iam'\n"
+
+
+@pytest.mark.parametrize("levels", [MAX_DEPTH - 1, MAX_DEPTH, MAX_DEPTH + 1])
+def test_an_anchor_without_alias_is_judged_as_the_full_measure_judges(levels: int) -> None:
+    text = _deep_anchored(levels)
+    assert may_have_aliases(text)
+    node = yaml.compose(text, Loader=LineLoader)
+    assert node is not None
+    assert _measure_aliases(node)[0] == levels
+    assert refusal(node, True) == _measured_refusal(node)
+    assert (refusal(node, True) == TOO_DEEP) == (levels > MAX_DEPTH)
+
+
+_BODY = st.recursive(
+    st.sampled_from(["1", "x", "*a", "*b", "*a", "&c 2"]),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4).map(lambda items: "[" + ", ".join(items) + "]"),
+        st.lists(inner, max_size=4).map(
+            lambda items: "{" + ", ".join(f"k{i}: {v}" for i, v in enumerate(items)) + "}"
+        ),
+    ),
+    max_leaves=12,
+)
+#: Documents whose anchors come first (so most aliases resolve), then a body that may or
+#: may not use them, or refer to its own parent.
+_ALIASED = st.tuples(st.booleans(), _BODY).map(
+    lambda parts: (
+        "defs: [&a 2, &b {k: [y, 1]}]\nv: "
+        + ("&d [*d, " + parts[1] + "]" if parts[0] else parts[1])
+        + "\n"
+    )
+)
+_BOMB = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(5)
+)
+
+
+def test_an_alias_bomb_is_still_measured() -> None:
+    node = yaml.compose(_BOMB, Loader=LineLoader)
+    assert node is not None
+    assert _measured_refusal(node) == "bomb"
+    found = refusal(node, True)
+    assert found is not None and "alias bomb" in found
+
+
+@settings(max_examples=200, deadline=None)
+@given(_ALIASED)
+def test_refusal_agrees_with_the_full_alias_measure(text: str) -> None:
+    try:
+        node = yaml.compose(text, Loader=LineLoader)
+    except yaml.YAMLError:
+        return  # an alias before its anchor: not a document
+    assume(node is not None)
+    found = refusal(node, True)
+    expected = _measured_refusal(node)
+    if expected == "cyclic":
+        assert found is not None and "recursive" in found
+    else:
+        assert found == expected
