@@ -40,11 +40,21 @@ def _pattern(text: str, fold: bool) -> re.Pattern[str]:
     return re.compile("".join(parts), re.IGNORECASE if fold else 0)
 
 
+def _literal(pattern: str) -> bool:
+    return "*" not in pattern and "?" not in pattern
+
+
 def action_matches(pattern: str, action: str) -> bool:
+    # Most action names carry no wildcard: compared without compiling a pattern each
+    # (ASCII only, where IGNORECASE is exactly lower-case equality).
+    if _literal(pattern) and pattern.isascii() and action.isascii():
+        return pattern.lower() == action.lower()
     return _pattern(pattern, True).fullmatch(action) is not None
 
 
 def resource_matches(pattern: str, arn: str) -> bool:
+    if _literal(pattern):
+        return pattern == arn
     return _pattern(pattern, False).fullmatch(arn) is not None
 
 
