@@ -3,7 +3,10 @@ the action database behind access levels and wildcard expansion."""
 
 from __future__ import annotations
 
+import pytest
+
 from capsa.cloud.iam import (
+    _pattern,
     access_level,
     action_matches,
     allows_action,
@@ -29,6 +32,26 @@ def test_action_names_fold_case_resources_do_not() -> None:
     assert not resource_matches("arn:*:secretsmanager:*:*:secret:AWS.cluster.x-k8s.io/*", SECRET)
     # IAM has no character classes: brackets are literal
     assert not resource_matches("arn:aws:s3:::[ab]", "arn:aws:s3:::a")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "action"),
+    [("EC2:runinstances", "ec2:RunInstances"), ("ec2:RunInstances", "ec2:RunInstances"),
+     ("ec2:RunInstance", "ec2:RunInstances"), ("ec2:RunInstances.", "ec2:RunInstances"),
+     ("s3:GetObject", "s3:getobjecT"), ("iam:Pass\u212aey", "iam:PassKey")],
+)  # fmt: skip
+def test_names_without_wildcards_match_as_their_pattern_would(pattern: str, action: str) -> None:
+    """Literal names are compared as strings; the answer is the wildcard matcher's."""
+    assert action_matches(pattern, action) == (
+        _pattern(pattern, True).fullmatch(action) is not None
+    )
+
+
+def test_arns_without_wildcards_match_exactly() -> None:
+    assert resource_matches(SECRET, SECRET)
+    assert not resource_matches(SECRET.upper(), SECRET)
+    assert not resource_matches(SECRET + "x", SECRET)
+    assert not resource_matches("arn:aws:s3:::a.b", "arn:aws:s3:::axb")
 
 
 def test_unconditional_deny_overrides_allow_conditional_deny_does_not() -> None:
