@@ -3,7 +3,11 @@ composed program behaving like an admission policy's lazily evaluated variables.
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from capsa.cel import CelEnvironment, CelError
 from capsa.checks.variables import (
@@ -94,3 +98,69 @@ def test_a_variable_is_evaluated_once_however_often_it_is_read() -> None:
 
 def test_without_variables_the_expression_is_unchanged() -> None:
     assert compose([], "object.a == 'variables.b'") == "object.a == 'variables.b'"
+
+
+def _reference_references(expression: str) -> list[tuple[int, int, str | None]]:
+    """The lexer as first written, one character at a time: the oracle the faster one in
+    capsa.checks.variables must agree with."""
+
+    def skip_string(text: str, start: int, raw: bool) -> int:
+        quote = text[start]
+        closing = quote * 3 if text.startswith(quote * 3, start) else quote
+        i = start + len(closing)
+        while i < len(text):
+            if not raw and text[i] == "\\":
+                i += 2
+                continue
+            if text.startswith(closing, i):
+                return i + len(closing)
+            if len(closing) == 1 and text[i] == "\n":
+                return i
+            i += 1
+        return len(text)
+
+    found: list[tuple[int, int, str | None]] = []
+    i = 0
+    while i < len(expression):
+        char = expression[i]
+        if char in "'\"":
+            i = skip_string(expression, i, raw=False)
+            continue
+        if char.isdigit():
+            number = re.compile(r"[0-9][0-9A-Za-z_.]*").match(expression, i)
+            i = number.end() if number else i + 1
+            continue
+        ident = re.compile(r"[A-Za-z_][A-Za-z0-9_]*").match(expression, i)
+        if ident is None:
+            i += 1
+            continue
+        word, end = ident.group(), ident.end()
+        prefix = re.fullmatch(r"[rR][bB]?|[bB][rR]?", word)
+        if end < len(expression) and expression[end] in "'\"" and prefix:
+            i = skip_string(expression, end, raw="r" in word.lower())
+            continue
+        before = expression[:i].rstrip()
+        if before.endswith("?"):
+            before = before[:-1].rstrip()
+        if word == "variables" and not before.endswith("."):
+            selection = re.compile(r"\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)").match(expression, end)
+            if selection is not None:
+                found.append((i, selection.end(), selection.group(1)))
+                end = selection.end()
+            else:
+                found.append((i, end, None))
+        i = end
+    return found
+
+
+_PIECES = st.sampled_from(
+    ["variables", ".", "a", "x1", " ", "\n", "'", '"', "'''", '"""', "\\", "r", "b", "R",
+     "?", "1", "2e3", "٣", "é", "[", "]", "+", "(", ")", ".?"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, max_size=30).map("".join))
+def test_the_lexer_agrees_with_a_character_by_character_reading(expression: str) -> None:
+    got = [(r.start, r.end, r.name) for r in references(expression)]
+    assert got == _reference_references(expression)

@@ -27,6 +27,7 @@ _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _NUMBER = re.compile(r"[0-9][0-9A-Za-z_.]*")
 _SELECTION = re.compile(r"\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)")
 _STRING_PREFIX = re.compile(r"^(?:[rR][bB]?|[bB][rR]?)$")
+_TOKEN_START = re.compile(r"['\"0-9A-Za-z_]")
 
 
 @dataclass(frozen=True)
@@ -39,22 +40,39 @@ class Reference:
     name: str | None
 
 
+_STRING_STOPS: dict[tuple[str, bool, bool], re.Pattern[str]] = {}
+
+
+def _string_stops(quote: str, triple: bool, raw: bool) -> re.Pattern[str]:
+    """What can end or escape inside a string literal: its closing quote(s), a newline
+    (which ends a single-quoted literal), a backslash (unless raw)."""
+    key = (quote, triple, raw)
+    found = _STRING_STOPS.get(key)
+    if found is None:
+        parts = ([] if raw else [r"\\"]) + [re.escape(quote * 3 if triple else quote)]
+        parts += [] if triple else ["\n"]
+        found = _STRING_STOPS[key] = re.compile("|".join(parts))
+    return found
+
+
 def _skip_string(text: str, start: int, raw: bool) -> int:
-    """Index just after the string literal whose opening quote is at `start`."""
+    """Index just after the string literal whose opening quote is at `start` (jumping
+    from one quote, newline or backslash to the next, not character by character)."""
     quote = text[start]
     triple = text.startswith(quote * 3, start)
     closing = quote * 3 if triple else quote
+    stops = _string_stops(quote, triple, raw)
     i = start + len(closing)
-    while i < len(text):
-        if not raw and text[i] == "\\":
-            i += 2
-            continue
-        if text.startswith(closing, i):
-            return i + len(closing)
-        if not triple and text[i] == "\n":
-            return i
-        i += 1
-    return len(text)
+    while True:
+        stop = stops.search(text, i)
+        if stop is None:
+            return len(text)
+        hit = stop.group()
+        if hit == closing:
+            return stop.end()
+        if hit == "\n":
+            return stop.start()
+        i = stop.start() + 2  # a backslash escapes the next character
 
 
 def _is_member(text: str, index: int) -> bool:
@@ -77,6 +95,11 @@ def references(expression: str) -> tuple[Reference, ...]:
     found: list[Reference] = []
     i = 0
     while i < len(expression):
+        # only quotes, digits and identifiers start a token that matters; jump there
+        start = _TOKEN_START.search(expression, i)
+        if start is None:
+            break
+        i = start.start()
         char = expression[i]
         if char in "'\"":
             i = _skip_string(expression, i, raw=False)
