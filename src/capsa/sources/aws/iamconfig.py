@@ -16,7 +16,6 @@ control-plane role. Fields clusterawsadm would ignore are not guessed at.
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from capsa.errors import Problem
@@ -81,6 +80,8 @@ def unknown_fields(resource: Resource) -> list[Problem]:
         for key in section:
             if not isinstance(key, str) or key in known:
                 continue
+            import difflib  # only for a misspelt field: ~2 ms at every scan otherwise
+
             close = difflib.get_close_matches(key, sorted(known), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             position = section.key_positions.get(key) if isinstance(section, LineDict) else None
