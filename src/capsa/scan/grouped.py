@@ -49,8 +49,8 @@ from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.aws.offline import offline_facts, offline_problems
 from capsa.sources.embedded import expand_carrier, is_carrier
 from capsa.sources.files import FileChunk, chunk_of, read_one, read_text
-from capsa.sources.generators import generated_files, mark_payloads, resource_files
-from capsa.sources.kustomize import mark_fragments, patch_files
+from capsa.sources.generators import PayloadMarker, generated_files, resource_files
+from capsa.sources.kustomize import mark_patch_files, patch_files
 from capsa.sources.resource import Resource
 from capsa.sources.walk import expand_paths
 from capsa.yamlio import plain
@@ -313,6 +313,8 @@ class FirstPass:
     cloud: list[CloudFacts] = field(default_factory=list)
     kustomizations: list[tuple[str, dict[Any, Any]]] = field(default_factory=list)
     refs: Refs = field(default_factory=set)  # every ClusterResourceSet reference
+    patches: dict[str, str] = field(default_factory=dict)  # `kustomize.patch_files`
+    payloads: PayloadMarker = field(default_factory=lambda: PayloadMarker((), set()))
     files: int = 0
     documents: int = 0
     skipped: int = 0
@@ -360,6 +362,8 @@ def first_pass(paths: Sequence[str], reading: Reading, jobs: int = 1) -> FirstPa
         first.kustomizations.extend(record.kustomizations)
         first.add(record.noted)
     first.refs = refs
+    first.patches = patch_files(first.kustomizations)
+    first.payloads = PayloadMarker(first.kustomizations, refs)
     _add_carried(first, reading, refs, kept, jobs)
     return first
 
@@ -669,9 +673,10 @@ def _unpack(blobs: list[bytes]) -> list[Resource]:
 def _mark(resources: list[Resource], first: FirstPass) -> list[Resource]:
     """Objects (or their skeletons) read from patch files marked as fragments and those
     read from generator files as payloads of the generated ConfigMap/Secret, as the whole
-    read marks them (carried objects never are: their origin names a carrier)."""
-    resources = mark_fragments(resources, first.kustomizations)
-    return mark_payloads(resources, first.kustomizations, first.refs)
+    read marks them (carried objects never are: their origin names a carrier). The lists
+    of patch and generator files are worked out once, in pass one."""
+    resources = mark_patch_files(resources, first.patches)
+    return first.payloads.mark(resources)
 
 
 def _kustomize_key(first: FirstPass) -> list[object]:
@@ -679,7 +684,7 @@ def _kustomize_key(first: FirstPass) -> list[object]:
     patches and as generator files (with what they become), and the ClusterResourceSet
     references that decide where a generated object goes. A cached group is then reused
     only while these agree, though they live in files the group may not load."""
-    patches = sorted(patch_files(first.kustomizations).items())
+    patches = sorted(first.patches.items())
     generated = generated_files(first.kustomizations)
     if not generated:
         return [patches]
