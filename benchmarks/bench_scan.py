@@ -109,7 +109,7 @@ def run_checkov(folder: Path) -> float | None:
 
 
 def main() -> None:
-    from benchmarks.bench_parse import c_loader_parse
+    from benchmarks.floor import c_loader_parse
     from capsa.scan.result import ScanResult
     from capsa.scan.service import ScanRequest, scan
 

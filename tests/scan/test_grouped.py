@@ -8,7 +8,9 @@ every file its own group and so exercises every closure rule."""
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +20,8 @@ from tests.sources.generator_cases import ADDON, LABELLED_CLUSTER, resource_set
 import capsa.scan.grouped as grouped
 from capsa.scan.result import ScanResult
 from capsa.scan.service import ScanRequest, scan
+from capsa.sources.files import FileChunk
+from capsa.sources.resource import Resource
 
 TODAY = date(2026, 3, 1)
 DEMO = Path(__file__).resolve().parents[2] / "src" / "capsa" / "examples" / "capa-demo"
@@ -73,15 +77,18 @@ def test_grouped_scan_equals_whole_scan_on_copies(
     _both(_copies(DEMO, tmp_path, 3), budget, monkeypatch)
 
 
-@pytest.mark.parametrize("budget", [None, 1])
+@pytest.mark.parametrize(("budget", "held"), [(None, True), (1, True), (None, False), (1, False)])
 def test_grouped_scan_equals_whole_scan_on_the_corpus(
-    budget: int | None, monkeypatch: pytest.MonkeyPatch
+    budget: int | None, held: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The corpus holds kustomize overlays (patch files are fragments), kustomize
     generator files (payloads of generated ConfigMaps) and ClusterClasses no Cluster uses
-    (judged alone), in files apart from their templates."""
+    (judged alone), in files apart from their templates. Parsed files held in memory
+    between the passes (shared by every group that loads them) or pickled to disk."""
     if not CORPUS.is_dir():
         pytest.skip("shared corpus not available")
+    if not held:
+        monkeypatch.setattr(grouped, "HOLD_BYTES", -1)
     whole = _both([str(CORPUS)], budget, monkeypatch)
     carried = [f for f in whole.findings if "configMapGenerator" in (f.location.carrier or "")]
     assert carried, "the corpus's generator files must be read as payloads"
@@ -214,6 +221,77 @@ def test_two_jobs_give_the_serial_result_in_the_same_order(tmp_path: Path) -> No
     assert serial.findings
     for name in ("findings", "passes", "unknown", "not_applicable", "errors", "summary"):
         assert getattr(parallel, name) == getattr(serial, name), name
+
+
+class _CountingSpill(grouped.Spill):
+    """A spill that notes each record it writes to disk in `log` (a file: worker
+    processes write there too)."""
+
+    log = Path()
+
+    def put(self, key: str, resources: list[Resource]) -> None:
+        if not self.holding:
+            with type(self).log.open("a", encoding="utf-8") as out:
+                out.write(f"{key}\n")
+        super().put(key, resources)
+
+
+@pytest.mark.parametrize(
+    ("hold_bytes", "jobs", "on_disk"),
+    [(None, 1, False), (1_000, 1, True), (None, 2, True)],
+    ids=["small-serial-held", "larger-than-hold-spilled", "workers-spill"],
+)
+def test_a_small_serial_scan_holds_its_files_and_a_larger_or_parallel_one_spills(
+    hold_bytes: int | None,
+    jobs: int,
+    on_disk: bool,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(grouped, "Spill", _CountingSpill)
+    monkeypatch.setattr(_CountingSpill, "log", tmp_path / "written.log")
+    if hold_bytes is not None:
+        monkeypatch.setattr(grouped, "HOLD_BYTES", hold_bytes)
+    paths = _copies(DEMO, tmp_path / "input", 2)
+    scan(ScanRequest(paths=paths, today=TODAY, keep_topology=False, jobs=jobs))
+    assert _CountingSpill.log.is_file() is on_disk
+
+
+def test_a_held_file_is_never_released_before_its_last_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every file its own group, loaded again by the groups of the files that refer to
+    it: a record released too early would be parsed a second time."""
+    parsed: list[str] = []
+    original = grouped.read_one
+
+    def counting(source: str, variables: Mapping[str, str]) -> FileChunk:
+        parsed.append(source)
+        return original(source, variables)
+
+    monkeypatch.setattr(grouped, "read_one", counting)
+    whole = scan(ScanRequest(paths=[str(DEMO)], today=TODAY))
+    done = grouped.scan_groups([str(DEMO)], {}, None, whole.checks, budget=1)
+    assert done.groups > 1
+    assert parsed == []
+
+
+def test_a_held_record_is_shared_until_released(tmp_path: Path) -> None:
+    resources = scan(ScanRequest(paths=[str(DEMO)], today=TODAY)).topology
+    assert resources is not None
+    some = list(resources.resolved_resources[:2])
+    with grouped.Spill() as spill:
+        spill.holding = True
+        spill.put("file-0", some)
+        assert spill.has("file-0") and spill.get("file-0") is some
+        assert os.listdir(spill.root) == []
+        spill.release("file-0")
+        assert not spill.has("file-0") and spill.get("file-0") == []
+        spill.holding = False
+        spill.put("file-1", some)
+        assert spill.get("file-1") == some and spill.get("file-1") is not some
+        spill.release("file-1")
+        assert spill.has("file-1"), "a record on disk stays"
 
 
 def test_the_spill_is_removed_after_the_scan(

@@ -196,26 +196,41 @@ def mark_payloads(
     refs: Refs,
 ) -> list[Resource]:
     """`resources` with those read from a generator's file moved into the payload of the
-    generated ConfigMap/Secret (a file listed by several generators goes with the first
-    one a ClusterResourceSet carries, else the first). A file a kustomization also lists
-    under `resources` stays an object: that kustomization applies it."""
-    listed = list(kustomizations)
-    files = generated_files(listed)
-    if not files:
-        return list(resources)
-    for applied in resource_files(listed):
-        files.pop(applied, None)
-    listing = _Listing(files)
-    out: list[Resource] = []
-    for resource in resources:
-        origin = resource.origin
-        made: Sequence[Generated] = ()
-        if origin.carrier is None and resource.fragment_of is None:
-            made = listing.of(os.path.normpath(origin.path))
-        if not made:
-            out.append(resource)
-            continue
-        chosen = next((m for m in made if _carried(m, refs)), made[0])
-        carried = replace(origin, carrier=describe(chosen, refs), generated=chosen.object())
-        out.append(replace(resource, origin=carried))
-    return out
+    generated ConfigMap/Secret (`PayloadMarker`)."""
+    return PayloadMarker(kustomizations, refs).mark(resources)
+
+
+class PayloadMarker:
+    """Moves objects read from a generator's file into the payload of the generated
+    ConfigMap/Secret (a file listed by several generators goes with the first one a
+    ClusterResourceSet carries, else the first). A file a kustomization also lists
+    under `resources` stays an object: that kustomization applies it. The listing is
+    worked out once, for a scan that marks group after group."""
+
+    def __init__(self, kustomizations: Iterable[tuple[str, Mapping[Any, Any]]], refs: Refs):
+        listed = list(kustomizations)
+        files = generated_files(listed)
+        for applied in resource_files(listed) if files else ():
+            files.pop(applied, None)
+        self.refs = refs
+        self.listing = _Listing(files) if files else None
+
+    def mark(self, resources: Sequence[Resource]) -> list[Resource]:
+        listing = self.listing
+        if listing is None:
+            return list(resources)
+        out: list[Resource] = []
+        for resource in resources:
+            origin = resource.origin
+            made: Sequence[Generated] = ()
+            if origin.carrier is None and resource.fragment_of is None:
+                made = listing.of(os.path.normpath(origin.path))
+            if not made:
+                out.append(resource)
+                continue
+            chosen = next((m for m in made if _carried(m, self.refs)), made[0])
+            carried = replace(
+                origin, carrier=describe(chosen, self.refs), generated=chosen.object()
+            )
+            out.append(replace(resource, origin=carried))
+        return out

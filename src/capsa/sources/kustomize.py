@@ -64,7 +64,12 @@ def mark_fragments(
     resources: Sequence[Resource], kustomizations: Iterable[tuple[str, Mapping[Any, Any]]]
 ) -> list[Resource]:
     """`resources` with those read from a listed patch file marked as fragments."""
-    patches = patch_files(kustomizations)
+    return mark_patch_files(resources, patch_files(kustomizations))
+
+
+def mark_patch_files(resources: Sequence[Resource], patches: Mapping[str, str]) -> list[Resource]:
+    """`resources` with those read from one of `patches` (`patch_files`) marked as
+    fragments of the kustomization that lists it."""
     if not patches:
         return list(resources)
     out: list[Resource] = []
