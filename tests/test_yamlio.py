@@ -200,6 +200,18 @@ def test_resolver_agrees_with_pyyaml(scalar: str) -> None:
         reference.dispose()
 
 
+@pytest.mark.parametrize("kind", [yaml.MappingNode, yaml.SequenceNode])
+def test_resolver_agrees_with_pyyaml_on_collections(kind: type[yaml.Node]) -> None:
+    loader = LineLoader("")
+    reference: Any = yaml.SafeLoader("")
+    try:
+        for implicit in (True, False):
+            assert loader.resolve(kind, None, implicit) == reference.resolve(kind, None, implicit)
+    finally:
+        loader.dispose()
+        reference.dispose()
+
+
 def _measured_refusal(node: yaml.Node) -> str | None:
     """What `refusal` answers from the full alias measurement, with no shortcut."""
     deepest, expanded, cyclic = _measure_aliases(node)

@@ -111,8 +111,15 @@ class LineLoader(_BaseLoader):  # type: ignore[misc,valid-type]
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         """The resolver's own answer, minus its per-call list building: the C parser asks
-        once per scalar, and most scalars start with a character no implicit type claims."""
-        if kind is not yaml.ScalarNode or self.yaml_path_resolvers:
+        once per node, and most scalars start with a character no implicit type claims
+        (collections, without path resolvers, always get the default tag)."""
+        if self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)
+        if kind is yaml.MappingNode:
+            return self.DEFAULT_MAPPING_TAG
+        if kind is yaml.SequenceNode:
+            return self.DEFAULT_SEQUENCE_TAG
+        if kind is not yaml.ScalarNode:
             return super().resolve(kind, value, implicit)
         if implicit[0]:
             table = self.yaml_implicit_resolvers
