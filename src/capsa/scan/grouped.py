@@ -515,34 +515,22 @@ def _evaluate_packed(
 ) -> bytes:
     """`evaluate_group` (or its cached result), pickled at once: a group's results are
     then one block in the scan's memory until the merge, not objects scattered among
-    freed trees. Afterwards the held records of the files no later group loads are
-    released."""
+    freed trees. Afterwards the held records of the files no later group loads (the
+    item's second part) are released."""
     group, done_with = item
-    packed = _evaluate_cached(group, first, reading, shared, checks, context)
-    for number in done_with:
-        _release(number, first, reading.spill)
-    return packed
-
-
-def _evaluate_cached(
-    group: Group,
-    first: FirstPass,
-    reading: Reading,
-    shared: SharedFacts,
-    checks: Sequence[Check],
-    context: str | None,
-) -> bytes:
     cache = reading.cache
     key = _group_key(group, first, context) if cache is not None and context else None
-    if cache is not None and key is not None:
-        cached = cache.load_group(key)
-        if cached is not None:
-            return pickle.dumps(_outcome_from_cache(cached), PICKLE)
-    outcome = evaluate_group(group, first, reading, shared, checks)
-    if cache is not None and key is not None:
-        cache.save_group(key, _outcome_to_cache(outcome))
+    cached = cache.load_group(key) if cache is not None and key is not None else None
+    if cached is not None:
+        outcome = _outcome_from_cache(cached)
+    else:
+        outcome = evaluate_group(group, first, reading, shared, checks)
+        if cache is not None and key is not None:
+            cache.save_group(key, _outcome_to_cache(outcome))
     packed = pickle.dumps(outcome, PICKLE)
     del outcome
+    for number in done_with:
+        _release(number, first, reading.spill)
     gc.collect(0)
     return packed
 
