@@ -56,12 +56,15 @@ from capsa.sources.walk import expand_paths
 from capsa.yamlio import plain
 
 PICKLE = pickle.HIGHEST_PROTOCOL
-HOLD_BYTES = 16 * 2**20
+HOLD_BYTES = 8 * 2**20
 """Input size (files on disk) up to which a serial scan keeps parsed files in memory
-between its passes instead of pickling them to the spill. Decided before reading, for
-the whole input: holding part of a larger input kept its memory through planning and
-every group (the corpus x20 peaked at 318 MB holding its first 4,000 resources, 260 MB
-holding none). Measured on the corpus x5 (13 MB): CPU time -20 %, peak 170 -> 273 MB."""
+between its passes instead of pickling them to the spill. Measured on the corpus: a
+held input costs about 19 MB of peak memory per MiB of YAML (x1, 1.6 MiB: 154 MB; x5,
+7.8 MiB: 273 MB, against 170 MB spilled) and saves a fifth of the CPU time; 8 MiB keeps
+the peak under ~280 MB, below what the x20 corpus (31 MiB, spilled) may use. Decided
+before reading, for the whole input: holding only part of a larger input kept that
+part's memory through planning and every group (x20: 318 MB holding its first 4,000
+resources, 260 MB holding none)."""
 COLLECT_EVERY = 64
 """Files handled between two collections of the youngest generation. The scan pauses
 the collector, yet parsing leaves a few reference cycles per file (the YAML parser's
