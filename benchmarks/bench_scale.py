@@ -2,9 +2,12 @@
 process so its peak memory is its own.
 
 Prints, per size and in one run: PyYAML's C loader parsing the same files plus the
-ClusterResourceSet payloads capsa parses (the floor), the scan that keeps the whole input
-and its topology (`keep_topology=True`, as `capsa paths`/`assess` run it, and every
-scan before grouping), the grouped scan serially and with `--jobs 2`, and a warm
+ClusterResourceSet payloads capsa parses (the floor; its process imports PyYAML only),
+the scan that keeps the whole input and its topology (`keep_topology=True`, as `capsa
+paths`/`assess` run it, and every scan before grouping), the grouped scan serially (as
+a library call and as the `capsa scan --jobs 1` command, its terminal report written to
+/dev/null; for an input small enough to be held in memory between the passes, also with
+every record pickled to disk, as a larger input is) and with `--jobs 2`, and a warm
 incremental re-scan after editing one file (`--cache-dir`, cold run first); wall time,
 ratio to the floor measured in the same run, and peak RSS (`resource.getrusage`: the
 process itself, and its largest worker). checkov on the same folder when installed
@@ -27,6 +30,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.bench_scan import CORPUS, checkov_binary, replicate
+from capsa.scan.grouped import HOLD_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,6 +44,15 @@ if how == "cloader":
     from benchmarks.floor import c_loader_parse
     files = sorted(p for p in Path(folder).rglob("*") if p.suffix in (".yaml", ".yml"))
     c_loader_parse(files, payloads=True)
+elif how == "cli":
+    import contextlib, os
+    sys.argv = ["capsa", "scan", folder, "--jobs", "1"]
+    from capsa.cli.main import run
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        try:
+            run()
+        except SystemExit:
+            pass  # exit 1: findings
 elif how == "checkov":
     import subprocess
     from benchmarks.bench_scan import checkov_binary, checkov_command
@@ -47,6 +60,9 @@ elif how == "checkov":
     subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
 else:
     from capsa.scan.service import ScanRequest, scan
+    if how == "scan-on-disk":
+        import capsa.scan.grouped
+        capsa.scan.grouped.HOLD_BYTES = -1  # pickle every record, however small the input
     options = {options!r}
     result = scan(ScanRequest(paths=[folder], **options))
 seconds = time.perf_counter() - start
@@ -138,6 +154,11 @@ def main() -> None:
             floor = best(rounds, folder, "cloader", {})
             whole = best(rounds, folder, "scan", {"keep_topology": True})
             serial = best(rounds, folder, "scan", {"keep_topology": False})
+            cli = best(rounds, folder, "cli", {})
+            held = sum(f.stat().st_size for f in files) <= HOLD_BYTES
+            on_disk = (
+                best(rounds, folder, "scan-on-disk", {"keep_topology": False}) if held else None
+            )
             jobs2 = best(rounds, folder, "scan", {"keep_topology": False, "jobs": 2})
             cache = {"keep_topology": False, "cache_dir": str(Path(tmp) / "cache")}
             cold = measure(folder, "scan", cache)
@@ -148,6 +169,9 @@ def main() -> None:
             print(_line("C loader + CRS payloads", floor, floor))
             print(_line("whole scan (topology kept)", whole, floor))
             print(_line("grouped scan, serial", serial, floor))
+            print(_line("  capsa scan --jobs 1 (CLI)", cli, floor))
+            if on_disk is not None:
+                print(_line("  the same, records on disk", on_disk, floor))
             print(_line("grouped scan, --jobs 2", jobs2, floor))
             print(_line("cold run with --cache-dir", cold, floor))
             print(_line("warm re-scan after 1 edit", warm, floor))

@@ -19,7 +19,8 @@ from rich.text import Text
 from capsa.display import terminal_safe
 
 
-def _safe_text(text: Text) -> Text:
+def safe_text(text: Text) -> Text:
+    """`text` with unsafe characters escaped (its styles are dropped when any is)."""
     plain = text.plain
     safe = terminal_safe(plain)
     if safe == plain:
@@ -50,7 +51,7 @@ class SafeConsole(Console):
 
     def render(self, renderable: Any, options: Any = None) -> Iterator[Segment]:
         if isinstance(renderable, Text):
-            renderable = _safe_text(renderable)
+            renderable = safe_text(renderable)
         for segment in super().render(renderable, options):
             if segment.control or not segment.text:
                 yield segment

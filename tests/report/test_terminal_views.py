@@ -97,3 +97,21 @@ def test_an_id_longer_than_the_line_is_printed_whole() -> None:
     print_groups(out, [Group("group", [Entry(key=key, head="a title", tag="high")])])
     lines = buffer.getvalue().splitlines()
     assert any(key in line for line in lines) and "a title" in buffer.getvalue()
+
+
+def test_an_escaped_entry_keeps_the_other_entries_styles() -> None:
+    """A group prints in one go; a control character in one entry (escaped) must not
+    strip the severity colour of the entries beside it."""
+    group = Group(
+        "file.yaml",
+        [
+            Entry("CAPSA-A-001", "name\x1b[2Jcleared", tag="high", tag_style="red"),
+            Entry("CAPSA-A-002", "plain", tag="high", tag_style="red"),
+        ],
+    )
+    buffer = io.StringIO()
+    out = console(file=buffer, width=80, color_system="standard", force_terminal=True)
+    print_groups(out, [group])
+    lines = buffer.getvalue().splitlines()
+    assert "\x1b[2J" not in buffer.getvalue() and "\\u001b[2J" in lines[1]
+    assert "\x1b[31mhigh" in lines[2]  # the escaped line itself is shown plain

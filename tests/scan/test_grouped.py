@@ -8,7 +8,9 @@ every file its own group and so exercises every closure rule."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import pickle
 import shutil
 from collections.abc import Mapping
 from datetime import date
@@ -274,6 +276,46 @@ def test_a_held_file_is_never_released_before_its_last_group(
     done = grouped.scan_groups([str(DEMO)], {}, None, whole.checks, budget=1)
     assert done.groups > 1
     assert parsed == []
+
+
+class _UnchangedSpill(grouped.Spill):
+    """A spill that checks, when a held record is released, that no group changed it
+    (held records are shared by every group that loads them)."""
+
+    @staticmethod
+    def _state(resources: list[Resource]) -> bytes:
+        """Every field of every resource, bodies with their positions (not the values
+        `cached_property` keeps beside them)."""
+        fields = [{f.name: getattr(r, f.name) for f in dataclasses.fields(r)} for r in resources]
+        return pickle.dumps(fields)
+
+    def put(self, key: str, resources: list[Resource]) -> None:
+        self.__dict__.setdefault("snapshots", {})[key] = self._state(resources)
+        super().put(key, resources)
+
+    def release(self, key: str) -> None:
+        held = self._held.get(key)
+        if held is not None:
+            assert self._state(held) == self.__dict__["snapshots"][key], f"{key} changed"
+            self.__dict__.setdefault("checked", []).append(key)
+        super().release(key)
+
+
+@pytest.mark.parametrize("source", ["demo", "corpus"])
+def test_no_group_changes_a_held_record(source: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if source == "corpus" and not CORPUS.is_dir():
+        pytest.skip("shared corpus not available")
+    spills: list[_UnchangedSpill] = []
+
+    def made(*args: object) -> _UnchangedSpill:
+        spills.append(_UnchangedSpill())
+        return spills[-1]
+
+    monkeypatch.setattr(grouped, "Spill", made)
+    paths = [str(DEMO if source == "demo" else CORPUS)]
+    whole = scan(ScanRequest(paths=paths, today=TODAY))
+    grouped.scan_groups(paths, {}, None, whole.checks, budget=1)
+    assert len(spills[0].__dict__["checked"]) > 10
 
 
 def test_a_held_record_is_shared_until_released(tmp_path: Path) -> None:

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.text import Text
 
+from capsa.terminal import safe_text
+
 INDENT = "  "
 DETAIL = "      "
 
@@ -92,14 +94,20 @@ def entry_lines(
 
 
 def print_groups(console: Console, groups: Sequence[Group], compact: bool = False) -> None:
-    """Print each group as a header line and its entries, at the console's width."""
+    """Print each group as a header line and its entries, at the console's width (a
+    group's entries in one print: each print costs the console a render pass; each line
+    made safe on its own, so one line's escapes never drop the others' styles)."""
     width = console.width
     for group in groups:
         print_wrapped(console, group.header, style="bold")
         columns = _widths(group.entries)
-        for entry in group.entries:
-            for line in entry_lines(entry, width, columns, compact):
-                console.print(line, overflow="ignore", crop=False, soft_wrap=True)
+        lines = [
+            safe_text(line)
+            for entry in group.entries
+            for line in entry_lines(entry, width, columns, compact)
+        ]
+        if lines:
+            console.print(Text("\n").join(lines), overflow="ignore", crop=False, soft_wrap=True)
         if group.note:
             console.print(Text(INDENT + group.note), overflow="fold")
 

@@ -56,12 +56,15 @@ from capsa.sources.walk import expand_paths
 from capsa.yamlio import plain
 
 PICKLE = pickle.HIGHEST_PROTOCOL
-HOLD_BYTES = 16 * 2**20
+HOLD_BYTES = 8 * 2**20
 """Input size (files on disk) up to which a serial scan keeps parsed files in memory
-between its passes instead of pickling them to the spill. Decided before reading, for
-the whole input: holding part of a larger input kept its memory through planning and
-every group (the corpus x20 peaked at 318 MB holding its first 4,000 resources, 260 MB
-holding none). Measured on the corpus x5 (13 MB): CPU time -20 %, peak 170 -> 273 MB."""
+between its passes instead of pickling them to the spill. Measured on the corpus: a
+held input costs about 19 MB of peak memory per MiB of YAML (x1, 1.6 MiB: 154 MB; x5,
+7.8 MiB: 273 MB, against 170 MB spilled) and saves a fifth of the CPU time; 8 MiB keeps
+the peak under ~280 MB, below what the x20 corpus (31 MiB, spilled) may use. Decided
+before reading, for the whole input: holding only part of a larger input kept that
+part's memory through planning and every group (x20: 318 MB holding its first 4,000
+resources, 260 MB holding none)."""
 COLLECT_EVERY = 64
 """Files handled between two collections of the youngest generation. The scan pauses
 the collector, yet parsing leaves a few reference cycles per file (the YAML parser's
@@ -71,46 +74,46 @@ cost (a full collection would walk the whole heap each time)."""
 Refs = set[tuple[str, str | None, str]]
 
 
+Packed = bytes | list[Resource]
+"""Skeletons pickled in one block, when the scan frees each file's parse trees as it
+goes (small objects left among freed trees would pin the heap's pages), or as they are,
+when it holds the trees anyway (`Spill.holding`) and pickling would be work for nothing."""
+
+
+def _pack(skeletons: list[Resource], pack: bool) -> Packed:
+    return pickle.dumps(skeletons, PICKLE) if pack else skeletons
+
+
+def _unpacked(packed: Packed) -> list[Resource]:
+    if isinstance(packed, list):
+        return packed
+    skeletons: list[Resource] = pickle.loads(packed)  # noqa: S301 - made by this scan
+    return skeletons
+
+
 @dataclass
 class Noted:
-    """What pass one keeps of some resources: their skeletons (pickled: one block
-    instead of many small objects scattered among freed parse trees, which would pin the
-    heap's pages), offline cloud facts, inline suppressions and the problems of both."""
+    """What pass one keeps of some resources: their skeletons (`Packed`), offline cloud
+    facts, inline suppressions and the problems of both."""
 
-    skeletons: bytes
-    rbac: bytes  # the skeletons the RBAC analysis reads (`skeleton.split`)
+    skeletons: Packed
+    rbac: Packed  # the skeletons the RBAC analysis reads (`skeleton.split`)
     cloud: list[CloudFacts]
     inline: dict[str, InlineSuppressions]
     problems: list[Problem]
     count: int
 
 
-def _note(resources: Sequence[Resource]) -> Noted:
+def _note(resources: Sequence[Resource], pack: bool) -> Noted:
     inline, problems = collect_inline(resources)
-    return _noted(
-        [skeleton(r) for r in resources],
+    for_topology, for_rbac = split([skeleton(r) for r in resources])
+    return Noted(
+        _pack(for_topology, pack),
+        _pack(for_rbac, pack),
         offline_facts(resources),
         inline,
         [*offline_problems(resources), *problems],
         len(resources),
-    )
-
-
-def _noted(
-    skeletons: list[Resource],
-    cloud: list[CloudFacts],
-    inline: dict[str, InlineSuppressions],
-    problems: list[Problem],
-    count: int,
-) -> Noted:
-    for_topology, for_rbac = split(skeletons)
-    return Noted(
-        pickle.dumps(for_topology, PICKLE),
-        pickle.dumps(for_rbac, PICKLE),
-        cloud,
-        inline,
-        problems,
-        count,
     )
 
 
@@ -170,7 +173,7 @@ def _spill_chunk(number: int, chunk: FileChunk, spill: Spill) -> FileRecord:
         chunk.refs,
         candidates,
         secret_problems,
-        _note(chunk.resources),
+        _note(chunk.resources, pack=not spill.holding),
         chunk.kustomizations,
     )
 
@@ -184,7 +187,7 @@ def _record_file(item: tuple[int, str], reading: Reading) -> FileRecord:
         key = cache.file_key(text.encode("utf-8"), shown, reading.variables_key)
         cached = cache.load_file(key)
         if cached is not None:
-            return _from_cache(cached, key)
+            return _from_cache(cached, key, pack=not reading.spill.holding)
     record = _spill_chunk(number, chunk_of(shown, text, problem, reading.variables), reading.spill)
     record.key = key
     if cache is not None and key is not None:
@@ -210,15 +213,14 @@ def _to_cache(record: FileRecord) -> CachedFile:
 
 
 def _noted_to_cache(noted: Noted) -> CachedNoted:
-    skeletons: list[Resource] = pickle.loads(noted.skeletons)  # noqa: S301 - made by this scan
-    rbac: list[Resource] = pickle.loads(noted.rbac)  # noqa: S301 - made by this scan
+    skeletons, rbac = _unpacked(noted.skeletons), _unpacked(noted.rbac)
     return CachedNoted(skeletons, rbac, noted.cloud, noted.inline, noted.problems, noted.count)
 
 
-def _noted_from_cache(cached: CachedNoted) -> Noted:
+def _noted_from_cache(cached: CachedNoted, pack: bool) -> Noted:
     return Noted(
-        pickle.dumps(cached.skeletons, PICKLE),
-        pickle.dumps(cached.rbac, PICKLE),
+        _pack(cached.skeletons, pack),
+        _pack(cached.rbac, pack),
         cached.cloud,
         cached.inline,
         cached.problems,
@@ -226,7 +228,7 @@ def _noted_from_cache(cached: CachedNoted) -> Noted:
     )
 
 
-def _from_cache(cached: CachedFile, key: str) -> FileRecord:
+def _from_cache(cached: CachedFile, key: str, pack: bool) -> FileRecord:
     return FileRecord(
         cached.path,
         True,
@@ -236,7 +238,7 @@ def _from_cache(cached: CachedFile, key: str) -> FileRecord:
         set(cached.refs),
         cached.candidates,
         cached.secret_problems,
-        _noted_from_cache(cached.noted),
+        _noted_from_cache(cached.noted, pack),
         [(path, dict(doc)) for path, doc in cached.kustomizations],
         key=key,
         spilled=False,
@@ -265,7 +267,7 @@ def _carry(item: tuple[Carriers, str, str | None], reading: Reading) -> tuple[li
         key = digest("carried", file_key, parse, parsed)
         cached = cache.load_file(key)
         if cached is not None:
-            return cached.problems, _noted_from_cache(cached.noted)
+            return cached.problems, _noted_from_cache(cached.noted, not reading.spill.holding)
     noted, problems = _carry_now(number, parse, parsed, source, reading)
     if cache is not None and key is not None:
         entry = CachedFile("", problems, 0, 0, [], [], {}, _noted_to_cache(noted), [])
@@ -289,7 +291,7 @@ def _carry_now(
         carried.extend(found)
         problems.extend(found_problems)
     spill.put(f"carried-{number}", carried)
-    noted = _note(carried)
+    noted = _note(carried, pack=not spill.holding)
     del own, carried
     if number % COLLECT_EVERY == COLLECT_EVERY - 1:
         gc.collect(0)
@@ -306,8 +308,8 @@ class FirstPass:
     cache_keys: list[str | None] = field(default_factory=list)  # file number → cache key
     carriers: dict[int, Carriers] = field(default_factory=dict)  # by file number
     sizes: list[int] = field(default_factory=list)  # file number → resources (with carried)
-    skeletons: list[bytes] = field(default_factory=list)
-    rbac: list[bytes] = field(default_factory=list)
+    skeletons: list[Packed] = field(default_factory=list)
+    rbac: list[Packed] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     inline: dict[str, InlineSuppressions] = field(default_factory=dict)
     cloud: list[CloudFacts] = field(default_factory=list)
@@ -515,34 +517,22 @@ def _evaluate_packed(
 ) -> bytes:
     """`evaluate_group` (or its cached result), pickled at once: a group's results are
     then one block in the scan's memory until the merge, not objects scattered among
-    freed trees. Afterwards the held records of the files no later group loads are
-    released."""
+    freed trees. Afterwards the held records of the files no later group loads (the
+    item's second part) are released."""
     group, done_with = item
-    packed = _evaluate_cached(group, first, reading, shared, checks, context)
-    for number in done_with:
-        _release(number, first, reading.spill)
-    return packed
-
-
-def _evaluate_cached(
-    group: Group,
-    first: FirstPass,
-    reading: Reading,
-    shared: SharedFacts,
-    checks: Sequence[Check],
-    context: str | None,
-) -> bytes:
     cache = reading.cache
     key = _group_key(group, first, context) if cache is not None and context else None
-    if cache is not None and key is not None:
-        cached = cache.load_group(key)
-        if cached is not None:
-            return pickle.dumps(_outcome_from_cache(cached), PICKLE)
-    outcome = evaluate_group(group, first, reading, shared, checks)
-    if cache is not None and key is not None:
-        cache.save_group(key, _outcome_to_cache(outcome))
+    cached = cache.load_group(key) if cache is not None and key is not None else None
+    if cached is not None:
+        outcome = _outcome_from_cache(cached)
+    else:
+        outcome = evaluate_group(group, first, reading, shared, checks)
+        if cache is not None and key is not None:
+            cache.save_group(key, _outcome_to_cache(outcome))
     packed = pickle.dumps(outcome, PICKLE)
     del outcome
+    for number in done_with:
+        _release(number, first, reading.spill)
     gc.collect(0)
     return packed
 
@@ -661,12 +651,12 @@ def _release(number: int, first: FirstPass, spill: Spill) -> None:
         spill.release(f"secret-{key}-{at}")
 
 
-def _unpack(blobs: list[bytes]) -> list[Resource]:
+def _unpack(blobs: list[Packed]) -> list[Resource]:
     """Every skeleton of `blobs`, each file's block freed as soon as it is read."""
     skeletons: list[Resource] = []
     blobs.reverse()
     while blobs:
-        skeletons.extend(pickle.loads(blobs.pop()))  # noqa: S301 - made by this scan
+        skeletons.extend(_unpacked(blobs.pop()))
     return skeletons
 
 

@@ -25,9 +25,12 @@ def rebased(result: ScanResult) -> ScanResult:
     if result.root is None or result.relative:
         return result
     root = Path(result.root)
+    paths: dict[str, str] = {}  # a file holds many results: work each path out once
 
     def move(item: _Located) -> _Located:
-        path = relative_to_root(item.location.path, root)
+        path = paths.get(item.location.path)
+        if path is None:
+            path = paths[item.location.path] = relative_to_root(item.location.path, root)
         if path == item.location.path:
             return item
         return dataclasses.replace(item, location=dataclasses.replace(item.location, path=path))
