@@ -212,7 +212,13 @@ def test_every_writing_command_takes_dash_o(tmp_path: Path) -> None:
     assert (policies / "capsa-imds-001.yaml").is_file()
 
 
-def test_version_quiet_verbose_no_color_and_completion(tmp_path: Path) -> None:
+def test_version_quiet_verbose_no_color_and_completion(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # --no-color sets NO_COLOR in this process's environment (for every console the run
+    # makes); recorded here so it is undone after the test instead of leaking into
+    # later tests' consoles. An empty NO_COLOR is the same as none to rich.
+    monkeypatch.setenv("NO_COLOR", "")
     version = runner.invoke(app, ["--version"])
     assert version.exit_code == 0 and version.stdout.startswith("capsa ")
     manifests = str(ROOT / "src/capsa/examples")
