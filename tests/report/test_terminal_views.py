@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 from functools import cache
 
+import pytest
+
 from capsa.graph.search import PathReport
 from capsa.model.loader import load_model
 from capsa.report.terminal_list import Entry, Group, print_groups
@@ -99,9 +101,12 @@ def test_an_id_longer_than_the_line_is_printed_whole() -> None:
     assert any(key in line for line in lines) and "a title" in buffer.getvalue()
 
 
-def test_an_escaped_entry_keeps_the_other_entries_styles() -> None:
+def test_an_escaped_entry_keeps_the_other_entries_styles(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A group prints in one go; a control character in one entry (escaped) must not
     strip the severity colour of the entries beside it."""
+    monkeypatch.delenv("NO_COLOR", raising=False)  # `capsa --no-color` run in-process sets it
     group = Group(
         "file.yaml",
         [
