@@ -14,6 +14,7 @@ lone surrogates) into text any encoder accepts, writing those bytes as `\\xNN`.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 _KEEP = frozenset({"\n", "\t"})
@@ -26,15 +27,15 @@ _UNSAFE = (
     + [chr(c) for c in range(0x2066, 0x206A)]
 )
 _TABLE = {ord(ch): f"\\u{ord(ch):04x}" for ch in _UNSAFE if ch not in _KEEP}
-_SURROGATES = range(0xD800, 0xE000)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def terminal_safe(text: str) -> str:
     """`text` with every control, bidirectional-override and lone-surrogate character
     replaced by its visible `\\uXXXX` escape; newlines and tabs are kept."""
     safe = text.translate(_TABLE)
-    if any(ord(ch) in _SURROGATES for ch in safe):
-        safe = "".join(f"\\u{ord(ch):04x}" if ord(ch) in _SURROGATES else ch for ch in safe)
+    if not safe.isascii() and _SURROGATE.search(safe):
+        safe = _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", safe)
     return safe
 
 

@@ -15,7 +15,9 @@ import re
 from pathlib import Path
 
 import pytest
-from hostile import GOOD_MODEL, assert_clean, run
+from hostile import GOOD_MODEL, assert_clean, bounded, run
+from hypothesis import given
+from hypothesis import strategies as st
 
 from capsa.display import terminal_safe
 
@@ -138,3 +140,19 @@ def test_terminal_safe_keeps_text_and_escapes_controls(text: str) -> None:
         assert safe == text
     assert terminal_safe(safe) == safe  # escaping twice changes nothing
     json.loads(json.dumps(safe))
+
+
+def _escaped_one_by_one(text: str) -> str:
+    """The escape as its rule reads: each unsafe character or lone surrogate, in turn."""
+    unsafe = {chr(c) for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]} - {"\n", "\t"}
+    unsafe |= {"\u061c", "\u200e", "\u200f", "\u2028", "\u2029"}
+    unsafe |= {chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]}
+    return "".join(
+        f"\\u{ord(ch):04x}" if ch in unsafe or 0xD800 <= ord(ch) < 0xE000 else ch for ch in text
+    )
+
+
+@bounded(300)
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=())))
+def test_terminal_safe_escapes_exactly_the_unsafe_characters(text: str) -> None:
+    assert terminal_safe(text) == _escaped_one_by_one(text)
