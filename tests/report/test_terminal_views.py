@@ -8,12 +8,13 @@ import io
 from functools import cache
 
 import pytest
+from rich.text import Text
 
 from capsa.graph.search import PathReport
 from capsa.model.loader import load_model
 from capsa.report.terminal_list import Entry, Group, print_groups
 from capsa.report.terminal_views import print_model, print_paths, print_threats
-from capsa.terminal import console
+from capsa.terminal import console, print_lines
 from capsa.threats.service import ThreatReport, assess_threats
 
 
@@ -120,3 +121,16 @@ def test_an_escaped_entry_keeps_the_other_entries_styles(
     lines = buffer.getvalue().splitlines()
     assert "\x1b[2J" not in buffer.getvalue() and "\\u001b[2J" in lines[1]
     assert "\x1b[31mhigh" in lines[2]  # the escaped line itself is shown plain
+
+
+def test_plain_lines_are_escaped_and_reach_a_recording_console() -> None:
+    """Without colours the lines skip rich's render pass: they must still be escaped,
+    and a recording console (`capsa checks` renders through one) must still get them."""
+    lines = [Text("  CAPSA-A-001  a\x1b[2J\x9b1m\u202eb"), Text("  CAPSA-A-002  plain")]
+    buffer = io.StringIO()
+    print_lines(console(file=buffer, width=80, color_system=None), lines)
+    expected = "  CAPSA-A-001  a\\u001b[2J\\u009b1m\\u202eb\n  CAPSA-A-002  plain\n"
+    assert buffer.getvalue() == expected
+    recorder = console(file=io.StringIO(), width=80, color_system=None, record=True)
+    print_lines(recorder, lines)
+    assert recorder.export_text() == buffer.getvalue()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.text import Text
 
-from capsa.terminal import safe_text
+from capsa.terminal import print_lines
 
 INDENT = "  "
 DETAIL = "      "
@@ -95,19 +95,15 @@ def entry_lines(
 
 def print_groups(console: Console, groups: Sequence[Group], compact: bool = False) -> None:
     """Print each group as a header line and its entries, at the console's width (a
-    group's entries in one print: each print costs the console a render pass; each line
-    made safe on its own, so one line's escapes never drop the others' styles)."""
+    group's entries in one go: each print costs the console a render pass)."""
     width = console.width
     for group in groups:
         print_wrapped(console, group.header, style="bold")
         columns = _widths(group.entries)
         lines = [
-            safe_text(line)
-            for entry in group.entries
-            for line in entry_lines(entry, width, columns, compact)
+            line for entry in group.entries for line in entry_lines(entry, width, columns, compact)
         ]
-        if lines:
-            console.print(Text("\n").join(lines), overflow="ignore", crop=False, soft_wrap=True)
+        print_lines(console, lines)
         if group.note:
             console.print(Text(INDENT + group.note), overflow="fold")
 

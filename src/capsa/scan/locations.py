@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from capsa.checks.findings import CheckResult, Finding
 from capsa.scan.result import ScanResult
+from capsa.slotted import replaced
 from capsa.sources.root import relative_to_root
 
 _Located = TypeVar("_Located", Finding, CheckResult)
@@ -33,7 +34,7 @@ def rebased(result: ScanResult) -> ScanResult:
             path = paths[item.location.path] = relative_to_root(item.location.path, root)
         if path == item.location.path:
             return item
-        return dataclasses.replace(item, location=dataclasses.replace(item.location, path=path))
+        return replaced(item, location=replaced(item.location, path=path))
 
     return dataclasses.replace(
         result,

@@ -1,0 +1,33 @@
+"""`slotted.replaced` makes what `dataclasses.replace` makes, without running `__init__`."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+
+import pytest
+
+from capsa.checks.findings import CheckResult, Finding, Location, ResourceRef, Severity
+from capsa.slotted import replaced
+
+REF = ResourceRef(api_version="v1", kind="ConfigMap", namespace="default", name="a")
+WHERE = Location("copy/a.yaml", 3, None)
+RESULT = CheckResult("CAPSA-X-001", REF, WHERE, "why")
+FINDING = Finding(
+    "f" * 16, "CAPSA-X-001", "t", Severity.HIGH, ("T1",), "M1", REF, WHERE, "m", "r", ("u",)
+)
+
+
+@pytest.mark.parametrize("item", [WHERE, RESULT, FINDING], ids=type)
+def test_replaced_equals_dataclasses_replace(item: Location | CheckResult | Finding) -> None:
+    field = "path" if isinstance(item, Location) else "location"
+    value: object = "b.yaml" if isinstance(item, Location) else Location("b.yaml", 9)
+    made = replaced(item, **{field: value})
+    assert made == dataclasses.replace(item, **{field: value})
+    assert type(made) is type(item) and made is not item
+    assert pickle.loads(pickle.dumps(made)) == made
+
+
+def test_replaced_refuses_a_field_the_class_lacks() -> None:
+    with pytest.raises(TypeError, match="no field 'paht'"):
+        replaced(WHERE, paht="b.yaml")
