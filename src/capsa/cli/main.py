@@ -7,6 +7,7 @@ may stand before or after the sub-command: `capsa scan dir -q` is `capsa -q scan
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
@@ -104,4 +105,11 @@ def main(
 
 
 def run() -> None:
-    app()
+    """The `capsa` command. When it ends, every object left is moved out of the garbage
+    collector's reach (`gc.freeze`): the interpreter's last full collection would
+    otherwise walk a large scan's results only to free them with the process (0.4 s of
+    the corpus x1's 2.4 s)."""
+    try:
+        app()
+    finally:
+        gc.freeze()
