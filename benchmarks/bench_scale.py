@@ -16,7 +16,7 @@ with its own time, CPU and peak. The load average is printed with each size: the
 machine may be shared, and CPU time is the steadier figure then.
 
 Sizes: CAPSA_SCALE_COPIES (default "1,5,20"); rounds per measure: CAPSA_SCALE_ROUNDS
-(default 1; the fastest is kept). On a shared machine timings are noisy: compare the
+(default 1; rounds are interleaved across measures and the fastest of each is kept). On a shared machine timings are noisy: compare the
 ratios of one run, and repeat.
 """
 
@@ -100,10 +100,21 @@ def measure(folder: Path, how: str, options: dict[str, object] | None = None) ->
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def best(rounds: int, folder: Path, how: str, options: dict[str, object]) -> dict[str, float]:
-    """The fastest of `rounds` runs (its own peak memory with it)."""
-    runs = [measure(folder, how, options) for _ in range(rounds)]
-    return min(runs, key=lambda r: r["seconds"])
+Spec = tuple[str, dict[str, object]]
+
+
+def fastest(rounds: int, folder: Path, specs: list[Spec]) -> list[dict[str, float]]:
+    """Each spec's fastest of `rounds` runs (with its own peak memory). Rounds are
+    interleaved, the floor's included: a shared machine's speed drifts over minutes,
+    and runs of one measure back to back would all land in one phase of it."""
+    found: list[dict[str, float] | None] = [None] * len(specs)
+    for _ in range(rounds):
+        for at, (how, options) in enumerate(specs):
+            run = measure(folder, how, options)
+            kept = found[at]
+            if kept is None or run["seconds"] < kept["seconds"]:
+                found[at] = run
+    return [run for run in found if run is not None]
 
 
 def _edit_one(folder: Path) -> None:
@@ -151,15 +162,18 @@ def main() -> None:
             folder = Path(tmp) / "repo"
             files = replicate(CORPUS, folder, copies)
             before = _load()
-            floor = best(rounds, folder, "cloader", {})
-            whole = best(rounds, folder, "scan", {"keep_topology": True})
-            serial = best(rounds, folder, "scan", {"keep_topology": False})
-            cli = best(rounds, folder, "cli", {})
             held = sum(f.stat().st_size for f in files) <= HOLD_BYTES
-            on_disk = (
-                best(rounds, folder, "scan-on-disk", {"keep_topology": False}) if held else None
-            )
-            jobs2 = best(rounds, folder, "scan", {"keep_topology": False, "jobs": 2})
+            specs: list[Spec] = [
+                ("cloader", {}),
+                ("scan", {"keep_topology": True}),
+                ("scan", {"keep_topology": False}),
+                ("cli", {}),
+                ("scan", {"keep_topology": False, "jobs": 2}),
+            ]
+            if held:
+                specs.append(("scan-on-disk", {"keep_topology": False}))
+            floor, whole, serial, cli, jobs2, *rest = fastest(rounds, folder, specs)
+            on_disk = rest[0] if rest else None
             cache = {"keep_topology": False, "cache_dir": str(Path(tmp) / "cache")}
             cold = measure(folder, "scan", cache)
             _edit_one(folder)

@@ -33,15 +33,13 @@ class Slotted:
 
 
 def replaced(obj: S, **changes: Any) -> S:
-    """`dataclasses.replace` for a class whose `__init__` only stores its fields (no
-    `__post_init__`): the new object is made from the slot values directly, ten times
-    faster, which counts when every result of a large scan gets a new location."""
+    """`dataclasses.replace` for a slots dataclass whose fields are all `__init__`
+    arguments, in slot order: twice as fast (it skips the field introspection), which
+    counts when every result of a large scan gets a new location."""
     cls = type(obj)
-    assert not hasattr(cls, "__post_init__"), cls  # its checks would be skipped
     names: tuple[str, ...] = cls.__slots__
     unknown = changes.keys() - set(names)
     if unknown:
         raise TypeError(f"{cls.__name__} has no field {sorted(unknown)[0]!r}")
-    values = tuple(changes[name] if name in changes else getattr(obj, name) for name in names)
-    result: S = _restore(cls, values)
-    return result
+    made: S = cls(*(changes[name] if name in changes else getattr(obj, name) for name in names))
+    return made

@@ -261,13 +261,14 @@ def scan(
         print_problems([*result.errors, *result.notes])
         err("error: nothing could be read from the given inputs")
         raise typer.Exit(EXIT_UNUSABLE)
-    from capsa.scan.selection import at_or_above, only_selected
-
-    result = only_selected(result, config.value("checks"), config.value("skipChecks"))
-    result = at_or_above(result, config.value("severity"))
     from capsa.scan.locations import rebased
+    from capsa.scan.selection import at_or_above, only_selected
+    from capsa.scan.service import collector_paused
 
-    _emit(rebased(result), targets, compact)
+    with collector_paused():  # the result's objects are many, and freed with the process
+        result = only_selected(result, config.value("checks"), config.value("skipChecks"))
+        result = at_or_above(result, config.value("severity"))
+        _emit(rebased(result), targets, compact)
     raise typer.Exit(_exit_code(result, FailOn(config.value("failOn"))))
 
 

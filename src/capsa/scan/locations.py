@@ -13,7 +13,7 @@ import dataclasses
 from pathlib import Path
 from typing import TypeVar
 
-from capsa.checks.findings import CheckResult, Finding
+from capsa.checks.findings import CheckResult, Finding, Location
 from capsa.scan.result import ScanResult
 from capsa.slotted import replaced
 from capsa.sources.root import relative_to_root
@@ -26,15 +26,20 @@ def rebased(result: ScanResult) -> ScanResult:
     if result.root is None or result.relative:
         return result
     root = Path(result.root)
-    paths: dict[str, str] = {}  # a file holds many results: work each path out once
+    moved: dict[Location, Location] = {}  # results share locations: move each once
+    paths: dict[str, str] = {}  # and a file holds many locations
 
     def move(item: _Located) -> _Located:
-        path = paths.get(item.location.path)
-        if path is None:
-            path = paths[item.location.path] = relative_to_root(item.location.path, root)
-        if path == item.location.path:
-            return item
-        return replaced(item, location=replaced(item.location, path=path))
+        location = moved.get(item.location)
+        if location is None:
+            path = paths.get(item.location.path)
+            if path is None:
+                path = paths[item.location.path] = relative_to_root(item.location.path, root)
+            location = (
+                item.location if path == item.location.path else replaced(item.location, path=path)
+            )
+            moved[item.location] = location
+        return item if location is item.location else replaced(item, location=location)
 
     return dataclasses.replace(
         result,
