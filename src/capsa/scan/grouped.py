@@ -405,16 +405,13 @@ def _add_carried(
                 first.problems.extend(record.secret_problems[at])
             else:
                 parse.append(at)
+        for at in record.secret_problems.keys() - set(parsed):  # no set carries these
+            reading.spill.release(f"secret-{first.keys[number]}-{at}")
         if parse or parsed:
             carriers = (first.keys[number], tuple(parse), tuple(parsed))
             first.carriers[number] = carriers
             items.append((carriers, first.sources[number], first.cache_keys[number]))
             numbers.append(number)
-    for number, record in kept:  # Secret payloads no ClusterResourceSet carries
-        carried = first.carriers.get(number, (0, (), ()))[2]
-        for at in record.secret_problems:
-            if at not in carried:
-                reading.spill.release(f"secret-{first.keys[number]}-{at}")
     done = run_ordered(partial(_carry, reading=reading), items, jobs)
     for number, (problems, noted) in zip(numbers, done, strict=True):
         first.problems.extend(problems)
