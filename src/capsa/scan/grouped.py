@@ -80,8 +80,8 @@ goes (small objects left among freed trees would pin the heap's pages), or as th
 when it holds the trees anyway (`Spill.holding`) and pickling would be work for nothing."""
 
 
-def _pack(skeletons: list[Resource], pack: bool) -> Packed:
-    return pickle.dumps(skeletons, PICKLE) if pack else skeletons
+def _pack(skeletons: list[Resource], spill: Spill) -> Packed:
+    return skeletons if spill.holding else pickle.dumps(skeletons, PICKLE)
 
 
 def _unpacked(packed: Packed) -> list[Resource]:
@@ -104,12 +104,12 @@ class Noted:
     count: int
 
 
-def _note(resources: Sequence[Resource], pack: bool) -> Noted:
+def _note(resources: Sequence[Resource], spill: Spill) -> Noted:
     inline, problems = collect_inline(resources)
     for_topology, for_rbac = split([skeleton(r) for r in resources])
     return Noted(
-        _pack(for_topology, pack),
-        _pack(for_rbac, pack),
+        _pack(for_topology, spill),
+        _pack(for_rbac, spill),
         offline_facts(resources),
         inline,
         [*offline_problems(resources), *problems],
@@ -173,7 +173,7 @@ def _spill_chunk(number: int, chunk: FileChunk, spill: Spill) -> FileRecord:
         chunk.refs,
         candidates,
         secret_problems,
-        _note(chunk.resources, pack=not spill.holding),
+        _note(chunk.resources, spill),
         chunk.kustomizations,
     )
 
@@ -187,7 +187,7 @@ def _record_file(item: tuple[int, str], reading: Reading) -> FileRecord:
         key = cache.file_key(text.encode("utf-8"), shown, reading.variables_key)
         cached = cache.load_file(key)
         if cached is not None:
-            return _from_cache(cached, key, pack=not reading.spill.holding)
+            return _from_cache(cached, key, reading.spill)
     record = _spill_chunk(number, chunk_of(shown, text, problem, reading.variables), reading.spill)
     record.key = key
     if cache is not None and key is not None:
@@ -217,10 +217,10 @@ def _noted_to_cache(noted: Noted) -> CachedNoted:
     return CachedNoted(skeletons, rbac, noted.cloud, noted.inline, noted.problems, noted.count)
 
 
-def _noted_from_cache(cached: CachedNoted, pack: bool) -> Noted:
+def _noted_from_cache(cached: CachedNoted, spill: Spill) -> Noted:
     return Noted(
-        _pack(cached.skeletons, pack),
-        _pack(cached.rbac, pack),
+        _pack(cached.skeletons, spill),
+        _pack(cached.rbac, spill),
         cached.cloud,
         cached.inline,
         cached.problems,
@@ -228,7 +228,7 @@ def _noted_from_cache(cached: CachedNoted, pack: bool) -> Noted:
     )
 
 
-def _from_cache(cached: CachedFile, key: str, pack: bool) -> FileRecord:
+def _from_cache(cached: CachedFile, key: str, spill: Spill) -> FileRecord:
     return FileRecord(
         cached.path,
         True,
@@ -238,7 +238,7 @@ def _from_cache(cached: CachedFile, key: str, pack: bool) -> FileRecord:
         set(cached.refs),
         cached.candidates,
         cached.secret_problems,
-        _noted_from_cache(cached.noted, pack),
+        _noted_from_cache(cached.noted, spill),
         [(path, dict(doc)) for path, doc in cached.kustomizations],
         key=key,
         spilled=False,
@@ -267,7 +267,7 @@ def _carry(item: tuple[Carriers, str, str | None], reading: Reading) -> tuple[li
         key = digest("carried", file_key, parse, parsed)
         cached = cache.load_file(key)
         if cached is not None:
-            return cached.problems, _noted_from_cache(cached.noted, not reading.spill.holding)
+            return cached.problems, _noted_from_cache(cached.noted, reading.spill)
     noted, problems = _carry_now(number, parse, parsed, source, reading)
     if cache is not None and key is not None:
         entry = CachedFile("", problems, 0, 0, [], [], {}, _noted_to_cache(noted), [])
@@ -291,7 +291,7 @@ def _carry_now(
         carried.extend(found)
         problems.extend(found_problems)
     spill.put(f"carried-{number}", carried)
-    noted = _note(carried, pack=not spill.holding)
+    noted = _note(carried, spill)
     del own, carried
     if number % COLLECT_EVERY == COLLECT_EVERY - 1:
         gc.collect(0)
