@@ -61,10 +61,10 @@ class SafeConsole(Console):
 
 def print_lines(out: Console, lines: Sequence[Text]) -> None:
     """`lines` printed as they are (never wrapped or cropped), each made safe on its own
-    so one line's escapes never drop another's styles. With no colours to draw (output
-    to a file or a pipe, NO_COLOR) and nothing recording, the plain text goes straight to
-    the console's file: rich's render pass costs ~30 us a line, most of the time a large
-    scan's report takes."""
+    so one line's escapes never drop another's styles. With no styles to draw at all
+    (output to a file or a pipe: rich then has no colour system) and nothing recording,
+    the plain text goes straight to the console's file: rich's render pass costs ~30 us
+    a line, most of the time a large scan's report takes."""
     if not lines:
         return
     if out.color_system is None and not out.record and not out.quiet:
