@@ -16,8 +16,8 @@ with its own time, CPU and peak. The load average is printed with each size: the
 machine may be shared, and CPU time is the steadier figure then.
 
 Sizes: CAPSA_SCALE_COPIES (default "1,5,20"); rounds per measure: CAPSA_SCALE_ROUNDS
-(default 1; rounds are interleaved across measures and the fastest of each is kept). On a shared machine timings are noisy: compare the
-ratios of one run, and repeat.
+(default 1; rounds are interleaved across measures and the fastest of each is kept).
+On a shared machine timings are noisy: compare the ratios of one run, and repeat.
 """
 
 from __future__ import annotations
