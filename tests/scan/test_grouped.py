@@ -282,6 +282,11 @@ class _UnchangedSpill(grouped.Spill):
     """A spill that checks, when a held record is released, that no group changed it
     (held records are shared by every group that loads them)."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.snapshots: dict[str, bytes] = {}
+        self.checked: list[str] = []
+
     @staticmethod
     def _state(resources: list[Resource]) -> bytes:
         """Every field of every resource, bodies with their positions (not the values
@@ -290,14 +295,14 @@ class _UnchangedSpill(grouped.Spill):
         return pickle.dumps(fields)
 
     def put(self, key: str, resources: list[Resource]) -> None:
-        self.__dict__.setdefault("snapshots", {})[key] = self._state(resources)
+        self.snapshots[key] = self._state(resources)
         super().put(key, resources)
 
     def release(self, key: str) -> None:
         held = self._held.get(key)
         if held is not None:
-            assert self._state(held) == self.__dict__["snapshots"][key], f"{key} changed"
-            self.__dict__.setdefault("checked", []).append(key)
+            assert self._state(held) == self.snapshots[key], f"{key} changed"
+            self.checked.append(key)
         super().release(key)
 
 
@@ -315,7 +320,7 @@ def test_no_group_changes_a_held_record(source: str, monkeypatch: pytest.MonkeyP
     paths = [str(DEMO if source == "demo" else CORPUS)]
     whole = scan(ScanRequest(paths=paths, today=TODAY))
     grouped.scan_groups(paths, {}, None, whole.checks, budget=1)
-    assert len(spills[0].__dict__["checked"]) > 10
+    assert len(spills[0].checked) > 10
 
 
 def test_a_held_record_is_shared_until_released(tmp_path: Path) -> None:
