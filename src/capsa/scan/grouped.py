@@ -36,6 +36,7 @@ from capsa.scan.cache import (
     CachedFile,
     CachedGroup,
     CachedNoted,
+    Sharing,
     checks_key,
     digest,
     shared_key,
@@ -504,6 +505,18 @@ def _group_key(group: Group, first: FirstPass, context: str) -> str | None:
     return digest(context, files)
 
 
+@dataclass(frozen=True)
+class FromCache:
+    """A group the cache holds an entry for: only its key waits for the merge, which
+    decodes the entry then (`decode_outcome`)."""
+
+    key: str
+
+
+GroupBlock = bytes | FromCache
+"""A group's outcome between pass two and the merge."""
+
+
 def _evaluate_packed(
     item: tuple[Group, tuple[int, ...]],
     first: FirstPass,
@@ -511,27 +524,59 @@ def _evaluate_packed(
     shared: SharedFacts,
     checks: Sequence[Check],
     context: str | None,
-) -> bytes:
-    """`evaluate_group` (or its cached result), pickled at once: a group's results are
-    then one block in the scan's memory until the merge, not objects scattered among
-    freed trees. Afterwards the held records of the files no later group loads (the
-    item's second part) are released."""
+) -> GroupBlock:
+    """`evaluate_group` pickled at once (a group's results are then one block in the
+    scan's memory until the merge, not objects scattered among freed trees), or the
+    key of the cache's entry for the group: decoding every entry here and keeping the
+    results until the merge grew the scan ~4 MB per group (corpus x20). Afterwards the
+    held records of the files no later group loads (the item's second part) are
+    released."""
     group, done_with = item
     cache = reading.cache
     key = _group_key(group, first, context) if cache is not None and context else None
-    cached = cache.load_group(key) if cache is not None and key is not None else None
-    if cached is not None:
-        outcome = _outcome_from_cache(cached)
+    packed: GroupBlock
+    if cache is not None and key is not None and cache.has_group(key):
+        packed = FromCache(key)
     else:
         outcome = evaluate_group(group, first, reading, shared, checks)
         if cache is not None and key is not None:
             cache.save_group(key, _outcome_to_cache(outcome))
-    packed = pickle.dumps(outcome, PICKLE)
-    del outcome
+        packed = pickle.dumps(outcome, PICKLE)
+        del outcome
     for number in done_with:
         _release(number, first, reading.spill)
     gc.collect(0)
     return packed
+
+
+@dataclass(frozen=True)
+class Evaluating:
+    """What evaluating a group needs besides the group, for a cache entry that turns
+    out not to validate when the merge decodes it."""
+
+    first: FirstPass
+    reading: Reading
+    shared: SharedFacts
+    checks: Sequence[Check]
+    sharing: Sharing = field(default_factory=Sharing)
+
+
+def decode_outcome(packed: GroupBlock, group: Group, evaluating: Evaluating) -> GroupOutcome:
+    """A group's outcome from its block or from the cache; an entry that does not
+    validate (damaged, or written by anyone but capsa) is a miss: the group is
+    evaluated now and its entry written again."""
+    if isinstance(packed, bytes):
+        done: GroupOutcome = pickle.loads(packed)  # noqa: S301 - made by this scan
+        return done
+    reading = evaluating.reading
+    cache = reading.cache
+    cached = cache.load_group(packed.key, evaluating.sharing) if cache is not None else None
+    if cached is not None:
+        return _outcome_from_cache(cached)
+    outcome = evaluate_group(group, evaluating.first, reading, evaluating.shared, evaluating.checks)
+    if cache is not None:
+        cache.save_group(packed.key, _outcome_to_cache(outcome))
+    return outcome
 
 
 def _outcome_to_cache(outcome: GroupOutcome) -> CachedGroup:
@@ -610,18 +655,29 @@ def scan_groups(
         )
         done_with = _last_loads(planned.groups, first, spill)
         outcomes = run_ordered(work, list(zip(planned.groups, done_with, strict=True)), jobs)
+        evaluating = Evaluating(first, reading, planned.shared, checks)
+        done = _merge_outcomes(outcomes, planned.groups, evaluating)
+    return GroupedScan(first, *done, len(planned.groups))
+
+
+def _merge_outcomes(
+    outcomes: list[GroupBlock], groups: Sequence[Group], evaluating: Evaluating
+) -> tuple[EvaluationResult, list[Problem], dict[str, InlineSuppressions]]:
+    """Every group's outcome merged in group order, each block decoded (and freed) in
+    turn. Runs while the spill is open: a cache entry that does not validate has its
+    group evaluated here."""
     merged = EvaluationResult()
     problems: list[Problem] = []
-    inline = dict(first.inline)
-    outcomes.reverse()  # each group's block is freed once merged
-    while outcomes:
-        done: GroupOutcome = pickle.loads(outcomes.pop())  # noqa: S301 - made by this scan
+    inline = dict(evaluating.first.inline)
+    outcomes.reverse()
+    for group in groups:
+        done = decode_outcome(outcomes.pop(), group, evaluating)
         merge(merged, done.evaluation)
         problems.extend(done.problems)
         problems.extend(done.inline_problems)
         for identity, entry in done.inline.items():
             inline.setdefault(identity, entry)
-    return GroupedScan(first, merged, problems, inline, len(planned.groups))
+    return merged, problems, inline
 
 
 def _last_loads(groups: Sequence[Group], first: FirstPass, spill: Spill) -> list[tuple[int, ...]]:
