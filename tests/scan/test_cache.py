@@ -4,6 +4,8 @@ re-reads only what the change affects."""
 
 from __future__ import annotations
 
+import os
+import pickle
 import shutil
 from collections.abc import Callable
 from datetime import date
@@ -14,6 +16,7 @@ import pytest
 from tests.sources.generator_cases import LABELLED_CLUSTER, resource_set
 
 import capsa.scan.grouped as grouped
+from capsa.scan.cache import Cache
 from capsa.scan.result import ScanResult
 from capsa.scan.service import ScanRequest, scan
 
@@ -267,3 +270,109 @@ def test_a_cached_file_follows_what_kustomizations_make_of_it(
     (now,) = _addon_carriers(warm)
     assert (was is None) if before is None else (was is not None and before in was)
     assert now is not None and after in now
+
+
+def _every_group_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    original = grouped.scan_groups
+    monkeypatch.setattr(grouped, "scan_groups", lambda *a, **k: original(*a, **{**k, "budget": 1}))
+
+
+def test_cached_groups_are_decoded_one_at_a_time_at_the_merge(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decoding every entry in pass two held all their results until the merge."""
+    _every_group_its_own(monkeypatch)
+    cold = _scan(demo, tmp_path / "cache")
+    events: list[str] = []
+    load_group, merge = Cache.load_group, grouped.merge
+
+    def loading(self: Cache, *args: Any, **kwargs: Any) -> Any:
+        events.append("decode")
+        return load_group(self, *args, **kwargs)
+
+    def merging(*args: Any) -> None:
+        events.append("merge")
+        merge(*args)
+
+    monkeypatch.setattr(Cache, "load_group", loading)
+    monkeypatch.setattr(grouped, "merge", merging)
+    evaluations = _Counter(monkeypatch, "evaluate_group")
+    warm = _scan(demo, tmp_path / "cache")
+    assert _seen(warm) == _seen(cold)
+    assert evaluations.calls == 0
+    groups = len(events) // 2
+    assert groups > 3 and events == ["decode", "merge"] * groups
+
+
+def test_cached_results_share_their_checks_texts_and_resources(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _every_group_its_own(monkeypatch)
+    _scan(demo, tmp_path / "cache")
+    warm = _scan(demo, tmp_path / "cache")
+    titles: dict[str, set[int]] = {}
+    for found in warm.findings:
+        titles.setdefault(found.check_id, set()).add(id(found.title))
+    assert len(titles) > 1 and all(len(ids) == 1 for ids in titles.values())
+    refs: dict[object, set[int]] = {}
+    for result in (*warm.passes, *warm.unknown, *warm.not_applicable):
+        refs.setdefault(result.resource, set()).add(id(result.resource))
+    assert len(refs) > 1 and all(len(ids) == 1 for ids in refs.values())
+
+
+class _Hostile:
+    """Unpickled, it would make a directory: a cache must never be unpickled."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os.mkdir, (str(self.marker),))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_hostile_or_damaged_group_entry_is_a_miss_evaluated_at_the_merge(
+    jobs: int, demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pass two only sees that the entry exists; the merge finds it does not validate,
+    evaluates the group then and writes a valid entry for the next scan."""
+    _every_group_its_own(monkeypatch)
+    _scan(demo, tmp_path / "cache")
+    marker = tmp_path / "ran"
+    entries = sorted((tmp_path / "cache").rglob("groups/*"))
+    for at, entry in enumerate(entries):
+        hostile = pickle.dumps(_Hostile(marker)) if at % 2 else b'{"findings": [{"x": 1}]}'
+        entry.write_bytes(hostile)
+    plain = _scan(demo, None)
+    evaluations = _Counter(monkeypatch, "evaluate_group")
+    warm = _scan(demo, tmp_path / "cache", jobs=jobs)
+    assert _seen(warm) == _seen(plain)
+    assert not marker.exists()
+    assert evaluations.calls == len(entries) > 3  # at the merge, in this process
+    again = _Counter(monkeypatch, "evaluate_group")
+    assert _seen(_scan(demo, tmp_path / "cache", jobs=jobs)) == _seen(warm)
+    assert again.calls == 0
+
+
+CORPUS = DEMO.parents[3].parent / "shared" / "corpus"
+
+
+def test_a_warm_re_scan_of_the_corpus_after_an_edit_gives_the_plain_result(
+    tmp_path: Path,
+) -> None:
+    """The benchmark's measure (`bench_scale`: a cluster's region changed), checked for
+    its result on the corpus, with an object added that changes the findings."""
+    if not CORPUS.is_dir():
+        pytest.skip("shared corpus not available")
+    folder = tmp_path / "corpus"
+    shutil.copytree(CORPUS, folder)
+    cold = _scan(folder, tmp_path / "cache")
+    edited = next(
+        p for p in sorted(folder.rglob("*.yaml")) if "kind: AWSCluster\n" in p.read_text()
+    )
+    text = edited.read_text(encoding="utf-8")
+    text = text.replace("region:", "region: eu-west-1 #", 1)
+    edited.write_text(f"{text}\n---\n{ADDON}", encoding="utf-8")
+    warm = _scan(folder, tmp_path / "cache")
+    assert warm.findings
+    assert _seen(warm) == _seen(_scan(folder, None)) != _seen(cold)
