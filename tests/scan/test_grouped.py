@@ -9,6 +9,7 @@ every file its own group and so exercises every closure rule."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import pickle
 import shutil
@@ -464,3 +465,32 @@ def test_a_role_in_a_generator_file_grants_nothing_on_the_management_cluster(
     (tmp_path / "addon" / "kustomization.yaml").unlink()
     plain = scan(ScanRequest(paths=[str(tmp_path)], today=TODAY))
     assert [f for f in plain.findings if f.resource.name == "ops-everything"]
+
+
+@pytest.mark.parametrize("hold_bytes", [-1, None])
+def test_planning_sees_one_string_per_value_across_files(
+    hold_bytes: int | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each file's skeletons are unpickled apart (or parsed apart, when held); planning
+    gets them through one `Sharing`, so equal names, kinds and keys are one object."""
+    if hold_bytes is not None:
+        monkeypatch.setattr(grouped, "HOLD_BYTES", hold_bytes)
+    seen: list[Resource] = []
+    plan_groups = grouped.plan_groups
+
+    def planning(skeletons: list[Resource], *args: object, **kwargs: object) -> object:
+        seen.extend(skeletons)
+        return plan_groups(skeletons, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(grouped, "plan_groups", planning)
+    monkeypatch.setattr(grouped, "scan_groups", functools.partial(grouped.scan_groups, budget=1))
+    scan(ScanRequest(paths=_copies(DEMO, tmp_path, 2), today=TODAY, keep_topology=False))
+    clusters = [s for s in seen if s.kind == "Cluster"]
+    files = {s.origin.path for s in clusters}
+    assert len(files) > 1
+    names = [s.name for s in clusters]
+    versions = [s.api_version for s in clusters]
+    keys = [k for s in clusters for k in s.body if k == "metadata"]
+    assert len(names) > len(set(names))  # the copies' clusters have the same names
+    for values in ([s.kind for s in clusters], names, versions, keys):
+        assert len({id(v) for v in values}) == len(set(values))
