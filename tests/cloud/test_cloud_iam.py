@@ -1,5 +1,6 @@
 """IAM matching as AWS evaluates it (wildcards, case, Deny, NotAction, conditions) and
-the action database behind access levels and wildcard expansion."""
+the action table behind access levels and wildcard expansion (held to policy_sentry's
+answers in test_iam_actions.py)."""
 
 from __future__ import annotations
 
@@ -117,20 +118,6 @@ def test_unscoped_writes_skip_reads_conditions_and_scoped_resources() -> None:
         )
     )
     assert set(found) == {"ec2:TerminateInstances"}
-
-
-def test_a_replaced_action_database_is_reported(monkeypatch: object) -> None:
-    import pytest
-    from policy_sentry.shared import constants
-
-    from capsa.cloud.service import REPLACED_DATABASE, cloud_evidence
-    from capsa.sources.aws.facts import CloudFacts
-
-    assert isinstance(monkeypatch, pytest.MonkeyPatch)
-    facts = CloudFacts(source="t", collected=("roles", "policies"))
-    assert cloud_evidence([facts]).problems == ()
-    monkeypatch.setattr(constants, "DATASTORE_FILE_PATH", "/home/someone/.policy_sentry/x.json")
-    assert cloud_evidence([facts]).problems == (REPLACED_DATABASE,)
 
 
 def test_trust_under_a_condition_is_kept_apart() -> None:
