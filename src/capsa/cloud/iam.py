@@ -157,13 +157,13 @@ def access_level(action: str) -> str | None:
     return service.levels[name] if service else None
 
 
-def unscoped_writes(
-    policies: Iterable[Policy], services: Iterable[str]
-) -> Iterator[tuple[str, Policy]]:
-    """(action, policy) for every Write or Permissions-management action of `services`
-    allowed on Resource "*" without a Condition."""
-    wanted = {s.lower() for s in services}
-    seen: set[str] = set()
+def _unscoped_patterns(
+    policies: Iterable[Policy], wanted: set[str]
+) -> Iterator[tuple[str, str, Policy]]:
+    """(pattern as written, pattern with its service prefix in lower case, policy) for
+    every action pattern of a `wanted` service (or `*`) that an Allow without a
+    Condition grants on Resource "*". IAM compares action names case-insensitively, the
+    prefix included, while the table's lookups take the prefix as written."""
     for policy in policies:
         for statement in policy.statements:
             if statement.effect != "Allow" or statement.conditional or statement.not_actions:
@@ -171,14 +171,45 @@ def unscoped_writes(
             if "*" not in statement.resources:
                 continue
             for pattern in statement.actions:
-                service = pattern.partition(":")[0].lower()
-                if pattern != "*" and service not in wanted:
+                service, colon, name = pattern.partition(":")
+                if pattern != "*" and service.lower() not in wanted:
                     continue
-                for action in (
-                    expand(pattern) if "*" in pattern else (canonical(pattern) or pattern,)
-                ):
-                    if action.partition(":")[0].lower() not in wanted or action in seen:
-                        continue
-                    if access_level(action) in WRITE_LEVELS:
-                        seen.add(action)
-                        yield action, policy
+                yield pattern, pattern if pattern == "*" else service.lower() + colon + name, policy
+
+
+def _named(pattern: str) -> tuple[str, ...]:
+    """The actions a pattern (prefix in lower case) names; empty when the table knows
+    none of them, `?`-only wildcards included, which the table does not expand."""
+    if "*" in pattern:
+        return expand(pattern)
+    known = canonical(pattern)
+    return (known,) if known is not None else ()
+
+
+def unscoped_writes(
+    policies: Iterable[Policy], services: Iterable[str]
+) -> Iterator[tuple[str, Policy]]:
+    """(action, policy) for every Write or Permissions-management action of `services`
+    allowed on Resource "*" without a Condition."""
+    wanted = {s.lower() for s in services}
+    seen: set[str] = set()
+    for _, pattern, policy in _unscoped_patterns(policies, wanted):
+        for action in _named(pattern):
+            if action.partition(":")[0] not in wanted or action in seen:
+                continue
+            if access_level(action) in WRITE_LEVELS:
+                seen.add(action)
+                yield action, policy
+
+
+def unresolved_patterns(
+    policies: Iterable[Policy], services: Iterable[str]
+) -> Iterator[tuple[str, Policy]]:
+    """(pattern as written, policy) for every action pattern of `services` allowed on
+    Resource "*" without a Condition that names no action the table knows: whether it
+    grants a write cannot be decided (an action newer than the table, a misspelling, a
+    `?` wildcard), so it must be reported, never taken to grant nothing."""
+    wanted = {s.lower() for s in services}
+    for written, pattern, policy in _unscoped_patterns(policies, wanted):
+        if not _named(pattern):
+            yield written, policy
