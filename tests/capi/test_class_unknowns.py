@@ -174,6 +174,29 @@ def test_same_named_classes_in_other_files_are_not_picked_silently(tmp_path: Pat
     assert all(f.resource.name == "cp-machines" for f in result.findings if "@" in f.resource.name)
 
 
+def test_the_problem_names_the_first_same_named_classes_and_counts_the_rest(
+    tmp_path: Path,
+) -> None:
+    classes = {f"class{n}": _class("v1beta1", LITERAL_REQUIRED, name="${CLASS}") for n in range(5)}
+    result = _scan(tmp_path, **classes, c=_cluster("v1beta1", class_name="${CLASS}"))
+    [message] = [p.message for p in result.errors if "ClusterClasses named" in p.message]
+    assert "5 ClusterClasses named '${CLASS}'" in message
+    named = [n for n in range(5) if f"class{n}.yaml" in message]
+    assert named == [0, 1, 2]
+    assert "and 2 more" in message
+
+
+def test_two_same_named_classes_are_both_named(tmp_path: Path) -> None:
+    result = _scan(
+        tmp_path,
+        a=_class("v1beta1", LITERAL_REQUIRED, name="${CLASS}"),
+        b=_class("v1beta1", LITERAL_OPTIONAL, name="${CLASS}"),
+        c=_cluster("v1beta1", class_name="${CLASS}"),
+    )
+    [message] = [p.message for p in result.errors if "ClusterClasses named" in p.message]
+    assert "a.yaml" in message and "b.yaml" in message and "more" not in message
+
+
 def test_the_class_beside_the_cluster_is_the_one_it_uses(tmp_path: Path) -> None:
     result = _scan(
         tmp_path,

@@ -15,6 +15,7 @@ import shutil
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.sources.generator_cases import ADDON, LABELLED_CLUSTER, resource_set
@@ -79,14 +80,18 @@ def test_grouped_scan_equals_whole_scan_on_copies(
     _both(_copies(DEMO, tmp_path, 3), budget, monkeypatch)
 
 
-@pytest.mark.parametrize(("budget", "held"), [(None, True), (1, True), (None, False), (1, False)])
+@pytest.mark.parametrize(
+    ("budget", "held"), [(None, True), (1, True), (300, True), (None, False), (1, False)]
+)
 def test_grouped_scan_equals_whole_scan_on_the_corpus(
     budget: int | None, held: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The corpus holds kustomize overlays (patch files are fragments), kustomize
     generator files (payloads of generated ConfigMaps) and ClusterClasses no Cluster uses
     (judged alone), in files apart from their templates. Parsed files held in memory
-    between the passes (shared by every group that loads them) or pickled to disk."""
+    between the passes (shared by every group that loads them) or pickled to disk. The
+    default budget holds the whole corpus in one group (nothing planned), 300 packs a few
+    files per group and 1 gives every file its own."""
     if not CORPUS.is_dir():
         pytest.skip("shared corpus not available")
     if not held:
@@ -195,6 +200,27 @@ def test_grouped_scan_equals_whole_scan_with_kustomize_patches(
     alone = [f for f in whole.findings if "/idle/" in f.location.path]
     assert alone, "the unused class's templates must be judged"
     _both([str(tmp_path)], budget, monkeypatch)
+
+
+@pytest.mark.parametrize(
+    ("budget", "cached", "planned"), [(None, False, False), (1, False, True), (None, True, True)]
+)
+def test_only_an_input_over_one_groups_budget_or_a_cached_scan_is_planned(
+    budget: int | None, cached: bool, planned: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    original = grouped.plan_groups
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(grouped, "plan_groups", counted)
+    checks = scan(ScanRequest(paths=[str(DEMO)], today=TODAY)).checks
+    cache_dir = str(tmp_path / "cache") if cached else None
+    done = grouped.scan_groups([str(DEMO)], {}, None, checks, budget=budget, cache_dir=cache_dir)
+    assert bool(calls) is planned
+    assert (done.groups > 1) is (budget == 1)  # the demo fits one group by default
 
 
 def test_a_reference_into_another_file_brings_that_file(tmp_path: Path) -> None:

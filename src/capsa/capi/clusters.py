@@ -343,6 +343,12 @@ def _resolve_direct(builder: _Builder, cluster: Resource, parts: _ClusterParts) 
             parts.members.append(Member(parts.cp_machine_template, ROLE_CONTROL_PLANE))
 
 
+LISTED_CLASS_FILES = 3
+"""Files an ambiguous class name's problem lists. Every Cluster asking for the name gets
+the problem, so listing every file made output grow with the square of the copies (a
+repository with 100 copies of a class printed 100 paths per Cluster)."""
+
+
 def _ambiguous_class(builder: _Builder, cluster: Resource, class_name: str) -> bool:
     """True (and a problem said) when several ClusterClasses in other files carry the
     class name a Cluster asks for and none sits in its own file: picking one would be a
@@ -354,12 +360,14 @@ def _ambiguous_class(builder: _Builder, cluster: Resource, class_name: str) -> b
     found = UNRESOLVED_RE.search(class_name)
     if found is not None:
         hint = f"; set --var {found.group(1)}=... to choose"
+    listed = ", ".join(files[:LISTED_CLASS_FILES])
+    if len(files) > LISTED_CLASS_FILES:
+        listed += f" and {len(files) - LISTED_CLASS_FILES} more"
     builder.problem(
         cluster,
         ("spec", "topology"),
         f"Cluster {display(cluster.name)}: {len(files)} ClusterClasses named "
-        f"{display(class_name)!r} are among the inputs ({', '.join(files)}); none was "
-        f"applied{hint}",
+        f"{display(class_name)!r} are among the inputs ({listed}); none was applied{hint}",
     )
     return True
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rich.console import Console
 from rich.text import Text
@@ -56,13 +57,22 @@ def _widths(entries: Sequence[Entry]) -> tuple[int, int, int]:
 
 
 def _wrap(text: str, width: int, first: str = DETAIL) -> list[str]:
-    return textwrap.wrap(
-        text,
-        width=max(width, len(first) + 20),
-        initial_indent=first,
-        subsequent_indent=DETAIL,
-        break_on_hyphens=False,
-        break_long_words=False,
+    return list(_wrapped(text, width, first))
+
+
+@lru_cache(maxsize=4096)
+def _wrapped(text: str, width: int, first: str) -> tuple[str, ...]:
+    """A large report repeats the same head and details for many objects (one check's
+    message, its remediation), and wrapping was a tenth of printing it."""
+    return tuple(
+        textwrap.wrap(
+            text,
+            width=max(width, len(first) + 20),
+            initial_indent=first,
+            subsequent_indent=DETAIL,
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
     )
 
 
@@ -119,5 +129,4 @@ def print_wrapped(console: Console, text: str, style: str = "", indent: str = ""
         break_on_hyphens=False,
         break_long_words=False,
     ) or [""]
-    for line in lines:
-        console.print(Text(line, style=style or ""), soft_wrap=True)
+    print_lines(console, [Text(line, style=style or "") for line in lines])

@@ -25,7 +25,7 @@ from typing import Any, TextIO
 from capsa import __version__
 from capsa.capi.index import resource_key
 from capsa.capi.rbac import rbac_facts
-from capsa.capi.topology import SharedFacts, Topology, build_topology
+from capsa.capi.topology import SharedFacts, Topology, build_topology, shared_facts
 from capsa.checks.engine import EvaluationResult, evaluate
 from capsa.checks.model import Check
 from capsa.checks.suppressions import InlineSuppressions, collect_inline
@@ -450,11 +450,17 @@ class GroupOutcome:
 
 
 def evaluate_group(
-    group: Group, first: FirstPass, reading: Reading, shared: SharedFacts, checks: Sequence[Check]
+    group: Group,
+    first: FirstPass,
+    reading: Reading,
+    shared: SharedFacts | None,
+    checks: Sequence[Check],
 ) -> GroupOutcome:
     """Resolve a group's files and run `checks` on the objects it owns."""
     resources = load_group(group, first, reading)
     topology = build_topology(resources, shared=shared)
+    if shared is None:  # the group is the whole input (`_plan`)
+        shared = shared_facts(topology)
     owned = {first.paths[n] for n in group.owned}
     targets = _owned_targets(resources, topology, owned, shared)
     resolved = {id(r) for r in topology.resolved_resources}
@@ -508,7 +514,7 @@ def _evaluate_packed(
     item: tuple[Group, tuple[int, ...]],
     first: FirstPass,
     reading: Reading,
-    shared: SharedFacts,
+    shared: SharedFacts | None,
     checks: Sequence[Check],
     context: str | None,
 ) -> bytes:
@@ -584,15 +590,9 @@ def scan_groups(
     with Spill() as spill:
         reading = Reading(variables, spill, cache, stdin)
         first = first_pass(paths, reading, jobs)
-        file_of = {path: n for n, path in enumerate(first.paths)}
-        # payload bindings are not the management cluster's: mark them before the analysis
-        rbac = rbac_facts(_mark(_unpack(first.rbac), first))
-        skeletons = _mark(_unpack(first.skeletons), first)
-        planned = plan_groups(skeletons, file_of, first.sizes, budget or GROUP_BUDGET, rbac)
-        del skeletons  # planning was their only use
-        gc.collect(0)
+        planned = _plan(first, budget or GROUP_BUDGET, cached=cache is not None)
         context = None
-        if cache is not None:
+        if cache is not None and planned.shared is not None:
             context = digest(
                 FORMAT,
                 __version__,
@@ -622,6 +622,33 @@ def scan_groups(
         for identity, entry in done.inline.items():
             inline.setdefault(identity, entry)
     return GroupedScan(first, merged, problems, inline, len(planned.groups))
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """The groups to evaluate, and the facts they share (None: one group holds the whole
+    input, and its own resolution gives them)."""
+
+    groups: tuple[Group, ...]
+    shared: SharedFacts | None
+
+
+def _plan(first: FirstPass, budget: int, cached: bool) -> _Planned:
+    """The groups of `first`'s files. An input whose resources all fit in one group's
+    budget is that one group, and resolving the skeletons to plan it would repeat the
+    group's own resolution (about a twentieth of a one-copy corpus scan). A cached scan
+    always plans: its groups' keys include the shared facts."""
+    everything = tuple(range(len(first.paths)))
+    if not cached and sum(first.sizes) <= budget:
+        return _Planned((Group(everything, everything),) if everything else (), None)
+    file_of = {path: n for n, path in enumerate(first.paths)}
+    # payload bindings are not the management cluster's: mark them before the analysis
+    rbac = rbac_facts(_mark(_unpack(first.rbac), first))
+    skeletons = _mark(_unpack(first.skeletons), first)
+    planned = plan_groups(skeletons, file_of, first.sizes, budget, rbac)
+    del skeletons  # planning was their only use
+    gc.collect(0)
+    return _Planned(planned.groups, planned.shared)
 
 
 def _last_loads(groups: Sequence[Group], first: FirstPass, spill: Spill) -> list[tuple[int, ...]]:
