@@ -117,8 +117,8 @@ def expand(pattern: str) -> tuple[str, ...]:
     """Concrete actions an action pattern names; empty for a pattern the table does not
     know (reported by callers as unknown, never dropped silently as if it granted
     nothing). As policy_sentry expands: the service prefix is looked up as written, the
-    whole name is matched case-folded with fnmatch (so `?` and `[...]` work there too),
-    and a pattern without `*` is returned as it is."""
+    whole name is matched case-folded with fnmatch (so `?` matches there too, and, unlike
+    IAM, `[...]` is a character class), and a pattern without `*` is returned as it is."""
     if "*" not in pattern:
         return (pattern,)
     if pattern == "*":
