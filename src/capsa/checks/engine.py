@@ -273,7 +273,8 @@ def unknown_reason(resource: Resource, paths: Sequence[tuple[str | int, ...]]) -
 class _Prepared:
     """What evaluation needs of one check, worked out once per run instead of once per
     resource or finding: its compiled program (variables and expression composed), its
-    split field and unknownWhen paths."""
+    split field and unknownWhen paths, and its message and remediation on one line (one
+    string shared by all its findings)."""
 
     check: Check
     program: CompiledExpression
@@ -281,6 +282,8 @@ class _Prepared:
     unknown_paths: tuple[FieldPath, ...]
     default_note: str | None
     undecided_note: str | None = None
+    message: str = ""
+    remediation: str = ""
 
     @classmethod
     def of(cls, check: Check) -> _Prepared:
@@ -291,7 +294,16 @@ class _Prepared:
         if check.undecided is not None:
             reason = " ".join(check.undecided.reason.split())
             undecided = f"{reason} ({check.undecided.reference})"
-        return cls(check, compiled(check), check.field_paths, check.unknown_paths, note, undecided)
+        return cls(
+            check,
+            compiled(check),
+            check.field_paths,
+            check.unknown_paths,
+            note,
+            undecided,
+            " ".join(check.message.split()),
+            " ".join(check.remediation.split()),
+        )
 
 
 class _Index:
@@ -324,8 +336,8 @@ def _finding(prepared: _Prepared, resource: Resource) -> Finding:
         mitigation=check.mitigation,
         resource=ref,
         location=location,
-        message=" ".join(check.message.split()),
-        remediation=" ".join(check.remediation.split()),
+        message=prepared.message,
+        remediation=prepared.remediation,
         references=check.references,
     )
 
