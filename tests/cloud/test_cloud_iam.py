@@ -1,5 +1,6 @@
 """IAM matching as AWS evaluates it (wildcards, case, Deny, NotAction, conditions) and
-the action database behind access levels and wildcard expansion."""
+the action table behind access levels and wildcard expansion (held to policy_sentry's
+answers in test_iam_actions.py)."""
 
 from __future__ import annotations
 
@@ -119,18 +120,29 @@ def test_unscoped_writes_skip_reads_conditions_and_scoped_resources() -> None:
     assert set(found) == {"ec2:TerminateInstances"}
 
 
-def test_a_replaced_action_database_is_reported(monkeypatch: object) -> None:
-    import pytest
-    from policy_sentry.shared import constants
+def test_unscoped_writes_fold_the_service_prefix_and_report_what_they_cannot_resolve() -> None:
+    """IAM matches `EC2:Run*` as `ec2:Run*`; a pattern the table cannot resolve (a `?`
+    wildcard, an action it does not know) is reported, never read as granting nothing."""
+    from capsa.cloud.iam import unresolved_patterns
 
-    from capsa.cloud.service import REPLACED_DATABASE, cloud_evidence
-    from capsa.sources.aws.facts import CloudFacts
-
-    assert isinstance(monkeypatch, pytest.MonkeyPatch)
-    facts = CloudFacts(source="t", collected=("roles", "policies"))
-    assert cloud_evidence([facts]).problems == ()
-    monkeypatch.setattr(constants, "DATASTORE_FILE_PATH", "/home/someone/.policy_sentry/x.json")
-    assert cloud_evidence([facts]).problems == (REPLACED_DATABASE,)
+    upper = policy(Statement(effect="Allow", actions=("EC2:Run*",), resources=("*",)))
+    assert "ec2:RunInstances" in {a for a, _ in unscoped_writes([upper], ("ec2",))}
+    assert list(unresolved_patterns([upper], ("ec2",))) == []
+    odd = policy(
+        Statement(
+            effect="Allow",
+            actions=("ec2:RunInstance?", "EC2:LaunchEverything", "s3:Nothing", "ec2:NoSuch*"),
+            resources=("*",),
+        ),
+        Statement(effect="Allow", actions=("ec2:Other",), resources=("*",), conditional=True),
+        Statement(effect="Allow", actions=("ec2:Scoped",), resources=(SECRET,)),
+    )
+    assert list(unscoped_writes([odd], ("ec2",))) == []
+    assert [p for p, _ in unresolved_patterns([odd], ("ec2",))] == [
+        "ec2:RunInstance?",
+        "EC2:LaunchEverything",
+        "ec2:NoSuch*",
+    ]
 
 
 def test_trust_under_a_condition_is_kept_apart() -> None:

