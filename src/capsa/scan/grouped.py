@@ -63,8 +63,9 @@ between its passes instead of pickling them to the spill. Measured on the corpus
 held input costs about 19 MB of peak memory per MiB of YAML (x1, 1.6 MiB: 154 MB; x5,
 7.8 MiB: 273 MB, against 173 MB spilled) and saves a fifth to a third of the CPU time;
 8 MiB keeps the peak under ~280 MB. Since planning shares the skeletons' strings
-(`Sharing`), the x20 corpus (31 MiB, spilled) peaks lower than that (~245 MB serial):
-up to this size a scan trades memory for time. Decided
+(`Sharing`), the x20 corpus (31 MiB, spilled) peaks lower than a held x5 (serial,
+with the cloud checks' own IAM table: ~200 MB against ~240 MB): up to this size a scan
+trades memory for time. Decided
 before reading, for the whole input: holding only part of a larger input kept that
 part's memory through planning and every group (x20: 318 MB holding its first 4,000
 resources, 260 MB holding none)."""
