@@ -170,6 +170,8 @@ def test_same_named_classes_in_other_files_are_not_picked_silently(tmp_path: Pat
     )
     messages = [p.message for p in result.errors]
     assert any("2 ClusterClasses named '${CLASS}'" in m and "--var CLASS=" in m for m in messages)
+    [named] = [m for m in messages if "ClusterClasses named" in m]
+    assert "a.yaml" in named and "b.yaml" in named and "more" not in named  # two: both named
     assert all("__CAPSA_" not in m for m in messages)
     assert all(f.resource.name == "cp-machines" for f in result.findings if "@" in f.resource.name)
 
@@ -184,17 +186,6 @@ def test_the_problem_names_the_first_same_named_classes_and_counts_the_rest(
     named = [n for n in range(5) if f"class{n}.yaml" in message]
     assert named == [0, 1, 2]
     assert "and 2 more" in message
-
-
-def test_two_same_named_classes_are_both_named(tmp_path: Path) -> None:
-    result = _scan(
-        tmp_path,
-        a=_class("v1beta1", LITERAL_REQUIRED, name="${CLASS}"),
-        b=_class("v1beta1", LITERAL_OPTIONAL, name="${CLASS}"),
-        c=_cluster("v1beta1", class_name="${CLASS}"),
-    )
-    [message] = [p.message for p in result.errors if "ClusterClasses named" in p.message]
-    assert "a.yaml" in message and "b.yaml" in message and "more" not in message
 
 
 def test_the_class_beside_the_cluster_is_the_one_it_uses(tmp_path: Path) -> None:
