@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 _KEEP = frozenset({"\n", "\t"})
@@ -42,6 +43,13 @@ def terminal_safe(text: str) -> str:
 def one_line(text: str) -> str:
     """`terminal_safe`, with newlines and tabs escaped too (for a value inside a message)."""
     return terminal_safe(text).replace("\n", "\\n").replace("\t", "\\t")
+
+
+def listed(items: Sequence[str], limit: int) -> str:
+    """The first `limit` of `items` joined with commas, the rest counted ("a, b and 3
+    more"): a message stays one readable line however many items an input holds."""
+    shown = ", ".join(items[:limit])
+    return shown if len(items) <= limit else f"{shown} and {len(items) - limit} more"
 
 
 def display_path(path: str | Path | os.PathLike[str]) -> str:

@@ -41,6 +41,7 @@ from capsa.assess.model import (
     ThreatAssessment,
     TrackingDecision,
 )
+from capsa.display import listed
 
 METHOD = (
     "A mitigation is verified only when a check whose pass shows the whole mitigation "
@@ -117,9 +118,7 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _ids(items: Iterable[str], limit: int = 3) -> str:
-    unique = sorted(set(items))
-    shown = ", ".join(unique[:limit])
-    return shown + (f" and {len(unique) - limit} more" if len(unique) > limit else "")
+    return listed(sorted(set(items)), limit)
 
 
 def _checks_for(mitigation: MitigationInput, evidence: Evidence) -> list[str]:

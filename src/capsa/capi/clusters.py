@@ -26,6 +26,7 @@ from capsa.capi.context import (
     SkippedPatch,
 )
 from capsa.capi.index import Nearby, ResourceIndex, ResourceKey, namespace_of, resource_key
+from capsa.display import listed
 from capsa.errors import Problem
 from capsa.kube import dig, labels_of, selector_is_empty, selector_matches
 from capsa.sources.clusterctl_vars import (
@@ -360,14 +361,11 @@ def _ambiguous_class(builder: _Builder, cluster: Resource, class_name: str) -> b
     found = UNRESOLVED_RE.search(class_name)
     if found is not None:
         hint = f"; set --var {found.group(1)}=... to choose"
-    listed = ", ".join(files[:LISTED_CLASS_FILES])
-    if len(files) > LISTED_CLASS_FILES:
-        listed += f" and {len(files) - LISTED_CLASS_FILES} more"
     builder.problem(
         cluster,
         ("spec", "topology"),
         f"Cluster {display(cluster.name)}: {len(files)} ClusterClasses named "
-        f"{display(class_name)!r} are among the inputs ({listed}); none was applied{hint}",
+        f"{display(class_name)!r} are among the inputs ({listed(files, LISTED_CLASS_FILES)}); none was applied{hint}",
     )
     return True
 

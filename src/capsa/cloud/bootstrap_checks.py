@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from capsa.cloud import capa
 from capsa.cloud.iam import missing_policies
 from capsa.cloud.registry import CloudInput, Outcome, absent, cloud_check
+from capsa.display import listed
 from capsa.sources.aws.facts import Secret, Where, cluster_of, role_of
 
 _LIVE = ("pending", "running", "stopping", "stopped")
@@ -80,11 +81,12 @@ def who_can_delete_the_api_load_balancer(inp: CloudInput) -> Iterator[Outcome]:
         others = [p.arn for p in capa.load_balancer_deleters(facts, lb)]
         where = Where(path=f"aws://{facts.account or 'unknown'}/{lb.region}")
         if others:
-            shown = ", ".join(others[:4]) + (
-                f" and {len(others) - 4} more" if len(others) > 4 else ""
-            )
             yield Outcome(
-                "fail", "LoadBalancer", lb.arn, f"Besides the controllers: {shown}.", where
+                "fail",
+                "LoadBalancer",
+                lb.arn,
+                f"Besides the controllers: {listed(others, 4)}.",
+                where,
             )
         elif unread := [p.arn for p in principals if missing_policies(p, facts)]:
             text = f"undecided: the policies of {', '.join(unread[:3])} were not all read"

@@ -17,6 +17,7 @@ from capsa.cloud.iam import (
     unscoped_writes,
 )
 from capsa.cloud.registry import CloudInput, Outcome, absent, cloud_check
+from capsa.display import listed
 from capsa.sources.aws.facts import CloudFacts, Policy, Principal, account_of_arn, cluster_of
 
 ROLE = "IAMRole"
@@ -121,7 +122,7 @@ def unscoped_write_actions(inp: CloudInput) -> Iterator[Outcome]:
         if found:
             actions = sorted({a for a, _ in found})
             sources = ", ".join(dict.fromkeys(p.arn for _, p in found))
-            text = f'{len(actions)} write action(s) on Resource "*": {_first(actions)} (through {sources}).'
+            text = f'{len(actions)} write action(s) on Resource "*": {listed(actions, 5)} (through {sources}).'
             if unresolved:
                 text += f" {_undecided(unresolved)}"
             yield Outcome("fail", ROLE, role.arn, text, role.where)
@@ -131,16 +132,12 @@ def unscoped_write_actions(inp: CloudInput) -> Iterator[Outcome]:
             yield _unknown_policies(role, facts) or Outcome("pass", ROLE, role.arn, "", role.where)
 
 
-def _first(items: Sequence[str]) -> str:
-    return ", ".join(items[:5]) + (f" and {len(items) - 5} more" if len(items) > 5 else "")
-
-
 def _undecided(unresolved: Sequence[tuple[str, Policy]]) -> str:
     patterns = sorted({p for p, _ in unresolved})
     sources = ", ".join(dict.fromkeys(policy.arn for _, policy in unresolved))
     return (
         f'undecided: {len(patterns)} action pattern(s) on Resource "*" name no action '
-        f"capsa's IAM action table knows: {_first(patterns)} (through {sources}); check "
+        f"capsa's IAM action table knows: {listed(patterns, 5)} (through {sources}); check "
         "them against the AWS Service Authorization Reference"
     )
 

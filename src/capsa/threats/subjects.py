@@ -13,6 +13,7 @@ from enum import StrEnum
 from functools import partial
 from typing import Any
 
+from capsa.display import listed
 from capsa.model.types import Isolation
 from capsa.threats.relations import Relations
 
@@ -157,8 +158,7 @@ SHOWN = 8  # names a text lists before "and N more"
 def _names(relations: Relations, ids: tuple[str, ...]) -> str:
     if not ids:
         return "nothing"
-    shown = ", ".join(relations.name(i) for i in ids[:SHOWN])
-    return shown if len(ids) <= SHOWN else f"{shown} and {len(ids) - SHOWN} more"
+    return listed([relations.name(i) for i in ids], SHOWN)
 
 
 def _t(ids: Any) -> tuple[str, ...]:
