@@ -526,12 +526,29 @@ GroupBlock = bytes | FromCache
 """A group's outcome between pass two and the merge."""
 
 
+@dataclass(frozen=True)
+class Evaluating:
+    """What evaluating a group needs besides the group: in pass two, and at the merge
+    for a cache entry that turns out not to validate."""
+
+    first: FirstPass
+    reading: Reading
+    shared: SharedFacts | None
+    checks: Sequence[Check]
+    sharing: Sharing = field(default_factory=Sharing)
+
+    def evaluated(self, group: Group, key: str | None) -> GroupOutcome:
+        """`evaluate_group`, its entry written to the cache under `key` (if any)."""
+        outcome = evaluate_group(group, self.first, self.reading, self.shared, self.checks)
+        cache = self.reading.cache
+        if cache is not None and key is not None:
+            cache.save_group(key, _outcome_to_cache(outcome))
+        return outcome
+
+
 def _evaluate_packed(
     item: tuple[Group, tuple[int, ...]],
-    first: FirstPass,
-    reading: Reading,
-    shared: SharedFacts | None,
-    checks: Sequence[Check],
+    evaluating: Evaluating,
     context: str | None,
 ) -> GroupBlock:
     """`evaluate_group` pickled at once (a group's results are then one block in the
@@ -541,33 +558,18 @@ def _evaluate_packed(
     held records of the files no later group loads (the item's second part) are
     released."""
     group, done_with = item
+    first, reading = evaluating.first, evaluating.reading
     cache = reading.cache
     key = _group_key(group, first, context) if cache is not None and context else None
     packed: GroupBlock
     if cache is not None and key is not None and cache.has_group(key):
         packed = FromCache(key)
     else:
-        outcome = evaluate_group(group, first, reading, shared, checks)
-        if cache is not None and key is not None:
-            cache.save_group(key, _outcome_to_cache(outcome))
-        packed = pickle.dumps(outcome, PICKLE)
-        del outcome
+        packed = pickle.dumps(evaluating.evaluated(group, key), PICKLE)
     for number in done_with:
         _release(number, first, reading.spill)
     gc.collect(0)
     return packed
-
-
-@dataclass(frozen=True)
-class Evaluating:
-    """What evaluating a group needs besides the group, for a cache entry that turns
-    out not to validate when the merge decodes it."""
-
-    first: FirstPass
-    reading: Reading
-    shared: SharedFacts | None
-    checks: Sequence[Check]
-    sharing: Sharing = field(default_factory=Sharing)
 
 
 def decode_outcome(packed: GroupBlock, group: Group, evaluating: Evaluating) -> GroupOutcome:
@@ -577,15 +579,11 @@ def decode_outcome(packed: GroupBlock, group: Group, evaluating: Evaluating) -> 
     if isinstance(packed, bytes):
         done: GroupOutcome = pickle.loads(packed)  # noqa: S301 - made by this scan
         return done
-    reading = evaluating.reading
-    cache = reading.cache
+    cache = evaluating.reading.cache
     cached = cache.load_group(packed.key, evaluating.sharing) if cache is not None else None
     if cached is not None:
         return _outcome_from_cache(cached)
-    outcome = evaluate_group(group, evaluating.first, reading, evaluating.shared, evaluating.checks)
-    if cache is not None:
-        cache.save_group(packed.key, _outcome_to_cache(outcome))
-    return outcome
+    return evaluating.evaluated(group, packed.key)
 
 
 def _outcome_to_cache(outcome: GroupOutcome) -> CachedGroup:
@@ -648,17 +646,10 @@ def scan_groups(
                 shared_key(planned.shared),
                 _kustomize_key(first),
             )
-        work = partial(
-            _evaluate_packed,
-            first=first,
-            reading=reading,
-            shared=planned.shared,
-            checks=checks,
-            context=context,
-        )
+        evaluating = Evaluating(first, reading, planned.shared, checks)
+        work = partial(_evaluate_packed, evaluating=evaluating, context=context)
         done_with = _last_loads(planned.groups, first, spill)
         outcomes = run_ordered(work, list(zip(planned.groups, done_with, strict=True)), jobs)
-        evaluating = Evaluating(first, reading, planned.shared, checks)
         done = _merge_outcomes(outcomes, planned.groups, evaluating)
     return GroupedScan(first, *done, len(planned.groups))
 
