@@ -145,10 +145,12 @@ class Cache:
         """Whether an entry is stored for the group (not yet whether it validates)."""
         return (self.root / "groups" / key).is_file()
 
-    def load_group(self, key: str, sharing: Sharing | None = None) -> CachedGroup | None:
+    def load_group(self, key: str, sharing: Sharing) -> CachedGroup | None:
+        """The group's entry, validated, its results' equal parts shared (`sharing`);
+        None when it is missing or does not validate."""
         found: CachedGroup | None = self._load(self.root / "groups" / key, _group_adapter())
-        if found is None or sharing is None:
-            return found
+        if found is None:
+            return None
         return CachedGroup(
             [sharing.finding(f) for f in found.findings],
             [sharing.result(r) for r in found.passes],
