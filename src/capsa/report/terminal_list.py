@@ -56,12 +56,8 @@ def _widths(entries: Sequence[Entry]) -> tuple[int, int, int]:
     return where, tag, key
 
 
-def _wrap(text: str, width: int, first: str = DETAIL) -> list[str]:
-    return list(_wrapped(text, width, first))
-
-
 @lru_cache(maxsize=4096)
-def _wrapped(text: str, width: int, first: str) -> tuple[str, ...]:
+def _wrap(text: str, width: int, first: str = DETAIL) -> tuple[str, ...]:
     """A large report repeats the same head and details for many objects (one check's
     message, its remediation), and wrapping was a tenth of printing it."""
     return tuple(
@@ -91,7 +87,7 @@ def entry_lines(
     lines = [first]
     if entry.head:
         prefix = first.plain + "  "
-        wrapped = _wrap(entry.head, width, prefix) if len(prefix) + 20 <= width else []
+        wrapped = _wrap(entry.head, width, prefix) if len(prefix) + 20 <= width else ()
         if wrapped and len(prefix) < len(wrapped[0]) <= width:
             first.append(wrapped[0][len(first.plain) :])
             lines.extend(Text(line) for line in wrapped[1:])
