@@ -65,7 +65,10 @@ def test_a_callers_frozen_objects_stay_frozen() -> None:
         frozen = gc.get_freeze_count()
         with collector_paused():
             pass
-        assert gc.get_freeze_count() == frozen
+        # not released (unfreezing empties the permanent generation), nothing added;
+        # a frozen object freed meanwhile by reference counting may lower the count
+        assert 0 < gc.get_freeze_count() <= frozen
+        assert frozen - gc.get_freeze_count() < 1_000
     finally:
         gc.unfreeze()
     assert len(held) == 100
