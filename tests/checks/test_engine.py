@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+
+import pytest
 from checks_support import resources
 
 from capsa.checks.engine import evaluate
@@ -194,3 +197,57 @@ def test_topology_checks_need_a_context() -> None:
 
     result = evaluate(resources(MACHINES), [check], context_for)
     assert len(result.findings) == 3 and len(seen) == 3
+
+
+def test_one_run_matches_each_version_of_a_kind_on_its_own() -> None:
+    """The checks matched per (group, kind, version) are kept for the run: a v1beta1
+    object must not be handed the list worked out for a v1beta2 one, nor the reverse."""
+    check = _check(
+        match={
+            "kinds": [
+                {
+                    "group": "infrastructure.cluster.x-k8s.io",
+                    "kind": "AWSMachineTemplate",
+                    "versions": ["v1beta1"],
+                }
+            ]
+        }
+    )
+    older = MACHINES.replace("/v1beta2", "/v1beta1", 1)  # only the first object
+    result = evaluate(resources(MACHINES + "---\n" + older), [check])
+    assert [p.resource.name for p in result.passes] == ["good"]
+    assert len(result.passes) + len(result.findings) + len(result.unknown) == 1
+
+
+def test_an_unresolved_list_index_matches_a_declared_step_by_its_text() -> None:
+    """A declared `users.0` and an unresolved `users[0]` are the same place; `users[1]`
+    is another."""
+    check = _check(unknownWhen=["spec.template.spec.users.0.sudo"])
+    first = [("spec", "template", "spec", "users", 0)]
+    hit = evaluate(resources(MACHINES, unknown=first), [check])
+    assert len(hit.unknown) == 3 and not hit.passes and not hit.findings
+    second = [("spec", "template", "spec", "users", 1)]
+    other = evaluate(resources(MACHINES, unknown=second), [check])
+    assert len(other.passes) == 1 and len(other.findings) == 1
+
+
+def test_an_item_is_left_out_only_when_the_object_fails_as_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Failing with the unresolved item as read is tried first: an object that passes as
+    read is unknown at once (no copy without the item is made); one that fails is
+    tried again without it."""
+    copies: list[object] = []
+    real = copy.deepcopy
+
+    def counting(value: object, memo: object = None) -> object:
+        copies.append(value)
+        return real(value)
+
+    monkeypatch.setattr(copy, "deepcopy", counting)
+    check = _check(unknownWhen=["spec.template.spec.users.*.sudo"])
+    unknown = [("spec", "template", "spec", "users", 0)]
+    result = evaluate(resources(MACHINES, unknown=unknown), [check])
+    # good passes as read, absent has no field (an error): neither is copied
+    assert [f.resource.name for f in result.findings] == ["bad"]
+    assert len(copies) == 1 and copies[0]["metadata"]["name"] == "bad"  # type: ignore[index]

@@ -198,27 +198,41 @@ def field_location(
     return resource.origin.path, position[0]
 
 
-def _matches_unknown(pattern: FieldPath, unknown: tuple[str | int, ...]) -> bool:
+def _steps(path: Sequence[str | int]) -> tuple[str | None, ...]:
+    """A path's steps as text, None for `*`: how `_overlap` compares them (a list index
+    and a map key with the same text are the same step)."""
+    return tuple(None if step == "*" else str(step) for step in path)
+
+
+def _overlap(pattern: tuple[str | None, ...], unknown: tuple[str | None, ...]) -> bool:
     """True when an unresolved path and a declared path overlap (one contains the other)."""
     for want, have in zip(pattern, unknown, strict=False):
-        if want == "*":
-            continue
-        if str(want) != str(have):
+        if want is not None and want != have:
             return False
     return True
 
 
+Unresolved = list[tuple[tuple[str | int, ...], tuple[str | None, ...]]]
+"""A resource's unresolved paths, each with its steps (`_steps`), in the set's order."""
+
+
+def _unresolved(resource: Resource) -> Unresolved:
+    """The resource's unresolved paths with their steps, worked out once per resource
+    rather than once per check that declares unknownWhen."""
+    return [(have, _steps(have)) for have in resource.unknown_paths]
+
+
 def _unknown_matches(
-    resource: Resource, prepared: _Prepared
+    prepared: _Prepared, unresolved: Unresolved
 ) -> list[tuple[FieldPath, tuple[str | int, ...]]]:
     """The (declared, unresolved) path pairs that overlap for this check and resource."""
-    if not prepared.unknown_paths or not resource.unknown_paths:
+    if not prepared.unknown_paths or not unresolved:
         return []
     return [
         (pattern, have)
-        for pattern in prepared.unknown_paths
-        for have in resource.unknown_paths
-        if _matches_unknown(pattern, have)
+        for pattern, wanted in zip(prepared.unknown_paths, prepared.unknown_steps, strict=True)
+        for have, steps in unresolved
+        if _overlap(wanted, steps)
     ]
 
 
@@ -284,6 +298,7 @@ class _Prepared:
     undecided_note: str | None = None
     message: str = ""
     remediation: str = ""
+    unknown_steps: tuple[tuple[str | None, ...], ...] = ()
 
     @classmethod
     def of(cls, check: Check) -> _Prepared:
@@ -303,28 +318,38 @@ class _Prepared:
             undecided,
             " ".join(check.message.split()),
             " ".join(check.remediation.split()),
+            tuple(_steps(pattern) for pattern in check.unknown_paths),
         )
 
 
 class _Index:
-    """Checks by (group, kind), so each resource only meets the checks that match it."""
+    """Checks by (group, kind), so each resource only meets the checks that match it;
+    the list for each (group, kind, version) is worked out once per run, since a run
+    meets the same few kinds over and over."""
 
-    def __init__(self, checks: Sequence[Check]) -> None:
+    def __init__(self, checks: Sequence[Check], topology: bool) -> None:
         self.by_kind: dict[tuple[str, str], list[Check]] = defaultdict(list)
         for check in checks:
+            if check.scope != "object" and not topology:
+                continue
             for kind in check.match.kinds:
                 bucket = self.by_kind[(kind.group, kind.kind)]
                 if check not in bucket:
                     bucket.append(check)
+        self._found: dict[tuple[str, str, str], list[Check]] = {}
 
     def for_resource(self, resource: Resource) -> list[Check]:
-        found = self.by_kind.get((resource.group, resource.kind), [])
-        return [c for c in found if c.matches(resource.group, resource.kind, resource.version)]
+        """The checks that run on `resource` (a shared list: callers only read it)."""
+        key = (resource.group, resource.kind, resource.version)
+        found = self._found.get(key)
+        if found is None:
+            bucket = self.by_kind.get(key[:2], [])
+            found = self._found[key] = [c for c in bucket if c.matches(*key)]
+        return found
 
 
-def _finding(prepared: _Prepared, resource: Resource) -> Finding:
+def _finding(prepared: _Prepared, resource: Resource, ref: ResourceRef) -> Finding:
     check = prepared.check
-    ref = _ref(resource)
     path, line = field_location(resource, check, prepared.field_paths)
     location = Location(path, line, resource.origin.carrier)
     return Finding(
@@ -351,16 +376,15 @@ def evaluate(
     is given (it supplies their `context` binding)."""
     from capsa.cel import CelError
 
-    index = _Index(checks)
+    index = _Index(checks, topology=context_for is not None)
     prepared = {id(check): _Prepared.of(check) for check in checks}
     result = EvaluationResult()
     reported: set[tuple[str, str]] = set()
     for resource in resources:
         matching = index.for_resource(resource)
-        if context_for is None:
-            matching = [c for c in matching if c.scope == "object"]
         if not matching:
             continue
+        unresolved = _unresolved(resource)
         document = plain(resource.body)
         context: Mapping[str, Any] | None = None
         # the bindings converted to CEL once per resource and scope, not once per check
@@ -375,21 +399,24 @@ def evaluate(
                 if context is None:
                     context = context_for(resource)
                 bindings["context"] = context
-            matches = _unknown_matches(resource, prep)
+            matches = _unknown_matches(prep, unresolved)
+            if check.scope not in activations:
+                activations[check.scope] = _activation(check.scope, bindings)
             if matches:
                 secret = _secret_outcome(resource, prep, bindings, [h for _, h in matches])
                 if secret == PASSES:
                     result.passes.append(CheckResult(check.id, ref, doc_location))
                 elif secret == FAILS or _fails_without(
-                    prep, bindings, [_list_item(p, h) for p, h in matches]
+                    prep,
+                    bindings,
+                    activations[check.scope],
+                    [_list_item(p, h) for p, h in matches],
                 ):
-                    result.findings.append(_finding(prep, resource))
+                    result.findings.append(_finding(prep, resource, ref))
                 else:
                     why = unknown_reason(resource, [have for _, have in matches])
                     result.unknown.append(CheckResult(check.id, ref, doc_location, why))
                 continue
-            if check.scope not in activations:
-                activations[check.scope] = _activation(check.scope, bindings)
             try:
                 value = prep.program.evaluate(bindings, activations[check.scope])
             except CelError as error:
@@ -422,7 +449,7 @@ def evaluate(
                     CheckResult(check.id, ref, doc_location, by_default=prep.default_note)
                 )
             elif outcome == FAILS:
-                result.findings.append(_finding(prep, resource))
+                result.findings.append(_finding(prep, resource, ref))
             elif outcome == UNDECIDED:
                 result.unknown.append(CheckResult(check.id, ref, doc_location, prep.undecided_note))
             elif outcome == NOT_APPLICABLE:
@@ -493,20 +520,28 @@ def _reads_flag(prepared: _Prepared, name: str | None) -> bool:
 def _fails_without(
     prepared: _Prepared,
     bindings: Mapping[str, Any],
+    activation: Any,
     items: Sequence[tuple[str | int, ...] | None],
 ) -> bool:
     """True when the check fails whatever the unresolved list items hold: it fails both
     with them as read and with them left out. Only when every unresolved value sits
-    inside a list item (one of `files[]`, `users[]`); otherwise the result is unknown."""
+    inside a list item (one of `files[]`, `users[]`); otherwise the result is unknown.
+    As read is tried first, on the resource's `activation` (converted once): when it
+    does not fail, the copy without the items is never made."""
     from capsa.cel import CelError
 
     if not items or any(item is None for item in items):
         return False
     document = bindings["object"]
-    without = copy.deepcopy(document)
     chosen = {i for i in items if i is not None}
     if any(_reads_flag(prepared, _flag_name(document, item)) for item in chosen):
         return False  # the unresolved value is a flag the check reads
+    try:
+        if _outcome(prepared.program.evaluate(bindings, activation)) != FAILS:
+            return False
+    except CelError:
+        return False
+    without = copy.deepcopy(document)
     for item in sorted(chosen, key=lambda i: -i[-1] if isinstance(i[-1], int) else 0):
         container = _walk(without, item[:-1])
         step = item[-1]
@@ -515,10 +550,7 @@ def _fails_without(
         elif isinstance(container, dict):
             container.pop(step, None)
     try:
-        return all(
-            _outcome(prepared.program.evaluate({**bindings, "object": doc})) == FAILS
-            for doc in (document, without)
-        )
+        return _outcome(prepared.program.evaluate({**bindings, "object": without})) == FAILS
     except CelError:
         return False
 
