@@ -48,6 +48,8 @@ FOUNDATIONS = frozenset(
         "terminal",
         "cel",
         "cel_k8s",
+        "cel_lex",
+        "cel_regex",
         "kube",
         "examples",
     }

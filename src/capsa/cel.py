@@ -45,9 +45,12 @@ class CelEnvironment:
         from cel_expr_python import cel
         from cel_expr_python.ext import ext_bindings, ext_optional, ext_strings
 
+        from capsa.cel_regex import MEMO, memo_matches
+
         self._cel = cel
         decls = []
-        for fn in functions:
+        memo = CelFunction(MEMO, ["string", "string"], "bool", member=True, impl=memo_matches)
+        for fn in [*functions, memo]:
             overload = cel.Overload(
                 f"{fn.name}_{'member' if fn.member else 'global'}_{len(fn.parameters)}",
                 return_type=_cel_type(cel, fn.returns),
@@ -76,6 +79,19 @@ class CelEnvironment:
             raise CelError(str(exc).strip()) from None
 
     def compile(self, expression: str) -> CompiledExpression:
+        """The compiled expression; its `matches` calls on a literal pattern answered from
+        a memo (`capsa.cel_regex`). Should the rewritten text not compile, the original
+        is compiled, so its own error is the one reported."""
+        from capsa.cel_regex import rewritten
+
+        faster = rewritten(expression)
+        if faster != expression:
+            try:
+                program = self._env.compile(faster)
+            except Exception:  # noqa: S110 - compiled as written below
+                pass
+            else:
+                return CompiledExpression(expression, program, self._cel, renamed=True)
         try:
             program = self._env.compile(expression)
         except Exception as exc:  # the binding raises plain RuntimeError/ValueError
@@ -90,10 +106,11 @@ class CompiledExpression:
     document once and evaluate every expression against it.
     """
 
-    def __init__(self, source: str, program: Any, cel: Any) -> None:
+    def __init__(self, source: str, program: Any, cel: Any, renamed: bool = False) -> None:
         self.source = source
         self._program = program
         self._cel = cel
+        self._renamed = renamed  # compiled from `capsa.cel_regex.rewritten(source)`
 
     def evaluate(self, bindings: Mapping[str, Any], activation: Any = None) -> Any:
         """Evaluate against the bindings, or against an `activation` of the environment
@@ -104,7 +121,15 @@ class CompiledExpression:
             else:
                 value = self._program.eval(data=dict(bindings))
         except Exception as exc:
-            raise CelError(str(exc).strip()) from None
+            raise CelError(self._said(str(exc).strip())) from None
         if value.type() == self._cel.Type.ERROR:
-            raise CelError(str(value.value()))
+            raise CelError(self._said(str(value.value())))
         return value.plain_value()
+
+    def _said(self, error: str) -> str:
+        """The error as the source, not its rewritten form, would have said it."""
+        if not self._renamed:
+            return error
+        from capsa.cel_regex import original_error
+
+        return original_error(error)

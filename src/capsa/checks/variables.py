@@ -18,16 +18,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from capsa.cel_lex import IDENT, NUMBER, STRING_PREFIX, TOKEN_START, skip_string
+
 #: A variable name: a CEL identifier, as the admission API requires.
 NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 #: Prefix of the identifier a variable is bound to in the composed program.
 BOUND = "_var_"
 
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_NUMBER = re.compile(r"[0-9][0-9A-Za-z_.]*")
 _SELECTION = re.compile(r"\s*\.\s*([A-Za-z_][A-Za-z0-9_]*)")
-_STRING_PREFIX = re.compile(r"^(?:[rR][bB]?|[bB][rR]?)$")
-_TOKEN_START = re.compile(r"['\"0-9A-Za-z_]")
 
 
 @dataclass(frozen=True)
@@ -38,41 +36,6 @@ class Reference:
     start: int
     end: int
     name: str | None
-
-
-_STRING_STOPS: dict[tuple[str, bool, bool], re.Pattern[str]] = {}
-
-
-def _string_stops(quote: str, triple: bool, raw: bool) -> re.Pattern[str]:
-    """What can end or escape inside a string literal: its closing quote(s), a newline
-    (which ends a single-quoted literal), a backslash (unless raw)."""
-    key = (quote, triple, raw)
-    found = _STRING_STOPS.get(key)
-    if found is None:
-        parts = ([] if raw else [r"\\"]) + [re.escape(quote * 3 if triple else quote)]
-        parts += [] if triple else ["\n"]
-        found = _STRING_STOPS[key] = re.compile("|".join(parts))
-    return found
-
-
-def _skip_string(text: str, start: int, raw: bool) -> int:
-    """Index just after the string literal whose opening quote is at `start` (jumping
-    from one quote, newline or backslash to the next, not character by character)."""
-    quote = text[start]
-    triple = text.startswith(quote * 3, start)
-    closing = quote * 3 if triple else quote
-    stops = _string_stops(quote, triple, raw)
-    i = start + len(closing)
-    while True:
-        stop = stops.search(text, i)
-        if stop is None:
-            return len(text)
-        hit = stop.group()
-        if hit == closing:
-            return stop.end()
-        if hit == "\n":
-            return stop.start()
-        i = stop.start() + 2  # a backslash escapes the next character
 
 
 def _is_member(text: str, index: int) -> bool:
@@ -96,26 +59,26 @@ def references(expression: str) -> tuple[Reference, ...]:
     i = 0
     while i < len(expression):
         # only quotes, digits and identifiers start a token that matters; jump there
-        start = _TOKEN_START.search(expression, i)
+        start = TOKEN_START.search(expression, i)
         if start is None:
             break
         i = start.start()
         char = expression[i]
         if char in "'\"":
-            i = _skip_string(expression, i, raw=False)
+            i = skip_string(expression, i, raw=False)
             continue
         if char.isdigit():
             # A number literal: skip it whole so "1e3" never reads as an identifier.
-            number = _NUMBER.match(expression, i)
+            number = NUMBER.match(expression, i)
             i = number.end() if number else i + 1
             continue
-        ident = _IDENT.match(expression, i)
+        ident = IDENT.match(expression, i)
         if ident is None:
             i += 1
             continue
         word, end = ident.group(), ident.end()
-        if end < len(expression) and expression[end] in "'\"" and _STRING_PREFIX.match(word):
-            i = _skip_string(expression, end, raw="r" in word.lower())
+        if end < len(expression) and expression[end] in "'\"" and STRING_PREFIX.match(word):
+            i = skip_string(expression, end, raw="r" in word.lower())
             continue
         if word == "variables" and not _is_member(expression, i):
             selection = _SELECTION.match(expression, end)
@@ -134,18 +97,18 @@ def split_outside_strings(expression: str) -> list[str]:
     start = i = 0
     while i < len(expression):
         char = expression[i]
-        ident = _IDENT.match(expression, i)
+        ident = IDENT.match(expression, i)
         if ident is not None:
             end = ident.end()
             raw = "r" in ident.group().lower()
             quoted = end < len(expression) and expression[end] in "'\""
-            if quoted and _STRING_PREFIX.match(ident.group()):
-                i = _skip_string(expression, end, raw=raw)
+            if quoted and STRING_PREFIX.match(ident.group()):
+                i = skip_string(expression, end, raw=raw)
             else:
                 i = end
             continue
         if char in "'\"":
-            i = _skip_string(expression, i, raw=False)
+            i = skip_string(expression, i, raw=False)
             continue
         if char.isspace():
             if i > start:
