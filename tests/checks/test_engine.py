@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
+from typing import Any
 
 import pytest
 from checks_support import resources
 
+from capsa.checks import engine
 from capsa.checks.engine import evaluate
 from capsa.checks.findings import Severity
 from capsa.checks.model import Check
@@ -251,3 +254,30 @@ def test_an_item_is_left_out_only_when_the_object_fails_as_read(
     # good passes as read, absent has no field (an error): neither is copied
     assert [f.resource.name for f in result.findings] == ["bad"]
     assert len(copies) == 1 and copies[0]["metadata"]["name"] == "bad"  # type: ignore[index]
+
+
+def test_topology_checks_are_handed_only_the_context_fields_they_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """CEL converts what it is handed: a check reading `context.role` gets that field
+    alone, while one that uses `context` whole (here `size(context)`) gets all of it."""
+    role_only = _check(scope="topology", expression="context.role == 'worker'")
+    whole = _check(id="CAPSA-TEST-002", scope="topology", expression="size(context) == 2")
+    handed: list[Mapping[str, Any]] = []
+    real = engine._narrowed
+
+    def recording(context: Mapping[str, Any], fields: frozenset[str] | None) -> Mapping[str, Any]:
+        handed.append(real(context, fields))
+        return handed[-1]
+
+    def context_for(resource: object) -> dict[str, Any]:
+        return {"role": "worker", "controlPlane": {"spec": {}}}
+
+    monkeypatch.setattr(engine, "_narrowed", recording)
+    alone = evaluate(resources(MACHINES), [role_only], context_for)
+    assert len(alone.passes) == 3
+    assert handed and all(dict(h) == {"role": "worker"} for h in handed)
+    handed.clear()
+    both = evaluate(resources(MACHINES), [role_only, whole], context_for)
+    assert len(both.passes) == 6  # size(context) == 2: it saw the whole context
+    assert handed and all(len(h) == 2 for h in handed)

@@ -46,7 +46,9 @@ from capsa.checks.program import (
     PASSES_BY_DEFAULT,
     UNDECIDED,
     compiled,
+    program_text,
 )
+from capsa.checks.reads import context_fields
 from capsa.errors import Problem
 from capsa.sources.clusterctl_vars import UNRESOLVED_RE
 from capsa.sources.redact import REDACTED
@@ -299,6 +301,7 @@ class _Prepared:
     message: str = ""
     remediation: str = ""
     unknown_steps: tuple[tuple[str | None, ...], ...] = ()
+    context_fields: frozenset[str] | None = frozenset()
 
     @classmethod
     def of(cls, check: Check) -> _Prepared:
@@ -319,33 +322,56 @@ class _Prepared:
             " ".join(check.message.split()),
             " ".join(check.remediation.split()),
             tuple(_steps(pattern) for pattern in check.unknown_paths),
+            context_fields(program_text(check)) if check.scope == "topology" else frozenset(),
         )
 
 
 class _Index:
     """Checks by (group, kind), so each resource only meets the checks that match it;
     the list for each (group, kind, version) is worked out once per run, since a run
-    meets the same few kinds over and over."""
+    meets the same few kinds over and over, with the `context` fields they read."""
 
-    def __init__(self, checks: Sequence[Check], topology: bool) -> None:
+    def __init__(self, checks: Sequence[Check], prepared: Mapping[int, _Prepared]) -> None:
         self.by_kind: dict[tuple[str, str], list[Check]] = defaultdict(list)
         for check in checks:
-            if check.scope != "object" and not topology:
-                continue
             for kind in check.match.kinds:
                 bucket = self.by_kind[(kind.group, kind.kind)]
                 if check not in bucket:
                     bucket.append(check)
-        self._found: dict[tuple[str, str, str], list[Check]] = {}
+        self._prepared = prepared
+        self._found: dict[tuple[str, str, str], tuple[list[Check], frozenset[str] | None]] = {}
 
-    def for_resource(self, resource: Resource) -> list[Check]:
-        """The checks that run on `resource` (a shared list: callers only read it)."""
+    def for_resource(
+        self, resource: Resource, topology: bool
+    ) -> tuple[list[Check], frozenset[str] | None]:
+        """The checks that run on `resource` (a shared list: callers only read it; topology
+        checks only when `topology`), and the `context` fields they read (None: all)."""
         key = (resource.group, resource.kind, resource.version)
         found = self._found.get(key)
         if found is None:
             bucket = self.by_kind.get(key[:2], [])
-            found = self._found[key] = [c for c in bucket if c.matches(*key)]
-        return found
+            checks = [c for c in bucket if c.matches(*key)]
+            found = self._found[key] = (checks, self._fields(checks))
+        if topology:
+            return found
+        return [c for c in found[0] if c.scope == "object"], frozenset()
+
+    def _fields(self, checks: Sequence[Check]) -> frozenset[str] | None:
+        fields: set[str] = set()
+        for check in checks:
+            wanted = self._prepared[id(check)].context_fields
+            if wanted is None:
+                return None
+            fields |= wanted
+        return frozenset(fields)
+
+
+def _narrowed(context: Mapping[str, Any], fields: frozenset[str] | None) -> Mapping[str, Any]:
+    """The `context` binding cut to the fields the resource's checks read (CEL converts
+    only what it is handed); whole when a check reads it some other way."""
+    if fields is None:
+        return context
+    return {name: context[name] for name in fields if name in context}
 
 
 def _finding(prepared: _Prepared, resource: Resource, ref: ResourceRef) -> Finding:
@@ -376,12 +402,12 @@ def evaluate(
     is given (it supplies their `context` binding)."""
     from capsa.cel import CelError
 
-    index = _Index(checks, topology=context_for is not None)
     prepared = {id(check): _Prepared.of(check) for check in checks}
+    index = _Index(checks, prepared)
     result = EvaluationResult()
     reported: set[tuple[str, str]] = set()
     for resource in resources:
-        matching = index.for_resource(resource)
+        matching, fields = index.for_resource(resource, topology=context_for is not None)
         if not matching:
             continue
         unresolved = _unresolved(resource)
@@ -397,7 +423,7 @@ def evaluate(
             bindings: dict[str, Any] = {"object": document}
             if check.scope == "topology" and context_for is not None:
                 if context is None:
-                    context = context_for(resource)
+                    context = _narrowed(context_for(resource), fields)
                 bindings["context"] = context
             matches = _unknown_matches(prep, unresolved)
             if check.scope not in activations:

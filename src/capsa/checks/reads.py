@@ -1,0 +1,44 @@
+"""Which fields of the `context` binding a check's program reads.
+
+Converting a binding to CEL costs more than most checks' evaluation, and a topology
+check's `context` holds whole objects (the control plane, the infrastructure cluster,
+machine templates, RBAC facts) of which each check reads one or two. Knowing the fields
+lets the engine hand CEL only those. A program that uses `context` in any other way
+(indexing, iterating, passing it whole) is said to read all of it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from capsa.cel_lex import identifiers
+
+#: `.name` or `.?name`; a `(` after the name makes it a call (`context.all(...)`), not a field.
+_FIELD = re.compile(r"\s*\.\s*\??\s*([A-Za-z_][A-Za-z0-9_]*)(\s*\()?")
+
+
+def context_fields(program: str) -> frozenset[str] | None:
+    """The names read as `context.<name>` (or `context.?<name>`) in `program`, or None
+    when `context` is also used some other way (a macro or method called on it too)."""
+    fields: set[str] = set()
+    for ident in identifiers(program):
+        if ident.group() != "context" or _selected(program, ident.start()):
+            continue
+        field = _FIELD.match(program, ident.end())
+        if field is None or field.group(2) is not None:
+            return None
+        fields.add(field.group(1))
+    return frozenset(fields)
+
+
+def _selected(text: str, index: int) -> bool:
+    """Whether the identifier at `index` is a field of something (`x.context`,
+    `x.?context`), not the top-level variable."""
+    i = index - 1
+    while i >= 0 and text[i].isspace():
+        i -= 1
+    if i >= 0 and text[i] == "?":
+        i -= 1
+        while i >= 0 and text[i].isspace():
+            i -= 1
+    return i >= 0 and text[i] == "."
