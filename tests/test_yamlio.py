@@ -25,6 +25,7 @@ from capsa.yamlio import (
     exceeds_depth,
     load_all_with_lines,
     may_have_aliases,
+    plain,
     refusal,
 )
 
@@ -286,3 +287,44 @@ def test_refusal_agrees_with_the_full_alias_measure(text: str) -> None:
         assert found is not None and "recursive" in found
     else:
         assert found == expected
+
+
+_TREE = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=5)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=3), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+def _lined(value: Any) -> Any:
+    """`value` with every dict a LineDict and every list a LineList, as the loader builds."""
+    if isinstance(value, dict):
+        out = LineDict()
+        out.update({k: _lined(v) for k, v in value.items()})
+        return out
+    if isinstance(value, list):
+        items = LineList()
+        items.extend(_lined(v) for v in value)
+        return items
+    return value
+
+
+def _exact_types(value: Any) -> bool:
+    if isinstance(value, dict):
+        return type(value) is dict and all(_exact_types(v) for v in value.values())
+    if isinstance(value, list):
+        return type(value) is list and all(_exact_types(v) for v in value)
+    return True
+
+
+@settings(max_examples=200, deadline=None)
+@given(tree=_TREE)
+def test_plain_copies_every_level_into_plain_containers(tree: Any) -> None:
+    """CEL accepts only plain dicts and lists, at any depth: `plain` must reach them all."""
+    lined = _lined(tree)
+    copied = plain(lined)
+    assert copied == tree and _exact_types(copied)
+    if isinstance(lined, dict | list) and lined:
+        assert copied is not lined

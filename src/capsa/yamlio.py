@@ -657,7 +657,23 @@ def key_position_of(root: Any, path: tuple[int | str, ...]) -> Position | None:
 def plain(value: Any) -> Any:
     """Copy a LineDict/LineList tree into plain dicts and lists (what CEL accepts)."""
     if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
+        return _plain_map(value)
     if isinstance(value, list):
-        return [plain(v) for v in value]
+        return _plain_list(value)
     return value
+
+
+# The two helpers test each value where it is found, so a scalar (most of a document)
+# costs no call: every document a check reads is copied by them.
+def _plain_map(value: dict[Any, Any]) -> dict[Any, Any]:
+    return {
+        k: _plain_map(v) if isinstance(v, dict) else _plain_list(v) if isinstance(v, list) else v
+        for k, v in value.items()
+    }
+
+
+def _plain_list(value: list[Any]) -> list[Any]:
+    return [
+        _plain_map(v) if isinstance(v, dict) else _plain_list(v) if isinstance(v, list) else v
+        for v in value
+    ]
