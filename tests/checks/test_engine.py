@@ -281,3 +281,13 @@ def test_topology_checks_are_handed_only_the_context_fields_they_read(
     both = evaluate(resources(MACHINES), [role_only, whole], context_for)
     assert len(both.passes) == 6  # size(context) == 2: it saw the whole context
     assert handed and all(len(h) == 2 for h in handed)
+
+
+def test_a_field_without_items_is_its_own_one_path_and_a_star_expands() -> None:
+    body = {"spec": {"users": [{"name": "a"}, {"name": "b"}]}}
+    assert engine._expand(body, ("spec", "missing", "x")) == [("spec", "missing", "x")]
+    assert engine._expand(body, ("spec", "users", "*", "name")) == [
+        ("spec", "users", 0, "name"),
+        ("spec", "users", 1, "name"),
+    ]
+    assert engine._expand(body, ("spec", "none", "*")) == [("spec", "none")]

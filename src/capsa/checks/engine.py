@@ -81,6 +81,8 @@ def _ref(resource: Resource) -> ResourceRef:
 def _expand(body: Any, path: FieldPath) -> list[tuple[str | int, ...]]:
     """Concrete paths for a pattern whose `*` steps stand for any list item (or map key).
     When a `*` has nothing under it, the container itself is where to point."""
+    if "*" not in path:
+        return [tuple(path)]  # the one concrete path (most fields name no item)
     out: list[tuple[str | int, ...]] = [()]
     for step in path:
         nxt: list[tuple[str | int, ...]] = []
@@ -182,16 +184,21 @@ def field_line(
 
 
 def field_location(
-    resource: Resource, check: Check, field_paths: Sequence[FieldPath] | None = None
+    resource: Resource,
+    check: Check,
+    field_paths: Sequence[FieldPath] | None = None,
+    unknown_paths: Sequence[FieldPath] | None = None,
 ) -> tuple[str, int | None]:
     """(file, line) of the field a finding is about (see `field_line`). A field a
     ClusterClass patch set points where its value was written (the Cluster variable or
-    the class), not at the template that lacks it."""
+    the class), not at the template that lacks it. `unknown_paths`, like `field_paths`,
+    are the check's own, already split."""
     embedded = resource.origin.carrier is not None and resource.origin.generated is None
     if embedded or not isinstance(resource.body, LineDict | LineList):
         return resource.origin.path, resource.origin.line
     best = _best_path(resource, check.field_paths if field_paths is None else field_paths)
-    patched = _patched_origin(resource, best, check.unknown_paths)
+    reads = check.unknown_paths if unknown_paths is None else unknown_paths
+    patched = _patched_origin(resource, best, reads)
     if patched is not None:
         return patched
     position = position_of(resource.body, best) if best else None
@@ -376,7 +383,7 @@ def _narrowed(context: Mapping[str, Any], fields: frozenset[str] | None) -> Mapp
 
 def _finding(prepared: _Prepared, resource: Resource, ref: ResourceRef) -> Finding:
     check = prepared.check
-    path, line = field_location(resource, check, prepared.field_paths)
+    path, line = field_location(resource, check, prepared.field_paths, prepared.unknown_paths)
     location = Location(path, line, resource.origin.carrier)
     return Finding(
         fingerprint=fingerprint(check.id, ref, check.field),
