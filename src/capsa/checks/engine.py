@@ -419,22 +419,21 @@ def evaluate(
             continue
         unresolved = _unresolved(resource)
         document = plain(resource.body)
-        context: Mapping[str, Any] | None = None
-        # the bindings converted to CEL once per resource and scope, not once per check
-        # (the conversion costs more than most checks' evaluation)
+        # the bindings of each scope, made and converted to CEL once per resource, not
+        # once per check (the conversion costs more than most checks' evaluation)
+        scoped: dict[str, dict[str, Any]] = {}
         activations: dict[str, Any] = {}
         ref = _ref(resource)
         doc_location = Location(resource.origin.path, resource.origin.line, resource.origin.carrier)
         for check in matching:
             prep = prepared[id(check)]
-            bindings: dict[str, Any] = {"object": document}
-            if check.scope == "topology" and context_for is not None:
-                if context is None:
-                    context = _narrowed(context_for(resource), fields)
-                bindings["context"] = context
-            matches = _unknown_matches(prep, unresolved)
-            if check.scope not in activations:
+            bindings = scoped.get(check.scope)
+            if bindings is None:
+                bindings = scoped[check.scope] = {"object": document}
+                if check.scope == "topology" and context_for is not None:
+                    bindings["context"] = _narrowed(context_for(resource), fields)
                 activations[check.scope] = _activation(check.scope, bindings)
+            matches = _unknown_matches(prep, unresolved) if unresolved else []
             if matches:
                 secret = _secret_outcome(resource, prep, bindings, [h for _, h in matches])
                 if secret == PASSES:
