@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from checks_support import resources
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from capsa.checks import engine
 from capsa.checks.engine import evaluate
@@ -291,3 +293,34 @@ def test_a_field_without_items_is_its_own_one_path_and_a_star_expands() -> None:
         ("spec", "users", 1, "name"),
     ]
     assert engine._expand(body, ("spec", "none", "*")) == [("spec", "none")]
+
+
+_STEP = st.sampled_from(["spec", "files", "users", "*", "0", "1", 0, 1, "content"])
+
+
+def _overlaps(pattern: tuple[str | int, ...], path: tuple[str | int, ...]) -> bool:
+    """The rule, said plainly: one path contains the other, `*` standing for any step,
+    a list index and a key with the same text being the same step."""
+    pairs = zip(pattern, path, strict=False)  # the shorter decides: containment
+    return all(want == "*" or str(want) == str(have) for want, have in pairs)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    patterns=st.lists(st.lists(_STEP, max_size=4).map(tuple), min_size=1, max_size=3),
+    paths=st.sets(st.lists(_STEP.filter(lambda s: s != "*"), max_size=4).map(tuple), max_size=4),
+)
+def test_unknown_when_pairs_follow_the_rule(
+    patterns: list[tuple[str | int, ...]], paths: set[tuple[str | int, ...]]
+) -> None:
+    check = _check(unknownWhen=[".".join(str(s) for s in p) or "spec" for p in patterns])
+    prepared = engine._Prepared.of(check)
+    resource = resources(MACHINES, unknown=sorted(paths, key=str))[0]
+    found = engine._unknown_matches(prepared, engine._unresolved(resource))
+    expected = [
+        (pattern, path)
+        for pattern in prepared.unknown_paths
+        for path in resource.unknown_paths
+        if _overlaps(pattern, path)
+    ]
+    assert found == expected

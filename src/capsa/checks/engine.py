@@ -208,17 +208,9 @@ def field_location(
 
 
 def _steps(path: Sequence[str | int]) -> tuple[str | None, ...]:
-    """A path's steps as text, None for `*`: how `_overlap` compares them (a list index
-    and a map key with the same text are the same step)."""
+    """A path's steps as text, None for `*`: how `_unknown_matches` compares them (a list
+    index and a map key with the same text are the same step)."""
     return tuple(None if step == "*" else str(step) for step in path)
-
-
-def _overlap(pattern: tuple[str | None, ...], unknown: tuple[str | None, ...]) -> bool:
-    """True when an unresolved path and a declared path overlap (one contains the other)."""
-    for want, have in zip(pattern, unknown, strict=False):
-        if want is not None and want != have:
-            return False
-    return True
 
 
 Unresolved = list[tuple[tuple[str | int, ...], tuple[str | None, ...]]]
@@ -234,15 +226,20 @@ def _unresolved(resource: Resource) -> Unresolved:
 def _unknown_matches(
     prepared: _Prepared, unresolved: Unresolved
 ) -> list[tuple[FieldPath, tuple[str | int, ...]]]:
-    """The (declared, unresolved) path pairs that overlap for this check and resource."""
+    """The (declared, unresolved) path pairs that overlap (one contains the other; `*`
+    any step) for this check and resource. The step loop is written out here, not
+    called per pair: this runs for every check on every resource with unresolved values."""
     if not prepared.unknown_paths or not unresolved:
         return []
-    return [
-        (pattern, have)
-        for pattern, wanted in zip(prepared.unknown_paths, prepared.unknown_steps, strict=True)
-        for have, steps in unresolved
-        if _overlap(wanted, steps)
-    ]
+    found: list[tuple[FieldPath, tuple[str | int, ...]]] = []
+    for pattern, wanted in zip(prepared.unknown_paths, prepared.unknown_steps, strict=True):
+        for have, steps in unresolved:
+            for want, step in zip(wanted, steps, strict=False):
+                if want is not None and want != step:
+                    break
+            else:
+                found.append((pattern, have))
+    return found
 
 
 _FLAG_MAPS = frozenset({"extraArgs", "kubeletExtraArgs"})
