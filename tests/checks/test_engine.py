@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from capsa.checks import engine
 from capsa.checks.engine import evaluate
 from capsa.checks.findings import Severity
 from capsa.checks.model import Check
+from capsa.sources.files import read_manifests
 
 MACHINES = """\
 apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
@@ -324,3 +326,22 @@ def test_unknown_when_pairs_follow_the_rule(
         if _overlaps(pattern, path)
     ]
     assert found == expected
+
+
+def test_each_unknown_names_the_variables_of_its_own_paths(tmp_path: Path) -> None:
+    """The reason is said once per set of unresolved paths and shared by the checks
+    those paths leave unknown; a check left unknown by other paths gets its own."""
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        MACHINES.split("---")[0]
+        .replace("httpTokens: required", "httpTokens: ${TOKENS}")
+        .replace("    spec:\n", "    spec:\n      sshKeyName: ${KEY}\n", 1)
+    )
+    tokens = _check(unknownWhen=["spec.template.spec.instanceMetadataOptions.httpTokens"])
+    same = _check(id="CAPSA-TEST-002", unknownWhen=tokens.unknown_when)
+    key = _check(id="CAPSA-TEST-003", unknownWhen=["spec.template.spec.sshKeyName"])
+    result = evaluate(read_manifests([str(path)]).resources, [tokens, same, key])
+    reasons = {u.check_id: u.reason for u in result.unknown}
+    assert reasons["CAPSA-TEST-001"] == reasons["CAPSA-TEST-002"]
+    assert "--var TOKENS=..." in (reasons["CAPSA-TEST-001"] or "")
+    assert reasons["CAPSA-TEST-003"] == "unresolved ${KEY}: set --var KEY=..."

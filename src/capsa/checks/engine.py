@@ -289,6 +289,21 @@ def unknown_reason(resource: Resource, paths: Sequence[tuple[str | int, ...]]) -
     return "; ".join(parts) or "a field it reads is unresolved"
 
 
+class _Reasons:
+    """`unknown_reason` of one resource, said once per set of paths: the checks left
+    unknown by the same unresolved values share the sentence."""
+
+    def __init__(self, resource: Resource) -> None:
+        self._resource = resource
+        self._said: dict[tuple[tuple[str | int, ...], ...], str] = {}
+
+    def of(self, paths: tuple[tuple[str | int, ...], ...]) -> str:
+        found = self._said.get(paths)
+        if found is None:
+            found = self._said[paths] = unknown_reason(self._resource, paths)
+        return found
+
+
 @dataclass(frozen=True)
 class _Prepared:
     """What evaluation needs of one check, worked out once per run instead of once per
@@ -415,6 +430,7 @@ def evaluate(
         if not matching:
             continue
         unresolved = _unresolved(resource)
+        reasons = _Reasons(resource)
         document = plain(resource.body)
         # the bindings of each scope, made and converted to CEL once per resource, not
         # once per check (the conversion costs more than most checks' evaluation)
@@ -443,7 +459,7 @@ def evaluate(
                 ):
                     result.findings.append(_finding(prep, resource, ref))
                 else:
-                    why = unknown_reason(resource, [have for _, have in matches])
+                    why = reasons.of(tuple(have for _, have in matches))
                     result.unknown.append(CheckResult(check.id, ref, doc_location, why))
                 continue
             try:
@@ -451,7 +467,7 @@ def evaluate(
             except CelError as error:
                 text = str(error)
                 if resource.unknown_paths:
-                    why = unknown_reason(resource, sorted(resource.unknown_paths, key=str))
+                    why = reasons.of(tuple(sorted(resource.unknown_paths, key=str)))
                     result.unknown.append(CheckResult(check.id, ref, doc_location, why))
                     continue
                 if any(marker in text for marker in _MISSING_FIELD):
