@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -244,20 +243,20 @@ def test_an_item_is_left_out_only_when_the_object_fails_as_read(
     """Failing with the unresolved item as read is tried first: an object that passes as
     read is unknown at once (no copy without the item is made); one that fails is
     tried again without it."""
-    copies: list[object] = []
-    real = copy.deepcopy
+    copies: list[Any] = []
+    real = engine._copy_tree
 
-    def counting(value: object, memo: object = None) -> object:
-        copies.append(value)
-        return real(value)
+    def counting(document: Any) -> Any:
+        copies.append(document)
+        return real(document)
 
-    monkeypatch.setattr(copy, "deepcopy", counting)
+    monkeypatch.setattr(engine, "_copy_tree", counting)
     check = _check(unknownWhen=["spec.template.spec.users.*.sudo"])
     unknown = [("spec", "template", "spec", "users", 0)]
     result = evaluate(resources(MACHINES, unknown=unknown), [check])
     # good passes as read, absent has no field (an error): neither is copied
     assert [f.resource.name for f in result.findings] == ["bad"]
-    assert len(copies) == 1 and copies[0]["metadata"]["name"] == "bad"  # type: ignore[index]
+    assert len(copies) == 1 and copies[0]["metadata"]["name"] == "bad"
 
 
 def test_topology_checks_are_handed_only_the_context_fields_they_read(
@@ -345,3 +344,11 @@ def test_each_unknown_names_the_variables_of_its_own_paths(tmp_path: Path) -> No
     assert reasons["CAPSA-TEST-001"] == reasons["CAPSA-TEST-002"]
     assert "--var TOKENS=..." in (reasons["CAPSA-TEST-001"] or "")
     assert reasons["CAPSA-TEST-003"] == "unresolved ${KEY}: set --var KEY=..."
+
+
+def test_the_copy_edited_for_a_probe_leaves_the_document_as_read() -> None:
+    document = {"spec": {"files": [{"content": "a"}, {"content": "b"}]}, "n": 1}
+    copied = engine._copy_tree(document)
+    del copied["spec"]["files"][0]
+    copied["spec"]["new"] = True
+    assert document == {"spec": {"files": [{"content": "a"}, {"content": "b"}]}, "n": 1}

@@ -24,7 +24,6 @@ Other runtime errors become Problems, reported once per check and file.
 
 from __future__ import annotations
 
-import copy
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -529,7 +528,7 @@ def _secret_outcome(
         return None
     outcomes = set()
     for probe in ("", REDACTED):
-        document = copy.deepcopy(bindings["object"])
+        document = _copy_tree(bindings["object"])
         for where, key in paths:
             section = document.get(where)
             if isinstance(section, dict) and key in section:
@@ -540,6 +539,12 @@ def _secret_outcome(
             return None
     found = outcomes.pop() if len(outcomes) == 1 else None
     return found if found in (PASSES, FAILS) else None
+
+
+def _copy_tree(document: Any) -> Any:
+    """A copy of a plain document to edit: its maps and lists are new, its scalars (which
+    nothing edits) shared; what `copy.deepcopy` gives here, at a fraction of the cost."""
+    return plain(document)
 
 
 def _flag_name(document: Any, item: tuple[str | int, ...]) -> str | None:
@@ -586,7 +591,7 @@ def _fails_without(
             return False
     except CelError:
         return False
-    without = copy.deepcopy(document)
+    without = _copy_tree(document)
     for item in sorted(chosen, key=lambda i: -i[-1] if isinstance(i[-1], int) else 0):
         container = _walk(without, item[:-1])
         step = item[-1]
