@@ -346,6 +346,7 @@ def first_pass(paths: Sequence[str], reading: Reading, jobs: int = 1) -> FirstPa
     if "-" in files:
         jobs = 1  # standard input is this process's own
     reading.spill.holding = jobs <= 1 and _input_bytes(files) <= HOLD_BYTES
+    reading.spill.private = jobs <= 1
     records = run_ordered(partial(_record_file, reading=reading), list(enumerate(files)), jobs)
     refs: Refs = set()
     kept: list[tuple[int, FileRecord]] = []
