@@ -440,7 +440,8 @@ def load_group(group: Group, first: FirstPass, reading: Reading) -> list[Resourc
     # payloads (the whole input's kustomizations and ClusterResourceSet references)
     resources = _mark(resources, first)
     for number in group.loads:
-        resources.extend(spill.get(f"carried-{first.keys[number]}"))
+        if number in first.carriers:  # only a file with carriers has this record
+            resources.extend(spill.get(f"carried-{first.keys[number]}"))
     return resources
 
 
