@@ -22,7 +22,9 @@ a plain run, so x20 takes some twenty minutes) and prints their ratio, which the
 machine's speed does not move.
 
 Sizes: CAPSA_SCALE_COPIES (default "1,5,20"); rounds per measure: CAPSA_SCALE_ROUNDS
-(default 1; rounds are interleaved across measures and the fastest of each is kept).
+(default 1; rounds are interleaved across measures and the fastest of each is kept;
+with several rounds, the median of the serial scan's CPU ratio to the floor measured
+just before it in the same round is printed too, a ratio slow drift cannot skew).
 On a shared machine timings are noisy: compare the ratios of one run, and repeat.
 """
 
@@ -31,6 +33,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -144,17 +147,26 @@ Spec = tuple[str, dict[str, object]]
 
 
 def fastest(rounds: int, folder: Path, specs: list[Spec]) -> list[dict[str, float]]:
-    """Each spec's fastest of `rounds` runs (with its own peak memory). Rounds are
-    interleaved, the floor's included: a shared machine's speed drifts over minutes,
-    and runs of one measure back to back would all land in one phase of it."""
+    """Each spec's fastest of `rounds` runs (with its own peak memory), and under
+    "paired" the median over rounds of its CPU time over the floor's of the same round
+    (the first spec). Rounds are interleaved, the floor's included: a shared machine's
+    speed drifts over minutes, and runs of one measure back to back would all land in
+    one phase of it; a ratio within one round cancels a drift slower than the round."""
     found: list[dict[str, float] | None] = [None] * len(specs)
+    paired: list[list[float]] = [[] for _ in specs]
     for _ in range(rounds):
+        floor_cpu = 0.0
         for at, (how, options) in enumerate(specs):
             run = measure(folder, how, options)
+            floor_cpu = floor_cpu or run["cpu"]
+            paired[at].append(run["cpu"] / floor_cpu)
             kept = found[at]
             if kept is None or run["seconds"] < kept["seconds"]:
                 found[at] = run
-    return [run for run in found if run is not None]
+    kept_runs = [run for run in found if run is not None]
+    for run, ratios in zip(kept_runs, paired, strict=True):
+        run["paired"] = statistics.median(ratios)
+    return kept_runs
 
 
 def _edit_one(folder: Path) -> None:
@@ -206,15 +218,15 @@ def main() -> None:
             held = sum(f.stat().st_size for f in files) <= HOLD_BYTES
             specs: list[Spec] = [
                 ("cloader", {}),
-                ("scan", {"keep_topology": True}),
                 ("scan", {"keep_topology": False}),
+                ("scan", {"keep_topology": True}),
                 ("cli", {}),
                 ("scan", {"keep_topology": False, "jobs": 2}),
             ]
             if held:
                 specs.append(("scan-packed", {"keep_topology": False}))
             specs.append(("scan-on-disk", {"keep_topology": False}))
-            floor, whole, serial, cli, jobs2, *rest, on_disk = fastest(rounds, folder, specs)
+            floor, serial, whole, cli, jobs2, *rest, on_disk = fastest(rounds, folder, specs)
             packed = rest[0] if rest else None
             cache = {"keep_topology": False, "cache_dir": str(Path(tmp) / "cache")}
             cold = measure(folder, "scan", cache)
@@ -225,6 +237,11 @@ def main() -> None:
             print(_line("C loader + CRS payloads", floor, floor))
             print(_line("whole scan (topology kept)", whole, floor))
             print(_line("grouped scan, serial", serial, floor))
+            if rounds > 1:
+                print(
+                    f"    CPU ratio within a round, median of {rounds}:"
+                    f" serial {serial['paired']:.2f}x, CLI {cli['paired']:.2f}x"
+                )
             print(_line("  capsa scan --jobs 1 (CLI)", cli, floor))
             if packed is not None:
                 print(_line("  the same, records packed", packed, floor))
