@@ -287,18 +287,3 @@ def test_eks_identity_is_read_from_the_managed_control_plane() -> None:
     assert view.identity_ref.kind == "AWSClusterRoleIdentity"
     assert view.identity_ref.defaulted is False
     assert view.control_plane is not None and view.control_plane.kind == "AWSManagedControlPlane"
-
-
-def test_a_context_cut_to_fields_holds_exactly_those_of_the_whole(load: Loader) -> None:
-    """Checks ask only for the fields they read: each must be the whole's own value, and
-    nothing else may come along (a name the context lacks is simply absent)."""
-    resources = load("v1beta2-kcp-cluster.yaml")
-    topology = build_topology(resources)
-    for resource in topology.evaluation_resources(resources):
-        whole = topology.context_for(resource)
-        assert list(whole) == list(topology.context_of(resource).binding())
-        for name in whole:
-            assert topology.context_for(resource, frozenset({name})) == {name: whole[name]}
-        pair = topology.context_for(resource, frozenset({"rbac", "role", "notAField"}))
-        assert pair == {"role": whole["role"], "rbac": whole["rbac"]}
-        assert topology.context_for(resource, frozenset()) == {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -196,7 +197,7 @@ def test_topology_checks_need_a_context() -> None:
     assert not evaluate(resources(MACHINES), [check]).findings
     seen = []
 
-    def context_for(resource: object, fields: frozenset[str] | None) -> dict[str, str]:
+    def context_for(resource: object) -> dict[str, str]:
         seen.append(resource)
         return {"role": "control-plane"}
 
@@ -258,24 +259,31 @@ def test_an_item_is_left_out_only_when_the_object_fails_as_read(
     assert len(copies) == 1 and copies[0]["metadata"]["name"] == "bad"
 
 
-def test_topology_checks_ask_only_for_the_context_fields_they_read() -> None:
-    """CEL converts what it is handed: a check reading `context.role` asks for that field
-    alone, while one that uses `context` whole (here `size(context)`) asks for all of it."""
+def test_topology_checks_are_handed_only_the_context_fields_they_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """CEL converts what it is handed: a check reading `context.role` gets that field
+    alone, while one that uses `context` whole (here `size(context)`) gets all of it."""
     role_only = _check(scope="topology", expression="context.role == 'worker'")
     whole = _check(id="CAPSA-TEST-002", scope="topology", expression="size(context) == 2")
-    asked: list[frozenset[str] | None] = []
+    handed: list[Mapping[str, Any]] = []
+    real = engine._narrowed
 
-    def context_for(resource: object, fields: frozenset[str] | None) -> dict[str, Any]:
-        asked.append(fields)
-        full = {"role": "worker", "controlPlane": {"spec": {}}}
-        return full if fields is None else {k: v for k, v in full.items() if k in fields}
+    def recording(context: Mapping[str, Any], fields: frozenset[str] | None) -> Mapping[str, Any]:
+        handed.append(real(context, fields))
+        return handed[-1]
 
+    def context_for(resource: object) -> dict[str, Any]:
+        return {"role": "worker", "controlPlane": {"spec": {}}}
+
+    monkeypatch.setattr(engine, "_narrowed", recording)
     alone = evaluate(resources(MACHINES), [role_only], context_for)
-    assert len(alone.passes) == 3 and asked == [frozenset({"role"})] * 3
-    asked.clear()
+    assert len(alone.passes) == 3
+    assert handed and all(dict(h) == {"role": "worker"} for h in handed)
+    handed.clear()
     both = evaluate(resources(MACHINES), [role_only, whole], context_for)
     assert len(both.passes) == 6  # size(context) == 2: it saw the whole context
-    assert asked == [None] * 3
+    assert handed and all(len(h) == 2 for h in handed)
 
 
 def test_a_field_without_items_is_its_own_one_path_and_a_star_expands() -> None:

@@ -10,7 +10,7 @@ whole contract. Object bodies (the infrastructure cluster, the control plane, te
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -192,35 +192,27 @@ class CheckContext:
     value_facts: tuple[ValueFact, ...] = ()
     """Yes/no facts read from the object's own ConfigMap/Secret values as it was read."""
 
-    def binding(self, fields: Collection[str] | None = None) -> dict[str, Any]:
-        """The CEL `context` variable: plain maps, lists and scalars, camelCase keys; only
-        the keys named in `fields` (in the usual order) when given, since the checks of
-        an object read one or two and building the rest costs for nothing."""
-        parts = self._parts()
-        names = parts if fields is None else [name for name in parts if name in fields]
-        return {name: parts[name]() for name in names}
-
-    def _parts(self) -> dict[str, Callable[[], Any]]:
-        """How each key of the binding is made, in the binding's order."""
+    def binding(self) -> dict[str, Any]:
+        """The CEL `context` variable: plain maps, lists and scalars, camelCase keys."""
         return {
-            "cluster": self.cluster.binding,
-            "role": lambda: self.role,
-            "infrastructureCluster": lambda: self.infrastructure_cluster,
-            "identity": lambda: self.identity,
-            "identityRef": self.identity_ref.binding,
-            "controlPlane": lambda: self.control_plane,
-            "machineTemplates": lambda: [t.binding() for t in self.machine_templates],
-            "machineHealthChecks": lambda: [h.binding() for h in self.machine_health_checks],
-            "namespace": self.namespace.binding,
-            "resourceSetPayload": lambda: [p.binding() for p in self.resource_set_payload],
-            "vpc": self.vpc.binding,
-            "patches": lambda: {
+            "cluster": self.cluster.binding(),
+            "role": self.role,
+            "infrastructureCluster": self.infrastructure_cluster,
+            "identity": self.identity,
+            "identityRef": self.identity_ref.binding(),
+            "controlPlane": self.control_plane,
+            "machineTemplates": [t.binding() for t in self.machine_templates],
+            "machineHealthChecks": [h.binding() for h in self.machine_health_checks],
+            "namespace": self.namespace.binding(),
+            "resourceSetPayload": [p.binding() for p in self.resource_set_payload],
+            "vpc": self.vpc.binding(),
+            "patches": {
                 "applied": [a.binding() for a in self.applied_patches],
                 "notEvaluated": [s.binding() for s in self.skipped_patches],
             },
-            "bootstrapKinds": lambda: list(self.bootstrap_kinds),
-            "rbac": self.rbac.binding,
-            "valueFacts": lambda: [
+            "bootstrapKinds": list(self.bootstrap_kinds),
+            "rbac": self.rbac.binding(),
+            "valueFacts": [
                 {"name": f.name, "key": f.key, "value": f.value} for f in self.value_facts
             ],
         }

@@ -10,7 +10,7 @@ AWSClusterRoleIdentity is assumed from; a ClusterResourceSet's payload).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -79,14 +79,9 @@ class Topology:
         rbac = self._rbac.get(key)
         return context if rbac is None else replace(context, rbac=rbac)
 
-    def context_for(
-        self, resource: Resource, fields: Collection[str] | None = None
-    ) -> dict[str, Any]:
-        """`context_of` as the CEL `context` binding (the whole made once per resource;
-        treat it as read-only), or only its keys in `fields` (made on each call: checks
-        ask once per resource)."""
-        if fields is not None:
-            return self.context_of(resource).binding(fields)
+    def context_for(self, resource: Resource) -> dict[str, Any]:
+        """`context_of` as the CEL `context` binding (made once per resource; treat it as
+        read-only)."""
         key = resource_key(resource)
         found = self._bindings.get(key)
         if found is None:

@@ -57,10 +57,7 @@ from capsa.yamlio import LineDict, LineList, plain, position_of
 if TYPE_CHECKING:
     from capsa.cel import CompiledExpression
 
-ContextFor = Callable[[Resource, frozenset[str] | None], Mapping[str, Any]]
-"""A resource's `context` binding: at least the fields named (all of it for None);
-`Topology.context_for` makes only those, since CEL converts, and the topology builds,
-whatever it is handed."""
+ContextFor = Callable[[Resource], Mapping[str, Any]]
 
 _MISSING_FIELD = ("Key not found in map", "No such key", "no such key")
 
@@ -387,6 +384,14 @@ class _Index:
         return frozenset(fields)
 
 
+def _narrowed(context: Mapping[str, Any], fields: frozenset[str] | None) -> Mapping[str, Any]:
+    """The `context` binding cut to the fields the resource's checks read (CEL converts
+    only what it is handed); whole when a check reads it some other way."""
+    if fields is None:
+        return context
+    return {name: context[name] for name in fields if name in context}
+
+
 def _finding(prepared: _Prepared, resource: Resource, ref: ResourceRef) -> Finding:
     check = prepared.check
     path, line = field_location(resource, check, prepared.field_paths, prepared.unknown_paths)
@@ -438,7 +443,7 @@ def evaluate(
             if bindings is None:
                 bindings = scoped[check.scope] = {"object": document}
                 if check.scope == "topology" and context_for is not None:
-                    bindings["context"] = context_for(resource, fields)
+                    bindings["context"] = _narrowed(context_for(resource), fields)
                 activations[check.scope] = _activation(check.scope, bindings)
             matches = _unknown_matches(prep, unresolved) if unresolved else []
             if matches:
