@@ -160,17 +160,23 @@ def _closure(start: int, needs: Sequence[set[int]]) -> set[int]:
 
 
 def _pack(needs: Sequence[set[int]], sizes: Sequence[int], budget: int) -> tuple[Group, ...]:
+    """Files owned in read order, a new group started when a file's closure would take
+    the current one's loads over `budget`. The loads' size is kept as a running total
+    (summing every load again per file cost a tenth of planning on the corpus x5)."""
     groups: list[Group] = []
     owned: list[int] = []
     loads: set[int] = set()
+    loaded = 0
     for file in range(len(sizes)):
         closure = _closure(file, needs)
-        merged = loads | closure
-        if owned and sum(sizes[f] for f in merged) > budget:
+        added = sum(sizes[f] for f in closure if f not in loads)
+        if owned and loaded + added > budget:
             groups.append(Group(tuple(owned), tuple(sorted(loads))))
-            owned, merged = [], closure
+            owned, loads, loaded = [], set(), 0
+            added = sum(sizes[f] for f in closure)
         owned.append(file)
-        loads = merged
+        loads |= closure
+        loaded += added
     if owned:
         groups.append(Group(tuple(owned), tuple(sorted(loads))))
     return tuple(groups)
