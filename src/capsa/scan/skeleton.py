@@ -5,16 +5,22 @@ which reads names, labels, references and selectors but never the bulk of a spec
 machine bootstrap files and commands, kubeadm configuration, payloads. A skeleton keeps
 what resolution may read as plain data (no line positions) and drops that bulk, so the
 whole input's skeletons stay a small fraction of its trees.
+
+A skeleton's strings are interned (`sys.intern`): the corpus x20's 32,040 skeletons
+hold 577,000 strings with 5,034 distinct values, so the skeletons of every file share
+one object per value, and a file's block (`pack`) writes each once and reads it back
+as the object every other block already holds (marshal keeps a string's interning).
 """
 
 from __future__ import annotations
 
+import marshal
 from dataclasses import replace
+from sys import intern
 from typing import Any
 
 from capsa.kube import dig
-from capsa.sources.resource import Resource
-from capsa.yamlio import plain
+from capsa.sources.resource import Origin, Resource
 
 CAPI_GROUP_SUFFIX = "cluster.x-k8s.io"
 
@@ -52,36 +58,55 @@ and service account."""
 
 
 def _deployment_spec(body: dict[str, Any]) -> dict[str, Any]:
-    pod = plain(dig(body, "spec", "template", "spec"))
+    pod = dig(body, "spec", "template", "spec")
     if not isinstance(pod, dict):
         return {}
     kept: dict[str, Any] = {}
     if "serviceAccountName" in pod:
-        kept["serviceAccountName"] = pod["serviceAccountName"]
+        kept["serviceAccountName"] = _plain(pod["serviceAccountName"])
     for key in ("initContainers", "containers"):
         found = pod.get(key)
         if isinstance(found, list):
             kept[key] = [
-                {k: c[k] for k in CONTAINER_KEYS if k in c} if isinstance(c, dict) else c
+                {k: _plain(c[k]) for k in CONTAINER_KEYS if k in c}
+                if isinstance(c, dict)
+                else _plain(c)
                 for c in found
             ]
     return {"template": {"spec": kept}}
 
 
-def _prune(node: Any) -> Any:
-    """A plain copy of `node` without the bulk keys (never copying the bulk itself)."""
+def _plain(node: Any) -> Any:
+    """A plain copy of a parsed tree (dicts, lists, scalars) with interned strings."""
     if isinstance(node, dict):
-        return {k: _prune(v) for k, v in node.items() if k not in BULK_KEYS}
+        return {(intern(k) if type(k) is str else k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return intern(node) if type(node) is str else node
+
+
+def _prune(node: Any) -> Any:
+    """`_plain` without the bulk keys (never copying the bulk itself)."""
+    if isinstance(node, dict):
+        return {
+            (intern(k) if type(k) is str else k): _prune(v)
+            for k, v in node.items()
+            if k not in BULK_KEYS
+        }
     if isinstance(node, list):
         return [_prune(v) for v in node]
-    return node
+    return intern(node) if type(node) is str else node
 
 
 def _metadata(body: dict[str, Any]) -> dict[str, Any]:
     meta = body.get("metadata")
     if not isinstance(meta, dict):
         return {}
-    return {k: plain(meta[k]) for k in ("name", "namespace", "labels") if k in meta}
+    return {k: _plain(meta[k]) for k in ("name", "namespace", "labels") if k in meta}
+
+
+def _shared(value: str | None) -> str | None:
+    return value if value is None else intern(value)
 
 
 def skeleton(resource: Resource) -> Resource:
@@ -90,23 +115,36 @@ def skeleton(resource: Resource) -> Resource:
     small: dict[str, Any] = {"metadata": _metadata(body)}
     for key in ("apiVersion", "kind", "type"):
         if key in body:
-            small[key] = body[key]
+            small[key] = _plain(body[key])
     if resource.kind in RBAC_KINDS:
-        small = dict(plain(body))
+        small = _plain(body)
     elif resource.kind == "Deployment":
         small["spec"] = _deployment_spec(body)
     keeps_spec = resource.group.endswith(CAPI_GROUP_SUFFIX) or resource.kind == "ResourceQuota"
     if keeps_spec and "spec" in body:
         small["spec"] = _prune(body["spec"])
     return Resource(
-        api_version=resource.api_version,
-        kind=resource.kind,
-        namespace=resource.namespace,
-        name=resource.name,
+        api_version=intern(resource.api_version),
+        kind=intern(resource.kind),
+        namespace=_shared(resource.namespace),
+        name=intern(resource.name),
         body=small,
         origin=resource.origin,
         unknown_paths=resource.unknown_paths,
         fragment_of=resource.fragment_of,
+    )
+
+
+def interned(resource: Resource) -> Resource:
+    """A skeleton rebuilt elsewhere (a cache entry) with its strings interned, as
+    `skeleton` makes them."""
+    return replace(
+        resource,
+        api_version=intern(resource.api_version),
+        kind=intern(resource.kind),
+        namespace=_shared(resource.namespace),
+        name=intern(resource.name),
+        body=_plain(resource.body),
     )
 
 
@@ -129,3 +167,64 @@ def split(skeletons: list[Resource]) -> tuple[list[Resource], list[Resource]]:
             item = replace(item, body=small)
         topology.append(item)
     return topology, rbac
+
+
+NO_PATHS: frozenset[tuple[str | int, ...]] = frozenset()
+
+
+def pack(skeletons: list[Resource]) -> bytes | list[Resource]:
+    """A file's skeletons as one marshal block (what a skeleton never holds, patch
+    provenance and value facts, is left out), or the list itself when it holds a value
+    marshal cannot write (a YAML date). Marshal writes these plain trees in about a
+    third of pickle's time and two thirds of its bytes (corpus x5)."""
+    rows = [
+        (
+            s.api_version,
+            s.kind,
+            s.namespace,
+            s.name,
+            s.body,
+            intern(s.origin.path),
+            s.origin.line,
+            _shared(s.origin.carrier),
+            _shared(s.origin.generated),
+            s.unknown_paths,
+            s.fragment_of,
+        )
+        for s in skeletons
+    ]
+    try:
+        return marshal.dumps(rows)
+    except ValueError:
+        return skeletons
+
+
+def unpack(packed: bytes | list[Resource]) -> list[Resource]:
+    """The skeletons `pack` was given, their strings the interned objects."""
+    if isinstance(packed, list):
+        return packed
+    return [
+        Resource(
+            api_version,
+            kind,
+            namespace,
+            name,
+            body,
+            Origin(path, line, carrier, generated),
+            unknown_paths or NO_PATHS,
+            fragment_of,
+        )
+        for (
+            api_version,
+            kind,
+            namespace,
+            name,
+            body,
+            path,
+            line,
+            carrier,
+            generated,
+            unknown_paths,
+            fragment_of,
+        ) in marshal.loads(packed)  # noqa: S302 - made by this scan
+    ]
