@@ -95,3 +95,14 @@ def test_skeletons_rebuilt_from_a_cache_entry_share_strings_like_fresh_ones() ->
     again = interned(decoded)
     assert again == fresh
     assert again.kind is fresh.kind and _labels(again)[1] is _labels(fresh)[1]
+
+
+class _Text(str):
+    """Text of a type `sys.intern` refuses."""
+
+
+def test_a_name_of_a_str_subclass_is_kept_as_it_is() -> None:
+    odd = replace(_read(_Text("a.yaml")), name=_Text("demo"), kind=_Text("Cluster"))
+    kept = skeleton(odd)
+    assert kept.name == "demo" and type(kept.name) is _Text
+    assert unpack(pack([kept])) == [kept]

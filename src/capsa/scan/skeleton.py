@@ -123,8 +123,13 @@ def _metadata(body: dict[str, Any]) -> dict[str, Any]:
     return {k: _plain(meta[k]) for k in ("name", "namespace", "labels") if k in meta}
 
 
+def _text(value: str) -> str:
+    """`value` interned (a subclass of str, which `sys.intern` refuses, kept as it is)."""
+    return intern(value) if type(value) is str else value
+
+
 def _shared(value: str | None) -> str | None:
-    return value if value is None else intern(value)
+    return value if value is None else _text(value)
 
 
 def skeleton(resource: Resource) -> Resource:
@@ -142,10 +147,10 @@ def skeleton(resource: Resource) -> Resource:
     if keeps_spec and "spec" in body:
         small["spec"] = _prune(body["spec"])
     return Resource(
-        api_version=intern(resource.api_version),
-        kind=intern(resource.kind),
+        api_version=_text(resource.api_version),
+        kind=_text(resource.kind),
         namespace=_shared(resource.namespace),
-        name=intern(resource.name),
+        name=_text(resource.name),
         body=small,
         origin=resource.origin,
         unknown_paths=resource.unknown_paths,
@@ -158,10 +163,10 @@ def interned(resource: Resource) -> Resource:
     `skeleton` makes them."""
     return replace(
         resource,
-        api_version=intern(resource.api_version),
-        kind=intern(resource.kind),
+        api_version=_text(resource.api_version),
+        kind=_text(resource.kind),
         namespace=_shared(resource.namespace),
-        name=intern(resource.name),
+        name=_text(resource.name),
         body=_plain(resource.body),
     )
 
@@ -202,7 +207,7 @@ def pack(skeletons: list[Resource]) -> bytes | list[Resource]:
             s.namespace,
             s.name,
             s.body,
-            intern(s.origin.path),
+            _text(s.origin.path),
             s.origin.line,
             _shared(s.origin.carrier),
             _shared(s.origin.generated),
