@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from capsa.scan.sharing import Sharing
 from capsa.scan.skeleton import interned, pack, skeleton, unpack
 from capsa.sources.resource import Origin, Resource
 
@@ -73,8 +74,10 @@ def test_packed_blocks_unpack_equal_with_their_strings_shared_across_blocks() ->
     carried = replace(carried, origin=Origin("b.yaml", 3, "ConfigMap/default/x"))
     one, two = pack(skeletons), pack([carried])
     assert isinstance(one, bytes) and isinstance(two, bytes)
-    back, other = unpack(one), unpack(two)
+    sharing = Sharing()
+    back, other = unpack(one, sharing), unpack(two, sharing)
     assert back == skeletons and other == [carried]
+    assert back[0].unknown_paths is other[0].unknown_paths  # equal, read apart
     assert [type(v) for v in back[0].body["spec"].values()] == [int, bool, float, list]
     assert list(back[0].body["spec"]) == ["replicas", "paused", "ratio", "hosts"]
     assert back[0].origin.path is back[1].origin.path
@@ -85,7 +88,7 @@ def test_packed_blocks_unpack_equal_with_their_strings_shared_across_blocks() ->
 def test_a_block_marshal_cannot_write_is_kept_as_it_is() -> None:
     dated = skeleton(_read("a.yaml"))
     dated.body["spec"]["since"] = date(2026, 3, 1)  # a YAML timestamp
-    assert unpack(pack([dated])) == [dated]
+    assert unpack(pack([dated]), Sharing()) == [dated]
     assert pack([dated]) == [dated]
 
 
@@ -105,4 +108,13 @@ def test_a_name_of_a_str_subclass_is_kept_as_it_is() -> None:
     odd = replace(_read(_Text("a.yaml")), name=_Text("demo"), kind=_Text("Cluster"))
     kept = skeleton(odd)
     assert kept.name == "demo" and type(kept.name) is _Text
-    assert unpack(pack([kept])) == [kept]
+    assert unpack(pack([kept]), Sharing()) == [kept]
+
+
+def test_equal_origins_of_separate_blocks_are_one_object() -> None:
+    """A carrier's objects share its origin, as do the two lists a Cluster is kept in
+    (`split`): read back through one `Sharing`, they are one object again."""
+    sharing = Sharing()
+    first = unpack(pack([skeleton(_read("a.yaml", 7))]), sharing)
+    second = unpack(pack([skeleton(_read("a.yaml", 7))]), sharing)
+    assert first == second and first[0].origin is second[0].origin

@@ -211,7 +211,7 @@ def _to_cache(record: FileRecord) -> CachedFile:
 
 
 def _noted_to_cache(noted: Noted) -> CachedNoted:
-    skeletons, rbac = unpack(noted.skeletons), unpack(noted.rbac)
+    skeletons, rbac = unpack(noted.skeletons, Sharing()), unpack(noted.rbac, Sharing())
     return CachedNoted(skeletons, rbac, noted.cloud, noted.inline, noted.problems, noted.count)
 
 
@@ -687,10 +687,11 @@ def _plan(first: FirstPass, budget: int, cached: bool) -> _Planned:
         return _Planned((Group(everything, everything),) if everything else (), None)
     file_of = {path: n for n, path in enumerate(first.paths)}
     # payload bindings are not the management cluster's: mark them before the analysis
-    rbac = rbac_facts(_mark(_unpack(first.rbac), first))
-    skeletons = _mark(_unpack(first.skeletons), first)
+    sharing = Sharing()
+    rbac = rbac_facts(_mark(_unpack(first.rbac, sharing), first))
+    skeletons = _mark(_unpack(first.skeletons, sharing), first)
     planned = plan_groups(skeletons, file_of, first.sizes, budget, rbac)
-    del skeletons  # planning was their only use
+    del skeletons, sharing  # planning was their only use
     gc.collect(0)
     return _Planned(planned.groups, planned.shared)
 
@@ -719,15 +720,15 @@ def _release(number: int, first: FirstPass, spill: Spill) -> None:
         spill.release(f"secret-{key}-{at}")
 
 
-def _unpack(blobs: list[Packed]) -> list[Resource]:
+def _unpack(blobs: list[Packed], sharing: Sharing) -> list[Resource]:
     """Every skeleton of `blobs`, each file's block freed as soon as it is read. Their
-    strings are interned (`capsa.scan.skeleton`), so every block's equal strings are one
-    object: sharing them took the corpus x20's skeletons from 100 to ~60 MB while
-    planning."""
+    strings are interned (`capsa.scan.skeleton`) and their origins and unknown paths
+    go through `sharing`, so equal values are one object across blocks: sharing took
+    the corpus x20's skeletons from 100 to ~60 MB while planning."""
     skeletons: list[Resource] = []
     blobs.reverse()
     while blobs:
-        skeletons.extend(unpack(blobs.pop()))
+        skeletons.extend(unpack(blobs.pop(), sharing))
     return skeletons
 
 

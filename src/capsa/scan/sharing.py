@@ -1,9 +1,11 @@
-"""One object per distinct value among results a scan rebuilds from bytes.
+"""One object per distinct value among objects a scan rebuilds from bytes.
 
-Validating a cache entry's JSON gives every string, reference and location its own
-object, where the objects a scan makes in one piece share them: a cached group's results
-held a copy of their check's texts per finding. The merged results of a scan go through
-one `Sharing`. (Skeletons share their strings by interning, `capsa.scan.skeleton`.)
+Validating a cache entry's JSON, or reading a file's block of skeletons, gives every
+string, reference and location its own object, where the objects a scan makes in one
+piece share them: a cached group's results held a copy of their check's texts per
+finding. What a scan keeps across its input (the skeletons' origins and unknown paths
+while planning, the merged results) goes through one `Sharing`; the skeletons' strings
+are interned instead (`capsa.scan.skeleton`).
 """
 
 from __future__ import annotations

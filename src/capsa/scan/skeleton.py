@@ -20,6 +20,7 @@ from sys import intern
 from typing import Any
 
 from capsa.kube import dig
+from capsa.scan.sharing import Sharing
 from capsa.sources.resource import Origin, Resource
 
 CAPI_GROUP_SUFFIX = "cluster.x-k8s.io"
@@ -212,7 +213,7 @@ def pack(skeletons: list[Resource]) -> bytes | list[Resource]:
             _shared(s.origin.carrier),
             _shared(s.origin.generated),
             s.unknown_paths,
-            s.fragment_of,
+            _shared(s.fragment_of),
         )
         for s in skeletons
     ]
@@ -222,10 +223,13 @@ def pack(skeletons: list[Resource]) -> bytes | list[Resource]:
         return skeletons
 
 
-def unpack(packed: bytes | list[Resource]) -> list[Resource]:
-    """The skeletons `pack` was given, their strings the interned objects."""
+def unpack(packed: bytes | list[Resource], sharing: Sharing) -> list[Resource]:
+    """The skeletons `pack` was given, their strings the interned objects and their
+    origins and unknown paths shared through `sharing` (equal ones recur across a
+    file's copies and between a carrier's objects: ~3 MB of the corpus x5's planning)."""
     if isinstance(packed, list):
         return packed
+    one = sharing.one
     return [
         Resource(
             api_version,
@@ -233,8 +237,8 @@ def unpack(packed: bytes | list[Resource]) -> list[Resource]:
             namespace,
             name,
             body,
-            Origin(path, line, carrier, generated),
-            unknown_paths or NO_PATHS,
+            one(Origin(path, line, carrier, generated)),
+            one(unknown_paths) if unknown_paths else NO_PATHS,
             fragment_of,
         )
         for (
