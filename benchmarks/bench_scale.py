@@ -7,7 +7,8 @@ the scan that keeps the whole input and its topology (`keep_topology=True`, as `
 paths`/`assess` run it, and every scan before grouping), the grouped scan serially (as
 a library call and as the `capsa scan --jobs 1` command, its terminal report written to
 /dev/null; for an input small enough to be held in memory between the passes, also with
-every record pickled to disk, as a larger input is) and with `--jobs 2`, and a warm
+every record pickled and compressed, as a larger input's are; and with every record
+written to disk, as an input beyond the spill's memory bound) and with `--jobs 2`, and a warm
 incremental re-scan after editing one file (`--cache-dir`, cold run first); wall time,
 ratio to the floor measured in the same run, and peak RSS (`resource.getrusage`: the
 process itself, and its largest worker). checkov on the same folder when installed
@@ -15,8 +16,15 @@ process itself, and its largest worker). checkov on the same folder when install
 with its own time, CPU and peak. The load average is printed with each size: the
 machine may be shared, and CPU time is the steadier figure then.
 
+With CAPSA_SCALE_INSTRUCTIONS=1 and valgrind installed, it also counts the instructions
+the floor and the grouped serial scan retire (cachegrind; about fifty times slower than
+a plain run, so x20 takes some twenty minutes) and prints their ratio, which the
+machine's speed does not move.
+
 Sizes: CAPSA_SCALE_COPIES (default "1,5,20"); rounds per measure: CAPSA_SCALE_ROUNDS
-(default 1; rounds are interleaved across measures and the fastest of each is kept).
+(default 1; rounds are interleaved across measures and the fastest of each is kept;
+with several rounds, the median of the serial scan's CPU ratio to the floor measured
+just before it in the same round is printed too, a ratio slow drift cannot skew).
 On a shared machine timings are noisy: compare the ratios of one run, and repeat.
 """
 
@@ -24,6 +32,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -60,9 +70,12 @@ elif how == "checkov":
     subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
 else:
     from capsa.scan.service import ScanRequest, scan
-    if how == "scan-on-disk":
+    if how in ("scan-packed", "scan-on-disk"):
         import capsa.scan.grouped
         capsa.scan.grouped.HOLD_BYTES = -1  # pickle every record, however small the input
+    if how == "scan-on-disk":
+        import capsa.scan.spill
+        capsa.scan.spill.MEMORY_BYTES = 0  # and write every one, as beyond the bound
     options = {options!r}
     result = scan(ScanRequest(paths=[folder], **options))
 seconds = time.perf_counter() - start
@@ -86,11 +99,14 @@ def compile_bytecode() -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", *folders], check=True, env=_CHILD_ENV)
 
 
+def _child_code(folder: Path, how: str, options: dict[str, object] | None) -> str:
+    return _CHILD.format(root=str(ROOT), folder=str(folder), how=how, options=options or {})
+
+
 def measure(folder: Path, how: str, options: dict[str, object] | None = None) -> dict[str, float]:
     """One run in a fresh interpreter: seconds, peak RSS of it and of its largest child."""
-    code = _CHILD.format(root=str(ROOT), folder=str(folder), how=how, options=options or {})
     out = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", _child_code(folder, how, options)],
         capture_output=True,
         text=True,
         check=True,
@@ -100,21 +116,57 @@ def measure(folder: Path, how: str, options: dict[str, object] | None = None) ->
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
+def instructions(folder: Path, how: str, options: dict[str, object] | None = None) -> int:
+    """Instructions the run retires in user space, counted by valgrind's cachegrind: a
+    measure the machine's speed does not move (it leaves out kernel work and memory
+    stalls, so it complements CPU time rather than replacing it)."""
+    with tempfile.TemporaryDirectory(prefix="capsa-cachegrind-") as tmp:
+        counts = Path(tmp) / "counts"
+        subprocess.run(
+            [
+                "valgrind",
+                "--tool=cachegrind",
+                "--cache-sim=no",
+                f"--cachegrind-out-file={counts}",
+                sys.executable,
+                "-c",
+                _child_code(folder, how, options),
+            ],
+            capture_output=True,
+            check=True,
+            timeout=7200,
+            env=_CHILD_ENV,
+        )
+        for line in counts.read_text(encoding="utf-8").splitlines():
+            if line.startswith("summary:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"cachegrind wrote no summary for {how} on {folder}")
+
+
 Spec = tuple[str, dict[str, object]]
 
 
 def fastest(rounds: int, folder: Path, specs: list[Spec]) -> list[dict[str, float]]:
-    """Each spec's fastest of `rounds` runs (with its own peak memory). Rounds are
-    interleaved, the floor's included: a shared machine's speed drifts over minutes,
-    and runs of one measure back to back would all land in one phase of it."""
+    """Each spec's fastest of `rounds` runs (with its own peak memory), and under
+    "paired" the median over rounds of its CPU time over the floor's of the same round
+    (the first spec). Rounds are interleaved, the floor's included: a shared machine's
+    speed drifts over minutes, and runs of one measure back to back would all land in
+    one phase of it; a ratio within one round cancels a drift slower than the round."""
     found: list[dict[str, float] | None] = [None] * len(specs)
+    paired: list[list[float]] = [[] for _ in specs]
     for _ in range(rounds):
+        floor_cpu = 0.0
         for at, (how, options) in enumerate(specs):
             run = measure(folder, how, options)
+            floor_cpu = floor_cpu or run["cpu"]
+            paired[at].append(run["cpu"] / floor_cpu)
             kept = found[at]
             if kept is None or run["seconds"] < kept["seconds"]:
                 found[at] = run
-    return [run for run in found if run is not None]
+    kept_runs = [run for run in found if run is not None]
+    for run, ratios in zip(kept_runs, paired, strict=True):
+        run["paired"] = statistics.median(ratios)
+    return kept_runs
 
 
 def _edit_one(folder: Path) -> None:
@@ -154,6 +206,7 @@ def main() -> None:
     print("(files + CRS payloads) in the same run, and peak RSS; CPU ratios are the steadier")
     print("on a shared machine")
     checkov = checkov_binary()
+    counting = os.environ.get("CAPSA_SCALE_INSTRUCTIONS") == "1" and shutil.which("valgrind")
     compile_bytecode()
     print("each measure runs in a fresh interpreter with compiled bytecode; the floor")
     print("imports PyYAML only, capsa's runs include importing capsa")
@@ -165,15 +218,16 @@ def main() -> None:
             held = sum(f.stat().st_size for f in files) <= HOLD_BYTES
             specs: list[Spec] = [
                 ("cloader", {}),
-                ("scan", {"keep_topology": True}),
                 ("scan", {"keep_topology": False}),
+                ("scan", {"keep_topology": True}),
                 ("cli", {}),
                 ("scan", {"keep_topology": False, "jobs": 2}),
             ]
             if held:
-                specs.append(("scan-on-disk", {"keep_topology": False}))
-            floor, whole, serial, cli, jobs2, *rest = fastest(rounds, folder, specs)
-            on_disk = rest[0] if rest else None
+                specs.append(("scan-packed", {"keep_topology": False}))
+            specs.append(("scan-on-disk", {"keep_topology": False}))
+            floor, serial, whole, cli, jobs2, *rest, on_disk = fastest(rounds, folder, specs)
+            packed = rest[0] if rest else None
             cache = {"keep_topology": False, "cache_dir": str(Path(tmp) / "cache")}
             cold = measure(folder, "scan", cache)
             _edit_one(folder)
@@ -183,9 +237,15 @@ def main() -> None:
             print(_line("C loader + CRS payloads", floor, floor))
             print(_line("whole scan (topology kept)", whole, floor))
             print(_line("grouped scan, serial", serial, floor))
+            if rounds > 1:
+                print(
+                    f"    CPU ratio within a round, median of {rounds}:"
+                    f" serial {serial['paired']:.2f}x, CLI {cli['paired']:.2f}x"
+                )
             print(_line("  capsa scan --jobs 1 (CLI)", cli, floor))
-            if on_disk is not None:
-                print(_line("  the same, records on disk", on_disk, floor))
+            if packed is not None:
+                print(_line("  the same, records packed", packed, floor))
+            print(_line("  the same, records on disk", on_disk, floor))
             print(_line("grouped scan, --jobs 2", jobs2, floor))
             print(_line("cold run with --cache-dir", cold, floor))
             print(_line("warm re-scan after 1 edit", warm, floor))
@@ -197,6 +257,14 @@ def main() -> None:
                     f"  {'capsa serial vs checkov':<27}"
                     f"{baseline['seconds'] / serial['seconds']:7.2f}x faster (wall) "
                     f"{baseline['cpu'] / serial['cpu']:5.2f}x (CPU)"
+                )
+            if counting:
+                floor_count = instructions(folder, "cloader")
+                serial_count = instructions(folder, "scan", {"keep_topology": False})
+                print(
+                    f"  {'instructions (cachegrind)':<27}floor {floor_count / 1e9:6.2f} G,"
+                    f" grouped serial {serial_count / 1e9:6.2f} G:"
+                    f" {serial_count / floor_count:5.2f}x"
                 )
 
 

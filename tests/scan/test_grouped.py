@@ -22,6 +22,7 @@ import pytest
 from tests.sources.generator_cases import ADDON, LABELLED_CLUSTER, resource_set
 
 import capsa.scan.grouped as grouped
+import capsa.scan.spill as spill_module
 from capsa.scan.result import ScanResult
 from capsa.scan.service import ScanRequest, scan
 from capsa.sources.files import FileChunk
@@ -258,20 +259,20 @@ class _CountingSpill(grouped.Spill):
 
     log = Path()
 
-    def put(self, key: str, resources: list[Resource]) -> None:
-        if not self.holding:
-            with type(self).log.open("a", encoding="utf-8") as out:
-                out.write(f"{key}\n")
-        super().put(key, resources)
+    def _write(self, key: str, blob: bytes) -> None:
+        with type(self).log.open("a", encoding="utf-8") as out:
+            out.write(f"{key}\n")
+        super()._write(key, blob)
 
 
 @pytest.mark.parametrize(
-    ("hold_bytes", "jobs", "on_disk"),
-    [(None, 1, False), (1_000, 1, True), (None, 2, True)],
-    ids=["small-serial-held", "larger-than-hold-spilled", "workers-spill"],
+    ("hold_bytes", "memory_bytes", "jobs", "on_disk"),
+    [(None, None, 1, False), (1_000, None, 1, False), (1_000, 0, 1, True), (None, None, 2, True)],
+    ids=["small-serial-held", "larger-kept-compressed", "over-memory-written", "workers-write"],
 )
-def test_a_small_serial_scan_holds_its_files_and_a_larger_or_parallel_one_spills(
+def test_a_serial_scan_keeps_its_files_in_memory_up_to_a_bound_and_workers_write_them(
     hold_bytes: int | None,
+    memory_bytes: int | None,
     jobs: int,
     on_disk: bool,
     tmp_path: Path,
@@ -281,9 +282,13 @@ def test_a_small_serial_scan_holds_its_files_and_a_larger_or_parallel_one_spills
     monkeypatch.setattr(_CountingSpill, "log", tmp_path / "written.log")
     if hold_bytes is not None:
         monkeypatch.setattr(grouped, "HOLD_BYTES", hold_bytes)
+    if memory_bytes is not None:
+        monkeypatch.setattr(spill_module, "MEMORY_BYTES", memory_bytes)
     paths = _copies(DEMO, tmp_path / "input", 2)
-    scan(ScanRequest(paths=paths, today=TODAY, keep_topology=False, jobs=jobs))
+    plain_scan = scan(ScanRequest(paths=paths, today=TODAY))
+    done = scan(ScanRequest(paths=paths, today=TODAY, keep_topology=False, jobs=jobs))
     assert _CountingSpill.log.is_file() is on_disk
+    assert done.findings == plain_scan.findings
 
 
 def test_a_held_file_is_never_released_before_its_last_group(

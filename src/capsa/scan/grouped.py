@@ -340,6 +340,7 @@ def first_pass(paths: Sequence[str], reading: Reading, jobs: int = 1) -> FirstPa
     if "-" in files:
         jobs = 1  # standard input is this process's own
     reading.spill.holding = jobs <= 1 and _input_bytes(files) <= HOLD_BYTES
+    reading.spill.private = jobs <= 1
     records = run_ordered(partial(_record_file, reading=reading), list(enumerate(files)), jobs)
     refs: Refs = set()
     kept: list[tuple[int, FileRecord]] = []
@@ -433,7 +434,8 @@ def load_group(group: Group, first: FirstPass, reading: Reading) -> list[Resourc
     # payloads (the whole input's kustomizations and ClusterResourceSet references)
     resources = _mark(resources, first)
     for number in group.loads:
-        resources.extend(spill.get(f"carried-{first.keys[number]}"))
+        if number in first.carriers:  # only a file with carriers has this record
+            resources.extend(spill.get(f"carried-{first.keys[number]}"))
     return resources
 
 
