@@ -476,8 +476,8 @@ def test_a_role_in_a_generator_file_grants_nothing_on_the_management_cluster(
 def test_planning_sees_one_string_per_value_across_files(
     hold_bytes: int | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each file's skeletons are unpickled apart (or parsed apart, when held); planning
-    gets them through one `Sharing`, so equal names, kinds and keys are one object."""
+    """Each file's skeletons are packed apart (or parsed apart, when held); their strings
+    are interned, so planning sees one object per equal name, kind and key."""
     if hold_bytes is not None:
         monkeypatch.setattr(grouped, "HOLD_BYTES", hold_bytes)
     seen: list[Resource] = []

@@ -44,7 +44,7 @@ from capsa.scan.cache import (
 from capsa.scan.plan import GROUP_BUDGET, Group, plan_groups
 from capsa.scan.pool import run_ordered
 from capsa.scan.sharing import Sharing
-from capsa.scan.skeleton import skeleton, split
+from capsa.scan.skeleton import interned, pack, skeleton, split, unpack
 from capsa.scan.spill import Spill
 from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.aws.offline import offline_facts, offline_problems
@@ -63,7 +63,7 @@ between its passes instead of pickling them to the spill. Measured on the corpus
 held input costs about 19 MB of peak memory per MiB of YAML (x1, 1.6 MiB: 154 MB; x5,
 7.8 MiB: 273 MB, against 173 MB spilled) and saves a fifth to a third of the CPU time;
 8 MiB keeps the peak under ~280 MB. Since planning shares the skeletons' strings
-(`Sharing`), the x20 corpus (31 MiB, spilled) peaks lower than a held x5 (serial,
+(interned), the x20 corpus (31 MiB, spilled) peaks lower than a held x5 (serial,
 with the cloud checks' own IAM table: ~200 MB against ~240 MB): up to this size a scan
 trades memory for time. Decided
 before reading, for the whole input: holding only part of a larger input kept that
@@ -79,20 +79,14 @@ Refs = set[tuple[str, str | None, str]]
 
 
 Packed = bytes | list[Resource]
-"""Skeletons pickled in one block, when the scan frees each file's parse trees as it
-goes (small objects left among freed trees would pin the heap's pages), or as they are,
-when it holds the trees anyway (`Spill.holding`) and pickling would be work for nothing."""
+"""Skeletons in one marshal block (`skeleton.pack`), when the scan frees each file's parse
+trees as it goes (small objects left among freed trees would pin the heap's pages), or
+as they are, when it holds the trees anyway (`Spill.holding`) and packing would be work
+for nothing."""
 
 
 def _pack(skeletons: list[Resource], spill: Spill) -> Packed:
-    return skeletons if spill.holding else pickle.dumps(skeletons, PICKLE)
-
-
-def _unpacked(packed: Packed) -> list[Resource]:
-    if isinstance(packed, list):
-        return packed
-    skeletons: list[Resource] = pickle.loads(packed)  # noqa: S301 - made by this scan
-    return skeletons
+    return skeletons if spill.holding else pack(skeletons)
 
 
 @dataclass
@@ -217,14 +211,14 @@ def _to_cache(record: FileRecord) -> CachedFile:
 
 
 def _noted_to_cache(noted: Noted) -> CachedNoted:
-    skeletons, rbac = _unpacked(noted.skeletons), _unpacked(noted.rbac)
+    skeletons, rbac = unpack(noted.skeletons, Sharing()), unpack(noted.rbac, Sharing())
     return CachedNoted(skeletons, rbac, noted.cloud, noted.inline, noted.problems, noted.count)
 
 
 def _noted_from_cache(cached: CachedNoted, spill: Spill) -> Noted:
     return Noted(
-        _pack(cached.skeletons, spill),
-        _pack(cached.rbac, spill),
+        _pack([interned(s) for s in cached.skeletons], spill),
+        _pack([interned(s) for s in cached.rbac], spill),
         cached.cloud,
         cached.inline,
         cached.problems,
@@ -729,13 +723,14 @@ def _release(number: int, first: FirstPass, spill: Spill) -> None:
 
 
 def _unpack(blobs: list[Packed], sharing: Sharing) -> list[Resource]:
-    """Every skeleton of `blobs`, each file's block freed as soon as it is read. Each
-    block comes back with its own copy of every string; `sharing` keeps one, which
-    took the corpus x20's skeletons from 100 to ~60 MB while planning."""
+    """Every skeleton of `blobs`, each file's block freed as soon as it is read. Their
+    strings are interned (`capsa.scan.skeleton`) and their origins and unknown paths
+    go through `sharing`, so equal values are one object across blocks: sharing took
+    the corpus x20's skeletons from 100 to ~60 MB while planning."""
     skeletons: list[Resource] = []
     blobs.reverse()
     while blobs:
-        skeletons.extend(map(sharing.resource, _unpacked(blobs.pop())))
+        skeletons.extend(unpack(blobs.pop(), sharing))
     return skeletons
 
 

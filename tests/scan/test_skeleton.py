@@ -1,0 +1,120 @@
+"""Skeletons (`capsa.scan.skeleton`): what planning keeps of each resource, with one
+string object per value across every file's block, and packed without loss."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from capsa.scan.sharing import Sharing
+from capsa.scan.skeleton import interned, pack, skeleton, unpack
+from capsa.sources.resource import Origin, Resource
+
+TEXT = json.dumps(
+    {
+        "apiVersion": "cluster.x-k8s.io/v1beta1",
+        "kind": "Cluster",
+        "metadata": {"name": "demo", "namespace": "default", "labels": {"env": "prod"}},
+        "spec": {
+            "replicas": 3,
+            "paused": True,
+            "ratio": 1.0,
+            "hosts": ["a", 1],
+            "files": [{"content": "a bootstrap script"}],
+        },
+    }
+)
+
+
+def _read(path: str, line: int = 4, **extra: Any) -> Resource:
+    """A resource parsed on its own, as each file is: no string shared with another."""
+    body = json.loads(TEXT)
+    return Resource(
+        str(body["apiVersion"]),
+        str(body["kind"]),
+        str(body["metadata"]["namespace"]),
+        str(body["metadata"]["name"]),
+        body,
+        Origin(path, line),
+        frozenset({("spec", "replicas")}),
+        **extra,
+    )
+
+
+def _labels(resource: Resource) -> tuple[str, str]:
+    return next(iter(resource.body["metadata"]["labels"].items()))
+
+
+def test_skeletons_of_separate_files_share_every_equal_string() -> None:
+    first, second = _read("a.yaml"), _read("b.yaml")
+    assert _labels(first)[1] is not _labels(second)[1]  # parsed apart: the case to fix
+    one, two = skeleton(first), skeleton(second)
+    assert one.kind is two.kind and one.name is two.name and one.namespace is two.namespace
+    assert _labels(one)[0] is _labels(two)[0] and _labels(one)[1] is _labels(two)[1]
+    # trees are copies, never shared: a dict or list could change under another reader
+    assert one.body is not two.body and one.body["spec"]["hosts"] is not two.body["spec"]["hosts"]
+
+
+def test_a_skeleton_drops_the_bulk_and_keeps_what_resolution_reads() -> None:
+    kept = skeleton(_read("a.yaml"))
+    assert kept.body["spec"] == {"replicas": 3, "paused": True, "ratio": 1.0, "hosts": ["a", 1]}
+    assert kept.body["metadata"] == {
+        "name": "demo",
+        "namespace": "default",
+        "labels": {"env": "prod"},
+    }
+    assert kept.unknown_paths == {("spec", "replicas")} and kept.origin == Origin("a.yaml", 4)
+
+
+def test_packed_blocks_unpack_equal_with_their_strings_shared_across_blocks() -> None:
+    skeletons = [skeleton(_read("a.yaml", line, fragment_of="k.yaml")) for line in (1, 9)]
+    carried = skeleton(_read("b.yaml", 3))
+    carried = replace(carried, origin=Origin("b.yaml", 3, "ConfigMap/default/x"))
+    one, two = pack(skeletons), pack([carried])
+    assert isinstance(one, bytes) and isinstance(two, bytes)
+    sharing = Sharing()
+    back, other = unpack(one, sharing), unpack(two, sharing)
+    assert back == skeletons and other == [carried]
+    assert back[0].unknown_paths is other[0].unknown_paths  # equal, read apart
+    assert [type(v) for v in back[0].body["spec"].values()] == [int, bool, float, list]
+    assert list(back[0].body["spec"]) == ["replicas", "paused", "ratio", "hosts"]
+    assert back[0].origin.path is back[1].origin.path
+    assert back[0].kind is other[0].kind and _labels(back[0])[1] is _labels(other[0])[1]
+    assert other[0].origin.carrier == "ConfigMap/default/x"
+
+
+def test_a_block_marshal_cannot_write_is_kept_as_it_is() -> None:
+    dated = skeleton(_read("a.yaml"))
+    dated.body["spec"]["since"] = date(2026, 3, 1)  # a YAML timestamp
+    assert unpack(pack([dated]), Sharing()) == [dated]
+    assert pack([dated]) == [dated]
+
+
+def test_skeletons_rebuilt_from_a_cache_entry_share_strings_like_fresh_ones() -> None:
+    fresh = skeleton(_read("a.yaml"))
+    decoded = replace(_read("a.yaml"), body=json.loads(json.dumps(fresh.body)))
+    again = interned(decoded)
+    assert again == fresh
+    assert again.kind is fresh.kind and _labels(again)[1] is _labels(fresh)[1]
+
+
+class _Text(str):
+    """Text of a type `sys.intern` refuses."""
+
+
+def test_a_name_of_a_str_subclass_is_kept_as_it_is() -> None:
+    odd = replace(_read(_Text("a.yaml")), name=_Text("demo"), kind=_Text("Cluster"))
+    kept = skeleton(odd)
+    assert kept.name == "demo" and type(kept.name) is _Text
+    assert unpack(pack([kept]), Sharing()) == [kept]
+
+
+def test_equal_origins_of_separate_blocks_are_one_object() -> None:
+    """A carrier's objects share its origin, as do the two lists a Cluster is kept in
+    (`split`): read back through one `Sharing`, they are one object again."""
+    sharing = Sharing()
+    first = unpack(pack([skeleton(_read("a.yaml", 7))]), sharing)
+    second = unpack(pack([skeleton(_read("a.yaml", 7))]), sharing)
+    assert first == second and first[0].origin is second[0].origin
