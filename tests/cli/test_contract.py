@@ -235,9 +235,13 @@ def test_version_quiet_verbose_no_color_and_completion(
     assert "configuration file:" not in loud.stderr
     plain = runner.invoke(app, ["--no-color", "model", "show"], color=True)
     assert plain.exit_code == 0 and "\x1b[" not in plain.stdout
+    # without this, typer ignores the shell named and asks shellingham which shell runs
+    # the tests: run from `sh` (dash), it answered "Shell sh not supported"
+    monkeypatch.setenv("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION", "1")
     completion = runner.invoke(app, ["--show-completion", "bash"])
     assert completion.exit_code == 0, (completion.output, completion.exception)
     assert "_CAPSA_COMPLETE" in completion.stdout
+    assert "complete -o default -F" in completion.stdout, "bash's script, as named"
 
 
 def test_typer_apps_mounted_alone_still_parse() -> None:
