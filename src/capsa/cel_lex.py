@@ -86,3 +86,16 @@ def identifiers(expression: str) -> Iterator[re.Match[str]]:
             continue
         yield ident
         i = ident.end()
+
+
+def is_member(text: str, index: int) -> bool:
+    """Whether the identifier at `index` is selected from something (`x.name`,
+    `x.?name`) rather than a top-level name; a ternary's `?` does not count."""
+    i = index - 1
+    while i >= 0 and text[i].isspace():
+        i -= 1
+    if i >= 0 and text[i] == "?":
+        i -= 1
+        while i >= 0 and text[i].isspace():
+            i -= 1
+    return i >= 0 and text[i] == "."

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from capsa.cel_lex import identifiers
+from capsa.cel_lex import identifiers, is_member
 
 #: `.name` or `.?name`; a `(` after the name makes it a call (`context.all(...)`), not a field.
 _FIELD = re.compile(r"\s*\.\s*\??\s*([A-Za-z_][A-Za-z0-9_]*)(\s*\()?")
@@ -22,23 +22,10 @@ def context_fields(program: str) -> frozenset[str] | None:
     when `context` is also used some other way (a macro or method called on it too)."""
     fields: set[str] = set()
     for ident in identifiers(program):
-        if ident.group() != "context" or _selected(program, ident.start()):
+        if ident.group() != "context" or is_member(program, ident.start()):
             continue
         field = _FIELD.match(program, ident.end())
         if field is None or field.group(2) is not None:
             return None
         fields.add(field.group(1))
     return frozenset(fields)
-
-
-def _selected(text: str, index: int) -> bool:
-    """Whether the identifier at `index` is a field of something (`x.context`,
-    `x.?context`), not the top-level variable."""
-    i = index - 1
-    while i >= 0 and text[i].isspace():
-        i -= 1
-    if i >= 0 and text[i] == "?":
-        i -= 1
-        while i >= 0 and text[i].isspace():
-            i -= 1
-    return i >= 0 and text[i] == "."

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from capsa.cel_lex import IDENT, NUMBER, STRING_PREFIX, TOKEN_START, skip_string
+from capsa.cel_lex import IDENT, STRING_PREFIX, identifiers, is_member, skip_string
 
 #: A variable name: a CEL identifier, as the admission API requires.
 NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -38,56 +38,19 @@ class Reference:
     name: str | None
 
 
-def _is_member(text: str, index: int) -> bool:
-    """Whether the identifier at `index` is selected from something (`x.name`,
-    `x.?name`) rather than a top-level name; a ternary's `?` does not count."""
-    i = index - 1
-    while i >= 0 and text[i].isspace():
-        i -= 1
-    if i >= 0 and text[i] == "?":
-        i -= 1
-        while i >= 0 and text[i].isspace():
-            i -= 1
-    return i >= 0 and text[i] == "."
-
-
 @lru_cache(maxsize=4096)
 def references(expression: str) -> tuple[Reference, ...]:
     """Every top-level read of `variables` in `expression`, outside string literals
     (cached: loading asks for the same expressions several times)."""
     found: list[Reference] = []
-    i = 0
-    while i < len(expression):
-        # only quotes, digits and identifiers start a token that matters; jump there
-        start = TOKEN_START.search(expression, i)
-        if start is None:
-            break
-        i = start.start()
-        char = expression[i]
-        if char in "'\"":
-            i = skip_string(expression, i, raw=False)
+    for ident in identifiers(expression):
+        if ident.group() != "variables" or is_member(expression, ident.start()):
             continue
-        if char.isdigit():
-            # A number literal: skip it whole so "1e3" never reads as an identifier.
-            number = NUMBER.match(expression, i)
-            i = number.end() if number else i + 1
-            continue
-        ident = IDENT.match(expression, i)
-        if ident is None:
-            i += 1
-            continue
-        word, end = ident.group(), ident.end()
-        if end < len(expression) and expression[end] in "'\"" and STRING_PREFIX.match(word):
-            i = skip_string(expression, end, raw="r" in word.lower())
-            continue
-        if word == "variables" and not _is_member(expression, i):
-            selection = _SELECTION.match(expression, end)
-            if selection is not None:
-                found.append(Reference(i, selection.end(), selection.group(1)))
-                end = selection.end()
-            else:
-                found.append(Reference(i, end, None))
-        i = end
+        selection = _SELECTION.match(expression, ident.end())
+        if selection is not None:
+            found.append(Reference(ident.start(), selection.end(), selection.group(1)))
+        else:
+            found.append(Reference(ident.start(), ident.end(), None))
     return tuple(found)
 
 
