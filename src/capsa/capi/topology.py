@@ -120,15 +120,34 @@ class SharedFacts:
 
 def shared_facts(topology: Topology) -> SharedFacts:
     """The facts of `topology` that other parts of the same input must see alike."""
-    order = {resource_key(view.cluster): i for i, view in enumerate(topology.clusters)}
-    return SharedFacts(
-        dict(topology._namespaces),
-        _vpc_users(topology.clusters),
-        order,
-        dict(topology._rbac),
+    return _shared_facts(
+        topology.clusters,
+        topology._namespaces,
+        topology._rbac,
         topology._wide,
         topology._replaced,
-        dict(topology._alone),
+        topology._alone,
+    )
+
+
+def _shared_facts(
+    views: Sequence[ClusterView],
+    namespaces: Mapping[str, NamespaceFacts],
+    rbac: Mapping[ResourceKey, RbacFacts],
+    wide: InputWide | None,
+    replaced: frozenset[ResourceKey],
+    alone: Mapping[ResourceKey, ResourceKey],
+) -> SharedFacts:
+    """`SharedFacts` of one resolution, whether it built contexts (`shared_facts`) or
+    not (`planning_view`): the clusters' order is the order of `views`."""
+    return SharedFacts(
+        dict(namespaces),
+        _vpc_users(views),
+        {resource_key(view.cluster): i for i, view in enumerate(views)},
+        dict(rbac),
+        wide,
+        replaced,
+        dict(alone),
     )
 
 
@@ -185,14 +204,13 @@ def planning_view(
     whole = [r for r in resources if r.fragment_of is None]
     found = resolve_clusters(whole, index, None)
     follow_context_references(found.views, whole, index)
-    facts = SharedFacts(
+    facts = _shared_facts(
+        found.views,
         _namespace_facts(index),
-        _vpc_users(found.views),
-        {resource_key(view.cluster): i for i, view in enumerate(found.views)},
-        dict(_rbac_of(resources, None, rbac)),
+        _rbac_of(resources, None, rbac),
         found.wide,
         found.replaced,
-        dict(found.alone),
+        found.alone,
     )
     return found.views, facts
 
@@ -414,22 +432,8 @@ def _alone(
         )
     if resource.kind == "AWSClusterRoleIdentity":
         return _assumed_from(resource, index, namespaces)
-    context = _outside(resource, namespaces)
     ref, defaulted = identity_ref_of(as_instance(resource), resource.kind)
-    if ref is None:
-        return context
-    identity = index.resolve(ref, None, resource)
-    return replace(
-        context,
-        identity=plain(identity.body) if identity is not None else None,
-        identity_ref=IdentityRefFacts(
-            kind=ref.kind,
-            name=ref.name,
-            defaulted=defaulted,
-            found=identity is not None,
-            chain=tuple(identity_chain(identity, index)),
-        ),
-    )
+    return _with_identity(_outside(resource, namespaces), resource, ref, index, defaulted)
 
 
 def _assumed_from(
@@ -437,19 +441,31 @@ def _assumed_from(
 ) -> CheckContext:
     """A role identity's context: `identity`/`identityRef` are the identity it is assumed
     from (its sourceIdentityRef), when it names one."""
-    context = _outside(identity, namespaces)
     ref = kinds.ref_from(dig(identity.body, "spec", "sourceIdentityRef"))
+    return _with_identity(_outside(identity, namespaces), identity, ref, index)
+
+
+def _with_identity(
+    context: CheckContext,
+    holder: Resource,
+    ref: kinds.ObjectRef | None,
+    index: ResourceIndex,
+    defaulted: bool = False,
+) -> CheckContext:
+    """`context` with `identity`/`identityRef` filled from the identity `holder`'s `ref`
+    names (resolved from `holder`), unchanged when it names none."""
     if ref is None:
         return context
-    source = index.resolve(ref, None, identity)
+    found = index.resolve(ref, None, holder)
     return replace(
         context,
-        identity=plain(source.body) if source is not None else None,
+        identity=plain(found.body) if found is not None else None,
         identity_ref=IdentityRefFacts(
             kind=ref.kind,
             name=ref.name,
-            found=source is not None,
-            chain=tuple(identity_chain(source, index)),
+            defaulted=defaulted,
+            found=found is not None,
+            chain=tuple(identity_chain(found, index)),
         ),
     )
 
