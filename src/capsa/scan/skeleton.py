@@ -80,38 +80,22 @@ def _deployment_spec(body: dict[str, Any]) -> dict[str, Any]:
 _NESTED = (dict, list)
 
 
-def _plain(node: Any) -> Any:
-    """A plain copy of a parsed tree (dicts, lists, scalars) with interned strings. A
-    child that is a string or another scalar is handled in place rather than by a call
-    (a fifth of the copy's time)."""
+def _plain(node: Any, dropped: frozenset[str] = frozenset()) -> Any:
+    """A plain copy of a parsed tree (dicts, lists, scalars) with interned strings,
+    without the keys in `dropped` at any depth (never copying what they hold). A child
+    that is a string or another scalar is handled in place rather than by a call (a
+    fifth of the copy's time)."""
     if isinstance(node, dict):
         return {
             (intern(k) if type(k) is str else k): (
-                intern(v) if type(v) is str else _plain(v) if isinstance(v, _NESTED) else v
+                intern(v) if type(v) is str else _plain(v, dropped) if isinstance(v, _NESTED) else v
             )
             for k, v in node.items()
+            if k not in dropped
         }
     if isinstance(node, list):
         return [
-            intern(v) if type(v) is str else _plain(v) if isinstance(v, _NESTED) else v
-            for v in node
-        ]
-    return intern(node) if type(node) is str else node
-
-
-def _prune(node: Any) -> Any:
-    """`_plain` without the bulk keys (never copying the bulk itself)."""
-    if isinstance(node, dict):
-        return {
-            (intern(k) if type(k) is str else k): (
-                intern(v) if type(v) is str else _prune(v) if isinstance(v, _NESTED) else v
-            )
-            for k, v in node.items()
-            if k not in BULK_KEYS
-        }
-    if isinstance(node, list):
-        return [
-            intern(v) if type(v) is str else _prune(v) if isinstance(v, _NESTED) else v
+            intern(v) if type(v) is str else _plain(v, dropped) if isinstance(v, _NESTED) else v
             for v in node
         ]
     return intern(node) if type(node) is str else node
@@ -146,7 +130,7 @@ def skeleton(resource: Resource) -> Resource:
         small["spec"] = _deployment_spec(body)
     keeps_spec = resource.group.endswith(CAPI_GROUP_SUFFIX) or resource.kind == "ResourceQuota"
     if keeps_spec and "spec" in body:
-        small["spec"] = _prune(body["spec"])
+        small["spec"] = _plain(body["spec"], BULK_KEYS)
     return Resource(
         api_version=_text(resource.api_version),
         kind=_text(resource.kind),
