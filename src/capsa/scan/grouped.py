@@ -2,8 +2,8 @@
 
 Pass one reads every file once (`capsa.sources.files.read_one`), keeps a small record of
 it (skeletons, counts, problems, inline suppressions, offline cloud facts) and puts
-its parsed resources in the spill (held in memory for a small serial input, pickled to
-disk otherwise). Once every ClusterResourceSet is known, the carriers'
+its parsed resources in the spill (held as they are for a small serial input, pickled
+and compressed otherwise: `capsa.scan.spill`). Once every ClusterResourceSet is known, the carriers'
 payloads are added as the whole read would add them (after every file's own objects).
 `plan_groups` then decides which files are evaluated together; pass two loads each
 group's files from the spill, resolves that part of the topology with the facts shared
@@ -63,9 +63,9 @@ between its passes instead of pickling them to the spill. Measured on the corpus
 held input costs about 19 MB of peak memory per MiB of YAML (x1, 1.6 MiB: 154 MB; x5,
 7.8 MiB: 273 MB, against 173 MB spilled) and saves a fifth to a third of the CPU time;
 8 MiB keeps the peak under ~280 MB. Since planning shares the skeletons' strings
-(interned), the x20 corpus (31 MiB, spilled) peaks lower than a held x5 (serial,
-with the cloud checks' own IAM table: ~200 MB against ~240 MB): up to this size a scan
-trades memory for time. Decided
+(interned), the x20 corpus (31 MiB, its records compressed) peaks lower than a held x5
+(serial: 217 MB against 239 MB; a x5 with its records compressed peaks at 145 MB): up
+to this size a scan trades memory for time. Decided
 before reading, for the whole input: holding only part of a larger input kept that
 part's memory through planning and every group (x20: 318 MB holding its first 4,000
 resources, 260 MB holding none)."""
