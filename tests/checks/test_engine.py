@@ -176,18 +176,14 @@ def test_non_boolean_result_is_a_problem() -> None:
     assert len(result.problems) == 1 and "instead of true/false" in result.problems[0].message
 
 
+def _v1beta1_machine_templates() -> Check:
+    """The default check, matching v1beta1 AWSMachineTemplates only."""
+    only = {"group": "infrastructure.cluster.x-k8s.io", "kind": "AWSMachineTemplate"}
+    return _check(match={"kinds": [{**only, "versions": ["v1beta1"]}]})
+
+
 def test_versions_limit_matching() -> None:
-    check = _check(
-        match={
-            "kinds": [
-                {
-                    "group": "infrastructure.cluster.x-k8s.io",
-                    "kind": "AWSMachineTemplate",
-                    "versions": ["v1beta1"],
-                }
-            ]
-        }
-    )
+    check = _v1beta1_machine_templates()
     result = evaluate(resources(MACHINES), [check])
     assert not (result.findings or result.passes or result.unknown)
 
@@ -208,17 +204,7 @@ def test_topology_checks_need_a_context() -> None:
 def test_one_run_matches_each_version_of_a_kind_on_its_own() -> None:
     """The checks matched per (group, kind, version) are kept for the run: a v1beta1
     object must not be handed the list worked out for a v1beta2 one, nor the reverse."""
-    check = _check(
-        match={
-            "kinds": [
-                {
-                    "group": "infrastructure.cluster.x-k8s.io",
-                    "kind": "AWSMachineTemplate",
-                    "versions": ["v1beta1"],
-                }
-            ]
-        }
-    )
+    check = _v1beta1_machine_templates()
     older = MACHINES.replace("/v1beta2", "/v1beta1", 1)  # only the first object
     result = evaluate(resources(MACHINES + "---\n" + older), [check])
     assert [p.resource.name for p in result.passes] == ["good"]
