@@ -44,7 +44,7 @@ from capsa.scan.cache import (
 from capsa.scan.plan import GROUP_BUDGET, Group, plan_groups
 from capsa.scan.pool import run_ordered
 from capsa.scan.sharing import Sharing
-from capsa.scan.skeleton import interned, pack, skeleton, split, unpack
+from capsa.scan.skeleton import Bodies, Packed, interned, pack, skeleton, split, stubs, unpack
 from capsa.scan.spill import Spill
 from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.aws.offline import offline_facts, offline_problems
@@ -78,14 +78,10 @@ cost (a full collection would walk the whole heap each time)."""
 Refs = set[tuple[str, str | None, str]]
 
 
-Packed = bytes | list[Resource]
-"""Skeletons in one marshal block (`skeleton.pack`), when the scan frees each file's parse
-trees as it goes (small objects left among freed trees would pin the heap's pages), or
-as they are, when it holds the trees anyway (`Spill.holding`) and packing would be work
-for nothing."""
-
-
 def _pack(skeletons: list[Resource], spill: Spill) -> Packed:
+    """Skeletons packed (`skeleton.pack`) when the scan frees each file's parse trees as
+    it goes (small objects left among freed trees would pin the heap's pages), or as
+    they are when it holds the trees anyway (`Spill.holding`)."""
     return skeletons if spill.holding else pack(skeletons)
 
 
@@ -296,6 +292,38 @@ def _carry_now(
     return noted, problems
 
 
+Block = int | list[Resource]
+"""A file's skeletons as they are, or the number of their block in the spill."""
+
+
+def _store(packed: Packed, spill: Spill, kind: str, number: int) -> Block:
+    """A file's packed skeletons put in the spill, within its memory bound like every
+    record (the corpus x40's blocks are 32 MB): the block's number. Skeletons kept as
+    they are stay so."""
+    if isinstance(packed, list):
+        return packed
+    heads, bodies = packed
+    spill.put_bytes(f"{kind}-heads-{number}", heads)
+    spill.put_bytes(f"{kind}-bodies-{number}", bodies)
+    return number
+
+
+def _block_part(spill: Spill, kind: str, part: str, number: int) -> bytes:
+    """The heads or the bodies of a block `_store` put in the spill."""
+    data = spill.get_bytes(f"{kind}-{part}-{number}")
+    if data is None:
+        raise LookupError(f"{kind} block {number} is missing from the spill")
+    return data
+
+
+def _forget_blocks(blocks: list[Block], spill: Spill, kind: str) -> None:
+    for number, block in enumerate(blocks):
+        if isinstance(block, int):
+            spill.release(f"{kind}-heads-{number}")
+            spill.release(f"{kind}-bodies-{number}")
+    blocks.clear()
+
+
 @dataclass
 class FirstPass:
     """What pass one keeps of the whole input: small, whatever its size."""
@@ -306,8 +334,10 @@ class FirstPass:
     cache_keys: list[str | None] = field(default_factory=list)  # file number → cache key
     carriers: dict[int, Carriers] = field(default_factory=dict)  # by file number
     sizes: list[int] = field(default_factory=list)  # file number → resources (with carried)
-    skeletons: list[Packed] = field(default_factory=list)
-    rbac: list[Packed] = field(default_factory=list)
+    # skeletons by block: a list as it is, or the block's number in the spill (its heads
+    # and bodies stored apart, `Blocks`)
+    skeletons: list[Block] = field(default_factory=list)
+    rbac: list[Block] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     inline: dict[str, InlineSuppressions] = field(default_factory=dict)
     cloud: list[CloudFacts] = field(default_factory=list)
@@ -321,9 +351,9 @@ class FirstPass:
     resources: int = 0
     cached_files: int = 0
 
-    def add(self, noted: Noted) -> None:
-        self.skeletons.append(noted.skeletons)
-        self.rbac.append(noted.rbac)
+    def add(self, noted: Noted, spill: Spill) -> None:
+        self.skeletons.append(_store(noted.skeletons, spill, "skeletons", len(self.skeletons)))
+        self.rbac.append(_store(noted.rbac, spill, "rbac", len(self.rbac)))
         self.cloud.extend(noted.cloud)
         self.problems.extend(noted.problems)
         for identity, entry in noted.inline.items():
@@ -361,7 +391,7 @@ def first_pass(paths: Sequence[str], reading: Reading, jobs: int = 1) -> FirstPa
         first.skipped += record.skipped
         refs |= record.refs
         first.kustomizations.extend(record.kustomizations)
-        first.add(record.noted)
+        first.add(record.noted, reading.spill)
     first.refs = refs
     first.patches = patch_files(first.kustomizations)
     first.payloads = PayloadMarker(first.kustomizations, refs)
@@ -415,7 +445,7 @@ def _add_carried(
     for number, (problems, noted) in zip(numbers, done, strict=True):
         first.problems.extend(problems)
         first.sizes[number] += noted.count
-        first.add(noted)
+        first.add(noted, reading.spill)
 
 
 def load_group(group: Group, first: FirstPass, reading: Reading) -> list[Resource]:
@@ -632,7 +662,7 @@ def scan_groups(
     with Spill() as spill:
         reading = Reading(variables, spill, cache, stdin)
         first = first_pass(paths, reading, jobs)
-        planned = _plan(first, budget or GROUP_BUDGET, cached=cache is not None)
+        planned = _plan(first, spill, budget or GROUP_BUDGET, cached=cache is not None)
         context = None
         if cache is not None and planned.shared is not None:
             context = digest(
@@ -679,7 +709,7 @@ class _Planned:
     shared: SharedFacts | None
 
 
-def _plan(first: FirstPass, budget: int, cached: bool) -> _Planned:
+def _plan(first: FirstPass, spill: Spill, budget: int, cached: bool) -> _Planned:
     """The groups of `first`'s files. An input whose resources all fit in one group's
     budget is that one group, and resolving the skeletons to plan it would repeat the
     group's own resolution (about a twentieth of a one-copy corpus scan). A cached scan
@@ -690,10 +720,13 @@ def _plan(first: FirstPass, budget: int, cached: bool) -> _Planned:
     file_of = {path: n for n, path in enumerate(first.paths)}
     # payload bindings are not the management cluster's: mark them before the analysis
     sharing = Sharing()
-    rbac = rbac_facts(_mark(_unpack(first.rbac, sharing), first))
-    skeletons = _mark(_unpack(first.skeletons, sharing), first)
-    planned = plan_groups(skeletons, file_of, first.sizes, budget, rbac)
-    del skeletons, sharing  # planning was their only use
+    rbac = rbac_facts(_mark(_unpack(first.rbac, spill, "rbac", sharing), first))
+    _forget_blocks(first.rbac, spill, "rbac")
+    bodies = Bodies(partial(_block_part, spill, "skeletons", "bodies"))
+    skeletons = _stubs(first.skeletons, spill, sharing, bodies)
+    planned = plan_groups(_mark(skeletons, first), file_of, first.sizes, budget, rbac)
+    _forget_blocks(first.skeletons, spill, "skeletons")
+    del skeletons, sharing, bodies  # planning was their only use
     gc.collect(0)
     return _Planned(planned.groups, planned.shared)
 
@@ -722,15 +755,32 @@ def _release(number: int, first: FirstPass, spill: Spill) -> None:
         spill.release(f"secret-{key}-{at}")
 
 
-def _unpack(blobs: list[Packed], sharing: Sharing) -> list[Resource]:
-    """Every skeleton of `blobs`, each file's block freed as soon as it is read. Their
-    strings are interned (`capsa.scan.skeleton`) and their origins and unknown paths
-    go through `sharing`, so equal values are one object across blocks: sharing took
-    the corpus x20's skeletons from 100 to ~60 MB while planning."""
+def _unpack(blocks: list[Block], spill: Spill, kind: str, sharing: Sharing) -> list[Resource]:
+    """Every skeleton of `blocks`, whole. Their strings are interned
+    (`capsa.scan.skeleton`) and their origins and unknown paths go through `sharing`,
+    so equal values are one object across blocks."""
     skeletons: list[Resource] = []
-    blobs.reverse()
-    while blobs:
-        skeletons.extend(unpack(blobs.pop(), sharing))
+    for number, block in enumerate(blocks):
+        if isinstance(block, list):
+            skeletons.extend(block)
+            continue
+        heads = _block_part(spill, kind, "heads", number)
+        skeletons.extend(unpack((heads, _block_part(spill, kind, "bodies", number)), sharing))
+    return skeletons
+
+
+def _stubs(blocks: list[Block], spill: Spill, sharing: Sharing, bodies: Bodies) -> list[Resource]:
+    """Every skeleton of `blocks`, those of packed blocks with their bodies left in the
+    spill until resolution reads one (`skeleton.Stub`): planning holds the whole
+    input's skeletons at once, and the bodies were two thirds of them (corpus x20:
+    41 MB whole)."""
+    skeletons: list[Resource] = []
+    for number, block in enumerate(blocks):
+        if isinstance(block, list):
+            skeletons.extend(block)
+        else:
+            heads = _block_part(spill, "skeletons", "heads", number)
+            skeletons.extend(stubs(heads, sharing, bodies, number))
     return skeletons
 
 

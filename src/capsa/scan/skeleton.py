@@ -15,7 +15,8 @@ as the object every other block already holds (marshal keeps a string's internin
 from __future__ import annotations
 
 import marshal
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import fields, replace
 from sys import intern
 from typing import Any
 
@@ -179,19 +180,25 @@ def split(skeletons: list[Resource]) -> tuple[list[Resource], list[Resource]]:
 
 NO_PATHS: frozenset[tuple[str | int, ...]] = frozenset()
 
+Packed = tuple[bytes, bytes] | list[Resource]
+"""A file's skeletons as two marshal blocks, one of every skeleton's names and origin
+(its head) and one of their bodies (`pack`), or as they are (`pack` could not write
+them, or the scan holds its parse trees anyway and packing would be work for nothing)."""
 
-def pack(skeletons: list[Resource]) -> bytes | list[Resource]:
-    """A file's skeletons as one marshal block (what a skeleton never holds, patch
-    provenance and value facts, is left out), or the list itself when it holds a value
-    marshal cannot write (a YAML date). Marshal writes these plain trees in about a
-    third of pickle's time and two thirds of its bytes (corpus x5)."""
-    rows = [
+
+def pack(skeletons: list[Resource]) -> Packed:
+    """A file's skeletons as two marshal blocks, heads and bodies, so planning can read
+    every head and leave the bodies packed until resolution asks for one (`stubs`).
+    What a skeleton never holds (patch provenance, value facts) is left out. A file
+    holding a value marshal cannot write (a YAML date) is kept as it is. Marshal writes
+    these plain trees in about a third of pickle's time and two thirds of its bytes
+    (corpus x5)."""
+    heads = [
         (
             s.api_version,
             s.kind,
             s.namespace,
             s.name,
-            s.body,
             _text(s.origin.path),
             s.origin.line,
             _shared(s.origin.carrier),
@@ -202,40 +209,104 @@ def pack(skeletons: list[Resource]) -> bytes | list[Resource]:
         for s in skeletons
     ]
     try:
-        return marshal.dumps(rows)
+        return marshal.dumps(heads), marshal.dumps([s.body for s in skeletons])
     except ValueError:
         return skeletons
 
 
-def unpack(packed: bytes | list[Resource], sharing: Sharing) -> list[Resource]:
+Head = tuple[str, str, str | None, str, str, int | None, str | None, str | None, Any, str | None]
+
+
+def _heads(block: bytes) -> list[Head]:
+    heads: list[Head] = marshal.loads(block)  # noqa: S302 - made by this scan
+    return heads
+
+
+def _bodies(block: bytes) -> list[dict[str, Any]]:
+    bodies: list[dict[str, Any]] = marshal.loads(block)  # noqa: S302 - made by this scan
+    return bodies
+
+
+def _fields(head: Head, sharing: Sharing) -> dict[str, Any]:
+    api_version, kind, namespace, name, path, line, carrier, generated, paths, fragment = head
+    return {
+        "api_version": api_version,
+        "kind": kind,
+        "namespace": namespace,
+        "name": name,
+        "origin": sharing.one(Origin(path, line, carrier, generated)),
+        "unknown_paths": sharing.one(paths) if paths else NO_PATHS,
+        "fragment_of": fragment,
+    }
+
+
+def unpack(packed: Packed, sharing: Sharing) -> list[Resource]:
     """The skeletons `pack` was given, their strings the interned objects and their
     origins and unknown paths shared through `sharing` (equal ones recur across a
     file's copies and between a carrier's objects: ~3 MB of the corpus x5's planning)."""
     if isinstance(packed, list):
         return packed
-    one = sharing.one
+    heads, bodies = packed
     return [
-        Resource(
-            api_version,
-            kind,
-            namespace,
-            name,
-            body,
-            one(Origin(path, line, carrier, generated)),
-            one(unknown_paths) if unknown_paths else NO_PATHS,
-            fragment_of,
-        )
-        for (
-            api_version,
-            kind,
-            namespace,
-            name,
-            body,
-            path,
-            line,
-            carrier,
-            generated,
-            unknown_paths,
-            fragment_of,
-        ) in marshal.loads(packed)  # noqa: S302 - made by this scan
+        Resource(body=body, **_fields(head, sharing))
+        for head, body in zip(_heads(heads), _bodies(bodies), strict=True)
     ]
+
+
+class Bodies:
+    """The bodies of packed skeleton blocks (by block number, `read` gives the second
+    block `pack` made), decoded when asked. The blocks most recently read stay decoded
+    (`keep`), since resolution reads a Cluster's objects together and they lie in few,
+    nearby files."""
+
+    def __init__(self, read: Callable[[int], bytes], keep: int = 64) -> None:
+        self._read = read
+        self._keep = keep
+        self._decoded: dict[int, list[dict[str, Any]]] = {}
+        self.reads = 0
+
+    def body(self, block: int, at: int) -> dict[str, Any]:
+        decoded = self._decoded.pop(block, None)
+        if decoded is None:
+            self.reads += 1
+            decoded = _bodies(self._read(block))
+            if len(self._decoded) >= self._keep:
+                del self._decoded[next(iter(self._decoded))]  # the least recently read
+        self._decoded[block] = decoded  # now the most recently read
+        return decoded[at]
+
+
+class Stub(Resource):
+    """A skeleton whose body stays packed until something reads it (`Bodies`): planning
+    holds every skeleton of the input at once, and their bodies were most of that
+    memory. A body read twice may be two equal objects; resolution never changes one."""
+
+    _bodies: Bodies
+    _block: int
+    _at: int
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "body":
+            return self._bodies.body(self._block, self._at)
+        if name in _EMPTY_BY_DEFAULT:
+            return {}  # a skeleton has none; a shared empty dict could be changed
+        raise AttributeError(name)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as the plain skeleton it stands for: its blocks stay in this process."""
+        return (Resource, tuple(getattr(self, f.name) for f in fields(Resource)))
+
+
+_EMPTY_BY_DEFAULT = frozenset({"unknown_reasons", "field_origins"})
+"""Fields of `Resource` that default to an empty dict, left unset on a stub."""
+
+
+def stubs(heads: bytes, sharing: Sharing, bodies: Bodies, block: int) -> list[Resource]:
+    """The skeletons whose heads `pack` wrote in `heads`, with their bodies left packed
+    (block number `block` of `bodies`)."""
+    made: list[Resource] = []
+    for at, head in enumerate(_heads(heads)):
+        stub = object.__new__(Stub)
+        vars(stub).update(_fields(head, sharing), _bodies=bodies, _block=block, _at=at)
+        made.append(stub)
+    return made

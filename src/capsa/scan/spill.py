@@ -32,7 +32,7 @@ rest, so the memory this adds stays bounded whatever the input's size."""
 
 
 class Spill:
-    """Resource lists by key (a short name made of letters, digits and dashes). While
+    """Resource lists (or bytes: `put_bytes`) by key (a short name made of letters, digits and dashes). While
     `holding`, records stay in this process's memory as they are; while `private`,
     compressed records do, up to `memory_bytes`. Both must be off when other processes
     read or write the store (they could not see what this one keeps)."""
@@ -54,7 +54,12 @@ class Spill:
         if self.holding:
             self._held[key] = resources
             return
-        blob = lz4.block.compress(pickle.dumps(resources, protocol=pickle.HIGHEST_PROTOCOL))
+        self.put_bytes(key, pickle.dumps(resources, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        """Store `data` under `key`, compressed: kept in memory within the bound while
+        `private`, written otherwise (never held as it is)."""
+        blob = lz4.block.compress(data)
         self._forget_packed(key)
         if self.private and self._packed_bytes + len(blob) <= self.memory_bytes:
             self._packed[key] = blob
@@ -84,15 +89,23 @@ class Spill:
         held = self._held.get(key)
         if held is not None:
             return held
+        data = self.get_bytes(key)
+        if data is None:
+            return []
+        loaded: list[Resource] = pickle.loads(data)  # noqa: S301 - written by this scan
+        return loaded
+
+    def get_bytes(self, key: str) -> bytes | None:
+        """What `put_bytes` (or `put`, pickled) stored under `key`; None if nothing."""
         blob = self._packed.get(key)
         if blob is None:
             try:
                 with open(os.path.join(self.root, key), "rb") as record:
                     blob = record.read()
             except FileNotFoundError:
-                return []
-        loaded: list[Resource] = pickle.loads(lz4.block.decompress(blob))  # noqa: S301 - written by this scan
-        return loaded
+                return None
+        data: bytes = lz4.block.decompress(blob)
+        return data
 
     def release(self, key: str) -> None:
         """Forget a record kept in memory that no later step reads (one on disk stays)."""
