@@ -68,11 +68,36 @@ def _copies(source: Path, target: Path, copies: int) -> list[str]:
     return [str(target)]
 
 
-@pytest.mark.parametrize("budget", [None, 1])
+@pytest.mark.parametrize(("budget", "held"), [(None, True), (1, True), (1, False)])
 def test_grouped_scan_equals_whole_scan_on_the_example(
-    budget: int | None, monkeypatch: pytest.MonkeyPatch
+    budget: int | None, held: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Held, planning reads the skeletons as they are; packed, as stubs whose bodies
+    stay in the spill until read."""
+    if not held:
+        monkeypatch.setattr(grouped, "HOLD_BYTES", -1)
     _both([str(DEMO)], budget, monkeypatch)
+
+
+def test_planning_reads_packed_skeletons_from_the_spill_and_releases_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(grouped, "HOLD_BYTES", -1)
+    with grouped.Spill() as spill:
+        reading = grouped.Reading({}, spill)
+        first = grouped.first_pass([str(DEMO)], reading)
+        stored = [
+            f"{kind}-{number}"
+            for kind, blocks in (("skeletons", first.skeletons), ("rbac", first.rbac))
+            for number, block in enumerate(blocks)
+            if isinstance(block, int)
+        ]
+        assert "skeletons-0" in stored and any(key.startswith("rbac-") for key in stored)
+        assert all(spill.has(key) for key in stored)
+        planned = grouped._plan(first, spill, 1, cached=False)
+        assert len(planned.groups) > 1
+        assert first.skeletons == [] and first.rbac == []
+        assert not any(spill.has(key) for key in stored), "released once planned"
 
 
 @pytest.mark.parametrize("budget", [None, 1])

@@ -4,12 +4,15 @@ string object per value across every file's block, and packed without loss."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+import pickle
+from dataclasses import fields, replace
 from datetime import date
 from typing import Any
 
+import pytest
+
 from capsa.scan.sharing import Sharing
-from capsa.scan.skeleton import interned, pack, skeleton, unpack
+from capsa.scan.skeleton import Bodies, interned, pack, skeleton, stubs, unpack
 from capsa.sources.resource import Origin, Resource
 
 TEXT = json.dumps(
@@ -118,3 +121,64 @@ def test_equal_origins_of_separate_blocks_are_one_object() -> None:
     first = unpack(pack([skeleton(_read("a.yaml", 7))]), sharing)
     second = unpack(pack([skeleton(_read("a.yaml", 7))]), sharing)
     assert first == second and first[0].origin is second[0].origin
+
+
+def _every_field(resource: Resource) -> tuple[object, ...]:
+    return tuple(getattr(resource, f.name) for f in fields(Resource))
+
+
+def _blocks(*files: list[Resource]) -> tuple[list[bytes], list[bytes]]:
+    heads: list[bytes] = []
+    bodies: list[bytes] = []
+    for skeletons in files:
+        packed = pack(skeletons)
+        assert isinstance(packed, tuple)
+        heads.append(packed[0])
+        bodies.append(packed[1])
+    return heads, bodies
+
+
+def test_stubs_equal_their_skeletons_and_read_a_body_only_when_asked() -> None:
+    fresh = [skeleton(_read("a.yaml", 1)), skeleton(_read("a.yaml", 9, fragment_of="k.yaml"))]
+    heads, bodies = _blocks(fresh)
+    asked: list[int] = []
+
+    def read(block: int) -> bytes:
+        asked.append(block)
+        return bodies[block]
+
+    made = stubs(heads[0], Sharing(), Bodies(read), 0)
+    assert [s.name for s in made] == ["demo", "demo"] and made[1].fragment_of == "k.yaml"
+    assert made[0].origin == Origin("a.yaml", 1) and made[0].unknown_paths == fresh[0].unknown_paths
+    assert asked == [], "names, kinds and origins come from the heads alone"
+    assert made[0].body == fresh[0].body and made[1].body == fresh[1].body
+    assert [_every_field(s) for s in made] == [_every_field(s) for s in fresh]
+    assert asked == [0], "the block stays decoded while it is among the last read"
+
+
+def test_bodies_keep_the_blocks_read_last_and_read_others_again() -> None:
+    heads, bodies = _blocks([skeleton(_read("a.yaml"))], [skeleton(_read("b.yaml"))])
+    asked: list[int] = []
+
+    def read(block: int) -> bytes:
+        asked.append(block)
+        return bodies[block]
+
+    reader = Bodies(read, keep=1)
+    first, second = (stubs(heads[n], Sharing(), reader, n)[0] for n in (0, 1))
+    for stub in (first, first, second, first):
+        assert stub.body["metadata"]["name"] == "demo"
+    assert asked == [0, 1, 0]
+
+
+def test_a_stub_is_a_plain_skeleton_once_pickled_or_replaced() -> None:
+    fresh = skeleton(_read("a.yaml"))
+    heads, bodies = _blocks([fresh])
+    (stub,) = stubs(heads[0], Sharing(), Bodies(bodies.__getitem__), 0)
+    again = pickle.loads(pickle.dumps(stub))
+    assert type(again) is Resource and again == fresh
+    marked = replace(stub, fragment_of="k.yaml")
+    assert marked.body == fresh.body and marked.fragment_of == "k.yaml"
+    assert stub.unknown_reasons == {} and stub.field_origins == {}
+    with pytest.raises(AttributeError):
+        stub.no_such_field  # noqa: B018 - the lookup is what is tested

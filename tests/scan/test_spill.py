@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
+from capsa.scan import spill as spill_module
 from capsa.scan.spill import Spill
 from capsa.sources.resource import Origin, Resource
 from capsa.yamlio import load_one_with_lines
@@ -38,22 +41,43 @@ def test_records_beyond_the_memory_bound_are_written_and_read_back() -> None:
         assert spill.get("file-0") == _resources("a")
 
 
-def test_a_released_record_frees_its_share_of_the_bound() -> None:
-    first, second = _resources("a", 200), _resources("b", 200)
-    with Spill() as probe:
-        probe.private = True
-        probe.put("file-0", first)
-        one_record = probe._packed_bytes
-    with Spill(memory_bytes=one_record + 10) as spill:
+def _stored(spill: Spill) -> list[str]:
+    return sorted(os.listdir(spill.root))
+
+
+def test_a_record_beyond_the_bound_is_written_until_a_release_empties_a_map(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(spill_module, "CHUNK_BYTES", 4096)
+    noise = [os.urandom(3000) for _ in range(3)]  # incompressible: ~3,000 bytes each
+    with Spill(memory_bytes=4096) as spill:
         spill.private = True
-        spill.put("file-0", first)
-        spill.put("file-1", second)
-        assert os.listdir(spill.root) == ["file-1"], "no room left for a second record"
-        spill.release("file-0")
-        assert not spill.has("file-0") and spill.get("file-0") == []
-        spill.put("file-2", second)
-        assert sorted(os.listdir(spill.root)) == ["file-1"], "the freed room took it"
-        assert spill.get("file-2") == second
+        spill.put_bytes("a", noise[0])
+        spill.put_bytes("b", noise[1])
+        assert _stored(spill) == ["b"], "one map of 4,096 bytes holds one of them"
+        spill.release("a")
+        assert not spill.has("a") and spill.get_bytes("a") is None
+        spill.put_bytes("c", noise[2])
+        assert _stored(spill) == ["b"], "the emptied map took it from its start"
+        assert spill.get_bytes("c") == noise[2] and spill.get_bytes("b") == noise[1]
+
+
+def test_a_map_whose_records_are_all_released_is_unmapped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(spill_module, "CHUNK_BYTES", 4096)
+    noise = [os.urandom(3000) for _ in range(3)]
+    with Spill(memory_bytes=8192) as spill:
+        spill.private = True
+        spill.put_bytes("a", noise[0])
+        spill.put_bytes("b", noise[1])  # a second map
+        assert spill._packed.mapped == 8192 and _stored(spill) == []
+        spill.release("a")
+        assert spill._packed.mapped == 4096
+        spill.put_bytes("c", noise[2])  # the room the first map held is free again
+        assert _stored(spill) == [] and spill.get_bytes("c") == noise[2]
+        spill.release("b")
+        assert spill._packed.mapped == 4096, "the map being filled stays"
 
 
 def test_storing_a_key_again_replaces_its_record_and_its_size() -> None:
@@ -62,7 +86,8 @@ def test_storing_a_key_again_replaces_its_record_and_its_size() -> None:
         spill.put("file-0", _resources("a", 200))
         spill.put("file-0", _resources("b", 1))
         assert spill.get("file-0") == _resources("b", 1)
-        assert spill._packed_bytes == len(spill._packed["file-0"])
+        kept = spill._packed.get("file-0")
+        assert kept is not None and sum(spill._packed._live) == len(kept)
 
 
 def test_a_shared_spill_writes_every_record_for_other_processes() -> None:

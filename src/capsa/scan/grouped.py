@@ -14,7 +14,6 @@ every number of jobs gives the same result.
 
 from __future__ import annotations
 
-import gc
 import os
 import pickle
 from collections.abc import Mapping, Sequence
@@ -41,6 +40,7 @@ from capsa.scan.cache import (
     shared_key,
     variables_key,
 )
+from capsa.scan.heap import release_free_memory
 from capsa.scan.plan import GROUP_BUDGET, Group, plan_groups
 from capsa.scan.pool import run_ordered
 from capsa.scan.sharing import Sharing
@@ -81,8 +81,9 @@ Refs = set[tuple[str, str | None, str]]
 def _pack(skeletons: list[Resource], spill: Spill) -> Packed:
     """Skeletons packed (`skeleton.pack`) when the scan frees each file's parse trees as
     it goes (small objects left among freed trees would pin the heap's pages), or as
-    they are when it holds the trees anyway (`Spill.holding`)."""
-    return skeletons if spill.holding else pack(skeletons)
+    they are when it holds the trees anyway (`Spill.holding`) or there are none (most
+    files have nothing for the RBAC analysis)."""
+    return skeletons if spill.holding or not skeletons else pack(skeletons)
 
 
 @dataclass
@@ -168,7 +169,9 @@ def _spill_chunk(number: int, chunk: FileChunk, spill: Spill) -> FileRecord:
         candidates,
         secret_problems,
         _note(chunk.resources, spill),
-        chunk.kustomizations,
+        # kept to the end of pass one without positions, as a cache entry keeps them: no
+        # step reads a kustomization's lines (the corpus x40's 2,320: 8 MB with them)
+        [(path, plain(doc)) for path, doc in chunk.kustomizations],
     )
 
 
@@ -187,7 +190,7 @@ def _record_file(item: tuple[int, str], reading: Reading) -> FileRecord:
     if cache is not None and key is not None:
         cache.save_file(key, _to_cache(record))
     if number % COLLECT_EVERY == COLLECT_EVERY - 1:
-        gc.collect(0)
+        release_free_memory()
     return record
 
 
@@ -202,7 +205,7 @@ def _to_cache(record: FileRecord) -> CachedFile:
         candidates=record.candidates,
         secret_problems=record.secret_problems,
         noted=_noted_to_cache(noted),
-        kustomizations=[(path, plain(doc)) for path, doc in record.kustomizations],
+        kustomizations=record.kustomizations,
     )
 
 
@@ -288,7 +291,7 @@ def _carry_now(
     noted = _note(carried, spill)
     del own, carried
     if number % COLLECT_EVERY == COLLECT_EVERY - 1:
-        gc.collect(0)
+        release_free_memory()
     return noted, problems
 
 
@@ -297,30 +300,29 @@ Block = int | list[Resource]
 
 
 def _store(packed: Packed, spill: Spill, kind: str, number: int) -> Block:
-    """A file's packed skeletons put in the spill, within its memory bound like every
-    record (the corpus x40's blocks are 32 MB): the block's number. Skeletons kept as
-    they are stay so."""
+    """A file's packed skeletons put in the spill as one record, within its memory bound
+    like every other (the corpus x40's blocks are 32 MB): the block's number. Skeletons
+    kept as they are stay so."""
     if isinstance(packed, list):
         return packed
     heads, bodies = packed
-    spill.put_bytes(f"{kind}-heads-{number}", heads)
-    spill.put_bytes(f"{kind}-bodies-{number}", bodies)
+    spill.put_bytes(f"{kind}-{number}", len(heads).to_bytes(4, "little") + heads + bodies)
     return number
 
 
 def _block_part(spill: Spill, kind: str, part: str, number: int) -> bytes:
     """The heads or the bodies of a block `_store` put in the spill."""
-    data = spill.get_bytes(f"{kind}-{part}-{number}")
+    data = spill.get_bytes(f"{kind}-{number}")
     if data is None:
         raise LookupError(f"{kind} block {number} is missing from the spill")
-    return data
+    split = 4 + int.from_bytes(data[:4], "little")
+    return data[4:split] if part == "heads" else data[split:]
 
 
 def _forget_blocks(blocks: list[Block], spill: Spill, kind: str) -> None:
     for number, block in enumerate(blocks):
         if isinstance(block, int):
-            spill.release(f"{kind}-heads-{number}")
-            spill.release(f"{kind}-bodies-{number}")
+            spill.release(f"{kind}-{number}")
     blocks.clear()
 
 
@@ -334,8 +336,7 @@ class FirstPass:
     cache_keys: list[str | None] = field(default_factory=list)  # file number → cache key
     carriers: dict[int, Carriers] = field(default_factory=dict)  # by file number
     sizes: list[int] = field(default_factory=list)  # file number → resources (with carried)
-    # skeletons by block: a list as it is, or the block's number in the spill (its heads
-    # and bodies stored apart, `Blocks`)
+    # skeletons by block: a list as it is, or the block's number in the spill (`_store`)
     skeletons: list[Block] = field(default_factory=list)
     rbac: list[Block] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -594,7 +595,7 @@ def _evaluate_packed(
         packed = pickle.dumps(evaluating.evaluated(group, key), PICKLE)
     for number in done_with:
         _release(number, first, reading.spill)
-    gc.collect(0)
+    release_free_memory()
     return packed
 
 
@@ -727,7 +728,7 @@ def _plan(first: FirstPass, spill: Spill, budget: int, cached: bool) -> _Planned
     planned = plan_groups(_mark(skeletons, first), file_of, first.sizes, budget, rbac)
     _forget_blocks(first.skeletons, spill, "skeletons")
     del skeletons, sharing, bodies  # planning was their only use
-    gc.collect(0)
+    release_free_memory()
     return _Planned(planned.groups, planned.shared)
 
 
