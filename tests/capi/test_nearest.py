@@ -117,6 +117,14 @@ def test_the_nearest_wins_and_input_order_breaks_ties() -> None:
     assert Nearby([]).nearest("x/a/one.yaml") is None
 
 
+def test_a_double_underscore_separates_folders_and_a_single_one_does_not() -> None:
+    first, second = _at("m/a__base__cm.yaml"), _at("m/b__base__cm.yaml")
+    nearby = Nearby([first, second, _at("m/b__base__cm.yaml")])
+    assert nearby.nearest("m/b__base__crs.yaml") is second  # folders m, b, base
+    assert nearby.nearest("m/b___base__crs.yaml") is second  # `b`, then `_base`
+    assert nearby.nearest("m/b_base_crs.yaml") is first  # folder m only: the first read
+
+
 def test_a_reference_resolves_to_the_nearest_copy() -> None:
     near = _at("x/b/crs.yaml")
     index = ResourceIndex([_at("x/a/cm.yaml"), _at("x/b/cm.yaml")])
