@@ -117,6 +117,14 @@ def test_the_nearest_wins_and_input_order_breaks_ties() -> None:
     assert Nearby([]).nearest("x/a/one.yaml") is None
 
 
+def test_a_double_underscore_separates_folders_and_a_single_one_does_not() -> None:
+    first, second = _at("m/a__base__cm.yaml"), _at("m/b__base__cm.yaml")
+    nearby = Nearby([first, second, _at("m/b__base__cm.yaml")])
+    assert nearby.nearest("m/b__base__crs.yaml") is second  # folders m, b, base
+    assert nearby.nearest("m/b___base__crs.yaml") is second  # `b`, then `_base`
+    assert nearby.nearest("m/b_base_crs.yaml") is first  # folder m only: the first read
+
+
 def test_a_reference_resolves_to_the_nearest_copy() -> None:
     near = _at("x/b/crs.yaml")
     index = ResourceIndex([_at("x/a/cm.yaml"), _at("x/b/cm.yaml")])
@@ -124,3 +132,50 @@ def test_a_reference_resolves_to_the_nearest_copy() -> None:
     assert found is not None and found.origin.path == "x/b/cm.yaml"
     alone = index.resolve(ObjectRef(kind="ConfigMap", name="cni", group=""), "default")
     assert alone is not None and alone.origin.path == "x/a/cm.yaml"  # no referrer: first
+
+
+def _config(path: str, namespace: str | None, api_version: str = "v1") -> Resource:
+    return Resource(
+        api_version=api_version,
+        kind="ConfigMap",
+        namespace=namespace,
+        name="cni",
+        body={},
+        origin=Origin(path=path, line=1),
+    )
+
+
+def test_same_named_objects_of_the_referrers_file_are_told_apart_by_namespace() -> None:
+    """A file holding two objects of one kind and name (one per namespace) keeps both
+    for the referrer's lookup, in input order."""
+    elsewhere = _config("x/a/cm.yaml", "team")
+    first, second = _config("x/b/cm.yaml", None), _config("x/b/cm.yaml", "team")
+    index = ResourceIndex([elsewhere, first, second])
+    ref = ObjectRef(kind="ConfigMap", name="cni", group="")
+    near = _at("x/b/crs.yaml")
+    assert index.resolve(ref, "team", _at("x/b/cm.yaml")) is second
+    assert index.resolve(ref, "default", _at("x/b/cm.yaml")) is first  # unset: default
+    assert index.resolve(ref, None, _at("x/b/cm.yaml")) is first  # any namespace: first
+    assert index.resolve(ref, "team", near) is second  # not in its file: the nearest
+    assert index.resolve(ref, "team", _at("x/a/cm.yaml")) is elsewhere  # its file's only one
+    assert index.resolve(ref, "default", _at("x/a/cm.yaml")) is first  # ... of another namespace
+    assert index.resolve(ref, "team") is elsewhere  # no referrer: the first read
+
+
+def test_a_referrers_file_without_a_match_falls_back_to_the_nearest_match() -> None:
+    """The referrer's file holds the name only in another group and another namespace:
+    neither is taken, and the lookup goes on to the other files."""
+    other_group = _config("x/b/cm.yaml", "team", "example.com/v1")
+    other_namespace = _config("x/b/cm.yaml", "other")
+    wanted = _config("x/a/cm.yaml", "team")
+    index = ResourceIndex([other_group, other_namespace, wanted])
+    ref = ObjectRef(kind="ConfigMap", name="cni", group="")
+    assert index.resolve(ref, "team", _at("x/b/cm.yaml")) is wanted
+    assert index.resolve(ObjectRef(kind="ConfigMap", name="cni"), "team", _at("x/b/cm.yaml")) is (
+        other_group  # a reference without a group matches any group
+    )
+    assert (
+        index.resolve(ObjectRef(kind="ConfigMap", name="gone"), "team", _at("x/b/cm.yaml")) is None
+    )
+    assert index.named("ConfigMap", "cni") == [other_group, other_namespace, wanted]
+    assert index.named("ConfigMap", "gone") == []

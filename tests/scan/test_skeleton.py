@@ -182,3 +182,37 @@ def test_a_stub_is_a_plain_skeleton_once_pickled_or_replaced() -> None:
     assert stub.unknown_reasons == {} and stub.field_origins == {}
     with pytest.raises(AttributeError):
         stub.no_such_field  # noqa: B018 - the lookup is what is tested
+
+
+def _stubs(*paths: str) -> list[Resource]:
+    """Stubs of one skeleton per path, each from a block of its own (as files are)."""
+    heads: list[bytes] = []
+    blocks: list[bytes] = []
+    for path in paths:
+        packed = pack([skeleton(_read(path))])
+        assert isinstance(packed, tuple)
+        heads.append(packed[0])
+        blocks.append(packed[1])
+    bodies, sharing = Bodies(blocks.__getitem__), Sharing()
+    return [stubs(head, sharing, bodies, number)[0] for number, head in enumerate(heads)]
+
+
+def test_stubs_work_out_group_and_identity_as_a_resource_does_and_share_them() -> None:
+    one, two = _stubs("a.yaml", "b.yaml")
+    plain = skeleton(_read("a.yaml"))
+    assert one.group == plain.group == "cluster.x-k8s.io"
+    assert one.identity == plain.identity == "cluster.x-k8s.io/Cluster/default/demo"
+    assert two.identity is one.identity and two.group is one.group  # copies share them
+    assert vars(one) == {}  # kept in slots, not in a dict per stub
+    assert not hasattr(one, "kinds")  # nothing else is worked out
+    assert one.body == plain.body and one.unknown_reasons == {}
+
+
+def test_a_stub_rebuilt_or_pickled_keeps_what_it_stands_for() -> None:
+    (stub,) = _stubs("a.yaml")
+    marked = replace(stub, fragment_of="kustomization.yaml")  # as patch files are marked
+    assert marked.fragment_of == "kustomization.yaml" and marked.identity == stub.identity
+    assert marked.body == stub.body
+    back = pickle.loads(pickle.dumps(stub))
+    assert type(back) is Resource and back == skeleton(_read("a.yaml"))
+    assert back.identity == stub.identity

@@ -279,7 +279,28 @@ class Bodies:
 class Stub(Resource):
     """A skeleton whose body stays packed until something reads it (`Bodies`): planning
     holds every skeleton of the input at once, and their bodies were most of that
-    memory. A body read twice may be two equal objects; resolution never changes one."""
+    memory. A body read twice may be two equal objects; resolution never changes one.
+
+    Its fields are slots, and so are `group` and `identity`, worked out on first use
+    and interned (copies of a template share them): caching them in an instance dict
+    as `Resource` does grew every stub's dict past its size, and each copy held its
+    own identity string (corpus x20, 32,040 stubs: 35.1 -> 19.4 MB traced at the end
+    of planning)."""
+
+    __slots__ = (
+        "_at",
+        "_block",
+        "_bodies",
+        "api_version",
+        "fragment_of",
+        "group",
+        "identity",
+        "kind",
+        "name",
+        "namespace",
+        "origin",
+        "unknown_paths",
+    )
 
     _bodies: Bodies
     _block: int
@@ -288,6 +309,11 @@ class Stub(Resource):
     def __getattr__(self, name: str) -> Any:
         if name == "body":
             return self._bodies.body(self._block, self._at)
+        worked_out = _WORKED_OUT.get(name)
+        if worked_out is not None:
+            value = intern(worked_out(self))
+            object.__setattr__(self, name, value)
+            return value
         if name in _EMPTY_BY_DEFAULT:
             return {}  # a skeleton has none; a shared empty dict could be changed
         raise AttributeError(name)
@@ -297,6 +323,11 @@ class Stub(Resource):
         return (Resource, tuple(getattr(self, f.name) for f in fields(Resource)))
 
 
+_WORKED_OUT: dict[str, Callable[[Resource], str]] = {
+    name: vars(Resource)[name].func for name in ("group", "identity")
+}
+"""What `Resource` caches per instance (`cached_property`), computed as it does."""
+
 _EMPTY_BY_DEFAULT = frozenset({"unknown_reasons", "field_origins"})
 """Fields of `Resource` that default to an empty dict, left unset on a stub."""
 
@@ -305,8 +336,13 @@ def stubs(heads: bytes, sharing: Sharing, bodies: Bodies, block: int) -> list[Re
     """The skeletons whose heads `pack` wrote in `heads`, with their bodies left packed
     (block number `block` of `bodies`)."""
     made: list[Resource] = []
+    put = object.__setattr__
     for at, head in enumerate(_heads(heads)):
         stub = object.__new__(Stub)
-        vars(stub).update(_fields(head, sharing), _bodies=bodies, _block=block, _at=at)
+        for name, value in _fields(head, sharing).items():
+            put(stub, name, value)
+        put(stub, "_bodies", bodies)
+        put(stub, "_block", block)
+        put(stub, "_at", at)
         made.append(stub)
     return made
