@@ -40,11 +40,11 @@ from capsa.scan.cache import (
     shared_key,
     variables_key,
 )
-from capsa.scan.heap import release_free_memory
+from capsa.scan.heap import now_and_then, release_free_memory
 from capsa.scan.plan import GROUP_BUDGET, Group, plan_groups
 from capsa.scan.pool import run_ordered
 from capsa.scan.sharing import Sharing
-from capsa.scan.skeleton import Bodies, Packed, interned, pack, skeleton, split, stubs, unpack
+from capsa.scan.skeleton import Bodies, interned, pack, skeleton, split, stubs, unpack
 from capsa.scan.spill import Spill
 from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.aws.offline import offline_facts, offline_problems
@@ -69,42 +69,69 @@ to this size a scan trades memory for time. Decided
 before reading, for the whole input: holding only part of a larger input kept that
 part's memory through planning and every group (x20: 318 MB holding its first 4,000
 resources, 260 MB holding none)."""
-COLLECT_EVERY = 64
-"""Files handled between two collections of the youngest generation. The scan pauses
-the collector, yet parsing leaves a few reference cycles per file (the YAML parser's
-own objects); collecting what was allocated since the last time frees them at a small
-cost (a full collection would walk the whole heap each time)."""
-
 Refs = set[tuple[str, str | None, str]]
 
 
-def _pack(skeletons: list[Resource], spill: Spill) -> Packed:
-    """Skeletons packed (`skeleton.pack`) when the scan frees each file's parse trees as
-    it goes (small objects left among freed trees would pin the heap's pages), or as
-    they are when it holds the trees anyway (`Spill.holding`) or there are none (most
-    files have nothing for the RBAC analysis)."""
-    return skeletons if spill.holding or not skeletons else pack(skeletons)
+Block = str | list[Resource]
+"""Some resources' skeletons as they are, or the spill key of their packed block."""
+
+
+def _store(skeletons: list[Resource], spill: Spill, key: str) -> Block:
+    """Skeletons packed (`skeleton.pack`) and put in the spill under `key`, within its
+    memory bound like every record, as soon as they are made: kept in pass one's
+    records until every file was read, the corpus x40's blocks took 21 MB. Kept as
+    they are when the scan holds its parse trees anyway (`Spill.holding`), when there
+    are none (most files have nothing for the RBAC analysis) or when marshal cannot
+    write them."""
+    if spill.holding or not skeletons:
+        return skeletons
+    packed = pack(skeletons)
+    if isinstance(packed, list):
+        return packed
+    heads, bodies = packed
+    spill.put_bytes(key, len(heads).to_bytes(4, "little") + heads + bodies)
+    return key
+
+
+def _block_part(spill: Spill, key: str, part: str) -> bytes:
+    """The heads or the bodies of the block `_store` put in the spill under `key`."""
+    data = spill.get_bytes(key)
+    if data is None:
+        raise LookupError(f"skeleton block {key} is missing from the spill")
+    split = 4 + int.from_bytes(data[:4], "little")
+    return data[4:split] if part == "heads" else data[split:]
+
+
+def _whole(block: Block, spill: Spill, sharing: Sharing) -> list[Resource]:
+    """The skeletons of `block`, bodies and all."""
+    if isinstance(block, list):
+        return block
+    return unpack(
+        (_block_part(spill, block, "heads"), _block_part(spill, block, "bodies")), sharing
+    )
 
 
 @dataclass
 class Noted:
-    """What pass one keeps of some resources: their skeletons (`Packed`), offline cloud
+    """What pass one keeps of some resources: their skeletons (`Block`), offline cloud
     facts, inline suppressions and the problems of both."""
 
-    skeletons: Packed
-    rbac: Packed  # the skeletons the RBAC analysis reads (`skeleton.split`)
+    skeletons: Block
+    rbac: Block  # the skeletons the RBAC analysis reads (`skeleton.split`)
     cloud: list[CloudFacts]
     inline: dict[str, InlineSuppressions]
     problems: list[Problem]
     count: int
 
 
-def _note(resources: Sequence[Resource], spill: Spill) -> Noted:
+def _note(resources: Sequence[Resource], spill: Spill, name: str) -> Noted:
+    """`resources`' record, their skeleton blocks stored as `skeletons-<name>` and
+    `rbac-<name>`."""
     inline, problems = collect_inline(resources)
     for_topology, for_rbac = split([skeleton(r) for r in resources])
     return Noted(
-        _pack(for_topology, spill),
-        _pack(for_rbac, spill),
+        _store(for_topology, spill, f"skeletons-{name}"),
+        _store(for_rbac, spill, f"rbac-{name}"),
         offline_facts(resources),
         inline,
         [*offline_problems(resources), *problems],
@@ -147,7 +174,11 @@ class Reading:
         return variables_key(self.variables)
 
 
-def _spill_chunk(number: int, chunk: FileChunk, spill: Spill) -> FileRecord:
+def _put_chunk(
+    number: int, chunk: FileChunk, spill: Spill
+) -> tuple[list[tuple[int, Resource]], dict[int, list[Problem]]]:
+    """A file's resources (and its Secrets' payloads) put in the spill: the skeletons of
+    its carrier candidates by position, and the problems of the payloads."""
     spill.put(f"file-{number}", chunk.resources)
     positions = {id(r): i for i, r in enumerate(chunk.resources)}
     candidates: list[tuple[int, Resource]] = []
@@ -159,6 +190,11 @@ def _spill_chunk(number: int, chunk: FileChunk, spill: Spill) -> FileRecord:
             carried, problems = candidate.secret_payload
             spill.put(f"secret-{number}-{at}", carried)
             secret_problems[at] = problems
+    return candidates, secret_problems
+
+
+def _spill_chunk(number: int, chunk: FileChunk, spill: Spill) -> FileRecord:
+    candidates, secret_problems = _put_chunk(number, chunk, spill)
     return FileRecord(
         chunk.path,
         chunk.read,
@@ -168,7 +204,7 @@ def _spill_chunk(number: int, chunk: FileChunk, spill: Spill) -> FileRecord:
         chunk.refs,
         candidates,
         secret_problems,
-        _note(chunk.resources, spill),
+        _note(chunk.resources, spill, str(number)),
         # kept to the end of pass one without positions, as a cache entry keeps them: no
         # step reads a kustomization's lines (the corpus x40's 2,320: 8 MB with them)
         [(path, plain(doc)) for path, doc in chunk.kustomizations],
@@ -184,17 +220,16 @@ def _record_file(item: tuple[int, str], reading: Reading) -> FileRecord:
         key = cache.file_key(text.encode("utf-8"), shown, reading.variables_key)
         cached = cache.load_file(key)
         if cached is not None:
-            return _from_cache(cached, key, reading.spill)
+            return _from_cache(cached, key, reading.spill, number)
     record = _spill_chunk(number, chunk_of(shown, text, problem, reading.variables), reading.spill)
     record.key = key
     if cache is not None and key is not None:
-        cache.save_file(key, _to_cache(record))
-    if number % COLLECT_EVERY == COLLECT_EVERY - 1:
-        release_free_memory()
+        cache.save_file(key, _to_cache(record, reading.spill))
+    now_and_then()
     return record
 
 
-def _to_cache(record: FileRecord) -> CachedFile:
+def _to_cache(record: FileRecord, spill: Spill) -> CachedFile:
     noted = record.noted
     return CachedFile(
         path=record.path,
@@ -204,20 +239,21 @@ def _to_cache(record: FileRecord) -> CachedFile:
         refs=sorted(record.refs, key=repr),
         candidates=record.candidates,
         secret_problems=record.secret_problems,
-        noted=_noted_to_cache(noted),
+        noted=_noted_to_cache(noted, spill),
         kustomizations=record.kustomizations,
     )
 
 
-def _noted_to_cache(noted: Noted) -> CachedNoted:
-    skeletons, rbac = unpack(noted.skeletons, Sharing()), unpack(noted.rbac, Sharing())
+def _noted_to_cache(noted: Noted, spill: Spill) -> CachedNoted:
+    sharing = Sharing()
+    skeletons, rbac = _whole(noted.skeletons, spill, sharing), _whole(noted.rbac, spill, sharing)
     return CachedNoted(skeletons, rbac, noted.cloud, noted.inline, noted.problems, noted.count)
 
 
-def _noted_from_cache(cached: CachedNoted, spill: Spill) -> Noted:
+def _noted_from_cache(cached: CachedNoted, spill: Spill, name: str) -> Noted:
     return Noted(
-        _pack([interned(s) for s in cached.skeletons], spill),
-        _pack([interned(s) for s in cached.rbac], spill),
+        _store([interned(s) for s in cached.skeletons], spill, f"skeletons-{name}"),
+        _store([interned(s) for s in cached.rbac], spill, f"rbac-{name}"),
         cached.cloud,
         cached.inline,
         cached.problems,
@@ -225,7 +261,7 @@ def _noted_from_cache(cached: CachedNoted, spill: Spill) -> Noted:
     )
 
 
-def _from_cache(cached: CachedFile, key: str, spill: Spill) -> FileRecord:
+def _from_cache(cached: CachedFile, key: str, spill: Spill, number: int) -> FileRecord:
     return FileRecord(
         cached.path,
         True,
@@ -235,7 +271,7 @@ def _from_cache(cached: CachedFile, key: str, spill: Spill) -> FileRecord:
         set(cached.refs),
         cached.candidates,
         cached.secret_problems,
-        _noted_from_cache(cached.noted, spill),
+        _noted_from_cache(cached.noted, spill, str(number)),
         [(path, dict(doc)) for path, doc in cached.kustomizations],
         key=key,
         spilled=False,
@@ -247,7 +283,7 @@ def ensure_spilled(number: int, source: str, reading: Reading) -> None:
     spill = reading.spill
     if spill.has(f"file-{number}"):
         return
-    _spill_chunk(number, read_one(source, reading.variables), spill)
+    _put_chunk(number, read_one(source, reading.variables), spill)
 
 
 Carriers = tuple[int, tuple[int, ...], tuple[int, ...]]
@@ -258,23 +294,29 @@ its Secret carriers (parsed in pass one)."""
 def _carry(item: tuple[Carriers, str, str | None], reading: Reading) -> tuple[list[Problem], Noted]:
     """The objects a file's carriers ship, stored as the file's second record."""
     (number, parse, parsed), source, file_key = item
+    name = f"carried-{number}"
     cache = reading.cache
     key = None
     if cache is not None and file_key is not None:
         key = digest("carried", file_key, parse, parsed)
         cached = cache.load_file(key)
         if cached is not None:
-            return cached.problems, _noted_from_cache(cached.noted, reading.spill)
-    noted, problems = _carry_now(number, parse, parsed, source, reading)
+            return cached.problems, _noted_from_cache(cached.noted, reading.spill, name)
+    carried, problems = _carry_now(number, parse, parsed, source, reading)
+    noted = _note(carried, reading.spill, name)
+    del carried
+    now_and_then()
     if cache is not None and key is not None:
-        entry = CachedFile("", problems, 0, 0, [], [], {}, _noted_to_cache(noted), [])
+        noted_entry = _noted_to_cache(noted, reading.spill)
+        entry = CachedFile("", problems, 0, 0, [], [], {}, noted_entry, [])
         cache.save_file(key, entry)
     return problems, noted
 
 
 def _carry_now(
     number: int, parse: Sequence[int], parsed: Sequence[int], source: str, reading: Reading
-) -> tuple[Noted, list[Problem]]:
+) -> tuple[list[Resource], list[Problem]]:
+    """The objects a file's carriers ship, put in the spill as `carried-<number>`."""
     ensure_spilled(number, source, reading)
     spill = reading.spill
     carried: list[Resource] = []
@@ -288,41 +330,13 @@ def _carry_now(
         carried.extend(found)
         problems.extend(found_problems)
     spill.put(f"carried-{number}", carried)
-    noted = _note(carried, spill)
-    del own, carried
-    if number % COLLECT_EVERY == COLLECT_EVERY - 1:
-        release_free_memory()
-    return noted, problems
+    return carried, problems
 
 
-Block = int | list[Resource]
-"""A file's skeletons as they are, or the number of their block in the spill."""
-
-
-def _store(packed: Packed, spill: Spill, kind: str, number: int) -> Block:
-    """A file's packed skeletons put in the spill as one record, within its memory bound
-    like every other (the corpus x40's blocks are 32 MB): the block's number. Skeletons
-    kept as they are stay so."""
-    if isinstance(packed, list):
-        return packed
-    heads, bodies = packed
-    spill.put_bytes(f"{kind}-{number}", len(heads).to_bytes(4, "little") + heads + bodies)
-    return number
-
-
-def _block_part(spill: Spill, kind: str, part: str, number: int) -> bytes:
-    """The heads or the bodies of a block `_store` put in the spill."""
-    data = spill.get_bytes(f"{kind}-{number}")
-    if data is None:
-        raise LookupError(f"{kind} block {number} is missing from the spill")
-    split = 4 + int.from_bytes(data[:4], "little")
-    return data[4:split] if part == "heads" else data[split:]
-
-
-def _forget_blocks(blocks: list[Block], spill: Spill, kind: str) -> None:
-    for number, block in enumerate(blocks):
-        if isinstance(block, int):
-            spill.release(f"{kind}-{number}")
+def _forget_blocks(blocks: list[Block], spill: Spill) -> None:
+    for block in blocks:
+        if isinstance(block, str):
+            spill.release(block)
     blocks.clear()
 
 
@@ -336,7 +350,7 @@ class FirstPass:
     cache_keys: list[str | None] = field(default_factory=list)  # file number → cache key
     carriers: dict[int, Carriers] = field(default_factory=dict)  # by file number
     sizes: list[int] = field(default_factory=list)  # file number → resources (with carried)
-    # skeletons by block: a list as it is, or the block's number in the spill (`_store`)
+    # skeletons by block: a list as they are, or the key of their block in the spill
     skeletons: list[Block] = field(default_factory=list)
     rbac: list[Block] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
@@ -352,9 +366,9 @@ class FirstPass:
     resources: int = 0
     cached_files: int = 0
 
-    def add(self, noted: Noted, spill: Spill) -> None:
-        self.skeletons.append(_store(noted.skeletons, spill, "skeletons", len(self.skeletons)))
-        self.rbac.append(_store(noted.rbac, spill, "rbac", len(self.rbac)))
+    def add(self, noted: Noted) -> None:
+        self.skeletons.append(noted.skeletons)
+        self.rbac.append(noted.rbac)
         self.cloud.extend(noted.cloud)
         self.problems.extend(noted.problems)
         for identity, entry in noted.inline.items():
@@ -392,11 +406,13 @@ def first_pass(paths: Sequence[str], reading: Reading, jobs: int = 1) -> FirstPa
         first.skipped += record.skipped
         refs |= record.refs
         first.kustomizations.extend(record.kustomizations)
-        first.add(record.noted, reading.spill)
+        first.add(record.noted)
     first.refs = refs
     first.patches = patch_files(first.kustomizations)
     first.payloads = PayloadMarker(first.kustomizations, refs)
     _add_carried(first, reading, refs, kept, jobs)
+    del records, kept
+    release_free_memory()
     return first
 
 
@@ -446,7 +462,7 @@ def _add_carried(
     for number, (problems, noted) in zip(numbers, done, strict=True):
         first.problems.extend(problems)
         first.sizes[number] += noted.count
-        first.add(noted, reading.spill)
+        first.add(noted)
 
 
 def load_group(group: Group, first: FirstPass, reading: Reading) -> list[Resource]:
@@ -721,12 +737,15 @@ def _plan(first: FirstPass, spill: Spill, budget: int, cached: bool) -> _Planned
     file_of = {path: n for n, path in enumerate(first.paths)}
     # payload bindings are not the management cluster's: mark them before the analysis
     sharing = Sharing()
-    rbac = rbac_facts(_mark(_unpack(first.rbac, spill, "rbac", sharing), first))
-    _forget_blocks(first.rbac, spill, "rbac")
-    bodies = Bodies(partial(_block_part, spill, "skeletons", "bodies"))
-    skeletons = _stubs(first.skeletons, spill, sharing, bodies)
+    whole = [s for block in first.rbac for s in _whole(block, spill, sharing)]
+    rbac = rbac_facts(_mark(whole, first))
+    del whole
+    _forget_blocks(first.rbac, spill)
+    keys = first.skeletons
+    bodies = Bodies(lambda number: _block_part(spill, str(keys[number]), "bodies"))
+    skeletons = _stubs(keys, spill, sharing, bodies)
     planned = plan_groups(_mark(skeletons, first), file_of, first.sizes, budget, rbac)
-    _forget_blocks(first.skeletons, spill, "skeletons")
+    _forget_blocks(keys, spill)
     del skeletons, sharing, bodies  # planning was their only use
     release_free_memory()
     return _Planned(planned.groups, planned.shared)
@@ -756,20 +775,6 @@ def _release(number: int, first: FirstPass, spill: Spill) -> None:
         spill.release(f"secret-{key}-{at}")
 
 
-def _unpack(blocks: list[Block], spill: Spill, kind: str, sharing: Sharing) -> list[Resource]:
-    """Every skeleton of `blocks`, whole. Their strings are interned
-    (`capsa.scan.skeleton`) and their origins and unknown paths go through `sharing`,
-    so equal values are one object across blocks."""
-    skeletons: list[Resource] = []
-    for number, block in enumerate(blocks):
-        if isinstance(block, list):
-            skeletons.extend(block)
-            continue
-        heads = _block_part(spill, kind, "heads", number)
-        skeletons.extend(unpack((heads, _block_part(spill, kind, "bodies", number)), sharing))
-    return skeletons
-
-
 def _stubs(blocks: list[Block], spill: Spill, sharing: Sharing, bodies: Bodies) -> list[Resource]:
     """Every skeleton of `blocks`, those of packed blocks with their bodies left in the
     spill until resolution reads one (`skeleton.Stub`): planning holds the whole
@@ -780,8 +785,7 @@ def _stubs(blocks: list[Block], spill: Spill, sharing: Sharing, bodies: Bodies) 
         if isinstance(block, list):
             skeletons.extend(block)
         else:
-            heads = _block_part(spill, "skeletons", "heads", number)
-            skeletons.extend(stubs(heads, sharing, bodies, number))
+            skeletons.extend(stubs(_block_part(spill, block, "heads"), sharing, bodies, number))
     return skeletons
 
 
