@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from capsa.scan.sharing import Sharing
-from capsa.scan.skeleton import Bodies, interned, pack, skeleton, stubs, unpack
+from capsa.scan.skeleton import Bodies, interned, pack, skeleton, split, stubs, unpack
 from capsa.sources.resource import Origin, Resource
 
 TEXT = json.dumps(
@@ -216,3 +216,30 @@ def test_a_stub_rebuilt_or_pickled_keeps_what_it_stands_for() -> None:
     back = pickle.loads(pickle.dumps(stub))
     assert type(back) is Resource and back == skeleton(_read("a.yaml"))
     assert back.identity == stub.identity
+
+
+def test_the_rbac_analysis_gets_what_the_management_cluster_runs_cut_to_what_it_reads() -> None:
+    cluster = skeleton(_read("a.yaml"))
+    role_body = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": "reader"},
+        "rules": [{"verbs": ["get"], "resources": ["secrets"], "apiGroups": [""]}],
+    }
+    role = Resource(
+        "rbac.authorization.k8s.io/v1",
+        "ClusterRole",
+        None,
+        "reader",
+        role_body,
+        Origin("r.yaml", 1),
+    )
+    carried = replace(role, origin=Origin("crs.yaml", 1, "ConfigMap/default/addons:role.yaml"))
+    topology, rbac = split([cluster, role, carried])
+    assert [r.kind for r in topology] == ["Cluster", "ClusterRole", "ClusterRole"]
+    assert "rules" not in topology[1].body and topology[0].body == cluster.body
+    assert rbac == [
+        replace(cluster, body={k: cluster.body[k] for k in ("metadata", "apiVersion", "kind")}),
+        role,
+    ]
+    assert "spec" not in rbac[0].body and rbac[1].body["rules"] == role_body["rules"]
