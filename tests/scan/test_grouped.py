@@ -520,3 +520,25 @@ def test_planning_sees_one_string_per_value_across_files(
     assert len(names) > len(set(names))  # the copies' clusters have the same names
     for values in ([s.kind for s in clusters], names, versions, keys):
         assert len({id(v) for v in values}) == len(set(values))
+
+
+def test_results_of_separate_groups_share_equal_references_and_reasons(
+    tmp_path: Path,
+) -> None:
+    """Copies in groups of their own give equal references; each group's pickle comes
+    back with its own objects, which the merge makes one."""
+    checks = scan(ScanRequest(paths=[str(DEMO)], today=TODAY)).checks
+    done = grouped.scan_groups(_copies(DEMO, tmp_path, 2), {}, None, checks, budget=1)
+    assert done.groups > 2
+    found = done.evaluation
+    results = [*found.findings, *found.passes, *found.unknown, *found.not_applicable]
+    refs: dict[object, set[int]] = {}
+    reasons: dict[object, set[int]] = {}
+    for result in results:
+        refs.setdefault(result.resource, set()).add(id(result.resource))
+    for result in [*found.passes, *found.unknown, *found.not_applicable]:
+        if result.reason is not None:
+            reasons.setdefault(result.reason, set()).add(id(result.reason))
+    assert len(results) > 2 * len(refs), "the copies' objects recur across groups"
+    assert all(len(ids) == 1 for ids in refs.values())
+    assert reasons and all(len(ids) == 1 for ids in reasons.values())

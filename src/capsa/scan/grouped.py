@@ -621,12 +621,27 @@ def decode_outcome(packed: GroupBlock, group: Group, evaluating: Evaluating) -> 
     evaluated now and its entry written again."""
     if isinstance(packed, bytes):
         done: GroupOutcome = pickle.loads(packed)  # noqa: S301 - made by this scan
-        return done
+        return _shared_outcome(done, evaluating.sharing)
     cache = evaluating.reading.cache
     cached = cache.load_group(packed.key, evaluating.sharing) if cache is not None else None
     if cached is not None:
         return _outcome_from_cache(cached)
     return evaluating.evaluated(group, packed.key)
+
+
+def _shared_outcome(outcome: GroupOutcome, sharing: Sharing) -> GroupOutcome:
+    """`outcome` with its results' equal references, locations and texts made one object
+    across groups, as decoded cache entries are: each group's pickle came back with its
+    own copies."""
+    found = outcome.evaluation
+    outcome.evaluation = EvaluationResult(
+        [sharing.finding(f) for f in found.findings],
+        [sharing.result(r) for r in found.passes],
+        [sharing.result(r) for r in found.unknown],
+        [sharing.result(r) for r in found.not_applicable],
+        found.problems,
+    )
+    return outcome
 
 
 def _outcome_to_cache(outcome: GroupOutcome) -> CachedGroup:
