@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from capsa.scan.sharing import Sharing
-from capsa.scan.skeleton import Bodies, interned, pack, skeleton, split, stubs, unpack
+from capsa.scan.skeleton import interned, pack, skeleton, split, unpack
+from capsa.scan.stubs import Bodies, stubs
 from capsa.sources.resource import Origin, Resource
 
 TEXT = json.dumps(

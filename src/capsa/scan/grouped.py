@@ -44,8 +44,9 @@ from capsa.scan.heap import now_and_then, release_free_memory
 from capsa.scan.plan import GROUP_BUDGET, Group, plan_groups
 from capsa.scan.pool import run_ordered
 from capsa.scan.sharing import Sharing
-from capsa.scan.skeleton import Bodies, interned, pack, skeleton, split, stubs, unpack
+from capsa.scan.skeleton import interned, pack, skeleton, split, unpack
 from capsa.scan.spill import Spill
+from capsa.scan.stubs import Bodies, stubs
 from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.aws.offline import offline_facts, offline_problems
 from capsa.sources.embedded import expand_carrier, is_carrier
@@ -792,7 +793,7 @@ def _release(number: int, first: FirstPass, spill: Spill) -> None:
 
 def _stubs(blocks: list[Block], spill: Spill, sharing: Sharing, bodies: Bodies) -> list[Resource]:
     """Every skeleton of `blocks`, those of packed blocks with their bodies left in the
-    spill until resolution reads one (`skeleton.Stub`): planning holds the whole
+    spill until resolution reads one (`stubs.Stub`): planning holds the whole
     input's skeletons at once, and the bodies were two thirds of them (corpus x20:
     41 MB whole)."""
     skeletons: list[Resource] = []
