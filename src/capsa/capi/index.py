@@ -169,7 +169,7 @@ def _matching(
             resource_group = resource.group
             if resource_group and resource_group != group:
                 continue
-        if namespace is not None and (resource.namespace or DEFAULT_NAMESPACE) != namespace:
+        if namespace is not None and namespace_of(resource) != namespace:
             continue
         yield resource
 

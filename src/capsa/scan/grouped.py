@@ -94,22 +94,20 @@ def _store(skeletons: list[Resource], spill: Spill, key: str) -> Block:
     return key
 
 
-def _block_part(spill: Spill, key: str, part: str) -> bytes:
-    """The heads or the bodies of the block `_store` put in the spill under `key`."""
+def _block(spill: Spill, key: str) -> tuple[bytes, bytes]:
+    """The heads and the bodies of the block `_store` put in the spill under `key`."""
     data = spill.get_bytes(key)
     if data is None:
         raise LookupError(f"skeleton block {key} is missing from the spill")
     split = 4 + int.from_bytes(data[:4], "little")
-    return data[4:split] if part == "heads" else data[split:]
+    return data[4:split], data[split:]
 
 
 def _whole(block: Block, spill: Spill, sharing: Sharing) -> list[Resource]:
     """The skeletons of `block`, bodies and all."""
     if isinstance(block, list):
         return block
-    return unpack(
-        (_block_part(spill, block, "heads"), _block_part(spill, block, "bodies")), sharing
-    )
+    return unpack(_block(spill, block), sharing)
 
 
 @dataclass
@@ -758,7 +756,7 @@ def _plan(first: FirstPass, spill: Spill, budget: int, cached: bool) -> _Planned
     del whole
     _forget_blocks(first.rbac, spill)
     keys = first.skeletons
-    bodies = Bodies(lambda number: _block_part(spill, str(keys[number]), "bodies"))
+    bodies = Bodies(lambda number: _block(spill, str(keys[number]))[1])
     skeletons = _stubs(keys, spill, sharing, bodies)
     planned = plan_groups(_mark(skeletons, first), file_of, first.sizes, budget, rbac)
     _forget_blocks(keys, spill)
@@ -801,7 +799,7 @@ def _stubs(blocks: list[Block], spill: Spill, sharing: Sharing, bodies: Bodies) 
         if isinstance(block, list):
             skeletons.extend(block)
         else:
-            skeletons.extend(stubs(_block_part(spill, block, "heads"), sharing, bodies, number))
+            skeletons.extend(stubs(_block(spill, block)[0], sharing, bodies, number))
     return skeletons
 
 

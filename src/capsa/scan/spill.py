@@ -7,9 +7,9 @@ of a grouped scan of the corpus x5) and releases each record once its last group
 done. Otherwise each record is pickled and compressed (LZ4: a pickled record shrinks to
 about a third); a scan on one process keeps compressed records in its memory (memory
 maps outside the allocator's heap, `_Arena`) up to `MEMORY_BYTES` and writes the rest,
-as a scan on several processes writes them all, to
-a private temporary directory (mode 0700) this process creates and removes. It is never
-an input: nothing outside the scan reads it.
+as a scan on several processes writes them all, to a private temporary directory (mode
+0700) this process creates and removes. It is never an input: nothing outside the scan
+reads it.
 """
 
 from __future__ import annotations
@@ -131,9 +131,9 @@ class _Arena:
 
 
 class Spill:
-    """Resource lists (or bytes: `put_bytes`) by key (a short name made of letters, digits and dashes). While
-    `holding`, records stay in this process's memory as they are; while `private`,
-    compressed records do, up to `memory_bytes`. Both must be off when other processes
+    """Resource lists (or bytes: `put_bytes`) by key (a short name made of letters,
+    digits and dashes). While `holding`, records stay in this process's memory as they
+    are; while `private`, compressed records do, up to `memory_bytes`. Both must be off when other processes
     read or write the store (they could not see what this one keeps)."""
 
     def __init__(self, root: str | None = None, memory_bytes: int | None = None) -> None:

@@ -29,12 +29,10 @@ class Bodies:
         self._read = read
         self._keep = keep
         self._decoded: dict[int, list[dict[str, Any]]] = {}
-        self.reads = 0
 
     def body(self, block: int, at: int) -> dict[str, Any]:
         decoded = self._decoded.pop(block, None)
         if decoded is None:
-            self.reads += 1
             decoded = bodies_of(self._read(block))
             if len(self._decoded) >= self._keep:
                 del self._decoded[next(iter(self._decoded))]  # the least recently read
