@@ -542,3 +542,42 @@ def test_results_of_separate_groups_share_equal_references_and_reasons(
     assert len(results) > 2 * len(refs), "the copies' objects recur across groups"
     assert all(len(ids) == 1 for ids in refs.values())
     assert reasons and all(len(ids) == 1 for ids in reasons.values())
+
+
+def test_group_outcomes_wait_for_the_merge_in_the_spill(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pass two puts each group's pickled outcome in the spill and hands on only its key;
+    the merge reads each once and releases it."""
+    seen: dict[str, Any] = {}
+    original = grouped.run_ordered
+
+    def recording(work: Any, items: Any, jobs: int) -> Any:
+        outcomes = original(work, items, jobs)
+        if "evaluating" not in getattr(work, "keywords", {}):
+            return outcomes  # pass one's reading
+        spill = work.keywords["evaluating"].reading.spill
+        seen["outcomes"] = list(outcomes)
+        seen["stored"] = [spill.has(o.key) for o in outcomes if hasattr(o, "key")]
+        return outcomes
+
+    merging = grouped._merge_outcomes
+
+    def merged(outcomes: Any, groups: Any, evaluating: Any) -> Any:
+        keys = [o.key for o in outcomes]
+        done = merging(outcomes, groups, evaluating)
+        seen["left"] = [k for k in keys if evaluating.reading.spill.has(k)]
+        return done
+
+    monkeypatch.setattr(grouped, "HOLD_BYTES", -1)
+    monkeypatch.setattr(grouped, "run_ordered", recording)
+    monkeypatch.setattr(grouped, "_merge_outcomes", merged)
+    checks = scan(ScanRequest(paths=[str(DEMO)], today=TODAY)).checks
+    done = grouped.scan_groups(_copies(DEMO, tmp_path, 2), {}, None, checks, budget=1)
+    outcomes = seen["outcomes"]
+    assert len(outcomes) == done.groups > 2
+    assert all(isinstance(o, grouped.Spilled) for o in outcomes)
+    assert [o.key for o in outcomes] == [f"outcome-{n}" for n in range(done.groups)]
+    assert seen["stored"] == [True] * done.groups, "every outcome is in the spill"
+    assert done.evaluation.findings, "the merge read the outcomes back"
+    assert seen["left"] == [], "released at the merge"

@@ -564,7 +564,17 @@ class FromCache:
     key: str
 
 
-GroupBlock = bytes | FromCache
+@dataclass(frozen=True)
+class Spilled:
+    """A group evaluated in pass two: its pickled outcome waits for the merge in the
+    spill under `key`, within the spill's memory bound (on disk past it, or when other
+    processes wrote it). Kept as bytes until the merge, the outcomes grew with the
+    input: 49 MB of pickles at the corpus x80."""
+
+    key: str
+
+
+GroupBlock = Spilled | FromCache
 """A group's outcome between pass two and the merge."""
 
 
@@ -589,17 +599,16 @@ class Evaluating:
 
 
 def _evaluate_packed(
-    item: tuple[Group, tuple[int, ...]],
+    item: tuple[int, Group, tuple[int, ...]],
     evaluating: Evaluating,
     context: str | None,
 ) -> GroupBlock:
-    """`evaluate_group` pickled at once (a group's results are then one block in the
-    scan's memory until the merge, not objects scattered among freed trees), or the
-    key of the cache's entry for the group: decoding every entry here and keeping the
-    results until the merge grew the scan ~4 MB per group (corpus x20). Afterwards the
-    held records of the files no later group loads (the item's second part) are
-    released."""
-    group, done_with = item
+    """`evaluate_group` pickled at once and put in the spill as `outcome-<n>` (n: the
+    item's first part), not kept as objects scattered among freed trees, or the key of
+    the cache's entry for the group: decoding every entry here and keeping the results
+    until the merge grew the scan ~4 MB per group (corpus x20). Afterwards the held
+    records of the files no later group loads (the item's third part) are released."""
+    number, group, done_with = item
     first, reading = evaluating.first, evaluating.reading
     cache = reading.cache
     key = _group_key(group, first, context) if cache is not None and context else None
@@ -607,9 +616,12 @@ def _evaluate_packed(
     if cache is not None and key is not None and cache.has_group(key):
         packed = FromCache(key)
     else:
-        packed = pickle.dumps(evaluating.evaluated(group, key), PICKLE)
-    for number in done_with:
-        _release(number, first, reading.spill)
+        packed = Spilled(f"outcome-{number}")
+        outcome = pickle.dumps(evaluating.evaluated(group, key), PICKLE)
+        reading.spill.put_bytes(packed.key, outcome)
+        del outcome
+    for file_number in done_with:
+        _release(file_number, first, reading.spill)
     release_free_memory()
     return packed
 
@@ -618,8 +630,13 @@ def decode_outcome(packed: GroupBlock, group: Group, evaluating: Evaluating) -> 
     """A group's outcome from its block or from the cache; an entry that does not
     validate (damaged, or written by anyone but capsa) is a miss: the group is
     evaluated now and its entry written again."""
-    if isinstance(packed, bytes):
-        done: GroupOutcome = pickle.loads(packed)  # noqa: S301 - made by this scan
+    if isinstance(packed, Spilled):
+        spill = evaluating.reading.spill
+        block = spill.get_bytes(packed.key)
+        if block is None:
+            raise LookupError(f"group outcome {packed.key} is missing from the spill")
+        spill.release(packed.key)
+        done: GroupOutcome = pickle.loads(block)  # noqa: S301 - made by this scan
         return _shared_outcome(done, evaluating.sharing)
     cache = evaluating.reading.cache
     cached = cache.load_group(packed.key, evaluating.sharing) if cache is not None else None
@@ -706,7 +723,8 @@ def scan_groups(
         evaluating = Evaluating(first, reading, planned.shared, checks)
         work = partial(_evaluate_packed, evaluating=evaluating, context=context)
         done_with = _last_loads(planned.groups, first, spill)
-        outcomes = run_ordered(work, list(zip(planned.groups, done_with, strict=True)), jobs)
+        items = list(zip(range(len(planned.groups)), planned.groups, done_with, strict=True))
+        outcomes = run_ordered(work, items, jobs)
         done = _merge_outcomes(outcomes, planned.groups, evaluating)
     return GroupedScan(first, *done, len(planned.groups))
 
