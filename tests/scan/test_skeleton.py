@@ -219,6 +219,34 @@ def test_a_stub_rebuilt_or_pickled_keeps_what_it_stands_for() -> None:
     assert back.identity == stub.identity
 
 
+def test_a_marked_stub_stays_a_stub_with_its_body_unread() -> None:
+    """Marking a skeleton as a fragment or as a generator's payload (`marked`) changes
+    its head only: the body stays packed until resolution reads it."""
+    fresh = skeleton(_read("a.yaml"))
+    heads, bodies = _blocks([fresh])
+    asked: list[int] = []
+
+    def read(block: int) -> bytes:
+        asked.append(block)
+        return bodies[block]
+
+    (stub,) = stubs(heads[0], Sharing(), Bodies(read), 0)
+    assert stub.identity  # worked out before the mark: worked out again after it
+    payload = Origin("a.yaml", 4, carrier="ConfigMap/addons", generated=("ConfigMap", "addons"))
+    fragment = stub.marked(fragment_of="k.yaml")
+    moved = stub.marked(origin=payload)
+    assert type(fragment) is type(stub) and type(moved) is type(stub)
+    assert asked == [], "marking read no body"
+    assert fragment.fragment_of == "k.yaml" and stub.fragment_of is None
+    assert moved.origin == payload and stub.origin == Origin("a.yaml", 4)
+    assert _every_field(fragment) == _every_field(replace(fresh, fragment_of="k.yaml"))
+    assert _every_field(moved) == _every_field(replace(fresh, origin=payload))
+    assert moved.identity == fresh.identity
+    plain = stub.marked(body={"kind": "Cluster"})  # a change a stub has no slot for
+    assert type(plain) is Resource and plain.body == {"kind": "Cluster"}
+    assert fresh.marked(fragment_of="k.yaml") == replace(fresh, fragment_of="k.yaml")
+
+
 def test_the_rbac_analysis_gets_what_the_management_cluster_runs_cut_to_what_it_reads() -> None:
     cluster = skeleton(_read("a.yaml"))
     role_body = {

@@ -82,6 +82,24 @@ class Stub(Resource):
             return {}  # a skeleton has none; a shared empty dict could be changed
         raise AttributeError(name)
 
+    def marked(self, **changes: Any) -> Resource:
+        """A stub with `changes` to its head (a fragment's owner, a payload's origin),
+        its body still packed: marked by `dataclasses.replace`, each of the corpus x20's
+        marked skeletons kept its body decoded through planning (2 MB). `group` and
+        `identity` are worked out again; a change to a field that has no slot (the
+        body) gives a plain skeleton."""
+        if not changes.keys() <= _HEAD:
+            return Resource(**{f.name: getattr(self, f.name) for f in fields(Resource)} | changes)
+        copy = object.__new__(Stub)
+        put = object.__setattr__
+        for name in _COPIED:
+            put(
+                copy,
+                name,
+                changes[name] if name in changes else object.__getattribute__(self, name),
+            )
+        return copy
+
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as the plain skeleton it stands for: its blocks stay in this process."""
         return (Resource, tuple(getattr(self, f.name) for f in fields(Resource)))
@@ -91,6 +109,12 @@ _WORKED_OUT: dict[str, Callable[[Resource], str]] = {
     name: vars(Resource)[name].func for name in ("group", "identity")
 }
 """What `Resource` caches per instance (`cached_property`), computed as it does."""
+
+_COPIED = tuple(name for name in Stub.__slots__ if name not in ("group", "identity"))
+"""What a marked stub takes over: everything but what is worked out from its fields."""
+
+_HEAD = frozenset(_COPIED) - {"_at", "_block", "_bodies"}
+"""The fields a marked stub may change and stay a stub."""
 
 _EMPTY_BY_DEFAULT = frozenset({"unknown_reasons", "field_origins"})
 """Fields of `Resource` that default to an empty dict, left unset on a stub."""

@@ -232,5 +232,5 @@ class PayloadMarker:
             carried = replace(
                 origin, carrier=describe(chosen, self.refs), generated=chosen.object()
             )
-            out.append(replace(resource, origin=carried))
+            out.append(resource.marked(origin=carried))
         return out

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from capsa.sources.resource import Resource
@@ -77,5 +76,5 @@ def mark_patch_files(resources: Sequence[Resource], patches: Mapping[str, str]) 
         owner = None
         if resource.origin.carrier is None:
             owner = patches.get(os.path.normpath(resource.origin.path))
-        out.append(resource if owner is None else replace(resource, fragment_of=owner))
+        out.append(resource if owner is None else resource.marked(fragment_of=owner))
     return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -84,3 +84,9 @@ class Resource:
     def identity(self) -> str:
         """Stable identity used in fingerprints: group/kind/namespace/name."""
         return f"{self.group}/{self.kind}/{self.namespace or ''}/{self.name}"
+
+    def marked(self, **changes: Any) -> Resource:
+        """This object with `changes` (`dataclasses.replace`), for marking it as read
+        (a fragment, a generator's payload): planning's stubs override it to stay
+        stubs, where `replace` would read and keep each marked one's body."""
+        return replace(self, **changes)
