@@ -3,8 +3,8 @@
 Planning holds the whole input's skeletons at once (`capsa.scan.plan`), and their
 bodies were two thirds of that memory (corpus x20: 41 MB whole). A `Stub` is made from
 a block's heads alone (`capsa.scan.skeleton.pack`); resolution reading its body has the
-block's bodies decoded (`Bodies`), most of them once: resolution reads a Cluster's
-objects together, and they lie in few, nearby files.
+block's bodies decoded (`Bodies`) again each time: decoding is cheap (every block of the
+corpus x20 once: 0.06 s), and keeping them is not.
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ from capsa.sources.resource import Resource
 
 class Bodies:
     """The bodies of packed skeleton blocks (by block number, `read` gives the second
-    block `pack` made), decoded when asked. The blocks most recently read stay decoded
-    (`keep`), since resolution reads a Cluster's objects together and they lie in few,
-    nearby files."""
+    block `pack` made), decoded when asked. The `keep` blocks most recently read stay
+    decoded: a Cluster's objects lie in few, nearby files. Resolution's passes each run
+    over the whole input, so more kept blocks save few reads (corpus x20: 10,840 reads
+    of 4,740 blocks keeping 8, 10,720 keeping 64) and cost memory (6 MB at x80)."""
 
-    def __init__(self, read: Callable[[int], bytes], keep: int = 64) -> None:
+    def __init__(self, read: Callable[[int], bytes], keep: int = 8) -> None:
         self._read = read
         self._keep = keep
         self._decoded: dict[int, list[dict[str, Any]]] = {}
