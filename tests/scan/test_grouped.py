@@ -225,6 +225,23 @@ def test_grouped_scan_equals_whole_scan_with_kustomize_patches(
     _both([str(tmp_path)], budget, monkeypatch)
 
 
+@pytest.mark.parametrize("cached", [False, True])
+def test_pass_one_keeps_what_later_steps_read_of_kustomizations_not_the_documents(
+    cached: bool, tmp_path: Path
+) -> None:
+    _kustomize_tree(tmp_path / "tree")
+    cache = grouped.Cache(str(tmp_path / "cache")) if cached else None
+    with grouped.Spill() as spill:
+        first = grouped.first_pass([str(tmp_path / "tree")], grouped.Reading({}, spill, cache))
+    assert first.kustomizations == [], "the documents are let go at the end of pass one"
+    assert any(path.endswith("imds.yaml") for path in first.patches)
+    if cached:
+        patches = first.kustomize_key[0] if first.kustomize_key else None
+        assert patches == sorted(first.patches.items()), "the cache's key is worked out"
+    else:
+        assert first.kustomize_key is None
+
+
 @pytest.mark.parametrize(
     ("budget", "cached", "planned"), [(None, False, False), (1, False, True), (None, True, True)]
 )
