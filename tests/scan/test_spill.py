@@ -107,3 +107,25 @@ def test_closing_removes_the_directory_and_what_memory_kept() -> None:
     spill.close()
     assert not os.path.exists(spill.root)
     assert not spill.has("file-0")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_worker_writing_to_the_kept_records_never_changes_them_here() -> None:
+    """A worker's bookkeeping may start a map again from its start and store there: the
+    maps are copied on write, so what this process (and every other worker) reads
+    stays as it was."""
+    with Spill() as spill:
+        spill.private = True
+        spill.put_bytes("kept", b"the record this process still reads")
+        child = os.fork()
+        if child == 0:  # the worker: overwrite the map from its start, then leave
+            try:
+                spill.release("kept")
+                spill.put_bytes("other", b"X" * 64)
+                kept_map = spill._packed._maps[0]
+                if kept_map is not None:
+                    kept_map[0:8] = b"XXXXXXXX"
+            finally:
+                os._exit(0)
+        os.waitpid(child, 0)
+        assert spill.get_bytes("kept") == b"the record this process still reads"

@@ -52,6 +52,12 @@ def _placed(place: int) -> tuple[int, int, int]:
     return place >> 2 * _FIELD, (place >> _FIELD) & mask, place & mask
 
 
+_PRIVATE = {"flags": mmap.MAP_PRIVATE} if hasattr(mmap, "MAP_PRIVATE") else {}
+"""Maps copied on write across fork, not shared: a forked worker that stores a record
+(its own bookkeeping starting a map again from its start) must never write over a
+record the scan or another worker still reads."""
+
+
 class _Arena:
     """Compressed records side by side in anonymous memory maps, outside the allocator's
     heap. Kept as bytes objects, they sat in the heap between the short-lived buffers
@@ -78,7 +84,7 @@ class _Arena:
     def add(self, key: str, blob: bytes) -> None:
         last = self._maps[-1] if self._maps else None
         if last is None or self._cursor + len(blob) > len(last):
-            last = mmap.mmap(-1, max(len(blob), CHUNK_BYTES))
+            last = mmap.mmap(-1, max(len(blob), CHUNK_BYTES), **_PRIVATE)
             self._maps.append(last)
             self._live.append(0)
             self.mapped += len(last)
