@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import io
 import os
 import pickle
 import shutil
@@ -289,6 +290,21 @@ def test_two_jobs_give_the_serial_result_in_the_same_order(tmp_path: Path) -> No
     assert serial.findings
     for name in ("findings", "passes", "unknown", "not_applicable", "errors", "summary"):
         assert getattr(parallel, name) == getattr(serial, name), name
+
+
+def test_standard_input_with_two_jobs_gives_the_serial_result(tmp_path: Path) -> None:
+    """Pass one reads standard input on this process (its records kept in this
+    process's memory); pass two's workers must still hand every outcome back."""
+    text = (DEMO / "prod" / "cluster.yaml").read_text(encoding="utf-8")
+    paths = ["-", *_copies(DEMO, tmp_path, 2)]
+    checks = scan(ScanRequest(paths=[str(DEMO)], today=TODAY)).checks
+    done = [
+        grouped.scan_groups(paths, {}, io.StringIO(text), checks, budget=1, jobs=jobs)
+        for jobs in (1, 2)
+    ]
+    assert done[0].groups > 2 and done[0].evaluation.findings
+    assert done[1].evaluation == done[0].evaluation
+    assert done[1].problems == done[0].problems
 
 
 class _CountingSpill(grouped.Spill):

@@ -732,6 +732,11 @@ def scan_groups(
         work = partial(_evaluate_packed, evaluating=evaluating, context=context)
         done_with = _last_loads(planned.groups, first, spill)
         items = list(zip(range(len(planned.groups)), planned.groups, done_with, strict=True))
+        if jobs > 1:
+            # workers store outcomes (and records re-read) for this process to read: on
+            # disk, never in their copy of its memory (kept there when pass one ran on
+            # one process, as with standard input)
+            spill.holding = spill.private = False
         outcomes = run_ordered(work, items, jobs)
         done = _merge_outcomes(outcomes, planned.groups, evaluating)
     return GroupedScan(first, *done, len(planned.groups))
