@@ -139,8 +139,9 @@ class _Arena:
 class Spill:
     """Resource lists (or bytes: `put_bytes`) by key (a short name made of letters,
     digits and dashes). While `holding`, records stay in this process's memory as they
-    are; while `private`, compressed records do, up to `memory_bytes`. Both must be off when other processes
-    read or write the store (they could not see what this one keeps)."""
+    are; while `private`, compressed records do, up to `memory_bytes`. Both must be off
+    when other processes read or write the store (they could not see what this one
+    keeps)."""
 
     def __init__(self, root: str | None = None, memory_bytes: int | None = None) -> None:
         self.root = root if root is not None else tempfile.mkdtemp(prefix="capsa-spill-")

@@ -90,7 +90,7 @@ class Stub(Resource):
         `identity` are worked out again; a change to a field that has no slot (the
         body) gives a plain skeleton."""
         if not changes.keys() <= _HEAD:
-            return Resource(**{f.name: getattr(self, f.name) for f in fields(Resource)} | changes)
+            return Resource(**(self._plain_fields() | changes))
         copy = object.__new__(Stub)
         put = object.__setattr__
         for name in _COPIED:
@@ -103,7 +103,11 @@ class Stub(Resource):
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as the plain skeleton it stands for: its blocks stay in this process."""
-        return (Resource, tuple(getattr(self, f.name) for f in fields(Resource)))
+        return (Resource, tuple(self._plain_fields().values()))
+
+    def _plain_fields(self) -> dict[str, Any]:
+        """The fields of the plain skeleton this stub stands for, its body read."""
+        return {f.name: getattr(self, f.name) for f in fields(Resource)}
 
 
 _WORKED_OUT: dict[str, Callable[[Resource], str]] = {
