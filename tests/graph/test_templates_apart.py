@@ -9,6 +9,7 @@ output format, never as the marker capsa uses while scanning.
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -115,3 +116,21 @@ def test_unresolved_names_show_as_variables_in_every_format(
 def test_json_outputs_parse(outputs: dict[str, str]) -> None:
     for name in ("scan json", "scan sarif", "paths json", "assess json", "assess sarif"):
         json.loads(outputs[name])
+
+
+def test_evidence_stays_with_its_file_when_cloud_facts_are_read(tmp_path: Path) -> None:
+    """An IAM file in the input (offline cloud facts) adds cloud scopes; it must not undo
+    the attribution of manifests' results to the file they came from."""
+    from tests.cloud.iam_files import iam_template
+
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
+    (tmp_path / "iam.yaml").write_text(iam_template("some-role"), encoding="utf-8")
+    scanned = from_scan(scan(ScanRequest(paths=[str(tmp_path)])))
+    assert scanned.deployment.scopes_at, "per-file placement was dropped"
+    graph = attack_paths(scanned).graph
+    imds = {
+        graph.nodes[e.source].cluster: e.status
+        for e in graph.edges
+        if e.technique == "pod-reaches-imds" and graph.nodes[e.source].pool == "control-plane"
+    }
+    assert imds == {"default/${CLUSTER_NAME}@plain.yaml": "open"}

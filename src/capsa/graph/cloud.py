@@ -16,6 +16,7 @@ become entry points of the graph; suppressed findings name none.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -146,7 +147,11 @@ def with_cloud(
             for role_arn in by_profile.get(profile, ()):
                 known = scopes.setdefault(resource_key("IAMRole", None, role_arn), [])
                 known.extend(g for g in groups if g != MANAGEMENT_SCOPE and g not in known)
-    return Deployment(clusters, {k: tuple(v) for k, v in scopes.items()})
+    # every other field kept: dropping `scopes_at` sent a manifest's results to every
+    # cluster sharing the resource's identity, not to the one its file belongs to
+    return dataclasses.replace(
+        deployment, clusters=clusters, scopes_of={k: tuple(v) for k, v in scopes.items()}
+    )
 
 
 _PRINCIPAL_KINDS = {"IAMRole": "role", "IAMUser": "user"}
