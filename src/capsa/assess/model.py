@@ -355,7 +355,16 @@ class Assessment(_Frozen):
     fmea: FmeaReport | None = None
 
     def finding(self, fingerprint: str) -> FindingRecord | None:
+        """One lookup; a report looking up many builds `findings_by_fingerprint` once."""
         return next((f for f in self.findings if f.fingerprint == fingerprint), None)
+
+    def findings_by_fingerprint(self) -> dict[str, FindingRecord]:
+        """Each fingerprint's finding (the first, as `finding` gives it): searching the
+        list per lookup grew with the square of the findings (corpus x5: 3 s)."""
+        index: dict[str, FindingRecord] = {}
+        for found in self.findings:
+            index.setdefault(found.fingerprint, found)
+        return index
 
     def to_json(self) -> str:
         """The stable JSON form written to assessment.json (camelCase keys)."""

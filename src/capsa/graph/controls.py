@@ -24,11 +24,19 @@ def root_of(mitigation: str) -> str:
     return _roots().get(mitigation, mitigation)
 
 
+@cache
+def _groups() -> dict[str, tuple[str, ...]]:
+    """Root -> every member of its group, sorted: worked out once, as evidence asks for
+    a group per result and scope (millions of times for a large repository)."""
+    members: dict[str, list[str]] = {}
+    for mitigation, root in _roots().items():
+        members.setdefault(root, []).append(mitigation)
+    return {root: tuple(sorted(found)) for root, found in members.items()}
+
+
 def group_of(mitigation: str) -> tuple[str, ...]:
     """Every mitigation recommending the same control as `mitigation` (itself included)."""
-    root = root_of(mitigation)
-    members = [m for m, r in _roots().items() if r == root]
-    return tuple(sorted(members)) if members else (mitigation,)
+    return _groups().get(root_of(mitigation), (mitigation,))
 
 
 def with_same_control(checks: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:

@@ -177,17 +177,15 @@ def from_topology(topology: Topology) -> Deployment:
     an unresolved name stay apart per file); resources outside clusters count for the
     management scope."""
     specs: dict[str, ClusterSpec] = {}
-    scopes: dict[ResourceKey, list[str]] = {}
-    placed: dict[PlacedKey, list[str]] = {}
+    # scopes in the order first added, each once (a dict: a template many clusters
+    # share has a scope per cluster, and searching a list for each grew as their square)
+    scopes: dict[ResourceKey, dict[str, None]] = {}
+    placed: dict[PlacedKey, dict[str, None]] = {}
 
     def add(res: Resource, scope: str) -> None:
         key = resource_key(res.kind, res.namespace, res.name)
-        for found in (
-            scopes.setdefault(key, []),
-            placed.setdefault((*key, res.origin.path), []),
-        ):
-            if scope not in found:
-                found.append(scope)
+        scopes.setdefault(key, {})[scope] = None
+        placed.setdefault((*key, res.origin.path), {})[scope] = None
 
     for view, ckey in zip(topology.clusters, cluster_keys(topology.clusters), strict=True):
         worker_pools, belongs = _worker_pools(view)

@@ -51,8 +51,10 @@ def _mitigations(a: Assessment) -> dict[str, tuple[MitigationAssessment, ThreatA
     return {m.id: (m, t) for t in a.threats for m in t.mitigations}
 
 
-def _open_findings(a: Assessment, m: MitigationAssessment) -> tuple[FindingRecord, ...]:
-    found = (a.finding(x) for x in m.findings)
+def _open_findings(
+    m: MitigationAssessment, by_fingerprint: dict[str, FindingRecord]
+) -> tuple[FindingRecord, ...]:
+    found = (by_fingerprint.get(x) for x in m.findings)
     return tuple(f for f in found if f is not None and not f.suppressed)
 
 
@@ -64,11 +66,12 @@ def top_actions(a: Assessment, limit: int = ACTIONS) -> list[Action]:
     known = _mitigations(a)
     candidates: list[tuple[tuple[int, int, int, int], Action]] = []
     cut = [c.mitigation for c in a.cut]
+    by_fingerprint = a.findings_by_fingerprint()
     for mitigation_id, (m, t) in known.items():
         in_cut = mitigation_id in cut
         if not in_cut and m.deployment_status is not DeploymentStatus.VIOLATED:
             continue
-        findings = _open_findings(a, m)
+        findings = _open_findings(m, by_fingerprint)
         paths = closed_paths(a, mitigation_id)
         rank = (
             0 if in_cut else 1,

@@ -39,8 +39,10 @@ from capsa.report.assessment_text import (
     cut_sentence,
     grouped_threats,
     reason_label,
+    related_findings,
     scope_lines,
     status_2022,
+    threat_findings,
     title_of,
 )
 from capsa.report.companions import COMPANIONS, KEYS, MAIN, Links, companion, file_name
@@ -102,19 +104,6 @@ def _defaults(m: MitigationAssessment) -> list[str]:
     return sorted({p.by_default for p in m.passed if p.by_default})
 
 
-def _threat_findings(a: Assessment) -> dict[str, list[FindingRecord]]:
-    out: dict[str, list[FindingRecord]] = {}
-    for threat in a.threats:
-        rows: list[FindingRecord] = []
-        for mitigation in threat.mitigations:
-            for fingerprint in mitigation.findings:
-                finding = a.finding(fingerprint)
-                if finding is not None and finding not in rows:
-                    rows.append(finding)
-        out[threat.id] = rows
-    return out
-
-
 def _findings_by_check(findings: list[FindingRecord]) -> list[tuple[str, list[FindingRecord]]]:
     grouped: dict[str, list[FindingRecord]] = {}
     for f in findings:
@@ -129,6 +118,7 @@ def _context(a: Assessment) -> dict[str, Any]:
     index = ModelIndex(a.model)
     paths = digest(a)
     findings = sorted(a.findings, key=lambda f: (f.suppressed, -f.severity.rank, f.check_id))
+    by_fingerprint = a.findings_by_fingerprint()
     return {
         "a": a,
         "title": title_of(a),
@@ -145,7 +135,7 @@ def _context(a: Assessment) -> dict[str, Any]:
         ],
         "groups": grouped_threats(a),
         "category_anchor": _anchor,
-        "threat_findings": _threat_findings(a),
+        "threat_findings": {t.id: threat_findings(t, by_fingerprint) for t in a.threats},
         "findings": findings,
         "finding_checks": _findings_by_check(findings),
         "digest": paths,
@@ -165,10 +155,7 @@ def _context(a: Assessment) -> dict[str, Any]:
         "cut_sentence": cut_sentence(a),
         "method_title": METHOD_TITLE,
         "method_text": METHOD_TEXT,
-        "related": {
-            t.id: [f for f in (a.finding(x) for x in t.related_findings) if f is not None]
-            for t in a.threats
-        },
+        "related": {t.id: related_findings(t, by_fingerprint) for t in a.threats},
         "css": Markup(_asset("assessment.css")),  # noqa: S704 - packaged stylesheet
         "js": Markup(_asset("assessment.js")),  # noqa: S704 - packaged script
         "fmea_flows": {f.id for f in a.fmea.flows} if a.fmea is not None else set(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from capsa.assess.model import (
     Assessment,
     DeploymentStatus,
+    FindingRecord,
     MitigationAssessment,
     ThreatAssessment,
 )
@@ -214,3 +215,26 @@ def scope_lines(assessment: Assessment) -> list[str]:
     if not inputs.cloud and inputs.cloud_note:
         out.append(f"Cloud evidence: {inputs.cloud_note}")
     return out
+
+
+def threat_findings(
+    t: ThreatAssessment, by_fingerprint: dict[str, FindingRecord]
+) -> list[FindingRecord]:
+    """The findings behind a threat's status, each once, in its mitigations' order
+    (`by_fingerprint`: `Assessment.findings_by_fingerprint`)."""
+    seen: set[str] = set()
+    rows: list[FindingRecord] = []
+    for m in t.mitigations:
+        for fingerprint in m.findings:
+            found = by_fingerprint.get(fingerprint)
+            if found is not None and fingerprint not in seen:
+                seen.add(fingerprint)
+                rows.append(found)
+    return rows
+
+
+def related_findings(
+    t: ThreatAssessment, by_fingerprint: dict[str, FindingRecord]
+) -> list[FindingRecord]:
+    """The hardening findings that name a threat but evidence no mitigation."""
+    return [f for f in (by_fingerprint.get(x) for x in t.related_findings) if f is not None]

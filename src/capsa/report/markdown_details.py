@@ -23,8 +23,10 @@ from capsa.report.assessment_text import (
     carrier_text,
     grouped_threats,
     reason_label,
+    related_findings,
     status_2022,
     status_text,
+    threat_findings,
     title_of,
 )
 from capsa.report.companions import COMPANIONS, MAIN, Links, companion
@@ -109,7 +111,12 @@ def finding_line(links: Links, f: FindingRecord) -> str:
     )
 
 
-def _threat(a: Assessment, links: Links, t: ThreatAssessment, lines: list[str]) -> None:
+def _threat(
+    links: Links,
+    t: ThreatAssessment,
+    by_fingerprint: dict[str, FindingRecord],
+    lines: list[str],
+) -> None:
     lines.extend([f'<a id="threat-{t.id}"></a>', ""])
     lines.extend([f"#### {cell(t.id)}: {cell(t.title)}", ""])
     if t.description:
@@ -137,12 +144,7 @@ def _threat(a: Assessment, links: Links, t: ThreatAssessment, lines: list[str]) 
         )
     else:
         lines.extend(["The assessment lists no mitigation for this threat.", ""])
-    findings: list[FindingRecord] = []
-    for m in t.mitigations:
-        for fingerprint in m.findings:
-            f = a.finding(fingerprint)
-            if f is not None and f not in findings:
-                findings.append(f)
+    findings = threat_findings(t, by_fingerprint)
     if t.open_techniques:
         techniques = ", ".join(code(x) for x in t.open_techniques)
         lines.extend([f"Open attack paths use its techniques: {techniques}.", ""])
@@ -157,7 +159,7 @@ def _threat(a: Assessment, links: Links, t: ThreatAssessment, lines: list[str]) 
         )
         lines.extend(finding_line(links, f) for f in findings)
         lines.append("")
-    related = [f for f in (a.finding(x) for x in t.related_findings) if f is not None]
+    related = related_findings(t, by_fingerprint)
     if related:
         lines.extend(["Hardening findings naming this threat (they evidence no mitigation):", ""])
         lines.extend(finding_line(links, f) for f in related)
@@ -165,10 +167,11 @@ def _threat(a: Assessment, links: Links, t: ThreatAssessment, lines: list[str]) 
 
 
 def threats_body(a: Assessment, links: Links, lines: list[str]) -> None:
+    by_fingerprint = a.findings_by_fingerprint()
     for category, threats in grouped_threats(a):
         lines.extend([f"## {cell(category)}", ""])
         for threat in threats:
-            _threat(a, links, threat, lines)
+            _threat(links, threat, by_fingerprint, lines)
     lines.extend(not_assessable_legend("##"))
     lines.extend(["## Candidate threats from the engine", ""])
     if not a.candidates:
