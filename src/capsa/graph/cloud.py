@@ -108,6 +108,12 @@ def with_cloud(
     for cluster in clusters:
         by_name.setdefault(cluster.key.rsplit("/", 1)[-1], []).append(cluster)
     scopes: dict[ResourceKey, list[str]] = {k: list(v) for k, v in deployment.scopes_of.items()}
+    # the machine groups naming each instance profile, worked out once for every source
+    # (per source, it walked every cluster member again: the corpus x20 has 20)
+    named = [
+        (profile, deployment.scopes_for(m.kind, m.namespace, m.name, m.origin.path))
+        for m, profile in _profiles_named(topology)
+    ]
 
     def add(kind: str, arn: str, cluster: str | None, role: str | None) -> list[str]:
         found = [s for spec in by_name.get(cluster or "", ()) for s in _group_scopes(spec, role)]
@@ -140,10 +146,7 @@ def with_cloud(
             kind = "SecretsManagerSecret" if secret.store == "secretsmanager" else "SSMParameter"
             add(kind, secret.arn, cluster_of(secret.tags), None)
         by_profile = {k: p.roles for p in facts.instance_profiles for k in (p.name, p.arn)}
-        for machine, profile in _profiles_named(topology):
-            groups = deployment.scopes_for(
-                machine.kind, machine.namespace, machine.name, machine.origin.path
-            )
+        for profile, groups in named:
             for role_arn in by_profile.get(profile, ()):
                 known = scopes.setdefault(resource_key("IAMRole", None, role_arn), [])
                 known.extend(g for g in groups if g != MANAGEMENT_SCOPE and g not in known)
