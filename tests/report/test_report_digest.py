@@ -141,3 +141,36 @@ def test_repeated_reasons_become_short_names_explained_once() -> None:
     for text in (docs["assessment.md"], docs["assessment-threats.md"]):
         assert text.count("capsa has no check whose result shows this mitigation") == 1
     assert "[no check](#why-a-mitigation-is-not-assessable)" in docs["assessment-threats.md"]
+
+
+def _with_clusters(count: int) -> Assessment:
+    """The demo with every path reaching `count` clusters."""
+    a = _demo()
+    names = [f"team-{n}/cluster-{n}" for n in range(count)]
+    return a.model_copy(
+        update={"paths": [p.model_copy(update={"clusters": names}) for p in a.paths]}
+    )
+
+
+def test_the_main_report_names_a_few_clusters_and_counts_the_rest() -> None:
+    """A repository of templates reaches hundreds of clusters: the summary and the path
+    groups name three and link the rest to the paths document, which names each."""
+    a = _with_clusters(5)
+    markdown = render_assessment_markdown_documents(a)
+    main = markdown["assessment.md"]
+    summary = main[: main.index("## 2. Scope and method")]
+    assert "team-2/cluster-2 and [2 more](assessment-paths.md)" in summary
+    assert "team-3/cluster-3" not in main
+    assert "team-4/cluster-4" in markdown["assessment-paths.md"]
+    html = render_assessment_html_documents(a)
+    assert 'and <a href="assessment-paths.html">2 more</a>' in html["assessment.html"]
+    assert "team-3/cluster-3" not in html["assessment.html"]
+    assert "team-4/cluster-4" in html["assessment-paths.html"]
+
+
+def test_the_main_report_names_every_cluster_when_there_are_few() -> None:
+    a = _with_clusters(3)
+    main = render_assessment_markdown_documents(a)["assessment.md"]
+    assert "team-2/cluster-2" in main
+    assert " more](assessment-paths.md)" not in main
+    assert " more</a>" not in render_assessment_html_documents(a)["assessment.html"]

@@ -22,6 +22,7 @@ from capsa.report.assessment_text import (
     SECTIONS,
     cut_sentence,
     scope_lines,
+    some_clusters,
     status_text,
     title_of,
 )
@@ -41,6 +42,15 @@ from capsa.report.markdown_text import cell as cell  # re-exported: other writer
 from capsa.report.markdown_text import code as code
 from capsa.report.markdown_text import table as table
 from capsa.report.path_groups import PathDigest, digest
+
+
+def _clusters(clusters: tuple[str, ...], links: Links) -> str:
+    """A few clusters by name, the rest counted with a link to where each is named."""
+    shown, more = some_clusters(clusters)
+    named = ", ".join(cell(c) for c in shown)
+    if not more:
+        return named
+    return f"{named} and {link(f'{more} more', links.doc('paths'))}"
 
 
 def _anchor(title: str) -> str:
@@ -76,7 +86,7 @@ def _summary(a: Assessment, links: Links, lines: list[str]) -> None:
             lines.append(
                 f"- {code(r.target)}: {plural(r.paths, 'path')} from "
                 + ", ".join(code(e) for e in r.entries)
-                + (f"; clusters {', '.join(cell(c) for c in r.clusters)}" if r.clusters else "")
+                + (f"; clusters {_clusters(r.clusters, links)}" if r.clusters else "")
             )
         lines.append("")
     actions = top_actions(a)
@@ -272,7 +282,7 @@ def _paths(a: Assessment, links: Links, lines: list[str], paths: PathDigest) -> 
         ]
     )
     for group in paths.groups:
-        clusters = ", ".join(cell(c) for c in group.clusters) or "shared infrastructure"
+        clusters = _clusters(group.clusters, links) or "shared infrastructure"
         closing = (
             "; ".join(f"{code(m)} closes {k} of {len(group.paths)}" for m, k in group.closing())
             or "none"

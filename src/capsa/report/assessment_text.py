@@ -238,3 +238,14 @@ def related_findings(
 ) -> list[FindingRecord]:
     """The hardening findings that name a threat but evidence no mitigation."""
     return [f for f in (by_fingerprint.get(x) for x in t.related_findings) if f is not None]
+
+
+CLUSTERS_SHOWN = 3
+"""Clusters the main report names per risk or path group; the rest are counted. A
+repository of templates has hundreds, and naming each one buried the summary (the
+corpus x5: one line of 205 clusters); the paths document names every one."""
+
+
+def some_clusters(clusters: tuple[str, ...]) -> tuple[tuple[str, ...], int]:
+    """The clusters the main report names, and how many more there are."""
+    return clusters[:CLUSTERS_SHOWN], max(0, len(clusters) - CLUSTERS_SHOWN)
