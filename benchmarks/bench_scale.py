@@ -9,7 +9,8 @@ a library call and as the `capsa scan --jobs 1` command, its terminal report wri
 /dev/null; for an input small enough to be held in memory between the passes, also with
 every record pickled and compressed, as a larger input's are; and with every record
 written to disk, as an input beyond the spill's memory bound) and with `--jobs 2`, and a warm
-incremental re-scan after editing one file (`--cache-dir`, cold run first); wall time,
+incremental re-scan after editing one file (`--cache-dir`, cold run first), and the
+whole `capsa assess` pipeline writing every report (once per size); wall time,
 ratio to the floor measured in the same run, and peak RSS (`resource.getrusage`: the
 process itself, and its largest worker). checkov on the same folder when installed
 (`make bench-deps` puts it in `.venv-bench`; run offline, see `bench_scan.checkov_command`),
@@ -63,6 +64,17 @@ elif how == "cli":
             run()
         except SystemExit:
             pass  # exit 1: findings
+elif how == "assess":
+    import contextlib, os, tempfile
+    from capsa.cli.main import run
+    with tempfile.TemporaryDirectory(prefix="capsa-assess-") as out:
+        sys.argv = ["capsa", "assess", folder, "-o", out]
+        with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+            with contextlib.redirect_stderr(sink):
+                try:
+                    run()
+                except SystemExit:
+                    pass  # exit 1: open findings
 elif how == "checkov":
     import subprocess
     from benchmarks.bench_scan import checkov_binary, checkov_command
@@ -232,6 +244,7 @@ def main() -> None:
             cold = measure(folder, "scan", cache)
             _edit_one(folder)
             warm = measure(folder, "scan", cache)
+            assessed = measure(folder, "assess")
             baseline = measure(folder, "checkov", {}) if checkov is not None else None
             print(f"x{copies}: {len(files)} files; {before} before, {_load()} after")
             print(_line("C loader + CRS payloads", floor, floor))
@@ -249,6 +262,7 @@ def main() -> None:
             print(_line("grouped scan, --jobs 2", jobs2, floor))
             print(_line("cold run with --cache-dir", cold, floor))
             print(_line("warm re-scan after 1 edit", warm, floor))
+            print(_line("capsa assess, every report", assessed, floor))
             if baseline is None:
                 print("  checkov not installed (make bench-deps installs it); not measured")
             else:
