@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 from assessment_factory import finding, make_assessment, passed
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from capsa.assess.model import Assessment
 
@@ -28,3 +31,33 @@ def test_json_carries_schema_kind_and_camel_case_keys() -> None:
 def test_variable_values_are_not_part_of_the_inputs() -> None:
     data = json.loads(make_assessment().to_json())
     assert data["inputs"]["variables"] == ["AWS_REGION"]
+
+
+def _written(a: Assessment) -> bytes:
+    out = io.BytesIO()
+    a.write_json(out)
+    return out.getvalue()
+
+
+def test_the_json_written_a_field_at_a_time_is_to_json_byte_for_byte() -> None:
+    for a in (make_assessment(), make_assessment(with_paths=False)):
+        assert _written(a) == a.to_json().encode("utf-8")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    messages=st.lists(st.text(max_size=30), max_size=4),
+    lines=st.lists(st.one_of(st.none(), st.integers(1, 10**6)), min_size=4, max_size=4),
+    passes=st.integers(0, 3),
+)
+def test_any_findings_and_passes_write_as_to_json(
+    messages: list[str], lines: list[int | None], passes: int
+) -> None:
+    """Text with quotes, escapes, newlines and non-ASCII, lists empty or not, lines or
+    none: the streamed document never differs from the whole one."""
+    found = [
+        finding(fingerprint=f"{n:064x}", message=text, line=lines[n])
+        for n, text in enumerate(messages)
+    ]
+    a = make_assessment(found, [passed("CAPSA-IMG-001")] * passes)
+    assert _written(a) == a.to_json().encode("utf-8")

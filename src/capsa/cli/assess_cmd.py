@@ -117,6 +117,12 @@ def write_all(assessment: Any, out: Path, formats: list[ReportFormat] | None = N
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for fmt in formats or list(FILE_OF):
+        if fmt is ReportFormat.JSON:  # the largest by far: written as it is made
+            target = out / FILE_OF[fmt]
+            with target.open("wb") as handle:
+                assessment.write_json(handle)
+            written.append(target)
+            continue
         for name, text in render_documents(assessment, fmt).items():
             target = out / name
             target.write_text(text, encoding="utf-8")
