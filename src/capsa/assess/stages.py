@@ -26,6 +26,7 @@ from capsa.assess.convert import (
 from capsa.assess.fmea_stage import fmea_stage
 from capsa.assess.model import (
     CandidateThreat,
+    CheckOutcome,
     InputProblem,
     TrackingDecision,
 )
@@ -39,6 +40,7 @@ from capsa.assess.pipeline import (
 )
 from capsa.assess.repository_checks import run_repository_checks
 from capsa.assess.status import MitigationInput, ThreatInput
+from capsa.checks.findings import CheckResult
 from capsa.errors import InputError, Problem
 from capsa.examples import demo_path
 from capsa.graph.service import attack_paths, from_scan, threat_exposure
@@ -154,6 +156,8 @@ def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
             cluster_timeout=request.cluster_timeout,
             today=today,
             aws=request.aws,
+            keep_topology=False,  # grouped: memory follows a group; paths and FMEA read
+            keep_clusters=True,  # only the clusters' views
         )
     )
     if result.unusable:
@@ -164,8 +168,8 @@ def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
     shown = rebased(result)  # the records are portable; the graph reads the real paths
     stage = ScanStage(
         findings=[finding_record(f) for f in shown.findings],
-        passes=[outcome(p) for p in shown.passes],
-        unknown=[outcome(u) for u in shown.unknown],
+        passes=_in_check_order(shown.passes),
+        unknown=_in_check_order(shown.unknown),
         checks=[
             *(check_summary(c) for c in result.checks),
             *(check_summary(c) for c in result.cloud_checks),
@@ -174,10 +178,28 @@ def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
         errors=[problem(p) for p in result.errors],
         resources=result.summary.resources,
         result=result,
-        not_applicable=[outcome(n) for n in shown.not_applicable],
+        not_applicable=_in_check_order(shown.not_applicable),
         skipped_files=skipped,
     )
     return stage
+
+
+def _in_check_order(results: Sequence[CheckResult]) -> list[CheckOutcome]:
+    """Results by check, then file, line and resource: a scan lists them as it evaluated
+    them, which depends on how it grouped the input (findings it sorts already)."""
+
+    def place(result: CheckResult) -> tuple[str, str, int, str, str, str]:
+        where, what = result.location, result.resource
+        return (
+            result.check_id,
+            where.path,
+            where.line or 0,
+            what.kind,
+            what.namespace or "",
+            what.name,
+        )
+
+    return [outcome(r) for r in sorted(results, key=place)]
 
 
 # --- attack paths ----------------------------------------------------------------------
@@ -187,7 +209,7 @@ def path_stage(model: SystemModel, scan: ScanStage) -> PathStage:
     """Build the attack graph from the evaluated deployment, then rank paths and cut."""
     if scan.result is None:
         return PathStage()
-    if scan.result.topology is None:
+    if scan.result.clusters is None:
         return PathStage(errors=[_no_paths("the scan gave no topology to build a graph from")])
     found = attack_paths(from_scan(scan.result), model=model)
     report = found.report

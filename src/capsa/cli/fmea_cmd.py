@@ -102,6 +102,8 @@ def fmea(
                     cluster=cluster,
                     kubeconfig=kubeconfig,
                     context=context,
+                    keep_topology=False,  # grouped: the FMEA reads only the clusters' views
+                    keep_clusters=True,
                 )
             )
             print_problems(result.errors)

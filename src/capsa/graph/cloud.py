@@ -39,7 +39,7 @@ from capsa.kube import dig
 from capsa.sources.aws.facts import CloudFacts, Principal, account_of_arn, cluster_of, role_of
 
 if TYPE_CHECKING:
-    from capsa.capi.topology import Topology
+    from capsa.capi.clusters import ClusterView
     from capsa.sources.resource import Resource
 
 CLOUD_NAMESPACE = "aws"  # namespace of clusters known only from the account's tags
@@ -78,13 +78,11 @@ _PROFILE_FIELDS = (
 )
 
 
-def _profiles_named(topology: Topology | None) -> list[tuple[Resource, str]]:
+def _profiles_named(views: Sequence[ClusterView]) -> list[tuple[Resource, str]]:
     """(machine resource, instance profile name) for every machine template, machine or
     pool of a cluster that names its instance profile."""
-    if topology is None:
-        return []
     found: list[tuple[Resource, str]] = []
-    for view in topology.clusters:
+    for view in views:
         for member in view.members:
             for fields in _PROFILE_FIELDS:
                 name = dig(member.resource.body, *fields)
@@ -95,7 +93,7 @@ def _profiles_named(topology: Topology | None) -> list[tuple[Resource, str]]:
 
 
 def with_cloud(
-    deployment: Deployment, sources: Sequence[CloudFacts], topology: Topology | None = None
+    deployment: Deployment, sources: Sequence[CloudFacts], views: Sequence[ClusterView] = ()
 ) -> Deployment:
     """`deployment` with the evidence scopes of every tagged cloud resource (and, when
     the manifests gave no cluster, the clusters the account's tags name). A role whose
@@ -112,7 +110,7 @@ def with_cloud(
     # (per source, it walked every cluster member again: the corpus x20 has 20)
     named = [
         (profile, deployment.scopes_for(m.kind, m.namespace, m.name, m.origin.path))
-        for m, profile in _profiles_named(topology)
+        for m, profile in _profiles_named(views)
     ]
 
     def add(kind: str, arn: str, cluster: str | None, role: str | None) -> list[str]:

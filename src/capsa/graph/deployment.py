@@ -173,6 +173,11 @@ def cluster_keys(views: Sequence[ClusterView]) -> list[str]:
 
 
 def from_topology(topology: Topology) -> Deployment:
+    """`from_views` of the topology's clusters."""
+    return from_views(topology.clusters)
+
+
+def from_views(views: Sequence[ClusterView]) -> Deployment:
     """One ClusterSpec per cluster identity (views of one identity merge; templates with
     an unresolved name stay apart per file); resources outside clusters count for the
     management scope."""
@@ -187,7 +192,7 @@ def from_topology(topology: Topology) -> Deployment:
         scopes.setdefault(key, {})[scope] = None
         placed.setdefault((*key, res.origin.path), {})[scope] = None
 
-    for view, ckey in zip(topology.clusters, cluster_keys(topology.clusters), strict=True):
+    for view, ckey in zip(views, cluster_keys(views), strict=True):
         worker_pools, belongs = _worker_pools(view)
         pools = [PoolSpec(CONTROL_PLANE_POOL, "control-plane")]
         pools += [PoolSpec(p, "worker") for p in worker_pools]

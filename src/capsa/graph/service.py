@@ -24,7 +24,7 @@ from capsa.graph.build import (
 )
 from capsa.graph.cloud import cloud_principals, with_cloud
 from capsa.graph.controls import checks_of
-from capsa.graph.deployment import Deployment, from_topology, generic
+from capsa.graph.deployment import Deployment, from_views, generic
 from capsa.graph.evidence import MitigationEvidence, build_evidence
 from capsa.graph.search import PathReport, analyse
 from capsa.graph.techniques import TechniqueCatalogue, load_techniques
@@ -68,9 +68,10 @@ def from_scan(result: ScanResult) -> Scan:
     """Evidence from a scan's findings and passes, attributed to the clusters of the
     topology they were computed on. Without a topology (nothing could be read) the
     generic cluster is searched, every mitigation unknown."""
-    if result.topology is None:
+    views = result.clusters
+    if views is None:
         return Scan(generic(), MitigationEvidence(), (), result.errors, True)
-    deployment = with_cloud(from_topology(result.topology), result.cloud_sources, result.topology)
+    deployment = with_cloud(from_views(views), result.cloud_sources, views)
     mitigations = {c.id: c.mitigation for c in result.checks}
     mitigations.update({c.id: c.mitigation for c in result.cloud_checks})
     mitigations.update({c.id: c.mitigation for c in result.live_checks})
@@ -112,6 +113,8 @@ def scan_manifests(
         ignore_file=ignore_file,
         aws=aws,
         cluster_timeout=cluster_timeout,
+        keep_topology=False,  # grouped: memory follows a group; the graph reads the views
+        keep_clusters=True,
     )
     return from_scan(scan(request))
 

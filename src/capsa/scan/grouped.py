@@ -17,11 +17,12 @@ from __future__ import annotations
 import os
 import pickle
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, TextIO
 
 from capsa import __version__
+from capsa.capi.clusters import ClusterView
 from capsa.capi.index import resource_key
 from capsa.capi.rbac import rbac_facts
 from capsa.capi.topology import SharedFacts, Topology, build_topology, shared_facts
@@ -41,7 +42,7 @@ from capsa.scan.cache import (
     variables_key,
 )
 from capsa.scan.heap import now_and_then, release_free_memory
-from capsa.scan.plan import GROUP_BUDGET, Group, plan_groups
+from capsa.scan.plan import GROUP_BUDGET, Group, Place, place_of, plan_groups
 from capsa.scan.pool import run_ordered
 from capsa.scan.sharing import Sharing
 from capsa.scan.skeleton import interned, pack, skeleton, split, unpack
@@ -501,6 +502,7 @@ class GroupOutcome:
     problems: list[Problem]
     inline: dict[str, InlineSuppressions]
     inline_problems: list[Problem]
+    clusters: tuple[ClusterView, ...] = ()  # the views of the Clusters it owns, if asked
 
 
 def evaluate_group(
@@ -509,8 +511,10 @@ def evaluate_group(
     reading: Reading,
     shared: SharedFacts | None,
     checks: Sequence[Check],
+    keep_clusters: bool = False,
 ) -> GroupOutcome:
-    """Resolve a group's files and run `checks` on the objects it owns."""
+    """Resolve a group's files and run `checks` on the objects it owns; with
+    `keep_clusters`, keep the views of the Clusters it owns too (`_owned_views`)."""
     resources = load_group(group, first, reading)
     topology = build_topology(resources, shared=shared)
     if shared is None:  # the group is the whole input (`_plan`)
@@ -520,7 +524,19 @@ def evaluate_group(
     resolved = {id(r) for r in topology.resolved_resources}
     evaluation = evaluate(targets, checks, topology.context_for)
     inline, inline_problems = collect_inline([r for r in targets if id(r) in resolved])
-    return GroupOutcome(evaluation, list(topology.problems), inline, inline_problems)
+    clusters = _owned_views(topology, owned) if keep_clusters else ()
+    return GroupOutcome(evaluation, list(topology.problems), inline, inline_problems, clusters)
+
+
+def _owned_views(topology: Topology, owned: set[str]) -> tuple[ClusterView, ...]:
+    """The views of the Clusters read from `owned` files, as the whole input resolves
+    them (a group loads each one's closure), without the per-cluster copies of class
+    templates (`resolved`): only the checks read those, and they ran here."""
+    return tuple(
+        replace(view, resolved=())
+        for view in topology.clusters
+        if view.cluster.origin.path in owned
+    )
 
 
 def _owned_targets(
@@ -596,10 +612,13 @@ class Evaluating:
     shared: SharedFacts | None
     checks: Sequence[Check]
     sharing: Sharing = field(default_factory=Sharing)
+    keep_clusters: bool = False
 
     def evaluated(self, group: Group, key: str | None) -> GroupOutcome:
         """`evaluate_group`, its entry written to the cache under `key` (if any)."""
-        outcome = evaluate_group(group, self.first, self.reading, self.shared, self.checks)
+        outcome = evaluate_group(
+            group, self.first, self.reading, self.shared, self.checks, self.keep_clusters
+        )
         cache = self.reading.cache
         if cache is not None and key is not None:
             cache.save_group(key, _outcome_to_cache(outcome))
@@ -619,7 +638,9 @@ def _evaluate_packed(
     number, group, done_with = item
     first, reading = evaluating.first, evaluating.reading
     cache = reading.cache
-    key = _group_key(group, first, context) if cache is not None and context else None
+    # cache entries hold results, not cluster views: a scan keeping views evaluates all
+    cached = cache is not None and not evaluating.keep_clusters
+    key = _group_key(group, first, context) if cached and context else None
     packed: GroupBlock
     if cache is not None and key is not None and cache.has_group(key):
         packed = FromCache(key)
@@ -702,6 +723,8 @@ class GroupedScan:
     problems: list[Problem]  # the topology's and inline annotations' problems
     inline: dict[str, InlineSuppressions]
     groups: int
+    # with `keep_clusters`: every Cluster's view, in the order the whole input gives
+    clusters: tuple[ClusterView, ...] | None = None
 
 
 def scan_groups(
@@ -712,8 +735,11 @@ def scan_groups(
     budget: int | None = None,
     jobs: int = 1,
     cache_dir: str | None = None,
+    keep_clusters: bool = False,
 ) -> GroupedScan:
-    """Pass one, the plan and pass two over every group, merged in group order."""
+    """Pass one, the plan and pass two over every group, merged in group order. With
+    `keep_clusters`, each group also gives the views of the Clusters it owns (what the
+    attack graph and the FMEA read), merged in the whole input's order."""
     cache = Cache(cache_dir) if cache_dir is not None else None
     with Spill() as spill:
         reading = Reading(variables, spill, cache, stdin)
@@ -728,7 +754,7 @@ def scan_groups(
                 shared_key(planned.shared),
                 first.kustomize_key,
             )
-        evaluating = Evaluating(first, reading, planned.shared, checks)
+        evaluating = Evaluating(first, reading, planned.shared, checks, keep_clusters=keep_clusters)
         work = partial(_evaluate_packed, evaluating=evaluating, context=context)
         done_with = _last_loads(planned.groups, first, spill)
         items = list(zip(range(len(planned.groups)), planned.groups, done_with, strict=True))
@@ -738,28 +764,42 @@ def scan_groups(
             # one process, as with standard input)
             spill.holding = spill.private = False
         outcomes = run_ordered(work, items, jobs)
-        done = _merge_outcomes(outcomes, planned.groups, evaluating)
-    return GroupedScan(first, *done, len(planned.groups))
+        evaluation, problems, inline, views = _merge_outcomes(outcomes, planned.groups, evaluating)
+    clusters = _in_whole_order(views, planned.cluster_order) if keep_clusters else None
+    return GroupedScan(first, evaluation, problems, inline, len(planned.groups), clusters)
+
+
+def _in_whole_order(
+    views: list[ClusterView], order: Mapping[Place, int]
+) -> tuple[ClusterView, ...]:
+    """The groups' views as the whole input orders its clusters (grouped by name, a name
+    where it first appears): the order planning saw. One group holding the whole input
+    plans nothing (`order` is empty) and its order is the whole's already."""
+    if not order:
+        return tuple(views)
+    return tuple(sorted(views, key=lambda view: order[place_of(view.cluster)]))
 
 
 def _merge_outcomes(
     outcomes: list[GroupBlock], groups: Sequence[Group], evaluating: Evaluating
-) -> tuple[EvaluationResult, list[Problem], dict[str, InlineSuppressions]]:
+) -> tuple[EvaluationResult, list[Problem], dict[str, InlineSuppressions], list[ClusterView]]:
     """Every group's outcome merged in group order, each block decoded (and freed) in
     turn. Runs while the spill is open: a cache entry that does not validate has its
     group evaluated here."""
     merged = EvaluationResult()
     problems: list[Problem] = []
     inline = dict(evaluating.first.inline)
+    views: list[ClusterView] = []
     outcomes.reverse()
     for group in groups:
         done = decode_outcome(outcomes.pop(), group, evaluating)
         merge(merged, done.evaluation)
+        views.extend(done.clusters)
         problems.extend(done.problems)
         problems.extend(done.inline_problems)
         for identity, entry in done.inline.items():
             inline.setdefault(identity, entry)
-    return merged, problems, inline
+    return merged, problems, inline, views
 
 
 @dataclass(frozen=True)
@@ -769,6 +809,7 @@ class _Planned:
 
     groups: tuple[Group, ...]
     shared: SharedFacts | None
+    cluster_order: Mapping[Place, int] = field(default_factory=dict)  # `Plan.cluster_order`
 
 
 def _plan(first: FirstPass, spill: Spill, budget: int, cached: bool) -> _Planned:
@@ -793,7 +834,7 @@ def _plan(first: FirstPass, spill: Spill, budget: int, cached: bool) -> _Planned
     _forget_blocks(keys, spill)
     del skeletons, sharing, bodies  # planning was their only use
     release_free_memory()
-    return _Planned(planned.groups, planned.shared)
+    return _Planned(planned.groups, planned.shared, planned.cluster_order)
 
 
 def _last_loads(groups: Sequence[Group], first: FirstPass, spill: Spill) -> list[tuple[int, ...]]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from capsa.capi import kinds
@@ -78,10 +78,32 @@ class Group:
     loads: tuple[int, ...]
 
 
+Place = tuple[str, int, str, str, str, str]
+"""Where a Cluster was read (`place_of`): its file, line, carrier, generator, namespace
+and name."""
+
+
+def place_of(cluster: Resource) -> Place:
+    """What tells a Cluster apart from every other in the input, whichever part of the
+    input resolved it."""
+    origin = cluster.origin
+    return (
+        origin.path,
+        origin.line or 0,
+        origin.carrier or "",
+        origin.generated or "",
+        namespace_of(cluster),
+        cluster.name,
+    )
+
+
 @dataclass(frozen=True)
 class Plan:
     groups: tuple[Group, ...]
     shared: SharedFacts
+    # each Cluster's place in the whole input's order of clusters, which groups by name
+    # first: a merge of the groups' clusters is sorted by it
+    cluster_order: Mapping[Place, int] = field(default_factory=dict)
 
 
 def plan_groups(
@@ -135,7 +157,8 @@ def plan_groups(
     for view in clusters:
         for member in view.members:
             link(member.resource, claimed[resource_key(member.resource)])
-    return Plan(_pack(needs, sizes, budget), shared)
+    order = {place_of(view.cluster): at for at, view in enumerate(clusters)}
+    return Plan(_pack(needs, sizes, budget), shared, order)
 
 
 def _distinct_selectors(resource_sets: Sequence[Resource]) -> list[Mapping[str, Any]]:

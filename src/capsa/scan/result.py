@@ -16,6 +16,7 @@ from capsa.checks.suppressions import AppliedSuppression, RefusedSuppression, Su
 from capsa.errors import Problem
 
 if TYPE_CHECKING:
+    from capsa.capi.clusters import ClusterView
     from capsa.capi.topology import Topology
     from capsa.checks.model import Check
     from capsa.cloud.model import CloudCheck
@@ -98,6 +99,17 @@ class ScanResult:
     notes: tuple[Problem, ...] = ()  # skipped on purpose (not a Kubernetes object), not errors
     root: str | None = None  # the absolute scan root (locations are made relative to it)
     relative: bool = False  # locations already made relative to `root` (`scan.locations`)
+    # a grouped scan keeping its clusters (`ScanRequest.keep_clusters`): no topology, but
+    # every Cluster's view, in the order the whole topology gives them
+    cluster_views: tuple[ClusterView, ...] | None = None
+
+    @property
+    def clusters(self) -> tuple[ClusterView, ...] | None:
+        """Every Cluster's view, from the topology or kept by a grouped scan; None when
+        the scan kept neither (nothing to build an attack graph or an FMEA from)."""
+        if self.cluster_views is not None:
+            return self.cluster_views
+        return self.topology.clusters if self.topology is not None else None
 
     @property
     def open_findings(self) -> tuple[Finding, ...]:

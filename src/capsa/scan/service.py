@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, TextIO
 
+from capsa.capi.clusters import ClusterView
 from capsa.capi.topology import Topology, build_topology
 from capsa.checks.catalog import load_checks
 from capsa.checks.engine import EvaluationResult, evaluate
@@ -65,8 +66,10 @@ class ScanRequest:
     checks: Sequence[Check] | None = None
     aws: AwsOptions | None = None  # read this AWS account (None: no live cloud read)
     # False: the result carries no topology, and files are scanned group by group
-    # (memory follows the largest group); the attack graph and the FMEA need it kept
+    # (memory follows the largest group); with `keep_clusters` the groups also give
+    # every Cluster's view, all the attack graph and the FMEA read of the topology
     keep_topology: bool = True
+    keep_clusters: bool = False
     jobs: int = 1  # processes for a grouped scan (results identical for any number)
     cache_dir: str | None = None  # incremental cache of a grouped scan (None: no cache)
     root: str | None = None  # locations relative to this (None: the paths' own root)
@@ -265,6 +268,7 @@ def _grouped(request: ScanRequest, checks: Sequence[Check]) -> _Evaluated:
         checks,
         jobs=request.jobs,
         cache_dir=request.cache_dir,
+        keep_clusters=request.keep_clusters,
     )
     first = done.first
     read.problems.extend(first.problems)
@@ -273,7 +277,7 @@ def _grouped(request: ScanRequest, checks: Sequence[Check]) -> _Evaluated:
     read.resource_count = first.resources
     if request.aws is not None:
         _read_aws(request.aws, read)
-    return _Evaluated(read, None, done.evaluation, done.problems, done.inline)
+    return _Evaluated(read, None, done.evaluation, done.problems, done.inline, done.clusters)
 
 
 def _whole(request: ScanRequest, checks: Sequence[Check]) -> _Evaluated:
@@ -294,6 +298,7 @@ class _Evaluated:
     evaluation: EvaluationResult
     problems: list[Problem]  # the topology's and inline annotations'
     inline: Mapping[str, InlineSuppressions]
+    clusters: tuple[ClusterView, ...] | None = None  # kept by a grouped scan, if asked
 
 
 def _scan(request: ScanRequest) -> ScanResult:
@@ -363,6 +368,7 @@ def _scan(request: ScanRequest) -> ScanResult:
         checks=checks,
         live_checks=_live_checks() if read.live else (),
         topology=topology,
+        cluster_views=done.clusters,
         cloud_checks=cloud.checks if read.cloud else (),
         cloud_sources=tuple(read.cloud),
         cloud_note=cloud.note,

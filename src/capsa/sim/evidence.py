@@ -180,7 +180,7 @@ def scopes(
     ttl = token_ttl(result.findings, display) if result is not None else None
     if ttl is not None:
         shared[TTL] = ttl
-    views = result.topology.clusters if result is not None and result.topology else ()
+    views = (result.clusters or ()) if result is not None else ()
     if not views:
         return [Scope(NO_EVIDENCE, None, {**catalogue.defaults(), **shared})]
     out = []
