@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "src" / "capsa" / "examples" / "capa-demo"
 TEMPLATES = ROOT / "tests" / "graph" / "fixtures" / "templates"
 CORPUS = ROOT.parent / "shared" / "corpus"
+TIED = Path(__file__).parent / "fixtures" / "tied"
 
 
 def _budget(monkeypatch: pytest.MonkeyPatch, budget: int | None) -> None:
@@ -132,15 +133,32 @@ def _whole_scan(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stages, "scan", whole)
 
 
-@pytest.mark.parametrize("source", ["copies", "corpus"])
+def _tied(target: Path) -> list[str]:
+    """Two Clusters `team-g/gamma` of one ClusterClass, one carried in a
+    ClusterResourceSet payload of an earlier file: the class templates' copies of both
+    share a name and a place, and their results differ only in their reasons. The whole
+    evaluates them in view order, a grouped scan with the group of each Cluster's file."""
+    target.mkdir()
+    shutil.copy(
+        ROOT / "tests" / "capi" / "fixtures" / "clusterclass-v1beta1.yaml", target / "m-class.yaml"
+    )
+    for part in TIED.iterdir():
+        shutil.copy(part, target / part.name)
+    return [str(target)]
+
+
+@pytest.mark.parametrize("source", ["copies", "tied", "corpus"])
 def test_an_assessment_made_group_by_group_is_the_whole_one(
     source: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if source == "corpus" and not CORPUS.is_dir():
         pytest.skip("shared corpus not available")
-    paths = _copies(DEMO, tmp_path, 2) if source == "copies" else [str(CORPUS)]
+    if source == "corpus":
+        paths = [str(CORPUS)]
+    else:
+        paths = _copies(DEMO, tmp_path, 2) if source == "copies" else _tied(tmp_path / "in")
     request = AssessRequest(paths=paths, now=datetime(2026, 3, 1, tzinfo=UTC))
-    _budget(monkeypatch, 1 if source == "copies" else 300)
+    _budget(monkeypatch, 300 if source == "corpus" else 1)
     grouped_json = assess(request).to_json()
     _whole_scan(monkeypatch)
     assert assess(request).to_json() == grouped_json

@@ -185,18 +185,25 @@ def scan_stage(request: AssessRequest, paths: Sequence[str]) -> ScanStage:
 
 
 def _in_check_order(results: Sequence[CheckResult]) -> list[CheckOutcome]:
-    """Results by check, then file, line and resource: a scan lists them as it evaluated
-    them, which depends on how it grouped the input (findings it sorts already)."""
+    """Results by check, then file, line and resource, then what else tells them apart:
+    a scan lists them as it evaluated them, which depends on how it grouped the input
+    (findings it sorts already). A total order, so both scans give one list: copies of a
+    class's templates for two same-named Clusters share a place and differ only in the
+    reasons their results give."""
 
-    def place(result: CheckResult) -> tuple[str, str, int, str, str, str]:
+    def place(result: CheckResult) -> tuple[str | int, ...]:
         where, what = result.location, result.resource
         return (
             result.check_id,
             where.path,
             where.line or 0,
+            where.carrier or "",
             what.kind,
             what.namespace or "",
             what.name,
+            what.api_version,
+            result.reason or "",
+            result.by_default or "",
         )
 
     return [outcome(r) for r in sorted(results, key=place)]
@@ -210,7 +217,7 @@ def path_stage(model: SystemModel, scan: ScanStage) -> PathStage:
     if scan.result is None:
         return PathStage()
     if scan.result.clusters is None:
-        return PathStage(errors=[_no_paths("the scan gave no topology to build a graph from")])
+        return PathStage(errors=[_no_paths("the scan kept no clusters to build a graph from")])
     found = attack_paths(from_scan(scan.result), model=model)
     report = found.report
     return PathStage(
