@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
+import pytest
 from assessment_factory import finding, make_assessment, passed
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -61,3 +63,24 @@ def test_any_findings_and_passes_write_as_to_json(
     ]
     a = make_assessment(found, [passed("CAPSA-IMG-001")] * passes)
     assert _written(a) == a.to_json().encode("utf-8")
+
+
+def test_a_failed_json_write_leaves_the_previous_report_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from capsa.cli.assess_cmd import ReportFormat, write_all
+
+    a = make_assessment([finding()])
+    write_all(a, tmp_path, [ReportFormat.JSON])
+    before = (tmp_path / "assessment.json").read_bytes()
+    assert before == a.to_json().encode("utf-8")
+
+    def half_then_fail(self: Assessment, out: io.BufferedIOBase) -> None:
+        out.write(b'{\n  "schema": ')
+        raise OSError("disk full")
+
+    monkeypatch.setattr(Assessment, "write_json", half_then_fail)
+    with pytest.raises(OSError, match="disk full"):
+        write_all(a, tmp_path, [ReportFormat.JSON])
+    assert (tmp_path / "assessment.json").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["assessment.json"]

@@ -119,8 +119,14 @@ def write_all(assessment: Any, out: Path, formats: list[ReportFormat] | None = N
     for fmt in formats or list(FILE_OF):
         if fmt is ReportFormat.JSON:  # the largest by far: written as it is made
             target = out / FILE_OF[fmt]
-            with target.open("wb") as handle:
-                assessment.write_json(handle)
+            partial = target.with_name(f".{target.name}.part")
+            try:
+                with partial.open("wb") as handle:
+                    assessment.write_json(handle)
+            except BaseException:
+                partial.unlink(missing_ok=True)  # the previous report stays whole
+                raise
+            partial.replace(target)
             written.append(target)
             continue
         for name, text in render_documents(assessment, fmt).items():
