@@ -3,8 +3,8 @@ process so its peak memory is its own.
 
 Prints, per size and in one run: PyYAML's C loader parsing the same files plus the
 ClusterResourceSet payloads capsa parses (the floor; its process imports PyYAML only),
-the scan that keeps the whole input and its topology (`keep_topology=True`, as `capsa
-paths`/`assess` run it, and every scan before grouping), the grouped scan serially (as
+the scan that keeps the whole input and its topology (`keep_topology=True`, as every
+scan ran before grouping and a `--cluster` run still does), the grouped scan serially (as
 a library call and as the `capsa scan --jobs 1` command, its terminal report written to
 /dev/null; for an input small enough to be held in memory between the passes, also with
 every record pickled and compressed, as a larger input's are; and with every record

@@ -1,7 +1,8 @@
 """What the attack graph is instantiated over: workload clusters, their machine groups,
 the cloud accounts and management namespaces they share.
 
-Built from the scanner's topology (`from_topology`) or, on request, one generic cluster
+Built from the clusters' views a scan gives (`from_views`; `from_topology` for a
+topology at hand) or, on request, one generic cluster
 standing for what the model describes (`generic`). Also records which evidence scopes
 each resource belongs to, so check results can be attributed to clusters.
 

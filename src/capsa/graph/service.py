@@ -65,9 +65,9 @@ class PathsResult:
 
 
 def from_scan(result: ScanResult) -> Scan:
-    """Evidence from a scan's findings and passes, attributed to the clusters of the
-    topology they were computed on. Without a topology (nothing could be read) the
-    generic cluster is searched, every mitigation unknown."""
+    """Evidence from a scan's findings and passes, attributed to the clusters they were
+    computed on (`ScanResult.clusters`). A scan that kept no clusters (neither a
+    topology nor their views) gives the generic cluster, every mitigation unknown."""
     views = result.clusters
     if views is None:
         return Scan(generic(), MitigationEvidence(), (), result.errors, True)
