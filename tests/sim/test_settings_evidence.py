@@ -93,3 +93,20 @@ def test_the_token_ttl_comes_from_the_live_check() -> None:
     ttl = token_ttl(findings)
     assert ttl is not None and (ttl.value, ttl.source) == (3600, "evidence")
     assert token_ttl(example_findings(check, check.examples.pass_[0])) is None
+
+
+def test_templates_of_one_unresolved_name_are_scopes_apart() -> None:
+    """Named as the attack graph names clusters: two template files whose Cluster is
+    `${CLUSTER_NAME}` are two scopes, each with its file, not one name twice."""
+    fixture = Path(__file__).parents[1] / "graph" / "fixtures" / "templates"
+    result = scan(ScanRequest(paths=[str(fixture)], keep_topology=False, keep_clusters=True))
+    names = {s.name for s in scopes(result, load_settings())}
+    assert names == {
+        "default/${CLUSTER_NAME}@hardened.yaml",
+        "default/${CLUSTER_NAME}@plain.yaml",
+    }
+
+
+def test_the_example_s_clusters_keep_their_names() -> None:
+    names = {s.name for s in scopes(_demo(), load_settings())}
+    assert names and not any("@" in n for n in names)

@@ -18,6 +18,7 @@ from typing import Any
 from capsa.capi.clusters import ClusterView
 from capsa.capi.context import ROLE_CONTROL_PLANE, ROLE_WORKER, HealthCheck
 from capsa.checks.findings import Finding, shown
+from capsa.graph.deployment import cluster_keys
 from capsa.kube import dig
 from capsa.live.bootstrap import TTL_FLAG, parse_go_duration
 from capsa.scan.result import ScanResult
@@ -184,9 +185,11 @@ def scopes(
     if not views:
         return [Scope(NO_EVIDENCE, None, {**catalogue.defaults(), **shared})]
     out = []
-    for view in views:
+    # named as the attack graph names them: templates whose name is an unresolved
+    # variable are one cluster per file (`namespace/${NAME}@file`), not one name repeated
+    for view, key in zip(views, cluster_keys(views), strict=True):
         for role in ROLES:
             found = _role_settings(view, role, catalogue, display)
             values = {**catalogue.defaults(), **shared, **found}
-            out.append(Scope(shown(f"{view.namespace}/{view.name}"), role, values))
+            out.append(Scope(key, role, values))
     return out
