@@ -56,3 +56,18 @@ def test_table_top_limits_rows_and_says_how_many_more() -> None:
     more = len(report.ranked("flow-2")) - 2
     assert f"{more} more in flow-2" in text
     assert text.count("flow-2:") == 2
+
+
+def test_a_profile_names_each_scope_once_and_counts_the_rest() -> None:
+    from capsa.report.fmea_text import profile_text
+    from capsa.sim.records import ProfileRecord
+
+    many = ProfileRecord(id=1, scopes=[f"ns/c{n} (workers)" for n in range(5)])
+    assert profile_text(many) == (
+        "profile 1 (5 scopes): ns/c0 (workers), ns/c1 (workers), ns/c2 (workers) and 2 more"
+    )
+    alike = ProfileRecord(id=2, scopes=["default/${CLUSTER_NAME} (workers)"] * 4)
+    assert profile_text(alike) == "profile 2 (4 scopes): default/${CLUSTER_NAME} (workers)"
+    few = ProfileRecord(id=3, scopes=["a (workers)", "b (workers)"])
+    assert profile_text(few) == "profile 3: a (workers), b (workers)"
+    assert profile_text(ProfileRecord(id=4)) == "profile 4: -"

@@ -134,3 +134,29 @@ def test_plain_lines_are_escaped_and_reach_a_recording_console() -> None:
     recorder = console(file=io.StringIO(), width=80, color_system=None, record=True)
     print_lines(recorder, lines)
     assert recorder.export_text() == buffer.getvalue()
+
+
+def _with_clusters(count: int) -> PathReport:
+    import dataclasses
+
+    report = _paths()
+    names = tuple(f"team-{n}/cluster-{n}" for n in range(count))
+    paths = tuple(dataclasses.replace(p, clusters=names) for p in report.paths)
+    return dataclasses.replace(report, paths=paths)
+
+
+def test_a_path_names_three_clusters_and_counts_the_rest() -> None:
+    """A repository of templates has hundreds of clusters per path: the corpus x20 made
+    `capsa paths` print 10 MB. The JSON format lists every one."""
+    report = _with_clusters(5)
+    text = _text(lambda out, compact: print_paths(out, report, None, compact))
+    _fits(text)
+    flat = " ".join(text.split())
+    assert "team-2/cluster-2 and 2 more (--format json lists them)" in flat
+    assert "team-3/cluster-3" not in text
+
+
+def test_a_path_with_few_clusters_names_each() -> None:
+    report = _with_clusters(3)
+    text = _text(lambda out, compact: print_paths(out, report, None, compact))
+    assert "team-2/cluster-2" in text and " more" not in text

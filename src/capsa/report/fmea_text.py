@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from capsa.display import listed
 from capsa.sim.records import FailureMode, FlowRecord, FmeaReport, ProfileRecord
 from capsa.sim.state import Outcome
 
@@ -42,9 +43,19 @@ def failing_steps(report: FmeaReport, flow: str) -> dict[str, str]:
     return {top.step: f"{top.id}: {outcome_text(top)} (RPN {top.rpn})"}
 
 
+SCOPES_SHOWN = 3
+"""Scopes a profile line names on the terminal; `--format json` lists every one."""
+
+
 def profile_text(profile: ProfileRecord) -> str:
-    where = ", ".join(profile.scopes) or "-"
-    return f"profile {profile.id}: {where}"
+    """A settings profile and the scopes that share it, each name once (clusters whose
+    names are unresolved variables show alike), a few named and the rest counted."""
+    names = list(dict.fromkeys(profile.scopes))
+    if not names:
+        return f"profile {profile.id}: -"
+    count = len(profile.scopes)
+    counted = f" ({count} scopes)" if count > len(names) or len(names) > SCOPES_SHOWN else ""
+    return f"profile {profile.id}{counted}: {listed(names, SCOPES_SHOWN)}"
 
 
 def setting_text(value: bool | int) -> str:
