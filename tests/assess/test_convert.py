@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 
+from pydantic import TypeAdapter
+
 from capsa.assess.convert import cut_entries, finding_record, outcome, path_record
+from capsa.assess.model import FindingRecord
 from capsa.checks.findings import CheckResult, Finding, Location, ResourceRef, Severity
 from capsa.graph.evidence import EvidenceRef
 from capsa.graph.search import AttackPath, Cut, CutMitigation, Step
@@ -25,7 +28,7 @@ def test_a_finding_keeps_its_resource_and_location_values() -> None:
     )  # fmt: skip
     record = finding_record(finding)
     assert record.resource is REF and record.location == WHERE
-    data = json.loads(record.model_dump_json(by_alias=True))
+    data = json.loads(TypeAdapter(FindingRecord).dump_json(record, by_alias=True))
     assert data["resource"] == {
         "apiVersion": REF.api_version,
         "kind": "AWSCluster",
