@@ -71,3 +71,15 @@ def test_a_profile_names_each_scope_once_and_counts_the_rest() -> None:
     few = ProfileRecord(id=3, scopes=["a (workers)", "b (workers)"])
     assert profile_text(few) == "profile 3: a (workers), b (workers)"
     assert profile_text(ProfileRecord(id=4)) == "profile 4: -"
+
+
+def test_a_long_scope_name_is_never_cut_in_the_table() -> None:
+    """Template clusters are named with their file (`ns/${NAME}@path`), longer than a
+    line: the profile line wraps at spaces and keeps each name whole."""
+    from capsa.sim.records import ProfileRecord
+
+    long = "default/${CLUSTER_NAME}@copy00/cluster-api/" + "x" * 70 + ".yaml (workers)"
+    report = run_fmea(_model(), flows=["flow-2"])
+    report = report.model_copy(update={"profiles": [ProfileRecord(id=1, scopes=[long])]})
+    text = render_fmea_table(report)
+    assert "default/${CLUSTER_NAME}@copy00/cluster-api/" + "x" * 70 + ".yaml" in text

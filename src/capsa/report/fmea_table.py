@@ -18,14 +18,15 @@ from capsa.report.fmea_text import (
     summary_line,
     threats_text,
 )
+from capsa.report.terminal_list import print_wrapped
 from capsa.sim.records import FmeaReport
 
 
 def render_fmea_table(report: FmeaReport, width: int = 80, top: int | None = None) -> str:
     console = Console(file=io.StringIO(), width=width, record=True, color_system=None)
     console.print(f"FMEA of {report.model}: {summary_line(report)}", soft_wrap=False)
-    for profile in report.profiles:
-        console.print(profile_text(profile))
+    for profile in report.profiles:  # wrapped at spaces only: a scope's name stays whole
+        print_wrapped(console, profile_text(profile))
     for flow in report.flows:
         modes = report.ranked(flow.id)
         for residue in flow.by_design:
