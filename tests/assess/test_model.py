@@ -84,3 +84,24 @@ def test_a_failed_json_write_leaves_the_previous_report_whole(
         write_all(a, tmp_path, [ReportFormat.JSON])
     assert (tmp_path / "assessment.json").read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["assessment.json"]
+
+
+def test_every_list_of_records_is_written_one_item_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Findings, passes and the other result lists are dataclasses, paths are models:
+    each item is serialized apart, and no list is made whole as one string."""
+    import capsa.assess.model as model
+
+    items: list[object] = []
+    original = model._item_json
+
+    def counted(item: object) -> str:
+        items.append(item)
+        return original(item)
+
+    monkeypatch.setattr(model, "_item_json", counted)
+    a = make_assessment([finding(), finding(fingerprint="e" * 64)], [passed("CAPSA-IMG-001")])
+    assert _written(a) == a.to_json().encode("utf-8")
+    for records in (a.findings, a.passes, a.paths):
+        assert records and all(any(r is i for i in items) for r in records)

@@ -6,13 +6,14 @@ Writers (Markdown, HTML, SARIF, JSON) and `capsa diff` read only this, so a save
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, BinaryIO, ClassVar, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from capsa import SCHEMA as SCHEMA
 from capsa.checks.findings import WIRE
@@ -409,17 +410,43 @@ class Assessment(_Frozen):
         for at, (name, info) in enumerate(type(self).model_fields.items()):
             value = getattr(self, name)
             out.write(b"\n" if at == 0 else b",\n")
-            if isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            if isinstance(value, list) and value and _is_record(value[0]):
                 key = json.dumps(info.serialization_alias or info.alias or name)
                 out.write(f"  {key}: [".encode())
                 for n, item in enumerate(value):
                     out.write(b"\n    " if n == 0 else b",\n    ")
-                    out.write(_indented(item.model_dump_json(indent=2, by_alias=True), 4))
+                    out.write(_indented(_item_json(item), 4))
                 out.write(b"\n  ]")
             else:
                 whole = self.model_dump_json(include={name}, indent=2, by_alias=True)
                 out.write(whole[2:-2].encode())  # the field's line(s), without the braces
         out.write(b"\n}\n")
+
+
+def _is_record(value: object) -> bool:
+    """A model, or a dataclass pydantic writes like one (`FindingRecord`, ...)."""
+    return isinstance(value, BaseModel) or (
+        dataclasses.is_dataclass(value) and not isinstance(value, type)
+    )
+
+
+def _item_json(item: object) -> str:
+    """One list item as `to_json` writes it, indented as if at the top."""
+    if isinstance(item, BaseModel):
+        return item.model_dump_json(indent=2, by_alias=True)
+    return _adapter(type(item)).dump_json(item, indent=2, by_alias=True).decode()
+
+
+_ADAPTERS: dict[type, TypeAdapter[Any]] = {}
+"""One serializer per record class, built on first use (building one costs more than
+writing a record)."""
+
+
+def _adapter(kind: type) -> TypeAdapter[Any]:
+    found = _ADAPTERS.get(kind)
+    if found is None:
+        found = _ADAPTERS[kind] = TypeAdapter(kind)
+    return found
 
 
 def _indented(text: str, spaces: int) -> bytes:
