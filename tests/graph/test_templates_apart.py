@@ -134,3 +134,21 @@ def test_evidence_stays_with_its_file_when_cloud_facts_are_read(tmp_path: Path) 
         if e.technique == "pod-reaches-imds" and graph.nodes[e.source].pool == "control-plane"
     }
     assert imds == {"default/${CLUSTER_NAME}@plain.yaml": "open"}
+
+
+def test_two_templates_in_one_file_are_told_apart_by_line(tmp_path: Path) -> None:
+    """No part of the path separates clusters of one file: their document lines do, and
+    the key keeps the file's name alone, never its path from the root."""
+    both = (
+        (TEMPLATES / "plain.yaml").read_text() + "---\n" + (TEMPLATES / "hardened.yaml").read_text()
+    )
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "both.yaml").write_text(both)
+    result = scan(ScanRequest(paths=[str(tmp_path)]))
+    assert result.topology is not None
+    keys = [c.key for c in from_topology(result.topology).clusters]
+    assert len(keys) == 2 and len(set(keys)) == 2
+    for key in keys:
+        assert key.startswith("default/${CLUSTER_NAME}@") and "//" not in key
+        assert "@both.yaml:" in key  # the file tells nothing apart: the line does
+        assert key.rsplit(":", 1)[1].isdigit()

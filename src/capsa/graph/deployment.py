@@ -14,6 +14,7 @@ not one cluster: each file's cluster keeps its own key, `namespace/name@file`.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -155,22 +156,36 @@ def _unresolved(view: ClusterView) -> bool:
 
 def cluster_keys(views: Sequence[ClusterView]) -> list[str]:
     """The key of each view: `namespace/name` as shown; for a name or namespace that is an
-    unresolved variable, plus `@` and as much of the file's path as tells it apart."""
+    unresolved variable, plus `@` and as much of the file's path as tells it apart (never
+    its leading `/`), and the document's line when one file holds several."""
     keys = [f"{shown(v.namespace)}/{shown(v.name)}" for v in views]
     unresolved = [i for i, v in enumerate(views) if _unresolved(v)]
-    files = {i: PurePosixPath(views[i].cluster.origin.path).parts for i in unresolved}
+    files = {i: _path_parts(views[i].cluster.origin.path) for i in unresolved}
     depth = 1
     while True:
         placed = {
             i: f"{keys[i]}@{'/'.join(files[i][-depth:])}" if files[i] else keys[i]
             for i in unresolved
         }
-        values = list(placed.values())
-        clashing = any(values.count(key) > 1 and len(files[i]) > depth for i, key in placed.items())
+        sources: dict[str, set[tuple[str, ...]]] = {}
+        for i, key in placed.items():
+            sources.setdefault(key, set()).add(files[i])
+        # only clusters of different files tell apart by more of the path
+        clashing = any(len(sources[key]) > 1 and len(files[i]) > depth for i, key in placed.items())
         if not clashing:
             break
         depth += 1
+    counts = Counter(placed.values())
+    for i, key in placed.items():  # several in one file: the document's line
+        line = views[i].cluster.origin.line
+        if counts[key] > 1 and line is not None:
+            placed[i] = f"{key}:{line}"
     return [placed.get(i, key) for i, key in enumerate(keys)]
+
+
+def _path_parts(path: str) -> tuple[str, ...]:
+    parts = PurePosixPath(path).parts
+    return parts[1:] if parts and parts[0] == "/" else parts
 
 
 def from_topology(topology: Topology) -> Deployment:
