@@ -67,7 +67,12 @@ def test_a_profile_names_each_scope_once_and_counts_the_rest() -> None:
         "profile 1 (5 scopes): ns/c0 (workers), ns/c1 (workers), ns/c2 (workers) and 2 more"
     )
     alike = ProfileRecord(id=2, scopes=["default/${CLUSTER_NAME} (workers)"] * 4)
-    assert profile_text(alike) == "profile 2 (4 scopes): default/${CLUSTER_NAME} (workers)"
+    assert profile_text(alike) == "profile 2 (4 scopes, 1 name): default/${CLUSTER_NAME} (workers)"
+    copies = ProfileRecord(id=5, scopes=[f"ns/c{n % 4} (workers)" for n in range(6)])
+    assert profile_text(copies) == (
+        "profile 5 (6 scopes, 4 names): ns/c0 (workers), ns/c1 (workers), ns/c2 (workers)"
+        " and 1 more"
+    )
     few = ProfileRecord(id=3, scopes=["a (workers)", "b (workers)"])
     assert profile_text(few) == "profile 3: a (workers), b (workers)"
     assert profile_text(ProfileRecord(id=4)) == "profile 4: -"

@@ -48,13 +48,18 @@ SCOPES_SHOWN = 3
 
 
 def profile_text(profile: ProfileRecord) -> str:
-    """A settings profile and the scopes that share it, each name once (clusters whose
-    names are unresolved variables show alike), a few named and the rest counted."""
+    """A settings profile and the scopes that share it, each name once (copies of one
+    cluster share its name), a few named and the other names counted."""
     names = list(dict.fromkeys(profile.scopes))
     if not names:
         return f"profile {profile.id}: -"
     count = len(profile.scopes)
-    counted = f" ({count} scopes)" if count > len(names) or len(names) > SCOPES_SHOWN else ""
+    counted = ""
+    if count > len(names):
+        some = "s" if len(names) != 1 else ""
+        counted = f" ({count} scopes, {len(names)} name{some})"
+    elif count > SCOPES_SHOWN:
+        counted = f" ({count} scopes)"
     return f"profile {profile.id}{counted}: {listed(names, SCOPES_SHOWN)}"
 
 
