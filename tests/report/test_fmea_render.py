@@ -11,6 +11,7 @@ from capsa.model.types import SystemModel
 from capsa.report.fmea_table import render_fmea_table
 from capsa.report.sequence import MARK_FILL, render_sequence
 from capsa.report.sequence_svg import SHARED_DEFS, render_sequence_svg
+from capsa.sim.records import FmeaReport
 from capsa.sim.service import run_fmea
 
 
@@ -88,3 +89,27 @@ def test_a_long_scope_name_is_never_cut_in_the_table() -> None:
     report = report.model_copy(update={"profiles": [ProfileRecord(id=1, scopes=[long])]})
     text = render_fmea_table(report)
     assert "default/${CLUSTER_NAME}@copy00/cluster-api/" + "x" * 70 + ".yaml" in text
+
+
+def _long_profile() -> FmeaReport:
+    from capsa.sim.records import ProfileRecord
+
+    report = run_fmea(_model(), flows=["flow-2"])
+    first = report.profiles[0]
+    scopes = [f"team-{n}/cluster-{n} (workers)" for n in range(5)]
+    wide = ProfileRecord(id=1, role=first.role, scopes=scopes, settings=first.settings)
+    return report.model_copy(update={"profiles": [wide]})
+
+
+def test_the_settings_table_names_a_few_scopes_and_lists_each_once_below() -> None:
+    """A row per setting named every scope of its profile: at the corpus x5, rows of
+    67 KB. Rows name three; every scope is listed once under the table."""
+    from capsa.report.fmea_markdown import render_fmea_markdown
+
+    report = _long_profile()
+    text = render_fmea_markdown(report, _model())
+    rows = [line for line in text.splitlines() if line.startswith("| 1 |")]
+    assert rows and all("team-2/cluster-2 (workers) and 2 more" in row for row in rows)
+    assert all("team-4" not in row for row in rows)
+    assert text.count("team-4/cluster-4") == 1
+    assert "- Profile 1 (5 scopes): team-0/cluster-0 (workers), " in text

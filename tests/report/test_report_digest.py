@@ -174,3 +174,20 @@ def test_the_main_report_names_every_cluster_when_there_are_few() -> None:
     assert "team-2/cluster-2" in main
     assert " more](assessment-paths.md)" not in main
     assert " more</a>" not in render_assessment_html_documents(a)["assessment.html"]
+
+
+def test_the_fmea_page_names_a_few_scopes_per_row_and_lists_each_once() -> None:
+    from capsa.sim.records import ProfileRecord
+
+    a = _demo()
+    assert a.fmea is not None and a.fmea.profiles
+    first = a.fmea.profiles[0]
+    scopes = [f"team-{n}/cluster-{n} (workers)" for n in range(5)]
+    wide = ProfileRecord(id=first.id, role=first.role, scopes=scopes, settings=first.settings)
+    fmea = a.fmea.model_copy(update={"profiles": [wide]})
+    page = render_assessment_html_documents(a.model_copy(update={"fmea": fmea}))[
+        "assessment-fmea.html"
+    ]
+    assert page.count("team-2/cluster-2 (workers) and 2 more") == len(first.settings)
+    assert page.count("team-4/cluster-4") == 1
+    assert f"Profile {first.id} (5 scopes): team-0/cluster-0 (workers)" in page

@@ -9,9 +9,13 @@ from __future__ import annotations
 from capsa.model.types import SystemModel
 from capsa.report.fmea_text import (
     ASSUMED_NOTE,
+    SCOPES_SHOWN,
     failing_steps,
     flow_title,
+    long_profiles,
     outcome_text,
+    scope_count,
+    scope_names,
     scores,
     setting_text,
     summary_line,
@@ -32,10 +36,13 @@ INTRO = (
 
 
 def _settings_lines(report: FmeaReport) -> list[str]:
+    """The settings table, a profile's scopes cut short in each of its rows, then every
+    scope of the profiles cut, once (a row per setting repeated them all: at the corpus
+    x5, rows of 67 KB)."""
     rows = [
         [
             str(p.id),
-            cell(", ".join(p.scopes) or "-"),
+            cell(scope_names(p, SCOPES_SHOWN)),
             code(s.id),
             cell(setting_text(s.value)),
             cell(s.source),
@@ -44,7 +51,13 @@ def _settings_lines(report: FmeaReport) -> list[str]:
         for p in report.profiles
         for s in p.settings
     ]
-    return table(["Profile", "Applies to", "Setting", "Value", "Source", "Basis"], rows)
+    lines = table(["Profile", "Applies to", "Setting", "Value", "Source", "Basis"], rows)
+    cut = long_profiles(report.profiles)
+    if cut:
+        lines.extend(["Every scope of the profiles named in part above:", ""])
+        lines.extend(f"- Profile {p.id}{scope_count(p)}: {cell(scope_names(p))}" for p in cut)
+        lines.append("")
+    return lines
 
 
 def _why(mode: FailureMode) -> str:

@@ -50,17 +50,31 @@ SCOPES_SHOWN = 3
 def profile_text(profile: ProfileRecord) -> str:
     """A settings profile and the scopes that share it, each name once (copies of one
     cluster share its name), a few named and the other names counted."""
+    if not profile.scopes:
+        return f"profile {profile.id}: -"
+    return f"profile {profile.id}{scope_count(profile)}: {scope_names(profile, SCOPES_SHOWN)}"
+
+
+def scope_names(profile: ProfileRecord, limit: int | None = None) -> str:
+    """A profile's scope names, each once; with `limit`, that many and the rest counted."""
     names = list(dict.fromkeys(profile.scopes))
     if not names:
-        return f"profile {profile.id}: -"
-    count = len(profile.scopes)
-    counted = ""
-    if count > len(names):
-        some = "s" if len(names) != 1 else ""
-        counted = f" ({count} scopes, {len(names)} name{some})"
-    elif count > SCOPES_SHOWN:
-        counted = f" ({count} scopes)"
-    return f"profile {profile.id}{counted}: {listed(names, SCOPES_SHOWN)}"
+        return "-"
+    return listed(names, limit) if limit is not None else ", ".join(names)
+
+
+def scope_count(profile: ProfileRecord) -> str:
+    """ " (N scopes)" when the names shown stand for more scopes than they are, or are
+    cut; " (N scopes, M names)" when copies of one cluster share a name; "" otherwise."""
+    count, names = len(profile.scopes), len(set(profile.scopes))
+    if count > names:
+        return f" ({count} scopes, {names} name{'s' if names != 1 else ''})"
+    return f" ({count} scopes)" if count > SCOPES_SHOWN else ""
+
+
+def long_profiles(profiles: list[ProfileRecord]) -> list[ProfileRecord]:
+    """The profiles whose scopes a table row does not name in full."""
+    return [p for p in profiles if len(set(p.scopes)) > SCOPES_SHOWN]
 
 
 def setting_text(value: bool | int) -> str:
