@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+from typing import Any, cast
 
 import pytest
 
+from capsa.assess.model import FindingRecord
 from capsa.checks.findings import CheckResult, Finding, Location, ResourceRef, Severity
 from capsa.slotted import replaced
 
@@ -18,12 +20,21 @@ FINDING = Finding(
 )
 
 
-@pytest.mark.parametrize("item", [WHERE, RESULT, FINDING], ids=type)
-def test_replaced_equals_dataclasses_replace(item: Location | CheckResult | Finding) -> None:
+RECORD = FindingRecord(
+    fingerprint="f" * 16, check_id="CAPSA-X-001", title="t", severity=Severity.HIGH,
+    mitigation="M1", resource=REF, location=WHERE, message="m", remediation="r",
+)  # fmt: skip
+"""A keyword-only record of the assessment."""
+
+
+@pytest.mark.parametrize("item", [WHERE, RESULT, FINDING, RECORD], ids=type)
+def test_replaced_equals_dataclasses_replace(
+    item: Location | CheckResult | Finding | FindingRecord,
+) -> None:
     field = "path" if isinstance(item, Location) else "location"
     value: object = "b.yaml" if isinstance(item, Location) else Location("b.yaml", 9)
     made = replaced(item, **{field: value})
-    assert made == dataclasses.replace(item, **{field: value})
+    assert made == dataclasses.replace(cast(Any, item), **{field: value})
     assert type(made) is type(item) and made is not item
     assert pickle.loads(pickle.dumps(made)) == made
 
