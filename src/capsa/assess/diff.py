@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from capsa import SCHEMA
-from capsa.assess.model import Assessment, FindingRecord, Location, ResourceRef, check_field
+from capsa.assess.model import Assessment, CheckId, FindingRecord, Location, ResourceRef
 from capsa.frozen import FrozenModel
 
 # attribute -> the key a change is reported under (the finding's own JSON name)
@@ -38,7 +38,7 @@ class FindingChange(_Frozen):
     to [before, after] as text."""
 
     fingerprint: str
-    check_id: str = check_field()
+    check_id: CheckId
     resource: str
     changes: dict[str, tuple[str, str]] = Field(default_factory=dict)
 
@@ -47,7 +47,7 @@ class FindingMove(_Frozen):
     """A finding that only moved: same check, resource and verdict, another file or line."""
 
     fingerprint: str
-    check_id: str = check_field()
+    check_id: CheckId
     resource: str
     before: Location
     after: Location

@@ -27,16 +27,6 @@ from capsa.model.types import SystemModel
 from capsa.sim.records import FmeaReport
 from capsa.slotted import Slotted
 
-
-def check_field() -> str:
-    """A check id, written `check` like in the scan output (read also as the older
-    `checkId`, so assessments saved before the names were unified still load)."""
-    return Field(  # type: ignore[no-any-return]
-        validation_alias=AliasChoices("check", "checkId", "check_id"),
-        serialization_alias="check",
-    )
-
-
 CheckId = Annotated[
     str,
     Field(
@@ -44,7 +34,9 @@ CheckId = Annotated[
         serialization_alias="check",
     ),
 ]
-"""`check_field` for the records that are dataclasses."""
+"""A check id, written `check` like in the scan output (read also as the older
+`checkId`, so assessments saved before the names were unified still load): for models
+and for the records that are dataclasses alike."""
 
 
 class _Frozen(FrozenModel):
