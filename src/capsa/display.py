@@ -45,6 +45,12 @@ def one_line(text: str) -> str:
     return terminal_safe(text).replace("\n", "\\n").replace("\t", "\\t")
 
 
+NAMES_SHOWN = 3
+"""Names a report line gives before it counts the rest (clusters of a path, scopes of an
+FMEA profile): a repository of templates has hundreds per line (the corpus x20: `capsa
+paths` printed 10 MB); JSON, and the detail documents, name every one."""
+
+
 def listed(items: Sequence[str], limit: int) -> str:
     """The first `limit` of `items` joined with commas, the rest counted ("a, b and 3
     more"): a message stays one readable line however many items an input holds."""

@@ -10,6 +10,7 @@ from capsa.assess.model import (
     ThreatAssessment,
 )
 from capsa.assess.status import METHOD
+from capsa.display import NAMES_SHOWN
 
 # What matters first: the summary and the actions, then the verdicts, the paths with the
 # cut before them and the findings; the rest is in the companion documents
@@ -240,12 +241,7 @@ def related_findings(
     return [f for f in (by_fingerprint.get(x) for x in t.related_findings) if f is not None]
 
 
-CLUSTERS_SHOWN = 3
-"""Clusters the main report names per risk or path group; the rest are counted. A
-repository of templates has hundreds, and naming each one buried the summary (the
-corpus x5: one line of 205 clusters); the paths document names every one."""
-
-
 def some_clusters(clusters: tuple[str, ...]) -> tuple[tuple[str, ...], int]:
-    """The clusters the main report names, and how many more there are."""
-    return clusters[:CLUSTERS_SHOWN], max(0, len(clusters) - CLUSTERS_SHOWN)
+    """The clusters the main report names per risk or path group (`NAMES_SHOWN`; at the
+    corpus x5 one summary line named 205), and how many more the paths document names."""
+    return clusters[:NAMES_SHOWN], max(0, len(clusters) - NAMES_SHOWN)

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from capsa.assess.model import Assessment
+from capsa.display import NAMES_SHOWN
 from capsa.report.fmea_markdown import INTRO
 from capsa.report.fmea_text import (
     ASSUMED_NOTE,
-    SCOPES_SHOWN,
     failing_steps,
     flow_title,
     long_profiles,
@@ -78,7 +78,7 @@ def fmea_context(a: Assessment, top: int | None = None) -> dict[str, Any]:
         "threats_text": threats_text,
         "setting_text": setting_text,
         # a row per setting names a few scopes; the profiles cut are listed whole once
-        "scopes_short": lambda p: scope_names(p, SCOPES_SHOWN),
+        "scopes_short": lambda p: scope_names(p, NAMES_SHOWN),
         "scopes_all": scope_names,
         "scope_count": scope_count,
         "long_profiles": long_profiles(report.profiles),

@@ -6,10 +6,10 @@ Used on its own (`capsa fmea --format md`) and as a section of assessment.md.
 
 from __future__ import annotations
 
+from capsa.display import NAMES_SHOWN
 from capsa.model.types import SystemModel
 from capsa.report.fmea_text import (
     ASSUMED_NOTE,
-    SCOPES_SHOWN,
     failing_steps,
     flow_title,
     long_profiles,
@@ -42,7 +42,7 @@ def _settings_lines(report: FmeaReport) -> list[str]:
     rows = [
         [
             str(p.id),
-            cell(scope_names(p, SCOPES_SHOWN)),
+            cell(scope_names(p, NAMES_SHOWN)),
             code(s.id),
             cell(setting_text(s.value)),
             cell(s.source),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from capsa.display import listed
+from capsa.display import NAMES_SHOWN, listed
 from capsa.sim.records import FailureMode, FlowRecord, FmeaReport, ProfileRecord
 from capsa.sim.state import Outcome
 
@@ -43,16 +43,12 @@ def failing_steps(report: FmeaReport, flow: str) -> dict[str, str]:
     return {top.step: f"{top.id}: {outcome_text(top)} (RPN {top.rpn})"}
 
 
-SCOPES_SHOWN = 3
-"""Scopes a profile line names on the terminal; `--format json` lists every one."""
-
-
 def profile_text(profile: ProfileRecord) -> str:
     """A settings profile and the scopes that share it, each name once (copies of one
     cluster share its name), a few named and the other names counted."""
     if not profile.scopes:
         return f"profile {profile.id}: -"
-    return f"profile {profile.id}{scope_count(profile)}: {scope_names(profile, SCOPES_SHOWN)}"
+    return f"profile {profile.id}{scope_count(profile)}: {scope_names(profile, NAMES_SHOWN)}"
 
 
 def scope_names(profile: ProfileRecord, limit: int | None = None) -> str:
@@ -69,12 +65,12 @@ def scope_count(profile: ProfileRecord) -> str:
     count, names = len(profile.scopes), len(set(profile.scopes))
     if count > names:
         return f" ({count} scopes, {names} name{'s' if names != 1 else ''})"
-    return f" ({count} scopes)" if count > SCOPES_SHOWN else ""
+    return f" ({count} scopes)" if count > NAMES_SHOWN else ""
 
 
 def long_profiles(profiles: list[ProfileRecord]) -> list[ProfileRecord]:
     """The profiles whose scopes a table row does not name in full."""
-    return [p for p in profiles if len(set(p.scopes)) > SCOPES_SHOWN]
+    return [p for p in profiles if len(set(p.scopes)) > NAMES_SHOWN]
 
 
 def setting_text(value: bool | int) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from rich.console import Console
 
-from capsa.display import listed
+from capsa.display import NAMES_SHOWN, listed
 from capsa.graph.search import AttackPath, PathReport
 from capsa.model.index import ModelIndex
 from capsa.model.types import SystemModel
@@ -78,16 +78,11 @@ def _evidence(path: AttackPath) -> str:
     return "open" if "open" in statuses else "assumed" if "assumed" in statuses else "-"
 
 
-CLUSTERS_SHOWN = 3
-"""Clusters a path names on the terminal; `--format json` lists every one. A repository
-of templates has hundreds per path (the corpus x20: `capsa paths` printed 10 MB)."""
-
-
 def _clusters(clusters: Sequence[str]) -> str:
     if not clusters:
         return "shared"
-    more = " (--format json lists them)" if len(clusters) > CLUSTERS_SHOWN else ""
-    return f"clusters {listed(list(clusters), CLUSTERS_SHOWN)}{more}"
+    more = " (--format json lists them)" if len(clusters) > NAMES_SHOWN else ""
+    return f"clusters {listed(list(clusters), NAMES_SHOWN)}{more}"
 
 
 def path_groups(report: PathReport) -> list[Group]:
