@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.scan.grouping import with_budget
 from tests.sources.generator_cases import LABELLED_CLUSTER, resource_set
 
 import capsa.scan.grouped as grouped
@@ -84,8 +85,7 @@ def test_a_warm_scan_reads_nothing_and_gives_the_same_result(
 def test_after_an_edit_only_the_edited_file_is_parsed_again(
     demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = grouped.scan_groups
-    monkeypatch.setattr(grouped, "scan_groups", lambda *a, **k: original(*a, **{**k, "budget": 1}))
+    with_budget(monkeypatch, 1)
     _scan(demo, tmp_path / "cache")
     cluster = demo / "sandbox" / "cluster.yaml"
     cluster.write_text(
@@ -180,8 +180,7 @@ def test_a_class_that_gains_a_cluster_is_no_longer_judged_alone(
     """The class's file is unchanged and its group (every file its own) loads the same
     files; whether a Cluster uses the class decides how its templates are judged (once
     per Cluster, or alone at variable defaults)."""
-    original = grouped.scan_groups
-    monkeypatch.setattr(grouped, "scan_groups", lambda *a, **k: original(*a, **{**k, "budget": 1}))
+    with_budget(monkeypatch, 1)
     folder = tmp_path / "classes"
     folder.mkdir()
     documents = CLASS_FIXTURE.read_text(encoding="utf-8").split("\n---\n")
@@ -247,8 +246,7 @@ def test_a_cached_file_follows_what_kustomizations_make_of_it(
 ) -> None:
     """The add-on file's text is unchanged and its group (every file its own) loads only
     it; whether it is a payload, and where that payload goes, lives in other files."""
-    original = grouped.scan_groups
-    monkeypatch.setattr(grouped, "scan_groups", lambda *a, **k: original(*a, **{**k, "budget": 1}))
+    with_budget(monkeypatch, 1)
     folder = tmp_path / "addon"
     _addon_tree(folder)
     kustomization = folder / "kustomization.yaml"
@@ -273,8 +271,7 @@ def test_a_cached_file_follows_what_kustomizations_make_of_it(
 
 
 def _every_group_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = grouped.scan_groups
-    monkeypatch.setattr(grouped, "scan_groups", lambda *a, **k: original(*a, **{**k, "budget": 1}))
+    with_budget(monkeypatch, 1)
 
 
 def test_cached_groups_are_decoded_one_at_a_time_at_the_merge(

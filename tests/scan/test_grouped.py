@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.scan.grouping import copies, with_budget
 from tests.sources.generator_cases import ADDON, LABELLED_CLUSTER, resource_set
 
 import capsa.scan.grouped as grouped
@@ -49,11 +50,7 @@ def _results(result: ScanResult) -> tuple[object, ...]:
 
 
 def _both(paths: list[str], budget: int | None, monkeypatch: pytest.MonkeyPatch) -> ScanResult:
-    if budget is not None:
-        original = grouped.scan_groups
-        monkeypatch.setattr(
-            grouped, "scan_groups", lambda *a, **k: original(*a, **{**k, "budget": budget})
-        )
+    with_budget(monkeypatch, budget)
     whole = scan(ScanRequest(paths=paths, today=TODAY))
     parts = scan(ScanRequest(paths=paths, today=TODAY, keep_topology=False))
     assert whole.topology is not None
@@ -61,12 +58,6 @@ def _both(paths: list[str], budget: int | None, monkeypatch: pytest.MonkeyPatch)
     assert whole.findings, "the input must give findings for the comparison to mean much"
     assert _results(parts) == _results(whole)
     return whole
-
-
-def _copies(source: Path, target: Path, copies: int) -> list[str]:
-    for n in range(copies):
-        shutil.copytree(source, target / f"copy{n}")
-    return [str(target)]
 
 
 @pytest.mark.parametrize(("budget", "held"), [(None, True), (1, True), (1, False)])
@@ -101,7 +92,7 @@ def test_planning_reads_packed_skeletons_from_the_spill_and_releases_them(
 def test_grouped_scan_equals_whole_scan_on_copies(
     budget: int | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _both(_copies(DEMO, tmp_path, 3), budget, monkeypatch)
+    _both(copies(DEMO, tmp_path, 3), budget, monkeypatch)
 
 
 @pytest.mark.parametrize(
@@ -130,7 +121,7 @@ def test_grouped_scan_equals_whole_scan_on_corpus_copies(
 ) -> None:
     if not CORPUS.is_dir():
         pytest.skip("shared corpus not available")
-    _both(_copies(CORPUS / "cluster-api-provider-aws", tmp_path, 2), 1, monkeypatch)
+    _both(copies(CORPUS / "cluster-api-provider-aws", tmp_path, 2), 1, monkeypatch)
 
 
 CLASS_FIXTURE = DEMO.parents[3] / "tests" / "capi" / "fixtures" / "clusterclass-v1beta2.yaml"
@@ -282,7 +273,7 @@ def test_a_reference_into_another_file_brings_that_file(tmp_path: Path) -> None:
 
 
 def test_two_jobs_give_the_serial_result_in_the_same_order(tmp_path: Path) -> None:
-    paths = _copies(DEMO, tmp_path, 2)
+    paths = copies(DEMO, tmp_path, 2)
     if CORPUS.is_dir():
         paths.append(str(CORPUS / "cluster-api-provider-aws"))
     serial = scan(ScanRequest(paths=paths, today=TODAY, keep_topology=False))
@@ -296,7 +287,7 @@ def test_standard_input_with_two_jobs_gives_the_serial_result(tmp_path: Path) ->
     """Pass one reads standard input on this process (its records kept in this
     process's memory); pass two's workers must still hand every outcome back."""
     text = (DEMO / "prod" / "cluster.yaml").read_text(encoding="utf-8")
-    paths = ["-", *_copies(DEMO, tmp_path, 2)]
+    paths = ["-", *copies(DEMO, tmp_path, 2)]
     checks = scan(ScanRequest(paths=[str(DEMO)], today=TODAY)).checks
     done = [
         grouped.scan_groups(paths, {}, io.StringIO(text), checks, budget=1, jobs=jobs)
@@ -338,7 +329,7 @@ def test_a_serial_scan_keeps_its_files_in_memory_up_to_a_bound_and_workers_write
         monkeypatch.setattr(grouped, "HOLD_BYTES", hold_bytes)
     if memory_bytes is not None:
         monkeypatch.setattr(spill_module, "MEMORY_BYTES", memory_bytes)
-    paths = _copies(DEMO, tmp_path / "input", 2)
+    paths = copies(DEMO, tmp_path / "input", 2)
     plain_scan = scan(ScanRequest(paths=paths, today=TODAY))
     done = scan(ScanRequest(paths=paths, today=TODAY, keep_topology=False, jobs=jobs))
     assert _CountingSpill.log.is_file() is on_disk
@@ -543,7 +534,7 @@ def test_planning_sees_one_string_per_value_across_files(
 
     monkeypatch.setattr(grouped, "plan_groups", planning)
     monkeypatch.setattr(grouped, "scan_groups", functools.partial(grouped.scan_groups, budget=1))
-    scan(ScanRequest(paths=_copies(DEMO, tmp_path, 2), today=TODAY, keep_topology=False))
+    scan(ScanRequest(paths=copies(DEMO, tmp_path, 2), today=TODAY, keep_topology=False))
     clusters = [s for s in seen if s.kind == "Cluster"]
     files = {s.origin.path for s in clusters}
     assert len(files) > 1
@@ -561,7 +552,7 @@ def test_results_of_separate_groups_share_equal_references_and_reasons(
     """Copies in groups of their own give equal references; each group's pickle comes
     back with its own objects, which the merge makes one."""
     checks = scan(ScanRequest(paths=[str(DEMO)], today=TODAY)).checks
-    done = grouped.scan_groups(_copies(DEMO, tmp_path, 2), {}, None, checks, budget=1)
+    done = grouped.scan_groups(copies(DEMO, tmp_path, 2), {}, None, checks, budget=1)
     assert done.groups > 2
     found = done.evaluation
     results = [*found.findings, *found.passes, *found.unknown, *found.not_applicable]
@@ -606,7 +597,7 @@ def test_group_outcomes_wait_for_the_merge_in_the_spill(
     monkeypatch.setattr(grouped, "run_ordered", recording)
     monkeypatch.setattr(grouped, "_merge_outcomes", merged)
     checks = scan(ScanRequest(paths=[str(DEMO)], today=TODAY)).checks
-    done = grouped.scan_groups(_copies(DEMO, tmp_path, 2), {}, None, checks, budget=1)
+    done = grouped.scan_groups(copies(DEMO, tmp_path, 2), {}, None, checks, budget=1)
     outcomes = seen["outcomes"]
     assert len(outcomes) == done.groups > 2
     assert all(isinstance(o, grouped.Spilled) for o in outcomes)

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from tests.scan.grouping import copies, with_budget
 
 import capsa.assess.stages as stages
 import capsa.scan.grouped as grouped
@@ -32,14 +33,6 @@ DEMO = ROOT / "src" / "capsa" / "examples" / "capa-demo"
 TEMPLATES = ROOT / "tests" / "graph" / "fixtures" / "templates"
 CORPUS = ROOT.parent / "shared" / "corpus"
 TIED = Path(__file__).parent / "fixtures" / "tied"
-
-
-def _budget(monkeypatch: pytest.MonkeyPatch, budget: int | None) -> None:
-    if budget is not None:
-        original = grouped.scan_groups
-        monkeypatch.setattr(
-            grouped, "scan_groups", lambda *a, **k: original(*a, **{**k, "budget": budget})
-        )
 
 
 def _comparable(views: tuple[ClusterView, ...]) -> list[ClusterView]:
@@ -75,19 +68,13 @@ def _same_views(paths: list[str], jobs: int = 1) -> tuple[ClusterView, ...]:
     return parts.clusters
 
 
-def _copies(source: Path, target: Path, copies: int) -> list[str]:
-    for n in range(copies):
-        shutil.copytree(source, target / f"copy{n}")
-    return [str(target)]
-
-
 @pytest.mark.parametrize(("budget", "held"), [(None, True), (1, True), (1, False)])
 def test_the_example_gives_the_whole_topology_s_views(
     budget: int | None, held: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if not held:
         monkeypatch.setattr(grouped, "HOLD_BYTES", -1)
-    _budget(monkeypatch, budget)
+    with_budget(monkeypatch, budget)
     assert len(_same_views([str(DEMO)])) > 1
 
 
@@ -96,8 +83,8 @@ def test_copies_keep_the_whole_order_among_clusters_of_one_name(
 ) -> None:
     """The whole input lists clusters by name (each name where it first appears), then
     in read order: with every file its own group, a merge in group order would not."""
-    _budget(monkeypatch, 1)
-    views = _same_views(_copies(DEMO, tmp_path, 3))
+    with_budget(monkeypatch, 1)
+    views = _same_views(copies(DEMO, tmp_path, 3))
     assert len({v.name for v in views}) < len(views), "copies repeat every name"
 
 
@@ -105,7 +92,7 @@ def test_copies_keep_the_whole_order_among_clusters_of_one_name(
 def test_templates_of_one_unresolved_name_stay_two_clusters(
     jobs: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _budget(monkeypatch, 1)
+    with_budget(monkeypatch, 1)
     assert len(_same_views([str(TEMPLATES)], jobs=jobs)) == 2
 
 
@@ -120,7 +107,7 @@ def test_the_corpus_gives_the_whole_topology_s_views(
 ) -> None:
     if not CORPUS.is_dir():
         pytest.skip("shared corpus not available")
-    _budget(monkeypatch, budget)
+    with_budget(monkeypatch, budget)
     assert len(_same_views([str(CORPUS)])) > 50
 
 
@@ -156,9 +143,9 @@ def test_an_assessment_made_group_by_group_is_the_whole_one(
     if source == "corpus":
         paths = [str(CORPUS)]
     else:
-        paths = _copies(DEMO, tmp_path, 2) if source == "copies" else _tied(tmp_path / "in")
+        paths = copies(DEMO, tmp_path, 2) if source == "copies" else _tied(tmp_path / "in")
     request = AssessRequest(paths=paths, now=datetime(2026, 3, 1, tzinfo=UTC))
-    _budget(monkeypatch, 300 if source == "corpus" else 1)
+    with_budget(monkeypatch, 300 if source == "corpus" else 1)
     grouped_json = assess(request).to_json()
     _whole_scan(monkeypatch)
     assert assess(request).to_json() == grouped_json
