@@ -43,7 +43,7 @@ from capsa.scan.cache import (
 )
 from capsa.scan.heap import now_and_then, release_free_memory
 from capsa.scan.plan import GROUP_BUDGET, Group, Place, place_of, plan_groups
-from capsa.scan.pool import run_ordered
+from capsa.scan.pool import each_in_order, run_ordered
 from capsa.scan.sharing import Sharing
 from capsa.scan.skeleton import interned, pack, skeleton, split, unpack
 from capsa.scan.spill import Spill
@@ -286,6 +286,11 @@ def ensure_spilled(number: int, source: str, reading: Reading) -> None:
     _put_chunk(number, read_one(source, reading.variables), spill)
 
 
+Candidates = tuple[int, list[tuple[int, Resource]], dict[int, list[Problem]]]
+"""A file's number, its carrier candidates' skeletons by position and the problems of
+their Secrets' payloads (`FileRecord`): what pass one keeps of a file with candidates
+until every ClusterResourceSet is known."""
+
 Carriers = tuple[int, tuple[int, ...], tuple[int, ...]]
 """A file's record number, the positions of its ConfigMap carriers (parsed now) and of
 its Secret carriers (parsed in pass one)."""
@@ -389,15 +394,18 @@ def first_pass(paths: Sequence[str], reading: Reading, jobs: int = 1) -> FirstPa
         jobs = 1  # standard input is this process's own
     reading.spill.holding = jobs <= 1 and _input_bytes(files) <= HOLD_BYTES
     reading.spill.private = jobs <= 1
-    records = run_ordered(partial(_record_file, reading=reading), list(enumerate(files)), jobs)
+    records = each_in_order(partial(_record_file, reading=reading), list(enumerate(files)), jobs)
     refs: Refs = set()
-    kept: list[tuple[int, FileRecord]] = []
+    kept: list[Candidates] = []
+    # each record is taken as it comes and let go but for what later steps read: all of
+    # them held to the end left their freed memory scattered among what stays
     for key, record in enumerate(records):
         first.problems.extend(record.problems)
         if not record.read:
             continue
         number = len(first.paths)
-        kept.append((number, record))
+        if record.candidates:  # the carriers are known once every record is in
+            kept.append((number, record.candidates, record.secret_problems))
         first.keys.append(key)
         first.sources.append(files[key])
         first.cache_keys.append(record.key)
@@ -419,7 +427,7 @@ def first_pass(paths: Sequence[str], reading: Reading, jobs: int = 1) -> FirstPa
     # record (corpus x20: 2.9 MB for 1,160 kustomizations)
     first.kustomizations = []
     _add_carried(first, reading, refs, kept, jobs)
-    del records, kept
+    del kept
     release_free_memory()
     return first
 
@@ -441,25 +449,25 @@ def _add_carried(
     first: FirstPass,
     reading: Reading,
     refs: Refs,
-    kept: Sequence[tuple[int, FileRecord]],
+    kept: Sequence[Candidates],
     jobs: int,
 ) -> None:
     """Objects carried by the candidates that are carriers, in read order (after every
     file's own objects, as the whole read adds them)."""
     items: list[tuple[Carriers, str, str | None]] = []
     numbers: list[int] = []
-    for number, record in kept:
+    for number, candidates, secret_problems in kept:
         parse: list[int] = []
         parsed: list[int] = []
-        for at, stub in record.candidates:
+        for at, stub in candidates:
             if not is_carrier(stub, refs):
                 continue
-            if at in record.secret_problems:
+            if at in secret_problems:
                 parsed.append(at)
-                first.problems.extend(record.secret_problems[at])
+                first.problems.extend(secret_problems[at])
             else:
                 parse.append(at)
-        for at in record.secret_problems.keys() - set(parsed):  # no set carries these
+        for at in secret_problems.keys() - set(parsed):  # no set carries these
             reading.spill.release(f"secret-{first.keys[number]}-{at}")
         if parse or parsed:
             carriers = (first.keys[number], tuple(parse), tuple(parsed))
