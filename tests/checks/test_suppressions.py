@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date
 from pathlib import Path
@@ -13,6 +14,7 @@ from capsa.checks.suppressions import (
     InlineSuppressions,
     apply_suppressions,
     collect_inline,
+    inline_key,
     load_baseline,
     load_suppressions,
     parse_annotation,
@@ -187,7 +189,8 @@ def _resource(text: str) -> Resource:
 
 def test_annotations_are_collected_and_malformed_entries_reported_at_their_line() -> None:
     inline, problems = collect_inline([_resource(MANIFEST)])
-    entry = inline["infrastructure.cluster.x-k8s.io/AWSMachineTemplate/team-a/workers"]
+    identity = "infrastructure.cluster.x-k8s.io/AWSMachineTemplate/team-a/workers"
+    entry = inline[inline_key(identity, "m.yaml", None)]
     assert entry.reason_for("CAPSA-IMDS-001") == "legacy AMI"
     assert entry.reason_for("CAPSA-IMDS-002") is None
     assert [(p.path, p.line) for p in problems] == [("m.yaml", 7)]
@@ -195,9 +198,8 @@ def test_annotations_are_collected_and_malformed_entries_reported_at_their_line(
 
 
 def test_an_annotation_suppresses_but_never_a_critical_finding() -> None:
-    inline = {
-        _finding().resource.identity: InlineSuppressions({"CAPSA-*": "accepted"}, "m.yaml", 7)
-    }
+    annotated = inline_key(_finding().resource.identity, "m.yaml", None)
+    inline = {annotated: InlineSuppressions({"CAPSA-*": "accepted"}, "m.yaml", 7)}
     high = apply_suppressions([_finding()], [], inline, TODAY)
     assert high.findings[0].suppressed and high.applied[0].source == "annotation"
     critical = apply_suppressions([_finding(severity=Severity.CRITICAL)], [], inline, TODAY)
@@ -205,6 +207,18 @@ def test_an_annotation_suppresses_but_never_a_critical_finding() -> None:
     assert critical.refused[0].source == "annotation"
     other = apply_suppressions([_finding(name="other")], [], inline, TODAY)
     assert not other.findings[0].suppressed
+
+
+def test_an_annotation_hides_nothing_on_a_copy_of_its_object_in_another_file() -> None:
+    """Copies of a template share an identity but are distinct objects."""
+    annotated = inline_key(_finding().resource.identity, "lab/m.yaml", None)
+    inline = {annotated: InlineSuppressions({"CAPSA-*": "accepted"}, "lab/m.yaml", 7)}
+    copy = dataclasses.replace(_finding(), location=Location("prod/m.yaml", 3))
+    assert not apply_suppressions([copy], [], inline, TODAY).findings[0].suppressed
+    carried = dataclasses.replace(_finding(), location=Location("lab/m.yaml", 3, "addons"))
+    assert not apply_suppressions([carried], [], inline, TODAY).findings[0].suppressed
+    same = dataclasses.replace(_finding(), location=Location("lab/m.yaml", 9))
+    assert apply_suppressions([same], [], inline, TODAY).findings[0].suppressed
 
 
 def test_baseline_fingerprints_come_from_a_previous_json_report(tmp_path: Path) -> None:

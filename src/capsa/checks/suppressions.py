@@ -289,10 +289,19 @@ def annotation_of(body: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def inline_key(identity: str, path: str, carrier: str | None) -> str:
+    """What an annotation is found by: the annotated object's identity and where it was
+    read (its file, and the carrier it travels in). Copies of a template share their
+    identity but are distinct objects: an annotation on one must not hide the other's
+    findings."""
+    return f"{identity}\x1f{path}\x1f{carrier or ''}"
+
+
 def collect_inline(
     resources: Iterable[Resource],
 ) -> tuple[dict[str, InlineSuppressions], list[Problem]]:
-    """Annotation entries by resource identity, and a problem for each malformed one."""
+    """Annotation entries by the annotated object (`inline_key`), and a problem for each
+    malformed one."""
     found: dict[str, InlineSuppressions] = {}
     problems: list[Problem] = []
     for resource in resources:
@@ -307,8 +316,9 @@ def collect_inline(
                 Problem(resource.origin.path, line, None, f"{ANNOTATION} on {resource.kind} "
                         f"{resource.name}: {message}; that entry is ignored")
             )  # fmt: skip
-        if entries and resource.identity not in found:
-            found[resource.identity] = InlineSuppressions(entries, resource.origin.path, line)
+        key = inline_key(resource.identity, resource.origin.path, resource.origin.carrier)
+        if entries and key not in found:
+            found[key] = InlineSuppressions(entries, resource.origin.path, line)
     return found, problems
 
 
@@ -323,8 +333,9 @@ def apply_suppressions(
 ) -> SuppressionOutcome:
     """Mark findings suppressed by a file entry or by their resource's annotation.
 
-    `inline` maps a resource identity (group/kind/namespace/name) to its annotation
-    entries. File entries are tried first (they carry an approver and an expiry); the first
+    `inline` maps an annotated object (`inline_key`: its identity and where it was read)
+    to its annotation entries; a finding is matched by its resource's identity and its
+    location, so a finding a ClusterClass patch places in another file is not matched. File entries are tried first (they carry an approver and an expiry); the first
     active entry that matches wins. Expired entries never suppress and are returned.
     """
     active = [s for s in suppressions if not s.expired(today)]
@@ -351,7 +362,8 @@ def apply_suppressions(
                 entry.approver, entry.expires, entry.path, entry.line,
             )  # fmt: skip
             break
-        annotations = inline.get(finding.resource.identity)
+        place = finding.location
+        annotations = inline.get(inline_key(finding.resource.identity, place.path, place.carrier))
         reason = annotations.reason_for(finding.check_id) if annotations else None
         if hit is None and annotations is not None and reason is not None:
             if critical:

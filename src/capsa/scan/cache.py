@@ -35,7 +35,7 @@ from capsa.scan.sharing import Sharing
 from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.resource import Resource
 
-FORMAT = "capsa-cache-v2"
+FORMAT = "capsa-cache-v3"  # v3: inline annotations keyed by place
 
 
 @dataclass(frozen=True)
