@@ -64,3 +64,34 @@ def test_a_finding_that_only_moved_is_listed_as_moved() -> None:
     assert not result.empty
     data = result.model_dump(by_alias=True)
     assert data["moved"][0]["check"] == before.check_id and "checkId" not in data["moved"][0]
+
+
+def test_a_finding_moved_to_another_file_pairs_up_though_its_fingerprint_changed() -> None:
+    """A fingerprint names the finding's file: a move to another file pairs the finding
+    gone with the one come that agrees on everything but the location."""
+    before = finding(fingerprint="a" * 64, path="old-folder/workers.yaml", line=3)
+    after = finding(fingerprint="b" * 64, path="new-folder/workers.yaml", line=9)
+    result = diff_assessments(make_assessment([before]), make_assessment([after]))
+    assert not (result.new or result.fixed or result.changed)
+    [move] = result.moved
+    assert move.fingerprint == "b" * 64
+    assert (move.before.label, move.after.label) == (
+        "old-folder/workers.yaml:3",
+        "new-folder/workers.yaml:9",
+    )
+
+
+def test_a_copy_of_an_object_in_a_new_file_is_new_and_a_changed_move_is_fixed_and_new() -> None:
+    """Copies of a template share check, resource and message; the copy added in a new
+    file is new, never hidden behind the old copy's finding. A finding that moved and
+    changed severity is not a move."""
+    kept = finding(fingerprint="a" * 64, path="prod/workers.yaml")
+    copy = finding(fingerprint="c" * 64, path="staging/workers.yaml")
+    result = diff_assessments(make_assessment([kept]), make_assessment([kept, copy]))
+    assert [f.fingerprint for f in result.new] == ["c" * 64]
+    assert not (result.fixed or result.moved or result.changed)
+    worse = finding(fingerprint="d" * 64, path="new/workers.yaml", severity=Severity.CRITICAL)
+    result = diff_assessments(make_assessment([kept]), make_assessment([worse]))
+    assert [f.fingerprint for f in result.new] == ["d" * 64]
+    assert [f.fingerprint for f in result.fixed] == ["a" * 64]
+    assert not result.moved

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import pytest
@@ -21,8 +22,10 @@ def test_results_come_in_the_order_of_the_work(jobs: int) -> None:
     done = run_ordered(_slow_first, list(range(8)), jobs)
     assert [item for item, _ in done] == list(range(8))
     workers = {pid for _, pid in done}
-    if jobs == 1:
-        assert workers == {os.getpid()}, "one job runs in this process"
+    if jobs == 1 or threading.active_count() > 1:
+        # with other threads running (a fake API server of another test) the pool would
+        # fork a child holding their locks: the work runs here instead
+        assert workers == {os.getpid()}, "the work runs in this process"
     else:
         assert os.getpid() not in workers, "more jobs run in forked workers"
 

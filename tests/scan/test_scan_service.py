@@ -255,3 +255,37 @@ def test_the_corpus_scans_without_crashing() -> None:
     assert any(f.check_id == "CAPSA-IMDS-001" for f in result.findings)
     assert all(e.path for e in result.errors)
     assert not result.nothing_read
+
+
+COPY_OF_A_CLUSTER = """apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
+kind: AWSCluster
+metadata:
+  name: prod
+  namespace: team{annotations}
+spec:
+  region: eu-west-1
+"""
+
+
+@pytest.mark.parametrize("whole", [False, True])
+def test_an_annotation_on_one_copy_hides_nothing_on_another_file_s_copy(
+    whole: bool, tmp_path: Path
+) -> None:
+    """Two files hold the same AWSCluster (same kind, namespace and name): distinct
+    objects. The lab copy's annotation suppresses its own findings only, and the two
+    copies' findings have distinct fingerprints, so a baseline of one hides nothing of
+    the other."""
+    (tmp_path / "lab").mkdir()
+    (tmp_path / "prod").mkdir()
+    note = '\n  annotations:\n    capsa.dev/ignore: "CAPSA-*=accepted for the lab"'
+    (tmp_path / "lab" / "cluster.yaml").write_text(COPY_OF_A_CLUSTER.format(annotations=note))
+    (tmp_path / "prod" / "cluster.yaml").write_text(COPY_OF_A_CLUSTER.format(annotations=""))
+    result = scan(ScanRequest(paths=[str(tmp_path)], today=TODAY, keep_topology=whole))
+    by_file: dict[str, list[bool]] = {}
+    for finding in result.findings:
+        by_file.setdefault(Path(finding.location.path).parent.name, []).append(finding.suppressed)
+    assert by_file["lab"] and all(by_file["lab"]), "the annotated copy's findings are suppressed"
+    assert by_file["prod"] and not any(by_file["prod"]), "the other copy's are open"
+    lab = {f.fingerprint for f in result.findings if "/lab/" in f.location.path}
+    prod = {f.fingerprint for f in result.findings if "/prod/" in f.location.path}
+    assert lab and prod and not lab & prod

@@ -1,9 +1,12 @@
 """Compare two assessments: findings by fingerprint, threats and mitigations by status.
 
-Fingerprints ignore line numbers, ordering and where the scanned folder lives, so moving a
-manifest around does not show up as fixed-and-new: a finding whose only difference is its
-location is `moved`; one whose severity, message, mitigation or suppression changed is
-`changed` (with the location too, when it moved as well).
+Fingerprints ignore line numbers, ordering and where the scanned folder lives, but name
+the file (relative to the scan root: copies of one object in two files are two
+findings). A finding whose only difference is its location is `moved`: within its file
+by fingerprint, to another file by pairing a finding gone with one come that agrees on
+everything but the location. One whose severity, message, mitigation or suppression
+changed in place is `changed`; one that changed and moved to another file is fixed and
+new.
 """
 
 from __future__ import annotations
@@ -130,6 +133,19 @@ def diff_assessments(old: Assessment, new: Assessment) -> AssessmentDiff:
                     changes=changes,
                 )
             )
+    gone = {k: before[k] for k in before.keys() - after.keys()}
+    came = {k: after[k] for k in after.keys() - before.keys()}
+    for was, now in _moved_files(gone, came):
+        f = came.pop(now)
+        moved.append(
+            FindingMove(
+                fingerprint=now,
+                check_id=f.check_id,
+                resource=f.resource.label,
+                before=gone.pop(was).location,
+                after=f.location,
+            )
+        )
     old_status, new_status = _statuses(old), _statuses(new)
     status_changes = [
         StatusChange(id=key[1], kind=key[0], old=old_status.get(key), new=new_status.get(key))
@@ -138,12 +154,33 @@ def diff_assessments(old: Assessment, new: Assessment) -> AssessmentDiff:
     ]
     order = _sort_key
     return AssessmentDiff(
-        new=sorted((after[k] for k in after.keys() - before.keys()), key=order),
-        fixed=sorted((before[k] for k in before.keys() - after.keys()), key=order),
+        new=sorted(came.values(), key=order),
+        fixed=sorted(gone.values(), key=order),
         changed=changed,
         moved=moved,
         status_changes=status_changes,
     )
+
+
+def _moved_files(
+    gone: dict[str, FindingRecord], came: dict[str, FindingRecord]
+) -> list[tuple[str, str]]:
+    """(fingerprint before, fingerprint after) of findings that moved to another file: a
+    finding gone and one come with the same check and resource and no change but the
+    location, paired in location order (copies of one object moved together pair up in
+    the order of their files)."""
+    waiting: dict[tuple[str, str], list[str]] = {}
+    for key in sorted(came, key=lambda k: came[k].location.label):
+        waiting.setdefault((came[key].check_id, came[key].resource.label), []).append(key)
+    pairs: list[tuple[str, str]] = []
+    for key in sorted(gone, key=lambda k: gone[k].location.label):
+        was = gone[key]
+        candidates = waiting.get((was.check_id, was.resource.label), [])
+        for at, other in enumerate(candidates):
+            if set(_finding_changes(was, came[other])) == {"location"}:
+                pairs.append((key, candidates.pop(at)))
+                break
+    return pairs
 
 
 def _sort_key(finding: FindingRecord) -> tuple[int, str, str]:

@@ -145,8 +145,17 @@ class Location(Slotted):
 
 
 def fingerprint(check_id: str, resource: ResourceRef, field: str) -> str:
-    """Stable id of a finding: independent of file order, line numbers and wording."""
+    """Stable id of a finding: independent of file order, line numbers and wording. A
+    scan adds where the object was read (`placed`)."""
     text = "\x1f".join((check_id, resource.identity, field))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def placed(fingerprint: str, path: str, carrier: str | None) -> str:
+    """`fingerprint` with the file its finding points at (relative to the scan root) and
+    the carrier it travels in: copies of a template in two files share every identity,
+    and a baseline or suppression of one copy must not hide the other's findings."""
+    text = "\x1f".join((fingerprint, path, carrier or ""))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

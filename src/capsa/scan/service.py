@@ -14,13 +14,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from capsa.capi.clusters import ClusterView
 from capsa.capi.topology import Topology, build_topology
 from capsa.checks.catalog import load_checks
 from capsa.checks.engine import EvaluationResult, evaluate
-from capsa.checks.findings import CheckResult, Finding, Severity
+from capsa.checks.findings import CheckResult, Finding, Severity, placed
 from capsa.checks.model import Check
 from capsa.checks.suppressions import (
     InlineSuppressions,
@@ -32,11 +33,12 @@ from capsa.checks.suppressions import (
 from capsa.cloud.service import cloud_evidence
 from capsa.errors import InputError, Problem
 from capsa.scan.result import ScanResult, ScanSummary
+from capsa.slotted import replaced
 from capsa.sources.aws.offline import offline_facts, offline_problems
 from capsa.sources.clusterctl_vars import load_vars_file
 from capsa.sources.files import read_manifests
 from capsa.sources.resource import Resource
-from capsa.sources.root import scan_root
+from capsa.sources.root import relative_to_root, scan_root
 
 if TYPE_CHECKING:
     from capsa.live.catalog import LiveCheck
@@ -167,6 +169,21 @@ def _unique(findings: Sequence[Finding]) -> list[Finding]:
         if key not in seen:
             seen.add(key)
             out.append(finding)
+    return out
+
+
+def _placed(findings: Sequence[Finding], root: Path | None) -> list[Finding]:
+    """Every finding's fingerprint with the file it points at, relative to the scan root
+    (`findings.placed`): the same wherever the folder is scanned from, and distinct for
+    copies of one object in two files."""
+    shown: dict[str, str] = {}
+    out: list[Finding] = []
+    for finding in findings:
+        where = finding.location
+        path = shown.get(where.path)
+        if path is None:
+            path = shown[where.path] = relative_to_root(where.path, root)
+        out.append(replaced(finding, fingerprint=placed(finding.fingerprint, path, where.carrier)))
     return out
 
 
@@ -316,7 +333,9 @@ def _scan(request: ScanRequest) -> ScanResult:
     evaluation.unknown.extend(cloud.unknown)
     evaluation.not_applicable.extend(cloud.not_applicable)
     problems = [*read.problems, *done.problems, *evaluation.problems]
-    found = sorted(_unique([*evaluation.findings, *read.live_findings]), key=_order)
+    root = scan_root(request.paths, request.root)
+    everything = _placed([*evaluation.findings, *read.live_findings], root)
+    found = sorted(_unique(everything), key=_order)
     today = request.today or datetime.now(UTC).date()
     outcome = apply_suppressions(found, suppressions, inline, today)
 
@@ -375,5 +394,4 @@ def _scan(request: ScanRequest) -> ScanResult:
         nothing_read=nothing_read,
         strict=request.strict,
     )
-    root = scan_root(request.paths, request.root)
     return result if root is None else replace(result, root=root.as_posix())
