@@ -50,7 +50,6 @@ KNOWN = {
     "CAPSA-BOOT-005-pass1": "containers.*.image decides appliesWhen",
     "CAPSA-GC-001-pass1": "containers.*.image decides appliesWhen",
     "CAPSA-IDENT-005-fail1": "containers.*.image decides appliesWhen",
-    "CAPSA-CRED-001-fail1": "metadata.name decides the credential-named rule",
     "CAPSA-VSP-003-fail0": "an unresolved config text yields no value fact (n/a)",
     "CAPSA-VSP-003-fail1": "an unresolved config text yields no value fact (n/a)",
     "CAPSA-VSP-003-fail2": "an unresolved config text yields no value fact (n/a)",
