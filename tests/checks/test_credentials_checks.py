@@ -96,3 +96,21 @@ def _scanned(tmp_path: Path, text: str) -> str:
     if result.unknown:
         return f"unknown: {result.unknown[0].reason}"
     return "pass" if result.passes else "none"
+
+
+@pytest.mark.parametrize(
+    ("name", "keys", "expected"),
+    [
+        ("prod-cloud-config", ["clouds.yaml"], "fail"),  # CAPO identity Secret
+        ("vsphere-config-secret", ["csi-vsphere.conf"], "fail"),
+        ("os", ["application_credential_secret"], "fail"),
+        ("clouds", ["clouds.yaml.example-readme"], "pass"),
+        ("${CLUSTER_NAME}", ["username", "password"], "unknown"),  # CAPV identityRef Secret
+    ],
+)
+def test_cred_001_other_providers_and_unresolved_names(
+    name: str, keys: list[str], expected: str
+) -> None:
+    text = secret(name.replace("${CLUSTER_NAME}", "__CAPSA_UNRESOLVED_CLUSTER_NAME__"), keys)
+    unknown = [("metadata", "name")] if "CLUSTER_NAME" in name else []
+    assert outcome("CAPSA-CRED-001", text, unknown=unknown) == expected

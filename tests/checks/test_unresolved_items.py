@@ -101,3 +101,87 @@ def test_an_empty_default_means_not_set_where_the_provider_reads_it_so(tmp_path:
     assert lines and unknown == []
     lines, unknown = _run(tmp_path, "CAPSA-IMG-002", text.replace('${AMI_ID:=""}', "${AMI_ID}"))
     assert lines == [] and unknown == ["unresolved ${AMI_ID}: set --var AMI_ID=..."]
+
+
+# An unresolved value in a field the check does not read leaves it decided: unknownWhen
+# names the leaves each expression decides on, not their enclosing maps.
+
+CRED_FILE = """\
+apiVersion: bootstrap.cluster.x-k8s.io/v1beta1
+kind: KubeadmConfigTemplate
+metadata: {{name: md-0}}
+spec:
+  template:
+    spec:
+      files:
+      - contentFrom:
+          secret: {{key: worker-node-azure.json, name: "${{CLUSTER_NAME}}-md-0-azure-json"}}
+        path: /etc/kubernetes/azure.json
+        permissions: {permissions}
+"""
+
+
+def _unknown_lines(tmp_path: Path, check: str, text: str) -> list[int | None]:
+    path = tmp_path / "t.yaml"
+    path.write_text(text)
+    result = evaluate(read_manifests([str(path)]).resources, [all_checks()[check]])
+    return [u.location.line for u in result.unknown]
+
+
+def test_cred_002_fires_whatever_an_unread_sibling_holds(tmp_path: Path) -> None:
+    lines, unknown = _run(tmp_path, "CAPSA-CRED-002", CRED_FILE.format(permissions='"0644"'))
+    assert lines == ["11"] and not unknown
+
+
+def test_cred_002_stays_silent_on_owner_only_beside_an_unread_variable(tmp_path: Path) -> None:
+    lines, unknown = _run(tmp_path, "CAPSA-CRED-002", CRED_FILE.format(permissions='"0600"'))
+    assert lines == [] and not unknown
+
+
+def test_cred_002_unresolved_permissions_are_unknown_at_their_line(tmp_path: Path) -> None:
+    text = CRED_FILE.format(permissions='"${PERMS}"')
+    lines, unknown = _run(tmp_path, "CAPSA-CRED-002", text)
+    assert lines == [] and unknown == ["unresolved ${PERMS}: set --var PERMS=..."]
+    assert _unknown_lines(tmp_path, "CAPSA-CRED-002", text) == [11]
+
+
+VSPHERE_CLUSTER = """\
+apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
+kind: VSphereCluster
+metadata: {{name: "${{CLUSTER_NAME}}", namespace: team-a}}
+spec:
+  server: vcenter.example.invalid
+  identityRef:
+    kind: {kind}
+    name: "${{CLUSTER_NAME}}"
+"""
+
+
+def test_vsp_001_fires_on_a_literal_secret_kind_beside_an_unresolved_name(
+    tmp_path: Path,
+) -> None:
+    lines, unknown = _run(tmp_path, "CAPSA-VSP-001", VSPHERE_CLUSTER.format(kind="Secret"))
+    assert lines == ["7"] and not unknown
+
+
+@pytest.mark.parametrize("check", ["CAPSA-VSP-001", "CAPSA-VSP-002"])
+def test_vsp_identity_kind_passes_beside_an_unresolved_name(tmp_path: Path, check: str) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(VSPHERE_CLUSTER.format(kind="VSphereClusterIdentity"))
+    result = evaluate(read_manifests([str(path)]).resources, [all_checks()[check]])
+    assert len(result.passes) == 1 and not result.findings and not result.unknown
+
+
+def test_vsp_002_passes_on_a_literal_kind_beside_an_unresolved_name(tmp_path: Path) -> None:
+    path = tmp_path / "t.yaml"
+    path.write_text(VSPHERE_CLUSTER.format(kind="Secret"))
+    result = evaluate(read_manifests([str(path)]).resources, [all_checks()["CAPSA-VSP-002"]])
+    assert len(result.passes) == 1 and not result.unknown
+
+
+@pytest.mark.parametrize("check", ["CAPSA-VSP-001", "CAPSA-VSP-002"])
+def test_vsp_unresolved_identity_kind_is_unknown_at_its_line(tmp_path: Path, check: str) -> None:
+    text = VSPHERE_CLUSTER.format(kind='"${IDENTITY_KIND}"')
+    lines, unknown = _run(tmp_path, check, text)
+    assert lines == [] and unknown and "--var IDENTITY_KIND=..." in unknown[0]
+    assert _unknown_lines(tmp_path, check, text) == [7]

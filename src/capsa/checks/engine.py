@@ -166,8 +166,10 @@ def _patched_origin(
 
 
 def _covers(pattern: FieldPath, path: tuple[str | int, ...]) -> bool:
-    """True when `path` lies at or under the declared `pattern` (`*` any step)."""
-    return len(path) >= len(pattern) and all(
+    """True when `path` and the declared `pattern` (`*` any step) overlap: the patch wrote
+    the field the check reads, something under it, or a map holding it (unknownWhen names
+    the leaves a check decides on, and a patch may write their enclosing map whole)."""
+    return all(
         want == "*" or str(want) == str(have) for want, have in zip(pattern, path, strict=False)
     )
 
@@ -204,6 +206,22 @@ def field_location(
     if position is None or position[0] <= 0:
         return resource.origin.path, resource.origin.line
     return resource.origin.path, position[0]
+
+
+def unknown_location(resource: Resource, paths: Sequence[tuple[str | int, ...]]) -> Location:
+    """Where an unknown result points: the first unresolved field (in document order) that
+    left it undecided, so the reader lands on the `${VAR}` to set rather than on the
+    document's first line; the document when positions are unknown (embedded or live
+    resources) or none of the paths is found."""
+    origin = resource.origin
+    embedded = origin.carrier is not None and origin.generated is None
+    line: int | None = None
+    if not embedded and isinstance(resource.body, LineDict | LineList):
+        for path in paths:
+            position = position_of(resource.body, path) if path else None
+            if position is not None and position[0] > 0 and (line is None or position[0] < line):
+                line = position[0]
+    return Location(origin.path, origin.line if line is None else line, origin.carrier)
 
 
 def _steps(path: Sequence[str | int]) -> tuple[str | None, ...]:
@@ -458,16 +476,18 @@ def evaluate(
                 ):
                     result.findings.append(_finding(prep, resource, ref))
                 else:
-                    why = reasons.of(tuple(have for _, have in matches))
-                    result.unknown.append(CheckResult(check.id, ref, doc_location, why))
+                    paths = tuple(have for _, have in matches)
+                    where = unknown_location(resource, paths)
+                    result.unknown.append(CheckResult(check.id, ref, where, reasons.of(paths)))
                 continue
             try:
                 value = prep.program.evaluate(bindings, activations[check.scope])
             except CelError as error:
                 text = str(error)
                 if resource.unknown_paths:
-                    why = reasons.of(tuple(sorted(resource.unknown_paths, key=str)))
-                    result.unknown.append(CheckResult(check.id, ref, doc_location, why))
+                    paths = tuple(sorted(resource.unknown_paths, key=str))
+                    where = unknown_location(resource, paths)
+                    result.unknown.append(CheckResult(check.id, ref, where, reasons.of(paths)))
                     continue
                 if any(marker in text for marker in _MISSING_FIELD):
                     result.unknown.append(CheckResult(check.id, ref, doc_location, text))
