@@ -35,7 +35,6 @@ from capsa.checks.findings import (
     Location,
     ResourceRef,
     fingerprint,
-    shown,
 )
 from capsa.checks.model import Check, FieldPath
 from capsa.checks.program import (
@@ -48,6 +47,7 @@ from capsa.checks.program import (
     program_text,
 )
 from capsa.checks.reads import context_fields
+from capsa.display import shown
 from capsa.errors import Problem
 from capsa.sources.clusterctl_vars import UNRESOLVED_RE
 from capsa.sources.redact import REDACTED
