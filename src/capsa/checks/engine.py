@@ -191,9 +191,13 @@ def field_location(
     """(file, line) of the field a finding is about (see `field_line`). A field a
     ClusterClass patch set points where its value was written (the Cluster variable or
     the class), not at the template that lacks it. `unknown_paths`, like `field_paths`,
-    are the check's own, already split."""
-    embedded = resource.origin.carrier is not None and resource.origin.generated is None
-    if embedded or not isinstance(resource.body, LineDict | LineList):
+    are the check's own, already split.
+
+    An object embedded in a ClusterResourceSet payload has its positions on the carrier
+    file already (`capsa.sources.embedded`): a payload written as a literal block (`|`)
+    line by line, so the field's own line in the carrier file; any other payload (a
+    base64 Secret `data` value, a quoted or folded string) at the payload key's line."""
+    if not isinstance(resource.body, LineDict | LineList):
         return resource.origin.path, resource.origin.line
     best = _best_path(resource, check.field_paths if field_paths is None else field_paths)
     reads = check.unknown_paths if unknown_paths is None else unknown_paths

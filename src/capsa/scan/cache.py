@@ -35,7 +35,9 @@ from capsa.scan.sharing import Sharing
 from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.resource import Resource
 
-FORMAT = "capsa-cache-v2"
+FORMAT = "capsa-cache-v3"
+"""Bumped whenever what an entry holds would differ for the same input and capsa version
+(v3: findings on objects a ClusterResourceSet carries point at the field's line)."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ def shared_key(shared: SharedFacts) -> str:
 
 
 class Cache:
-    """Entries under `<root>/capsa-cache-v2/{files,groups}/`."""
+    """Entries under `<root>/capsa-cache-v3/{files,groups}/`."""
 
     def __init__(self, root: str) -> None:
         self.root = Path(root) / FORMAT
