@@ -103,6 +103,36 @@ def test_finding_on_absent_field_points_at_deepest_present_parent() -> None:
     assert found["absent"].location.line == 30  # "spec: {}" under template
 
 
+def test_a_missing_field_points_at_its_parents_key_not_at_an_unrelated_child() -> None:
+    """Under a block mapping, the parent's value starts at its first child: a field missing
+    under `apiServer:` points at `apiServer:`, never at the sibling written first."""
+    text = """\
+apiVersion: controlplane.cluster.x-k8s.io/v1beta1
+kind: KubeadmControlPlane
+metadata: {name: cp, namespace: ns}
+spec:
+  replicas: 3
+  kubeadmConfigSpec:
+    clusterConfiguration:
+      apiServer:
+        timeoutForControlPlane: 20m
+      controllerManager:
+        extraArgs: {cloud-provider: gce}
+"""
+    kcp = {"kinds": [{"group": "controlplane.cluster.x-k8s.io", "kind": "KubeadmControlPlane"}]}
+    args = "spec.kubeadmConfigSpec.clusterConfiguration.apiServer.extraArgs"
+    lines = {}
+    for field in (args, f"{args} | spec.kubeadmConfigSpec.clusterConfiguration.apiServer"):
+        check = _check(match=kcp, expression="false", field=field)
+        lines[field] = evaluate(resources(text), [check]).findings[0].location.line
+    # missing under apiServer, and apiServer itself (present, its value a block mapping)
+    assert list(lines.values()) == [8, 8]
+    check = _check(match=kcp, expression="false", field="spec.remediation.maxRetry")
+    assert evaluate(resources(text), [check]).findings[0].location.line == 4  # `spec:`
+    check = _check(match=kcp, expression="false", field="spec.replicas")
+    assert evaluate(resources(text), [check]).findings[0].location.line == 5  # present
+
+
 def test_field_alternatives_and_wildcards_pick_the_present_item() -> None:
     text = """\
 apiVersion: bootstrap.cluster.x-k8s.io/v1beta1

@@ -52,7 +52,7 @@ from capsa.errors import Problem
 from capsa.sources.clusterctl_vars import UNRESOLVED_RE
 from capsa.sources.redact import REDACTED
 from capsa.sources.resource import Resource
-from capsa.yamlio import LineDict, LineList, plain, position_of
+from capsa.yamlio import LineDict, LineList, field_position_of, plain
 
 if TYPE_CHECKING:
     from capsa.cel import CompiledExpression
@@ -176,8 +176,9 @@ def field_line(
     resource: Resource, check: Check, field_paths: Sequence[FieldPath] | None = None
 ) -> int | None:
     """Line of the field a finding is about: among the `field` alternatives, the concrete
-    path that exists deepest in the document (first wins on ties); the document line when
-    positions are unknown (embedded or live resources). `field_paths` are the check's own,
+    path that exists deepest in the document (first wins on ties), at the line of its key,
+    or of its nearest existing parent's key when it is missing (`field_position_of`); the
+    document line when positions are unknown (live resources). `field_paths` are the check's own,
     already split (to spare re-splitting them for every finding)."""
     return field_location(resource, check, field_paths)[1]
 
@@ -204,7 +205,7 @@ def field_location(
     patched = _patched_origin(resource, best, reads)
     if patched is not None:
         return patched
-    position = position_of(resource.body, best) if best else None
+    position = field_position_of(resource.body, best) if best else None
     if position is None or position[0] <= 0:
         return resource.origin.path, resource.origin.line
     return resource.origin.path, position[0]
