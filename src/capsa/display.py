@@ -9,6 +9,13 @@ such character becomes its `\\uXXXX` escape, which keeps JSON output valid JSON.
 
 `display_path` turns a file name holding bytes that are not UTF-8 (Python keeps them as
 lone surrogates) into text any encoder accepts, writing those bytes as `\\xNN`.
+
+`shown` turns the marker capsa puts where a clusterctl variable had no value
+(`__CAPSA_UNRESOLVED_<VAR>__`, made by `capsa.sources.clusterctl_vars`) back into the
+`${VAR}` the user wrote. The records every writer reads apply it as they are made
+(`errors.Problem`, `sources.resource.Origin`, `checks.findings.ResourceRef`, `Location`
+and `CheckResult`), so no report, message or file needs to remember it: the marker is
+never shown.
 """
 
 from __future__ import annotations
@@ -29,6 +36,25 @@ _UNSAFE = (
 )
 _TABLE = {ord(ch): f"\\u{ord(ch):04x}" for ch in _UNSAFE if ch not in _KEEP}
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+UNRESOLVED_PREFIX = "__CAPSA_UNRESOLVED_"
+"""How the marker for a clusterctl variable without a value begins (`shown`)."""
+MARKER_SUFFIX = "__"
+UNRESOLVED_RE = re.compile(r"__CAPSA_UNRESOLVED_(\w+?)__")
+_MARKER = "__CAPSA_"
+
+
+def shown(text: str) -> str:
+    """`text` as the user wrote it: each marker for an unresolved clusterctl variable
+    reads `${VAR}` again. Cheap when there is none (the usual case)."""
+    if _MARKER not in text:
+        return text
+    return UNRESOLVED_RE.sub(lambda m: "${" + m.group(1) + "}", text)
+
+
+def shown_or_none(text: str | None) -> str | None:
+    """`shown` for an optional text."""
+    return None if text is None else shown(text)
 
 
 def terminal_safe(text: str) -> str:

@@ -627,6 +627,29 @@ def position_of(root: Any, path: tuple[int | str, ...]) -> Position | None:
     return best
 
 
+def field_position_of(root: Any, path: tuple[int | str, ...]) -> Position | None:
+    """Where a finding about the field at `path` points: the key that introduces the
+    deepest part of `path` the tree holds (the field's own key when it is there, its
+    nearest existing parent's key when it is missing), or the item for a list index.
+
+    Unlike `position_of`, never the position of a block mapping's value, which is its
+    first child's line: a field missing under `apiServer:` points at `apiServer:`, not at
+    whatever key happens to come first beneath it.
+    """
+    node = root
+    best: Position | None = getattr(root, "position", None)
+    for step in path:
+        if isinstance(node, LineDict) and step in node:
+            best = node.key_positions.get(step, best)
+            node = node[step]
+        elif isinstance(node, LineList) and isinstance(step, int) and 0 <= step < len(node):
+            best = node.item_positions[step]
+            node = node[step]
+        else:
+            break
+    return best
+
+
 _MISSING = object()
 
 

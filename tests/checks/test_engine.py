@@ -103,6 +103,36 @@ def test_finding_on_absent_field_points_at_deepest_present_parent() -> None:
     assert found["absent"].location.line == 30  # "spec: {}" under template
 
 
+def test_a_missing_field_points_at_its_parents_key_not_at_an_unrelated_child() -> None:
+    """Under a block mapping, the parent's value starts at its first child: a field missing
+    under `apiServer:` points at `apiServer:`, never at the sibling written first."""
+    text = """\
+apiVersion: controlplane.cluster.x-k8s.io/v1beta1
+kind: KubeadmControlPlane
+metadata: {name: cp, namespace: ns}
+spec:
+  replicas: 3
+  kubeadmConfigSpec:
+    clusterConfiguration:
+      apiServer:
+        timeoutForControlPlane: 20m
+      controllerManager:
+        extraArgs: {cloud-provider: gce}
+"""
+    kcp = {"kinds": [{"group": "controlplane.cluster.x-k8s.io", "kind": "KubeadmControlPlane"}]}
+    args = "spec.kubeadmConfigSpec.clusterConfiguration.apiServer.extraArgs"
+    lines = {}
+    for field in (args, f"{args} | spec.kubeadmConfigSpec.clusterConfiguration.apiServer"):
+        check = _check(match=kcp, expression="false", field=field)
+        lines[field] = evaluate(resources(text), [check]).findings[0].location.line
+    # missing under apiServer, and apiServer itself (present, its value a block mapping)
+    assert list(lines.values()) == [8, 8]
+    check = _check(match=kcp, expression="false", field="spec.remediation.maxRetry")
+    assert evaluate(resources(text), [check]).findings[0].location.line == 4  # `spec:`
+    check = _check(match=kcp, expression="false", field="spec.replicas")
+    assert evaluate(resources(text), [check]).findings[0].location.line == 5  # present
+
+
 def test_field_alternatives_and_wildcards_pick_the_present_item() -> None:
     text = """\
 apiVersion: bootstrap.cluster.x-k8s.io/v1beta1
@@ -125,12 +155,103 @@ spec:
     assert finding.location.line == 10
 
 
-def test_embedded_resource_points_at_its_carrier() -> None:
-    found = evaluate(
-        resources(MACHINES, path="crs.yaml", carrier="ConfigMap ns/addons"), [_check()]
-    ).findings
-    assert found[0].location.carrier == "ConfigMap ns/addons"
-    assert found[0].location.line == 12  # the document line, not a body line
+CARRIED = """\
+apiVersion: addons.cluster.x-k8s.io/v1beta1
+kind: ClusterResourceSet
+metadata: {name: crs, namespace: ns}
+spec:
+  clusterSelector: {matchLabels: {a: b}}
+  resources:
+  - {kind: ConfigMap, name: addons}
+  - {kind: Secret, name: secret-addons}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: addons, namespace: ns}
+data:
+  deploy.yaml: |
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata:
+      name: csi-controller
+      namespace: kube-system
+    spec:
+      template:
+        spec:
+          containers:
+          - name: attacher
+            image: example.invalid/attacher:v1
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: secret-addons, namespace: ns}
+type: addons.cluster.x-k8s.io/resource-set
+stringData:
+  daemonset.yaml: |-
+    apiVersion: apps/v1
+    kind: DaemonSet
+    metadata:
+      name: csi-node
+      namespace: kube-system
+    spec:
+      template:
+        spec:
+          containers:
+          - name: driver
+            image: example.invalid/driver:v1
+"""
+
+
+def _image_check() -> Check:
+    return _check(
+        match={"kinds": [{"group": "apps", "kind": k} for k in ("Deployment", "DaemonSet")]},
+        expression="false",
+        field="spec.template.spec.containers.*.image",
+    )
+
+
+def _lines(result: Any, text: str) -> dict[str, tuple[int | None, str]]:
+    """Each finding's line and what the carrier file holds there."""
+    rows = text.splitlines()
+    return {
+        f.resource.name: (f.location.line, rows[f.location.line - 1].strip())
+        for f in result.findings
+        if f.location.line is not None
+    }
+
+
+def test_embedded_resource_points_at_its_field_in_the_carrier_file(tmp_path: Path) -> None:
+    """A payload written as a literal block maps line by line onto the carrier file: a
+    finding on a field deep in a carried object points at that field's own line (ConfigMap
+    `data` and Secret `stringData` alike), not at the payload key."""
+    path = tmp_path / "crs.yaml"
+    path.write_text(CARRIED)
+    result = evaluate(read_manifests([str(path)]).resources, [_image_check()])
+    assert _lines(result, CARRIED) == {
+        "csi-controller": (25, "image: example.invalid/attacher:v1"),
+        "csi-node": (43, "image: example.invalid/driver:v1"),
+    }
+    carriers = {f.resource.name: f.location.carrier for f in result.findings}
+    assert carriers == {
+        "csi-controller": "ConfigMap/ns/addons:deploy.yaml",
+        "csi-node": "Secret/ns/secret-addons:daemonset.yaml",
+    }
+
+
+def test_a_payload_without_line_mapping_points_at_its_key(tmp_path: Path) -> None:
+    """A base64 Secret `data` value (and any payload not written as a literal block) has no
+    line of its own per field: the finding points at the payload key's line."""
+    import base64
+
+    payload = CARRIED.split("stringData:\n  daemonset.yaml: |-\n")[1]
+    encoded = base64.b64encode(
+        "\n".join(line[4:] for line in payload.splitlines()).encode()
+    ).decode()
+    text = CARRIED.split("stringData:")[0] + f"data:\n  daemonset.yaml: {encoded}\n"
+    path = tmp_path / "crs.yaml"
+    path.write_text(text)
+    result = evaluate(read_manifests([str(path)]).resources, [_image_check()])
+    assert _lines(result, text)["csi-node"] == (32, f"daemonset.yaml: {encoded}")
 
 
 def test_fingerprint_is_stable_across_order_and_lines() -> None:

@@ -98,8 +98,9 @@ def test_a_bad_object_is_found_at_its_field_and_a_good_one_passes(tmp_path: Path
     (finding,) = result.findings
     assert finding.check_id == "CAPSA-IMDS-001"
     assert finding.resource.name == "workers"
-    # httpTokens is absent: the finding points into spec.template.spec, where it belongs
-    assert (finding.location.path, finding.location.line) == (str(path), 9)
+    # httpTokens is absent: the finding points at spec.template.spec's key, where it
+    # belongs (not at instanceType, the unrelated field written first beneath it)
+    assert (finding.location.path, finding.location.line) == (str(path), 8)
     assert [p.resource.name for p in result.passes] == ["hardened"]
     assert result.summary.by_severity == {"critical": 0, "high": 1, "medium": 0, "low": 0}
     assert (result.summary.files, result.summary.documents, result.summary.resources) == (1, 2, 2)

@@ -25,9 +25,10 @@ from capsa.capi.patches import (
     lookup_variable,
     pointer_steps,
 )
+from capsa.display import shown
 from capsa.errors import Problem
 from capsa.kube import dig
-from capsa.sources.clusterctl_vars import display, looks_unresolved
+from capsa.sources.clusterctl_vars import looks_unresolved
 from capsa.sources.resource import FieldOrigin, Origin, Resource
 from capsa.yamlio import plain, position_of
 
@@ -233,7 +234,7 @@ def _collect_targets(
                 _problem(
                     cluster_class,
                     ("spec",),
-                    f"ClusterClass {display(cluster_class.name)}: {what} {ref.not_found()}",
+                    f"ClusterClass {shown(cluster_class.name)}: {what} {ref.not_found()}",
                 )
             )
         return found
@@ -276,8 +277,8 @@ def _collect_targets(
                 _problem(
                     cluster,
                     ("spec", "topology", "workers", key, position, "class"),
-                    f"Cluster {display(cluster.name)}: worker class {display(entry['class'])!r} "
-                    f"is not defined in ClusterClass {display(cluster_class.name)}",
+                    f"Cluster {shown(cluster.name)}: worker class {shown(entry['class'])!r} "
+                    f"is not defined in ClusterClass {shown(cluster_class.name)}",
                 )
             )
             continue
@@ -345,7 +346,7 @@ def _value_for(
 def _apply_patches(cluster: Resource, cluster_class: Resource, result: ClassResolution) -> None:
     patches = dig(cluster_class.body, "spec", "patches")
     class_name = cluster_class.name
-    shown_class = display(class_name)
+    shown_class = shown(class_name)
     cp_replicas = dig(cluster.body, "spec", "topology", "controlPlane", "replicas")
     contexts: dict[int, tuple[dict[str, Any], set[str], Where]] = {}
     worker_positions: dict[tuple[str, str], int] = {}
@@ -422,8 +423,8 @@ def _apply_patches(cluster: Resource, cluster_class: Resource, result: ClassReso
 def _variables_named(names: set[str]) -> str:
     if not names:
         return ""
-    shown = ", ".join(sorted(names))
-    return f" (it reads the Cluster variable(s) {shown}, whose value is unresolved)"
+    variables = ", ".join(sorted(names))
+    return f" (it reads the Cluster variable(s) {variables}, whose value is unresolved)"
 
 
 def _op_path(pointer: str) -> tuple[str | int, ...] | None:

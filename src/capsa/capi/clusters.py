@@ -26,14 +26,13 @@ from capsa.capi.context import (
     SkippedPatch,
 )
 from capsa.capi.index import Nearby, ResourceIndex, ResourceKey, namespace_of, resource_key
-from capsa.display import listed
+from capsa.display import listed, shown
 from capsa.errors import Problem
 from capsa.kube import dig, labels_of, selector_is_empty, selector_matches
 from capsa.sources.clusterctl_vars import (
     MARKER_SUFFIX,
     UNRESOLVED_PREFIX,
     UNRESOLVED_RE,
-    display,
     looks_unresolved,
 )
 from capsa.sources.resource import Resource
@@ -247,7 +246,7 @@ class _Builder:
             self.problem(
                 referrer,
                 path,
-                f"{referrer.kind} {display(referrer.name)}: {what} {ref.not_found()}",
+                f"{referrer.kind} {shown(referrer.name)}: {what} {ref.not_found()}",
             )
         return found
 
@@ -364,8 +363,8 @@ def _ambiguous_class(builder: _Builder, cluster: Resource, class_name: str) -> b
     builder.problem(
         cluster,
         ("spec", "topology"),
-        f"Cluster {display(cluster.name)}: {len(files)} ClusterClasses named "
-        f"{display(class_name)!r} are among the inputs ({listed(files, LISTED_CLASS_FILES)}); none was applied{hint}",
+        f"Cluster {shown(cluster.name)}: {len(files)} ClusterClasses named "
+        f"{shown(class_name)!r} are among the inputs ({listed(files, LISTED_CLASS_FILES)}); none was applied{hint}",
     )
     return True
 

@@ -13,8 +13,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from capsa.display import UNRESOLVED_RE, shown
 from capsa.kube import dig
-from capsa.sources.clusterctl_vars import UNRESOLVED_RE
 
 CORE_GROUP = "cluster.x-k8s.io"
 BOOTSTRAP_GROUP = "bootstrap.cluster.x-k8s.io"
@@ -89,9 +89,8 @@ class ObjectRef:
         if not unresolved:
             return f"{self.kind} {self.name!r} is not among the inputs"
         names = ", ".join(unresolved)
-        shown = UNRESOLVED_RE.sub(lambda m: "${" + m.group(1) + "}", self.name)
         return (
-            f"{self.kind} {shown!r} cannot be resolved: the clusterctl variable {names} has "
+            f"{self.kind} {shown(self.name)!r} cannot be resolved: the clusterctl variable {names} has "
             f"no value (give it with --var {unresolved[0]}=VALUE or --vars-file)"
         )
 

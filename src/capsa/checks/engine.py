@@ -35,7 +35,6 @@ from capsa.checks.findings import (
     Location,
     ResourceRef,
     fingerprint,
-    shown,
 )
 from capsa.checks.model import Check, FieldPath
 from capsa.checks.program import (
@@ -48,11 +47,12 @@ from capsa.checks.program import (
     program_text,
 )
 from capsa.checks.reads import context_fields
+from capsa.display import shown
 from capsa.errors import Problem
 from capsa.sources.clusterctl_vars import UNRESOLVED_RE
 from capsa.sources.redact import REDACTED
 from capsa.sources.resource import Resource
-from capsa.yamlio import LineDict, LineList, plain, position_of
+from capsa.yamlio import LineDict, LineList, field_position_of, plain
 
 if TYPE_CHECKING:
     from capsa.cel import CompiledExpression
@@ -178,8 +178,9 @@ def field_line(
     resource: Resource, check: Check, field_paths: Sequence[FieldPath] | None = None
 ) -> int | None:
     """Line of the field a finding is about: among the `field` alternatives, the concrete
-    path that exists deepest in the document (first wins on ties); the document line when
-    positions are unknown (embedded or live resources). `field_paths` are the check's own,
+    path that exists deepest in the document (first wins on ties), at the line of its key,
+    or of its nearest existing parent's key when it is missing (`field_position_of`); the
+    document line when positions are unknown (live resources). `field_paths` are the check's own,
     already split (to spare re-splitting them for every finding)."""
     return field_location(resource, check, field_paths)[1]
 
@@ -193,16 +194,20 @@ def field_location(
     """(file, line) of the field a finding is about (see `field_line`). A field a
     ClusterClass patch set points where its value was written (the Cluster variable or
     the class), not at the template that lacks it. `unknown_paths`, like `field_paths`,
-    are the check's own, already split."""
-    embedded = resource.origin.carrier is not None and resource.origin.generated is None
-    if embedded or not isinstance(resource.body, LineDict | LineList):
+    are the check's own, already split.
+
+    An object embedded in a ClusterResourceSet payload has its positions on the carrier
+    file already (`capsa.sources.embedded`): a payload written as a literal block (`|`)
+    line by line, so the field's own line in the carrier file; any other payload (a
+    base64 Secret `data` value, a quoted or folded string) at the payload key's line."""
+    if not isinstance(resource.body, LineDict | LineList):
         return resource.origin.path, resource.origin.line
     best = _best_path(resource, check.field_paths if field_paths is None else field_paths)
     reads = check.unknown_paths if unknown_paths is None else unknown_paths
     patched = _patched_origin(resource, best, reads)
     if patched is not None:
         return patched
-    position = position_of(resource.body, best) if best else None
+    position = field_position_of(resource.body, best) if best else None
     if position is None or position[0] <= 0:
         return resource.origin.path, resource.origin.line
     return resource.origin.path, position[0]
@@ -211,14 +216,14 @@ def field_location(
 def unknown_location(resource: Resource, paths: Sequence[tuple[str | int, ...]]) -> Location:
     """Where an unknown result points: the first unresolved field (in document order) that
     left it undecided, so the reader lands on the `${VAR}` to set rather than on the
-    document's first line; the document when positions are unknown (embedded or live
-    resources) or none of the paths is found."""
+    document's first line (an embedded object's lines are on its carrier file, as in
+    `field_location`); the document when positions are unknown (live resources) or none
+    of the paths is found."""
     origin = resource.origin
-    embedded = origin.carrier is not None and origin.generated is None
     line: int | None = None
-    if not embedded and isinstance(resource.body, LineDict | LineList):
+    if isinstance(resource.body, LineDict | LineList):
         for path in paths:
-            position = position_of(resource.body, path) if path else None
+            position = field_position_of(resource.body, path) if path else None
             if position is not None and position[0] > 0 and (line is None or position[0] < line):
                 line = position[0]
     return Location(origin.path, origin.line if line is None else line, origin.carrier)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from capsa.display import shown, shown_or_none
 from capsa.slotted import Slotted
-from capsa.sources.clusterctl_vars import UNRESOLVED_RE
 
 _RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 
@@ -69,14 +69,6 @@ class Severity(StrEnum):
         return self.value
 
 
-def shown(text: str) -> str:
-    """`text` as a user may see it: a clusterctl variable capsa could not resolve shows as
-    `${NAME}`, never as the internal marker that stands for it while scanning."""
-    if "__CAPSA_" not in text:
-        return text
-    return UNRESOLVED_RE.sub(lambda m: "${" + m.group(1) + "}", text)
-
-
 @dataclass(frozen=True, slots=True)
 class ResourceRef(Slotted):
     """The identity of the resource a result is about (no body, no secret values).
@@ -123,13 +115,19 @@ class ResourceRef(Slotted):
 @dataclass(frozen=True, slots=True)
 class Location(Slotted):
     """Where a user edits to fix a finding. `carrier` names the ConfigMap/Secret an embedded
-    resource travels in; then `line` is the carrier's document line."""
+    resource travels in (`Kind/namespace/name:key`, an unresolved clusterctl variable read
+    as `${NAME}`, `shown`); `line` is then a line of the carrier's file (see
+    `capsa.checks.engine.field_location`)."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = WIRE
 
     path: str
     line: int | None
     carrier: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.carrier is not None:
+            object.__setattr__(self, "carrier", shown(self.carrier))
 
     @property
     def label(self) -> str:
@@ -171,6 +169,10 @@ class CheckResult(Slotted):
     reason: str | None = None
     by_default: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.reason is not None:
+            object.__setattr__(self, "reason", shown_or_none(self.reason))
+
 
 @dataclass(frozen=True, slots=True)
 class Finding(Slotted):
@@ -189,6 +191,9 @@ class Finding(Slotted):
     references: tuple[str, ...]
     suppressed: bool = False
     suppression_reason: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", shown(self.message))
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of a finding (`capsa/v1`)."""

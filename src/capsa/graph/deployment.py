@@ -21,7 +21,7 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from capsa.capi.kinds import machine_template_refs
-from capsa.checks.findings import shown
+from capsa.display import shown
 from capsa.graph.techniques import MANAGEMENT_ACCOUNT, Role
 from capsa.sources.clusterctl_vars import looks_unresolved
 
@@ -119,7 +119,9 @@ def account_of(view: ClusterView) -> str:
 
 
 def _worker_pools(view: ClusterView) -> tuple[list[str], dict[ResourceKey, list[str]]]:
-    """Worker pool names, and which pools each worker-role resource belongs to."""
+    """Worker pool names, and which pools each worker-role resource belongs to. A pool's
+    name is part of the graph's node ids, which reports print: it reads as shown (an
+    unresolved clusterctl variable as `${VAR}`)."""
     pools: list[str] = []
     belongs: dict[ResourceKey, list[str]] = {}
     workers = [m.resource for m in view.members if m.role == "worker"]
@@ -127,21 +129,20 @@ def _worker_pools(view: ClusterView) -> tuple[list[str], dict[ResourceKey, list[
     for owner in workers:
         if owner.kind not in ("MachineDeployment", "MachinePool"):
             continue
-        pools.append(owner.name)
-        belongs.setdefault(resource_key(owner.kind, owner.namespace, owner.name), []).append(
-            owner.name
-        )
+        pool = shown(owner.name)
+        pools.append(pool)
+        belongs.setdefault(resource_key(owner.kind, owner.namespace, owner.name), []).append(pool)
         for _part, ref, _path in machine_template_refs(owner.body):
             target = by_kind_name.get((ref.kind, ref.name)) if ref is not None else None
             if target is not None:
                 key = resource_key(target.kind, target.namespace, target.name)
-                belongs.setdefault(key, []).append(owner.name)
+                belongs.setdefault(key, []).append(pool)
     marker = f"@{view.name}."
     for resource in workers:
         key = resource_key(resource.kind, resource.namespace, resource.name)
         if key in belongs or marker not in resource.name:
             continue
-        pool = resource.name.split(marker, 1)[1]
+        pool = shown(resource.name.split(marker, 1)[1])
         if pool not in pools:
             pools.append(pool)
         belongs[key] = [pool]

@@ -35,7 +35,10 @@ from capsa.scan.sharing import Sharing
 from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.resource import Resource
 
-FORMAT = "capsa-cache-v3"  # v3: inline annotations keyed by place
+FORMAT = "capsa-cache-v4"
+"""Bumped whenever what an entry holds would differ for the same input and capsa version
+(v3: findings on objects a ClusterResourceSet carries point at the field's line; v4:
+inline annotations keyed by the annotated object's place, `suppressions.inline_key`)."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,7 @@ def shared_key(shared: SharedFacts) -> str:
 
 
 class Cache:
-    """Entries under `<root>/capsa-cache-v2/{files,groups}/`."""
+    """Entries under `<root>/capsa-cache-v3/{files,groups}/`."""
 
     def __init__(self, root: str) -> None:
         self.root = Path(root) / FORMAT

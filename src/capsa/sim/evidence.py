@@ -17,7 +17,8 @@ from typing import Any
 
 from capsa.capi.clusters import ClusterView
 from capsa.capi.context import ROLE_CONTROL_PLANE, ROLE_WORKER, HealthCheck
-from capsa.checks.findings import Finding, shown
+from capsa.checks.findings import Finding
+from capsa.display import shown
 from capsa.graph.deployment import cluster_keys
 from capsa.kube import dig
 from capsa.live.bootstrap import TTL_FLAG, parse_go_duration

@@ -31,15 +31,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from capsa.datafile import DataFile
+from capsa.display import MARKER_SUFFIX as MARKER_SUFFIX  # the marker is defined beside
+from capsa.display import UNRESOLVED_PREFIX as UNRESOLVED_PREFIX  # `shown`, which turns
+from capsa.display import UNRESOLVED_RE as UNRESOLVED_RE  # it back into `${VAR}`
 from capsa.display import display_path
 from capsa.errors import InputError, Problem
 from capsa.reader import MAX_DATA_FILE_BYTES, read_text
 from capsa.sources.clusterctl_config import SETTINGS, variables_section
 
-UNRESOLVED_PREFIX = "__CAPSA_UNRESOLVED_"
 VALUE_PREFIX = "__CAPSA_VALUE_"
-MARKER_SUFFIX = "__"
-UNRESOLVED_RE = re.compile(r"__CAPSA_UNRESOLVED_(\w+?)__")
 VALUE_RE = re.compile(r"__CAPSA_VALUE_(\d+)__")
 
 # clusterctl's legacy form: spaces inside the braces. Only blanks, never line breaks, are
@@ -488,11 +488,6 @@ def load_vars_file(path: str) -> tuple[dict[str, str], list[Problem]]:
             continue
         values[key] = text_value
     return values, problems
-
-
-def display(text: str) -> str:
-    """`text` as a user wrote it: capsa's markers for unresolved variables read `${NAME}`."""
-    return UNRESOLVED_RE.sub(lambda m: "${" + m.group(1) + "}", text)
 
 
 def looks_unresolved(value: str) -> bool:

@@ -4,8 +4,10 @@ A ClusterResourceSet applies whatever YAML its ConfigMaps/Secrets carry to every
 workload cluster, so those payloads are configuration like any other manifest. Each
 embedded object is yielded with the carrier's file, the line of the data key, and
 `carrier="<Kind>/<namespace>/<name>:<key>"`. When the payload is a literal block (`|`)
-in the carrier file, the embedded object's field positions are moved onto the carrier
-file's lines; otherwise every position points at the data key.
+in the carrier file (ConfigMap `data`, Secret `stringData`), the embedded object's field
+positions are moved onto the carrier file's lines, so a finding points at the offending
+field's own line there (`capsa.checks.engine.field_location`); otherwise (a base64
+Secret `data` value, a quoted or folded string) every position is the data key's.
 
 Secret values are never kept: every Secret body (a top-level one and any Secret found
 inside a payload) has its `data`/`stringData` values replaced by `"<redacted>"`, keys kept.

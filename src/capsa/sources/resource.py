@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
+from capsa.display import shown
 from capsa.slotted import Slotted
 
 
@@ -17,13 +18,18 @@ class Origin(Slotted):
     ConfigMap that ships it), so findings point at the file a user can edit.
     `generated` is set on objects read from a file a kustomize generator turns into
     ConfigMap/Secret data: that generated object's `Kind/namespace/name`
-    (`capsa.sources.generators`). Their positions are the file's own.
+    (`capsa.sources.generators`). Their positions are the file's own. `carrier` is
+    read by people: an unresolved clusterctl variable in it reads `${VAR}` (`shown`).
     """
 
     path: str
     line: int | None = None
     carrier: str | None = None
     generated: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.carrier is not None:
+            object.__setattr__(self, "carrier", shown(self.carrier))
 
 
 @dataclass(frozen=True)
