@@ -85,7 +85,10 @@ def listed(items: Sequence[str], limit: int) -> str:
 
 
 def display_path(path: str | Path | os.PathLike[str]) -> str:
-    """A path as text every encoder accepts: bytes that are not UTF-8 become `\\xNN`."""
+    """A path as text every encoder accepts, on one line: bytes that are not UTF-8
+    become `\\xNN`, and controls (a newline, a tab) their escapes (`one_line`). A file
+    name may hold a newline; shown raw, the rest of the name would print as a line of
+    its own (a CI workflow command such as `::error ::all clear`, say)."""
     text = os.fspath(path)
     try:
         text.encode("utf-8")
@@ -93,6 +96,7 @@ def display_path(path: str | Path | os.PathLike[str]) -> str:
         try:
             raw = text.encode("utf-8", "surrogateescape")
         except UnicodeEncodeError:
-            return text.encode("utf-8", "backslashreplace").decode("utf-8")
-        return raw.decode("utf-8", "backslashreplace")
-    return text
+            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+        else:
+            text = raw.decode("utf-8", "backslashreplace")
+    return text if text.isprintable() else one_line(text)

@@ -76,6 +76,19 @@ def test_file_names_with_escapes(tmp_path: Path) -> None:
     assert "\\u001b]0;title\\u0007name.yaml" in result.output
 
 
+@pytest.mark.parametrize("fmt", ["table", "json", "sarif", "md", "junit", "policyreport"])
+def test_a_newline_in_a_file_name_cannot_forge_an_output_line(tmp_path: Path, fmt: str) -> None:
+    """A file named `x<newline>::error ...` printed raw would put a CI workflow command
+    on a line of its own; the name is shown on one line, its newline escaped."""
+    (tmp_path / "x\n::error title=capsa::all clear\nz.yaml").write_text("a: [\n")
+    (tmp_path / "good.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+    result = run("scan", str(tmp_path), "-f", fmt)
+    assert_clean(result)
+    lines = [*result.stdout.splitlines(), *result.stderr.splitlines()]
+    assert not [line for line in lines if line.lstrip().startswith("::error")], result.output
+    assert "x\\n::error" in result.stderr
+
+
 def test_markdown_escapes_names_that_are_html(tmp_path: Path) -> None:
     path = tmp_path / "m.yaml"
     path.write_text(_manifest("<script>alert(1)</script>"))
