@@ -328,6 +328,11 @@ class Inputs(_Frozen):
     example: bool = False
     cloud: list[str] = Field(default_factory=list, description="cloud evidence sources read")
     cloud_note: str | None = None
+    provider_note: str | None = Field(
+        default=None,
+        description="said when clusters run on providers the model does not describe "
+        "(the built-in model is Cluster API on AWS)",
+    )
     selection: list[str] = Field(
         default_factory=list,
         description="the options that left checks or files out, as given, with their source",

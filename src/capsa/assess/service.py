@@ -15,6 +15,7 @@ from capsa import __version__
 from capsa.assess.gaps import project_gaps
 from capsa.assess.model import Assessment, CheckSummary, Inputs
 from capsa.assess.pipeline import AssessRequest, Progress, ScanStage, Stages
+from capsa.assess.providers import provider_note
 from capsa.assess.stages import default_stages
 from capsa.assess.status import Evidence, ThreatInput, assess_threat
 from capsa.assess.summary import summarize, summarize_checks
@@ -38,15 +39,21 @@ def _inputs(request: AssessRequest, paths: Sequence[str]) -> Inputs:
 
 
 def _from_scan(inputs: Inputs, scan: ScanStage) -> Inputs:
-    """The scan root, and the cloud sources the scan read or (once) why the cloud checks
-    did not run."""
+    """The scan root, the cloud sources the scan read or (once) why the cloud checks did
+    not run, and what the model does not describe of the clusters read."""
     result = scan.result
     if result is None:
         return inputs
     sources = [f.source for f in result.cloud_sources]
     root = shown_path(Path(result.root)) if result.root and not inputs.example else None
+    providers = provider_note(inputs.model, result.clusters)
     return inputs.model_copy(
-        update={"root": root, "cloud": sources, "cloud_note": result.cloud_note}
+        update={
+            "root": root,
+            "cloud": sources,
+            "cloud_note": result.cloud_note,
+            "provider_note": providers,
+        }
     )
 
 

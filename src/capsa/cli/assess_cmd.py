@@ -201,6 +201,8 @@ def print_summary(assessment: Any, written: list[Path], console: Console) -> Non
     cloud = assessment.inputs.cloud
     table.add_row("cloud evidence", "\n".join(cloud) or assessment.inputs.cloud_note or "-")
     inputs = assessment.inputs
+    if inputs.provider_note:
+        table.add_row("providers", inputs.provider_note)
     if inputs.selection:
         left_out = f"{len(inputs.excluded_checks)} check(s) left out, their mitigations not "
         left_out += f"assessed; {inputs.skipped_files} file(s) unread"

@@ -79,6 +79,8 @@ def _summary(a: Assessment, links: Links, lines: list[str]) -> None:
         + f". Open attack paths: {s.open_paths}."
     )
     lines.append("")
+    if a.inputs.provider_note:
+        lines.extend([f"**Providers:** {cell(a.inputs.provider_note)}.", ""])
     at_risk = risks(a)
     if at_risk:
         lines.extend(["**What is at risk** (targets the open attack paths reach):", ""])

@@ -186,6 +186,8 @@ def scope_lines(assessment: Assessment) -> list[str]:
     """One line per input, as plain text."""
     inputs = assessment.inputs
     out = [f"Model: {inputs.model}"]
+    if inputs.provider_note:
+        out.append(f"Providers: {inputs.provider_note}")
     if inputs.example:
         out.append("Manifests: the example deployment bundled with capsa (capa-demo)")
     for path in inputs.paths:
