@@ -49,7 +49,7 @@ from capsa.scan.skeleton import interned, pack, skeleton, split, unpack
 from capsa.scan.spill import Spill
 from capsa.scan.stubs import Bodies, stubs
 from capsa.sources.aws.facts import CloudFacts
-from capsa.sources.aws.offline import offline_facts, offline_problems
+from capsa.sources.aws.offline import offline_read
 from capsa.sources.embedded import expand_carrier, is_carrier
 from capsa.sources.files import FileChunk, chunk_of, read_one, read_text
 from capsa.sources.generators import PayloadMarker, generated_files, resource_files
@@ -129,12 +129,13 @@ def _note(resources: Sequence[Resource], spill: Spill, name: str) -> Noted:
     `rbac-<name>`."""
     inline, problems = collect_inline(resources)
     for_topology, for_rbac = split([skeleton(r) for r in resources])
+    cloud, cloud_problems = offline_read(resources)
     return Noted(
         _store(for_topology, spill, f"skeletons-{name}"),
         _store(for_rbac, spill, f"rbac-{name}"),
-        offline_facts(resources),
+        cloud,
         inline,
-        [*offline_problems(resources), *problems],
+        [*cloud_problems, *problems],
         len(resources),
     )
 
