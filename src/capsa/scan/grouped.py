@@ -754,6 +754,7 @@ def scan_groups(
         reading = Reading(variables, spill, cache, stdin)
         first = first_pass(paths, reading, jobs)
         planned = _plan(first, spill, budget or GROUP_BUDGET, cached=cache is not None)
+        first.problems.extend(planned.problems)
         context = None
         if cache is not None and planned.shared is not None:
             context = digest(
@@ -819,6 +820,7 @@ class _Planned:
     groups: tuple[Group, ...]
     shared: SharedFacts | None
     cluster_order: Mapping[Place, int] = field(default_factory=dict)  # `Plan.cluster_order`
+    problems: tuple[Problem, ...] = ()  # the RBAC analysis's: objects it left out
 
 
 def _plan(first: FirstPass, spill: Spill, budget: int, cached: bool) -> _Planned:
@@ -833,7 +835,8 @@ def _plan(first: FirstPass, spill: Spill, budget: int, cached: bool) -> _Planned
     # payload bindings are not the management cluster's: mark them before the analysis
     sharing = Sharing()
     whole = [s for block in first.rbac for s in _whole(block, spill, sharing)]
-    rbac = rbac_facts(_mark(whole, first))
+    left_out: list[Problem] = []
+    rbac = rbac_facts(_mark(whole, first), left_out)
     del whole
     _forget_blocks(first.rbac, spill)
     keys = first.skeletons
@@ -843,7 +846,7 @@ def _plan(first: FirstPass, spill: Spill, budget: int, cached: bool) -> _Planned
     _forget_blocks(keys, spill)
     del skeletons, sharing, bodies  # planning was their only use
     release_free_memory()
-    return _Planned(planned.groups, planned.shared, planned.cluster_order)
+    return _Planned(planned.groups, planned.shared, planned.cluster_order, tuple(left_out))
 
 
 def _last_loads(groups: Sequence[Group], first: FirstPass, spill: Spill) -> list[tuple[int, ...]]:
