@@ -41,3 +41,21 @@ class InputError(Exception):
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = sorted(problems, key=lambda p: (p.path, p.line or 0, p.column or 0))
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+SHAPE_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ValueError, RecursionError)
+"""What reading a field of an unexpected type raises. An analysis across objects catches
+these per object (`left_out`), so one object capsa cannot read costs that object, not
+the whole run's findings; its shape checks (`capsa.sources.shapes`) should have said what
+was wrong first, and this problem says that one was missed."""
+
+
+def left_out(path: str, line: int | None, what: str, analysis: str) -> Problem:
+    """The problem of an object (`what`: Kind/name) an analysis could not read: where it
+    is, and what it is left out of. Counted as an input error."""
+    return Problem(
+        path,
+        line,
+        None,
+        f"{what} has a field of a type capsa cannot read; the object is left out of {analysis}",
+    )

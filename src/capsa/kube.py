@@ -43,35 +43,44 @@ def selector_matches(selector: Any, labels: Mapping[str, str]) -> bool:
     """Kubernetes label selector semantics: every `matchLabels` pair and every
     `matchExpressions` requirement (In, NotIn, Exists, DoesNotExist) holds. An empty
     selector matches everything (callers for which it means nothing, as for a
-    ClusterResourceSet, test `selector_is_empty` first); anything but a mapping matches
-    nothing."""
+    ClusterResourceSet, test `selector_is_empty` first); a selector of a shape the API
+    server would refuse (anything but a mapping, `values: 5`, an unknown operator)
+    matches nothing (`capsa.sources.shapes` reports it where the manifest is read)."""
     if not isinstance(selector, Mapping):
         return False
     match_labels = selector.get("matchLabels")
-    if isinstance(match_labels, Mapping):
-        for key, value in match_labels.items():
-            if labels.get(str(key)) != ("" if value is None else str(value)):
-                return False
+    if match_labels is not None and not isinstance(match_labels, Mapping):
+        return False
+    for key, value in (match_labels or {}).items():
+        if labels.get(str(key)) != ("" if value is None else str(value)):
+            return False
     expressions = selector.get("matchExpressions")
-    for expr in expressions if isinstance(expressions, list) else []:
+    if expressions is not None and not isinstance(expressions, list):
+        return False
+    for expr in expressions or ():
         if not isinstance(expr, Mapping):
             return False
-        key, op = str(expr.get("key")), expr.get("operator")
-        values = [str(v) for v in expr.get("values") or []]
-        if op == "In" and labels.get(key) not in values:
+        key, op, values = str(expr.get("key")), expr.get("operator"), expr.get("values")
+        if values is not None and not isinstance(values, list):
             return False
-        if op == "NotIn" and labels.get(key) in values:
+        texts = [str(v) for v in values or ()]
+        if op == "In" and labels.get(key) not in texts:
+            return False
+        if op == "NotIn" and labels.get(key) in texts:
             return False
         if op == "Exists" and key not in labels:
             return False
         if op == "DoesNotExist" and key in labels:
             return False
+        if op not in ("In", "NotIn", "Exists", "DoesNotExist"):
+            return False
     return True
 
 
 def containers(pod_spec: Any) -> Iterator[dict[str, Any]]:
-    """Init and regular containers of a pod spec."""
+    """Init and regular containers of a pod spec (a list of another type holds none)."""
     for key in ("initContainers", "containers"):
-        for container in dig(pod_spec, key) or []:
+        listed = dig(pod_spec, key)
+        for container in listed if isinstance(listed, list) else ():
             if isinstance(container, dict):
                 yield container

@@ -189,5 +189,7 @@ def test_non_mapping_metadata_does_not_crash(tmp_path: Path) -> None:
         "apiVersion: v1\nkind: ConfigMap\nmetadata: [1, 2]\n---\napiVersion: 1\nkind: X\n"
     )
     result = read_manifests([str(path)])
-    assert [(r.kind, r.name) for r in result.resources] == [("ConfigMap", "")]
-    assert [p.line for p in result.problems] == [5]
+    # an object without a name is not judged as a nameless one: a problem at its metadata
+    assert result.resources == []
+    assert [p.line for p in result.problems] == [3, 5]
+    assert "metadata must be a mapping" in result.problems[0].message

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from capsa.errors import SHAPE_ERRORS, Problem, left_out
 from capsa.kube import dig, labels_of, selector_matches
 from capsa.sources.resource import Resource
 
@@ -111,18 +112,46 @@ class Access:
         )
 
 
+def _listed(value: Any) -> list[Any]:
+    """The items of a list field; a field of another type holds none (the API server
+    would refuse it; `capsa.sources.shapes` reports it where a manifest is read)."""
+    return value if isinstance(value, list) else []
+
+
+def _readable(rule: Any) -> bool:
+    """A PolicyRule whose lists are lists: a rule of another shape grants nothing."""
+    return isinstance(rule, dict) and all(
+        isinstance(rule.get(key), list | None)
+        for key in ("apiGroups", "resources", "verbs", "resourceNames", "nonResourceURLs")
+    )
+
+
 def _rules(res: Resource) -> list[dict[str, Any]]:
-    return [r for r in res.body.get("rules") or [] if isinstance(r, dict)]
+    return [r for r in _listed(res.body.get("rules")) if _readable(r)]
 
 
 def _of_kind(resources: Iterable[Resource], kind: str) -> list[Resource]:
     return [r for r in resources if r.kind == kind and r.group in (RBAC_GROUP, "")]
 
 
+ANALYSIS = "the RBAC analysis"
+
+
+def skip(problems: list[Problem] | None, resource: Resource, error: Exception) -> None:
+    """Leave `resource` out of the RBAC analysis with a problem saying so; without a
+    list to report it in (the live checks, which report a failed check as not run), the
+    error goes on."""
+    if problems is None:
+        raise error
+    what = f"{resource.kind}/{resource.name}"
+    problems.append(left_out(resource.origin.path, resource.origin.line, what, ANALYSIS))
+
+
 def effective_cluster_roles(
-    cluster_roles: Iterable[Resource],
+    cluster_roles: Iterable[Resource], problems: list[Problem] | None = None
 ) -> dict[str, tuple[dict[str, Any], ...]]:
-    """Each ClusterRole's rules plus those of every role its aggregationRule selects."""
+    """Each ClusterRole's rules plus those of every role its aggregationRule selects.
+    A role whose shape cannot be read grants nothing, with a problem in `problems`."""
     roles = {r.name: r for r in cluster_roles}
 
     def collect(name: str, seen: set[str]) -> list[dict[str, Any]]:
@@ -131,18 +160,25 @@ def effective_cluster_roles(
         seen.add(name)
         role = roles[name]
         out = list(_rules(role))
-        for selector in dig(role.body, "aggregationRule", "clusterRoleSelectors") or []:
+        for selector in _listed(dig(role.body, "aggregationRule", "clusterRoleSelectors")):
             for other in roles.values():
                 if other.name != name and selector_matches(selector, labels_of(other.body)):
                     out.extend(collect(other.name, seen))
         return out
 
-    return {name: tuple(collect(name, set())) for name in roles}
+    out: dict[str, tuple[dict[str, Any], ...]] = {}
+    for name, role in roles.items():
+        try:
+            out[name] = tuple(collect(name, set()))
+        except SHAPE_ERRORS as error:
+            skip(problems, role, error)
+            out[name] = ()
+    return out
 
 
 def _subjects(binding: Resource) -> tuple[Subject, ...]:
     out: list[Subject] = []
-    for s in binding.body.get("subjects") or []:
+    for s in _listed(binding.body.get("subjects")):
         if not isinstance(s, dict):
             continue
         kind, name = str(s.get("kind", "")), str(s.get("name", ""))
@@ -153,40 +189,57 @@ def _subjects(binding: Resource) -> tuple[Subject, ...]:
     return tuple(out)
 
 
-def grants(resources: Sequence[Resource]) -> Iterator[Grant]:
+def grants(resources: Sequence[Resource], problems: list[Problem] | None = None) -> Iterator[Grant]:
     """Every RoleBinding and ClusterRoleBinding among `resources`, resolved to its rules.
-    A RoleBinding without a namespace is in `default`, where kubectl would create it."""
-    cluster_roles = effective_cluster_roles(_of_kind(resources, "ClusterRole"))
+    A RoleBinding without a namespace is in `default`, where kubectl would create it. A
+    binding or role whose shape cannot be read is left out, with a problem in `problems`."""
+    cluster_roles = effective_cluster_roles(_of_kind(resources, "ClusterRole"), problems)
     roles = {((r.namespace or "default"), r.name): r for r in _of_kind(resources, "Role")}
     bindings = _of_kind(resources, "RoleBinding") + _of_kind(resources, "ClusterRoleBinding")
     for binding in bindings:
-        ref = binding.body.get("roleRef") or {}
-        ref_kind, ref_name = str(ref.get("kind", "")), str(ref.get("name", ""))
-        namespace = (binding.namespace or "default") if binding.kind == "RoleBinding" else None
-        if ref_kind == "ClusterRole":
-            rules = cluster_roles.get(ref_name, ())
-        else:
-            role = roles.get((namespace or "", ref_name))
-            rules = tuple(_rules(role)) if role else ()
-        yield Grant(binding, namespace, f"{ref_kind} {ref_name}", rules, _subjects(binding))
+        try:
+            grant = _grant(binding, cluster_roles, roles)
+        except SHAPE_ERRORS as error:
+            skip(problems, binding, error)
+            continue
+        if grant is not None:
+            yield grant
+
+
+def _grant(
+    binding: Resource,
+    cluster_roles: dict[str, tuple[dict[str, Any], ...]],
+    roles: dict[tuple[str, str], Resource],
+) -> Grant | None:
+    ref = binding.body.get("roleRef")
+    if not isinstance(ref, dict):
+        return None  # a binding to no role grants nothing (the API server refuses it)
+    ref_kind, ref_name = str(ref.get("kind", "")), str(ref.get("name", ""))
+    namespace = (binding.namespace or "default") if binding.kind == "RoleBinding" else None
+    if ref_kind == "ClusterRole":
+        rules = cluster_roles.get(ref_name, ())
+    else:
+        role = roles.get((namespace or "", ref_name))
+        rules = tuple(_rules(role)) if role else ()
+    return Grant(binding, namespace, f"{ref_kind} {ref_name}", rules, _subjects(binding))
 
 
 def rule_allows(rule: dict[str, Any], verbs: Iterable[str], group: str, plural: str) -> set[str]:
     """The verbs of `verbs` this rule grants on group/plural (empty when it grants none)."""
-    groups = {str(g) for g in rule.get("apiGroups") or []}
-    plurals = {str(r) for r in rule.get("resources") or []}
+    groups = {str(g) for g in _listed(rule.get("apiGroups"))}
+    plurals = {str(r) for r in _listed(rule.get("resources"))}
     # As the authorizer's ResourceMatches: "*" is every resource and subresource,
     # "*/exec" a subresource of any resource.
     sub = plural.split("/", 1)[1] if "/" in plural else ""
     covered = "*" in plurals or plural in plurals or (bool(sub) and f"*/{sub}" in plurals)
     if not ("*" in groups or group in groups) or not covered:
         return set()
-    granted = {str(v) for v in rule.get("verbs") or []}
+    granted = {str(v) for v in _listed(rule.get("verbs"))}
     return set(verbs) if "*" in granted else set(verbs) & granted
 
 
 def is_wildcard(rule: dict[str, Any]) -> bool:
-    return any("*" in (rule.get(key) or []) for key in ("apiGroups", "resources", "verbs"))
+    return any("*" in _listed(rule.get(key)) for key in ("apiGroups", "resources", "verbs"))
 
 
 def controller_service_accounts(deployments: Iterable[Resource]) -> set[Subject]:
@@ -236,7 +289,7 @@ def access(grant: Grant, right: Right, targets: Iterable[str]) -> Access | None:
             continue
         verbs |= allowed
         wildcard = wildcard or is_wildcard(rule)
-        names = {str(n) for n in rule.get("resourceNames") or []}
+        names = {str(n) for n in _listed(rule.get("resourceNames"))}
         unrestricted = unrestricted or not names
         named |= names
     if not verbs:

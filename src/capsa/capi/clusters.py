@@ -27,7 +27,7 @@ from capsa.capi.context import (
 )
 from capsa.capi.index import Nearby, ResourceIndex, ResourceKey, namespace_of, resource_key
 from capsa.display import listed, shown
-from capsa.errors import Problem
+from capsa.errors import SHAPE_ERRORS, Problem, left_out
 from capsa.kube import dig, labels_of, selector_is_empty, selector_matches
 from capsa.sources.clusterctl_vars import (
     MARKER_SUFFIX,
@@ -138,7 +138,14 @@ def resolve_clusters(
     replaced: set[ResourceKey] = set()
     for group in clusters.values():
         for cluster in group:
-            view = _build_view(builder, cluster, owned, resource_sets)
+            try:
+                view = _build_view(builder, cluster, owned, resource_sets)
+            except SHAPE_ERRORS:  # one Cluster capsa cannot resolve costs only itself
+                what = f"{cluster.kind}/{cluster.name}"
+                builder.problems.append(
+                    left_out(cluster.origin.path, cluster.origin.line, what, "the topology")
+                )
+                continue
             views.append(view)
             resolved.extend(view.resolved)
             if view.topology_class is not None:

@@ -23,13 +23,16 @@ from capsa.capi.access import (
     READ_SECRETS,
     RIGHTS,
     Access,
+    Grant,
     Right,
     Subject,
     controller_service_accounts,
+    skip,
 )
 from capsa.capi.access import exposures as rbac_exposures
 from capsa.capi.access import grants as rbac_grants
 from capsa.capi.index import ResourceKey, namespace_of, resource_key
+from capsa.errors import SHAPE_ERRORS, Problem
 from capsa.kube import containers, dig, labels_of
 from capsa.sources.resource import Resource
 
@@ -113,22 +116,43 @@ def _runs_provider_code(deployment: Resource) -> bool:
     return False
 
 
-def controller_deployments(resources: Sequence[Resource]) -> list[Resource]:
+def controller_deployments(
+    resources: Sequence[Resource], problems: list[Problem] | None = None
+) -> list[Resource]:
     """Deployments of Cluster API providers: labelled by clusterctl, in the namespace of
-    a clusterctl Provider inventory entry, or running provider code."""
+    a clusterctl Provider inventory entry, or running provider code. One whose shape
+    cannot be read is left out, with a problem in `problems`."""
     provider_namespaces = {
         namespace_of(r) for r in resources if r.kind == "Provider" and r.group == CLUSTERCTL_GROUP
     }
-    return [
-        r
-        for r in resources
-        if r.kind == "Deployment"
-        and (
-            PROVIDER_LABEL in labels_of(r.body)
-            or namespace_of(r) in provider_namespaces
-            or _runs_provider_code(r)
-        )
-    ]
+    found: list[Resource] = []
+    for r in resources:
+        if r.kind != "Deployment":
+            continue
+        try:
+            if (
+                PROVIDER_LABEL in labels_of(r.body)
+                or namespace_of(r) in provider_namespaces
+                or _runs_provider_code(r)
+            ):
+                found.append(r)
+        except SHAPE_ERRORS as error:
+            skip(problems, r, error)
+    return found
+
+
+def _judge(
+    grant: Grant, targets: Sequence[set[str]], controllers: set[Subject]
+) -> list[tuple[tuple[str, ...], list[AccessFacts]]]:
+    """Per right (in `RIGHTS` order), the namespaces of its `targets` the grant reaches
+    and what it gives there to non-exempt subjects."""
+    out: list[tuple[tuple[str, ...], list[AccessFacts]]] = []
+    for right, wanted in zip(RIGHTS, targets, strict=True):
+        scope = sorted(wanted) if grant.namespace is None else [grant.namespace]
+        reach = tuple(ns for ns in scope if ns in wanted)
+        gives = [AccessFacts.of(a) for a in rbac_exposures([grant], right, wanted, controllers)]
+        out.append((reach, gives))
+    return out
 
 
 def targets_of(right: Right, clusters: set[str], controllers: set[str]) -> set[str]:
@@ -136,29 +160,38 @@ def targets_of(right: Right, clusters: set[str], controllers: set[str]) -> set[s
     return set(clusters) if right is READ_SECRETS else clusters | controllers
 
 
-def rbac_facts(resources: Sequence[Resource]) -> dict[ResourceKey, RbacFacts]:
-    """Per binding among `resources`, what it reaches and gives."""
+def rbac_facts(
+    resources: Sequence[Resource], problems: list[Problem] | None = None
+) -> dict[ResourceKey, RbacFacts]:
+    """Per binding among `resources`, what it reaches and gives. An object whose shape
+    the analysis cannot read is left out of it, with a problem in `problems` (the fields
+    it expects are checked where manifests are read: `capsa.sources.shapes`)."""
     here = _live_here(resources)
     bindings = [r for r in here if r.kind in BINDING_KINDS]
     if not bindings:
         return {}
     clusters = cluster_namespaces(here)
-    deployments = controller_deployments(here)
+    deployments = controller_deployments(here, problems)
     controller_namespaces = {namespace_of(d) for d in deployments}
     controllers = controller_service_accounts(deployments) | {
         Subject("ServiceAccount", name, KUSTOMIZE_NAMESPACE) for name in KUBEBUILDER_MANAGERS
     }
-    all_grants = list(rbac_grants(here))
+    targets = [targets_of(right, clusters, controller_namespaces) for right in RIGHTS]
+    # each grant judged on its own, so one the analysis cannot read costs only itself
+    judged: list[tuple[ResourceKey, list[tuple[tuple[str, ...], list[AccessFacts]]]]] = []
+    for grant in rbac_grants(here, problems):
+        try:
+            judged.append((resource_key(grant.binding), _judge(grant, targets, controllers)))
+        except SHAPE_ERRORS as error:
+            skip(problems, grant.binding, error)
     reaches: dict[ResourceKey, dict[str, tuple[str, ...]]] = {}
     given: dict[ResourceKey, list[AccessFacts]] = {}
-    for right in RIGHTS:
-        targets = targets_of(right, clusters, controller_namespaces)
-        for grant in all_grants:
-            key = resource_key(grant.binding)
-            scope = sorted(targets) if grant.namespace is None else [grant.namespace]
-            reaches.setdefault(key, {})[right.name] = tuple(ns for ns in scope if ns in targets)
-        for item in rbac_exposures(all_grants, right, targets, controllers):
-            given.setdefault(resource_key(item.grant.binding), []).append(AccessFacts.of(item))
+    for at, right in enumerate(RIGHTS):
+        for key, per_right in judged:
+            reaches.setdefault(key, {})[right.name] = per_right[at][0]
+        for key, per_right in judged:
+            if per_right[at][1]:
+                given.setdefault(key, []).extend(per_right[at][1])
     return {
         key: RbacFacts(reaches=reach, access=tuple(given.get(key, ())))
         for key, reach in reaches.items()

@@ -179,15 +179,17 @@ def build_topology(
     namespaces = dict(shared.namespaces) if shared is not None else _namespace_facts(index)
     vpc_users = shared.vpc_users if shared is not None else _vpc_users(views)
     contexts = _contexts(views, whole, index, namespaces, set(management_vpc_ids), vpc_users)
+    left_out: list[Problem] = []  # objects the RBAC analysis could not read
+    rbac_found = _rbac_of(resources, shared, rbac, left_out)
     return Topology(
         clusters=views,
-        problems=found.problems,
+        problems=(*found.problems, *left_out),
         resolved_resources=found.resolved,
         _contexts=contexts,
         _replaced=found.replaced,
         _namespaces=namespaces,
         _bootstrap=_bootstrap_kinds(index),
-        _rbac=_rbac_of(resources, shared, rbac),
+        _rbac=rbac_found,
         _wide=found.wide,
         _alone=found.alone,
     )
@@ -219,10 +221,11 @@ def _rbac_of(
     resources: Sequence[Resource],
     shared: SharedFacts | None,
     rbac: Mapping[ResourceKey, RbacFacts] | None,
+    problems: list[Problem] | None = None,
 ) -> Mapping[ResourceKey, RbacFacts]:
     if shared is not None:
         return shared.rbac
-    return rbac if rbac is not None else rbac_facts(resources)
+    return rbac if rbac is not None else rbac_facts(resources, problems)
 
 
 def _template_name(resource: Resource) -> str:

@@ -49,7 +49,7 @@ from capsa.scan.skeleton import interned, pack, skeleton, split, unpack
 from capsa.scan.spill import Spill
 from capsa.scan.stubs import Bodies, stubs
 from capsa.sources.aws.facts import CloudFacts
-from capsa.sources.aws.offline import offline_facts, offline_problems
+from capsa.sources.aws.offline import offline_read
 from capsa.sources.embedded import expand_carrier, is_carrier
 from capsa.sources.files import FileChunk, chunk_of, read_one, read_text
 from capsa.sources.generators import PayloadMarker, generated_files, resource_files
@@ -129,12 +129,13 @@ def _note(resources: Sequence[Resource], spill: Spill, name: str) -> Noted:
     `rbac-<name>`."""
     inline, problems = collect_inline(resources)
     for_topology, for_rbac = split([skeleton(r) for r in resources])
+    cloud, cloud_problems = offline_read(resources)
     return Noted(
         _store(for_topology, spill, f"skeletons-{name}"),
         _store(for_rbac, spill, f"rbac-{name}"),
-        offline_facts(resources),
+        cloud,
         inline,
-        [*offline_problems(resources), *problems],
+        [*cloud_problems, *problems],
         len(resources),
     )
 
@@ -753,6 +754,7 @@ def scan_groups(
         reading = Reading(variables, spill, cache, stdin)
         first = first_pass(paths, reading, jobs)
         planned = _plan(first, spill, budget or GROUP_BUDGET, cached=cache is not None)
+        first.problems.extend(planned.problems)
         context = None
         if cache is not None and planned.shared is not None:
             context = digest(
@@ -818,6 +820,7 @@ class _Planned:
     groups: tuple[Group, ...]
     shared: SharedFacts | None
     cluster_order: Mapping[Place, int] = field(default_factory=dict)  # `Plan.cluster_order`
+    problems: tuple[Problem, ...] = ()  # the RBAC analysis's: objects it left out
 
 
 def _plan(first: FirstPass, spill: Spill, budget: int, cached: bool) -> _Planned:
@@ -832,7 +835,8 @@ def _plan(first: FirstPass, spill: Spill, budget: int, cached: bool) -> _Planned
     # payload bindings are not the management cluster's: mark them before the analysis
     sharing = Sharing()
     whole = [s for block in first.rbac for s in _whole(block, spill, sharing)]
-    rbac = rbac_facts(_mark(whole, first))
+    left_out: list[Problem] = []
+    rbac = rbac_facts(_mark(whole, first), left_out)
     del whole
     _forget_blocks(first.rbac, spill)
     keys = first.skeletons
@@ -842,7 +846,7 @@ def _plan(first: FirstPass, spill: Spill, budget: int, cached: bool) -> _Planned
     _forget_blocks(keys, spill)
     del skeletons, sharing, bodies  # planning was their only use
     release_free_memory()
-    return _Planned(planned.groups, planned.shared, planned.cluster_order)
+    return _Planned(planned.groups, planned.shared, planned.cluster_order, tuple(left_out))
 
 
 def _last_loads(groups: Sequence[Group], first: FirstPass, spill: Spill) -> list[tuple[int, ...]]:

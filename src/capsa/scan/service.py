@@ -34,7 +34,7 @@ from capsa.cloud.service import cloud_evidence
 from capsa.errors import InputError, Problem
 from capsa.scan.result import ScanResult, ScanSummary
 from capsa.slotted import replaced
-from capsa.sources.aws.offline import offline_facts, offline_problems
+from capsa.sources.aws.offline import offline_read
 from capsa.sources.clusterctl_vars import load_vars_file
 from capsa.sources.files import read_manifests
 from capsa.sources.resource import Resource
@@ -141,8 +141,9 @@ def _read(request: ScanRequest) -> _Read:
                 Problem(where, None, None, f"live check {check_id} not run: {why}")
                 for check_id, why in report.failed
             )
-    read.cloud.extend(offline_facts(read.resources))
-    read.problems.extend(offline_problems(read.resources))
+    cloud, cloud_problems = offline_read(read.resources)
+    read.cloud.extend(cloud)
+    read.problems.extend(cloud_problems)
     if request.aws is not None:
         _read_aws(request.aws, read)
     return read

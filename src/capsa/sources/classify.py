@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from capsa.errors import Problem
-from capsa.sources import clusterctl_config
+from capsa.sources import clusterctl_config, shapes
 from capsa.sources.aws import cloudformation
 from capsa.sources.clusterctl_vars import UNRESOLVED_RE
 from capsa.sources.markers import fill_and_find_unknown
@@ -91,7 +91,9 @@ def _objects(
         return
     if _is_kustomize(doc, file_name):
         tally.skipped += 1
-        tally.kustomizations.append((path, doc))  # its patch files are fragments
+        kept, problems = shapes.kustomization(doc, path, line)
+        tally.problems.extend(problems)
+        tally.kustomizations.append((path, kept))  # its patch files are fragments
         return
     if clusterctl_config.is_config(doc):
         tally.skipped += 1
@@ -118,6 +120,11 @@ def _objects(
             item_line = positions[index][0] if index < len(positions) else line
             yield from _objects(item, item_line, path, file_name, tally)
         return
+    unnamed = shapes.name_problem(doc, path, line)
+    if unnamed is not None:
+        tally.problems.append(unnamed)
+        return
+    tally.problems.extend(shapes.object_problems(doc, path, line))
     yield line, doc
 
 

@@ -61,12 +61,18 @@ class Substitution:
     deferred: dict[str, str] = field(default_factory=dict)
 
 
+MAX_NESTING = 50
+"""`${A:-${B:-...}}` deeper than this is refused (a problem at its line, the text left as
+written): parsing and evaluating recurse once per level."""
+
+
 class _BadExpression(Exception):
     """An expression envsubst would refuse; `at` is the offset where parsing stopped."""
 
-    def __init__(self, message: str, at: int) -> None:
+    def __init__(self, message: str, at: int, *, rest_of_line: bool = False) -> None:
         super().__init__(message)
         self.at = at
+        self.rest_of_line = rest_of_line  # leave the rest of the line as written
 
 
 @dataclass
@@ -91,6 +97,7 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
+        self.depth = 0  # expressions open around the one being read
         self.warnings: list[tuple[int, str]] = []
 
     def peek(self) -> str:
@@ -163,8 +170,18 @@ class _Parser:
     def param(self, accept: Any, *, escapes: bool) -> list[_Node]:
         """One argument: a nested expression or a run of accepted characters."""
         if self.text.startswith("${", self.pos):
+            if self.depth >= MAX_NESTING:
+                raise _BadExpression(
+                    f"expressions nested more than {MAX_NESTING} levels deep; the rest of "
+                    "the line is left as written",
+                    self.pos,
+                    rest_of_line=True,
+                )
             self.pos += 2
-            return [self.func()]
+            self.depth += 1
+            found = self.func()
+            self.depth -= 1
+            return [found]
         out: list[str] = []
         while self.pos < len(self.text):
             ch = self.text[self.pos]
@@ -401,6 +418,12 @@ def substitute(
             problems.append(
                 Problem(path, _line_of(text, dollar), None, f"clusterctl variable: {exc}")
             )
+            if exc.rest_of_line:  # one problem, not one per level of the expression
+                end = text.find("\n", dollar)
+                end = len(text) if end < 0 else end
+                out.append(text[dollar:end])
+                pos = end
+                continue
             out.append("${")
             pos = dollar + 2
             continue

@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from capsa.sources.kustomize import candidates
+from capsa.sources.kustomize import listed as _listed
 from capsa.sources.resource import Resource
 
 GENERATORS = {"configMapGenerator": "ConfigMap", "secretGenerator": "Secret"}
@@ -78,7 +79,7 @@ def _hashed(generator: Mapping[Any, Any], doc: Mapping[Any, Any]) -> bool:
 
 def _file_sources(generator: Mapping[Any, Any]) -> Iterator[tuple[str, str]]:
     """(key, path) of each `files` entry; an entry kustomize refuses is skipped."""
-    for entry in generator.get("files") or ():
+    for entry in _listed(generator.get("files")):
         if not isinstance(entry, str) or not entry:
             continue
         if entry.count("=") == 0:
@@ -97,7 +98,7 @@ def generated_files(
     for path, doc in kustomizations:
         prefix, suffix = _text(doc.get("namePrefix")), _text(doc.get("nameSuffix"))
         for field, kind in GENERATORS.items():
-            for generator in doc.get(field) or ():
+            for generator in _listed(doc.get(field)):
                 if not isinstance(generator, Mapping) or not _text(generator.get("name")):
                     continue
                 base = prefix + generator["name"] + suffix
@@ -184,7 +185,7 @@ def resource_files(kustomizations: Iterable[tuple[str, Mapping[Any, Any]]]) -> s
     else also ships them as data."""
     found: set[str] = set()
     for path, doc in kustomizations:
-        for entry in doc.get("resources") or ():
+        for entry in _listed(doc.get("resources")):
             if isinstance(entry, str) and "://" not in entry:
                 found.update(candidates(path, entry))
     return found

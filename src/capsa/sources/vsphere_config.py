@@ -31,6 +31,8 @@ import yaml
 from capsa.sources.clusterctl_vars import UNRESOLVED_RE
 from capsa.yamlio import may_have_aliases, refusal
 
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 MAX_CONFIG_BYTES = 1024 * 1024
 """A vSphere configuration is a few hundred bytes; anything far larger is not one."""
 
@@ -69,12 +71,14 @@ def insecure_flag(text: str) -> InsecureFlag | None:
 def _yaml(text: str) -> Any:
     """The YAML document `text` holds, or None (not YAML, several documents, or a shape
     capsa refuses to build)."""
+    # libyaml composes without Python recursion (and refuses nesting past its own
+    # limit); the guards then refuse deep nesting before anything is built
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
         if node is None or refusal(node, may_have_aliases(text)) is not None:
             return None
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+    except (yaml.YAMLError, RecursionError):
         return None
 
 

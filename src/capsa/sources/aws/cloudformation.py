@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from capsa.errors import Problem
 from capsa.sources.aws import policydoc
 from capsa.sources.aws.facts import CloudFacts, InstanceProfile, Policy, Principal, Where
 from capsa.sources.resource import Resource
-from capsa.yamlio import LineDict
+from capsa.yamlio import LineDict, position_of
 
 API_VERSION = "cloudformation.amazonaws.com/v1"
 KIND = "CloudFormationTemplate"
 ACCOUNT = "${AWS::AccountId}"
+_IAM_TYPES = frozenset({"AWS::IAM::Role", "AWS::IAM::ManagedPolicy", "AWS::IAM::InstanceProfile"})
 
 
 def is_template(doc: Any) -> bool:
@@ -40,6 +42,71 @@ def as_manifest(doc: dict[str, Any], name: str) -> dict[str, Any]:
     return {"apiVersion": API_VERSION, "kind": KIND, "metadata": {"name": name}, "template": doc}
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    """A template section that must be a mapping; one of another type holds nothing
+    (CloudFormation refuses it; `shape_problems` reports it)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _resources(resource: Resource) -> dict[str, Any]:
+    template = resource.body.get("template")
+    return _mapping(template.get("Resources") if isinstance(template, dict) else None)
+
+
+def shape_problems(resource: Resource) -> list[Problem]:
+    """A problem for each IAM resource field of a type CloudFormation refuses, which the
+    facts (`facts_from_template`) leave out, at its line."""
+    items = _resources(resource)
+    out: list[Problem] = []
+
+    def problem(logical: Any, what: str, *path: str) -> None:
+        position = position_of(items, (logical, *path))
+        line = position[0] if position else resource.origin.line
+        out.append(Problem(resource.origin.path, line, None, f"{logical}: {what}"))
+
+    for logical, item in items.items():
+        if not isinstance(item, dict) or item.get("Type") not in _IAM_TYPES:
+            continue
+        props = item.get("Properties")
+        if props is None:
+            continue
+        if not isinstance(props, dict):
+            problem(
+                logical, "Properties must be a mapping; the resource is read as empty", "Properties"
+            )
+            continue
+        for key in ("Roles", "Policies", "ManagedPolicyArns"):
+            if props.get(key) is not None and not isinstance(props[key], list):
+                problem(
+                    logical,
+                    f"Properties.{key} must be a list; that field is ignored",
+                    "Properties",
+                    key,
+                )
+        documents = [
+            ("PolicyDocument", props.get("PolicyDocument")),
+            ("AssumeRolePolicyDocument", props.get("AssumeRolePolicyDocument")),
+        ]
+        documents += [
+            (f"Policies[{at}].PolicyDocument", p.get("PolicyDocument"))
+            for at, p in enumerate(_list(props.get("Policies")))
+            if isinstance(p, dict)
+        ]
+        for name, raw in documents:
+            if policydoc.unreadable(raw):
+                problem(
+                    logical,
+                    f"Properties.{name} must be a policy document (a mapping, "
+                    "or JSON text capsa can parse); its statements are left out",
+                    "Properties",
+                )
+    return out
+
+
 def _ref(value: Any) -> str | None:
     return str(value["Ref"]) if isinstance(value, dict) and "Ref" in value else None
 
@@ -50,9 +117,7 @@ def _name(value: Any, fallback: str) -> str:
 
 def facts_from_template(resource: Resource) -> CloudFacts:
     """The roles, managed policies and instance profiles a template creates."""
-    template = resource.body.get("template")
-    items = template.get("Resources") if isinstance(template, dict) else None
-    items = items if isinstance(items, dict) else {}
+    items = _resources(resource)
     path = resource.origin.path
 
     def where(logical: str) -> Where:
@@ -61,7 +126,7 @@ def facts_from_template(resource: Resource) -> CloudFacts:
 
     names: dict[str, str] = {}
     for logical, item in items.items():
-        props = item.get("Properties", {}) if isinstance(item, dict) else {}
+        props = _mapping(item.get("Properties")) if isinstance(item, dict) else {}
         if isinstance(item, dict) and item.get("Type") == "AWS::IAM::Role":
             names[logical] = _name(props.get("RoleName"), str(logical))
 
@@ -75,7 +140,7 @@ def facts_from_template(resource: Resource) -> CloudFacts:
     for logical, item in items.items():
         if not isinstance(item, dict):
             continue
-        props = item.get("Properties") or {}
+        props = _mapping(item.get("Properties"))
         kind = item.get("Type")
         if kind == "AWS::IAM::ManagedPolicy":
             name = _name(props.get("ManagedPolicyName"), str(logical))
@@ -88,13 +153,13 @@ def facts_from_template(resource: Resource) -> CloudFacts:
                     where=where(str(logical)),
                 )
             )
-            for ref in props.get("Roles") or ():
+            for ref in _list(props.get("Roles")):
                 role = role_arn(ref)
                 if role:
                     attached.setdefault(role, []).append(arn)
         elif kind == "AWS::IAM::InstanceProfile":
             name = _name(props.get("InstanceProfileName"), str(logical))
-            members = tuple(r for r in (role_arn(x) for x in props.get("Roles") or ()) if r)
+            members = tuple(r for r in (role_arn(x) for x in _list(props.get("Roles"))) if r)
             profiles.append(
                 InstanceProfile(
                     arn=f"arn:aws:iam::{ACCOUNT}:instance-profile/{name}",
@@ -105,7 +170,7 @@ def facts_from_template(resource: Resource) -> CloudFacts:
             )
     roles: list[Principal] = []
     for logical, name in names.items():
-        props = items[logical].get("Properties") or {}
+        props = _mapping(items[logical].get("Properties"))
         arn = f"arn:aws:iam::{ACCOUNT}:role/{name}"
         services, accounts = policydoc.trusted(props.get("AssumeRolePolicyDocument"))
         inline = tuple(
@@ -115,10 +180,10 @@ def facts_from_template(resource: Resource) -> CloudFacts:
                 statements=policydoc.statements(p.get("PolicyDocument")),
                 inline=True,
             )
-            for p in props.get("Policies") or ()
+            for p in _list(props.get("Policies"))
             if isinstance(p, dict)
         )
-        managed = [str(a) for a in props.get("ManagedPolicyArns") or () if isinstance(a, str)]
+        managed = [str(a) for a in _list(props.get("ManagedPolicyArns")) if isinstance(a, str)]
         roles.append(
             Principal(
                 arn=arn,

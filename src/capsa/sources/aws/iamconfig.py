@@ -21,7 +21,7 @@ from typing import Any
 from capsa.errors import Problem
 from capsa.sources.aws.facts import CloudFacts, InstanceProfile, Policy, Principal, Statement, Where
 from capsa.sources.resource import Resource
-from capsa.yamlio import LineDict
+from capsa.yamlio import LineDict, position_of
 
 GROUP = "bootstrap.aws.infrastructure.cluster.x-k8s.io"
 KIND = "AWSIAMConfiguration"
@@ -98,6 +98,42 @@ def unknown_fields(resource: Resource) -> list[Problem]:
     return out
 
 
+_LISTS = {
+    "spec": ("secureSecretBackends",),
+    "controlPlane": ("extraStatements", "extraPolicyAttachments"),
+    "clusterAPIControllers": ("extraStatements", "extraPolicyAttachments",
+                              "allowedEC2InstanceProfiles"),
+    "nodes": ("extraStatements", "extraPolicyAttachments"),
+}  # fmt: skip
+
+
+def shape_problems(resource: Resource) -> list[Problem]:
+    """A problem for each field the facts read whose type clusterawsadm refuses: the
+    facts leave it out (`facts_from_config`)."""
+    spec = resource.body.get("spec")
+    if not isinstance(spec, dict):
+        return []
+    out: list[Problem] = []
+
+    def problem(path: tuple[str, ...], what: str) -> None:
+        position = position_of(spec, path)
+        line = position[0] if position else resource.origin.line
+        out.append(Problem(resource.origin.path, line, None, f"spec.{'.'.join(path)} {what}"))
+
+    for name, keys in _LISTS.items():
+        section = spec if name == "spec" else spec.get(name)
+        prefix: tuple[str, ...] = () if name == "spec" else (name,)
+        if section is None:
+            continue
+        if not isinstance(section, dict):
+            problem(prefix, "must be a mapping; that section is read as empty")
+            continue
+        for key in keys:
+            if section.get(key) is not None and not isinstance(section[key], list):
+                problem((*prefix, key), "must be a list; that field is ignored")
+    return out
+
+
 def is_config(resource: Resource) -> bool:
     return resource.kind == KIND and resource.group == GROUP
 
@@ -107,13 +143,17 @@ def _section(spec: dict[str, Any], key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _strings(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def _extra_statements(section: dict[str, Any]) -> tuple[Statement, ...]:
     out = []
-    for item in section.get("extraStatements") or ():
+    for item in _list(section.get("extraStatements")):
         if not isinstance(item, dict) or item.get("Effect") not in ("Allow", "Deny"):
             continue
         actions, resources = item.get("Action"), item.get("Resource")

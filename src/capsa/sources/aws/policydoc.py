@@ -34,10 +34,19 @@ def document(raw: Any) -> dict[str, Any]:
         text = raw if raw.lstrip().startswith("{") else urllib.parse.unquote(raw)
         try:
             parsed = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the stack
             return {}
         return parsed if isinstance(parsed, dict) else {}
     return {}
+
+
+def unreadable(raw: Any) -> bool:
+    """True when `raw` is given but is no policy document `document` can read (a JSON
+    text that is not an object, or nested too deeply to parse), so its statements are
+    left out."""
+    if raw is None or isinstance(raw, dict):
+        return False
+    return not isinstance(raw, str) or (bool(raw.strip()) and not document(raw))
 
 
 def statements(raw: Any) -> tuple[Statement, ...]:
