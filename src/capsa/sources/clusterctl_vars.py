@@ -330,7 +330,11 @@ def _glob_units(pattern: str) -> list[_Unit] | None:
 
 class _Trimmer:
     """Prefix/suffix removal (`#` `##` `%` `%%`) of one file, within a budget of scanned
-    characters. The old way fullmatched a regex against every prefix (quadratic: 18 s for
+    characters. envsubst (drone/envsubst@179042472c46cbed86d44ecbb11a03236efbb73a
+    funcs.go:171-238, `trimShortest`/`trimLongest`) removes the shortest (`#`, `%`) or
+    longest (`##`, `%%`) non-empty prefix that `path.Match`es the pattern; a suffix is
+    matched there by reversing value and pattern, here by reversing the pattern's units
+    (so a class such as `[a-z]` keeps its meaning). The old way fullmatched a regex against every prefix (quadratic: 18 s for
     one `${A%y}` of a 1 MB value); here a pattern without `*` has one possible length, and
     one with `*` runs as an automaton over the value once (its states: how many of the
     pattern's units are matched; sets of them are built lazily, as a DFA)."""
