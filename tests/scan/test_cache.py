@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+import signal
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from tests.scan.grouping import with_budget
 from tests.sources.generator_cases import LABELLED_CLUSTER, resource_set
 
+import capsa.scan.cache as cache_module
 import capsa.scan.grouped as grouped
 from capsa.scan.cache import Cache
 from capsa.scan.result import ScanResult
@@ -373,3 +375,35 @@ def test_a_warm_re_scan_of_the_corpus_after_an_edit_gives_the_plain_result(
     warm = _scan(folder, tmp_path / "cache")
     assert warm.findings
     assert _seen(warm) == _seen(_scan(folder, None)) != _seen(cold)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "oversized"])
+def test_an_entry_that_is_not_a_small_regular_file_is_a_miss_read_through_the_reader(
+    kind: str, demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shared cache directory is input: an entry replaced by a FIFO used to hang the
+    scan for ever, one replaced by a symlink to /dev/zero to exhaust memory."""
+    _scan(demo, tmp_path / "cache")
+    entries = sorted((tmp_path / "cache").rglob("files/*"))
+    assert entries
+    for entry in entries:
+        if kind == "oversized":
+            monkeypatch.setattr(cache_module, "MAX_ENTRY_BYTES", 10)
+            continue
+        entry.unlink()
+        if kind == "fifo":
+            os.mkfifo(entry)
+        else:
+            entry.symlink_to("/dev/zero")
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise TimeoutError("a cache read blocked")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(30)
+    try:
+        warm = _scan(demo, tmp_path / "cache")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert _seen(warm) == _seen(_scan(demo, None))

@@ -9,6 +9,10 @@ change. Entries are JSON validated into capsa's own types on the way in (never p
 a cache directory may be shared, as CI caches are, and must not be able to run code);
 an entry that does not validate is a miss. Writes go to a temporary file first and are
 renamed into place, so a crash or a concurrent scan never leaves half an entry.
+
+Entries are read through `capsa.reader` like any input (a shared directory is one):
+a FIFO, a device (a symlink to `/dev/zero`) or an entry over `MAX_ENTRY_BYTES` is a miss,
+never a hang or an unbounded read.
 """
 
 from __future__ import annotations
@@ -30,12 +34,15 @@ from capsa.capi.topology import SharedFacts
 from capsa.checks.findings import CheckResult, Finding
 from capsa.checks.model import Check
 from capsa.checks.suppressions import InlineSuppressions
-from capsa.errors import Problem
+from capsa.errors import InputError, Problem
+from capsa.reader import MAX_FILE_BYTES, read_bytes
 from capsa.scan.sharing import Sharing
 from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.resource import Resource
 
 FORMAT = "capsa-cache-v2"
+MAX_ENTRY_BYTES = 4 * MAX_FILE_BYTES
+"""The largest entry read (or written): a file's skeletons stay well under 4x its size."""
 
 
 @dataclass(frozen=True)
@@ -167,14 +174,17 @@ class Cache:
 
     def _load(self, path: Path, adapter: TypeAdapter[Any]) -> Any:
         try:
-            value = adapter.validate_json(path.read_bytes())
-        except (OSError, ValueError, ValidationError):
+            blob = read_bytes(path, what="cache entry", limit=MAX_ENTRY_BYTES)
+            value = adapter.validate_json(blob)
+        except (InputError, OSError, ValueError, ValidationError):
             self.misses += 1
             return None
         self.hits += 1
         return value
 
     def _save(self, path: Path, blob: bytes) -> None:
+        if len(blob) > MAX_ENTRY_BYTES:
+            return  # it would not be read back
         try:
             handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(handle, "wb") as out:
