@@ -40,7 +40,9 @@ from capsa.scan.sharing import Sharing
 from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.resource import Resource
 
-FORMAT = "capsa-cache-v2"
+FORMAT = "capsa-cache-v3"
+# v3 (fix-inputs): a file entry's kustomizations keep only the fields capsa reads
+# (`kustomize.read_fields`); v2 entries could hold a secretGenerator's literals.
 MAX_ENTRY_BYTES = 4 * MAX_FILE_BYTES
 """The largest entry read (or written): a file's skeletons stay well under 4x its size."""
 
@@ -129,7 +131,7 @@ def shared_key(shared: SharedFacts) -> str:
 
 
 class Cache:
-    """Entries under `<root>/capsa-cache-v2/{files,groups}/`."""
+    """Entries under `<root>/<FORMAT>/{files,groups}/`."""
 
     def __init__(self, root: str) -> None:
         self.root = Path(root) / FORMAT

@@ -22,6 +22,7 @@ from capsa.errors import Problem
 from capsa.sources import clusterctl_config
 from capsa.sources.aws import cloudformation
 from capsa.sources.clusterctl_vars import UNRESOLVED_RE
+from capsa.sources.kustomize import read_fields
 from capsa.sources.markers import fill_and_find_unknown
 from capsa.sources.resource import Origin, Resource
 
@@ -91,7 +92,9 @@ def _objects(
         return
     if _is_kustomize(doc, file_name):
         tally.skipped += 1
-        tally.kustomizations.append((path, doc))  # its patch files are fragments
+        # its patch files are fragments, its generators' files payloads; only what those
+        # steps read is kept (never a secretGenerator's literals)
+        tally.kustomizations.append((path, read_fields(doc)))
         return
     if clusterctl_config.is_config(doc):
         tally.skipped += 1
