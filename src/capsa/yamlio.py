@@ -212,6 +212,7 @@ def build_document(
     *,
     max_depth: int | None = None,
     aliases: bool = True,
+    duplicates: list[tuple[Any, Position, Position]] | None = None,
 ) -> Any:
     """Build the LineDict/LineList tree of a composed document, as
     `loader.construct_document` would, in one tight pass.
@@ -222,6 +223,12 @@ def build_document(
     placed by `placement` as they are recorded. With `max_depth`, a document nesting
     collections deeper raises TooDeep; `aliases=False` promises the text has no anchors,
     so no node can be shared and none is remembered.
+
+    With `duplicates`, a mapping that writes a key twice adds (key, first position, later
+    position) for each repeat; the built mapping keeps the last value, as PyYAML (and a
+    non-strict Kubernetes decoder) does. The check costs one length comparison per
+    mapping; only a mapping with a repeat is scanned again. A mapping with a `<<` merge
+    is not checked: a key overriding a merged one is how merges are meant to be used.
     """
     place = placement or Placement()
     fixed = place.fixed
@@ -285,6 +292,7 @@ def build_document(
         out: LineDict = new_dict(LineDict)
         if aliases:
             memo[node] = out
+        merged = False
         while True:
             out.position = position(node)
             keys: dict[Any, Position] = {}
@@ -307,6 +315,8 @@ def build_document(
                 keys[key] = position(key_node)
                 values[key] = position(value_node)
             if not restart:
+                if duplicates is not None and not merged and len(keys) != len(node.value):
+                    repeated(node)
                 return out
             # `<<` merges and `=` keys: flatten as PyYAML does, after the depth check it
             # would have made on the written (unflattened) nodes
@@ -314,6 +324,20 @@ def build_document(
                 raise TooDeep(f"nested deeper than {limit} levels")
             out.clear()
             loader.flatten_mapping(node)
+            merged = True
+
+    def repeated(node: yaml.Node) -> None:
+        assert duplicates is not None
+        first: dict[Any, Position] = {}
+        for key_node, _ in node.value:
+            if type(key_node) is not scalar_node:
+                continue
+            key = scalar(key_node)
+            at = position(key_node)
+            if key in first:
+                duplicates.append((key, first[key], at))
+            else:
+                first[key] = at
 
     def sequence(node: yaml.Node, depth: int) -> LineList:
         out: LineList = new_list(LineList)

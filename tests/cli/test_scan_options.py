@@ -220,6 +220,63 @@ def test_a_wrong_key_in_the_config_file_names_file_and_line(repo: Path) -> None:
     assert "Traceback" not in result.output
 
 
+SECRET = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY"
+
+
+def _exfiltrating(repo: Path) -> Path:
+    """A manifest whose name takes a variable, and a credential file outside the repo."""
+    (repo / "clusters" / "named.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x-${AWS_SECRET_ACCESS_KEY}}\n"
+    )
+    outside = repo.parent / "outside"
+    outside.mkdir()
+    (outside / "creds.env").write_text(f"AWS_SECRET_ACCESS_KEY={SECRET}\n")
+    return outside / "creds.env"
+
+
+@pytest.mark.parametrize(
+    ("config", "why"),
+    [
+        ("varsFiles:\n- clusters/../../outside/creds.env\n", "lies outside"),
+        ("varsFiles: [linked.env]\n", "lies outside"),  # a symlink out of the tree
+        ("varsFiles: [.git/config]\n", "lies inside .git"),
+        ("ignoreFile: ../outside/creds.env\n", "lies outside"),
+        ("baseline: /etc/passwd\n", "lies outside"),
+    ],
+)
+def test_a_config_file_may_not_name_a_file_outside_its_repository(
+    repo: Path, config: str, why: str
+) -> None:
+    creds = _exfiltrating(repo)
+    (repo / "linked.env").symlink_to(creds)
+    (repo / ".git" / "config").write_text(f"AWS_SECRET_ACCESS_KEY={SECRET}\n")
+    (repo / ".capsa.yaml").write_text("failOn: none\n" + config)
+    for fmt in ("table", "sarif", "json"):
+        result = _scan("clusters", "-f", fmt)
+        assert result.exit_code == 2
+        assert SECRET not in result.output
+        key = config.split(":")[0]
+        line = 3 if "\n-" in config else 2  # a block list's entry has its own line
+        assert f".capsa.yaml:{line}: {key}: " in result.stderr and why in result.stderr
+        assert "Give it on the command line instead" in result.stderr
+
+
+def test_the_same_file_given_on_the_command_line_is_read(repo: Path) -> None:
+    creds = _exfiltrating(repo)
+    (repo / ".capsa.yaml").write_text("failOn: none\nvarsFiles: [clusters/../local.env]\n")
+    (repo / "local.env").write_text("OTHER=1\n")
+    result = _scan("clusters", "-f", "json", "--vars-file", str(creds))
+    assert result.exit_code == 0, result.output
+    assert SECRET in result.stdout  # the user's own choice, on the command line
+
+
+def test_pyproject_paths_are_confined_too(repo: Path) -> None:
+    _exfiltrating(repo)
+    (repo / "pyproject.toml").write_text('[tool.capsa]\nvars-files = ["../outside/creds.env"]\n')
+    result = _scan("clusters")
+    assert result.exit_code == 2 and "varsFiles: ../outside/creds.env lies outside" in result.stderr
+
+
 def test_a_copied_folder_scanned_from_elsewhere_is_unchanged(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+import signal
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from tests.scan.grouping import with_budget
 from tests.sources.generator_cases import LABELLED_CLUSTER, resource_set
 
+import capsa.scan.cache as cache_module
 import capsa.scan.grouped as grouped
 from capsa.scan.cache import Cache
 from capsa.scan.result import ScanResult
@@ -373,3 +375,90 @@ def test_a_warm_re_scan_of_the_corpus_after_an_edit_gives_the_plain_result(
     warm = _scan(folder, tmp_path / "cache")
     assert warm.findings
     assert _seen(warm) == _seen(_scan(folder, None)) != _seen(cold)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "oversized"])
+def test_an_entry_that_is_not_a_small_regular_file_is_a_miss_read_through_the_reader(
+    kind: str, demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shared cache directory is input: an entry replaced by a FIFO used to hang the
+    scan for ever, one replaced by a symlink to /dev/zero to exhaust memory."""
+    _scan(demo, tmp_path / "cache")
+    entries = sorted((tmp_path / "cache").rglob("files/*"))
+    assert entries
+    for entry in entries:
+        if kind == "oversized":
+            monkeypatch.setattr(cache_module, "MAX_ENTRY_BYTES", 10)
+            continue
+        entry.unlink()
+        if kind == "fifo":
+            os.mkfifo(entry)
+        else:
+            entry.symlink_to("/dev/zero")
+
+    def expire(_signum: int, _frame: object) -> None:
+        raise TimeoutError("a cache read blocked")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(30)
+    try:
+        warm = _scan(demo, tmp_path / "cache")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert _seen(warm) == _seen(_scan(demo, None))
+
+
+CANARY = "CANARY-7f3a9c"
+
+
+def test_a_kustomization_is_kept_and_cached_without_any_value_it_generates(
+    tmp_path: Path,
+) -> None:
+    """A secretGenerator's literals (and envs, inline patches, remote URLs) used to be
+    written verbatim into the cache: the whole kustomization document was kept."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "kustomization.yaml").write_text(
+        "resources: [deploy.yaml, https://user:" + CANARY + "-url@example.com/x.yaml]\n"
+        "patchesStrategicMerge:\n- |\n  kind: Secret\n  stringData: {pw: " + CANARY + "-inline}\n"
+        "secretGenerator:\n"
+        "- name: sg\n  files: [s.yaml]\n  envs: [creds.env]\n"
+        "  literals: [password=" + CANARY + "-literal]\n"
+        "  options: {disableNameSuffixHash: true, labels: {a: " + CANARY + "-label}}\n",
+        encoding="utf-8",
+    )
+    (tree / "s.yaml").write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: ins, labels: {app: x}}\n"
+        "stringData: {pw: " + CANARY + "-gen}\n",
+        encoding="utf-8",
+    )
+    (tree / "deploy.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n", encoding="utf-8"
+    )
+    (tree / "creds.env").write_text(f"TOKEN={CANARY}-env\n", encoding="utf-8")
+    result = _scan(tree, tmp_path / "cache")
+    assert _seen(result) == _seen(_scan(tree, None))
+    entries = [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+    assert entries
+    for entry in entries:
+        assert CANARY.encode() not in entry.read_bytes(), entry
+    from capsa.sources.files import read_chunks
+
+    kept = [k for chunk in read_chunks([str(tree)]) for k in chunk.kustomizations]
+    assert kept == [
+        (
+            str(tree / "kustomization.yaml"),
+            {
+                "patchesStrategicMerge": [],
+                "resources": ["deploy.yaml"],
+                "secretGenerator": [
+                    {
+                        "name": "sg",
+                        "options": {"disableNameSuffixHash": True},
+                        "files": ["s.yaml"],
+                    }
+                ],
+            },
+        )
+    ]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import random
+import time
 from pathlib import Path
 
 import pytest
 
-from capsa.sources.clusterctl_vars import load_vars_file, substitute
+from capsa.sources import clusterctl_vars
+from capsa.sources.clusterctl_vars import _glob_regex, load_vars_file, substitute
+from capsa.sources.files import read_manifests
 
 VALUES = {
     "NAME": "Hello-World",
@@ -15,6 +19,7 @@ VALUES = {
     "EMPTY": "",
     "PATH_LIKE": "a/b/c.tar.gz",
 }
+BOMB = {"A": "x" * 100, "ML": "x\n" * 50}
 
 
 @pytest.mark.parametrize(
@@ -155,3 +160,103 @@ def test_vars_file_errors_are_problems(tmp_path: Path) -> None:
     listing = tmp_path / "list.yaml"
     listing.write_text("- a\n- b\n")
     assert "mapping" in load_vars_file(str(listing))[1][0].message
+
+
+# --- bounds: a hostile configuration must not make substitution exhaust memory or time ---
+
+
+@pytest.fixture
+def small_cap(monkeypatch: pytest.MonkeyPatch) -> int:
+    """The expansion cap lowered to 1,000 characters, so bombs stay tiny."""
+    monkeypatch.setattr(clusterctl_vars, "MAX_EXPANDED_CHARS", 1_000)
+    return 1_000
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "${A}" * 20,  # many references (the audit's 3,000 x 1 MB)
+        "${B:-" + "${A}" * 20 + "}",  # one default built of many references
+        "${A//x/" + "y" * 60 + "}",  # a replacement that multiplies the value
+        "${ML}" * 20,  # multi-line values, put back by the loader, count too
+    ],
+)
+def test_expansion_past_the_cap_refuses_the_file_at_its_line(
+    small_cap: int, expression: str
+) -> None:
+    result = substitute(f"kind: ConfigMap\ndata:\n  a: {expression}\n", BOMB, path="b.yaml")
+    assert result.refused and result.text == ""
+    assert [(p.path, p.line) for p in result.problems] == [("b.yaml", 3)]
+    assert "variables expand this file past 0.001 MB; it is not read" in result.problems[0].message
+
+
+def test_expansion_under_the_cap_is_substituted(small_cap: int) -> None:
+    result = substitute("a: ${A}${A}\n", BOMB)
+    assert not result.refused and result.text == "a: " + "x" * 200 + "\n"
+
+
+def test_a_refused_file_is_not_read_and_the_others_are(small_cap: int, tmp_path: Path) -> None:
+    (tmp_path / "bomb.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata:\n  a: " + "${A}" * 20 + "\n"
+    )
+    (tmp_path / "good.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: g}\ndata:\n  a: ${A}\n"
+    )
+    result = read_manifests([str(tmp_path)], BOMB)
+    assert [r.name for r in result.resources] == ["g"]
+    assert [p.message for p in result.problems if p.path.endswith("bomb.yaml")] == [
+        "variables expand this file past 0.001 MB; it is not read"
+    ]
+
+
+def test_deep_nesting_is_a_problem_not_a_crash() -> None:
+    text = "a: " + "${A:-" * 2_000 + "x" + "}" * 2_000 + "\n"
+    result = substitute(text, {})
+    assert any("nested more than" in p.message for p in result.problems)
+
+
+def _trim_by_every_prefix(value: str, pattern: str, op: str) -> str:
+    """The former implementation (fullmatch of every prefix/suffix): the reference."""
+    rx = _glob_regex(pattern)
+    if rx is None:
+        return value
+    sizes = range(1, len(value) + 1)
+    for size in sizes if op in ("#", "%") else reversed(sizes):
+        part = value[:size] if op.startswith("#") else value[len(value) - size :]
+        if rx.fullmatch(part):
+            return value[size:] if op.startswith("#") else value[: len(value) - size]
+    return value
+
+
+def test_trimming_gives_what_matching_every_prefix_gave() -> None:
+    rng = random.Random(7)
+    pieces = ["a", "b", "/", ".", "*", "*", "?", "[ab]", "[^a]", "\\a", "\\*", "[", "]"]
+    for _ in range(3_000):
+        value = "".join(rng.choice("ab/.x") for _ in range(rng.randint(0, 8)))
+        pattern = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 5)))
+        for op in ("#", "##", "%", "%%"):
+            expected = _trim_by_every_prefix(value, pattern, op)
+            got = clusterctl_vars._Trimmer(10**9).trim(value, pattern, op)
+            assert got == expected, (value, pattern, op)
+
+
+@pytest.mark.parametrize(
+    ("expression", "expected"),
+    [("${A%y}", "x" * 1_000_000), ("${A%x}", "x" * 999_999), ("${A##*x}", "")],
+)
+def test_trimming_a_megabyte_value_is_linear(expression: str, expected: str) -> None:
+    started = time.monotonic()
+    result = substitute(expression, {"A": "x" * 1_000_000})
+    assert result.text == expected  # matching every prefix took 18 s for `%y`
+    assert time.monotonic() - started < 5
+
+
+def test_trimming_past_the_files_budget_is_unknown_and_reported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(clusterctl_vars, "TRIM_STEPS_BASE", 1_000)
+    monkeypatch.setattr(clusterctl_vars, "TRIM_STEPS_PER_CHAR", 0)
+    result = substitute("a: ${A%y*}\nb: ${A%z*}\n", {"A": "x" * 600})
+    assert result.unresolved == {"A"}
+    assert [p.line for p in result.problems] == [2]
+    assert "prefix/suffix removal" in result.problems[0].message

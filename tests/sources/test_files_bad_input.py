@@ -193,3 +193,47 @@ def test_non_mapping_metadata_does_not_crash(tmp_path: Path) -> None:
     assert result.resources == []
     assert [p.line for p in result.problems] == [3, 5]
     assert "metadata must be a mapping" in result.problems[0].message
+
+
+DUPLICATE = """apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
+kind: AWSMachineTemplate
+metadata: {name: dup, namespace: team-sandbox}
+spec:
+  template:
+    spec:
+      instanceType: t3.large
+      instanceMetadataOptions:
+        httpTokens: optional
+      instanceMetadataOptions:
+        httpTokens: required
+"""
+
+
+@pytest.mark.parametrize("anchors", [False, True])
+def test_a_duplicate_key_is_a_located_problem_and_the_last_value_is_judged(
+    tmp_path: Path, anchors: bool
+) -> None:
+    """Kubernetes' strict decoding refuses a field written twice; a YAML loader silently
+    keeps the last, so the first (here: IMDSv1 allowed) went unseen."""
+    text = DUPLICATE + ("x: &a 1\ny: *a\n" if anchors else "")  # the other build path
+    (tmp_path / "dup.yaml").write_text(text)
+    result = read_manifests([str(tmp_path)])
+    assert [(p.line, p.message) for p in result.problems] == [
+        (
+            10,
+            "duplicate key instanceMetadataOptions (line 8 and 10); "
+            "Kubernetes refuses it, capsa judges the last one",
+        )
+    ]
+    (resource,) = result.resources
+    assert resource.body["spec"]["template"]["spec"]["instanceMetadataOptions"] == {
+        "httpTokens": "required"
+    }
+
+
+def test_a_key_a_merge_overrides_is_not_a_duplicate(tmp_path: Path) -> None:
+    (tmp_path / "m.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\n"
+        "base: &b {a: 1, c: 2}\ndata:\n  <<: *b\n  a: '3'\n"
+    )
+    assert [p.message for p in read_manifests([str(tmp_path)]).problems] == []

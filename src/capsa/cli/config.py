@@ -11,10 +11,20 @@ Keys are camelCase in YAML; pyproject.toml may write them kebab-case (`fail-on`)
 in the file (`ignoreFile`, `varsFiles`, `baseline`, `root`) are relative to the file's
 folder: `root: .` in a repository's `.capsa.yaml` reports every location from the
 repository's top.
+
+Those paths must lie inside the tree the file governs: the repository it is in (the
+nearest folder above it holding `.git`), else its own folder; symlinks are followed
+before the check, and nothing under `.git` is allowed. A pull request can change both
+the configuration and the manifests, so a `varsFiles: [../../.aws/credentials]` (or
+`.git/config`, where CI checkouts keep their token) would otherwise let a manifest name
+like `x-${AWS_SECRET_ACCESS_KEY}` print a credential of the machine running the scan.
+Such a path is a located error naming the key; the same file given on the command line
+(`--vars-file`, `--ignore-file`, `--baseline`, `--root`) is allowed anywhere.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -69,6 +79,13 @@ SETTINGS = {
     "root": "root",
 }
 _PATH_SETTINGS = ("ignore_file", "baseline", "root")
+# the file paths a configuration names: setting, and the option that may name it instead
+_CONFINED = {
+    "varsFiles": "--vars-file",
+    "ignoreFile": "--ignore-file",
+    "baseline": "--baseline",
+    "root": "--root",
+}
 
 
 @dataclass(frozen=True)
@@ -122,6 +139,50 @@ def _camel(key: str) -> str:
     return re.sub(r"-([a-z])", lambda m: m.group(1).upper(), key)
 
 
+def governed_tree(config: Path) -> Path:
+    """The folder a configuration file governs: its repository's top (the nearest folder
+    holding `.git`), else the file's own folder."""
+    folder = config.absolute().parent
+    for candidate in (folder, *folder.parents):
+        if _is_repository_root(candidate):
+            return candidate
+    return folder
+
+
+def _outside(tree: Path, base: Path, value: str) -> str | None:
+    """Why the path `value` (relative to `base`) may not be named by a configuration file
+    governing `tree`; None when it may."""
+    top = os.path.realpath(tree)
+    target = os.path.realpath(base / value)
+    if target != top and not target.startswith(top.rstrip(os.sep) + os.sep):
+        return f"lies outside {display_path(tree)}, the folder this file governs"
+    if ".git" in Path(target).relative_to(top).parts:
+        return "lies inside .git"
+    return None
+
+
+def _confinement_problems(path: Path, loaded: ConfigFile, locate: Any, shown: str) -> list[Problem]:
+    """A problem for each path the file names outside the tree it governs (see the module
+    docstring); `locate(setting, index)` gives the line of an entry, or None."""
+    tree, base = governed_tree(path), path.absolute().parent
+    problems: list[Problem] = []
+    for name, option in _CONFINED.items():
+        value = getattr(loaded, SETTINGS[name])
+        entries = value if isinstance(value, list) else [] if value is None else [value]
+        for index, entry in enumerate(entries):
+            why = _outside(tree, base, entry)
+            if why is None:
+                continue
+            at = index if isinstance(value, list) else None
+            message = (
+                f"{name}: {display_path(entry)} {why}; a configuration file may only name "
+                f"files in its own repository (a pull request can change it). Give it on "
+                f"the command line instead: {option} {display_path(entry)}"
+            )
+            problems.append(Problem(shown, locate(name, at), None, message))
+    return problems
+
+
 def load_file(path: Path) -> tuple[ConfigFile, str]:
     """The settings of one file and the label its settings are attributed to."""
     shown = shown_path(path)
@@ -133,7 +194,7 @@ def load_file(path: Path) -> tuple[ConfigFile, str]:
             raise InputError([Problem(shown, None, None, f"not valid TOML: {error}")]) from None
         data = {_camel(str(k)): v for k, v in table.items()}
         try:
-            return ConfigFile.model_validate(data), f"{shown} [tool.capsa]"
+            loaded = ConfigFile.model_validate(data)
         except ValidationError as error:
             problems = [
                 Problem(
@@ -145,11 +206,22 @@ def load_file(path: Path) -> tuple[ConfigFile, str]:
                 for e in error.errors()
             ]
             raise InputError(problems) from None
+        refused = _confinement_problems(path, loaded, lambda _name, _at: None, shown)
+        if refused:
+            raise InputError(refused)
+        return loaded, f"{shown} [tool.capsa]"
     file = DataFile.load(path, what="a capsa configuration file is a YAML mapping", display=shown)
-    loaded = file.validate(ConfigFile)
+    found = file.validate(ConfigFile)
     file.raise_problems()
-    assert loaded is not None
-    return loaded, shown
+    assert found is not None
+
+    def locate(name: str, at: int | None) -> int | None:
+        return file.position((name,) if at is None else (name, at))[0]
+
+    refused = _confinement_problems(path, found, locate, shown)
+    if refused:
+        raise InputError(refused)
+    return found, shown
 
 
 def _relative_to(base: Path, value: Any, attribute: str) -> Any:

@@ -9,6 +9,10 @@ change. Entries are JSON validated into capsa's own types on the way in (never p
 a cache directory may be shared, as CI caches are, and must not be able to run code);
 an entry that does not validate is a miss. Writes go to a temporary file first and are
 renamed into place, so a crash or a concurrent scan never leaves half an entry.
+
+Entries are read through `capsa.reader` like any input (a shared directory is one):
+a FIFO, a device (a symlink to `/dev/zero`) or an entry over `MAX_ENTRY_BYTES` is a miss,
+never a hang or an unbounded read.
 """
 
 from __future__ import annotations
@@ -30,15 +34,20 @@ from capsa.capi.topology import SharedFacts
 from capsa.checks.findings import CheckResult, Finding
 from capsa.checks.model import Check
 from capsa.checks.suppressions import InlineSuppressions
-from capsa.errors import Problem
+from capsa.errors import InputError, Problem
+from capsa.reader import MAX_FILE_BYTES, read_bytes
 from capsa.scan.sharing import Sharing
 from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.resource import Resource
 
-FORMAT = "capsa-cache-v4"
+FORMAT = "capsa-cache-v5"
 """Bumped whenever what an entry holds would differ for the same input and capsa version
 (v3: findings on objects a ClusterResourceSet carries point at the field's line; v4:
-inline annotations keyed by the annotated object's place, `suppressions.inline_key`)."""
+inline annotations keyed by the annotated object's place, `suppressions.inline_key`;
+v5: a file entry's kustomizations keep only the fields capsa reads,
+`kustomize.read_fields`: older entries could hold a secretGenerator's literals)."""
+MAX_ENTRY_BYTES = 4 * MAX_FILE_BYTES
+"""The largest entry read (or written): a file's skeletons stay well under 4x its size."""
 
 
 @dataclass(frozen=True)
@@ -125,7 +134,7 @@ def shared_key(shared: SharedFacts) -> str:
 
 
 class Cache:
-    """Entries under `<root>/capsa-cache-v3/{files,groups}/`."""
+    """Entries under `<root>/<FORMAT>/{files,groups}/`."""
 
     def __init__(self, root: str) -> None:
         self.root = Path(root) / FORMAT
@@ -170,14 +179,17 @@ class Cache:
 
     def _load(self, path: Path, adapter: TypeAdapter[Any]) -> Any:
         try:
-            value = adapter.validate_json(path.read_bytes())
-        except (OSError, ValueError, ValidationError):
+            blob = read_bytes(path, what="cache entry", limit=MAX_ENTRY_BYTES)
+            value = adapter.validate_json(blob)
+        except (InputError, OSError, ValueError, ValidationError):
             self.misses += 1
             return None
         self.hits += 1
         return value
 
     def _save(self, path: Path, blob: bytes) -> None:
+        if len(blob) > MAX_ENTRY_BYTES:
+            return  # it would not be read back
         try:
             handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(handle, "wb") as out:

@@ -22,6 +22,7 @@ from capsa.errors import Problem
 from capsa.sources import clusterctl_config, shapes
 from capsa.sources.aws import cloudformation
 from capsa.sources.clusterctl_vars import UNRESOLVED_RE
+from capsa.sources.kustomize import read_fields
 from capsa.sources.markers import fill_and_find_unknown
 from capsa.sources.resource import Origin, Resource
 
@@ -93,7 +94,9 @@ def _objects(
         tally.skipped += 1
         kept, problems = shapes.kustomization(doc, path, line)
         tally.problems.extend(problems)
-        tally.kustomizations.append((path, kept))  # its patch files are fragments
+        # its patch files are fragments, its generators' files payloads; only what those
+        # steps read is kept (never a secretGenerator's literals)
+        tally.kustomizations.append((path, read_fields(kept)))
         return
     if clusterctl_config.is_config(doc):
         tally.skipped += 1

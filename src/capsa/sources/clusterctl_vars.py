@@ -21,6 +21,18 @@ Differences, chosen so a scan never fails where clusterctl would merely complain
 - Substring offsets count characters, not UTF-8 bytes (the same for ASCII values), and
   suffix patterns are matched directly rather than by reversing the pattern.
 - A malformed expression is reported with its line and left as text.
+
+Bounds (a hostile configuration and manifest must not exhaust memory or time):
+- The substituted text, counting every value the loader will put back, never grows past
+  `MAX_EXPANDED_CHARS` (the manifest size cap): a file whose variables would expand it
+  further is refused with a problem at the line where it crossed, and the other files
+  are read as usual. Every intermediate value (a default made of many references, a
+  `//` replacement) is held to the same cap before it is built.
+- Prefix and suffix removal runs in one pass over the value (a lazy automaton over the
+  pattern's units, `_Trimmer`), not a regex match of every prefix, and a pattern without
+  `*` checks its one possible length only. The passes of one file together scan at most
+  `TRIM_STEPS_PER_CHAR` characters per character of the file plus `TRIM_STEPS_BASE`;
+  past that a trimmed value is unknown (reported), never a long wait.
 """
 
 from __future__ import annotations
@@ -36,7 +48,7 @@ from capsa.display import UNRESOLVED_PREFIX as UNRESOLVED_PREFIX  # `shown`, whi
 from capsa.display import UNRESOLVED_RE as UNRESOLVED_RE  # it back into `${VAR}`
 from capsa.display import display_path
 from capsa.errors import InputError, Problem
-from capsa.reader import MAX_DATA_FILE_BYTES, read_text
+from capsa.reader import MAX_DATA_FILE_BYTES, MAX_FILE_BYTES, read_text
 from capsa.sources.clusterctl_config import SETTINGS, variables_section
 
 VALUE_PREFIX = "__CAPSA_VALUE_"
@@ -45,6 +57,13 @@ VALUE_RE = re.compile(r"__CAPSA_VALUE_(\d+)__")
 # clusterctl's legacy form: spaces inside the braces. Only blanks, never line breaks, are
 # removed here so that line numbers stay put.
 _LEGACY = re.compile(r"\$\{([ \t]*)([A-Za-z0-9_$]+)([ \t]*)\}")
+
+MAX_EXPANDED_CHARS = MAX_FILE_BYTES
+"""The most characters one file's substituted text (values put back included) may hold."""
+TRIM_STEPS_PER_CHAR = 100
+TRIM_STEPS_BASE = 5_000_000
+"""Prefix/suffix removal budget of one file: characters scanned per character of the file,
+plus a base (a few seconds at most)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +78,15 @@ class Substitution:
     unresolved: set[str]
     problems: list[Problem]
     deferred: dict[str, str] = field(default_factory=dict)
+    refused: bool = False  # the variables expand the file past MAX_EXPANDED_CHARS
+
+
+class _TooLarge(Exception):
+    """A value or the substituted text would pass the expansion cap."""
+
+
+class _TooCostly(Exception):
+    """Prefix/suffix removal would pass the file's budget."""
 
 
 MAX_NESTING = 50
@@ -277,17 +305,126 @@ def _glob_regex(pattern: str) -> re.Pattern[str] | None:
         return None
 
 
-def _trim(value: str, pattern: str, op: str) -> str:
-    rx = _glob_regex(pattern)
-    if rx is None:
-        return value
-    sizes = range(1, len(value) + 1)
-    ordered = sizes if op in ("#", "%") else reversed(sizes)
-    for size in ordered:
-        part = value[:size] if op.startswith("#") else value[len(value) - size :]
-        if rx.fullmatch(part):
-            return value[size:] if op.startswith("#") else value[: len(value) - size]
-    return value
+_STAR = None
+_Unit = re.Pattern[str] | None
+"""One character of a glob (a one-character regex) or, as None, a `*`."""
+
+
+def _glob_units(pattern: str) -> list[_Unit] | None:
+    """The units `_glob_regex(pattern)` concatenates (runs of `*` as one); None if malformed."""
+    whole = _glob_regex(pattern)
+    if whole is None:
+        return None
+    units: list[_Unit] = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "*":
+            if not units or units[-1] is not _STAR:
+                units.append(_STAR)
+            i += 1
+            continue
+        end = i + 1
+        if ch == "\\":
+            end = i + 2
+        elif ch == "[":
+            end = pattern.find("]", i + 2) + 1
+        piece = _glob_regex(pattern[i:end])
+        if piece is None:
+            return None
+        units.append(piece)
+        i = end
+    return units
+
+
+class _Trimmer:
+    """Prefix/suffix removal (`#` `##` `%` `%%`) of one file, within a budget of scanned
+    characters. envsubst (drone/envsubst@179042472c46cbed86d44ecbb11a03236efbb73a
+    funcs.go:171-238, `trimShortest`/`trimLongest`) removes the shortest (`#`, `%`) or
+    longest (`##`, `%%`) non-empty prefix that `path.Match`es the pattern; a suffix is
+    matched there by reversing value and pattern, here by reversing the pattern's units
+    (so a class such as `[a-z]` keeps its meaning). The old way fullmatched a regex against every prefix (quadratic: 18 s for
+    one `${A%y}` of a 1 MB value); here a pattern without `*` has one possible length, and
+    one with `*` runs as an automaton over the value once (its states: how many of the
+    pattern's units are matched; sets of them are built lazily, as a DFA)."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.results: dict[tuple[str, str, str], str] = {}
+
+    def trim(self, value: str, pattern: str, op: str) -> str:
+        key = (op, pattern, value)
+        found = self.results.get(key)
+        if found is None:
+            found = self.results[key] = self._trim(value, pattern, op)
+        return found
+
+    def _trim(self, value: str, pattern: str, op: str) -> str:
+        units = _glob_units(pattern)
+        if not units:  # malformed, or empty: matches no non-empty part
+            return value
+        prefix = op.startswith("#")
+        size: int | None = len(units)
+        if _STAR not in units:  # one possible length: one check
+            whole = _glob_regex(pattern)
+            part = value[:size] if prefix else value[len(value) - len(units) :]
+            if len(units) > len(value) or whole is None or not whole.fullmatch(part):
+                size = None
+        else:
+            ordered = units if prefix else units[::-1]
+            size = self._matched_size(value, ordered, prefix, len(op) == 1)
+        if size is None:
+            return value
+        return value[size:] if prefix else value[: len(value) - size]
+
+    def _matched_size(
+        self, value: str, units: list[_Unit], forward: bool, shortest: bool
+    ) -> int | None:
+        """The shortest (or longest) non-empty part from the start (`forward`) or the end
+        of `value` that `units` (reversed for the end) match; None if none does."""
+        final = len(units)
+
+        def closure(states: set[int]) -> frozenset[int]:
+            out = set(states)
+            for state in sorted(states):
+                while state < final and units[state] is _STAR:
+                    state += 1
+                    out.add(state)
+            return frozenset(out)
+
+        moves: dict[tuple[frozenset[int], str], frozenset[int]] = {}
+
+        def move(states: frozenset[int], ch: str) -> frozenset[int]:
+            nxt: set[int] = set()
+            for state in states:
+                if state == final:
+                    continue
+                unit = units[state]
+                if unit is _STAR:
+                    if ch != "/":
+                        nxt.add(state)
+                elif unit.fullmatch(ch):
+                    nxt.add(state + 1)
+            return closure(nxt)
+
+        states = closure({0})
+        best: int | None = None
+        chars = value if forward else reversed(value)
+        for size, ch in enumerate(chars, start=1):
+            self.budget -= 1
+            if self.budget < 0:
+                raise _TooCostly
+            step = moves.get((states, ch))
+            if step is None:
+                step = moves[(states, ch)] = move(states, ch)
+            states = step
+            if not states:
+                break
+            if final in states:
+                best = size
+                if shortest:
+                    break
+        return best
 
 
 def _int(text: str) -> int | None:
@@ -310,24 +447,27 @@ def _substr(value: str, args: list[str]) -> str:
     return value[pos : pos + length]
 
 
-def _apply(op: str, value: str, args: list[str]) -> str:
-    """Apply one envsubst string function to a known value."""
+def _apply(op: str, value: str, args: list[str], trimmer: _Trimmer, limit: int) -> str:
+    """Apply one envsubst string function to a known value (no result past `limit`)."""
     if op in (",", ",,", "^", "^^"):
         if op == ",,":
-            return value.lower()
+            return _capped(value.lower(), limit)
         if op == "^^":
-            return value.upper()
+            return _capped(value.upper(), limit)
         if op == ",":
             return value[:1].lower() + value[1:]
         return value[:1].upper() + value[1:]
     if op == "len":
         return str(len(value.encode("utf-8")))
     if op in ("#", "##", "%", "%%"):
-        return _trim(value, args[0], op)
+        return trimmer.trim(value, args[0], op)
     if op == ":":
         return _substr(value, args)
     if op in ("/", "//", "/#", "/%"):
         old, new = args[0], (args[1] if len(args) > 1 else "")
+        times = 1 if op != "//" else (value.count(old) if old else len(value) + 1)
+        if len(value) + times * max(len(new) - len(old), 0) > limit:
+            raise _TooLarge
         if op == "/":
             return value.replace(old, new, 1)
         if op == "//":
@@ -340,21 +480,34 @@ def _apply(op: str, value: str, args: list[str]) -> str:
     return value  # mixed casing operators such as ",^": envsubst returns the value as is
 
 
-class _Evaluator:
-    """Evaluates parsed expressions; None means "unknown", and the culprits are recorded."""
+def _capped(value: str, limit: int) -> str:
+    if len(value) > limit:
+        raise _TooLarge
+    return value
 
-    def __init__(self, variables: Mapping[str, str]) -> None:
+
+class _Evaluator:
+    """Evaluates parsed expressions; None means "unknown", and the culprits are recorded.
+    No value it builds is longer than `limit` (`_TooLarge` instead)."""
+
+    def __init__(self, variables: Mapping[str, str], limit: int, trimmer: _Trimmer) -> None:
         self.variables = variables
         self.unresolved: set[str] = set()
+        self.limit = limit
+        self.trimmer = trimmer
 
     def nodes(self, nodes: list[_Node]) -> str | None:
         parts: list[str] = []
         known = True
+        size = 0
         for node in nodes:
             value = node if isinstance(node, str) else self.func(node)
             if value is None:
                 known = False
             else:
+                size += len(value)
+                if size > self.limit:
+                    raise _TooLarge
                 parts.append(value)
         return "".join(parts) if known else None
 
@@ -374,26 +527,35 @@ class _Evaluator:
             return None
         if any(arg is None for arg in args):
             return None
-        return _apply(fn.op, value, [a for a in args if a is not None])
+        return _apply(fn.op, value, [a for a in args if a is not None], self.trimmer, self.limit)
 
 
 def _line_of(text: str, offset: int) -> int:
     return text.count("\n", 0, offset) + 1
 
 
+def _megabytes(limit: int) -> str:
+    return f"{limit / 1_000_000:g} MB"
+
+
 def substitute(
     text: str, variables: Mapping[str, str] | None = None, *, path: str = "<text>"
 ) -> Substitution:
-    """Substitute clusterctl variables in `text` without moving any line."""
+    """Substitute clusterctl variables in `text` without moving any line. If the values
+    would make the text longer than `MAX_EXPANDED_CHARS`, the result is empty and
+    `refused`, with one problem at the line where the text crossed the cap."""
     variables = variables or {}
     if "$" not in text:
         return Substitution(text, set(), [])
     if "${" in text:
         text = _LEGACY.sub(lambda m: "${" + m.group(2) + "}", text)
-    evaluator = _Evaluator(variables)
+    limit = MAX_EXPANDED_CHARS
+    trimmer = _Trimmer(TRIM_STEPS_BASE + TRIM_STEPS_PER_CHAR * len(text))
+    evaluator = _Evaluator(variables, limit, trimmer)
     problems: list[Problem] = []
     deferred: dict[str, str] = {}
     out: list[str] = []
+    size = 0  # characters in `out` and in the deferred values the markers stand for
     pos = 0
     while True:
         dollar = text.find("$", pos)
@@ -429,14 +591,35 @@ def substitute(
             continue
         for at, warning in parser.warnings:
             problems.append(Problem(path, _line_of(text, at), None, warning))
-        value = evaluator.func(fn)
+        try:
+            value = evaluator.func(fn)
+        except _TooLarge:
+            value, size = "", limit + 1
+        except _TooCostly:
+            problems.append(
+                Problem(
+                    path,
+                    _line_of(text, dollar),
+                    None,
+                    "clusterctl variable: prefix/suffix removal in this file scans too much "
+                    f"of ${{{fn.param}}}; its value here is unknown",
+                )
+            )
+            evaluator.unresolved.add(fn.param)
+            value = None
         source = text[dollar : parser.pos]
         if value is None:
             value = f"{UNRESOLVED_PREFIX}{fn.param}{MARKER_SUFFIX}"
         elif "\n" in value or "\r" in value:
             marker = f"{VALUE_PREFIX}{len(deferred)}{MARKER_SUFFIX}"
             deferred[marker] = value
+            size += len(value)  # the loader puts it back
             value = marker
+        size += dollar - pos + len(value)
+        if size > limit:
+            message = f"variables expand this file past {_megabytes(limit)}; it is not read"
+            problem = Problem(path, _line_of(text, dollar), None, message)
+            return Substitution("", set(), [problem], refused=True)
         out.append(value + "\n" * source.count("\n"))
         pos = parser.pos
     return Substitution("".join(out), evaluator.unresolved, problems, deferred)

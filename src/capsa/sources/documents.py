@@ -11,6 +11,7 @@ them can point at the carrier file's own lines.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -147,6 +148,21 @@ def _next_document(text: str, after_line: int) -> int | None:
     return match.start() if match else None
 
 
+def _duplicate_problems(
+    path: str, duplicates: list[tuple[Any, Position, Position]]
+) -> Iterator[Problem]:
+    """A problem at each repeated key. Kubernetes' strict decoding refuses such an object
+    (kubectl validates strictly by default); capsa still judges it, with the value written
+    last, which is what a non-strict decoder applies."""
+    for key, first, later in duplicates:
+        shown = str(key) if len(str(key)) <= 100 else str(key)[:100] + "..."
+        message = (
+            f"duplicate key {shown} (line {first[0]} and {later[0]}); Kubernetes refuses it, "
+            "capsa judges the last one"
+        )
+        yield Problem(path, later[0], None, message)
+
+
 MAX_DOCUMENTS = 10_000
 """Documents read from one file (or payload): a million tiny documents would otherwise
 cost minutes and gigabytes; a real multi-document file holds hundreds."""
@@ -170,6 +186,7 @@ def load_documents(
     chunk = text
     seen = 0
     line = 1
+    duplicates: list[tuple[Any, Position, Position]] = []
     while True:
         loader = LineLoader(chunk)
         failed_at: int | None = None
@@ -193,6 +210,7 @@ def load_documents(
                         Placement(lines=base_line).then(placement or Placement()),
                         max_depth=None if has_anchors else MAX_DEPTH,
                         aliases=has_anchors,
+                        duplicates=duplicates,
                     )
                 except TooDeep:
                     problems.append(Problem(path, line, None, TOO_DEEP))
@@ -203,6 +221,9 @@ def load_documents(
                         Problem(path, line, None, "nested too deeply; document skipped")
                     )
                     continue
+                if duplicates:
+                    problems.extend(_duplicate_problems(path, duplicates))
+                    duplicates.clear()
                 if wants_literals:
                     _attach_literals(doc, _literal_starts(node, chunk), base_line)
                 docs.append((line, doc))

@@ -64,8 +64,10 @@ def _read_text(text: str, path: str, variables: Mapping[str, str], tally: Tally)
     deferred: Mapping[str, str] = {}
     if "$" in text:
         sub = substitute(text, variables, path=path)
-        text, deferred = sub.text, sub.deferred
         tally.problems.extend(sub.problems)
+        if sub.refused:  # the variables would expand it past the size cap
+            return
+        text, deferred = sub.text, sub.deferred
     docs, problems = load_documents(text, path)
     tally.problems.extend(problems)
     to_resources(

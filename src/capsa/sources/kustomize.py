@@ -8,6 +8,10 @@ marks such documents as fragments instead; the checks then let a fragment add ev
 only where it sets the field itself (`capsa.checks.engine`), and the topology leaves
 fragments out (`capsa.capi.topology`).
 
+Only the fields capsa reads of a kustomization are kept (`read_fields`), in memory and in
+the cache: a `secretGenerator`'s `literals` and `envs`, an inline patch, or a remote
+resource's URL (which may carry a token) never leave the document they were read from.
+
 Paths are resolved against the kustomization's directory. Copies of a repository that
 flatten its tree into one directory, naming each file after its path with `/` replaced by
 `__` (as mirrors and test corpora do), are resolved the same way.
@@ -40,6 +44,64 @@ def listed(value: Any) -> list[Any]:
     """A kustomization list field's entries; a field of another type lists nothing
     (kustomize refuses it; `capsa.sources.shapes` reports it where it is read)."""
     return value if isinstance(value, list) else []
+
+
+_GENERATORS = ("configMapGenerator", "secretGenerator")
+
+
+def _name_hash_option(options: Any) -> dict[str, Any] | None:
+    if isinstance(options, Mapping) and options.get("disableNameSuffixHash") is True:
+        return {"disableNameSuffixHash": True}
+    return None
+
+
+def _generator_fields(generator: Any) -> dict[str, Any] | None:
+    """What `capsa.sources.generators` reads of one generator: its name, namespace, the
+    name-hash option and the files it lists; never `literals`, `envs` or `env`."""
+    if not isinstance(generator, Mapping) or not isinstance(generator.get("name"), str):
+        return None
+    kept: dict[str, Any] = {"name": generator["name"]}
+    if isinstance(generator.get("namespace"), str):
+        kept["namespace"] = generator["namespace"]
+    options = _name_hash_option(generator.get("options"))
+    if options is not None:
+        kept["options"] = options
+    files = generator.get("files")
+    if isinstance(files, list):
+        kept["files"] = [entry for entry in files if isinstance(entry, str)]
+    return kept
+
+
+def read_fields(doc: Mapping[Any, Any]) -> dict[str, Any]:
+    """The fields of a kustomization capsa reads (patch files, generators' names and
+    files, name prefix/suffix, namespace, local `resources`), and nothing else: no value a
+    kustomization generates (`literals`, `envs`), no inline patch, no remote URL."""
+    kept: dict[str, Any] = {}
+    for key in ("namePrefix", "nameSuffix", "namespace"):
+        if isinstance(doc.get(key), str):
+            kept[key] = doc[key]
+    options = _name_hash_option(doc.get("generatorOptions"))
+    if options is not None:
+        kept["generatorOptions"] = options
+    merges = doc.get("patchesStrategicMerge")
+    if isinstance(merges, list):
+        kept["patchesStrategicMerge"] = [e for e in merges if isinstance(e, str) and "\n" not in e]
+    for key in ("patches", "patchesJson6902"):
+        entries = doc.get(key)
+        if isinstance(entries, list):
+            kept[key] = [
+                {"path": e["path"]}
+                for e in entries
+                if isinstance(e, Mapping) and isinstance(e.get("path"), str)
+            ]
+    resources = doc.get("resources")
+    if isinstance(resources, list):
+        kept["resources"] = [e for e in resources if isinstance(e, str) and "://" not in e]
+    for key in _GENERATORS:
+        generators = doc.get(key)
+        if isinstance(generators, list):
+            kept[key] = [g for g in map(_generator_fields, generators) if g is not None]
+    return kept
 
 
 def candidates(kustomization: str, entry: str) -> Iterator[str]:
