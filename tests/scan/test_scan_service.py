@@ -3,6 +3,7 @@ variables, bad input and the counts in the summary."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 
@@ -290,3 +291,18 @@ def test_an_annotation_on_one_copy_hides_nothing_on_another_file_s_copy(
     lab = {f.fingerprint for f in result.findings if "/lab/" in f.location.path}
     prod = {f.fingerprint for f in result.findings if "/prod/" in f.location.path}
     assert lab and prod and not lab & prod
+
+
+def test_findings_are_placed_in_their_own_list(tmp_path: Path) -> None:
+    """Placing fingerprints replaces each finding where it stands, so a large scan never
+    holds the unplaced and the placed findings at once."""
+    from capsa.checks.findings import placed
+    from capsa.scan import service
+
+    (tmp_path / "cluster.yaml").write_text(COPY_OF_A_CLUSTER.format(annotations=""))
+    found = list(scan(ScanRequest(paths=[str(tmp_path)], today=TODAY)).findings)
+    unplaced = [dataclasses.replace(f, fingerprint="f" * 64) for f in found]
+    holder = unplaced
+    service._place(holder, tmp_path)
+    assert holder is unplaced and len(holder) == len(found)
+    assert {f.fingerprint for f in holder} == {placed("f" * 64, "cluster.yaml", None)}
