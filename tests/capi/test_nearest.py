@@ -179,3 +179,37 @@ def test_a_referrers_file_without_a_match_falls_back_to_the_nearest_match() -> N
     )
     assert index.named("ConfigMap", "cni") == [other_group, other_namespace, wanted]
     assert index.named("ConfigMap", "gone") == []
+
+
+TARGET_NAMESPACE = """\
+apiVersion: infrastructure.cluster.x-k8s.io/v1beta2
+kind: VSphereClusterTemplate
+metadata: {name: vsphere, namespace: "${NAMESPACE}"}
+spec: {template: {spec: {server: vcenter.example.invalid}}}
+---
+apiVersion: cluster.x-k8s.io/v1beta2
+kind: ClusterClass
+metadata: {name: vsphere}
+spec:
+  infrastructure:
+    templateRef: {apiVersion: infrastructure.cluster.x-k8s.io/v1beta2,
+      kind: VSphereClusterTemplate, name: vsphere}
+"""
+
+
+def test_an_object_in_the_unresolved_target_namespace_is_found_from_one_without_any(
+    tmp_path: Path,
+) -> None:
+    """clusterctl renders every namespaced object of a template into its target
+    namespace, `${NAMESPACE}`: a namespace-less ClusterClass finds its `${NAMESPACE}`
+    template; a template in another, known namespace stays apart."""
+    (tmp_path / "class.yaml").write_text(TARGET_NAMESPACE)
+    resources = read_manifests([str(tmp_path)]).resources
+    template, klass = resources
+    ref = ObjectRef("VSphereClusterTemplate", "vsphere", "infrastructure.cluster.x-k8s.io")
+    assert ResourceIndex(resources).resolve(ref, "default", klass) is template
+    elsewhere = Resource(
+        template.api_version, template.kind, "team-b", template.name, template.body,
+        Origin("other.yaml", 1),
+    )  # fmt: skip
+    assert ResourceIndex([elsewhere, klass]).resolve(ref, "default", klass) is None

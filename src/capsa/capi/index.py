@@ -163,14 +163,19 @@ def _matching(
     resources: Sequence[Resource], group: str | None, namespace: str | None
 ) -> Iterator[Resource]:
     """The resources (input order) of `group` (None: any) in `namespace` (None: any); a
-    resource without a group matches any group."""
+    resource without a group matches any group, and one whose namespace is an unresolved
+    variable any namespace: clusterctl renders every namespaced object of a template into
+    its target namespace, `${NAMESPACE}` (cluster-api@ae7ff04
+    cmd/clusterctl/client/repository/template.go:126-133, components.go:331-345), so a
+    namespace-less ClusterClass and its `${NAMESPACE}` templates land together."""
     for resource in resources:
         if group is not None:
             resource_group = resource.group
             if resource_group and resource_group != group:
                 continue
         if namespace is not None and namespace_of(resource) != namespace:
-            continue
+            if not (resource.namespace and looks_unresolved(resource.namespace)):
+                continue
         yield resource
 
 
