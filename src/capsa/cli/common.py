@@ -100,12 +100,15 @@ def parse_vars(pairs: Iterable[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
-        if not sep or not _VAR_NAME.match(name):
+        if not sep:
+            # all of it may be a value, a secret: never shown
+            err("error: a --var has no '=' (not shown, in case it is a value): write NAME=value")
+            raise typer.Exit(EXIT_UNUSABLE)
+        if not _VAR_NAME.match(name):
             # the value may be a secret: name only what is before the `=`, never after it
-            shown = one_line(name[:60]) if sep else "(no '=')"
             err(
-                f"error: --var {shown}=…: expected NAME=value, NAME made of letters, digits "
-                "and _ (not starting with a digit)"
+                f"error: --var {one_line(name[:60])}=…: expected NAME=value, NAME made of "
+                "letters, digits and _ (not starting with a digit)"
             )
             raise typer.Exit(EXIT_UNUSABLE)
         out[name] = value
