@@ -173,9 +173,9 @@ def _matching(
             resource_group = resource.group
             if resource_group and resource_group != group:
                 continue
-        if namespace is not None and namespace_of(resource) != namespace:
-            if not (resource.namespace and looks_unresolved(resource.namespace)):
-                continue
+        elsewhere = namespace is not None and namespace_of(resource) != namespace
+        if elsewhere and not (resource.namespace and looks_unresolved(resource.namespace)):
+            continue
         yield resource
 
 
