@@ -637,18 +637,7 @@ def position_of(root: Any, path: tuple[int | str, ...]) -> Position | None:
     required field that was never written) the enclosing object's position is
     returned, which is where the user has to add it.
     """
-    node = root
-    best: Position | None = getattr(root, "position", None)
-    for step in path:
-        if isinstance(node, LineDict) and step in node:
-            best = node.value_positions.get(step, best)
-            node = node[step]
-        elif isinstance(node, LineList) and isinstance(step, int) and 0 <= step < len(node):
-            best = node.item_positions[step]
-            node = node[step]
-        else:
-            break
-    return best
+    return _deepest(root, path, keys=False)
 
 
 def field_position_of(root: Any, path: tuple[int | str, ...]) -> Position | None:
@@ -660,11 +649,18 @@ def field_position_of(root: Any, path: tuple[int | str, ...]) -> Position | None
     first child's line: a field missing under `apiServer:` points at `apiServer:`, not at
     whatever key happens to come first beneath it.
     """
+    return _deepest(root, path, keys=True)
+
+
+def _deepest(root: Any, path: tuple[int | str, ...], *, keys: bool) -> Position | None:
+    """The position of the deepest step of `path` the tree holds: of its key (`keys`) or
+    of its value; a list item's own position either way."""
     node = root
     best: Position | None = getattr(root, "position", None)
     for step in path:
         if isinstance(node, LineDict) and step in node:
-            best = node.key_positions.get(step, best)
+            positions = node.key_positions if keys else node.value_positions
+            best = positions.get(step, best)
             node = node[step]
         elif isinstance(node, LineList) and isinstance(step, int) and 0 <= step < len(node):
             best = node.item_positions[step]
