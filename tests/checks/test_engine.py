@@ -273,12 +273,13 @@ def test_unknown_when_beats_pass() -> None:
 
 
 def test_unknown_when_matches_wildcards_and_parents() -> None:
-    check = _check(unknownWhen=["spec.template.spec.users.*.sudo"])
+    check = _check(unknownWhen=["spec.template.spec.users.*.sudo"], everyItemMustComply=True)
     result = evaluate(
         resources(MACHINES, unknown=[("spec", "template", "spec", "users", 0)]), [check]
     )
-    # the unresolved value sits in one users[] item: the object that fails with that
-    # item as read and without it is a finding; the other two stay unknown
+    # the unresolved value sits in one users[] item of a check every item must pass:
+    # the object that fails with that item as read and without it is a finding; the
+    # other two stay unknown
     assert len(result.unknown) == 2 and len(result.findings) == 1
     unrelated = evaluate(resources(MACHINES, unknown=[("metadata", "name")]), [check])
     assert len(unrelated.unknown) == 1  # only the missing-field one
@@ -358,7 +359,7 @@ def test_an_item_is_left_out_only_when_the_object_fails_as_read(
         return real(document)
 
     monkeypatch.setattr(engine, "_copy_tree", counting)
-    check = _check(unknownWhen=["spec.template.spec.users.*.sudo"])
+    check = _check(unknownWhen=["spec.template.spec.users.*.sudo"], everyItemMustComply=True)
     unknown = [("spec", "template", "spec", "users", 0)]
     result = evaluate(resources(MACHINES, unknown=unknown), [check])
     # good passes as read, absent has no field (an error): neither is copied

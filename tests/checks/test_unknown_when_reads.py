@@ -26,17 +26,6 @@ Path_ = tuple[str | int, ...]
 # left for follow-up: each is a field the check reads without declaring it, or an
 # engine rule that decides past an unresolved value. strict: fixing one must drop it here.
 KNOWN = {
-    # `_fails_without` drops an unresolved list item / flag and calls the check failed,
-    # which is sound for all()-style checks only; these pass on exists(): a false finding
-    "CAPSA-APISRV-001-pass1": "unresolved flag name judged by _fails_without",
-    "CAPSA-APISRV-003-pass1": "unresolved flag name judged by _fails_without",
-    "CAPSA-AUDIT-001-pass1": "unresolved flag name judged by _fails_without",
-    "CAPSA-AUDIT-002-pass0": "exists() over files/extraVolumes judged by _fails_without",
-    "CAPSA-AUDIT-002-pass1": "exists() over files judged by _fails_without",
-    "CAPSA-PSA-001-pass0": "exists() over files judged by _fails_without",
-    "CAPSA-PSA-001-pass1": "exists() over files judged by _fails_without",
-    "CAPSA-TAINT-001-pass1": "exists() over taints judged by _fails_without",
-    "CAPSA-EKS-002-pass0": "exists() over encryptionConfig.resources judged by _fails_without",
     # topology lookups by name/namespace: an unresolved name finds nothing (false pass)
     "CAPSA-TOPO-003-fail0": "identityRef.name resolves the identity chain",
     "CAPSA-TOPO-007-fail0": "metadata.name/namespace decide which clusters share a VPC",

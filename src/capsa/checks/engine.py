@@ -12,7 +12,10 @@ Outcomes:
   is not there, or when it fails on a resource that has unresolved values. The reason
   names the variables to set (`--var NAME=...`) or the patch. When every unresolved
   value sits inside one item of a list (`files[]`, `users[]`), only that item is
-  unknown: the check still fails if it fails both with the item as read and without it.
+  unknown: the check still fails if it fails both with the item as read and without it,
+  when the item cannot turn a failure into a pass: the check declares
+  `everyItemMustComply`, or the item is a flag whose known name it never reads. A check
+  that passes on some item (`exists()`) is unknown: that item may be the one.
   Unknown is never a pass.
 
 A fragment (a kustomize patch file, `capsa.sources.kustomize`) holds only what its patch
@@ -477,7 +480,7 @@ def evaluate(
                     prep,
                     bindings,
                     activations[check.scope],
-                    [_list_item(p, h) for p, h in matches],
+                    [(_list_item(p, h), h) for p, h in matches],
                 ):
                     result.findings.append(_finding(prep, resource, ref))
                 else:
@@ -572,19 +575,27 @@ def _copy_tree(document: Any) -> Any:
     return plain(document)
 
 
-def _flag_name(document: Any, item: tuple[str | int, ...]) -> str | None:
-    """The flag an item is, when it is one (a v1beta1 map key, a v1beta2 `{name}`)."""
-    if len(item) >= 2 and item[-2] in _FLAG_MAPS:
-        if isinstance(item[-1], str):
-            return item[-1]
+def _flag_name(
+    document: Any, item: tuple[str | int, ...], have: tuple[str | int, ...]
+) -> str | None:
+    """The flag an item is, when it is one (a v1beta1 map key, a v1beta2 `{name}`); ""
+    when its name is not known (unresolved itself, or the whole entry is): it may then be
+    any flag. `have` is the unresolved path inside the item."""
+    if len(item) < 2 or item[-2] not in _FLAG_MAPS:
+        return None
+    if isinstance(item[-1], str):
+        name: Any = item[-1]
+    elif have[len(item) : len(item) + 1] in ((), ("name",)):
+        return ""
+    else:
         entry = _walk(document, item)
         name = entry.get("name") if isinstance(entry, dict) else None
-        return name if isinstance(name, str) else ""
-    return None
+    return name if isinstance(name, str) and not UNRESOLVED_RE.search(name) else ""
 
 
 def _reads_flag(prepared: _Prepared, name: str | None) -> bool:
-    """True when the check's CEL names the flag (so an unknown value of it may decide)."""
+    """True when the check's CEL names the flag (so an unknown value of it may decide), or
+    the flag's name is not known."""
     if name is None:
         return False
     check = prepared.check
@@ -596,21 +607,32 @@ def _fails_without(
     prepared: _Prepared,
     bindings: Mapping[str, Any],
     activation: Any,
-    items: Sequence[tuple[str | int, ...] | None],
+    items: Sequence[tuple[tuple[str | int, ...] | None, tuple[str | int, ...]]],
 ) -> bool:
     """True when the check fails whatever the unresolved list items hold: it fails both
-    with them as read and with them left out. Only when every unresolved value sits
-    inside a list item (one of `files[]`, `users[]`); otherwise the result is unknown.
-    As read is tried first, on the resource's `activation` (converted once): when it
-    does not fail, the copy without the items is never made."""
+    with them as read and with them left out, and each item is one that cannot turn that
+    failure into a pass. `items` pairs the item each unresolved path sits in (None: not
+    in one, and the result is unknown) with that path. An item may be left out when it is
+    a flag whose known name the check never reads (it cannot matter), or, when the check
+    declares `everyItemMustComply`, any other item that leaves its list non-empty (an
+    item added to a non-empty list only adds a way to fail; an empty one may fail for
+    being empty). A check that passes on some item (`exists()`) is unknown: the unresolved item
+    may be the one that complies. As read is tried first, on the resource's `activation`
+    (converted once): when it does not fail, the copy without the items is never made."""
     from capsa.cel import CelError
 
-    if not items or any(item is None for item in items):
+    inside = [(item, have) for item, have in items if item is not None]
+    if not inside or len(inside) < len(items):
         return False
     document = bindings["object"]
-    chosen = {i for i in items if i is not None}
-    if any(_reads_flag(prepared, _flag_name(document, item)) for item in chosen):
-        return False  # the unresolved value is a flag the check reads
+    for item, have in inside:
+        name = _flag_name(document, item, have)
+        if name is None:
+            if not prepared.check.every_item_must_comply:
+                return False  # the item may be the one that makes the check pass
+        elif _reads_flag(prepared, name):
+            return False  # the unresolved value is a flag the check reads, or may be
+    chosen = {item for item, _ in inside}
     try:
         if _outcome(prepared.program.evaluate(bindings, activation)) != FAILS:
             return False
@@ -622,6 +644,8 @@ def _fails_without(
         step = item[-1]
         if isinstance(container, list) and isinstance(step, int) and 0 <= step < len(container):
             del container[step]
+            if not container and _flag_name(document, item, item) is None:
+                return False  # an empty list may fail for being empty, which the item fills
         elif isinstance(container, dict):
             container.pop(step, None)
     try:

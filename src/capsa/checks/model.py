@@ -122,6 +122,15 @@ class Check(FrozenModel):
     default), with `proves` saying what a pass does show. An empty `mitigation` means
     the check evidences no mitigation of the assessment (hardening hygiene): its
     findings are reported but decide no threat's status.
+
+    `everyItemMustComply` says that every item of the lists under `unknownWhen` must
+    comply (`all()`, `!exists()`, `size() == 0`), so an item added to a non-empty one
+    never turns a failure into a pass: an unresolved item then leaves the check failed
+    when it fails with the item as read and without it (and the list is not left
+    empty, since a check may also require it non-empty). Left false (a check that passes when some
+    item complies: `exists()`), an unresolved item may be the one that complies, and
+    the result is unknown. A flag (an `extraArgs` entry) whose known name the check
+    never reads is left out either way.
     """
 
     id: str = Field(pattern=CHECK_ID)
@@ -145,6 +154,7 @@ class Check(FrozenModel):
     references: tuple[str, ...] = Field(min_length=1)
     providers: tuple[Literal["aws", "azure", "vsphere", "docker", "any"], ...] = Field(min_length=1)
     unknown_when: tuple[str, ...] = Field(default=(), alias="unknownWhen")
+    every_item_must_comply: bool = Field(default=False, alias="everyItemMustComply")
     examples: Examples[Example] = Examples[Example]()
 
     @field_validator("variables")

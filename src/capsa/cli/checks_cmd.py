@@ -65,6 +65,7 @@ def _check_dict(check: Check) -> dict[str, Any]:
         "remediation": " ".join(check.remediation.split()),
         "references": list(check.references),
         "unknownWhen": list(check.unknown_when),
+        "everyItemMustComply": check.every_item_must_comply,
         "exportable": exportable(check) is None,
     }
 

@@ -199,6 +199,7 @@ def check_list() -> dict[str, Any]:
             "remediation": _STR,
             "references": _STRS,
             "unknownWhen": _STRS,
+            "everyItemMustComply": _BOOL,
             "exportable": _BOOL,
         }
     )

@@ -145,6 +145,13 @@ def _check_lines(check: Check, shared: set[str], titles: Titles) -> list[str]:
     ]
     if check.unknown_when:
         rows.append(("unknown when unresolved", ", ".join(check.unknown_when)))
+        if check.every_item_must_comply:
+            rows.append(
+                (
+                    "an unresolved list item",
+                    "fails when the other items fail (every item must pass)",
+                )
+            )
     lines = [f'<a id="{_anchor(check.id)}"></a>', "", f"### {check.id}: {_text(check.title)}", ""]
     lines.extend(table(["property", "value"], [(name, cell(value)) for name, value in rows]))
     used = [v.name for v in check.variables if v.name in shared]
