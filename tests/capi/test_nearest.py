@@ -213,3 +213,21 @@ def test_an_object_in_the_unresolved_target_namespace_is_found_from_one_without_
         Origin("other.yaml", 1),
     )  # fmt: skip
     assert ResourceIndex([elsewhere, klass]).resolve(ref, "default", klass) is None
+
+
+def test_an_object_of_the_very_namespace_wins_over_one_in_an_unresolved_namespace(
+    tmp_path: Path,
+) -> None:
+    """An upstream template in `${NAMESPACE}` read first, or in the referrer's own file,
+    never takes the place of the template in the referrer's own namespace."""
+    (tmp_path / "a-upstream.yaml").write_text(TARGET_NAMESPACE.split("---")[0])
+    (tmp_path / "b-prod.yaml").write_text(
+        TARGET_NAMESPACE.split("---")[0].replace('"${NAMESPACE}"', "prod")
+    )
+    upstream, prod = read_manifests([str(tmp_path)]).resources
+    assert (upstream.origin.path, prod.namespace) == (str(tmp_path / "a-upstream.yaml"), "prod")
+    ref = ObjectRef("VSphereClusterTemplate", "vsphere", "infrastructure.cluster.x-k8s.io")
+    index = ResourceIndex([upstream, prod])
+    assert index.resolve(ref, "prod") is prod
+    assert index.resolve(ref, "prod", upstream) is prod, "even from the upstream copy's file"
+    assert index.resolve(ref, "team-b", prod) is upstream, "the unresolved one when no other"

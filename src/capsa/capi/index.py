@@ -49,7 +49,7 @@ class ResourceIndex:
         self._by_kind_name: dict[tuple[str, str], _Named] = {}
         self._by_kind: dict[str, list[Resource]] = defaultdict(list)
         self._by_carrier: dict[tuple[str, str], list[Resource]] = defaultdict(list)
-        self._nearby: dict[tuple[str, str, str | None, str | None], Nearby] = {}
+        self._nearby: dict[tuple[str, str, str | None, str | None, bool], Nearby] = {}
         self._generated: dict[tuple[str, str], list[tuple[Resource, str]]] = defaultdict(list)
         by_kind_name = self._by_kind_name
         for resource in resources:
@@ -105,22 +105,40 @@ class ResourceIndex:
         near: Resource | None = None,
     ) -> Resource | None:
         """The object `ref` names. `namespace` None means cluster-scoped (any namespace
-        matches); `near` is the referrer, whose file is preferred."""
+        matches); `near` is the referrer, whose file is preferred. An object of that very
+        namespace wins over one whose namespace is an unresolved variable (`_matching`),
+        wherever either lies: the latter is only a candidate when there is no former."""
         wanted = None if namespace is None else ref.namespace or namespace
         if wanted is not None and looks_unresolved(wanted):
             wanted = None  # `${NAMESPACE}`: any namespace may be the one meant
         named = self._by_kind_name.get((ref.kind, ref.name))
         if named is None:
             return None
+        found = self._find(named, ref, wanted, near, loose=False)
+        if found is None and wanted is not None:
+            found = self._find(named, ref, wanted, near, loose=True)
+        return found
+
+    def _find(
+        self,
+        named: _Named,
+        ref: ObjectRef,
+        wanted: str | None,
+        near: Resource | None,
+        *,
+        loose: bool,
+    ) -> Resource | None:
+        """The first match in the referrer's file, else the nearest (`Nearby`), else the
+        first in input order."""
         if near is None:
-            return next(_matching(named.everywhere, ref.group, wanted), None)
-        found = next(_matching(named.in_file(near.origin.path), ref.group, wanted), None)
+            return next(_matching(named.everywhere, ref.group, wanted, loose), None)
+        found = next(_matching(named.in_file(near.origin.path), ref.group, wanted, loose), None)
         if found is not None:
             return found
-        key = (ref.kind, ref.name, ref.group, wanted)
+        key = (ref.kind, ref.name, ref.group, wanted, loose)
         nearby = self._nearby.get(key)
         if nearby is None:
-            matching = list(_matching(named.everywhere, ref.group, wanted))
+            matching = list(_matching(named.everywhere, ref.group, wanted, loose))
             if len(matching) <= 1:
                 return matching[0] if matching else None
             nearby = self._nearby[key] = Nearby(matching)
@@ -160,12 +178,12 @@ class _Named:
 
 
 def _matching(
-    resources: Sequence[Resource], group: str | None, namespace: str | None
+    resources: Sequence[Resource], group: str | None, namespace: str | None, loose: bool = False
 ) -> Iterator[Resource]:
     """The resources (input order) of `group` (None: any) in `namespace` (None: any); a
-    resource without a group matches any group, and one whose namespace is an unresolved
-    variable any namespace: clusterctl renders every namespaced object of a template into
-    its target namespace, `${NAMESPACE}` (cluster-api@ae7ff04
+    resource without a group matches any group. With `loose`, so does one whose namespace
+    is an unresolved variable, in any namespace: clusterctl renders every namespaced
+    object of a template into its target namespace, `${NAMESPACE}` (cluster-api@ae7ff04
     cmd/clusterctl/client/repository/template.go:126-133, components.go:331-345), so a
     namespace-less ClusterClass and its `${NAMESPACE}` templates land together."""
     for resource in resources:
@@ -174,7 +192,9 @@ def _matching(
             if resource_group and resource_group != group:
                 continue
         elsewhere = namespace is not None and namespace_of(resource) != namespace
-        if elsewhere and not (resource.namespace and looks_unresolved(resource.namespace)):
+        if elsewhere and not (
+            loose and resource.namespace and looks_unresolved(resource.namespace)
+        ):
             continue
         yield resource
 
