@@ -5,7 +5,7 @@ from __future__ import annotations
 from assessment_factory import finding, make_assessment, passed
 
 from capsa.assess.diff import diff_assessments
-from capsa.assess.model import Severity
+from capsa.assess.model import CheckOutcome, Location, Severity
 
 
 def test_identical_assessments_have_no_difference() -> None:
@@ -93,5 +93,24 @@ def test_a_copy_of_an_object_in_a_new_file_is_new_and_a_changed_move_is_fixed_an
     worse = finding(fingerprint="d" * 64, path="new/workers.yaml", severity=Severity.CRITICAL)
     result = diff_assessments(make_assessment([kept]), make_assessment([worse]))
     assert [f.fingerprint for f in result.new] == ["d" * 64]
+    assert [f.fingerprint for f in result.fixed] == ["a" * 64]
+    assert not result.moved
+
+
+def test_one_copy_fixed_and_another_broken_is_fixed_and_new_not_a_move() -> None:
+    """prod's copy was fixed (it passes now) and staging's broke (it passed before): the
+    same check and resource in two files, but nothing moved, and the new failure must
+    count for --fail-on new."""
+    prod_bad = finding(fingerprint="a" * 64, path="prod/workers.yaml")
+    staging_bad = finding(fingerprint="b" * 64, path="staging/workers.yaml")
+    check, machine = prod_bad.check_id, prod_bad.resource
+
+    def passing(path: str) -> CheckOutcome:
+        return CheckOutcome(check_id=check, resource=machine, location=Location(path=path, line=3))
+
+    old = make_assessment([prod_bad], [passing("staging/workers.yaml")])
+    new = make_assessment([staging_bad], [passing("prod/workers.yaml")])
+    result = diff_assessments(old, new)
+    assert [f.fingerprint for f in result.new] == ["b" * 64]
     assert [f.fingerprint for f in result.fixed] == ["a" * 64]
     assert not result.moved

@@ -135,7 +135,7 @@ def diff_assessments(old: Assessment, new: Assessment) -> AssessmentDiff:
             )
     gone = {k: before[k] for k in before.keys() - after.keys()}
     came = {k: after[k] for k in after.keys() - before.keys()}
-    for was, now in _moved_files(gone, came):
+    for was, now in _moved_files(gone, came, _judged(old), _judged(new)):
         f = came.pop(now)
         moved.append(
             FindingMove(
@@ -162,22 +162,48 @@ def diff_assessments(old: Assessment, new: Assessment) -> AssessmentDiff:
     )
 
 
+Judged = set[tuple[str, str, str]]
+"""(check, resource, file) of every result an assessment holds: findings, passes,
+unknowns and not-applicable results alike."""
+
+
+def _judged(assessment: Assessment) -> Judged:
+    out: Judged = set()
+    for result in (*assessment.passes, *assessment.unknown, *assessment.not_applicable):
+        if result.location is not None:
+            out.add((result.check_id, result.resource.label, result.location.path))
+    for finding in assessment.findings:
+        out.add((finding.check_id, finding.resource.label, finding.location.path))
+    return out
+
+
 def _moved_files(
-    gone: dict[str, FindingRecord], came: dict[str, FindingRecord]
+    gone: dict[str, FindingRecord],
+    came: dict[str, FindingRecord],
+    judged_before: Judged,
+    judged_after: Judged,
 ) -> list[tuple[str, str]]:
     """(fingerprint before, fingerprint after) of findings that moved to another file: a
     finding gone and one come with the same check and resource and no change but the
     location, paired in location order (copies of one object moved together pair up in
-    the order of their files)."""
+    the order of their files). Only a real move pairs: the check judged nothing of that
+    resource in the old file afterwards, nor in the new file before. Otherwise the old
+    copy was fixed and another copy broke, which is fixed and new."""
     waiting: dict[tuple[str, str], list[str]] = {}
     for key in sorted(came, key=lambda k: came[k].location.label):
         waiting.setdefault((came[key].check_id, came[key].resource.label), []).append(key)
     pairs: list[tuple[str, str]] = []
     for key in sorted(gone, key=lambda k: gone[k].location.label):
         was = gone[key]
-        candidates = waiting.get((was.check_id, was.resource.label), [])
+        subject = (was.check_id, was.resource.label)
+        if (*subject, was.location.path) in judged_after:
+            continue  # still judged where it was: fixed there, not moved
+        candidates = waiting.get(subject, [])
         for at, other in enumerate(candidates):
-            if set(_finding_changes(was, came[other])) == {"location"}:
+            now = came[other]
+            if (*subject, now.location.path) in judged_before:
+                continue  # judged there before: that copy broke, nothing moved
+            if set(_finding_changes(was, now)) == {"location"}:
                 pairs.append((key, candidates.pop(at)))
                 break
     return pairs
