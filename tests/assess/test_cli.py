@@ -116,8 +116,10 @@ def test_diff_lists_new_fixed_and_status_changes(tmp_path: Path, fake: Recorder)
     assert [f["fingerprint"] for f in data["fixed"]] == ["f" * 64]
     changes = {(c["kind"], c["id"]): c["new"] for c in data["statusChanges"]}
     assert changes[("threat", "STRIDE-TAMPER-2")] == "violated"
-    table = runner.invoke(app, args)
+    table = runner.invoke(app, args, env={"COLUMNS": "80"})
     assert table.exit_code == 0 and "fixed" in table.output and "new" in table.output
+    assert "…" not in table.output, "at 80 columns no id or location is cut"
+    assert max(len(line) for line in table.output.splitlines()) <= 80
     same = runner.invoke(app, ["diff", str(old / "assessment.json"), str(old / "assessment.json")])
     assert "no difference" in same.output
 

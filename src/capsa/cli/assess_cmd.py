@@ -493,7 +493,9 @@ def _print_diff(result: Any, console: Console) -> None:
     if result.empty:
         console.print("no difference")
         return
-    findings = Table("change", "check", "severity", "resource", "location / detail")
+    findings = Table()
+    for column in ("change", "check", "severity", "resource", "location / detail"):
+        findings.add_column(column, overflow="fold")  # ids and locations are never cut
     for f in result.new:
         findings.add_row("new", f.check_id, f.severity.value, f.resource.label, f.location.label)
     for f in result.fixed:
@@ -506,7 +508,9 @@ def _print_diff(result: Any, console: Console) -> None:
     if findings.row_count:
         console.print(findings)
     if result.status_changes:
-        statuses = Table("kind", "id", "before", "after", title="Status changes")
+        statuses = Table(title="Status changes")
+        for column in ("kind", "id", "before", "after"):
+            statuses.add_column(column, overflow="fold")
         for s in result.status_changes:
             statuses.add_row(s.kind, s.id, s.old or "-", s.new or "-")
         console.print(statuses)
