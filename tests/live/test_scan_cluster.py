@@ -50,3 +50,20 @@ def test_no_paths_and_no_cluster_is_a_usage_error() -> None:
     result = CliRunner().invoke(app, ["scan"])
     assert result.exit_code == 2
     assert "give at least one PATH, or --cluster" in result.stderr
+
+
+def test_fingerprints_do_not_depend_on_the_kubeconfig_context_name(
+    fake_api: FakeApiServer, tmp_path: Path
+) -> None:
+    """One cluster reached under two context names gives the same fingerprints, so a
+    baseline taken from one still matches from the other."""
+    fingerprints = []
+    for context in ("admin@mgmt", "ci@mgmt"):
+        config = fake_api.write_kubeconfig(tmp_path / context, context=context)
+        args = ["scan", "--cluster", "--kubeconfig", str(config), "-f", "json"]
+        result = CliRunner().invoke(app, [*args, "--fail-on", "none"])
+        assert result.exit_code == 0, result.output
+        findings = json.loads(result.stdout)["findings"]
+        assert all(f["location"]["path"].startswith(f"cluster://{context}") for f in findings)
+        fingerprints.append(sorted(f["fingerprint"] for f in findings))
+    assert fingerprints[0] and fingerprints[0] == fingerprints[1]

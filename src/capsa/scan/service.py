@@ -38,7 +38,7 @@ from capsa.sources.aws.offline import offline_read
 from capsa.sources.clusterctl_vars import load_vars_file
 from capsa.sources.files import read_manifests
 from capsa.sources.resource import Resource
-from capsa.sources.root import relative_to_root, scan_root
+from capsa.sources.root import is_file_path, relative_to_root, scan_root
 
 if TYPE_CHECKING:
     from capsa.live.catalog import LiveCheck
@@ -177,10 +177,14 @@ def _place(findings: list[Finding], root: Path | None) -> None:
     """Every finding's fingerprint given the file it points at, relative to the scan root
     (`findings.placed`): the same wherever the folder is scanned from, and distinct for
     copies of one object in two files. In place, so each finding is let go as its placed
-    copy is made (corpus x80: both held at once added 21 MB to the scan's peak)."""
+    copy is made (corpus x80: both held at once added 21 MB to the scan's peak). A live
+    cluster's and a cloud account's findings are left as they are: their locations name
+    the kubeconfig context, which one cluster may be reached by under any name."""
     shown: dict[str, str] = {}
     for at, finding in enumerate(findings):
         where = finding.location
+        if not is_file_path(where.path):
+            continue
         path = shown.get(where.path)
         if path is None:
             path = shown[where.path] = relative_to_root(where.path, root)
@@ -336,7 +340,6 @@ def _scan(request: ScanRequest) -> ScanResult:
     problems = [*read.problems, *done.problems, *evaluation.problems]
     root = scan_root(request.paths, request.root)
     _place(evaluation.findings, root)
-    _place(read.live_findings, root)
     found = sorted(_unique([*evaluation.findings, *read.live_findings]), key=_order)
     today = request.today or datetime.now(UTC).date()
     outcome = apply_suppressions(found, suppressions, inline, today)

@@ -19,7 +19,9 @@ from pathlib import Path, PurePosixPath
 from capsa.display import display_path
 
 
-def _is_file_path(path: str) -> bool:
+def is_file_path(path: str) -> bool:
+    """True for a file's path; false for standard input and for a live cluster's or a
+    cloud account's locations (`cluster://`, `aws://`)."""
     return bool(path) and path != "-" and "://" not in path
 
 
@@ -29,7 +31,7 @@ def scan_root(paths: Sequence[str], explicit: str | None = None) -> Path | None:
         return Path(os.path.abspath(explicit))
     folders = []
     for raw in paths:
-        if not _is_file_path(raw):
+        if not is_file_path(raw):
             continue
         absolute = os.path.abspath(raw)
         folders.append(absolute if os.path.isdir(absolute) else os.path.dirname(absolute))
@@ -40,7 +42,7 @@ def scan_root(paths: Sequence[str], explicit: str | None = None) -> Path | None:
 
 def relative_to_root(path: str, root: Path | None) -> str:
     """`path` relative to `root` in `/` form; unchanged when it is not a file below it."""
-    if root is None or not _is_file_path(path):
+    if root is None or not is_file_path(path):
         return path
     absolute = Path(os.path.abspath(path))
     if not absolute.is_relative_to(root):
