@@ -80,3 +80,15 @@ def test_the_assessment_says_it_first_in_every_report(tmp_path: Path) -> None:
     html = (out / "assessment.html").read_text()
     assert html.index('id="provider-note"') < html.index('class="counts"')
     assert '"providerNote": "no cluster runs on AWS' in (out / "assessment.json").read_text()
+
+
+def test_a_kind_waiting_on_a_variable_or_no_infrastructure_is_said_never_named(
+    tmp_path: Path,
+) -> None:
+    """A kind that is an unresolved variable might be AWSCluster: it is not counted as
+    another provider, and capsa's marker is never shown; a cluster naming no
+    infrastructure is counted apart."""
+    clusters = _clusters(tmp_path, "AWSCluster", "${INFRA_KIND}")
+    note = provider_note(AWS_MODEL, clusters)
+    assert note is not None and note.startswith("1 of 2 clusters name no infrastructure")
+    assert "__CAPSA_" not in note and "other providers" not in note
