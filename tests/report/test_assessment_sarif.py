@@ -31,7 +31,7 @@ def test_results_rules_locations_and_suppressions() -> None:
     rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
     assert rules == ["CAPSA-AWS-001", "CAPSA-IMG-001"]
     first, second = run["results"]
-    assert first["partialFingerprints"]["capsa/v1"] == "f" * 64
+    assert first["partialFingerprints"] == {"capsaFingerprint/v2": "f" * 64}
     assert first["locations"][0]["physicalLocation"]["region"]["startLine"] == 12
     assert first["level"] == "error" and "suppressions" not in first
     assert second["suppressions"][0]["justification"] == "accepted for the sandbox"
@@ -52,7 +52,8 @@ def test_same_alert_keys_and_levels_as_the_scan_sarif() -> None:
     assessment = F.make_assessment(findings)
     run = json.loads(render_assessment_sarif(assessment))["runs"][0]
     result = run["results"][0]
-    assert result["partialFingerprints"] == {FINGERPRINT_KEY: "f" * 64, "capsa/v1": "f" * 64}
+    assert result["partialFingerprints"] == {FINGERPRINT_KEY: "f" * 64}
+    assert FINGERPRINT_KEY == "capsaFingerprint/v2", "the value names the file since v2"
     assert result["level"] == LEVEL[F.Severity.LOW]
     rule = run["tool"]["driver"]["rules"][result["ruleIndex"]]
     check = next(c for c in assessment.checks if c.id == result["ruleId"])

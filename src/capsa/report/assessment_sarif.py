@@ -25,9 +25,6 @@ from capsa.report.sarif import (
     uri_base_ids,
 )
 
-# the key earlier assessments used; kept so existing alerts keep matching
-LEGACY_FINGERPRINT_KEY = "capsa/v1"
-
 
 def _rule(check_id: str, a: Assessment, finding: FindingRecord | None) -> dict[str, Any]:
     summary = next((c for c in a.checks if c.id == check_id), None)
@@ -53,10 +50,7 @@ def _result(f: FindingRecord, rule_index: int) -> dict[str, Any]:
         "level": LEVEL[f.severity],
         "message": {"text": f"{f.resource.label}: {f.message} Fix: {f.remediation}"},
         "locations": [sarif_location(f.location.path, f.location.line, note)],
-        "partialFingerprints": {
-            FINGERPRINT_KEY: f.fingerprint,
-            LEGACY_FINGERPRINT_KEY: f.fingerprint,
-        },
+        "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
         "properties": {
             "severity": f.severity.value,
             "mitigation": f.mitigation,

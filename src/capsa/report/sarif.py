@@ -25,7 +25,9 @@ from capsa.sources.root import relative_to_root
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 ROOT_ID = "SCANROOT"
-FINGERPRINT_KEY = "capsaFingerprint/v1"
+FINGERPRINT_KEY = "capsaFingerprint/v2"
+"""v2: the fingerprint names the file its finding points at (`findings.placed`); a key
+whose value changed meaning gets a new name, so code scanning never matches across."""
 # the SIG Security issue that tracks the Cluster API self-assessment
 INFORMATION_URI = "https://github.com/kubernetes/sig-security/issues/8"
 
