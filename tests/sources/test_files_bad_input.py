@@ -237,3 +237,16 @@ def test_a_key_a_merge_overrides_is_not_a_duplicate(tmp_path: Path) -> None:
         "base: &b {a: 1, c: 2}\ndata:\n  <<: *b\n  a: '3'\n"
     )
     assert [p.message for p in read_manifests([str(tmp_path)]).problems] == []
+
+
+def test_an_object_written_twice_in_one_file_is_a_located_problem(tmp_path: Path) -> None:
+    """Both copies are judged, but they share fingerprints and annotations: the user is
+    told, at the second copy's line."""
+    one = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: team}\ndata: {a: '1'}\n"
+    (tmp_path / "twice.yaml").write_text(one + "---\n" + one)
+    (tmp_path / "other.yaml").write_text(one)  # the same object in another file: no problem
+    result = read_manifests([str(tmp_path)])
+    assert len(result.resources) == 3
+    [problem] = result.problems
+    assert (Path(problem.path).name, problem.line) == ("twice.yaml", 6)
+    assert "ConfigMap team/c is written twice in this file (line 1 and 6)" in problem.message

@@ -188,6 +188,7 @@ def chunk_of(
         tally.documents,
         tally.skipped,
     )
+    chunk.problems.extend(_written_twice(chunk.resources, shown))
     chunk.refs = referenced(chunk.resources)
     for res in chunk.resources:
         if not is_carrier(res, _ANY_NAME):
@@ -198,6 +199,30 @@ def chunk_of(
         if is_secret(res.body):
             redact_secret(res.body)
     return chunk
+
+
+def _written_twice(resources: Sequence[Resource], shown: str) -> list[Problem]:
+    """A problem for each object a file writes again (same kind, namespace and name):
+    kubectl applies the last one written; capsa judges each, but the two share their
+    findings' fingerprints and any `capsa.dev/ignore` annotation, which are per object and
+    file. None of the real corpus's files does it."""
+    first: dict[str, int | None] = {}
+    problems: list[Problem] = []
+    for resource in resources:
+        line = resource.origin.line
+        if resource.identity not in first:
+            first[resource.identity] = line
+            continue
+        problems.append(
+            Problem(
+                shown, line, None,
+                f"{resource.kind} {resource.namespace or 'default'}/{resource.name} is written "
+                f"twice in this file (line {first[resource.identity]} and {line}): kubectl "
+                "applies the last; capsa judges both, and they share fingerprints and "
+                "capsa.dev/ignore annotations. Keep one.",
+            )
+        )  # fmt: skip
+    return problems
 
 
 class _AnyName(set[tuple[str, str | None, str]]):
