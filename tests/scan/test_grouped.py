@@ -635,3 +635,45 @@ def test_group_outcomes_wait_for_the_merge_in_the_spill(
     assert seen["stored"] == [True] * done.groups, "every outcome is in the spill"
     assert done.evaluation.findings, "the merge read the outcomes back"
     assert seen["left"] == [], "released at the merge"
+
+
+ANNOTATED_PAYLOAD = """apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+  namespace: kube-system
+  annotations:
+    capsa.dev/ignore: "CAPSA-IMG-001=pinned by digest in the overlay"
+spec:
+  selector: {matchLabels: {app: a}}
+  template:
+    metadata: {labels: {app: a}}
+    spec:
+      containers: [{name: a, image: "docker.io/example/agent:latest"}]
+"""
+
+
+@pytest.mark.parametrize("budget", [None, 1])
+def test_an_annotation_in_a_generator_s_payload_suppresses_as_in_the_whole_scan(
+    budget: int | None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pass one reads a payload file's annotation before the file is known to be a
+    generator's payload; its findings carry the generated carrier. Both scans suppress."""
+    (tmp_path / "agent.yaml").write_text(ANNOTATED_PAYLOAD)
+    (tmp_path / "crs.yaml").write_text(
+        "apiVersion: addons.cluster.x-k8s.io/v1beta1\nkind: ClusterResourceSet\n"
+        "metadata: {name: addons, namespace: default}\n"
+        "spec:\n  clusterSelector: {matchLabels: {env: dev}}\n"
+        "  resources: [{kind: ConfigMap, name: addons}]\n"
+    )
+    (tmp_path / "kustomization.yaml").write_text(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+        "resources: [crs.yaml]\nconfigMapGenerator:\n"
+        "  - {name: addons, namespace: default, files: [agent.yaml],\n"
+        "     options: {disableNameSuffixHash: true}}\n"
+    )
+    with_budget(monkeypatch, budget)
+    for whole in (True, False):
+        result = scan(ScanRequest(paths=[str(tmp_path)], today=TODAY, keep_topology=whole))
+        [image] = [f for f in result.findings if f.check_id == "CAPSA-IMG-001"]
+        assert image.location.carrier and image.suppressed, (whole, image)

@@ -532,7 +532,12 @@ def evaluate_group(
     targets = _owned_targets(resources, topology, owned, shared)
     resolved = {id(r) for r in topology.resolved_resources}
     evaluation = evaluate(targets, checks, topology.context_for)
-    inline, inline_problems = collect_inline([r for r in targets if id(r) in resolved])
+    # pass one read the annotations of a generator's payload before it was marked as one
+    # (its carrier unknown then); the group sees it marked, as the whole scan does
+    payloads = [r for r in resources if r.origin.generated is not None and r.origin.path in owned]
+    inline, inline_problems = collect_inline(
+        [*payloads, *(r for r in targets if id(r) in resolved)]
+    )
     clusters = _owned_views(topology, owned) if keep_clusters else ()
     return GroupOutcome(evaluation, list(topology.problems), inline, inline_problems, clusters)
 
