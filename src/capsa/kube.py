@@ -10,6 +10,23 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+RBAC_GROUP = "rbac.authorization.k8s.io"
+RULE_LISTS = ("apiGroups", "resources", "verbs", "resourceNames", "nonResourceURLs")
+"""The list fields of a PolicyRule."""
+SELECTOR_OPERATORS = frozenset({"In", "NotIn", "Exists", "DoesNotExist"})
+
+
+def group_of(api_version: str) -> str:
+    """The API group of an apiVersion ("" for the core group)."""
+    return api_version.split("/", 1)[0] if "/" in api_version else ""
+
+
+def items_of(value: Any) -> list[Any]:
+    """The items of a list field; a field of another type holds none (the API server, or
+    the tool reading it, would refuse it; `capsa.sources.shapes` reports it where the
+    input is read)."""
+    return value if isinstance(value, list) else []
+
 
 def dig(body: Any, *path: str | int) -> Any:
     """Value at `path` inside nested dicts/lists, or None when any step is missing."""
@@ -72,7 +89,7 @@ def selector_matches(selector: Any, labels: Mapping[str, str]) -> bool:
             return False
         if op == "DoesNotExist" and key in labels:
             return False
-        if op not in ("In", "NotIn", "Exists", "DoesNotExist"):
+        if op not in SELECTOR_OPERATORS:
             return False
     return True
 
@@ -80,7 +97,6 @@ def selector_matches(selector: Any, labels: Mapping[str, str]) -> bool:
 def containers(pod_spec: Any) -> Iterator[dict[str, Any]]:
     """Init and regular containers of a pod spec (a list of another type holds none)."""
     for key in ("initContainers", "containers"):
-        listed = dig(pod_spec, key)
-        for container in listed if isinstance(listed, list) else ():
+        for container in items_of(dig(pod_spec, key)):
             if isinstance(container, dict):
                 yield container

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from capsa.errors import SHAPE_ERRORS, Problem, left_out
-from capsa.kube import dig, labels_of, selector_matches
+from capsa.kube import RBAC_GROUP, RULE_LISTS, dig, items_of, labels_of, selector_matches
 from capsa.sources.resource import Resource
 
-RBAC_GROUP = "rbac.authorization.k8s.io"
 READ = frozenset({"get", "list", "watch"})
 BOOTSTRAP_LABEL = ("kubernetes.io/bootstrapping", "rbac-defaults")
 CONTROLLER_PREFIXES = ("capi-", "capa-")
@@ -112,22 +111,15 @@ class Access:
         )
 
 
-def _listed(value: Any) -> list[Any]:
-    """The items of a list field; a field of another type holds none (the API server
-    would refuse it; `capsa.sources.shapes` reports it where a manifest is read)."""
-    return value if isinstance(value, list) else []
-
-
 def _readable(rule: Any) -> bool:
     """A PolicyRule whose lists are lists: a rule of another shape grants nothing."""
     return isinstance(rule, dict) and all(
-        isinstance(rule.get(key), list | None)
-        for key in ("apiGroups", "resources", "verbs", "resourceNames", "nonResourceURLs")
+        isinstance(rule.get(key), list | None) for key in RULE_LISTS
     )
 
 
 def _rules(res: Resource) -> list[dict[str, Any]]:
-    return [r for r in _listed(res.body.get("rules")) if _readable(r)]
+    return [r for r in items_of(res.body.get("rules")) if _readable(r)]
 
 
 def _of_kind(resources: Iterable[Resource], kind: str) -> list[Resource]:
@@ -160,7 +152,7 @@ def effective_cluster_roles(
         seen.add(name)
         role = roles[name]
         out = list(_rules(role))
-        for selector in _listed(dig(role.body, "aggregationRule", "clusterRoleSelectors")):
+        for selector in items_of(dig(role.body, "aggregationRule", "clusterRoleSelectors")):
             for other in roles.values():
                 if other.name != name and selector_matches(selector, labels_of(other.body)):
                     out.extend(collect(other.name, seen))
@@ -178,7 +170,7 @@ def effective_cluster_roles(
 
 def _subjects(binding: Resource) -> tuple[Subject, ...]:
     out: list[Subject] = []
-    for s in _listed(binding.body.get("subjects")):
+    for s in items_of(binding.body.get("subjects")):
         if not isinstance(s, dict):
             continue
         kind, name = str(s.get("kind", "")), str(s.get("name", ""))
@@ -226,20 +218,20 @@ def _grant(
 
 def rule_allows(rule: dict[str, Any], verbs: Iterable[str], group: str, plural: str) -> set[str]:
     """The verbs of `verbs` this rule grants on group/plural (empty when it grants none)."""
-    groups = {str(g) for g in _listed(rule.get("apiGroups"))}
-    plurals = {str(r) for r in _listed(rule.get("resources"))}
+    groups = {str(g) for g in items_of(rule.get("apiGroups"))}
+    plurals = {str(r) for r in items_of(rule.get("resources"))}
     # As the authorizer's ResourceMatches: "*" is every resource and subresource,
     # "*/exec" a subresource of any resource.
     sub = plural.split("/", 1)[1] if "/" in plural else ""
     covered = "*" in plurals or plural in plurals or (bool(sub) and f"*/{sub}" in plurals)
     if not ("*" in groups or group in groups) or not covered:
         return set()
-    granted = {str(v) for v in _listed(rule.get("verbs"))}
+    granted = {str(v) for v in items_of(rule.get("verbs"))}
     return set(verbs) if "*" in granted else set(verbs) & granted
 
 
 def is_wildcard(rule: dict[str, Any]) -> bool:
-    return any("*" in _listed(rule.get(key)) for key in ("apiGroups", "resources", "verbs"))
+    return any("*" in items_of(rule.get(key)) for key in ("apiGroups", "resources", "verbs"))
 
 
 def controller_service_accounts(deployments: Iterable[Resource]) -> set[Subject]:
@@ -289,7 +281,7 @@ def access(grant: Grant, right: Right, targets: Iterable[str]) -> Access | None:
             continue
         verbs |= allowed
         wildcard = wildcard or is_wildcard(rule)
-        names = {str(n) for n in _listed(rule.get("resourceNames"))}
+        names = {str(n) for n in items_of(rule.get("resourceNames"))}
         unrestricted = unrestricted or not names
         named |= names
     if not verbs:

@@ -15,6 +15,7 @@ from typing import Any
 
 from capsa.display import UNRESOLVED_RE, shown
 from capsa.kube import dig
+from capsa.kube import group_of as group_of  # defined beside the other readers of objects
 
 CORE_GROUP = "cluster.x-k8s.io"
 BOOTSTRAP_GROUP = "bootstrap.cluster.x-k8s.io"
@@ -40,11 +41,6 @@ AWS_DEFAULT_IDENTITY = ("AWSClusterControllerIdentity", "default")
 CONTROL_PLANE_LABEL = "cluster.x-k8s.io/control-plane"
 #: Label naming the Cluster an object belongs to.
 CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name"
-
-
-def group_of(api_version: str) -> str:
-    """The API group of an apiVersion ("" for the core group)."""
-    return api_version.split("/", 1)[0] if "/" in api_version else ""
 
 
 def is_v1beta2_contract(api_version: str) -> bool:

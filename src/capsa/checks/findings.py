@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from capsa.display import shown, shown_or_none
+from capsa.kube import group_of
 from capsa.slotted import Slotted
 
 _RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
@@ -90,7 +91,7 @@ class ResourceRef(Slotted):
 
     @property
     def group(self) -> str:
-        return self.api_version.split("/", 1)[0] if "/" in self.api_version else ""
+        return group_of(self.api_version)
 
     @property
     def identity(self) -> str:

@@ -31,8 +31,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from capsa.kube import items_of
 from capsa.sources.kustomize import candidates
-from capsa.sources.kustomize import listed as _listed
 from capsa.sources.resource import Resource
 
 GENERATORS = {"configMapGenerator": "ConfigMap", "secretGenerator": "Secret"}
@@ -79,7 +79,7 @@ def _hashed(generator: Mapping[Any, Any], doc: Mapping[Any, Any]) -> bool:
 
 def _file_sources(generator: Mapping[Any, Any]) -> Iterator[tuple[str, str]]:
     """(key, path) of each `files` entry; an entry kustomize refuses is skipped."""
-    for entry in _listed(generator.get("files")):
+    for entry in items_of(generator.get("files")):
         if not isinstance(entry, str) or not entry:
             continue
         if entry.count("=") == 0:
@@ -98,7 +98,7 @@ def generated_files(
     for path, doc in kustomizations:
         prefix, suffix = _text(doc.get("namePrefix")), _text(doc.get("nameSuffix"))
         for field, kind in GENERATORS.items():
-            for generator in _listed(doc.get(field)):
+            for generator in items_of(doc.get(field)):
                 if not isinstance(generator, Mapping) or not _text(generator.get("name")):
                     continue
                 base = prefix + generator["name"] + suffix
@@ -185,7 +185,7 @@ def resource_files(kustomizations: Iterable[tuple[str, Mapping[Any, Any]]]) -> s
     else also ships them as data."""
     found: set[str] = set()
     for path, doc in kustomizations:
-        for entry in _listed(doc.get("resources")):
+        for entry in items_of(doc.get("resources")):
             if isinstance(entry, str) and "://" not in entry:
                 found.update(candidates(path, entry))
     return found

@@ -24,6 +24,7 @@ import posixpath
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from capsa.kube import items_of
 from capsa.sources.resource import Resource
 
 _FLAT = "__"
@@ -31,19 +32,13 @@ _FLAT = "__"
 
 def _patch_entries(doc: Mapping[Any, Any]) -> Iterator[str]:
     """The file paths a kustomization names as patches (inline patches name none)."""
-    for entry in listed(doc.get("patchesStrategicMerge")):
+    for entry in items_of(doc.get("patchesStrategicMerge")):
         if isinstance(entry, str) and "\n" not in entry:  # a string may be an inline patch
             yield entry
     for key in ("patches", "patchesJson6902"):
-        for entry in listed(doc.get(key)):
+        for entry in items_of(doc.get(key)):
             if isinstance(entry, Mapping) and isinstance(entry.get("path"), str):
                 yield entry["path"]
-
-
-def listed(value: Any) -> list[Any]:
-    """A kustomization list field's entries; a field of another type lists nothing
-    (kustomize refuses it; `capsa.sources.shapes` reports it where it is read)."""
-    return value if isinstance(value, list) else []
 
 
 _GENERATORS = ("configMapGenerator", "secretGenerator")

@@ -7,6 +7,7 @@ from functools import cached_property
 from typing import Any
 
 from capsa.display import shown
+from capsa.kube import group_of
 from capsa.slotted import Slotted
 
 
@@ -80,7 +81,7 @@ class Resource:
     # on a large scan. cached_property writes the instance __dict__, so frozen is kept.
     @cached_property
     def group(self) -> str:
-        return self.api_version.split("/", 1)[0] if "/" in self.api_version else ""
+        return group_of(self.api_version)
 
     @cached_property
     def version(self) -> str:

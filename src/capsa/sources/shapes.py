@@ -22,14 +22,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from capsa.errors import Problem
+from capsa.kube import RBAC_GROUP, RULE_LISTS, SELECTOR_OPERATORS, group_of
 from capsa.yamlio import key_position_of
 
-RBAC_GROUP = "rbac.authorization.k8s.io"
 _ROLES = frozenset({"Role", "ClusterRole"})
 _BINDINGS = frozenset({"RoleBinding", "ClusterRoleBinding"})
-_RULE_LISTS = ("apiGroups", "resources", "verbs", "resourceNames", "nonResourceURLs")
 _POD_TEMPLATES = frozenset({"Deployment", "DaemonSet", "StatefulSet", "ReplicaSet", "Job"})
-_OPERATORS = frozenset({"In", "NotIn", "Exists", "DoesNotExist"})
 _SCALARS = (str, int, float, bool)
 
 Path = tuple[str | int, ...]
@@ -58,8 +56,7 @@ def is_config_file(doc: Mapping[Any, Any]) -> bool:
     """A tool's configuration file written in the Kubernetes style (kubeadm, kubelet and
     API server configuration, an audit policy, a kubeconfig, clusterawsadm's
     AWSIAMConfiguration): no API object, so it need not have a name."""
-    api_version, kind = str(doc.get("apiVersion", "")), doc.get("kind")
-    group = api_version.split("/", 1)[0] if "/" in api_version else ""
+    group, kind = group_of(str(doc.get("apiVersion", ""))), doc.get("kind")
     return (
         group in _CONFIG_GROUPS
         or group.endswith(".config.k8s.io")
@@ -97,8 +94,7 @@ def object_problems(doc: Mapping[Any, Any], path: str, line: int) -> list[Proble
     """Fields of `doc` (a Kubernetes object with a name) that capsa's analyses read and
     that have a type Kubernetes would refuse."""
     kind = doc.get("kind")
-    api_version = str(doc.get("apiVersion", ""))
-    group = api_version.split("/", 1)[0] if "/" in api_version else ""
+    group = group_of(str(doc.get("apiVersion", "")))
     found: list[tuple[Path, str]] = []
     if group == RBAC_GROUP and kind in _ROLES:
         found.extend(_role(doc))
@@ -132,7 +128,7 @@ def _role(doc: Mapping[Any, Any]) -> Iterator[tuple[Path, str]]:
         if not isinstance(rule, Mapping):
             yield ("rules", at), "a rule must be a mapping (a PolicyRule); that rule is ignored"
             continue
-        for key in _RULE_LISTS:
+        for key in RULE_LISTS:
             value = rule.get(key)
             if value is not None and not _is_strings(value):
                 yield (
@@ -240,7 +236,7 @@ def _selector(selector: Any, where: Path) -> Iterator[tuple[Path, str]]:
             continue
         if not isinstance(expr.get("key"), str):
             yield (*here, "key"), f"{_shown(here)}.key must be a string; {ignored}"
-        if expr.get("operator") not in _OPERATORS:
+        if expr.get("operator") not in SELECTOR_OPERATORS:
             yield (
                 (*here, "operator"),
                 f"{_shown(here)}.operator must be one of In, NotIn, Exists, DoesNotExist; "

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from capsa.errors import Problem
+from capsa.kube import items_of
 from capsa.sources.aws import policydoc
 from capsa.sources.aws.facts import CloudFacts, InstanceProfile, Policy, Principal, Where
 from capsa.sources.resource import Resource
@@ -46,10 +47,6 @@ def _mapping(value: Any) -> dict[str, Any]:
     """A template section that must be a mapping; one of another type holds nothing
     (CloudFormation refuses it; `shape_problems` reports it)."""
     return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def _resources(resource: Resource) -> dict[str, Any]:
@@ -93,7 +90,7 @@ def shape_problems(resource: Resource) -> list[Problem]:
         ]
         documents += [
             (f"Policies[{at}].PolicyDocument", p.get("PolicyDocument"))
-            for at, p in enumerate(_list(props.get("Policies")))
+            for at, p in enumerate(items_of(props.get("Policies")))
             if isinstance(p, dict)
         ]
         for name, raw in documents:
@@ -153,13 +150,13 @@ def facts_from_template(resource: Resource) -> CloudFacts:
                     where=where(str(logical)),
                 )
             )
-            for ref in _list(props.get("Roles")):
+            for ref in items_of(props.get("Roles")):
                 role = role_arn(ref)
                 if role:
                     attached.setdefault(role, []).append(arn)
         elif kind == "AWS::IAM::InstanceProfile":
             name = _name(props.get("InstanceProfileName"), str(logical))
-            members = tuple(r for r in (role_arn(x) for x in _list(props.get("Roles"))) if r)
+            members = tuple(r for r in (role_arn(x) for x in items_of(props.get("Roles"))) if r)
             profiles.append(
                 InstanceProfile(
                     arn=f"arn:aws:iam::{ACCOUNT}:instance-profile/{name}",
@@ -180,10 +177,10 @@ def facts_from_template(resource: Resource) -> CloudFacts:
                 statements=policydoc.statements(p.get("PolicyDocument")),
                 inline=True,
             )
-            for p in _list(props.get("Policies"))
+            for p in items_of(props.get("Policies"))
             if isinstance(p, dict)
         )
-        managed = [str(a) for a in _list(props.get("ManagedPolicyArns")) if isinstance(a, str)]
+        managed = [str(a) for a in items_of(props.get("ManagedPolicyArns")) if isinstance(a, str)]
         roles.append(
             Principal(
                 arn=arn,

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from capsa.errors import Problem
+from capsa.kube import items_of
 from capsa.sources.aws.facts import CloudFacts, InstanceProfile, Policy, Principal, Statement, Where
 from capsa.sources.resource import Resource
 from capsa.yamlio import LineDict, position_of
@@ -143,17 +144,13 @@ def _section(spec: dict[str, Any], key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _strings(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
 def _extra_statements(section: dict[str, Any]) -> tuple[Statement, ...]:
     out = []
-    for item in _list(section.get("extraStatements")):
+    for item in items_of(section.get("extraStatements")):
         if not isinstance(item, dict) or item.get("Effect") not in ("Allow", "Deny"):
             continue
         actions, resources = item.get("Action"), item.get("Resource")
