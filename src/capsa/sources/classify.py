@@ -92,11 +92,11 @@ def _objects(
         return
     if _is_kustomize(doc, file_name):
         tally.skipped += 1
-        kept, problems = shapes.kustomization(doc, path, line)
-        tally.problems.extend(problems)
+        tally.problems.extend(shapes.kustomization_problems(doc, path, line))
         # its patch files are fragments, its generators' files payloads; only what those
-        # steps read is kept (never a secretGenerator's literals)
-        tally.kustomizations.append((path, read_fields(kept)))
+        # steps read is kept (never a secretGenerator's literals, nor a field of the
+        # wrong type)
+        tally.kustomizations.append((path, read_fields(doc)))
         return
     if clusterctl_config.is_config(doc):
         tally.skipped += 1

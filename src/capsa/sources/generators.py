@@ -32,10 +32,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from capsa.kube import items_of
-from capsa.sources.kustomize import candidates
+from capsa.sources.kustomize import GENERATORS, candidates
 from capsa.sources.resource import Resource
 
-GENERATORS = {"configMapGenerator": "ConfigMap", "secretGenerator": "Secret"}
 _FLAT = "__"
 
 Refs = set[tuple[str, str | None, str]]

@@ -41,7 +41,8 @@ def _patch_entries(doc: Mapping[Any, Any]) -> Iterator[str]:
                 yield entry["path"]
 
 
-_GENERATORS = ("configMapGenerator", "secretGenerator")
+GENERATORS = {"configMapGenerator": "ConfigMap", "secretGenerator": "Secret"}
+"""A kustomization's generator fields and the kind each makes."""
 
 
 def _name_hash_option(options: Any) -> dict[str, Any] | None:
@@ -92,7 +93,7 @@ def read_fields(doc: Mapping[Any, Any]) -> dict[str, Any]:
     resources = doc.get("resources")
     if isinstance(resources, list):
         kept["resources"] = [e for e in resources if isinstance(e, str) and "://" not in e]
-    for key in _GENERATORS:
+    for key in GENERATORS:
         generators = doc.get(key)
         if isinstance(generators, list):
             kept[key] = [g for g in map(_generator_fields, generators) if g is not None]

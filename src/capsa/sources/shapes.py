@@ -9,8 +9,8 @@ field, what Kubernetes expects there and what capsa does instead.
 
 - an object without a usable `metadata.name` (and no `generateName`) is not read: it
   would be judged as an object without a name;
-- a kustomization's field of the wrong type is dropped from the copy capsa keeps
-  (`kustomization`), so the steps after reading never see it;
+- a kustomization's field of the wrong type is reported (`kustomization_problems`), and
+  the copy capsa keeps (`capsa.sources.kustomize.read_fields`) holds none;
 - a wrong field of an object is reported here and left in its body (the checks judge
   the object as written); the analyses' readers (`capsa.capi.access`, `capsa.kube`)
   ignore it.
@@ -23,6 +23,7 @@ from typing import Any
 
 from capsa.errors import Problem
 from capsa.kube import RBAC_GROUP, RULE_LISTS, SELECTOR_OPERATORS, group_of
+from capsa.sources.kustomize import GENERATORS
 from capsa.yamlio import key_position_of
 
 _ROLES = frozenset({"Role", "ClusterRole"})
@@ -252,45 +253,34 @@ def _selector(selector: Any, where: Path) -> Iterator[tuple[Path, str]]:
 # -- kustomizations --------------------------------------------------------------------
 
 _KUSTOMIZE_LISTS = ("resources", "patchesStrategicMerge", "patches", "patchesJson6902")
-_GENERATORS = ("configMapGenerator", "secretGenerator")
 
 
-def kustomization(
-    doc: dict[Any, Any], path: str, line: int
-) -> tuple[dict[Any, Any], list[Problem]]:
-    """`doc` without the fields capsa reads (patch, resource and generator lists) whose
-    type kustomize would refuse, and a problem for each one dropped."""
+def kustomization_problems(doc: Mapping[Any, Any], path: str, line: int) -> list[Problem]:
+    """A problem for each field capsa reads of a kustomization (patch, resource and
+    generator lists) whose type kustomize would refuse; `kustomize.read_fields` keeps
+    none of them."""
     problems: list[Problem] = []
-    kept = dict(doc)
 
     def drop(where: Path, what: str) -> None:
         at = _line(doc, where, line)
         problems.append(Problem(path, at, None, f"{what}; that field is ignored"))
 
-    for key in _KUSTOMIZE_LISTS + _GENERATORS:
+    for key in (*_KUSTOMIZE_LISTS, *GENERATORS):
         value = doc.get(key)
         if value is not None and not isinstance(value, list):
-            item = "generators" if key in _GENERATORS else "entries"
+            item = "generators" if key in GENERATORS else "entries"
             drop((key,), f"{key} must be a list of {item}")
-            del kept[key]
     if "generatorOptions" in doc and not isinstance(doc["generatorOptions"], Mapping | None):
         drop(("generatorOptions",), "generatorOptions must be a mapping")
-        del kept["generatorOptions"]
-    for key in _GENERATORS:
-        generators = kept.get(key)
-        if not isinstance(generators, list):
-            continue
-        fixed: list[Any] = []
-        for at, generator in enumerate(generators):
-            if isinstance(generator, Mapping):
-                files = generator.get("files")
-                if files is not None and not isinstance(files, list):
-                    drop((key, at, "files"), f"{key}[{at}].files must be a list of paths")
-                    generator = {k: v for k, v in generator.items() if k != "files"}
-                options = generator.get("options")
-                if options is not None and not isinstance(options, Mapping):
-                    drop((key, at, "options"), f"{key}[{at}].options must be a mapping")
-                    generator = {k: v for k, v in generator.items() if k != "options"}
-            fixed.append(generator)
-        kept[key] = fixed
-    return (kept, problems) if problems else (doc, problems)
+    for key in GENERATORS:
+        generators = doc.get(key)
+        for at, generator in enumerate(generators if isinstance(generators, list) else ()):
+            if not isinstance(generator, Mapping):
+                continue
+            files = generator.get("files")
+            if files is not None and not isinstance(files, list):
+                drop((key, at, "files"), f"{key}[{at}].files must be a list of paths")
+            options = generator.get("options")
+            if options is not None and not isinstance(options, Mapping):
+                drop((key, at, "options"), f"{key}[{at}].options must be a mapping")
+    return problems
