@@ -24,7 +24,6 @@ Such a path is a located error naming the key; the same file given on the comman
 
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -152,11 +151,10 @@ def governed_tree(config: Path) -> Path:
 def _outside(tree: Path, base: Path, value: str) -> str | None:
     """Why the path `value` (relative to `base`) may not be named by a configuration file
     governing `tree`; None when it may."""
-    top = os.path.realpath(tree)
-    target = os.path.realpath(base / value)
-    if target != top and not target.startswith(top.rstrip(os.sep) + os.sep):
+    top, target = tree.resolve(), (base / value).resolve()
+    if not target.is_relative_to(top):
         return f"lies outside {display_path(tree)}, the folder this file governs"
-    if ".git" in Path(target).relative_to(top).parts:
+    if ".git" in target.relative_to(top).parts:
         return "lies inside .git"
     return None
 
