@@ -135,7 +135,9 @@ def diff_assessments(old: Assessment, new: Assessment) -> AssessmentDiff:
             )
     gone = {k: before[k] for k in before.keys() - after.keys()}
     came = {k: after[k] for k in after.keys() - before.keys()}
-    for was, now in _moved_files(gone, came, _judged(old), _judged(new)):
+    # every result of both assessments is read only when a finding went and one came
+    pairs = _moved_files(gone, came, _judged(old), _judged(new)) if gone and came else []
+    for was, now in pairs:
         f = came.pop(now)
         moved.append(
             FindingMove(
