@@ -21,6 +21,11 @@ def group_of(api_version: str) -> str:
     return api_version.split("/", 1)[0] if "/" in api_version else ""
 
 
+def mapping_of(value: Any) -> dict[Any, Any]:
+    """The entries of a mapping field; a field of another type holds none (as `items_of`)."""
+    return value if isinstance(value, dict) else {}
+
+
 def items_of(value: Any) -> list[Any]:
     """The items of a list field; a field of another type holds none (the API server, or
     the tool reading it, would refuse it; `capsa.sources.shapes` reports it where the

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from capsa.errors import Problem
-from capsa.kube import items_of
+from capsa.kube import items_of, mapping_of
 from capsa.sources.aws import policydoc
 from capsa.sources.aws.facts import CloudFacts, InstanceProfile, Policy, Principal, Where
 from capsa.sources.resource import Resource
@@ -43,15 +43,9 @@ def as_manifest(doc: dict[str, Any], name: str) -> dict[str, Any]:
     return {"apiVersion": API_VERSION, "kind": KIND, "metadata": {"name": name}, "template": doc}
 
 
-def _mapping(value: Any) -> dict[str, Any]:
-    """A template section that must be a mapping; one of another type holds nothing
-    (CloudFormation refuses it; `shape_problems` reports it)."""
-    return value if isinstance(value, dict) else {}
-
-
 def _resources(resource: Resource) -> dict[str, Any]:
     template = resource.body.get("template")
-    return _mapping(template.get("Resources") if isinstance(template, dict) else None)
+    return mapping_of(template.get("Resources") if isinstance(template, dict) else None)
 
 
 def shape_problems(resource: Resource) -> list[Problem]:
@@ -123,7 +117,7 @@ def facts_from_template(resource: Resource) -> CloudFacts:
 
     names: dict[str, str] = {}
     for logical, item in items.items():
-        props = _mapping(item.get("Properties")) if isinstance(item, dict) else {}
+        props = mapping_of(item.get("Properties")) if isinstance(item, dict) else {}
         if isinstance(item, dict) and item.get("Type") == "AWS::IAM::Role":
             names[logical] = _name(props.get("RoleName"), str(logical))
 
@@ -137,7 +131,7 @@ def facts_from_template(resource: Resource) -> CloudFacts:
     for logical, item in items.items():
         if not isinstance(item, dict):
             continue
-        props = _mapping(item.get("Properties"))
+        props = mapping_of(item.get("Properties"))
         kind = item.get("Type")
         if kind == "AWS::IAM::ManagedPolicy":
             name = _name(props.get("ManagedPolicyName"), str(logical))
@@ -167,7 +161,7 @@ def facts_from_template(resource: Resource) -> CloudFacts:
             )
     roles: list[Principal] = []
     for logical, name in names.items():
-        props = _mapping(items[logical].get("Properties"))
+        props = mapping_of(items[logical].get("Properties"))
         arn = f"arn:aws:iam::{ACCOUNT}:role/{name}"
         services, accounts = policydoc.trusted(props.get("AssumeRolePolicyDocument"))
         inline = tuple(

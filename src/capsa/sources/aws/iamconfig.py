@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from capsa.errors import Problem
-from capsa.kube import items_of
+from capsa.kube import items_of, mapping_of
 from capsa.sources.aws.facts import CloudFacts, InstanceProfile, Policy, Principal, Statement, Where
 from capsa.sources.resource import Resource
 from capsa.yamlio import LineDict, position_of
@@ -139,11 +139,6 @@ def is_config(resource: Resource) -> bool:
     return resource.kind == KIND and resource.group == GROUP
 
 
-def _section(spec: dict[str, Any], key: str) -> dict[str, Any]:
-    value = spec.get(key)
-    return value if isinstance(value, dict) else {}
-
-
 def _strings(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
@@ -177,9 +172,9 @@ def facts_from_config(resource: Resource) -> CloudFacts:
     partition = str(spec.get("partition") or "aws")
     stack = str(spec.get("stackName") or "cluster-api-provider-aws-sigs-k8s-io")
     backends = _strings(spec.get("secureSecretBackends")) or ["secrets-manager"]
-    control_plane = _section(spec, "controlPlane")
-    controllers = _section(spec, "clusterAPIControllers")
-    nodes = _section(spec, "nodes")
+    control_plane = mapping_of(spec.get("controlPlane"))
+    controllers = mapping_of(spec.get("clusterAPIControllers"))
+    nodes = mapping_of(spec.get("nodes"))
     where = Where(path=resource.origin.path, line=resource.origin.line)
 
     def name(role: str) -> str:
