@@ -365,11 +365,13 @@ class _Trimmer:
             return value
         prefix = op.startswith("#")
         size: int | None = len(units)
-        if _STAR not in units:  # one possible length: one check
-            whole = _glob_regex(pattern)
+        if _STAR not in units:  # one possible length: one check, a unit per character
             part = value[:size] if prefix else value[len(value) - len(units) :]
-            if len(units) > len(value) or whole is None or not whole.fullmatch(part):
-                size = None
+            fits = len(units) <= len(value) and all(
+                unit is not None and unit.fullmatch(ch)
+                for unit, ch in zip(units, part, strict=True)
+            )
+            size = size if fits else None
         else:
             ordered = units if prefix else units[::-1]
             size = self._matched_size(value, ordered, prefix, len(op) == 1)
