@@ -8,6 +8,7 @@ Nothing here can construct Python objects from tags: it is a SafeLoader.
 from __future__ import annotations
 
 import re
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -23,28 +24,125 @@ except AttributeError:  # pragma: no cover
 
 Position = tuple[int, int]
 
+_POSITION = struct.Struct("<2i")
+_PACKERS: dict[int, struct.Struct] = {}
+
+
+def pack_positions(numbers: list[int]) -> bytes:
+    """Lines and columns, flat, as 4-byte integers: a tree's positions took more memory,
+    and most of the time of pickling it, as a dict entry and a tuple each (the corpus
+    x20's parsed files pickled at 46 MB, their trees without positions at 32)."""
+    count = len(numbers)
+    packer = _PACKERS.get(count)
+    if packer is None:
+        packer = struct.Struct(f"<{count}i")
+        if count <= 512:  # one per length; longer lists are few
+            _PACKERS[count] = packer
+    return packer.pack(*numbers)
+
+
+def _unpacked(marks: bytes) -> list[Position]:
+    return list(_POSITION.iter_unpack(marks))
+
 
 class LineDict(dict[Any, Any]):
-    """A mapping that knows its own position and the position of each key's value."""
+    """A mapping that knows its own position and the position of each key and its value.
 
-    __slots__ = ("key_positions", "position", "value_positions")
+    The positions are kept packed (`pack_positions`), in the order the keys were first
+    written: `_keys` holds those keys, `_marks` four numbers for each (key line and
+    column, value line and column). A key set after the tree was built has no position.
+    """
+
+    __slots__ = ("_keys", "_marks", "position")
 
     def __init__(self) -> None:
         super().__init__()
         self.position: Position = (0, 0)
-        self.key_positions: dict[Any, Position] = {}
-        self.value_positions: dict[Any, Position] = {}
+        self._keys: tuple[Any, ...] = ()
+        self._marks = b""
+
+    def _at(self, key: Any, shift: int) -> Position | None:
+        try:
+            index = self._keys.index(key)
+        except ValueError:
+            return None
+        found: Position = _POSITION.unpack_from(self._marks, 16 * index + shift)
+        return found
+
+    def key_position(self, key: Any) -> Position | None:
+        """Where `key` is written, or None when it was not read with the tree."""
+        return self._at(key, 0)
+
+    def value_position(self, key: Any) -> Position | None:
+        """Where the value of `key` starts, or None when it was not read with the tree."""
+        return self._at(key, 8)
+
+    def place(self, keys: tuple[Any, ...], positions: list[tuple[Position, Position]]) -> None:
+        """Give the mapping the (key, value) positions of `keys`, each written once."""
+        self._keys = keys
+        self._marks = pack_positions([n for pair in positions for at in pair for n in at])
+
+    def same_places(self, other: LineDict) -> None:
+        """Take `other`'s positions (its own and its keys'): for a copy of it."""
+        self.position, self._keys, self._marks = other.position, other._keys, other._marks
+
+    @property
+    def key_positions(self) -> dict[Any, Position]:
+        """Every key's position (a new dict: to look one up, `key_position` is cheaper)."""
+        return dict(zip(self._keys, _unpacked(self._marks)[0::2], strict=True))
+
+    @property
+    def value_positions(self) -> dict[Any, Position]:
+        """Every value's position (a new dict: `value_position` is cheaper)."""
+        return dict(zip(self._keys, _unpacked(self._marks)[1::2], strict=True))
 
 
 class LineList(list[Any]):
-    """A sequence that knows its own position and each item's."""
+    """A sequence that knows its own position and each item's (packed, as `LineDict`'s,
+    two numbers an item). Inserting or removing an item moves its position with it only
+    through `insert_item` and `remove_item`."""
 
-    __slots__ = ("item_positions", "position")
+    __slots__ = ("_marks", "position")
 
     def __init__(self) -> None:
         super().__init__()
         self.position: Position = (0, 0)
-        self.item_positions: list[Position] = []
+        self._marks = b""
+
+    def item_position(self, index: int) -> Position | None:
+        """Where item `index` starts, or None when it was not read with the tree."""
+        if not 0 <= index < len(self._marks) // 8:
+            return None
+        found: Position = _POSITION.unpack_from(self._marks, 8 * index)
+        return found
+
+    @property
+    def item_positions(self) -> list[Position]:
+        """Every item's position, in order (a new list)."""
+        return _unpacked(self._marks)
+
+    def place(self, positions: list[Position]) -> None:
+        """Give the items `positions`, one each, in order."""
+        self._marks = pack_positions([n for at in positions for n in at])
+
+    def same_places(self, other: LineList) -> None:
+        """Take `other`'s positions: for a copy of it."""
+        self.position, self._marks = other.position, other._marks
+
+    def insert_item(self, index: int, value: Any, at: Position) -> None:
+        """Insert `value` before `index`, its position `at`."""
+        self.insert(index, value)
+        positions = self.item_positions
+        positions.insert(index, at)
+        self.place(positions)
+
+    def remove_item(self, index: int) -> None:
+        """Remove item `index` and its position."""
+        del self[index]
+        positions = self.item_positions
+        if index < len(positions):
+            del positions[index]
+            self.place(positions)
 
 
 def _pos(node: yaml.Node) -> Position:
@@ -149,12 +247,13 @@ def _construct_mapping(loader: LineLoader, node: yaml.MappingNode) -> LineDict:
     mapping = LineDict()
     mapping.position = _pos(node)
     loader.flatten_mapping(node)
+    positions: dict[Any, tuple[Position, Position]] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         _require_hashable(key, node, key_node)
         mapping[key] = loader.construct_object(value_node, deep=True)
-        mapping.key_positions[key] = _pos(key_node)
-        mapping.value_positions[key] = _pos(value_node)
+        positions[key] = (_pos(key_node), _pos(value_node))
+    mapping.place(tuple(positions), list(positions.values()))
     return mapping
 
 
@@ -163,7 +262,7 @@ def _construct_sequence(loader: LineLoader, node: yaml.SequenceNode) -> LineList
     seq.position = _pos(node)
     for child in node.value:
         seq.append(loader.construct_object(child, deep=True))
-        seq.item_positions.append(_pos(child))
+    seq.place([_pos(child) for child in node.value])
     return seq
 
 
@@ -203,6 +302,15 @@ _SCALAR_CACHE: dict[tuple[str, str], Any] = {}
 _CACHED_SCALAR_TAGS = frozenset(
     f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float")
 )
+
+
+def _last_written(keys: list[Any], marks: list[int]) -> tuple[list[Any], list[int]]:
+    """Each key once, where it was first written, with the positions of its last writing
+    (as the mapping keeps the key's last value)."""
+    last: dict[Any, int] = {}
+    for index, key in enumerate(keys):
+        last[key] = index
+    return list(last), [n for index in last.values() for n in marks[4 * index : 4 * index + 4]]
 
 
 def build_document(
@@ -295,9 +403,8 @@ def build_document(
         merged = False
         while True:
             out.position = position(node)
-            keys: dict[Any, Position] = {}
-            values: dict[Any, Position] = {}
-            out.key_positions, out.value_positions = keys, values
+            keys: list[Any] = []
+            marks: list[int] = []  # key line, key column, value line, value column: a key
             restart = False
             for key_node, value_node in node.value:
                 if type(key_node) is scalar_node:
@@ -312,11 +419,19 @@ def build_document(
                     out[key] = scalar(value_node)
                 else:
                     out[key] = build(value_node, depth + 1)
-                keys[key] = position(key_node)
-                values[key] = position(value_node)
+                keys.append(key)
+                if fixed is None:
+                    at, to = key_node.start_mark, value_node.start_mark
+                    marks += (at.line + dl, at.column + dc, to.line + dl, to.column + dc)
             if not restart:
-                if duplicates is not None and not merged and len(keys) != len(node.value):
-                    repeated(node)
+                if len(keys) != len(out):  # a key written twice
+                    if duplicates is not None and not merged:
+                        repeated(node)
+                    keys, marks = _last_written(keys, marks)
+                if fixed is not None:
+                    marks = [*fixed, *fixed] * len(keys)
+                out._keys = tuple(keys)
+                out._marks = pack_positions(marks)
                 return out
             # `<<` merges and `=` keys: flatten as PyYAML does, after the depth check it
             # would have made on the written (unflattened) nodes
@@ -344,11 +459,13 @@ def build_document(
         if aliases:
             memo[node] = out
         out.position = position(node)
-        items: list[Position] = []
-        out.item_positions = items
+        marks: list[int] = []
         for child in node.value:
             out.append(scalar(child) if type(child) is scalar_node else build(child, depth + 1))
-            items.append(position(child))
+            if fixed is None:
+                at = child.start_mark
+                marks += (at.line + dl, at.column + dc)
+        out._marks = pack_positions(marks if fixed is None else [*fixed] * len(out))
         return out
 
     try:
@@ -659,11 +776,10 @@ def _deepest(root: Any, path: tuple[int | str, ...], *, keys: bool) -> Position 
     best: Position | None = getattr(root, "position", None)
     for step in path:
         if isinstance(node, LineDict) and step in node:
-            positions = node.key_positions if keys else node.value_positions
-            best = positions.get(step, best)
+            best = (node.key_position(step) if keys else node.value_position(step)) or best
             node = node[step]
         elif isinstance(node, LineList) and isinstance(step, int) and 0 <= step < len(node):
-            best = node.item_positions[step]
+            best = node.item_position(step) or best
             node = node[step]
         else:
             break
@@ -693,7 +809,7 @@ def key_position_of(root: Any, path: tuple[int | str, ...]) -> Position | None:
         parent = child
     last = path[-1]
     if isinstance(parent, LineDict) and last in parent:
-        return parent.key_positions.get(last)
+        return parent.key_position(last)
     return position_of(root, path)
 
 

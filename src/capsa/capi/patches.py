@@ -25,16 +25,13 @@ def copy_tree(value: Any) -> Any:
     points at lines of the file it came from."""
     if isinstance(value, LineDict):
         new_dict = LineDict()
-        new_dict.position = value.position
-        new_dict.key_positions = dict(value.key_positions)
-        new_dict.value_positions = dict(value.value_positions)
+        new_dict.same_places(value)
         for key, item in value.items():
             new_dict[key] = copy_tree(item)
         return new_dict
     if isinstance(value, LineList):
         new_list = LineList()
-        new_list.position = value.position
-        new_list.item_positions = list(value.item_positions)
+        new_list.same_places(value)
         new_list.extend(copy_tree(item) for item in value)
         return new_list
     if isinstance(value, dict):
@@ -105,15 +102,17 @@ def apply_operation(doc: Any, op: str, pointer: str, value: Any = None) -> list[
         index = _index(parent, last, allow_end=op == "add")
         concrete.append(index)
         if op == "add":
-            parent.insert(index, value)
             if isinstance(parent, LineList):
-                parent.item_positions.insert(index, parent.position)
+                parent.insert_item(index, value, parent.position)
+            else:
+                parent.insert(index, value)
         elif op == "replace":
             parent[index] = value
         elif op == "remove":
-            del parent[index]
             if isinstance(parent, LineList):
-                del parent.item_positions[index]
+                parent.remove_item(index)
+            else:
+                del parent[index]
         else:
             raise PatchError(f"operation {op!r} is not supported")
     else:

@@ -25,6 +25,7 @@ from capsa.sources.clusterctl_vars import UNRESOLVED_RE
 from capsa.sources.kustomize import read_fields
 from capsa.sources.markers import fill_and_find_unknown
 from capsa.sources.resource import Origin, Resource
+from capsa.yamlio import LineList
 
 _KUSTOMIZE_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "kustomization"})
 _KUSTOMIZE_KEYS = frozenset(
@@ -118,9 +119,9 @@ def _objects(
             message = f"{kind}: items must be a list of objects; nothing in it was read"
             tally.problems.append(Problem(path, line, None, message))
             return
-        positions = getattr(items, "item_positions", [])
         for index, item in enumerate(items if isinstance(items, list) else []):
-            item_line = positions[index][0] if index < len(positions) else line
+            at = items.item_position(index) if isinstance(items, LineList) else None
+            item_line = at[0] if at is not None else line
             yield from _objects(item, item_line, path, file_name, tally)
         return
     unnamed = shapes.name_problem(doc, path, line)

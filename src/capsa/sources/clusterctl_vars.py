@@ -50,6 +50,7 @@ from capsa.display import display_path
 from capsa.errors import InputError, Problem
 from capsa.reader import MAX_DATA_FILE_BYTES, MAX_FILE_BYTES, read_text
 from capsa.sources.clusterctl_config import SETTINGS, variables_section
+from capsa.yamlio import LineDict
 
 VALUE_PREFIX = "__CAPSA_VALUE_"
 VALUE_RE = re.compile(r"__CAPSA_VALUE_(\d+)__")
@@ -685,12 +686,12 @@ def load_vars_file(path: str) -> tuple[dict[str, str], list[Problem]]:
     data = variables_section(data)
     values: dict[str, str] = {}
     problems: list[Problem] = []
-    positions = getattr(data, "key_positions", {})
     for key, value in data.items():
         if key in SETTINGS:
             continue
         text_value = _scalar_text(value)
-        line = positions.get(key, (None, None))[0]
+        at = data.key_position(key) if isinstance(data, LineDict) else None
+        line = at[0] if at is not None else None
         if not isinstance(key, str) or text_value is None:
             problems.append(Problem(path, line, None, f"variable {key!r} is not a plain value"))
             continue

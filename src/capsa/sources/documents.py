@@ -50,9 +50,7 @@ class PayloadMap(LineDict):
     def from_linedict(cls, source: LineDict) -> PayloadMap:
         copy = cls()
         copy.update(source)
-        copy.position = source.position
-        copy.key_positions = dict(source.key_positions)
-        copy.value_positions = dict(source.value_positions)
+        copy.same_places(source)
         return copy
 
 

@@ -74,7 +74,7 @@ def _payloads(
         starts = section.literal_starts if isinstance(section, PayloadMap) else {}
         for key, value in section.items():
             fallback: Position = getattr(carrier.body, "position", (carrier.origin.line or 1, 1))
-            key_pos = section.key_positions.get(key, fallback)
+            key_pos = section.key_position(key) or fallback
             if not isinstance(value, str) or value == REDACTED:
                 continue
             if carrier.kind == "Secret" and field == "data":

@@ -112,7 +112,7 @@ def facts_from_template(resource: Resource) -> CloudFacts:
     path = resource.origin.path
 
     def where(logical: str) -> Where:
-        found = items.key_positions.get(logical) if isinstance(items, LineDict) else None
+        found = items.key_position(logical) if isinstance(items, LineDict) else None
         return Where(path=path, line=found[0] if found else resource.origin.line)
 
     names: dict[str, str] = {}

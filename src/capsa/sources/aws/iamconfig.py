@@ -85,7 +85,7 @@ def unknown_fields(resource: Resource) -> list[Problem]:
 
             close = difflib.get_close_matches(key, sorted(known), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            position = section.key_positions.get(key) if isinstance(section, LineDict) else None
+            position = section.key_position(key) if isinstance(section, LineDict) else None
             line = position[0] if position else resource.origin.line
             out.append(
                 Problem(
