@@ -10,7 +10,7 @@ import pytest
 
 from capsa.assess.model import FindingRecord
 from capsa.checks.findings import CheckResult, Finding, Location, ResourceRef, Severity
-from capsa.slotted import replaced
+from capsa.slotted import Slotted, replaced
 
 REF = ResourceRef(api_version="v1", kind="ConfigMap", namespace="default", name="a")
 WHERE = Location("copy/a.yaml", 3, None)
@@ -42,3 +42,21 @@ def test_replaced_equals_dataclasses_replace(
 def test_replaced_refuses_a_field_the_class_lacks() -> None:
     with pytest.raises(TypeError, match="no field 'paht'"):
         replaced(WHERE, paht="b.yaml")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _OneSlot(Slotted):
+    value: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _NoSlot(Slotted):
+    pass
+
+
+@pytest.mark.parametrize("item", [_OneSlot(7), _NoSlot(), WHERE, FINDING], ids=type)
+def test_a_pickled_slots_dataclass_comes_back_equal(item: Slotted) -> None:
+    """Read and restored through the class's own slot accessors, whatever their number."""
+    function, (cls, values) = item.__reduce__()
+    assert function(cls, values) == item
+    assert values == tuple(getattr(item, name) for name in type(item).__slots__)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from capsa.yamlio import (
     _measure_aliases,
     build_document,
     exceeds_depth,
+    field_position_of,
     load_all_with_lines,
     may_have_aliases,
     plain,
@@ -130,6 +132,55 @@ def test_shifted_and_fixed_placement() -> None:
     assert shifted["a"].value_positions["b"] == (12, 8)
     assert fixed["a"].value_positions["b"] == (7, 3)
     assert fixed.position == (7, 3)
+
+
+REWRITTEN = """\
+base: &base {a: 1, b: 2}
+repeated:
+  x: 1
+  y: 2
+  x: 3
+merged:
+  <<: *base
+  b: 5
+"""
+
+
+def test_a_key_written_twice_keeps_its_first_place_and_its_last_position() -> None:
+    (doc,) = _fast(REWRITTEN, duplicates=[])
+    assert [_shape(d) for d in _fast(REWRITTEN)] == [_shape(d) for d in _reference(REWRITTEN)]
+    assert list(doc["repeated"]) == ["x", "y"]
+    assert doc["repeated"].key_position("x") == (5, 3)
+    assert doc["repeated"].value_position("x") == (5, 6)
+    assert doc["merged"].value_position("b") == (8, 6)  # the override, not the anchor's
+    assert doc["merged"].value_position("a") == (1, 17)
+
+
+def test_a_key_added_after_building_has_no_position() -> None:
+    (doc,) = _fast("spec:\n  a: 1\n")
+    doc["spec"]["late"] = 2
+    assert doc["spec"].key_position("late") is None
+    assert doc["spec"].key_position("a") == (2, 3)
+    assert field_position_of(doc, ("spec", "late")) == (1, 1)  # the parent's key
+
+
+def test_list_items_keep_their_positions_through_insert_and_remove() -> None:
+    (doc,) = _fast("- a\n- b\n- c\n")
+    doc.insert_item(1, "new", (9, 9))
+    assert list(doc) == ["a", "new", "b", "c"]
+    assert doc.item_positions == [(1, 3), (9, 9), (2, 3), (3, 3)]
+    doc.remove_item(0)
+    assert list(doc) == ["new", "b", "c"]
+    assert [doc.item_position(i) for i in range(4)] == [(9, 9), (2, 3), (3, 3), None]
+
+
+def test_copies_share_positions_and_pickles_keep_them() -> None:
+    (doc,) = _fast(MIXED)
+    copy = LineDict()
+    copy.update(doc)
+    copy.same_places(doc)
+    again = pickle.loads(pickle.dumps(doc))
+    assert _shape(copy) == _shape(doc) == _shape(again)
 
 
 def test_placements_compose_in_order() -> None:
