@@ -1,36 +1,38 @@
-"""`release_free_memory`: the C allocator's free pages handed back between steps."""
+"""The scan collects cycles often and trims the heap seldom (`capsa.scan.heap`)."""
 
 from __future__ import annotations
 
-import platform
+import gc
 
 import pytest
 
 from capsa.scan import heap
 
 
-def test_the_allocator_is_asked_to_trim_when_it_can(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[int] = []
+def test_files_are_counted_into_collections_and_rarer_trims(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    collected: list[int] = []
+    trimmed: list[int] = []
+    monkeypatch.setattr(heap, "_done", 0)
+    monkeypatch.setattr(gc, "collect", lambda generation=2: collected.append(generation) or 0)
+    monkeypatch.setattr(heap, "_trim", lambda: lambda pad: trimmed.append(pad) or 1)
+    for _ in range(heap.TRIM_EVERY * 2):
+        heap.now_and_then()
+    assert collected == [0] * (2 * heap.TRIM_EVERY // heap.EVERY)
+    assert trimmed == [0, 0]
 
-    def trim(pad: int) -> int:
-        calls.append(pad)
-        return 1
 
-    monkeypatch.setattr(heap, "_trim", lambda: trim)
+def test_a_release_collects_and_trims_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    trimmed: list[int] = []
+    monkeypatch.setattr(heap, "_trim", lambda: lambda pad: trimmed.append(pad) or 1)
     heap.release_free_memory()
-    assert calls == [0]
+    assert trimmed == [0]
 
 
-def test_without_a_trim_call_nothing_is_asked(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(heap, "_trim", lambda: None)
-    heap.release_free_memory()  # no C library call, no error
-
-
-@pytest.mark.skipif(
-    platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="glibc only"
-)
-def test_glibc_has_the_trim_call() -> None:
-    heap._trim.cache_clear()
-    found = heap._trim()
-    assert found is not None
-    found(0)
+def test_without_a_trim_a_release_still_collects(monkeypatch: pytest.MonkeyPatch) -> None:
+    collected: list[int] = []
+    monkeypatch.setattr(gc, "collect", lambda generation=2: collected.append(generation) or 0)
+    monkeypatch.setattr(heap, "_trim", lambda: None)  # a C library without malloc_trim
+    heap.release_free_memory()
+    assert collected == [0]
