@@ -61,16 +61,14 @@ from capsa.yamlio import plain
 PICKLE = pickle.HIGHEST_PROTOCOL
 HOLD_BYTES = 8 * 2**20
 """Input size (files on disk) up to which a serial scan keeps parsed files in memory
-between its passes instead of pickling them to the spill. Measured on the corpus: a
-held input costs about 19 MB of peak memory per MiB of YAML (x1, 1.6 MiB: 154 MB; x5,
-7.8 MiB: 273 MB, against 173 MB spilled) and saves a fifth to a third of the CPU time;
-8 MiB keeps the peak under ~280 MB. Since planning shares the skeletons' strings
-(interned), the x20 corpus (31 MiB, its records compressed) peaks lower than a held x5
-(serial: 217 MB against 239 MB; a x5 with its records compressed peaks at 145 MB): up
-to this size a scan trades memory for time. Decided
-before reading, for the whole input: holding only part of a larger input kept that
-part's memory through planning and every group (x20: 318 MB holding its first 4,000
-resources, 260 MB holding none)."""
+between its passes instead of pickling them to the spill. Measured on the corpus since
+positions are packed (`yamlio.LineDict`): a held input costs about 12 MB of peak memory
+per MiB of YAML and saves a tenth of the CPU time (x5, 8.1 MiB: 169 MB and 3.2 s held,
+114 MB and 3.6 s packed; x10, 16.5 MiB: 268 MB against 125 MB; x20 held: 467 MB). 8 MiB
+keeps a held scan's peak near 170 MB: up to this size a scan trades memory for time,
+beyond it memory must not grow with the input. Decided before reading, for the whole
+input: holding only part of a larger input kept that part's memory through planning
+and every group (x20: 318 MB holding its first 4,000 resources, 260 MB holding none)."""
 Refs = set[tuple[str, str | None, str]]
 
 
