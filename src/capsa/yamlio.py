@@ -478,6 +478,10 @@ def build_document(
     finally:
         loader.constructed_objects = {}
         loader.recursive_objects = {}
+        # the helpers call each other through their closure cells: a reference cycle
+        # that would keep the loader, its nodes and `memo` alive until the collector
+        # ran; emptying the cells lets reference counting free them at once
+        build = mapping = sequence = scalar = repeated = position = None  # type: ignore[assignment]
 
 
 def exceeds_depth(root: yaml.Node, limit: int) -> bool:

@@ -16,19 +16,15 @@ import gc
 from collections.abc import Callable
 from functools import cache
 
-EVERY = 64
-"""Files read (or carriers expanded) between two collections of the youngest generation
-(`now_and_then`). The scan pauses the collector, yet parsing leaves a few reference
-cycles per file (the YAML parser's own objects): left alone, the corpus x20 peaked at
-615 MB instead of 170. Collecting the youngest generation frees them at a small cost (a
-full collection would walk the whole heap each time)."""
-
-TRIM_EVERY = 512
-"""Files between two trims of the heap (`now_and_then`; a multiple of `EVERY`). Each trim
-hands free pages back, and the next file's reading faults them in again: trimming every
-64 files cost the corpus x20 137,000 page faults and 0.44 s of system time, every 512
-files 84,000 and 0.25 s, at the same peak (x20: 147 MB, x80: 242 MB). The end of pass
-one and of each group trims as well (`release_free_memory`)."""
+EVERY = 512
+"""Files read (or carriers expanded) between two releases (`now_and_then`). Each trim
+hands free pages back, and the next files' reading faults them in again: releasing
+every 64 files cost the corpus x20 137,000 page faults and 0.44 s of system time, every
+512 files 84,000 and 0.25 s, at the same peak (x20: 147 MB, x80: 242 MB). Parsing
+leaves no reference cycles (`yamlio.build_document` empties its helpers' cells), so the
+collection in each release is a safety net: when the parser's closures kept every
+loader alive until it ran, the corpus x20 peaked at 615 MB without it. The end of pass
+one and of each group release as well."""
 
 _done = 0
 
@@ -45,26 +41,19 @@ def _trim() -> Callable[[int], int] | None:
     return trim
 
 
-def _hand_back() -> None:
+def release_free_memory() -> None:
+    """Collect the youngest generation (the scan pauses the collector: any cycle an input
+    still makes is freed here), then hand the heap's free pages back to the system."""
+    gc.collect(0)
     trim = _trim()
     if trim is not None:
         trim(0)
 
 
-def release_free_memory() -> None:
-    """Collect the youngest generation (the scan pauses the collector, and parsing leaves
-    a few cycles per file), then hand the heap's free pages back to the system."""
-    gc.collect(0)
-    _hand_back()
-
-
 def now_and_then() -> None:
-    """Count one file handled: collect the youngest generation after every `EVERY`th and
-    trim the heap after every `TRIM_EVERY`th (counted in this process: each worker counts
-    its own)."""
+    """Count one file handled, and release free memory after every `EVERY`th (counted in
+    this process: each worker counts its own)."""
     global _done
     _done += 1
     if _done % EVERY == 0:
-        gc.collect(0)
-        if _done % TRIM_EVERY == 0:
-            _hand_back()
+        release_free_memory()
