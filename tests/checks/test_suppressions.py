@@ -11,8 +11,10 @@ import pytest
 
 from capsa.checks.findings import Finding, Location, ResourceRef, Severity, fingerprint
 from capsa.checks.suppressions import (
+    Baseline,
     InlineSuppressions,
     apply_suppressions,
+    baseline_mismatch,
     collect_inline,
     inline_key,
     load_baseline,
@@ -236,3 +238,27 @@ def test_baseline_fingerprints_come_from_a_previous_json_report(tmp_path: Path) 
     other.write_text(json.dumps({"version": "2.1.0"}))
     with pytest.raises(InputError, match="capsa/v1"):
         load_baseline(other)
+
+
+@pytest.mark.parametrize(
+    ("fingerprints", "root", "matched", "noted"),
+    [
+        (frozenset({"a"}), "old", 0, True),  # nothing matched, another root
+        (frozenset({"a"}), "old", 1, False),  # something matched: the root is right
+        (frozenset({"a"}), "now", 0, False),  # the same root: the findings went away
+        (frozenset({"a"}), None, 0, False),  # no root recorded: nothing to compare
+        (frozenset(), "old", 0, False),  # an empty baseline holds nothing back
+    ],
+)
+def test_a_baseline_from_another_root_is_noted_only_when_nothing_matched(
+    fingerprints: frozenset[str], root: str | None, matched: int, noted: bool
+) -> None:
+    note = baseline_mismatch(Baseline("b.json", fingerprints, root), matched, "now")
+    assert (note is not None) == noted
+    if note is not None:
+        assert note.is_note and note.path == "b.json" and "'old', not 'now'" in note.message
+
+
+def test_a_scan_without_a_root_has_nothing_to_compare_a_baseline_with() -> None:
+    """A live cluster or an account alone is read from no folder."""
+    assert baseline_mismatch(Baseline("b.json", frozenset({"a"}), "old"), 0, None) is None

@@ -7,6 +7,8 @@ import json
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from capsa.checks.catalog import load_checks
 from capsa.checks.suppressions import load_baseline
 from capsa.report.scan_json import SCHEMA, render_json, to_json
@@ -103,3 +105,26 @@ def test_the_report_is_a_baseline(tmp_path: Path) -> None:
     path = tmp_path / "baseline.json"
     path.write_text(render_json(result), encoding="utf-8")
     assert load_baseline(path) == {f.fingerprint for f in result.findings}
+
+
+def test_a_baseline_written_from_another_root_matches_nothing_and_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for folder in (tmp_path / "repo", tmp_path / "moved" / "repo"):
+        folder.mkdir(parents=True)
+        (folder / "m.yaml").write_text(MANIFESTS, encoding="utf-8")
+    imds = (next(c for c in load_checks() if c.id == "CAPSA-IMDS-001"),)
+    written = scan(ScanRequest(paths=["repo"], checks=imds))
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(render_json(written), encoding="utf-8")
+
+    again = scan(ScanRequest(paths=["repo"], checks=imds, baseline=str(baseline)))
+    assert again.summary.baseline == len(written.findings) == 2
+    assert not [n for n in again.notes if n.path == str(baseline)]
+
+    moved = scan(ScanRequest(paths=["moved"], checks=imds, baseline=str(baseline)))
+    assert moved.summary.baseline == 0 and len(moved.findings) == 2
+    (note,) = [n for n in moved.notes if n.path == str(baseline)]
+    assert "none of the baseline's 2 findings match" in note.message
+    assert "'repo', not 'moved'" in note.message

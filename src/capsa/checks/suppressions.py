@@ -34,6 +34,7 @@ from pydantic import BaseModel, Field
 from capsa import READABLE_SCHEMAS
 from capsa.checks.findings import Finding, Severity
 from capsa.datafile import DataFile, Loc
+from capsa.display import display_path
 from capsa.errors import InputError, Problem
 from capsa.reader import MAX_FILE_BYTES
 from capsa.sources.resource import Resource
@@ -396,15 +397,27 @@ class _BaselineFinding(BaseModel):
 
 
 class _Baseline(BaseModel):
-    """A previous `capsa scan --format json` output, read for its fingerprints only."""
+    """A previous `capsa scan --format json` output, read for its fingerprints and the
+    scan root they are relative to."""
 
     schema_: Literal["capsa/v1"] = Field(alias="schema")
+    root: str | None = None
     findings: list[_BaselineFinding]
 
 
-def load_baseline(path: str | Path) -> frozenset[str]:
-    """Fingerprints of a previous `capsa scan --format json` output (read through
-    `capsa.datafile`: bounded, JSON errors with line and column)."""
+@dataclass(frozen=True)
+class Baseline:
+    """The fingerprints of a previous scan, the root it named (as it showed it) and the
+    file they were read from."""
+
+    path: str
+    fingerprints: frozenset[str]
+    root: str | None
+
+
+def read_baseline(path: str | Path) -> Baseline:
+    """A previous `capsa scan --format json` output (read through `capsa.datafile`:
+    bounded, JSON errors with line and column)."""
     what = f'a baseline is a capsa scan JSON output ("schema": "{BASELINE_SCHEMAS[-1]}")'
     file = DataFile.load(
         path, expect=dict, what=what, noun="baseline", syntax="json", limit=MAX_FILE_BYTES
@@ -414,4 +427,27 @@ def load_baseline(path: str | Path) -> frozenset[str]:
     baseline = file.validate(_Baseline)
     file.raise_problems()
     assert baseline is not None
-    return frozenset(f.fingerprint for f in baseline.findings)
+    fingerprints = frozenset(f.fingerprint for f in baseline.findings)
+    return Baseline(file.path, fingerprints, baseline.root)
+
+
+def load_baseline(path: str | Path) -> frozenset[str]:
+    """The fingerprints of a previous `capsa scan --format json` output."""
+    return read_baseline(path).fingerprints
+
+
+def baseline_mismatch(baseline: Baseline, matched: int, root: str | None) -> Problem | None:
+    """A note when no finding of this scan matched the baseline and the baseline names
+    another scan root (`root`, shown as the JSON output shows it): fingerprints hold
+    paths relative to the root, so a baseline written from another folder matches
+    nothing, and every finding it was meant to hold back shows as new. A scan of no
+    file (a live cluster, an account) has no root (None) to compare."""
+    if matched or not baseline.fingerprints or root is None or baseline.root in (None, root):
+        return None
+    written = display_path(baseline.root or "")  # text read from the file, on one line
+    message = (
+        f"none of the baseline's {len(baseline.fingerprints)} findings match: it was"
+        f" written for the scan root '{written}', not '{display_path(root)}' (fingerprints"
+        " hold paths relative to the root); scan that folder, or write the baseline again"
+    )
+    return Problem(baseline.path, None, None, message, is_note=True)

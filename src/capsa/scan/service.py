@@ -26,9 +26,10 @@ from capsa.checks.model import Check
 from capsa.checks.suppressions import (
     InlineSuppressions,
     apply_suppressions,
+    baseline_mismatch,
     collect_inline,
-    load_baseline,
     load_suppressions,
+    read_baseline,
 )
 from capsa.cloud.service import cloud_evidence
 from capsa.errors import InputError, Problem
@@ -38,7 +39,7 @@ from capsa.sources.aws.offline import offline_read
 from capsa.sources.clusterctl_vars import load_vars_file
 from capsa.sources.files import read_manifests
 from capsa.sources.resource import Resource
-from capsa.sources.root import is_file_path, relative_to_root, scan_root
+from capsa.sources.root import is_file_path, relative_to_root, scan_root, shown_path
 
 if TYPE_CHECKING:
     from capsa.live.catalog import LiveCheck
@@ -325,7 +326,7 @@ class _Evaluated:
 
 def _scan(request: ScanRequest) -> ScanResult:
     suppressions = load_suppressions(request.ignore_file) if request.ignore_file else []
-    baseline = load_baseline(request.baseline) if request.baseline else frozenset[str]()
+    baseline = read_baseline(request.baseline) if request.baseline else None
     checks = tuple(load_checks() if request.checks is None else request.checks)
 
     grouped = not request.keep_topology and not request.cluster
@@ -344,8 +345,13 @@ def _scan(request: ScanRequest) -> ScanResult:
     today = request.today or datetime.now(UTC).date()
     outcome = apply_suppressions(found, suppressions, inline, today)
 
-    kept = [f for f in outcome.findings if f.fingerprint not in baseline]
-    baselined = [f for f in outcome.findings if f.fingerprint in baseline]
+    held_back = baseline.fingerprints if baseline is not None else frozenset[str]()
+    kept = [f for f in outcome.findings if f.fingerprint not in held_back]
+    baselined = [f for f in outcome.findings if f.fingerprint in held_back]
+    if baseline is not None:
+        here = shown_path(root) if root is not None else None
+        mismatch = baseline_mismatch(baseline, len(baselined), here)
+        problems.extend([mismatch] if mismatch is not None else [])
     shown = {f.fingerprint for f in kept}
     applied = tuple(a for a in outcome.applied if a.fingerprint in shown)
     evaluated = {
