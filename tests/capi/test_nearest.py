@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from capsa.capi.index import Nearby, ResourceIndex
 from capsa.capi.kinds import ObjectRef
 from capsa.capi.topology import build_topology
+from capsa.scan.service import ScanRequest, scan
 from capsa.sources.files import read_manifests
 from capsa.sources.resource import Origin, Resource
 
@@ -231,3 +234,36 @@ def test_an_object_of_the_very_namespace_wins_over_one_in_an_unresolved_namespac
     assert index.resolve(ref, "prod") is prod
     assert index.resolve(ref, "prod", upstream) is prod, "even from the upstream copy's file"
     assert index.resolve(ref, "team-b", prod) is upstream, "the unresolved one when no other"
+
+
+TARGET_NAMESPACE_CLUSTER = """\
+apiVersion: cluster.x-k8s.io/v1beta2
+kind: Cluster
+metadata: {name: one, namespace: "${NAMESPACE}"}
+spec:
+  topology: {classRef: {name: vsphere}, version: v1.31.0}
+"""
+
+
+@pytest.mark.parametrize("given", [None, "team-a"])
+def test_a_given_target_namespace_holds_a_templates_namespace_less_objects(
+    tmp_path: Path, given: str | None
+) -> None:
+    """With `NAMESPACE` given, as `clusterctl generate --target-namespace` sets it, the
+    namespace-less ClusterClass is rendered into that namespace with the rest: the
+    Cluster finds it and the class its template. Unset, the variable stays unresolved
+    and the same objects still meet (`_matching`'s loose match)."""
+    (tmp_path / "class.yaml").write_text(TARGET_NAMESPACE + "---\n" + TARGET_NAMESPACE_CLUSTER)
+    variables = {"NAMESPACE": given} if given else {}
+    result = scan(ScanRequest(paths=[str(tmp_path)], variables=variables, keep_topology=True))
+    assert result.topology is not None
+    (view,) = result.topology.clusters
+    assert view.topology_class == "vsphere"
+    assert view.infrastructure_cluster is not None
+    assert view.infrastructure_cluster.kind == "VSphereClusterTemplate"
+    if given:
+        read = read_manifests([str(tmp_path)], variables).resources
+        namespaces = {r.kind: r.namespace for r in read}
+        assert namespaces == dict.fromkeys(
+            ("Cluster", "ClusterClass", "VSphereClusterTemplate"), given
+        )

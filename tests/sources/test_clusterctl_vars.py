@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from capsa.sources import clusterctl_vars
-from capsa.sources.clusterctl_vars import _glob_regex, load_vars_file, substitute
+from capsa.sources.clusterctl_vars import (
+    _glob_regex,
+    load_vars_file,
+    substitute,
+    target_namespace,
+)
 from capsa.sources.files import read_manifests
 
 VALUES = {
@@ -260,3 +265,38 @@ def test_trimming_past_the_files_budget_is_unknown_and_reported(
     assert result.unresolved == {"A"}
     assert [p.line for p in result.problems] == [2]
     assert "prefix/suffix removal" in result.problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("text", "variables", "expected"),
+    [
+        ("namespace: ${NAMESPACE}", {"NAMESPACE": "team-a"}, "team-a"),
+        ("namespace: ${ NAMESPACE }", {"NAMESPACE": "team-a"}, "team-a"),  # legacy form
+        ("namespace: ${NAMESPACE:=lab}", {"NAMESPACE": "team-a"}, "team-a"),
+        ("namespace: ${NAMESPACE}", {}, None),  # not given: stays unresolved
+        ("namespace: ${NAMESPACE}", {"NAMESPACE": ""}, None),
+        ("namespace: ${NAMESPACES}", {"NAMESPACE": "team-a"}, None),  # another variable
+        ("name: ${CLUSTER_NAME}", {"NAMESPACE": "team-a"}, None),  # maybe no template
+    ],
+)
+def test_the_target_namespace_is_the_given_namespace_of_a_template_naming_it(
+    text: str, variables: dict[str, str], expected: str | None
+) -> None:
+    assert target_namespace(text, variables) == expected
+
+
+def test_only_namespaced_kinds_of_a_template_move_into_its_target_namespace(
+    tmp_path: Path,
+) -> None:
+    """clusterctl's own list of cluster-scoped kinds stays out; an object naming its
+    namespace keeps it."""
+    (tmp_path / "t.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: b}\n"
+        "---\napiVersion: v1\nkind: Secret\nmetadata: {name: c, namespace: kube-system}\n"
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: d, namespace: ${NAMESPACE}}\n"
+    )
+    read = read_manifests([str(tmp_path)], {"NAMESPACE": "team-a"}).resources
+    assert [(r.name, r.namespace) for r in read] == [
+        ("a", "team-a"), ("b", None), ("c", "kube-system"), ("d", "team-a"),
+    ]  # fmt: skip

@@ -21,7 +21,7 @@ from typing import Any
 from capsa.errors import Problem
 from capsa.sources import clusterctl_config, shapes
 from capsa.sources.aws import cloudformation
-from capsa.sources.clusterctl_vars import UNRESOLVED_RE
+from capsa.sources.clusterctl_vars import CLUSTER_SCOPED_KINDS, UNRESOLVED_RE
 from capsa.sources.kustomize import read_fields
 from capsa.sources.markers import fill_and_find_unknown
 from capsa.sources.resource import Origin, Resource
@@ -132,10 +132,16 @@ def _objects(
     yield line, doc
 
 
-def _resource(doc: dict[Any, Any], origin: Origin, unknown: frozenset[Any]) -> Resource:
+def _resource(
+    doc: dict[Any, Any], origin: Origin, unknown: frozenset[Any], target: str | None
+) -> Resource:
+    """The Resource of `doc`; a namespaced object that names no namespace is in `target`
+    (clusterctl's target namespace, `clusterctl_vars.target_namespace`) when there is one."""
     meta = doc.get("metadata")
     meta = meta if isinstance(meta, dict) else {}
     namespace = meta.get("namespace")
+    if namespace in (None, "") and target is not None and doc["kind"] not in CLUSTER_SCOPED_KINDS:
+        namespace = target
     name = meta.get("name") if isinstance(meta.get("name"), str) else meta.get("generateName")
     return Resource(
         api_version=doc["apiVersion"],
@@ -155,12 +161,16 @@ def to_resources(
     make_origin: Callable[[int], Origin],
     deferred: Mapping[str, str],
     scan_markers: bool,
+    *,
+    target_namespace: str | None = None,
 ) -> None:
     """Add the objects of `docs` (first line, document) to `tally`, each with the origin
-    `make_origin` gives its line; `scan_markers` says substitution left markers to find."""
+    `make_origin` gives its line; `scan_markers` says substitution left markers to find;
+    `target_namespace` is where clusterctl puts objects that name no namespace."""
     file_name = os.path.basename(path)
     for line, doc in docs:
         tally.documents += 1
         for obj_line, obj in _objects(doc, line, path, file_name, tally):
             unknown = fill_and_find_unknown(obj, deferred) if scan_markers else frozenset()
-            tally.resources.append(_resource(obj, make_origin(obj_line), unknown))
+            origin = make_origin(obj_line)
+            tally.resources.append(_resource(obj, origin, unknown, target_namespace))

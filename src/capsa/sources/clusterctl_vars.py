@@ -707,3 +707,35 @@ def looks_unresolved(value: str) -> bool:
     An escaped `$${x}` became the literal `${x}` and is known, so only the marker counts.
     """
     return UNRESOLVED_PREFIX in value
+
+
+_TARGET_NAMESPACE_REFERENCE = re.compile(r"\$\{\s*NAMESPACE\b")
+"""A template's reference to clusterctl's target namespace: `${NAMESPACE}`, with any
+operator (`${NAMESPACE:=default}`) or in the legacy spaced form."""
+
+CLUSTER_SCOPED_KINDS = frozenset(
+    {
+        "Namespace", "Node", "PersistentVolume", "PodSecurityPolicy",
+        "CertificateSigningRequest", "ClusterRoleBinding", "ClusterRole", "VolumeAttachment",
+        "StorageClass", "CSIDriver", "CSINode", "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration", "CustomResourceDefinition", "PriorityClass",
+        "RuntimeClass",
+    }
+)  # fmt: skip
+"""The kinds clusterctl leaves out of its target namespace (cluster-api@ae7ff04
+cmd/clusterctl/internal/util/objs.go:80-101 `IsResourceNamespaced`); every other kind
+of a template is rendered into it."""
+
+
+def target_namespace(text: str, variables: Mapping[str, str]) -> str | None:
+    """The namespace clusterctl renders this template's objects into, when capsa can tell:
+    `NAMESPACE`'s value, if one is given and the text refers to `${NAMESPACE}` (so it is
+    a clusterctl template). `clusterctl generate cluster --target-namespace` sets that
+    variable and puts every namespaced object there (cluster-api@ae7ff04
+    cmd/clusterctl/client/repository/template.go:125-133, components.go:332-347): a
+    namespace-less ClusterClass lands beside its `${NAMESPACE}` templates and Cluster.
+    None otherwise: a file that never names the variable may not be a template at all."""
+    value = variables.get("NAMESPACE")
+    if not value or _TARGET_NAMESPACE_REFERENCE.search(text) is None:
+        return None
+    return value

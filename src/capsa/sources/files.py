@@ -31,7 +31,7 @@ from typing import Any, TextIO
 from capsa.display import display_path
 from capsa.errors import Problem
 from capsa.sources.classify import Tally, to_resources
-from capsa.sources.clusterctl_vars import substitute
+from capsa.sources.clusterctl_vars import substitute, target_namespace
 from capsa.sources.decode import read_file, read_stdin
 from capsa.sources.documents import load_documents
 from capsa.sources.embedded import expand_carrier, is_carrier, referenced
@@ -62,7 +62,9 @@ def _read_text(text: str, path: str, variables: Mapping[str, str], tally: Tally)
         tally.problems.append(Problem(path, None, None, "empty file: no YAML documents"))
         return
     deferred: Mapping[str, str] = {}
+    target: str | None = None
     if "$" in text:
+        target = target_namespace(text, variables)
         sub = substitute(text, variables, path=path)
         tally.problems.extend(sub.problems)
         if sub.refused:  # the variables would expand it past the size cap
@@ -77,6 +79,7 @@ def _read_text(text: str, path: str, variables: Mapping[str, str], tally: Tally)
         lambda line: Origin(path=path, line=line),
         deferred,
         may_hold_markers(text),
+        target_namespace=target,
     )
 
 
