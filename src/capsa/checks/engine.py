@@ -52,9 +52,9 @@ from capsa.checks.program import (
 from capsa.checks.reads import context_fields
 from capsa.display import shown
 from capsa.errors import Problem
-from capsa.sources.clusterctl_vars import UNRESOLVED_RE
+from capsa.sources.clusterctl_vars import MARKER_SUFFIX, UNRESOLVED_PREFIX, UNRESOLVED_RE
 from capsa.sources.redact import REDACTED
-from capsa.sources.resource import Resource
+from capsa.sources.resource import DefaultSpan, Resource
 from capsa.yamlio import LineDict, LineList, field_position_of, plain
 
 if TYPE_CHECKING:
@@ -265,6 +265,51 @@ def _unknown_matches(
             else:
                 found.append((pattern, have))
     return found
+
+
+def _template_default(
+    prep: _Prepared, resource: Resource, bindings: Mapping[str, Any]
+) -> str | None:
+    """Why a pass rests on a clusterctl template's own default, or None. Each default
+    taken for a variable without a value (`Resource.defaulted`) is given another value,
+    unresolved, in its place, one at a time (its characters only, inside a longer text
+    such as `--feature-gates=A=true,B=false`); when the check then no longer passes,
+    the pass rests on that default. The person who generates the cluster may give the
+    variable another value, which this pass does not judge."""
+    from capsa.cel import CelError
+
+    document = bindings["object"]
+    names: list[str] = []
+    for path, spans in resource.defaulted.items():
+        value = _walk(document, path)
+        if value is _ABSENT or isinstance(value, (dict, list)):
+            continue
+        for span in spans:
+            changed = _copy_tree(document)
+            _walk(changed, path[:-1])[path[-1]] = _other_value(value, span)
+            try:
+                outcome = _outcome(prep.program.evaluate({**bindings, "object": changed}))
+            except CelError:
+                outcome = None
+            if outcome not in (PASSES, PASSES_BY_DEFAULT):
+                names.extend(span[0])
+    if not names:
+        return None
+    named = ", ".join(f"${{{name}}}" for name in dict.fromkeys(names))
+    return (
+        f"on the template's own default for {named}: clusterctl takes the value given when"
+        f" it generates the cluster (set --var {names[0]}=... to judge that value)"
+    )
+
+
+def _other_value(value: Any, span: DefaultSpan) -> str:
+    """`value` with the default's characters replaced by an unresolved marker, or the
+    marker alone when the default is the whole value."""
+    variables, start, length = span
+    marker = f"{UNRESOLVED_PREFIX}{variables[0]}{MARKER_SUFFIX}"
+    if not isinstance(value, str) or length < 0:
+        return marker
+    return value[:start] + marker + value[start + length :]
 
 
 _FLAG_MAPS = frozenset({"extraArgs", "kubeletExtraArgs"})
@@ -515,7 +560,8 @@ def evaluate(
                     result.unknown.append(CheckResult(check.id, ref, doc_location, partial))
                     continue
             if outcome == PASSES:
-                result.passes.append(CheckResult(check.id, ref, doc_location))
+                rests = _template_default(prep, resource, bindings) if resource.defaulted else None
+                result.passes.append(CheckResult(check.id, ref, doc_location, by_default=rests))
             elif outcome == PASSES_BY_DEFAULT:
                 result.passes.append(
                     CheckResult(check.id, ref, doc_location, by_default=prep.default_note)

@@ -14,14 +14,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from capsa.errors import Problem
 from capsa.sources import clusterctl_config, shapes
 from capsa.sources.aws import cloudformation
-from capsa.sources.clusterctl_vars import CLUSTER_SCOPED_KINDS, UNRESOLVED_RE
+from capsa.sources.clusterctl_vars import CLUSTER_SCOPED_KINDS, UNRESOLVED_RE, DefaultUse
+from capsa.sources.defaulted import defaulted_paths
 from capsa.sources.kustomize import read_fields
 from capsa.sources.markers import fill_and_find_unknown
 from capsa.sources.resource import Origin, Resource
@@ -133,7 +134,11 @@ def _objects(
 
 
 def _resource(
-    doc: dict[Any, Any], origin: Origin, unknown: frozenset[Any], target: str | None
+    doc: dict[Any, Any],
+    origin: Origin,
+    unknown: frozenset[Any],
+    target: str | None,
+    defaults: Sequence[DefaultUse],
 ) -> Resource:
     """The Resource of `doc`; a namespaced object that names no namespace is in `target`
     (clusterctl's target namespace, `clusterctl_vars.target_namespace`) when there is one."""
@@ -151,6 +156,7 @@ def _resource(
         body=doc,
         origin=origin,
         unknown_paths=unknown,
+        defaulted=defaulted_paths(doc, defaults) if defaults else {},
     )
 
 
@@ -163,14 +169,16 @@ def to_resources(
     scan_markers: bool,
     *,
     target_namespace: str | None = None,
+    defaults: Sequence[DefaultUse] = (),
 ) -> None:
     """Add the objects of `docs` (first line, document) to `tally`, each with the origin
     `make_origin` gives its line; `scan_markers` says substitution left markers to find;
-    `target_namespace` is where clusterctl puts objects that name no namespace."""
+    `target_namespace` is where clusterctl puts objects that name no namespace;
+    `defaults` where substitution took a template's own defaults."""
     file_name = os.path.basename(path)
     for line, doc in docs:
         tally.documents += 1
         for obj_line, obj in _objects(doc, line, path, file_name, tally):
             unknown = fill_and_find_unknown(obj, deferred) if scan_markers else frozenset()
             origin = make_origin(obj_line)
-            tally.resources.append(_resource(obj, origin, unknown, target_namespace))
+            tally.resources.append(_resource(obj, origin, unknown, target_namespace, defaults))

@@ -68,11 +68,25 @@ plus a base (a few seconds at most)."""
 
 
 @dataclass(frozen=True)
+class DefaultUse:
+    """Where a template's own default stands in the substituted text: the line and
+    column of the value's first character, and the variables that had no value and took
+    their default there (`${CLUSTER_IDENTITY_TYPE:=AWSClusterControllerIdentity}`), and
+    the value put there (kept while the file is read, to find it in the parsed field)."""
+
+    line: int
+    column: int
+    variables: tuple[str, ...]
+    value: str
+
+
+@dataclass(frozen=True)
 class Substitution:
     """Result of substituting one text.
 
     `unresolved` names variables that had no value and no usable default; `deferred` maps
-    each `__CAPSA_VALUE_<n>__` marker to a multi-line value the loader must put back.
+    each `__CAPSA_VALUE_<n>__` marker to a multi-line value the loader must put back;
+    `defaults` says where a variable without a value took its default.
     """
 
     text: str
@@ -80,6 +94,7 @@ class Substitution:
     problems: list[Problem]
     deferred: dict[str, str] = field(default_factory=dict)
     refused: bool = False  # the variables expand the file past MAX_EXPANDED_CHARS
+    defaults: tuple[DefaultUse, ...] = ()
 
 
 class _TooLarge(Exception):
@@ -496,6 +511,7 @@ class _Evaluator:
     def __init__(self, variables: Mapping[str, str], limit: int, trimmer: _Trimmer) -> None:
         self.variables = variables
         self.unresolved: set[str] = set()
+        self.defaulted: list[str] = []  # variables that took their default, this expression
         self.limit = limit
         self.trimmer = trimmer
 
@@ -520,6 +536,7 @@ class _Evaluator:
             if value:
                 return value
             if fn.args:
+                self.defaulted.append(fn.param)
                 return self.nodes(fn.args[0])
             if value is None:
                 self.unresolved.add(fn.param)
@@ -558,6 +575,7 @@ def substitute(
     problems: list[Problem] = []
     deferred: dict[str, str] = {}
     out: list[str] = []
+    uses: list[tuple[int, tuple[str, ...], str]] = []  # chunk of `out` a default became
     size = 0  # characters in `out` and in the deferred values the markers stand for
     pos = 0
     while True:
@@ -594,6 +612,7 @@ def substitute(
             continue
         for at, warning in parser.warnings:
             problems.append(Problem(path, _line_of(text, at), None, warning))
+        evaluator.defaulted = []
         try:
             value = evaluator.func(fn)
         except _TooLarge:
@@ -611,6 +630,8 @@ def substitute(
             evaluator.unresolved.add(fn.param)
             value = None
         source = text[dollar : parser.pos]
+        if value is not None and "\n" not in value and evaluator.defaulted:
+            uses.append((len(out), tuple(dict.fromkeys(evaluator.defaulted)), value))
         if value is None:
             value = f"{UNRESOLVED_PREFIX}{fn.param}{MARKER_SUFFIX}"
         elif "\n" in value or "\r" in value:
@@ -625,7 +646,29 @@ def substitute(
             return Substitution("", set(), [problem], refused=True)
         out.append(value + "\n" * source.count("\n"))
         pos = parser.pos
-    return Substitution("".join(out), evaluator.unresolved, problems, deferred)
+    defaults = _placed_defaults(out, uses)
+    return Substitution("".join(out), evaluator.unresolved, problems, deferred, False, defaults)
+
+
+def _placed_defaults(
+    out: list[str], uses: list[tuple[int, tuple[str, ...], str]]
+) -> tuple[DefaultUse, ...]:
+    """Each default's line and column in the text `out` joins into (`uses`: the index
+    of the chunk the default became, its variables and value), in one pass over the
+    chunks."""
+    placed: list[DefaultUse] = []
+    line, column, chunk = 1, 1, 0
+    for at, names, value in uses:
+        for piece in out[chunk:at]:
+            breaks = piece.count("\n")
+            if breaks:
+                line += breaks
+                column = len(piece) - piece.rfind("\n")
+            else:
+                column += len(piece)
+        chunk = at
+        placed.append(DefaultUse(line, column, names, value))
+    return tuple(placed)
 
 
 def _scalar_text(value: Any) -> str | None:

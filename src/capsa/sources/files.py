@@ -31,7 +31,7 @@ from typing import Any, TextIO
 from capsa.display import display_path
 from capsa.errors import Problem
 from capsa.sources.classify import Tally, to_resources
-from capsa.sources.clusterctl_vars import substitute, target_namespace
+from capsa.sources.clusterctl_vars import DefaultUse, substitute, target_namespace
 from capsa.sources.decode import read_file, read_stdin
 from capsa.sources.documents import load_documents
 from capsa.sources.embedded import expand_carrier, is_carrier, referenced
@@ -63,13 +63,14 @@ def _read_text(text: str, path: str, variables: Mapping[str, str], tally: Tally)
         return
     deferred: Mapping[str, str] = {}
     target: str | None = None
+    defaults: tuple[DefaultUse, ...] = ()
     if "$" in text:
         target = target_namespace(text, variables)
         sub = substitute(text, variables, path=path)
         tally.problems.extend(sub.problems)
         if sub.refused:  # the variables would expand it past the size cap
             return
-        text, deferred = sub.text, sub.deferred
+        text, deferred, defaults = sub.text, sub.deferred, sub.defaults
     docs, problems = load_documents(text, path)
     tally.problems.extend(problems)
     to_resources(
@@ -80,6 +81,7 @@ def _read_text(text: str, path: str, variables: Mapping[str, str], tally: Tally)
         deferred,
         may_hold_markers(text),
         target_namespace=target,
+        defaults=defaults,
     )
 
 

@@ -44,6 +44,12 @@ class ValueFact:
     value: bool
 
 
+DefaultSpan = tuple[tuple[str, ...], int, int]
+"""A clusterctl template default in a field (`capsa.sources.defaulted`): the variables
+that took it, and where its characters start in the field's text and how many there
+are; (variables, 0, -1) when the whole value is the default's (a number or a boolean it
+became, or text it could not be found in)."""
+
 FieldOrigin = tuple[str, int, tuple[str | int, ...]]
 """Where a patched value was written (file, line) and the field the patch wrote."""
 
@@ -61,7 +67,9 @@ class Resource:
     Cluster variable or class default it came from, as file and line, and the field the
     patch wrote): findings on it point there, not at the template.
     `value_facts` are the yes/no answers read from ConfigMap/Secret values as they were
-    read (a Secret's values are redacted right after)."""
+    read (a Secret's values are redacted right after). `defaulted` names, for fields
+    whose value is a clusterctl template's own default (`${VAR:=value}` with no value
+    for VAR), where it stands in the field (`capsa.sources.defaulted`)."""
 
     api_version: str
     kind: str
@@ -76,6 +84,9 @@ class Resource:
         default_factory=dict, compare=False
     )
     value_facts: tuple[ValueFact, ...] = ()
+    defaulted: dict[tuple[str | int, ...], tuple[DefaultSpan, ...]] = field(
+        default_factory=dict, compare=False
+    )
 
     # Cached: checks, topology and the graph ask for these hundreds of thousands of times
     # on a large scan. cached_property writes the instance __dict__, so frozen is kept.

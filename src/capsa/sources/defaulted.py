@@ -1,0 +1,87 @@
+"""Which fields of a read object hold a clusterctl template's own default.
+
+`${CLUSTER_IDENTITY_TYPE:=AWSClusterControllerIdentity}` reads as the default when the
+variable has no value, and a check that passes on it passes on a value the person who
+generates the cluster may replace. `clusterctl_vars.substitute` says where each default
+stands in the text (`DefaultUse`); here each one is tied to the field whose value holds
+it: the scalar whose value starts last at or before the default, when the default's
+characters are found in it where the default stands (in a text: `--flag=${X:=false}`
+holds them after `--flag=`, so the engine can put another value in their place alone;
+a number or a boolean must start with the default). A default no scalar holds (in a
+comment, a key) is left out: it names no field a check reads.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from capsa.sources.clusterctl_vars import DefaultUse
+from capsa.sources.resource import DefaultSpan as Span
+from capsa.yamlio import LineDict, LineList, Position
+
+FieldPath = tuple[str | int, ...]
+
+
+def _scalars(node: Any, path: FieldPath) -> Iterator[tuple[Position, FieldPath, Any]]:
+    """(value position, path, value) of every scalar under `node`."""
+    if isinstance(node, LineDict):
+        for key, value in node.items():
+            if isinstance(value, (LineDict, LineList)):
+                yield from _scalars(value, (*path, key))
+                continue
+            at = node.value_position(key)
+            if at is not None:
+                yield at, (*path, key), value
+    elif isinstance(node, LineList):
+        for index, value in enumerate(node):
+            if isinstance(value, (LineDict, LineList)):
+                yield from _scalars(value, (*path, index))
+                continue
+            at = node.item_position(index)
+            if at is not None:
+                yield at, (*path, index), value
+
+
+def _span(use: DefaultUse, start: Position, value: Any) -> Span | None:
+    """Where `use` stands in a scalar whose value starts at `start`, or None when the
+    scalar does not hold it (a comment after it, the next key of a flow mapping)."""
+    variables, line, column = use.variables, use.line, use.column
+    if not isinstance(value, str):  # a number or a boolean: the default is all of it
+        return (variables, 0, -1) if (start[0], start[1]) == (line, column) else None
+    if not use.value:
+        return None
+    if "\n" not in value:
+        if start[0] != line:
+            return None
+        offset = column - start[1]
+        for at in (offset, offset - 1):  # a plain value, or one after its opening quote
+            if at >= 0 and value[at : at + len(use.value)] == use.value:
+                return variables, at, len(use.value)
+        return None
+    # a block scalar: its text starts on the line after the indicator
+    lines = value.split("\n")
+    index = line - start[0] - 1
+    if not 0 <= index < len(lines) or use.value not in lines[index]:
+        return None
+    before = sum(len(text) + 1 for text in lines[:index])
+    return variables, before + lines[index].find(use.value), len(use.value)
+
+
+def defaulted_paths(body: Any, uses: Sequence[DefaultUse]) -> dict[FieldPath, tuple[Span, ...]]:
+    """The path of each field of `body` a default stands in, with where it stands."""
+    if not uses:
+        return {}
+    found = sorted(_scalars(body, ()), key=lambda entry: entry[0])
+    starts = [at for at, _, _ in found]
+    paths: dict[FieldPath, tuple[Span, ...]] = {}
+    for use in uses:
+        index = bisect_right(starts, (use.line, use.column)) - 1
+        if index < 0:
+            continue
+        start, path, value = found[index]
+        span = _span(use, start, value)
+        if span is not None:
+            paths[path] = (*paths.get(path, ()), span)
+    return paths

@@ -1,0 +1,60 @@
+"""A pass that rests on a clusterctl template's own default says so, naming the variable
+whose default it rests on and only that one (`engine._template_default`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from capsa.checks.catalog import load_checks
+from capsa.scan.service import ScanRequest, scan
+
+MANAGER = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: capi-kubeadm-bootstrap-controller-manager, namespace: capi-system}
+spec:
+  selector: {matchLabels: {app: x}}
+  template:
+    metadata: {labels: {app: x}}
+    spec:
+      containers:
+        - name: manager
+          image: registry.k8s.io/cluster-api/kubeadm-bootstrap-controller:v1.10.0
+          args:
+            - "--leader-elect"
+            - "--feature-gates=MachinePool=${EXP_MACHINE_POOL:=true}"
+            - "--bootstrap-token-ttl=${KUBEADM_BOOTSTRAP_TOKEN_TTL:=15m}"
+"""
+CHECK = "CAPSA-BOOT-005"
+
+
+def _pass_note(tmp_path: Path, variables: dict[str, str]) -> str | None:
+    (tmp_path / "manager.yaml").write_text(MANAGER, encoding="utf-8")
+    checks = tuple(c for c in load_checks() if c.id == CHECK)
+    result = scan(ScanRequest(paths=[str(tmp_path)], variables=variables, checks=checks))
+    (passed,) = [p for p in result.passes if p.check_id == CHECK]
+    return passed.by_default
+
+
+def test_a_pass_on_the_templates_default_names_that_variable(tmp_path: Path) -> None:
+    note = _pass_note(tmp_path, {})
+    assert note is not None
+    assert "${KUBEADM_BOOTSTRAP_TOKEN_TTL}" in note and "EXP_MACHINE_POOL" not in note
+    assert "--var KUBEADM_BOOTSTRAP_TOKEN_TTL=" in note
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"KUBEADM_BOOTSTRAP_TOKEN_TTL": "15m"},  # given: the pass judges the given value
+        {"KUBEADM_BOOTSTRAP_TOKEN_TTL": "15m", "EXP_MACHINE_POOL": "false"},
+    ],
+)
+def test_a_pass_on_given_values_says_nothing_of_defaults(
+    tmp_path: Path, variables: dict[str, str]
+) -> None:
+    """The feature gates' default is still taken in the first case, but the check does
+    not decide on it."""
+    assert _pass_note(tmp_path, variables) is None
