@@ -6,6 +6,7 @@ without touching rule files. Expressions are compiled once and evaluated many ti
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -127,9 +128,36 @@ class CompiledExpression:
         return value.plain_value()
 
     def _said(self, error: str) -> str:
-        """The error as the source, not its rewritten form, would have said it."""
-        if not self._renamed:
-            return error
-        from capsa.cel_regex import original_error
+        """The error as the source, not its rewritten form, would have said it, and in
+        words when it is a type mismatch (`explained`)."""
+        if self._renamed:
+            from capsa.cel_regex import original_error
 
-        return original_error(error)
+            error = original_error(error)
+        return explained(error)
+
+
+_NO_OVERLOAD = re.compile(r"No matching overloads? found\s*:\s*(\S+?)(?:\((.*)\))?\s*$")
+_OPERATORS = {
+    "_==_": "==", "_!=_": "!=", "_<_": "<", "_<=_": "<=", "_>_": ">", "_>=_": ">=",
+    "_+_": "+", "_-_": "-", "_*_": "*", "_/_": "/", "_%_": "%", "@in": "in", "_[_]": "[]",
+    "!_": "!", "-_": "unary -", "_&&_": "&&", "_||_": "||",
+}  # fmt: skip
+_TYPES = {"int64": "int", "uint64": "uint", "double": "double", "string": "string"}
+
+
+def explained(error: str) -> str:
+    """cel-cpp's runtime "No matching overloads found : _>_(string, int64)" in words: the
+    operator and the types it met, and what usually causes it in a manifest (a number
+    or a boolean written in quotes is text). Any other error is returned as it is."""
+    found = _NO_OVERLOAD.search(error)
+    if found is None:
+        return error
+    operator = _OPERATORS.get(found.group(1), found.group(1))
+    types = [_TYPES.get(t.strip(), t.strip()) for t in (found.group(2) or "").split(",") if t]
+    met = f" on {' and '.join(types)}" if types else ""
+    return (
+        f"'{operator}' cannot be applied{met} (no matching overload): a field holds another"
+        " type than the expression expects, such as a number or boolean written in quotes;"
+        " convert it (int(), double(), string()) or test its type before comparing"
+    )
