@@ -162,6 +162,10 @@ class DataFile:
     path: str
     root: Any
     problems: list[Problem] = field(default_factory=list)
+    # a JSON file's text: JSON is read as plain containers, and read again as YAML (whose
+    # syntax holds JSON's) for positions only when a problem first needs a line
+    json_text: str | None = field(default=None, repr=False)
+    _placed: Any = field(default=None, init=False, repr=False)
 
     # --- reading ------------------------------------------------------------------------
 
@@ -176,7 +180,8 @@ class DataFile:
         syntax: Syntax = "yaml",
     ) -> DataFile:
         """Parse `text`; raise InputError when it is not YAML (or, with `syntax="json"`,
-        JSON: plain containers, no positions) or (with `expect`) its top level is not a
+        JSON: plain containers, positions read when a problem needs one) or (with
+        `expect`) its top level is not a
         mapping (LineDict, or dict for JSON) or list (LineList). An empty document is
         None, accepted only when `expect` is None or LineList (no entries)."""
         root = _parse_json(path, text) if syntax == "json" else _parse_yaml(path, text)
@@ -189,7 +194,7 @@ class DataFile:
                     shape = "a YAML list" if expect is LineList else "a YAML mapping"
                 message = what or f"the file must be {shape}"
                 raise InputError([Problem(path, 1, 1, message)])
-        return cls(path, root)
+        return cls(path, root, json_text=text if syntax == "json" else None)
 
     @classmethod
     def load(
@@ -221,8 +226,23 @@ class DataFile:
     def position(self, loc: Loc, *, key: bool = False) -> tuple[int | None, int | None]:
         """Line and column of the value at `loc` (of its key with `key`), or of the
         nearest enclosing object that exists."""
-        found = key_position_of(self.root, loc) if key else position_of(self.root, loc)
+        tree = self._positioned()
+        found = key_position_of(tree, loc) if key else position_of(tree, loc)
         return found if found is not None else (None, None)
+
+    def _positioned(self) -> Any:
+        """The tree positions are read from: the root, or a JSON file's text read as YAML
+        (once; the root, with no positions, when the YAML reader refuses the text)."""
+        if self._placed is not None:
+            return self._placed
+        if self.json_text is None:
+            return self.root
+        try:
+            self._placed = _parse_one(self.json_text)
+        except (yaml.YAMLError, _Refused, TooDeep, RecursionError):
+            self._placed = self.root
+        self.json_text = None
+        return self._placed if self._placed is not None else self.root
 
     def report(self, loc: Loc, message: str, *, key: bool = False) -> None:
         """Record a problem at `loc`."""

@@ -262,3 +262,16 @@ def test_a_baseline_from_another_root_is_noted_only_when_nothing_matched(
 def test_a_scan_without_a_root_has_nothing_to_compare_a_baseline_with() -> None:
     """A live cluster or an account alone is read from no folder."""
     assert baseline_mismatch(Baseline("b.json", frozenset({"a"}), "old"), 0, None) is None
+
+
+def test_a_baseline_schema_error_points_at_its_line(tmp_path: Path) -> None:
+    """JSON is read as plain containers; a schema problem reads the text again for its
+    line (as YAML, whose syntax holds JSON's)."""
+    wrong = tmp_path / "wrong.json"
+    findings = [{"fingerprint": "abc"}, {"fingerprint": ""}, {"fingerprint": "\\/x"}]
+    wrong.write_text(json.dumps({"schema": "capsa/v1", "findings": findings}, indent=2))
+    with pytest.raises(InputError) as error:
+        load_baseline(wrong)
+    (problem,) = error.value.problems
+    assert "findings.1.fingerprint" in problem.message
+    assert problem.line == 8  # the second finding's fingerprint
