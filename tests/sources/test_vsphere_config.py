@@ -178,3 +178,23 @@ def test_no_value_beside_the_flag_reaches_any_output(tmp_path: Path, fmt: str) -
     if fmt == "json":
         fired = [f for f in json.loads(written)["findings"] if f["check"] == "CAPSA-VSP-003"]
         assert len(fired) == 3
+
+
+def _nested(levels: int, leaf: str) -> str:
+    """A YAML configuration whose flag sits `levels` mappings deep."""
+    return "".join(f"{'  ' * i}l{i}:\n" for i in range(levels)) + "  " * levels + leaf + "\n"
+
+
+def test_a_configuration_too_deep_to_read_is_unknown_not_passed(tmp_path: Path) -> None:
+    """capsa refuses to build it (`yamlio.refusal`); naming the flag, it is undecided."""
+    deep = "global:\n  insecureFlag: false\n" + _nested(250, "insecureFlag: true")
+    assert insecure_flag(deep) == InsecureFlag(False, unreadable=True)
+    (tmp_path / "s.yaml").write_text(_secret("csi", deep))
+    got = _outcomes(tmp_path)
+    assert got["fires"] == [] and got["passes"] == []
+    (reason,) = got["unknown"]
+    assert "nests too deeply" in reason and "check its insecure flag by hand" in reason
+
+
+def test_a_deep_text_that_never_names_the_flag_is_no_configuration() -> None:
+    assert insecure_flag(_nested(250, "value: 1")) is None

@@ -48,7 +48,12 @@ def with_value_facts(resource: Resource) -> Resource:
         if flag is None:
             continue
         facts.append(ValueFact(VSPHERE_INSECURE_FLAG, key, flag.insecure))
-        if flag.waits_for and not flag.insecure:
+        if flag.unreadable:
+            unknown[(VSPHERE_INSECURE_FLAG, key)] = (
+                f"the vSphere configuration under {key!r} nests too deeply, or its aliases"
+                " expand too far, to be read: check its insecure flag by hand"
+            )
+        elif flag.waits_for and not flag.insecure:
             names = ", ".join("${" + n + "}" for n in flag.waits_for)
             sets = " ".join(f"--var {n}=..." for n in flag.waits_for)
             unknown[(VSPHERE_INSECURE_FLAG, key)] = (

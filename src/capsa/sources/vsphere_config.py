@@ -52,10 +52,18 @@ _FALSE = frozenset({"false", "no", "off", "0"})
 class InsecureFlag:
     """What a configuration says of TLS verification: `insecure` True when the global
     section or a vCenter turns it off; `waits_for` the clusterctl variables an
-    unresolved flag holds (then `insecure` is False unless a literal true decides)."""
+    unresolved flag holds (then `insecure` is False unless a literal true decides);
+    `unreadable` when the text names the flag but capsa refuses to build it as YAML
+    (nested too deeply, aliases expanding too far): undecided, never a pass."""
 
     insecure: bool
     waits_for: tuple[str, ...] = ()
+    unreadable: bool = False
+
+
+_REFUSED = object()
+"""`_yaml`'s answer for a text that composes as YAML but that capsa will not build."""
+_NAMES_THE_FLAG = re.compile(r"insecure-?flag", re.IGNORECASE)
 
 
 def insecure_flag(text: str) -> InsecureFlag | None:
@@ -63,23 +71,30 @@ def insecure_flag(text: str) -> InsecureFlag | None:
     if not text or len(text) > MAX_CONFIG_BYTES or _MANIFEST.search(text):
         return None  # Kubernetes manifests (a carrier's payload) are no configuration
     parsed = _yaml(text)
+    if parsed is _REFUSED:
+        return InsecureFlag(False, unreadable=True) if _NAMES_THE_FLAG.search(text) else None
     if isinstance(parsed, Mapping):
         return _from_yaml(parsed)
     return _from_ini(text)
 
 
 def _yaml(text: str) -> Any:
-    """The YAML document `text` holds, or None (not YAML, several documents, or a shape
-    capsa refuses to build)."""
+    """The YAML document `text` holds, None (not YAML, several documents), or `_REFUSED`
+    (a shape capsa refuses to build)."""
     # libyaml composes without Python recursion (and refuses nesting past its own
     # limit); the guards then refuse deep nesting before anything is built
     try:
         node = yaml.compose(text, Loader=_Loader)
-        if node is None or refusal(node, may_have_aliases(text)) is not None:
-            return None
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
     except (yaml.YAMLError, RecursionError):
         return None
+    if node is None:
+        return None
+    if refusal(node, may_have_aliases(text)) is not None:
+        return _REFUSED
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+    except (yaml.YAMLError, RecursionError):
+        return _REFUSED
 
 
 def _from_yaml(doc: Mapping[Any, Any]) -> InsecureFlag | None:
