@@ -121,7 +121,7 @@ _COPIED = tuple(name for name in Stub.__slots__ if name not in ("group", "identi
 _HEAD = frozenset(_COPIED) - {"_at", "_block", "_bodies"}
 """The fields a marked stub may change and stay a stub."""
 
-_EMPTY_BY_DEFAULT = frozenset({"unknown_reasons", "field_origins"})
+_EMPTY_BY_DEFAULT = frozenset({"unknown_reasons", "field_origins", "defaulted"})
 """Fields of `Resource` that default to an empty dict, left unset on a stub."""
 
 
