@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from capsa import cel_regex
-from capsa.cel import CelEnvironment, CelError
+from capsa.cel import CelEnvironment, CelError, explained
 from capsa.cel_regex import MAX_MEMO_TEXT, MEMO, memo_matches, rewritten
 
 
@@ -21,14 +21,15 @@ def env() -> CelEnvironment:
 
 
 def _engine(expression: str, data: dict[str, Any]) -> object:
-    """What cel-cpp alone answers (no rewriting): the value, or the error text."""
+    """What cel-cpp alone answers (no rewriting): the value, or the error text as capsa
+    puts a runtime error in words (`capsa.cel.explained`)."""
     plain_env = cel.NewEnv(variables={"object": cel.Type.DYN})
     try:
         value = plain_env.compile(expression).eval(data={"object": data})
     except Exception as error:
-        return f"error: {str(error).strip()}"
+        return f"error: {explained(str(error).strip())}"
     if value.type() == cel.Type.ERROR:
-        return f"error: {value.value()}"
+        return f"error: {explained(str(value.value()))}"
     return value.plain_value()
 
 
