@@ -10,7 +10,7 @@ AWSClusterRoleIdentity is assumed from; a ClusterResourceSet's payload).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -19,6 +19,7 @@ from capsa.capi.clusterclass import as_instance
 from capsa.capi.clusters import (
     ClusterView,
     InputWide,
+    Resolving,
     identity_chain,
     identity_ref_of,
     resolve_clusters,
@@ -138,17 +139,41 @@ def _shared_facts(
     replaced: frozenset[ResourceKey],
     alone: Mapping[ResourceKey, ResourceKey],
 ) -> SharedFacts:
-    """`SharedFacts` of one resolution, whether it built contexts (`shared_facts`) or
-    not (`planning_view`): the clusters' order is the order of `views`."""
+    """`SharedFacts` of a resolution that built contexts: the clusters' order is the
+    order of `views` (`planning_view` gathers the same one view at a time)."""
+    clusters = _AcrossClusters()
+    for view in views:
+        clusters.add(view)
     return SharedFacts(
         dict(namespaces),
-        _vpc_users(views),
-        {resource_key(view.cluster): i for i, view in enumerate(views)},
+        clusters.vpc_users(),
+        clusters.order,
         dict(rbac),
         wide,
         replaced,
         dict(alone),
     )
+
+
+class _AcrossClusters:
+    """What the shared facts keep of the clusters, gathered one view at a time: each
+    Cluster's place among them and the clusters (`namespace/name`) placed in each VPC,
+    both in view order."""
+
+    def __init__(self) -> None:
+        self.order: dict[ResourceKey, int] = {}
+        self._vpc_users: dict[str, list[str]] = defaultdict(list)
+        self._seen = 0
+
+    def add(self, view: ClusterView) -> None:
+        self.order[resource_key(view.cluster)] = self._seen
+        self._seen += 1
+        vpc = _vpc_id(view)
+        if vpc:
+            self._vpc_users[vpc].append(f"{view.namespace}/{view.name}")
+
+    def vpc_users(self) -> dict[str, tuple[str, ...]]:
+        return {vpc: tuple(names) for vpc, names in self._vpc_users.items()}
 
 
 def build_topology(
@@ -199,22 +224,32 @@ def planning_view(
     resources: Sequence[Resource],
     index: ResourceIndex,
     rbac: Mapping[ResourceKey, RbacFacts] | None = None,
-) -> tuple[tuple[ClusterView, ...], SharedFacts]:
-    """The clusters and `shared_facts` of `build_topology(resources, index=index,
-    rbac=rbac)`, making every lookup it makes (`follow_context_references`) but building
-    no check context: what planning reads of the whole input's resolution."""
+    seen: Callable[[ClusterView], object] = lambda view: None,
+) -> SharedFacts:
+    """The `shared_facts` of `build_topology(resources, index=index, rbac=rbac)`, making
+    every lookup it makes (`_ContextReferences`) but building no check context: what
+    planning reads of the whole input's resolution. Each cluster's view is handed to
+    `seen` as it is resolved and kept no longer (planning keeps what it reads of it):
+    the whole input's views were a third of planning's memory (corpus x20: ~8 MB)."""
     whole = [r for r in resources if r.fragment_of is None]
-    found = resolve_clusters(whole, index, None)
-    follow_context_references(found.views, whole, index)
-    facts = _shared_facts(
-        found.views,
+    resolving = Resolving(whole, index, None)
+    clusters = _AcrossClusters()
+    references = _ContextReferences(index)
+    for view in resolving.views():
+        clusters.add(view)
+        references.of_members(view)
+        seen(view)
+    references.outside(whole)
+    alone = {resource_key(template): class_key for template, class_key in resolving.alone()}
+    return SharedFacts(
         _namespace_facts(index),
-        _rbac_of(resources, None, rbac),
-        found.wide,
-        found.replaced,
-        found.alone,
+        clusters.vpc_users(),
+        clusters.order,
+        dict(_rbac_of(resources, None, rbac)),
+        resolving.wide(),
+        frozenset(resolving.replaced),
+        alone,
     )
-    return found.views, facts
 
 
 def _rbac_of(
@@ -336,12 +371,10 @@ def _payload(crs: Resource, index: ResourceIndex) -> tuple[PayloadEntry, ...]:
 
 def _vpc_users(views: Sequence[ClusterView]) -> dict[str, tuple[str, ...]]:
     """The clusters (`namespace/name`) placed in each VPC, in view order."""
-    users: dict[str, list[str]] = defaultdict(list)
+    clusters = _AcrossClusters()
     for view in views:
-        vpc = _vpc_id(view)
-        if vpc:
-            users[vpc].append(f"{view.namespace}/{view.name}")
-    return {vpc: tuple(names) for vpc, names in users.items()}
+        clusters.add(view)
+    return clusters.vpc_users()
 
 
 def _placed(
@@ -409,19 +442,41 @@ def _vpc(
     )
 
 
-def follow_context_references(
-    views: Sequence[ClusterView], resources: Sequence[Resource], index: ResourceIndex
-) -> None:
+_ALONE_KINDS = frozenset(
+    {"ClusterResourceSet", "AWSCluster", "AWSClusterTemplate", "AWSClusterRoleIdentity"}
+)
+"""Kinds an object outside any cluster gets a context of its own for (`_placed`)."""
+
+
+class _ContextReferences:
     """Every lookup `build_topology` makes to give resources their contexts (carriers
     and generated payloads of ClusterResourceSets, identities of objects outside any
-    cluster), without the contexts: planning records which files these reach and needs
-    nothing else of them (building every cluster's context cost a quarter of its
-    resolution, corpus x5)."""
-    for _key, resource, view, _role in _placed(views, resources):
-        if view is None:
-            _alone(resource, index, {})
-        elif resource.kind == "ClusterResourceSet":
-            _payload(resource, index)
+    cluster), made one view at a time and without the contexts: planning records which
+    files these reach and needs nothing else of them (building every cluster's context
+    cost a quarter of its resolution, corpus x5). As `_placed`, a member is placed once
+    (by its first cluster) and an object is outside when no cluster has it; only the
+    members of the kinds that decide a lookup are remembered."""
+
+    def __init__(self, index: ResourceIndex) -> None:
+        self._index = index
+        self._placed: set[ResourceKey] = set()
+
+    def of_members(self, view: ClusterView) -> None:
+        for member in view.members:
+            resource = member.resource
+            if resource.kind not in _ALONE_KINDS:
+                continue
+            key = resource_key(resource)
+            if key in self._placed:
+                continue
+            self._placed.add(key)
+            if resource.kind == "ClusterResourceSet":
+                _payload(resource, self._index)
+
+    def outside(self, resources: Sequence[Resource]) -> None:
+        for key, resource, _view, _role in _placed((), resources):
+            if key not in self._placed:
+                _alone(resource, self._index, {})
 
 
 def _alone(

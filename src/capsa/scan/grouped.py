@@ -836,12 +836,14 @@ def _plan(first: FirstPass, spill: Spill, budget: int, cached: bool) -> _Planned
         return _Planned((Group(everything, everything),) if everything else (), None)
     file_of = {path: n for n, path in enumerate(first.paths)}
     # payload bindings are not the management cluster's: mark them before the analysis
+    # (its skeletons' origins shared apart, so none outlives it)
     sharing = Sharing()
     whole = [s for block in first.rbac for s in _whole(block, spill, sharing)]
     left_out: list[Problem] = []
     rbac = rbac_facts(_mark(whole, first), left_out)
     del whole
     _forget_blocks(first.rbac, spill)
+    sharing = Sharing()
     keys = first.skeletons
     bodies = Bodies(lambda number: _block(spill, str(keys[number]))[1])
     skeletons = _stubs(keys, spill, sharing, bodies)

@@ -1,9 +1,9 @@
 """Which files a scan evaluates together, decided from the skeletons of the whole input.
 
 The real resolution (`build_topology`, without check contexts: `planning_view`) runs
-once over every file's skeleton with an index that records each reference it follows.
-A file's *closure* is every file it
-depends on: the targets its objects' references resolve to; for a Cluster, every member
+once over every file's skeleton with an index that links files as it follows each
+reference; each Cluster's view is read as it is resolved and let go. A file's
+*closure* is every file it depends on: the targets its objects' references resolve to; for a Cluster, every member
 of its view and, per name in its namespace that some ClusterResourceSet selecting it
 bears, the one it would pick; for an object some Cluster claims, the first Cluster that
 claims it (whose context it gets).
@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from capsa.capi import kinds
+from capsa.capi.clusters import ClusterView
 from capsa.capi.index import Nearby, ResourceIndex, ResourceKey, namespace_of, resource_key
 from capsa.capi.kinds import ObjectRef
 from capsa.capi.rbac import RbacFacts
@@ -44,21 +45,27 @@ every group), 2,500 cuts the scan's time by a tenth at the same peak memory; sma
 groups make a warm re-scan cheaper (x5: 3.3 s at 250, 9.7 s at 4,000)."""
 
 
-class RecordingIndex(ResourceIndex):
-    """A ResourceIndex that remembers, for each lookup that found something, who asked
-    (`near`) and what it found: a reference's target, or every object a ClusterResourceSet
-    gets from a kustomize-generated ConfigMap/Secret (all of them, so a part holds all)."""
+Follow = Callable[[Resource, Resource], object]
+"""Told who asked (`near`) and what a lookup found (`RecordingIndex`)."""
 
-    def __init__(self, resources: Sequence[Resource]) -> None:
+
+class RecordingIndex(ResourceIndex):
+    """A ResourceIndex that tells `follow`, for each lookup that found something, who
+    asked (`near`) and what it found: a reference's target, or every object a
+    ClusterResourceSet gets from a kustomize-generated ConfigMap/Secret (all of them,
+    so a part holds all). Planning turns each into a link between files at once: a
+    list of the pairs held every object looked up until planning ended."""
+
+    def __init__(self, resources: Sequence[Resource], follow: Follow) -> None:
         super().__init__(resources)
-        self.followed: list[tuple[Resource, Resource]] = []
+        self._follow = follow
 
     def resolve(
         self, ref: ObjectRef, namespace: str | None, near: Resource | None = None
     ) -> Resource | None:
         found = super().resolve(ref, namespace, near)
         if found is not None and near is not None:
-            self.followed.append((near, found))
+            self._follow(near, found)
         return found
 
     def generated(
@@ -66,7 +73,8 @@ class RecordingIndex(ResourceIndex):
     ) -> list[Resource]:
         found = super().generated(kind, name, namespace, near)
         if near is not None:
-            self.followed.extend((near, payload) for payload in found)
+            for payload in found:
+                self._follow(near, payload)
         return found
 
 
@@ -117,8 +125,6 @@ def plan_groups(
     read order (embedded objects last), `file_of` maps a path to its file number and
     `sizes` counts each file's resources. `rbac` is the input's RBAC analysis when it
     was made apart (the skeletons then carry no RBAC bodies)."""
-    index = RecordingIndex([s for s in skeletons if s.fragment_of is None])
-    clusters, shared = planning_view(skeletons, index, rbac)
     needs: list[set[int]] = [set() for _ in sizes]
 
     def link(source: Resource, target: Resource) -> None:
@@ -126,39 +132,59 @@ def plan_groups(
         if a is not None and b is not None and a != b:
             needs[a].add(b)
 
-    for near, found in index.followed:
-        link(near, found)
-    resource_sets: dict[tuple[str, str], list[Resource]] = defaultdict(list)
-    for crs in index.of_kind("ClusterResourceSet"):
-        if crs.group == kinds.ADDONS_GROUP:
-            resource_sets[(namespace_of(crs), crs.name)].append(crs)
-    selectors = {key: _distinct_selectors(sets) for key, sets in resource_sets.items()}
-    nearby = {key: Nearby(sets) for key, sets in resource_sets.items()}
-    selected: dict[tuple[tuple[str, str], str], bool] = {}
-    claimed: dict[object, Resource] = {}
-    for view in clusters:
+    index = RecordingIndex([s for s in skeletons if s.fragment_of is None], link)
+    claims = _Claims(index, link)
+    shared = planning_view(skeletons, index, rbac, claims.add)
+    return Plan(_pack(needs, sizes, budget), shared, claims.order)
+
+
+class _Claims:
+    """What planning keeps of each cluster's view as it is resolved
+    (`capi.topology.planning_view`): links from the Cluster to every member and, per
+    name in its namespace that some ClusterResourceSet selecting it bears, to the one
+    it would pick; from each object to the first Cluster claiming it (whose context it
+    gets); and the Cluster's place in the whole's order. The views themselves are let
+    go: only the keys of the objects claimed so far stay."""
+
+    def __init__(self, index: ResourceIndex, link: Follow) -> None:
+        self._link = link
+        resource_sets: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+        for crs in index.of_kind("ClusterResourceSet"):
+            if crs.group == kinds.ADDONS_GROUP:
+                resource_sets[(namespace_of(crs), crs.name)].append(crs)
+        self._selectors = {key: _distinct_selectors(sets) for key, sets in resource_sets.items()}
+        self._nearby = {key: Nearby(sets) for key, sets in resource_sets.items()}
+        self._selected: dict[tuple[tuple[str, str], str], bool] = {}
+        self._claimed: set[ResourceKey] = set()
+        self._seen = 0
+        self.order: dict[Place, int] = {}
+
+    def add(self, view: ClusterView) -> None:
+        link = self._link
         cluster = view.cluster
+        self.order[place_of(cluster)] = self._seen
+        self._seen += 1
         for member in view.members:
             link(cluster, member.resource)
-            claimed.setdefault(resource_key(member.resource), cluster)
+            key = resource_key(member.resource)
+            if key not in self._claimed:  # every copy of the key lies in one file
+                self._claimed.add(key)
+                link(member.resource, cluster)
         labels = labels_of(cluster.body)
         label_key = json.dumps(labels, sort_keys=True, default=str)
-        for key in resource_sets:
-            if key[0] != view.namespace:
+        for named, nearby in self._nearby.items():
+            if named[0] != view.namespace:
                 continue
-            memo = (key, label_key)
-            if memo not in selected:
-                selected[memo] = any(selector_matches(s, labels) for s in selectors[key])
-            if not selected[memo]:
+            memo = (named, label_key)
+            if memo not in self._selected:
+                self._selected[memo] = any(
+                    selector_matches(s, labels) for s in self._selectors[named]
+                )
+            if not self._selected[memo]:
                 continue  # no same-named set selects it: no subset can pick one that does
-            chosen = nearby[key].nearest(cluster.origin.path)
+            chosen = nearby.nearest(cluster.origin.path)
             if chosen is not None:
                 link(cluster, chosen)
-    for view in clusters:
-        for member in view.members:
-            link(member.resource, claimed[resource_key(member.resource)])
-    order = {place_of(view.cluster): at for at, view in enumerate(clusters)}
-    return Plan(_pack(needs, sizes, budget), shared, order)
 
 
 def _distinct_selectors(resource_sets: Sequence[Resource]) -> list[Mapping[str, Any]]:

@@ -237,14 +237,17 @@ def bodies_of(block: bytes) -> list[dict[str, Any]]:
     return bodies
 
 
-def fields_of(head: Head, sharing: Sharing) -> dict[str, Any]:
+def fields_of(head: Head, sharing: Sharing, origins: Sharing | None = None) -> dict[str, Any]:
+    """A skeleton's fields from its head: its unknown paths and line shared through
+    `sharing`, its origin through `origins` (`sharing` when not given)."""
     api_version, kind, namespace, name, path, line, carrier, generated, paths, fragment = head
+    origins = sharing if origins is None else origins
     return {
         "api_version": api_version,
         "kind": kind,
         "namespace": namespace,
         "name": name,
-        "origin": sharing.one(Origin(path, line, carrier, generated)),
+        "origin": origins.one(Origin(path, sharing.one(line), carrier, generated)),
         "unknown_paths": sharing.one(paths) if paths else NO_PATHS,
         "fragment_of": fragment,
     }
