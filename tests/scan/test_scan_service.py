@@ -8,13 +8,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from capsa.checks.catalog import load_checks
-from capsa.checks.findings import Severity
+from capsa.checks.findings import Finding, Location, ResourceRef, Severity
 from capsa.checks.model import Check
 from capsa.errors import InputError
 from capsa.scan.result import ScanResult
-from capsa.scan.service import ScanRequest, scan
+from capsa.scan.service import ScanRequest, _unique, scan
 
 TODAY = date(2026, 3, 1)
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
@@ -306,3 +308,35 @@ def test_findings_are_placed_in_their_own_list(tmp_path: Path) -> None:
     service._place(holder, tmp_path)
     assert holder is unplaced and len(holder) == len(found)
     assert {f.fingerprint for f in holder} == {placed("f" * 64, "cluster.yaml", None)}
+
+
+def _finding(fingerprint: str, line: int, severity: Severity = Severity.HIGH) -> Finding:
+    ref = ResourceRef("v1", "ConfigMap", "default", "a")
+    where = Location("a.yaml", line)
+    return Finding(fingerprint, "CAPSA-X-001", "t", severity, (), "", ref, where, "m", "r", ())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["f1", "f2", "f3"]),
+            st.integers(1, 3),
+            st.sampled_from([Severity.HIGH, Severity.LOW]),
+        ),
+        max_size=12,
+    )
+)
+def test_exact_repeats_are_dropped_and_the_first_of_each_kept(
+    entries: list[tuple[str, int, Severity]],
+) -> None:
+    """A repeat is the same fingerprint at the same place, whatever else differs."""
+    findings = [_finding(*entry) for entry in entries]
+    seen: set[tuple[str, str, int | None]] = set()
+    first: list[Finding] = []
+    for finding in findings:
+        place = (finding.fingerprint, finding.location.path, finding.location.line)
+        if place not in seen:
+            seen.add(place)
+            first.append(finding)
+    assert [id(f) for f in _unique(findings)] == [id(f) for f in first]
