@@ -332,11 +332,9 @@ def test_exact_repeats_are_dropped_and_the_first_of_each_kept(
 ) -> None:
     """A repeat is the same fingerprint at the same place, whatever else differs."""
     findings = [_finding(*entry) for entry in entries]
-    seen: set[tuple[str, str, int | None]] = set()
-    first: list[Finding] = []
-    for finding in findings:
-        place = (finding.fingerprint, finding.location.path, finding.location.line)
-        if place not in seen:
-            seen.add(place)
-            first.append(finding)
+
+    def place(finding: Finding) -> tuple[str, str, int | None]:
+        return finding.fingerprint, finding.location.path, finding.location.line
+
+    first = [f for at, f in enumerate(findings) if place(f) not in map(place, findings[:at])]
     assert [id(f) for f in _unique(findings)] == [id(f) for f in first]

@@ -24,24 +24,21 @@ from capsa.yamlio import LineDict, LineList, Position
 FieldPath = tuple[str | int, ...]
 
 
+def _entries(node: Any) -> Iterator[tuple[str | int, Any, Position | None]]:
+    """(key or index, value, value position) of each entry of a mapping or list."""
+    if isinstance(node, LineDict):
+        yield from ((key, value, node.value_position(key)) for key, value in node.items())
+    elif isinstance(node, LineList):
+        yield from ((at, value, node.item_position(at)) for at, value in enumerate(node))
+
+
 def _scalars(node: Any, path: FieldPath) -> Iterator[tuple[Position, FieldPath, Any]]:
     """(value position, path, value) of every scalar under `node`."""
-    if isinstance(node, LineDict):
-        for key, value in node.items():
-            if isinstance(value, (LineDict, LineList)):
-                yield from _scalars(value, (*path, key))
-                continue
-            at = node.value_position(key)
-            if at is not None:
-                yield at, (*path, key), value
-    elif isinstance(node, LineList):
-        for index, value in enumerate(node):
-            if isinstance(value, (LineDict, LineList)):
-                yield from _scalars(value, (*path, index))
-                continue
-            at = node.item_position(index)
-            if at is not None:
-                yield at, (*path, index), value
+    for step, value, at in _entries(node):
+        if isinstance(value, (LineDict, LineList)):
+            yield from _scalars(value, (*path, step))
+        elif at is not None:
+            yield at, (*path, step), value
 
 
 def _span(use: DefaultUse, start: Position, value: Any) -> Span | None:
