@@ -49,7 +49,8 @@ METHOD = (
     "that show part of a mitigation make it at most partly verified, and a check whose "
     "subject is absent (not applicable) is no evidence. A pass that rests on an upstream "
     'default rather than an explicit setting is marked "by default" and cites the '
-    "default. A threat is verified only when every mitigation the assessed parties can "
+    "default; so is one that rests on a clusterctl template's own default for a variable "
+    "given no value, naming the variable. A threat is verified only when every mitigation the assessed parties can "
     "carry is verified (or accepted with a recorded reason) and no open attack path uses "
     "a technique the threat covers; otherwise it is partly verified (some evidence, not "
     "all), violated, accepted or not assessable. The deployment carries its own "

@@ -5,7 +5,9 @@ Outcomes:
 - `appliesWhen` is false → "not applicable": the thing the check looks at is absent, so
   the result is evidence of nothing (never a pass);
 - the expression is true → a pass (evidence that the mitigation holds for that object),
-  marked "by default" with the upstream default it rests on when `byDefault.when` holds;
+  marked "by default" with the upstream default it rests on when `byDefault.when` holds,
+  or with the variable whose clusterctl template default it rests on (`Resource.defaulted`:
+  given another value in that default's place, the check no longer passes);
 - false → a Finding located at the check's field (or the document when it is absent);
 - "unknown" when a field listed in `unknownWhen` is an unresolved variable (or was set
   by a ClusterClass patch capsa cannot evaluate), when the expression reads a field that
