@@ -267,3 +267,18 @@ def test_a_given_target_namespace_holds_a_templates_namespace_less_objects(
         assert namespaces == dict.fromkeys(
             ("Cluster", "ClusterClass", "VSphereClusterTemplate"), given
         )
+
+
+def test_a_classes_own_file_moves_into_the_target_namespace_with_its_cluster(
+    tmp_path: Path,
+) -> None:
+    """clusterctl renders the ClusterClass it fetches for a Cluster into the target
+    namespace too, though its file never names `${NAMESPACE}`: the Cluster finds it."""
+    (tmp_path / "class.yaml").write_text(TARGET_NAMESPACE.replace('"${NAMESPACE}"', "null"))
+    (tmp_path / "cluster.yaml").write_text(TARGET_NAMESPACE_CLUSTER)
+    variables = {"NAMESPACE": "team-a"}
+    result = scan(ScanRequest(paths=[str(tmp_path)], variables=variables, keep_topology=True))
+    assert result.topology is not None
+    (view,) = result.topology.clusters
+    assert view.infrastructure_cluster is not None
+    assert not [e for e in result.errors if "not among the inputs" in e.message]

@@ -270,33 +270,46 @@ def test_trimming_past_the_files_budget_is_unknown_and_reported(
 @pytest.mark.parametrize(
     ("text", "variables", "expected"),
     [
-        ("namespace: ${NAMESPACE}", {"NAMESPACE": "team-a"}, "team-a"),
-        ("namespace: ${ NAMESPACE }", {"NAMESPACE": "team-a"}, "team-a"),  # legacy form
-        ("namespace: ${NAMESPACE:=lab}", {"NAMESPACE": "team-a"}, "team-a"),
+        ("namespace: ${NAMESPACE}", {"NAMESPACE": "team-a"}, ("team-a", True)),
+        ("namespace: ${ NAMESPACE }", {"NAMESPACE": "team-a"}, ("team-a", True)),  # legacy
+        ("namespace: ${NAMESPACE:=lab}", {"NAMESPACE": "team-a"}, ("team-a", True)),
         ("namespace: ${NAMESPACE}", {}, None),  # not given: stays unresolved
         ("namespace: ${NAMESPACE}", {"NAMESPACE": ""}, None),
-        ("namespace: ${NAMESPACES}", {"NAMESPACE": "team-a"}, None),  # another variable
-        ("name: ${CLUSTER_NAME}", {"NAMESPACE": "team-a"}, None),  # maybe no template
+        ("namespace: ${NAMESPACES}", {"NAMESPACE": "team-a"}, ("team-a", False)),
+        ("name: ${CLUSTER_NAME}", {"NAMESPACE": "team-a"}, ("team-a", False)),
     ],
 )
-def test_the_target_namespace_is_the_given_namespace_of_a_template_naming_it(
-    text: str, variables: dict[str, str], expected: str | None
+def test_the_target_namespace_is_the_given_namespace_and_a_template_naming_it_moves_whole(
+    text: str, variables: dict[str, str], expected: tuple[str, bool] | None
 ) -> None:
-    assert target_namespace(text, variables) == expected
+    found = target_namespace(text, variables)
+    assert (None if found is None else (found.name, found.overrides)) == expected
 
 
-def test_only_namespaced_kinds_of_a_template_move_into_its_target_namespace(
-    tmp_path: Path,
+MOVED = (
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
+    "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: b}\n---\n"
+    "apiVersion: v1\nkind: Secret\nmetadata: {name: c, namespace: kube-system}\n---\n"
+    "apiVersion: infrastructure.cluster.x-k8s.io/v1beta2\nkind: AWSClusterStaticIdentity\n"
+    "metadata: {name: d}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("reference", "secret_namespace"),
+    [
+        ("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: e, namespace: ${NAMESPACE}}\n",
+         "team-a"),  # a template naming the target: every namespaced object moves
+        ("", "kube-system"),  # any other file: only objects naming no namespace move
+    ],
+)  # fmt: skip
+def test_objects_move_into_the_target_namespace_as_clusterctl_moves_them(
+    tmp_path: Path, reference: str, secret_namespace: str
 ) -> None:
-    """clusterctl's own list of cluster-scoped kinds stays out; an object naming its
-    namespace keeps it."""
-    (tmp_path / "t.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
-        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: b}\n"
-        "---\napiVersion: v1\nkind: Secret\nmetadata: {name: c, namespace: kube-system}\n"
-        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: d, namespace: ${NAMESPACE}}\n"
-    )
+    """Cluster-scoped kinds (clusterctl's own list, and providers' like CAPA's static
+    identity) never do."""
+    (tmp_path / "t.yaml").write_text(MOVED + reference)
     read = read_manifests([str(tmp_path)], {"NAMESPACE": "team-a"}).resources
-    assert [(r.name, r.namespace) for r in read] == [
-        ("a", "team-a"), ("b", None), ("c", "kube-system"), ("d", "team-a"),
+    assert [(r.name, r.namespace) for r in read][:4] == [
+        ("a", "team-a"), ("b", None), ("c", secret_namespace), ("d", None),
     ]  # fmt: skip

@@ -21,7 +21,7 @@ from typing import Any
 from capsa.errors import Problem
 from capsa.sources import clusterctl_config, shapes
 from capsa.sources.aws import cloudformation
-from capsa.sources.clusterctl_vars import CLUSTER_SCOPED_KINDS, UNRESOLVED_RE, DefaultUse
+from capsa.sources.clusterctl_vars import UNRESOLVED_RE, DefaultUse, TargetNamespace
 from capsa.sources.defaulted import defaulted_paths
 from capsa.sources.kustomize import read_fields
 from capsa.sources.markers import fill_and_find_unknown
@@ -137,16 +137,16 @@ def _resource(
     doc: dict[Any, Any],
     origin: Origin,
     unknown: frozenset[Any],
-    target: str | None,
+    target: TargetNamespace | None,
     defaults: Sequence[DefaultUse],
 ) -> Resource:
-    """The Resource of `doc`; a namespaced object that names no namespace is in `target`
-    (clusterctl's target namespace, `clusterctl_vars.target_namespace`) when there is one."""
+    """The Resource of `doc`, in clusterctl's target namespace where it lands there
+    (`clusterctl_vars.target_namespace`)."""
     meta = doc.get("metadata")
     meta = meta if isinstance(meta, dict) else {}
     namespace = meta.get("namespace")
-    if namespace in (None, "") and target is not None and doc["kind"] not in CLUSTER_SCOPED_KINDS:
-        namespace = target
+    if target is not None:
+        namespace = target.applied(doc["kind"], namespace if isinstance(namespace, str) else None)
     name = meta.get("name") if isinstance(meta.get("name"), str) else meta.get("generateName")
     return Resource(
         api_version=doc["apiVersion"],
@@ -168,12 +168,12 @@ def to_resources(
     deferred: Mapping[str, str],
     scan_markers: bool,
     *,
-    target_namespace: str | None = None,
+    target_namespace: TargetNamespace | None = None,
     defaults: Sequence[DefaultUse] = (),
 ) -> None:
     """Add the objects of `docs` (first line, document) to `tally`, each with the origin
     `make_origin` gives its line; `scan_markers` says substitution left markers to find;
-    `target_namespace` is where clusterctl puts objects that name no namespace;
+    `target_namespace` is where clusterctl puts the file's objects;
     `defaults` where substitution took a template's own defaults."""
     file_name = os.path.basename(path)
     for line, doc in docs:

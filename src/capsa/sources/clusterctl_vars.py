@@ -763,22 +763,47 @@ CLUSTER_SCOPED_KINDS = frozenset(
         "StorageClass", "CSIDriver", "CSINode", "ValidatingWebhookConfiguration",
         "MutatingWebhookConfiguration", "CustomResourceDefinition", "PriorityClass",
         "RuntimeClass",
+        # providers' own cluster-scoped kinds: clusterctl sets a namespace on them too,
+        # and the API server drops it
+        "ExtensionConfig", "AWSClusterControllerIdentity", "AWSClusterRoleIdentity",
+        "AWSClusterStaticIdentity", "VSphereClusterIdentity", "VSphereDeploymentZone",
+        "VSphereFailureDomain", "OpenStackClusterIdentity",
     }
 )  # fmt: skip
-"""The kinds clusterctl leaves out of its target namespace (cluster-api@ae7ff04
-cmd/clusterctl/internal/util/objs.go:80-101 `IsResourceNamespaced`); every other kind
-of a template is rendered into it."""
+"""Kinds that live in no namespace: clusterctl's list (cluster-api@ae7ff04
+cmd/clusterctl/internal/util/objs.go:80-101 `IsResourceNamespaced`), and the providers'
+kinds marked `scope=Cluster` (cluster-api@ae7ff04 api/runtime/v1beta2/extensionconfig_types.go;
+cluster-api-provider-vsphere api/govmomi/v1beta2/vsphereclusteridentity_types.go,
+vspheredeploymentzone_types.go, vspherefailuredomain_types.go;
+cluster-api-provider-openstack api/v1alpha1/openstackclusteridentity_types.go; CAPA's
+identities, `capi.kinds.AWS_IDENTITY_KINDS`)."""
 
 
-def target_namespace(text: str, variables: Mapping[str, str]) -> str | None:
-    """The namespace clusterctl renders this template's objects into, when capsa can tell:
-    `NAMESPACE`'s value, if one is given and the text refers to `${NAMESPACE}` (so it is
-    a clusterctl template). `clusterctl generate cluster --target-namespace` sets that
-    variable and puts every namespaced object there (cluster-api@ae7ff04
-    cmd/clusterctl/client/repository/template.go:125-133, components.go:332-347): a
-    namespace-less ClusterClass lands beside its `${NAMESPACE}` templates and Cluster.
-    None otherwise: a file that never names the variable may not be a template at all."""
+@dataclass(frozen=True)
+class TargetNamespace:
+    """clusterctl's target namespace (`name`) for one file; `overrides` when the file is
+    a template that refers to it, whose namespaced objects all land there."""
+
+    name: str
+    overrides: bool
+
+    def applied(self, kind: str, namespace: str | None) -> str | None:
+        """The namespace an object of `kind` written with `namespace` lands in."""
+        if kind in CLUSTER_SCOPED_KINDS or not (self.overrides or not namespace):
+            return namespace
+        return self.name
+
+
+def target_namespace(text: str, variables: Mapping[str, str]) -> TargetNamespace | None:
+    """Where clusterctl renders this file's objects, when `NAMESPACE` is given, as
+    `clusterctl generate cluster --target-namespace` sets it: it puts every namespaced
+    object of what it renders there, whatever namespace the object names
+    (cluster-api@ae7ff04 cmd/clusterctl/client/repository/template.go:125-133,
+    components.go:332-347), the ClusterClasses it fetches for a Cluster included
+    (cmd/clusterctl/client/clusterclass.go). A file that refers to `${NAMESPACE}` is such
+    a template and all of it moves; in any other file (a ClusterClass of its own, a
+    manifest capsa cannot tell from a template) only objects naming no namespace do."""
     value = variables.get("NAMESPACE")
-    if not value or _TARGET_NAMESPACE_REFERENCE.search(text) is None:
+    if not value:
         return None
-    return value
+    return TargetNamespace(value, _TARGET_NAMESPACE_REFERENCE.search(text) is not None)

@@ -62,10 +62,9 @@ def _read_text(text: str, path: str, variables: Mapping[str, str], tally: Tally)
         tally.problems.append(Problem(path, None, None, "empty file: no YAML documents"))
         return
     deferred: Mapping[str, str] = {}
-    target: str | None = None
+    target = target_namespace(text, variables)
     defaults: tuple[DefaultUse, ...] = ()
     if "$" in text:
-        target = target_namespace(text, variables)
         sub = substitute(text, variables, path=path)
         tally.problems.extend(sub.problems)
         if sub.refused:  # the variables would expand it past the size cap
