@@ -58,3 +58,39 @@ def test_a_pass_on_given_values_says_nothing_of_defaults(
     """The feature gates' default is still taken in the first case, but the check does
     not decide on it."""
     assert _pass_note(tmp_path, variables) is None
+
+
+CONTROL_PLANE = """\
+apiVersion: controlplane.cluster.x-k8s.io/v1beta1
+kind: KubeadmControlPlane
+metadata: {name: cp, namespace: default}
+spec:
+  replicas: 3
+  version: v1.30.0
+  machineTemplate:
+    infrastructureRef: {apiVersion: infrastructure.cluster.x-k8s.io/v1beta2,
+      kind: AWSMachineTemplate, name: m}
+  kubeadmConfigSpec:
+    clusterConfiguration:
+      apiServer:
+        extraArgs:
+          anonymous-auth: ${ANON:=false}
+          profiling: ${PROF:=false}
+"""
+
+
+@pytest.mark.parametrize(("check", "variable"), [("CAPSA-APISRV-002", "ANON")])
+def test_a_deny_list_pass_on_a_whole_default_names_the_flag_it_reads(
+    tmp_path: Path, check: str, variable: str
+) -> None:
+    """An unresolved marker in `anonymous-auth` would still pass a check that only
+    refuses `true`; the default is the whole value of a field the check decides on
+    (`unknownWhen`), and of the map's flags only the one it reads is named."""
+    (tmp_path / "kcp.yaml").write_text(CONTROL_PLANE, encoding="utf-8")
+    checks = tuple(c for c in load_checks() if c.id == check)
+    result = scan(ScanRequest(paths=[str(tmp_path)], checks=checks))
+    (passed,) = [p for p in result.passes if p.check_id == check]
+    assert passed.by_default is not None
+    assert f"${{{variable}}}" in passed.by_default and "${PROF}" not in passed.by_default
+    given = scan(ScanRequest(paths=[str(tmp_path)], checks=checks, variables={variable: "false"}))
+    assert [p.by_default for p in given.passes if p.check_id == check] == [None]

@@ -272,12 +272,13 @@ def _unknown_matches(
 def _template_default(
     prep: _Prepared, resource: Resource, bindings: Mapping[str, Any]
 ) -> str | None:
-    """Why a pass rests on a clusterctl template's own default, or None. Each default
-    taken for a variable without a value (`Resource.defaulted`) is given another value,
-    unresolved, in its place, one at a time (its characters only, inside a longer text
-    such as `--feature-gates=A=true,B=false`); when the check then no longer passes,
-    the pass rests on that default. The person who generates the cluster may give the
-    variable another value, which this pass does not judge."""
+    """Why a pass rests on a clusterctl template's own default, or None. A default taken
+    for a variable without a value (`Resource.defaulted`) counts when it is the whole
+    value of a field the check decides on (its `unknownWhen`, where an unresolved value
+    would make it unknown), or when, given another value (unresolved) in its place,
+    alone and one at a time, the check no longer passes (its characters only, inside a
+    longer text such as `--feature-gates=A=true,B=false`). The person who generates the
+    cluster may give the variable another value, which this pass does not judge."""
     from capsa.cel import CelError
 
     document = bindings["object"]
@@ -286,7 +287,12 @@ def _template_default(
         value = _walk(document, path)
         if value is _ABSENT or isinstance(value, (dict, list)):
             continue
+        decides = _decides_on(prep, path, document)
         for span in spans:
+            whole = span[2] < 0 or (span[1] == 0 and span[2] == len(value))
+            if whole and decides:
+                names.extend(span[0])
+                continue
             changed = _copy_tree(document)
             _walk(changed, path[:-1])[path[-1]] = _other_value(value, span)
             try:
@@ -302,6 +308,22 @@ def _template_default(
         f"on the template's own default for {named}: clusterctl takes the value given when"
         f" it generates the cluster (set --var {names[0]}=... to judge that value)"
     )
+
+
+def _decides_on(prep: _Prepared, path: tuple[str | int, ...], document: Any) -> bool:
+    """Whether `path` lies on or under a field the check's `unknownWhen` names, and is
+    not a flag whose known name the check never reads (as for an unresolved value)."""
+    steps = _steps(path)
+    for pattern, wanted in zip(prep.unknown_paths, prep.unknown_steps, strict=True):
+        if len(wanted) > len(steps):
+            continue
+        if not all(w is None or w == s for w, s in zip(wanted, steps, strict=False)):
+            continue
+        item = _list_item(pattern, path)
+        name = _flag_name(document, item, path) if item is not None else None
+        if name is None or _reads_flag(prep, name):
+            return True
+    return False
 
 
 def _other_value(value: Any, span: DefaultSpan) -> str:
