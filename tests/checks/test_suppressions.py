@@ -244,8 +244,11 @@ def test_baseline_fingerprints_come_from_a_previous_json_report(tmp_path: Path) 
     ("fingerprints", "root", "matched", "noted"),
     [
         (frozenset({"a"}), "old", 0, True),  # nothing matched, another root
+        (frozenset({"a"}), "work/old", 0, True),
         (frozenset({"a"}), "old", 1, False),  # something matched: the root is right
         (frozenset({"a"}), "now", 0, False),  # the same root: the findings went away
+        (frozenset({"a"}), "../work/now", 0, False),  # the same folder named from elsewhere
+        (frozenset({"a"}), ".", 0, False),  # written from inside its root: no name to compare
         (frozenset({"a"}), None, 0, False),  # no root recorded: nothing to compare
         (frozenset(), "old", 0, False),  # an empty baseline holds nothing back
     ],
@@ -253,15 +256,24 @@ def test_baseline_fingerprints_come_from_a_previous_json_report(tmp_path: Path) 
 def test_a_baseline_from_another_root_is_noted_only_when_nothing_matched(
     fingerprints: frozenset[str], root: str | None, matched: int, noted: bool
 ) -> None:
-    note = baseline_mismatch(Baseline("b.json", fingerprints, root), matched, "now")
+    here = Path("/srv/work/now")
+    note = baseline_mismatch(Baseline("b.json", fingerprints, root), matched, here)
     assert (note is not None) == noted
     if note is not None:
-        assert note.is_note and note.path == "b.json" and "'old', not 'now'" in note.message
+        assert note.is_note and note.path == "b.json"
+        assert f"'{root}', not '{here}'" in note.message
 
 
 def test_a_scan_without_a_root_has_nothing_to_compare_a_baseline_with() -> None:
     """A live cluster or an account alone is read from no folder."""
     assert baseline_mismatch(Baseline("b.json", frozenset({"a"}), "old"), 0, None) is None
+
+
+def test_a_long_recorded_root_is_shown_cut_and_on_one_line() -> None:
+    root = "x" * 5000 + "\n::error ::fake"
+    note = baseline_mismatch(Baseline("b.json", frozenset({"a"}), root), 0, Path("/srv/now"))
+    assert note is not None
+    assert "\n" not in note.message and len(note.message) < 400 and "…" in note.message
 
 
 def test_a_baseline_schema_error_points_at_its_line(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from fnmatch import fnmatchcase
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -38,6 +38,7 @@ from capsa.display import display_path
 from capsa.errors import InputError, Problem
 from capsa.reader import MAX_FILE_BYTES
 from capsa.sources.resource import Resource
+from capsa.sources.root import shown_path
 from capsa.yamlio import LineDict, position_of
 
 API_VERSION = "capsa.dev/v1alpha1"
@@ -436,18 +437,30 @@ def load_baseline(path: str | Path) -> frozenset[str]:
     return read_baseline(path).fingerprints
 
 
-def baseline_mismatch(baseline: Baseline, matched: int, root: str | None) -> Problem | None:
-    """A note when no finding of this scan matched the baseline and the baseline names
-    another scan root (`root`, shown as the JSON output shows it): fingerprints hold
-    paths relative to the root, so a baseline written from another folder matches
-    nothing, and every finding it was meant to hold back shows as new. A scan of no
-    file (a live cluster, an account) has no root (None) to compare."""
-    if matched or not baseline.fingerprints or root is None or baseline.root in (None, root):
+ROOT_SHOWN = 120
+"""Characters of a baseline's recorded root a note shows (the file may hold any text)."""
+
+
+def baseline_mismatch(baseline: Baseline, matched: int, root: Path | None) -> Problem | None:
+    """A note when no finding of this scan matched the baseline and the baseline was
+    written for another scan root: fingerprints hold paths relative to the root, so such
+    a baseline matches nothing, and every finding it was meant to hold back shows as
+    new. The baseline records its root as it was shown, relative to the directory it
+    was written from, so only the roots' own names are compared (the same folder named
+    from two places is no mismatch). A scan of no file (a live cluster, an account) has
+    no root (None) to compare, nor does a baseline written for `.`."""
+    if matched or not baseline.fingerprints or root is None or not baseline.root:
         return None
-    written = display_path(baseline.root or "")  # text read from the file, on one line
+    written_name = PurePosixPath(baseline.root.replace("\\", "/")).name
+    if not written_name or written_name in (".", "..") or written_name == root.name:
+        return None
+    written = display_path(baseline.root)  # text read from the file, on one line
+    if len(written) > ROOT_SHOWN:
+        written = written[: ROOT_SHOWN - 1] + "…"
     message = (
         f"none of the baseline's {len(baseline.fingerprints)} findings match: it was"
-        f" written for the scan root '{written}', not '{display_path(root)}' (fingerprints"
-        " hold paths relative to the root); scan that folder, or write the baseline again"
+        f" written for the scan root '{written}', not '{display_path(shown_path(root))}'"
+        " (fingerprints hold paths relative to the root); scan that folder, or write the"
+        " baseline again"
     )
     return Problem(baseline.path, None, None, message, is_note=True)

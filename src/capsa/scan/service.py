@@ -39,7 +39,7 @@ from capsa.sources.aws.offline import offline_read
 from capsa.sources.clusterctl_vars import load_vars_file
 from capsa.sources.files import read_manifests
 from capsa.sources.resource import Resource
-from capsa.sources.root import is_file_path, relative_to_root, scan_root, shown_path
+from capsa.sources.root import is_file_path, relative_to_root, scan_root
 
 if TYPE_CHECKING:
     from capsa.live.catalog import LiveCheck
@@ -349,8 +349,7 @@ def _scan(request: ScanRequest) -> ScanResult:
     kept = [f for f in outcome.findings if f.fingerprint not in held_back]
     baselined = [f for f in outcome.findings if f.fingerprint in held_back]
     if baseline is not None:
-        here = shown_path(root) if root is not None else None
-        mismatch = baseline_mismatch(baseline, len(baselined), here)
+        mismatch = baseline_mismatch(baseline, len(baselined), root)
         problems.extend([mismatch] if mismatch is not None else [])
     shown = {f.fingerprint for f in kept}
     applied = tuple(a for a in outcome.applied if a.fingerprint in shown)
