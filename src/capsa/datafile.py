@@ -155,6 +155,11 @@ def _parse_json(path: str, text: str) -> Any:
         raise InputError([Problem(path, None, None, "not valid JSON: a number too long")]) from None
 
 
+_YAML_ONLY_BREAKS = {0x0D: " ", 0x85: " ", 0x2028: " ", 0x2029: " "}
+"""Characters YAML reads as line breaks and JSON does not (JSON counts only newlines):
+made spaces, of the same length, before a JSON text is read again for positions."""
+
+
 @dataclass
 class DataFile:
     """A parsed data file (LineDict/LineList tree) and the problems found in it so far."""
@@ -238,7 +243,7 @@ class DataFile:
         if self.json_text is None:
             return self.root
         try:
-            self._placed = _parse_one(self.json_text)
+            self._placed = _parse_one(self.json_text.translate(_YAML_ONLY_BREAKS))
         except (yaml.YAMLError, _Refused, TooDeep, RecursionError):
             self._placed = self.root
         self.json_text = None

@@ -287,3 +287,17 @@ def test_a_baseline_schema_error_points_at_its_line(tmp_path: Path) -> None:
     (problem,) = error.value.problems
     assert "findings.1.fingerprint" in problem.message
     assert problem.line == 8  # the second finding's fingerprint
+
+
+def test_a_baseline_schema_error_line_counts_newlines_only(tmp_path: Path) -> None:
+    """YAML, which reads the text again for the line, also breaks lines at U+2028,
+    U+0085 and a lone CR; JSON does not."""
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(
+        '{"schema":"capsa/v1",\r"root":"a\u2028b\u0085c",\n"findings":[\n{"fingerprint":5}]}',
+        encoding="utf-8",
+        newline="",
+    )
+    with pytest.raises(InputError) as error:
+        load_baseline(wrong)
+    assert [p.line for p in error.value.problems] == [3]
