@@ -198,3 +198,9 @@ def test_a_configuration_too_deep_to_read_is_unknown_not_passed(tmp_path: Path) 
 
 def test_a_deep_text_that_never_names_the_flag_is_no_configuration() -> None:
     assert insecure_flag(_nested(250, "value: 1")) is None
+
+
+def test_a_deep_text_naming_the_flag_only_in_a_comment_is_no_configuration() -> None:
+    """Only the flag written as a key makes an unreadable text undecided."""
+    assert insecure_flag("# insecureFlag: true\n" + _nested(250, "value: 1")) is None
+    assert insecure_flag("note: insecure-flag = 1\n" + _nested(250, "value: 1")) is None

@@ -63,7 +63,11 @@ class InsecureFlag:
 
 _REFUSED = object()
 """`_yaml`'s answer for a text that composes as YAML but that capsa will not build."""
-_NAMES_THE_FLAG = re.compile(r"insecure-?flag", re.IGNORECASE)
+_NAMES_THE_FLAG = re.compile(
+    r"""^[ \t]*(?:-[ \t]+)?["']?insecure-?flag["']?[ \t]*[:=]""", re.IGNORECASE | re.MULTILINE
+)
+"""The flag written as a key (YAML `insecureFlag:`, INI `insecure-flag =`), not in a
+comment or a value."""
 
 
 def insecure_flag(text: str) -> InsecureFlag | None:
