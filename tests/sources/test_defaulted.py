@@ -71,3 +71,28 @@ def test_objects_read_from_a_template_carry_their_defaulted_fields(tmp_path: Pat
     assert second.defaulted == {}
     given = read_manifests([str(tmp_path)], {"SIZE": "1", "MODE": "closed"}).resources
     assert given[0].defaulted == {}
+
+
+STYLES = """\
+folded: >-
+  --ttl=${A:=15m}
+  --other
+plain: --x=1
+  --ttl=${B:=15m}
+escaped: "say \\"hi\\" --ttl=${C:=15m}"
+single: 'it''s --ttl=${D:=15m}'
+replicas: "3"
+# ${E:=3}
+after: "false"  # ${F:=false}
+"""
+
+
+def test_folded_wrapped_and_escaped_texts_hold_their_defaults() -> None:
+    """Found by their only occurrence where the text's lines or escapes do not map onto
+    the value; a default in a comment after a value is never tied to it."""
+    result = substitute(STYLES, {})
+    paths = defaulted_paths(load_one_with_lines(result.text), result.defaults)
+    doc = load_one_with_lines(result.text)
+    assert set(paths) == {("folded",), ("plain",), ("escaped",), ("single",)}
+    for path, ((_, start, length),) in paths.items():
+        assert doc[path[0]][start : start + length] == "15m"

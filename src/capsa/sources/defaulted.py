@@ -41,6 +41,13 @@ def _scalars(node: Any, path: FieldPath) -> Iterator[tuple[Position, FieldPath, 
             yield at, (*path, step), value
 
 
+ESCAPE_SLACK = 8
+"""How far, in characters, escapes and an opening quote may move a default's place in a
+one-line quoted text away from its place in the parsed value (`\\"` is two characters
+written, one read). A default farther from its only occurrence in the value is taken to
+stand after it (in a comment)."""
+
+
 def _span(use: DefaultUse, start: Position, value: Any) -> Span | None:
     """Where `use` stands in a scalar whose value starts at `start`, or None when the
     scalar does not hold it (a comment after it, the next key of a flow mapping)."""
@@ -49,21 +56,37 @@ def _span(use: DefaultUse, start: Position, value: Any) -> Span | None:
         return (variables, 0, -1) if (start[0], start[1]) == (line, column) else None
     if not use.value:
         return None
-    if "\n" not in value:
-        if start[0] != line:
-            return None
+    size = len(use.value)
+    if start[0] == line:
         offset = column - start[1]
         for at in (offset, offset - 1):  # a plain value, or one after its opening quote
-            if at >= 0 and value[at : at + len(use.value)] == use.value:
-                return variables, at, len(use.value)
+            if at >= 0 and value[at : at + size] == use.value:
+                return variables, at, size
+        only = _only_occurrence(value, use.value)  # escapes written before it
+        if only is not None and 0 <= offset - only <= ESCAPE_SLACK:
+            return variables, only, size
         return None
-    # a block scalar: its text starts on the line after the indicator
-    lines = value.split("\n")
-    index = line - start[0] - 1
-    if not 0 <= index < len(lines) or use.value not in lines[index]:
+    if "\n" in value:  # a literal block: its text starts on the line after the indicator
+        lines = value.split("\n")
+        index = line - start[0] - 1
+        if 0 <= index < len(lines) and use.value in lines[index]:
+            before = sum(len(text) + 1 for text in lines[:index])
+            return variables, before + lines[index].find(use.value), size
+    # a text folded or wrapped over lines (its lines do not map onto the value's) joins
+    # them with a space or keeps a line break: a value with fewer ends on an earlier line,
+    # and the default stands after it (a comment)
+    if value.count(" ") + value.count("\n") < line - start[0]:
         return None
-    before = sum(len(text) + 1 for text in lines[:index])
-    return variables, before + lines[index].find(use.value), len(use.value)
+    only = _only_occurrence(value, use.value)
+    return None if only is None else (variables, only, size)
+
+
+def _only_occurrence(value: str, wanted: str) -> int | None:
+    """Where `wanted` stands in `value` when it stands there exactly once."""
+    first = value.find(wanted)
+    if first < 0 or value.find(wanted, first + 1) >= 0:
+        return None
+    return first
 
 
 def defaulted_paths(body: Any, uses: Sequence[DefaultUse]) -> dict[FieldPath, tuple[Span, ...]]:
