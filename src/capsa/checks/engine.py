@@ -150,12 +150,15 @@ def _best_path(
 
 
 def _patched_origin(
-    resource: Resource, path: tuple[str | int, ...] | None, reads: Sequence[FieldPath]
+    resource: Resource, path: tuple[str | int, ...] | None, reads: Sequence[FieldPath], check: Check
 ) -> tuple[str, int] | None:
     """Where the value at `path` (or the nearest enclosing field a ClusterClass patch set
     or created) was written, when a patch wrote a field the check reads (`reads`, its
     unknownWhen paths): a patch that only created the enclosing map for something else
-    is not what the finding is about."""
+    is not what the finding is about. When `path` is a flag map (`extraArgs`) no patch
+    wrote whole, but patches wrote flags in it that the check reads, the one place they
+    were all written is where it points (an item a patch added to a list the check
+    reads, say a file, is not: the finding may be about what the list lacks)."""
     origins = resource.field_origins
     if not origins or path is None:
         return None
@@ -167,7 +170,17 @@ def _patched_origin(
         if any(_covers(pattern, wrote) for pattern in reads):
             return where, line
         return None
-    return None
+    if not path or path[-1] not in _FLAG_MAPS:
+        return None
+    below = {
+        (where, line)
+        for key, (where, line, wrote) in origins.items()
+        if len(key) > len(path)
+        and key[: len(path)] == path
+        and any(_covers(pattern, wrote) for pattern in reads)
+        and _names_flag(check, str(key[len(path)]))
+    }
+    return below.pop() if len(below) == 1 else None
 
 
 def _covers(pattern: FieldPath, path: tuple[str | int, ...]) -> bool:
@@ -209,7 +222,7 @@ def field_location(
         return resource.origin.path, resource.origin.line
     best = _best_path(resource, check.field_paths if field_paths is None else field_paths)
     reads = check.unknown_paths if unknown_paths is None else unknown_paths
-    patched = _patched_origin(resource, best, reads)
+    patched = _patched_origin(resource, best, reads, check)
     if patched is not None:
         return patched
     position = field_position_of(resource.body, best) if best else None
@@ -668,9 +681,13 @@ def _reads_flag(prepared: _Prepared, name: str | None) -> bool:
     the flag's name is not known."""
     if name is None:
         return False
-    check = prepared.check
+    return not name or _names_flag(prepared.check, name)
+
+
+def _names_flag(check: Check, name: str) -> bool:
+    """Whether the check's CEL names the flag `name`."""
     texts = [check.expression, check.applies_when or "", *(v.expression for v in check.variables)]
-    return not name or any(name in text for text in texts)
+    return any(name in text for text in texts)
 
 
 def _fails_without(
