@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 from capsa.capi.kinds import ObjectRef
+from capsa.display import shown
 from capsa.sources.clusterctl_vars import looks_unresolved
 from capsa.sources.resource import Resource
 
@@ -68,8 +69,9 @@ class ResourceIndex:
 
     def carried_by(self, carrier: Resource) -> list[Resource]:
         """Objects the sources already parsed out of a ConfigMap/Secret payload (their
-        origin names the carrier as `<Kind>/<namespace>/<name>:<key>`)."""
-        label = f"{carrier.kind}/{carrier.namespace or ''}/{carrier.name}"
+        origin names the carrier as `<Kind>/<namespace>/<name>:<key>`, shown: an
+        unresolved variable reads `${VAR}` there, so the label is shown the same way)."""
+        label = shown(f"{carrier.kind}/{carrier.namespace or ''}/{carrier.name}")
         # Same-named carriers in other files (copies of a template) carry their own objects.
         return list(self._by_carrier.get((label, carrier.origin.path), ()))
 
