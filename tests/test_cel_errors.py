@@ -29,3 +29,10 @@ def test_other_errors_are_passed_on_as_they_are() -> None:
     with pytest.raises(CelError, match="Key not found in map"):
         program.evaluate({"object": {"spec": {}}})
     assert explained("INVALID_ARGUMENT: something else") == "INVALID_ARGUMENT: something else"
+
+
+def test_the_quoted_number_hint_is_given_only_where_it_can_be_the_cause() -> None:
+    assert "written in quotes" in explained("No matching overloads found : _>_(string, int64)")
+    other = explained("No matching overloads found : _>_(map(string, dyn), list(int64))")
+    assert other.startswith("'>' cannot be applied on map(string, dyn) and list(int64)")
+    assert "written in quotes" not in other

@@ -154,10 +154,26 @@ def explained(error: str) -> str:
     if found is None:
         return error
     operator = _OPERATORS.get(found.group(1), found.group(1))
-    types = [_TYPES.get(t.strip(), t.strip()) for t in (found.group(2) or "").split(",") if t]
+    types = [_TYPES.get(t.strip(), t.strip()) for t in _top_level(found.group(2) or "")]
     met = f" on {' and '.join(types)}" if types else ""
+    quoted = "string" in types and bool({"int", "uint", "double", "bool"} & set(types))
+    cause = ", such as a number or boolean written in quotes" if quoted or not types else ""
     return (
         f"'{operator}' cannot be applied{met} (no matching overload): a field holds another"
-        " type than the expression expects, such as a number or boolean written in quotes;"
-        " convert it (int(), double(), string()) or test its type before comparing"
+        f" type than the expression expects{cause}; convert it (int(), double(), string())"
+        " or test its type before using it"
     )
+
+
+def _top_level(types: str) -> list[str]:
+    """The comma-separated types of an overload list, a type's own parameters
+    (`map(string, dyn)`) kept whole."""
+    out: list[str] = []
+    depth, start = 0, 0
+    for at, char in enumerate(types):
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth == 0:
+            out.append(types[start:at].strip())
+            start = at + 1
+    out.append(types[start:].strip())
+    return [t for t in out if t]
