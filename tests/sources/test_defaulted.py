@@ -96,3 +96,13 @@ def test_folded_wrapped_and_escaped_texts_hold_their_defaults() -> None:
     assert set(paths) == {("folded",), ("plain",), ("escaped",), ("single",)}
     for path, ((_, start, length),) in paths.items():
         assert doc[path[0]][start : start + length] == "15m"
+
+
+def test_a_default_an_alias_repeats_is_held_in_both_places() -> None:
+    text = "spec:\n  first: &args\n    - --ttl=${TTL:=15m}\n  second: *args\n"
+    result = substitute(text, {})
+    paths = defaulted_paths(load_one_with_lines(result.text), result.defaults)
+    assert paths == {
+        ("spec", "first", 0): ((("TTL",), 6, 3),),
+        ("spec", "second", 0): ((("TTL",), 6, 3),),
+    }

@@ -13,7 +13,7 @@ comment, a key) is left out: it names no field a check reads.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -90,18 +90,20 @@ def _only_occurrence(value: str, wanted: str) -> int | None:
 
 
 def defaulted_paths(body: Any, uses: Sequence[DefaultUse]) -> dict[FieldPath, tuple[Span, ...]]:
-    """The path of each field of `body` a default stands in, with where it stands."""
+    """The path of each field of `body` a default stands in, with where it stands. A
+    value an alias repeats is one text in two places: each place holds the default."""
     if not uses:
         return {}
     found = sorted(_scalars(body, ()), key=lambda entry: entry[0])
     starts = [at for at, _, _ in found]
     paths: dict[FieldPath, tuple[Span, ...]] = {}
     for use in uses:
-        index = bisect_right(starts, (use.line, use.column)) - 1
-        if index < 0:
+        last = bisect_right(starts, (use.line, use.column)) - 1
+        if last < 0:
             continue
-        start, path, value = found[index]
-        span = _span(use, start, value)
-        if span is not None:
-            paths[path] = (*paths.get(path, ()), span)
+        first = bisect_left(starts, starts[last])
+        for start, path, value in found[first : last + 1]:
+            span = _span(use, start, value)
+            if span is not None:
+                paths[path] = (*paths.get(path, ()), span)
     return paths
