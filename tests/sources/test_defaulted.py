@@ -77,6 +77,9 @@ STYLES = """\
 folded: >-
   --ttl=${A:=15m}
   --other
+folded_later: >-
+  --foo=1
+  --ttl=${G:=15m}
 plain: --x=1
   --ttl=${B:=15m}
 escaped: "say \\"hi\\" --ttl=${C:=15m}"
@@ -91,9 +94,10 @@ def test_folded_wrapped_and_escaped_texts_hold_their_defaults() -> None:
     """Found by their only occurrence where the text's lines or escapes do not map onto
     the value; a default in a comment after a value is never tied to it."""
     result = substitute(STYLES, {})
-    paths = defaulted_paths(load_one_with_lines(result.text), result.defaults)
+    lines = result.text.splitlines()
+    paths = defaulted_paths(load_one_with_lines(result.text), result.defaults, lines)
     doc = load_one_with_lines(result.text)
-    assert set(paths) == {("folded",), ("plain",), ("escaped",), ("single",)}
+    assert set(paths) == {("folded",), ("folded_later",), ("plain",), ("escaped",), ("single",)}
     for path, ((_, start, length),) in paths.items():
         assert doc[path[0]][start : start + length] == "15m"
 

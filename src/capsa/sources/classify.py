@@ -139,6 +139,7 @@ def _resource(
     unknown: frozenset[Any],
     target: TargetNamespace | None,
     defaults: Sequence[DefaultUse],
+    source: Sequence[str],
 ) -> Resource:
     """The Resource of `doc`, in clusterctl's target namespace where it lands there
     (`clusterctl_vars.target_namespace`)."""
@@ -156,7 +157,7 @@ def _resource(
         body=doc,
         origin=origin,
         unknown_paths=unknown,
-        defaulted=defaulted_paths(doc, defaults) if defaults else {},
+        defaulted=defaulted_paths(doc, defaults, source) if defaults else {},
     )
 
 
@@ -170,15 +171,20 @@ def to_resources(
     *,
     target_namespace: TargetNamespace | None = None,
     defaults: Sequence[DefaultUse] = (),
+    source: str = "",
 ) -> None:
     """Add the objects of `docs` (first line, document) to `tally`, each with the origin
     `make_origin` gives its line; `scan_markers` says substitution left markers to find;
     `target_namespace` is where clusterctl puts the file's objects;
-    `defaults` where substitution took a template's own defaults."""
+    `defaults` where substitution took a template's own defaults in `source`, the text
+    the documents were read from."""
     file_name = os.path.basename(path)
+    lines = source.splitlines() if defaults else []
     for line, doc in docs:
         tally.documents += 1
         for obj_line, obj in _objects(doc, line, path, file_name, tally):
             unknown = fill_and_find_unknown(obj, deferred) if scan_markers else frozenset()
             origin = make_origin(obj_line)
-            tally.resources.append(_resource(obj, origin, unknown, target_namespace, defaults))
+            tally.resources.append(
+                _resource(obj, origin, unknown, target_namespace, defaults, lines)
+            )

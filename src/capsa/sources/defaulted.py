@@ -48,7 +48,15 @@ written, one read). A default farther from its only occurrence in the value is t
 stand after it (in a comment)."""
 
 
-def _span(use: DefaultUse, start: Position, value: Any) -> Span | None:
+def _is_block(source: Sequence[str], start: Position) -> bool:
+    """Whether the value starting at `start` is a block scalar (`|` or `>`): its text
+    starts on the line after, so it reaches a line further than its content."""
+    line, column = start
+    text = source[line - 1] if 0 < line <= len(source) else ""
+    return text[column - 1 : column] in ("|", ">")
+
+
+def _span(use: DefaultUse, start: Position, value: Any, block: bool = False) -> Span | None:
     """Where `use` stands in a scalar whose value starts at `start`, or None when the
     scalar does not hold it (a comment after it, the next key of a flow mapping)."""
     variables, line, column = use.variables, use.line, use.column
@@ -75,7 +83,7 @@ def _span(use: DefaultUse, start: Position, value: Any) -> Span | None:
     # a text folded or wrapped over lines (its lines do not map onto the value's) joins
     # them with a space or keeps a line break: a value with fewer ends on an earlier line,
     # and the default stands after it (a comment)
-    if value.count(" ") + value.count("\n") < line - start[0]:
+    if value.count(" ") + value.count("\n") < line - start[0] - block:
         return None
     only = _only_occurrence(value, use.value)
     return None if only is None else (variables, only, size)
@@ -89,8 +97,11 @@ def _only_occurrence(value: str, wanted: str) -> int | None:
     return first
 
 
-def defaulted_paths(body: Any, uses: Sequence[DefaultUse]) -> dict[FieldPath, tuple[Span, ...]]:
-    """The path of each field of `body` a default stands in, with where it stands. A
+def defaulted_paths(
+    body: Any, uses: Sequence[DefaultUse], source: Sequence[str] = ()
+) -> dict[FieldPath, tuple[Span, ...]]:
+    """The path of each field of `body` a default stands in, with where it stands
+    (`source`: the lines of the text read, which tell a block scalar by its indicator). A
     value an alias repeats is one text in two places: each place holds the default."""
     if not uses:
         return {}
@@ -103,7 +114,7 @@ def defaulted_paths(body: Any, uses: Sequence[DefaultUse]) -> dict[FieldPath, tu
             continue
         first = bisect_left(starts, starts[last])
         for start, path, value in found[first : last + 1]:
-            span = _span(use, start, value)
+            span = _span(use, start, value, _is_block(source, start))
             if span is not None:
                 paths[path] = (*paths.get(path, ()), span)
     return paths

@@ -81,6 +81,7 @@ def _read_text(text: str, path: str, variables: Mapping[str, str], tally: Tally)
         may_hold_markers(text),
         target_namespace=target,
         defaults=defaults,
+        source=text,
     )
 
 
