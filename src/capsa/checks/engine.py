@@ -326,14 +326,11 @@ def _template_default(
 def _decides_on(prep: _Prepared, path: tuple[str | int, ...], document: Any) -> bool:
     """Whether `path` lies on or under a field the check's `unknownWhen` names, and is
     not a flag whose known name the check never reads (as for an unresolved value)."""
-    steps = _steps(path)
-    for pattern, wanted in zip(prep.unknown_paths, prep.unknown_steps, strict=True):
-        if len(wanted) > len(steps):
-            continue
-        if not all(w is None or w == s for w, s in zip(wanted, steps, strict=False)):
-            continue
-        item = _list_item(pattern, path)
-        name = _flag_name(document, item, path) if item is not None else None
+    for pattern, have in _unknown_matches(prep, [(path, _steps(path))]):
+        if len(pattern) > len(have):
+            continue  # a field under the default's scalar: none
+        item = _list_item(pattern, have)
+        name = _flag_name(document, item, have) if item is not None else None
         if name is None or _reads_flag(prep, name):
             return True
     return False
