@@ -110,3 +110,15 @@ def test_a_default_an_alias_repeats_is_held_in_both_places() -> None:
         ("spec", "first", 0): ((("TTL",), 6, 3),),
         ("spec", "second", 0): ((("TTL",), 6, 3),),
     }
+
+
+def test_a_default_is_tied_only_within_its_own_document(tmp_path: Path) -> None:
+    """The document before it may end with a text holding the same characters."""
+    (tmp_path / "t.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata:\n"
+        "  script: |\n    sleep 15m and then some\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\ndata: {ttl: '${TTL:=15m}'}\n"
+    )
+    first, second = read_manifests([str(tmp_path)]).resources
+    assert first.defaulted == {}
+    assert second.defaulted == {("data", "ttl"): ((("TTL",), 0, 3),)}

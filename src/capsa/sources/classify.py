@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import os
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -180,11 +181,17 @@ def to_resources(
     the documents were read from."""
     file_name = os.path.basename(path)
     lines = source.splitlines() if defaults else []
-    for line, doc in docs:
+    default_lines = [use.line for use in defaults]  # in text order
+    for index, (line, doc) in enumerate(docs):
         tally.documents += 1
+        # a document's defaults lie between its first line and the next document's
+        end = docs[index + 1][0] if index + 1 < len(docs) else None
+        own = defaults[
+            bisect_left(default_lines, line) : (
+                len(defaults) if end is None else bisect_left(default_lines, end)
+            )
+        ]
         for obj_line, obj in _objects(doc, line, path, file_name, tally):
             unknown = fill_and_find_unknown(obj, deferred) if scan_markers else frozenset()
             origin = make_origin(obj_line)
-            tally.resources.append(
-                _resource(obj, origin, unknown, target_namespace, defaults, lines)
-            )
+            tally.resources.append(_resource(obj, origin, unknown, target_namespace, own, lines))
