@@ -204,3 +204,15 @@ def test_a_deep_text_naming_the_flag_only_in_a_comment_is_no_configuration() -> 
     """Only the flag written as a key makes an unreadable text undecided."""
     assert insecure_flag("# insecureFlag: true\n" + _nested(250, "value: 1")) is None
     assert insecure_flag("note: insecure-flag = 1\n" + _nested(250, "value: 1")) is None
+
+
+@pytest.mark.parametrize("value", ["!!int abc", "!!timestamp 2024-02-30", "!!float x"])
+def test_a_flag_beside_a_value_its_tag_cannot_hold_is_unknown_not_an_error(
+    tmp_path: Path, value: str
+) -> None:
+    """Building such a value raised out of the parser and stopped the scan."""
+    conf = f"global:\n  insecureFlag: true\n  thumbprint: {value}\n"
+    assert insecure_flag(conf) == InsecureFlag(False, unreadable=True)
+    (tmp_path / "s.yaml").write_text(_secret("csi", conf))
+    got = _outcomes(tmp_path)
+    assert got["fires"] == [] and got["passes"] == [] and len(got["unknown"]) == 1

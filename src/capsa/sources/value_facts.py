@@ -50,8 +50,9 @@ def with_value_facts(resource: Resource) -> Resource:
         facts.append(ValueFact(VSPHERE_INSECURE_FLAG, key, flag.insecure))
         if flag.unreadable:
             unknown[(VSPHERE_INSECURE_FLAG, key)] = (
-                f"the vSphere configuration under {key!r} nests too deeply, or its aliases"
-                " expand too far, to be read: check its insecure flag by hand"
+                f"the vSphere configuration under {key!r} cannot be read (it nests too"
+                " deeply, its aliases expand too far, or a value does not fit its tag):"
+                " check its insecure flag by hand"
             )
         elif flag.waits_for and not flag.insecure:
             names = ", ".join("${" + n + "}" for n in flag.waits_for)

@@ -29,9 +29,7 @@ from typing import Any
 import yaml
 
 from capsa.sources.clusterctl_vars import UNRESOLVED_RE
-from capsa.yamlio import may_have_aliases, refusal
-
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from capsa.yamlio import LineLoader, may_have_aliases, refusal
 
 MAX_CONFIG_BYTES = 1024 * 1024
 """A vSphere configuration is a few hundred bytes; anything far larger is not one."""
@@ -54,7 +52,8 @@ class InsecureFlag:
     section or a vCenter turns it off; `waits_for` the clusterctl variables an
     unresolved flag holds (then `insecure` is False unless a literal true decides);
     `unreadable` when the text names the flag but capsa refuses to build it as YAML
-    (nested too deeply, aliases expanding too far): undecided, never a pass."""
+    (nested too deeply, aliases expanding too far, a value its tag cannot hold):
+    undecided, never a pass."""
 
     insecure: bool
     waits_for: tuple[str, ...] = ()
@@ -84,21 +83,26 @@ def insecure_flag(text: str) -> InsecureFlag | None:
 
 def _yaml(text: str) -> Any:
     """The YAML document `text` holds, None (not YAML, several documents), or `_REFUSED`
-    (a shape capsa refuses to build)."""
+    (a shape capsa refuses to build, or a value its tag cannot hold: `!!int x`). One
+    loader composes the text, the guards judge the nodes, and the same nodes are built."""
     # libyaml composes without Python recursion (and refuses nesting past its own
     # limit); the guards then refuse deep nesting before anything is built
+    loader = LineLoader(text)
     try:
-        node = yaml.compose(text, Loader=_Loader)
-    except (yaml.YAMLError, RecursionError):
-        return None
-    if node is None:
-        return None
-    if refusal(node, may_have_aliases(text)) is not None:
-        return _REFUSED
-    try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
-    except (yaml.YAMLError, RecursionError):
-        return _REFUSED
+        try:
+            node = loader.get_single_node()
+        except (yaml.YAMLError, RecursionError):
+            return None
+        if node is None:
+            return None
+        if refusal(node, may_have_aliases(text)) is not None:
+            return _REFUSED
+        try:
+            return loader.construct_document(node)
+        except (yaml.YAMLError, RecursionError):  # LineLoader: a value not built is one
+            return _REFUSED
+    finally:
+        loader.dispose()
 
 
 def _from_yaml(doc: Mapping[Any, Any]) -> InsecureFlag | None:
