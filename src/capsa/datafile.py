@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
@@ -170,7 +171,6 @@ class DataFile:
     # a JSON file's text: JSON is read as plain containers, and read again as YAML (whose
     # syntax holds JSON's) for positions only when a problem first needs a line
     json_text: str | None = field(default=None, repr=False)
-    _placed: Any = field(default=None, init=False, repr=False)
 
     # --- reading ------------------------------------------------------------------------
 
@@ -231,23 +231,21 @@ class DataFile:
     def position(self, loc: Loc, *, key: bool = False) -> tuple[int | None, int | None]:
         """Line and column of the value at `loc` (of its key with `key`), or of the
         nearest enclosing object that exists."""
-        tree = self._positioned()
+        tree = self._positioned
         found = key_position_of(tree, loc) if key else position_of(tree, loc)
         return found if found is not None else (None, None)
 
+    @cached_property
     def _positioned(self) -> Any:
         """The tree positions are read from: the root, or a JSON file's text read as YAML
         (once; the root, with no positions, when the YAML reader refuses the text)."""
-        if self._placed is not None:
-            return self._placed
         if self.json_text is None:
             return self.root
         try:
-            self._placed = _parse_one(self.json_text.translate(_YAML_ONLY_BREAKS))
+            placed = _parse_one(self.json_text.translate(_YAML_ONLY_BREAKS))
         except (yaml.YAMLError, _Refused, TooDeep, RecursionError):
-            self._placed = self.root
-        self.json_text = None
-        return self._placed if self._placed is not None else self.root
+            return self.root
+        return self.root if placed is None else placed
 
     def report(self, loc: Loc, message: str, *, key: bool = False) -> None:
         """Record a problem at `loc`."""
