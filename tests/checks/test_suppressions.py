@@ -17,10 +17,10 @@ from capsa.checks.suppressions import (
     baseline_mismatch,
     collect_inline,
     inline_key,
-    load_baseline,
     load_suppressions,
     parse_annotation,
     parse_suppressions,
+    read_baseline,
 )
 from capsa.errors import InputError
 from capsa.sources.resource import Origin, Resource
@@ -226,18 +226,18 @@ def test_an_annotation_hides_nothing_on_a_copy_of_its_object_in_another_file() -
 def test_baseline_fingerprints_come_from_a_previous_json_report(tmp_path: Path) -> None:
     good = tmp_path / "baseline.json"
     good.write_text(json.dumps({"schema": "capsa/v1", "findings": [{"fingerprint": "abc"}]}))
-    assert load_baseline(good) == frozenset({"abc"})
+    assert read_baseline(good).fingerprints == frozenset({"abc"})
 
     broken = tmp_path / "broken.json"
     broken.write_text('{\n  "schema": "capsa/v1",\n  oops\n}')
     with pytest.raises(InputError) as error:
-        load_baseline(broken)
+        read_baseline(broken)
     assert error.value.problems[0].line == 3
 
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"version": "2.1.0"}))
     with pytest.raises(InputError, match="capsa/v1"):
-        load_baseline(other)
+        read_baseline(other)
 
 
 @pytest.mark.parametrize(
@@ -283,7 +283,7 @@ def test_a_baseline_schema_error_points_at_its_line(tmp_path: Path) -> None:
     findings = [{"fingerprint": "abc"}, {"fingerprint": ""}, {"fingerprint": "\\/x"}]
     wrong.write_text(json.dumps({"schema": "capsa/v1", "findings": findings}, indent=2))
     with pytest.raises(InputError) as error:
-        load_baseline(wrong)
+        read_baseline(wrong)
     (problem,) = error.value.problems
     assert "findings.1.fingerprint" in problem.message
     assert problem.line == 8  # the second finding's fingerprint
@@ -299,5 +299,5 @@ def test_a_baseline_schema_error_line_counts_newlines_only(tmp_path: Path) -> No
         newline="",
     )
     with pytest.raises(InputError) as error:
-        load_baseline(wrong)
+        read_baseline(wrong)
     assert [p.line for p in error.value.problems] == [3]

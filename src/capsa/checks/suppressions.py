@@ -432,11 +432,6 @@ def read_baseline(path: str | Path) -> Baseline:
     return Baseline(file.path, fingerprints, baseline.root)
 
 
-def load_baseline(path: str | Path) -> frozenset[str]:
-    """The fingerprints of a previous `capsa scan --format json` output."""
-    return read_baseline(path).fingerprints
-
-
 ROOT_SHOWN = 120
 """Characters of a baseline's recorded root a note shows (the file may hold any text)."""
 
