@@ -42,7 +42,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from capsa.capi.kinds import AWS_IDENTITY_KINDS
 from capsa.datafile import DataFile
 from capsa.display import MARKER_SUFFIX as MARKER_SUFFIX  # the marker is defined beside
 from capsa.display import UNRESOLVED_PREFIX as UNRESOLVED_PREFIX  # `shown`, which turns
@@ -766,8 +765,9 @@ CLUSTER_SCOPED_KINDS = frozenset(
         "RuntimeClass",
         # providers' own cluster-scoped kinds: clusterctl sets a namespace on them too,
         # and the API server drops it
-        "ExtensionConfig", *AWS_IDENTITY_KINDS, "VSphereClusterIdentity",
-        "VSphereDeploymentZone", "VSphereFailureDomain", "OpenStackClusterIdentity",
+        "ExtensionConfig", "AWSClusterControllerIdentity", "AWSClusterRoleIdentity",
+        "AWSClusterStaticIdentity", "VSphereClusterIdentity", "VSphereDeploymentZone",
+        "VSphereFailureDomain", "OpenStackClusterIdentity",
     }
 )  # fmt: skip
 """Kinds that live in no namespace: clusterctl's list (cluster-api@ae7ff04
