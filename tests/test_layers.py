@@ -48,6 +48,7 @@ FOUNDATIONS = frozenset(
         "terminal",
         "cel",
         "cel_k8s",
+        "cel_calls",
         "cel_lex",
         "cel_regex",
         "kube",

@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from capsa.cel_calls import release, returned
+
 
 class CelError(Exception):
     """An expression that does not compile, or that fails while evaluating."""
@@ -57,7 +59,7 @@ class CelEnvironment:
                 return_type=_cel_type(cel, fn.returns),
                 parameters=[_cel_type(cel, p) for p in fn.parameters],
                 is_member=fn.member,
-                impl=fn.impl,
+                impl=returned(fn.impl),
             )
             decls.append(cel.FunctionDecl(fn.name, [overload]))
         self._env = cel.NewEnv(
@@ -117,15 +119,18 @@ class CompiledExpression:
         """Evaluate against the bindings, or against an `activation` of the environment
         that compiled this expression (the same bindings, converted once)."""
         try:
-            if activation is not None:
-                value = self._program.eval(activation=activation)
-            else:
-                value = self._program.eval(data=dict(bindings))
-        except Exception as exc:
-            raise CelError(self._said(str(exc).strip())) from None
-        if value.type() == self._cel.Type.ERROR:
-            raise CelError(self._said(str(value.value())))
-        return value.plain_value()
+            try:
+                if activation is not None:
+                    value = self._program.eval(activation=activation)
+                else:
+                    value = self._program.eval(data=dict(bindings))
+            except Exception as exc:
+                raise CelError(self._said(str(exc).strip())) from None
+            if value.type() == self._cel.Type.ERROR:
+                raise CelError(self._said(str(value.value())))
+            return value.plain_value()
+        finally:
+            release()
 
     def _said(self, error: str) -> str:
         """The error as the source, not its rewritten form, would have said it, and in
