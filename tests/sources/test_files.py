@@ -67,6 +67,25 @@ def test_symlink_loop_and_duplicate_paths_are_read_once(tmp_path: Path) -> None:
     assert result.problems == []
 
 
+def test_symlinks_leading_out_of_the_walked_directory_are_not_followed(tmp_path: Path) -> None:
+    """A repository under review may hold links to files elsewhere on the machine (a CI
+    runner's credentials): walking a directory, capsa leaves them with a note. Named on
+    the command line, the same place is read."""
+    outside = tmp_path / "outside"
+    write(outside / "o.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: out\n")
+    tree = tmp_path / "tree"
+    write(tree / "in" / "m.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: n\n")
+    os.symlink(outside / "o.yaml", tree / "link.yaml")
+    os.symlink(outside, tree / "linked")
+    os.symlink(tree / "in", tree / "inner")  # inside the tree: followed, read once
+    result = read_manifests([str(tree)])
+    assert [r.name for r in result.resources] == ["n"]
+    assert sorted(Path(p.path).name for p in result.problems) == ["link.yaml", "linked"]
+    assert all(p.is_note and "not followed" in p.message for p in result.problems)
+    named = read_manifests([str(tree / "link.yaml")])
+    assert [r.name for r in named.resources] == ["out"] and named.problems == []
+
+
 def test_stdin_is_read_for_dash() -> None:
     result = read_manifests(["-"], stdin=io.StringIO(TWO_DOCS))
     assert [r.kind for r in result.resources] == ["Cluster", "AWSMachineTemplate"]

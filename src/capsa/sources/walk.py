@@ -2,8 +2,11 @@
 
 Directories are walked recursively in name order for `*.yaml`/`*.yml`, following
 symlinks but never entering the same directory twice; hidden directories (`.git`,
-`.github`) are not entered. Paths named explicitly are read whatever their extension;
-`-` stands for standard input. A file reached twice is read once.
+`.github`) are not entered. A symlink that leads out of the directory being walked is
+not followed (a note says so): a repository under review could otherwise have capsa
+read files elsewhere on the machine (a CI runner's credentials). Paths named explicitly
+are read whatever their extension and wherever they lead; `-` stands for standard
+input. A file reached twice is read once.
 """
 
 from __future__ import annotations
@@ -19,9 +22,17 @@ from capsa.errors import Problem
 _YAML_SUFFIXES = (".yaml", ".yml")
 
 
+def _inside(entry: os.DirEntry[str], root: str) -> bool:
+    """Whether `entry` (a symlink) leads to a place under `root` (a real path)."""
+    target = os.path.realpath(entry.path)
+    return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
+
+
 def _walk(root: Path, problems: list[Problem]) -> Iterator[Path]:
-    """YAML files under `root`, in name order; each real directory is entered once."""
+    """YAML files under `root`, in name order; each real directory is entered once, and
+    a symlink leading out of `root` is left with a note."""
     seen: set[tuple[int, int]] = set()
+    real_root = os.path.realpath(root)
     stack = [root]
     while stack:
         folder = stack.pop()
@@ -42,6 +53,20 @@ def _walk(root: Path, problems: list[Problem]) -> Iterator[Path]:
                 is_dir = entry.is_dir()
             except OSError:
                 is_dir = False
+            wanted = is_dir and not entry.name.startswith(".")
+            wanted = wanted or entry.name.lower().endswith(_YAML_SUFFIXES)
+            if wanted and entry.is_symlink() and not _inside(entry, real_root):
+                problems.append(
+                    Problem(
+                        display_path(entry.path),
+                        None,
+                        None,
+                        "a symbolic link leading out of the scanned directory: not followed"
+                        " (name the place it leads to on the command line to scan it)",
+                        is_note=True,
+                    )
+                )
+                continue
             if is_dir:
                 if not entry.name.startswith("."):
                     subdirs.append(Path(entry.path))
