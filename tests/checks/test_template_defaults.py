@@ -94,3 +94,41 @@ def test_a_deny_list_pass_on_a_whole_default_names_the_flag_it_reads(
     assert f"${{{variable}}}" in passed.by_default and "${PROF}" not in passed.by_default
     given = scan(ScanRequest(paths=[str(tmp_path)], checks=checks, variables={variable: "false"}))
     assert [p.by_default for p in given.passes if p.check_id == check] == [None]
+
+
+AZURE_MACHINES = """\
+apiVersion: infrastructure.cluster.x-k8s.io/v1beta1
+kind: AzureMachineTemplate
+metadata: {{name: workers, namespace: default}}
+spec:
+  template:
+    spec:
+      osDisk: {{diskSizeGB: 128, osType: Linux}}
+      sshPublicKey: {value}
+      vmSize: Standard_D2s_v3
+"""
+
+
+def _ssh_note(tmp_path: Path, value: str) -> str | None:
+    (tmp_path / "machines.yaml").write_text(AZURE_MACHINES.format(value=value), encoding="utf-8")
+    checks = tuple(c for c in load_checks() if c.id == "CAPSA-SSH-008")
+    result = scan(ScanRequest(paths=[str(tmp_path)], checks=checks))
+    (passed,) = [p for p in result.passes if p.check_id == "CAPSA-SSH-008"]
+    return passed.by_default
+
+
+@pytest.mark.parametrize("default", ['""', "''"])
+def test_an_upstream_default_reached_through_a_template_default_names_both(
+    tmp_path: Path, default: str
+) -> None:
+    """`${AZURE_SSH_PUBLIC_KEY_B64:=""}`: the default is a whole quoted scalar (its
+    characters are not in the empty value), and the pass rests on it and on CAPZ's."""
+    note = _ssh_note(tmp_path, "${AZURE_SSH_PUBLIC_KEY_B64:=" + default + "}")
+    assert note is not None
+    assert "${AZURE_SSH_PUBLIC_KEY_B64}" in note and "throw-away key" in note
+
+
+def test_an_empty_key_written_out_names_only_the_upstream_default(tmp_path: Path) -> None:
+    note = _ssh_note(tmp_path, '""')
+    assert note is not None
+    assert "throw-away key" in note and "${" not in note

@@ -49,6 +49,7 @@ from capsa.checks.program import (
     PASSES_BY_DEFAULT,
     UNDECIDED,
     compiled,
+    guard_programs,
     program_text,
 )
 from capsa.checks.reads import context_fields
@@ -208,6 +209,7 @@ def field_location(
     check: Check,
     field_paths: Sequence[FieldPath] | None = None,
     unknown_paths: Sequence[FieldPath] | None = None,
+    culprit: tuple[str | int, ...] | None = None,
 ) -> tuple[str, int | None]:
     """(file, line) of the field a finding is about (see `field_line`). A field a
     ClusterClass patch set points where its value was written (the Cluster variable or
@@ -217,10 +219,15 @@ def field_location(
     An object embedded in a ClusterResourceSet payload has its positions on the carrier
     file already (`capsa.sources.embedded`): a payload written as a literal block (`|`)
     line by line, so the field's own line in the carrier file; any other payload (a
-    base64 Secret `data` value, a quoted or folded string) at the payload key's line."""
+    base64 Secret `data` value, a quoted or folded string) at the payload key's line.
+
+    `culprit`, when given, is the field the failure was traced to (`_culprit`) and is
+    pointed at instead of the first of the alternatives."""
     if not isinstance(resource.body, LineDict | LineList):
         return resource.origin.path, resource.origin.line
-    best = _best_path(resource, check.field_paths if field_paths is None else field_paths)
+    best = culprit or _best_path(
+        resource, check.field_paths if field_paths is None else field_paths
+    )
     reads = check.unknown_paths if unknown_paths is None else unknown_paths
     patched = _patched_origin(resource, best, reads, check)
     if patched is not None:
@@ -425,6 +432,7 @@ class _Prepared:
     remediation: str = ""
     unknown_steps: tuple[tuple[str | None, ...], ...] = ()
     context_fields: frozenset[str] | None = frozenset()
+    guards: tuple[tuple[tuple[FieldPath, ...], CompiledExpression], ...] = ()
 
     @classmethod
     def of(cls, check: Check) -> _Prepared:
@@ -446,6 +454,7 @@ class _Prepared:
             " ".join(check.remediation.split()),
             tuple(_steps(pattern) for pattern in check.unknown_paths),
             context_fields(program_text(check)) if check.scope == "topology" else frozenset(),
+            guard_programs(check),
         )
 
 
@@ -497,9 +506,96 @@ def _narrowed(context: Mapping[str, Any], fields: frozenset[str] | None) -> Mapp
     return {name: context[name] for name in fields if name in context}
 
 
-def _finding(prepared: _Prepared, resource: Resource, ref: ResourceRef) -> Finding:
+#: Fields of a failure tried one at a time to find the one it comes from (`_culprit`).
+CULPRIT_TRIES = 16
+
+
+def _culprit(
+    prepared: _Prepared, resource: Resource, bindings: Mapping[str, Any] | None
+) -> tuple[str | int, ...] | None:
+    """The field a failure comes from: when the check's `field` alternatives name several
+    that the object sets (a Secret's `data` and `stringData`, each container's `args`),
+    the first whose removal stops the failure; then, when that field (or the only one)
+    is a flag map (`extraArgs`), the flag whose removal stops it. None when no single
+    removal stops it (an absent flag, several failing together): the first alternative
+    is pointed at then, as it always was."""
+    if bindings is None or not isinstance(resource.body, LineDict | LineList):
+        return None
+    document = bindings["object"]
+    present = [
+        concrete
+        for pattern in prepared.field_paths
+        for concrete in _expand(document, pattern)
+        if concrete and _walk(document, concrete) is not _ABSENT
+    ]
+    present = list(dict.fromkeys(present))
+    # an alternative holding another (`containers` beside `containers.0.args`) would
+    # stop any failure inside it when removed: only the innermost are tried
+    present = [
+        concrete
+        for concrete in present
+        if not any(
+            len(other) > len(concrete) and other[: len(concrete)] == concrete for other in present
+        )
+    ]
+    found = (
+        _first_stopping(prepared, bindings, present[:CULPRIT_TRIES]) if len(present) > 1 else None
+    )
+    chosen = found or (present[0] if len(present) == 1 else None)
+    if chosen is None or chosen[-1] not in _FLAG_MAPS:
+        return found
+    flags = _walk(document, chosen)
+    named: list[str | int] = []  # the flags the check names: none when it fails for one absent
+    if isinstance(flags, dict):
+        named = [key for key in flags if _names_flag(prepared.check, str(key))]
+    elif isinstance(flags, list):
+        named = [
+            at
+            for at, item in enumerate(flags)
+            if isinstance(item, dict) and _names_flag(prepared.check, str(item.get("name", "")))
+        ]
+    candidates = [(*chosen, key) for key in named[:CULPRIT_TRIES]]
+    return _first_stopping(prepared, bindings, candidates) or found
+
+
+def _first_stopping(
+    prepared: _Prepared, bindings: Mapping[str, Any], candidates: Sequence[tuple[str | int, ...]]
+) -> tuple[str | int, ...] | None:
+    """The first of `candidates` (fields the object sets) whose removal stops the
+    check failing."""
+    from capsa.cel import CelError
+
+    document = bindings["object"]
+    for concrete in candidates:
+        without = _copy_tree(document)
+        container = _walk(without, concrete[:-1])
+        if isinstance(container, dict):
+            container.pop(concrete[-1], None)
+        elif isinstance(container, list) and isinstance(concrete[-1], int):
+            del container[concrete[-1]]
+        try:
+            outcome = _outcome(prepared.program.evaluate({**bindings, "object": without}))
+        except CelError:
+            continue
+        if outcome != FAILS:
+            return concrete
+    return None
+
+
+def _finding(
+    prepared: _Prepared,
+    resource: Resource,
+    ref: ResourceRef,
+    bindings: Mapping[str, Any] | None = None,
+) -> Finding:
     check = prepared.check
-    path, line = field_location(resource, check, prepared.field_paths, prepared.unknown_paths)
+    path, line = field_location(
+        resource,
+        check,
+        prepared.field_paths,
+        prepared.unknown_paths,
+        _culprit(prepared, resource, bindings),
+    )
     location = Location(path, line, resource.origin.carrier)
     return Finding(
         fingerprint=fingerprint(check.id, ref, check.field),
@@ -551,6 +647,8 @@ def evaluate(
                     bindings["context"] = _narrowed(context_for(resource), fields)
                 activations[check.scope] = _activation(check.scope, bindings)
             matches = _unknown_matches(prep, unresolved) if unresolved else []
+            if matches and prep.guards:
+                matches = _still_read(prep, matches, bindings, activations[check.scope])
             if matches:
                 secret = _secret_outcome(resource, prep, bindings, [h for _, h in matches])
                 if secret == PASSES:
@@ -561,7 +659,7 @@ def evaluate(
                     activations[check.scope],
                     [(_list_item(p, h), h) for p, h in matches],
                 ):
-                    result.findings.append(_finding(prep, resource, ref))
+                    result.findings.append(_finding(prep, resource, ref, bindings))
                 else:
                     paths = tuple(have for _, have in matches)
                     where = unknown_location(resource, paths)
@@ -597,11 +695,14 @@ def evaluate(
                 rests = _template_default(prep, resource, bindings) if resource.defaulted else None
                 result.passes.append(CheckResult(check.id, ref, doc_location, by_default=rests))
             elif outcome == PASSES_BY_DEFAULT:
-                result.passes.append(
-                    CheckResult(check.id, ref, doc_location, by_default=prep.default_note)
+                # the absent or empty setting may itself be a template's default
+                rests = _template_default(prep, resource, bindings) if resource.defaulted else None
+                note = (
+                    prep.default_note if rests is None else f"{rests}; with it, {prep.default_note}"
                 )
+                result.passes.append(CheckResult(check.id, ref, doc_location, by_default=note))
             elif outcome == FAILS:
-                result.findings.append(_finding(prep, resource, ref))
+                result.findings.append(_finding(prep, resource, ref, bindings))
             elif outcome == UNDECIDED:
                 result.unknown.append(CheckResult(check.id, ref, doc_location, prep.undecided_note))
             elif outcome == NOT_APPLICABLE:
@@ -617,6 +718,44 @@ def evaluate(
                     f"returned {value!r} instead of true/false",
                 )
     return result
+
+
+def _still_read(
+    prepared: _Prepared,
+    matches: list[tuple[FieldPath, tuple[str | int, ...]]],
+    bindings: Mapping[str, Any],
+    activation: Any,
+) -> list[tuple[FieldPath, tuple[str | int, ...]]]:
+    """`matches` less the unresolved values the check does not read here: those on or
+    under the fields of a `readsOnlyWhen` entry whose `when` is false for this object.
+    A `when` that errs or gives anything but false keeps them (they may be read)."""
+    from capsa.cel import CelError
+
+    ignored: list[tuple[FieldPath, ...]] = []
+    for paths, program in prepared.guards:
+        if not any(_on_or_under(have, path) for _, have in matches for path in paths):
+            continue
+        try:
+            reads = program.evaluate(bindings, activation)
+        except CelError:
+            reads = True
+        if reads is False:
+            ignored.append(paths)
+    if not ignored:
+        return matches
+    return [
+        (pattern, have)
+        for pattern, have in matches
+        if not any(_on_or_under(have, path) for paths in ignored for path in paths)
+    ]
+
+
+def _on_or_under(have: tuple[str | int, ...], pattern: FieldPath) -> bool:
+    """Whether the concrete path `have` is `pattern` or lies under it (`*` any step; a
+    list index and a map key with the same text are the same step)."""
+    return len(have) >= len(pattern) and all(
+        want == "*" or want == str(step) for want, step in zip(pattern, have, strict=False)
+    )
 
 
 def _secret_outcome(

@@ -100,6 +100,21 @@ class Undecided(FrozenModel):
     reference: str = Field(min_length=1)
 
 
+class ReadsOnlyWhen(FrozenModel):
+    """Fields a check reads only while `when` (CEL, same bindings and variables as the
+    expression) is true, such as the files an API server flag names, read only when
+    the flag is set. While it is false, an unresolved value on or under one of `fields`
+    cannot decide the outcome and leaves the check decided; `when` may only read fields
+    `unknownWhen` names, so an unresolved value it reads keeps the check unknown."""
+
+    fields: tuple[str, ...] = Field(min_length=1)
+    when: str = Field(min_length=1)
+
+    @property
+    def paths(self) -> tuple[FieldPath, ...]:
+        return tuple(parse_field(p) for p in self.fields)
+
+
 class Check(FrozenModel):
     """One rule. `expression` is CEL over `object` (and `context` for topology checks) and
     is true when the object complies, as in a ValidatingAdmissionPolicy.
@@ -147,6 +162,7 @@ class Check(FrozenModel):
     applies_when: str | None = Field(default=None, min_length=1)
     by_default: ByDefault | None = None
     undecided: Undecided | None = None
+    reads_only_when: tuple[ReadsOnlyWhen, ...] = Field(default=(), alias="readsOnlyWhen")
     expression: str = Field(min_length=1)
     field: str = Field(min_length=1)
     message: str = Field(min_length=1)
@@ -178,6 +194,8 @@ class Check(FrozenModel):
             parts.append(("byDefault.when", info.data["by_default"].when))
         if info.data.get("undecided") is not None:
             parts.append(("undecided.when", info.data["undecided"].when))
+        for at, guard in enumerate(info.data.get("reads_only_when", ())):
+            parts.append((f"readsOnlyWhen[{at}].when", guard.when))
         issues = [
             issue
             for label, text in parts
@@ -195,8 +213,8 @@ class Check(FrozenModel):
 
     @property
     def outcome_parts(self) -> tuple[tuple[str, str], ...]:
-        """(label, CEL) of the expression, `appliesWhen`, `byDefault.when` and
-        `undecided.when`, those set."""
+        """(label, CEL) of the expression, `appliesWhen`, `byDefault.when`,
+        `undecided.when` and each `readsOnlyWhen[i].when`, those set."""
         parts = [("expression", self.expression)]
         if self.applies_when is not None:
             parts.append(("appliesWhen", self.applies_when))
@@ -204,7 +222,27 @@ class Check(FrozenModel):
             parts.append(("byDefault.when", self.by_default.when))
         if self.undecided is not None:
             parts.append(("undecided.when", self.undecided.when))
+        for at, guard in enumerate(self.reads_only_when):
+            parts.append((f"readsOnlyWhen[{at}].when", guard.when))
         return tuple(parts)
+
+    @model_validator(mode="after")
+    def _guards_fields_it_declares(self) -> Check:
+        """A `readsOnlyWhen` field overlapping no `unknownWhen` path (neither on, under
+        nor above one) would guard nothing: an unresolved value there never made the
+        check unknown."""
+        declared = self.unknown_paths
+        stray = [
+            field
+            for guard in self.reads_only_when
+            for field, path in zip(guard.fields, guard.paths, strict=True)
+            if not any(_overlap(path, known) for known in declared)
+        ]
+        if stray:
+            raise ValueError(
+                f"readsOnlyWhen names {', '.join(stray)}, which no unknownWhen path overlaps"
+            )
+        return self
 
     @property
     def field_paths(self) -> tuple[FieldPath, ...]:
@@ -225,3 +263,8 @@ class Check(FrozenModel):
             ):
                 return True
         return False
+
+
+def _overlap(one: FieldPath, other: FieldPath) -> bool:
+    """Whether one path contains the other (`*` any step in either)."""
+    return all(a == b or "*" in (a, b) for a, b in zip(one, other, strict=False))

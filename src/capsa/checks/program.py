@@ -25,6 +25,7 @@ __all__ = [
     "UNDECIDED",
     "compiled",
     "environment",
+    "guard_programs",
     "outcome_expression",
     "part_problems",
     "program_text",
@@ -75,6 +76,23 @@ def compiled(check: Check) -> CompiledExpression:
     return program
 
 
+def guard_programs(
+    check: Check,
+) -> tuple[tuple[tuple[tuple[str, ...], ...], CompiledExpression], ...]:
+    """Each `readsOnlyWhen` entry as (its fields' paths, its `when` composed with the
+    check's variables and compiled), in the order the check lists them."""
+    pairs = [(v.name, v.expression) for v in check.variables]
+    out = []
+    for guard in check.reads_only_when:
+        text = compose(pairs, guard.when)
+        key = (check.scope, text)
+        program = _COMPILED.get(key)
+        if program is None:
+            program = _COMPILED[key] = environment(check.scope).compile(text)
+        out.append((guard.paths, program))
+    return tuple(out)
+
+
 def part_problems(check: Check) -> list[tuple[tuple[str | int, ...], str]]:
     """(where, message) for every part of `check` that does not compile; where is a path
     into the check entry (`("variables", 2, "expression")`, `("expression",)`). The
@@ -85,6 +103,7 @@ def part_problems(check: Check) -> list[tuple[tuple[str | int, ...], str]]:
 
     try:
         compiled(check)
+        guard_programs(check)
     except CelError as error:
         composed_error = str(error)
     else:
@@ -107,6 +126,8 @@ def part_problems(check: Check) -> list[tuple[tuple[str | int, ...], str]]:
         parts.append((("byDefault", "when"), "byDefault.when", check.by_default.when))
     if check.undecided is not None:
         parts.append((("undecided", "when"), "undecided.when", check.undecided.when))
+    for at, guard in enumerate(check.reads_only_when):
+        parts.append((("readsOnlyWhen", at, "when"), f"readsOnlyWhen[{at}].when", guard.when))
     found: list[tuple[tuple[str | int, ...], str]] = []
     for where, label, text in parts:
         try:

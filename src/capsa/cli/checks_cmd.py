@@ -66,6 +66,10 @@ def _check_dict(check: Check) -> dict[str, Any]:
         "references": list(check.references),
         "unknownWhen": list(check.unknown_when),
         "everyItemMustComply": check.every_item_must_comply,
+        "readsOnlyWhen": [
+            {"fields": list(guard.fields), "when": " ".join(guard.when.split())}
+            for guard in check.reads_only_when
+        ],
         "exportable": exportable(check) is None,
     }
 
@@ -181,6 +185,11 @@ def _conditions(check: Check) -> list[str]:
             "undecided from manifests when:",
             f"  {' '.join(check.undecided.when.split())}",
             f"  ({' '.join(check.undecided.reason.split())}; {check.undecided.reference})",
+        ]
+    for guard in check.reads_only_when:
+        lines += [
+            f"reads {', '.join(guard.fields)} only when:",
+            f"  {' '.join(guard.when.split())}",
         ]
     return lines
 

@@ -200,6 +200,7 @@ def check_list() -> dict[str, Any]:
             "references": _STRS,
             "unknownWhen": _STRS,
             "everyItemMustComply": _BOOL,
+            "readsOnlyWhen": _arr(_obj({"fields": _STRS, "when": _STR})),
             "exportable": _BOOL,
         }
     )

@@ -152,6 +152,14 @@ def _check_lines(check: Check, shared: set[str], titles: Titles) -> list[str]:
                     "fails when the other items fail (every item must pass)",
                 )
             )
+    for guard in check.reads_only_when:
+        rows.append(
+            (
+                "read only when",
+                f"{', '.join(guard.fields)}: only when `{' '.join(guard.when.split())}`"
+                " (an unresolved value there leaves the check decided otherwise)",
+            )
+        )
     lines = [f'<a id="{_anchor(check.id)}"></a>', "", f"### {check.id}: {_text(check.title)}", ""]
     lines.extend(table(["property", "value"], [(name, cell(value)) for name, value in rows]))
     used = [v.name for v in check.variables if v.name in shared]

@@ -17,6 +17,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import yaml
+
 from capsa.sources.clusterctl_vars import DefaultUse
 from capsa.sources.resource import DefaultSpan as Span
 from capsa.yamlio import LineDict, LineList, Position
@@ -64,6 +66,8 @@ def _span(use: DefaultUse, start: Position, value: Any, block: bool = False) -> 
         return (variables, 0, -1) if (start[0], start[1]) == (line, column) else None
     if not use.value:
         return None
+    if (start[0], start[1]) == (line, column) and _whole_scalar(use.value) == value:
+        return variables, 0, -1  # the default is the whole scalar, quotes and all: ${X:=""}
     size = len(use.value)
     if start[0] == line:
         offset = column - start[1]
@@ -118,3 +122,15 @@ def defaulted_paths(
             if span is not None:
                 paths[path] = (*paths.get(path, ()), span)
     return paths
+
+
+def _whole_scalar(text: str) -> str | None:
+    """The string a default reads as when it is a whole quoted YAML scalar (`""`,
+    `'a b'`), else None: its characters are then not in the value, which is all of it."""
+    if len(text) < 2 or text[0] not in "'\"" or text[-1] != text[0]:
+        return None
+    try:
+        read = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    return read if isinstance(read, str) else None
