@@ -515,10 +515,10 @@ def _culprit(
 ) -> tuple[str | int, ...] | None:
     """The field a failure comes from: when the check's `field` alternatives name several
     that the object sets (a Secret's `data` and `stringData`, each container's `args`),
-    the first whose removal stops the failure; then, when that field (or the only one)
-    is a flag map (`extraArgs`), the flag whose removal stops it. None when no single
-    removal stops it (an absent flag, several failing together): the first alternative
-    is pointed at then, as it always was."""
+    the first that fails alone (`_failing_alone`); then, when that field (or the only
+    one) is a flag map (`extraArgs`), the flag the check names that fails alone. None
+    when none does (an absent flag, a failure only of several together): the first
+    alternative is pointed at then, as it always was."""
     if bindings is None or not isinstance(resource.body, LineDict | LineList):
         return None
     document = bindings["object"]
@@ -538,9 +538,7 @@ def _culprit(
             len(other) > len(concrete) and other[: len(concrete)] == concrete for other in present
         )
     ]
-    found = (
-        _first_stopping(prepared, bindings, present[:CULPRIT_TRIES]) if len(present) > 1 else None
-    )
+    found = _failing_alone(prepared, bindings, present) if len(present) > 1 else None
     chosen = found or (present[0] if len(present) == 1 else None)
     if chosen is None or chosen[-1] not in _FLAG_MAPS:
         return found
@@ -554,32 +552,65 @@ def _culprit(
             for at, item in enumerate(flags)
             if isinstance(item, dict) and _names_flag(prepared.check, str(item.get("name", "")))
         ]
-    candidates = [(*chosen, key) for key in named[:CULPRIT_TRIES]]
-    return _first_stopping(prepared, bindings, candidates) or found
+    flag = _failing_alone(prepared, bindings, [(*chosen, key) for key in named])
+    return flag or found
 
 
-def _first_stopping(
+def _failing_alone(
     prepared: _Prepared, bindings: Mapping[str, Any], candidates: Sequence[tuple[str | int, ...]]
 ) -> tuple[str | int, ...] | None:
-    """The first of `candidates` (fields the object sets) whose removal stops the
-    check failing."""
+    """The first of `candidates` (fields the object sets) with which, the others removed,
+    the check still fails: usually the first, tried once. A field inside a list item
+    (`containers.1.image`) is removed with its item, since a check that every item sets
+    it well fails as much without it."""
     from capsa.cel import CelError
 
+    if not candidates:
+        return None
     document = bindings["object"]
-    for concrete in candidates:
-        without = _copy_tree(document)
-        container = _walk(without, concrete[:-1])
-        if isinstance(container, dict):
-            container.pop(concrete[-1], None)
-        elif isinstance(container, list) and isinstance(concrete[-1], int):
-            del container[concrete[-1]]
+    removable = [_removal(c) for c in candidates]
+    for at, concrete in enumerate(candidates[:CULPRIT_TRIES]):
+        others = [path for i, path in enumerate(removable) if i != at and path != removable[at]]
         try:
-            outcome = _outcome(prepared.program.evaluate({**bindings, "object": without}))
+            alone = _without(document, others)
+            outcome = _outcome(prepared.program.evaluate({**bindings, "object": alone}))
         except CelError:
             continue
-        if outcome != FAILS:
+        if outcome == FAILS:
             return concrete
     return None
+
+
+def _removal(concrete: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """What removing `concrete` takes away: its list item when it lies in one."""
+    last = max((at for at, step in enumerate(concrete) if isinstance(step, int)), default=-1)
+    return concrete[: last + 1] if last >= 0 else concrete
+
+
+def _without(document: Any, paths: Sequence[tuple[str | int, ...]]) -> Any:
+    """`document` less the fields or items at `paths`: the maps and lists along them
+    copied, everything else shared (nothing edits it). Items of one list go highest
+    index first, so each index still names its item."""
+    top = _shallow(document)
+    for path in sorted(paths, key=lambda p: [(-s if isinstance(s, int) else 0) for s in p]):
+        node = top
+        for step in path[:-1]:
+            child = _shallow(_walk(node, (step,)))
+            if child is _ABSENT:
+                break
+            node[step] = child
+            node = child
+        else:
+            last = path[-1]
+            if isinstance(node, dict):
+                node.pop(last, None)
+            elif isinstance(node, list) and isinstance(last, int) and 0 <= last < len(node):
+                del node[last]
+    return top
+
+
+def _shallow(node: Any) -> Any:
+    return node.copy() if isinstance(node, dict | list) else node
 
 
 def _finding(
