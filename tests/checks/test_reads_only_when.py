@@ -8,14 +8,13 @@ empty text, what other examples hold there) leaves the outcome as it was."""
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 from tests.checks.checks_support import all_checks, kubeadm_control_plane, outcome
-from tests.checks.test_unknown_when_reads import _gkv, _leaves
+from tests.checks.test_unknown_when_reads import _gkv, _leaves, _set
 from tests.checks.test_unknown_when_reads import _outcome as outcome_of
 
 from capsa.checks.model import Check
@@ -113,15 +112,6 @@ def _under(leaf: Path_, pattern: tuple[str, ...]) -> bool:
     return len(leaf) >= len(pattern) and all(
         want == "*" or want == str(step) for want, step in zip(pattern, leaf, strict=False)
     )
-
-
-def _set(document: dict[str, Any], path: Path_, value: Any) -> dict[str, Any]:
-    out = copy.deepcopy(document)
-    node: Any = out
-    for step in path[:-1]:
-        node = node[step]
-    node[path[-1]] = value
-    return out
 
 
 def _guarded_cases() -> Iterator[Any]:
