@@ -74,3 +74,43 @@ def test_a_flag_missing_points_at_the_flags(api: str) -> None:
     """No flag the check names is there to blame: the finding stays on the map."""
     text = kubeadm_control_plane(api, {"anonymous-auth": "false", "profiling": "false"})
     assert _lines("CAPSA-APISRV-001", text) == [8]
+
+
+@pytest.mark.parametrize("api", ["v1beta1", "v1beta2"])
+def test_a_flag_whose_letters_a_check_contains_is_not_blamed(api: str) -> None:
+    """`v` is in every check's text; only a flag the check writes as one (`'name=`)
+    may be blamed, and a failure that stands without any stays on the map."""
+    text = kubeadm_control_plane(api, {"v": "4", "cloud-provider": "external"})
+    assert _lines("CAPSA-APISRV-001", text) == [8]
+    assert _lines("CAPSA-AUDIT-001", text) == [8]
+
+
+@pytest.mark.parametrize("api", ["v1beta1", "v1beta2"])
+def test_a_flag_wrong_and_absent_alike_stays_on_the_map(api: str) -> None:
+    """profiling defaults to on: removing `profiling: "true"` fails as much, so the flag
+    alone is not the cause the finding names."""
+    text = kubeadm_control_plane(api, {"v": "4", "profiling": "true"})
+    assert _lines("CAPSA-APISRV-003", text) == [8]
+
+
+MERGED = """\
+apiVersion: controlplane.cluster.x-k8s.io/v1beta1
+kind: KubeadmControlPlane
+metadata: {name: cp}
+spec:
+  kubeadmConfigSpec:
+    clusterConfiguration:
+      controllerManager:
+        extraArgs: &base
+          anonymous-auth: "true"
+      apiServer:
+        extraArgs:
+          <<: *base
+          profiling: "false"
+"""
+
+
+def test_a_flag_merged_from_another_block_is_not_pointed_at() -> None:
+    """Its line is the anchor's, in the controller manager's block: the finding stays on
+    the API server's flags."""
+    assert _lines("CAPSA-APISRV-002", MERGED) == [11]

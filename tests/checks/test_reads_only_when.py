@@ -178,3 +178,10 @@ def test_an_unresolved_file_without_audit_flags_leaves_the_audit_check_decided(a
 def test_an_unresolved_file_beside_a_policy_flag_leaves_the_audit_check_unknown(api: str) -> None:
     flags = {"audit-policy-file": "/etc/kubernetes/audit.yaml", "audit-log-path": "-"}
     assert outcome("CAPSA-AUDIT-002", _kcp(api, flags), unknown=[FILE_PATH]) == "unknown"
+
+
+def test_an_identity_a_patch_adds_unresolved_leaves_the_azure_check_unknown() -> None:
+    """A ClusterClass patch capsa cannot run (a Go template) adding an entry leaves the
+    list as read without it: the entry's existence, which the count reads, is unknown."""
+    text = AZURE_MACHINES.replace("IDENTITIES", "[]")
+    assert outcome("CAPSA-AZ-003", text, unknown=[(*IDENTITIES, 0)]) == "unknown"

@@ -29,6 +29,7 @@ Other runtime errors become Problems, reported once per check and file.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -542,18 +543,76 @@ def _culprit(
     chosen = found or (present[0] if len(present) == 1 else None)
     if chosen is None or chosen[-1] not in _FLAG_MAPS:
         return found
-    flags = _walk(document, chosen)
-    named: list[str | int] = []  # the flags the check names: none when it fails for one absent
+    return _flag_culprit(prepared, resource, bindings, chosen) or found
+
+
+def _flag_culprit(
+    prepared: _Prepared,
+    resource: Resource,
+    bindings: Mapping[str, Any],
+    flags_at: tuple[str | int, ...],
+) -> tuple[str | int, ...] | None:
+    """The flag in the map at `flags_at` a failure comes from: among the flags the check
+    names as such (`_flag_written`), the first whose removal stops the failure, or,
+    when the failure also stops with all of them removed, the first that fails alone.
+    None when it stands with none of them (a flag absent, or absent and wrong alike:
+    `profiling`), or when the flag was merged in from an anchor written elsewhere (its
+    line is another block's)."""
+    document = bindings["object"]
+    flags = _walk(document, flags_at)
+    named: list[str | int] = []
     if isinstance(flags, dict):
-        named = [key for key in flags if _names_flag(prepared.check, str(key))]
+        named = [key for key in flags if _flag_written(prepared, str(key))]
     elif isinstance(flags, list):
         named = [
             at
             for at, item in enumerate(flags)
-            if isinstance(item, dict) and _names_flag(prepared.check, str(item.get("name", "")))
+            if isinstance(item, dict) and _flag_written(prepared, str(item.get("name", "")))
         ]
-    flag = _failing_alone(prepared, bindings, [(*chosen, key) for key in named])
-    return flag or found
+    candidates = [(*flags_at, key) for key in named]
+    if not candidates:
+        return None
+    flag = _first_stopping(prepared, bindings, candidates)
+    if flag is None and not _fails_with(prepared, bindings, _without(document, candidates)):
+        flag = _failing_alone(prepared, bindings, candidates)
+    if flag is None:
+        return None
+    line = field_position_of(resource.body, flag)
+    here = field_position_of(resource.body, flags_at)
+    if line is None or here is None or line[0] < here[0]:
+        return None  # merged from an anchor above: that line belongs to another block
+    return flag
+
+
+def _flag_written(prepared: _Prepared, name: str) -> bool:
+    """Whether the check's CEL writes `name` as a flag (`'name=`, `^name=`, `--name=`),
+    not merely contains its letters (`v` is in every text)."""
+    if not name:
+        return False
+    written = re.compile(rf"(?<![A-Za-z0-9_-])(?:--)?{re.escape(name)}=(?!=)")
+    check = prepared.check
+    texts = [check.expression, check.applies_when or "", *(v.expression for v in check.variables)]
+    return any(written.search(text) for text in texts)
+
+
+def _fails_with(prepared: _Prepared, bindings: Mapping[str, Any], document: Any) -> bool:
+    from capsa.cel import CelError
+
+    try:
+        return _outcome(prepared.program.evaluate({**bindings, "object": document})) == FAILS
+    except CelError:
+        return False
+
+
+def _first_stopping(
+    prepared: _Prepared, bindings: Mapping[str, Any], candidates: Sequence[tuple[str | int, ...]]
+) -> tuple[str | int, ...] | None:
+    """The first of `candidates` whose removal stops the check failing."""
+    document = bindings["object"]
+    for concrete in candidates[:CULPRIT_TRIES]:
+        if not _fails_with(prepared, bindings, _without(document, [concrete])):
+            return concrete
+    return None
 
 
 def _failing_alone(
