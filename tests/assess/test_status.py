@@ -242,3 +242,38 @@ def test_a_check_on_a_mitigation_not_implemented_upstream_proves_an_added_contro
     result = assess_mitigation(planned, _evidence(passes=[passed("CAPSA-AWS-001")]))
     assert result.deployment_status is DeploymentStatus.VERIFIED
     assert result.reason.startswith("an equivalent control the deployment added")
+
+
+OTHER_THREATS = CheckSummary(
+    id="CAPSA-OTH-001",
+    title="another threat's control",
+    severity=Severity.HIGH,
+    threats=["STRIDE-SPOOF-1", "STRIDE-INFODISCLOSE-4"],
+    mitigation="STRIDE-INFODISCLOSE-4.M1",
+)
+
+
+def test_an_open_finding_naming_the_threat_through_another_mitigation_is_said() -> None:
+    """Its check names this threat but evidences another threat's mitigation: it decides
+    no status here, and the threat's reason says so rather than leave a reader to find an
+    open high finding under a threat shown partly verified."""
+    evidence = Evidence(
+        checks=(*CHECKS, OTHER_THREATS),
+        passes=[passed("CAPSA-AWS-001")],
+        findings=[finding("CAPSA-OTH-001", fingerprint="e" * 64, mitigation="")],
+        open_techniques={"STRIDE-SPOOF-1": ("join-as-control-plane",)},
+    )
+    result = assess_threat(_threat(FULL), evidence)
+    assert result.deployment_status is DeploymentStatus.PARTLY_VERIFIED
+    assert result.related_findings == ["e" * 64]
+    assert "open findings naming it decide no mitigation of it: CAPSA-OTH-001" in result.reason
+
+
+def test_a_suppressed_finding_naming_the_threat_is_not_said() -> None:
+    evidence = Evidence(
+        checks=(*CHECKS, OTHER_THREATS),
+        passes=[passed("CAPSA-AWS-001")],
+        findings=[finding("CAPSA-OTH-001", fingerprint="e" * 64, suppressed=True)],
+    )
+    result = assess_threat(_threat(FULL), evidence)
+    assert result.related_findings == [] and "naming it" not in result.reason

@@ -48,9 +48,26 @@ def test_passes_alone_hold_and_nothing_is_unknown() -> None:
     assert ev.by_scope()["pool:ns/c/md"] == {"STRIDE-SPOOF-1.M5": Status.HOLDS}
 
 
-def test_suppressed_findings_do_not_count() -> None:
+def test_a_suppressed_finding_still_violates_its_mitigation() -> None:
+    """A suppression accepts a risk; it does not put the control in place, so the attack
+    edge it would block stays open, its evidence marked accepted."""
     ev = build_evidence([_finding("CAPSA-IMDS-001", suppressed=True)], [], DEPLOYMENT, MAP)
-    assert ev.verdict(("cluster:ns/c",), "STRIDE-SPOOF-1.M5").status is Status.UNKNOWN
+    verdict = ev.verdict(("cluster:ns/c",), "STRIDE-SPOOF-1.M5")
+    assert verdict.status is Status.VIOLATED
+    assert [r.accepted for r in verdict.refs] == [True]
+
+
+def test_a_suppressed_finding_beside_a_pass_does_not_make_it_hold() -> None:
+    """Dropping the suppressed finding let an unrelated pass (another object, another
+    check of the mitigation) close every path the mitigation blocks."""
+    ev = build_evidence([_finding("CAPSA-IMDS-001", suppressed=True)], [PASS], DEPLOYMENT, MAP)
+    assert ev.verdict(("cluster:ns/c",), "STRIDE-SPOOF-1.M5").status is Status.VIOLATED
+
+
+def test_an_open_finding_is_not_marked_accepted() -> None:
+    ev = build_evidence([_finding("CAPSA-IMDS-001")], [PASS], DEPLOYMENT, MAP)
+    verdict = ev.verdict(("cluster:ns/c",), "STRIDE-SPOOF-1.M5")
+    assert verdict.status is Status.VIOLATED and [r.accepted for r in verdict.refs] == [False]
 
 
 def test_assumed_mitigations_hold_everywhere() -> None:

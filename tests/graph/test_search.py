@@ -147,3 +147,29 @@ def test_a_mitigation_cuts_a_decided_technique_only_through_a_deciding_check() -
     assert [m.mitigation for m in deciding.cut.mitigations] == ["STRIDE-SPOOF-1.M5"]
     assert deciding.cut.mitigations[0].paths_cut == (0,)
     assert other.paths and not any(m.paths_cut for m in other.cut.mitigations)
+
+
+def test_every_route_technique_is_on_a_listed_path_or_has_a_route_shown() -> None:
+    """A threat is not verified while a route from an entry to a target uses one of its
+    techniques; the reader must be able to find that route. Techniques on none of the
+    listed paths (the best `top` per entry and target) each get one route, which starts
+    at an entry, ends at a target and uses the technique."""
+    graph = build_graph(CATALOGUE, generic())
+    report = analyse(graph, top=1)
+    listed = {s.technique for p in report.paths for s in p.steps}
+    shown = dict(report.route_examples)
+    assert set(report.route_techniques) <= listed | set(shown)
+    assert shown and not (listed & set(shown))
+    for technique, route in shown.items():
+        start, rest = route.split(" → ", 1)
+        end, _, techniques = rest.partition(" via ")
+        assert start.rpartition(":")[2] in report.entries, route
+        assert end.rpartition(":")[2] in report.targets, route
+        assert technique in techniques.split(" › "), route
+
+
+def test_with_every_path_listed_no_route_is_shown_apart() -> None:
+    graph = build_graph(CATALOGUE, generic())
+    report = analyse(graph, top=1000)
+    listed = {s.technique for p in report.paths for s in p.steps}
+    assert dict(report.route_examples).keys() == set(report.route_techniques) - listed

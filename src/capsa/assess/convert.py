@@ -130,6 +130,7 @@ def _evidence(ref: EvidenceRef, shorten: Shorten) -> PathEvidence:
         resource=ref.resource_ref,
         location=where,
         text=evidence_text(ref, shorten),
+        accepted=ref.accepted,
     )
 
 

@@ -175,10 +175,16 @@ class ThreatAssessment(_Frozen):
     open_techniques: list[str] = Field(
         default_factory=list, description="techniques of this threat on an open attack path"
     )
+    open_routes: dict[str, str] = Field(
+        default_factory=dict,
+        description="for each of those techniques on none of the listed paths (the best few "
+        "per entry and target), one route from an entry to a target that uses it",
+    )
     related_findings: list[str] = Field(
         default_factory=list,
-        description="fingerprints of findings of hygiene checks naming this threat "
-        "(they evidence no mitigation, so they decide no status)",
+        description="fingerprints of open findings of checks naming this threat that "
+        "evidence none of its mitigations (hygiene checks, or another threat's "
+        "mitigation), so they decide no status of it",
     )
     tracking: TrackingDecision | None = None
 
@@ -222,8 +228,9 @@ class CandidateThreat(_Frozen):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PathEvidence(Slotted):
     """One check result behind an attack edge, in the same shape as `capsa paths` writes
-    it: the check, whether it passed, the resource and location, and the line people read
-    (`text`, with display paths), so a saved assessment.json re-renders without the graph."""
+    it: the check, whether it passed (or failed with the finding suppressed: `accepted`),
+    the resource and location, and the line people read (`text`, with display paths), so
+    a saved assessment.json re-renders without the graph."""
 
     __pydantic_config__: ClassVar[dict[str, Any]] = WIRE
 
@@ -232,6 +239,7 @@ class PathEvidence(Slotted):
     resource: ResourceRef | None = None
     location: Location | None = None
     text: str
+    accepted: bool = False  # a suppressed finding: the risk accepted, the edge still open
 
     def __str__(self) -> str:
         return self.text

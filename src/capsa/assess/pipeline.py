@@ -90,6 +90,8 @@ class PathStage:
     errors: Sequence[InputProblem] = ()
     uncuttable: Sequence[UncuttableRoute] = ()
     open_techniques: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    # technique -> one route using it, for techniques on no listed path
+    open_routes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -117,6 +117,7 @@ def assess(
         checks=every_check,
         carriers=frozenset({"deployment", "project"} if request.repo else {"deployment"}),
         open_techniques=path_stage.open_techniques,
+        open_routes=path_stage.open_routes,
     )
     threats = [assess_threat(t, evidence) for t in threat_stage.threats]
     errors = [*threat_stage.warnings, *scan.errors, *path_stage.errors, *repository.errors]

@@ -225,6 +225,7 @@ def path_stage(model: SystemModel, scan: ScanStage) -> PathStage:
         cut=cut_entries(report.cut),
         uncuttable=uncuttable_routes(report.cut),
         open_techniques=threat_exposure(found),
+        open_routes=dict(report.route_examples),
     )
 
 

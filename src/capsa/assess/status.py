@@ -107,6 +107,7 @@ class Evidence:
     checks: Sequence[CheckSummary] = ()
     carriers: frozenset[str] = frozenset({"deployment"})
     open_techniques: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    open_routes: Mapping[str, str] = field(default_factory=dict)
     # checks the selection left out (--check, --skip-check, --severity) -> the option
     excluded: Mapping[str, str] = field(default_factory=dict)
 
@@ -293,7 +294,8 @@ def threat_status(
         if accepted:
             return (
                 DeploymentStatus.ACCEPTED,
-                "every mitigation it requires holds; " + "; ".join(_grouped(accepted, threat_id)),
+                "every mitigation it requires is verified or accepted; "
+                + "; ".join(_grouped(accepted, threat_id)),
             )
         return (
             DeploymentStatus.VERIFIED,
@@ -321,12 +323,20 @@ def assess_threat(threat: ThreatInput, evidence: Evidence) -> ThreatAssessment:
     techniques = sorted(set(evidence.open_techniques.get(threat.id, ())))
     status, reason = threat_status(threat.id, mitigations, techniques, threat.tracking)
     linked = {c for m in mitigations for c in m.checks}
-    hygiene = {c.id for c in evidence.checks if not c.mitigation and threat.id in c.threats}
+    # checks naming this threat whose results decide none of its mitigations: hygiene
+    # checks, and checks of another threat's mitigation (IDENT-001 names INFODISCLOSE-4,
+    # evidences SPOOF-1.M5)
+    naming = {c.id for c in evidence.checks if threat.id in c.threats and c.id not in linked}
     related = [
-        f.fingerprint
-        for f in evidence.findings
-        if f.check_id in hygiene and f.check_id not in linked and not f.suppressed
+        f.fingerprint for f in evidence.findings if f.check_id in naming and not f.suppressed
     ]
+    if related and status is not DeploymentStatus.VIOLATED:
+        ids = sorted({f.check_id for f in evidence.findings if f.fingerprint in set(related)})
+        reason += (
+            f"; open findings naming it decide no mitigation of it: {_ids(ids)}"
+            if reason
+            else f"open findings naming it decide no mitigation of it: {_ids(ids)}"
+        )
     return ThreatAssessment(
         id=threat.id,
         category=threat.category,
@@ -339,6 +349,7 @@ def assess_threat(threat: ThreatInput, evidence: Evidence) -> ThreatAssessment:
         deployment_status=status,
         reason=reason,
         open_techniques=techniques,
+        open_routes={t: evidence.open_routes[t] for t in techniques if t in evidence.open_routes},
         related_findings=related,
         tracking=threat.tracking,
     )

@@ -2,10 +2,11 @@
 
 Rule (per scope: a workload cluster, one of its machine groups, or the management scope
 for resources outside every cluster): a mitigation is **violated** when any of its checks
-has an unsuppressed finding there, **holds** when at least one of its checks passed there
-and none failed, and is **unknown** otherwise. Unknown keeps the attack edge, marked
-"assumed". Scopes merge the same way (account and namespace scopes merge their clusters
-with the management scope).
+has a finding there, suppressed or not, **holds** when at least one of its checks passed
+there and none failed, and is **unknown** otherwise. A suppressed finding is a risk
+accepted, not a control in place: the attack edge stays open, its evidence marked
+accepted. Unknown keeps the attack edge, marked "assumed". Scopes merge the same way
+(account and namespace scopes merge their clusters with the management scope).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class EvidenceRef:
     passed: bool
     resource_ref: ResourceRef | None = field(default=None, compare=False)
     where: Location | None = field(default=None, compare=False)
+    accepted: bool = False  # a failure suppressed: the risk accepted, the control absent
 
 
 @dataclass(frozen=True)
@@ -123,8 +125,9 @@ def build_evidence(
     """Attribute a scan's findings and passes to scopes and mitigations.
 
     `check_mitigations` maps check id -> mitigation id for results that do not carry their
-    mitigation themselves (passes). Suppressed findings are ignored: they neither violate
-    nor evidence a mitigation. A result counts for every mitigation recommending the same
+    mitigation themselves (passes). A suppressed finding violates its mitigation as any
+    finding does (accepting a risk does not put the control in place, so no attack path
+    closes on it), its evidence marked `accepted`. A result counts for every mitigation recommending the same
     control (`capsa.graph.controls`); results of checks that evidence no mitigation, and
     not-applicable results (never passed in), count for none. Results are placed by
     their file's real path; the evidence shows it relative to the scan `root`.
@@ -132,12 +135,16 @@ def build_evidence(
     mitigation_of = dict(check_mitigations or {})
     records: dict[str, dict[str, list[EvidenceRef]]] = defaultdict(lambda: defaultdict(list))
 
-    def add(item: Finding | CheckResult, mitigation: str | None, passed: bool) -> None:
+    def add(
+        item: Finding | CheckResult, mitigation: str | None, passed: bool, accepted: bool = False
+    ) -> None:
         if not mitigation:
             return
         resource = item.resource
         shown = dataclasses.replace(item.location, path=relative_to_root(item.location.path, root))
-        ref = EvidenceRef(item.check_id, resource.label, _location(shown), passed, resource, shown)
+        ref = EvidenceRef(
+            item.check_id, resource.label, _location(shown), passed, resource, shown, accepted
+        )
         scopes = deployment.scopes_for(
             resource.kind, resource.namespace, resource.name, item.location.path
         )
@@ -146,8 +153,8 @@ def build_evidence(
                 records[scope][member].append(ref)
 
     for finding in findings:
-        if not finding.suppressed:
-            add(finding, finding.mitigation or mitigation_of.get(finding.check_id), passed=False)
+        mitigation = finding.mitigation or mitigation_of.get(finding.check_id)
+        add(finding, mitigation, passed=False, accepted=finding.suppressed)
     for result in passes:
         add(result, mitigation_of.get(result.check_id), passed=True)
     return MitigationEvidence(records)

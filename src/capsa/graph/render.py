@@ -18,6 +18,7 @@ def evidence_dict(ref: EvidenceRef) -> dict[str, Any]:
     return {
         "check": ref.check_id,
         "passed": ref.passed,
+        "accepted": ref.accepted,
         "resource": ref.resource_ref.as_dict() if ref.resource_ref else None,
         "location": ref.where.as_dict() if ref.where else None,
         "text": evidence_label(ref),
@@ -25,8 +26,10 @@ def evidence_dict(ref: EvidenceRef) -> dict[str, Any]:
 
 
 def evidence_label(ref: EvidenceRef, location: str | None = None) -> str:
-    """`CHECK passed|failed on Kind ns/name at path:line`, how people read a result."""
-    verdict = "passed" if ref.passed else "failed"
+    """`CHECK passed|failed|failed (accepted) on Kind ns/name at path:line`, how people
+    read a result (an accepted failure is a suppressed finding: the risk taken, the
+    control still absent)."""
+    verdict = "passed" if ref.passed else "failed (accepted)" if ref.accepted else "failed"
     where = location if location is not None else ref.location
     at = f" at {where}" if where else ""
     return f"{ref.check_id} {verdict} on {ref.resource}{at}"

@@ -42,6 +42,7 @@ import math
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from capsa.checks.catalog import checks_by_mitigation
 from capsa.errors import InputError, Problem
@@ -119,6 +120,9 @@ class PathReport:
     cut: Cut
     complete: bool = True
     route_techniques: tuple[str, ...] = ()
+    # (technique, one route using it) for route techniques on no listed path: the listed
+    # paths are the best few per entry and target, and a route may go on past a target
+    route_examples: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -401,6 +405,46 @@ def route_techniques(
     return tuple(sorted(found))
 
 
+def route_examples(
+    searcher: _Searcher, entries: Sequence[str], targets: Sequence[str], techniques: Sequence[str]
+) -> tuple[tuple[str, str], ...]:
+    """For each of `techniques`, one walk from an entry to a target through an edge of
+    it, written as the report writes a path (`from → to via t1 › t2`): the shortest
+    way to the edge from the entries, then on from it to the nearest target."""
+    if not techniques:
+        return ()
+    graph, edges = searcher.graph, searcher.graph.edges
+    starts = [s for e in entries for s in graph.entry_nodes(e)]
+    sinks = {n for t in targets for n in graph.nodes_of(t)}
+    every = [True] * len(edges)
+    into, _ = _reach(searcher, starts, every)  # node -> the edge that first reached it
+    reached = set(into) | set(starts)
+    out: list[tuple[str, str]] = []
+    for technique in techniques:
+        for e, edge in enumerate(edges):
+            if edge.technique != technique or edge.source not in reached:
+                continue
+            onward, hit = _reach(searcher, [edge.target], every, sinks)
+            if hit is None:
+                continue
+            route = [*_back(into, edge.source, edges), e, *_back(onward, hit, edges, edge.target)]
+            first, last = edges[route[0]].source, edges[route[-1]].target
+            names = " › ".join(edges[i].technique for i in route)
+            out.append((technique, f"{graph.nodes[first].id} → {graph.nodes[last].id} via {names}"))
+            break
+    return tuple(out)
+
+
+def _back(parent: Mapping[int, int], node: int, edges: Sequence[Any], stop: int = -1) -> list[int]:
+    """The edges from a search's start to `node`, following `parent` (node -> edge)."""
+    chain: list[int] = []
+    while node in parent and node != stop:
+        e = parent[node]
+        chain.append(e)
+        node = edges[e].source
+    return chain[::-1]
+
+
 def _reach(
     searcher: _Searcher,
     sources: Iterable[int],
@@ -540,6 +584,8 @@ def analyse(
     )
     entry_ids = tuple(_check_ids(graph, entries or default_entries(graph), "entry"))
     target_ids = tuple(_check_ids(graph, targets or default_targets(graph), "target"))
+    techniques = route_techniques(searcher, entry_ids, target_ids)
+    listed = {step.technique for path in paths for step in path.steps}
     return PathReport(
         entry_ids,
         target_ids,
@@ -547,7 +593,8 @@ def analyse(
         tuple(paths),
         cut,
         searcher.complete,
-        route_techniques(searcher, entry_ids, target_ids),
+        techniques,
+        route_examples(searcher, entry_ids, target_ids, [t for t in techniques if t not in listed]),
     )
 
 

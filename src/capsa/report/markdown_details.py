@@ -148,6 +148,10 @@ def _threat(
     if t.open_techniques:
         techniques = ", ".join(code(x) for x in t.open_techniques)
         lines.extend([f"Open attack paths use its techniques: {techniques}.", ""])
+        if t.open_routes:
+            lines.extend(["Of those, on none of the listed paths (one route each):", ""])
+            lines.extend(f"- {code(x)}: {cell(route)}" for x, route in t.open_routes.items())
+            lines.append("")
     if findings:
         lines.extend(
             [
@@ -161,7 +165,13 @@ def _threat(
         lines.append("")
     related = related_findings(t, by_fingerprint)
     if related:
-        lines.extend(["Hardening findings naming this threat (they evidence no mitigation):", ""])
+        lines.extend(
+            [
+                "Other open findings naming this threat (their checks evidence none of its"
+                " mitigations, so they decide no status of it):",
+                "",
+            ]
+        )
         lines.extend(finding_line(links, f) for f in related)
         lines.append("")
 

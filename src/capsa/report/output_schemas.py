@@ -323,6 +323,7 @@ def attack_paths() -> dict[str, Any]:
         {
             "check": _STR,
             "passed": _BOOL,
+            "accepted": _BOOL,
             "resource": {"oneOf": [{"type": "null"}, RESOURCE]},
             "location": {"oneOf": [{"type": "null"}, LOCATION]},
             "text": _STR,

@@ -355,7 +355,8 @@ def techniques_markdown(catalogue: TechniqueCatalogue, titles: Titles) -> str:
         f"{len(capabilities)} capabilities an attacker can hold and "
         f"{len(catalogue.techniques)} techniques leading from one to another. A technique's "
         "edge is removed when a mitigation that blocks it holds (its checks passed and none "
-        "failed), open when one is violated, and assumed otherwise.",
+        "failed), open when one is violated (a suppressed finding too: accepting a risk "
+        "does not put the control in place), and assumed otherwise.",
         "",
         "## Capabilities",
         "",
