@@ -114,3 +114,23 @@ def test_a_flag_merged_from_another_block_is_not_pointed_at() -> None:
     """Its line is the anchor's, in the controller manager's block: the finding stays on
     the API server's flags."""
     assert _lines("CAPSA-APISRV-002", MERGED) == [11]
+
+
+KUBELET_FLAGS = """\
+apiVersion: controlplane.cluster.x-k8s.io/v1beta1
+kind: KubeadmControlPlane
+metadata: {name: cp, namespace: team-a}
+spec:
+  kubeadmConfigSpec:
+    initConfiguration:
+      nodeRegistration:
+        kubeletExtraArgs:
+          cloud-provider: external
+          make-iptables-util-chains: "true"
+          rotate-certificates: "false"
+"""
+
+
+def test_a_flag_among_alternatives_the_check_writes_is_pointed_at() -> None:
+    """KUBELET-004 writes its flags as `^(a|b|rotate-certificates)=`."""
+    assert _lines("CAPSA-KUBELET-004", KUBELET_FLAGS) == [11]

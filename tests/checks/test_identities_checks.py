@@ -25,8 +25,13 @@ def identity(kind: str, allowed: str | None) -> str:
 )
 def test_ident_001_all_namespaces(kind: str) -> None:
     assert outcome("CAPSA-IDENT-001", identity(kind, "{}")) == "fail"
-    assert outcome("CAPSA-IDENT-001", identity(kind, "{list: [team-a]}")) == "pass"
+    # CAPV's allowedNamespaces has a selector only: a list is dropped, leaving {}
+    listed = "{list: [team-a]}"
+    named = "{selector: {matchLabels: {team: a}}}" if kind.startswith("VSphere") else listed
+    assert outcome("CAPSA-IDENT-001", identity(kind, named)) == "pass"
     assert outcome("CAPSA-IDENT-001", identity(kind, None)) == "pass"
+    if kind.startswith("VSphere"):
+        assert outcome("CAPSA-IDENT-001", identity(kind, listed)) == "fail"
 
 
 def test_ident_001_vsphere_empty_selector_means_all() -> None:

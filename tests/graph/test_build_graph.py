@@ -123,3 +123,34 @@ def test_to_networkx_keeps_parallel_techniques() -> None:
     nx_graph = graph.to_networkx()
     assert nx_graph.number_of_nodes() == len(graph.nodes)
     assert nx_graph.number_of_edges() == len(graph.edges)
+
+
+def test_a_suppressed_finding_still_makes_its_subject_an_entry() -> None:
+    """A suppression accepts the risk a subject poses; the subject can still act."""
+    from capsa.checks.findings import Finding, Location, ResourceRef, Severity
+    from capsa.graph.build import subjects_from_findings
+
+    catalogue = load_techniques()
+    wanted = sorted(
+        {threat for t in catalogue.techniques if t.source == "rbac-subject" for threat in t.threats}
+    )
+    made = [
+        Finding(
+            fingerprint=f"{i}" * 64,
+            check_id="CAPSA-LIVE-RBAC-001",
+            title="t",
+            severity=Severity.HIGH,
+            threats=tuple(wanted[:1]),
+            mitigation="",
+            resource=ResourceRef("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", None, "b"),
+            location=Location("live", None),
+            message="m",
+            remediation="r",
+            references=("x",),
+            suppressed=suppressed,
+        )
+        for i, suppressed in enumerate((False, True))
+    ]
+    assert wanted
+    assert len(subjects_from_findings(made[1:], catalogue)) == 1
+    assert len(subjects_from_findings(made[:1], catalogue)) == 1

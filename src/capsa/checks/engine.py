@@ -589,7 +589,10 @@ def _flag_written(prepared: _Prepared, name: str) -> bool:
     not merely contains its letters (`v` is in every text)."""
     if not name:
         return False
-    written = re.compile(rf"(?<![A-Za-z0-9_-])(?:--)?{re.escape(name)}=(?!=)")
+    # `name=`, or a name among alternatives before `=`: `^(a|name|b)=`
+    written = re.compile(
+        rf"(?<![A-Za-z0-9_-])(?:--)?{re.escape(name)}(?:=(?!=)|\|[^'\"()]*\)=(?!=)|\)=(?!=))"
+    )
     check = prepared.check
     texts = [check.expression, check.applies_when or "", *(v.expression for v in check.variables)]
     return any(written.search(text) for text in texts)

@@ -474,13 +474,14 @@ def subject_threats(catalogue: TechniqueCatalogue) -> frozenset[str]:
 def subjects_from_findings(
     findings: Iterable[Finding], catalogue: TechniqueCatalogue
 ) -> list[Subject]:
-    """RBAC subjects behind live findings of the threats subject techniques realise."""
+    """RBAC subjects behind live findings (suppressed ones too: an accepted risk leaves the
+    subject) of the threats subject techniques realise."""
     kinds = {"ServiceAccount", "User", "Group", "RoleBinding", "ClusterRoleBinding"}
     wanted = subject_threats(catalogue)
     out: dict[str, Subject] = {}
-    for finding in findings:
+    for finding in findings:  # suppressed ones too: an accepted risk leaves the subject
         resource = finding.resource
-        if finding.suppressed or resource.kind not in kinds:
+        if resource.kind not in kinds:
             continue
         if not set(finding.threats) & wanted:
             continue

@@ -171,7 +171,7 @@ def cloud_principals(
     deployment: Deployment,
     catalogue: TechniqueCatalogue,
 ) -> tuple[CloudPrincipal, ...]:
-    """Principals the unsuppressed findings of `namedBy` checks name, each with the
+    """Principals the findings of `namedBy` checks name (suppressed ones too), each with the
     checks that named it and the clusters whose API load balancer it may delete."""
     naming = {c for t in catalogue.techniques for c in t.named_by}
     by_name: dict[str, list[str]] = {}
@@ -188,8 +188,8 @@ def cloud_principals(
         known = clusters.setdefault(arn, [])
         known.extend(k for k in keys if k not in known)
 
-    for finding in findings:
-        if finding.suppressed or finding.check_id not in naming:
+    for finding in findings:  # suppressed ones too: an accepted risk leaves the principal
+        if finding.check_id not in naming:
             continue
         resource = finding.resource
         if resource.kind in _PRINCIPAL_KINDS:
