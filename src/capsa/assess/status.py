@@ -327,16 +327,10 @@ def assess_threat(threat: ThreatInput, evidence: Evidence) -> ThreatAssessment:
     # checks, and checks of another threat's mitigation (IDENT-001 names INFODISCLOSE-4,
     # evidences SPOOF-1.M5)
     naming = {c.id for c in evidence.checks if threat.id in c.threats and c.id not in linked}
-    related = [
-        f.fingerprint for f in evidence.findings if f.check_id in naming and not f.suppressed
-    ]
-    if related and status is not DeploymentStatus.VIOLATED:
-        ids = sorted({f.check_id for f in evidence.findings if f.fingerprint in set(related)})
-        reason += (
-            f"; open findings naming it decide no mitigation of it: {_ids(ids)}"
-            if reason
-            else f"open findings naming it decide no mitigation of it: {_ids(ids)}"
-        )
+    others = [f for f in evidence.findings if f.check_id in naming and not f.suppressed]
+    if others and status is not DeploymentStatus.VIOLATED:
+        note = f"open findings naming it decide no mitigation of it: {_ids(f.check_id for f in others)}"
+        reason = f"{reason}; {note}" if reason else note
     return ThreatAssessment(
         id=threat.id,
         category=threat.category,
@@ -350,6 +344,6 @@ def assess_threat(threat: ThreatInput, evidence: Evidence) -> ThreatAssessment:
         reason=reason,
         open_techniques=techniques,
         open_routes={t: evidence.open_routes[t] for t in techniques if t in evidence.open_routes},
-        related_findings=related,
+        related_findings=[f.fingerprint for f in others],
         tracking=threat.tracking,
     )

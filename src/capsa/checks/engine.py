@@ -593,9 +593,7 @@ def _flag_written(prepared: _Prepared, name: str) -> bool:
     written = re.compile(
         rf"(?<![A-Za-z0-9_-])(?:--)?{re.escape(name)}(?:=(?!=)|\|[^'\"()]*\)=(?!=)|\)=(?!=))"
     )
-    check = prepared.check
-    texts = [check.expression, check.applies_when or "", *(v.expression for v in check.variables)]
-    return any(written.search(text) for text in texts)
+    return any(written.search(text) for text in _flag_texts(prepared.check))
 
 
 def _fails_with(prepared: _Prepared, bindings: Mapping[str, Any], document: Any) -> bool:
@@ -625,20 +623,11 @@ def _failing_alone(
     the check still fails: usually the first, tried once. A field inside a list item
     (`containers.1.image`) is removed with its item, since a check that every item sets
     it well fails as much without it."""
-    from capsa.cel import CelError
-
-    if not candidates:
-        return None
     document = bindings["object"]
     removable = [_removal(c) for c in candidates]
     for at, concrete in enumerate(candidates[:CULPRIT_TRIES]):
         others = [path for i, path in enumerate(removable) if i != at and path != removable[at]]
-        try:
-            alone = _without(document, others)
-            outcome = _outcome(prepared.program.evaluate({**bindings, "object": alone}))
-        except CelError:
-            continue
-        if outcome == FAILS:
+        if _fails_with(prepared, bindings, _without(document, others)):
             return concrete
     return None
 
@@ -844,11 +833,9 @@ def _still_read(
 
 
 def _on_or_under(have: tuple[str | int, ...], pattern: FieldPath) -> bool:
-    """Whether the concrete path `have` is `pattern` or lies under it (`*` any step; a
-    list index and a map key with the same text are the same step)."""
-    return len(have) >= len(pattern) and all(
-        want == "*" or want == str(step) for want, step in zip(pattern, have, strict=False)
-    )
+    """Whether the concrete path `have` is `pattern` or lies under it (`_covers`, and at
+    least as long)."""
+    return len(have) >= len(pattern) and _covers(pattern, have)
 
 
 def _secret_outcome(
@@ -915,8 +902,12 @@ def _reads_flag(prepared: _Prepared, name: str | None) -> bool:
 
 def _names_flag(check: Check, name: str) -> bool:
     """Whether the check's CEL names the flag `name`."""
-    texts = [check.expression, check.applies_when or "", *(v.expression for v in check.variables)]
-    return any(name in text for text in texts)
+    return any(name in text for text in _flag_texts(check))
+
+
+def _flag_texts(check: Check) -> list[str]:
+    """The CEL of a check that may name a flag: expression, appliesWhen, variables."""
+    return [check.expression, check.applies_when or "", *(v.expression for v in check.variables)]
 
 
 def _fails_without(

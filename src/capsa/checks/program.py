@@ -67,12 +67,15 @@ _COMPILED: dict[tuple[str, str], CompiledExpression] = {}
 
 def compiled(check: Check) -> CompiledExpression:
     """The compiled program of a check (compiled on first use, then reused)."""
-    text = program_text(check)
-    key = (check.scope, text)
+    return _compiled_once(check.scope, program_text(check))
+
+
+def _compiled_once(scope: str, text: str) -> CompiledExpression:
+    """`text` compiled in `scope`'s environment, once per run."""
+    key = (scope, text)
     program = _COMPILED.get(key)
     if program is None:
-        program = environment(check.scope).compile(text)
-        _COMPILED[key] = program
+        program = _COMPILED[key] = environment(scope).compile(text)
     return program
 
 
@@ -82,15 +85,10 @@ def guard_programs(
     """Each `readsOnlyWhen` entry as (its fields' paths, its `when` composed with the
     check's variables and compiled), in the order the check lists them."""
     pairs = [(v.name, v.expression) for v in check.variables]
-    out = []
-    for guard in check.reads_only_when:
-        text = compose(pairs, guard.when)
-        key = (check.scope, text)
-        program = _COMPILED.get(key)
-        if program is None:
-            program = _COMPILED[key] = environment(check.scope).compile(text)
-        out.append((guard.paths, program))
-    return tuple(out)
+    return tuple(
+        (guard.paths, _compiled_once(check.scope, compose(pairs, guard.when)))
+        for guard in check.reads_only_when
+    )
 
 
 def part_problems(check: Check) -> list[tuple[tuple[str | int, ...], str]]:

@@ -479,7 +479,7 @@ def subjects_from_findings(
     kinds = {"ServiceAccount", "User", "Group", "RoleBinding", "ClusterRoleBinding"}
     wanted = subject_threats(catalogue)
     out: dict[str, Subject] = {}
-    for finding in findings:  # suppressed ones too: an accepted risk leaves the subject
+    for finding in findings:
         resource = finding.resource
         if resource.kind not in kinds:
             continue

@@ -171,8 +171,9 @@ def cloud_principals(
     deployment: Deployment,
     catalogue: TechniqueCatalogue,
 ) -> tuple[CloudPrincipal, ...]:
-    """Principals the findings of `namedBy` checks name (suppressed ones too), each with the
-    checks that named it and the clusters whose API load balancer it may delete."""
+    """Principals the findings of `namedBy` checks name (suppressed ones too: an accepted
+    risk leaves the principal), each with the checks that named it and the clusters
+    whose API load balancer it may delete."""
     naming = {c for t in catalogue.techniques for c in t.named_by}
     by_name: dict[str, list[str]] = {}
     for cluster in deployment.clusters:
@@ -188,7 +189,7 @@ def cloud_principals(
         known = clusters.setdefault(arn, [])
         known.extend(k for k in keys if k not in known)
 
-    for finding in findings:  # suppressed ones too: an accepted risk leaves the principal
+    for finding in findings:
         if finding.check_id not in naming:
             continue
         resource = finding.resource

@@ -42,7 +42,6 @@ import math
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from capsa.checks.catalog import checks_by_mitigation
 from capsa.errors import InputError, Problem
@@ -435,8 +434,9 @@ def route_examples(
     return tuple(out)
 
 
-def _back(parent: Mapping[int, int], node: int, edges: Sequence[Any], stop: int = -1) -> list[int]:
-    """The edges from a search's start to `node`, following `parent` (node -> edge)."""
+def _back(parent: Mapping[int, int], node: int, edges: Sequence[Edge], stop: int = -1) -> list[int]:
+    """The edges of the BFS route (`_reach`) from its start to `node`, following `parent`
+    (node -> the edge that reached it) back to a node it has none for, or to `stop`."""
     chain: list[int] = []
     while node in parent and node != stop:
         e = parent[node]
@@ -528,12 +528,7 @@ def _cut(
         for fixed, sources in groups.items():
             parent, hit = _reach(searcher, sources, allowed, sinks - fixed)
             if hit is not None:
-                path_found = []
-                node = hit
-                while node in parent:
-                    e = parent[node]
-                    path_found.append(e)
-                    node = edges[e].source
+                path_found = _back(parent, hit, edges)
                 break
         if path_found is None:
             break
@@ -558,12 +553,7 @@ def _cut(
 
 def _route(parent: Mapping[int, int], node: int, edges: Sequence[Edge]) -> tuple[str, ...]:
     """Techniques of the BFS route that reached `node`, from its source on."""
-    out: list[str] = []
-    while node in parent:
-        edge = edges[parent[node]]
-        out.append(edge.technique)
-        node = edge.source
-    return tuple(reversed(out))
+    return tuple(edges[e].technique for e in _back(parent, node, edges))
 
 
 def analyse(
