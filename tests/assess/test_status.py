@@ -206,6 +206,39 @@ def test_an_accepted_mitigation_with_the_rest_verified_makes_the_threat_accepted
     assert "accepted for the sandbox" in result.reason
 
 
+def test_accepted_mitigations_with_an_open_path_leave_the_threat_accepted_not_verified() -> None:
+    """Nothing was verified: the suppression accepted the risk and left its path open."""
+    evidence = _evidence(
+        findings=[finding(suppressed=True)],
+        open_techniques={"STRIDE-SPOOF-1": ("join-as-control-plane",)},
+    )
+    result = assess_threat(_threat(FULL, PLATFORM), evidence)
+    assert result.deployment_status is DeploymentStatus.ACCEPTED
+    assert "verified" not in result.reason
+    assert result.reason.startswith("every mitigation it requires is accepted; M1 accepted")
+    assert result.reason.endswith(
+        "an open attack path uses join-as-control-plane, which the accepted risk leaves open"
+    )
+
+
+def test_an_accepted_mitigation_beside_one_without_evidence_is_not_assessable() -> None:
+    result = assess_threat(_threat(FULL, PLANNED), _evidence(findings=[finding(suppressed=True)]))
+    assert result.deployment_status is DeploymentStatus.NOT_ASSESSABLE
+    assert result.reason.startswith("M1 accepted; M2 not assessable: not implemented upstream")
+
+
+def test_a_verified_mitigation_beside_an_accepted_one_and_an_open_path_is_partly_verified() -> None:
+    accepted = MitigationInput("STRIDE-SPOOF-1.M4", "other", checks=("CAPSA-HYG-001",))
+    evidence = _evidence(
+        findings=[finding("CAPSA-HYG-001", mitigation="", suppressed=True)],
+        passes=[passed("CAPSA-AWS-001")],
+        open_techniques={"STRIDE-SPOOF-1": ("join-as-control-plane",)},
+    )
+    result = assess_threat(_threat(FULL, accepted), evidence)
+    assert result.deployment_status is DeploymentStatus.PARTLY_VERIFIED
+    assert result.reason.startswith("M1 verified; M4 accepted; ")
+
+
 def test_no_evidence_at_all_is_not_assessable_with_the_reason() -> None:
     result = assess_threat(_threat(PLANNED), _evidence())
     assert result.deployment_status is DeploymentStatus.NOT_ASSESSABLE

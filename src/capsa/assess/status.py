@@ -22,8 +22,11 @@ The rule (stated in every report's method section, `METHOD`):
   mitigation an assessed carrier holds is verified (or accepted, then the threat is
   *accepted*), at least one mitigation has evidence, and no open attack path uses a
   technique the threat covers; *accepted* also when a tracking decision accepts or
-  transfers it with a justification; *partly verified* when some evidence exists but
-  not all of that; otherwise *not assessable*. Each threat carries a one-line reason.
+  transfers it with a justification, and when every mitigation it requires is accepted
+  though an open path uses its technique (the acceptance leaves that path open, and the
+  reason says so); *partly verified* when some mitigation is verified or partly verified
+  but not all of that holds; otherwise *not assessable* (naming any accepted mitigation
+  beside those without evidence). Each threat carries a one-line reason.
 """
 
 from __future__ import annotations
@@ -52,8 +55,10 @@ METHOD = (
     "default; so is one that rests on a clusterctl template's own default for a variable "
     "given no value, naming the variable. A threat is verified only when every mitigation the assessed parties can "
     "carry is verified (or accepted with a recorded reason) and no open attack path uses "
-    "a technique the threat covers; otherwise it is partly verified (some evidence, not "
-    "all), violated, accepted or not assessable. The deployment carries its own "
+    "a technique the threat covers. When every one it requires is accepted, the threat is "
+    "accepted, and an open path using its technique is named as the risk accepted. "
+    "Otherwise it is partly verified (some mitigation verified or partly verified, not "
+    "all), violated or not assessable; accepted risks alone verify nothing. The deployment carries its own "
     "mitigations; the project's (build, release, repository governance) count only when "
     "a repository is assessed (--repo); those of the cloud platform are never required. "
     "A mitigation upstream has not implemented is verified only by a check proving an "
@@ -290,6 +295,16 @@ def threat_status(
     ]
     missing = [m for m in required if m.deployment_status not in holding]
     accepted = by[DeploymentStatus.ACCEPTED]
+    shown = [m for m in evidenced if m.deployment_status is not DeploymentStatus.ACCEPTED]
+    if accepted and not shown and not missing and open_techniques:
+        # nothing was verified: the threat stands on accepted risks, one of which leaves
+        # the path open (a suppression closes none)
+        return (
+            DeploymentStatus.ACCEPTED,
+            "every mitigation it requires is accepted; "
+            + "; ".join(_grouped(accepted, threat_id))
+            + f"; {path_note}, which the accepted risk leaves open",
+        )
     if evidenced and not missing and not open_techniques:
         if accepted:
             return (
@@ -304,7 +319,7 @@ def threat_status(
     gaps = _grouped(missing, threat_id)
     if path_note:
         gaps.append(path_note)
-    if evidenced:
+    if shown:
         prefix = "".join(
             f"{_listing(ms, threat_id)} {status.value}; "
             for status in holding
@@ -313,6 +328,11 @@ def threat_status(
         return DeploymentStatus.PARTLY_VERIFIED, prefix + "; ".join(gaps)
     if not mitigations:
         return DeploymentStatus.NOT_ASSESSABLE, "the assessment lists no mitigation for it"
+    if accepted:  # accepted risks beside missing evidence: nothing is verified
+        return (
+            DeploymentStatus.NOT_ASSESSABLE,
+            f"{_listing(accepted, threat_id)} accepted; " + "; ".join(gaps),
+        )
     if not required:
         gaps = [*_grouped(mitigations, threat_id), *([path_note] if path_note else [])]
     return DeploymentStatus.NOT_ASSESSABLE, "; ".join(gaps)
