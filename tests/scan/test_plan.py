@@ -18,19 +18,20 @@ from capsa.sources.resource import Resource
 
 
 @st.composite
-def _inputs(draw: st.DrawFn) -> tuple[list[set[int]], list[int], int]:
+def _inputs(draw: st.DrawFn) -> tuple[dict[int, set[int]], list[int], int]:
     files = draw(st.integers(min_value=0, max_value=12))
     sizes = draw(st.lists(st.integers(0, 6), min_size=files, max_size=files))
-    needs = [
-        draw(st.sets(st.integers(0, files - 1), max_size=3)) if files else set()
-        for _ in range(files)
-    ]
+    needs = {  # planning keeps a set only for a file that links to another
+        file: targets
+        for file in range(files)
+        if (targets := draw(st.sets(st.integers(0, files - 1), max_size=3)))
+    }
     return needs, sizes, draw(st.integers(1, 20))
 
 
 @given(_inputs())
 def test_groups_own_files_in_order_load_their_closures_and_fill_the_budget(
-    case: tuple[list[set[int]], list[int], int],
+    case: tuple[dict[int, set[int]], list[int], int],
 ) -> None:
     needs, sizes, budget = case
     groups = _pack(needs, sizes, budget)
