@@ -86,11 +86,19 @@ def test_a_flag_whose_letters_a_check_contains_is_not_blamed(api: str) -> None:
 
 
 @pytest.mark.parametrize("api", ["v1beta1", "v1beta2"])
-def test_a_flag_wrong_and_absent_alike_stays_on_the_map(api: str) -> None:
-    """profiling defaults to on: removing `profiling: "true"` fails as much, so the flag
-    alone is not the cause the finding names."""
+def test_a_flag_wrong_and_absent_alike_is_pointed_at_itself(api: str) -> None:
+    """profiling defaults to on: removing `profiling: "true"` fails as much, but the
+    value the check's pass examples give it mends the failure, so its line is the one
+    to edit."""
     text = kubeadm_control_plane(api, {"v": "4", "profiling": "true"})
-    assert _lines("CAPSA-APISRV-003", text) == [8]
+    assert _lines("CAPSA-APISRV-003", text) == [10]
+
+
+@pytest.mark.parametrize("api", ["v1beta1", "v1beta2"])
+def test_a_flag_set_right_beside_a_missing_one_is_not_blamed(api: str) -> None:
+    """AUDIT-001 needs a policy file too: no value of `audit-log-path` mends that."""
+    text = kubeadm_control_plane(api, {"v": "4", "audit-log-path": "/var/log/audit.log"})
+    assert _lines("CAPSA-AUDIT-001", text) == [8]
 
 
 MERGED = """\

@@ -434,6 +434,7 @@ class _Prepared:
     unknown_steps: tuple[tuple[str | None, ...], ...] = ()
     context_fields: frozenset[str] | None = frozenset()
     guards: tuple[tuple[tuple[FieldPath, ...], CompiledExpression], ...] = ()
+    flag_values: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, check: Check) -> _Prepared:
@@ -456,6 +457,7 @@ class _Prepared:
             tuple(_steps(pattern) for pattern in check.unknown_paths),
             context_fields(program_text(check)) if check.scope == "topology" else frozenset(),
             guard_programs(check),
+            _accepted_flag_values(check),
         )
 
 
@@ -554,10 +556,11 @@ def _flag_culprit(
 ) -> tuple[str | int, ...] | None:
     """The flag in the map at `flags_at` a failure comes from: among the flags the check
     names as such (`_flag_written`), the first whose removal stops the failure, or,
-    when the failure also stops with all of them removed, the first that fails alone.
-    None when it stands with none of them (a flag absent, or absent and wrong alike:
-    `profiling`), or when the flag was merged in from an anchor written elsewhere (its
-    line is another block's)."""
+    when the failure also stops with all of them removed, the first that fails alone,
+    or else (absent and wrong alike: `profiling: "true"`) the first that a value the
+    check's own pass examples give that flag mends (`_first_mended`). None when none
+    does (the flag absent), or when the flag was merged in from an anchor written
+    elsewhere (its line is another block's)."""
     document = bindings["object"]
     flags = _walk(document, flags_at)
     named: list[str | int] = []
@@ -576,12 +579,88 @@ def _flag_culprit(
     if flag is None and not _fails_with(prepared, bindings, _without(document, candidates)):
         flag = _failing_alone(prepared, bindings, candidates)
     if flag is None:
+        flag = _first_mended(prepared, bindings, flags_at, candidates)
+    if flag is None:
         return None
     line = field_position_of(resource.body, flag)
     here = field_position_of(resource.body, flags_at)
     if line is None or here is None or line[0] < here[0]:
         return None  # merged from an anchor above: that line belongs to another block
     return flag
+
+
+def _first_mended(
+    prepared: _Prepared,
+    bindings: Mapping[str, Any],
+    flags_at: tuple[str | int, ...],
+    candidates: Sequence[tuple[str | int, ...]],
+) -> tuple[str | int, ...] | None:
+    """The first of `candidates` (flags in the map at `flags_at`) that, set to a value
+    the check's pass examples give a flag of its name, stops the failure: its value is
+    what is wrong, though leaving it out fails as well. A flag set right beside another
+    that is missing mends nothing, so the finding stays on the map."""
+    document = bindings["object"]
+    flags = _walk(document, flags_at)
+    for concrete in candidates[:CULPRIT_TRIES]:
+        key = concrete[-1]
+        item = flags[key] if isinstance(flags, list) and isinstance(key, int) else None
+        name = str(item.get("name", "")) if isinstance(item, dict) else str(key)
+        current = item.get("value") if isinstance(item, dict) else _walk(flags, (key,))
+        for value in prepared.flag_values.get(name, ())[:CULPRIT_TRIES]:
+            if value == current:
+                continue
+            mended = value if item is None else {**item, "value": value}
+            if not _fails_with(prepared, bindings, _replaced(document, concrete, mended)):
+                return concrete
+    return None
+
+
+def _replaced(document: Any, path: tuple[str | int, ...], value: Any) -> Any:
+    """`document` with `value` at `path` (which exists): the maps and lists along it
+    copied, everything else shared."""
+    top = node = _shallow(document)
+    for step in path[:-1]:
+        child = _shallow(_walk(node, (step,)))
+        node[step] = child
+        node = child
+    node[path[-1]] = value
+    return top
+
+
+def _accepted_flag_values(check: Check) -> dict[str, tuple[Any, ...]]:
+    """Per flag name, the values the check's pass examples give it in a flag map (a
+    v1beta1 `extraArgs` map or a v1beta2 list of `{name, value}`), distinct, in order:
+    values the check is known to accept, to tell a wrong flag from a missing one."""
+    found: dict[str, list[Any]] = defaultdict(list)
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, child in node.items():
+                if key in _FLAG_MAPS:
+                    for name, value in _flag_entries(child):
+                        if value not in found[name]:
+                            found[name].append(value)
+                visit(child)
+        elif isinstance(node, list):
+            for child in node:
+                visit(child)
+
+    for example in check.examples.pass_:
+        for document in example.documents:
+            visit(document)
+    return {name: tuple(values) for name, values in found.items()}
+
+
+def _flag_entries(flags: Any) -> list[tuple[str, Any]]:
+    if isinstance(flags, dict):
+        return [(str(name), value) for name, value in flags.items()]
+    if isinstance(flags, list):
+        return [
+            (str(item["name"]), item.get("value"))
+            for item in flags
+            if isinstance(item, dict) and "name" in item
+        ]
+    return []
 
 
 def _flag_written(prepared: _Prepared, name: str) -> bool:
