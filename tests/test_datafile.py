@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from pydantic import Field
@@ -113,6 +114,30 @@ def test_parse_errors_stop_with_a_located_problem(
         DataFile.parse("d.yaml", text, expect=kind)
     [problem] = caught.value.problems
     assert (problem.line, problem.column) == where and words in problem.message
+
+
+@pytest.mark.parametrize(
+    ("text", "syntax", "where"),
+    [
+        ("a: 1\nb:\n  trusted: false\n  trusted: true\n", "yaml", (4, 3)),
+        ('{"a": 1,\n "a": 2}\n', "json", (2, 2)),
+    ],
+)
+def test_a_key_written_twice_is_refused_where_it_repeats(
+    text: str, syntax: Literal["yaml", "json"], where: tuple[int, int]
+) -> None:
+    """Keeping the last value would silently drop the first (a model's `trusted: false`)."""
+    with pytest.raises(InputError) as caught:
+        DataFile.parse("d." + syntax, text, syntax=syntax)
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column) == where
+    assert "is written twice in one mapping" in problem.message
+
+
+def test_a_key_overriding_a_merged_one_is_not_a_repeat() -> None:
+    text = "base: &b {trusted: false, human: true}\nelement:\n  <<: *b\n  trusted: true\n"
+    file = DataFile.parse("d.yaml", text)
+    assert file.root["element"]["trusted"] is True and file.problems == []
 
 
 def test_an_empty_list_file_has_no_entries() -> None:

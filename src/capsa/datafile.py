@@ -33,6 +33,7 @@ from capsa.yamlio import (
     LineDict,
     LineList,
     LineLoader,
+    Position,
     TooDeep,
     build_document,
     key_position_of,
@@ -109,9 +110,18 @@ class _Refused(Exception):
         self.why = why
 
 
-def _parse_one(text: str) -> Any:
+class _Repeated(Exception):
+    """A mapping that writes a key twice: (key, first position, later position) each."""
+
+    def __init__(self, repeats: list[tuple[Any, Position, Position]]) -> None:
+        super().__init__("duplicate keys")
+        self.repeats = repeats
+
+
+def _parse_one(text: str, *, repeats: bool = False) -> Any:
     """One YAML document as a LineDict/LineList tree (yamlio's single-pass builder, a few
-    times faster than PyYAML's constructor on these files); None when empty."""
+    times faster than PyYAML's constructor on these files); None when empty. With
+    `repeats`, a key written twice in one mapping raises `_Repeated`."""
     loader = LineLoader(text)
     try:
         node = loader.get_single_node()
@@ -121,9 +131,28 @@ def _parse_one(text: str) -> Any:
         why = refusal(node, aliases) if aliases else None
         if why is not None:
             raise _Refused(node.start_mark.line + 1, why.replace("; document skipped", ""))
-        return build_document(loader, node, max_depth=MAX_DEPTH, aliases=aliases)
+        found: list[tuple[Any, Position, Position]] | None = [] if repeats else None
+        built = build_document(loader, node, max_depth=MAX_DEPTH, aliases=aliases, duplicates=found)
+        if found:
+            raise _Repeated(found)
+        return built
     finally:
         loader.dispose()
+
+
+def _repeat_problems(path: str, repeats: list[tuple[Any, Position, Position]]) -> InputError:
+    """A data file that writes a key twice is refused: a reader keeping the last value
+    would silently drop the first (a model's `trusted: false`, and the threats it
+    raises)."""
+    problems = []
+    for key, first, later in repeats:
+        shown = repr(str(key)) if len(str(key)) <= 100 else repr(str(key)[:100] + "...")
+        message = (
+            f"key {shown} is written twice in one mapping (lines {first[0]} and "
+            f"{later[0]}); only one can hold: remove or merge the other"
+        )
+        problems.append(Problem(path, later[0], later[1], message))
+    return InputError(problems)
 
 
 TOO_DEEP = f"nested too deeply (more than {MAX_DEPTH} levels)"
@@ -131,7 +160,9 @@ TOO_DEEP = f"nested too deeply (more than {MAX_DEPTH} levels)"
 
 def _parse_yaml(path: str, text: str) -> Any:
     try:
-        return _parse_one(text)
+        return _parse_one(text, repeats=True)
+    except _Repeated as repeated:
+        raise _repeat_problems(path, repeated.repeats) from None
     except yaml.YAMLError as exc:
         raise InputError([yaml_problem(path, exc, text, prefix="YAML syntax error")]) from None
     except _Refused as refused:
@@ -145,7 +176,18 @@ def _parse_json(path: str, text: str) -> Any:
     they are shown; a number over Python's digit limit or nesting past the recursion
     limit is named as such."""
     try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_unique_pairs)
+    except _RepeatedJson:
+        # positions come from the text read as YAML, whose syntax holds JSON's
+        try:
+            _parse_one(text.translate(_YAML_ONLY_BREAKS), repeats=True)
+        except _Repeated as repeated:
+            raise _repeat_problems(path, repeated.repeats) from None
+        except (yaml.YAMLError, _Refused, TooDeep, RecursionError):
+            pass
+        raise InputError(
+            [Problem(path, None, None, "a key is written twice in one object; remove one")]
+        ) from None
     except json.JSONDecodeError as exc:
         raise InputError(
             [Problem(path, exc.lineno, exc.colno, f"not valid JSON: {exc.msg}")]
@@ -154,6 +196,17 @@ def _parse_json(path: str, text: str) -> Any:
         raise InputError([Problem(path, None, None, TOO_DEEP)]) from None
     except ValueError:
         raise InputError([Problem(path, None, None, "not valid JSON: a number too long")]) from None
+
+
+class _RepeatedJson(ValueError):
+    """A JSON object that writes a key twice."""
+
+
+def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    made = dict(pairs)
+    if len(made) != len(pairs):
+        raise _RepeatedJson("duplicate key")
+    return made
 
 
 _YAML_ONLY_BREAKS = {0x0D: " ", 0x85: " ", 0x2028: " ", 0x2029: " "}
