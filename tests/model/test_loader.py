@@ -77,6 +77,38 @@ def test_step_naming_missing_flow_and_missing_data_flow(tmp_path: Path) -> None:
     assert (cache_step, "flow 'read' step 2 uses unknown data flow 'web-to-cache'") in found
 
 
+def test_flows_including_each_other_are_a_cycle_reported_at_each_include(tmp_path: Path) -> None:
+    """Running either would never end; validation must say so, not the flow runner."""
+    text = SMALL.replace(
+        "      - description: the web tier renders it\n        actor: web\n        action: render\n",
+        "      - description: then both again\n        include: twice\n",
+    )
+    found = problems_of(write(tmp_path, text))
+    lines = text.splitlines()
+    back = lines.index("      - description: then both again") + 1
+    assert (
+        back,
+        "flow 'read' step 3 includes 'twice', which includes 'read' again "
+        "(read -> twice -> read); break the cycle",
+    ) in found
+    first = lines.index("      - description: first read") + 1
+    assert any(ln == first and "(twice -> read -> twice)" in msg for ln, msg in found)
+
+
+def test_a_flow_including_itself_is_named_as_such(tmp_path: Path) -> None:
+    text = SMALL.replace(
+        "include: read\n      - description: second", "include: twice\n      - description: second"
+    )
+    found = problems_of(write(tmp_path, text))
+    assert any("flow 'twice' step 1 includes itself" in msg for _, msg in found)
+    assert not any("missing flow 'twice'" in msg for _, msg in found)
+
+
+def test_flows_including_others_without_a_cycle_are_accepted(tmp_path: Path) -> None:
+    model = load_model(write(tmp_path, SMALL))  # `twice` includes `read` twice
+    assert [step.include for step in model.flows[1].steps] == ["read", "read"]
+
+
 def test_wrong_types_and_unknown_fields_all_reported_at_once(tmp_path: Path) -> None:
     text = SMALL.replace("    encrypted: true\n", "    encrypted: maybe\n").replace(
         "    type: datastore\n", "    type: datastore\n    colour: blue\n"

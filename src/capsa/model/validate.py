@@ -217,13 +217,53 @@ def integrity_problems(model: SystemModel, path: str, doc: Any) -> Iterator[Prob
                     *where,
                     f"flow {flow.id!r} step {number} names unknown element {step.actor!r}",
                 )
-            if step.include is not None and (step.include not in flows or step.include == flow.id):
+            if step.include is not None and step.include == flow.id:
+                yield Problem(
+                    path,
+                    *where,
+                    f"flow {flow.id!r} step {number} includes itself; a flow cannot run "
+                    "inside its own steps: include another flow or list the steps",
+                )
+            elif step.include is not None and step.include not in flows:
                 yield Problem(
                     path,
                     *where,
                     f"flow {flow.id!r} step {number} includes missing flow {step.include!r}",
                 )
+            elif step.include is not None:
+                back = _include_chain(step.include, flow.id, model)
+                if back is not None:
+                    loop = " -> ".join((flow.id, *back))
+                    yield Problem(
+                        path,
+                        *where,
+                        f"flow {flow.id!r} step {number} includes {step.include!r}, which "
+                        f"includes {flow.id!r} again ({loop}); break the cycle",
+                    )
     yield from flow_semantics_problems(model, path, doc)
+
+
+def _include_chain(start: str, wanted: str, model: SystemModel) -> tuple[str, ...] | None:
+    """The flows from `start` through includes to `wanted` (both named), or None when
+    `wanted` cannot be reached: an include cycle would run forever."""
+    includes = {
+        flow.id: [step.include for step in flow.steps if step.include is not None]
+        for flow in model.flows
+    }
+    parents: dict[str, str | None] = {start: None}
+    todo = [start]
+    while todo:
+        current = todo.pop()
+        for nxt in includes.get(current, ()):
+            if nxt == wanted:
+                chain = [nxt, current]
+                while (up := parents[chain[-1]]) is not None:
+                    chain.append(up)
+                return tuple(reversed(chain))
+            if nxt not in parents:
+                parents[nxt] = current
+                todo.append(nxt)
+    return None
 
 
 def _step_position(doc: Any, flow_id: str, index: int) -> tuple[int | None, int | None]:
