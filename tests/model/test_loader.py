@@ -248,6 +248,18 @@ def test_missing_parent_is_reported_at_the_extends_line(tmp_path: Path) -> None:
     )
 
 
+def test_a_parent_that_is_no_model_is_named_at_the_extends_line_too(tmp_path: Path) -> None:
+    """Its problems are at its own lines; the child's line that named it is said too."""
+    (tmp_path / "notes.yaml").write_text("- just\n- a list\n")
+    text = "apiVersion: capsa.dev/v1alpha1\nkind: SystemModel\nmetadata: {name: c}\nextends: notes.yaml\n"
+    with pytest.raises(InputError) as info:
+        load_model(write(tmp_path, text))
+    where = {(Path(p.path).name, p.line) for p in info.value.problems}
+    assert where == {("notes.yaml", 1), ("model.yaml", 4)}
+    [named] = [p for p in info.value.problems if p.path.endswith("model.yaml")]
+    assert named.message.startswith("extends 'notes.yaml', which is not a valid model: 1 problem")
+
+
 def test_shipped_json_schema_matches_the_types() -> None:
     """schemas/ is what editors point at; it must be regenerated when the types change:
     `capsa model schema -o schemas/system-model-v1alpha1.json`."""

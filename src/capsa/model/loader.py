@@ -138,7 +138,15 @@ def load_model(ref: str, _seen: tuple[str, ...] = ()) -> SystemModel:
                 for p in error.problems:
                     file.report(("extends",), f"extends {parent_ref!r}: {p.message}", key=True)
                 file.raise_problems()
-            raise
+            # the parent's own problems, and the line in this file that named it
+            count = len(error.problems)
+            file.report(
+                ("extends",),
+                f"extends {parent_ref!r}, which is not a valid model: "
+                f"{count} problem{'s' if count != 1 else ''} reported at its own lines",
+                key=True,
+            )
+            raise InputError([*file.problems, *error.problems]) from None
         data, from_child = _merge(parent.model_dump(by_alias=True, exclude_defaults=False), doc)
         data["extends"] = parent_ref
     to_file = None if from_child is None else partial(_child_loc, from_child=from_child)
