@@ -194,6 +194,20 @@ def test_an_open_attack_path_through_its_technique_blocks_verified() -> None:
     assert result.open_techniques == ["join-as-control-plane"]
 
 
+def test_with_no_path_search_a_threat_is_at_most_partly_verified() -> None:
+    """No search ran, so none of its techniques is shown closed."""
+    evidence = _evidence(
+        passes=[passed("CAPSA-AWS-001")],
+        paths_not_searched=("no entry point is in the graph: pod-create: ...",),
+    )
+    result = assess_threat(_threat(FULL, PLATFORM), evidence)
+    assert result.deployment_status is DeploymentStatus.PARTLY_VERIFIED
+    assert result.reason == (
+        "M1 verified; attack paths were not searched, so no open path through its "
+        "techniques is ruled out"
+    )
+
+
 def test_any_violated_mitigation_violates_the_threat() -> None:
     result = assess_threat(_threat(FULL, PLANNED), _evidence(findings=[finding()]))
     assert result.deployment_status is DeploymentStatus.VIOLATED

@@ -115,3 +115,35 @@ def test_the_cut_says_closes_every_path_only_when_it_does() -> None:
         ).stdout
     )
     assert doc["cutClosesEveryPath"] is True and doc["uncuttable"] == []
+
+
+OTHER_SYSTEM = """\
+apiVersion: capsa.dev/v1alpha1
+kind: SystemModel
+metadata: {name: shop}
+elements:
+  - {id: web, name: Web, type: process}
+  - {id: db, name: Database, type: datastore}
+"""
+
+
+def test_a_model_the_catalogue_stands_for_nothing_of_is_not_searched(tmp_path: Path) -> None:
+    """Nothing searched is no "no path": the table says why, JSON says so, exit is 2."""
+    model = tmp_path / "shop.yaml"
+    model.write_text(OTHER_SYSTEM)
+    table = RUNNER.invoke(app, ["-m", str(model), "--generic"])
+    assert table.exit_code == 2
+    assert "attack paths were not searched" in table.stdout
+    assert "no open attack path" not in table.stdout
+    found = RUNNER.invoke(app, ["-m", str(model), "--generic", "--format", "json"])
+    assert found.exit_code == 2
+    doc = json.loads(found.stdout)
+    assert doc["searched"] is False and doc["cutClosesEveryPath"] is False
+    assert doc["notSearched"][0].startswith("no entry point is in the graph")
+
+
+def test_the_built_in_model_is_searched() -> None:
+    found = RUNNER.invoke(app, ["--generic", "--format", "json", "--top", "1"])
+    assert found.exit_code == 0
+    doc = json.loads(found.stdout)
+    assert doc["searched"] is True and doc["notSearched"] == []

@@ -173,3 +173,49 @@ def test_with_every_path_listed_no_route_is_shown_apart() -> None:
     report = analyse(graph, top=1000)
     listed = {s.technique for p in report.paths for s in p.steps}
     assert dict(report.route_examples).keys() == set(report.route_techniques) - listed
+
+
+# --- what was searched -------------------------------------------------------------------
+
+EVERY_MODEL_ID = {m for c in CATALOGUE.capabilities.values() for m in c.model}
+
+
+def test_a_model_naming_nothing_the_catalogue_stands_for_is_not_searched() -> None:
+    """No entry point and no target: "no open path" would claim what was never looked at."""
+    graph = build_graph(CATALOGUE, generic(), model_ids={"web", "vault", "argocd"})
+    report = analyse(graph, checks=EVERY_CHECKED)
+    assert not report.searched and report.paths == ()
+    assert not report.cut_closes_every_path
+    entry_note, target_note = report.not_searched
+    assert entry_note.startswith("no entry point is in the graph: pod-create stands for ")
+    assert "kubelet, which the model lacks" in entry_note
+    assert target_note.startswith("no target is in the graph: ")
+
+
+def test_an_entry_no_cluster_holds_is_not_searched_and_says_why() -> None:
+    """Without clusters the management and account capabilities are still searched."""
+    graph = build_graph(CATALOGUE, Deployment(()))
+    assert analyse(graph, checks=EVERY_CHECKED).searched
+    report = analyse(graph, ["pod-create"], checks=EVERY_CHECKED)
+    assert not report.searched
+    assert report.not_searched == (
+        "no entry point is in the graph: pod-create: no cluster of the deployment holds it",
+    )
+
+
+def test_a_full_model_is_searched_and_says_nothing_is_missing() -> None:
+    graph = build_graph(CATALOGUE, generic(), model_ids=EVERY_MODEL_ID)
+    report = analyse(graph, checks=EVERY_CHECKED)
+    assert report.searched and report.not_searched == () and report.paths
+
+
+def test_an_entry_asked_for_that_the_model_lacks_is_named() -> None:
+    graph = build_graph(CATALOGUE, generic(), model_ids=EVERY_MODEL_ID - {"kubelet"})
+    report = analyse(graph, ["pod-create", "node-shell"], ["ca-keys"], checks=EVERY_CHECKED)
+    assert report.searched
+    assert report.not_searched == (
+        "entry points asked for but not in the graph, not searched: node-shell stands for "
+        "kubelet, which the model lacks",
+    )
+    alone = analyse(graph, ["node-shell"], ["ca-keys"], checks=EVERY_CHECKED)
+    assert not alone.searched and not alone.cut_closes_every_path

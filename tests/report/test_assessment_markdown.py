@@ -7,6 +7,8 @@ import re
 
 from assessment_fixtures import F
 
+from capsa.assess.model import Assessment, CandidateThreat
+from capsa.report.assessment_html import render_assessment_html_documents
 from capsa.report.assessment_markdown import (
     cell,
     render_assessment_markdown_documents,
@@ -96,3 +98,47 @@ def test_empty_assessment_says_so_instead_of_empty_tables() -> None:
         assert "No check failed." in docs[name]
     for name in ("assessment.md", "assessment-paths.md"):
         assert "No open attack path" in docs[name]
+
+
+def _not_searched() -> Assessment:
+    a = F.make_assessment(with_paths=False)
+    why = ["no entry point is in the graph: pod-create stands for workload-pod, which ..."]
+    summary = a.summary.model_copy(
+        update={"paths_not_searched": why, "cut_closes_every_path": False}
+    )
+    return a.model_copy(update={"summary": summary})
+
+
+def test_paths_not_searched_are_never_reported_as_none_found() -> None:
+    docs = render_assessment_markdown_documents(_not_searched())
+    for name in ("assessment.md", "assessment-paths.md"):
+        assert "No open attack path" not in docs[name]
+        assert "Attack paths were not searched, so no path and no cut are claimed: " in docs[name]
+    assert "Open attack paths: not searched." in docs["assessment.md"]
+    html = render_assessment_html_documents(_not_searched())
+    for name in ("assessment.html", "assessment-paths.html"):
+        assert "No open attack path" not in html[name]
+        assert "Attack paths were not searched" in html[name]
+
+
+def test_a_summary_with_no_other_status_has_no_dangling_separator() -> None:
+    a = F.make_assessment(with_paths=False)
+    counts = {s: 0 for s in a.summary.threats_by_status}
+    empty = a.model_copy(
+        update={
+            "threats": [],
+            "summary": a.summary.model_copy(update={"threats_by_status": counts}),
+        }
+    )
+    text = render_assessment_markdown_documents(empty)["assessment.md"]
+    assert "**0 of 0 threats are violated** by open findings. Open findings:" in text
+
+
+def test_threats_the_rules_derived_are_counted_in_the_summary() -> None:
+    a = F.make_assessment(with_paths=False).model_copy(update={"candidates": []})
+    assert "derived from the model" not in render_assessment_markdown_documents(a)["assessment.md"]
+    derived = CandidateThreat(id="x@web", rule="x", category="spoofing", title="t")
+    text = render_assessment_markdown_documents(a.model_copy(update={"candidates": [derived]}))
+    assert (
+        "1 further threat was derived from the model by the STRIDE rules" in text["assessment.md"]
+    )

@@ -363,6 +363,11 @@ class Summary(_Frozen):
     open_paths: int = 0
     cut: list[str] = Field(default_factory=list)
     cut_closes_every_path: bool = True
+    paths_not_searched: list[str] = Field(
+        default_factory=list,
+        description="why attack paths were not searched (no entry point or no target in "
+        "the graph); empty when they were, and then no path or cut is claimed",
+    )
     uncuttable: list[str] = Field(
         default_factory=list, description="entry -> target pairs no checkable mitigation closes"
     )

@@ -92,6 +92,8 @@ class PathStage:
     open_techniques: Mapping[str, Sequence[str]] = field(default_factory=dict)
     # technique -> one route using it, for techniques on no listed path
     open_routes: Mapping[str, str] = field(default_factory=dict)
+    # why no search ran (no entry point or no target in the graph): empty when one did
+    not_searched: Sequence[str] = ()
 
 
 @dataclass(frozen=True)

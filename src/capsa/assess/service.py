@@ -118,6 +118,7 @@ def assess(
         carriers=frozenset({"deployment", "project"} if request.repo else {"deployment"}),
         open_techniques=path_stage.open_techniques,
         open_routes=path_stage.open_routes,
+        paths_not_searched=path_stage.not_searched,
     )
     threats = [assess_threat(t, evidence) for t in threat_stage.threats]
     errors = [*threat_stage.warnings, *scan.errors, *path_stage.errors, *repository.errors]
@@ -154,5 +155,6 @@ def assess(
             scan.resources,
             not_applicable=not_applicable,
             uncuttable=path_stage.uncuttable,
+            not_searched=path_stage.not_searched,
         ),
     )

@@ -217,7 +217,8 @@ def path_stage(model: SystemModel, scan: ScanStage) -> PathStage:
     if scan.result is None:
         return PathStage()
     if scan.result.clusters is None:
-        return PathStage(errors=[_no_paths("the scan kept no clusters to build a graph from")])
+        why = "the scan kept no clusters to build a graph from"
+        return PathStage(errors=[_no_paths(why)], not_searched=(why,))
     found = attack_paths(from_scan(scan.result), model=model)
     report = found.report
     return PathStage(
@@ -226,6 +227,7 @@ def path_stage(model: SystemModel, scan: ScanStage) -> PathStage:
         uncuttable=uncuttable_routes(report.cut),
         open_techniques=threat_exposure(found),
         open_routes=dict(report.route_examples),
+        not_searched=() if report.searched else report.not_searched,
     )
 
 

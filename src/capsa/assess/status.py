@@ -113,6 +113,9 @@ class Evidence:
     carriers: frozenset[str] = frozenset({"deployment"})
     open_techniques: Mapping[str, Sequence[str]] = field(default_factory=dict)
     open_routes: Mapping[str, str] = field(default_factory=dict)
+    # why attack paths were not searched (empty: they were): with none searched, no
+    # open path is no evidence that a threat's techniques are closed
+    paths_not_searched: Sequence[str] = ()
     # checks the selection left out (--check, --skip-check, --severity) -> the option
     excluded: Mapping[str, str] = field(default_factory=dict)
 
@@ -255,6 +258,15 @@ def _short(mitigation_id: str, threat_id: str) -> str:
     return mitigation_id[len(prefix) :] if mitigation_id.startswith(prefix) else mitigation_id
 
 
+def _held(evidenced: Sequence[MitigationAssessment], threat_id: str) -> str:
+    """`M1 verified; M4 accepted; `: the mitigations that hold, by status."""
+    return "".join(
+        f"{_listing(ms, threat_id)} {status.value}; "
+        for status in (DeploymentStatus.VERIFIED, DeploymentStatus.ACCEPTED)
+        if (ms := [m for m in evidenced if m.deployment_status is status])
+    )
+
+
 def _listing(mitigations: Sequence[MitigationAssessment], threat_id: str) -> str:
     return ", ".join(_short(m.id, threat_id) for m in mitigations)
 
@@ -276,8 +288,10 @@ def threat_status(
     mitigations: Sequence[MitigationAssessment],
     open_techniques: Sequence[str],
     tracking: TrackingDecision | None = None,
+    unsearched: bool = False,
 ) -> tuple[DeploymentStatus, str]:
-    """The threat's status and its one-line reason, from its mitigations' statuses."""
+    """The threat's status and its one-line reason, from its mitigations' statuses.
+    `unsearched`: no attack path search ran, so none can be said to use its techniques."""
     by = {s: [m for m in mitigations if m.deployment_status is s] for s in DeploymentStatus}
     path_note = f"an open attack path uses {_ids(open_techniques)}" if open_techniques else ""
     violated = by[DeploymentStatus.VIOLATED]
@@ -305,6 +319,12 @@ def threat_status(
             + "; ".join(_grouped(accepted, threat_id))
             + f"; {path_note}, which the accepted risk leaves open",
         )
+    if evidenced and not missing and not open_techniques and unsearched and not accepted:
+        return (
+            DeploymentStatus.PARTLY_VERIFIED,
+            _held(evidenced, threat_id) + "attack paths were not searched, so no open path "
+            "through its techniques is ruled out",
+        )
     if evidenced and not missing and not open_techniques:
         if accepted:
             return (
@@ -320,12 +340,7 @@ def threat_status(
     if path_note:
         gaps.append(path_note)
     if shown:
-        prefix = "".join(
-            f"{_listing(ms, threat_id)} {status.value}; "
-            for status in holding
-            if (ms := [m for m in evidenced if m.deployment_status is status])
-        )
-        return DeploymentStatus.PARTLY_VERIFIED, prefix + "; ".join(gaps)
+        return DeploymentStatus.PARTLY_VERIFIED, _held(evidenced, threat_id) + "; ".join(gaps)
     if not mitigations:
         return DeploymentStatus.NOT_ASSESSABLE, "the assessment lists no mitigation for it"
     if accepted:  # accepted risks beside missing evidence: nothing is verified
@@ -341,7 +356,9 @@ def threat_status(
 def assess_threat(threat: ThreatInput, evidence: Evidence) -> ThreatAssessment:
     mitigations = [assess_mitigation(m, evidence) for m in threat.mitigations]
     techniques = sorted(set(evidence.open_techniques.get(threat.id, ())))
-    status, reason = threat_status(threat.id, mitigations, techniques, threat.tracking)
+    status, reason = threat_status(
+        threat.id, mitigations, techniques, threat.tracking, bool(evidence.paths_not_searched)
+    )
     linked = {c for m in mitigations for c in m.checks}
     # checks naming this threat whose results decide none of its mitigations: hygiene
     # checks, and checks of another threat's mitigation (IDENT-001 names INFODISCLOSE-4,

@@ -31,6 +31,7 @@ def summarize(
     resources: int,
     not_applicable: Sequence[CheckOutcome] = (),
     uncuttable: Sequence[UncuttableRoute] = (),
+    not_searched: Sequence[str] = (),
 ) -> Summary:
     by_status = Counter(t.deployment_status.value for t in threats)
     open_findings = [f for f in findings if not f.suppressed]
@@ -45,7 +46,8 @@ def summarize(
         resources=resources,
         open_paths=len(paths),
         cut=[c.mitigation for c in cut],
-        cut_closes_every_path=not uncuttable,
+        cut_closes_every_path=not uncuttable and not not_searched,
+        paths_not_searched=list(not_searched),
         uncuttable=[f"{r.entry} -> {r.target}" for r in uncuttable],
         errors=len(errors),
     )

@@ -189,8 +189,11 @@ def print_summary(assessment: Any, written: list[Path], console: Console) -> Non
     if s.suppressed:
         table.add_row("suppressed", str(s.suppressed))
     table.add_row("resources", str(s.resources))
-    table.add_row("open attack paths", str(s.open_paths))
-    table.add_row("recommended cut", ", ".join(s.cut) or "-")
+    if s.paths_not_searched:
+        table.add_row("attack paths", "not searched: " + "; ".join(s.paths_not_searched))
+    else:
+        table.add_row("open attack paths", str(s.open_paths))
+        table.add_row("recommended cut", ", ".join(s.cut) or "-")
     if s.uncuttable:
         table.add_row(
             "left open",

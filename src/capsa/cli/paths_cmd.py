@@ -147,6 +147,12 @@ def paths(
         write_output(render.to_dot(report), output)
     else:
         _print_table(report, removed, output, compact)
+    if not report.searched:
+        # a gate reading the exit code must not take "nothing searched" for "no path"
+        if output_format is not PathsFormat.TABLE or output is not None:
+            for note in report.not_searched:
+                err(f"error: attack paths were not searched: {note}")
+        raise typer.Exit(EXIT_UNUSABLE)
 
 
 def _print_table(

@@ -131,6 +131,8 @@ class AttackGraph:
     cluster_class: dict[str, int] = field(default_factory=dict)
     class_members: list[list[str]] = field(default_factory=list)
     searchable: list[bool] = field(default_factory=list)
+    # capabilities the system model has no element or asset for (`Capability.model`)
+    dropped: frozenset[str] = frozenset()
 
     def add_node(self, node: Node) -> int:
         found = self.index.get(node.id)
@@ -272,6 +274,9 @@ class _Builder:
             if self.usable(cap):
                 for ctx in self.contexts(cap.scope):
                     self.add_node(cap, ctx)
+        self.graph.dropped = frozenset(
+            cap.id for cap in self.cat.capabilities.values() if not self.usable(cap)
+        )
         for technique in self.cat.techniques:
             self.instantiate(technique)
         self.classify()

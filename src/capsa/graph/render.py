@@ -70,6 +70,8 @@ def report_dict(report: PathReport) -> dict[str, Any]:
         "targets": list(report.targets),
         "assumed": list(report.assumed),
         "complete": report.complete,
+        "searched": report.searched,
+        "notSearched": list(report.not_searched),
         "paths": [path_dict(p, i) for i, p in enumerate(report.paths, start=1)],
         "cut": [
             {
@@ -83,7 +85,7 @@ def report_dict(report: PathReport) -> dict[str, Any]:
         ],
         "cutExact": report.cut.exact,
         "cutEffort": report.cut.total_effort,
-        "cutClosesEveryPath": report.cut.closes_every_path,
+        "cutClosesEveryPath": report.cut_closes_every_path,
         "uncuttable": [
             {"entry": r.entry, "target": r.target, "techniques": list(r.techniques)}
             for r in report.cut.routes

@@ -122,6 +122,17 @@ class PathReport:
     # (technique, one route using it) for route techniques on no listed path: the listed
     # paths are the best few per entry and target, and a route may go on past a target
     route_examples: tuple[tuple[str, str], ...] = ()
+    # False when no entry point or no target is in the graph: nothing was searched, so
+    # "no open path" would claim what was never looked at; `not_searched` says why, and
+    # names entry points or targets asked for by name that the graph lacks
+    searched: bool = True
+    not_searched: tuple[str, ...] = ()
+
+    @property
+    def cut_closes_every_path(self) -> bool:
+        """Whether the cut closes every path from the entry points to the targets, which
+        only a search that ran can say."""
+        return self.searched and self.cut.closes_every_path
 
 
 @dataclass(frozen=True)
@@ -576,6 +587,7 @@ def analyse(
     target_ids = tuple(_check_ids(graph, targets or default_targets(graph), "target"))
     techniques = route_techniques(searcher, entry_ids, target_ids)
     listed = {step.technique for path in paths for step in path.steps}
+    searched, not_searched = _searched(graph, entries, targets)
     return PathReport(
         entry_ids,
         target_ids,
@@ -585,7 +597,45 @@ def analyse(
         searcher.complete,
         techniques,
         route_examples(searcher, entry_ids, target_ids, [t for t in techniques if t not in listed]),
+        searched,
+        not_searched,
     )
+
+
+def _searched(
+    graph: AttackGraph, entries: Sequence[str] | None, targets: Sequence[str] | None
+) -> tuple[bool, tuple[str, ...]]:
+    """Whether the graph holds an entry point and a target to search between, and a note
+    for each side it lacks wholly, or lacks some of those asked for by name. A model
+    with no element the catalogue's capabilities stand for (`Capability.model`), or a
+    deployment with no cluster, leaves nothing to search."""
+    caps = graph.catalogue.capabilities
+    present = {node.capability for node in graph.nodes}
+    sides = (
+        ("entry point", entries, [c.id for c in caps.values() if c.entry and c.default_entry]),
+        ("target", targets, [c.id for c in caps.values() if c.target]),
+    )
+    searched, notes = True, []
+    for what, named, default in sides:
+        asked = list(dict.fromkeys(named)) if named else default
+        absent = [c for c in asked if c not in present]
+        if not asked or len(absent) == len(asked):
+            searched = False
+            why = "; ".join(_why_absent(graph, c) for c in absent) or "the catalogue has none"
+            notes.append(f"no {what} is in the graph: {why}")
+        elif absent and named:
+            why = "; ".join(_why_absent(graph, c) for c in absent)
+            notes.append(f"{what}s asked for but not in the graph, not searched: {why}")
+    return searched, tuple(notes)
+
+
+def _why_absent(graph: AttackGraph, capability: str) -> str:
+    cap = graph.catalogue.capabilities[capability]
+    if capability in graph.dropped:
+        if len(cap.model) == 1:
+            return f"{capability} stands for {cap.model[0]}, which the model lacks"
+        return f"{capability} stands for {' or '.join(cap.model)}, none of which the model has"
+    return f"{capability}: no {cap.scope} of the deployment holds it"
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,9 @@ from capsa.report.assessment_text import (
     METHOD_TEXT,
     METHOD_TITLE,
     SECTIONS,
+    candidates_sentence,
     cut_sentence,
+    no_paths_sentence,
     scope_lines,
     some_clusters,
     status_text,
@@ -67,17 +69,22 @@ def _summary(a: Assessment, links: Links, lines: list[str]) -> None:
     _section(lines, 0)
     s = a.summary
     violated = violated_threats(a)
+    others = "; ".join(
+        f"{n} {status.replace('-', ' ')}"
+        for status, n in s.threats_by_status.items()
+        if status != "violated" and n
+    )
+    searched = "not searched" if s.paths_not_searched else str(s.open_paths)
     lines.append(
-        f"**{len(violated)} of {len(a.threats)} threats are violated** by open findings; "
-        + "; ".join(
-            f"{n} {status.replace('-', ' ')}"
-            for status, n in s.threats_by_status.items()
-            if status != "violated" and n
-        )
+        f"**{len(violated)} of {len(a.threats)} threats are violated** by open findings"
+        + (f"; {others}" if others else "")
         + ". Open findings: "
         + (", ".join(f"{n} {sev}" for sev, n in s.findings_by_severity.items() if n) or "none")
-        + f". Open attack paths: {s.open_paths}."
+        + f". Open attack paths: {searched}."
     )
+    derived = candidates_sentence(a)
+    if derived:
+        lines.extend(["", derived + f" See {link('Threats in detail', links.doc('threats'))}."])
     lines.append("")
     if a.inputs.provider_note:
         lines.extend([f"**Providers:** {cell(a.inputs.provider_note)}.", ""])
@@ -158,7 +165,8 @@ def _overview(a: Assessment, links: Links, lines: list[str]) -> None:
     lines.append("")
     lines.append(
         f"Resources read: {s.resources}; passing results: {s.passes}; undecided: {s.unknown}; "
-        f"not applicable: {s.not_applicable}; open attack paths: {s.open_paths}; "
+        f"not applicable: {s.not_applicable}; open attack paths: "
+        f"{'not searched' if s.paths_not_searched else s.open_paths}; "
         f"input problems: {s.errors}."
     )
     lines.append("")
@@ -268,7 +276,7 @@ def _cut(a: Assessment, links: Links, lines: list[str]) -> None:
 def _paths(a: Assessment, links: Links, lines: list[str], paths: PathDigest) -> None:
     _section(lines, 3)
     if not a.paths:
-        lines.extend(["No open attack path was found from the entry points to the targets.", ""])
+        lines.extend([cell(no_paths_sentence(a)), ""])
     if a.cut or a.uncuttable:
         _cut(a, links, lines)
     if not a.paths:

@@ -120,8 +120,36 @@ def carrier_text(m: MitigationAssessment) -> str:
     return f"{who}, required" if m.required else f"{who}, not required here"
 
 
+def candidates_sentence(a: Assessment) -> str:
+    """How many threats the STRIDE rules derived from the model beyond the catalogue's
+    (a model of another system may have none of the catalogue's): empty when none."""
+    count = len(a.candidates)
+    if not count:
+        return ""
+    return (
+        f"{count} further threat{'s were' if count != 1 else ' was'} derived from the "
+        "model by the STRIDE rules; the catalogue does not list "
+        f"{'them' if count != 1 else 'it'}, and no check assesses "
+        f"{'them' if count != 1 else 'it'}."
+    )
+
+
+def no_paths_sentence(a: Assessment) -> str:
+    """Said where no path is listed: that none was found, or that none was searched for
+    (and why), which is no evidence that none exists."""
+    if a.summary.paths_not_searched:
+        return (
+            "Attack paths were not searched, so no path and no cut are claimed: "
+            + "; ".join(a.summary.paths_not_searched)
+            + "."
+        )
+    return "No open attack path was found from the entry points to the targets."
+
+
 def cut_sentence(a: Assessment) -> str:
     """What the recommended cut does, never claiming more than it closes."""
+    if a.summary.paths_not_searched:
+        return no_paths_sentence(a)
     count = len(a.cut)
     if a.uncuttable:
         routes = "; ".join(r.label for r in a.uncuttable)

@@ -22,6 +22,7 @@ from capsa.report.assessment_text import (
     NOT_ASSESSABLE,
     carrier_text,
     grouped_threats,
+    no_paths_sentence,
     reason_label,
     related_findings,
     status_2022,
@@ -213,7 +214,7 @@ def _steps_of(paths: PathDigest, numbers: tuple[int, ...]) -> list[NumberedStep]
 
 def paths_body(a: Assessment, links: Links, lines: list[str], paths: PathDigest) -> None:
     if not a.paths:
-        lines.extend(["No open attack path was found from the entry points to the targets.", ""])
+        lines.extend([cell(no_paths_sentence(a)), ""])
         return
     lines.extend(
         [

@@ -367,6 +367,8 @@ def attack_paths() -> dict[str, Any]:
                 "targets": _STRS,
                 "assumed": _STRS,
                 "complete": _BOOL,
+                "searched": _BOOL,
+                "notSearched": _STRS,
                 "paths": _arr(numbered),
                 "cut": _arr(cut),
                 "cutExact": _BOOL,

@@ -114,7 +114,16 @@ def print_paths(
     removed: Sequence[AttackPath] | None,
     compact: bool,
 ) -> None:
-    if not report.paths:
+    for note in report.not_searched:
+        print_wrapped(console, f"not searched: {note}")
+    if not report.searched:
+        print_wrapped(
+            console,
+            "attack paths were not searched: the graph lacks an entry point or a target, so "
+            "no path and no cut can be claimed (give a model naming the ids above, or the "
+            "manifests of a cluster)",
+        )
+    elif not report.paths:
         console.print("no open attack path from the entry points to the targets")
     print_groups(console, path_groups(report), compact)
     cut = [
@@ -137,7 +146,7 @@ def print_paths(
         print_wrapped(
             console, f"no checkable mitigation closes {route.entry} -> {route.target} via {via}"
         )
-    if report.cut.mitigations and report.cut.closes_every_path:
+    if report.cut.mitigations and report.cut_closes_every_path:
         console.print("the cut closes every path from the entry points to the targets")
     if removed is not None:
         console.print(f"assumed {', '.join(report.assumed)}: {len(removed)} path(s) removed")
