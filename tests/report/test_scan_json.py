@@ -128,3 +128,26 @@ def test_a_baseline_written_from_another_root_matches_nothing_and_says_so(
     (note,) = [n for n in moved.notes if n.path == str(baseline)]
     assert "none of the baseline's 2 findings match" in note.message
     assert "'repo', not 'moved'" in note.message
+
+
+def test_passes_are_listed_with_the_default_they_rest_on(tmp_path: Path) -> None:
+    """An auditor asks why a check passed: an upstream default is named, an explicit
+    setting has none."""
+    (tmp_path / "m.yaml").write_text(
+        MANIFESTS.replace(
+            "spec: {instanceType: t3.large}\n---", "spec: {instanceType: t3.large}\n---", 1
+        )
+        + "---\n"
+        + "apiVersion: infrastructure.cluster.x-k8s.io/v1beta2\n"
+        + "kind: AWSMachineTemplate\n"
+        + "metadata: {name: tight, namespace: team-a}\n"
+        + "spec:\n  template:\n    spec:\n"
+        + "      instanceMetadataOptions: {httpTokens: required, httpPutResponseHopLimit: 1}\n",
+        encoding="utf-8",
+    )
+    hop = next(c for c in load_checks() if c.id == "CAPSA-IMDS-002")
+    doc = to_json(scan(ScanRequest(paths=[str(tmp_path / "m.yaml")], checks=(hop,))))
+    by_name = {p["resource"]["name"]: p for p in doc["passes"]}
+    assert doc["summary"]["passes"] == len(doc["passes"])
+    assert by_name["tight"]["byDefault"] is None
+    assert by_name["workers"]["byDefault"].startswith("CAPA sets httpPutResponseHopLimit 1")

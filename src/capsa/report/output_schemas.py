@@ -107,6 +107,15 @@ def scan_report() -> dict[str, Any]:
         },
     )
     result = _obj({"check": _STR, "resource": RESOURCE, "location": LOCATION, "reason": _NSTR})
+    passed = _obj(
+        {
+            "check": _STR,
+            "resource": RESOURCE,
+            "location": LOCATION,
+            "reason": _NSTR,
+            "byDefault": _NSTR,
+        }
+    )
     expired = _obj(
         {
             "check": _STR,
@@ -166,6 +175,7 @@ def scan_report() -> dict[str, Any]:
                 "findings": _arr(finding),
                 "errors": _arr(PROBLEM),
                 "notes": _arr(PROBLEM),
+                "passes": _arr(passed),
                 "unknown": _arr(result),
                 "notApplicable": _arr(result),
                 "suppressions": _obj(

@@ -54,6 +54,13 @@ def _result(result: CheckResult) -> dict[str, Any]:
     }
 
 
+def _passed(result: CheckResult) -> dict[str, Any]:
+    """A pass, with what it rests on when that is a default (upstream's, or a clusterctl
+    template's own default for a variable given no value): an auditor asks why it
+    passed."""
+    return {**_result(result), "byDefault": result.by_default}
+
+
 def _expired(entry: Suppression) -> dict[str, Any]:
     return {
         "check": entry.check,
@@ -89,6 +96,7 @@ def to_json(result: ScanResult) -> dict[str, Any]:
         "findings": [_finding(f, how.get(f.fingerprint)) for f in result.findings],
         "errors": [_problem(p) for p in result.errors],
         "notes": [_problem(p) for p in result.notes],
+        "passes": [_passed(p) for p in result.passes],
         "unknown": [_result(u) for u in result.unknown],
         "notApplicable": [_result(n) for n in result.not_applicable],
         "suppressions": {
