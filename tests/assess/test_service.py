@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from assessment_factory import FIXED_TIME, finding
 from fake_stages import Recorder
 
@@ -59,3 +61,30 @@ def test_suppressed_only_evidence_is_accepted() -> None:
     spoof = next(t for t in result.threats if t.id == "STRIDE-SPOOF-1")
     assert spoof.deployment_status is DeploymentStatus.ACCEPTED
     assert result.summary.suppressed == 1
+
+
+OTHER_SYSTEM = """\
+apiVersion: capsa.dev/v1alpha1
+kind: SystemModel
+metadata: {name: shop}
+elements:
+  - {id: web, name: Web, type: process}
+  - {id: db, name: Database, type: datastore}
+"""
+
+
+def test_a_model_of_another_system_is_not_judged_on_the_bundled_example(tmp_path: Path) -> None:
+    """The example deploys Cluster API on AWS: evidence about that, not about this model."""
+    model = tmp_path / "shop.yaml"
+    model.write_text(OTHER_SYSTEM)
+    result = assess(AssessRequest(model=str(model), now=FIXED_TIME))
+    assert result.inputs.example is False and result.findings == [] and result.passes == []
+    assert any("bundled example deploys Cluster API on AWS" in e.message for e in result.errors)
+    assert result.summary.paths_not_searched == ["no deployment was scanned"]
+    assert result.summary.cut_closes_every_path is False
+
+
+def test_the_built_in_model_is_judged_on_the_bundled_example() -> None:
+    result = assess(AssessRequest(now=FIXED_TIME))
+    assert result.inputs.example is True and result.findings
+    assert result.summary.paths_not_searched == []

@@ -13,14 +13,33 @@ from pathlib import Path
 
 from capsa import __version__
 from capsa.assess.gaps import project_gaps
-from capsa.assess.model import Assessment, CheckSummary, Inputs
+from capsa.assess.model import Assessment, CheckSummary, InputProblem, Inputs
 from capsa.assess.pipeline import AssessRequest, Progress, ScanStage, Stages
 from capsa.assess.providers import provider_note
 from capsa.assess.stages import default_stages
 from capsa.assess.status import Evidence, ThreatInput, assess_threat
 from capsa.assess.summary import summarize, summarize_checks
+from capsa.model.loader import BUILTIN_PREFIX
+from capsa.model.types import SystemModel
 from capsa.scan.selection import Selection
 from capsa.sources.root import shown_path
+
+_NO_EVIDENCE = (
+    "no manifests, cluster or cloud account were given, and the bundled example deploys "
+    "Cluster API on AWS, which this model does not describe: no check ran (give the "
+    "system's manifests, --cluster or --aws)"
+)
+
+
+def describes_the_example(model: SystemModel) -> bool:
+    """Whether the bundled example (Cluster API on AWS) is evidence about `model`: some
+    element or asset of it is one the attack techniques stand for. A model of another
+    system assessed with no input judges nothing rather than the example."""
+    from capsa.graph.service import model_ids
+    from capsa.graph.techniques import load_techniques
+
+    known = {m for c in load_techniques().capabilities.values() for m in c.model}
+    return bool(model_ids(model) & known)
 
 
 def _inputs(request: AssessRequest, paths: Sequence[str]) -> Inputs:
@@ -91,8 +110,14 @@ def assess(
     tell("threats")
     threat_stage = stages.threats(model, request)
     tell("scan")
-    paths = list(request.paths) or (list(stages.example_paths()) if request.uses_example else [])
-    scan = stages.scan(request, paths)
+    example = request.uses_example and (
+        request.model.startswith(BUILTIN_PREFIX) or describes_the_example(model)
+    )
+    paths = list(request.paths) or (list(stages.example_paths()) if example else [])
+    if request.uses_example and not example:
+        scan = ScanStage(errors=[InputProblem(path="inputs", message=_NO_EVIDENCE)])
+    else:
+        scan = stages.scan(request, paths)
     tell("paths")
     path_stage = stages.paths(model, scan)
     tell("repository")

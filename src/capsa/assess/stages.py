@@ -215,7 +215,7 @@ def _in_check_order(results: Sequence[CheckResult]) -> list[CheckOutcome]:
 def path_stage(model: SystemModel, scan: ScanStage) -> PathStage:
     """Build the attack graph from the evaluated deployment, then rank paths and cut."""
     if scan.result is None:
-        return PathStage()
+        return PathStage(not_searched=("no deployment was scanned",))
     if scan.result.clusters is None:
         why = "the scan kept no clusters to build a graph from"
         return PathStage(errors=[_no_paths(why)], not_searched=(why,))

@@ -160,6 +160,14 @@ def print_threats(assessment: Any, console: Console) -> None:
     """One row per threat: its status and the one-line reason for it."""
     from rich.table import Table
 
+    if not assessment.threats:
+        derived = len(assessment.candidates)
+        console.print(
+            "no threat of the catalogue applies to this model"
+            + (f"; {derived} threats derived from it are in the report" if derived else ""),
+            soft_wrap=False,
+        )
+        return
     table = Table(title="threats", show_lines=False, expand=True)
     table.add_column("threat", no_wrap=True)
     table.add_column("status", no_wrap=True)
@@ -182,6 +190,8 @@ def print_summary(assessment: Any, written: list[Path], console: Console) -> Non
         ", ".join(f"{v} {k.replace('-', ' ')}" for k, v in s.threats_by_status.items() if v)
         or "none",
     )
+    if assessment.candidates:
+        table.add_row("derived threats", f"{len(assessment.candidates)} (not assessed by checks)")
     table.add_row(
         "open findings",
         ", ".join(f"{v} {k}" for k, v in s.findings_by_severity.items() if v) or "none",
@@ -233,7 +243,9 @@ def assess(
     paths: list[str] = typer.Argument(
         None,
         metavar="PATH",
-        help="Manifest files or directories ('-' for stdin). None: the bundled example.",
+        help="Manifest files or directories ('-' for stdin). None: the bundled example, "
+        "when the model describes Cluster API on AWS (a model of another system is then "
+        "judged on no evidence, and says so).",
     ),
     model: str = typer.Option(
         "builtin:capi-aws", "--model", "-m", metavar="FILE", help="Model file or builtin:NAME."
