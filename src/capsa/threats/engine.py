@@ -113,6 +113,20 @@ def affected_ids(rule: CompiledRule, subject: Subject) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for name in names for i in subject.lists.get(name, ())))
 
 
+def involved_elements(
+    rule: CompiledRule, relations: Relations, subject: Subject, affected: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The subject's elements, those the threat is about, and every element its title and
+    reason name (holders, impersonators, the compromised): a reader filtering threats by
+    element must find each threat whose text names that element."""
+    texts = PLACEHOLDER.findall(f"{rule.spec.title} {rule.spec.why}")
+    named = (i for name in dict.fromkeys(texts) for i in subject.lists.get(name, ()))
+    known = relations.index.elements
+    return tuple(
+        dict.fromkeys((*subject.elements, *(i for i in (*affected, *named) if i in known)))
+    )
+
+
 def _threat(
     rule: CompiledRule, relations: Relations, subject: Subject, activation: Any = None
 ) -> GeneratedThreat:
@@ -121,9 +135,7 @@ def _threat(
     categories = tuple(c.value for c in rule.spec.categories)
     facts = subject.facts(relations, rule.placeholders)
     affected = affected_ids(rule, subject)
-    involved = tuple(
-        dict.fromkeys((*subject.elements, *(i for i in affected if i in relations.index.elements)))
-    )
+    involved = involved_elements(rule, relations, subject, affected)
     return GeneratedThreat(
         id=f"{rule.spec.id}@{subject.id}",
         rule=rule.spec.id,
