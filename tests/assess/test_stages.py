@@ -10,9 +10,11 @@ import pytest
 from capsa.assess.model import DeploymentStatus
 from capsa.assess.pipeline import AssessRequest
 from capsa.assess.service import assess
-from capsa.assess.stages import scan_stage
+from capsa.assess.stages import scan_stage, threat_stage
 from capsa.errors import InputError
 from capsa.examples import demo_path
+from capsa.model.loader import load_model
+from capsa.threats.service import assess_threats
 
 NOW = datetime(2024, 5, 1, tzinfo=UTC)
 
@@ -63,3 +65,17 @@ def test_example_scan_has_findings_passes_and_every_check(tmp_path: Path) -> Non
     assert stage.findings and stage.passes
     assert {f.check_id for f in stage.findings} <= {c.id for c in stage.checks}
     assert stage.result is not None
+
+
+def test_candidates_keep_the_status_and_severity_capsa_threats_gives() -> None:
+    """The assessment's candidate threats say which the model mitigates, as the threats
+    report does, so its table can keep them apart from the open ones."""
+    stage = threat_stage(load_model("builtin:capi-aws"), AssessRequest(now=NOW))
+    report = {t.id: t for t in assess_threats("builtin:capi-aws").generated_threats}
+    assert stage.candidates
+    for c in stage.candidates:
+        assert (c.mitigated_in_model, c.severity) == (
+            report[c.id].mitigated_in_model,
+            report[c.id].severity,
+        )
+    assert any(c.mitigated_in_model for c in stage.candidates)

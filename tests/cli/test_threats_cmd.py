@@ -130,3 +130,28 @@ def test_explain_an_unknown_id_is_unusable_input() -> None:
     result = runner.invoke(app, ["--explain", "no-such-rule@nowhere"])
     assert result.exit_code == 2
     assert "no threat 'no-such-rule@nowhere'" in result.output
+
+
+def test_every_format_shows_the_status_the_json_gives() -> None:
+    """A threat the model mitigates reads so in the table, --compact and Markdown as in
+    the JSON, and the counts keep it apart from the open ones."""
+    data = json.loads(runner.invoke(app, ["--format", "json", "--generated"]).stdout)
+    mitigated = {t["id"] for t in data["threats"] if t["mitigatedInModel"]}
+    open_ids = {t["id"] for t in data["threats"] if not t["mitigatedInModel"]}
+    assert mitigated and open_ids
+    assert data["summary"]["byStatus"] == {
+        "open": len(open_ids),
+        "mitigatedInModel": len(mitigated),
+    }
+    for options in ([], ["--compact"]):
+        table = runner.invoke(app, ["--generated", *options], env={"COLUMNS": "200"}).stdout
+        lines = {line.split()[1]: line.split()[0] for line in table.splitlines() if "@" in line}
+        assert {i for i, tag in lines.items() if tag == "mitigated"} == mitigated
+        assert all(lines[i] in ("critical", "high", "medium", "low") for i in open_ids)
+        assert "mitigated in the model)" in table  # a category header counts them apart
+        assert f"mitigated in the model: {len(mitigated)}" in table
+    md = runner.invoke(app, ["--format", "md", "--generated"]).stdout
+    rows = {r.split(" | ")[0][2:]: r.split(" | ")[2] for r in md.splitlines() if "@" in r}
+    assert {i for i, s in rows.items() if s == "mitigated in the model"} == mitigated
+    assert {i for i, s in rows.items() if s == "open"} == open_ids
+    assert f"{len(open_ids)} open, {len(mitigated)} mitigated in the model" in md

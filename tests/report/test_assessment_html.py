@@ -100,3 +100,11 @@ def test_violated_threat_shows_location() -> None:
     article = html.split('id="threat-STRIDE-SPOOF-1"')[1].split("</article>")[0]
     text = re.sub(r"<[^>]+>", "", article)  # a location may carry line-break hints
     assert "violated" in text and "prod/workers.yaml:12" in text
+
+
+def test_candidate_threats_show_the_status_capsa_threats_gives() -> None:
+    page = _pages()["assessment-threats.html"]
+    section = page.split('<section id="candidates">')[1].split("</section>")[0]
+    assert "<th>Status</th>" in section and "1 open, 1 mitigated in the model" in section
+    row = next(r for r in section.split("<tr>") if "GEN-2" in r)
+    assert "<td>mitigated in the model</td><td>medium</td>" in row

@@ -142,3 +142,16 @@ def test_threats_the_rules_derived_are_counted_in_the_summary() -> None:
     assert (
         "1 further threat was derived from the model by the STRIDE rules" in text["assessment.md"]
     )
+
+
+def test_candidate_threats_show_the_status_capsa_threats_gives() -> None:
+    """A candidate the model mitigates is marked so, not listed like an open one, and
+    the counts keep it apart."""
+    text = _docs()["assessment-threats.md"]
+    section = text.split("## Candidate threats from the engine")[1]
+    assert "1 open, 1 mitigated in the model" in section
+    rows = {
+        r.split(" | ")[0].strip("| `"): r.split(" | ") for r in section.splitlines() if "GEN-" in r
+    }
+    assert rows["GEN-1"][3:5] == ["open", "high"]
+    assert rows["GEN-2"][3:5] == ["mitigated in the model", "medium"]

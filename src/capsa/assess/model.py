@@ -213,7 +213,10 @@ class ProjectGap(_Frozen):
 
 
 class CandidateThreat(_Frozen):
-    """A threat the generic engine derived that the catalogue does not list."""
+    """A threat the generic engine derived that the catalogue does not list, with its
+    status as `capsa threats` gives it: `mitigated_in_model` when the model's own facts
+    mitigate it (its severity is then what it would be without), None in an assessment
+    saved before the field existed."""
 
     id: str
     rule: str
@@ -221,6 +224,14 @@ class CandidateThreat(_Frozen):
     title: str
     description: str = ""
     targets: list[str] = Field(default_factory=list)
+    severity: str | None = None
+    mitigated_in_model: bool | None = None
+
+    @property
+    def status(self) -> str:
+        if self.mitigated_in_model is None:
+            return "-"
+        return "mitigated in the model" if self.mitigated_in_model else "open"
 
 
 # A slots dataclass, as `CheckOutcome` is: a step lists every result behind its edge in

@@ -113,6 +113,8 @@ def threat_stage(model: SystemModel, request: AssessRequest) -> ThreatStage:
             title=g.title,
             description=g.why,
             targets=[g.subject],
+            severity=g.severity,
+            mitigated_in_model=g.mitigated,
         )
         for g in report.generated
         if g.id in wanted

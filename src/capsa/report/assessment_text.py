@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from capsa.assess.model import (
     Assessment,
+    CandidateThreat,
     DeploymentStatus,
     FindingRecord,
     MitigationAssessment,
@@ -195,6 +196,18 @@ def category_title(category: str) -> str:
 
 def status_text(status: DeploymentStatus) -> str:
     return f"{STATUS_MARK[status]} {STATUS_TEXT[status]}"
+
+
+def candidate_counts(candidates: list[CandidateThreat]) -> str:
+    """The engine's candidates counted open and mitigated in the model apart, as `capsa
+    threats` counts them."""
+    mitigated = sum(1 for c in candidates if c.mitigated_in_model)
+    unknown = sum(1 for c in candidates if c.mitigated_in_model is None)
+    text = (
+        f"{len(candidates) - mitigated - unknown} open, {mitigated} mitigated in the model "
+        "(the severity of a mitigated one is what it would be without the mitigation)"
+    )
+    return text + (f"; {unknown} saved without a status." if unknown else ".")
 
 
 def grouped_threats(assessment: Assessment) -> list[tuple[str, list[ThreatAssessment]]]:

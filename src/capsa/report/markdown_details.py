@@ -20,6 +20,7 @@ from capsa.assess.model import (
 from capsa.model.types import ElementType
 from capsa.report.assessment_text import (
     NOT_ASSESSABLE,
+    candidate_counts,
     carrier_text,
     grouped_threats,
     no_paths_sentence,
@@ -188,14 +189,17 @@ def threats_body(a: Assessment, links: Links, lines: list[str]) -> None:
     if not a.candidates:
         lines.extend(["The engine derived no threat beyond the catalogue.", ""])
         return
+    lines.extend([candidate_counts(a.candidates), ""])
     lines.extend(
         table(
-            ["Id", "Rule", "Category", "Title", "Targets"],
+            ["Id", "Rule", "Category", "Status", "Severity", "Title", "Targets"],
             (
                 [
                     code(c.id),
                     code(c.rule),
                     cell(c.category),
+                    c.status,
+                    c.severity or "-",
                     cell(c.title),
                     ", ".join(code(t) for t in c.targets) or "-",
                 ]

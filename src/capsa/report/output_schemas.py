@@ -268,6 +268,7 @@ def threat_report() -> dict[str, Any]:
             "candidates": _STRS,
             "byCategory": _counts(),
             "bySeverity": _counts(),
+            "byStatus": _obj({"open": _INT, "mitigatedInModel": _INT}),
             "tracking": _counts(),
             "warnings": _STRS,
         }

@@ -32,8 +32,15 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+MITIGATED = "mitigated"  # the tag of a threat the model's own facts mitigate
+
+
 def _threat_entry(e: ThreatEntry) -> Entry:
+    """A threat the model mitigates is tagged so, not with a severity that reads as open
+    (the JSON's mitigatedInModel); its severity stays in the details."""
     details: list[str] = []
+    if e.mitigated_in_model:
+        details.append(f"mitigated in the model; severity {e.severity} without the mitigation")
     if e.source == "generated":
         matched = e.matched_catalogue_id or "none (a candidate)"
         details.append(f"rule {e.rule}; catalogue threat: {matched}")
@@ -41,22 +48,34 @@ def _threat_entry(e: ThreatEntry) -> Entry:
         details.append(f"derived by {_plural(len(e.matched_by), 'generated threat')}")
     if e.tracking is not None:
         details.append(f"decision: {e.tracking.decision.value}")
+    tag = MITIGATED if e.mitigated_in_model else e.severity or "-"
     return Entry(
         key=e.id,
         head=e.title,
-        tag=e.severity or "-",
-        tag_style=_SEVERITY_STYLE.get(e.severity or "", ""),
+        tag=tag,
+        tag_style="dim" if e.mitigated_in_model else _SEVERITY_STYLE.get(e.severity or "", ""),
         details=details,
     )
 
 
+def _count(members: Sequence[ThreatEntry]) -> str:
+    mitigated = sum(1 for e in members if e.mitigated_in_model)
+    if not mitigated:
+        return str(len(members))
+    return f"{len(members) - mitigated} open, {mitigated} mitigated in the model"
+
+
 def threat_groups(entries: Sequence[ThreatEntry]) -> list[Group]:
-    """Threats by category, in the order categories first appear."""
+    """Threats by category, in the order categories first appear; within one, those the
+    model mitigates after the open ones, and counted apart."""
     grouped: dict[str, list[ThreatEntry]] = {}
     for e in entries:
         grouped.setdefault(category_title(e.category), []).append(e)
     return [
-        Group(f"{title} ({len(members)})", [_threat_entry(e) for e in members])
+        Group(
+            f"{title} ({_count(members)})",
+            [_threat_entry(e) for e in sorted(members, key=lambda e: bool(e.mitigated_in_model))],
+        )
         for title, members in grouped.items()
     ]
 
@@ -66,10 +85,12 @@ def print_threats(
 ) -> None:
     print_groups(console, threat_groups(entries), compact)
     missed = f" (missed: {', '.join(report.missed)})" if report.missed else ""
+    mitigated = sum(1 for e in entries if e.mitigated_in_model)
+    status = f"; mitigated in the model: {mitigated}" if mitigated else ""
     print_wrapped(
         console,
         f"recall: {report.recall_matched}/{report.recall_total}{missed}; "
-        f"candidates: {len(report.candidates)}",
+        f"candidates: {len(report.candidates)}{status}",
     )
 
 

@@ -70,10 +70,23 @@ def threat_data(entry: ThreatEntry) -> dict[str, Any]:
     }
 
 
+def status(entry: ThreatEntry) -> str | None:
+    """A generated threat's status in the model, as every output names it (None for a
+    catalogue entry, whose status the deployment's evidence decides)."""
+    if entry.mitigated_in_model is None:
+        return None
+    return MITIGATED_IN_MODEL if entry.mitigated_in_model else "open"
+
+
+MITIGATED_IN_MODEL = "mitigated in the model"
+
+
 def report_data(report: ThreatReport, which: Selection = "all") -> dict[str, Any]:
     """The JSON document (`schemas/threat-report.json`)."""
     chosen = select(report, which)
     decisions = Counter(e.tracking.decision.value if e.tracking else "untracked" for e in chosen)
+    generated = [e for e in chosen if e.mitigated_in_model is not None]
+    mitigated = sum(1 for e in generated if e.mitigated_in_model)
     return {
         "schema": SCHEMA,
         "kind": "ThreatReport",
@@ -90,6 +103,7 @@ def report_data(report: ThreatReport, which: Selection = "all") -> dict[str, Any
             "candidates": list(report.candidates),
             "byCategory": dict(sorted(Counter(e.category for e in chosen).items())),
             "bySeverity": dict(sorted(Counter(e.severity for e in chosen if e.severity).items())),
+            "byStatus": {"open": len(generated) - mitigated, "mitigatedInModel": mitigated},
             "tracking": dict(sorted(decisions.items())),
             "warnings": [str(p) for p in report.warnings],
         },
@@ -127,17 +141,22 @@ def report_markdown(report: ThreatReport, which: Selection = "all") -> str:
             )
         lines.append("")
     if generated:
+        mitigated = sum(1 for e in generated if e.mitigated_in_model)
         lines += [
             "## Generated",
             "",
-            "| id | category | severity | matches | why | decision |",
-            "|---|---|---|---|---|---|",
+            f"{len(generated) - mitigated} open, {mitigated} {MITIGATED_IN_MODEL} (the "
+            "severity of a mitigated one is what it would be without the mitigation).",
+            "",
+            "| id | category | status | severity | matches | why | decision |",
+            "|---|---|---|---|---|---|---|",
         ]
         for e in generated:
             decision = e.tracking.decision.value if e.tracking else ""
             matched = e.matched_catalogue_id or "candidate"
             lines.append(
-                f"| {e.id} | {e.category} | {e.severity} | {matched} | {_cell(e.why)} | {decision} |"
+                f"| {e.id} | {e.category} | {status(e)} | {e.severity} | {matched} "
+                f"| {_cell(e.why)} | {decision} |"
             )
         lines.append("")
     return "\n".join(lines)
