@@ -106,3 +106,70 @@ def test_an_included_flows_given_must_be_made_before_the_include(tmp_path: Path)
             "no earlier step makes it",
         )
     ]
+
+
+CLAIM = """\
+apiVersion: capsa.dev/v1alpha1
+kind: SystemModel
+metadata: {name: claims}
+elements:
+  - {id: client, name: Client, type: process}
+  - {id: server, name: Server, type: process}
+dataFlows:
+  - id: call
+    from: client
+    to: server
+    protocol: http
+    authentication: none
+    encrypted: false
+    serverAuthenticated: false
+flows:
+  - id: f
+    name: F
+    steps:
+      - description: the server acts on a request and the client on the answer
+        uses: call
+        semantics:
+          inputs:
+            - {name: req, checks: [integrity, authentication]}
+            - {name: answer, takenBy: sender, checks: [authentication]}
+"""
+
+
+def test_an_authentication_check_its_data_flow_says_is_not_made_is_refused(
+    tmp_path: Path,
+) -> None:
+    """The step's word and its data flow's disagree: validation says so at the check, with
+    the line of the data flow's statement, for each end."""
+    found = _problems(tmp_path, CLAIM)
+    assert [line for line, _ in found] == [
+        _line(CLAIM, "{name: req,"),
+        _line(CLAIM, "{name: answer,"),
+    ]
+    assert "'req' says its receiver authenticates the sender" in found[0][1]
+    assert (
+        f"states authentication: none (line {_line(CLAIM, 'authentication: none')})"
+        in (found[0][1])
+    )
+    assert (
+        f"serverAuthenticated: false (line {_line(CLAIM, 'serverAuthenticated')})" in (found[1][1])
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("    authentication: none\n", ""),  # unstated: the step's word stands
+        ("authentication: none", "authentication: bearer-token"),
+        ("    encrypted: false\n", "    encrypted: false\n    signed: true\n"),
+    ],
+)
+def test_a_stated_or_unstated_caller_authentication_agrees(
+    tmp_path: Path, old: str, new: str
+) -> None:
+    """An integrity check over an unprotected flow is no contradiction (a pinned digest);
+    only the receiver's claim is at stake here, so the sender's is dropped."""
+    text = CLAIM.replace(old, new).replace("    serverAuthenticated: false\n", "")
+    path = tmp_path / "model.yaml"
+    path.write_text(text)
+    load_model(str(path))

@@ -14,7 +14,10 @@ from typing import Any
 
 from capsa.errors import Problem
 from capsa.model.types import (
+    AuthMethod,
+    DataFlow,
     FlowStep,
+    InputCheck,
     NamedFlow,
     ProductLifetime,
     StepSemantics,
@@ -25,8 +28,8 @@ from capsa.yamlio import LineDict, LineList, position_of
 Where = tuple[int | None, int | None]
 
 
-def _flow_index(doc: Any) -> dict[str, int]:
-    flows = doc.get("flows") if isinstance(doc, LineDict) else None
+def _flow_index(doc: Any, key: str = "flows") -> dict[str, int]:
+    flows = doc.get(key) if isinstance(doc, LineDict) else None
     out: dict[str, int] = {}
     if isinstance(flows, LineList):
         for index, item in enumerate(flows):
@@ -42,12 +45,19 @@ class _Locator:
     def __init__(self, doc: Any) -> None:
         self.doc = doc
         self.flows = _flow_index(doc)
+        self.data_flows = _flow_index(doc, "dataFlows")
 
     def __call__(self, flow_id: str, *path: int | str) -> Where:
         index = self.flows.get(flow_id)
         if index is None:
             return (None, None)
         return position_of(self.doc, ("flows", index, *path)) or (None, None)
+
+    def data_flow(self, flow_id: str, key: str) -> str:
+        """ " (line N)" where the data flow states `key` in this file, else ""."""
+        index = self.data_flows.get(flow_id)
+        where = position_of(self.doc, ("dataFlows", index, key)) if index is not None else None
+        return f" (line {where[0]})" if where and where[0] is not None else ""
 
 
 def _produced(
@@ -71,6 +81,7 @@ def _step_problems(
     available: set[str],
     assets: set[str],
     flows: Mapping[str, NamedFlow],
+    data_flows: Mapping[str, DataFlow],
     at: _Locator,
 ) -> Iterator[Problem]:
     semantics = step.semantics
@@ -104,6 +115,9 @@ def _step_problems(
             f"{label} authenticates with {credential.name!r}: neither a product made before "
             "it nor a data asset",
         )
+    data_flow = data_flows.get(step.uses or "")
+    if data_flow is not None:
+        yield from _claim_problems(path, flow.id, label, base, semantics, data_flow, at)
     everything = {name for _, name in _produced(flow, flows)}
     yield from _product_problems(path, flow.id, label, base, semantics, assets, everything, at)
     seen: set[str] = set()
@@ -115,6 +129,51 @@ def _step_problems(
                 f"{label} lists input {item.name!r} twice",
             )
         seen.add(item.name)
+
+
+def _claim_problems(
+    path: str,
+    flow_id: str,
+    label: str,
+    base: tuple[int | str, ...],
+    semantics: StepSemantics,
+    data_flow: DataFlow,
+    at: _Locator,
+) -> Iterator[Problem]:
+    """An input whose authentication check the step's own data flow says is not made: the
+    flow states `authentication: none` (and no signature) for a check by its receiver, or
+    `serverAuthenticated: false` for one by its sender. Left unstated, the step's word
+    stands (an unstated fact never fails a model)."""
+    stated = data_flow.model_fields_set
+    no_caller = (
+        "authentication" in stated
+        and data_flow.authentication is AuthMethod.NONE
+        and data_flow.signed is not True
+    )
+    no_server = "server_authenticated" in stated and data_flow.server_authenticated is False
+    for index, item in enumerate(semantics.inputs):
+        if InputCheck.AUTHENTICATION not in item.checks:
+            continue
+        where = at(
+            flow_id, *base, "inputs", index, "checks", item.checks.index(InputCheck.AUTHENTICATION)
+        )
+        if item.taken_by == "receiver" and no_caller:
+            yield Problem(
+                path,
+                *where,
+                f"{label} input {item.name!r} says its receiver authenticates the sender, but "
+                f"data flow {data_flow.id!r} states authentication: none"
+                f"{at.data_flow(data_flow.id, 'authentication')} and no signature: state how "
+                "the caller authenticates on the data flow, or drop the check",
+            )
+        elif item.taken_by == "sender" and no_server:
+            yield Problem(
+                path,
+                *where,
+                f"{label} input {item.name!r} says its sender authenticates the answer, but "
+                f"data flow {data_flow.id!r} states serverAuthenticated: false"
+                f"{at.data_flow(data_flow.id, 'serverAuthenticated')}: correct one of them",
+            )
 
 
 def _product_problems(
@@ -159,9 +218,11 @@ def _product_problems(
 
 
 def flow_semantics_problems(model: SystemModel, path: str, doc: Any) -> Iterator[Problem]:
-    """Every step semantics that names a product before it exists, an unknown asset, or a
-    lifetime that contradicts itself; included flows' `given` must be made before."""
+    """Every step semantics that names a product before it exists, an unknown asset, a
+    lifetime that contradicts itself, or an authentication check its data flow says is not
+    made; included flows' `given` must be made before."""
     flows = {f.id: f for f in model.flows}
+    data_flows = {f.id: f for f in model.data_flows}
     assets = {a.id for a in model.assets}
     at = _Locator(doc)
     for flow in model.flows:
@@ -175,7 +236,9 @@ def flow_semantics_problems(model: SystemModel, path: str, doc: Any) -> Iterator
         produced_at: dict[str, int] = {}
         for number, step in enumerate(flow.steps, start=1):
             if step.semantics is not None:
-                yield from _step_problems(path, flow, number, step, available, assets, flows, at)
+                yield from _step_problems(
+                    path, flow, number, step, available, assets, flows, data_flows, at
+                )
                 made = [p.name for p in step.semantics.produces]
             else:
                 made = []
