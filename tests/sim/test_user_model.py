@@ -113,3 +113,57 @@ def test_what_a_flow_leaves_without_a_fault_is_not_blamed_on_a_fault(tmp_path: P
     assert [r.product for r in report.flows[0].by_design] == ["staged-copy"]
     left = [r for m in report.modes for r in m.residue if r.product == "staged-copy"]
     assert left and all(r.orphan for r in left)
+
+
+TRANSPORT = """\
+apiVersion: capsa.dev/v1alpha1
+kind: SystemModel
+metadata: {name: transport}
+elements:
+  - {id: client, name: Client, type: process}
+  - {id: server, name: Server, type: process}
+assets:
+  - {id: data, name: Data, kind: data, sensitivity: confidential}
+dataFlows:
+  - {id: call, from: client, to: server, protocol: https, authentication: mtls,
+     encrypted: true, serverAuthenticated: true, carries: [data]}
+flows:
+  - id: f
+    name: F
+    steps:
+      - description: client sends a request the server acts on
+        uses: call
+        semantics:
+          inputs:
+            - name: req
+              realises: {spoofed: [STRIDE-SPOOF-5], tampered: [STRIDE-SPOOF-5]}
+"""
+
+
+def _modes(tmp_path: Path, text: str) -> dict[str, Outcome]:
+    path = tmp_path / "model.yaml"
+    path.write_text(text)
+    return {m.id: m.outcome for m in run_fmea(load_model(str(path))).modes}
+
+
+def test_what_the_data_flow_guarantees_counts_as_well_as_the_steps_checks(
+    tmp_path: Path,
+) -> None:
+    """The audit's case: an input the step checks nothing of, over mutual TLS. An outsider
+    has no certificate and is refused (the run completes, so no mode is listed); a change
+    on the way breaks TLS and stops the flow; a change where the request is kept is still
+    acted on: TLS does not protect it there."""
+    modes = _modes(tmp_path, TRANSPORT)
+    assert "f:1:spoofed-sender/outsider" not in modes
+    assert modes["f:1:tampered/in-transit"] is Outcome.HALTS_SAFELY
+    assert modes["f:1:tampered/altered"] is Outcome.COMPLETES_COMPROMISED
+    plain = TRANSPORT.replace("protocol: https, authentication: mtls", "protocol: http")
+    plain = plain.replace("encrypted: true, serverAuthenticated: true", "encrypted: false")
+    modes = _modes(tmp_path, plain)
+    assert modes["f:1:spoofed-sender/outsider"] is Outcome.COMPLETES_COMPROMISED
+    assert modes["f:1:tampered/in-transit"] is Outcome.COMPLETES_COMPROMISED
+    # an address allow-list is not a credential: an outsider is still taken for the caller
+    allow_list = TRANSPORT.replace("authentication: mtls", "authentication: source-address")
+    assert _modes(tmp_path, allow_list)["f:1:spoofed-sender/outsider"] is (
+        Outcome.COMPLETES_COMPROMISED
+    )

@@ -34,10 +34,16 @@ INTRO = (
     "outlives its use, or a copy is orphaned) or **completes compromised** (a spoofed, "
     "tampered or replayed input was acted on). Residue links to the catalogue threats the "
     "product's `exposes` names, compromise to those the input's `realises` names: the model's "
-    "step semantics say what each step needs, makes, checks and cleans up. A fault's "
-    "examples run on a fixed system (elements `client` and `server`, data flow `call`, "
-    "assets `token` and `data`); each firing example ends with residue or compromise, each "
-    "silent one completes or halts safely."
+    "step semantics say what each step needs, makes, checks and cleans up, and what a "
+    "step's data flow itself guarantees counts too: a flow that authenticates its caller "
+    "(any method but `none` or `source-address`, or a `signed` payload) refuses an "
+    "outsider, one that verifies its server an outsider's answer, and one that is signed "
+    "or encrypted (its server not known to go unverified) a change on the way, as the "
+    "threat rules read the same facts. A fault's examples run on a fixed system (elements "
+    "`client` and `server`; data flows `call` (https, the caller not authenticated), "
+    "`plain` (http) and `mutual` (mTLS, the server verified); assets `token` and `data`); "
+    "each firing example ends with residue or compromise, each silent one completes or "
+    "halts safely."
 )
 
 

@@ -94,10 +94,16 @@ def replayed(ctx: StepContext) -> None:
 
 @effect("tampered")
 def tampered(ctx: StepContext) -> None:
-    unchecked = ctx.lacking(InputCheck.INTEGRITY)
+    """Altered where it is kept, only the step's own integrity check refuses it; altered
+    on the way, so does a data flow that protects it in transit (signed, or encrypted)."""
+    if ctx.case == "in-transit":
+        unchecked = ctx.unguarded(InputCheck.INTEGRITY)
+        by_flow = ctx.guarded_by_flow(InputCheck.INTEGRITY)
+    else:
+        unchecked, by_flow = ctx.lacking(InputCheck.INTEGRITY), ""
     if not unchecked:
         names = ", ".join(i.name for i in ctx.inputs())
-        ctx.fail(f"the altered {names} was refused: its integrity is checked")
+        ctx.fail(f"the altered {names} was refused: {by_flow or 'its integrity is checked'}")
         return
     for item in unchecked:
         ctx.compromise(item, "tampered", item.realises.tampered)
@@ -111,8 +117,8 @@ def spoofed_sender(ctx: StepContext) -> None:
         accepted = ctx.lacking(InputCheck.OWNERSHIP, "receiver")
         refused = "the receiver also checks that the sender owns this object"
     else:
-        accepted = ctx.lacking(InputCheck.AUTHENTICATION)
-        refused = "the sender is authenticated"
+        accepted = ctx.unguarded(InputCheck.AUTHENTICATION)
+        refused = ctx.guarded_by_flow(InputCheck.AUTHENTICATION) or "the sender is authenticated"
     for item in accepted:
         ctx.compromise(item, "spoofed", item.realises.spoofed)
     if not accepted:
@@ -124,8 +130,10 @@ def spoofed_sender(ctx: StepContext) -> None:
 def credential_expired(ctx: StepContext) -> None:
     credential = ctx.semantics.credential
     assert credential is not None
-    checked = not ctx.inputs("receiver") or any(
-        InputCheck.AUTHENTICATION in i.checks for i in ctx.inputs("receiver")
+    checked = (
+        not ctx.inputs("receiver")
+        or any(InputCheck.AUTHENTICATION in i.checks for i in ctx.inputs("receiver"))
+        or bool(ctx.step.transport.caller_authenticated)
     )
     if not checked:
         ctx.note(f"{credential.name} {ctx.case}, but the receiver does not authenticate it")

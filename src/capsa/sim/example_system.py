@@ -1,5 +1,6 @@
-"""The fixed system every fault example runs on: a client, a server, one data flow
-between them and two assets; an example adds only its flow's steps."""
+"""The fixed system every fault example runs on: a client, a server, three data flows
+between them (`call`: https, the caller not authenticated; `plain`: http; `mutual`: mTLS)
+and two assets; an example adds only its flow's steps."""
 
 from __future__ import annotations
 
@@ -28,7 +29,17 @@ EXAMPLE_SYSTEM: dict[str, Any] = {
         {"id": "data", "name": "Data", "kind": "configuration", "sensitivity": "critical"},
     ],
     "dataFlows": [
-        {"id": "call", "from": "client", "to": "server", "protocol": "https", "encrypted": True}
+        {"id": "call", "from": "client", "to": "server", "protocol": "https", "encrypted": True},
+        {"id": "plain", "from": "client", "to": "server", "protocol": "http", "encrypted": False},
+        {
+            "id": "mutual",
+            "from": "client",
+            "to": "server",
+            "protocol": "https",
+            "encrypted": True,
+            "authentication": "mtls",
+            "serverAuthenticated": True,
+        },
     ],
 }
 

@@ -7,9 +7,69 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from capsa.model.index import ModelIndex
-from capsa.model.types import FlowStep, NamedFlow, Protocol, StepSemantics
+from capsa.model.types import (
+    AuthMethod,
+    DataFlow,
+    FlowStep,
+    InputCheck,
+    NamedFlow,
+    Protocol,
+    StepInput,
+    StepSemantics,
+)
 
 MAX_DEPTH = 8
+
+
+@dataclass(frozen=True)
+class Transport:
+    """What a step's data flow itself guarantees, whatever its inputs say they check: the
+    facts the threat rules read (unauthenticated-inbound, spoofable-service-endpoint,
+    tampering-in-transit), so the FMEA and the threats judge one model alike. Each is how
+    the flow makes the check, or "" when it does not."""
+
+    caller_authenticated: str = ""  # the receiver knows who sends: the flow's method
+    server_authenticated: str = ""  # the sender knows who answers
+    integrity_in_transit: str = ""  # alteration on the way is detected
+    signed: bool = False  # the request's payload carries a signature the receiver checks
+
+    def makes(self, check: InputCheck, item: StepInput) -> str:
+        """How the flow makes `check` for `item` (taken by its receiver or its sender)."""
+        if check is InputCheck.AUTHENTICATION:
+            return (
+                self.caller_authenticated
+                if item.taken_by == "receiver"
+                else self.server_authenticated
+            )
+        if check is InputCheck.INTEGRITY:
+            if item.taken_by == "receiver" and self.signed:
+                return "the data flow's payload is signed"
+            return self.integrity_in_transit
+        return ""
+
+
+# An address allow-list does not refuse an outsider: the address is not a credential.
+_NOT_CREDENTIALS = frozenset({AuthMethod.NONE, AuthMethod.SOURCE_ADDRESS})
+
+
+def transport_of(flow: DataFlow) -> Transport:
+    verified = flow.encrypted and flow.server_authenticated is True
+    if flow.authentication not in _NOT_CREDENTIALS:
+        caller = f"the data flow authenticates the caller ({flow.authentication.value})"
+    elif flow.signed:
+        caller = "the data flow's payload is signed"
+    else:
+        caller = ""
+    return Transport(
+        caller_authenticated=caller,
+        server_authenticated="the data flow verifies the server" if verified else "",
+        integrity_in_transit=(
+            "the data flow is encrypted, which detects alteration on the way"
+            if flow.encrypted and flow.server_authenticated is not False
+            else ""
+        ),
+        signed=flow.signed is True,
+    )
 
 
 @dataclass(frozen=True)
@@ -25,6 +85,7 @@ class PlannedStep:
     elements: tuple[str, ...]
     receiver: str | None  # the element that does the work: data flow target, or the actor
     network: bool  # the step's data flow crosses a network (not a local exec or file)
+    transport: Transport = Transport()  # what the data flow guarantees (none without one)
 
     @property
     def label(self) -> str:
@@ -34,13 +95,16 @@ class PlannedStep:
 _LOCAL = frozenset({Protocol.LOCAL_EXEC, Protocol.FILE})
 
 
-def _elements(index: ModelIndex, step: FlowStep) -> tuple[tuple[str, ...], str | None, bool]:
+def _elements(
+    index: ModelIndex, step: FlowStep
+) -> tuple[tuple[str, ...], str | None, bool, Transport]:
     if step.uses is not None and step.uses in index.data_flows:
         flow = index.data_flows[step.uses]
-        return (flow.source, flow.target), flow.target, flow.protocol not in _LOCAL
+        network = flow.protocol not in _LOCAL
+        return (flow.source, flow.target), flow.target, network, transport_of(flow)
     if step.actor is not None:
-        return (step.actor,), step.actor, False
-    return (), None, False
+        return (step.actor,), step.actor, False, Transport()
+    return (), None, False, Transport()
 
 
 def _expand(
@@ -53,7 +117,7 @@ def _expand(
             if included is not None and included.id != flow.id and depth < MAX_DEPTH:
                 _expand(index, included, f"{label}.", out, depth + 1)
             continue
-        elements, receiver, network = _elements(index, step)
+        elements, receiver, network, transport = _elements(index, step)
         out.append(
             PlannedStep(
                 number=label,
@@ -65,6 +129,7 @@ def _expand(
                 elements=elements,
                 receiver=receiver,
                 network=network,
+                transport=transport,
             )
         )
 

@@ -132,6 +132,16 @@ class StepContext:
         """Inputs the step acts on without making `check`."""
         return [i for i in self.inputs(taken_by) if check not in i.checks]
 
+    def unguarded(self, check: InputCheck, taken_by: str | None = None) -> list[StepInput]:
+        """Inputs for which neither the step nor its data flow makes `check` (a flow
+        authenticated with mTLS refuses an outsider whatever the step says it checks)."""
+        return [i for i in self.lacking(check, taken_by) if not self.step.transport.makes(check, i)]
+
+    def guarded_by_flow(self, check: InputCheck) -> str:
+        """How the data flow makes `check` for the inputs the step leaves to it ("" if none)."""
+        made = [self.step.transport.makes(check, i) for i in self.lacking(check)]
+        return "; ".join(dict.fromkeys(m for m in made if m))
+
     def credential_ttl(self) -> None:
         """Consult the setting that decides how long the step's credential stays valid
         (the window in which a stolen one works), when the run made that credential."""
