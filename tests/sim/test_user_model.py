@@ -167,3 +167,20 @@ def test_what_the_data_flow_guarantees_counts_as_well_as_the_steps_checks(
     assert _modes(tmp_path, allow_list)["f:1:spoofed-sender/outsider"] is (
         Outcome.COMPLETES_COMPROMISED
     )
+
+
+def test_a_crash_rests_on_remediation_only_where_a_step_leaves_it_something() -> None:
+    """No step of the shop's flows has a product remediation removes: no outage there is
+    assumed on the MachineHealthCheck setting, whose value could not change it. In the
+    built-in model, a crash before the machine exists does not rest on it either, while
+    one after does."""
+    shop = run_fmea(load_model(str(SHOP)))
+    crashes = [m for m in shop.modes if m.id.endswith("unavailable/crash")]
+    assert crashes and not any(m.assumed or m.decided_by for m in crashes)
+    builtin = {m.id: m for m in run_fmea(load_model("builtin:capi-aws")).modes}
+    assert not builtin["ec2-instance-start:1:unavailable/crash"].assumed
+    assert any(
+        m.assumed and "MachineHealthCheck" in " ".join(m.decided_by)
+        for m in builtin.values()
+        if m.id.endswith("unavailable/crash")
+    )

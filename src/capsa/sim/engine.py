@@ -150,8 +150,18 @@ def _judge(live: Live, halted: bool, state: RunState) -> str | None:
 
 def _churn(state: RunState, stuck: bool) -> tuple[StepProduct, ...]:
     """Cloud resources a remediation loop keeps replacing: the fault persists, remediation
-    deletes the machine, and nothing caps how often that repeats."""
+    deletes the machine, and nothing caps how often that repeats. The remediation settings
+    are consulted only when such a resource exists: a run they cannot change does not
+    rest on them (nor is it marked assumed on them)."""
     if not stuck or not state.injection.persistent:
+        return ()
+    replaced = tuple(
+        live.product
+        for live in state.live.values()
+        if live.product.on_halt is HaltCleanup.REMEDIATION
+        and live.product.kind is ProductKind.CLOUD_RESOURCE
+    )
+    if not replaced:
         return ()
     remediation = state.settings.part("remediation")
     if remediation is None or not remediation.value:
@@ -159,12 +169,7 @@ def _churn(state: RunState, stuck: bool) -> tuple[StepProduct, ...]:
     cap = state.settings.part("remediation-cap")
     if cap is not None and cap.value:
         return ()
-    return tuple(
-        live.product
-        for live in state.live.values()
-        if live.product.on_halt is HaltCleanup.REMEDIATION
-        and live.product.kind is ProductKind.CLOUD_RESOURCE
-    )
+    return replaced
 
 
 def simulate(
