@@ -147,3 +147,12 @@ def test_the_built_in_model_is_searched() -> None:
     assert found.exit_code == 0
     doc = json.loads(found.stdout)
     assert doc["searched"] is True and doc["notSearched"] == []
+
+
+def test_an_entry_that_is_no_entry_capability_is_refused() -> None:
+    """pod-on-node is reached through techniques: searching from it would print paths as
+    if attackers started there. It is refused, naming the entry capabilities."""
+    result = RUNNER.invoke(app, ["--entry", "pod-on-node"])
+    assert result.exit_code == 2
+    assert "pod-on-node is no entry capability" in result.stderr
+    assert "pod-create" in result.stderr

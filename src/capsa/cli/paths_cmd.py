@@ -51,7 +51,9 @@ def paths(
         "-m",
         help="Model file or builtin:NAME; drops techniques it has no elements for.",
     ),
-    entry: list[str] = typer.Option(None, "--entry", help="Entry capability id (repeatable)."),
+    entry: list[str] = typer.Option(
+        None, "--entry", help="Entry capability id, one marked entry (repeatable)."
+    ),
     target: list[str] = typer.Option(None, "--target", help="Target capability id (repeatable)."),
     top: int = typer.Option(5, "--top", min=1, help="Path shapes per entry/target pair."),
     assume: list[str] = typer.Option(

@@ -158,16 +158,35 @@ def default_targets(graph: AttackGraph) -> list[str]:
 
 
 def _check_ids(graph: AttackGraph, ids: Iterable[str], what: str) -> list[str]:
+    """Known capabilities; for `--entry`, only those marked entry: a path searched from a
+    capability techniques lead to would be reported as if attackers started there."""
     out = list(dict.fromkeys(ids))
-    unknown = [i for i in out if i not in graph.catalogue.capabilities]
+    capabilities = graph.catalogue.capabilities
+    unknown = [i for i in out if i not in capabilities]
     if unknown:
-        known = ", ".join(sorted(graph.catalogue.capabilities))
+        known = ", ".join(sorted(capabilities))
         raise InputError(
             [
                 Problem(f"--{what}", None, None, f"unknown capability {u}; known: {known}")
                 for u in unknown
             ]
         )
+    if what == "entry":
+        inner = [i for i in out if not capabilities[i].entry]
+        if inner:
+            entries = ", ".join(sorted(c.id for c in capabilities.values() if c.entry))
+            raise InputError(
+                [
+                    Problem(
+                        "--entry",
+                        None,
+                        None,
+                        f"{i} is no entry capability: attackers reach it through techniques, "
+                        f"they do not start there; entry capabilities: {entries}",
+                    )
+                    for i in inner
+                ]
+            )
     return out
 
 
