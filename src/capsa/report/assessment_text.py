@@ -127,9 +127,13 @@ def candidates_sentence(a: Assessment) -> str:
     count = len(a.candidates)
     if not count:
         return ""
+    mitigated = sum(1 for c in a.candidates if c.mitigated_in_model)
+    unknown = sum(1 for c in a.candidates if c.mitigated_in_model is None)
+    split = f"{count - mitigated - unknown} open, {mitigated} mitigated in the model"
+    split += f", {unknown} saved without a status" if unknown else ""
     return (
         f"{count} further threat{'s were' if count != 1 else ' was'} derived from the "
-        "model by the STRIDE rules; the catalogue does not list "
+        f"model by the STRIDE rules ({split}); the catalogue does not list "
         f"{'them' if count != 1 else 'it'}, and no check assesses "
         f"{'them' if count != 1 else 'it'}."
     )
