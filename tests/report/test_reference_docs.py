@@ -43,7 +43,7 @@ def test_shared_variables_are_shown_once_and_linked() -> None:
     assert page.count("### apiServerFlags") == 1
     assert "[`apiServerFlags`](#apiserverflags)" in page
     flat = " ".join(page.split())  # code blocks wrap long CEL at blanks
-    assert flat.count("type(a) == list ? a.map(x") == 2  # apiServerFlags and kubeletFlags
+    assert flat.count("type(a) == list ? a.filter(x") == 2  # apiServerFlags and kubeletFlags
 
 
 def test_check_mode_reports_stale_pages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -250,3 +250,57 @@ def test_an_object_written_twice_in_one_file_is_a_located_problem(tmp_path: Path
     [problem] = result.problems
     assert (Path(problem.path).name, problem.line) == ("twice.yaml", 6)
     assert "ConfigMap team/c is written twice in this file (line 1 and 6)" in problem.message
+
+
+REPEATED_FLAGS = """apiVersion: controlplane.cluster.x-k8s.io/v1beta2
+kind: KubeadmControlPlane
+metadata: {name: cp, namespace: ns}
+spec:
+  kubeadmConfigSpec:
+    clusterConfiguration:
+      apiServer:
+        extraArgs:
+        - {name: profiling, value: "false"}
+        - {name: audit-log-path, value: /var/log/audit.log}
+        - {name: profiling, value: "true"}
+    joinConfiguration:
+      nodeRegistration:
+        kubeletExtraArgs:
+        - {name: anonymous-auth, value: "false"}
+        - {name: anonymous-auth, value: "true"}
+"""
+
+
+def test_a_repeated_flag_name_is_a_problem_at_the_repeat(tmp_path: Path) -> None:
+    """CAPI's CRD refuses a v1beta2 flag list naming a flag twice ("extraArgs name must be
+    unique"); the checks judge the last entry, so the first must not pass unseen."""
+    (tmp_path / "cp.yaml").write_text(REPEATED_FLAGS)
+    result = read_manifests([str(tmp_path)])
+    assert sorted((p.line, p.message) for p in result.problems) == [
+        (
+            11,
+            "KubeadmControlPlane/cp: spec.kubeadmConfigSpec.clusterConfiguration.apiServer"
+            ".extraArgs repeats the flag profiling (line 9 and 11); Kubernetes refuses it "
+            "(CAPI: extraArgs name must be unique), capsa judges the last one",
+        ),
+        (
+            16,
+            "KubeadmControlPlane/cp: spec.kubeadmConfigSpec.joinConfiguration.nodeRegistration"
+            ".kubeletExtraArgs repeats the flag anonymous-auth (line 15 and 16); Kubernetes "
+            "refuses it (CAPI: kubeletExtraArgs name must be unique), capsa judges the last one",
+        ),
+    ]
+
+
+def test_distinct_flag_names_and_a_v1beta1_map_are_no_problem(tmp_path: Path) -> None:
+    """Distinct names in a list, and a map (whose repeated key the YAML reader reports
+    itself), raise nothing here."""
+    distinct = REPEATED_FLAGS.replace('{name: profiling, value: "true"}', "{name: x, value: y}")
+    distinct = distinct.replace('{name: anonymous-auth, value: "true"}', "{name: y, value: z}")
+    (tmp_path / "cp.yaml").write_text(distinct)
+    (tmp_path / "v1.yaml").write_text(
+        "apiVersion: controlplane.cluster.x-k8s.io/v1beta1\nkind: KubeadmControlPlane\n"
+        "metadata: {name: v1}\nspec:\n  kubeadmConfigSpec:\n    clusterConfiguration:\n"
+        "      apiServer:\n        extraArgs: {profiling: 'false'}\n"
+    )
+    assert read_manifests([str(tmp_path)]).problems == []

@@ -110,12 +110,52 @@ def object_problems(doc: Mapping[Any, Any], path: str, line: int) -> list[Proble
         spec = doc.get("spec")
         if isinstance(spec, Mapping) and "clusterSelector" in spec:
             found.extend(_selector(spec["clusterSelector"], ("spec", "clusterSelector")))
+    if group.endswith(_KUBEADM_GROUPS) and kind != "ClusterClass":
+        found.extend(_repeated_flags(doc, line))
     meta = doc.get("metadata")
     name = meta.get("name") if isinstance(meta, Mapping) else None
     return [
         Problem(path, _line(doc, where, line), None, f"{kind}/{name}: {what}")
         for where, what in found
     ]
+
+
+_KUBEADM_GROUPS = ("bootstrap.cluster.x-k8s.io", "controlplane.cluster.x-k8s.io")
+_FLAG_LISTS = frozenset({"extraArgs", "kubeletExtraArgs"})
+
+
+def _repeated_flags(doc: Mapping[Any, Any], line: int) -> Iterator[tuple[Path, str]]:
+    """Each v1beta2 flag list (`extraArgs`, `kubeletExtraArgs`: `[{name, value}]`) entry
+    whose name an earlier entry has. CAPI's CRD refuses the object ("extraArgs name must
+    be unique", api/bootstrap/kubeadm/v1beta2/kubeadm_types.go:247,288,320,416,539 at
+    ae7ff047); the checks judge the last entry of the name (`variables.apiServerFlags`),
+    as a repeated flag on a command line and a v1beta1 map key written twice are read."""
+    stack: list[tuple[Path, Any]] = [((), doc)]
+    while stack:
+        where, node = stack.pop()
+        if isinstance(node, Mapping):
+            stack.extend(((*where, k), v) for k, v in node.items() if isinstance(k, str))
+            continue
+        if not isinstance(node, list):
+            continue
+        if where and where[-1] in _FLAG_LISTS:
+            first: dict[str, int] = {}
+            for at, entry in enumerate(node):
+                name = entry.get("name") if isinstance(entry, Mapping) else None
+                if not isinstance(name, str):
+                    continue
+                if name in first:
+                    was = _line(doc, (*where, first[name]), line)
+                    now = _line(doc, (*where, at), line)
+                    yield (
+                        (*where, at),
+                        f"{_shown(where)} repeats the flag {name[:100]} (line {was} and "
+                        f"{now}); Kubernetes refuses it (CAPI: {where[-1]} name must be "
+                        "unique), capsa judges the last one",
+                    )
+                first[name] = at
+            continue
+        stack.extend(((*where, at), v) for at, v in enumerate(node))
 
 
 def _role(doc: Mapping[Any, Any]) -> Iterator[tuple[Path, str]]:
