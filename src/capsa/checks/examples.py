@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from capsa.checks.engine import EvaluationResult, evaluate
 from capsa.checks.model import Check, Example, Outcome
+from capsa.sources.redact import empty_placeholders, is_secret
 from capsa.sources.resource import Origin, Resource
 from capsa.sources.value_facts import with_value_facts
 
@@ -105,7 +106,10 @@ def _resource(document: Mapping[str, Any], origin: Origin) -> Resource:
         body=dict(document),
         origin=origin,
     )
-    return with_value_facts(read)  # as the sources read ConfigMap/Secret values
+    found = with_value_facts(read)  # as the sources read ConfigMap/Secret values
+    if is_secret(found.body):  # and a Secret's placeholders, as empty
+        empty_placeholders(found.body)
+    return found
 
 
 def evaluate_example(check: Check, example: Example, where: str) -> EvaluationResult:
