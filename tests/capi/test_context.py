@@ -31,7 +31,7 @@ def test_every_field_a_check_reads_is_in_the_binding() -> None:
 
 def test_the_binding_is_camel_case_plain_data() -> None:
     context = CheckContext(
-        namespace=NamespaceFacts("capi", True, ("count/clusters.cluster.x-k8s.io",)),
+        namespace=NamespaceFacts("capi", True, ("count/clusters.cluster.x-k8s.io",), True, True),
         identity_ref=IdentityRefFacts("AWSClusterRoleIdentity", "r", False, True, ("A", "B")),
         vpc=VpcFacts("vpc-1", ("ns/other",), True),
     )
@@ -40,6 +40,8 @@ def test_the_binding_is_camel_case_plain_data() -> None:
         "name": "capi",
         "hasResourceQuota": True,
         "quotaCounts": ["count/clusters.cluster.x-k8s.io"],
+        "declared": True,
+        "quotasKept": True,
     }
     assert binding["identityRef"]["chain"] == ["A", "B"]
     assert binding["vpc"] == {"id": "vpc-1", "sharedWith": ["ns/other"], "management": True}

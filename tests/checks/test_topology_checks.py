@@ -11,7 +11,7 @@ from checks_support import all_checks
 from capsa.capi.topology import build_topology
 from capsa.checks.engine import evaluate
 from capsa.sources.files import read_manifests
-from capsa.sources.resource import Resource
+from capsa.sources.resource import Origin, Resource
 
 FIXTURES = Path(__file__).parents[1] / "capi" / "fixtures"
 
@@ -167,9 +167,87 @@ def test_topo_003_silent_on_role_identity_from_controller() -> None:
 # --- CAPSA-TOPO-004: object-count quota ---------------------------------------------------
 
 
-def test_topo_004_fires_without_quota_and_is_silent_with_one() -> None:
-    assert _run("CAPSA-TOPO-004", _load("v1beta1-kcp-cluster.yaml"))[("Cluster", "alpha")] == "fail"
+NAMESPACE_A = "apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a}\n"
+
+
+def _outcomes(check_id: str, resources: list[Resource], **options: Any) -> Any:
+    topology = build_topology(resources, **options)
+    return evaluate(
+        topology.evaluation_resources(resources), [all_checks()[check_id]], topology.context_for
+    )
+
+
+def test_topo_004_is_unknown_on_a_template_alone_naming_the_management_cluster() -> None:
+    """Quotas live in the management cluster: a template without any is no evidence."""
+    outcome = _outcomes("CAPSA-TOPO-004", _load("v1beta1-kcp-cluster.yaml"))
+    assert not outcome.findings
+    (unknown,) = outcome.unknown
+    assert unknown.resource.name == "alpha" and "capsa scan --cluster" in unknown.reason
+
+
+def test_topo_004_fires_where_the_inputs_create_the_namespace(tmp_path: Path) -> None:
+    (tmp_path / "ns.yaml").write_text(NAMESPACE_A)
+    resources = [*_load("v1beta1-kcp-cluster.yaml"), *read_manifests([str(tmp_path)]).resources]
+    assert _run("CAPSA-TOPO-004", resources)[("Cluster", "alpha")] == "fail"
     assert _run("CAPSA-TOPO-004", _load("v1beta2-kcp-cluster.yaml"))[("Cluster", "beta")] == "pass"
+
+
+def test_topo_004_a_namespace_of_a_workload_payload_or_an_unread_live_quota_is_no_evidence(
+    tmp_path: Path,
+) -> None:
+    """A Namespace a ClusterResourceSet ships lands in workload clusters; a live read that
+    could not list ResourceQuotas cannot show one is missing."""
+    payload = "".join("    " + line for line in NAMESPACE_A.splitlines(keepends=True))
+    (tmp_path / "crs.yaml").write_text(
+        "apiVersion: addons.cluster.x-k8s.io/v1beta2\nkind: ClusterResourceSet\n"
+        "metadata: {name: addons, namespace: team-a}\n"
+        "spec:\n  clusterSelector: {matchLabels: {}}\n  resources: [{kind: ConfigMap, name: ns}]\n"
+        "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ns, namespace: team-a}\n"
+        f"data:\n  ns.yaml: |\n{payload}"
+    )
+    read = read_manifests([str(tmp_path)]).resources
+    assert any(r.kind == "Namespace" and r.origin.carrier for r in read)  # read as payload
+    resources = [*_load("v1beta1-kcp-cluster.yaml"), *read]
+    assert _run("CAPSA-TOPO-004", resources)[("Cluster", "alpha")] == "unknown"
+    live = Resource(
+        "v1", "Namespace", None, "team-a", {"metadata": {"name": "team-a"}},
+        Origin("cluster://mgmt//Namespace/team-a"),
+    )  # fmt: skip
+    resources = [*_load("v1beta1-kcp-cluster.yaml"), live]
+    assert _run("CAPSA-TOPO-004", resources)[("Cluster", "alpha")] == "fail"
+    assert _run("CAPSA-TOPO-004", resources, quotas_unread=True)[("Cluster", "alpha")] == "unknown"
+
+
+UNRESOLVED_NS = """apiVersion: cluster.x-k8s.io/v1beta2
+kind: Cluster
+metadata: {name: c1, namespace: "${TEAM}"}
+spec: {}
+---
+apiVersion: v1
+kind: ResourceQuota
+metadata: {name: capi, namespace: team-b}
+spec:
+  hard: {count/clusters.cluster.x-k8s.io: "2", count/machines.cluster.x-k8s.io: "20"}
+"""
+
+
+def test_topo_004_is_unknown_while_the_namespace_is_an_unset_variable(tmp_path: Path) -> None:
+    """The inputs keep quotas, but which namespace the Cluster lands in is ${TEAM} (a
+    template's ${NAMESPACE} alike, though clusterctl moves every object into it)."""
+    (tmp_path / "c.yaml").write_text(UNRESOLVED_NS)
+    outcome = _outcomes("CAPSA-TOPO-004", list(read_manifests([str(tmp_path)]).resources))
+    assert not outcome.findings and not outcome.passes
+    (unknown,) = outcome.unknown
+    assert "TEAM" in unknown.reason
+    (tmp_path / "ns.yaml").write_text(NAMESPACE_A.replace("team-a", "${NAMESPACE}"))
+    (tmp_path / "c.yaml").write_text(UNRESOLVED_NS.replace("TEAM", "NAMESPACE"))
+    outcome = _outcomes("CAPSA-TOPO-004", list(read_manifests([str(tmp_path)]).resources))
+    assert not outcome.findings and not outcome.passes and len(outcome.unknown) == 1
+    (tmp_path / "ns.yaml").unlink()
+    (tmp_path / "c.yaml").write_text(UNRESOLVED_NS)
+    for value, verdict in (("team-b", "pass"), ("team-c", "fail")):
+        resources = list(read_manifests([str(tmp_path)], {"TEAM": value}).resources)
+        assert _run("CAPSA-TOPO-004", resources)[("Cluster", "c1")] == verdict
 
 
 # --- CAPSA-TOPO-005: managed health checks without a cap ----------------------------------

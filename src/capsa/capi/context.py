@@ -117,17 +117,24 @@ class SkippedPatch:
 
 @dataclass(frozen=True)
 class NamespaceFacts:
-    """What the management namespace holds that checks care about (quotas)."""
+    """What the management namespace holds that checks care about (quotas), and whether
+    the inputs can say it holds none: `declared` when they create the namespace (a
+    Namespace object of that name), `quotas_kept` when they hold a ResourceQuota of any
+    namespace. Without either, its quotas live in the management cluster, not here."""
 
     name: str
     has_resource_quota: bool = False
     quota_counts: tuple[str, ...] = ()
+    declared: bool = False
+    quotas_kept: bool = False
 
     def binding(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "hasResourceQuota": self.has_resource_quota,
             "quotaCounts": list(self.quota_counts),
+            "declared": self.declared,
+            "quotasKept": self.quotas_kept,
         }
 
 

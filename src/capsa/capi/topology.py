@@ -183,6 +183,7 @@ def build_topology(
     index: ResourceIndex | None = None,
     shared: SharedFacts | None = None,
     rbac: Mapping[ResourceKey, RbacFacts] | None = None,
+    quotas_unread: bool = False,
 ) -> Topology:
     """Resolve every Cluster among `resources` and prepare each resource's context.
     Fragments (kustomize patch files) take no part: they get the context of no cluster.
@@ -191,7 +192,8 @@ def build_topology(
     a live cluster); workload clusters placed in them are flagged by the network check.
     `index` replaces the index built over `resources`; `shared` replaces the facts that
     span the whole input (when `resources` are a part of it); `rbac` the RBAC analysis
-    of `resources` when it was made apart.
+    of `resources` when it was made apart. `quotas_unread`: a live cluster among the
+    inputs could not list its ResourceQuotas (its namespaces then show no quota's absence).
     """
     # a kustomize patch file holds a fragment of its base, not an object of any cluster
     whole = [r for r in resources if r.fragment_of is None]
@@ -201,7 +203,9 @@ def build_topology(
     if shared is not None:  # a part: clusters in the whole's order (the first claims first)
         order = shared.cluster_order
         views = tuple(sorted(views, key=lambda v: order.get(resource_key(v.cluster), len(order))))
-    namespaces = dict(shared.namespaces) if shared is not None else _namespace_facts(index)
+    namespaces = (
+        dict(shared.namespaces) if shared is not None else _namespace_facts(index, quotas_unread)
+    )
     vpc_users = shared.vpc_users if shared is not None else _vpc_users(views)
     contexts = _contexts(views, whole, index, namespaces, set(management_vpc_ids), vpc_users)
     left_out: list[Problem] = []  # objects the RBAC analysis could not read
@@ -297,19 +301,49 @@ def _bootstrap_kinds(index: ResourceIndex) -> dict[tuple[str, str, str], tuple[s
 # --- contexts --------------------------------------------------------------------------
 
 
-def _namespace_facts(index: ResourceIndex) -> dict[str, NamespaceFacts]:
+def _management(resource: Resource) -> bool:
+    """An object of the management cluster: not one a ClusterResourceSet or a kustomize
+    generator ships to workload clusters (those carry a carrier or a generated object)."""
+    return resource.group == "" and not resource.origin.carrier and not resource.origin.generated
+
+
+def _namespace_facts(
+    index: ResourceIndex, quotas_unread: bool = False
+) -> dict[str, NamespaceFacts]:
+    """Per namespace, its quotas' object counts and whether the inputs create it. With
+    `quotas_unread` (a live read that could not list ResourceQuotas) a Namespace read
+    from that cluster says nothing of its quotas, so it is not taken as created here."""
     counts: dict[str, list[str]] = {}
     for quota in index.of_kind("ResourceQuota"):
+        if not _management(quota):
+            continue
         found = counts.setdefault(namespace_of(quota), [])
         hard = dig(quota.body, "spec", "hard")
         for key in hard if isinstance(hard, Mapping) else {}:
             if str(key).startswith("count/") and str(key) not in found:
                 found.append(str(key))
-    return {ns: NamespaceFacts(ns, True, tuple(found)) for ns, found in counts.items()}
+    declared = {
+        ns.name
+        for ns in index.of_kind("Namespace")
+        if _management(ns) and not (quotas_unread and ns.origin.path.startswith("cluster://"))
+    }
+    kept = bool(counts)
+    facts = {
+        ns: NamespaceFacts(ns, True, tuple(found), ns in declared, kept)
+        for ns, found in counts.items()
+    }
+    for ns in declared - counts.keys():
+        facts[ns] = NamespaceFacts(ns, declared=True, quotas_kept=kept)
+    return facts
 
 
 def _namespace_context(namespace: str, facts: Mapping[str, NamespaceFacts]) -> NamespaceFacts:
-    return facts.get(namespace) or NamespaceFacts(namespace)
+    found = facts.get(namespace)
+    if found is not None:
+        return found
+    # every entry says alike whether the inputs keep quotas
+    kept = next(iter(facts.values())).quotas_kept if facts else False
+    return NamespaceFacts(namespace, quotas_kept=kept)
 
 
 def _outside(resource: Resource, namespaces: Mapping[str, NamespaceFacts]) -> CheckContext:

@@ -118,7 +118,7 @@ def checks_key(checks: Sequence[Check]) -> str:
 
 def shared_key(shared: SharedFacts) -> str:
     namespaces = {
-        name: [f.has_resource_quota, list(f.quota_counts)]
+        name: [f.has_resource_quota, list(f.quota_counts), f.declared, f.quotas_kept]
         for name, f in sorted(shared.namespaces.items())
     }
     rbac = sorted(repr(item) for item in shared.rbac.items())

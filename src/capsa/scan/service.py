@@ -103,6 +103,7 @@ class _Read:
     documents: int = 0
     skipped: int = 0
     live: bool = False
+    quotas_unread: bool = False  # the live read could not list ResourceQuotas
 
 
 def _read(request: ScanRequest) -> _Read:
@@ -132,6 +133,7 @@ def _read(request: ScanRequest) -> _Read:
         where = f"cluster://{live.context}" if live.context else (request.kubeconfig or "cluster")
         read.problems.extend(read_problems(live, where))
         read.live = not live.unusable
+        read.quotas_unread = any(kind == "ResourceQuota" for kind, _ in live.not_assessable)
         if read.live:
             report = analyse(live.resources, unread=[kind for kind, _ in live.not_assessable])
             read.live_findings.extend(report.findings)
@@ -307,7 +309,7 @@ def _whole(request: ScanRequest, checks: Sequence[Check]) -> _Evaluated:
     """Every input resolved and evaluated at once, the topology kept."""
     read = _read(request)
     read.resource_count = len(read.resources)
-    topology = build_topology(read.resources)
+    topology = build_topology(read.resources, quotas_unread=read.quotas_unread)
     targets = topology.evaluation_resources(read.resources)
     evaluation = evaluate(targets, checks, topology.context_for)
     inline, inline_problems = collect_inline([*read.resources, *targets])
