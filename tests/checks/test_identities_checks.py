@@ -3,6 +3,8 @@ default control-plane instance profile."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from checks_support import AWS, MACHINES, aws_machine, outcome
 
@@ -78,3 +80,32 @@ def test_ident_004_default_control_plane_profile(kind: str) -> None:
     assert outcome("CAPSA-IDENT-004", bad) == "fail"
     assert outcome("CAPSA-IDENT-004", good) == "pass"
     assert AWS in bad
+
+
+def _scanned(tmp_path: Path, text: str) -> str:
+    """IDENT-001's outcome on `text` read as `capsa scan` reads it (variables unset)."""
+    from checks_support import all_checks
+
+    from capsa.checks.engine import evaluate
+    from capsa.sources.files import read_manifests
+
+    (tmp_path / "identity.yaml").write_text(text)
+    found = read_manifests([str(tmp_path)]).resources
+    result = evaluate(found, [all_checks()["CAPSA-IDENT-001"]])
+    return "fail" if result.findings else "unknown" if result.unknown else "pass"
+
+
+@pytest.mark.parametrize("kind", ["AWSClusterRoleIdentity", "AzureClusterIdentity"])
+def test_ident_001_a_listed_unset_variable_is_decided(tmp_path: Path, kind: str) -> None:
+    """No value of ${NAMESPACE} makes a non-empty list every namespace (an empty name
+    matches no Cluster's namespace): the names are never read, only the list's presence."""
+    listed = identity(kind, '{list: ["${NAMESPACE}"]}')
+    assert _scanned(tmp_path, listed) == "pass"
+    # the whole list unset may be null, CAPA's and CAPZ's zero value: undecided
+    assert _scanned(tmp_path, identity(kind, "{list: ${NAMESPACES}}")) == "unknown"
+
+
+def test_ident_001_a_listed_variable_on_vsphere_still_fails(tmp_path: Path) -> None:
+    """CAPV's schema has no list: it is dropped whatever it holds, leaving {}."""
+    listed = identity("VSphereClusterIdentity", '{list: ["${NAMESPACE}"]}')
+    assert _scanned(tmp_path, listed) == "fail"
