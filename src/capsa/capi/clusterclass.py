@@ -234,7 +234,8 @@ def _collect_targets(
                 _problem(
                     cluster_class,
                     ("spec",),
-                    f"ClusterClass {shown(cluster_class.name)}: {what} {ref.not_found()}",
+                    f"ClusterClass {shown(cluster_class.name)}: {what} "
+                    f"{ref.not_found(index.names_in_file(ref.kind, near))}",
                 )
             )
         return found

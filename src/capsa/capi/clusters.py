@@ -283,7 +283,8 @@ class _Builder:
             self.problem(
                 referrer,
                 path,
-                f"{referrer.kind} {shown(referrer.name)}: {what} {ref.not_found()}",
+                f"{referrer.kind} {shown(referrer.name)}: {what} "
+                f"{ref.not_found(self.index.names_in_file(ref.kind, referrer))}",
             )
         return found
 

@@ -93,6 +93,12 @@ class ResourceIndex:
         named = self._by_kind_name.get((kind, name))
         return [] if named is None else list(named.everywhere)
 
+    def names_in_file(self, kind: str, near: Resource) -> list[str]:
+        """The names of the objects of `kind` read from `near`'s file (what a reference
+        from it that found nothing could have meant; a scan of part of the input holds
+        the whole file, so the answer is the same)."""
+        return [r.name for r in self._by_kind.get(kind, ()) if r.origin.path == near.origin.path]
+
     def of_kind(self, *kinds: str) -> list[Resource]:
         """All resources of the given kinds, in input order per kind."""
         out: list[Resource] = []

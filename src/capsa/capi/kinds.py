@@ -9,7 +9,7 @@ Every helper here accepts both shapes so callers never branch on the version.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,17 +78,69 @@ class ObjectRef:
     group: str | None = None
     namespace: str | None = None
 
-    def not_found(self) -> str:
-        """Why this reference found nothing, for `... is not among the inputs` messages:
-        when its name holds a clusterctl variable without a value, that is the cause."""
+    def not_found(self, beside: Sequence[str] = ()) -> str:
+        """Why this reference found nothing, for `... is not among the inputs` messages.
+        `beside` are the names of the objects of its kind in the referrer's file. An
+        apiGroup holding a version (`.../v1beta2`) is the cause when it does: CAPI's
+        pattern refuses it (cluster-api@ae7ff047 api/core/v1beta2/common_types.go:415).
+        A clusterctl variable without a value in the name is the cause only when some
+        value could make the name one of `beside`, or there are none: otherwise the
+        text around the variable is wrong (a typo), whatever value it is given."""
+        name = shown(self.name)
+        if self.group is not None and "/" in self.group:
+            return (
+                f"{self.kind} {name!r} cannot be resolved: its apiGroup {self.group!r} holds a "
+                f"version; an apiGroup is the group alone ({self.group.split('/', 1)[0]}), "
+                "and the API server refuses the reference as written"
+            )
         unresolved = sorted(set(UNRESOLVED_RE.findall(f"{self.name} {self.namespace or ''}")))
         if not unresolved:
             return f"{self.kind} {self.name!r} is not among the inputs"
         names = ", ".join(unresolved)
+        if beside and not any(may_equal(self.name, other) for other in beside):
+            others = ", ".join(repr(shown(n)) for n in sorted(set(beside))[:3])
+            return (
+                f"{self.kind} {name!r} cannot be resolved whatever {names} holds: no "
+                f"{self.kind} in this file is named so (the text around the variable "
+                f"differs from {others})"
+            )
         return (
-            f"{self.kind} {shown(self.name)!r} cannot be resolved: the clusterctl variable {names} has "
+            f"{self.kind} {name!r} cannot be resolved: the clusterctl variable {names} has "
             f"no value (give it with --var {unresolved[0]}=VALUE or --vars-file)"
         )
+
+
+def may_equal(one: str, other: str) -> bool:
+    """Whether some values of the unresolved clusterctl variables in either name make the
+    two names equal. Each variable is read as any text on its own (the same variable on
+    both sides is not tied to one value), so False means no values can."""
+    a, b = _glob(one), _glob(other)
+    # reach[j]: a[:i] and b[:j] can be made equal, row by row over i
+    reach = [True] + [False] * len(b)
+    for j, token in enumerate(b):
+        reach[j + 1] = reach[j] and token is None
+    for step in a:
+        row = [reach[0] and step is None] + [False] * len(b)
+        for j, token in enumerate(b):
+            if step is None or token is None:
+                # a variable takes one more character of the other side, or ends
+                row[j + 1] = reach[j + 1] or row[j] or reach[j]
+            else:
+                row[j + 1] = reach[j] and step == token
+        reach = row
+    return reach[-1]
+
+
+def _glob(name: str) -> list[str | None]:
+    """A name as its characters, each unresolved variable one None (any text)."""
+    out: list[str | None] = []
+    at = 0
+    for match in UNRESOLVED_RE.finditer(name):
+        out.extend(name[at : match.start()])
+        out.append(None)
+        at = match.end()
+    out.extend(name[at:])
+    return out
 
 
 def ref_from(value: Any) -> ObjectRef | None:
