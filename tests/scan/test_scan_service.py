@@ -338,3 +338,58 @@ def test_exact_repeats_are_dropped_and_the_first_of_each_kept(
 
     first = [f for at, f in enumerate(findings) if place(f) not in map(place, findings[:at])]
     assert [id(f) for f in _unique(findings)] == [id(f) for f in first]
+
+
+RKE2 = """apiVersion: cluster.x-k8s.io/v1beta2
+kind: Cluster
+metadata: {name: c, namespace: ns}
+spec:
+  controlPlaneRef: {apiGroup: controlplane.cluster.x-k8s.io, kind: RKE2ControlPlane, name: cp}
+---
+apiVersion: controlplane.cluster.x-k8s.io/v1beta1
+kind: RKE2ControlPlane
+metadata: {name: cp, namespace: ns}
+spec: {}
+---
+apiVersion: bootstrap.cluster.x-k8s.io/v1beta1
+kind: RKE2ConfigTemplate
+metadata: {name: md, namespace: ns}
+spec: {}
+---
+apiVersion: bootstrap.cluster.x-k8s.io/v1beta1
+kind: RKE2ConfigTemplate
+metadata: {name: md-1, namespace: ns}
+spec: {}
+"""
+
+
+@pytest.mark.parametrize("keep_topology", [True, False])
+@pytest.mark.parametrize("cache", [False, True])
+def test_kinds_no_check_judges_are_named_with_counts(
+    tmp_path: Path, keep_topology: bool, cache: bool
+) -> None:
+    """No finding on an RKE2ControlPlane is no pass: capsa reads none of its settings. A
+    Cluster (followed by the topology) is not listed; the count is the same whichever way
+    the scan is run, and from the cache."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "rke2.yaml").write_text(RKE2)
+    for _ in range(2 if cache else 1):
+        request = ScanRequest(
+            paths=[str(tmp_path / "in")],
+            keep_topology=keep_topology,
+            cache_dir=str(tmp_path / "cache") if cache else None,
+        )
+        (note,) = scan(request).notes
+        assert note.message.startswith(
+            "3 Cluster API object(s) of kinds no check judges: RKE2ConfigTemplate x2, "
+            "RKE2ControlPlane x1."
+        )
+
+
+def test_judged_and_followed_kinds_give_no_such_note(tmp_path: Path) -> None:
+    kubeadm = RKE2.split("---")[0] + (
+        "---\napiVersion: controlplane.cluster.x-k8s.io/v1beta2\nkind: KubeadmControlPlane\n"
+        "metadata: {name: cp, namespace: ns}\nspec: {}\n"
+    ).replace("RKE2ControlPlane", "KubeadmControlPlane")
+    (tmp_path / "kcp.yaml").write_text(kubeadm.replace("RKE2ControlPlane", "KubeadmControlPlane"))
+    assert not [n for n in scan(ScanRequest(paths=[str(tmp_path)])).notes if "judges" in n.message]

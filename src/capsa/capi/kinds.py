@@ -9,13 +9,16 @@ Every helper here accepts both shapes so callers never branch on the version.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from capsa.display import UNRESOLVED_RE, shown
 from capsa.kube import dig
 from capsa.kube import group_of as group_of  # defined beside the other readers of objects
+
+if TYPE_CHECKING:
+    from capsa.sources.resource import Resource
 
 CORE_GROUP = "cluster.x-k8s.io"
 BOOTSTRAP_GROUP = "bootstrap.cluster.x-k8s.io"
@@ -41,6 +44,35 @@ AWS_DEFAULT_IDENTITY = ("AWSClusterControllerIdentity", "default")
 CONTROL_PLANE_LABEL = "cluster.x-k8s.io/control-plane"
 #: Label naming the Cluster an object belongs to.
 CLUSTER_NAME_LABEL = "cluster.x-k8s.io/cluster-name"
+
+
+#: Cluster API kinds the topology follows to place the objects checks judge (their own
+#: settings are read there, not judged): a scan does not count them as left unjudged.
+TOPOLOGY_KINDS = frozenset(
+    {
+        *((CORE_GROUP, kind) for kind in ("Cluster", "ClusterClass", "MachineHealthCheck")),
+        *((CORE_GROUP, kind) for kind in ("MachineDeployment", "MachineSet", "MachinePool")),
+        (CORE_GROUP, "Machine"),
+        (ADDONS_GROUP, "ClusterResourceSet"),
+        ("clusterctl.cluster.x-k8s.io", "Provider"),
+    }
+)
+
+
+def capi_kinds(resources: Iterable[Resource]) -> dict[str, int]:
+    """How many objects of each Cluster API group's kind (`<group>/<kind>`, the groups
+    ending in cluster.x-k8s.io) `resources` hold, leaving out what a ClusterResourceSet
+    or a kustomize generator ships to workload clusters."""
+    counts: dict[str, int] = {}
+    for resource in resources:
+        group = resource.group
+        if not (group == CORE_GROUP or group.endswith("." + CORE_GROUP)):
+            continue
+        if resource.origin.carrier or resource.origin.generated:
+            continue
+        key = f"{group}/{resource.kind}"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def is_v1beta2_contract(api_version: str) -> bool:

@@ -40,7 +40,7 @@ from capsa.scan.sharing import Sharing
 from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.resource import Resource
 
-FORMAT = "capsa-cache-v7"
+FORMAT = "capsa-cache-v8"
 """Bumped whenever what an entry holds would differ for the same input and capsa version
 (v3: findings on objects a ClusterResourceSet carries point at the field's line; v4:
 inline annotations keyed by the annotated object's place, `suppressions.inline_key`;
@@ -58,6 +58,7 @@ class CachedNoted:
     inline: dict[str, InlineSuppressions]
     problems: list[Problem]
     count: int
+    kinds: dict[str, int]
 
 
 @dataclass(frozen=True)

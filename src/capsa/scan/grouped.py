@@ -24,6 +24,7 @@ from typing import Any, TextIO
 from capsa import __version__
 from capsa.capi.clusters import ClusterView
 from capsa.capi.index import resource_key
+from capsa.capi.kinds import capi_kinds
 from capsa.capi.rbac import rbac_facts
 from capsa.capi.topology import SharedFacts, Topology, build_topology, shared_facts
 from capsa.checks.engine import EvaluationResult, evaluate
@@ -120,6 +121,7 @@ class Noted:
     inline: dict[str, InlineSuppressions]
     problems: list[Problem]
     count: int
+    kinds: dict[str, int] = field(default_factory=dict)  # `kinds.capi_kinds`
 
 
 def _note(resources: Sequence[Resource], spill: Spill, name: str) -> Noted:
@@ -135,6 +137,7 @@ def _note(resources: Sequence[Resource], spill: Spill, name: str) -> Noted:
         inline,
         [*cloud_problems, *problems],
         len(resources),
+        capi_kinds(resources),
     )
 
 
@@ -246,7 +249,9 @@ def _to_cache(record: FileRecord, spill: Spill) -> CachedFile:
 def _noted_to_cache(noted: Noted, spill: Spill) -> CachedNoted:
     sharing = Sharing()
     skeletons, rbac = _whole(noted.skeletons, spill, sharing), _whole(noted.rbac, spill, sharing)
-    return CachedNoted(skeletons, rbac, noted.cloud, noted.inline, noted.problems, noted.count)
+    return CachedNoted(
+        skeletons, rbac, noted.cloud, noted.inline, noted.problems, noted.count, noted.kinds
+    )
 
 
 def _noted_from_cache(cached: CachedNoted, spill: Spill, name: str) -> Noted:
@@ -257,6 +262,7 @@ def _noted_from_cache(cached: CachedNoted, spill: Spill, name: str) -> Noted:
         cached.inline,
         cached.problems,
         cached.count,
+        dict(cached.kinds),
     )
 
 
@@ -372,8 +378,11 @@ class FirstPass:
     skipped: int = 0
     resources: int = 0
     cached_files: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)  # `kinds.capi_kinds` of the whole
 
     def add(self, noted: Noted) -> None:
+        for kind, count in noted.kinds.items():
+            self.kinds[kind] = self.kinds.get(kind, 0) + count
         self.skeletons.append(noted.skeletons)
         self.rbac.append(noted.rbac)
         self.cloud.extend(noted.cloud)

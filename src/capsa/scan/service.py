@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from capsa.capi.clusters import ClusterView
+from capsa.capi.kinds import TOPOLOGY_KINDS, capi_kinds
 from capsa.capi.topology import Topology, build_topology
 from capsa.checks.catalog import load_checks
 from capsa.checks.engine import EvaluationResult, evaluate
@@ -104,6 +105,7 @@ class _Read:
     skipped: int = 0
     live: bool = False
     quotas_unread: bool = False  # the live read could not list ResourceQuotas
+    kinds: dict[str, int] = field(default_factory=dict)  # `kinds.capi_kinds` of the input
 
 
 def _read(request: ScanRequest) -> _Read:
@@ -162,6 +164,28 @@ def _read_aws(options: AwsOptions, read: _Read) -> None:
         read.problems.extend(error.problems)
     else:
         read.account_read = True
+
+
+def unjudged_note(kinds: Mapping[str, int], checks: Sequence[Check], where: str) -> Problem | None:
+    """A note naming the Cluster API kinds among the inputs that no check matches and the
+    topology does not follow (an RKE2ControlPlane, a TalosControlPlane, a provider's
+    own machines), with their counts: capsa gives them no verdict, so having no finding
+    on them is not a pass. None when there are none."""
+    judged = {(k.group, k.kind) for check in checks for k in check.match.kinds}
+    left: dict[str, int] = {}
+    for key, count in kinds.items():
+        group, _, kind = key.rpartition("/")
+        if (group, kind) not in judged and (group, kind) not in TOPOLOGY_KINDS:
+            left[kind] = left.get(kind, 0) + count
+    if not left:
+        return None
+    listed = ", ".join(f"{kind} x{count}" for kind, count in sorted(left.items()))
+    total = sum(left.values())
+    message = (
+        f"{total} Cluster API object(s) of kinds no check judges: {listed}. capsa gives "
+        "them no verdict, so no finding on them is not a pass"
+    )
+    return Problem(where, None, None, message, is_note=True)
 
 
 def _unique(findings: Sequence[Finding]) -> list[Finding]:
@@ -300,6 +324,7 @@ def _grouped(request: ScanRequest, checks: Sequence[Check]) -> _Evaluated:
     read.cloud.extend(first.cloud)
     read.files, read.documents, read.skipped = first.files, first.documents, first.skipped
     read.resource_count = first.resources
+    read.kinds = first.kinds
     if request.aws is not None:
         _read_aws(request.aws, read)
     return _Evaluated(read, None, done.evaluation, done.problems, done.inline, done.clusters)
@@ -309,6 +334,7 @@ def _whole(request: ScanRequest, checks: Sequence[Check]) -> _Evaluated:
     """Every input resolved and evaluated at once, the topology kept."""
     read = _read(request)
     read.resource_count = len(read.resources)
+    read.kinds = capi_kinds(read.resources)
     topology = build_topology(read.resources, quotas_unread=read.quotas_unread)
     targets = topology.evaluation_resources(read.resources)
     evaluation = evaluate(targets, checks, topology.context_for)
@@ -342,6 +368,8 @@ def _scan(request: ScanRequest) -> ScanResult:
     evaluation.not_applicable.extend(cloud.not_applicable)
     problems = [*read.problems, *done.problems, *evaluation.problems]
     root = scan_root(request.paths, request.root)
+    unjudged = unjudged_note(read.kinds, checks, root.as_posix() if root is not None else "-")
+    problems.extend([unjudged] if unjudged is not None else [])
     _place(evaluation.findings, root)
     found = sorted(_unique([*evaluation.findings, *read.live_findings]), key=_order)
     today = request.today or datetime.now(UTC).date()
