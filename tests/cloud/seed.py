@@ -362,3 +362,32 @@ def quota_answer(code: str, value: float) -> dict[str, Any]:
             "Value": value,
         }
     }
+
+
+def add_service_load_balancer(endpoint: str, cluster: str) -> str:
+    """A classic ELB as the Kubernetes cloud provider makes one for a Service of type
+    LoadBalancer: tagged `kubernetes.io/cluster/<cluster>=owned`, no CAPA tag or role."""
+    c = clients(endpoint)
+    c["elb"].create_load_balancer(
+        LoadBalancerName="a1b2c3d4e5f6svc",
+        Listeners=[{"Protocol": "TCP", "LoadBalancerPort": 443, "InstancePort": 30443}],
+        AvailabilityZones=[f"{REGION}a"],
+        Scheme="internet-facing",
+        Tags=[
+            {"Key": f"kubernetes.io/cluster/{cluster}", "Value": "owned"},
+            {"Key": "kubernetes.io/service-name", "Value": "default/web"},
+        ],
+    )
+    return f"arn:aws:elasticloadbalancing:{REGION}:123456789012:loadbalancer/a1b2c3d4e5f6svc"
+
+
+def add_user(endpoint: str, name: str, statements: list[dict[str, Any]]) -> str:
+    """A user with one inline policy of `statements`."""
+    iam = clients(endpoint)["iam"]
+    iam.create_user(UserName=name)
+    iam.put_user_policy(
+        UserName=name,
+        PolicyName="inline",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+    )
+    return f"arn:aws:iam::123456789012:user/{name}"

@@ -10,7 +10,7 @@ from capsa.cloud import capa
 from capsa.cloud.iam import missing_policies
 from capsa.cloud.registry import CloudInput, Outcome, absent, cloud_check
 from capsa.display import listed
-from capsa.sources.aws.facts import Secret, Where, cluster_of, role_of
+from capsa.sources.aws.facts import API_SERVER_ROLE, Secret, Where, cluster_of, role_of
 
 _LIVE = ("pending", "running", "stopping", "stopped")
 
@@ -75,7 +75,9 @@ def who_can_delete_the_api_load_balancer(inp: CloudInput) -> Iterator[Outcome]:
     principals = (*facts.roles, *facts.users)
     judged = False
     for lb in facts.load_balancers:
-        if cluster_of(lb.tags) is None or role_of(lb.tags) not in ("apiserver", None):
+        # CAPA's API load balancer only: a Service's load balancer the cloud provider
+        # made for the cluster is not this check's subject
+        if cluster_of(lb.tags) is None or role_of(lb.tags) != API_SERVER_ROLE:
             continue
         judged = True
         others = [p.arn for p in capa.load_balancer_deleters(facts, lb)]

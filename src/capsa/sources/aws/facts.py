@@ -18,10 +18,12 @@ from pydantic import Field
 
 from capsa.frozen import FrozenModel
 
-#: Tag keys CAPA puts on everything it creates (capa@2cf09d7 api/v1beta2/tags.go:176-214).
+#: Tag keys CAPA puts on everything it creates (capa@2cf09d7 api/v1beta2/tags.go:163,167);
+#: its API load balancer's role value is `apiserver` (:177, set at
+#: pkg/cloud/services/elb/loadbalancer.go:444,1251).
 CLUSTER_TAG_PREFIX = "sigs.k8s.io/cluster-api-provider-aws/cluster/"
-CLOUD_PROVIDER_TAG_PREFIX = "kubernetes.io/cluster/"
 ROLE_TAG = "sigs.k8s.io/cluster-api-provider-aws/role"
+API_SERVER_ROLE = "apiserver"
 
 FactKind = Literal[
     "roles",
@@ -243,13 +245,18 @@ class CloudFacts(FrozenModel):
 
 
 def cluster_of(tags: dict[str, str] | None) -> str | None:
-    """The Cluster API cluster a resource belongs to, from CAPA's ownership tags."""
+    """The Cluster API cluster a resource belongs to, from CAPA's own ownership tag.
+
+    Not from `kubernetes.io/cluster/<name>`: the Kubernetes cloud provider puts that tag
+    on what it creates for a cluster (a Service's load balancer and its security group,
+    volumes), and kops or EKS node groups on their instances; none of those is CAPA's,
+    and a check judging them as CAPA's names the wrong resource. CAPA tags everything it
+    creates with its own key (capa@2cf09d7 api/v1beta2/tags.go:163,255-271)."""
     if not tags:
         return None
-    for prefix in (CLUSTER_TAG_PREFIX, CLOUD_PROVIDER_TAG_PREFIX):
-        for key, value in tags.items():
-            if key.startswith(prefix) and value == "owned":
-                return key[len(prefix) :]
+    for key, value in tags.items():
+        if key.startswith(CLUSTER_TAG_PREFIX) and value == "owned":
+            return key[len(CLUSTER_TAG_PREFIX) :]
     return None
 
 

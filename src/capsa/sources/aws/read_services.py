@@ -8,7 +8,15 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from capsa.sources.aws.facts import LoadBalancer, Quota, Secret, Trail, cluster_of
+from capsa.sources.aws.facts import (
+    API_SERVER_ROLE,
+    LoadBalancer,
+    Quota,
+    Secret,
+    Trail,
+    cluster_of,
+    role_of,
+)
 from capsa.sources.aws.reader import Reader, tags_of
 
 #: Name prefixes CAPA gives bootstrap data (capa@2cf09d7
@@ -136,7 +144,7 @@ def read_load_balancers(reader: Reader, region: str, out: list[LoadBalancer]) ->
     for lb in modern:
         arn = str(lb["LoadBalancerArn"])
         protection: bool | None = None
-        if cluster_of(tags.get(arn)) is not None:
+        if cluster_of(tags.get(arn)) is not None and role_of(tags.get(arn)) == API_SERVER_ROLE:
             answer = reader.call(
                 "loadBalancers",
                 "elbv2",
