@@ -391,3 +391,16 @@ def add_user(endpoint: str, name: str, statements: list[dict[str, Any]]) -> str:
         PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
     )
     return f"arn:aws:iam::123456789012:user/{name}"
+
+
+def add_custom_control_plane(endpoint: str, cluster: str, policy_arn: str) -> str:
+    """A control-plane role of no clusterawsadm name carrying `policy_arn`, known as a
+    control-plane role only through the CAPA-tagged instance that runs with it."""
+    c = clients(endpoint)
+    _role(c["iam"], f"{cluster}-cp-custom", [policy_arn])
+    _run(
+        c["ec2"], cluster=cluster, role="control-plane", name=f"{cluster}-cp-0",
+        profile=f"{cluster}-cp-custom", ImageId=GOOD_AMI,
+        MetadataOptions={"HttpTokens": "required", "HttpPutResponseHopLimit": 1},
+    )  # fmt: skip
+    return f"arn:aws:iam::123456789012:role/{cluster}-cp-custom"

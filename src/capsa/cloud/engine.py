@@ -4,8 +4,9 @@ types manifest checks produce, each naming the cloud resource by its ARN.
 Per check:
 - a needed kind of fact the source did not cover → the check does not run (no evidence
   given; the scan says so once, not per check);
-- a gap in a needed kind → one unknown result on the account: "not assessable: missing
-  permission X" (and the check still runs on what was read, e.g. other regions);
+- a gap in a needed kind, or in one that brings subjects into scope (`scopedBy`) → one
+  unknown result on the account: "not assessable: missing permission X" (and the check
+  still runs on what was read, e.g. other regions);
 - otherwise its CEL runs on every matching fact (true = compliant; a field the facts
   lack = unknown, never a pass), or its registered function decides;
 - nothing for it to judge (no cluster instance, no API load balancer in the facts read)
@@ -186,7 +187,7 @@ def outcomes(check: CloudCheck, inp: CloudInput) -> list[Outcome]:
         found = list(registered()[check.id].function(inp))
     else:
         found = list(_evaluate(check, inp))
-    gaps = facts.gaps_for(list(check.needs))
+    gaps = facts.gaps_for([*check.needs, *check.scoped_by])
     if not gaps:
         return found
     text = "; ".join(dict.fromkeys(g.text for g in gaps))

@@ -57,7 +57,8 @@ class CloudExample(FrozenModel):
 class CloudCheck(FrozenModel):
     """One cloud check. `needs` lists the kinds of facts it reads: a gap in any of them
     makes its result "not assessable: missing permission …"; a kind the source did not
-    cover at all means no evidence was given and the check does not run.
+    cover at all means no evidence was given and the check does not run. `scopedBy`
+    lists kinds whose gaps count the same, without stopping a source that lacks them.
 
     `onGap` says what else survives a gap: by default nothing (a judgement over
     everything, such as "some trail logs" or "this secret's instance is gone", is wrong
@@ -73,6 +74,11 @@ class CloudCheck(FrozenModel):
     mitigation: str = ""
     match: CloudMatch
     needs: tuple[FactKind, ...] = Field(min_length=1)
+    # Kinds that bring subjects into the check's scope where a source covers them (live,
+    # the instances that show which roles play a CAPA part): a gap in one makes the
+    # check not assessable as a gap in `needs` does, but a source that does not cover
+    # them (an offline file) still runs the check on what it has.
+    scoped_by: tuple[FactKind, ...] = ()
     expression: str | None = None
     function: bool = False
     on_gap: Literal["unknown", "keep-failures"] = "unknown"

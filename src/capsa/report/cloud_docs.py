@@ -98,6 +98,7 @@ def cloud_checks_markdown(
             ),
             ("facts", check.match.model_dump_json(by_alias=True, exclude_defaults=True)),
             ("needs", ", ".join(check.needs)),
+            *([("scoped by", ", ".join(check.scoped_by))] if check.scoped_by else []),
             ("on a read gap", check.on_gap),
             ("decided by", "a registered function" if check.function else "CEL"),
         ]
