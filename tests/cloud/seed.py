@@ -404,3 +404,17 @@ def add_custom_control_plane(endpoint: str, cluster: str, policy_arn: str) -> st
         MetadataOptions={"HttpTokens": "required", "HttpPutResponseHopLimit": 1},
     )  # fmt: skip
     return f"arn:aws:iam::123456789012:role/{cluster}-cp-custom"
+
+
+def add_node_role(endpoint: str, prefix: str, statements: list[dict[str, Any]]) -> str:
+    """A nodes role with clusterawsadm's name under `prefix` (so CAPA's by name alone)
+    and one inline policy of `statements`."""
+    iam = clients(endpoint)["iam"]
+    name = f"{prefix}nodes{SUFFIX}"
+    _role(iam, name, [])
+    iam.put_role_policy(
+        RoleName=name,
+        PolicyName="bootstrap",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+    )
+    return f"arn:aws:iam::123456789012:role/{name}"

@@ -10,10 +10,18 @@ the controllers role, an instance to launch.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from capsa.cloud.iam import grants, policies_of
-from capsa.sources.aws.facts import CloudFacts, LoadBalancer, Principal, cluster_of, role_of
+from capsa.cloud.iam import Grant, grants, policies_of
+from capsa.sources.aws.facts import (
+    CloudFacts,
+    LoadBalancer,
+    Policy,
+    Principal,
+    cluster_of,
+    role_of,
+)
 
 SUFFIX = ".cluster-api-provider-aws.sigs.k8s.io"
 #: A UUID no cluster uses: a grant covering it covers every cluster's bootstrap data
@@ -101,26 +109,73 @@ def partition(facts: CloudFacts) -> str:
     return "aws"
 
 
-def region(facts: CloudFacts) -> str:
-    return facts.regions[0] if facts.regions else "us-east-1"
-
-
 def account(facts: CloudFacts) -> str:
     return facts.account or "123456789012"
 
 
-def other_cluster_secret(facts: CloudFacts) -> str:
+def _named_regions(policies: Iterable[Policy], service: str) -> set[str]:
+    """Regions the policies' resource ARNs of `service` name: a literal region as
+    written, a region pattern as a region it matches (`eu-*` as `eu-x`), so a grant
+    scoped to a region no read covered is still tried."""
+    found: set[str] = set()
+    for policy in policies:
+        for statement in policy.statements:
+            for resource in (*statement.resources, *statement.not_resources):
+                parts = resource.split(":")
+                if len(parts) > 4 and parts[2] in (service, "*") and parts[3] not in ("", "*"):
+                    found.add(parts[3].replace("*", "x").replace("?", "x"))
+    return found
+
+
+def probe_regions(
+    facts: CloudFacts, policies: Iterable[Policy] = (), service: str = ""
+) -> list[str]:
+    """Every region a probe ARN is tried in: each region read, each region a fact was
+    found in, each region the principal's policies name for `service`; us-east-1 when
+    none is known (an offline file). A grant in any of them counts: one region's answer
+    must not depend on the order of --aws-region."""
+    known = {*facts.regions, *(s.region for s in facts.secrets)}
+    known |= {i.region for i in facts.instances}
+    known |= _named_regions(policies, service) if service else set()
+    return sorted(known) or ["us-east-1"]
+
+
+#: What returns a bootstrap value, per resource the action is authorised on: CAPA's
+#: nodes read Secrets Manager secrets (GetSecretValue; BatchGetSecretValue needs it per
+#: secret) or SSM parameters, whose values GetParameter, GetParameters and
+#: GetParameterHistory return for the parameter's ARN and GetParametersByPath for the
+#: path's (capa@2cf09d7 pkg/cloud/services/ssm/secret.go:40-52; AWS Service
+#: Authorization Reference, AWS Systems Manager).
+SECRET_READS = ("secretsmanager:GetSecretValue",)
+PARAMETER_READS = ("ssm:GetParameter", "ssm:GetParameters", "ssm:GetParameterHistory")
+PATH_READS = ("ssm:GetParametersByPath",)
+
+
+def other_cluster_secret(facts: CloudFacts, region: str) -> str:
     return (
-        f"arn:{partition(facts)}:secretsmanager:{region(facts)}:{account(facts)}:secret:"
+        f"arn:{partition(facts)}:secretsmanager:{region}:{account(facts)}:secret:"
         f"aws.cluster.x-k8s.io/{OTHER_CLUSTER_UUID}-0-AbCdEf"
     )
 
 
-def other_cluster_parameter(facts: CloudFacts) -> str:
-    return (
-        f"arn:{partition(facts)}:ssm:{region(facts)}:{account(facts)}:parameter/"
-        f"cluster.x-k8s.io/{OTHER_CLUSTER_UUID}/0"
-    )
+def other_cluster_parameters(facts: CloudFacts, region: str) -> tuple[str, tuple[str, ...]]:
+    """(a parameter's ARN, the ARNs of the paths above it) of another cluster."""
+    base = f"arn:{partition(facts)}:ssm:{region}:{account(facts)}:parameter/cluster.x-k8s.io"
+    return f"{base}/{OTHER_CLUSTER_UUID}/0", (f"{base}/{OTHER_CLUSTER_UUID}", base)
+
+
+def bootstrap_reads(facts: CloudFacts, policies: Sequence[Policy]) -> list[Grant]:
+    """Grants in `policies` that read another cluster's bootstrap secret or parameter,
+    by any action that returns the value, in any region tried."""
+    found: list[Grant] = []
+    for region in probe_regions(facts, policies, "secretsmanager"):
+        secret = other_cluster_secret(facts, region)
+        found += [g for a in SECRET_READS for g in grants(policies, a, secret)]
+    for region in probe_regions(facts, policies, "ssm"):
+        parameter, paths = other_cluster_parameters(facts, region)
+        found += [g for a in PARAMETER_READS for g in grants(policies, a, parameter)]
+        found += [g for a in PATH_READS for path in paths for g in grants(policies, a, path)]
+    return list(dict.fromkeys(found))
 
 
 def controllers_role_arns(facts: CloudFacts) -> list[str]:
@@ -129,8 +184,19 @@ def controllers_role_arns(facts: CloudFacts) -> list[str]:
     return found or [f"arn:{partition(facts)}:iam::{account(facts)}:role/controllers{SUFFIX}"]
 
 
-def instance_probe(facts: CloudFacts) -> str:
-    return f"arn:{partition(facts)}:ec2:{region(facts)}:{account(facts)}:instance/*"
+def launches(facts: CloudFacts, policies: Sequence[Policy]) -> list[Grant]:
+    """Grants of ec2:RunInstances on an instance in any region tried."""
+    return list(
+        dict.fromkeys(
+            g
+            for region in probe_regions(facts, policies, "ec2")
+            for g in grants(
+                policies,
+                "ec2:RunInstances",
+                f"arn:{partition(facts)}:ec2:{region}:{account(facts)}:instance/*",
+            )
+        )
+    )
 
 
 def load_balancer_deleters(facts: CloudFacts, lb: LoadBalancer) -> list[Principal]:

@@ -73,7 +73,7 @@ def control_plane_has_controller_powers(inp: CloudInput) -> Iterator[Outcome]:
             continue
         judged = True
         policies = policies_of(role, facts)
-        launch = grants(policies, "ec2:RunInstances", capa.instance_probe(facts))
+        launch = capa.launches(facts, policies)
         passing = [
             g
             for arn in capa.controllers_role_arns(facts)
@@ -98,8 +98,7 @@ def reads_every_bootstrap_secret(inp: CloudInput) -> Iterator[Outcome]:
         yield absent(facts, "CAPA role (by clusterawsadm's name or a running instance)")
     for role, _kinds in roles:
         policies = policies_of(role, facts)
-        found = grants(policies, "secretsmanager:GetSecretValue", capa.other_cluster_secret(facts))
-        found += grants(policies, "ssm:GetParameter", capa.other_cluster_parameter(facts))
+        found = capa.bootstrap_reads(facts, policies)
         yield _decide(
             role,
             facts,
@@ -155,7 +154,7 @@ def pass_role_reaches_controllers(inp: CloudInput) -> Iterator[Outcome]:
         if not allows_action(policies, "iam:PassRole"):
             continue  # passes no role at all: judged below, with the others
         judged = True
-        launch = grants(policies, "ec2:RunInstances", capa.instance_probe(facts))
+        launch = capa.launches(facts, policies)
         found = [*passing, *launch] if passing and launch else []
         yield _decide(
             principal,
