@@ -5,6 +5,8 @@ GetParameterHistory, and wildcards naming them)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from cloud_support import read
 from motoserver import MotoServer
@@ -90,3 +92,104 @@ def test_actions_that_return_no_value_pass(actions: list[str]) -> None:
 def test_a_region_pattern_no_read_covered_is_still_tried() -> None:
     pattern = "arn:aws:secretsmanager:ap-*:111122223333:secret:aws.cluster.x-k8s.io/*"
     assert _check(_role_with(["secretsmanager:GetSecretValue"], pattern)).findings
+
+
+def _secret_granting(moto: MotoServer, cluster: str, principal: str) -> str:
+    from motoserver import SENTINEL
+    from seed import clients, secret_tags
+
+    sm = clients(moto.endpoint)["secretsmanager"]
+    arn = str(
+        sm.create_secret(
+            Name=f"aws.cluster.x-k8s.io/0b1c2d3e-aaaa-4bbb-8ccc-00000000{cluster:0>4}-0",
+            SecretBinary=SENTINEL.encode(),
+            Tags=secret_tags(cluster, "node", f"{cluster}-md-0"),
+        )["ARN"]
+    )
+    sm.put_resource_policy(
+        SecretId=arn,
+        ResourcePolicy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": principal},
+                        "Action": "secretsmanager:GetSecretValue",
+                        "Resource": "*",
+                    }
+                ],
+            }
+        ),
+    )
+    return arn
+
+
+def _quiet_role_of_wl3(moto: MotoServer) -> str:
+    """A nodes role whose own policy reads no secret, run by an instance of cluster wl3."""
+    from seed import GOOD_AMI, _run, clients
+
+    role = add_node_role(
+        moto.endpoint,
+        "quiet-",
+        [{"Effect": "Allow", "Action": "ec2:DescribeInstances", "Resource": "*"}],
+    )
+    _run(clients(moto.endpoint)["ec2"], cluster="wl3", role="node", name="wl3-md-0",
+         profile=role.rsplit("/", 1)[1], ImageId=GOOD_AMI)  # fmt: skip
+    return role
+
+
+def test_another_clusters_secret_policy_naming_the_role_fails(moto: MotoServer) -> None:
+    role = _quiet_role_of_wl3(moto)
+    secret = _secret_granting(moto, "mgmt", role)
+    facts, _ = read(moto)
+    findings = _check(facts).findings
+    assert [f.resource.name for f in findings] == [role]
+    assert secret in findings[0].message and "(mgmt)" in findings[0].message
+    assert ("secretsmanager", "GetResourcePolicy") in moto.recorder.operations
+    assert moto.recorder.leaks == []  # the policy was read, never the value
+
+
+def test_its_own_clusters_secret_policy_naming_the_role_passes(moto: MotoServer) -> None:
+    role = _quiet_role_of_wl3(moto)
+    _secret_granting(moto, "wl3", role)
+    _secret_granting(moto, "mgmt", f"arn:aws:iam::{ACCOUNT}:root")  # defers to IAM
+    facts, _ = read(moto)
+    results = _check(facts)
+    assert results.findings == []
+    assert {p.resource.name for p in results.passes} == {role}
+
+
+def test_unread_secret_policies_leave_the_check_not_assessable(moto: MotoServer) -> None:
+    from motoserver import Fault
+
+    role = _quiet_role_of_wl3(moto)
+    _secret_granting(moto, "mgmt", role)
+    moto.recorder.always("GetResourcePolicy", Fault(400, "AccessDeniedException"))
+    facts, _ = read(moto)
+    results = _check(facts)
+    assert results.findings == [] and results.passes == []
+    assert [u.reason for u in results.unknown] == [
+        "not assessable: missing permission secretsmanager:GetResourcePolicy in eu-west-1"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("statement", "applies"),
+    [({"Principal": "*"}, True), ({"Principal": {"AWS": "*"}}, True),
+     ({"Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}}, False),
+     ({"Principal": {"AWS": f"arn:aws:sts::{ACCOUNT}:assumed-role/r/i-1"}}, True),
+     ({"NotPrincipal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/other"}}, True),
+     ({"NotPrincipal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/r"}}, False),
+     ({"Principal": {"Service": "ec2.amazonaws.com"}}, False)],
+)  # fmt: skip
+def test_which_resource_policy_statements_apply_to_a_role(
+    statement: dict[str, object], applies: bool
+) -> None:
+    from capsa.cloud.capa import _applies_to
+    from capsa.sources.aws.policydoc import resource_statements
+
+    document = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*", **statement}]}
+    role = Principal(arn=f"arn:aws:iam::{ACCOUNT}:role/r", name="r")
+    found = [s for s in resource_statements(document) if _applies_to(s, role)]
+    assert bool(found) == applies

@@ -19,6 +19,8 @@ from capsa.sources.aws.facts import (
     LoadBalancer,
     Policy,
     Principal,
+    Secret,
+    Statement,
     cluster_of,
     role_of,
 )
@@ -176,6 +178,39 @@ def bootstrap_reads(facts: CloudFacts, policies: Sequence[Policy]) -> list[Grant
         found += [g for a in PARAMETER_READS for g in grants(policies, a, parameter)]
         found += [g for a in PATH_READS for path in paths for g in grants(policies, a, path)]
     return list(dict.fromkeys(found))
+
+
+def _applies_to(statement: Statement, role: Principal) -> bool:
+    """Whether a resource policy's statement applies to `role` (its ARN, a session of
+    it, or everyone); the account alone does not: it defers to the role's own policies."""
+    session = f"{role.arn.split(':role/')[0].replace(':iam:', ':sts:')}:assumed-role/{role.name}/"
+    names = {role.arn}
+
+    def named(principals: tuple[str, ...]) -> bool:
+        return any(p in names or p.startswith(session) for p in principals)
+
+    if statement.not_principals:
+        return not named(statement.not_principals)
+    return "*" in statement.principals or named(statement.principals)
+
+
+def resource_policy_reads(
+    facts: CloudFacts, role: Principal, own: frozenset[str]
+) -> list[tuple[Secret, Grant]]:
+    """(secret, grant) for every bootstrap secret of a cluster other than `own` whose
+    resource policy allows `role` GetSecretValue (within the same account a resource
+    policy naming the role grants it on its own)."""
+    found: list[tuple[Secret, Grant]] = []
+    for secret in facts.secrets:
+        if secret.store != "secretsmanager" or secret.deletion_scheduled:
+            continue
+        if not secret.resource_policy or cluster_of(secret.tags) in own - {None}:
+            continue
+        statements = tuple(s for s in secret.resource_policy if _applies_to(s, role))
+        policy = Policy(arn=f"{secret.arn}#resource-policy", name="resource policy",
+                        statements=statements)  # fmt: skip
+        found += [(secret, g) for a in SECRET_READS for g in grants([policy], a, secret.arn)]
+    return found
 
 
 def controllers_role_arns(facts: CloudFacts) -> list[str]:

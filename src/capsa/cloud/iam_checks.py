@@ -5,6 +5,7 @@ and, when it fails, the policies that grant what it found."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from capsa.cloud import capa
 from capsa.cloud.iam import (
@@ -92,19 +93,42 @@ def control_plane_has_controller_powers(inp: CloudInput) -> Iterator[Outcome]:
 
 @cloud_check("CAPSA-AWS-002")
 def reads_every_bootstrap_secret(inp: CloudInput) -> Iterator[Outcome]:
+    """Through the role's own policies (a probe of another cluster's secret and
+    parameter) and through the resource policies of the secrets read (a real secret of
+    a cluster none of the role's instances belongs to)."""
     facts = inp.facts
     roles = capa.capa_roles(facts)
     if not roles:
         yield absent(facts, "CAPA role (by clusterawsadm's name or a running instance)")
+    uses = capa.role_uses(facts)
     for role, _kinds in roles:
-        policies = policies_of(role, facts)
-        found = capa.bootstrap_reads(facts, policies)
-        yield _decide(
-            role,
-            facts,
-            found,
-            "This role may read the bootstrap data of every cluster in the account",
+        found = capa.bootstrap_reads(facts, policies_of(role, facts))
+        own = uses[role.arn].clusters if role.arn in uses else frozenset()
+        shared = capa.resource_policy_reads(facts, role, own)
+        if [g for g in found if not g.conditional] or not shared:
+            outcome = _decide(
+                role,
+                facts,
+                found,
+                "This role may read the bootstrap data of every cluster in the account",
+            )
+            if outcome.verdict == "pass" and "secretPolicies" not in facts.collected:
+                outcome = replace(
+                    outcome,
+                    detail="its own policies only: this source holds no secret resource policies",
+                )
+            yield outcome
+            continue
+        secrets = listed(
+            [f"{s.arn} ({cluster_of(s.tags) or 'no CAPA cluster'})" for s, _ in shared], 3
         )
+        hard = [s for s, g in shared if not g.conditional]
+        if hard:
+            text = f"The resource policies of another cluster's bootstrap secrets let this role read them: {secrets}."
+            yield Outcome("fail", ROLE, role.arn, text, role.where)
+        else:
+            text = f"undecided: the resource policies of {secrets} grant it GetSecretValue only under a condition; capsa does not evaluate conditions"
+            yield Outcome("unknown", ROLE, role.arn, text, role.where)
 
 
 @cloud_check("CAPSA-AWS-003")

@@ -35,6 +35,7 @@ FactKind = Literal[
     "volumes",
     "securityGroups",
     "secrets",
+    "secretPolicies",
     "parameters",
     "loadBalancers",
     "trails",
@@ -50,6 +51,7 @@ FACT_KINDS: tuple[FactKind, ...] = (
     "volumes",
     "securityGroups",
     "secrets",
+    "secretPolicies",
     "parameters",
     "loadBalancers",
     "trails",
@@ -75,6 +77,10 @@ class Statement(FrozenModel):
     resources: tuple[str, ...] = ()
     not_resources: tuple[str, ...] = ()
     conditional: bool = False
+    # A resource policy's statement: the AWS principals it applies to ("*": everyone);
+    # `not_principals` when it applies to everyone but those. Empty in identity policies.
+    principals: tuple[str, ...] = ()
+    not_principals: tuple[str, ...] = ()
 
 
 class Policy(FrozenModel):
@@ -156,7 +162,9 @@ class SecurityGroup(FrozenModel):
 
 
 class Secret(FrozenModel):
-    """A Secrets Manager secret or SSM parameter, metadata only (never its value)."""
+    """A Secrets Manager secret or SSM parameter, metadata only (never its value).
+    `resource_policy` holds a secret's resource policy statements (empty: it has none);
+    None when it was not read (an SSM parameter, a read that failed)."""
 
     arn: str
     name: str
@@ -165,6 +173,7 @@ class Secret(FrozenModel):
     created: datetime | None = None
     tags: dict[str, str] | None = None  # None: tags could not be read
     deletion_scheduled: bool = False
+    resource_policy: tuple[Statement, ...] | None = None
 
 
 class LoadBalancer(FrozenModel):

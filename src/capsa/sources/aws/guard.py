@@ -30,6 +30,7 @@ ALLOWED: Mapping[tuple[str, str], str] = {
     ("ec2", "DescribeVolumes"): "ec2:DescribeVolumes",
     ("ec2", "DescribeSecurityGroups"): "ec2:DescribeSecurityGroups",
     ("secretsmanager", "ListSecrets"): "secretsmanager:ListSecrets",
+    ("secretsmanager", "GetResourcePolicy"): "secretsmanager:GetResourcePolicy",
     ("ssm", "DescribeParameters"): "ssm:DescribeParameters",
     ("ssm", "ListTagsForResource"): "ssm:ListTagsForResource",
     ("elb", "DescribeLoadBalancers"): "elasticloadbalancing:DescribeLoadBalancers",

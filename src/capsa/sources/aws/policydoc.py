@@ -71,6 +71,41 @@ def statements(raw: Any) -> tuple[Statement, ...]:
     return tuple(out)
 
 
+def resource_statements(raw: Any) -> tuple[Statement, ...]:
+    """A resource policy's statements with the AWS principals each applies to ("*" for
+    `Principal: "*"` or `{"AWS": "*"}`); statements naming only services are kept with
+    no principal, so they apply to no role."""
+    out: list[Statement] = []
+    for item in _as_list(document(raw).get("Statement")):
+        if not isinstance(item, dict) or item.get("Effect") not in ("Allow", "Deny"):
+            continue
+        principals = _aws_principals(item.get("Principal"))
+        not_principals = _aws_principals(item.get("NotPrincipal"))
+        if not principals and not not_principals:
+            continue
+        out.append(
+            Statement(
+                effect=item["Effect"],
+                actions=_strings(item.get("Action")),
+                not_actions=_strings(item.get("NotAction")),
+                resources=_strings(item.get("Resource")),
+                not_resources=_strings(item.get("NotResource")),
+                conditional=bool(item.get("Condition")),
+                principals=principals,
+                not_principals=not_principals,
+            )
+        )
+    return tuple(out)
+
+
+def _aws_principals(principal: Any) -> tuple[str, ...]:
+    if principal == "*":
+        return ("*",)
+    if isinstance(principal, dict):
+        return _strings(principal.get("AWS"))
+    return ()
+
+
 def trusted(raw: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(services, AWS principals) an assume-role policy allows to assume the role; AWS
     principals only from statements without a Condition (`trusted_under_condition`)."""

@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from capsa.sources.aws import policydoc
 from capsa.sources.aws.facts import (
     API_SERVER_ROLE,
     LoadBalancer,
     Quota,
     Secret,
+    Statement,
     Trail,
     cluster_of,
     role_of,
@@ -34,6 +36,7 @@ _TAG_BATCH = 20  # elb/elbv2 DescribeTags take at most 20 names or ARNs
 
 
 def read_secrets(reader: Reader, region: str, out: list[Secret]) -> None:
+    found: list[dict[str, Any]] = []
     for page in reader.pages(
         "secrets",
         "secretsmanager",
@@ -43,21 +46,39 @@ def read_secrets(reader: Reader, region: str, out: list[Secret]) -> None:
         Filters=[{"Key": "name", "Values": [SECRET_PREFIX]}],
         PaginationConfig={"PageSize": _PAGE},
     ):
-        for item in page.get("SecretList", ()):
-            name = str(item.get("Name", ""))
-            if not name.startswith(SECRET_PREFIX):
-                continue
-            created = item.get("CreatedDate")
-            out.append(
-                Secret(
-                    arn=item["ARN"],
-                    name=name,
-                    region=region,
-                    created=created if isinstance(created, datetime) else None,
-                    tags=tags_of(item.get("Tags")),
-                    deletion_scheduled=item.get("DeletedDate") is not None,
-                )
+        found.extend(
+            item
+            for item in page.get("SecretList", ())
+            if str(item.get("Name", "")).startswith(SECRET_PREFIX)
+        )
+    policies: dict[str, tuple[Statement, ...]] = {}
+
+    def read_policies() -> None:
+        # a secret's resource policy can grant GetSecretValue to a role whose own
+        # policies do not; never the value. The first failure ends the region's reads
+        # (one gap), and the secrets not read keep no policy (None: unknown).
+        for item in found:
+            if item.get("DeletedDate") is None:
+                answer = reader.call(
+                    "secretPolicies", "secretsmanager", "GetResourcePolicy", region,
+                    SecretId=item["ARN"],
+                )  # fmt: skip
+                policies[item["ARN"]] = policydoc.resource_statements(answer.get("ResourcePolicy"))
+
+    reader.step(read_policies)
+    for item in found:
+        created = item.get("CreatedDate")
+        out.append(
+            Secret(
+                arn=item["ARN"],
+                name=str(item["Name"]),
+                region=region,
+                created=created if isinstance(created, datetime) else None,
+                tags=tags_of(item.get("Tags")),
+                deletion_scheduled=item.get("DeletedDate") is not None,
+                resource_policy=policies.get(item["ARN"]),
             )
+        )
 
 
 def read_parameters(reader: Reader, region: str, out: list[Secret]) -> None:
