@@ -259,17 +259,65 @@ def _trust_match(role: Principal, principal: Principal, trusted: tuple[str, ...]
     return "account" if forms & set(trusted) else None
 
 
+def _foreign(facts: CloudFacts, trusted: str) -> bool:
+    """Whether a trust policy's AWS principal (an ARN or a bare account id) is of
+    another account than the one read; "*" is everyone, not another account."""
+    if trusted == "*":
+        return False
+    owner = trusted if trusted.isdigit() else account_of_arn(trusted)
+    if owner is None or owner.startswith("${"):  # offline: ${AWS::AccountId} is this one
+        return False
+    return owner != facts.account
+
+
+def _trusts_outsiders(facts: CloudFacts, role: Principal) -> Outcome | None:
+    """What the trust policy of a controllers role says on its own: anyone may assume
+    it (fail), or principals capsa cannot see may (undecided, naming them and, for a
+    Condition, the keys it rests on)."""
+    if "*" in role.trusted_accounts:
+        text = (
+            'Its trust policy lets any AWS principal of any account assume it (Principal "*" '
+            'or {"AWS": "*"} with no Condition): the principal\'s own account grants the '
+            "sts:AssumeRole it also needs."
+        )
+        return Outcome("fail", ROLE, role.arn, text, role.where)
+    others = [a for a in role.trusted_accounts if _foreign(facts, a)]
+    guarded = [a for a in role.trusted_under_condition if a == "*" or _foreign(facts, a)]
+    parts = []
+    if others:
+        parts.append(
+            f"its trust policy names principals of other accounts ({listed(others, 3)}), "
+            "whose policies capsa does not read"
+        )
+    if guarded:
+        keys = ", ".join(role.trust_condition_keys) or "keys not read"
+        parts.append(
+            f"it trusts {listed(guarded, 3)} under a condition on {keys}, which capsa does "
+            "not evaluate: who may assume it rests on that condition"
+        )
+    if not parts:
+        return None
+    return Outcome("unknown", ROLE, role.arn, f"undecided: {'; '.join(parts)}", role.where)
+
+
 @cloud_check("CAPSA-AWS-007")
 def assumes_the_controllers_role(inp: CloudInput) -> Iterator[Outcome]:
     """IAM's rule for a role in the same account: a trust policy naming the principal's
-    ARN lets it assume the role on its own; one trusting the account (or everyone) needs
-    sts:AssumeRole in the principal's own policies as well."""
+    ARN lets it assume the role on its own; one trusting the account needs
+    sts:AssumeRole in the principal's own policies as well. One trusting everyone
+    ("*") lets any principal of any account assume it (its own account grants the
+    rest), so the role itself fails; other accounts' principals, and "*" under a
+    Condition, are undecided on the role."""
     facts = inp.facts
     controllers = [r for r in facts.roles if capa.named_kind(r) == "controllers"]
     if not controllers:
         yield absent(facts, "controllers role (by clusterawsadm's name)")
         return
     decided = False
+    for role in controllers:
+        if (outcome := _trusts_outsiders(facts, role)) is not None:
+            yield outcome
+            decided = True
     for principal in (*facts.roles, *facts.users):
         if principal in controllers:
             continue

@@ -184,6 +184,9 @@ def facts_from_template(resource: Resource) -> CloudFacts:
                 trusted_under_condition=policydoc.trusted_under_condition(
                     props.get("AssumeRolePolicyDocument")
                 ),
+                trust_condition_keys=policydoc.trust_condition_keys(
+                    props.get("AssumeRolePolicyDocument")
+                ),
                 managed_policies=tuple(dict.fromkeys([*attached.get(arn, []), *managed])),
                 inline_policies=inline,
                 instance_profiles=tuple(p.arn for p in profiles if arn in p.roles),

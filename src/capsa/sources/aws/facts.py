@@ -103,6 +103,7 @@ class Principal(FrozenModel):
     trusted_services: tuple[str, ...] = ()
     trusted_accounts: tuple[str, ...] = ()  # AWS principals trusted without a Condition
     trusted_under_condition: tuple[str, ...] = ()  # AWS principals trusted under one
+    trust_condition_keys: tuple[str, ...] = ()  # the keys those conditions test
     managed_policies: tuple[str, ...] = ()
     inline_policies: tuple[Policy, ...] = ()
     instance_profiles: tuple[str, ...] = ()

@@ -133,12 +133,27 @@ def trusted_under_condition(raw: Any) -> tuple[str, ...]:
     return _unique(found)
 
 
+def trust_condition_keys(raw: Any) -> tuple[str, ...]:
+    """The condition keys (aws:PrincipalAccount, sts:ExternalId, ...) of the statements
+    that trust AWS principals only under a Condition: what such a trust rests on."""
+    found: list[str] = []
+    for item, principal in _trust_statements(raw):
+        condition = item.get("Condition")
+        if not condition or not (principal == "*" or _strings(principal.get("AWS"))):
+            continue
+        for operands in condition.values() if isinstance(condition, dict) else ():
+            found.extend(str(k) for k in operands if isinstance(operands, dict))
+    return _unique(found)
+
+
 def _trust_statements(raw: Any) -> Iterable[tuple[dict[str, Any], Any]]:
     for item in _as_list(document(raw).get("Statement")):
         if not isinstance(item, dict) or item.get("Effect") != "Allow":
             continue
         principal = item.get("Principal")
-        if principal == "*" or isinstance(principal, dict):
+        if "NotPrincipal" in item:  # everyone but those named: at least as wide as "*"
+            yield item, "*"
+        elif principal == "*" or isinstance(principal, dict):
             yield item, principal
 
 

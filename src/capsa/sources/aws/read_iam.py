@@ -63,6 +63,9 @@ def read_iam(reader: Reader, out: dict[str, Any]) -> None:
                     trusted_under_condition=policydoc.trusted_under_condition(
                         role.get("AssumeRolePolicyDocument")
                     ),
+                    trust_condition_keys=policydoc.trust_condition_keys(
+                        role.get("AssumeRolePolicyDocument")
+                    ),
                     managed_policies=tuple(
                         p["PolicyArn"] for p in role.get("AttachedManagedPolicies", ())
                     ),
