@@ -50,7 +50,9 @@ def test_default_capa_account(moto: MotoServer) -> None:
     assert fired["CAPSA-AWS-020"] == {
         instance + ids[k] for k in ("mgmt-cp", "mgmt-node", "workload-cp", "workload-node")
     }
-    assert fired["CAPSA-AWS-021"] == {instance + ids["mgmt-node"], instance + ids["workload-node"]}
+    # every instance: the nodes' hop limit is 2, and IMDSv1 answers the control planes'
+    # pods whatever their hop limit of 1
+    assert fired["CAPSA-AWS-021"] == fired["CAPSA-AWS-020"]
     assert fired["CAPSA-AWS-022"] == {instance + ids["mgmt-cp"], instance + ids["workload-cp"]}
     assert fired["CAPSA-AWS-023"] == {instance + ids["workload-node"]}
     assert len(fired["CAPSA-AWS-024"]) == 4
