@@ -418,3 +418,22 @@ def add_node_role(endpoint: str, prefix: str, statements: list[dict[str, Any]]) 
         PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
     )
     return f"arn:aws:iam::123456789012:role/{name}"
+
+
+def add_prefix_list_rule(endpoint: str, group: str, port: int, cidrs: list[str]) -> str:
+    """A managed prefix list of `cidrs`, allowed into `group` on `port`."""
+    ec2 = clients(endpoint)["ec2"]
+    listed = ec2.create_managed_prefix_list(
+        PrefixListName=f"sources-{port}",
+        MaxEntries=max(len(cidrs), 1),
+        AddressFamily="IPv4",
+        Entries=[{"Cidr": c} for c in cidrs],
+    )["PrefixList"]["PrefixListId"]
+    ec2.authorize_security_group_ingress(
+        GroupId=group,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": port, "ToPort": port,
+             "PrefixListIds": [{"PrefixListId": listed}]},
+        ],
+    )  # fmt: skip
+    return str(listed)

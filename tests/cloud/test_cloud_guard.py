@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 from cloud_support import read
 from motoserver import MotoServer
-from seed import add_bootstrap_parameter, add_protected_nlb, add_trail, seed_default
+from seed import (
+    add_bootstrap_parameter,
+    add_prefix_list_rule,
+    add_protected_nlb,
+    add_trail,
+    seed_default,
+)
 
 from capsa.sources.aws.client import AwsSession
 from capsa.sources.aws.guard import (
@@ -67,13 +73,14 @@ def test_with_decryption_is_refused_even_on_an_allowed_operation(moto: MotoServe
 
 
 def test_a_full_read_sends_only_allowed_reads_and_never_a_secret_value(moto: MotoServer) -> None:
-    seed_default(moto.endpoint)
+    ids = seed_default(moto.endpoint)
     import boto3
 
     ec2 = boto3.client("ec2", endpoint_url=moto.endpoint, region_name="eu-west-1")
     add_protected_nlb(moto.endpoint, ec2.describe_subnets()["Subnets"][0]["SubnetId"])
     add_trail(moto.endpoint)
     add_bootstrap_parameter(moto.endpoint, "workload", "workload-md-0-gone")
+    add_prefix_list_rule(moto.endpoint, ids["sg"], 443, ["10.0.0.0/8"])
     _facts, session = read(moto)
     sent = {op for _svc, op in moto.recorder.operations}
     assert sent <= {op for _svc, op in ALLOWED}

@@ -24,7 +24,7 @@ from capsa.cel import CelEnvironment, CelError, CompiledExpression
 from capsa.checks.findings import CheckResult, Finding, Location, ResourceRef, fingerprint
 from capsa.cloud.model import CloudCheck, CloudMatch
 from capsa.cloud.registry import CloudInput, CloudOptions, Outcome, absent, registered
-from capsa.sources.aws.facts import CloudFacts, Where, cluster_of, role_of
+from capsa.sources.aws.facts import CloudFacts, SecurityGroup, Where, cluster_of, role_of
 
 API_VERSION = "aws/v1"
 ACCOUNT_KIND = "AWSAccount"
@@ -89,6 +89,14 @@ def _kept(match: CloudMatch, tags: dict[str, str] | None, owned: bool) -> bool:
     return not (match.roles and role_of(tags) not in match.roles)
 
 
+def cluster_groups(facts: CloudFacts) -> Iterator[SecurityGroup]:
+    """Security groups of a CAPA cluster: CAPA-tagged, or used by a CAPA instance."""
+    used = {g for i in facts.instances if cluster_of(i.tags) for g in i.security_groups}
+    for group in facts.security_groups:
+        if cluster_of(group.tags) is not None or group.id in used:
+            yield group
+
+
 def subjects(facts: CloudFacts, match: CloudMatch) -> Iterator[Subject]:
     """The facts a CEL check is evaluated on, each as a plain mapping for CEL (with its
     CAPA `cluster` and `role` from the tags, when it has them)."""
@@ -105,9 +113,9 @@ def subjects(facts: CloudFacts, match: CloudMatch) -> Iterator[Subject]:
                 extra = {"cluster": cluster_of(item.tags), "role": role_of(item.tags)}
                 yield Subject("EC2Instance", item.arn, item.region, _dump(item, **extra))
     elif kind == "securityGroups":
-        used = {g for i in facts.instances if cluster_of(i.tags) for g in i.security_groups}
+        owned_groups = {g.id for g in cluster_groups(facts)}
         for group in facts.security_groups:
-            owned = cluster_of(group.tags) is not None or group.id in used
+            owned = group.id in owned_groups
             if _kept(match, group.tags, owned):
                 extra = {"cluster": cluster_of(group.tags)}
                 yield Subject("SecurityGroup", group.arn, group.region, _dump(group, **extra))

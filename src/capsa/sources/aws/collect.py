@@ -21,6 +21,7 @@ from capsa.sources.aws.facts import (
     CloudFacts,
     Instance,
     LoadBalancer,
+    PrefixList,
     Quota,
     Secret,
     SecurityGroup,
@@ -97,6 +98,7 @@ def read_account(options: AwsOptions, session: AwsSession | None = None) -> Clou
     found: dict[str, Any] = {}
     instances: list[Instance] = []
     groups: list[SecurityGroup] = []
+    prefix_lists: list[PrefixList] = []
     secrets: list[Secret] = []
     balancers: list[LoadBalancer] = []
     trails: dict[str, Trail] = {}
@@ -104,7 +106,7 @@ def read_account(options: AwsOptions, session: AwsSession | None = None) -> Clou
     reader.step(partial(read_iam, reader, found))
     for region in regions:
         reader.step(partial(read_ec2, reader, region, instances))
-        reader.step(partial(read_security_groups, reader, region, groups))
+        reader.step(partial(read_security_groups, reader, region, groups, prefix_lists))
         reader.step(partial(read_secrets, reader, region, secrets))
         reader.step(partial(read_parameters, reader, region, secrets))
         reader.step(partial(read_load_balancers, reader, region, balancers))
@@ -129,6 +131,7 @@ def read_account(options: AwsOptions, session: AwsSession | None = None) -> Clou
         instance_profiles=found.get("instance_profiles", ()),
         instances=tuple(instances),
         security_groups=tuple(groups),
+        prefix_lists=tuple(prefix_lists),
         secrets=tuple(secrets),
         load_balancers=tuple(balancers),
         trails=tuple(trails.values()),

@@ -34,6 +34,7 @@ FactKind = Literal[
     "images",
     "volumes",
     "securityGroups",
+    "prefixLists",
     "secrets",
     "secretPolicies",
     "parameters",
@@ -50,6 +51,7 @@ FACT_KINDS: tuple[FactKind, ...] = (
     "images",
     "volumes",
     "securityGroups",
+    "prefixLists",
     "secrets",
     "secretPolicies",
     "parameters",
@@ -145,12 +147,24 @@ class Instance(FrozenModel):
 
 
 class IngressRule(FrozenModel):
-    """One inbound permission: protocol ("-1" = all), port range, source CIDRs."""
+    """One inbound permission: protocol ("-1" = all), port range, sources: CIDRs,
+    managed prefix lists (ids) and other security groups (ids)."""
 
     protocol: str
     from_port: int | None = None
     to_port: int | None = None
     cidrs: tuple[str, ...] = ()
+    prefix_lists: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+
+
+class PrefixList(FrozenModel):
+    """A managed prefix list a security group rule names; `cidrs` None when its entries
+    could not be read."""
+
+    id: str
+    region: str
+    cidrs: tuple[str, ...] | None = None
 
 
 class SecurityGroup(FrozenModel):
@@ -243,6 +257,7 @@ class CloudFacts(FrozenModel):
     instance_profiles: tuple[InstanceProfile, ...] = ()
     instances: tuple[Instance, ...] = ()
     security_groups: tuple[SecurityGroup, ...] = ()
+    prefix_lists: tuple[PrefixList, ...] = ()
     secrets: tuple[Secret, ...] = ()
     load_balancers: tuple[LoadBalancer, ...] = ()
     trails: tuple[Trail, ...] = ()

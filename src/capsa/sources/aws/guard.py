@@ -29,6 +29,7 @@ ALLOWED: Mapping[tuple[str, str], str] = {
     ("ec2", "DescribeImages"): "ec2:DescribeImages",
     ("ec2", "DescribeVolumes"): "ec2:DescribeVolumes",
     ("ec2", "DescribeSecurityGroups"): "ec2:DescribeSecurityGroups",
+    ("ec2", "GetManagedPrefixListEntries"): "ec2:GetManagedPrefixListEntries",
     ("secretsmanager", "ListSecrets"): "secretsmanager:ListSecrets",
     ("secretsmanager", "GetResourcePolicy"): "secretsmanager:GetResourcePolicy",
     ("ssm", "DescribeParameters"): "ssm:DescribeParameters",

@@ -10,6 +10,7 @@ from capsa.sources.aws.facts import (
     IngressRule,
     Instance,
     MetadataOptions,
+    PrefixList,
     SecurityGroup,
 )
 from capsa.sources.aws.reader import Reader, tags_of
@@ -104,21 +105,28 @@ def _instance(
     )
 
 
-def read_security_groups(reader: Reader, region: str, out: list[SecurityGroup]) -> None:
+def read_security_groups(
+    reader: Reader, region: str, out: list[SecurityGroup], lists: list[PrefixList]
+) -> None:
+    named: set[str] = set()
     for page in reader.pages("securityGroups", "ec2", "DescribeSecurityGroups", region):
         for group in page.get("SecurityGroups", ()):
             rules = []
             for perm in group.get("IpPermissions", ()):
                 cidrs = [r.get("CidrIp") for r in perm.get("IpRanges", ())]
                 cidrs += [r.get("CidrIpv6") for r in perm.get("Ipv6Ranges", ())]
-                rules.append(
-                    IngressRule(
-                        protocol=str(perm.get("IpProtocol", "-1")),
-                        from_port=perm.get("FromPort"),
-                        to_port=perm.get("ToPort"),
-                        cidrs=tuple(c for c in cidrs if isinstance(c, str)),
-                    )
+                prefixes = [p.get("PrefixListId") for p in perm.get("PrefixListIds", ())]
+                pairs = [g.get("GroupId") for g in perm.get("UserIdGroupPairs", ())]
+                rule = IngressRule(
+                    protocol=str(perm.get("IpProtocol", "-1")),
+                    from_port=perm.get("FromPort"),
+                    to_port=perm.get("ToPort"),
+                    cidrs=tuple(c for c in cidrs if isinstance(c, str)),
+                    prefix_lists=tuple(p for p in prefixes if isinstance(p, str)),
+                    groups=tuple(g for g in pairs if isinstance(g, str)),
                 )
+                named.update(rule.prefix_lists)
+                rules.append(rule)
             out.append(
                 SecurityGroup(
                     id=group["GroupId"],
@@ -129,3 +137,22 @@ def read_security_groups(reader: Reader, region: str, out: list[SecurityGroup]) 
                     ingress=tuple(rules),
                 )
             )
+    for list_id in sorted(named):
+        entries: list[str] | None = None
+
+        def read_entries(list_id: str = list_id) -> None:
+            nonlocal entries
+            found = []
+            for page in reader.pages(
+                "prefixLists", "ec2", "GetManagedPrefixListEntries", region,
+                PrefixListId=list_id,
+            ):  # fmt: skip
+                found += [e["Cidr"] for e in page.get("Entries", ()) if "Cidr" in e]
+            entries = found
+
+        reader.step(read_entries)
+        lists.append(
+            PrefixList(
+                id=list_id, region=region, cidrs=tuple(entries) if entries is not None else None
+            )
+        )
