@@ -59,11 +59,13 @@ def exposure(group: SecurityGroup, port: int, lists: dict[tuple[str, str], Prefi
     when a prefix list on such a rule was not read; pass otherwise."""
     where = Where(path=f"aws://{group.arn.split(':')[4]}/{group.region}")
     sources: list[str] = []
+    direct: list[str] = []
     named: list[str] = []
     unread: list[str] = []
     peers: list[str] = []
     for rule in (r for r in group.ingress if _covers(r, port)):
         sources.extend(rule.cidrs)
+        direct.extend(rule.cidrs)
         peers.extend(rule.groups)
         for list_id in rule.prefix_lists:
             found = lists.get((group.region, list_id))
@@ -75,8 +77,12 @@ def exposure(group: SecurityGroup, port: int, lists: dict[tuple[str, str], Prefi
     families = _whole_families(sources)
     if families:
         versions = {4 if f == "IPv4" else 6 for f in families}
-        through = [c for c in sources if _version(c) in versions]
-        through += [f"prefix list {n}" for n in named]
+        through = [c for c in direct if _version(c) in versions]
+        for list_id in named:
+            entries = lists[(group.region, list_id)].cidrs or ()
+            shown = [c for c in entries if _version(c) in versions]
+            if shown:
+                through.append(f"prefix list {list_id} ({listed(shown, 3)})")
         text = (
             f"Port {port} is open to every {' and every '.join(families)} address through "
             f"{listed(list(dict.fromkeys(through)), 4)}."
