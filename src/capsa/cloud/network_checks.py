@@ -96,8 +96,8 @@ def exposure(group: SecurityGroup, port: int, lists: dict[tuple[str, str], Prefi
         return Outcome("unknown", "SecurityGroup", group.arn, text, where)
     detail = ""
     if peers:
-        shown = ", ".join(dict.fromkeys(peers))
-        detail = f"sources that are security groups ({shown}) are not judged here"
+        peer_ids = ", ".join(dict.fromkeys(peers))
+        detail = f"sources that are security groups ({peer_ids}) are not judged here"
     return Outcome("pass", "SecurityGroup", group.arn, detail, where)
 
 
