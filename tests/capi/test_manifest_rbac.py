@@ -294,3 +294,78 @@ def test_manifest_and_live_agree_on_secret_readers(
     reaches = cluster_wide or binding_ns == "team-a"
     assert manifest == ("n/a" if not reaches else "fail" if live else "pass")
     assert not live or reads
+
+
+_READ = [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list"]}]
+_DEFAULTS = {"kubernetes.io/bootstrapping": "rbac-defaults"}
+
+
+def _labelled(doc: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
+    doc["metadata"]["labels"] = labels
+    return doc
+
+
+@pytest.mark.parametrize(
+    ("binding", "subject", "expected"),
+    [
+        # the label is writable by whoever creates a binding: a broad group stays judged
+        ("b", {"kind": "Group", "name": "system:authenticated"}, "fail"),
+        (
+            "system:kube-controller-manager",
+            {"kind": "Group", "name": "system:unauthenticated"},
+            "fail",
+        ),
+        ("system:controller:x", {"kind": "Group", "name": "system:serviceaccounts"}, "fail"),
+        ("b", {"kind": "User", "name": "system:kube-controller-manager"}, "fail"),
+        # the bootstrap policy's own binding of that name and subject
+        (
+            "system:kube-controller-manager",
+            {"kind": "User", "name": "system:kube-controller-manager"},
+            "pass",
+        ),
+        (
+            "system:controller:namespace-controller",
+            {"kind": "ServiceAccount", "name": "namespace-controller", "namespace": "kube-system"},
+            "pass",
+        ),
+    ],
+)
+def test_only_the_real_bootstrap_defaults_are_exempt(
+    binding: str, subject: dict[str, Any], expected: str
+) -> None:
+    """kubernetes plugin/pkg/auth/authorizer/rbac/bootstrappolicy: the label marks the API
+    server's own bindings, but anyone may write it; only its known name and subjects
+    exempt, in the manifest check (CAPSA-RBAC-001) and the live one (LIVE-001) alike."""
+    docs = [
+        _cluster("team-a"),
+        _role("ClusterRole", "r", _READ),
+        _labelled(_binding("ClusterRoleBinding", binding, "ClusterRole", "r", subject), _DEFAULTS),
+    ]
+    assert _manifest_flags("CAPSA-RBAC-001", docs).get(binding) == expected
+    assert (binding in _live_flagged(docs)) == (expected == "fail")
+
+
+@pytest.mark.parametrize(
+    ("subject", "flagged"),
+    [
+        # a tenant account named like a controller, in a namespace holding a Cluster
+        (
+            {"kind": "ServiceAccount", "name": "capi-ci-deployer", "namespace": "capi-clusters"},
+            True,
+        ),
+        ({"kind": "ServiceAccount", "name": "capi-manager", "namespace": "team-a"}, True),
+        # the upstream core controller's own account where clusterctl installs it
+        ({"kind": "ServiceAccount", "name": "capi-manager", "namespace": "capi-system"}, False),
+    ],
+)
+def test_controllers_are_known_by_evidence_not_by_name_prefix(
+    subject: dict[str, Any], flagged: bool
+) -> None:
+    docs = [
+        _cluster("team-a"),
+        _cluster("capi-clusters"),
+        _role("ClusterRole", "r", _READ),
+        _binding("ClusterRoleBinding", "b", "ClusterRole", "r", subject),
+    ]
+    assert ("b" in _live_flagged(docs)) == flagged
+    assert (_manifest_flags("CAPSA-RBAC-001", docs).get("b") == "fail") == flagged

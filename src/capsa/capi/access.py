@@ -8,7 +8,9 @@ Each risky right (read Secrets, create pods, exec into pods, impersonate) is jud
 against the namespaces that matter: a RoleBinding reaches its own namespace, a
 ClusterRoleBinding every one. Subjects expected to hold such rights (the Cluster API
 controllers' ServiceAccounts, system:masters, the control plane's default bindings) are
-exempt; which ServiceAccounts are controllers is the caller's knowledge.
+exempt; which ServiceAccounts are controllers is the caller's knowledge, from evidence
+(`runs_manager_image`, `KNOWN_CONTROLLER_ACCOUNTS`), never from a name prefix or a label
+anyone allowed to create the object can write.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from capsa.sources.resource import Resource
 
 READ = frozenset({"get", "list", "watch"})
 BOOTSTRAP_LABEL = ("kubernetes.io/bootstrapping", "rbac-defaults")
-CONTROLLER_PREFIXES = ("capi-", "capa-")
 
 
 @dataclass(frozen=True)
@@ -234,6 +235,53 @@ def is_wildcard(rule: dict[str, Any]) -> bool:
     return any("*" in items_of(rule.get(key)) for key in ("apiGroups", "resources", "verbs"))
 
 
+# The last part of the repository of the Cluster API projects' released manager images
+# (registry.k8s.io/cluster-api/cluster-api-controller, .../cluster-api-aws/
+# cluster-api-aws-controller, ...), wherever they are mirrored.
+MANAGER_IMAGES = frozenset(
+    {
+        "cluster-api-controller",
+        "kubeadm-bootstrap-controller",
+        "kubeadm-control-plane-controller",
+        "cluster-api-aws-controller",
+        "cluster-api-azure-controller",
+        "cluster-api-gcp-controller",
+        "cluster-api-vsphere-controller",
+        "capi-openstack-controller",
+    }
+)
+CABPK_IMAGE = "kubeadm-bootstrap-controller"
+
+
+def image_name(image: str) -> str:
+    """The last part of an image's repository (`registry:5000/a/b:tag@sha256:..` -> `b`)."""
+    repository = image.split("@", 1)[0].rsplit("/", 1)[-1]
+    return repository.split(":", 1)[0]
+
+
+def runs_manager_image(deployment: Resource, names: frozenset[str] = MANAGER_IMAGES) -> bool:
+    """Whether a container of the Deployment runs a Cluster API manager image (`names`)."""
+    spec = dig(deployment.body, "spec", "template", "spec")
+    return any(
+        image_name(str(c.get("image") or "")) in names
+        for c in items_of((spec or {}).get("containers") if isinstance(spec, dict) else None)
+        if isinstance(c, dict)
+    )
+
+
+# The ServiceAccounts the upstream components run as where `clusterctl init` installs them
+# (namePrefix + `manager`/`controller-manager` of each project's config/default): exempt
+# by that exact namespace and name, also when their Deployments were not read.
+KNOWN_CONTROLLER_ACCOUNTS = frozenset(
+    {
+        ("capi-system", "capi-manager"),
+        ("capi-kubeadm-bootstrap-system", "capi-kubeadm-bootstrap-manager"),
+        ("capi-kubeadm-control-plane-system", "capi-kubeadm-control-plane-manager"),
+        ("capa-system", "capa-controller-manager"),
+    }
+)
+
+
 def controller_service_accounts(deployments: Iterable[Resource]) -> set[Subject]:
     """ServiceAccounts the given controller Deployments run as."""
     found: set[Subject] = set()
@@ -243,24 +291,62 @@ def controller_service_accounts(deployments: Iterable[Resource]) -> set[Subject]
     return found
 
 
+# Subjects of the bindings the API server creates at start (label
+# kubernetes.io/bootstrapping=rbac-defaults), by binding name: kubernetes
+# plugin/pkg/auth/authorizer/rbac/bootstrappolicy policy.go (ClusterRoleBindings),
+# namespace_policy.go (kube-system and kube-public RoleBindings) and
+# controller_policy.go (`system:controller:<name>` binds ServiceAccount kube-system/<name>).
+# Broad groups (system:authenticated, system:unauthenticated, system:serviceaccounts) are
+# in defaults only with roles that grant nothing risky, so they are never exempted here.
+_KCM = ("User", "system:kube-controller-manager", "")
+_SCHEDULER = ("User", "system:kube-scheduler", "")
+DEFAULT_BINDING_SUBJECTS: dict[str, frozenset[tuple[str, str, str]]] = {
+    "cluster-admin": frozenset({("Group", "system:masters", "")}),
+    "system:monitoring": frozenset({("Group", "system:monitoring", "")}),
+    "system:node-proxier": frozenset({("User", "system:kube-proxy", "")}),
+    "system:kube-controller-manager": frozenset({_KCM}),
+    "system:kube-dns": frozenset({("ServiceAccount", "kube-dns", "kube-system")}),
+    "system:kube-scheduler": frozenset({_SCHEDULER}),
+    "system:volume-scheduler": frozenset({_SCHEDULER}),
+    "system::extension-apiserver-authentication-reader": frozenset({_KCM, _SCHEDULER}),
+    "system::leader-locking-kube-controller-manager": frozenset(
+        {_KCM, ("ServiceAccount", "kube-controller-manager", "kube-system")}
+    ),
+    "system::leader-locking-kube-scheduler": frozenset(
+        {_SCHEDULER, ("ServiceAccount", "kube-scheduler", "kube-system")}
+    ),
+}
+CONTROLLER_BINDING = "system:controller:"
+
+
+def is_default_grant(subject: Subject, binding: Resource) -> bool:
+    """Whether `subject` is one the Kubernetes bootstrap policy itself binds under this
+    binding's name (the label alone proves nothing: whoever can create a binding can set
+    it)."""
+    if labels_of(binding.body).get(BOOTSTRAP_LABEL[0]) != BOOTSTRAP_LABEL[1]:
+        return False
+    if binding.kind == "RoleBinding" and binding.namespace not in ("kube-system", "kube-public"):
+        return False
+    if binding.name.startswith(CONTROLLER_BINDING):
+        wanted = binding.name[len(CONTROLLER_BINDING) :]
+        return subject == Subject("ServiceAccount", wanted, "kube-system")
+    allowed = DEFAULT_BINDING_SUBJECTS.get(binding.name, frozenset())
+    return (subject.kind, subject.name, subject.namespace) in allowed
+
+
 def is_exempt(subject: Subject, binding: Resource, controllers: set[Subject]) -> bool:
-    """Subjects that are expected to hold these rights."""
+    """Subjects that are expected to hold these rights: system:masters, the controllers
+    (evidence the caller found, and the upstream components' own ServiceAccounts), and
+    the subjects of the Kubernetes bootstrap policy's own bindings."""
     if subject.kind == "Group" and subject.name == "system:masters":
         return True
     if subject in controllers:
         return True
-    if subject.kind == "ServiceAccount" and _looks_like_controller(subject):
+    if subject.kind == "ServiceAccount" and (
+        (subject.namespace, subject.name) in KNOWN_CONTROLLER_ACCOUNTS
+    ):
         return True
-    if labels_of(binding.body).get(BOOTSTRAP_LABEL[0]) == BOOTSTRAP_LABEL[1]:
-        kube_sa = subject.kind == "ServiceAccount" and subject.namespace == "kube-system"
-        return kube_sa or subject.name.startswith("system:")
-    return False
-
-
-def _looks_like_controller(subject: Subject) -> bool:
-    return subject.name.startswith(CONTROLLER_PREFIXES) and subject.namespace.startswith(
-        CONTROLLER_PREFIXES
-    )
+    return is_default_grant(subject, binding)
 
 
 def access(grant: Grant, right: Right, targets: Iterable[str]) -> Access | None:
