@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 from live_support import live
 
+from capsa.live import analyse
 from capsa.live.bootstrap import parse_go_duration, stale_bootstrap, token_ttl
 from capsa.sources.resource import Resource
 
@@ -69,7 +70,10 @@ def test_threshold_is_configurable(build: Build, now: datetime) -> None:
     )
 
 
-def _deployment(args: str) -> str:
+CABPK = "registry.k8s.io/cluster-api/kubeadm-bootstrap-controller:v1.9.4"
+
+
+def _deployment(args: str, image: str = CABPK, name: str = "manager") -> str:
     return f"""
 apiVersion: apps/v1
 kind: Deployment
@@ -77,7 +81,7 @@ metadata: {{name: capi-kubeadm-bootstrap-controller-manager, namespace: capi-kub
 spec:
   template:
     spec:
-      containers: [{{name: manager, image: x:v1, args: {args}}}]
+      containers: [{{name: {name}, image: "{image}", args: {args}}}]
 """
 
 
@@ -110,3 +114,27 @@ def test_go_durations() -> None:
     assert parse_go_duration("15") is None
     assert parse_go_duration("") is None
     assert parse_go_duration("1d") is None
+
+
+def test_the_last_occurrence_of_the_flag_is_judged(build: Build) -> None:
+    """pflag's Set overwrites at each occurrence (cluster-api bootstrap/kubeadm/main.go
+    registers it with fs.DurationVar): `=1h` then `=10m` runs with 10 minutes."""
+    shorter_last = '["--bootstrap-token-ttl=1h", "--bootstrap-token-ttl=10m"]'
+    longer_last = '["--bootstrap-token-ttl=10m", "--bootstrap-token-ttl", "1h"]'
+    assert token_ttl(live(build(_deployment(shorter_last)))) == []
+    findings = token_ttl(live(build(_deployment(longer_last))))
+    assert len(findings) == 1 and "=1h" in findings[0].message
+
+
+def test_only_the_bootstrap_controller_is_judged(build: Build) -> None:
+    """The flag on another Deployment is not the bootstrap controller's: with no kubeadm
+    bootstrap controller the check has nothing to judge (not applicable, never a pass)."""
+    other = live(build(_deployment('["--bootstrap-token-ttl=2h"]', image="busybox:1.36")))
+    assert token_ttl(other) == []
+    assert other.notes.judged["CAPSA-LIVE-004"][0] == 0
+    report = analyse(build(_deployment("[]", image="busybox:1.36")))
+    assert [r.check_id for r in report.not_applicable if r.check_id == "CAPSA-LIVE-004"]
+    assert "no kubeadm bootstrap controller" in next(
+        r.reason for r in report.not_applicable if r.check_id == "CAPSA-LIVE-004"
+    )
+    assert "CAPSA-LIVE-004" not in {r.check_id for r in report.passes}

@@ -143,3 +143,44 @@ def test_a_live_check_passes_on_a_clean_cluster(
     report = analyse(mgmt_resources, now, LiveOptions())
     if "CAPSA-LIVE-008" not in {f.check_id for f in report.findings}:
         assert "CAPSA-LIVE-008" in {p.check_id for p in report.passes}
+
+
+CLUSTER_WITH_KCP = """
+apiVersion: cluster.x-k8s.io/v1beta2
+kind: Cluster
+metadata: {name: c, namespace: n}
+spec: {controlPlaneRef: {kind: KubeadmControlPlane, name: cp}}
+"""
+CA = """
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: c-ca, namespace: n, creationTimestamp: "2025-03-10T12:00:00Z"}
+"""
+KCP_400_DAYS = """
+---
+apiVersion: controlplane.cluster.x-k8s.io/v1beta2
+kind: KubeadmControlPlane
+metadata: {name: cp, namespace: n}
+spec: {kubeadmConfigSpec: {clusterConfiguration: {caCertificateValidityPeriodDays: 400}}}
+"""
+
+
+def test_ca_validity_unread_or_ca_secret_missing_is_unknown_not_a_pass(
+    build: Build, now: datetime
+) -> None:
+    """The CA validity comes from the KubeadmControlPlane (cluster-api
+    util/secret/certificates.go:78-79): forbidden, the 10-year fallback would pass a CA
+    due in 47 days. A Cluster with no <cluster>-ca Secret has no CA age to judge."""
+    read = build(CLUSTER_WITH_KCP + CA + KCP_400_DAYS)
+    assert len(analyse(read, now).findings) >= 1  # readable: fires (expires in ~47 days)
+    forbidden = [r for r in read if r.kind != "KubeadmControlPlane"]
+    report = analyse(forbidden, now, unread={"KubeadmControlPlane": "403 Forbidden"})
+    assert "CAPSA-LIVE-009" not in {p.check_id for p in report.passes}
+    unknown = next(u for u in report.unknown if u.check_id == "CAPSA-LIVE-009")
+    assert "KubeadmControlPlane" in str(unknown.reason)
+    no_ca = analyse(build(CLUSTER_WITH_KCP + KCP_400_DAYS), now)
+    assert "CAPSA-LIVE-009" not in {p.check_id for p in no_ca.passes}
+    assert "no Secret c-ca" in str(
+        next(u.reason for u in no_ca.unknown if u.check_id == "CAPSA-LIVE-009")
+    )

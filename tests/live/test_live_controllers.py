@@ -94,3 +94,29 @@ def test_image_tag_handles_registry_ports_and_digests() -> None:
     assert image_tag(f"r.io/a/b:v2@{DIGEST}") == "v2"
     assert image_tag(f"r.io/a/b@{DIGEST}") is None
     assert image_tag("localhost:5000/b") is None
+
+
+PROVIDER = """
+apiVersion: clusterctl.cluster.x-k8s.io/v1alpha3
+kind: Provider
+metadata: {name: infrastructure-aws, namespace: capa-system}
+type: InfrastructureProvider
+version: v2.7.1
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: capa-controller-manager, namespace: capa-system, labels: {cluster.x-k8s.io/provider: infrastructure-aws}}
+spec:
+  template:
+    spec:
+      containers:
+        - {name: manager, image: "registry.k8s.io/cluster-api-aws/cluster-api-aws-controller:MANAGER"}
+        - {name: kube-rbac-proxy, image: "gcr.io/kubebuilder/kube-rbac-proxy:v0.13.1"}
+"""
+
+
+def test_only_the_manager_image_is_compared_with_the_provider_version(build: Build) -> None:
+    """A sidecar (kube-rbac-proxy v0.13.1) has its own version; the manager's decides."""
+    assert version_drift(live(build(PROVIDER.replace("MANAGER", "v2.7.1")))) == []
+    drifted = version_drift(live(build(PROVIDER.replace("MANAGER", "v2.6.0"))))
+    assert len(drifted) == 1 and "container manager runs tag v2.6.0" in drifted[0].message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from live_support import live
+from live_support import FIXED_NOW, live
 
 from capsa.live.index import LiveIndex
 from capsa.live.rbac import (
@@ -13,6 +13,7 @@ from capsa.live.rbac import (
     selector_matches,
     unbounded_creators,
 )
+from capsa.live.registry import LiveInput
 from capsa.sources.resource import Resource
 
 Build = Callable[[str], list[Resource]]
@@ -182,3 +183,57 @@ def test_cluster_wide_creator_fires_for_namespaces_without_quota(build: Build) -
     )
     findings = unbounded_creators(live(build(docs)))
     assert len(findings) == 1 and "in team-b," in findings[0].message
+
+
+READER = f"""
+{RBAC_API}
+kind: ClusterRole
+metadata: {{name: secret-reader}}
+rules: [{{apiGroups: [""], resources: [secrets], verbs: [get]}}]
+"""
+
+
+def _tenant_deployment(image: str, label: str = "x") -> str:
+    return f"""
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: ci, namespace: team-a, labels: {{cluster.x-k8s.io/provider: {label}}}}}
+spec:
+  template:
+    spec:
+      serviceAccountName: ci
+      containers: [{{name: manager, image: "{image}"}}]
+"""
+
+
+def test_a_provider_label_alone_makes_no_controller(build: Build) -> None:
+    """Whoever may create a Deployment may label it `cluster.x-k8s.io/provider`: its
+    ServiceAccount reading Secrets next to Clusters is still reported; running a provider's
+    manager image (or clusterctl recording the provider there) is what shows a controller."""
+    sa = "{kind: ServiceAccount, name: ci, namespace: team-a}"
+    grant = _binding("RoleBinding", "ci-reads", "ClusterRole", "secret-reader", sa)
+    tenant = build(_docs(CLUSTER, READER, grant, _tenant_deployment("busybox:1.36")))
+    assert [f.resource.name for f in secret_readers(live(tenant))] == ["ci-reads"]
+    manager = "registry.k8s.io/cluster-api/cluster-api-controller:v1.9.4"
+    controller = build(_docs(CLUSTER, READER, grant, _tenant_deployment(manager)))
+    assert secret_readers(live(controller)) == []
+
+
+def test_an_account_whose_deployments_were_not_read_is_undecided(build: Build) -> None:
+    """With Deployments forbidden (or out of --namespace), a ServiceAccount may be an unread
+    controller: no finding on it, the check unknown naming why; a User is still reported."""
+    sa = "{kind: ServiceAccount, name: deployer, namespace: ops}"
+    user = "{kind: User, name: eve}"
+    docs = build(
+        _docs(
+            CLUSTER,
+            READER,
+            _binding("ClusterRoleBinding", "sa-reads", "ClusterRole", "secret-reader", sa),
+            _binding("ClusterRoleBinding", "eve-reads", "ClusterRole", "secret-reader", user),
+        )
+    )
+    read_all = live(docs)
+    assert {f.resource.name for f in secret_readers(read_all)} == {"sa-reads", "eve-reads"}
+    scoped = LiveInput(LiveIndex.of(docs), FIXED_NOW, scope=frozenset({"team-a"}))
+    assert [f.resource.name for f in secret_readers(scoped)] == ["eve-reads"]
+    assert "Deployments in ops were not read" in scoped.notes.undecided["CAPSA-LIVE-001"][0]

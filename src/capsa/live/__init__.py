@@ -8,7 +8,7 @@ assessed because a kind they need was not readable.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -50,40 +50,69 @@ def _where(resources: list[Resource]) -> str:
 
 def _outcomes(
     checks: dict[str, LiveCheck],
-    index: LiveIndex,
+    live: LiveInput,
     fired: set[str],
     gaps: dict[str, str],
     where: str,
 ) -> tuple[list[CheckResult], list[CheckResult], list[CheckResult]]:
+    """A check with a gap (a kind it needs not read, or a part it could not decide) is
+    unknown, beside any finding it made on what it did read; one with no finding passes
+    on what it judged, or is not applicable when there was nothing to judge."""
     passes: list[CheckResult] = []
     not_applicable: list[CheckResult] = []
     unknown: list[CheckResult] = []
     location = Location(where, None)
     for check in checks.values():
-        if check.id in fired or check.applies_to is None:
+        if check.applies_to is None:
             continue
-        judged = index.kind(check.applies_to)
         ref = ResourceRef("", check.applies_to, None, f"every {check.applies_to} read")
         if check.id in gaps:
             unknown.append(CheckResult(check.id, ref, location, gaps[check.id]))
-        elif not judged:
-            reason = f"no {check.applies_to} in the cluster"
+            continue
+        if check.id in fired:
+            continue
+        count, what = live.notes.judged.get(
+            check.id, (len(live.index.kind(check.applies_to)), f"{check.applies_to} object(s)")
+        )
+        if not count:
+            reason = f"no {what.removesuffix(' object(s)')} in the cluster"
             not_applicable.append(CheckResult(check.id, ref, location, reason))
         else:
-            reason = f"no finding on {len(judged)} {check.applies_to} object(s)"
+            reason = f"no finding on {count} {what}"
             passes.append(CheckResult(check.id, ref, location, reason))
     return passes, not_applicable, unknown
+
+
+def _unread(kinds: list[str], why: Mapping[str, str]) -> list[str]:
+    """ "could not read A, B (the reason)", once per reason."""
+    by_reason: dict[str, list[str]] = {}
+    for kind in sorted(kinds):
+        by_reason.setdefault(why[kind], []).append(kind)
+    return [
+        f"could not read {', '.join(names)}" + (f" ({reason})" if reason else "")
+        for reason, names in by_reason.items()
+    ]
 
 
 def analyse(
     resources: Iterable[Resource],
     now: datetime | None = None,
     options: LiveOptions | None = None,
-    unread: Iterable[str] = (),
+    unread: Mapping[str, str] | Iterable[str] = (),
+    scope: Iterable[str] = (),
 ) -> LiveReport:
-    """Run every live check. `unread` names kinds the reader could not list (not assessable)."""
+    """Run every live check. `unread` names kinds the reader could not (fully) read, with
+    why when a mapping (`ClusterReadResult.unread`); `scope` the namespaces namespaced kinds
+    were read in (`--namespace`; empty: every one)."""
     read = list(resources)
-    live = LiveInput(LiveIndex.of(read), now or datetime.now(UTC), options or LiveOptions())
+    missing = dict(unread) if isinstance(unread, Mapping) else dict.fromkeys(unread, "")
+    live = LiveInput(
+        LiveIndex.of(read),
+        now or datetime.now(UTC),
+        options or LiveOptions(),
+        missing,
+        frozenset(scope),
+    )
     checks = live_checks()
     analyses = registered()
     findings: list[Finding] = []
@@ -95,18 +124,20 @@ def analyse(
             failed.append(
                 (check_id, f"its analysis failed on the data read ({type(error).__name__})")
             )
-    missing = set(unread)
     not_assessable = [CA_REUSE, *failed]
     # an analysis that failed on the data judged nothing: unknown, never a pass
     gaps: dict[str, str] = dict(failed)
     for check in checks.values():
-        unreadable = sorted(k for k in check.needs if k in missing)
-        if unreadable:
-            gaps[check.id] = f"could not read {', '.join(unreadable)}"
+        if check.id in gaps:
+            continue
+        why = _unread([kind for kind in check.needs if kind in missing], missing)
+        why.extend(live.notes.undecided.get(check.id, ()))
+        if why:
+            gaps[check.id] = "; ".join(why)
             not_assessable.append((check.id, gaps[check.id]))
     findings.sort(key=lambda f: (f.check_id, f.resource.identity, f.fingerprint))
     fired = {f.check_id for f in findings}
-    passes, not_applicable, unknown = _outcomes(checks, live.index, fired, gaps, _where(read))
+    passes, not_applicable, unknown = _outcomes(checks, live, fired, gaps, _where(read))
     return LiveReport(findings, not_assessable, passes, not_applicable, unknown, failed)
 
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from capsa.capi.access import CABPK_IMAGE, runs_manager_image
 from capsa.checks.findings import Finding
+from capsa.live.controllers import manager_containers, out_of_scope
 from capsa.live.finding import finding
-from capsa.live.index import containers, created, dig, meta
+from capsa.live.index import PROVIDER_LABEL, created, dig, labels, meta
 from capsa.live.registry import LiveInput, live_check
+from capsa.sources.resource import Resource
 
 MAX_TOKEN_TTL = timedelta(minutes=15)
 TTL_FLAG = "--bootstrap-token-ttl"
@@ -81,28 +84,49 @@ def stale_bootstrap(live: LiveInput) -> list[Finding]:
     return findings
 
 
-def _ttl_args(args: list[object]) -> list[str]:
-    values: list[str] = []
+def flag_value(args: list[object], flag: str) -> str | None:
+    """The value a Go pflag command line gives `flag` (`--f=v` or `--f v`): the last one
+    written, as pflag's Set overwrites the value at each occurrence; None when absent."""
+    value: str | None = None
     for i, arg in enumerate(args):
         text = str(arg)
-        if text.startswith(TTL_FLAG + "="):
-            values.append(text.split("=", 1)[1])
-        elif text == TTL_FLAG and i + 1 < len(args):
-            values.append(str(args[i + 1]))
-    return values
+        if text.startswith(flag + "="):
+            value = text.split("=", 1)[1]
+        elif text == flag and i + 1 < len(args):
+            value = str(args[i + 1])
+    return value
+
+
+BOOTSTRAP_PROVIDER = "bootstrap-kubeadm"
+
+
+def _is_cabpk(live: LiveInput, dep: Resource) -> bool:
+    """The kubeadm bootstrap provider's manager: its image, or a controller (proven as
+    `LiveIndex.is_controller`) that clusterctl labels as that provider."""
+    if runs_manager_image(dep, frozenset({CABPK_IMAGE})):
+        return True
+    return labels(dep).get(PROVIDER_LABEL) == BOOTSTRAP_PROVIDER and live.index.is_controller(dep)
 
 
 @live_check("CAPSA-LIVE-004")
 def token_ttl(live: LiveInput) -> list[Finding]:
-    """A bootstrap controller started with a token TTL above 15 minutes."""
+    """The kubeadm bootstrap controller started with a token TTL above 15 minutes."""
     findings: list[Finding] = []
-    for dep in live.index.kind("Deployment"):
-        for container in containers(dig(dep.body, "spec", "template", "spec")):
+    managers = [dep for dep in live.index.kind("Deployment") if _is_cabpk(live, dep)]
+    live.judged("CAPSA-LIVE-004", len(managers), "kubeadm bootstrap controller Deployment(s)")
+    if not managers:
+        out_of_scope(live, "CAPSA-LIVE-004", "Deployments")
+    for dep in managers:
+        for container in manager_containers(dep):
             args = [*(container.get("command") or []), *(container.get("args") or [])]
-            for raw in _ttl_args(args):
-                ttl = parse_go_duration(raw)
-                if ttl is None or ttl <= MAX_TOKEN_TTL:
-                    continue
+            raw = flag_value(args, TTL_FLAG)
+            ttl = parse_go_duration(raw) if raw is not None else None
+            if raw is not None and ttl is None:
+                live.undecided(
+                    "CAPSA-LIVE-004",
+                    f"{dep.namespace}/{dep.name} sets {TTL_FLAG}={raw!r}, not a Go duration",
+                )
+            if ttl is not None and ttl > MAX_TOKEN_TTL:
                 message = (
                     f"Container {container.get('name')} runs with {TTL_FLAG}={raw}: every "
                     f"bootstrap token stays valid {ttl.total_seconds() / 60:.0f} min instead of 15."

@@ -47,12 +47,18 @@ def probe_failures(live: LiveInput) -> list[Finding]:
     return findings
 
 
-def _ca_validity(index: LiveIndex, cluster: Resource) -> timedelta:
-    """caCertificateValidityPeriodDays of the cluster's KubeadmControlPlane, else 10 years."""
+def _ca_validity(index: LiveIndex, cluster: Resource) -> timedelta | None:
+    """caCertificateValidityPeriodDays of the cluster's KubeadmControlPlane, else the
+    10-year default (util/secret/certificates.go); None when the Cluster names a
+    KubeadmControlPlane that is not there to say."""
     ref = dig(cluster.body, "spec", "controlPlaneRef") or {}
+    if not isinstance(ref, dict) or ref.get("kind") != "KubeadmControlPlane":
+        return DEFAULT_CA_VALIDITY
     kcp = index.get("KubeadmControlPlane", cluster.namespace, str(ref.get("name", "")))
+    if kcp is None:
+        return None
     days = dig(
-        kcp.body if kcp else None,
+        kcp.body,
         "spec",
         "kubeadmConfigSpec",
         "clusterConfiguration",
@@ -63,31 +69,50 @@ def _ca_validity(index: LiveIndex, cluster: Resource) -> timedelta:
 
 @live_check("CAPSA-LIVE-009")
 def ca_age(live: LiveInput) -> list[Finding]:
-    """A cluster CA in use longer than `LiveOptions.max_ca_age`, or close to expiry."""
+    """A cluster CA in use longer than `LiveOptions.max_ca_age`, or close to expiry. A
+    Cluster without a `<cluster>-ca` Secret (not yet provisioned, or a control plane that
+    keeps its CA elsewhere) is undecided, never a pass."""
     index, now, max_age = live.index, live.now, live.options.max_ca_age
     findings: list[Finding] = []
+    judged = 0
     for cluster in index.kind("Cluster"):
+        where = f"{cluster.namespace}/{cluster.name}"
         secret = index.get("Secret", cluster.namespace, f"{cluster.name}-ca")
         born = created(secret) if secret else None
         if secret is None or born is None:
+            missing = "no creation time" if secret else f"no Secret {cluster.name}-ca"
+            live.undecided(
+                "CAPSA-LIVE-009", f"Cluster {where} has {missing}: its CA age is unknown"
+            )
             continue
+        validity = _ca_validity(index, cluster)
+        if validity is None:
+            live.undecided(
+                "CAPSA-LIVE-009",
+                f"Cluster {where} names a KubeadmControlPlane that was not found: its CA "
+                "validity (caCertificateValidityPeriodDays) is unknown",
+            )
+            continue
+        judged += 1
         age = now - born
-        left = _ca_validity(index, cluster) - age
+        left = validity - age
         if age <= max_age and left > EXPIRY_WARNING:
             continue
         message = (
             f"CA Secret {secret.name} was created {age.days} days ago; with a validity of "
-            f"{_ca_validity(index, cluster).days} days the CA expires in about {left.days} days. "
+            f"{validity.days} days the CA expires in about {left.days} days. "
             "Its private key has been on every control-plane node since creation."
         )
         findings.append(finding("CAPSA-LIVE-009", cluster, message))
+    if index.kind("Cluster"):
+        live.judged("CAPSA-LIVE-009", judged, "Cluster(s) with a CA Secret")
     return findings
 
 
 def _capa_namespaces(index: LiveIndex) -> list[str]:
     found = [
         d.namespace
-        for d in index.kind("Deployment")
+        for d in index.provider_deployments()
         if d.namespace and labels(d).get(PROVIDER_LABEL) == "infrastructure-aws"
     ]
     return found or sorted(index.provider_namespaces())

@@ -7,10 +7,35 @@ alert on for tampering.
 
 from __future__ import annotations
 
+from typing import Any
+
 from capsa.checks.findings import Finding
 from capsa.live.finding import finding
 from capsa.live.index import PROVIDER_LABEL, containers, dig, labels
 from capsa.live.registry import LiveInput, live_check
+from capsa.sources.resource import Resource
+
+MANAGER_CONTAINER = "manager"
+
+
+def out_of_scope(live: LiveInput, check_id: str, what: str) -> None:
+    """With --namespace, controllers in other namespaces were not read: `check_id` judged
+    only those in the scope, so it is unknown for the rest."""
+    if live.scope:
+        live.undecided(
+            check_id,
+            f"{what} were read only in {live.scope_text} (--namespace): Cluster API "
+            "controllers in other namespaces were not judged",
+        )
+
+
+def manager_containers(dep: Resource) -> list[dict[str, Any]]:
+    """The container running the controller itself: the one named `manager` (every
+    Cluster API project's layout), or the only container; sidecars (kube-rbac-proxy)
+    are not the controller."""
+    found = list(containers(dig(dep.body, "spec", "template", "spec")))
+    named = [c for c in found if c.get("name") == MANAGER_CONTAINER]
+    return named or (found if len(found) == 1 else [])
 
 
 def image_tag(image: str) -> str | None:
@@ -24,7 +49,10 @@ def image_tag(image: str) -> str | None:
 def unpinned_images(live: LiveInput) -> list[Finding]:
     """Provider Deployment containers whose image has no @sha256 digest."""
     findings: list[Finding] = []
-    for dep in live.index.provider_deployments():
+    deployments = list(live.index.provider_deployments())
+    live.judged("CAPSA-LIVE-005", len(deployments), "Cluster API controller Deployment(s)")
+    out_of_scope(live, "CAPSA-LIVE-005", "Deployments")
+    for dep in deployments:
         for container in containers(dig(dep.body, "spec", "template", "spec")):
             image = str(container.get("image", ""))
             if "@sha256:" in image:
@@ -42,10 +70,11 @@ def restarted_containers(live: LiveInput) -> list[Finding]:
     """Containers of Pods in provider namespaces with restartCount > 0."""
     index = live.index
     namespaces = index.provider_namespaces()
+    pods = [pod for pod in index.kind("Pod") if pod.namespace in namespaces]
+    live.judged("CAPSA-LIVE-006", len(pods), "Pod(s) of Cluster API controllers")
+    out_of_scope(live, "CAPSA-LIVE-006", "Pods")
     findings: list[Finding] = []
-    for pod in index.kind("Pod"):
-        if pod.namespace not in namespaces:
-            continue
+    for pod in pods:
         statuses = [
             *(dig(pod.body, "status", "initContainerStatuses") or []),
             *(dig(pod.body, "status", "containerStatuses") or []),
@@ -63,7 +92,8 @@ def restarted_containers(live: LiveInput) -> list[Finding]:
 
 @live_check("CAPSA-LIVE-007")
 def version_drift(live: LiveInput) -> list[Finding]:
-    """A provider's Deployment image tag differs from its Provider version."""
+    """A provider's manager image tag differs from its Provider version (sidecars such as
+    kube-rbac-proxy have versions of their own)."""
     index = live.index
     findings: list[Finding] = []
     for provider in index.kind("Provider"):
@@ -78,7 +108,7 @@ def version_drift(live: LiveInput) -> list[Finding]:
                 or labels(dep).get(PROVIDER_LABEL) != provider.name
             ):
                 continue
-            for container in containers(dig(dep.body, "spec", "template", "spec")):
+            for container in manager_containers(dep):
                 tag = image_tag(str(container.get("image", "")))
                 if tag is None or tag == version:
                     continue

@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from capsa.capi.access import runs_manager_image
 from capsa.kube import containers as containers
 from capsa.kube import dig as dig
 from capsa.sources.resource import Resource
 
 PROVIDER_LABEL = "cluster.x-k8s.io/provider"
+CLUSTERCTL_GROUP = "clusterctl.cluster.x-k8s.io"
 
 
 def meta(res: Resource) -> dict[str, Any]:
@@ -68,22 +70,30 @@ class LiveIndex:
         """Namespaces holding at least one Cluster object."""
         return {r.namespace for r in self.kind("Cluster") if r.namespace}
 
-    def provider_namespaces(self) -> set[str]:
-        """Namespaces of Cluster API controllers: labelled Deployments or clusterctl Providers."""
-        found = {
-            r.namespace
-            for r in self.kind("Deployment")
-            if r.namespace and PROVIDER_LABEL in labels(r)
-        }
-        found |= {
-            r.namespace
-            for r in self.kind("Provider")
-            if r.namespace and r.group == "clusterctl.cluster.x-k8s.io"
-        }
-        return found
+    def providers(self) -> list[Resource]:
+        """clusterctl's inventory: one Provider per installed provider, in its namespace."""
+        return [r for r in self.kind("Provider") if r.group == CLUSTERCTL_GROUP and r.namespace]
+
+    def is_controller(self, dep: Resource) -> bool:
+        """A Deployment proven to run a Cluster API controller: it runs a provider's manager
+        image, or clusterctl's inventory records the provider its label names in its
+        namespace. The `cluster.x-k8s.io/provider` label alone proves nothing: whoever may
+        create a Deployment may write it."""
+        if runs_manager_image(dep):
+            return True
+        named = labels(dep).get(PROVIDER_LABEL)
+        return named is not None and any(
+            p.name == named and p.namespace == dep.namespace for p in self.providers()
+        )
 
     def provider_deployments(self) -> Iterator[Resource]:
-        namespaces = self.provider_namespaces()
+        """The Deployments of the Cluster API controllers (`is_controller`)."""
         for dep in self.kind("Deployment"):
-            if PROVIDER_LABEL in labels(dep) or dep.namespace in namespaces:
+            if self.is_controller(dep):
                 yield dep
+
+    def provider_namespaces(self) -> set[str]:
+        """Namespaces of Cluster API controllers: their Deployments' and clusterctl's
+        Providers'."""
+        found = {d.namespace for d in self.provider_deployments() if d.namespace}
+        return found | {str(p.namespace) for p in self.providers()}

@@ -33,14 +33,45 @@ def effective_cluster_roles(index: LiveIndex) -> dict[str, tuple[dict[str, objec
     return _effective_cluster_roles(index.kind("ClusterRole"))
 
 
+RBAC_KINDS = ("ClusterRole", "Role", "RoleBinding", "ClusterRoleBinding")
+
+
 def grants(index: LiveIndex) -> list[Grant]:
     """Every binding of the cluster resolved to the rules it grants."""
-    return list(_grants(index.resources))
+    return list(_grants([r for kind in RBAC_KINDS for r in index.kind(kind)]))
 
 
 def _controllers(index: LiveIndex) -> set[Subject]:
     """ServiceAccounts the Cluster API controllers run as, taken from their Deployments."""
     return controller_service_accounts(index.provider_deployments())
+
+
+def _unproven(live: LiveInput, subject: Subject) -> str | None:
+    """Why a ServiceAccount not shown to be a controller may still be one: the Deployments
+    that would show it were not read (all of them, or those of its namespace)."""
+    if subject.kind != "ServiceAccount":
+        return None
+    for kind in ("Deployment", "Provider"):
+        if kind in live.unread:
+            return f"{kind}s were not read ({live.unread[kind]})"
+    if not live.in_scope(subject.namespace):
+        return f"Deployments in {subject.namespace} were not read (--namespace {live.scope_text})"
+    return None
+
+
+def _judge_subjects(
+    live: LiveInput, check_id: str, subjects: tuple[Subject, ...], what: str
+) -> list[Subject]:
+    """`subjects` to report; a ServiceAccount that may be an unread controller is left
+    undecided rather than reported (a finding on a controller is on the wrong object)."""
+    out: list[Subject] = []
+    for subject in subjects:
+        why = _unproven(live, subject)
+        if why is None:
+            out.append(subject)
+        else:
+            live.undecided(check_id, f"whether {subject} ({what}) is a controller: {why}")
+    return out
 
 
 @live_check("CAPSA-LIVE-001")
@@ -52,7 +83,7 @@ def secret_readers(live: LiveInput) -> list[Finding]:
         return []
     findings: list[Finding] = []
     for item in exposures(grants(index), READ_SECRETS, targets, _controllers(index)):
-        for subject in item.subjects:
+        for subject in _judge_subjects(live, "CAPSA-LIVE-001", item.subjects, "reads Secrets"):
             message = (
                 f"{item.describe(subject)}; those namespaces hold workload clusters' CA keys, "
                 "admin kubeconfigs and bootstrap data."
@@ -78,6 +109,9 @@ def unbounded_creators(live: LiveInput) -> list[Finding]:
     index = live.index
     counted = _quota_counts(index)
     all_namespaces = sorted({str(meta(n).get("name")) for n in index.kind("Namespace")})
+    # quotas were listed only in the scope: elsewhere whether one counts is not known
+    unread = [ns for ns in all_namespaces if not live.in_scope(ns)]
+    all_namespaces = [ns for ns in all_namespaces if live.in_scope(ns)]
     controllers = _controllers(index)
     findings: list[Finding] = []
     for grant in grants(index):
@@ -90,6 +124,13 @@ def unbounded_creators(live: LiveInput) -> list[Finding]:
         if not creatable:
             continue
         scope = all_namespaces if grant.namespace is None else [grant.namespace]
+        if grant.namespace is None and unread:
+            live.undecided(
+                "CAPSA-LIVE-002",
+                f"{grant.binding.kind} {grant.binding.name} lets its subjects create Cluster API "
+                f"objects in {len(unread)} namespace(s) whose ResourceQuotas were not read "
+                f"(--namespace {live.scope_text})",
+            )
         open_ns: list[str] = []
         for ns in scope:
             quotas = counted.get(ns, set())
@@ -101,9 +142,8 @@ def unbounded_creators(live: LiveInput) -> list[Finding]:
                 open_ns.append(ns)
         if not open_ns:
             continue
-        for subject in grant.subjects:
-            if is_exempt(subject, grant.binding, controllers):
-                continue
+        subjects = tuple(s for s in grant.subjects if not is_exempt(s, grant.binding, controllers))
+        for subject in _judge_subjects(live, "CAPSA-LIVE-002", subjects, "creates Clusters"):
             message = (
                 f"{subject} can create {', '.join(sorted(creatable))} via {grant.binding.kind} "
                 f"{grant.binding.name} -> {grant.role} in {', '.join(open_ns)}, where no "

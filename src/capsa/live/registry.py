@@ -9,8 +9,8 @@ without a function and a function without an entry.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from capsa import functions
@@ -26,13 +26,46 @@ class LiveOptions:
     max_ca_age: timedelta = timedelta(days=365)
 
 
+@dataclass
+class Notes:
+    """What analyses say besides findings: what each judged (how many, of what), and
+    what each could not decide (why), so no finding never reads as a pass by itself."""
+
+    judged: dict[str, tuple[int, str]] = field(default_factory=dict)
+    undecided: dict[str, list[str]] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class LiveInput:
-    """What every analysis reads: the cluster's resources, the time it was read, options."""
+    """What every analysis reads: the cluster's resources, the time it was read, options;
+    the kinds that were not (fully) read, with why (`unread`); the namespaces namespaced
+    kinds were read in (`scope`, empty: all of them); and where analyses leave `notes`."""
 
     index: LiveIndex
     now: datetime
     options: LiveOptions = LiveOptions()
+    unread: Mapping[str, str] = field(default_factory=dict)
+    scope: frozenset[str] = frozenset()
+    notes: Notes = field(default_factory=Notes, compare=False)
+
+    def judged(self, check_id: str, count: int, what: str) -> None:
+        """`check_id` judged `count` objects of its subject (`what`): none is not applicable."""
+        self.notes.judged[check_id] = (count, what)
+
+    def undecided(self, check_id: str, reason: str) -> None:
+        """`check_id` could not decide part of what it judges: it is unknown (beside any
+        finding it made), with `reason` naming what would decide it."""
+        reasons = self.notes.undecided.setdefault(check_id, [])
+        if reason not in reasons:
+            reasons.append(reason)
+
+    def in_scope(self, namespace: str | None) -> bool:
+        """Whether namespaced kinds were read in `namespace`."""
+        return not self.scope or namespace in self.scope
+
+    @property
+    def scope_text(self) -> str:
+        return ", ".join(sorted(self.scope))
 
 
 LiveAnalysis = Callable[[LiveInput], Iterable[Finding]]

@@ -137,7 +137,7 @@ def _read(request: ScanRequest) -> _Read:
         read.live = not live.unusable
         read.quotas_unread = any(kind == "ResourceQuota" for kind, _ in live.not_assessable)
         if read.live:
-            report = analyse(live.resources, unread=[kind for kind, _ in live.not_assessable])
+            report = analyse(live.resources, unread=live.unread, scope=request.namespaces)
             read.live_findings.extend(report.findings)
             read.live_passes.extend(report.passes)
             read.live_unknown.extend(report.unknown)

@@ -20,7 +20,7 @@ from typing import Any
 from capsa.display import display_path, one_line
 from capsa.errors import Problem
 from capsa.sources.cluster_config import KubeconfigError, connect
-from capsa.sources.cluster_discovery import ServedKind, discover
+from capsa.sources.cluster_discovery import ServedKind, discover, hidden_kinds
 from capsa.sources.cluster_http import (
     ApiFailure,
     LiveLimits,
@@ -41,7 +41,9 @@ _POD_KEEP = ("apiVersion", "kind", "metadata", "status")
 class ClusterReadResult:
     """Everything read from one cluster, what could not be read, and every request sent.
     `kinds_read` and `kinds_failed` count the lists attempted; `stopped` says why the
-    read ended early (deadline, server gone), if it did."""
+    read ended early (deadline, server gone), if it did. `unread` names each kind not
+    (or not fully) read and why: a list that failed, a group whose discovery failed, Pods
+    whose namespaces could not be found; such a kind is unknown, never absent."""
 
     resources: list[Resource]
     problems: list[Problem]
@@ -51,6 +53,7 @@ class ClusterReadResult:
     kinds_read: int = 0
     kinds_failed: int = 0
     stopped: str | None = None
+    unread: dict[str, str] = field(default_factory=dict)
 
     @property
     def unusable(self) -> bool:
@@ -91,6 +94,7 @@ class _Reader:
     not_assessable: list[tuple[str, str]] = field(default_factory=list)
     kinds_read: int = 0
     kinds_failed: int = 0
+    unread: dict[str, str] = field(default_factory=dict)
 
     def read(self, kind: ServedKind, namespaces: Sequence[str | None]) -> list[Resource]:
         """List one kind in each namespace given; failures are recorded, never raised
@@ -137,6 +141,7 @@ class _Reader:
             reason = f"could not list {kind.plural}{scope}: {exc.code or exc.reason}: {exc.message}"
             self.problems.append(Problem(f"{self.where}{exc.path}", None, None, reason))
         self.not_assessable.append((kind.kind, reason))
+        self.unread.setdefault(kind.kind, reason)
 
     def _resource(self, kind: ServedKind, item: dict[str, Any]) -> Resource | None:
         meta = _clean_metadata(item)
@@ -239,6 +244,7 @@ def read_cluster(
         reader.kinds_read,
         reader.kinds_failed,
         stopped,
+        reader.unread,
     )
 
 
@@ -252,6 +258,8 @@ def _read_all(api: ReadOnlyApi, reader: _Reader, namespaces: Sequence[str]) -> s
         return message if isinstance(exc, ReadStopped) else None
     for label, reason in found.unreadable:
         reader.not_assessable.append((label, f"discovery failed: {reason}"))
+    for hidden, reason in hidden_kinds(found).items():
+        reader.unread.setdefault(hidden, reason)
     if not found.kinds:
         message = "discovery found none of the kinds capsa reads"
         reader.problems.append(Problem(reader.where, None, None, message))
@@ -270,10 +278,18 @@ def _read_all(api: ReadOnlyApi, reader: _Reader, namespaces: Sequence[str]) -> s
                 provider_ns = [ns for ns in provider_ns if ns in namespaces]
             reader.read(pods, list(provider_ns))
             pending = []
+            if "Deployment" in reader.unread:
+                why = reader.unread["Deployment"]
+                reader.unread.setdefault(
+                    "Pod",
+                    "Pods are listed in the controllers' namespaces, found from Deployments, "
+                    f"which were not read ({why})",
+                )
     except ReadStopped as stop:
         reason = f"{stop.reason}: {stop.message}"
         for kind in pending:
             reader.not_assessable.append((kind.kind, f"not read: the read stopped ({reason})"))
+            reader.unread.setdefault(kind.kind, f"not read: the read stopped ({reason})")
             reader.kinds_failed += 1
         left = ", ".join(k.kind for k in pending) or "none"
         message = f"live read stopped early ({reason}); kinds not read: {left}"

@@ -46,6 +46,46 @@ WANTED_BUILTIN: dict[str, frozenset[str]] = {
     ),
 }
 
+# The kinds capsa's analyses read, by group: when discovery of a group fails, those of its
+# kinds found at no other version were not read (never absent: nothing said they are not
+# served). Built-in kinds follow WANTED_BUILTIN; Cluster API kinds are those the live and
+# manifest analyses look up by kind.
+KIND_GROUPS: dict[str, str] = {
+    "Namespace": "",
+    "ResourceQuota": "",
+    "ServiceAccount": "",
+    "Secret": "",
+    "Pod": "",
+    "Deployment": "apps",
+    "Role": "rbac.authorization.k8s.io",
+    "ClusterRole": "rbac.authorization.k8s.io",
+    "RoleBinding": "rbac.authorization.k8s.io",
+    "ClusterRoleBinding": "rbac.authorization.k8s.io",
+    "Cluster": "cluster.x-k8s.io",
+    "ClusterClass": "cluster.x-k8s.io",
+    "Machine": "cluster.x-k8s.io",
+    "MachineSet": "cluster.x-k8s.io",
+    "MachineDeployment": "cluster.x-k8s.io",
+    "MachinePool": "cluster.x-k8s.io",
+    "MachineHealthCheck": "cluster.x-k8s.io",
+    "KubeadmConfig": "bootstrap.cluster.x-k8s.io",
+    "KubeadmConfigTemplate": "bootstrap.cluster.x-k8s.io",
+    "KubeadmControlPlane": "controlplane.cluster.x-k8s.io",
+    "KubeadmControlPlaneTemplate": "controlplane.cluster.x-k8s.io",
+    "AWSManagedControlPlane": "controlplane.cluster.x-k8s.io",
+    "AWSCluster": "infrastructure.cluster.x-k8s.io",
+    "AWSClusterTemplate": "infrastructure.cluster.x-k8s.io",
+    "AWSMachine": "infrastructure.cluster.x-k8s.io",
+    "AWSMachineTemplate": "infrastructure.cluster.x-k8s.io",
+    "AWSClusterStaticIdentity": "infrastructure.cluster.x-k8s.io",
+    "AWSClusterRoleIdentity": "infrastructure.cluster.x-k8s.io",
+    "AWSClusterControllerIdentity": "infrastructure.cluster.x-k8s.io",
+    "ClusterResourceSet": "addons.cluster.x-k8s.io",
+    "ClusterResourceSetBinding": "addons.cluster.x-k8s.io",
+    "Provider": "clusterctl.cluster.x-k8s.io",
+}
+GROUP_LIST = "/apis"
+
 _VERSION = re.compile(r"^v(\d+)(?:(alpha|beta)(\d+))?$")
 _KIND = re.compile(r"[A-Za-z][A-Za-z0-9]{0,62}")
 
@@ -180,7 +220,7 @@ def discover(api: ReadOnlyApi) -> Discovery:
         raise
     except ApiFailure as exc:
         groups = []
-        unreadable.append(("/apis", f"{exc.code or exc.reason}: {exc.message}"))
+        unreadable.append((GROUP_LIST, f"{exc.code or exc.reason}: {exc.message}"))
     for name, versions in groups:
         if name not in CAPI_GROUPS and name not in WANTED_BUILTIN:
             continue
@@ -199,3 +239,22 @@ def discover(api: ReadOnlyApi) -> Discovery:
         unreadable.append(("discovery", f"{malformed} malformed entries skipped"))
     ordered = sorted(seen.values(), key=lambda k: (k.group, k.plural))
     return Discovery(tuple(ordered), tuple(unreadable))
+
+
+def hidden_kinds(found: Discovery) -> dict[str, str]:
+    """Kinds of `KIND_GROUPS` that a failed discovery document may have hidden, with why:
+    those of a group whose version list (or, `/apis` failing, of every named group) could
+    not be read and that no other version served."""
+    served = {k.kind for k in found.kinds}
+    out: dict[str, str] = {}
+    for label, reason in found.unreadable:
+        if label == "discovery":
+            continue  # malformed entries: skipped, counted, named by no group
+        group = None if label == GROUP_LIST else (label.rsplit("/", 1)[0] if "/" in label else "")
+        for kind, of in KIND_GROUPS.items():
+            if kind in served or kind in out or (group is not None and of != group):
+                continue
+            if group is None and of == "":
+                continue  # /apis lists the named groups; the core group is /api
+            out[kind] = f"discovery of {label} failed ({reason})"
+    return out
