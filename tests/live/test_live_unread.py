@@ -6,6 +6,7 @@ what would decide them; with everything readable they still judge."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fakeapi import FakeApiServer, Fault
 
@@ -111,3 +112,97 @@ def test_whole_cluster_judges_the_controllers(fake_api: FakeApiServer, kubeconfi
     result = _scan(kubeconfig)
     for check_id in ("CAPSA-LIVE-004", "CAPSA-LIVE-005"):
         assert _verdict(result, check_id)[0] in ("fail", "pass"), check_id
+
+
+CAPA_CREDENTIALS: dict[str, Any] = {
+    "apiVersion": "v1",
+    "kind": "Secret",
+    "metadata": {"name": "capa-manager-bootstrap-credentials", "namespace": "capa-system"},
+    "data": {"credentials": "W2RlZmF1bHRd"},
+}
+CRS: dict[str, Any] = {
+    "apiVersion": "addons.cluster.x-k8s.io/v1beta2",
+    "kind": "ClusterResourceSet",
+    "metadata": {"name": "csi", "namespace": "team-a"},
+    "spec": {"clusterSelector": {}, "resources": [{"kind": "Secret", "name": "csi-aws"}]},
+}
+CSI_SECRET: dict[str, Any] = {
+    "apiVersion": "v1",
+    "kind": "Secret",
+    "metadata": {"name": "csi-aws", "namespace": "team-a"},
+    "type": "addons.cluster.x-k8s.io/resource-set",
+    "stringData": {"s.yaml": "kind: Secret\nstringData: {access_key: AKIAEXAMPLE}"},
+}
+
+
+def _served(objects: list[dict[str, Any]], tmp_path: Path, forbid: str = "") -> ScanResult:
+    server = FakeApiServer([dict(o) for o in objects])
+    if forbid:
+        server.inject_where(lambda p: p.endswith(forbid), Fault(403, times=10**6))
+    server.start()
+    try:
+        return _scan(server.write_kubeconfig(tmp_path / "kubeconfig"))
+    finally:
+        server.stop()
+
+
+def _on(result: ScanResult, check_id: str, name: str) -> str:
+    if any(f.check_id == check_id and f.resource.name == name for f in result.findings):
+        return "fail"
+    for verdict, results in (
+        ("unknown", result.unknown),
+        ("pass", result.passes),
+        ("n/a", result.not_applicable),
+    ):
+        if any(r.check_id == check_id and r.resource.name == name for r in results):
+            return verdict
+    return "none"
+
+
+def test_manifest_checks_on_unread_secret_data_are_unknown(tmp_path: Path) -> None:
+    """Secrets are read as metadata only (their key names come only with the values):
+    CRED-001 cannot pass on one, nor TOPO-006 call a ClusterResourceSet shipping one
+    not applicable; the reason says what was not read."""
+    result = _served([CAPA_CREDENTIALS, CRS, CSI_SECRET], tmp_path)
+    assert _on(result, "CAPSA-CRED-001", "capa-manager-bootstrap-credentials") == "unknown"
+    assert _on(result, "CAPSA-TOPO-006", "csi") == "unknown"
+    reasons = " ".join(str(r.reason) for r in result.unknown)
+    assert "metadata only" in reasons and "Secret csi-aws" in reasons
+
+
+def test_the_same_secret_read_from_a_file_is_judged(tmp_path: Path) -> None:
+    """Files carry the key names: CRED-001 fires on them, so the unknown above is the
+    live read's gap, not the check's."""
+    import yaml
+
+    path = tmp_path / "creds.yaml"
+    path.write_text(yaml.safe_dump(CAPA_CREDENTIALS))
+    result = scan(ScanRequest(paths=[str(path)]))
+    assert _on(result, "CAPSA-CRED-001", "capa-manager-bootstrap-credentials") == "fail"
+
+
+QUOTA: dict[str, Any] = {
+    "apiVersion": "v1",
+    "kind": "ResourceQuota",
+    "metadata": {"name": "q", "namespace": "team-a"},
+    "spec": {
+        "hard": {"count/clusters.cluster.x-k8s.io": "3", "count/machines.cluster.x-k8s.io": "9"}
+    },
+}
+CLUSTER: dict[str, Any] = {
+    "apiVersion": "cluster.x-k8s.io/v1beta2",
+    "kind": "Cluster",
+    "metadata": {"name": "prod", "namespace": "team-a"},
+    "spec": {},
+}
+
+
+def test_quota_check_is_unknown_when_quotas_could_not_be_listed(tmp_path: Path) -> None:
+    """TOPO-004 said 'No ResourceQuota in this Cluster's namespace' when the list was
+    refused; readable, the same quota passes it."""
+    refused = _served([CLUSTER, QUOTA], tmp_path, forbid="/resourcequotas")
+    assert _on(refused, "CAPSA-TOPO-004", "prod") == "unknown"
+    reason = next(r.reason for r in refused.unknown if r.check_id == "CAPSA-TOPO-004")
+    assert "ResourceQuotas could not be read" in str(reason) and "403" in str(reason)
+    assert _on(_served([CLUSTER, QUOTA], tmp_path), "CAPSA-TOPO-004", "prod") == "pass"
+    assert _on(_served([CLUSTER], tmp_path), "CAPSA-TOPO-004", "prod") == "fail"

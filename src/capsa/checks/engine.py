@@ -53,7 +53,7 @@ from capsa.checks.program import (
     guard_programs,
     program_text,
 )
-from capsa.checks.reads import context_fields
+from capsa.checks.reads import context_fields, fields_of
 from capsa.display import shown
 from capsa.errors import Problem
 from capsa.sources.clusterctl_vars import MARKER_SUFFIX, UNRESOLVED_PREFIX, UNRESOLVED_RE
@@ -65,6 +65,11 @@ if TYPE_CHECKING:
     from capsa.cel import CompiledExpression
 
 ContextFor = Callable[[Resource], Mapping[str, Any]]
+
+UNREAD = "unread"
+"""A `context` entry naming, per context field, why the evidence it is built from was not
+read (a live cluster's ResourceQuotas refused, a ClusterResourceSet's Secret data never
+read): a check reading that field is unknown on the resource, never judged on a gap."""
 
 _MISSING_FIELD = ("Key not found in map", "No such key", "no such key")
 
@@ -433,6 +438,7 @@ class _Prepared:
     remediation: str = ""
     unknown_steps: tuple[tuple[str | None, ...], ...] = ()
     context_fields: frozenset[str] | None = frozenset()
+    object_fields: frozenset[str] | None = None
     guards: tuple[tuple[tuple[FieldPath, ...], CompiledExpression], ...] = ()
     flag_values: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
 
@@ -456,6 +462,7 @@ class _Prepared:
             " ".join(check.remediation.split()),
             tuple(_steps(pattern) for pattern in check.unknown_paths),
             context_fields(program_text(check)) if check.scope == "topology" else frozenset(),
+            fields_of(program_text(check), "object"),
             guard_programs(check),
             _accepted_flag_values(check),
         )
@@ -799,14 +806,27 @@ def evaluate(
         activations: dict[str, Any] = {}
         ref = _ref(resource)
         doc_location = Location(resource.origin.path, resource.origin.line, resource.origin.carrier)
+        unread_context: Mapping[str, str] = {}
         for check in matching:
             prep = prepared[id(check)]
+            not_read = _withheld(prep, resource)
+            if not_read:
+                where = unknown_location(resource, not_read)
+                result.unknown.append(CheckResult(check.id, ref, where, reasons.of(not_read)))
+                continue
             bindings = scoped.get(check.scope)
             if bindings is None:
                 bindings = scoped[check.scope] = {"object": document}
                 if check.scope == "topology" and context_for is not None:
-                    bindings["context"] = _narrowed(context_for(resource), fields)
+                    full = context_for(resource)
+                    unread_context = full.get(UNREAD) or {}
+                    bindings["context"] = _narrowed(full, fields)
                 activations[check.scope] = _activation(check.scope, bindings)
+            if check.scope == "topology" and unread_context:
+                gaps = _unread_fields(prep, unread_context)
+                if gaps:
+                    result.unknown.append(CheckResult(check.id, ref, doc_location, gaps))
+                    continue
             matches = _unknown_matches(prep, unresolved) if unresolved else []
             if matches and prep.guards:
                 matches = _still_read(prep, matches, bindings, activations[check.scope])
@@ -879,6 +899,34 @@ def evaluate(
                     f"returned {value!r} instead of true/false",
                 )
     return result
+
+
+def _withheld(prepared: _Prepared, resource: Resource) -> tuple[tuple[str | int, ...], ...]:
+    """Top-level fields the check reads that were not read at all, with a reason (a live
+    Secret's data and type, a live Pod's spec: `capsa.sources.cluster`): the check is
+    unknown there, whatever `unknownWhen` it declares."""
+    if not resource.unknown_reasons:
+        return ()
+    wanted = prepared.object_fields
+    return tuple(
+        sorted(
+            (
+                path
+                for path in resource.unknown_paths
+                if len(path) == 1
+                and path in resource.unknown_reasons
+                and (wanted is None or str(path[0]) in wanted)
+            ),
+            key=str,
+        )
+    )
+
+
+def _unread_fields(prepared: _Prepared, unread: Mapping[str, str]) -> str | None:
+    """Why the `context` fields the check reads were not read, or None."""
+    wanted = prepared.context_fields
+    why = [reason for name, reason in unread.items() if wanted is None or name in wanted]
+    return "; ".join(dict.fromkeys(why)) or None
 
 
 def _still_read(

@@ -20,9 +20,15 @@ _FIELD = re.compile(r"\s*\.\s*\??\s*([A-Za-z_][A-Za-z0-9_]*)(\s*\()?")
 def context_fields(program: str) -> frozenset[str] | None:
     """The names read as `context.<name>` (or `context.?<name>`) in `program`, or None
     when `context` is also used some other way (a macro or method called on it too)."""
+    return fields_of(program, "context")
+
+
+def fields_of(program: str, variable: str) -> frozenset[str] | None:
+    """The names read as `<variable>.<name>` (or `.?<name>`) in `program`, or None when
+    the variable is also used some other way (so it may read any of its fields)."""
     fields: set[str] = set()
     for ident in identifiers(program):
-        if ident.group() != "context" or is_member(program, ident.start()):
+        if ident.group() != variable or is_member(program, ident.start()):
             continue
         field = _FIELD.match(program, ident.end())
         if field is None or field.group(2) is not None:

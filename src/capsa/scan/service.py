@@ -21,7 +21,7 @@ from capsa.capi.clusters import ClusterView
 from capsa.capi.kinds import TOPOLOGY_KINDS, capi_kinds
 from capsa.capi.topology import Topology, build_topology
 from capsa.checks.catalog import load_checks
-from capsa.checks.engine import EvaluationResult, evaluate
+from capsa.checks.engine import ContextFor, EvaluationResult, evaluate
 from capsa.checks.findings import CheckResult, Finding, Severity, placed
 from capsa.checks.model import Check
 from capsa.checks.suppressions import (
@@ -106,6 +106,7 @@ class _Read:
     live: bool = False
     quotas_unread: bool = False  # the live read could not list ResourceQuotas
     kinds: dict[str, int] = field(default_factory=dict)  # `kinds.capi_kinds` of the input
+    unread: dict[str, str] = field(default_factory=dict)  # kinds a live read left unread
 
 
 def _read(request: ScanRequest) -> _Read:
@@ -135,7 +136,10 @@ def _read(request: ScanRequest) -> _Read:
         where = f"cluster://{live.context}" if live.context else (request.kubeconfig or "cluster")
         read.problems.extend(read_problems(live, where))
         read.live = not live.unusable
-        read.quotas_unread = any(kind == "ResourceQuota" for kind, _ in live.not_assessable)
+        read.unread = dict(live.unread)
+        read.quotas_unread = "ResourceQuota" in read.unread or any(
+            kind == "ResourceQuota" for kind, _ in live.not_assessable
+        )
         if read.live:
             report = analyse(live.resources, unread=live.unread, scope=request.namespaces)
             read.live_findings.extend(report.findings)
@@ -337,7 +341,12 @@ def _whole(request: ScanRequest, checks: Sequence[Check]) -> _Evaluated:
     read.kinds = capi_kinds(read.resources)
     topology = build_topology(read.resources, quotas_unread=read.quotas_unread)
     targets = topology.evaluation_resources(read.resources)
-    evaluation = evaluate(targets, checks, topology.context_for)
+    context_for: ContextFor = topology.context_for
+    if read.live:
+        from capsa.live.unread import with_unread
+
+        context_for = with_unread(context_for, read.unread)
+    evaluation = evaluate(targets, checks, context_for)
     inline, inline_problems = collect_inline([*read.resources, *targets])
     return _Evaluated(read, topology, evaluation, [*topology.problems, *inline_problems], inline)
 

@@ -35,6 +35,23 @@ from capsa.sources.resource import Origin, Resource
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 PROVIDER_LABEL = "cluster.x-k8s.io/provider"
 _POD_KEEP = ("apiVersion", "kind", "metadata", "status")
+METADATA_ONLY = (
+    "not read: capsa lists Secrets as metadata only (PartialObjectMetadata) and never reads "
+    "their values; the API gives a Secret's type and key names only with the values"
+)
+POD_NOT_READ = (
+    "not read: capsa keeps a Pod's metadata and status only (its spec is the Deployment's)"
+)
+# Fields of live objects capsa deliberately does not read: a check reading them there is
+# unknown with this reason (`capsa.checks.engine`), never judged on their absence.
+WITHHELD: dict[str, dict[tuple[str | int, ...], str]] = {
+    "Secret": {
+        ("data",): METADATA_ONLY,
+        ("stringData",): METADATA_ONLY,
+        ("type",): METADATA_ONLY,
+    },
+    "Pod": {("spec",): POD_NOT_READ},
+}
 
 
 @dataclass(frozen=True)
@@ -166,7 +183,17 @@ class _Reader:
         namespace = meta.get("namespace") if kind.namespaced else None
         name = str(meta["name"])
         origin = Origin(f"cluster://{self.context}/{namespace or ''}/{kind.kind}/{name}")
-        return Resource(kind.api_version, kind.kind, namespace, name, body, origin)
+        withheld = WITHHELD.get(kind.kind, {}) if kind.group == "" else {}
+        return Resource(
+            kind.api_version,
+            kind.kind,
+            namespace,
+            name,
+            body,
+            origin,
+            unknown_paths=frozenset(withheld),
+            unknown_reasons=dict(withheld),
+        )
 
 
 def _provider_namespaces(resources: Iterable[Resource]) -> list[str]:
