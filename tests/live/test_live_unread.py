@@ -205,4 +205,6 @@ def test_quota_check_is_unknown_when_quotas_could_not_be_listed(tmp_path: Path) 
     reason = next(r.reason for r in refused.unknown if r.check_id == "CAPSA-TOPO-004")
     assert "ResourceQuotas could not be read" in str(reason) and "403" in str(reason)
     assert _on(_served([CLUSTER, QUOTA], tmp_path), "CAPSA-TOPO-004", "prod") == "pass"
-    assert _on(_served([CLUSTER], tmp_path), "CAPSA-TOPO-004", "prod") == "fail"
+    # a real cluster always lists the namespace the Cluster lives in
+    team_a = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a"}}
+    assert _on(_served([CLUSTER, team_a], tmp_path), "CAPSA-TOPO-004", "prod") == "fail"
