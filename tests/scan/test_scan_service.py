@@ -393,3 +393,19 @@ def test_judged_and_followed_kinds_give_no_such_note(tmp_path: Path) -> None:
     ).replace("RKE2ControlPlane", "KubeadmControlPlane")
     (tmp_path / "kcp.yaml").write_text(kubeadm.replace("RKE2ControlPlane", "KubeadmControlPlane"))
     assert not [n for n in scan(ScanRequest(paths=[str(tmp_path)])).notes if "judges" in n.message]
+
+
+def test_kinds_only_left_out_checks_judge_are_named_apart(tmp_path: Path) -> None:
+    """With --check, a kind other checks judge is not one 'no check judges'."""
+    kubeadm = (
+        "apiVersion: controlplane.cluster.x-k8s.io/v1beta2\nkind: KubeadmControlPlane\n"
+        "metadata: {name: cp, namespace: ns}\nspec: {}\n"
+    )
+    (tmp_path / "kcp.yaml").write_text(kubeadm)
+    chosen = tuple(c for c in load_checks() if c.id == "CAPSA-IMDS-001")
+    (note,) = [n for n in scan(ScanRequest(paths=[str(tmp_path)], checks=chosen)).notes]
+    assert note.message.startswith(
+        "1 Cluster API object(s) of kinds only checks this run left out judge: "
+        "KubeadmControlPlane x1."
+    )
+    assert "no check judges" not in note.message

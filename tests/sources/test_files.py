@@ -209,12 +209,13 @@ def test_empty_secret_values_and_whole_variables_survive_redaction(tmp_path: Pat
 def test_obvious_placeholders_read_as_empty_and_near_misses_stay_redacted(
     tmp_path: Path,
 ) -> None:
-    """A placeholder no credential can be (dots, asterisks, x's, dashes, one angle-bracketed
-    phrase; a data value decoded) holds nothing, like an empty value; a word, a value
-    beside the placeholder text, or base64 of real text is redacted as a value."""
+    """A placeholder no credential can be (dots, one angle-bracketed phrase; a data value
+    decoded) holds nothing, like an empty value; a word, runs of asterisks or x's (a weak
+    password may be one), a value beside the placeholder text, or base64 of real text is
+    redacted as a value."""
     text = (
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\n"
-        "data:\n  clouds.yaml: .........\n  decoded: eHh4eA==\n  real: Y2xvdWRzOg==\n"
+        "data:\n  clouds.yaml: .........\n  decoded: Li4uLi4u\n  real: Y2xvdWRzOg==\n"
         "stringData:\n  stars: '****'\n  dashes: xxxx-xxxx\n"
         "  angle: <your application credential secret>\n"
         "  word: changeme\n  around: <secret> and more\n  key: AKIA.....\n"
@@ -222,8 +223,8 @@ def test_obvious_placeholders_read_as_empty_and_near_misses_stay_redacted(
     (res,) = read_manifests([str(write(tmp_path / "s.yaml", text))]).resources
     assert res.body["data"] == {"clouds.yaml": "", "decoded": "", "real": "<redacted>"}
     assert res.body["stringData"] == {
-        "stars": "",
-        "dashes": "",
+        "stars": "<redacted>",
+        "dashes": "<redacted>",
         "angle": "",
         "word": "<redacted>",
         "around": "<redacted>",

@@ -170,26 +170,52 @@ def _read_aws(options: AwsOptions, read: _Read) -> None:
         read.account_read = True
 
 
-def unjudged_note(kinds: Mapping[str, int], checks: Sequence[Check], where: str) -> Problem | None:
+def unjudged_note(
+    kinds: Mapping[str, int],
+    checks: Sequence[Check],
+    where: str,
+    catalogue: Sequence[Check] | None = None,
+) -> Problem | None:
     """A note naming the Cluster API kinds among the inputs that no check matches and the
     topology does not follow (an RKE2ControlPlane, a TalosControlPlane, a provider's
     own machines), with their counts: capsa gives them no verdict, so having no finding
-    on them is not a pass. None when there are none."""
-    judged = {(k.group, k.kind) for check in checks for k in check.match.kinds}
-    left: dict[str, int] = {}
+    on them is not a pass. With a selection of checks (`catalogue`: every check there
+    is), kinds only left-out checks judge are named apart. None when there are none."""
+    selected = _judged(checks)
+    every = selected | _judged(catalogue or ())
+    never: dict[str, int] = {}
+    left_out: dict[str, int] = {}
     for key, count in kinds.items():
         group, _, kind = key.rpartition("/")
-        if (group, kind) not in judged and (group, kind) not in TOPOLOGY_KINDS:
-            left[kind] = left.get(kind, 0) + count
-    if not left:
+        if (group, kind) in selected or (group, kind) in TOPOLOGY_KINDS:
+            continue
+        into = left_out if (group, kind) in every else never
+        into[kind] = into.get(kind, 0) + count
+    parts = []
+    if never:
+        parts.append(
+            f"{sum(never.values())} Cluster API object(s) of kinds no check judges: "
+            f"{_counted(never)}"
+        )
+    if left_out:
+        parts.append(
+            f"{sum(left_out.values())} Cluster API object(s) of kinds only checks this run "
+            f"left out judge: {_counted(left_out)}"
+        )
+    if not parts:
         return None
-    listed = ", ".join(f"{kind} x{count}" for kind, count in sorted(left.items()))
-    total = sum(left.values())
-    message = (
-        f"{total} Cluster API object(s) of kinds no check judges: {listed}. capsa gives "
-        "them no verdict, so no finding on them is not a pass"
+    message = "; ".join(parts) + (
+        ". capsa gives them no verdict here, so no finding on them is not a pass"
     )
     return Problem(where, None, None, message, is_note=True)
+
+
+def _judged(checks: Sequence[Check]) -> set[tuple[str, str]]:
+    return {(k.group, k.kind) for check in checks for k in check.match.kinds}
+
+
+def _counted(kinds: Mapping[str, int]) -> str:
+    return ", ".join(f"{kind} x{count}" for kind, count in sorted(kinds.items()))
 
 
 def _unique(findings: Sequence[Finding]) -> list[Finding]:
@@ -377,7 +403,12 @@ def _scan(request: ScanRequest) -> ScanResult:
     evaluation.not_applicable.extend(cloud.not_applicable)
     problems = [*read.problems, *done.problems, *evaluation.problems]
     root = scan_root(request.paths, request.root)
-    unjudged = unjudged_note(read.kinds, checks, root.as_posix() if root is not None else "-")
+    unjudged = unjudged_note(
+        read.kinds,
+        checks,
+        root.as_posix() if root is not None else "-",
+        None if request.checks is None else load_checks(),
+    )
     problems.extend([unjudged] if unjudged is not None else [])
     _place(evaluation.findings, root)
     found = sorted(_unique([*evaluation.findings, *read.live_findings]), key=_order)

@@ -5,10 +5,10 @@ count it as a credential) and a value that is wholly one unresolved clusterctl v
 (capsa's marker names the variable to set, and carries no secret).
 
 An obvious placeholder is kept as empty too: it holds nothing either. Only text no real
-credential can be counts (`PLACEHOLDER`): a run of dots, asterisks, x's and dashes
-(`.............`, `****`, `xxxx-xxxx`), or one angle-bracketed phrase starting with a
-letter (`<base64 of your clouds.yaml>`). Words such as `changeme` or `REPLACE_ME` are
-not: a weak password may be exactly that. A `data` value is judged on its base64-decoded
+credential can be counts (`PLACEHOLDER`): a run of three or more dots (`.............`),
+or one angle-bracketed phrase starting with a letter (`<base64 of your clouds.yaml>`).
+Words such as `changeme` or `REPLACE_ME`, and runs of asterisks or x's (`********`,
+`xxxxxxxx`), are not: a weak password may be exactly that. A `data` value is judged on its base64-decoded
 text (or, when it is not base64, which the API server refuses, on the text itself)."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def is_secret(body: Any) -> bool:
     )
 
 
-PLACEHOLDER = re.compile(r"[.*xX-]+|<[A-Za-z][A-Za-z0-9 _.,:/'-]*>")
+PLACEHOLDER = re.compile(r"\.{3,}|<[A-Za-z][A-Za-z0-9 _.,:/'-]*>")
 """Text that stands for a value yet to be filled in and that no credential can be."""
 
 
