@@ -88,3 +88,34 @@ def test_the_built_in_model_is_judged_on_the_bundled_example() -> None:
     result = assess(AssessRequest(now=FIXED_TIME))
     assert result.inputs.example is True and result.findings
     assert result.summary.paths_not_searched == []
+
+
+def test_one_shared_id_does_not_make_a_model_about_the_example(tmp_path: Path) -> None:
+    """An `internet` actor alone gives an entry point and no target."""
+    from capsa.assess.service import describes_the_example
+    from capsa.model.loader import load_model
+
+    model = tmp_path / "shop.yaml"
+    model.write_text(OTHER_SYSTEM + "  - {id: internet, name: Internet, type: actor}\n")
+    assert not describes_the_example(load_model(str(model)))
+    assert describes_the_example(load_model("builtin:capi-aws"))
+
+
+def test_an_assessment_that_judged_nothing_says_so_to_a_gate_and_in_sarif(tmp_path: Path) -> None:
+    import json
+
+    from capsa.cli.assess_cmd import FailOn, exit_code
+    from capsa.report.assessment_sarif import render_assessment_sarif
+
+    model = tmp_path / "shop.yaml"
+    model.write_text(OTHER_SYSTEM)
+    result = assess(AssessRequest(model=str(model), now=FIXED_TIME))
+    assert result.summary.judged_nothing
+    assert exit_code(result, FailOn("none")) == 2
+    (invocation,) = json.loads(render_assessment_sarif(result))["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is False
+    assert "no check ran" in invocation["toolExecutionNotifications"][0]["message"]["text"]
+    example = assess(AssessRequest(now=FIXED_TIME))
+    assert not example.summary.judged_nothing and exit_code(example, FailOn("none")) == 0
+    (ran,) = json.loads(render_assessment_sarif(example))["runs"][0]["invocations"]
+    assert ran["executionSuccessful"] is True

@@ -208,6 +208,24 @@ def test_with_no_path_search_a_threat_is_at_most_partly_verified() -> None:
     )
 
 
+def test_a_threat_no_technique_realises_is_not_held_back_by_an_unsearched_graph() -> None:
+    evidence = _evidence(
+        passes=[passed("CAPSA-AWS-001")],
+        paths_not_searched=("no entry point is in the graph",),
+        path_threats=frozenset({"STRIDE-TAMPER-9"}),
+    )
+    assert assess_threat(_threat(FULL), evidence).deployment_status is DeploymentStatus.VERIFIED
+
+
+def test_an_accepted_threat_says_when_paths_were_not_searched() -> None:
+    evidence = _evidence(
+        findings=[finding(suppressed=True)], paths_not_searched=("no target is in the graph",)
+    )
+    result = assess_threat(_threat(FULL, PLATFORM), evidence)
+    assert result.deployment_status is DeploymentStatus.ACCEPTED
+    assert result.reason.endswith("; attack paths were not searched")
+
+
 def test_any_violated_mitigation_violates_the_threat() -> None:
     result = assess_threat(_threat(FULL, PLANNED), _evidence(findings=[finding()]))
     assert result.deployment_status is DeploymentStatus.VIOLATED

@@ -219,3 +219,43 @@ def test_an_entry_asked_for_that_the_model_lacks_is_named() -> None:
     )
     alone = analyse(graph, ["node-shell"], ["ca-keys"], checks=EVERY_CHECKED)
     assert not alone.searched and not alone.cut_closes_every_path
+
+
+def test_a_target_only_a_cloud_principal_reaches_leaves_nothing_searched() -> None:
+    """With no cloud evidence no technique leads to it: "no path" would claim a search."""
+    graph = build_graph(CATALOGUE, generic(), model_ids={"workload-pod", "elb"})
+    report = analyse(graph, checks=EVERY_CHECKED)
+    assert not report.searched and report.targets == ()
+    assert (
+        "management-cut-off: no technique of this deployment leads to it"
+        in (report.not_searched[-1])
+    )
+
+
+def test_targets_every_technique_into_is_blocked_are_still_searched() -> None:
+    """Everything holding: the search ran and found no path, which is a result."""
+    deployment = generic()
+    held = evidence(deployment, holds=CATALOGUE.mitigations())
+    graph = build_graph(CATALOGUE, deployment, held)
+    report = analyse(graph, checks=EVERY_CHECKED)
+    assert report.searched and report.paths == () and report.targets
+    assert report.cut_closes_every_path
+
+
+def test_the_report_lists_only_the_entries_it_searched() -> None:
+    graph = build_graph(CATALOGUE, generic(), model_ids=EVERY_MODEL_ID - {"kubelet"})
+    report = analyse(graph, ["pod-create", "node-shell"], ["ca-keys"], checks=EVERY_CHECKED)
+    assert report.entries == ("pod-create",)
+
+
+def test_every_id_a_capability_stands_for_is_in_the_built_in_model() -> None:
+    """A misspelt or misplaced id drops the capability silently (the internet entry
+    stood for a boundary the model ids left out)."""
+    from capsa.graph.service import model_ids
+    from capsa.model.loader import load_model
+
+    ids = model_ids(load_model("builtin:capi-aws"))
+    missing = {(c.id, m) for c in CATALOGUE.capabilities.values() for m in c.model if m not in ids}
+    assert missing == set()
+    graph = build_graph(CATALOGUE, generic(), model_ids=ids)
+    assert "internet" in analyse(graph, checks=EVERY_CHECKED).entries

@@ -155,3 +155,15 @@ def test_candidate_threats_show_the_status_capsa_threats_gives() -> None:
     }
     assert rows["GEN-1"][3:5] == ["open", "high"]
     assert rows["GEN-2"][3:5] == ["mitigated in the model", "medium"]
+
+
+def test_a_model_no_catalogue_threat_applies_to_says_so_and_shows_no_cut() -> None:
+    a = _not_searched().model_copy(update={"threats": []})
+    md = render_assessment_markdown_documents(a)["assessment.md"]
+    html = render_assessment_html_documents(a)["assessment.html"]
+    for text in (md, html):
+        assert "No threat of the SIG Security Cluster API self-assessment applies" in text
+        assert "Recommended cut" not in text
+        section = text.split("Attack paths and recommended cut")[-1]
+        assert section.count("Attack paths were not searched, so no path") == 1
+    assert "| Threat | Title |" not in md and 'id="threat-table"' not in html

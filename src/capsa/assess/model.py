@@ -374,6 +374,11 @@ class Summary(_Frozen):
     open_paths: int = 0
     cut: list[str] = Field(default_factory=list)
     cut_closes_every_path: bool = True
+    judged_nothing: bool = Field(
+        default=False,
+        description="no check ran: no manifests, cluster or cloud account were given and "
+        "the bundled example is not evidence about this model",
+    )
     paths_not_searched: list[str] = Field(
         default_factory=list,
         description="why attack paths were not searched (no entry point or no target in "

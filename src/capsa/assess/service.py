@@ -31,15 +31,27 @@ _NO_EVIDENCE = (
 )
 
 
+def _path_threats() -> frozenset[str]:
+    """The threats some attack technique realises: a search that did not run leaves
+    only these undecided."""
+    from capsa.graph.techniques import load_techniques
+
+    return frozenset(t for technique in load_techniques().techniques for t in technique.threats)
+
+
 def describes_the_example(model: SystemModel) -> bool:
-    """Whether the bundled example (Cluster API on AWS) is evidence about `model`: some
-    element or asset of it is one the attack techniques stand for. A model of another
+    """Whether the bundled example (Cluster API on AWS) is evidence about `model`: the
+    attack graph built from the model on a generic cluster has an entry point and a
+    target (one shared id, such as `internet`, is not enough). A model of another
     system assessed with no input judges nothing rather than the example."""
+    from capsa.graph.build import build_graph
+    from capsa.graph.deployment import generic
+    from capsa.graph.search import default_entries, default_targets
     from capsa.graph.service import model_ids
     from capsa.graph.techniques import load_techniques
 
-    known = {m for c in load_techniques().capabilities.values() for m in c.model}
-    return bool(model_ids(model) & known)
+    graph = build_graph(load_techniques(), generic(), model_ids=model_ids(model))
+    return bool(default_entries(graph)) and bool(default_targets(graph))
 
 
 def _inputs(request: AssessRequest, paths: Sequence[str]) -> Inputs:
@@ -114,7 +126,8 @@ def assess(
         request.model.startswith(BUILTIN_PREFIX) or describes_the_example(model)
     )
     paths = list(request.paths) or (list(stages.example_paths()) if example else [])
-    if request.uses_example and not example:
+    judged_nothing = request.uses_example and not example
+    if judged_nothing:
         scan = ScanStage(errors=[InputProblem(path="inputs", message=_NO_EVIDENCE)])
     else:
         scan = stages.scan(request, paths)
@@ -144,6 +157,7 @@ def assess(
         open_techniques=path_stage.open_techniques,
         open_routes=path_stage.open_routes,
         paths_not_searched=path_stage.not_searched,
+        path_threats=_path_threats(),
     )
     threats = [assess_threat(t, evidence) for t in threat_stage.threats]
     errors = [*threat_stage.warnings, *scan.errors, *path_stage.errors, *repository.errors]
@@ -181,5 +195,5 @@ def assess(
             not_applicable=not_applicable,
             uncuttable=path_stage.uncuttable,
             not_searched=path_stage.not_searched,
-        ),
+        ).model_copy(update={"judged_nothing": judged_nothing}),
     )

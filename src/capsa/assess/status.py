@@ -116,6 +116,9 @@ class Evidence:
     # why attack paths were not searched (empty: they were): with none searched, no
     # open path is no evidence that a threat's techniques are closed
     paths_not_searched: Sequence[str] = ()
+    # threats some attack technique realises (None: every threat): only for those can
+    # a path search that did not run leave something undecided
+    path_threats: frozenset[str] | None = None
     # checks the selection left out (--check, --skip-check, --severity) -> the option
     excluded: Mapping[str, str] = field(default_factory=dict)
 
@@ -330,7 +333,8 @@ def threat_status(
             return (
                 DeploymentStatus.ACCEPTED,
                 "every mitigation it requires is verified or accepted; "
-                + "; ".join(_grouped(accepted, threat_id)),
+                + "; ".join(_grouped(accepted, threat_id))
+                + ("; attack paths were not searched" if unsearched else ""),
             )
         return (
             DeploymentStatus.VERIFIED,
@@ -356,8 +360,13 @@ def threat_status(
 def assess_threat(threat: ThreatInput, evidence: Evidence) -> ThreatAssessment:
     mitigations = [assess_mitigation(m, evidence) for m in threat.mitigations]
     techniques = sorted(set(evidence.open_techniques.get(threat.id, ())))
+    realised = evidence.path_threats is None or threat.id in evidence.path_threats
     status, reason = threat_status(
-        threat.id, mitigations, techniques, threat.tracking, bool(evidence.paths_not_searched)
+        threat.id,
+        mitigations,
+        techniques,
+        threat.tracking,
+        bool(evidence.paths_not_searched) and realised,
     )
     linked = {c for m in mitigations for c in m.checks}
     # checks naming this threat whose results decide none of its mitigations: hygiene

@@ -191,7 +191,13 @@ def print_summary(assessment: Any, written: list[Path], console: Console) -> Non
         or "none",
     )
     if assessment.candidates:
-        table.add_row("derived threats", f"{len(assessment.candidates)} (not assessed by checks)")
+        derived = assessment.candidates
+        mitigated = sum(1 for c in derived if c.mitigated_in_model)
+        table.add_row(
+            "derived threats",
+            f"{len(derived)}: {len(derived) - mitigated} open, {mitigated} mitigated in the "
+            "model (no check assesses them)",
+        )
     table.add_row(
         "open findings",
         ", ".join(f"{v} {k}" for k, v in s.findings_by_severity.items() if v) or "none",
@@ -227,7 +233,10 @@ def print_summary(assessment: Any, written: list[Path], console: Console) -> Non
 
 
 def exit_code(assessment: Any, fail_on: FailOn) -> int:
-    """1 when an open finding of the assessment is at or above `fail_on`."""
+    """1 when an open finding of the assessment is at or above `fail_on`; 2 when no
+    check ran at all (a gate must not read that as clean)."""
+    if assessment.summary.judged_nothing:
+        return EXIT_UNUSABLE
     if fail_on is FailOn.NONE:
         return EXIT_OK
     from capsa.assess.model import Severity

@@ -151,10 +151,21 @@ def default_entries(graph: AttackGraph) -> list[str]:
 
 
 def default_targets(graph: AttackGraph) -> list[str]:
-    """Target capabilities some edge leads to (one only a cloud principal reaches is no
-    target without cloud evidence)."""
-    reached = {graph.nodes[e.target].capability for e in graph.edges}
+    """Target capabilities some technique leads to here, open or blocked by a mitigation
+    that holds (one only a cloud principal reaches is no target without cloud evidence;
+    one every technique into is blocked is still searched, and reached by no path)."""
+    reached = _reached(graph)
     return [c.id for c in graph.catalogue.capabilities.values() if c.target and c.id in reached]
+
+
+def _reached(graph: AttackGraph) -> set[str]:
+    """Capabilities some edge, open or blocked, leads to."""
+    reached = {graph.nodes[e.target].capability for e in graph.edges}
+    for blocked in graph.blocked:
+        at = graph.index.get(blocked.target)
+        if at is not None:
+            reached.add(graph.nodes[at].capability)
+    return reached
 
 
 def _check_ids(graph: AttackGraph, ids: Iterable[str], what: str) -> list[str]:
@@ -608,8 +619,8 @@ def analyse(
     listed = {step.technique for path in paths for step in path.steps}
     searched, not_searched = _searched(graph, entries, targets)
     return PathReport(
-        entry_ids,
-        target_ids,
+        _searched_ids(graph, entry_ids, targets=False),
+        _searched_ids(graph, target_ids, targets=True),
         assumed,
         tuple(paths),
         cut,
@@ -630,14 +641,17 @@ def _searched(
     deployment with no cluster, leaves nothing to search."""
     caps = graph.catalogue.capabilities
     present = {node.capability for node in graph.nodes}
+    reached = _reached(graph)
     sides = (
         ("entry point", entries, [c.id for c in caps.values() if c.entry and c.default_entry]),
         ("target", targets, [c.id for c in caps.values() if c.target]),
     )
     searched, notes = True, []
-    for what, named, default in sides:
-        asked = list(dict.fromkeys(named)) if named else default
-        absent = [c for c in asked if c not in present]
+    for what, named, catalogue in sides:
+        asked = list(dict.fromkeys(named)) if named else catalogue
+        # a target no technique here leads to cannot be reached by any path searched
+        usable = present if what == "entry point" else present & reached
+        absent = [c for c in asked if c not in usable]
         if not asked or len(absent) == len(asked):
             searched = False
             why = "; ".join(_why_absent(graph, c) for c in absent) or "the catalogue has none"
@@ -648,12 +662,25 @@ def _searched(
     return searched, tuple(notes)
 
 
+def _searched_ids(graph: AttackGraph, ids: Sequence[str], targets: bool) -> tuple[str, ...]:
+    """Those of `ids` the graph holds (a target also reached by some technique): the
+    report lists what was searched, and notes the rest."""
+    present = {node.capability for node in graph.nodes}
+    usable = present & _reached(graph) if targets else present
+    return tuple(i for i in ids if i in usable)
+
+
 def _why_absent(graph: AttackGraph, capability: str) -> str:
     cap = graph.catalogue.capabilities[capability]
     if capability in graph.dropped:
         if len(cap.model) == 1:
             return f"{capability} stands for {cap.model[0]}, which the model lacks"
         return f"{capability} stands for {' or '.join(cap.model)}, none of which the model has"
+    if any(node.capability == capability for node in graph.nodes):
+        return (
+            f"{capability}: no technique of this deployment leads to it (one a cloud "
+            "principal uses needs cloud evidence)"
+        )
     return f"{capability}: no {cap.scope} of the deployment holds it"
 
 

@@ -126,8 +126,13 @@ def generic_scan() -> Scan:
 
 
 def model_ids(model: SystemModel) -> set[str]:
-    """Element and asset ids of a SystemModel (what capabilities may stand for)."""
-    return {e.id for e in model.elements} | {a.id for a in model.assets}
+    """Element, asset and boundary ids of a SystemModel (what capabilities may stand
+    for: the `internet` entry stands for the built-in model's internet boundary)."""
+    return (
+        {e.id for e in model.elements}
+        | {a.id for a in model.assets}
+        | {b.id for b in model.boundaries}
+    )
 
 
 def attack_paths(

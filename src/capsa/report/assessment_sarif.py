@@ -65,6 +65,22 @@ def _result(f: FindingRecord, rule_index: int) -> dict[str, Any]:
     return result
 
 
+def _invocation(a: Assessment) -> dict[str, Any]:
+    """Whether the run judged anything, and the input problems it met: a log with no
+    result must not read as clean when no check ran."""
+    return {
+        "executionSuccessful": not a.summary.judged_nothing,
+        "toolExecutionNotifications": [
+            {
+                "level": "error",
+                "message": {"text": p.message},
+                "locations": [sarif_location(p.path, p.line)],
+            }
+            for p in a.errors
+        ],
+    }
+
+
 def render_assessment_sarif(assessment: Assessment) -> str:
     """The SARIF log. Finding paths (relative to the scan root, as the assessment stores
     them) stay relative to `SCANROOT`, which is the recorded root resolved from the working
@@ -89,6 +105,7 @@ def render_assessment_sarif(assessment: Assessment) -> str:
                     }
                 },
                 **({"originalUriBaseIds": uri_base_ids(root)} if root is not None else {}),
+                "invocations": [_invocation(assessment)],
                 "results": [_result(f, index[f.check_id]) for f in assessment.findings],
                 "properties": {"schema": assessment.schema_, "kind": "Assessment"},
             }

@@ -139,6 +139,15 @@ def candidates_sentence(a: Assessment) -> str:
     )
 
 
+def no_threats_sentence(a: Assessment) -> str:
+    """Said instead of an empty table of threats: the catalogue's are Cluster API's."""
+    derived = " (see Threats in detail)" if a.candidates else ""
+    return (
+        "No threat of the SIG Security Cluster API self-assessment applies to this model; "
+        f"only the threats the STRIDE rules derived from it are assessed as candidates{derived}."
+    )
+
+
 def no_paths_sentence(a: Assessment) -> str:
     """Said where no path is listed: that none was found, or that none was searched for
     (and why), which is no evidence that none exists."""

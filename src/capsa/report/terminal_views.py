@@ -168,7 +168,8 @@ def print_paths(
             console, f"no checkable mitigation closes {route.entry} -> {route.target} via {via}"
         )
     if report.cut.mitigations and report.cut_closes_every_path:
-        console.print("the cut closes every path from the entry points to the targets")
+        searched = " searched" if report.not_searched else ""
+        console.print(f"the cut closes every path from the entry points to the targets{searched}")
     if removed is not None:
         console.print(f"assumed {', '.join(report.assumed)}: {len(removed)} path(s) removed")
         for path in removed:
