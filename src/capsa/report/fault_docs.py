@@ -40,8 +40,10 @@ INTRO = (
     "outsider, one that verifies its server an outsider's answer, and one that is signed "
     "or encrypted (its server not known to go unverified) a change on the way, as the "
     "threat rules read the same facts. A fault's examples run on a fixed system (elements "
-    "`client` and `server`; data flows `call` (https, the caller not authenticated), "
-    "`plain` (http) and `mutual` (mTLS, the server verified); assets `token` and `data`); "
+    "`client` and `server`; data flows `call` (https, the caller not authenticated, the "
+    "server's verification not stated), `plain` (http), `mutual` (mTLS, the server "
+    "verified), `unverified` (https, the server not verified) and `signed` (http, the "
+    "request signed); assets `token` and `data`); "
     "each firing example ends with residue or compromise, each silent one completes or "
     "halts safely."
 )

@@ -1,6 +1,8 @@
-"""The fixed system every fault example runs on: a client, a server, three data flows
-between them (`call`: https, the caller not authenticated; `plain`: http; `mutual`: mTLS)
-and two assets; an example adds only its flow's steps."""
+"""The fixed system every fault example runs on: a client, a server, five data flows
+between them (`call`: https, the caller not authenticated and the server's verification
+not stated; `plain`: http; `mutual`: mTLS; `unverified`: https whose server is not
+verified; `signed`: http with a signed request) and two assets; an example adds only its
+flow's steps."""
 
 from __future__ import annotations
 
@@ -39,6 +41,22 @@ EXAMPLE_SYSTEM: dict[str, Any] = {
             "encrypted": True,
             "authentication": "mtls",
             "serverAuthenticated": True,
+        },
+        {
+            "id": "unverified",
+            "from": "client",
+            "to": "server",
+            "protocol": "https",
+            "encrypted": True,
+            "serverAuthenticated": False,
+        },
+        {
+            "id": "signed",
+            "from": "client",
+            "to": "server",
+            "protocol": "http",
+            "encrypted": False,
+            "signed": True,
         },
     ],
 }
