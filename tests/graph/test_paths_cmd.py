@@ -142,6 +142,26 @@ def test_a_model_the_catalogue_stands_for_nothing_of_is_not_searched(tmp_path: P
     assert doc["notSearched"][0].startswith("no entry point is in the graph")
 
 
+def test_why_nothing_was_searched_reaches_stderr_when_stdout_is_a_document(
+    tmp_path: Path,
+) -> None:
+    """JSON on stdout (or any output written to a file) leaves a reader of the terminal
+    only stderr: each reason nothing was searched is printed there as an error, so exit 2
+    is never read as "no path"."""
+    model = tmp_path / "shop.yaml"
+    model.write_text(OTHER_SYSTEM)
+    found = RUNNER.invoke(app, ["-m", str(model), "--generic", "--format", "json"])
+    assert found.exit_code == 2
+    notes = json.loads(found.stdout)["notSearched"]
+    assert notes
+    assert found.stderr.splitlines() == [
+        f"error: attack paths were not searched: {note}" for note in notes
+    ]
+    written = RUNNER.invoke(app, ["-m", str(model), "--generic", "-o", str(tmp_path / "p.txt")])
+    assert written.exit_code == 2
+    assert written.stderr.splitlines() == found.stderr.splitlines()
+
+
 def test_the_built_in_model_is_searched() -> None:
     found = RUNNER.invoke(app, ["--generic", "--format", "json", "--top", "1"])
     assert found.exit_code == 0
