@@ -156,15 +156,33 @@ def test_an_authentication_check_its_data_flow_says_is_not_made_is_refused(
     )
 
 
+def test_an_unstated_caller_authentication_reads_as_none_as_the_rules_read_it(
+    tmp_path: Path,
+) -> None:
+    """`authentication` defaults to none, and unauthenticated-inbound fires on that default:
+    a step claiming its receiver authenticates the sender contradicts the unstated value
+    as much as a written `none`. The problem names the data flow's line and says the
+    default applies. An unstated `serverAuthenticated` stays unknown (the rules fire on
+    false only), so the sender's claim stands."""
+    text = CLAIM.replace("    authentication: none\n", "").replace(
+        "    serverAuthenticated: false\n", ""
+    )
+    found = _problems(tmp_path, text)
+    assert [line for line, _ in found] == [_line(text, "{name: req,")]
+    assert (
+        f"data flow 'call' (line {_line(text, '- id: call')}) leaves authentication "
+        "unstated, which reads as its default, none, as the threat rules read it"
+    ) in found[0][1]
+
+
 @pytest.mark.parametrize(
     ("old", "new"),
     [
-        ("    authentication: none\n", ""),  # unstated: the step's word stands
         ("authentication: none", "authentication: bearer-token"),
         ("    encrypted: false\n", "    encrypted: false\n    signed: true\n"),
     ],
 )
-def test_a_stated_or_unstated_caller_authentication_agrees(
+def test_a_caller_authentication_the_data_flow_states_agrees(
     tmp_path: Path, old: str, new: str
 ) -> None:
     """An integrity check over an unprotected flow is no contradiction (a pinned digest);

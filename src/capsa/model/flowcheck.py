@@ -141,16 +141,25 @@ def _claim_problems(
     at: _Locator,
 ) -> Iterator[Problem]:
     """An input whose authentication check the step's own data flow says is not made: the
-    flow states `authentication: none` (and no signature) for a check by its receiver, or
-    `serverAuthenticated: false` for one by its sender. Left unstated, the step's word
-    stands (an unstated fact never fails a model)."""
+    flow's `authentication` is none (and no signature) for a check by its receiver, or
+    `serverAuthenticated: false` for one by its sender. Each fact is read as the threat
+    rules read it: an unstated `authentication` is none (its default, on which
+    unauthenticated-inbound fires), while an unstated `serverAuthenticated` is unknown,
+    not false (spoofable-service-endpoint fires on false only), so the step's word stands."""
     stated = data_flow.model_fields_set
-    no_caller = (
-        "authentication" in stated
-        and data_flow.authentication is AuthMethod.NONE
-        and data_flow.signed is not True
-    )
+    no_caller = data_flow.authentication is AuthMethod.NONE and data_flow.signed is not True
     no_server = "server_authenticated" in stated and data_flow.server_authenticated is False
+    if "authentication" in stated:
+        says_none = (
+            f"data flow {data_flow.id!r} states authentication: none"
+            f"{at.data_flow(data_flow.id, 'authentication')}"
+        )
+    else:
+        says_none = (
+            f"data flow {data_flow.id!r}{at.data_flow(data_flow.id, 'id')} leaves "
+            "authentication unstated, which reads as its default, none, as the threat rules "
+            "read it,"
+        )
     for index, item in enumerate(semantics.inputs):
         if InputCheck.AUTHENTICATION not in item.checks:
             continue
@@ -162,9 +171,8 @@ def _claim_problems(
                 path,
                 *where,
                 f"{label} input {item.name!r} says its receiver authenticates the sender, but "
-                f"data flow {data_flow.id!r} states authentication: none"
-                f"{at.data_flow(data_flow.id, 'authentication')} and no signature: state how "
-                "the caller authenticates on the data flow, or drop the check",
+                f"{says_none} and no signature: state how the "
+                "caller authenticates on the data flow, or drop the check",
             )
         elif item.taken_by == "sender" and no_server:
             yield Problem(

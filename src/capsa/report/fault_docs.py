@@ -42,8 +42,9 @@ INTRO = (
     "threat rules read the same facts. A fault's examples run on a fixed system (elements "
     "`client` and `server`; data flows `call` (https, the caller not authenticated, the "
     "server's verification not stated), `plain` (http), `mutual` (mTLS, the server "
-    "verified), `unverified` (https, the server not verified) and `signed` (http, the "
-    "request signed); assets `token` and `data`); "
+    "verified), `unverified` (https, the server not verified), `signed` (http, the "
+    "request signed) and `bearer` (https, a bearer token authenticating the caller); "
+    "assets `token` and `data`); "
     "each firing example ends with residue or compromise, each silent one completes or "
     "halts safely."
 )

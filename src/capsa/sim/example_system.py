@@ -1,8 +1,8 @@
-"""The fixed system every fault example runs on: a client, a server, five data flows
+"""The fixed system every fault example runs on: a client, a server, six data flows
 between them (`call`: https, the caller not authenticated and the server's verification
 not stated; `plain`: http; `mutual`: mTLS; `unverified`: https whose server is not
-verified; `signed`: http with a signed request) and two assets; an example adds only its
-flow's steps."""
+verified; `signed`: http with a signed request; `bearer`: https, a bearer token
+authenticating the caller) and two assets; an example adds only its flow's steps."""
 
 from __future__ import annotations
 
@@ -57,6 +57,14 @@ EXAMPLE_SYSTEM: dict[str, Any] = {
             "protocol": "http",
             "encrypted": False,
             "signed": True,
+        },
+        {
+            "id": "bearer",
+            "from": "client",
+            "to": "server",
+            "protocol": "https",
+            "encrypted": True,
+            "authentication": "bearer-token",
         },
     ],
 }
