@@ -9,6 +9,7 @@ import pytest
 from tests.cloud.iam_files import SUFFIX, iam_template
 
 from capsa.scan.service import ScanRequest, scan
+from capsa.sources.aws import policydoc
 
 CORPUS = (
     Path(__file__).resolve().parents[2]
@@ -117,3 +118,55 @@ def test_fields_clusterawsadm_would_ignore_are_reported(tmp_path: Path) -> None:
         )
     ]
     assert not [f for f in result.findings if f.check_id == "CAPSA-AWS-001"]
+
+
+TRUST_TEMPLATE = """\
+AWSTemplateFormatVersion: 2010-09-09
+Resources:
+  AWSIAMRoleControllers:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: controllers{suffix}
+      AssumeRolePolicyDocument:
+        Version: 2012-10-17
+        Statement:
+        - Action: ["sts:AssumeRole"]
+          Effect: Allow
+          Principal: {{AWS: "*"}}
+          Condition: {{StringEquals: 5}}
+{more}"""
+EVERYONE = """\
+        - Action: ["sts:AssumeRole"]
+          Effect: Allow
+          Principal: {AWS: "*"}
+"""
+
+
+def test_a_malformed_trust_condition_costs_that_statement_not_the_template(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "bootstrap.yaml"
+    path.write_text(TRUST_TEMPLATE.format(suffix=SUFFIX, more=EVERYONE), encoding="utf-8")
+    result = scan(ScanRequest(paths=(str(path),)))
+    [error] = result.errors
+    assert error.line == 10 and "Statement[0].Condition" in error.message
+    assert "left out of the cloud checks" not in error.message
+    # the template is still read: its role is judged
+    role = f"arn:aws:iam::${{AWS::AccountId}}:role/controllers{SUFFIX}"
+    assert role in {p.resource.name for p in result.passes if p.check_id == "CAPSA-AWS-002"}
+
+
+def test_only_the_malformed_trust_statement_is_left_out() -> None:
+    malformed = {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": "*"},
+                 "Condition": {"StringEquals": 5}}  # fmt: skip
+    guarded = {**malformed, "Condition": {"StringEquals": {"aws:PrincipalAccount": "1"}}}
+    everyone = {k: v for k, v in malformed.items() if k != "Condition"}
+    doc = {"Statement": [malformed, everyone, guarded]}
+    assert policydoc.malformed_trust_statements(doc) == [0]
+    assert policydoc.trusted(doc) == ((), ("*",))
+    assert policydoc.trusted_under_condition(doc) == ("*",)
+    assert policydoc.trust_condition_keys(doc) == ("aws:PrincipalAccount",)
+    alone = {"Statement": [malformed]}
+    assert policydoc.trusted(alone) == ((), ())
+    assert policydoc.trusted_under_condition(alone) == ()
+    assert policydoc.trust_condition_keys(alone) == ()

@@ -54,7 +54,7 @@ def shape_problems(resource: Resource) -> list[Problem]:
     items = _resources(resource)
     out: list[Problem] = []
 
-    def problem(logical: Any, what: str, *path: str) -> None:
+    def problem(logical: Any, what: str, *path: str | int) -> None:
         position = position_of(items, (logical, *path))
         line = position[0] if position else resource.origin.line
         out.append(Problem(resource.origin.path, line, None, f"{logical}: {what}"))
@@ -95,6 +95,18 @@ def shape_problems(resource: Resource) -> list[Problem]:
                     "or JSON text capsa can parse); its statements are left out",
                     "Properties",
                 )
+        trust = props.get("AssumeRolePolicyDocument")
+        for at in policydoc.malformed_trust_statements(trust):
+            problem(
+                logical,
+                f"Properties.AssumeRolePolicyDocument.Statement[{at}].Condition must map "
+                "operators to mappings of condition keys (IAM refuses this document); that "
+                "statement is left out of the trust the cloud checks read",
+                "Properties",
+                "AssumeRolePolicyDocument",
+                "Statement",
+                at,
+            )
     return out
 
 

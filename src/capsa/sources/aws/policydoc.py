@@ -141,14 +141,41 @@ def trust_condition_keys(raw: Any) -> tuple[str, ...]:
         condition = item.get("Condition")
         if not condition or not (principal == "*" or _strings(principal.get("AWS"))):
             continue
-        for operands in condition.values() if isinstance(condition, dict) else ():
-            found.extend(str(k) for k in operands if isinstance(operands, dict))
+        for operands in condition.values():  # a mapping of mappings (_trust_statements)
+            found.extend(str(k) for k in operands)
     return _unique(found)
 
 
+def _malformed_condition(item: dict[str, Any]) -> bool:
+    """A Condition that is no mapping of operators to mappings of keys (`{StringEquals:
+    5}`): IAM refuses such a policy (MalformedPolicyDocument), and capsa cannot say what
+    the statement rests on."""
+    condition = item.get("Condition")
+    if condition is None:
+        return False
+    return not isinstance(condition, dict) or any(
+        not isinstance(operands, dict) for operands in condition.values()
+    )
+
+
+def malformed_trust_statements(raw: Any) -> list[int]:
+    """The indexes of an assume-role policy's Allow statements whose Condition is
+    malformed: `_trust_statements` leaves each of them out (and only them)."""
+    return [
+        at
+        for at, item in enumerate(_as_list(document(raw).get("Statement")))
+        if isinstance(item, dict) and item.get("Effect") == "Allow" and _malformed_condition(item)
+    ]
+
+
 def _trust_statements(raw: Any) -> Iterable[tuple[dict[str, Any], Any]]:
+    """The Allow statements of an assume-role policy with their principal ("*" for
+    everyone); a statement with a malformed Condition is left out (IAM refuses the
+    document; the offline readers report it, `malformed_trust_statements`)."""
     for item in _as_list(document(raw).get("Statement")):
         if not isinstance(item, dict) or item.get("Effect") != "Allow":
+            continue
+        if _malformed_condition(item):
             continue
         principal = item.get("Principal")
         if "NotPrincipal" in item:  # everyone but those named: at least as wide as "*"
