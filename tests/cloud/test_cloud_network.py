@@ -1,10 +1,12 @@
 """CAPSA-AWS-025/026 on security groups as moto stores them: the union of a rule's
-sources on the port (CIDRs and managed prefix list entries) covering all of IPv4 or
-IPv6 fails however it is split; a prefix list not read is undecided, naming it; a
+sources on the port (CIDRs and managed prefix list entries) admitting more public
+addresses than a /16 of IPv4 or a /32 of IPv6 fails however it is split, private and
+special-purpose space left out; a prefix list not read is undecided, naming it; a
 narrower union, and another group as the source, pass."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from cloud_support import REGION, read
@@ -74,7 +76,7 @@ def test_narrower_sources_and_group_references_pass(moto: MotoServer) -> None:
     narrow = _group(
         moto,
         "control-plane",
-        _on(22, IpRanges=[{"CidrIp": "0.0.0.0/1"}, {"CidrIp": "192.168.0.0/16"}]),
+        _on(22, IpRanges=[{"CidrIp": "52.94.0.0/16"}, {"CidrIp": "192.168.0.0/16"}]),
         _on(6443, UserIdGroupPairs=[{"GroupId": peer}]),
     )
     add_prefix_list_rule(moto.endpoint, narrow, 6443, ["10.0.0.0/8"])
@@ -93,3 +95,44 @@ def test_a_prefix_list_not_read_is_undecided_naming_it(moto: MotoServer) -> None
     [unknown] = [u for u in results.unknown if u.check_id == "CAPSA-AWS-026"]
     assert listed in (unknown.reason or "") and unknown.resource.name == _arn(group)
     assert [p for p in results.passes if p.check_id == "CAPSA-AWS-026"] == []
+
+
+def _internet_but_private() -> list[dict[str, str]]:
+    """Every IPv4 address except RFC 1918's, as the 31 CIDRs a reviewer wrote."""
+    everything = [ipaddress.ip_network("0.0.0.0/0")]
+    for private in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"):
+        hole = ipaddress.ip_network(private)
+        everything = [
+            part
+            for block in everything
+            for part in (block.address_exclude(hole) if block.supernet_of(hole) else [block])
+        ]
+    return [{"CidrIp": str(n)} for n in everything]
+
+
+def test_the_internet_but_private_space_fails_naming_the_share(moto: MotoServer) -> None:
+    ranges = _internet_but_private()
+    group = _group(moto, "node", _on(22, IpRanges=ranges))
+    wide = _group(moto, "lb", _on(6443, IpRanges=[{"CidrIp": "52.0.0.0/15"}]))
+    results = _results(moto)
+    fired = {(f.check_id, f.resource.name): f.message for f in results.findings}
+    assert set(fired) == {
+        ("CAPSA-AWS-025", _arn(group)),
+        ("CAPSA-AWS-026", _arn(wide)),
+    }
+    assert "100% of public IPv4" in fired[("CAPSA-AWS-025", _arn(group))]
+    assert "52.0.0.0/15" in fired[("CAPSA-AWS-026", _arn(wide))]
+
+
+def test_a_public_16_and_private_space_pass_saying_what_they_admit(moto: MotoServer) -> None:
+    group = _group(
+        moto,
+        "node",
+        _on(22, IpRanges=[{"CidrIp": "52.94.0.0/16"}, {"CidrIp": "100.64.0.0/10"}]),
+        _on(6443, Ipv6Ranges=[{"CidrIpv6": "2600:1f00::/32"}, {"CidrIpv6": "fc00::/7"}]),
+    )
+    results = _results(moto)
+    assert results.findings == [] and results.unknown == []
+    passes = {(p.check_id, p.resource.name): p.reason or "" for p in results.passes}
+    assert "65,536 addresses" in passes[("CAPSA-AWS-025", _arn(group))]
+    assert "public IPv6" in passes[("CAPSA-AWS-026", _arn(group))]
