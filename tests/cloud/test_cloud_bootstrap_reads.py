@@ -193,3 +193,70 @@ def test_which_resource_policy_statements_apply_to_a_role(
     role = Principal(arn=f"arn:aws:iam::{ACCOUNT}:role/r", name="r")
     found = [s for s in resource_statements(document) if _applies_to(s, role)]
     assert bool(found) == applies
+
+
+NODES = f"arn:aws:iam::{ACCOUNT}:role/nodes.cluster-api-provider-aws.sigs.k8s.io"
+MGMT_SECRET = (
+    f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:"
+    "aws.cluster.x-k8s.io/0b1c2d3e-aaaa-4bbb-8ccc-000000000001-0-AbCdEf"
+)
+READ = "secretsmanager:GetSecretValue"
+
+
+def _shared_secret(
+    *, own: tuple[Statement, ...] = (), extra: tuple[Statement, ...] = ()
+) -> CloudFacts:
+    """The nodes role (own statements: `own`) and mgmt's secret whose resource policy
+    allows it GetSecretValue (plus `extra` statements)."""
+    allow = Statement(effect="Allow", actions=(READ,), resources=("*",), principals=(NODES,))
+    role = Principal(
+        arn=NODES,
+        name=NODES.rsplit("/", 1)[1],
+        inline_policies=(
+            Policy(arn=f"{NODES}#own", name="own", inline=True,
+                   statements=(Statement(effect="Allow", actions=("ec2:DescribeInstances",),
+                                         resources=("*",)), *own)),
+        ),
+    )  # fmt: skip
+    secret = {
+        "arn": MGMT_SECRET, "name": "aws.cluster.x-k8s.io/x", "region": "eu-west-1",
+        "tags": {"sigs.k8s.io/cluster-api-provider-aws/cluster/mgmt": "owned"},
+        "resourcePolicy": [allow.model_dump(by_alias=True), *(s.model_dump(by_alias=True) for s in extra)],
+    }  # fmt: skip
+    return CloudFacts.model_validate(
+        {"source": "t", "account": ACCOUNT, "collected": list(FACT_KINDS),
+         "roles": [role.model_dump(by_alias=True)], "secrets": [secret]}
+    )  # fmt: skip
+
+
+def test_a_resource_policy_grant_with_no_deny_fails() -> None:
+    [finding] = _check(_shared_secret()).findings
+    assert finding.resource.name == NODES and MGMT_SECRET in finding.message
+
+
+@pytest.mark.parametrize(
+    ("own", "extra"),
+    [((Statement(effect="Deny", actions=("secretsmanager:*",), resources=("*",)),), ()),
+     ((), (Statement(effect="Deny", actions=(READ,), resources=("*",),
+                     principals=(f"arn:aws:iam::{ACCOUNT}:root",)),)),
+     ((), (Statement(effect="Deny", actions=(READ,), resources=("*",), principals=("*",)),))],
+)  # fmt: skip
+def test_an_unconditional_deny_in_either_policy_cancels_the_grant(
+    own: tuple[Statement, ...], extra: tuple[Statement, ...]
+) -> None:
+    results = _check(_shared_secret(own=own, extra=extra))
+    assert results.findings == [] and results.unknown == []
+    assert [p.resource.name for p in results.passes] == [NODES]
+
+
+@pytest.mark.parametrize("where", ["own", "resource"])
+def test_a_deny_under_a_condition_leaves_the_grant_undecided(where: str) -> None:
+    deny = Statement(effect="Deny", actions=(READ,), resources=("*",), conditional=True,
+                     principals=("*",) if where == "resource" else ())  # fmt: skip
+    facts = _shared_secret(**({"own": (deny,)} if where == "own" else {"extra": (deny,)}))
+    results = _check(facts)
+    assert results.findings == [] and results.passes == []
+    [unknown] = results.unknown
+    assert "a Deny under a condition in" in (unknown.reason or "")
+    shown = f"{NODES}#own" if where == "own" else f"{MGMT_SECRET}#resource-policy"
+    assert shown in (unknown.reason or "")

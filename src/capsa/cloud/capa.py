@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from capsa.cloud.iam import Grant, grants, policies_of
+from capsa.cloud.iam import Grant, denials, grants, policies_of
 from capsa.sources.aws.facts import (
     CloudFacts,
     LoadBalancer,
@@ -182,9 +182,13 @@ def bootstrap_reads(facts: CloudFacts, policies: Sequence[Policy]) -> list[Grant
 
 def _applies_to(statement: Statement, role: Principal) -> bool:
     """Whether a resource policy's statement applies to `role` (its ARN, a session of
-    it, or everyone); the account alone does not: it defers to the role's own policies."""
+    it, or everyone). For an Allow the account alone does not: it defers to the role's
+    own policies. A Deny naming the account denies every principal in it."""
     session = f"{role.arn.split(':role/')[0].replace(':iam:', ':sts:')}:assumed-role/{role.name}/"
     names = {role.arn}
+    if statement.effect == "Deny":
+        account = role.arn.split(":")[4]
+        names |= {account, f"{role.arn.split(':')[0]}:{role.arn.split(':')[1]}:iam::{account}:root"}
 
     def named(principals: tuple[str, ...]) -> bool:
         return any(p in names or p.startswith(session) for p in principals)
@@ -194,22 +198,49 @@ def _applies_to(statement: Statement, role: Principal) -> bool:
     return "*" in statement.principals or named(statement.principals)
 
 
+@dataclass(frozen=True)
+class SharedRead:
+    """A bootstrap secret whose resource policy lets a role read it: the Allow, and the
+    Deny statements under a Condition (in the secret's policy or the role's own) that
+    may cancel it; an unconditional Deny leaves the secret out altogether."""
+
+    secret: Secret
+    grant: Grant
+    denied_under_condition: tuple[Grant, ...] = ()
+
+    @property
+    def conditional(self) -> bool:
+        return self.grant.conditional or bool(self.denied_under_condition)
+
+
 def resource_policy_reads(
     facts: CloudFacts, role: Principal, own: frozenset[str]
-) -> list[tuple[Secret, Grant]]:
-    """(secret, grant) for every bootstrap secret of a cluster other than `own` whose
-    resource policy allows `role` GetSecretValue (within the same account a resource
-    policy naming the role grants it on its own)."""
-    found: list[tuple[Secret, Grant]] = []
+) -> list[SharedRead]:
+    """Every bootstrap secret of a cluster other than `own` whose resource policy allows
+    `role` GetSecretValue (within the same account a resource policy naming the role
+    grants it on its own), unless a Deny without a Condition applies: in the secret's
+    policy or in the role's own policies, an explicit Deny in any applicable policy wins.
+    Service control policies and permission boundaries are not read."""
+    found: list[SharedRead] = []
+    identity = policies_of(role, facts)
     for secret in facts.secrets:
         if secret.store != "secretsmanager" or secret.deletion_scheduled:
             continue
         if not secret.resource_policy or cluster_of(secret.tags) in own - {None}:
             continue
         statements = tuple(s for s in secret.resource_policy if _applies_to(s, role))
-        policy = Policy(arn=f"{secret.arn}#resource-policy", name="resource policy",
-                        statements=statements)  # fmt: skip
-        found += [(secret, g) for a in SECRET_READS for g in grants([policy], a, secret.arn)]
+        allows = Policy(arn=f"{secret.arn}#resource-policy", name="resource policy",
+                        statements=tuple(s for s in statements if s.effect == "Allow"))  # fmt: skip
+        denies = Policy(arn=allows.arn, name=allows.name,
+                        statements=tuple(s for s in statements if s.effect == "Deny"))  # fmt: skip
+        for action in SECRET_READS:
+            granted = grants([allows], action, secret.arn)
+            if not granted:
+                continue
+            denied = denials([denies, *identity], action, secret.arn)
+            if any(not d.conditional for d in denied):
+                continue
+            found += [SharedRead(secret, g, tuple(denied)) for g in granted]
     return found
 
 

@@ -103,6 +103,19 @@ def grants(policies: Iterable[Policy], action: str, arn: str) -> list[Grant]:
     return allowed
 
 
+def denials(policies: Iterable[Policy], action: str, arn: str) -> list[Grant]:
+    """The Deny statements in `policies` covering `action` on `arn`, conditional or not
+    (an explicit Deny in any policy that applies wins over every Allow)."""
+    return [
+        Grant(policy, statement)
+        for policy in policies
+        for statement in policy.statements
+        if statement.effect == "Deny"
+        and _covers_action(statement, action)
+        and _covers_resource(statement, arn)
+    ]
+
+
 def allows_action(policies: Iterable[Policy], action: str) -> bool:
     """Whether some Allow statement names `action`, on whatever resource."""
     return any(

@@ -19,7 +19,14 @@ from capsa.cloud.iam import (
 )
 from capsa.cloud.registry import CloudInput, Outcome, absent, cloud_check
 from capsa.display import listed
-from capsa.sources.aws.facts import CloudFacts, Policy, Principal, account_of_arn, cluster_of
+from capsa.sources.aws.facts import (
+    CloudFacts,
+    Policy,
+    Principal,
+    Secret,
+    account_of_arn,
+    cluster_of,
+)
 
 ROLE = "IAMRole"
 USER = "IAMUser"
@@ -95,7 +102,10 @@ def control_plane_has_controller_powers(inp: CloudInput) -> Iterator[Outcome]:
 def reads_every_bootstrap_secret(inp: CloudInput) -> Iterator[Outcome]:
     """Through the role's own policies (a probe of another cluster's secret and
     parameter) and through the resource policies of the secrets read (a real secret of
-    a cluster none of the role's instances belongs to)."""
+    a cluster none of the role's instances belongs to). A resource-policy grant fails
+    only when no Deny applies: an unconditional Deny in the secret's policy (naming the
+    role, its account or everyone) or in the role's own policies cancels it; a Deny
+    under a Condition, or own policies not read, leave it undecided."""
     facts = inp.facts
     roles = capa.capa_roles(facts)
     if not roles:
@@ -119,16 +129,40 @@ def reads_every_bootstrap_secret(inp: CloudInput) -> Iterator[Outcome]:
                 )
             yield outcome
             continue
-        secrets = listed(
-            [f"{s.arn} ({cluster_of(s.tags) or 'no CAPA cluster'})" for s, _ in shared], 3
-        )
-        hard = [s for s, g in shared if not g.conditional]
+        hard = list(dict.fromkeys(r.secret.arn for r in shared if not r.conditional))
+        unread = missing_policies(role, facts)
+        if hard and unread:
+            secrets = listed([_secret_text(r.secret) for r in shared if r.secret.arn in hard], 3)
+            text = (
+                f"undecided: the resource policies of {secrets} let this role read them, "
+                f"but its policies {listed(unread, 3)} were not read, and a Deny there "
+                "would cancel that"
+            )
+            yield Outcome("unknown", ROLE, role.arn, text, role.where)
+            continue
         if hard:
+            secrets = listed([_secret_text(r.secret) for r in shared if r.secret.arn in hard], 3)
             text = f"The resource policies of another cluster's bootstrap secrets let this role read them: {secrets}."
             yield Outcome("fail", ROLE, role.arn, text, role.where)
+            continue
+        secrets = listed(list(dict.fromkeys(_secret_text(r.secret) for r in shared)), 3)
+        denies = list(dict.fromkeys(d.policy.arn for r in shared for d in r.denied_under_condition))
+        parts = []
+        if any(r.grant.conditional for r in shared):
+            parts.append("grant it GetSecretValue only under a condition")
         else:
-            text = f"undecided: the resource policies of {secrets} grant it GetSecretValue only under a condition; capsa does not evaluate conditions"
-            yield Outcome("unknown", ROLE, role.arn, text, role.where)
+            parts.append("grant it GetSecretValue")
+        if denies:
+            parts.append(f"a Deny under a condition in {listed(denies, 3)} may cancel that")
+        text = (
+            f"undecided: the resource policies of {secrets} {'; '.join(parts)}; capsa does "
+            "not evaluate conditions"
+        )
+        yield Outcome("unknown", ROLE, role.arn, text, role.where)
+
+
+def _secret_text(secret: Secret) -> str:
+    return f"{secret.arn} ({cluster_of(secret.tags) or 'no CAPA cluster'})"
 
 
 @cloud_check("CAPSA-AWS-003")
