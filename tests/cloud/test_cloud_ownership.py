@@ -71,3 +71,50 @@ def test_a_cloud_provider_security_group_is_not_a_cluster_group(moto: MotoServer
     results = _results(moto)
     fired = {f.resource.name for f in results.findings if f.check_id == "CAPSA-AWS-025"}
     assert fired and not any(group in arn for arn in fired)
+
+
+def _node(moto: MotoServer, tags: dict[str, str], tokens: str, hops: int) -> str:
+    from seed import GOOD_AMI
+
+    answer = clients(moto.endpoint)["ec2"].run_instances(
+        MinCount=1,
+        MaxCount=1,
+        ImageId=GOOD_AMI,
+        MetadataOptions={"HttpTokens": tokens, "HttpPutResponseHopLimit": hops},
+        TagSpecifications=[
+            {"ResourceType": "instance", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
+        ],
+    )
+    return f"arn:aws:ec2:{REGION}:123456789012:instance/{answer['Instances'][0]['InstanceId']}"
+
+
+EKS_NODE = {
+    "kubernetes.io/cluster/default_capi-eks": "owned",
+    "eks:cluster-name": "default_capi-eks",
+    "eks:nodegroup-name": "default_capi-eks-pool-0",
+}
+IMDS = ("CAPSA-AWS-020", "CAPSA-AWS-021")
+
+
+def test_an_eks_node_group_instance_failing_imds_is_undecided(moto: MotoServer) -> None:
+    node = _node(moto, EKS_NODE, "optional", 2)
+    results = _results(moto)
+    assert not [f for f in results.findings if f.check_id in IMDS]
+    unknown = {u.check_id: u.reason or "" for u in results.unknown if u.resource.name == node}
+    assert set(unknown) >= set(IMDS)
+    assert "node group default_capi-eks-pool-0 of EKS cluster default_capi-eks" in unknown[IMDS[0]]
+
+
+def test_an_eks_node_group_instance_passing_imds_passes(moto: MotoServer) -> None:
+    node = _node(moto, EKS_NODE, "required", 1)
+    results = _results(moto)
+    passes = {p.check_id: p.reason or "" for p in results.passes if p.resource.name == node}
+    assert set(passes) >= set(IMDS) and "EKS cluster default_capi-eks" in passes[IMDS[1]]
+
+
+def test_the_cloud_provider_tag_alone_is_no_cluster_instance(moto: MotoServer) -> None:
+    node = _node(moto, {"kubernetes.io/cluster/kops": "owned"}, "optional", 2)
+    results = _results(moto)
+    judged = {r.resource.name for r in (*results.findings, *results.passes, *results.unknown)}
+    assert node not in judged
+    assert {r.check_id for r in results.not_applicable} >= set(IMDS)

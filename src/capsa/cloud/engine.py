@@ -24,7 +24,14 @@ from capsa.cel import CelEnvironment, CelError, CompiledExpression
 from capsa.checks.findings import CheckResult, Finding, Location, ResourceRef, fingerprint
 from capsa.cloud.model import CloudCheck, CloudMatch
 from capsa.cloud.registry import CloudInput, CloudOptions, Outcome, absent, registered
-from capsa.sources.aws.facts import CloudFacts, SecurityGroup, Where, cluster_of, role_of
+from capsa.sources.aws.facts import (
+    CloudFacts,
+    SecurityGroup,
+    Where,
+    cluster_of,
+    eks_node_of,
+    role_of,
+)
 
 API_VERSION = "aws/v1"
 ACCOUNT_KIND = "AWSAccount"
@@ -75,6 +82,9 @@ class Subject:
     arn: str
     region: str | None
     body: dict[str, Any]
+    #: Why the subject may or may not be CAPA's (an EKS node group instance): a failure
+    #: on it is undecided, never a finding; a pass says so.
+    maybe_capa: str | None = None
 
 
 def _dump(model: Any, **extra: Any) -> dict[str, Any]:
@@ -112,6 +122,16 @@ def subjects(facts: CloudFacts, match: CloudMatch) -> Iterator[Subject]:
             if _kept(match, item.tags, owned):
                 extra = {"cluster": cluster_of(item.tags), "role": role_of(item.tags)}
                 yield Subject("EC2Instance", item.arn, item.region, _dump(item, **extra))
+            elif match.cluster_owned and not match.roles and (node := eks_node_of(item.tags)):
+                why = (
+                    f"an instance of node group {node[1]} of EKS cluster {node[0]}, with no "
+                    "CAPA tag: CAPA tags an AWSManagedMachinePool's node group only with "
+                    "kubernetes.io/cluster/<name>, and capsa does not read EKS clusters, so "
+                    "whether CAPA manages it is unknown"
+                )
+                extra = {"cluster": node[0]}
+                body = _dump(item, **extra)
+                yield Subject("EC2Instance", item.arn, item.region, body, maybe_capa=why)
     elif kind == "securityGroups":
         owned_groups = {g.id for g in cluster_groups(facts)}
         for group in facts.security_groups:
@@ -177,7 +197,10 @@ def _evaluate(check: CloudCheck, inp: CloudInput) -> Iterator[Outcome]:
             yield Outcome("unknown", subject.kind, subject.arn, f"undecided: {reason}", where)
             continue
         if value is True:
-            yield Outcome("pass", subject.kind, subject.arn, "", where)
+            yield Outcome("pass", subject.kind, subject.arn, subject.maybe_capa or "", where)
+        elif value is False and subject.maybe_capa:
+            text = f"undecided: it fails this check, and it is {subject.maybe_capa}"
+            yield Outcome("unknown", subject.kind, subject.arn, text, where)
         elif value is False:
             yield Outcome("fail", subject.kind, subject.arn, "", where)
         else:

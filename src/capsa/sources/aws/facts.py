@@ -285,6 +285,24 @@ def cluster_of(tags: dict[str, str] | None) -> str | None:
     return None
 
 
+#: Tags EKS puts on a managed node group's instances (AWS EKS user guide, "Managed node
+#: groups"); CAPA tags such a node group only with the cloud provider's
+#: `kubernetes.io/cluster/<eks-name>` key (capa@2cf09d7 pkg/cloud/services/eks/nodegroup.go:140-144,202
+#: ngTags), so with EKS's own launch template its instances carry no CAPA tag.
+EKS_CLUSTER_TAG = "eks:cluster-name"
+EKS_NODEGROUP_TAG = "eks:nodegroup-name"
+
+
+def eks_node_of(tags: dict[str, str] | None) -> tuple[str, str] | None:
+    """(EKS cluster, node group) of an EKS managed node group's instance with no CAPA
+    tag: it may be CAPA's (an AWSManagedMachinePool of an AWSManagedControlPlane) or
+    another tool's; capsa does not read EKS clusters, so which is unknown."""
+    if not tags or cluster_of(tags) is not None:
+        return None
+    cluster, group = tags.get(EKS_CLUSTER_TAG), tags.get(EKS_NODEGROUP_TAG)
+    return (cluster, group) if cluster and group else None
+
+
 def role_of(tags: dict[str, str] | None) -> str | None:
     """CAPA's role tag: control-plane, node, apiserver, bastion, ..."""
     return (tags or {}).get(ROLE_TAG)
