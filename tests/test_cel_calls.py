@@ -242,17 +242,18 @@ sys.setswitchinterval(1e-6)
 env = CelEnvironment(["x"], [CelFunction("fresh", ["string"], "list", False,
                                          lambda s: [s + str(i) for i in range(20)])])
 c = env.compile("fresh(x).size() + fresh(x + 'y').size() + fresh(x + 'z').size()")
-seen = collections.Counter()
-def work():
+# one counter per thread: `+=` on a shared one loses updates at this switch interval
+counts = [collections.Counter() for _ in range(3)]
+def work(seen):
     for i in range(6000):
         try:
             seen[repr(c.evaluate({"x": f"t{i}"}))] += 1
         except Exception as error:
             seen[type(error).__name__] += 1
-threads = [threading.Thread(target=work) for _ in range(3)]
+threads = [threading.Thread(target=work, args=(seen,)) for seen in counts]
 for t in threads: t.start()
 for t in threads: t.join()
-print(dict(seen), gc.isenabled())
+print(dict(sum(counts, collections.Counter())), gc.isenabled())
 """
 
 
