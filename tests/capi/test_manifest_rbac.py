@@ -305,44 +305,100 @@ def _labelled(doc: dict[str, Any], labels: dict[str, str]) -> dict[str, Any]:
     return doc
 
 
+_KCM = {"kind": "User", "name": "system:kube-controller-manager"}
+_NS_CONTROLLER = {
+    "kind": "ServiceAccount",
+    "name": "namespace-controller",
+    "namespace": "kube-system",
+}
+_KUBE_DNS = {"kind": "ServiceAccount", "name": "kube-dns", "namespace": "kube-system"}
+_CI = {"kind": "ServiceAccount", "name": "ci", "namespace": "kube-system"}
+
+
 @pytest.mark.parametrize(
-    ("binding", "subject", "expected"),
+    ("binding", "role", "subject", "expected"),
     [
         # the label is writable by whoever creates a binding: a broad group stays judged
-        ("b", {"kind": "Group", "name": "system:authenticated"}, "fail"),
+        ("b", "r", {"kind": "Group", "name": "system:authenticated"}, "fail"),
         (
+            "system:kube-controller-manager",
             "system:kube-controller-manager",
             {"kind": "Group", "name": "system:unauthenticated"},
             "fail",
         ),
-        ("system:controller:x", {"kind": "Group", "name": "system:serviceaccounts"}, "fail"),
-        ("b", {"kind": "User", "name": "system:kube-controller-manager"}, "fail"),
-        # the bootstrap policy's own binding of that name and subject
         (
-            "system:kube-controller-manager",
-            {"kind": "User", "name": "system:kube-controller-manager"},
-            "pass",
+            "system:controller:x",
+            "system:controller:x",
+            {"kind": "Group", "name": "system:serviceaccounts"},
+            "fail",
         ),
+        ("b", "r", {"kind": "User", "name": "system:kube-controller-manager"}, "fail"),
+        # a default binding's name and subject, bound to another role (cluster-admin)
+        ("system:kube-dns", "cluster-admin", _KUBE_DNS, "fail"),
+        ("system:kube-controller-manager", "cluster-admin", _KCM, "fail"),
+        ("system:controller:ci", "cluster-admin", _CI, "fail"),
+        ("system:controller:namespace-controller", "cluster-admin", _NS_CONTROLLER, "fail"),
+        # the bootstrap policy's own binding: its name, role and subject
+        ("system:kube-controller-manager", "system:kube-controller-manager", _KCM, "pass"),
+        ("system:kube-dns", "system:kube-dns", _KUBE_DNS, "pass"),
         (
             "system:controller:namespace-controller",
-            {"kind": "ServiceAccount", "name": "namespace-controller", "namespace": "kube-system"},
+            "system:controller:namespace-controller",
+            _NS_CONTROLLER,
             "pass",
         ),
     ],
 )
 def test_only_the_real_bootstrap_defaults_are_exempt(
-    binding: str, subject: dict[str, Any], expected: str
+    binding: str, role: str, subject: dict[str, Any], expected: str
 ) -> None:
     """kubernetes plugin/pkg/auth/authorizer/rbac/bootstrappolicy: the label marks the API
-    server's own bindings, but anyone may write it; only its known name and subjects
-    exempt, in the manifest check (CAPSA-RBAC-001) and the live one (LIVE-001) alike."""
+    server's own bindings, but anyone may write it; only its known name, role (roleRef)
+    and subjects exempt, in the manifest check (CAPSA-RBAC-001) and the live one (LIVE-001)
+    alike."""
     docs = [
         _cluster("team-a"),
-        _role("ClusterRole", "r", _READ),
-        _labelled(_binding("ClusterRoleBinding", binding, "ClusterRole", "r", subject), _DEFAULTS),
+        _role("ClusterRole", role, _READ),
+        _labelled(_binding("ClusterRoleBinding", binding, "ClusterRole", role, subject), _DEFAULTS),
     ]
     assert _manifest_flags("CAPSA-RBAC-001", docs).get(binding) == expected
     assert (binding in _live_flagged(docs)) == (expected == "fail")
+
+
+@pytest.mark.parametrize(
+    ("name", "role_kind", "role", "expected"),
+    [
+        (
+            "system::extension-apiserver-authentication-reader",
+            "Role",
+            "extension-apiserver-authentication-reader",
+            "pass",
+        ),
+        ("system::extension-apiserver-authentication-reader", "ClusterRole", "r", "fail"),
+        (
+            "system::leader-locking-kube-controller-manager",
+            "Role",
+            "system::leader-locking-kube-controller-manager",
+            "pass",
+        ),
+        ("system::leader-locking-kube-controller-manager", "Role", "r", "fail"),
+    ],
+)
+def test_default_role_bindings_exempt_only_with_their_own_role(
+    name: str, role_kind: str, role: str, expected: str
+) -> None:
+    """namespace_policy.go's kube-system RoleBindings: NewRoleBinding(name) refers to Role
+    <name>, except the authentication reader, renamed from Role
+    extension-apiserver-authentication-reader's binding."""
+    docs = [
+        _cluster("kube-system"),
+        _role(role_kind, role, _READ, ns="kube-system" if role_kind == "Role" else None),
+        _labelled(
+            _binding("RoleBinding", name, role_kind, role, _KCM, ns="kube-system"), _DEFAULTS
+        ),
+    ]
+    assert _manifest_flags("CAPSA-RBAC-001", docs).get(name) == expected
+    assert (name in _live_flagged(docs)) == (expected == "fail")
 
 
 @pytest.mark.parametrize(
@@ -369,3 +425,28 @@ def test_controllers_are_known_by_evidence_not_by_name_prefix(
     ]
     assert ("b" in _live_flagged(docs)) == flagged
     assert (_manifest_flags("CAPSA-RBAC-001", docs).get("b") == "fail") == flagged
+
+
+def test_a_binding_to_the_built_in_cluster_admin_grants_everything_undefined() -> None:
+    """Manifests bind cluster-admin without shipping it (every API server creates it): the
+    binding grants every right, not nothing; a default binding's name and subject bound to
+    it are not the default (review repro rbac/crb-kubedns.yaml, without the role)."""
+    kube_dns = _labelled(
+        _binding(
+            "ClusterRoleBinding", "system:kube-dns", "ClusterRole", "cluster-admin", _KUBE_DNS
+        ),
+        _DEFAULTS,
+    )
+    docs = [_cluster("team-a"), kube_dns]
+    assert _manifest_flags("CAPSA-RBAC-001", docs) == {"system:kube-dns": "fail"}
+    assert _live_flagged(docs) == {"system:kube-dns"}
+    masters = _binding(
+        "ClusterRoleBinding",
+        "cluster-admin",
+        "ClusterRole",
+        "cluster-admin",
+        {"kind": "Group", "name": "system:masters"},
+    )
+    assert _manifest_flags("CAPSA-RBAC-001", [_cluster("team-a"), masters]) == {
+        "cluster-admin": "pass"
+    }

@@ -199,6 +199,15 @@ def grants(resources: Sequence[Resource], problems: list[Problem] | None = None)
             yield grant
 
 
+# ClusterRoles every API server creates, for inputs that bind them without defining them
+# (manifests): kubernetes plugin/pkg/auth/authorizer/rbac/bootstrappolicy policy.go,
+# ClusterRole cluster-admin = NewRule("*").Groups("*").Resources("*") (plus every
+# non-resource URL). A binding to it grants everything, whether or not the input ships it.
+BUILT_IN_CLUSTER_ROLES: dict[str, tuple[dict[str, Any], ...]] = {
+    "cluster-admin": ({"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]},),
+}
+
+
 def _grant(
     binding: Resource,
     cluster_roles: dict[str, tuple[dict[str, Any], ...]],
@@ -210,7 +219,7 @@ def _grant(
     ref_kind, ref_name = str(ref.get("kind", "")), str(ref.get("name", ""))
     namespace = (binding.namespace or "default") if binding.kind == "RoleBinding" else None
     if ref_kind == "ClusterRole":
-        rules = cluster_roles.get(ref_name, ())
+        rules = cluster_roles.get(ref_name, BUILT_IN_CLUSTER_ROLES.get(ref_name, ()))
     else:
         role = roles.get((namespace or "", ref_name))
         rules = tuple(_rules(role)) if role else ()
@@ -291,47 +300,96 @@ def controller_service_accounts(deployments: Iterable[Resource]) -> set[Subject]
     return found
 
 
-# Subjects of the bindings the API server creates at start (label
-# kubernetes.io/bootstrapping=rbac-defaults), by binding name: kubernetes
-# plugin/pkg/auth/authorizer/rbac/bootstrappolicy policy.go (ClusterRoleBindings),
-# namespace_policy.go (kube-system and kube-public RoleBindings) and
-# controller_policy.go (`system:controller:<name>` binds ServiceAccount kube-system/<name>).
-# Broad groups (system:authenticated, system:unauthenticated, system:serviceaccounts) are
-# in defaults only with roles that grant nothing risky, so they are never exempted here.
+# The bindings the API server creates at start (label
+# kubernetes.io/bootstrapping=rbac-defaults): kubernetes
+# plugin/pkg/auth/authorizer/rbac/bootstrappolicy policy.go (ClusterRoleBindings, each
+# `NewClusterBinding(name)`: roleRef ClusterRole <name>), namespace_policy.go (kube-system
+# RoleBindings, `NewRoleBinding(name, ...)`: roleRef Role <name>, but for
+# system::extension-apiserver-authentication-reader, renamed from the binding of Role
+# extension-apiserver-authentication-reader) and controller_policy.go's addControllerRole
+# (`system:controller:<name>` binds ServiceAccount kube-system/<name> to ClusterRole
+# `system:controller:<name>`; namespace_policy.go binds bootstrap-signer, cloud-provider and
+# token-cleaner the same way to Roles of that name in kube-system and kube-public).
+# Per (binding kind, name): the role it refers to and its subjects. Broad groups
+# (system:authenticated, system:unauthenticated, system:serviceaccounts) are in defaults
+# only with roles that grant nothing risky, so they are never exempted here.
 _KCM = ("User", "system:kube-controller-manager", "")
 _SCHEDULER = ("User", "system:kube-scheduler", "")
-DEFAULT_BINDING_SUBJECTS: dict[str, frozenset[tuple[str, str, str]]] = {
-    "cluster-admin": frozenset({("Group", "system:masters", "")}),
-    "system:monitoring": frozenset({("Group", "system:monitoring", "")}),
-    "system:node-proxier": frozenset({("User", "system:kube-proxy", "")}),
-    "system:kube-controller-manager": frozenset({_KCM}),
-    "system:kube-dns": frozenset({("ServiceAccount", "kube-dns", "kube-system")}),
-    "system:kube-scheduler": frozenset({_SCHEDULER}),
-    "system:volume-scheduler": frozenset({_SCHEDULER}),
-    "system::extension-apiserver-authentication-reader": frozenset({_KCM, _SCHEDULER}),
-    "system::leader-locking-kube-controller-manager": frozenset(
-        {_KCM, ("ServiceAccount", "kube-controller-manager", "kube-system")}
+_CRB, _RB = "ClusterRoleBinding", "RoleBinding"
+DEFAULT_BINDINGS: dict[tuple[str, str], tuple[tuple[str, str], frozenset[tuple[str, str, str]]]] = {
+    (_CRB, "cluster-admin"): (
+        ("ClusterRole", "cluster-admin"),
+        frozenset({("Group", "system:masters", "")}),
     ),
-    "system::leader-locking-kube-scheduler": frozenset(
-        {_SCHEDULER, ("ServiceAccount", "kube-scheduler", "kube-system")}
+    (_CRB, "system:monitoring"): (
+        ("ClusterRole", "system:monitoring"),
+        frozenset({("Group", "system:monitoring", "")}),
+    ),
+    (_CRB, "system:node-proxier"): (
+        ("ClusterRole", "system:node-proxier"),
+        frozenset({("User", "system:kube-proxy", "")}),
+    ),
+    (_CRB, "system:kube-controller-manager"): (
+        ("ClusterRole", "system:kube-controller-manager"),
+        frozenset({_KCM}),
+    ),
+    (_CRB, "system:kube-dns"): (
+        ("ClusterRole", "system:kube-dns"),
+        frozenset({("ServiceAccount", "kube-dns", "kube-system")}),
+    ),
+    (_CRB, "system:kube-scheduler"): (
+        ("ClusterRole", "system:kube-scheduler"),
+        frozenset({_SCHEDULER}),
+    ),
+    (_CRB, "system:volume-scheduler"): (
+        ("ClusterRole", "system:volume-scheduler"),
+        frozenset({_SCHEDULER}),
+    ),
+    (_RB, "system::extension-apiserver-authentication-reader"): (
+        ("Role", "extension-apiserver-authentication-reader"),
+        frozenset({_KCM, _SCHEDULER}),
+    ),
+    (_RB, "system::leader-locking-kube-controller-manager"): (
+        ("Role", "system::leader-locking-kube-controller-manager"),
+        frozenset({_KCM, ("ServiceAccount", "kube-controller-manager", "kube-system")}),
+    ),
+    (_RB, "system::leader-locking-kube-scheduler"): (
+        ("Role", "system::leader-locking-kube-scheduler"),
+        frozenset({_SCHEDULER, ("ServiceAccount", "kube-scheduler", "kube-system")}),
     ),
 }
 CONTROLLER_BINDING = "system:controller:"
 
 
+def _role_ref(binding: Resource) -> tuple[str, str] | None:
+    ref = binding.body.get("roleRef")
+    if not isinstance(ref, dict):
+        return None
+    return str(ref.get("kind", "")), str(ref.get("name", ""))
+
+
 def is_default_grant(subject: Subject, binding: Resource) -> bool:
-    """Whether `subject` is one the Kubernetes bootstrap policy itself binds under this
-    binding's name (the label alone proves nothing: whoever can create a binding can set
-    it)."""
+    """Whether this binding is one the Kubernetes bootstrap policy itself creates, by kind,
+    name and role it refers to, and `subject` one it binds there. The label alone proves
+    nothing (whoever can create a binding can set it), nor does a default name bound to
+    another role (`system:kube-dns` -> cluster-admin)."""
     if labels_of(binding.body).get(BOOTSTRAP_LABEL[0]) != BOOTSTRAP_LABEL[1]:
         return False
-    if binding.kind == "RoleBinding" and binding.namespace not in ("kube-system", "kube-public"):
+    if binding.kind == _RB and binding.namespace not in ("kube-system", "kube-public"):
         return False
+    ref = _role_ref(binding)
     if binding.name.startswith(CONTROLLER_BINDING):
+        role_kind = "ClusterRole" if binding.kind == _CRB else "Role"
         wanted = binding.name[len(CONTROLLER_BINDING) :]
-        return subject == Subject("ServiceAccount", wanted, "kube-system")
-    allowed = DEFAULT_BINDING_SUBJECTS.get(binding.name, frozenset())
-    return (subject.kind, subject.name, subject.namespace) in allowed
+        return ref == (role_kind, binding.name) and subject == Subject(
+            "ServiceAccount", wanted, "kube-system"
+        )
+    if binding.kind == _RB and binding.namespace != "kube-system":
+        return False
+    default = DEFAULT_BINDINGS.get((binding.kind, binding.name))
+    if default is None or ref != default[0]:
+        return False
+    return (subject.kind, subject.name, subject.namespace) in default[1]
 
 
 def is_exempt(subject: Subject, binding: Resource, controllers: set[Subject]) -> bool:
