@@ -225,7 +225,18 @@ def test_impersonation_and_exec_fire_in_controller_namespaces() -> None:
             "namespace": "capa-system",
             "labels": {"cluster.x-k8s.io/provider": "infrastructure-aws"},
         },
-        "spec": {"template": {"spec": {"containers": [{"name": "m", "image": "x:1"}]}}},
+        "spec": {
+            "template": {
+                "spec": {
+                    "containers": [
+                        {
+                            "name": "manager",
+                            "image": "registry.k8s.io/cluster-api-aws/cluster-api-aws-controller:v2.8.1",
+                        }
+                    ]
+                }
+            }
+        },
     }
     docs = [
         controller,

@@ -193,11 +193,11 @@ rules: [{{apiGroups: [""], resources: [secrets], verbs: [get]}}]
 """
 
 
-def _tenant_deployment(image: str, label: str = "x") -> str:
+def _tenant_deployment(image: str, label: str = "x", namespace: str = "team-a") -> str:
     return f"""
 apiVersion: apps/v1
 kind: Deployment
-metadata: {{name: ci, namespace: team-a, labels: {{cluster.x-k8s.io/provider: {label}}}}}
+metadata: {{name: ci, namespace: {namespace}, labels: {{cluster.x-k8s.io/provider: {label}}}}}
 spec:
   template:
     spec:
@@ -215,7 +215,15 @@ def test_a_provider_label_alone_makes_no_controller(build: Build) -> None:
     tenant = build(_docs(CLUSTER, READER, grant, _tenant_deployment("busybox:1.36")))
     assert [f.resource.name for f in secret_readers(live(tenant))] == ["ci-reads"]
     manager = "registry.k8s.io/cluster-api/cluster-api-controller:v1.9.4"
-    controller = build(_docs(CLUSTER, READER, grant, _tenant_deployment(manager)))
+    # the public upstream image, run by a tenant next to its Clusters, proves nothing
+    in_tenant = build(_docs(CLUSTER, READER, grant, _tenant_deployment(manager)))
+    assert [f.resource.name for f in secret_readers(live(in_tenant))] == ["ci-reads"]
+    # the same Deployment where no Cluster lives (clusterctl's layout) is a controller
+    sa = "{kind: ServiceAccount, name: ci, namespace: capi-system}"
+    grant = _binding("ClusterRoleBinding", "ci-reads", "ClusterRole", "secret-reader", sa)
+    controller = build(
+        _docs(CLUSTER, READER, grant, _tenant_deployment(manager, namespace="capi-system"))
+    )
     assert secret_readers(live(controller)) == []
 
 

@@ -8,9 +8,9 @@ Each risky right (read Secrets, create pods, exec into pods, impersonate) is jud
 against the namespaces that matter: a RoleBinding reaches its own namespace, a
 ClusterRoleBinding every one. Subjects expected to hold such rights (the Cluster API
 controllers' ServiceAccounts, system:masters, the control plane's default bindings) are
-exempt; which ServiceAccounts are controllers is the caller's knowledge, from evidence
-(`runs_manager_image`, `KNOWN_CONTROLLER_ACCOUNTS`), never from a name prefix or a label
-anyone allowed to create the object can write.
+exempt; which ServiceAccounts are controllers is the caller's knowledge, from the one
+evidence rule `capsa.sources.controllers.is_controller` (and `KNOWN_CONTROLLER_ACCOUNTS`),
+never from a name prefix or a label anyone allowed to create the object can write.
 """
 
 from __future__ import annotations
@@ -242,40 +242,6 @@ def rule_allows(rule: dict[str, Any], verbs: Iterable[str], group: str, plural: 
 
 def is_wildcard(rule: dict[str, Any]) -> bool:
     return any("*" in items_of(rule.get(key)) for key in ("apiGroups", "resources", "verbs"))
-
-
-# The last part of the repository of the Cluster API projects' released manager images
-# (registry.k8s.io/cluster-api/cluster-api-controller, .../cluster-api-aws/
-# cluster-api-aws-controller, ...), wherever they are mirrored.
-MANAGER_IMAGES = frozenset(
-    {
-        "cluster-api-controller",
-        "kubeadm-bootstrap-controller",
-        "kubeadm-control-plane-controller",
-        "cluster-api-aws-controller",
-        "cluster-api-azure-controller",
-        "cluster-api-gcp-controller",
-        "cluster-api-vsphere-controller",
-        "capi-openstack-controller",
-    }
-)
-CABPK_IMAGE = "kubeadm-bootstrap-controller"
-
-
-def image_name(image: str) -> str:
-    """The last part of an image's repository (`registry:5000/a/b:tag@sha256:..` -> `b`)."""
-    repository = image.split("@", 1)[0].rsplit("/", 1)[-1]
-    return repository.split(":", 1)[0]
-
-
-def runs_manager_image(deployment: Resource, names: frozenset[str] = MANAGER_IMAGES) -> bool:
-    """Whether a container of the Deployment runs a Cluster API manager image (`names`)."""
-    spec = dig(deployment.body, "spec", "template", "spec")
-    return any(
-        image_name(str(c.get("image") or "")) in names
-        for c in items_of((spec or {}).get("containers") if isinstance(spec, dict) else None)
-        if isinstance(c, dict)
-    )
 
 
 # The ServiceAccounts the upstream components run as where `clusterctl init` installs them

@@ -5,11 +5,11 @@ The management cluster's namespaces that matter are those the inputs put Cluster
 and impersonation, also those the Cluster API controllers run in (a pod there can mount
 the controller's ServiceAccount and cloud credentials). Objects a ClusterResourceSet
 carries are applied to workload clusters, so they take no part here. Controllers are
-the ServiceAccounts of the Deployments clusterctl labels as a provider's
-(`cluster.x-k8s.io/provider`), that run in a clusterctl Provider's namespace, that run a
-Cluster API project's image, or that are a provider's kustomize source before kustomize
-renames it (kubebuilder's layout: namespace `system`, command `/manager`), plus
-kubebuilder's scaffolded manager ServiceAccounts in that placeholder namespace.
+the ServiceAccounts of the Deployments `capsa.sources.controllers.is_controller` proves (the
+rule the live checks use: an upstream manager image by registry and repository, or a
+clusterctl Provider named by the Deployment's provider label in its namespace, never in a
+namespace holding Clusters; in files also a provider's kustomize source), plus, in
+files, kubebuilder's scaffolded manager ServiceAccounts in its placeholder namespace.
 """
 
 from __future__ import annotations
@@ -33,13 +33,11 @@ from capsa.capi.access import exposures as rbac_exposures
 from capsa.capi.access import grants as rbac_grants
 from capsa.capi.index import ResourceKey, namespace_of, resource_key
 from capsa.errors import SHAPE_ERRORS, Problem
-from capsa.kube import containers, dig, labels_of
+from capsa.sources import controllers as evidence
 from capsa.sources.resource import Resource
 
-PROVIDER_LABEL = "cluster.x-k8s.io/provider"
-CLUSTERCTL_GROUP = "clusterctl.cluster.x-k8s.io"
 BINDING_KINDS = frozenset({"RoleBinding", "ClusterRoleBinding"})
-KUSTOMIZE_NAMESPACE = "system"  # kubebuilder's placeholder, replaced by kustomize
+KUSTOMIZE_NAMESPACE = evidence.KUSTOMIZE_NAMESPACE
 KUBEBUILDER_MANAGERS = ("manager", "controller-manager")
 
 
@@ -103,38 +101,20 @@ def cluster_namespaces(resources: Sequence[Resource]) -> set[str]:
     }
 
 
-def _runs_provider_code(deployment: Resource) -> bool:
-    """A Cluster API project's image (registry.k8s.io/cluster-api*/..., the staging
-    registries), or kubebuilder's source layout of a provider manager."""
-    for container in containers(dig(deployment.body, "spec", "template", "spec")):
-        image = str(container.get("image") or "")
-        if "/cluster-api" in image or "k8s-staging-cluster-api" in image:
-            return True
-        command = container.get("command")
-        if namespace_of(deployment) == KUSTOMIZE_NAMESPACE and command == ["/manager"]:
-            return True
-    return False
-
-
 def controller_deployments(
     resources: Sequence[Resource], problems: list[Problem] | None = None
 ) -> list[Resource]:
-    """Deployments of Cluster API providers: labelled by clusterctl, in the namespace of
-    a clusterctl Provider inventory entry, or running provider code. One whose shape
-    cannot be read is left out, with a problem in `problems`."""
-    provider_namespaces = {
-        namespace_of(r) for r in resources if r.kind == "Provider" and r.group == CLUSTERCTL_GROUP
-    }
+    """Deployments of Cluster API controllers, by the evidence rule the live checks use
+    (`capsa.sources.controllers.is_controller`). One whose shape cannot be read is left out,
+    with a problem in `problems`."""
+    inventory = evidence.providers(resources)
+    clusters = evidence.cluster_namespaces(resources)
     found: list[Resource] = []
     for r in resources:
         if r.kind != "Deployment":
             continue
         try:
-            if (
-                PROVIDER_LABEL in labels_of(r.body)
-                or namespace_of(r) in provider_namespaces
-                or _runs_provider_code(r)
-            ):
+            if evidence.is_controller(r, inventory, clusters):
                 found.append(r)
         except SHAPE_ERRORS as error:
             skip(problems, r, error)
@@ -160,6 +140,15 @@ def targets_of(right: Right, clusters: set[str], controllers: set[str]) -> set[s
     return set(clusters) if right is READ_SECRETS else clusters | controllers
 
 
+def _scaffold_accounts(resources: Sequence[Resource]) -> set[Subject]:
+    """kubebuilder's scaffolded manager ServiceAccounts in its placeholder namespace, when
+    the input is read from files (a provider's kustomize source): a cluster has no
+    placeholder namespace, so objects read from one exempt none."""
+    if any(evidence.from_cluster(r) for r in resources):
+        return set()
+    return {Subject("ServiceAccount", name, KUSTOMIZE_NAMESPACE) for name in KUBEBUILDER_MANAGERS}
+
+
 def rbac_facts(
     resources: Sequence[Resource], problems: list[Problem] | None = None
 ) -> dict[ResourceKey, RbacFacts]:
@@ -173,15 +162,13 @@ def rbac_facts(
     clusters = cluster_namespaces(here)
     deployments = controller_deployments(here, problems)
     controller_namespaces = {namespace_of(d) for d in deployments}
-    controllers = controller_service_accounts(deployments) | {
-        Subject("ServiceAccount", name, KUSTOMIZE_NAMESPACE) for name in KUBEBUILDER_MANAGERS
-    }
+    exempt = controller_service_accounts(deployments) | _scaffold_accounts(here)
     targets = [targets_of(right, clusters, controller_namespaces) for right in RIGHTS]
     # each grant judged on its own, so one the analysis cannot read costs only itself
     judged: list[tuple[ResourceKey, list[tuple[tuple[str, ...], list[AccessFacts]]]]] = []
     for grant in rbac_grants(here, problems):
         try:
-            judged.append((resource_key(grant.binding), _judge(grant, targets, controllers)))
+            judged.append((resource_key(grant.binding), _judge(grant, targets, exempt)))
         except SHAPE_ERRORS as error:
             skip(problems, grant.binding, error)
     reaches: dict[ResourceKey, dict[str, tuple[str, ...]]] = {}

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from capsa.capi.access import CABPK_IMAGE, runs_manager_image
 from capsa.checks.findings import Finding
 from capsa.live.controllers import manager_containers, out_of_scope
 from capsa.live.finding import finding
 from capsa.live.index import PROVIDER_LABEL, created, dig, labels, meta
 from capsa.live.registry import LiveInput, live_check
+from capsa.sources.controllers import CABPK_REPOSITORIES, runs_manager_image
 from capsa.sources.resource import Resource
 
 MAX_TOKEN_TTL = timedelta(minutes=15)
@@ -101,11 +101,15 @@ BOOTSTRAP_PROVIDER = "bootstrap-kubeadm"
 
 
 def _is_cabpk(live: LiveInput, dep: Resource) -> bool:
-    """The kubeadm bootstrap provider's manager: its image, or a controller (proven as
-    `LiveIndex.is_controller`) that clusterctl labels as that provider."""
-    if runs_manager_image(dep, frozenset({CABPK_IMAGE})):
-        return True
-    return labels(dep).get(PROVIDER_LABEL) == BOOTSTRAP_PROVIDER and live.index.is_controller(dep)
+    """The kubeadm bootstrap provider's manager: a controller (proven as
+    `LiveIndex.is_controller`) running its upstream image or that clusterctl's inventory
+    records as that provider."""
+    if not live.index.is_controller(dep):
+        return False
+    return (
+        runs_manager_image(dep, CABPK_REPOSITORIES)
+        or labels(dep).get(PROVIDER_LABEL) == BOOTSTRAP_PROVIDER
+    )
 
 
 @live_check("CAPSA-LIVE-004")

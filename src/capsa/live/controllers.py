@@ -106,6 +106,7 @@ def version_drift(live: LiveInput) -> list[Finding]:
             if (
                 dep.namespace != provider.namespace
                 or labels(dep).get(PROVIDER_LABEL) != provider.name
+                or not index.is_controller(dep)
             ):
                 continue
             for container in manager_containers(dep):

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from capsa.capi.access import runs_manager_image
 from capsa.kube import containers as containers
 from capsa.kube import dig as dig
+from capsa.sources import controllers as evidence
 from capsa.sources.resource import Resource
 
-PROVIDER_LABEL = "cluster.x-k8s.io/provider"
-CLUSTERCTL_GROUP = "clusterctl.cluster.x-k8s.io"
+PROVIDER_LABEL = evidence.PROVIDER_LABEL
+CLUSTERCTL_GROUP = evidence.CLUSTERCTL_GROUP
 
 
 def meta(res: Resource) -> dict[str, Any]:
@@ -75,16 +75,14 @@ class LiveIndex:
         return [r for r in self.kind("Provider") if r.group == CLUSTERCTL_GROUP and r.namespace]
 
     def is_controller(self, dep: Resource) -> bool:
-        """A Deployment proven to run a Cluster API controller: it runs a provider's manager
-        image, or clusterctl's inventory records the provider its label names in its
-        namespace. The `cluster.x-k8s.io/provider` label alone proves nothing: whoever may
-        create a Deployment may write it."""
-        if runs_manager_image(dep):
-            return True
-        named = labels(dep).get(PROVIDER_LABEL)
-        return named is not None and any(
-            p.name == named and p.namespace == dep.namespace for p in self.providers()
-        )
+        """A Deployment proven to run a Cluster API controller, by the rule the manifest
+        checks and the reader share (`capsa.sources.controllers.is_controller`): an upstream
+        manager image (registry and repository), or clusterctl's inventory records the
+        provider its label names in its namespace; never in a namespace holding Clusters.
+        The `cluster.x-k8s.io/provider` label alone proves nothing: whoever may create a
+        Deployment may write it."""
+        clusters = evidence.cluster_namespaces(self.kind("Cluster"))
+        return evidence.is_controller(dep, self.providers(), clusters)
 
     def provider_deployments(self) -> Iterator[Resource]:
         """The Deployments of the Cluster API controllers (`is_controller`)."""
@@ -94,6 +92,8 @@ class LiveIndex:
 
     def provider_namespaces(self) -> set[str]:
         """Namespaces of Cluster API controllers: their Deployments' and clusterctl's
-        Providers'."""
-        found = {d.namespace for d in self.provider_deployments() if d.namespace}
-        return found | {str(p.namespace) for p in self.providers()}
+        Providers' outside namespaces holding Clusters
+        (`capsa.sources.controllers.controller_namespaces`)."""
+        return evidence.controller_namespaces(
+            [*self.kind("Deployment"), *self.providers(), *self.kind("Cluster")]
+        )

@@ -48,10 +48,11 @@ def _controllers(index: LiveIndex) -> set[Subject]:
 
 def _unproven(live: LiveInput, subject: Subject) -> str | None:
     """Why a ServiceAccount not shown to be a controller may still be one: the Deployments
-    that would show it were not read (all of them, or those of its namespace)."""
+    or Providers that would show it were not read (all of them, or those of its namespace),
+    or the Clusters whose namespaces the evidence rule excludes."""
     if subject.kind != "ServiceAccount":
         return None
-    for kind in ("Deployment", "Provider"):
+    for kind in ("Deployment", "Provider", "Cluster"):
         if kind in live.unread:
             return f"{kind}s were not read ({live.unread[kind]})"
     if not live.in_scope(subject.namespace):

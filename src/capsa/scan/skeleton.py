@@ -54,7 +54,7 @@ binding against every Cluster's namespace and controller of the input."""
 
 CONTAINER_KEYS = ("image", "command")
 """What the RBAC analysis reads of a Deployment's containers to tell a Cluster API
-controller (`capsa.capi.rbac.controller_deployments`), besides its labels, namespace
+controller (`capsa.sources.controllers.is_controller`), besides its labels, namespace
 and service account."""
 
 

@@ -13,7 +13,7 @@ Pods are read only in provider namespaces and kept as metadata plus status.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -30,10 +30,10 @@ from capsa.sources.cluster_http import (
     is_dns_label,
 )
 from capsa.sources.cluster_list import list_kind
+from capsa.sources.controllers import controller_namespaces
 from capsa.sources.resource import Origin, Resource
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
-PROVIDER_LABEL = "cluster.x-k8s.io/provider"
 _POD_KEEP = ("apiVersion", "kind", "metadata", "status")
 METADATA_ONLY = (
     "not read: capsa lists Secrets as metadata only (PartialObjectMetadata) and never reads "
@@ -196,18 +196,11 @@ class _Reader:
         )
 
 
-def _provider_namespaces(resources: Iterable[Resource]) -> list[str]:
-    """Namespaces running Cluster API controllers: labelled Deployments and clusterctl Providers."""
-    found: set[str] = set()
-    for res in resources:
-        if res.namespace is None or not is_dns_label(res.namespace):
-            continue
-        labels = (res.body.get("metadata") or {}).get("labels") or {}
-        if (res.kind == "Deployment" and PROVIDER_LABEL in labels) or (
-            res.kind == "Provider" and res.group == "clusterctl.cluster.x-k8s.io"
-        ):
-            found.add(res.namespace)
-    return sorted(found)
+def _provider_namespaces(resources: Sequence[Resource]) -> list[str]:
+    """Namespaces running Cluster API controllers, by the rule the checks judge them with
+    (`capsa.sources.controllers.controller_namespaces`): Pods are listed exactly where
+    `LiveIndex.provider_namespaces` will look for them."""
+    return sorted(ns for ns in controller_namespaces(resources) if is_dns_label(ns))
 
 
 def _bad_namespaces(namespaces: Sequence[str]) -> list[Problem]:
@@ -305,13 +298,14 @@ def _read_all(api: ReadOnlyApi, reader: _Reader, namespaces: Sequence[str]) -> s
                 provider_ns = [ns for ns in provider_ns if ns in namespaces]
             reader.read(pods, list(provider_ns))
             pending = []
-            if "Deployment" in reader.unread:
-                why = reader.unread["Deployment"]
-                reader.unread.setdefault(
-                    "Pod",
-                    "Pods are listed in the controllers' namespaces, found from Deployments, "
-                    f"which were not read ({why})",
-                )
+            for source in ("Deployment", "Provider"):
+                if source in reader.unread:
+                    why = reader.unread[source]
+                    reader.unread.setdefault(
+                        "Pod",
+                        "Pods are listed in the controllers' namespaces, found from "
+                        f"Deployments and Providers; {source}s were not read ({why})",
+                    )
     except ReadStopped as stop:
         reason = f"{stop.reason}: {stop.message}"
         for kind in pending:
