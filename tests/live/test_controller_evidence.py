@@ -293,3 +293,65 @@ def test_pods_are_unknown_when_providers_could_not_be_listed(tmp_path: Path) -> 
     assert _check_verdict(result, "CAPSA-LIVE-006") == "unknown"
     reason = next(r.reason for r in result.unknown if r.check_id == "CAPSA-LIVE-006")
     assert "Providers were not read" in str(reason)
+
+
+def _cabpk(containers: list[dict[str, Any]], provider: bool = False) -> list[dict[str, Any]]:
+    dep = _deployment(
+        "x", namespace="capi-kubeadm-bootstrap-system", label="bootstrap-kubeadm", name="cabpk"
+    )
+    dep["spec"]["template"]["spec"]["containers"] = containers
+    docs = [dep]
+    if provider:
+        docs.append(_provider("bootstrap-kubeadm", "capi-kubeadm-bootstrap-system", "v1.8.0"))
+    return docs
+
+
+RBAC_PROXY = {"name": "kube-rbac-proxy", "image": "gcr.io/kubebuilder/kube-rbac-proxy:v0.8.0"}
+CABPK_IMAGE = "registry.k8s.io/cluster-api/kubeadm-bootstrap-controller:v1.8.0"
+
+
+@pytest.mark.parametrize(("ttl", "expected"), [("24h", "fail"), ("15m", "pass")])
+def test_token_ttl_is_read_from_the_container_running_the_manager_image(
+    ttl: str, expected: str, tmp_path: Path
+) -> None:
+    """A sidecar and a manager container not named `manager`: the flags are read from the
+    one running the kubeadm bootstrap image (LIVE-004 passed here without reading them)."""
+    controller = {
+        "name": "controller",
+        "image": CABPK_IMAGE,
+        "args": ["--leader-elect", f"--bootstrap-token-ttl={ttl}"],
+    }
+    result = _from_cluster(_cabpk([RBAC_PROXY, controller]), tmp_path)
+    assert _check_verdict(result, "CAPSA-LIVE-004") == expected
+
+
+def test_token_ttl_is_unknown_when_no_container_is_the_manager(tmp_path: Path) -> None:
+    """A mirrored image (the controller proven by its Provider) in a container not named
+    `manager`, beside a sidecar: whose flags to read is not known, so not a pass."""
+    controller = {
+        "name": "controller",
+        "image": "mirror.example/capi/kubeadm-bootstrap-controller:v1.8.0",
+        "args": ["--bootstrap-token-ttl=24h"],
+    }
+    result = _from_cluster(_cabpk([RBAC_PROXY, controller], provider=True), tmp_path)
+    assert _check_verdict(result, "CAPSA-LIVE-004") == "unknown"
+    reason = next(r.reason for r in result.unknown if r.check_id == "CAPSA-LIVE-004")
+    assert "whose flags to read is not known" in str(reason)
+
+
+@pytest.mark.parametrize(("tag", "expected"), [("v1.7.0", "fail"), ("v1.8.0", "pass")])
+def test_version_drift_reads_the_container_running_the_manager_image(
+    tag: str, expected: str, tmp_path: Path
+) -> None:
+    controller = {
+        "name": "controller",
+        "image": f"registry.k8s.io/cluster-api/kubeadm-bootstrap-controller:{tag}",
+    }
+    result = _from_cluster(_cabpk([RBAC_PROXY, controller], provider=True), tmp_path)
+    assert _check_verdict(result, "CAPSA-LIVE-007") == expected
+
+
+def test_version_drift_is_unknown_when_no_container_is_the_manager(tmp_path: Path) -> None:
+    controller = {"name": "controller", "image": "mirror.example/capi/cabpk:v1.7.0"}
+    result = _from_cluster(_cabpk([RBAC_PROXY, controller], provider=True), tmp_path)
+    assert _check_verdict(result, "CAPSA-LIVE-007") == "unknown"

@@ -11,11 +11,11 @@ import re
 from datetime import timedelta
 
 from capsa.checks.findings import Finding
-from capsa.live.controllers import manager_containers, out_of_scope
+from capsa.live.controllers import out_of_scope
 from capsa.live.finding import finding
 from capsa.live.index import PROVIDER_LABEL, created, dig, labels, meta
 from capsa.live.registry import LiveInput, live_check
-from capsa.sources.controllers import CABPK_REPOSITORIES, runs_manager_image
+from capsa.sources.controllers import CABPK_REPOSITORIES, manager_containers, runs_manager_image
 from capsa.sources.resource import Resource
 
 MAX_TOKEN_TTL = timedelta(minutes=15)
@@ -121,7 +121,14 @@ def token_ttl(live: LiveInput) -> list[Finding]:
     if not managers:
         out_of_scope(live, "CAPSA-LIVE-004", "Deployments")
     for dep in managers:
-        for container in manager_containers(dep):
+        chosen = manager_containers(dep, CABPK_REPOSITORIES)
+        if not chosen:
+            live.undecided(
+                "CAPSA-LIVE-004",
+                f"{dep.namespace}/{dep.name}: no container runs the kubeadm bootstrap manager "
+                "image and none is named manager, so whose flags to read is not known",
+            )
+        for container in chosen:
             args = [*(container.get("command") or []), *(container.get("args") or [])]
             raw = flag_value(args, TTL_FLAG)
             ttl = parse_go_duration(raw) if raw is not None else None

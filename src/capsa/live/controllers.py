@@ -7,15 +7,11 @@ alert on for tampering.
 
 from __future__ import annotations
 
-from typing import Any
-
 from capsa.checks.findings import Finding
 from capsa.live.finding import finding
 from capsa.live.index import PROVIDER_LABEL, containers, dig, labels
 from capsa.live.registry import LiveInput, live_check
-from capsa.sources.resource import Resource
-
-MANAGER_CONTAINER = "manager"
+from capsa.sources.controllers import manager_containers
 
 
 def out_of_scope(live: LiveInput, check_id: str, what: str) -> None:
@@ -27,15 +23,6 @@ def out_of_scope(live: LiveInput, check_id: str, what: str) -> None:
             f"{what} were read only in {live.scope_text} (--namespace): Cluster API "
             "controllers in other namespaces were not judged",
         )
-
-
-def manager_containers(dep: Resource) -> list[dict[str, Any]]:
-    """The container running the controller itself: the one named `manager` (every
-    Cluster API project's layout), or the only container; sidecars (kube-rbac-proxy)
-    are not the controller."""
-    found = list(containers(dig(dep.body, "spec", "template", "spec")))
-    named = [c for c in found if c.get("name") == MANAGER_CONTAINER]
-    return named or (found if len(found) == 1 else [])
 
 
 def image_tag(image: str) -> str | None:
@@ -109,7 +96,14 @@ def version_drift(live: LiveInput) -> list[Finding]:
                 or not index.is_controller(dep)
             ):
                 continue
-            for container in manager_containers(dep):
+            chosen = manager_containers(dep)
+            if not chosen:
+                live.undecided(
+                    "CAPSA-LIVE-007",
+                    f"{dep.namespace}/{dep.name}: no container runs an upstream manager image "
+                    "and none is named manager, so which one runs the controller is not known",
+                )
+            for container in chosen:
                 tag = image_tag(str(container.get("image", "")))
                 if tag is None or tag == version:
                     continue

@@ -173,3 +173,19 @@ def controller_namespaces(resources: Sequence[Resource]) -> set[str]:
     clusters = cluster_namespaces(resources)
     found = {namespace(d) for d in controller_deployments(resources)}
     return found | {namespace(p) for p in providers(resources) if namespace(p) not in clusters}
+
+
+def manager_containers(
+    deployment: Resource, repositories: frozenset[str] = MANAGER_REPOSITORIES
+) -> list[dict[str, Any]]:
+    """The containers running the controller itself: those running a manager image of
+    `repositories`; failing that (a mirrored image of a controller the inventory proves),
+    the one named `manager` (every Cluster API project's layout) or the only container.
+    Empty when none is chosen: sidecars (kube-rbac-proxy) are not the controller, and the
+    caller must say it could not judge the Deployment."""
+    found = _containers(deployment)
+    by_image = [c for c in found if is_manager_image(str(c.get("image") or ""), repositories)]
+    if by_image:
+        return by_image
+    named = [c for c in found if c.get("name") == "manager"]
+    return named or (found if len(found) == 1 else [])
