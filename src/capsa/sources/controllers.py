@@ -2,13 +2,14 @@
 
 The manifest checks (`capsa.capi.rbac`), the live checks (`capsa.live.index.LiveIndex`)
 and the live reader (`capsa.sources.cluster`, which lists Pods where controllers run)
-all ask `is_controller`. Evidence is what a tenant cannot write:
+all ask `is_controller`; it lives in `sources` because the reader, the earliest of them,
+may import nothing later. Evidence is what a tenant cannot write:
 
 - a container runs a Cluster API project's released manager image: registry AND
   repository (`MANAGER_REPOSITORIES`), never a name part a tenant can push anywhere;
 - its `cluster.x-k8s.io/provider` label names a clusterctl Provider (inventory) object
   of that name in its own namespace (creating a Provider needs RBAC on
-  clusterctl.cluster.x-k8s.io, which no tenant role grants);
+  clusterctl.cluster.x-k8s.io; a tenant granted that is met by the rule below);
 - read from files only: a provider's kustomize source before kustomize renames it
   (kubebuilder's layout: namespace `system`, command `/manager`). A cluster has no
   placeholder namespace, so this never applies to objects read from one.
