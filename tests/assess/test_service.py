@@ -63,14 +63,7 @@ def test_suppressed_only_evidence_is_accepted() -> None:
     assert result.summary.suppressed == 1
 
 
-OTHER_SYSTEM = """\
-apiVersion: capsa.dev/v1alpha1
-kind: SystemModel
-metadata: {name: shop}
-elements:
-  - {id: web, name: Web, type: process}
-  - {id: db, name: Database, type: datastore}
-"""
+OTHER_SYSTEM = (Path(__file__).parents[1] / "data" / "models" / "shop.yaml").read_text()
 
 
 def test_a_model_of_another_system_is_not_judged_on_the_bundled_example(tmp_path: Path) -> None:

@@ -117,14 +117,7 @@ def test_the_cut_says_closes_every_path_only_when_it_does() -> None:
     assert doc["cutClosesEveryPath"] is True and doc["uncuttable"] == []
 
 
-OTHER_SYSTEM = """\
-apiVersion: capsa.dev/v1alpha1
-kind: SystemModel
-metadata: {name: shop}
-elements:
-  - {id: web, name: Web, type: process}
-  - {id: db, name: Database, type: datastore}
-"""
+OTHER_SYSTEM = (Path(__file__).parents[1] / "data" / "models" / "shop.yaml").read_text()
 
 
 def test_a_model_the_catalogue_stands_for_nothing_of_is_not_searched(tmp_path: Path) -> None:

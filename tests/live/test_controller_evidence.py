@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 from fakeapi import FakeApiServer, Fault
+from live_support import verdict_on
 
 from capsa.scan.result import ScanResult
 from capsa.scan.service import ScanRequest, scan
@@ -79,16 +80,7 @@ def _base(sa_namespace: str) -> list[dict[str, Any]]:
 
 
 def _verdict(result: ScanResult, check_id: str, name: str) -> str:
-    if any(f.check_id == check_id and f.resource.name == name for f in result.findings):
-        return "fail"
-    for verdict, results in (
-        ("unknown", result.unknown),
-        ("pass", result.passes),
-        ("n/a", result.not_applicable),
-    ):
-        if any(r.check_id == check_id and r.resource.name == name for r in results):
-            return verdict
-    return "none"
+    return verdict_on(result, check_id, name)
 
 
 def _check_verdict(result: ScanResult, check_id: str) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fakeapi import FakeApiServer, Fault
+from live_support import verdict_on
 
 from capsa.checks.findings import CheckResult
 from capsa.scan.result import ScanResult
@@ -147,16 +148,7 @@ def _served(objects: list[dict[str, Any]], tmp_path: Path, forbid: str = "") -> 
 
 
 def _on(result: ScanResult, check_id: str, name: str) -> str:
-    if any(f.check_id == check_id and f.resource.name == name for f in result.findings):
-        return "fail"
-    for verdict, results in (
-        ("unknown", result.unknown),
-        ("pass", result.passes),
-        ("n/a", result.not_applicable),
-    ):
-        if any(r.check_id == check_id and r.resource.name == name for r in results):
-            return verdict
-    return "none"
+    return verdict_on(result, check_id, name)
 
 
 def test_manifest_checks_on_unread_secret_data_are_unknown(tmp_path: Path) -> None:
