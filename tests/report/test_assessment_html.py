@@ -108,3 +108,12 @@ def test_candidate_threats_show_the_status_capsa_threats_gives() -> None:
     assert "<th>Status</th>" in section and "1 open, 1 mitigated in the model" in section
     row = next(r for r in section.split("<tr>") if "GEN-2" in r)
     assert "<td>mitigated in the model</td><td>medium</td>" in row
+
+
+def test_input_problems_wrap_instead_of_widening_the_page() -> None:
+    """A long message in a nowrap <code> pushed the page past the window's width."""
+    from capsa.assess.model import InputProblem
+
+    long = InputProblem(path="inputs", message="no check ran " * 30)
+    page = render_assessment_html(F.make_assessment().model_copy(update={"errors": [long]}))
+    assert re.search(r'<li><code class="brk">inputs: (no check ran ){30}', page)
