@@ -617,10 +617,11 @@ def analyse(
     target_ids = tuple(_check_ids(graph, targets or default_targets(graph), "target"))
     techniques = route_techniques(searcher, entry_ids, target_ids)
     listed = {step.technique for path in paths for step in path.steps}
-    searched, not_searched = _searched(graph, entries, targets)
+    held = _Held.of(graph)
+    searched, not_searched = _searched(graph, held, entries, targets)
     return PathReport(
-        _searched_ids(graph, entry_ids, targets=False),
-        _searched_ids(graph, target_ids, targets=True),
+        tuple(i for i in entry_ids if i in held.entries),
+        tuple(i for i in target_ids if i in held.targets),
         assumed,
         tuple(paths),
         cut,
@@ -632,51 +633,62 @@ def analyse(
     )
 
 
+@dataclass(frozen=True)
+class _Held:
+    """The capabilities a search can use: entries the graph holds a node of, and targets
+    it holds one of that some technique (open or blocked) also leads to. The report lists
+    only these, and notes the rest."""
+
+    present: frozenset[str]
+    entries: frozenset[str]
+    targets: frozenset[str]
+
+    @classmethod
+    def of(cls, graph: AttackGraph) -> _Held:
+        present = frozenset(node.capability for node in graph.nodes)
+        return cls(present, present, present & _reached(graph))
+
+
 def _searched(
-    graph: AttackGraph, entries: Sequence[str] | None, targets: Sequence[str] | None
+    graph: AttackGraph,
+    held: _Held,
+    entries: Sequence[str] | None,
+    targets: Sequence[str] | None,
 ) -> tuple[bool, tuple[str, ...]]:
     """Whether the graph holds an entry point and a target to search between, and a note
     for each side it lacks wholly, or lacks some of those asked for by name. A model
     with no element the catalogue's capabilities stand for (`Capability.model`), or a
     deployment with no cluster, leaves nothing to search."""
     caps = graph.catalogue.capabilities
-    present = {node.capability for node in graph.nodes}
-    reached = _reached(graph)
     sides = (
-        ("entry point", entries, [c.id for c in caps.values() if c.entry and c.default_entry]),
-        ("target", targets, [c.id for c in caps.values() if c.target]),
+        (
+            "entry point",
+            entries,
+            [c.id for c in caps.values() if c.entry and c.default_entry],
+            held.entries,
+        ),
+        ("target", targets, [c.id for c in caps.values() if c.target], held.targets),
     )
     searched, notes = True, []
-    for what, named, catalogue in sides:
+    for what, named, catalogue, usable in sides:
         asked = list(dict.fromkeys(named)) if named else catalogue
-        # a target no technique here leads to cannot be reached by any path searched
-        usable = present if what == "entry point" else present & reached
         absent = [c for c in asked if c not in usable]
+        why = "; ".join(_why_absent(graph, held, c) for c in absent)
         if not asked or len(absent) == len(asked):
             searched = False
-            why = "; ".join(_why_absent(graph, c) for c in absent) or "the catalogue has none"
-            notes.append(f"no {what} is in the graph: {why}")
+            notes.append(f"no {what} is in the graph: {why or 'the catalogue has none'}")
         elif absent and named:
-            why = "; ".join(_why_absent(graph, c) for c in absent)
             notes.append(f"{what}s asked for but not in the graph, not searched: {why}")
     return searched, tuple(notes)
 
 
-def _searched_ids(graph: AttackGraph, ids: Sequence[str], targets: bool) -> tuple[str, ...]:
-    """Those of `ids` the graph holds (a target also reached by some technique): the
-    report lists what was searched, and notes the rest."""
-    present = {node.capability for node in graph.nodes}
-    usable = present & _reached(graph) if targets else present
-    return tuple(i for i in ids if i in usable)
-
-
-def _why_absent(graph: AttackGraph, capability: str) -> str:
+def _why_absent(graph: AttackGraph, held: _Held, capability: str) -> str:
     cap = graph.catalogue.capabilities[capability]
     if capability in graph.dropped:
         if len(cap.model) == 1:
             return f"{capability} stands for {cap.model[0]}, which the model lacks"
         return f"{capability} stands for {' or '.join(cap.model)}, none of which the model has"
-    if any(node.capability == capability for node in graph.nodes):
+    if capability in held.present:
         return (
             f"{capability}: no technique of this deployment leads to it (one a cloud "
             "principal uses needs cloud evidence)"
