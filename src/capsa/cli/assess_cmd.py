@@ -191,12 +191,14 @@ def print_summary(assessment: Any, written: list[Path], console: Console) -> Non
         or "none",
     )
     if assessment.candidates:
-        derived = assessment.candidates
-        mitigated = sum(1 for c in derived if c.mitigated_in_model)
+        from capsa.report.assessment_text import candidate_split
+
+        opened, mitigated, unknown = candidate_split(assessment.candidates)
+        saved = f", {unknown} saved without a status" if unknown else ""
         table.add_row(
             "derived threats",
-            f"{len(derived)}: {len(derived) - mitigated} open, {mitigated} mitigated in the "
-            "model (no check assesses them)",
+            f"{len(assessment.candidates)}: {opened} open, {mitigated} mitigated in the "
+            f"model{saved} (no check assesses them)",
         )
     table.add_row(
         "open findings",

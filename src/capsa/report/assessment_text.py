@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from capsa.assess.model import (
     Assessment,
     CandidateThreat,
@@ -127,9 +129,8 @@ def candidates_sentence(a: Assessment) -> str:
     count = len(a.candidates)
     if not count:
         return ""
-    mitigated = sum(1 for c in a.candidates if c.mitigated_in_model)
-    unknown = sum(1 for c in a.candidates if c.mitigated_in_model is None)
-    split = f"{count - mitigated - unknown} open, {mitigated} mitigated in the model"
+    opened, mitigated, unknown = candidate_split(a.candidates)
+    split = f"{opened} open, {mitigated} mitigated in the model"
     split += f", {unknown} saved without a status" if unknown else ""
     return (
         f"{count} further threat{'s were' if count != 1 else ' was'} derived from the "
@@ -211,13 +212,20 @@ def status_text(status: DeploymentStatus) -> str:
     return f"{STATUS_MARK[status]} {STATUS_TEXT[status]}"
 
 
+def candidate_split(candidates: Sequence[CandidateThreat]) -> tuple[int, int, int]:
+    """How many candidates are open, mitigated in the model, and saved without a status
+    (an older assessment)."""
+    mitigated = sum(1 for c in candidates if c.mitigated_in_model)
+    unknown = sum(1 for c in candidates if c.mitigated_in_model is None)
+    return len(candidates) - mitigated - unknown, mitigated, unknown
+
+
 def candidate_counts(candidates: list[CandidateThreat]) -> str:
     """The engine's candidates counted open and mitigated in the model apart, as `capsa
     threats` counts them."""
-    mitigated = sum(1 for c in candidates if c.mitigated_in_model)
-    unknown = sum(1 for c in candidates if c.mitigated_in_model is None)
+    opened, mitigated, unknown = candidate_split(candidates)
     text = (
-        f"{len(candidates) - mitigated - unknown} open, {mitigated} mitigated in the model "
+        f"{opened} open, {mitigated} mitigated in the model "
         "(the severity of a mitigated one is what it would be without the mitigation)"
     )
     return text + (f"; {unknown} saved without a status." if unknown else ".")

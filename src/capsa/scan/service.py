@@ -104,7 +104,6 @@ class _Read:
     documents: int = 0
     skipped: int = 0
     live: bool = False
-    quotas_unread: bool = False  # the live read could not list ResourceQuotas
     kinds: dict[str, int] = field(default_factory=dict)  # `kinds.capi_kinds` of the input
     unread: dict[str, str] = field(default_factory=dict)  # kinds a live read left unread
 
@@ -136,10 +135,8 @@ def _read(request: ScanRequest) -> _Read:
         where = f"cluster://{live.context}" if live.context else (request.kubeconfig or "cluster")
         read.problems.extend(read_problems(live, where))
         read.live = not live.unusable
-        read.unread = dict(live.unread)
-        read.quotas_unread = "ResourceQuota" in read.unread or any(
-            kind == "ResourceQuota" for kind, _ in live.not_assessable
-        )
+        read.unread = dict(live.unread)  # every kind not_assessable names, and those
+        # a failed discovery hid
         if read.live:
             report = analyse(live.resources, unread=live.unread, scope=request.namespaces)
             read.live_findings.extend(report.findings)
@@ -365,7 +362,7 @@ def _whole(request: ScanRequest, checks: Sequence[Check]) -> _Evaluated:
     read = _read(request)
     read.resource_count = len(read.resources)
     read.kinds = capi_kinds(read.resources)
-    topology = build_topology(read.resources, quotas_unread=read.quotas_unread)
+    topology = build_topology(read.resources, quotas_unread="ResourceQuota" in read.unread)
     targets = topology.evaluation_resources(read.resources)
     context_for: ContextFor = topology.context_for
     if read.live:
