@@ -213,10 +213,10 @@ def _grant(
     cluster_roles: dict[str, tuple[dict[str, Any], ...]],
     roles: dict[tuple[str, str], Resource],
 ) -> Grant | None:
-    ref = binding.body.get("roleRef")
-    if not isinstance(ref, dict):
+    ref = _role_ref(binding)
+    if ref is None:
         return None  # a binding to no role grants nothing (the API server refuses it)
-    ref_kind, ref_name = str(ref.get("kind", "")), str(ref.get("name", ""))
+    ref_kind, ref_name = ref
     namespace = (binding.namespace or "default") if binding.kind == "RoleBinding" else None
     if ref_kind == "ClusterRole":
         rules = cluster_roles.get(ref_name, BUILT_IN_CLUSTER_ROLES.get(ref_name, ()))

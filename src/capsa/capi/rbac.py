@@ -18,7 +18,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from capsa.capi import kinds
 from capsa.capi.access import (
     READ_SECRETS,
     RIGHTS,
@@ -95,20 +94,14 @@ def _live_here(resources: Sequence[Resource]) -> list[Resource]:
     return [r for r in resources if r.origin.carrier is None]
 
 
-def cluster_namespaces(resources: Sequence[Resource]) -> set[str]:
-    return {
-        namespace_of(r) for r in resources if r.kind == "Cluster" and r.group == kinds.CORE_GROUP
-    }
-
-
 def controller_deployments(
-    resources: Sequence[Resource], problems: list[Problem] | None = None
+    resources: Sequence[Resource], clusters: set[str], problems: list[Problem] | None = None
 ) -> list[Resource]:
     """Deployments of Cluster API controllers, by the evidence rule the live checks use
-    (`capsa.sources.controllers.is_controller`). One whose shape cannot be read is left out,
-    with a problem in `problems`."""
+    (`capsa.sources.controllers.is_controller`; `clusters`: the namespaces holding
+    Clusters). One whose shape cannot be read is left out, with a problem in
+    `problems`."""
     inventory = evidence.providers(resources)
-    clusters = evidence.cluster_namespaces(resources)
     found: list[Resource] = []
     for r in resources:
         if r.kind != "Deployment":
@@ -159,8 +152,8 @@ def rbac_facts(
     bindings = [r for r in here if r.kind in BINDING_KINDS]
     if not bindings:
         return {}
-    clusters = cluster_namespaces(here)
-    deployments = controller_deployments(here, problems)
+    clusters = evidence.cluster_namespaces(here)
+    deployments = controller_deployments(here, clusters, problems)
     controller_namespaces = {namespace_of(d) for d in deployments}
     exempt = controller_service_accounts(deployments) | _scaffold_accounts(here)
     targets = [targets_of(right, clusters, controller_namespaces) for right in RIGHTS]

@@ -11,16 +11,13 @@ from typing import Any
 
 from capsa.checks.engine import UNREAD, ContextFor
 from capsa.kube import dig
+from capsa.sources.controllers import from_cluster
 from capsa.sources.resource import Resource
 
 CARRIERS_NOT_READ = {
     "Secret": "its data is not read (capsa lists Secrets as metadata only)",
     "ConfigMap": "capsa does not read ConfigMaps from a cluster",
 }
-
-
-def _from_cluster(resource: Resource) -> bool:
-    return resource.origin.path.startswith("cluster://")
 
 
 def _carriers(resource: Resource) -> list[str]:
@@ -36,7 +33,7 @@ def _carriers(resource: Resource) -> list[str]:
 
 def unread_fields(resource: Resource, unread: Mapping[str, str]) -> dict[str, str]:
     """Per `context` field, why what it is built from was not read, for a live object."""
-    if not _from_cluster(resource):
+    if not from_cluster(resource):
         return {}
     out: dict[str, str] = {}
     if "ResourceQuota" in unread:

@@ -157,8 +157,12 @@ class _Reader:
         else:
             reason = f"could not list {kind.plural}{scope}: {exc.code or exc.reason}: {exc.message}"
             self.problems.append(Problem(f"{self.where}{exc.path}", None, None, reason))
-        self.not_assessable.append((kind.kind, reason))
-        self.unread.setdefault(kind.kind, reason)
+        self.unreadable(kind.kind, reason)
+
+    def unreadable(self, kind: str, reason: str) -> None:
+        """`kind` was not read, for `reason`: not assessed, and unread for the checks."""
+        self.not_assessable.append((kind, reason))
+        self.unread.setdefault(kind, reason)
 
     def _resource(self, kind: ServedKind, item: dict[str, Any]) -> Resource | None:
         meta = _clean_metadata(item)
@@ -309,8 +313,7 @@ def _read_all(api: ReadOnlyApi, reader: _Reader, namespaces: Sequence[str]) -> s
     except ReadStopped as stop:
         reason = f"{stop.reason}: {stop.message}"
         for kind in pending:
-            reader.not_assessable.append((kind.kind, f"not read: the read stopped ({reason})"))
-            reader.unread.setdefault(kind.kind, f"not read: the read stopped ({reason})")
+            reader.unreadable(kind.kind, f"not read: the read stopped ({reason})")
             reader.kinds_failed += 1
         left = ", ".join(k.kind for k in pending) or "none"
         message = f"live read stopped early ({reason}); kinds not read: {left}"

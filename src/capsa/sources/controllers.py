@@ -159,21 +159,17 @@ def is_controller(deployment: Resource, inventory: Sequence[Resource], clusters:
     return named is not None and any(p.name == named and namespace(p) == where for p in inventory)
 
 
-def controller_deployments(resources: Sequence[Resource]) -> list[Resource]:
-    """The Deployments among `resources` that `is_controller` proves."""
+def controller_namespaces(resources: Sequence[Resource]) -> set[str]:
+    """Namespaces Cluster API controllers run in: those of the Deployments `is_controller`
+    proves and of clusterctl's Providers outside namespaces holding Clusters."""
     inventory = providers(resources)
     clusters = cluster_namespaces(resources)
-    return [
-        r for r in resources if r.kind == "Deployment" and is_controller(r, inventory, clusters)
-    ]
-
-
-def controller_namespaces(resources: Sequence[Resource]) -> set[str]:
-    """Namespaces Cluster API controllers run in: their Deployments' and those of
-    clusterctl's Providers outside namespaces holding Clusters."""
-    clusters = cluster_namespaces(resources)
-    found = {namespace(d) for d in controller_deployments(resources)}
-    return found | {namespace(p) for p in providers(resources) if namespace(p) not in clusters}
+    found = {
+        namespace(r)
+        for r in resources
+        if r.kind == "Deployment" and is_controller(r, inventory, clusters)
+    }
+    return found | {namespace(p) for p in inventory if namespace(p) not in clusters}
 
 
 def manager_containers(
