@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from capsa.kube import containers as containers
@@ -81,8 +82,14 @@ class LiveIndex:
         provider its label names in its namespace; never in a namespace holding Clusters.
         The `cluster.x-k8s.io/provider` label alone proves nothing: whoever may create a
         Deployment may write it."""
-        clusters = evidence.cluster_namespaces(self.kind("Cluster"))
-        return evidence.is_controller(dep, self.providers(), clusters)
+        inventory, clusters = self._evidence
+        return evidence.is_controller(dep, inventory, clusters)
+
+    @cached_property
+    def _evidence(self) -> tuple[list[Resource], set[str]]:
+        """What `is_controller` weighs a Deployment against, worked out once: the index
+        never changes, and checks ask of every Deployment, some per Provider."""
+        return self.providers(), evidence.cluster_namespaces(self.kind("Cluster"))
 
     def provider_deployments(self) -> Iterator[Resource]:
         """The Deployments of the Cluster API controllers (`is_controller`)."""
