@@ -127,6 +127,10 @@ def public_part(networks: Iterable[Network], version: int) -> list[Network]:
     return _collapse(found, version)
 
 
+PUBLIC_TOTAL = {version: sum(b.num_addresses for b in PUBLIC[version]) for version in (4, 6)}
+"""How many public addresses each family has, the whole a share is of."""
+
+
 def _version(text: str) -> int | None:
     net = _network(text)
     return net.version if net is not None else None
@@ -143,8 +147,7 @@ def _is_public(text: str) -> bool:
 
 
 def _amount(count: int, version: int) -> str:
-    total = sum(b.num_addresses for b in PUBLIC[version])
-    share = 100 * count / total
+    share = 100 * count / PUBLIC_TOTAL[version]
     shown = f"{share:.0f}%" if share >= 1 else "under 1%"
     size = (
         f"{count:,} addresses" if version == 4 else f"about 2^{round(math.log2(count))} addresses"
@@ -173,7 +176,8 @@ def exposure(group: SecurityGroup, port: int, lists: dict[tuple[str, str], Prefi
             else:
                 named.append(list_id)
                 sources.extend(found.cidrs)
-    wide = [v for v in (4, 6) if _public_count(sources, v) > LIMITS[v]]
+    counts = {v: _public_count(sources, v) for v in (4, 6)}
+    wide = [v for v in (4, 6) if counts[v] > LIMITS[v]]
     if wide:
         through = [c for c in direct if _version(c) in wide and _is_public(c)]
         for list_id in named:
@@ -181,7 +185,7 @@ def exposure(group: SecurityGroup, port: int, lists: dict[tuple[str, str], Prefi
             shown = [c for c in entries if _version(c) in wide and _is_public(c)]
             if shown:
                 through.append(f"prefix list {list_id} ({listed(shown, 3)})")
-        amounts = " and ".join(_amount(_public_count(sources, v), v) for v in wide)
+        amounts = " and ".join(_amount(counts[v], v) for v in wide)
         limits = " or ".join(LIMIT_TEXT[v] for v in wide)
         text = (
             f"Port {port} is open to {amounts}, more than {limits}, through "
@@ -195,9 +199,9 @@ def exposure(group: SecurityGroup, port: int, lists: dict[tuple[str, str], Prefi
         )
         return Outcome("unknown", "SecurityGroup", group.arn, text, where)
     notes = []
-    public = [v for v in (4, 6) if _public_count(sources, v)]
+    public = [v for v in (4, 6) if counts[v]]
     if public:
-        amounts = " and ".join(_amount(_public_count(sources, v), v) for v in public)
+        amounts = " and ".join(_amount(counts[v], v) for v in public)
         notes.append(
             f"port {port} is open to {amounts}, at most {' or '.join(LIMIT_TEXT[v] for v in public)}"
         )
