@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from capsa.capi.clusters import ClusterView
 from capsa.capi.index import ResourceKey, resource_key
 from capsa.capi.topology import build_topology, planning_view, shared_facts
-from capsa.scan.plan import Follow, RecordingIndex, _closure, _pack
+from capsa.scan.plan import Follow, RecordingIndex, _closure, pack_groups
 from capsa.sources.files import read_manifests
 from capsa.sources.resource import Resource
 
@@ -34,7 +34,7 @@ def test_groups_own_files_in_order_load_their_closures_and_fill_the_budget(
     case: tuple[dict[int, set[int]], list[int], int],
 ) -> None:
     needs, sizes, budget = case
-    groups = _pack(needs, sizes, budget)
+    groups = pack_groups(needs, sizes, budget)
     owned = [file for group in groups for file in group.owned]
     assert owned == list(range(len(sizes)))
 

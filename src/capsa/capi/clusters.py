@@ -10,7 +10,7 @@ input.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,11 +138,24 @@ class Resolving:
     were a third of planning's memory (corpus x20: ~8 MB)."""
 
     def __init__(
-        self, resources: Sequence[Resource], index: ResourceIndex, wide: InputWide | None
+        self,
+        resources: Sequence[Resource],
+        index: ResourceIndex,
+        wide: InputWide | None,
+        *,
+        class_files: Mapping[str, tuple[str, ...]] | None = None,
+        rank: Mapping[ResourceKey, tuple[int, int]] | None = None,
     ) -> None:
+        """`class_files` and `rank` are the whole input's when `resources` are a part of
+        it planned alone (`capsa.scan.parts`): the files defining each class name, and
+        each Cluster's place in the whole's order (`cluster_ranks`), which `views`
+        follows so that the first Cluster to claim an object is the whole's."""
         self._index = index
         self._wide = wide
-        self._class_files = wide.class_files if wide is not None else _class_files(index)
+        if class_files is None:
+            class_files = wide.class_files if wide is not None else _class_files(index)
+        self._class_files = class_files
+        self._rank = rank
         self._builder = _Builder(resources, index, self._class_files)
         self.replaced: set[ResourceKey] = set()
         self._used: set[ResourceKey] = set()
@@ -163,7 +176,7 @@ class Resolving:
         ):
             if resource.group != kinds.CORE_GROUP:
                 continue
-            owner = _owner_cluster(resource, nearby)
+            owner = _owner_cluster(resource, nearby, index)
             if owner is not None:
                 owned[resource_key(owner)].append(resource)
 
@@ -172,23 +185,26 @@ class Resolving:
             if crs.group == kinds.ADDONS_GROUP:
                 by_name[(namespace_of(crs), crs.name)].append(crs)
         resource_sets = {key: Nearby(same) for key, same in by_name.items()}
-        for group in clusters.values():
-            for cluster in group:
-                try:
-                    view = _build_view(builder, cluster, owned, resource_sets)
-                except SHAPE_ERRORS:  # one Cluster capsa cannot resolve costs only itself
-                    what = f"{cluster.kind}/{cluster.name}"
-                    builder.problems.append(
-                        left_out(cluster.origin.path, cluster.origin.line, what, "the topology")
-                    )
-                    continue
-                for member in view.members:
-                    kind = member.resource.kind
-                    if view.topology_class is not None and kind.endswith("Template"):
-                        self.replaced.add(resource_key(member.resource))
-                    if kind == "ClusterClass":
-                        self._used.add(resource_key(member.resource))
-                yield view
+        ordered = [cluster for group in clusters.values() for cluster in group]
+        if self._rank is not None:
+            rank = self._rank
+            ordered.sort(key=lambda cluster: rank[resource_key(cluster)])
+        for cluster in ordered:
+            try:
+                view = _build_view(builder, cluster, owned, resource_sets)
+            except SHAPE_ERRORS:  # one Cluster capsa cannot resolve costs only itself
+                what = f"{cluster.kind}/{cluster.name}"
+                builder.problems.append(
+                    left_out(cluster.origin.path, cluster.origin.line, what, "the topology")
+                )
+                continue
+            for member in view.members:
+                kind = member.resource.kind
+                if view.topology_class is not None and kind.endswith("Template"):
+                    self.replaced.add(resource_key(member.resource))
+                if kind == "ClusterClass":
+                    self._used.add(resource_key(member.resource))
+            yield view
 
     def used(self) -> frozenset[ResourceKey]:
         """The ClusterClasses some Cluster uses: the whole's when given, else those of
@@ -297,8 +313,22 @@ def _clusters_by_name(index: ResourceIndex) -> dict[tuple[str, str], list[Resour
     return out
 
 
+def cluster_ranks(
+    clusters: Iterable[tuple[tuple[str, str], ResourceKey]],
+) -> dict[ResourceKey, tuple[int, int]]:
+    """Each Cluster's place in the order `Resolving.views` resolves the whole input's
+    (`clusters`: every Cluster API Cluster's namespace and name, and key, in input
+    order): by namespace and name, first met first, then input order. A part planned
+    alone follows it (`capsa.scan.parts`)."""
+    names: dict[tuple[str, str], int] = {}
+    ranks: dict[ResourceKey, tuple[int, int]] = {}
+    for at, (named, key) in enumerate(clusters):
+        ranks.setdefault(key, (names.setdefault(named, len(names)), at))
+    return ranks
+
+
 def _owner_cluster(
-    resource: Resource, clusters: Mapping[tuple[str, str], Nearby]
+    resource: Resource, clusters: Mapping[tuple[str, str], Nearby], index: ResourceIndex
 ) -> Resource | None:
     name = dig(resource.body, "spec", "clusterName")
     if not isinstance(name, str):
@@ -306,8 +336,7 @@ def _owner_cluster(
         name = labels.get(kinds.CLUSTER_NAME_LABEL) if isinstance(labels, Mapping) else None
     if not isinstance(name, str):
         return None
-    candidates = clusters.get((namespace_of(resource), name))
-    return candidates.nearest(resource.origin.path) if candidates is not None else None
+    return index.nearest("Cluster", name, clusters.get((namespace_of(resource), name)), resource)
 
 
 def identity_ref_of(
@@ -492,12 +521,12 @@ def _build_view(
 
     labels = labels_of(cluster.body)
     namespace = namespace_of(cluster)
-    for (crs_namespace, _), nearby in resource_sets.items():
+    for (crs_namespace, crs_name), nearby in resource_sets.items():
         if crs_namespace != namespace:
             continue
         # A namespace holds one ClusterResourceSet per name; among copies of a template,
         # the one written nearest the Cluster is the one that applies to it.
-        crs = nearby.nearest(cluster.origin.path)
+        crs = builder.index.nearest("ClusterResourceSet", crs_name, nearby, cluster)
         if crs is None:
             continue
         # Cluster API reads an empty clusterSelector as selecting no Cluster.

@@ -116,16 +116,32 @@ class ResourceIndex:
         matches); `near` is the referrer, whose file is preferred. An object of that very
         namespace wins over one whose namespace is an unresolved variable (`_matching`),
         wherever either lies: the latter is only a candidate when there is no former."""
+        return self._lookup(ref, namespace, near)[0]
+
+    def _lookup(
+        self, ref: ObjectRef, namespace: str | None, near: Resource | None
+    ) -> tuple[Resource | None, bool]:
+        """`resolve`'s answer, and whether it took the loose step (`_matching`): no
+        object of the wanted namespace itself was found."""
         wanted = None if namespace is None else ref.namespace or namespace
         if wanted is not None and looks_unresolved(wanted):
             wanted = None  # `${NAMESPACE}`: any namespace may be the one meant
         named = self._by_kind_name.get((ref.kind, ref.name))
         if named is None:
-            return None
+            return None, False
         found = self._find(named, ref, wanted, near, loose=False)
         if found is None and wanted is not None:
-            found = self._find(named, ref, wanted, near, loose=True)
-        return found
+            return self._find(named, ref, wanted, near, loose=True), True
+        return found, False
+
+    def nearest(
+        self, kind: str, name: str, candidates: Nearby | None, near: Resource
+    ) -> Resource | None:
+        """The one of `candidates` (same-named objects of `kind` a resolution gathered
+        itself: a pool's Cluster, a ClusterResourceSet) nearest `near`. It goes through
+        the index so that an index of part of the input can tell when the answer might
+        lie outside the part (`capsa.scan.parts`)."""
+        return candidates.nearest(near.origin.path) if candidates is not None else None
 
     def _find(
         self,
@@ -208,7 +224,7 @@ def _matching(
 
 
 @lru_cache(maxsize=256)
-def _folders(path: str) -> tuple[str, ...]:
+def folders_of(path: str) -> tuple[str, ...]:
     """The folders of `path`, outermost first. `__` separates them too: mirrors flatten
     a tree into one folder by naming each file after its path (as
     `capsa.sources.kustomize` reads them). The cache holds the paths of recent lookups
@@ -230,7 +246,7 @@ class Nearby:
             if path in self._by_path:
                 continue  # an earlier candidate of its file holds all its folders' runs
             self._by_path[path] = candidate
-            folders = _folders(path)
+            folders = folders_of(path)
             for length in range(len(folders), -1, -1):
                 if folders[:length] in self._by_folders:
                     break  # an earlier candidate holds this run, and so every shorter one
@@ -242,7 +258,7 @@ class Nearby:
         found = self._by_path.get(path)
         if found is not None:
             return found
-        here = _folders(path)
+        here = folders_of(path)
         for length in range(len(here), -1, -1):
             found = self._by_folders.get(here[:length])
             if found is not None:

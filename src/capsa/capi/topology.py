@@ -168,7 +168,7 @@ class _AcrossClusters:
     def add(self, view: ClusterView) -> None:
         self.order[resource_key(view.cluster)] = self._seen
         self._seen += 1
-        vpc = _vpc_id(view)
+        vpc = vpc_id_of(view)
         if vpc:
             self._vpc_users[vpc].append(f"{view.namespace}/{view.name}")
 
@@ -204,7 +204,7 @@ def build_topology(
         order = shared.cluster_order
         views = tuple(sorted(views, key=lambda v: order.get(resource_key(v.cluster), len(order))))
     namespaces = (
-        dict(shared.namespaces) if shared is not None else _namespace_facts(index, quotas_unread)
+        dict(shared.namespaces) if shared is not None else namespace_facts(index, quotas_unread)
     )
     vpc_users = shared.vpc_users if shared is not None else _vpc_users(views)
     contexts = _contexts(views, whole, index, namespaces, set(management_vpc_ids), vpc_users)
@@ -224,19 +224,44 @@ def build_topology(
     )
 
 
+@dataclass(frozen=True)
+class WholeOfPart:
+    """What planning a part of an input alone must be told of the whole
+    (`capsa.scan.parts`): the namespaces' facts, the files defining each class name,
+    and each Cluster's place in the whole's order (`clusters.cluster_ranks`)."""
+
+    namespaces: Mapping[str, NamespaceFacts]
+    class_files: Mapping[str, tuple[str, ...]]
+    ranks: Mapping[ResourceKey, tuple[int, int]]
+
+
 def planning_view(
     resources: Sequence[Resource],
     index: ResourceIndex,
     rbac: Mapping[ResourceKey, RbacFacts] | None = None,
     seen: Callable[[ClusterView], object] = lambda view: None,
+    whole_of_part: WholeOfPart | None = None,
 ) -> SharedFacts:
     """The `shared_facts` of `build_topology(resources, index=index, rbac=rbac)`, making
     every lookup it makes (`_ContextReferences`) but building no check context: what
     planning reads of the whole input's resolution. Each cluster's view is handed to
     `seen` as it is resolved and kept no longer (planning keeps what it reads of it):
-    the whole input's views were a third of planning's memory (corpus x20: ~8 MB)."""
+    the whole input's views were a third of planning's memory (corpus x20: ~8 MB).
+    With `whole_of_part`, `resources` are a part planned alone: its views come in the
+    whole's order, and the facts that span the input are the whole's."""
     whole = [r for r in resources if r.fragment_of is None]
-    resolving = Resolving(whole, index, None)
+    if whole_of_part is None:
+        resolving = Resolving(whole, index, None)
+        namespaces = namespace_facts(index)
+    else:
+        resolving = Resolving(
+            whole,
+            index,
+            None,
+            class_files=whole_of_part.class_files,
+            rank=whole_of_part.ranks,
+        )
+        namespaces = dict(whole_of_part.namespaces)
     clusters = _AcrossClusters()
     references = _ContextReferences(index)
     for view in resolving.views():
@@ -246,7 +271,7 @@ def planning_view(
     references.outside(whole)
     alone = {resource_key(template): class_key for template, class_key in resolving.alone()}
     return SharedFacts(
-        _namespace_facts(index),
+        namespaces,
         clusters.vpc_users(),
         clusters.order,
         dict(_rbac_of(resources, None, rbac)),
@@ -307,9 +332,7 @@ def _management(resource: Resource) -> bool:
     return resource.group == "" and not resource.origin.carrier and not resource.origin.generated
 
 
-def _namespace_facts(
-    index: ResourceIndex, quotas_unread: bool = False
-) -> dict[str, NamespaceFacts]:
+def namespace_facts(index: ResourceIndex, quotas_unread: bool = False) -> dict[str, NamespaceFacts]:
     """Per namespace, its quotas' object counts and whether the inputs create it. With
     `quotas_unread` (a live read that could not list ResourceQuotas) a Namespace read
     from that cluster says nothing of its quotas, so it is not taken as created here."""
@@ -355,7 +378,7 @@ def _outside(resource: Resource, namespaces: Mapping[str, NamespaceFacts]) -> Ch
     )
 
 
-def _vpc_id(view: ClusterView) -> str:
+def vpc_id_of(view: ClusterView) -> str:
     infra = view.infrastructure_cluster
     if infra is None:
         return ""
@@ -467,7 +490,7 @@ def _contexts(
 def _vpc(
     view: ClusterView, management_vpcs: set[str], vpc_users: Mapping[str, Sequence[str]]
 ) -> VpcFacts:
-    vpc = _vpc_id(view)
+    vpc = vpc_id_of(view)
     me = f"{view.namespace}/{view.name}"
     return VpcFacts(
         id=vpc,

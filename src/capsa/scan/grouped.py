@@ -43,10 +43,12 @@ from capsa.scan.cache import (
     variables_key,
 )
 from capsa.scan.heap import now_and_then, release_free_memory
+from capsa.scan.parts import Head, plan_in_parts
 from capsa.scan.plan import GROUP_BUDGET, Group, Place, place_of, plan_groups
 from capsa.scan.pool import each_in_order, run_ordered
 from capsa.scan.sharing import Sharing
-from capsa.scan.skeleton import interned, pack, skeleton, split, unpack
+from capsa.scan.skeleton import Head as PackedHead
+from capsa.scan.skeleton import heads_of, interned, pack, skeleton, split, unpack
 from capsa.scan.spill import Spill
 from capsa.scan.stubs import Bodies, stubs
 from capsa.sources.aws.facts import CloudFacts
@@ -55,7 +57,7 @@ from capsa.sources.embedded import expand_carrier, is_carrier
 from capsa.sources.files import FileChunk, chunk_of, read_one, read_text
 from capsa.sources.generators import PayloadMarker, generated_files, resource_files
 from capsa.sources.kustomize import mark_patch_files, patch_files
-from capsa.sources.resource import Resource
+from capsa.sources.resource import Origin, Resource
 from capsa.sources.walk import expand_paths
 from capsa.yamlio import plain
 
@@ -852,13 +854,16 @@ def _plan(first: FirstPass, spill: Spill, budget: int, cached: bool) -> _Planned
     rbac = rbac_facts(_mark(whole, first), left_out)
     del whole
     _forget_blocks(first.rbac, spill)
-    sharing = Sharing()
     keys = first.skeletons
-    bodies = Bodies(lambda number: _block(spill, str(keys[number]))[1])
-    skeletons = _stubs(keys, spill, sharing, bodies)
-    planned = plan_groups(_mark(skeletons, first), file_of, first.sizes, budget, rbac)
+    blocks = _Blocks(first, spill)
+    # a directory subtree at a time when it can (`scan.parts`), else the whole at once
+    planned = plan_in_parts(
+        len(keys), blocks.heads, blocks.load, first.paths, first.sizes, budget, rbac
+    )
+    if planned is None:
+        planned = plan_groups(blocks.every(), file_of, first.sizes, budget, rbac)
     _forget_blocks(keys, spill)
-    del skeletons, sharing, bodies  # planning was their only use
+    del blocks  # planning was their only use
     release_free_memory()
     return _Planned(planned.groups, planned.shared, planned.cluster_order, tuple(left_out))
 
@@ -887,18 +892,86 @@ def _release(number: int, first: FirstPass, spill: Spill) -> None:
         spill.release(f"secret-{key}-{at}")
 
 
-def _stubs(blocks: list[Block], spill: Spill, sharing: Sharing, bodies: Bodies) -> list[Resource]:
+def _stubs(
+    blocks: list[Block], spill: Spill, sharing: Sharing, bodies: Bodies, first: int = 0
+) -> list[Resource]:
     """Every skeleton of `blocks`, those of packed blocks with their bodies left in the
     spill until resolution reads one (`stubs.Stub`): planning holds the whole
     input's skeletons at once, and the bodies were two thirds of them (corpus x20:
-    41 MB whole)."""
+    41 MB whole). `first` is the number of the first of `blocks`."""
     skeletons: list[Resource] = []
-    for number, block in enumerate(blocks):
+    for number, block in enumerate(blocks, first):
         if isinstance(block, list):
             skeletons.extend(block)
         else:
             skeletons.extend(stubs(_block(spill, block)[0], sharing, bodies, number))
     return skeletons
+
+
+class _Blocks:
+    """Pass one's skeleton blocks as planning reads them, marked as the whole read marks
+    them: one block's skeletons (`load`) or heads (`heads`), or every skeleton."""
+
+    def __init__(self, first: FirstPass, spill: Spill) -> None:
+        self._first = first
+        self._spill = spill
+        keys = first.skeletons
+        self._bodies = Bodies(lambda number: _block(spill, str(keys[number]))[1])
+
+    def load(self, number: int) -> list[Resource]:
+        first = self._first
+        return _mark(
+            _stubs([first.skeletons[number]], self._spill, Sharing(), self._bodies, number), first
+        )
+
+    def heads(self, number: int) -> list[Head]:
+        block = self._first.skeletons[number]
+        if isinstance(block, list):
+            return [_head(r) for r in _mark(block, self._first)]
+        return _marked_heads(heads_of(_block(self._spill, block)[0]), self._first)
+
+    def every(self) -> list[Resource]:
+        first = self._first
+        return _mark(_stubs(first.skeletons, self._spill, Sharing(), self._bodies), first)
+
+
+def _head(resource: Resource) -> Head:
+    origin = resource.origin
+    return Head(
+        resource.api_version,
+        resource.kind,
+        resource.namespace,
+        resource.name,
+        origin.path,
+        origin.line,
+        origin.carrier,
+        origin.generated,
+        resource.fragment_of,
+    )
+
+
+def _marked_heads(packed: Sequence[PackedHead], first: FirstPass) -> list[Head]:
+    """The heads of a packed block marked as `_mark` marks its skeletons, by path: a
+    patch file's objects are fragments, a generator file's are payloads."""
+    out: list[Head] = []
+    marks: dict[tuple[str, str | None], tuple[str | None, Origin | None]] = {}
+    for api_version, kind, namespace, name, path, line, carrier, generated, _, fragment in packed:
+        if carrier is None:
+            mark = marks.get((path, fragment))
+            if mark is None:
+                owner = first.patches.get(os.path.normpath(path)) if first.patches else None
+                payload = None
+                if owner is None and fragment is None:
+                    payload = first.payloads.origin_of(Origin(path, line, None, None))
+                mark = marks[(path, fragment)] = (owner, payload)
+            owner, payload = mark
+            fragment = owner or fragment
+            if payload is not None and fragment is None:
+                carrier, generated = payload.carrier, payload.generated
+        out.append(
+            Head(api_version, kind, namespace, name, path, line, carrier, generated, fragment)
+        )
+    return out
 
 
 def _mark(resources: list[Resource], first: FirstPass) -> list[Resource]:

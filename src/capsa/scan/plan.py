@@ -138,12 +138,12 @@ def plan_groups(
             targets.add(b)
 
     index = RecordingIndex([s for s in skeletons if s.fragment_of is None], link)
-    claims = _Claims(index, link)
+    claims = Claims(index, link)
     shared = planning_view(skeletons, index, rbac, claims.add)
-    return Plan(_pack(needs, sizes, budget), shared, claims.order)
+    return Plan(pack_groups(needs, sizes, budget), shared, claims.order)
 
 
-class _Claims:
+class Claims:
     """What planning keeps of each cluster's view as it is resolved
     (`capi.topology.planning_view`): links from the Cluster to every member and, per
     name in its namespace that some ClusterResourceSet selecting it bears, to the one
@@ -151,13 +151,20 @@ class _Claims:
     gets); and the Cluster's place in the whole's order. The views themselves are let
     go: only the keys of the objects claimed so far stay."""
 
-    def __init__(self, index: ResourceIndex, link: Follow) -> None:
+    def __init__(
+        self,
+        index: ResourceIndex,
+        link: Follow,
+        selectors: Mapping[tuple[str, str], list[Mapping[str, Any]]] | None = None,
+    ) -> None:
+        """`selectors` are the whole input's (`resource_set_selectors`) when `index`
+        holds a part of it (`capsa.scan.parts`)."""
         self._link = link
-        resource_sets: dict[tuple[str, str], list[Resource]] = defaultdict(list)
-        for crs in index.of_kind("ClusterResourceSet"):
-            if crs.group == kinds.ADDONS_GROUP:
-                resource_sets[(namespace_of(crs), crs.name)].append(crs)
-        self._selectors = {key: _distinct_selectors(sets) for key, sets in resource_sets.items()}
+        self._index = index
+        resource_sets = _resource_sets(index.of_kind("ClusterResourceSet"))
+        if selectors is None:
+            selectors = resource_set_selectors(index.of_kind("ClusterResourceSet"))
+        self._selectors = selectors
         self._nearby = {key: Nearby(sets) for key, sets in resource_sets.items()}
         self._selected: dict[tuple[tuple[str, str], str], bool] = {}
         self._claimed: set[ResourceKey] = set()
@@ -177,19 +184,35 @@ class _Claims:
                 link(member.resource, cluster)
         labels = labels_of(cluster.body)
         label_key = json.dumps(labels, sort_keys=True, default=str)
-        for named, nearby in self._nearby.items():
+        for named, selectors in self._selectors.items():
             if named[0] != view.namespace:
                 continue
             memo = (named, label_key)
             if memo not in self._selected:
-                self._selected[memo] = any(
-                    selector_matches(s, labels) for s in self._selectors[named]
-                )
+                self._selected[memo] = any(selector_matches(s, labels) for s in selectors)
             if not self._selected[memo]:
                 continue  # no same-named set selects it: no subset can pick one that does
-            chosen = nearby.nearest(cluster.origin.path)
+            nearby = self._nearby.get(named)
+            chosen = self._index.nearest("ClusterResourceSet", named[1], nearby, cluster)
             if chosen is not None:
                 link(cluster, chosen)
+
+
+def _resource_sets(found: Sequence[Resource]) -> dict[tuple[str, str], list[Resource]]:
+    """Cluster API's ClusterResourceSets among `found`, by namespace and name."""
+    resource_sets: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+    for crs in found:
+        if crs.group == kinds.ADDONS_GROUP:
+            resource_sets[(namespace_of(crs), crs.name)].append(crs)
+    return resource_sets
+
+
+def resource_set_selectors(
+    found: Sequence[Resource],
+) -> dict[tuple[str, str], list[Mapping[str, Any]]]:
+    """Per namespace and name, the different selectors of the ClusterResourceSets among
+    `found` (`_distinct_selectors`)."""
+    return {key: _distinct_selectors(sets) for key, sets in _resource_sets(found).items()}
 
 
 def _distinct_selectors(resource_sets: Sequence[Resource]) -> list[Mapping[str, Any]]:
@@ -214,7 +237,9 @@ def _closure(start: int, needs: Mapping[int, set[int]]) -> set[int]:
     return seen
 
 
-def _pack(needs: Mapping[int, set[int]], sizes: Sequence[int], budget: int) -> tuple[Group, ...]:
+def pack_groups(
+    needs: Mapping[int, set[int]], sizes: Sequence[int], budget: int
+) -> tuple[Group, ...]:
     """Files owned in read order, a new group started when a file's closure would take
     the current one's loads over `budget`. The loads' size is kept as a running total
     (summing every load again per file cost a tenth of planning on the corpus x5)."""

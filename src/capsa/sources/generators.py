@@ -33,7 +33,7 @@ from typing import Any
 
 from capsa.kube import items_of
 from capsa.sources.kustomize import GENERATORS, candidates
-from capsa.sources.resource import Resource
+from capsa.sources.resource import Origin, Resource
 
 _FLAT = "__"
 
@@ -221,16 +221,20 @@ class PayloadMarker:
             return list(resources)
         out: list[Resource] = []
         for resource in resources:
-            origin = resource.origin
-            made: Sequence[Generated] = ()
-            if origin.carrier is None and resource.fragment_of is None:
-                made = listing.of(os.path.normpath(origin.path))
-            if not made:
-                out.append(resource)
-                continue
-            chosen = next((m for m in made if _carried(m, self.refs)), made[0])
-            carried = replace(
-                origin, carrier=describe(chosen, self.refs), generated=chosen.object()
-            )
-            out.append(resource.marked(origin=carried))
+            carried = None
+            if resource.fragment_of is None:
+                carried = self.origin_of(resource.origin)
+            out.append(resource if carried is None else resource.marked(origin=carried))
         return out
+
+    def origin_of(self, origin: Origin) -> Origin | None:
+        """The origin an object read at `origin` (not a fragment) gets as a payload of
+        a generated ConfigMap/Secret; None when it is no generator's."""
+        listing = self.listing
+        if listing is None or origin.carrier is not None:
+            return None
+        made = listing.of(os.path.normpath(origin.path))
+        if not made:
+            return None
+        chosen = next((m for m in made if _carried(m, self.refs)), made[0])
+        return replace(origin, carrier=describe(chosen, self.refs), generated=chosen.object())
