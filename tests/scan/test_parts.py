@@ -35,14 +35,14 @@ def _plans(
         heads: Heads,
         load: Load,
         paths: Sequence[str],
+        file_of: Any,
         sizes: Sequence[int],
         budget: int,
         rbac: Any,
         part_budget_: int | None = None,
     ) -> Plan | None:
-        in_parts = real(blocks, heads, load, paths, sizes, budget, rbac, part_budget)
+        in_parts = real(blocks, heads, load, paths, file_of, sizes, budget, rbac, part_budget)
         skeletons = [s for block in range(blocks) for s in load(block)]
-        file_of = {path: n for n, path in enumerate(paths)}
         made.append((in_parts, plan_groups(skeletons, file_of, sizes, budget, rbac)))
         return in_parts
 

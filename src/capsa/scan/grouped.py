@@ -858,7 +858,7 @@ def _plan(first: FirstPass, spill: Spill, budget: int, cached: bool) -> _Planned
     blocks = _Blocks(first, spill)
     # a directory subtree at a time when it can (`scan.parts`), else the whole at once
     planned = plan_in_parts(
-        len(keys), blocks.heads, blocks.load, first.paths, first.sizes, budget, rbac
+        len(keys), blocks.heads, blocks.load, first.paths, file_of, first.sizes, budget, rbac
     )
     if planned is None:
         planned = plan_groups(blocks.every(), file_of, first.sizes, budget, rbac)
