@@ -10,7 +10,7 @@ import pytest
 
 from capsa.assess.model import FindingRecord
 from capsa.checks.findings import CheckResult, Finding, Location, ResourceRef, Severity
-from capsa.slotted import Slotted, replaced
+from capsa.slotted import Slotted, copied, replaced
 
 REF = ResourceRef(api_version="v1", kind="ConfigMap", namespace="default", name="a")
 WHERE = Location("copy/a.yaml", 3, None)
@@ -60,3 +60,22 @@ def test_a_pickled_slots_dataclass_comes_back_equal(item: Slotted) -> None:
     function, (cls, values) = item.__reduce__()
     assert function(cls, values) == item
     assert values == tuple(getattr(item, name) for name in type(item).__slots__)
+
+
+@pytest.mark.parametrize("item", [RESULT, FINDING], ids=type)
+def test_copied_sets_one_slot_and_keeps_the_others(item: CheckResult | Finding) -> None:
+    """A rebased result: its new location, everything else the same objects."""
+    moved = Location("b.yaml", 9)
+    made = copied(item, "location", moved)
+    assert made == replaced(item, location=moved)
+    assert made.location is moved and made is not item
+    assert all(
+        getattr(made, name) is getattr(item, name)
+        for name in type(item).__slots__
+        if name != "location"
+    )
+
+
+def test_copied_refuses_a_field_the_class_lacks() -> None:
+    with pytest.raises(TypeError, match="no field 'paht'"):
+        copied(WHERE, "paht", "b.yaml")

@@ -67,11 +67,24 @@ def print_lines(out: Console, lines: Sequence[Text]) -> None:
     a line, most of the time a large scan's report takes."""
     if not lines:
         return
-    if out.color_system is None and not out.record and not out.quiet:
-        out.file.write("".join(terminal_safe(line.plain) + "\n" for line in lines))
+    if is_plain(out):
+        print_plain(out, [line.plain for line in lines])
         return
     joined = Text("\n").join(safe_text(line) for line in lines)
     out.print(joined, overflow="ignore", crop=False, soft_wrap=True)
+
+
+def is_plain(out: Console) -> bool:
+    """Whether `out` draws no styles at all (a file or a pipe: rich then has no colour
+    system) and records nothing, so plain text can go straight to its file."""
+    return out.color_system is None and not out.record and not out.quiet
+
+
+def print_plain(out: Console, lines: Sequence[str]) -> None:
+    """`lines` written as they are to a plain console's file (`is_plain`), each made
+    safe: what a large report prints, without building a rich `Text` per line."""
+    if lines:  # made safe at once: newlines stay, and no line can undo another's escapes
+        out.file.write(terminal_safe("\n".join(lines)) + "\n")
 
 
 def console(**options: Any) -> Console:

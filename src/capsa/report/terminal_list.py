@@ -19,7 +19,7 @@ from functools import lru_cache
 from rich.console import Console
 from rich.text import Text
 
-from capsa.terminal import print_lines
+from capsa.terminal import is_plain, print_lines, print_plain
 
 INDENT = "  "
 DETAIL = "      "
@@ -72,44 +72,72 @@ def _wrap(text: str, width: int, first: str = DETAIL) -> tuple[str, ...]:
     )
 
 
+def entry_text(
+    entry: Entry, width: int, columns: tuple[int, int, int], compact: bool = False
+) -> list[str]:
+    """The plain lines of one entry: the first holds the id whole, whatever the width."""
+    where_w, tag_w, key_w = columns
+    first = INDENT
+    if where_w:
+        first += entry.where.rjust(where_w) + "  "
+    if tag_w:
+        first += entry.tag.ljust(tag_w) + "  "
+    first += entry.key.ljust(key_w) if entry.head else entry.key
+    lines = [first]
+    if entry.head:
+        prefix = first + "  "
+        wrapped = _wrap(entry.head, width, prefix) if len(prefix) + 20 <= width else ()
+        if wrapped and len(prefix) < len(wrapped[0]) <= width:
+            lines[0] = wrapped[0]  # the id's line, with the head's first words beside it
+            lines.extend(wrapped[1:])
+        else:  # the head's first word does not fit beside the id: it starts below
+            lines.extend(_wrap(entry.head, width))
+    if not compact:
+        for detail in entry.details:
+            lines.extend(_wrap(detail, width))
+    return lines
+
+
 def entry_lines(
     entry: Entry, width: int, columns: tuple[int, int, int], compact: bool = False
 ) -> list[Text]:
-    """The lines of one entry: the first holds the id whole, whatever the width."""
-    where_w, tag_w, key_w = columns
-    first = Text(INDENT)
-    if where_w:
-        first.append(entry.where.rjust(where_w) + "  ")
-    if tag_w:
-        first.append(entry.tag.ljust(tag_w), style=entry.tag_style or None)
-        first.append("  ")
-    first.append(entry.key.ljust(key_w) if entry.head else entry.key)
-    lines = [first]
-    if entry.head:
-        prefix = first.plain + "  "
-        wrapped = _wrap(entry.head, width, prefix) if len(prefix) + 20 <= width else ()
-        if wrapped and len(prefix) < len(wrapped[0]) <= width:
-            first.append(wrapped[0][len(first.plain) :])
-            lines.extend(Text(line) for line in wrapped[1:])
-        else:  # the head's first word does not fit beside the id: it starts below
-            lines.extend(Text(line) for line in _wrap(entry.head, width))
-    if not compact:
-        for detail in entry.details:
-            lines.extend(Text(line) for line in _wrap(detail, width))
+    """`entry_text` as rich lines, the tag in its style."""
+    lines = [Text(line) for line in entry_text(entry, width, columns, compact)]
+    where_w, tag_w, _ = columns
+    if tag_w and entry.tag_style:
+        start = len(INDENT) + (where_w + 2 if where_w else 0)
+        lines[0].stylize(entry.tag_style, start, start + tag_w)
     return lines
 
 
 def print_groups(console: Console, groups: Sequence[Group], compact: bool = False) -> None:
     """Print each group as a header line and its entries, at the console's width (a
-    group's entries in one go: each print costs the console a render pass)."""
+    group's entries in one go: each print costs the console a render pass; a plain
+    console gets the text alone, a rich line per entry line being most of the time a
+    large scan's report took)."""
     width = console.width
+    plain = is_plain(console)
     for group in groups:
         print_wrapped(console, group.header, style="bold")
         columns = _widths(group.entries)
-        lines = [
-            line for entry in group.entries for line in entry_lines(entry, width, columns, compact)
-        ]
-        print_lines(console, lines)
+        if plain:
+            print_plain(
+                console,
+                [
+                    line
+                    for entry in group.entries
+                    for line in entry_text(entry, width, columns, compact)
+                ],
+            )
+        else:
+            print_lines(
+                console,
+                [
+                    line
+                    for entry in group.entries
+                    for line in entry_lines(entry, width, columns, compact)
+                ],
+            )
         if group.note:
             console.print(Text(INDENT + group.note), overflow="fold")
 

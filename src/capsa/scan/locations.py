@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from capsa.checks.findings import CheckResult, Finding, Location
 from capsa.scan.result import ScanResult
-from capsa.slotted import replaced
+from capsa.slotted import copied, replaced
 from capsa.sources.root import relative_to_root
 
 _Located = TypeVar("_Located", Finding, CheckResult)
@@ -39,7 +39,7 @@ def rebased(result: ScanResult) -> ScanResult:
                 item.location if path == item.location.path else replaced(item.location, path=path)
             )
             moved[item.location] = location
-        return item if location is item.location else replaced(item, location=location)
+        return item if location is item.location else copied(item, "location", location)
 
     return dataclasses.replace(
         result,
