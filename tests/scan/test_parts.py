@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -286,6 +287,27 @@ def test_lookups_that_keep_escaping_leave_the_input_to_be_planned_whole(
     monkeypatch.setattr(parts, "MERGE_ROUNDS", 1)
     (made,) = _plans([str(tmp_path)], 1, monkeypatch)
     assert made[0] is None
+
+
+def test_clusters_read_twice_under_one_key_keep_their_places_in_the_whole_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Items of a one-line List share its line: the first and third Cluster below have
+    one key, the second (namespace `default` written out) another, and all three one
+    name. The whole resolves them in input order; so must the part (review of stop 33:
+    the third took the first's place and came before the second)."""
+    items = [
+        {"apiVersion": "cluster.x-k8s.io/v1beta1", "kind": "Cluster", "metadata": meta}
+        for meta in ({"name": "c"}, {"name": "c", "namespace": "default"}, {"name": "c"})
+    ]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    listed = json.dumps({"apiVersion": "v1", "kind": "List", "items": items})
+    (tmp_path / "a" / "list.yaml").write_text(listed, encoding="utf-8")
+    other = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
+    (tmp_path / "b" / "cm.yaml").write_text(other, encoding="utf-8")
+    (made,) = _plans([str(tmp_path)], 1, monkeypatch)
+    _same(*made)
 
 
 def _cut(paths: list[str], sizes: list[int], budget: int) -> Leaves:

@@ -10,7 +10,7 @@ input.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,12 +144,12 @@ class Resolving:
         wide: InputWide | None,
         *,
         class_files: Mapping[str, tuple[str, ...]] | None = None,
-        rank: Mapping[ResourceKey, tuple[int, int]] | None = None,
+        rank: Callable[[Resource], Rank] | None = None,
     ) -> None:
         """`class_files` and `rank` are the whole input's when `resources` are a part of
         it planned alone (`capsa.scan.parts`): the files defining each class name, and
-        each Cluster's place in the whole's order (`cluster_ranks`), which `views`
-        follows so that the first Cluster to claim an object is the whole's."""
+        each Cluster's place in the whole's order (`ranks_of`), which `views` follows
+        so that the first Cluster to claim an object is the whole's."""
         self._index = index
         self._wide = wide
         if class_files is None:
@@ -187,8 +187,7 @@ class Resolving:
         resource_sets = {key: Nearby(same) for key, same in by_name.items()}
         ordered = [cluster for group in clusters.values() for cluster in group]
         if self._rank is not None:
-            rank = self._rank
-            ordered.sort(key=lambda cluster: rank[resource_key(cluster)])
+            ordered.sort(key=self._rank)
         for cluster in ordered:
             try:
                 view = _build_view(builder, cluster, owned, resource_sets)
@@ -313,18 +312,42 @@ def _clusters_by_name(index: ResourceIndex) -> dict[tuple[str, str], list[Resour
     return out
 
 
+Rank = tuple[int, int]
+"""A Cluster's place in the whole input's order of resolution: its name's, then its own."""
+
+
 def cluster_ranks(
     clusters: Iterable[tuple[tuple[str, str], ResourceKey]],
-) -> dict[ResourceKey, tuple[int, int]]:
+) -> dict[ResourceKey, tuple[Rank, ...]]:
     """Each Cluster's place in the order `Resolving.views` resolves the whole input's
     (`clusters`: every Cluster API Cluster's namespace and name, and key, in input
-    order): by namespace and name, first met first, then input order. A part planned
-    alone follows it (`capsa.scan.parts`)."""
+    order): by namespace and name, first met first, then input order. A key read
+    more than once (items of a one-line List share its line) has a place per reading,
+    in input order. A part planned alone follows it (`capsa.scan.parts`)."""
     names: dict[tuple[str, str], int] = {}
-    ranks: dict[ResourceKey, tuple[int, int]] = {}
+    ranks: dict[ResourceKey, tuple[Rank, ...]] = {}
     for at, (named, key) in enumerate(clusters):
-        ranks.setdefault(key, (names.setdefault(named, len(names)), at))
+        rank = (names.setdefault(named, len(names)), at)
+        ranks[key] = (*ranks.get(key, ()), rank)
     return ranks
+
+
+def ranks_of(
+    resources: Iterable[Resource], ranks: Mapping[ResourceKey, tuple[Rank, ...]]
+) -> dict[int, Rank]:
+    """The place (`cluster_ranks`) of each Cluster API Cluster among `resources` (a part
+    of the input, in input order), by object: a key read twice takes its places in
+    turn, since every reading of a key lies in one file, and so in one part."""
+    taken: dict[ResourceKey, int] = {}
+    out: dict[int, Rank] = {}
+    for resource in resources:
+        if resource.kind != "Cluster" or resource.group != kinds.CORE_GROUP:
+            continue
+        key = resource_key(resource)
+        turn = taken.get(key, 0)
+        taken[key] = turn + 1
+        out[id(resource)] = ranks[key][turn]
+    return out
 
 
 def _owner_cluster(

@@ -19,6 +19,7 @@ from capsa.capi.clusterclass import as_instance
 from capsa.capi.clusters import (
     ClusterView,
     InputWide,
+    Rank,
     Resolving,
     identity_chain,
     identity_ref_of,
@@ -232,7 +233,7 @@ class WholeOfPart:
 
     namespaces: Mapping[str, NamespaceFacts]
     class_files: Mapping[str, tuple[str, ...]]
-    ranks: Mapping[ResourceKey, tuple[int, int]]
+    ranks: Mapping[ResourceKey, tuple[Rank, ...]]
 
 
 def planning_view(
@@ -241,6 +242,7 @@ def planning_view(
     rbac: Mapping[ResourceKey, RbacFacts] | None = None,
     seen: Callable[[ClusterView], object] = lambda view: None,
     whole_of_part: WholeOfPart | None = None,
+    rank: Callable[[Resource], Rank] | None = None,
 ) -> SharedFacts:
     """The `shared_facts` of `build_topology(resources, index=index, rbac=rbac)`, making
     every lookup it makes (`_ContextReferences`) but building no check context: what
@@ -248,7 +250,8 @@ def planning_view(
     `seen` as it is resolved and kept no longer (planning keeps what it reads of it):
     the whole input's views were a third of planning's memory (corpus x20: ~8 MB).
     With `whole_of_part`, `resources` are a part planned alone: its views come in the
-    whole's order, and the facts that span the input are the whole's."""
+    whole's order (`rank`: each Cluster's place, `clusters.ranks_of`), and the facts
+    that span the input are the whole's."""
     whole = [r for r in resources if r.fragment_of is None]
     if whole_of_part is None:
         resolving = Resolving(whole, index, None)
@@ -259,7 +262,7 @@ def planning_view(
             index,
             None,
             class_files=whole_of_part.class_files,
-            rank=whole_of_part.ranks,
+            rank=rank,
         )
         namespaces = dict(whole_of_part.namespaces)
     clusters = _AcrossClusters()

@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from capsa.capi import kinds
-from capsa.capi.clusters import ClusterView, InputWide, cluster_ranks
+from capsa.capi.clusters import ClusterView, InputWide, Rank, cluster_ranks, ranks_of
 from capsa.capi.index import (
     DEFAULT_NAMESPACE,
     ResourceIndex,
@@ -74,10 +74,10 @@ PART_BUDGET = 10_000
 """Resources a planning unit may hold before the next leaf starts another."""
 
 MERGE_ROUNDS = 8
+"""Rounds of joining escaping leaves before the input is planned whole instead."""
 
 WHOLE_UNIT = -1
 """Who asked a lookup that has no referrer: the whole unit."""
-"""Rounds of merging escaped units before the units left are planned as one."""
 
 Load = Callable[[int], list[Resource]]
 """Block number -> its skeletons (marked as the whole read marks them)."""
@@ -364,7 +364,7 @@ class _UnitPlan:
     """What planning one unit found."""
 
     needs: dict[int, set[int]]
-    views: list[tuple[tuple[int, int], ResourceKey, Place, str, str]]
+    views: list[tuple[Rank, ResourceKey, Place, str, str]]
     # of the unit's shared facts, what the units add up to the whole's (the rest, the
     # whole's already, is let go with each unit)
     used: frozenset[ResourceKey]
@@ -531,15 +531,21 @@ def _plan_unit(
     claims = Claims(index, link, found.selectors)
     whole = found.whole_of_part
     assert whole is not None
-    views: list[tuple[tuple[int, int], ResourceKey, Place, str, str]] = []
+    views: list[tuple[Rank, ResourceKey, Place, str, str]] = []
+    ranks = ranks_of(index.of_kind("Cluster"), whole.ranks)
+
+    def rank(cluster: Resource) -> Rank:
+        return ranks[id(cluster)]
 
     def seen(view: ClusterView) -> None:
         claims.add(view)
-        key = resource_key(view.cluster)
+        cluster = view.cluster
         label = f"{view.namespace}/{view.name}"
-        views.append((whole.ranks[key], key, place_of(view.cluster), vpc_id_of(view), label))
+        views.append(
+            (rank(cluster), resource_key(cluster), place_of(cluster), vpc_id_of(view), label)
+        )
 
-    shared = planning_view(skeletons, index, rbac, seen, whole)
+    shared = planning_view(skeletons, index, rbac, seen, whole, rank)
     used = shared.wide.used_classes if shared.wide is not None else frozenset()
     return _UnitPlan(needs, views, used, shared.replaced, shared.alone, index.escapes)
 
