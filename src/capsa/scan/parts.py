@@ -21,11 +21,16 @@ and name occurs. A lookup's answer is the whole's when
   the referrer than any file inside it, so the whole's nearest (`capi.index.Nearby`)
   is inside too, and the first among equals in input order is the same.
 
-Any other lookup *escapes*: the unit is merged with every leaf holding a candidate
-and planned again, until no lookup escapes (after a few rounds, the rest is planned
-as one). Objects two units would claim are therefore always in one unit, and each
-unit resolves its Clusters in the whole's order (`clusters.cluster_ranks`), so the
-first Cluster to claim an object is the whole's. What spans the input (the
+Any other lookup *escapes* to the leaves outside the unit where the whole's answer
+could lie: those holding the name that share more leading folders with the referrer
+than the answer found (the nearest such ring first), else those as near with a file
+before the answer's (input order breaks a tie). The asking leaf and those leaves are
+joined and planned together, until no lookup escapes; after `MERGE_ROUNDS` the input
+is planned whole. Objects two units would claim are therefore always in one unit, and
+each unit resolves its Clusters in the whole's order (`clusters.cluster_ranks`), so
+the first Cluster to claim an object is the whole's. A generated ConfigMap/Secret's
+payload is every generator file of its name, wherever it lies: those files are linked
+from `Tables.generated` without joining anything. What spans the input (the
 namespaces' quotas, the files defining each class name, ClusterResourceSet selectors,
 the RBAC analysis) comes from the whole; what the units find (file links, the classes
 used, the templates replaced or judged alone, each Cluster's place and VPC) is merged.
