@@ -79,6 +79,14 @@ def render_scan(result: ScanResult, fmt: str, compact: bool = False) -> str:
 
 
 def _emit(result: ScanResult, targets: list[Target], compact: bool = False) -> None:
+    """Each target written. Every writer makes the locations it shows relative to the
+    root; the result is rebased once here when a target shows more than findings, so
+    several such targets share one rebasing (the terminal list moves the findings
+    alone)."""
+    from capsa.scan.locations import rebased
+
+    if any(t.fmt != ScanFormat.TABLE or t.path is not None for t in targets):
+        result = rebased(result)
     for target in targets:
         if target.fmt == ScanFormat.TABLE and target.path is None:
             from capsa.report.scan_table import print_table
@@ -261,14 +269,13 @@ def scan(
         print_problems([*result.errors, *result.notes])
         err("error: nothing could be read from the given inputs")
         raise typer.Exit(EXIT_UNUSABLE)
-    from capsa.scan.locations import rebased
     from capsa.scan.selection import at_or_above, only_selected
     from capsa.scan.service import collector_paused
 
     with collector_paused():  # the result's objects are many, and freed with the process
         result = only_selected(result, config.value("checks"), config.value("skipChecks"))
         result = at_or_above(result, config.value("severity"))
-        _emit(rebased(result), targets, compact)
+        _emit(result, targets, compact)
     raise typer.Exit(_exit_code(result, FailOn(config.value("failOn"))))
 
 

@@ -65,7 +65,7 @@ def finding_groups(result: ScanResult) -> list[Group]:
 
 def print_table(result: ScanResult, console: Console, compact: bool = False) -> None:
     """Print the whole report on `console`."""
-    result = rebased(result)  # locations relative to the scan root
+    result = rebased(result, findings_only=True)  # the findings' locations, root-relative
     if result.open_findings:
         print_groups(console, finding_groups(result), compact)
     else:

@@ -21,8 +21,12 @@ from capsa.sources.root import relative_to_root
 _Located = TypeVar("_Located", Finding, CheckResult)
 
 
-def rebased(result: ScanResult) -> ScanResult:
-    """`result` with every finding's and check result's location relative to its root."""
+def rebased(result: ScanResult, findings_only: bool = False) -> ScanResult:
+    """`result` with every finding's and check result's location relative to its root.
+    With `findings_only`, the findings alone (open, suppressed, baselined) move, for a
+    view that shows nothing else (the terminal list): a large scan's passes, undecided
+    and not-applicable results were five in six of the results to move (corpus x20).
+    Such a result is not marked relative, and is for that view alone."""
     if result.root is None or result.relative:
         return result
     root = Path(result.root)
@@ -41,6 +45,12 @@ def rebased(result: ScanResult) -> ScanResult:
             moved[item.location] = location
         return item if location is item.location else copied(item, "location", location)
 
+    if findings_only:
+        return dataclasses.replace(
+            result,
+            findings=tuple(move(f) for f in result.findings),
+            baselined=tuple(move(f) for f in result.baselined),
+        )
     return dataclasses.replace(
         result,
         relative=True,
