@@ -180,11 +180,10 @@ class Resolving:
             if owner is not None:
                 owned[resource_key(owner)].append(resource)
 
-        by_name: dict[tuple[str, str], list[Resource]] = defaultdict(list)
-        for crs in index.of_kind("ClusterResourceSet"):
-            if crs.group == kinds.ADDONS_GROUP:
-                by_name[(namespace_of(crs), crs.name)].append(crs)
-        resource_sets = {key: Nearby(same) for key, same in by_name.items()}
+        resource_sets = {
+            key: Nearby(same)
+            for key, same in resource_sets_by_name(index.of_kind("ClusterResourceSet")).items()
+        }
         ordered = [cluster for group in clusters.values() for cluster in group]
         if self._rank is not None:
             ordered.sort(key=self._rank)
@@ -302,6 +301,16 @@ class _Builder:
                 f"{ref.not_found(self.index.names_in_file(ref.kind, referrer))}",
             )
         return found
+
+
+def resource_sets_by_name(found: Iterable[Resource]) -> dict[tuple[str, str], list[Resource]]:
+    """Cluster API's ClusterResourceSets among `found`, by namespace and name, in input
+    order."""
+    out: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+    for crs in found:
+        if crs.group == kinds.ADDONS_GROUP:
+            out[(namespace_of(crs), crs.name)].append(crs)
+    return out
 
 
 def _clusters_by_name(index: ResourceIndex) -> dict[tuple[str, str], list[Resource]]:

@@ -253,18 +253,11 @@ def planning_view(
     whole's order (`rank`: each Cluster's place, `clusters.ranks_of`), and the facts
     that span the input are the whole's."""
     whole = [r for r in resources if r.fragment_of is None]
-    if whole_of_part is None:
-        resolving = Resolving(whole, index, None)
-        namespaces = namespace_facts(index)
-    else:
-        resolving = Resolving(
-            whole,
-            index,
-            None,
-            class_files=whole_of_part.class_files,
-            rank=rank,
-        )
-        namespaces = dict(whole_of_part.namespaces)
+    class_files = whole_of_part.class_files if whole_of_part is not None else None
+    resolving = Resolving(whole, index, None, class_files=class_files, rank=rank)
+    namespaces = (
+        dict(whole_of_part.namespaces) if whole_of_part is not None else namespace_facts(index)
+    )
     clusters = _AcrossClusters()
     references = _ContextReferences(index)
     for view in resolving.views():

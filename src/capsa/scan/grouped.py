@@ -56,7 +56,7 @@ from capsa.sources.aws.offline import offline_read
 from capsa.sources.embedded import expand_carrier, is_carrier
 from capsa.sources.files import FileChunk, chunk_of, read_one, read_text
 from capsa.sources.generators import PayloadMarker, generated_files, resource_files
-from capsa.sources.kustomize import mark_patch_files, patch_files
+from capsa.sources.kustomize import mark_patch_files, patch_files, patch_owner
 from capsa.sources.resource import Origin, Resource
 from capsa.sources.walk import expand_paths
 from capsa.yamlio import plain
@@ -959,7 +959,7 @@ def _marked_heads(packed: Sequence[PackedHead], first: FirstPass) -> list[Head]:
         if carrier is None:
             mark = marks.get((path, fragment))
             if mark is None:
-                owner = first.patches.get(os.path.normpath(path)) if first.patches else None
+                owner = patch_owner(first.patches, path)
                 payload = None
                 if owner is None and fragment is None:
                     payload = first.payloads.origin_of(Origin(path, line, None, None))

@@ -41,13 +41,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from capsa.capi import kinds
 from capsa.capi.clusters import ClusterView, InputWide, Rank, cluster_ranks, ranks_of
 from capsa.capi.index import (
     DEFAULT_NAMESPACE,
+    Nearby,
     ResourceIndex,
     ResourceKey,
     folders_of,
@@ -65,7 +66,7 @@ from capsa.capi.topology import (
 from capsa.kube import group_of
 from capsa.scan.plan import (
     Claims,
-    Follow,
+    Links,
     Place,
     Plan,
     RecordingIndex,
@@ -73,7 +74,7 @@ from capsa.scan.plan import (
     place_of,
     resource_set_selectors,
 )
-from capsa.sources.resource import Resource
+from capsa.sources.resource import Resource, identity_of
 
 PART_BUDGET = 10_000
 """Resources a planning unit may hold before the next leaf starts another."""
@@ -156,7 +157,7 @@ class Head(NamedTuple):
 
     def key(self) -> ResourceKey:
         """`capi.index.resource_key` of the skeleton."""
-        identity = f"{group_of(self.api_version)}/{self.kind}/{self.namespace or ''}/{self.name}"
+        identity = identity_of(group_of(self.api_version), self.kind, self.namespace, self.name)
         return (identity, self.path, self.line, self.carrier)
 
 
@@ -165,19 +166,19 @@ BODY_KINDS = frozenset({"ClusterResourceSet", "ResourceQuota", "Namespace"})
 are made (a seventh of the corpus's blocks)."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Tables:
     """What one pass over every skeleton's head learns of the whole input: which leaves
-    hold each kind and name (bit per leaf), and the facts that span the input."""
+    hold each kind and name (bit per leaf), the blocks each leaf's skeletons lie in,
+    and the facts that span the input."""
 
-    names: dict[tuple[str, str], int] = field(default_factory=dict)
+    names: Mapping[tuple[str, str], int]
     # per generated ConfigMap/Secret (kind, name): the file and namespace of each object
     # a generator puts in it (`ResourceIndex.generated` gathers every one, wherever)
-    generated: dict[tuple[str, str], list[tuple[int, str]]] = field(default_factory=dict)
-    blocks: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
-    leaf_sizes: dict[int, int] = field(default_factory=lambda: defaultdict(int))
-    whole_of_part: WholeOfPart | None = None
-    selectors: dict[tuple[str, str], list[Mapping[str, Any]]] = field(default_factory=dict)
+    generated: Mapping[tuple[str, str], list[tuple[int, str]]]
+    blocks: Mapping[int, list[int]]
+    whole_of_part: WholeOfPart
+    selectors: Mapping[tuple[str, str], list[Mapping[str, Any]]]
 
 
 def tables(
@@ -190,7 +191,9 @@ def tables(
     """`Tables` from every block's heads (the skeletons of those holding `BODY_KINDS`),
     each let go once read; None when a skeleton names a file that was not read (no
     leaf holds it)."""
-    found = Tables()
+    names: dict[tuple[str, str], int] = {}
+    generated: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    in_blocks: dict[int, list[int]] = defaultdict(list)
     clusters: list[tuple[tuple[str, str], ResourceKey]] = []
     resource_sets: list[Resource] = []
     namespaced: list[Resource] = []
@@ -205,15 +208,13 @@ def tables(
                 return None
             leaf = of_file[file]
             touched.add(leaf)
-            found.leaf_sizes[leaf] += 1
             if row.fragment_of is not None:
                 continue
-            bit = 1 << leaf
             key = (row.kind, row.name)
-            found.names[key] = found.names.get(key, 0) | bit
+            names[key] = names.get(key, 0) | 1 << leaf
             if row.generated:
                 kind, namespace, name = row.generated.split("/", 2)
-                found.generated.setdefault((kind, name), []).append((file, namespace))
+                generated.setdefault((kind, name), []).append((file, namespace))
             kind = row.kind
             if made is not None and kind in BODY_KINDS:
                 (resource_sets if kind == "ClusterResourceSet" else namespaced).append(made[at])
@@ -225,15 +226,14 @@ def tables(
                     clusters.append(((row.namespace or DEFAULT_NAMESPACE, row.name), row.key()))
                 else:
                     class_files[row.name].add(row.path)
-        for leaf in sorted(touched):
-            found.blocks[leaf].append(block)
-    found.selectors = resource_set_selectors(resource_sets)
-    found.whole_of_part = WholeOfPart(
+        for leaf in touched:
+            in_blocks[leaf].append(block)
+    whole_of_part = WholeOfPart(
         namespace_facts(ResourceIndex(namespaced)),
         {name: tuple(sorted(paths)) for name, paths in class_files.items()},
         cluster_ranks(clusters),
     )
-    return found
+    return Tables(names, generated, in_blocks, whole_of_part, resource_set_selectors(resource_sets))
 
 
 class PartIndex(RecordingIndex):
@@ -244,19 +244,18 @@ class PartIndex(RecordingIndex):
     def __init__(
         self,
         resources: Sequence[Resource],
-        follow: Follow,
+        links: Links,
         unit: int,
         found: Tables,
         file_of: Mapping[str, int],
         cut: Leaves,
-        link_files: Callable[[int | None, int], object],
     ) -> None:
-        super().__init__(resources, follow)
+        super().__init__(resources, links.resources)
+        self._links = links
         self._unit = unit
         self._tables = found
         self._file_of = file_of
         self._cut = cut
-        self._link_files = link_files
         # per leaf asking (WHOLE_UNIT: a lookup with no referrer), the leaves escaped to
         self.escapes: dict[int, int] = {}
 
@@ -273,7 +272,9 @@ class PartIndex(RecordingIndex):
             self._follow(near, found)
         return found
 
-    def nearest(self, kind: str, name: str, candidates: Any, near: Resource) -> Resource | None:
+    def nearest(
+        self, kind: str, name: str, candidates: Nearby | None, near: Resource
+    ) -> Resource | None:
         found = super().nearest(kind, name, candidates, near)
         self._check(self._tables.names, kind, name, near, found)
         return found
@@ -289,7 +290,7 @@ class PartIndex(RecordingIndex):
             source = self._file_of.get(near.origin.path)
             for file, generated_ns in self._tables.generated.get((kind, name), ()):
                 if namespace is None or generated_ns in ("", namespace):
-                    self._link_files(source, file)
+                    self._links.files(source, file)
         return ResourceIndex.generated(self, kind, name, namespace, near)
 
     def _check(
@@ -309,17 +310,16 @@ class PartIndex(RecordingIndex):
             self._escape(WHOLE_UNIT, outside)  # the first in input order: any leaf
             return
         here = near.origin.path
+        asking = self._leaf_of(here)
         if found is not None:
             if found.origin.path == here:
                 return  # the referrer's own file comes first
-            leaf = self._leaf_of(here)
             if (
-                leaf is not None
-                and self._cut.subtree[leaf]
-                and self._leaf_of(found.origin.path) == leaf
+                asking is not None
+                and self._cut.subtree[asking]
+                and self._leaf_of(found.origin.path) == asking
             ):
                 return  # nearer than any file outside the subtree
-        asking = self._leaf_of(here)
         self._escape(WHOLE_UNIT if asking is None else asking, self._as_near(outside, here, found))
 
     def _escape(self, asking: int, leaves: int) -> None:
@@ -343,8 +343,10 @@ class PartIndex(RecordingIndex):
         # as near as `found`: the first in input order wins, so only leaves with a file
         # before `found`'s (objects carried in a payload come after every file's own)
         at = self._file_of.get(found.origin.path) if found is not None else None
-        carried = found is not None and found.origin.carrier is not None
-        tied = at is None or (carried and found is not None and not found.origin.generated)
+        after_files = (
+            found is not None and found.origin.carrier is not None and not found.origin.generated
+        )
+        tied = at is None or after_files
         return _union(
             [
                 1 << leaf
@@ -403,7 +405,7 @@ def plan_in_parts(
     found = tables(blocks, heads, load, file_of, cut.of_file)
     if found is None:
         return None
-    units = _first_units(found.leaf_sizes, len(cut.subtree), part_budget)
+    units = _first_units(cut.of_file, sizes, len(cut.subtree), part_budget)
 
     done: dict[int, _UnitPlan] = {}
     todo = list(units)
@@ -464,12 +466,17 @@ def _replanned(done: dict[int, _UnitPlan], groups: Sequence[int]) -> list[int]:
     return todo
 
 
-def _first_units(leaf_sizes: Mapping[int, int], count: int, budget: int) -> list[int]:
+def _first_units(
+    of_file: Sequence[int], sizes: Sequence[int], count: int, budget: int
+) -> list[int]:
     """Leaves packed in order into units of up to `budget` resources (bit masks)."""
+    leaf_sizes = [0] * count
+    for file, leaf in enumerate(of_file):
+        leaf_sizes[leaf] += sizes[file]
     units: list[int] = []
     unit, held = 0, 0
     for leaf in range(count):
-        size = leaf_sizes.get(leaf, 0)
+        size = leaf_sizes[leaf]
         if unit and held + size > budget:
             units.append(unit)
             unit, held = 0, 0
@@ -512,30 +519,12 @@ def _plan_unit(
             file = file_of.get(skeleton.origin.path)
             if file is not None and unit >> cut.of_file[file] & 1:
                 skeletons.append(skeleton)
-    needs: dict[int, set[int]] = {}
-
-    def link_files(a: int | None, b: int | None) -> None:
-        if a is not None and b is not None and a != b:
-            targets = needs.get(a)
-            if targets is None:
-                targets = needs[a] = set()
-            targets.add(b)
-
-    def link(source: Resource, target: Resource) -> None:
-        link_files(file_of.get(source.origin.path), file_of.get(target.origin.path))
-
+    links = Links(file_of)
     index = PartIndex(
-        [s for s in skeletons if s.fragment_of is None],
-        link,
-        unit,
-        found,
-        file_of,
-        cut,
-        link_files,
+        [s for s in skeletons if s.fragment_of is None], links, unit, found, file_of, cut
     )
-    claims = Claims(index, link, found.selectors)
+    claims = Claims(index, links.resources, found.selectors)
     whole = found.whole_of_part
-    assert whole is not None
     views: list[tuple[Rank, ResourceKey, Place, str, str]] = []
     ranks = ranks_of(index.of_kind("Cluster"), whole.ranks)
 
@@ -552,7 +541,7 @@ def _plan_unit(
 
     shared = planning_view(skeletons, index, rbac, seen, whole, rank)
     used = shared.wide.used_classes if shared.wide is not None else frozenset()
-    return _UnitPlan(needs, views, used, shared.replaced, shared.alone, index.escapes)
+    return _UnitPlan(links.needs, views, used, shared.replaced, shared.alone, index.escapes)
 
 
 def _merged_plan(
@@ -573,7 +562,6 @@ def _merged_plan(
         if vpc:
             vpc_users[vpc].append(label)
     whole = found.whole_of_part
-    assert whole is not None
     used: set[ResourceKey] = set()
     replaced: set[ResourceKey] = set()
     alone: dict[ResourceKey, ResourceKey] = {}

@@ -24,13 +24,11 @@ budget of resources, so memory follows the largest group, not the input.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from capsa.capi import kinds
-from capsa.capi.clusters import ClusterView
+from capsa.capi.clusters import ClusterView, resource_sets_by_name
 from capsa.capi.index import Nearby, ResourceIndex, ResourceKey, namespace_of, resource_key
 from capsa.capi.kinds import ObjectRef
 from capsa.capi.rbac import RbacFacts
@@ -125,22 +123,33 @@ def plan_groups(
     read order (embedded objects last), `file_of` maps a path to its file number and
     `sizes` counts each file's resources. `rbac` is the input's RBAC analysis when it
     was made apart (the skeletons then carry no RBAC bodies)."""
-    # only files with links have a set: an empty one per file was a third of what
-    # planning kept of the links (corpus x20: 1.2 MB)
-    needs: dict[int, set[int]] = {}
-
-    def link(source: Resource, target: Resource) -> None:
-        a, b = file_of.get(source.origin.path), file_of.get(target.origin.path)
-        if a is not None and b is not None and a != b:
-            targets = needs.get(a)
-            if targets is None:
-                targets = needs[a] = set()
-            targets.add(b)
-
-    index = RecordingIndex([s for s in skeletons if s.fragment_of is None], link)
-    claims = Claims(index, link)
+    links = Links(file_of)
+    index = RecordingIndex([s for s in skeletons if s.fragment_of is None], links.resources)
+    claims = Claims(index, links.resources)
     shared = planning_view(skeletons, index, rbac, claims.add)
-    return Plan(pack_groups(needs, sizes, budget), shared, claims.order)
+    return Plan(pack_groups(links.needs, sizes, budget), shared, claims.order)
+
+
+class Links:
+    """The files each file needs (`needs`), from the lookups planning follows. Only a
+    file that links to another has a set: an empty one per file was a third of what
+    planning kept of the links (corpus x20: 1.2 MB)."""
+
+    def __init__(self, file_of: Mapping[str, int]) -> None:
+        self._file_of = file_of
+        self.needs: dict[int, set[int]] = {}
+
+    def files(self, source: int | None, target: int | None) -> None:
+        """File `source` needs file `target` (a file read, and another)."""
+        if source is not None and target is not None and source != target:
+            targets = self.needs.get(source)
+            if targets is None:
+                targets = self.needs[source] = set()
+            targets.add(target)
+
+    def resources(self, source: Resource, target: Resource) -> None:
+        """`source`'s file needs `target`'s."""
+        self.files(self._file_of.get(source.origin.path), self._file_of.get(target.origin.path))
 
 
 class Claims:
@@ -161,9 +170,9 @@ class Claims:
         holds a part of it (`capsa.scan.parts`)."""
         self._link = link
         self._index = index
-        resource_sets = _resource_sets(index.of_kind("ClusterResourceSet"))
+        resource_sets = resource_sets_by_name(index.of_kind("ClusterResourceSet"))
         if selectors is None:
-            selectors = resource_set_selectors(index.of_kind("ClusterResourceSet"))
+            selectors = {key: _distinct_selectors(sets) for key, sets in resource_sets.items()}
         self._selectors = selectors
         self._nearby = {key: Nearby(sets) for key, sets in resource_sets.items()}
         self._selected: dict[tuple[tuple[str, str], str], bool] = {}
@@ -198,21 +207,12 @@ class Claims:
                 link(cluster, chosen)
 
 
-def _resource_sets(found: Sequence[Resource]) -> dict[tuple[str, str], list[Resource]]:
-    """Cluster API's ClusterResourceSets among `found`, by namespace and name."""
-    resource_sets: dict[tuple[str, str], list[Resource]] = defaultdict(list)
-    for crs in found:
-        if crs.group == kinds.ADDONS_GROUP:
-            resource_sets[(namespace_of(crs), crs.name)].append(crs)
-    return resource_sets
-
-
 def resource_set_selectors(
     found: Sequence[Resource],
 ) -> dict[tuple[str, str], list[Mapping[str, Any]]]:
     """Per namespace and name, the different selectors of the ClusterResourceSets among
     `found` (`_distinct_selectors`)."""
-    return {key: _distinct_selectors(sets) for key, sets in _resource_sets(found).items()}
+    return {key: _distinct_selectors(sets) for key, sets in resource_sets_by_name(found).items()}
 
 
 def _distinct_selectors(resource_sets: Sequence[Resource]) -> list[Mapping[str, Any]]:

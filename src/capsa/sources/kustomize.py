@@ -139,6 +139,11 @@ def mark_patch_files(resources: Sequence[Resource], patches: Mapping[str, str]) 
     for resource in resources:
         owner = None
         if resource.origin.carrier is None:
-            owner = patches.get(os.path.normpath(resource.origin.path))
+            owner = patch_owner(patches, resource.origin.path)
         out.append(resource if owner is None else resource.marked(fragment_of=owner))
     return out
+
+
+def patch_owner(patches: Mapping[str, str], path: str) -> str | None:
+    """The kustomization listing the file at `path` as a patch (`patch_files`), if any."""
+    return patches.get(os.path.normpath(path)) if patches else None

@@ -101,10 +101,16 @@ class Resource:
     @cached_property
     def identity(self) -> str:
         """Stable identity used in fingerprints: group/kind/namespace/name."""
-        return f"{self.group}/{self.kind}/{self.namespace or ''}/{self.name}"
+        return identity_of(self.group, self.kind, self.namespace, self.name)
 
     def marked(self, **changes: Any) -> Resource:
         """This object with `changes` (`dataclasses.replace`), for marking it as read
         (a fragment, a generator's payload): planning's stubs override it to stay
         stubs, where `replace` would read and keep each marked one's body."""
         return replace(self, **changes)
+
+
+def identity_of(group: str, kind: str, namespace: str | None, name: str) -> str:
+    """`Resource.identity` of an object of `group`, `kind`, `namespace` and `name`, for
+    what knows them without a `Resource` (planning's heads, `capsa.scan.parts`)."""
+    return f"{group}/{kind}/{namespace or ''}/{name}"
