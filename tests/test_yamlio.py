@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import gc
 import pickle
 from typing import Any
@@ -11,6 +12,7 @@ import yaml
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from capsa.sources.documents import PayloadMap
 from capsa.yamlio import (
     ALIAS_SLACK,
     MAX_ALIAS_RATIO,
@@ -182,6 +184,25 @@ def test_copies_share_positions_and_pickles_keep_them() -> None:
     copy.same_places(doc)
     again = pickle.loads(pickle.dumps(doc))
     assert _shape(copy) == _shape(doc) == _shape(again)
+
+
+@pytest.mark.parametrize("protocol", [2, pickle.HIGHEST_PROTOCOL])
+def test_pickled_trees_keep_positions_types_and_shared_nodes(protocol: int) -> None:
+    (doc,) = _fast(ANCHORS)
+    again = pickle.loads(pickle.dumps(doc, protocol))
+    assert _shape(again) == _shape(doc)
+    assert type(again) is LineDict and type(again["shared"]) is LineList
+    assert again["shared"] is again["again"]  # an alias stays one node
+    assert _shape(copy.deepcopy(doc)) == _shape(doc)
+
+
+def test_a_subclass_pickles_its_own_slots_too() -> None:
+    carrier = PayloadMap()
+    carrier["payload"] = "kind: Namespace"
+    carrier.literal_starts = {"payload": (4, 5)}
+    again = pickle.loads(pickle.dumps(carrier))
+    assert type(again) is PayloadMap
+    assert again.literal_starts == {"payload": (4, 5)} and again == carrier
 
 
 def test_building_leaves_no_reference_cycle() -> None:
