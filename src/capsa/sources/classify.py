@@ -168,7 +168,7 @@ def to_resources(
     tally: Tally,
     make_origin: Callable[[int], Origin],
     deferred: Mapping[str, str],
-    scan_markers: bool,
+    scan_markers: bool | Sequence[bool],
     *,
     target_namespace: TargetNamespace | None = None,
     defaults: Sequence[DefaultUse] = (),
@@ -191,7 +191,8 @@ def to_resources(
                 len(defaults) if end is None else bisect_left(default_lines, end)
             )
         ]
+        marked = scan_markers if isinstance(scan_markers, bool) else scan_markers[index]
         for obj_line, obj in _objects(doc, line, path, file_name, tally):
-            unknown = fill_and_find_unknown(obj, deferred) if scan_markers else frozenset()
+            unknown = fill_and_find_unknown(obj, deferred) if marked else frozenset()
             origin = make_origin(obj_line)
             tally.resources.append(_resource(obj, origin, unknown, target_namespace, own, lines))

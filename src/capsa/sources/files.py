@@ -37,7 +37,7 @@ from capsa.sources.documents import load_documents
 from capsa.sources.embedded import expand_carrier, is_carrier, referenced
 from capsa.sources.generators import mark_payloads
 from capsa.sources.kustomize import mark_fragments
-from capsa.sources.markers import may_hold_markers
+from capsa.sources.markers import documents_with_markers
 from capsa.sources.redact import is_secret, redact_secret
 from capsa.sources.resource import Origin, Resource
 from capsa.sources.value_facts import with_value_facts
@@ -78,7 +78,7 @@ def _read_text(text: str, path: str, variables: Mapping[str, str], tally: Tally)
         tally,
         lambda line: Origin(path=path, line=line),
         deferred,
-        may_hold_markers(text),
+        documents_with_markers(text, [line for line, _ in docs]),
         target_namespace=target,
         defaults=defaults,
         source=text,
