@@ -272,3 +272,32 @@ def test_the_rbac_analysis_gets_what_the_management_cluster_runs_cut_to_what_it_
         role,
     ]
     assert "spec" not in rbac[0].body and rbac[1].body["rules"] == role_body["rules"]
+
+
+def test_a_carried_object_keeps_no_more_than_split_gives_the_topology() -> None:
+    role_body = {
+        "apiVersion": "rbac.authorization.k8s.io/v1",
+        "kind": "ClusterRole",
+        "metadata": {"name": "reader", "labels": {"a": "b"}},
+        "rules": [{"verbs": ["get"], "resources": ["secrets"], "apiGroups": [""]}],
+    }
+    deployment_body = {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "cni", "namespace": "kube-system"},
+        "spec": {"template": {"spec": {"containers": [{"image": "cni:1"}]}}},
+    }
+    carrier = "ConfigMap/default/addons:cni.yaml"
+    for body in (role_body, deployment_body):
+        meta = body["metadata"]
+        own = Resource(
+            body["apiVersion"], body["kind"], meta.get("namespace"), meta["name"], body,
+            Origin("r.yaml", 1),
+        )  # fmt: skip
+        carried = replace(own, origin=Origin("crs.yaml", 1, carrier))
+        kept, read = skeleton(carried), skeleton(own)
+        assert "rules" not in kept.body and "spec" not in kept.body
+        assert "rules" in read.body or "spec" in read.body  # the management cluster's own
+        # what the topology gets of it is what it got when the whole was copied
+        topology, rbac = split([kept])
+        assert rbac == [] and topology == split([replace(carried, body=read.body)])[0]

@@ -118,15 +118,19 @@ def _shared(value: str | None) -> str | None:
 
 
 def skeleton(resource: Resource) -> Resource:
-    """`resource` with a body that keeps what resolving the topology reads."""
+    """`resource` with a body that keeps what resolving the topology reads. What only
+    the RBAC analysis reads is not kept for an object a ClusterResourceSet carries:
+    `split` gives it no part of that analysis, and copying the rules of every carried
+    ClusterRole was most of the copying (corpus x20: 0.12 of 0.35 s)."""
     body = resource.body
     small: dict[str, Any] = {"metadata": _metadata(body)}
     for key in ("apiVersion", "kind", "type"):
         if key in body:
             small[key] = _plain(body[key])
-    if resource.kind in RBAC_KINDS:
+    carried = resource.origin.carrier is not None
+    if resource.kind in RBAC_KINDS and not carried:
         small = _plain(body)
-    elif resource.kind == "Deployment":
+    elif resource.kind == "Deployment" and not carried:
         small["spec"] = _deployment_spec(body)
     keeps_spec = resource.group.endswith(CAPI_GROUP_SUFFIX) or resource.kind == "ResourceQuota"
     if keeps_spec and "spec" in body:
