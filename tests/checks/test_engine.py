@@ -460,3 +460,15 @@ def test_the_copy_edited_for_a_probe_leaves_the_document_as_read() -> None:
     del copied["spec"]["files"][0]
     copied["spec"]["new"] = True
     assert document == {"spec": {"files": [{"content": "a"}, {"content": "b"}]}, "n": 1}
+
+
+def test_a_check_is_prepared_once_and_an_equal_new_one_gets_its_own() -> None:
+    first = _check()
+    assert engine._prepared(first) is engine._prepared(first)
+    twin = _check()  # equal, another object: its entry must hold it, not `first`
+    assert engine._prepared(twin).check is twin
+    message = _check(message="Another message.")
+    assert engine._prepared(message).message == "Another message."
+    docs = resources(MACHINES)
+    assert [f.message for f in evaluate(docs, [message]).findings] == ["Another message."]
+    assert [f.message for f in evaluate(docs, [first]).findings] == ["IMDSv1 is allowed."]
