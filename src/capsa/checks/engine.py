@@ -35,6 +35,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from capsa.checks.combined import combined
 from capsa.checks.findings import (
     CheckResult,
     Finding,
@@ -799,6 +800,40 @@ def _finding(
     )
 
 
+_WITHHELD, _UNREAD_CONTEXT, _UNRESOLVED, _EVALUATED = range(4)
+"""How a check is decided on a resource: unknown, as it reads a field held back or a
+`context` fact not worked out; by the unresolved values it reads; or by evaluating it."""
+
+_NOT_GIVEN = object()
+
+
+def _combined_values(
+    plainly: Mapping[str, Sequence[Check]], activations: Mapping[str, Any]
+) -> dict[int, Any]:
+    """The value of each check (by id) evaluated in a combined program of its scope. A
+    check is missing when its scope's bindings did not convert, when it is alone, when
+    the program fails (one of its checks does), or when its value is no scalar: it is
+    evaluated alone then, so any error is its own, said as before."""
+    from capsa.cel import NOT_SCALAR, CelError
+
+    values: dict[int, Any] = {}
+    for scope, checks in plainly.items():
+        activation = activations.get(scope)
+        if len(checks) < 2 or activation is None:
+            continue
+        program = combined(scope, checks)
+        if program is None:
+            continue
+        try:
+            given = program.values(activation)
+        except CelError:
+            continue
+        for at, value in given.items():
+            if not (isinstance(value, str) and value.startswith(NOT_SCALAR)):
+                values[id(checks[at])] = value
+    return values
+
+
 def evaluate(
     resources: Sequence[Resource],
     checks: Sequence[Check],
@@ -826,12 +861,16 @@ def evaluate(
         ref = _ref(resource)
         doc_location = Location(resource.origin.path, resource.origin.line, resource.origin.carrier)
         unread_context: Mapping[str, str] = {}
+        # first how each check is decided (bindings made as the first check of a scope
+        # needs them), then every check evaluated plainly is evaluated in one program
+        # per scope (`capsa.checks.combined`), then the results in the checks' order
+        routes: list[tuple[Check, _Prepared, int, Any]] = []
+        plainly: dict[str, list[Check]] = {}
         for check in matching:
             prep = prepared[id(check)]
             not_read = _withheld(prep, resource)
             if not_read:
-                where = unknown_location(resource, not_read)
-                result.unknown.append(CheckResult(check.id, ref, where, reasons.of(not_read)))
+                routes.append((check, prep, _WITHHELD, not_read))
                 continue
             bindings = scoped.get(check.scope)
             if bindings is None:
@@ -844,12 +883,28 @@ def evaluate(
             if check.scope == "topology" and unread_context:
                 gaps = _unread_fields(prep, unread_context)
                 if gaps:
-                    result.unknown.append(CheckResult(check.id, ref, doc_location, gaps))
+                    routes.append((check, prep, _UNREAD_CONTEXT, gaps))
                     continue
             matches = _unknown_matches(prep, unresolved) if unresolved else []
             if matches and prep.guards:
                 matches = _still_read(prep, matches, bindings, activations[check.scope])
             if matches:
+                routes.append((check, prep, _UNRESOLVED, matches))
+                continue
+            routes.append((check, prep, _EVALUATED, None))
+            plainly.setdefault(check.scope, []).append(check)
+        values = _combined_values(plainly, activations)
+        for check, prep, route, data in routes:
+            if route == _WITHHELD:
+                where = unknown_location(resource, data)
+                result.unknown.append(CheckResult(check.id, ref, where, reasons.of(data)))
+                continue
+            if route == _UNREAD_CONTEXT:
+                result.unknown.append(CheckResult(check.id, ref, doc_location, data))
+                continue
+            bindings = scoped[check.scope]
+            if route == _UNRESOLVED:
+                matches = data
                 secret = _secret_outcome(resource, prep, bindings, [h for _, h in matches])
                 if secret == PASSES:
                     result.passes.append(CheckResult(check.id, ref, doc_location))
@@ -866,7 +921,9 @@ def evaluate(
                     result.unknown.append(CheckResult(check.id, ref, where, reasons.of(paths)))
                 continue
             try:
-                value = prep.program.evaluate(bindings, activations[check.scope])
+                value = values.get(id(check), _NOT_GIVEN)
+                if value is _NOT_GIVEN:
+                    value = prep.program.evaluate(bindings, activations[check.scope])
             except CelError as error:
                 text = str(error)
                 if resource.unknown_paths:

@@ -1,0 +1,157 @@
+"""Several checks of one scope evaluated on a resource in one CEL program.
+
+Evaluated one by one, each check costs a call into the engine, and checks that share
+their first variables (the kubeadm checks all bind `kubeadmSpec`, the API server ones
+`apiServerFlags` too, which parses every flag) work those out again each time. The
+combined program binds each shared variable once and gives every check's value in one
+list (corpus x5: CEL time 0.34 -> 0.14 s). The values are the ones each check's own
+program gives: the same variables and outcome expression, each wrapped as `compiled`
+wraps it (`scalar_only`). When the combined program fails, which happens when any one
+of its checks fails, the engine evaluates each check alone, so an error is reported as
+that check's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from capsa.checks.environment import environment
+from capsa.checks.program import outcome_expression
+from capsa.checks.variables import BOUND, bind_references
+
+if TYPE_CHECKING:
+    from capsa.cel import CompiledList
+    from capsa.checks.model import Check
+
+Variable = tuple[str, str]
+
+
+@dataclass
+class _Node:
+    """Checks whose variables begin with the same ones: each item is a check (its
+    position) or a further variable with the checks under it, in the order met."""
+
+    items: list[int | tuple[Variable, _Node]]
+
+
+@dataclass(frozen=True)
+class Combined:
+    """The programs of `checks` (kept: the cache is keyed by their identities), each with
+    the position in `checks` of every value it gives. One program when the engine's
+    parser takes it whole; otherwise one per variable the checks begin with (the
+    parser refuses nesting deeper than 32), and a part it refuses even so is left out:
+    its checks are evaluated alone."""
+
+    checks: tuple[Check, ...]
+    parts: tuple[tuple[CompiledList, tuple[int, ...]], ...]
+
+    def values(self, activation: Any) -> dict[int, Any]:
+        """Each value a part gives, by its check's position in `checks` (CelError when a
+        part fails)."""
+        from capsa.cel import CelError
+
+        values: dict[int, Any] = {}
+        for program, order in self.parts:
+            given = _flat(program.evaluate(activation))
+            if len(given) != len(order):
+                raise CelError(f"{len(given)} values for {len(order)} checks")
+            values.update(zip(order, given, strict=True))
+        return values
+
+
+def _flat(values: list[Any]) -> list[Any]:
+    """The values of nested lists, in order: each variable's checks give a list of their
+    own (a check's value is never a list: `scalar_only` says what it is instead)."""
+    flat: list[Any] = []
+    for value in values:
+        if isinstance(value, list):
+            flat.extend(_flat(value))
+        else:
+            flat.append(value)
+    return flat
+
+
+def _tree(checks: Sequence[Check]) -> _Node:
+    root = _Node([])
+    for position, check in enumerate(checks):
+        node = root
+        for variable in ((v.name, v.expression) for v in check.variables):
+            below = next(
+                (item[1] for item in node.items if isinstance(item, tuple) and item[0] == variable),
+                None,
+            )
+            if below is None:
+                below = _Node([])
+                node.items.append((variable, below))
+            node = below
+        node.items.append(position)
+    return root
+
+
+def _text(
+    items: Sequence[int | tuple[Variable, _Node]], checks: Sequence[Check], order: list[int]
+) -> str:
+    """The list `items` give: a check's value, or a variable bound around the list of the
+    checks under it; `order` gets each value's check, in the order they come."""
+    from capsa.cel import scalar_only
+
+    texts: list[str] = []
+    for item in items:
+        if isinstance(item, int):
+            order.append(item)
+            texts.append(scalar_only(bind_references(outcome_expression(checks[item]))))
+            continue
+        (name, expression), below = item
+        inner = _text(below.items, checks, order)
+        texts.append(f"cel.bind({BOUND}{name}, {bind_references(expression)}, {inner})")
+    return f"[{', '.join(texts)}]"
+
+
+def combined_text(checks: Sequence[Check]) -> tuple[str, tuple[int, ...]]:
+    """The combined program's text and the check of each value it gives."""
+    order: list[int] = []
+    return _text(_tree(checks).items, checks, order), tuple(order)
+
+
+def _parts(scope: str, checks: Sequence[Check]) -> tuple[tuple[CompiledList, tuple[int, ...]], ...]:
+    from capsa.cel import CelError
+
+    compile_list = environment(scope).compile_list
+    whole = _tree(checks).items
+    tried = [whole] if len(whole) < 2 else [whole, *([item] for item in whole)]
+    parts: list[tuple[CompiledList, tuple[int, ...]]] = []
+    for items in tried:
+        order: list[int] = []
+        text = _text(items, checks, order)
+        try:
+            parts.append((compile_list(text), tuple(order)))
+        except CelError:
+            continue
+        if items is whole:
+            break
+    return tuple(parts)
+
+
+_COMBINED: dict[tuple[str, tuple[int, ...]], tuple[tuple[Check, ...], Combined | None]] = {}
+
+COMBINED_KEPT = 1024
+"""Combined programs kept per process. A scan meets a few dozen sets of checks (one per
+kind, fewer where unresolved values hold some back); past this the cache starts again."""
+
+
+def combined(scope: str, checks: Sequence[Check]) -> Combined | None:
+    """The combined program of `checks` (all of `scope`), compiled once per process;
+    None when it does not compile (each check is then evaluated alone). Each entry
+    holds its checks, so the identities it is keyed by stay theirs."""
+    key = (scope, tuple(id(check) for check in checks))
+    entry = _COMBINED.get(key)
+    if entry is not None and all(a is b for a, b in zip(entry[0], checks, strict=True)):
+        return entry[1]
+    if len(_COMBINED) >= COMBINED_KEPT:
+        _COMBINED.clear()
+    parts = _parts(scope, checks)
+    made = Combined(tuple(checks), parts) if parts else None
+    _COMBINED[key] = (tuple(checks), made)
+    return made

@@ -1,0 +1,195 @@
+"""Checks of one scope evaluated in one program (`capsa.checks.combined`): the results
+are the ones each check alone gives, errors included, whatever the program's shape."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from checks_support import resources
+
+from capsa.checks import combined as combined_module
+from capsa.checks import engine
+from capsa.checks.catalog import load_checks
+from capsa.checks.combined import combined, combined_text
+from capsa.checks.engine import EvaluationResult, evaluate
+from capsa.checks.environment import environment
+from capsa.checks.model import Check
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+
+CONTROL_PLANE = """\
+apiVersion: controlplane.cluster.x-k8s.io/v1beta1
+kind: KubeadmControlPlane
+metadata: {name: weak, namespace: ns}
+spec:
+  kubeadmConfigSpec:
+    clusterConfiguration:
+      apiServer:
+        extraArgs: {anonymous-auth: "true", authorization-mode: AlwaysAllow, profiling: "true"}
+    files:
+      - {path: /etc/kubernetes/admin.conf, permissions: "0644", content: x}
+---
+apiVersion: controlplane.cluster.x-k8s.io/v1beta1
+kind: KubeadmControlPlane
+metadata: {name: strong, namespace: ns}
+spec:
+  kubeadmConfigSpec:
+    clusterConfiguration:
+      apiServer:
+        extraArgs:
+          anonymous-auth: "false"
+          authorization-mode: Node,RBAC
+          profiling: "false"
+          encryption-provider-config: /etc/kubernetes/enc.yaml
+          audit-log-path: /var/log/audit.log
+          audit-policy-file: /etc/kubernetes/audit.yaml
+"""
+
+
+def _check(check_id: str, expression: str, variables: list[dict[str, str]] | None = None) -> Check:
+    return Check.model_validate(
+        {
+            "id": check_id,
+            "title": "test",
+            "severity": "low",
+            "threats": ["STRIDE-SPOOF-1"],
+            "mitigation": "STRIDE-SPOOF-1.M1",
+            "match": {"kinds": [{"group": "", "kind": "ConfigMap"}]},
+            "scope": "object",
+            "expression": expression,
+            "field": "data",
+            "message": f"{check_id} failed.",
+            "remediation": "Fix it.",
+            "references": ["https://example.invalid"],
+            "providers": ["aws"],
+            "variables": variables or [],
+        }
+    )
+
+
+def _shape(result: EvaluationResult) -> tuple[Any, ...]:
+    return (
+        [(f.check_id, f.resource.name, f.location) for f in result.findings],
+        [(r.check_id, r.resource.name, r.reason, r.by_default) for r in result.passes],
+        [(r.check_id, r.resource.name, r.location, r.reason) for r in result.unknown],
+        [(r.check_id, r.resource.name) for r in result.not_applicable],
+        [p.message for p in result.problems],
+    )
+
+
+def _alone(
+    monkeypatch: pytest.MonkeyPatch, docs: list[Any], checks: list[Check]
+) -> EvaluationResult:
+    """What evaluating each check on its own gives."""
+    with monkeypatch.context() as patch:
+        patch.setattr(engine, "combined", lambda scope, checks: None)
+        return evaluate(docs, checks)
+
+
+def test_the_catalogs_control_plane_checks_give_what_each_gives_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checks = load_checks()
+    docs = resources(CONTROL_PLANE, path="cp.yaml")
+    together = evaluate(docs, checks)
+    assert _shape(together) == _shape(_alone(monkeypatch, docs, checks))
+    failed = {(f.check_id, f.resource.name) for f in together.findings}
+    api_server = {pair for pair in failed if pair[0].startswith("CAPSA-APISRV")}
+    assert api_server == {
+        ("CAPSA-APISRV-001", "weak"),
+        ("CAPSA-APISRV-002", "weak"),
+        ("CAPSA-APISRV-003", "weak"),
+        ("CAPSA-APISRV-006", "weak"),
+    }
+
+
+def test_shared_variables_are_bound_once_around_the_checks_that_share_them() -> None:
+    spec = {"name": "spec", "expression": "object.?data.orValue({})"}
+    flags = {"name": "flags", "expression": "variables.spec.map(k, k)"}
+    checks = [
+        _check("CAPSA-T-001", "'a' in variables.spec", [spec]),
+        _check("CAPSA-T-002", "variables.flags.size() < 3", [spec, flags]),
+        _check("CAPSA-T-003", "object.metadata.name != ''"),
+        _check("CAPSA-T-004", "!('b' in variables.flags)", [spec, flags]),
+    ]
+    text, order = combined_text(checks)
+    assert text.count("cel.bind(_var_spec,") == 1 and text.count("cel.bind(_var_flags,") == 1
+    assert sorted(order) == [0, 1, 2, 3]
+    program = combined("object", checks)
+    assert program is not None
+    doc = {"kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"a": "1", "b": "2"}}
+    activation = environment("object").activation({"object": doc})
+    assert program.values(activation) == {0: True, 1: True, 2: True, 3: False}
+
+
+def test_a_failing_check_fails_the_program_and_each_is_evaluated_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    checks = [
+        _check("CAPSA-T-001", "object.data.a == '1'"),
+        _check("CAPSA-T-002", "object.data.missing == 'x'"),  # no such key: an error
+        _check("CAPSA-T-003", "object.data"),  # a map, not true or false
+    ]
+    docs = resources("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: '1'}\n")
+    together = evaluate(docs, checks)
+    assert _shape(together) == _shape(_alone(monkeypatch, docs, checks))
+    said = [p.message for p in together.problems]
+    assert [(r.check_id, "missing" in (r.reason or "")) for r in together.unknown] == [
+        ("CAPSA-T-002", True)  # a field that is absent leaves it undecided, as alone
+    ]
+    assert any("CAPSA-T-003" in m and "a map" in m for m in said)
+    assert [r.check_id for r in together.passes] == ["CAPSA-T-001"]
+
+
+def test_a_program_the_parser_refuses_whole_is_split_by_first_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # nesting near the parser's limit of 32: alone each compiles, together they do not,
+    # nor does the second variable's part (its own nesting is deeper)
+    deep = "(" * 26 + "{var}.a == '1'" + ")" * 26
+    first = [{"name": "one", "expression": "object.data"}]
+    second = [{"name": "two", "expression": "object.metadata"}]
+    checks = [
+        _check("CAPSA-T-001", deep.format(var="variables.one"), first),
+        _check("CAPSA-T-002", deep.format(var="variables.two.?labels.orValue({'a': '1'})"), second),
+        _check("CAPSA-T-003", "variables.one.a == '1'", first),
+    ]
+    program = combined("object", checks)
+    assert program is not None
+    assert [order for _, order in program.parts] == [(0, 2)]  # the second check: alone
+    docs = resources("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: '1'}\n")
+    together = evaluate(docs, checks)
+    assert _shape(together) == _shape(_alone(monkeypatch, docs, checks))
+    assert [r.check_id for r in together.passes] == ["CAPSA-T-001", "CAPSA-T-002", "CAPSA-T-003"]
+
+
+def test_an_equal_new_set_of_checks_gets_a_program_of_its_own() -> None:
+    checks = [_check("CAPSA-T-001", "true"), _check("CAPSA-T-002", "false")]
+    program = combined("object", checks)
+    assert program is not None and program.checks == tuple(checks)
+    assert combined("object", checks) is program
+    twins = [_check("CAPSA-T-001", "true"), _check("CAPSA-T-002", "false")]
+    again = combined("object", twins)
+    assert again is not None and all(a is b for a, b in zip(again.checks, twins, strict=True))
+
+
+def test_the_cache_starts_again_past_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(combined_module, "COMBINED_KEPT", 1)
+    combined("object", [_check("CAPSA-T-001", "true"), _check("CAPSA-T-002", "true")])
+    combined("object", [_check("CAPSA-T-003", "true"), _check("CAPSA-T-004", "true")])
+    assert len(combined_module._COMBINED) == 1
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")
+def test_on_the_corpus_results_are_the_ones_each_check_gives_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from capsa.sources.files import read_manifests
+
+    checks = load_checks()
+    docs = read_manifests([str(CORPUS)]).resources
+    together = evaluate(docs, checks)
+    assert together.findings and together.passes
+    assert _shape(together) == _shape(_alone(monkeypatch, docs, checks))
