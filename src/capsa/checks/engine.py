@@ -217,6 +217,7 @@ def field_location(
     field_paths: Sequence[FieldPath] | None = None,
     unknown_paths: Sequence[FieldPath] | None = None,
     culprit: tuple[str | int, ...] | None = None,
+    first_set: tuple[str | int, ...] | None = None,
 ) -> tuple[str, int | None]:
     """(file, line) of the field a finding is about (see `field_line`). A field a
     ClusterClass patch set points where its value was written (the Cluster variable or
@@ -229,11 +230,14 @@ def field_location(
     base64 Secret `data` value, a quoted or folded string) at the payload key's line.
 
     `culprit`, when given, is the field the failure was traced to (`_culprit`) and is
-    pointed at instead of the first of the alternatives."""
+    pointed at instead of the first of the alternatives; `first_set`, when given, is
+    the first alternative the object sets (what `_best_path` would find first)."""
     if not isinstance(resource.body, LineDict | LineList):
         return resource.origin.path, resource.origin.line
-    best = culprit or _best_path(
-        resource, check.field_paths if field_paths is None else field_paths
+    best = (
+        culprit
+        or first_set
+        or _best_path(resource, check.field_paths if field_paths is None else field_paths)
     )
     reads = check.unknown_paths if unknown_paths is None else unknown_paths
     patched = _patched_origin(resource, best, reads, check)
@@ -542,15 +546,18 @@ CULPRIT_TRIES = 16
 
 def _culprit(
     prepared: _Prepared, resource: Resource, bindings: Mapping[str, Any] | None
-) -> tuple[str | int, ...] | None:
+) -> tuple[tuple[str | int, ...] | None, tuple[str | int, ...] | None]:
     """The field a failure comes from: when the check's `field` alternatives name several
     that the object sets (a Secret's `data` and `stringData`, each container's `args`),
     the first that fails alone (`_failing_alone`); then, when that field (or the only
     one) is a flag map (`extraArgs`), the flag the check names that fails alone. None
     when none does (an absent flag, a failure only of several together): the first
-    alternative is pointed at then, as it always was."""
+    alternative is pointed at then, as it always was.
+
+    Given second: the first alternative the object sets whole, which is what
+    `_best_path` finds first (found here anyway, and not looked for twice)."""
     if bindings is None or not isinstance(resource.body, LineDict | LineList):
-        return None
+        return None, None
     document = bindings["object"]
     present = [
         concrete
@@ -558,6 +565,7 @@ def _culprit(
         for concrete in _expand(document, pattern)
         if concrete and _walk(document, concrete) is not _ABSENT
     ]
+    first = present[0] if present else None
     present = list(dict.fromkeys(present))
     # an alternative holding another (`containers` beside `containers.0.args`) would
     # stop any failure inside it when removed: only the innermost are tried
@@ -571,8 +579,8 @@ def _culprit(
     found = _failing_alone(prepared, bindings, present) if len(present) > 1 else None
     chosen = found or (present[0] if len(present) == 1 else None)
     if chosen is None or chosen[-1] not in _FLAG_MAPS:
-        return found
-    return _flag_culprit(prepared, resource, bindings, chosen) or found
+        return found, first
+    return (_flag_culprit(prepared, resource, bindings, chosen) or found), first
 
 
 def _flag_culprit(
@@ -777,12 +785,9 @@ def _finding(
     bindings: Mapping[str, Any] | None = None,
 ) -> Finding:
     check = prepared.check
+    culprit, first_set = _culprit(prepared, resource, bindings)
     path, line = field_location(
-        resource,
-        check,
-        prepared.field_paths,
-        prepared.unknown_paths,
-        _culprit(prepared, resource, bindings),
+        resource, check, prepared.field_paths, prepared.unknown_paths, culprit, first_set
     )
     location = Location(path, line, resource.origin.carrier)
     return Finding(
