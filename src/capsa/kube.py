@@ -37,7 +37,8 @@ def dig(body: Any, *path: str | int) -> Any:
     """Value at `path` inside nested dicts/lists, or None when any step is missing."""
     node = body
     for step in path:
-        if isinstance(node, Mapping) and isinstance(step, str):
+        # dict first: it is what nodes are, and the abstract check alone was a Python call
+        if isinstance(node, (dict, Mapping)) and isinstance(step, str):
             node = node.get(step)
         elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
             node = node[step]
