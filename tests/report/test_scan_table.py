@@ -135,3 +135,20 @@ def test_names_from_inputs_are_not_read_as_markup(tmp_path: Path) -> None:
     )
     text = render_table(replace(result, findings=(odd,)), width=400)
     assert "AWSCluster/[/bold][red]x" in text
+
+
+def test_an_error_names_its_file_from_the_scan_root_whole_at_80_columns(tmp_path: Path) -> None:
+    deep = tmp_path / "clusters" / ("a-rather-long-folder-name-" * 4 + "end")
+    deep.mkdir(parents=True)
+    (deep / "broken-cluster-template.yaml").write_text("kind: [\n", encoding="utf-8")
+    (tmp_path / "m.yaml").write_text(MANIFESTS, encoding="utf-8")
+    imds = next(c for c in load_checks() if c.id == "CAPSA-IMDS-001")
+    result = scan(ScanRequest(paths=[str(tmp_path)], checks=(imds,)))
+    text = render_table(result, width=80)
+    wanted = f"clusters/{deep.name}/broken-cluster-template.yaml:2"
+    lines = [line.strip() for line in text.splitlines()]
+    assert any(line.startswith(wanted) for line in lines)  # one piece, relative to the root
+    error = lines.index("error:")
+    shown = lines[error : error + 3]
+    assert shown[1].startswith(wanted) and "did not find expected node" in shown[2]
+    assert not any(str(tmp_path) in line for line in shown)

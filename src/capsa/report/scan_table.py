@@ -6,16 +6,17 @@ could not be read, and the counts. Readable at 80 columns (capsa.report.terminal
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
 
 from capsa.checks.findings import Finding, Severity
-from capsa.report.terminal_list import Entry, Group, print_groups
+from capsa.report.terminal_list import Entry, Group, print_groups, print_wrapped
 from capsa.scan.locations import rebased
 from capsa.scan.result import ScanResult
-from capsa.sources.root import shown_path
+from capsa.sources.root import relative_to_root, shown_path
 from capsa.terminal import console as safe_console
 
 _STYLE = {
@@ -101,8 +102,10 @@ def print_table(result: ScanResult, console: Console, compact: bool = False) -> 
                 style="yellow",
             )
         )
-    for problem in result.errors:
-        console.print(Text(f"error: {problem}", style="red"))
+    root = Path(result.root) if result.root else None
+    for problem in result.errors:  # wrapped at spaces: the file and line stay whole
+        where = replace(problem, path=relative_to_root(problem.path, root))
+        print_wrapped(console, f"error: {where}", style="red")
     if result.root:
         console.print(
             f"Paths are relative to the scan root {shown_path(Path(result.root)).rstrip('/')}/",
