@@ -10,7 +10,7 @@ import pytest
 
 from capsa.assess.model import FindingRecord
 from capsa.checks.findings import CheckResult, Finding, Location, ResourceRef, Severity
-from capsa.slotted import Slotted, copied, replaced
+from capsa.slotted import Slotted, columns, copied, from_columns, replaced
 
 REF = ResourceRef(api_version="v1", kind="ConfigMap", namespace="default", name="a")
 WHERE = Location("copy/a.yaml", 3, None)
@@ -79,3 +79,36 @@ def test_copied_sets_one_slot_and_keeps_the_others(item: CheckResult | Finding) 
 def test_copied_refuses_a_field_the_class_lacks() -> None:
     with pytest.raises(TypeError, match="no field 'paht'"):
         copied(WHERE, "paht", "b.yaml")
+
+
+def test_records_taken_apart_into_columns_come_back_equal() -> None:
+    other = CheckResult("CAPSA-X-002", REF, Location("copy/b.yaml", 9, "ConfigMap/c"), None, "d")
+    results = [RESULT, other, RESULT]
+    taken = columns(results)
+    assert taken == (
+        ("CAPSA-X-001", "CAPSA-X-002", "CAPSA-X-001"),
+        (REF, REF, REF),
+        (WHERE, other.location, WHERE),
+        ("why", None, "why"),
+        (None, "d", None),
+    )
+    back = from_columns(CheckResult, pickle.loads(pickle.dumps(taken)))
+    assert back == results and all(type(r) is CheckResult for r in back)
+    assert from_columns(Finding, columns([FINDING])) == [FINDING]
+    assert columns([]) == () and from_columns(CheckResult, ()) == []
+    with pytest.raises(TypeError, match="several classes"):
+        columns([RESULT, FINDING])
+
+
+def test_shared_slots_are_asked_once_per_distinct_object() -> None:
+    asked: list[object] = []
+
+    def one(value: object) -> object:
+        asked.append(value)
+        return value
+
+    first = Location("a.yaml", 1)
+    results = [CheckResult("CAPSA-X-001", REF, first), CheckResult("CAPSA-X-002", REF, first)]
+    back = from_columns(CheckResult, columns(results), one, frozenset({"location", "resource"}))
+    assert back == results
+    assert asked.count(first) == 1 and asked.count(REF) == 1 and "CAPSA-X-001" not in asked

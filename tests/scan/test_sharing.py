@@ -3,6 +3,8 @@ distinct value, and stay equal to what they were rebuilt from."""
 
 from __future__ import annotations
 
+import pickle
+
 from pydantic import TypeAdapter
 
 from capsa.checks.findings import CheckResult, Finding, Location, ResourceRef, Severity
@@ -44,3 +46,25 @@ def test_decoded_results_share_resources_and_keep_their_reasons() -> None:
     two = sharing.result(adapter.validate_json(adapter.dump_json(second)))
     assert (one, two) == (first, second)
     assert one.resource is two.resource and one.location is two.location
+
+
+def test_results_from_columns_share_what_finding_and_result_share() -> None:
+    from capsa.slotted import columns
+
+    results = [
+        CheckResult("CAPSA-NET-001", REF, Location("cluster.yaml", 12), "no bastion"),
+        CheckResult("CAPSA-NET-002", REF, Location("cluster.yaml", 12), None, "default"),
+    ]
+    sharing = Sharing()
+    one = sharing.records(Finding, pickle.loads(pickle.dumps(columns([FINDING]))))
+    two = sharing.records(Finding, pickle.loads(pickle.dumps(columns([FINDING]))))
+    assert one == two == [FINDING]
+    assert one[0].title is two[0].title and one[0].location is two[0].location
+    assert one[0].fingerprint is not two[0].fingerprint  # its own: never kept in the table
+    kept = sharing.records(CheckResult, pickle.loads(pickle.dumps(columns(results))))
+    again = sharing.records(CheckResult, pickle.loads(pickle.dumps(columns(results))))
+    assert kept == again == results
+    assert kept[0].location is again[1].location and kept[1].by_default is again[1].by_default
+    # the same sharing as the record-by-record way
+    single = sharing.finding(pickle.loads(pickle.dumps(FINDING)))
+    assert single.title is one[0].title and single.resource is one[0].resource

@@ -13,8 +13,29 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from capsa.checks.findings import CheckResult, Finding
+from capsa.slotted import Columns, from_columns
 
 T = TypeVar("T")
+R = TypeVar("R", Finding, CheckResult)
+
+SHARED_SLOTS: dict[type[Any], frozenset[str]] = {
+    Finding: frozenset(
+        {
+            "check_id",
+            "title",
+            "threats",
+            "mitigation",
+            "resource",
+            "location",
+            "message",
+            "remediation",
+            "references",
+        }
+    ),
+    CheckResult: frozenset({"check_id", "resource", "location", "reason", "by_default"}),
+}
+"""The fields `finding` and `result` share: all but what is a result's own (a finding's
+fingerprint, severity and suppression)."""
 
 
 class Sharing:
@@ -28,6 +49,12 @@ class Sharing:
         """The first value decoded equal to `value` (`value` itself the first time)."""
         kept: T = self._seen.setdefault(value, value)
         return kept
+
+    def records(self, cls: type[R], values: Columns) -> list[R]:
+        """Results of `cls` from their columns (`capsa.slotted.columns`), their
+        repeating fields shared as `finding` and `result` share them: each distinct
+        object of a column looked up once, not once per result."""
+        return from_columns(cls, values, self.one, SHARED_SLOTS[cls])
 
     def finding(self, found: Finding) -> Finding:
         one = self.one
