@@ -416,3 +416,18 @@ def test_plain_copies_every_level_into_plain_containers(tree: Any) -> None:
     assert copied == tree and _exact_types(copied)
     if isinstance(lined, dict | list) and lined:
         assert copied is not lined
+
+
+def test_a_nodes_own_position_and_its_items_positions_are_set_apart() -> None:
+    (doc,) = _fast(MIXED)
+    keys = doc.key_positions
+    doc.position = (40, 2)
+    assert doc.position == (40, 2) and doc.key_positions == keys
+    doc.place(("kind",), [((7, 1), (7, 7))])
+    assert doc.position == (40, 2) and doc.key_positions == {"kind": (7, 1)}
+    items = LineList()
+    assert items.position == (0, 0) and items.item_position(0) is None
+    items.insert_item(0, "a", (3, 5))
+    items.position = (2, 3)
+    assert items.item_positions == [(3, 5)] and items.position == (2, 3)
+    assert items.item_position(1) is None and items.item_position(-1) is None

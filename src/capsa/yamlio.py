@@ -45,28 +45,45 @@ def _unpacked(marks: bytes) -> list[Position]:
     return list(_POSITION.iter_unpack(marks))
 
 
+_HERE = _POSITION.size
+"""Bytes at the head of a tree node's packed positions: its own line and column."""
+
+_NOWHERE = _POSITION.pack(0, 0)
+
+
 class LineDict(dict[Any, Any]):
     """A mapping that knows its own position and the position of each key and its value.
 
-    The positions are kept packed (`pack_positions`), in the order the keys were first
-    written: `_keys` holds those keys, `_marks` four numbers for each (key line and
-    column, value line and column). A key set after the tree was built has no position.
+    The positions are kept packed (`pack_positions`): `_marks` holds the mapping's own
+    line and column, then four numbers for each key in the order the keys were first
+    written (key line and column, value line and column), `_keys` those keys. A key set
+    after the tree was built has no position. One bytes object a node, not a tuple
+    beside it: a parsed tree's nodes are many, and each crosses the scan's spill.
     """
 
-    __slots__ = ("_keys", "_marks", "position")
+    __slots__ = ("_keys", "_marks")
 
     def __init__(self) -> None:
         super().__init__()
-        self.position: Position = (0, 0)
         self._keys: tuple[Any, ...] = ()
-        self._marks = b""
+        self._marks = _NOWHERE
+
+    @property
+    def position(self) -> Position:
+        """Where the mapping itself starts."""
+        found: Position = _POSITION.unpack_from(self._marks)
+        return found
+
+    @position.setter
+    def position(self, at: Position) -> None:
+        self._marks = _POSITION.pack(*at) + self._marks[_HERE:]
 
     def _at(self, key: Any, shift: int) -> Position | None:
         try:
             index = self._keys.index(key)
         except ValueError:
             return None
-        found: Position = _POSITION.unpack_from(self._marks, 16 * index + shift)
+        found: Position = _POSITION.unpack_from(self._marks, _HERE + 16 * index + shift)
         return found
 
     def key_position(self, key: Any) -> Position | None:
@@ -80,11 +97,12 @@ class LineDict(dict[Any, Any]):
     def place(self, keys: tuple[Any, ...], positions: list[tuple[Position, Position]]) -> None:
         """Give the mapping the (key, value) positions of `keys`, each written once."""
         self._keys = keys
-        self._marks = pack_positions([n for pair in positions for at in pair for n in at])
+        numbers = [n for pair in positions for at in pair for n in at]
+        self._marks = self._marks[:_HERE] + pack_positions(numbers)
 
     def same_places(self, other: LineDict) -> None:
         """Take `other`'s positions (its own and its keys'): for a copy of it."""
-        self.position, self._keys, self._marks = other.position, other._keys, other._marks
+        self._keys, self._marks = other._keys, other._marks
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         """Pickled as one call with the positions as its arguments, then the items:
@@ -94,56 +112,65 @@ class LineDict(dict[Any, Any]):
         slots of its own, is pickled the generic way."""
         if type(self) is not LineDict:
             return object.__reduce_ex__(self, protocol)
-        return _line_dict, (self.position, self._keys, self._marks), None, None, iter(self.items())
+        return _line_dict, (self._keys, self._marks), None, None, iter(self.items())
 
     @property
     def key_positions(self) -> dict[Any, Position]:
         """Every key's position (a new dict: to look one up, `key_position` is cheaper)."""
-        return dict(zip(self._keys, _unpacked(self._marks)[0::2], strict=True))
+        return dict(zip(self._keys, _unpacked(self._marks[_HERE:])[0::2], strict=True))
 
     @property
     def value_positions(self) -> dict[Any, Position]:
         """Every value's position (a new dict: `value_position` is cheaper)."""
-        return dict(zip(self._keys, _unpacked(self._marks)[1::2], strict=True))
+        return dict(zip(self._keys, _unpacked(self._marks[_HERE:])[1::2], strict=True))
 
 
 class LineList(list[Any]):
-    """A sequence that knows its own position and each item's (packed, as `LineDict`'s,
-    two numbers an item). Inserting or removing an item moves its position with it only
-    through `insert_item` and `remove_item`."""
+    """A sequence that knows its own position and each item's (packed, as `LineDict`'s:
+    its own, then two numbers an item). Inserting or removing an item moves its position
+    with it only through `insert_item` and `remove_item`."""
 
-    __slots__ = ("_marks", "position")
+    __slots__ = ("_marks",)
 
     def __init__(self) -> None:
         super().__init__()
-        self.position: Position = (0, 0)
-        self._marks = b""
+        self._marks = _NOWHERE
+
+    @property
+    def position(self) -> Position:
+        """Where the sequence itself starts."""
+        found: Position = _POSITION.unpack_from(self._marks)
+        return found
+
+    @position.setter
+    def position(self, at: Position) -> None:
+        self._marks = _POSITION.pack(*at) + self._marks[_HERE:]
 
     def item_position(self, index: int) -> Position | None:
         """Where item `index` starts, or None when it was not read with the tree."""
-        if not 0 <= index < len(self._marks) // 8:
+        if not 0 <= index < (len(self._marks) - _HERE) // 8:
             return None
-        found: Position = _POSITION.unpack_from(self._marks, 8 * index)
+        found: Position = _POSITION.unpack_from(self._marks, _HERE + 8 * index)
         return found
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         """Pickled as `LineDict` is (a subclass the generic way)."""
         if type(self) is not LineList:
             return object.__reduce_ex__(self, protocol)
-        return _line_list, (self.position, self._marks), None, iter(self)
+        return _line_list, (self._marks,), None, iter(self)
 
     @property
     def item_positions(self) -> list[Position]:
         """Every item's position, in order (a new list)."""
-        return _unpacked(self._marks)
+        return _unpacked(self._marks[_HERE:])
 
     def place(self, positions: list[Position]) -> None:
         """Give the items `positions`, one each, in order."""
-        self._marks = pack_positions([n for at in positions for n in at])
+        self._marks = self._marks[:_HERE] + pack_positions([n for at in positions for n in at])
 
     def same_places(self, other: LineList) -> None:
         """Take `other`'s positions: for a copy of it."""
-        self.position, self._marks = other.position, other._marks
+        self._marks = other._marks
 
     def insert_item(self, index: int, value: Any, at: Position) -> None:
         """Insert `value` before `index`, its position `at`."""
@@ -161,17 +188,17 @@ class LineList(list[Any]):
             self.place(positions)
 
 
-def _line_dict(position: Position, keys: tuple[Any, ...], marks: bytes) -> LineDict:
+def _line_dict(keys: tuple[Any, ...], marks: bytes) -> LineDict:
     """An empty `LineDict` with these positions, for unpickling (its items follow)."""
     made: LineDict = dict.__new__(LineDict)
-    made.position, made._keys, made._marks = position, keys, marks
+    made._keys, made._marks = keys, marks
     return made
 
 
-def _line_list(position: Position, marks: bytes) -> LineList:
+def _line_list(marks: bytes) -> LineList:
     """An empty `LineList` with these positions, for unpickling (its items follow)."""
     made: LineList = list.__new__(LineList)
-    made.position, made._marks = position, marks
+    made._marks = marks
     return made
 
 
@@ -431,8 +458,8 @@ def build_document(
         if aliases:
             memo[node] = out
         merged = False
+        here = position(node)
         while True:
-            out.position = position(node)
             keys: list[Any] = []
             marks: list[int] = []  # key line, key column, value line, value column: a key
             restart = False
@@ -461,7 +488,7 @@ def build_document(
                 if fixed is not None:
                     marks = [*fixed, *fixed] * len(keys)
                 out._keys = tuple(keys)
-                out._marks = pack_positions(marks)
+                out._marks = pack_positions([*here, *marks])  # its own position first
                 return out
             # `<<` merges and `=` keys: flatten as PyYAML does, after the depth check it
             # would have made on the written (unflattened) nodes
@@ -488,14 +515,13 @@ def build_document(
         out: LineList = new_list(LineList)
         if aliases:
             memo[node] = out
-        out.position = position(node)
-        marks: list[int] = []
+        marks: list[int] = [*position(node)]  # its own position first, then each item's
         for child in node.value:
             out.append(scalar(child) if type(child) is scalar_node else build(child, depth + 1))
             if fixed is None:
                 at = child.start_mark
                 marks += (at.line + dl, at.column + dc)
-        out._marks = pack_positions(marks if fixed is None else [*fixed] * len(out))
+        out._marks = pack_positions(marks if fixed is None else [*fixed] * (len(out) + 1))
         return out
 
     try:
