@@ -48,6 +48,13 @@ spec:
 """
 
 
+@pytest.fixture(autouse=True)
+def _fresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no program kept, and a set compiled when first asked."""
+    combined_module.forget_all()
+    monkeypatch.setattr(combined_module, "COMPILE_AFTER", 1)
+
+
 def _check(check_id: str, expression: str, variables: list[dict[str, str]] | None = None) -> Check:
     return Check.model_validate(
         {
@@ -175,11 +182,25 @@ def test_an_equal_new_set_of_checks_gets_a_program_of_its_own() -> None:
     assert again is not None and all(a is b for a, b in zip(again.checks, twins, strict=True))
 
 
-def test_the_cache_starts_again_past_its_bound(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(combined_module, "COMBINED_KEPT", 1)
-    combined("object", [_check("CAPSA-T-001", "true"), _check("CAPSA-T-002", "true")])
-    combined("object", [_check("CAPSA-T-003", "true"), _check("CAPSA-T-004", "true")])
-    assert len(combined_module._COMBINED) == 1
+def test_a_set_is_compiled_once_asked_for_often_enough(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(combined_module, "COMPILE_AFTER", 3)
+    checks = [_check("CAPSA-T-001", "true"), _check("CAPSA-T-002", "false")]
+    assert combined("object", checks) is None and combined("object", checks) is None
+    program = combined("object", checks)
+    assert program is not None and combined("object", checks) is program
+
+
+def test_programs_past_the_text_budget_are_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = [_check("CAPSA-T-001", "true"), _check("CAPSA-T-002", "false")]
+    text = combined_text(first)[0]
+    monkeypatch.setattr(combined_module, "TEXT_BUDGET", len(text) + 10)
+    assert combined("object", first) is not None
+    second = [_check("CAPSA-T-003", "1 == 1"), _check("CAPSA-T-004", "2 == 2")]
+    assert combined("object", second) is None  # over the budget: each alone
+    docs = resources("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: '1'}\n")
+    assert [r.check_id for r in evaluate(docs, second).passes] == ["CAPSA-T-003", "CAPSA-T-004"]
+    combined_module.forget_all()
+    assert combined("object", second) is not None
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="shared corpus not present")

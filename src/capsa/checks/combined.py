@@ -134,24 +134,60 @@ def _parts(scope: str, checks: Sequence[Check]) -> tuple[tuple[CompiledList, tup
     return tuple(parts)
 
 
-_COMBINED: dict[tuple[str, tuple[int, ...]], tuple[tuple[Check, ...], Combined | None]] = {}
+Key = tuple[str, tuple[int, ...]]
 
-COMBINED_KEPT = 1024
-"""Combined programs kept per process. A scan meets a few dozen sets of checks (one per
-kind, fewer where unresolved values hold some back); past this the cache starts again."""
+_COMBINED: dict[Key, tuple[tuple[Check, ...], Combined | None, int]] = {}
+"""Each set's checks, its program (None when the parser refused every part) and the
+characters of the program kept."""
+_ASKED: dict[Key, int] = {}
+_KEPT_TEXT = [0]  # characters of the programs kept
+
+COMPILE_AFTER = 4
+"""Times a set of checks is asked for before its program is compiled: compiling the
+control plane's 24 checks together takes milliseconds, which a set met once or twice
+(an object whose unresolved values hold back an unusual few) would not win back."""
+
+TEXT_BUDGET = 400_000
+"""Characters of combined programs a process keeps compiled. A compiled program holds
+about 75 bytes per character of its text (the control plane's, 15,600 characters: 1.1
+MB), so this bounds them near 30 MB; the corpus x20 needs 27 programs, 110,000
+characters. Past it, further sets are evaluated check by check."""
+
+ASKED_KEPT = 4096
+"""Sets of checks whose asks are counted before the count starts again."""
 
 
 def combined(scope: str, checks: Sequence[Check]) -> Combined | None:
-    """The combined program of `checks` (all of `scope`), compiled once per process;
-    None when it does not compile (each check is then evaluated alone). Each entry
-    holds its checks, so the identities it is keyed by stay theirs."""
+    """The combined program of `checks` (all of `scope`), compiled once per process when
+    the set has been asked for `COMPILE_AFTER` times and the programs kept stay within
+    `TEXT_BUDGET`; None otherwise, or when it does not compile (each check is then
+    evaluated alone). Each entry holds its checks, so the identities it is keyed by
+    stay theirs."""
     key = (scope, tuple(id(check) for check in checks))
     entry = _COMBINED.get(key)
     if entry is not None and all(a is b for a, b in zip(entry[0], checks, strict=True)):
         return entry[1]
-    if len(_COMBINED) >= COMBINED_KEPT:
-        _COMBINED.clear()
+    if len(_ASKED) >= ASKED_KEPT:
+        _ASKED.clear()
+    asked = _ASKED[key] = _ASKED.get(key, 0) + 1
+    if asked < COMPILE_AFTER:
+        return None
+    del _ASKED[key]
+    if entry is not None:  # another set under a reused identity: its program goes
+        _KEPT_TEXT[0] -= _COMBINED.pop(key)[2]
+    length = len(combined_text(checks)[0])
+    if _KEPT_TEXT[0] + length > TEXT_BUDGET:
+        return None
     parts = _parts(scope, checks)
     made = Combined(tuple(checks), parts) if parts else None
-    _COMBINED[key] = (tuple(checks), made)
+    kept = length if parts else 0
+    _COMBINED[key] = (tuple(checks), made, kept)
+    _KEPT_TEXT[0] += kept
     return made
+
+
+def forget_all() -> None:
+    """Drop every kept program and count (for tests, and a process that changes checks)."""
+    _COMBINED.clear()
+    _ASKED.clear()
+    _KEPT_TEXT[0] = 0
