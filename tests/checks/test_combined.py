@@ -3,11 +3,14 @@ are the ones each check alone gives, errors included, whatever the program's sha
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 from checks_support import resources
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from capsa.checks import combined as combined_module
 from capsa.checks import engine
@@ -214,3 +217,83 @@ def test_on_the_corpus_results_are_the_ones_each_check_gives_alone(
     together = evaluate(docs, checks)
     assert together.findings and together.passes
     assert _shape(together) == _shape(_alone(monkeypatch, docs, checks))
+
+
+@cache
+def _object_checks() -> list[Check]:
+    return [c for c in load_checks() if c.scope == "object"]
+
+
+_TEXTS = st.sampled_from(
+    ["true", "false", "", "0644", "0600", "AlwaysAllow", "Node,RBAC", "/etc/x", "VersionTLS10"]
+)
+_ODD = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.lists(st.sampled_from(["a", "b"]), max_size=2),
+    st.dictionaries(st.sampled_from(["name", "value", "path"]), st.text(max_size=3), max_size=2),
+)
+_FLAG_NAMES = st.sampled_from(
+    [
+        "anonymous-auth",
+        "authorization-mode",
+        "profiling",
+        "encryption-provider-config",
+        "audit-log-path",
+        "audit-policy-file",
+        "tls-min-version",
+        "read-only-port",
+    ]
+)
+_FILE = st.fixed_dictionaries(
+    {"path": st.sampled_from(["/etc/kubernetes/admin.conf", "/etc/x"]), "content": _TEXTS},
+    optional={"permissions": _TEXTS, "owner": st.sampled_from(["root:root", "x"])},
+)
+
+
+def _documents(values: st.SearchStrategy[Any], odd: bool) -> st.SearchStrategy[tuple[Any, ...]]:
+    """Control planes whose flags and kubelet flags take `values`; with `odd`, their
+    files and users may be `values` too instead of lists."""
+    flags = st.dictionaries(_FLAG_NAMES, values, max_size=4)
+    files = st.lists(_FILE, max_size=2)
+    users = st.lists(st.fixed_dictionaries({"name": _TEXTS}), max_size=1)
+    if odd:
+        files, users = st.one_of(files, values), st.one_of(users, values)
+    return st.tuples(flags, flags, files, users)
+
+
+def _plane(flags: dict[str, Any], kubelet: dict[str, Any], files: Any, extra: Any) -> str:
+    import yaml
+
+    spec = {
+        "kubeadmConfigSpec": {
+            "clusterConfiguration": {"apiServer": {"extraArgs": flags}},
+            "initConfiguration": {"nodeRegistration": {"kubeletExtraArgs": kubelet}},
+            "files": files,
+            "users": extra,
+        }
+    }
+    body = {
+        "apiVersion": "controlplane.cluster.x-k8s.io/v1beta1",
+        "kind": "KubeadmControlPlane",
+        "metadata": {"name": "cp", "namespace": "ns"},
+        "spec": spec,
+    }
+    return str(yaml.safe_dump(body))
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(document=st.one_of(_documents(_TEXTS, False), _documents(st.one_of(_TEXTS, _ODD), True)))
+def test_any_control_plane_gets_what_each_check_gives_alone(
+    monkeypatch: pytest.MonkeyPatch, document: tuple[Any, ...]
+) -> None:
+    """Well-typed control planes are decided by the combined program; odd types (a flag
+    that is a list, a number, null; files that are no list) make some check fail, the
+    combined program with it, and what each check gives alone (error, unknown, finding
+    or pass) is what is reported."""
+    checks = _object_checks()
+    docs = resources(_plane(*document), path="cp.yaml")
+    assert _shape(evaluate(docs, checks)) == _shape(_alone(monkeypatch, docs, checks))
