@@ -18,6 +18,7 @@ import yaml
 
 from capsa.errors import Problem
 from capsa.sources.clusterctl_vars import VALUE_PREFIX
+from capsa.sources.markers import MARKER_START
 from capsa.yamlio import (
     MAX_DEPTH,
     TOO_DEEP,
@@ -171,11 +172,19 @@ class _TooMany(Exception):
 
 
 def load_documents(
-    text: str, path: str, placement: Placement | None = None
+    text: str,
+    path: str,
+    placement: Placement | None = None,
+    marked: list[bool] | None = None,
 ) -> tuple[list[tuple[int, Any]], list[Problem]]:
     """(first line, document) for every document that could be built safely. The field
     positions inside each document are moved by `placement` (the document lines and
-    problem lines are not: they stay on `text`'s lines)."""
+    problem lines are not: they stay on `text`'s lines). `marked`, when given, gets for
+    each document whether its own text holds a clusterctl marker (`MARKER_START`): only
+    those need looking through (`markers.fill_and_find_unknown`), and a template's
+    payload of many objects often uses one variable. The parser's own offsets of the
+    document say where its text is: no line counting, which the parser does its own
+    way (a lone CR, NEL and the Unicode separators are line breaks to it)."""
     docs: list[tuple[int, Any]] = []
     problems: list[Problem] = []
     has_anchors = may_have_aliases(text)
@@ -225,6 +234,9 @@ def load_documents(
                 if wants_literals:
                     _attach_literals(doc, _literal_starts(node, chunk), base_line)
                 docs.append((line, doc))
+                if marked is not None:
+                    span = chunk[node.start_mark.index : node.end_mark.index]
+                    marked.append(MARKER_START in span)
         except yaml.YAMLError as exc:
             problem = _yaml_problem(path, exc, chunk, base_line)
             problems.append(problem)

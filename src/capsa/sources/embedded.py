@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from capsa.errors import Problem
 from capsa.sources.classify import Tally, to_resources
 from capsa.sources.documents import PayloadMap, load_documents
-from capsa.sources.markers import documents_with_markers
 from capsa.sources.redact import REDACTED, decoded_secret_value, is_secret, redact_secret
 from capsa.sources.resource import Origin, Resource
 from capsa.sources.value_facts import with_value_facts
@@ -100,9 +99,9 @@ def parse_documents(
     """Resources from a payload embedded in a carrier; all share the carrier's origin and
     have their positions placed onto the carrier file by `placement`."""
     label = origin.carrier or ""
-    docs, raw_problems = load_documents(text, origin.path, placement)
+    marked: list[bool] = []
+    docs, raw_problems = load_documents(text, origin.path, placement, marked)
     tally = Tally()
-    marked = documents_with_markers(text, [line for line, _ in docs])
     moved = [(placement((line, 1))[0], doc) for line, doc in docs]
     to_resources(moved, origin.path, tally, lambda _line: origin, {}, marked)
     problems = [

@@ -37,7 +37,6 @@ from capsa.sources.documents import load_documents
 from capsa.sources.embedded import expand_carrier, is_carrier, referenced
 from capsa.sources.generators import mark_payloads
 from capsa.sources.kustomize import mark_fragments
-from capsa.sources.markers import documents_with_markers
 from capsa.sources.redact import is_secret, redact_secret
 from capsa.sources.resource import Origin, Resource
 from capsa.sources.value_facts import with_value_facts
@@ -70,7 +69,8 @@ def _read_text(text: str, path: str, variables: Mapping[str, str], tally: Tally)
         if sub.refused:  # the variables would expand it past the size cap
             return
         text, deferred, defaults = sub.text, sub.deferred, sub.defaults
-    docs, problems = load_documents(text, path)
+    marked: list[bool] = []
+    docs, problems = load_documents(text, path, marked=marked)
     tally.problems.extend(problems)
     to_resources(
         docs,
@@ -78,7 +78,7 @@ def _read_text(text: str, path: str, variables: Mapping[str, str], tally: Tally)
         tally,
         lambda line: Origin(path=path, line=line),
         deferred,
-        documents_with_markers(text, [line for line, _ in docs]),
+        marked,
         target_namespace=target,
         defaults=defaults,
         source=text,

@@ -9,9 +9,7 @@ checks treat those fields as unknown, never as compliant.
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Mapping, Sequence
-from itertools import pairwise
+from collections.abc import Mapping
 from typing import Any
 
 from capsa.sources.clusterctl_vars import (
@@ -21,34 +19,9 @@ from capsa.sources.clusterctl_vars import (
     VALUE_RE,
 )
 
-_MARKER = "__CAPSA_"
-"""What every marker starts with (`VALUE_PREFIX`, `UNRESOLVED_PREFIX`)."""
-
-
-def documents_with_markers(text: str, starts: Sequence[int]) -> list[bool]:
-    """For the documents of `text` whose first lines are `starts` (1-based, ascending):
-    whether the lines from each one's first to the next one's hold a marker. Only those
-    need walking: a template's payload of twenty objects may use one variable, and the
-    walk visits every node of what it is given. Lines out of order (never from one
-    text) answer yes for all."""
-    if _MARKER not in text:
-        return [False] * len(starts)
-    if any(later <= earlier for earlier, later in pairwise(starts)):
-        return [True] * len(starts)
-    lines: list[int] = []  # the line of each marker, ascending
-    line, counted = 1, 0
-    at = text.find(_MARKER)
-    while at >= 0:
-        line += text.count("\n", counted, at)
-        counted = at
-        lines.append(line)
-        at = text.find(_MARKER, at + len(_MARKER))
-    marked: list[bool] = []
-    for index, start in enumerate(starts):
-        first = bisect_left(lines, start)
-        end = starts[index + 1] if index + 1 < len(starts) else None
-        marked.append(first < len(lines) and (end is None or lines[first] < end))
-    return marked
+MARKER_START = "__CAPSA_"
+"""What every marker starts with (`VALUE_PREFIX`, `UNRESOLVED_PREFIX`): a document whose
+text lacks it needs no walk (`documents.load_documents` tells, per document)."""
 
 
 def fill_and_find_unknown(
@@ -75,14 +48,14 @@ def fill_and_find_unknown(
                 if isinstance(key, str) and UNRESOLVED_PREFIX in key:
                     unknown.add((*path, key))
                 if isinstance(value, str):
-                    if _MARKER in value:
+                    if MARKER_START in value:
                         node[key] = fix(value, (*path, key))
                 elif isinstance(value, (dict, list)):
                     stack.append((value, (*path, key)))
         elif isinstance(node, list):
             for index, value in enumerate(node):
                 if isinstance(value, str):
-                    if _MARKER in value:
+                    if MARKER_START in value:
                         node[index] = fix(value, (*path, index))
                 elif isinstance(value, (dict, list)):
                     stack.append((value, (*path, index)))
