@@ -304,3 +304,28 @@ def test_distinct_flag_names_and_a_v1beta1_map_are_no_problem(tmp_path: Path) ->
         "      apiServer:\n        extraArgs: {profiling: 'false'}\n"
     )
     assert read_manifests([str(tmp_path)]).problems == []
+
+
+@pytest.mark.parametrize("newline", ["\r", "\r\n", "\x85"])
+def test_a_file_with_other_line_ends_reads_as_with_lf(tmp_path: Path, newline: str) -> None:
+    """The YAML parser breaks lines at CR, CR LF and NEL too: read with them, a file
+    gives the same objects, problems and lines as with LF, also past a broken document
+    (where reading resumes at the next `---`, found by counting lines)."""
+    text = (
+        "kind: a: b\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
+        "data:\n  k: |\n    one\n    two\n---\napiVersion: v1\nkind: Secret\n"
+        "metadata: {name: s}\n"
+    )
+    (tmp_path / "lf.yaml").write_bytes(text.encode("utf-8"))
+    (tmp_path / "other.yaml").write_bytes(text.replace("\n", newline).encode("utf-8"))
+    lf = read_manifests([str(tmp_path / "lf.yaml")])
+    other = read_manifests([str(tmp_path / "other.yaml")])
+    assert [(r.kind, r.name, r.origin.line) for r in other.resources] == [
+        (r.kind, r.name, r.origin.line) for r in lf.resources
+    ]
+    assert [r.kind for r in lf.resources] == ["ConfigMap", "Secret"]
+    assert [(p.line, p.message) for p in other.problems] == [
+        (p.line, p.message) for p in lf.problems
+    ]
+    assert other.resources[0].body["data"]["k"] == "one\ntwo\n"
+    assert other.resources[0].body["data"].key_position("k") == (8, 3)
