@@ -175,14 +175,29 @@ def test_a_program_the_parser_refuses_whole_is_split_by_first_variable(
     assert [r.check_id for r in together.passes] == ["CAPSA-T-001", "CAPSA-T-002", "CAPSA-T-003"]
 
 
-def test_an_equal_new_set_of_checks_gets_a_program_of_its_own() -> None:
+def test_checks_loaded_again_share_the_program_compiled_before() -> None:
+    """Each scan loads its checks anew: equal checks, other objects. They meet the
+    program compiled for the first ones, not a copy of it (the reviewer saw five scans
+    in one process keep five)."""
     checks = [_check("CAPSA-T-001", "true"), _check("CAPSA-T-002", "false")]
     program = combined("object", checks)
-    assert program is not None and program.checks == tuple(checks)
-    assert combined("object", checks) is program
+    assert program is not None and combined("object", checks) is program
     twins = [_check("CAPSA-T-001", "true"), _check("CAPSA-T-002", "false")]
-    again = combined("object", twins)
-    assert again is not None and all(a is b for a, b in zip(again.checks, twins, strict=True))
+    assert combined("object", twins) is program
+    assert len(combined_module._BY_TEXT) == 1
+    other = [_check("CAPSA-T-001", "true"), _check("CAPSA-T-002", "1 == 2")]
+    assert combined("object", other) not in (None, program)
+
+
+def test_a_scan_after_scan_in_one_process_keeps_one_set_of_programs(tmp_path: Path) -> None:
+    from capsa.scan.service import ScanRequest, scan
+
+    (tmp_path / "cp.yaml").write_text(CONTROL_PLANE, encoding="utf-8")
+    kept = []
+    for _ in range(3):
+        scan(ScanRequest(paths=[str(tmp_path)], checks=tuple(load_checks())))
+        kept.append((len(combined_module._BY_TEXT), combined_module._KEPT_TEXT[0]))
+    assert kept[0] == kept[1] == kept[2] and kept[0][0] > 0
 
 
 def test_a_set_is_compiled_once_asked_for_often_enough(monkeypatch: pytest.MonkeyPatch) -> None:

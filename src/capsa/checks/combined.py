@@ -38,17 +38,15 @@ class _Node:
 
 @dataclass(frozen=True)
 class Combined:
-    """The programs of `checks` (kept: the cache is keyed by their identities), each with
-    the position in `checks` of every value it gives. One program when the engine's
-    parser takes it whole; otherwise one per variable the checks begin with (the
-    parser refuses nesting deeper than 32), and a part it refuses even so is left out:
-    its checks are evaluated alone."""
+    """The programs of a set of checks, each with the position in the set of every
+    value it gives. One program when the engine's parser takes it whole; otherwise one
+    per variable the checks begin with (the parser refuses nesting deeper than 32), and
+    a part it refuses even so is left out: its checks are evaluated alone."""
 
-    checks: tuple[Check, ...]
     parts: tuple[tuple[CompiledList, tuple[int, ...]], ...]
 
     def values(self, activation: Any) -> dict[int, Any]:
-        """Each value a part gives, by its check's position in `checks` (CelError when a
+        """Each value a part gives, by its check's position in the set (CelError when a
         part fails)."""
         from capsa.cel import CelError
 
@@ -136,11 +134,14 @@ def _parts(scope: str, checks: Sequence[Check]) -> tuple[tuple[CompiledList, tup
 
 Key = tuple[str, tuple[int, ...]]
 
-_COMBINED: dict[Key, tuple[tuple[Check, ...], Combined | None, int]] = {}
-"""Each set's checks, its program (None when the parser refused every part) and the
-characters of the program kept."""
+_BY_TEXT: dict[tuple[str, str], Combined | None] = {}
+"""Programs by scope and text: checks loaded again (each scan loads its own) meet the
+program compiled for the same checks before."""
+_BY_IDS: dict[Key, tuple[tuple[Check, ...], Combined | None]] = {}
+"""The program of each set of checks by their identities (the entry holds the checks,
+so the identities stay theirs): the text is made once per set, not once per object."""
 _ASKED: dict[Key, int] = {}
-_KEPT_TEXT = [0]  # characters of the programs kept
+_KEPT_TEXT = [0]  # characters of the programs compiled
 
 COMPILE_AFTER = 64
 """Times a set of checks is asked for before its program is compiled. Compiling costs
@@ -156,41 +157,45 @@ about 75 bytes per character of its text (the control plane's, 15,600 characters
 MB), so this bounds them near 30 MB; the corpus x20 needs 27 programs, 110,000
 characters. Past it, further sets are evaluated check by check."""
 
-ASKED_KEPT = 4096
-"""Sets of checks whose asks are counted before the count starts again."""
+SETS_KEPT = 4096
+"""Sets of checks whose asks are counted, and sets known by identity, before either
+table starts again (the programs stay, by text)."""
 
 
 def combined(scope: str, checks: Sequence[Check]) -> Combined | None:
     """The combined program of `checks` (all of `scope`), compiled once per process when
     the set has been asked for `COMPILE_AFTER` times and the programs kept stay within
     `TEXT_BUDGET`; None otherwise, or when it does not compile (each check is then
-    evaluated alone). Each entry holds its checks, so the identities it is keyed by
-    stay theirs."""
+    evaluated alone)."""
     key = (scope, tuple(id(check) for check in checks))
-    entry = _COMBINED.get(key)
+    entry = _BY_IDS.get(key)
     if entry is not None and all(a is b for a, b in zip(entry[0], checks, strict=True)):
         return entry[1]
-    if len(_ASKED) >= ASKED_KEPT:
+    if len(_ASKED) >= SETS_KEPT:
         _ASKED.clear()
     asked = _ASKED[key] = _ASKED.get(key, 0) + 1
     if asked < COMPILE_AFTER:
         return None
     del _ASKED[key]
-    if entry is not None:  # another set under a reused identity: its program goes
-        _KEPT_TEXT[0] -= _COMBINED.pop(key)[2]
-    length = len(combined_text(checks)[0])
-    if _KEPT_TEXT[0] + length > TEXT_BUDGET:
-        return None
-    parts = _parts(scope, checks)
-    made = Combined(tuple(checks), parts) if parts else None
-    kept = length if parts else 0
-    _COMBINED[key] = (tuple(checks), made, kept)
-    _KEPT_TEXT[0] += kept
+    text = combined_text(checks)[0]
+    if (scope, text) in _BY_TEXT:
+        made = _BY_TEXT[(scope, text)]
+    elif _KEPT_TEXT[0] + len(text) > TEXT_BUDGET:
+        made = None  # remembered by identity below, so the text is not made again
+    else:
+        parts = _parts(scope, checks)
+        made = Combined(parts) if parts else None
+        _BY_TEXT[(scope, text)] = made
+        _KEPT_TEXT[0] += len(text) if parts else 0
+    if len(_BY_IDS) >= SETS_KEPT:
+        _BY_IDS.clear()
+    _BY_IDS[key] = (tuple(checks), made)
     return made
 
 
 def forget_all() -> None:
     """Drop every kept program and count (for tests, and a process that changes checks)."""
-    _COMBINED.clear()
+    _BY_TEXT.clear()
+    _BY_IDS.clear()
     _ASKED.clear()
     _KEPT_TEXT[0] = 0
