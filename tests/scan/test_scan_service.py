@@ -4,6 +4,7 @@ variables, bad input and the counts in the summary."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from datetime import date
 from pathlib import Path
 
@@ -409,3 +410,43 @@ def test_kinds_only_left_out_checks_judge_are_named_apart(tmp_path: Path) -> Non
         "KubeadmControlPlane x1."
     )
     assert "no check judges" not in note.message
+
+
+def test_problems_come_in_one_order_whatever_order_they_came_in() -> None:
+    """Two problems alike but for their column (two Clusters on one line naming the
+    same missing class) came out in a set's order, which differs run to run."""
+    import itertools
+
+    from capsa.errors import Problem
+    from capsa.scan.service import ordered_problems
+
+    said = "Cluster a: topology class ClusterClass 'x' is not among the inputs"
+    problems = [
+        Problem("f.yaml", 22, 393, said),
+        Problem("f.yaml", 22, 8, said),
+        Problem("e.yaml", 3, None, "skipped", is_note=True),
+        Problem("f.yaml", 2, None, said),
+        Problem("f.yaml", 22, 8, said),  # the same problem twice: once
+    ]
+    seen = {ordered_problems(order) for order in itertools.permutations(problems)}
+    assert len(seen) == 1
+    errors, notes = seen.pop()
+    assert [(p.line, p.column) for p in errors] == [(2, None), (22, 8), (22, 393)]
+    assert [p.path for p in notes] == ["e.yaml"]
+
+
+def test_an_unknown_reason_names_its_variables_in_one_order() -> None:
+    from capsa.checks.engine import unknown_reason
+    from capsa.sources.resource import Origin, Resource
+
+    body = {
+        "spec": {
+            "b": "__CAPSA_UNRESOLVED_B__",
+            "a": "__CAPSA_UNRESOLVED_A__",
+            "items": ["x", "__CAPSA_UNRESOLVED_C__"],
+        }
+    }
+    resource = Resource("v1", "ConfigMap", None, "c", body, Origin("f.yaml", 1))
+    paths = [("spec", "b"), ("spec", "a"), ("spec", "items", 1)]
+    reasons = {unknown_reason(resource, order) for order in itertools.permutations(paths)}
+    assert reasons == {"unresolved ${A}, ${B}, ${C}: set --var A=... --var B=... --var C=..."}

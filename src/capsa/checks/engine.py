@@ -385,12 +385,18 @@ def _list_item(pattern: FieldPath, have: tuple[str | int, ...]) -> tuple[str | i
     return None
 
 
+def _path_order(path: tuple[str | int, ...]) -> list[tuple[int, int, str]]:
+    """A field path's place in a fixed order: list indexes by number, keys by text."""
+    return [(0, step, "") if isinstance(step, int) else (1, 0, str(step)) for step in path]
+
+
 def unknown_reason(resource: Resource, paths: Sequence[tuple[str | int, ...]]) -> str:
     """What would decide a result left unknown by `paths`: the clusterctl variables to set
     (`--var NAME=...`), or why a ClusterClass patch could not be applied."""
     names: list[str] = []
     other: list[str] = []
-    for path in paths:
+    # in one order whatever order the paths came in (a set's, which differs run to run)
+    for path in sorted(paths, key=_path_order):
         why = resource.unknown_reasons.get(path)
         if why is not None and why not in other:
             other.append(why)

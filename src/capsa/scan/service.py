@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -384,6 +384,18 @@ class _Evaluated:
     clusters: tuple[ClusterView, ...] | None = None  # kept by a grouped scan, if asked
 
 
+def ordered_problems(
+    problems: Iterable[Problem],
+) -> tuple[tuple[Problem, ...], tuple[Problem, ...]]:
+    """The errors and the notes among `problems`, each once, in one order whatever order
+    they came in: by file, line, column, message (a set's order differs run to run, so
+    two problems alike but for their column came out either way)."""
+    ordered = sorted(
+        set(problems), key=lambda p: (p.path, p.line or 0, p.column or 0, p.message, p.is_note)
+    )
+    return tuple(p for p in ordered if not p.is_note), tuple(p for p in ordered if p.is_note)
+
+
 def _scan(request: ScanRequest) -> ScanResult:
     suppressions = load_suppressions(request.ignore_file) if request.ignore_file else []
     baseline = read_baseline(request.baseline) if request.baseline else None
@@ -424,9 +436,7 @@ def _scan(request: ScanRequest) -> ScanResult:
         r.check_id for r in (*evaluation.passes, *evaluation.unknown, *evaluation.not_applicable)
     }
     evaluated.update(f.check_id for f in evaluation.findings)
-    ordered = sorted(set(problems), key=lambda p: (p.path, p.line or 0, p.message))
-    errors = tuple(p for p in ordered if not p.is_note)
-    notes = tuple(p for p in ordered if p.is_note)
+    errors, notes = ordered_problems(problems)
     summary = _summary(
         read,
         kept,
