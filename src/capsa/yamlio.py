@@ -51,7 +51,25 @@ _HERE = _POSITION.size
 _NOWHERE = _POSITION.pack(0, 0)
 
 
-class LineDict(dict[Any, Any]):
+class _Placed:
+    """A tree node's own position: the head of its packed positions (`_marks`)."""
+
+    __slots__ = ()
+    _marks: bytes
+
+    @property
+    def position(self) -> Position:
+        """Where the node itself starts."""
+        found: Position = _POSITION.unpack_from(self._marks)
+        return found
+
+    @position.setter
+    def position(self, at: Position) -> None:
+        node: Any = self  # the slot is each subclass's own (a dict or list base allows no other)
+        node._marks = _POSITION.pack(*at) + self._marks[_HERE:]
+
+
+class LineDict(_Placed, dict[Any, Any]):
     """A mapping that knows its own position and the position of each key and its value.
 
     The positions are kept packed (`pack_positions`): `_marks` holds the mapping's own
@@ -67,16 +85,6 @@ class LineDict(dict[Any, Any]):
         super().__init__()
         self._keys: tuple[Any, ...] = ()
         self._marks = _NOWHERE
-
-    @property
-    def position(self) -> Position:
-        """Where the mapping itself starts."""
-        found: Position = _POSITION.unpack_from(self._marks)
-        return found
-
-    @position.setter
-    def position(self, at: Position) -> None:
-        self._marks = _POSITION.pack(*at) + self._marks[_HERE:]
 
     def _at(self, key: Any, shift: int) -> Position | None:
         try:
@@ -125,7 +133,7 @@ class LineDict(dict[Any, Any]):
         return dict(zip(self._keys, _unpacked(self._marks[_HERE:])[1::2], strict=True))
 
 
-class LineList(list[Any]):
+class LineList(_Placed, list[Any]):
     """A sequence that knows its own position and each item's (packed, as `LineDict`'s:
     its own, then two numbers an item). Inserting or removing an item moves its position
     with it only through `insert_item` and `remove_item`."""
@@ -135,16 +143,6 @@ class LineList(list[Any]):
     def __init__(self) -> None:
         super().__init__()
         self._marks = _NOWHERE
-
-    @property
-    def position(self) -> Position:
-        """Where the sequence itself starts."""
-        found: Position = _POSITION.unpack_from(self._marks)
-        return found
-
-    @position.setter
-    def position(self, at: Position) -> None:
-        self._marks = _POSITION.pack(*at) + self._marks[_HERE:]
 
     def item_position(self, index: int) -> Position | None:
         """Where item `index` starts, or None when it was not read with the tree."""
