@@ -431,3 +431,15 @@ def test_a_nodes_own_position_and_its_items_positions_are_set_apart() -> None:
     items.position = (2, 3)
     assert items.item_positions == [(3, 5)] and items.position == (2, 3)
     assert items.item_position(1) is None and items.item_position(-1) is None
+
+
+def test_lines_are_counted_as_the_parser_counts_them() -> None:
+    from capsa.yamlio import last_break_end, line_breaks, line_start
+
+    text = "a\r\nb\rc\x85d\u2028e\u2029f\ng"
+    assert line_breaks(text) == 6 and line_breaks("a\nb\n") == 2
+    assert line_breaks(text, 0, 3) == 1  # CR LF is one break
+    assert [line_start(text, n) for n in (1, 2, 3, 7)] == [0, 3, 5, 13]
+    assert line_start(text, 8) is None and line_start("", 1) == 0
+    assert last_break_end(text) == 13 and last_break_end("ab\ncd") == 3
+    assert last_break_end("abc") == 0

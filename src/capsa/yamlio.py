@@ -738,10 +738,49 @@ def _known(text: str, table: tuple[tuple[re.Pattern[str], str | None], ...]) -> 
     return None
 
 
+_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+"""A line break as the YAML parser counts one: CR LF once, and a lone LF, CR or NEL,
+and the Unicode line and paragraph separators."""
+
+_OTHER_BREAK = re.compile("[\r\x85\u2028\u2029]")
+
+
+def line_breaks(text: str, start: int = 0, end: int | None = None) -> int:
+    """The line breaks the YAML parser counts in `text[start:end]`, so a line worked out
+    from an offset is the line the parser reports (LF alone, counted fast, when the
+    text has no other break)."""
+    stop = len(text) if end is None else end
+    if _OTHER_BREAK.search(text, start, stop) is None:
+        return text.count("\n", start, stop)
+    return sum(1 for _ in _LINE_BREAK.finditer(text, start, stop))
+
+
+def last_break_end(text: str) -> int:
+    """The offset just past `text`'s last line break (as the parser counts them); 0
+    when it has none."""
+    if _OTHER_BREAK.search(text) is None:
+        return text.rfind("\n") + 1
+    last = 0
+    for found in _LINE_BREAK.finditer(text):
+        last = found.end()
+    return last
+
+
+def line_start(text: str, line: int) -> int | None:
+    """The offset where 1-based `line` starts, lines counted as the parser counts them;
+    None past the text's last line break."""
+    if line <= 1:
+        return 0
+    for count, found in enumerate(_LINE_BREAK.finditer(text), start=2):
+        if count == line:
+            return found.end()
+    return None
+
+
 def _line_of(text: str | None, index: int | None) -> int | None:
     if text is None or index is None or index < 0:
         return None
-    return text.count("\n", 0, index) + 1
+    return line_breaks(text, 0, index) + 1
 
 
 def describe_yaml_error(exc: yaml.YAMLError, text: str | None = None) -> YamlFault:

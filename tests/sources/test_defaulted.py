@@ -122,3 +122,15 @@ def test_a_default_is_tied_only_within_its_own_document(tmp_path: Path) -> None:
     first, second = read_manifests([str(tmp_path)]).resources
     assert first.defaulted == {}
     assert second.defaulted == {("data", "ttl"): ((("TTL",), 0, 3),)}
+
+
+def test_a_line_separator_before_a_default_keeps_it_on_its_field() -> None:
+    """The parser breaks lines at U+2028 (say, pasted into a comment): the default's
+    line must be counted its way to meet the field the parser places there."""
+    text = "# a note\u2028# pasted\nspec:\n  replicas: ${COUNT:=3}\n"
+    result = substitute(text, {})
+    (use,) = result.defaults
+    assert (use.line, use.column) == (4, 13)  # the parser's line of `replicas`
+    doc = load_one_with_lines(result.text)
+    assert doc["spec"].value_position("replicas") == (4, 13)
+    assert defaulted_paths(doc, result.defaults) == {("spec", "replicas"): ((("COUNT",), 0, -1),)}

@@ -329,3 +329,24 @@ def test_a_file_with_other_line_ends_reads_as_with_lf(tmp_path: Path, newline: s
     ]
     assert other.resources[0].body["data"]["k"] == "one\ntwo\n"
     assert other.resources[0].body["data"].key_position("k") == (8, 3)
+
+
+@pytest.mark.parametrize("separator", ["\n", "\r", "\x85", "\u2028", "\u2029"])
+def test_reading_resumes_after_a_broken_document_whatever_breaks_lines(separator: str) -> None:
+    """The parser breaks lines at each of these (a separator pasted into a comment, a
+    payload's lone CR): counted by LF alone, reading resumed past the next document,
+    which was lost, and later lines were off."""
+    import yaml
+
+    from capsa.sources.documents import load_documents
+
+    head = "a: 1  # note" + separator * 3 + "\n---\n"
+    tail = "---\nkind: B\nmetadata: {name: b}\n---\nkind: C\n"
+    docs, problems = load_documents(head + "kind: a: b\n" + tail, "t.yaml")
+    assert [d.get("kind") for _, d in docs] == [None, "B", "C"]
+    loader = yaml.CSafeLoader(head + "kind: ab\n" + tail)  # the parser's own lines
+    wanted = []
+    while loader.check_node():
+        wanted.append(loader.get_node().start_mark.line + 1)
+    assert [line for line, _ in docs] == [wanted[0], wanted[2], wanted[3]]
+    assert [p.line for p in problems] == [wanted[1]]

@@ -50,7 +50,7 @@ from capsa.display import display_path
 from capsa.errors import InputError, Problem
 from capsa.reader import MAX_DATA_FILE_BYTES, MAX_FILE_BYTES, read_text
 from capsa.sources.clusterctl_config import SETTINGS, variables_section
-from capsa.yamlio import LineDict
+from capsa.yamlio import LineDict, last_break_end, line_breaks
 
 VALUE_PREFIX = "__CAPSA_VALUE_"
 VALUE_RE = re.compile(r"__CAPSA_VALUE_(\d+)__")
@@ -551,7 +551,7 @@ class _Evaluator:
 
 
 def _line_of(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
+    return line_breaks(text, 0, offset) + 1
 
 
 def _megabytes(limit: int) -> str:
@@ -644,7 +644,7 @@ def substitute(
             message = f"variables expand this file past {_megabytes(limit)}; it is not read"
             problem = Problem(path, _line_of(text, dollar), None, message)
             return Substitution("", set(), [problem], refused=True)
-        out.append(value + "\n" * source.count("\n"))
+        out.append(value + "\n" * line_breaks(source))
         pos = parser.pos
     defaults = _placed_defaults(out, uses)
     return Substitution("".join(out), evaluator.unresolved, problems, deferred, False, defaults)
@@ -660,10 +660,10 @@ def _placed_defaults(
     line, column, chunk = 1, 1, 0
     for at, names, value in uses:
         for piece in out[chunk:at]:
-            breaks = piece.count("\n")
+            breaks = line_breaks(piece)  # as the parser counts them, to meet its positions
             if breaks:
                 line += breaks
-                column = len(piece) - piece.rfind("\n")
+                column = len(piece) - last_break_end(piece) + 1
             else:
                 column += len(piece)
         chunk = at

@@ -28,6 +28,8 @@ from capsa.yamlio import (
     Position,
     TooDeep,
     build_document,
+    line_breaks,
+    line_start,
     may_have_aliases,
     refusal,
     yaml_problem,
@@ -124,7 +126,7 @@ def _yaml_problem(path: str, exc: yaml.YAMLError, text: str, base_line: int) -> 
     if "{{" in text:
         helm = _HELM_ACTION.search(text)
         if helm is not None:
-            where = text.count("\n", 0, helm.start()) + 1 + base_line
+            where = line_breaks(text, 0, helm.start()) + 1 + base_line
             return Problem(
                 path, where, None, "looks like a Helm template; render it with helm template first"
             )
@@ -136,14 +138,19 @@ def _yaml_problem(path: str, exc: yaml.YAMLError, text: str, base_line: int) -> 
     return Problem(path, line, problem.column, message)
 
 
+_DOCUMENT_START = re.compile("(?:(?<=[\n\r\x85\u2028\u2029])|^)---(?=[ \t\n\r\x85\u2028\u2029]|$)")
+"""A `---` line, lines broken as the parser breaks them (`$` is the text's end alone)."""
+
+
 def _next_document(text: str, after_line: int) -> int | None:
-    """Offset of the first `---` line after 1-based line `after_line`, if any."""
-    offset = 0
-    for _ in range(after_line):
-        offset = text.find("\n", offset) + 1
-        if offset == 0:
-            return None
-    match = re.compile(r"^---(?:[ \t]|$)", re.M).search(text, offset)
+    """Offset of the first `---` line after 1-based line `after_line`, if any, lines
+    counted as the parser counts them (a line or paragraph separator in a comment is a
+    line break to it: counted by LF alone, the search started past the next document
+    and lost it)."""
+    offset = line_start(text, after_line + 1)
+    if offset is None:
+        return None
+    match = _DOCUMENT_START.search(text, offset)
     return match.start() if match else None
 
 
@@ -255,6 +262,6 @@ def load_documents(
         resume = _next_document(chunk, failed_at)
         if resume is None:
             break
-        base_line += chunk.count("\n", 0, resume)
+        base_line += line_breaks(chunk, 0, resume)
         chunk = chunk[resume:]
     return docs, problems
