@@ -168,14 +168,15 @@ def to_resources(
     tally: Tally,
     make_origin: Callable[[int], Origin],
     deferred: Mapping[str, str],
-    scan_markers: bool | Sequence[bool],
+    marked: Sequence[bool],
     *,
     target_namespace: TargetNamespace | None = None,
     defaults: Sequence[DefaultUse] = (),
     source: str = "",
 ) -> None:
     """Add the objects of `docs` (first line, document) to `tally`, each with the origin
-    `make_origin` gives its line; `scan_markers` says substitution left markers to find;
+    `make_origin` gives its line; `marked` says, per document, whether its text holds a
+    marker substitution left (`documents.load_documents`);
     `target_namespace` is where clusterctl puts the file's objects;
     `defaults` where substitution took a template's own defaults in `source`, the text
     the documents were read from."""
@@ -191,8 +192,7 @@ def to_resources(
                 len(defaults) if end is None else bisect_left(default_lines, end)
             )
         ]
-        marked = scan_markers if isinstance(scan_markers, bool) else scan_markers[index]
         for obj_line, obj in _objects(doc, line, path, file_name, tally):
-            unknown = fill_and_find_unknown(obj, deferred) if marked else frozenset()
+            unknown = fill_and_find_unknown(obj, deferred) if marked[index] else frozenset()
             origin = make_origin(obj_line)
             tally.resources.append(_resource(obj, origin, unknown, target_namespace, own, lines))

@@ -241,9 +241,9 @@ def load_documents(
                 if wants_literals:
                     _attach_literals(doc, _literal_starts(node, chunk), base_line)
                 docs.append((line, doc))
-                if marked is not None:
-                    span = chunk[node.start_mark.index : node.end_mark.index]
-                    marked.append(MARKER_START in span)
+                if marked is not None:  # looked for in place: no copy of the text
+                    at = chunk.find(MARKER_START, node.start_mark.index, node.end_mark.index)
+                    marked.append(at >= 0)
         except yaml.YAMLError as exc:
             problem = _yaml_problem(path, exc, chunk, base_line)
             problems.append(problem)
