@@ -126,19 +126,26 @@ class CompiledList:
 
     def evaluate(self, activation: Any) -> list[Any]:
         """The values; CelError when the program fails (any one of its expressions)."""
-        try:
-            try:
-                value = self._program.eval(activation=activation)
-            except Exception as exc:
-                raise CelError(str(exc).strip()) from None
-            if value.type() == self._cel.Type.ERROR:
-                raise CelError(str(value.value()))
-            values = value.plain_value()
-        finally:
-            release()
+        values = _plain_result(self._program, self._cel, str, activation=activation)
         if not isinstance(values, list):
             raise CelError(f"the program gives {type(values).__name__}, not a list")
         return values
+
+
+def _plain_result(program: Any, cel: Any, said: Callable[[str], str], **given: Any) -> Any:
+    """`program` run on `given` (an `activation=`, or the bindings as `data=`), its value
+    as plain Python; CelError, in the words `said` gives, when it fails. What the binding
+    kept during the run is handed back however it ends (`cel_calls.release`)."""
+    try:
+        try:
+            value = program.eval(**given)
+        except Exception as exc:  # the binding raises plain RuntimeError/ValueError
+            raise CelError(said(str(exc).strip())) from None
+        if value.type() == cel.Type.ERROR:
+            raise CelError(said(str(value.value())))
+        return value.plain_value()
+    finally:
+        release()
 
 
 #: What a program gives in place of a value other than a boolean, number or text.
@@ -179,19 +186,8 @@ class CompiledExpression:
     def evaluate(self, bindings: Mapping[str, Any], activation: Any = None) -> Any:
         """Evaluate against the bindings, or against an `activation` of the environment
         that compiled this expression (the same bindings, converted once)."""
-        try:
-            try:
-                if activation is not None:
-                    value = self._program.eval(activation=activation)
-                else:
-                    value = self._program.eval(data=dict(bindings))
-            except Exception as exc:
-                raise CelError(self._said(str(exc).strip())) from None
-            if value.type() == self._cel.Type.ERROR:
-                raise CelError(self._said(str(value.value())))
-            plain = value.plain_value()
-        finally:
-            release()
+        given = {"activation": activation} if activation is not None else {"data": dict(bindings)}
+        plain = _plain_result(self._program, self._cel, self._said, **given)
         if isinstance(plain, str) and plain.startswith(NOT_SCALAR):
             raise CelError(
                 f"the expression gives {plain[len(NOT_SCALAR) :]}, where a boolean, a number"
