@@ -9,6 +9,7 @@ from pydantic import TypeAdapter
 
 from capsa.checks.findings import CheckResult, Finding, Location, ResourceRef, Severity
 from capsa.scan.sharing import Sharing
+from capsa.slotted import columns
 
 REF = ResourceRef("infrastructure.cluster.x-k8s.io/v1beta2", "AWSCluster", "default", "demo")
 FINDING = Finding(
@@ -30,7 +31,9 @@ def test_decoded_findings_share_their_checks_texts_and_resources() -> None:
     adapter = TypeAdapter(Finding)
     blob = adapter.dump_json(FINDING)
     sharing = Sharing()
-    one, two = (sharing.finding(adapter.validate_json(blob)) for _ in range(2))
+    one, two = (
+        sharing.records(Finding, columns([adapter.validate_json(blob)]))[0] for _ in range(2)
+    )
     assert one == FINDING and two == FINDING
     assert one.title is two.title and one.remediation is two.remediation
     assert one.references is two.references and one.threats is two.threats
@@ -42,15 +45,15 @@ def test_decoded_results_share_resources_and_keep_their_reasons() -> None:
     sharing = Sharing()
     first = CheckResult("CAPSA-NET-001", REF, Location("cluster.yaml", 12), "no bastion")
     second = CheckResult("CAPSA-NET-002", REF, Location("cluster.yaml", 12), None, "default")
-    one = sharing.result(adapter.validate_json(adapter.dump_json(first)))
-    two = sharing.result(adapter.validate_json(adapter.dump_json(second)))
+    one, two = sharing.records(
+        CheckResult,
+        columns([adapter.validate_json(adapter.dump_json(r)) for r in (first, second)]),
+    )
     assert (one, two) == (first, second)
     assert one.resource is two.resource and one.location is two.location
 
 
 def test_results_from_columns_share_what_finding_and_result_share() -> None:
-    from capsa.slotted import columns
-
     results = [
         CheckResult("CAPSA-NET-001", REF, Location("cluster.yaml", 12), "no bastion"),
         CheckResult("CAPSA-NET-002", REF, Location("cluster.yaml", 12), None, "default"),
@@ -65,6 +68,6 @@ def test_results_from_columns_share_what_finding_and_result_share() -> None:
     again = sharing.records(CheckResult, pickle.loads(pickle.dumps(columns(results))))
     assert kept == again == results
     assert kept[0].location is again[1].location and kept[1].by_default is again[1].by_default
-    # the same sharing as the record-by-record way
-    single = sharing.finding(pickle.loads(pickle.dumps(FINDING)))
+    # another pickle of one finding meets the same kept values
+    (single,) = sharing.records(Finding, columns([pickle.loads(pickle.dumps(FINDING))]))
     assert single.title is one[0].title and single.resource is one[0].resource

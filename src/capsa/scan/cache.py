@@ -37,6 +37,7 @@ from capsa.checks.suppressions import InlineSuppressions
 from capsa.errors import InputError, Problem
 from capsa.reader import MAX_FILE_BYTES, read_bytes
 from capsa.scan.sharing import Sharing
+from capsa.slotted import columns
 from capsa.sources.aws.facts import CloudFacts
 from capsa.sources.resource import Resource
 
@@ -165,10 +166,10 @@ class Cache:
         if found is None:
             return None
         return CachedGroup(
-            [sharing.finding(f) for f in found.findings],
-            [sharing.result(r) for r in found.passes],
-            [sharing.result(r) for r in found.unknown],
-            [sharing.result(r) for r in found.not_applicable],
+            sharing.records(Finding, columns(found.findings)),
+            sharing.records(CheckResult, columns(found.passes)),
+            sharing.records(CheckResult, columns(found.unknown)),
+            sharing.records(CheckResult, columns(found.not_applicable)),
             found.evaluation_problems,
             found.problems,
             found.inline,

@@ -34,8 +34,8 @@ SHARED_SLOTS: dict[type[Any], frozenset[str]] = {
     ),
     CheckResult: frozenset({"check_id", "resource", "location", "reason", "by_default"}),
 }
-"""The fields `finding` and `result` share: all but what is a result's own (a finding's
-fingerprint, severity and suppression)."""
+"""The fields results share across groups and cache entries: all but what is a result's
+own (a finding's fingerprint, severity and suppression)."""
 
 
 class Sharing:
@@ -52,34 +52,6 @@ class Sharing:
 
     def records(self, cls: type[R], values: Columns) -> list[R]:
         """Results of `cls` from their columns (`capsa.slotted.columns`), their
-        repeating fields shared as `finding` and `result` share them: each distinct
-        object of a column looked up once, not once per result."""
+        repeating fields (`SHARED_SLOTS`) made the values kept: each distinct object of
+        a column looked up once, not once per result."""
         return from_columns(cls, values, self.one, SHARED_SLOTS[cls])
-
-    def finding(self, found: Finding) -> Finding:
-        one = self.one
-        return Finding(
-            found.fingerprint,
-            one(found.check_id),
-            one(found.title),
-            found.severity,
-            one(found.threats),
-            one(found.mitigation),
-            one(found.resource),
-            one(found.location),
-            one(found.message),
-            one(found.remediation),
-            one(found.references),
-            found.suppressed,
-            found.suppression_reason,
-        )
-
-    def result(self, found: CheckResult) -> CheckResult:
-        one = self.one
-        return CheckResult(
-            one(found.check_id),
-            one(found.resource),
-            one(found.location),
-            one(found.reason),
-            one(found.by_default),
-        )
